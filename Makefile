@@ -1,0 +1,52 @@
+# kefu developer loop. `make run` and `make test` are the two commands a new user needs.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint bench install demo clean browser
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e ".[dev]"
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## run: install, migrate, load the demo shop if empty, serve the dashboard on :8000
+run: install
+	$(BIN)/kefu db upgrade
+	$(BIN)/kefu demo --if-empty --seed 1 --days 31 --agents 12
+	$(BIN)/kefu serve --host $(HOST) --port $(PORT)
+
+## browser: Debian's headless Chromium for the browser journeys (no browser download)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: sudo apt-get install chromium (browser tests will skip)"; fi; }
+
+## lint: ruff, mypy (strict on engines), import-linter layering contract
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+## test: lint, then the whole suite (SQLite, plus PostgreSQL when KEFU_TEST_POSTGRES_URL is set)
+test: install browser lint
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: install
+	$(BIN)/python bench/credit.py --orders 100000 --messages 2000000
+
+demo: install
+	$(BIN)/kefu db upgrade
+	$(BIN)/kefu demo --seed 1 --days 31 --agents 12
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

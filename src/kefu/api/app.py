@@ -1,0 +1,54 @@
+"""The FastAPI application: API under /api/v1, optional NiceGUI dashboard on the same app."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from fastapi import APIRouter, FastAPI
+from sqlalchemy import Engine
+from starlette.middleware.sessions import SessionMiddleware
+
+from kefu import __version__
+from kefu.api import routes
+from kefu.api.errors import install_error_handlers
+from kefu.config import get_settings
+from kefu.store.db import get_engine
+
+
+def api_router() -> APIRouter:
+    """Every module in ``kefu.api.routes`` that defines ``router`` is mounted under /api/v1."""
+    root = APIRouter(prefix="/api/v1")
+    for info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{routes.__name__}.{info.name}")
+        router = getattr(module, "router", None)
+        if isinstance(router, APIRouter):
+            root.include_router(router)
+    return root
+
+
+def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="kefu API",
+        version=__version__,
+        description="kefu (客服): plan the team, run the day, credit the work.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/docs",
+        redoc_url=None,
+    )
+    app.state.engine = engine or get_engine()
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="kefu_session",
+        same_site="lax",
+        https_only=settings.environment == "production",
+    )
+    install_error_handlers(app)
+    app.include_router(api_router())
+    if with_ui:
+        from kefu.ui.shell import mount_ui  # NiceGUI only when the dashboard is served
+
+        mount_ui(app)
+    return app

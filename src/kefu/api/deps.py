@@ -1,0 +1,70 @@
+"""Request dependencies declared once: database session, caller identity, permissions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from kefu.domain.errors import ErrorCode, KefuError
+from kefu.service import auth
+from kefu.store.db import session_factory
+from kefu.store.models.org import User
+
+
+def get_engine_dep(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed when the handler returns, rolled back on error."""
+    factory = session_factory(request.app.state.engine)
+    with factory() as session, session.begin():
+        yield session
+
+
+DbSession = Annotated[Session, Depends(get_db)]
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who is calling: an integration (token) or a dashboard user (session cookie)."""
+
+    kind: str  # "token" | "user"
+    name: str
+    role: str  # admin | supervisor | agent | integration
+    agent_id: str | None = None
+    team: str = ""
+    user_id: int | None = None
+
+
+def get_caller(request: Request, session: DbSession) -> Caller:
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        token = auth.check_token(session, header[7:].strip())
+        return Caller(kind="token", name=token.name, role="integration")
+    user_id = request.session.get("user_id") if "session" in request.scope else None
+    if user_id is not None:
+        user = session.get(User, user_id)
+        if user is not None and user.active:
+            return Caller("user", user.username, user.role, user.agent_id, user.team, user.id)
+    raise KefuError(ErrorCode.UNAUTHORIZED, "需要登录或令牌", "login or bearer token required")
+
+
+CurrentCaller = Annotated[Caller, Depends(get_caller)]
+
+
+def require_roles(*roles: str):  # type: ignore[no-untyped-def]
+    """A dependency that lets only the given roles through (403 otherwise)."""
+
+    def check(caller: CurrentCaller) -> Caller:
+        if caller.role not in roles:
+            raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
+        return caller
+
+    return Depends(check)

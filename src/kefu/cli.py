@@ -1,0 +1,80 @@
+"""The ``kefu`` command. Thin: each command parses arguments and calls one service function.
+
+Command groups live in ``kefu.commands.<area>``; each module there exposes
+``register(app)`` and is picked up here, so areas add commands without
+editing this file. A KefuError prints in Chinese and English and exits 2.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+
+import typer
+from rich.console import Console
+
+from kefu import __version__, commands
+from kefu.domain.errors import KefuError
+
+app = typer.Typer(
+    name="kefu",
+    help="kefu (客服): 排班预测、现场分流、绩效核算 / plan, run and credit a customer-service team.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err_console = Console(stderr=True)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"kefu {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """kefu (客服)."""
+
+
+def _register_commands() -> None:
+    for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands.__name__}.{info.name}")
+        register = getattr(module, "register", None)
+        if callable(register):
+            register(app)
+
+
+_register_commands()
+
+
+def report_error(exc: KefuError) -> None:
+    """Print a KefuError for a person: both languages, then each bad row."""
+    err_console.print(f"[bold red]错误 {exc.code}[/]: {exc.message}")
+    err_console.print(f"[red]error {exc.code}[/]: {exc.message_en}")
+    for row in exc.rows[:50]:
+        err_console.print(f"  - {row}")
+    if len(exc.rows) > 50:
+        err_console.print(f"  … 另有 {len(exc.rows) - 50} 处 / {len(exc.rows) - 50} more")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except KefuError as exc:
+        report_error(exc)
+        sys.exit(2)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

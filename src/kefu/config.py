@@ -1,0 +1,55 @@
+"""One typed settings object, read once from the environment (KEFU_*)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+_DEV_SECRET = "kefu-dev-secret-change-me"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process-wide settings. Defaults give a zero-setup embedded install."""
+
+    database_url: str = "sqlite:///var/kefu.db"
+    secret_key: str = _DEV_SECRET
+    environment: str = "development"  # development | production
+    shop_timezone: str = "Asia/Shanghai"
+    data_dir: Path = field(default_factory=lambda: Path("var"))
+    redis_url: str = ""  # optional: live monitor fan-out across workers
+
+    def __post_init__(self) -> None:
+        if self.environment == "production" and self.secret_key == _DEV_SECRET:
+            raise RuntimeError("KEFU_SECRET_KEY must be set in production / 生产环境必须设置 KEFU_SECRET_KEY")
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept plain ``postgresql://`` URLs and use the psycopg 3 driver for them."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    env = os.environ
+    return Settings(
+        database_url=normalise_database_url(env.get("KEFU_DATABASE_URL", "sqlite:///var/kefu.db")),
+        secret_key=env.get("KEFU_SECRET_KEY", _DEV_SECRET),
+        environment=env.get("KEFU_ENV", "development"),
+        shop_timezone=env.get("KEFU_TZ", "Asia/Shanghai"),
+        data_dir=Path(env.get("KEFU_DATA_DIR", "var")),
+        redis_url=env.get("KEFU_REDIS_URL", ""),
+    )
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)

@@ -1,0 +1,92 @@
+"""Tickets, surveys, reply templates, logbooks, the fines/rewards ledger, FAQ pairs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kefu.store.base import Base, UTCDateTime
+
+
+class Ticket(Base):
+    __tablename__ = "tickets"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(64), index=True)
+    buyer: Mapped[str] = mapped_column(String(128))
+    order_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    category: Mapped[str] = mapped_column(String(32))  # 物流, 质量, 错发 …
+    severity: Mapped[str] = mapped_column(String(16), default="normal")  # low|normal|high|critical
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open|escalated|resolved|closed
+    department: Mapped[str] = mapped_column(String(32), default="")  # logistics|tech|marketing
+    owner: Mapped[str | None] = mapped_column(ForeignKey("agents.id"), nullable=True)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    root_cause: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    callback_outcome: Mapped[str] = mapped_column(String(32), default="")
+    notes: Mapped[list] = mapped_column(JSON, default=list)
+
+
+class Survey(Base):
+    __tablename__ = "surveys"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(64), index=True)
+    conversation_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ticket_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    score: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1 很不满意 … 5 非常满意
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReplyTemplate(Base):
+    __tablename__ = "reply_templates"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    category: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(100))
+    body: Mapped[str] = mapped_column(Text)
+    steps: Mapped[list] = mapped_column(JSON, default=list)  # SOP step list
+    usage_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class FaqPair(Base):
+    __tablename__ = "faq_pairs"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    intent: Mapped[str] = mapped_column(String(64))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)
+
+
+class LogbookEntry(Base):
+    __tablename__ = "logbook_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(64), index=True)
+    book: Mapped[str] = mapped_column(String(16))  # issues|handover|stats
+    day: Mapped[date] = mapped_column(Date, index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16), default="problem")  # problem|idea|note
+    text: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LedgerEntry(Base):
+    """Fines (negative) and rewards (positive) in integer fen, feeding pay."""
+
+    __tablename__ = "ledger_entries"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), index=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))  # fine|reward|comp_leave_minutes
+    reason: Mapped[str] = mapped_column(Text)
+    evidence: Mapped[str] = mapped_column(String(200), default="")  # e.g. "order:123", "conversation:9"
+    created_by: Mapped[str] = mapped_column(String(64), default="system")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,79 @@
+"""Presence intervals, conversations, messages and the append-only event log."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from kefu.store.base import Base, UTCDateTime
+
+BigId = BigInteger().with_variant(Integer(), "sqlite")  # SQLite autoincrement needs INTEGER
+
+
+class PresenceInterval(Base):
+    """One status interval of an agent; ``end`` is null while it lasts."""
+
+    __tablename__ = "presence_intervals"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    start: Mapped[datetime] = mapped_column(UTCDateTime)
+    end: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(64), index=True)
+    buyer: Mapped[str] = mapped_column(String(128), index=True)
+    group: Mapped[str] = mapped_column(String(64), default="售前")
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|assigned|closed
+    agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"), nullable=True, index=True)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_buyer_msg_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    last_agent_msg_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    channel: Mapped[str] = mapped_column(String(32), default="web")
+    __table_args__ = (Index("ix_conversations_queue", "status", "opened_at"),)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), nullable=True, index=True)
+    shop_id: Mapped[str] = mapped_column(String(64), index=True)
+    buyer: Mapped[str] = mapped_column(String(128), index=True)
+    agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    direction: Mapped[str] = mapped_column(String(3))  # in|out
+    auto: Mapped[bool] = mapped_column(Boolean, default=False)
+    bot: Mapped[bool] = mapped_column(Boolean, default=False)
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+class Event(Base):
+    """Append-only: one row per lifecycle change (assigned, status, task done, credited…)."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    ts: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(48), index=True)
+    shop_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    subject: Mapped[str] = mapped_column(String(128), default="")  # e.g. "conversation:42"
+    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    actor: Mapped[str] = mapped_column(String(64), default="system")
+
+
+class Handover(Base):
+    __tablename__ = "handovers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    from_agent: Mapped[str] = mapped_column(String(64))
+    to_agent: Mapped[str] = mapped_column(String(64))
+    items: Mapped[list] = mapped_column(JSON, default=list)  # [{"kind": "conversation|task|followup", "id":…}]
+    note: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,77 @@
+"""Shared fixtures: a fresh database per test on SQLite and, when configured, PostgreSQL.
+
+PostgreSQL runs when KEFU_TEST_POSTGRES_URL is set (``.ci/run`` sets it when the
+server answers). Each pytest-xdist worker gets its own schema, so workers never
+see each other's rows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session
+
+from kefu.config import normalise_database_url
+from kefu.store import models  # noqa: F401
+from kefu.store.base import Base
+from kefu.store.db import make_engine, session_factory
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+PG_URL = os.environ.get("KEFU_TEST_POSTGRES_URL", "")
+
+
+def shared_path(*parts: str) -> Path:
+    """A file under ../shared; the test is skipped when the fixtures are absent."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared fixture not present: {path}")
+    return path
+
+
+def _pg_schema_url(worker: str) -> str:
+    """A URL whose connections use a schema private to this xdist worker."""
+    base = normalise_database_url(PG_URL)
+    schema = f"kefu_test_{worker}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin.dispose()
+    sep = "&" if "?" in base else "?"
+    return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+def _backends() -> list[object]:
+    params: list[object] = ["sqlite"]
+    params.append(pytest.param("postgres", marks=pytest.mark.postgres))
+    return params
+
+
+@pytest.fixture(params=_backends())
+def db_url(request: pytest.FixtureRequest, tmp_path: Path, worker_id: str) -> str:
+    """An empty database URL on each backend (no tables)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'kefu.db'}"
+    if not PG_URL:
+        pytest.skip("KEFU_TEST_POSTGRES_URL not set")
+    return _pg_schema_url(worker_id)
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """A database with every table created from the models."""
+    eng = make_engine(db_url)
+    Base.metadata.drop_all(eng)
+    Base.metadata.create_all(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    with session_factory(engine)() as s:
+        yield s
