@@ -1,0 +1,33 @@
+"""``kefu serve``: the dashboard + API in one process, or the API alone under N workers."""
+
+from __future__ import annotations
+
+import typer
+import uvicorn
+
+from kefu.config import get_settings
+from kefu.store.migrate import upgrade
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("serve")
+    def serve(
+        host: str = typer.Option("127.0.0.1", help="bind address"),
+        port: int = typer.Option(8000, help="port"),
+        api_only: bool = typer.Option(False, "--api-only", help="serve only /api/v1 (stateless, many workers)"),
+        workers: int = typer.Option(1, min=1, max=64, help="Uvicorn workers (with --api-only)"),
+    ) -> None:
+        """启动服务 / serve the dashboard and API (KEFU_DATABASE_URL chooses the database)."""
+        settings = get_settings()
+        upgrade(settings.database_url)
+        if api_only:
+            uvicorn.run("kefu.api.asgi:api_app", factory=True, host=host, port=port, workers=workers,
+                        log_level="warning", access_log=False)
+            return
+        if workers != 1:
+            typer.echo("the dashboard runs in one process; use --api-only for several workers", err=True)
+            raise typer.Exit(2)
+        from kefu.api.app import create_app
+
+        typer.echo(f"kefu dashboard: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
+        uvicorn.run(create_app(with_ui=True), host=host, port=port, log_level="warning")
