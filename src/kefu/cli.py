@@ -62,19 +62,9 @@ def report_error(exc: KefuError) -> None:
 
 
 def main() -> None:
+    """Entry point: usage errors exit 2 (click), KefuError prints both languages and exits 2."""
     try:
-        app(standalone_mode=False)
+        app()
     except KefuError as exc:
         report_error(exc)
         sys.exit(2)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:  # click usage errors arrive here with standalone_mode=False
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -96,10 +96,11 @@ def _official(day: date) -> DayInfo | None:
 def _is_statutory_day(day: date, name: str) -> bool:
     """Whether a day inside a holiday block is one of the statutory days.
 
-    python-holidays lists exactly the statutory days (no in-lieu days), which
-    is the distinction the 300% overtime rate needs.
+    python-holidays names the statutory days plainly and marks the rest of a
+    block as "(observed)" or "Day off (substituted …)"; only the plain ones
+    earn the 300% overtime rate.
     """
-    return day in _cn_holidays(day.year)
+    return day in _cn_statutory(day.year)
 
 
 @lru_cache(maxsize=64)
@@ -107,10 +108,21 @@ def _cn_holidays(year: int) -> dict[date, str]:
     return dict(pyholidays.country_holidays("CN", years=year, language="en_US"))
 
 
+def _is_block_rest(name: str) -> bool:
+    return "observed" in name or name.startswith("Day off")
+
+
+@lru_cache(maxsize=64)
+def _cn_statutory(year: int) -> dict[date, str]:
+    return {d: n for d, n in _cn_holidays(year).items() if not _is_block_rest(n)}
+
+
 def _statutory_fallback(day: date) -> DayInfo:
     name = _cn_holidays(day.year).get(day)
-    if name:
+    if name and not _is_block_rest(name):
         return DayInfo(day, DayKind.STATUTORY, name, provisional=True)
+    if name:
+        return DayInfo(day, DayKind.REST, name, provisional=True)
     if day.weekday() >= 5:
         return DayInfo(day, DayKind.REST, provisional=True)
     return DayInfo(day, DayKind.WORKDAY, provisional=True)

@@ -1,0 +1,5 @@
+"""``python -m kefu`` runs the CLI."""
+
+from kefu.cli import main
+
+main()

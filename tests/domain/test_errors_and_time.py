@@ -1,0 +1,43 @@
+"""Error objects and aware-time helpers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from kefu.domain.errors import ErrorCode, KefuError, RowError, bad_rows
+from kefu.domain.timeutil import SHOP_TZ, business_day, parse_aware, parse_day
+
+
+def test_bad_rows_carries_every_row_in_both_languages() -> None:
+    err = bad_rows("orders.csv", [RowError(3, "订单编号", "为空", "is empty", "orders.csv")])
+    assert err.code is ErrorCode.IMPORT_BAD_ROW
+    assert err.http_status == 422
+    assert err.as_dict()["rows"] == [
+        {"file": "orders.csv", "row": 3, "column": "订单编号", "reason": "为空", "reason_en": "is empty"}
+    ]
+    assert str(err.rows[0]) == "orders.csv 第3行 [订单编号] 为空 / row 3 [订单编号] is empty"
+
+
+def test_unknown_code_maps_to_400() -> None:
+    assert KefuError(ErrorCode.BAD_ARGUMENT, "坏", "bad").http_status == 400
+
+
+def test_parse_aware_reads_naive_text_as_shop_time() -> None:
+    assert parse_aware("2026-11-11 00:00:00") == datetime(2026, 11, 10, 16, tzinfo=UTC)
+    assert parse_aware("2026-11-11T00:00:00+00:00").utcoffset() == timedelta(0)
+
+
+def test_parse_errors_are_kefu_errors() -> None:
+    with pytest.raises(KefuError) as exc:
+        parse_day("2026-13-01")
+    assert exc.value.code is ErrorCode.BAD_ARGUMENT
+    with pytest.raises(KefuError):
+        parse_aware("yesterday")
+
+
+def test_business_day_cut_hour() -> None:
+    late = datetime(2026, 11, 11, 3, 30, tzinfo=SHOP_TZ)
+    assert business_day(late) == date(2026, 11, 11)
+    assert business_day(late, cut_hour=4) == date(2026, 11, 10)
