@@ -1,0 +1,218 @@
+"""The page frame every dashboard page uses: login check, role check, header, navigation.
+
+How an area adds a page (read this before writing ``kefu/ui/pages/<area>.py``)
+-------------------------------------------------------------------------------
+Every module in ``kefu.ui.pages`` is imported by ``kefu.ui.shell.mount_ui``; a page
+registers itself with the ``kefu_page`` decorator::
+
+    from nicegui import ui
+    from kefu.ui.db import db_session
+    from kefu.ui.i18n import t
+    from kefu.ui.layout import PageUser, kefu_page
+
+    @kefu_page("/roster", "排班", "Roster", roles=("admin", "supervisor"))
+    def roster_page(user: PageUser) -> None:
+        with db_session() as session:
+            rows = my_service.list_something(session, team=user.team)
+        ui.label(t("本月排班", "This month's roster"))
+        ...
+
+* Not signed in → redirected to ``/login?next=<path>``; wrong role → a 403 view
+  (HTTP status 403). The body of your function only runs for allowed users.
+* ``user`` is a ``PageUser`` (id, username, role, agent_id, team, lang). Agents see
+  only their own data (filter by ``user.agent_id``), supervisors their team
+  (``user.team``; "" means all teams), admins everything.
+* If the function also takes a ``request`` parameter, it gets the Starlette
+  request (for query parameters such as ``?day=2026-11-11``).
+* Labels: ``t("中文", "English")``. Buyer phones/addresses: ``kefu.domain.privacy``.
+* Events (button clicks) arrive over NiceGUI's websocket, which only the page's own
+  client can open, so NiceGUI forms need no CSRF token; the REST API has its own
+  same-origin check (``kefu.api.csrf``).
+* The navigation is the ``NAV`` list below; the paths of every area are there already.
+* ``page_frame`` draws the header and drawer for an already-checked user; use it only
+  for pages that bypass ``kefu_page`` (public pages such as ``/chat`` draw no frame).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import app, ui
+
+from kefu.service import users
+from kefu.ui.db import db_session
+from kefu.ui.i18n import current_lang, set_lang, t
+
+ALL_ROLES: tuple[str, ...] = ("admin", "supervisor", "agent")
+MANAGERS: tuple[str, ...] = ("admin", "supervisor")
+
+
+@dataclass(frozen=True)
+class PageUser:
+    """The signed-in user as pages see it."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    agent_id: str | None
+    team: str
+    lang: str = "zh"
+
+
+@dataclass(frozen=True)
+class NavItem:
+    path: str
+    zh: str
+    en: str
+    icon: str
+    roles: tuple[str, ...]
+
+
+NAV: list[NavItem] = [
+    NavItem("/", "概览", "Overview", "dashboard", ALL_ROLES),
+    NavItem("/monitor", "实时监控", "Live monitor", "monitor_heart", MANAGERS),
+    NavItem("/workspace", "我的工作台", "My workspace", "support_agent", ("agent",)),
+    NavItem("/tasks", "任务", "Tasks", "checklist", ALL_ROLES),
+    NavItem("/roster", "排班", "Roster", "calendar_month", ALL_ROLES),
+    NavItem("/forecast", "预测", "Forecast", "insights", MANAGERS),
+    NavItem("/performance", "绩效", "Performance", "leaderboard", ALL_ROLES),
+    NavItem("/care/tickets", "工单", "Tickets", "confirmation_number", ALL_ROLES),
+    NavItem("/care/templates", "快捷回复", "Templates", "quickreply", ALL_ROLES),
+    NavItem("/care/bot", "机器人", "Bot", "smart_toy", MANAGERS),
+    NavItem("/care/logbooks", "交接日志", "Logbooks", "menu_book", ALL_ROLES),
+    NavItem("/imports", "数据导入", "Imports", "upload_file", MANAGERS),
+    NavItem("/settings", "设置", "Settings", "settings", MANAGERS),
+]
+
+_ROLE_NAMES = {"admin": ("管理员", "Admin"), "supervisor": ("主管", "Supervisor"), "agent": ("客服", "Agent")}
+
+
+def role_name(role: str) -> str:
+    zh, en = _ROLE_NAMES.get(role, (role, role))
+    return t(zh, en)
+
+
+def session_user(request: Request | None = None) -> PageUser | None:
+    """The signed-in user, or None. Keeps the Starlette session in step with NiceGUI's storage.
+
+    Login happens over the websocket, where no cookie can be set; the first page
+    request after it copies ``user_id`` into the signed Starlette session so that
+    ``fetch('/api/v1/...')`` from the browser is authorised as the same user.
+    """
+    storage = app.storage.user
+    user_id = storage.get("user_id")
+    http_session = request.session if request is not None and "session" in request.scope else None
+    if user_id is None and http_session is not None and http_session.get("user_id") is not None:
+        user_id = http_session["user_id"]  # signed in through POST /api/v1/auth/login
+    if user_id is None:
+        return None
+    with db_session() as session:
+        found = users.get_user(session, int(user_id))
+    if found is None:
+        storage.pop("user_id", None)
+        if http_session is not None:
+            http_session.pop("user_id", None)
+        return None
+    storage["user_id"] = found.id
+    storage.setdefault("lang", found.locale)
+    if http_session is not None and http_session.get("user_id") != found.id:
+        http_session["user_id"] = found.id
+    return PageUser(found.id, found.username, found.display_name, found.role, found.agent_id, found.team,
+                    current_lang())
+
+
+def _switch_language(user: PageUser) -> None:
+    lang = "en" if current_lang() == "zh" else "zh"
+    set_lang(lang)
+    with db_session() as session:
+        users.set_locale(session, user.id, lang)
+    ui.navigate.reload()
+
+
+@contextmanager
+def page_frame(title_zh: str, title_en: str, user: PageUser, path: str = "") -> Iterator[PageUser]:
+    """Header, left navigation and a content column; yields the user for the page body."""
+    ui.page_title(f"{t(title_zh, title_en)} · kefu 客服")
+    drawer = ui.left_drawer(value=True).classes("bg-grey-1 px-0")
+    with drawer, ui.list().props("dense padding").classes("w-full"):
+        for item in NAV:
+            if user.role not in item.roles:
+                continue
+            active = item.path == path
+            with ui.item(on_click=functools.partial(ui.navigate.to, item.path)).classes(
+                    "rounded" + (" bg-blue-1 text-primary" if active else "")):
+                with ui.item_section().props("avatar"):
+                    ui.icon(item.icon)
+                with ui.item_section():
+                    ui.item_label(t(item.zh, item.en))
+    with ui.header().classes("items-center justify-between bg-primary px-4 py-2"):
+        with ui.row().classes("items-center gap-2"):
+            ui.button(icon="menu", on_click=drawer.toggle).props("flat round color=white dense")
+            ui.link("kefu 客服", "/").classes("text-white text-lg font-bold no-underline")
+            ui.label(f"· {t(title_zh, title_en)}").classes("text-white text-lg")
+        with ui.row().classes("items-center gap-3"):
+            ui.label(f"{user.display_name} ({role_name(user.role)})").classes("text-white").props(
+                'data-testid="whoami"')
+            ui.button("English" if current_lang() == "zh" else "中文",
+                      on_click=lambda: _switch_language(user)).props("flat color=white dense no-caps")
+            ui.button(t("退出", "Log out"), on_click=lambda: ui.navigate.to("/logout")).props(
+                "flat color=white dense")
+    with ui.column().classes("w-full p-4 gap-4"):
+        yield user
+
+
+def forbidden_view(user: PageUser, title_zh: str, title_en: str) -> None:
+    ui.context.client.status_code = 403
+    with page_frame(title_zh, title_en, user), ui.card().classes("p-8"):
+        ui.label("403").classes("text-4xl text-negative")
+        ui.label(t("没有权限访问此页面", "You do not have permission to see this page"))
+        ui.link(t("返回概览", "Back to overview"), "/")
+
+
+def kefu_page(path: str, title_zh: str, title_en: str, roles: tuple[str, ...] = ALL_ROLES,
+              **page_kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a NiceGUI page that only signed-in users with one of ``roles`` can open."""
+
+    def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
+        wants_request = "request" in inspect.signature(func).parameters
+
+        def check(request: Request) -> RedirectResponse | PageUser | None:
+            user = session_user(request)
+            if user is None:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+                return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+            if user.role not in roles:
+                forbidden_view(user, title_zh, title_en)
+                return None
+            return user
+
+        if inspect.iscoroutinefunction(func):
+            async def async_page(request: Request) -> Any:
+                checked = check(request)
+                if not isinstance(checked, PageUser):
+                    return checked
+                with page_frame(title_zh, title_en, checked, path):
+                    return await (func(checked, request) if wants_request else func(checked))
+
+            ui.page(path, **page_kwargs)(async_page)
+        else:
+            def sync_page(request: Request) -> Any:
+                checked = check(request)
+                if not isinstance(checked, PageUser):
+                    return checked
+                with page_frame(title_zh, title_en, checked, path):
+                    return func(checked, request) if wants_request else func(checked)
+
+            ui.page(path, **page_kwargs)(sync_page)
+        return func
+
+    return decorate

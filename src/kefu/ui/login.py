@@ -1,0 +1,76 @@
+"""``/login`` and ``/logout``: the only dashboard pages open to everyone (besides ``/chat``).
+
+The password is checked by ``kefu.service.users.login`` (argon2, 5 failures per
+username+address per 5 minutes → locked). On success the user id goes into
+NiceGUI's ``app.storage.user``; the next page request copies it into the signed
+Starlette session (see ``layout.session_user``) so browser calls to /api/v1 work.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+from nicegui import app, ui
+
+from kefu.domain.errors import ErrorCode, KefuError
+from kefu.service import users
+from kefu.ui.db import get_ui_engine
+from kefu.ui.i18n import current_lang, set_lang, t
+from kefu.ui.layout import session_user
+
+
+def _safe_next(target: str) -> str:
+    """Only same-site paths: ``//evil.example`` or ``https://…`` would be an open redirect."""
+    target = unquote(target or "/")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@ui.page("/login")
+def login_page(request: Request, next: str = "/") -> RedirectResponse | None:
+    target = _safe_next(next)
+    if session_user(request) is not None:
+        return RedirectResponse(target, status_code=303)
+    ui.page_title(t("登录", "Sign in") + " · kefu 客服")
+
+    def submit() -> None:
+        ip = ui.context.client.ip or "unknown"
+        try:
+            user = users.login(get_ui_engine(), username.value or "", password.value or "", ip)
+        except KefuError as exc:
+            message.text = exc.message if current_lang() == "zh" else exc.message_en
+            message.classes(replace="text-negative" if exc.code != ErrorCode.RATE_LIMITED else "text-warning")
+            password.value = ""
+            return
+        app.storage.user["user_id"] = user.id
+        set_lang(user.locale)
+        ui.navigate.to(target)
+
+    with ui.column().classes("absolute-center items-center gap-4"):
+        ui.label("kefu 客服").classes("text-3xl font-bold text-primary")
+        with ui.card().classes("w-80 p-6 gap-3"):
+            ui.label(t("登录", "Sign in")).classes("text-xl")
+            username = ui.input(t("用户名", "Username")).props('outlined dense autocomplete=username'
+                                                            ' data-testid="username"').classes("w-full")
+            password = ui.input(t("密码", "Password"), password=True, password_toggle_button=True).props(
+                'outlined dense autocomplete=current-password data-testid="password"').classes("w-full")
+            password.on("keydown.enter", submit)
+            ui.button(t("登录", "Sign in"), on_click=submit).props('data-testid="login"').classes("w-full")
+            message = ui.label("").classes("text-negative").props('data-testid="login-message"')
+        ui.label(t("演示账号: demo (密码在首次运行时打印于控制台)",
+                   "Demo account: demo (password printed in the console on first run)")).classes(
+            "text-grey-7 text-sm")
+    return None
+
+
+@app.get("/logout", include_in_schema=False)
+def logout(request: Request) -> RedirectResponse:
+    """Forget the user in both stores; a plain HTTP route so the cookie can be rewritten."""
+    if "session" in request.scope:
+        request.session.pop("user_id", None)
+        if "id" in request.session:  # NiceGUI's per-browser storage (RequestTrackingMiddleware set it up)
+            app.storage.user.pop("user_id", None)
+    return RedirectResponse("/login", status_code=303)

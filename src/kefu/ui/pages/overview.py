@@ -1,0 +1,92 @@
+"""``/``: today at a glance (contacts, orders, paid amount, agents online, queue) with charts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import Request
+from nicegui import ui
+
+from kefu.domain.errors import KefuError
+from kefu.domain.timeutil import parse_day
+from kefu.service import overview as svc
+from kefu.ui.db import db_session
+from kefu.ui.i18n import t
+from kefu.ui.layout import PageUser, kefu_page
+
+
+def stat_card(label: str, value: str, testid: str, caption: str = "") -> None:
+    with ui.card().classes("min-w-40 p-4 gap-1"):
+        ui.label(label).classes("text-grey-7 text-sm")
+        ui.label(value).classes("text-3xl font-bold").props(f'data-testid="{testid}"')
+        if caption:
+            ui.label(caption).classes("text-grey-6 text-xs")
+
+
+def scope(user: PageUser) -> tuple[str | None, str | None]:
+    """(team, agent_id) filters: agents see their own figures, supervisors their team."""
+    if user.role == "agent":
+        return None, user.agent_id or "-"
+    if user.role == "supervisor":
+        return user.team or None, None
+    return None, None
+
+
+@kefu_page("/", "概览", "Overview")
+def overview_page(user: PageUser, request: Request) -> None:
+    with db_session() as session:
+        day: date
+        try:
+            day = parse_day(request.query_params["day"]) if "day" in request.query_params else svc.default_day(
+                session)
+        except KefuError:
+            day = svc.default_day(session)
+        team, agent_id = scope(user)
+        data = svc.overview(session, day, team=team, agent_id=agent_id)
+    with ui.row().classes("items-center gap-4"):
+        ui.label(t(f"{day.isoformat()} 一览", f"{day.isoformat()} at a glance")).classes("text-2xl")
+        date_input = ui.input(t("日期", "Date"), value=day.isoformat()).props("dense outlined type=date")
+        ui.button(t("查看", "Show"), on_click=lambda: ui.navigate.to(f"/?day={date_input.value}")).props("flat")
+        if user.role == "agent":
+            ui.badge(t("仅显示我的数据", "showing my own figures only")).props("color=grey-7")
+        elif user.team:
+            ui.badge(t(f"团队: {user.team}", f"team: {user.team}")).props("color=grey-7")
+    with ui.row().classes("gap-4 flex-wrap"):
+        stat_card(t("咨询人数", "Contacts"), str(data.contacts), "stat-contacts",
+                  t(f"会话 {data.conversations}", f"{data.conversations} conversations"))
+        stat_card(t("下单数", "Orders"), str(data.orders), "stat-orders",
+                  t(f"付款 {data.paid_orders} 笔", f"{data.paid_orders} paid"))
+        stat_card(t("付款金额 (元)", "Paid (yuan)"), svc.yuan(data.paid_fen), "stat-paid")
+        stat_card(t("在线客服", "Agents online"), f"{data.agents_online} / {data.agents_total}", "stat-online",
+                  " · ".join(f"{t(zh, en)} {data.by_status.get(k, 0)}" for k, zh, en in (
+                      ("online", "在线", "online"), ("away", "挂起", "away"), ("break", "小休", "break"))))
+        stat_card(t("排队", "Queue"), str(data.queue), "stat-queue",
+                  t(f"最长等待 {data.longest_wait_s} 秒", f"longest wait {data.longest_wait_s} s"))
+    hours = [f"{h:02d}" for h in range(24)]
+    with ui.row().classes("w-full gap-4 flex-nowrap max-lg:flex-wrap"):
+        with ui.card().classes("w-full"):
+            ui.label(t("分时咨询与下单", "Contacts and orders by hour")).classes("text-lg")
+            ui.echart({
+                "tooltip": {"trigger": "axis"},
+                "legend": {"data": [t("咨询", "contacts"), t("下单", "orders")]},
+                "xAxis": {"type": "category", "data": hours},
+                "yAxis": {"type": "value"},
+                "series": [
+                    {"name": t("咨询", "contacts"), "type": "bar", "data": data.hourly_contacts},
+                    {"name": t("下单", "orders"), "type": "line", "data": data.hourly_orders},
+                ],
+            }).classes("h-72 w-full").props('data-testid="chart-hourly"')
+        with ui.card().classes("w-full"):
+            ui.label(t("近 14 天趋势", "Last 14 days")).classes("text-lg")
+            ui.echart({
+                "tooltip": {"trigger": "axis"},
+                "legend": {"data": [t("咨询", "contacts"), t("下单", "orders"), t("付款(元)", "paid (yuan)")]},
+                "xAxis": {"type": "category", "data": [d.strftime("%m-%d") for d in data.trend_days]},
+                "yAxis": [{"type": "value"}, {"type": "value", "name": t("元", "yuan")}],
+                "series": [
+                    {"name": t("咨询", "contacts"), "type": "line", "data": data.trend_contacts},
+                    {"name": t("下单", "orders"), "type": "line", "data": data.trend_orders},
+                    {"name": t("付款(元)", "paid (yuan)"), "type": "bar", "yAxisIndex": 1,
+                     "data": [f // 100 for f in data.trend_paid_fen], "itemStyle": {"opacity": 0.35}},
+                ],
+            }).classes("h-72 w-full").props('data-testid="chart-trend"')
