@@ -11,6 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from kefu import __version__
 from kefu.api import routes
+from kefu.api.csrf import SameOriginMiddleware
 from kefu.api.errors import install_error_handlers
 from kefu.config import get_settings
 from kefu.store.db import get_engine
@@ -45,6 +46,7 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
         same_site="lax",
         https_only=settings.environment == "production",
     )
+    app.add_middleware(SameOriginMiddleware)  # CSRF: cookie-authenticated writes must be same-origin
     install_error_handlers(app)
     app.include_router(api_router())
     if with_ui:
