@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ, business_day, local_midnight, utc_now
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Conversation, Message
@@ -72,12 +73,16 @@ def default_day(session: Session, now: datetime | None = None, tz: ZoneInfo = SH
     return latest if latest is not None and latest < today else today
 
 
+def team_agent_ids(session: Session, team: str) -> list[str]:
+    return list(session.scalars(select(Agent.id).where(Agent.team == team).order_by(Agent.id)))
+
+
 def _agent_ids(session: Session, team: str | None, agent_id: str | None) -> list[str] | None:
     """None means no filter (admin or all-teams supervisor)."""
     if agent_id is not None:
         return [agent_id]
     if team:
-        return list(session.scalars(select(Agent.id).where(Agent.team == team)))
+        return team_agent_ids(session, team)
     return None
 
 
@@ -177,3 +182,22 @@ def yuan(fen: int) -> str:
     sign = "-" if fen < 0 else ""
     fen = abs(fen)
     return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+
+
+def conversation_messages(session: Session, conversation_id: int, buyer: str | None = None) -> dict[str, object]:
+    """A conversation's status and messages, oldest first, for the buyer chat page and workspace.
+
+    With ``buyer`` given, a conversation of another buyer reads as not found: the
+    public chat page must never show someone else's chat.
+    """
+    conv = session.get(Conversation, conversation_id)
+    if conv is None or (buyer is not None and conv.buyer != buyer):
+        raise KefuError(ErrorCode.CONVERSATION_UNKNOWN, f"会话不存在: {conversation_id}",
+                        f"conversation not found: {conversation_id}")
+    rows = session.scalars(select(Message).where(Message.conversation_id == conversation_id)
+                           .order_by(Message.ts, Message.id))
+    return {
+        "id": conv.id, "status": conv.status, "agent": conv.agent_id, "buyer": conv.buyer, "shop": conv.shop_id,
+        "messages": [{"id": m.id, "direction": m.direction, "text": m.text, "ts": m.ts, "bot": m.bot,
+                      "auto": m.auto} for m in rows],
+    }

@@ -13,14 +13,7 @@ from kefu.service import overview as svc
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import PageUser, kefu_page
-
-
-def stat_card(label: str, value: str, testid: str, caption: str = "") -> None:
-    with ui.card().classes("min-w-40 p-4 gap-1"):
-        ui.label(label).classes("text-grey-7 text-sm")
-        ui.label(value).classes("text-3xl font-bold").props(f'data-testid="{testid}"')
-        if caption:
-            ui.label(caption).classes("text-grey-6 text-xs")
+from kefu.ui.widgets import stat_card
 
 
 def scope(user: PageUser) -> tuple[str | None, str | None]:

@@ -1,0 +1,119 @@
+"""Workspace parts that call other areas' services: reply templates (care) and my tasks (duty).
+
+They are looked up by name at call time because those areas land in parallel;
+if a function is missing, the section says so instead of failing the page.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from nicegui import ui
+
+from kefu.domain.errors import KefuError
+from kefu.ui.db import db_session
+from kefu.ui.i18n import t
+from kefu.ui.widgets import notify_error
+
+
+def service_function(module: str, name: str) -> Callable[..., Any] | None:
+    try:
+        mod = importlib.import_module(f"kefu.service.{module}")
+    except ImportError:
+        return None
+    fn = getattr(mod, name, None)
+    return fn if callable(fn) else None
+
+
+def _field(item: Any, *names: str, default: Any = "") -> Any:
+    for name in names:
+        if isinstance(item, dict) and name in item:
+            return item[name]
+        if hasattr(item, name):
+            return getattr(item, name)
+    return default
+
+
+def template_picker(target: ui.input, agent_id: str) -> None:
+    """Search reply templates and insert the rendered text into ``target``."""
+    search = service_function("care", "search_templates")
+    render = service_function("care", "render_template")
+    if search is None:
+        ui.label(t("快捷回复模块尚未就绪", "reply templates are not available yet")).classes("text-grey-6 text-xs")
+        return
+    options: dict[str, Any] = {}
+
+    def refresh_options(query: str) -> None:
+        try:
+            with db_session() as session:
+                found = search(session, query or "")
+        except KefuError as exc:
+            notify_error(exc)
+            return
+        options.clear()
+        for item in list(found)[:20]:
+            key = str(_field(item, "id", "key", "title"))
+            options[key] = item
+        picker.set_options({k: str(_field(v, "title", "name", "text"))[:40] for k, v in options.items()})
+
+    def insert(e: Any) -> None:
+        item = options.get(str(e.value))
+        if item is None:
+            return
+        text = str(_field(item, "text", "body", "content"))
+        if render is not None:
+            try:
+                with db_session() as session:
+                    text = str(render(session, _field(item, "id", "key"), {"agent": agent_id}))
+            except (KefuError, TypeError):
+                pass  # fall back to the raw template text
+        target.value = ((target.value or "") + " " + text).strip()
+        picker.set_value(None)
+
+    with ui.row().classes("items-center gap-2"):
+        picker = ui.select({}, label=t("插入快捷回复", "Insert a template"), with_input=True,
+                           on_change=insert).props('dense outlined data-testid="template-picker"').classes("w-80")
+        picker.on("filter", lambda e: refresh_options(str(e.args[0]) if e.args else ""))
+    refresh_options("")
+
+
+def task_list(agent_id: str) -> None:
+    """The agent's open follow-up tasks with a 'done' button each."""
+    list_tasks = service_function("duty", "list_tasks")
+    complete = service_function("duty", "complete_task")
+    if list_tasks is None or complete is None:
+        ui.label(t("任务模块尚未就绪", "tasks are not available yet")).classes("text-grey-6")
+        return
+
+    @ui.refreshable
+    def rows() -> None:
+        try:
+            with db_session() as session:
+                tasks = list(list_tasks(session, assignee=agent_id, status="open"))
+        except KefuError as exc:
+            notify_error(exc)
+            return
+        if not tasks:
+            ui.label(t("没有待办任务", "No open tasks")).classes("text-grey-6").props('data-testid="no-tasks"')
+        for task in tasks:
+            tid = _field(task, "id")
+            with ui.row().classes("items-center gap-3").props(f'data-testid="task-{tid}"'):
+                ui.badge(str(_field(task, "task_type", "kind", "type")))
+                ui.label(str(_field(task, "order_id", default="") or ""))
+                ui.label(str(_field(task, "note", "title", default="") or ""))
+                ui.button(t("完成", "Done"), on_click=lambda tid=tid: done(tid)).props(
+                    f'dense flat color=positive data-testid="task-done-{tid}"')
+
+    def done(task_id: Any) -> None:
+        try:
+            with db_session() as session:
+                complete(session, task_id, actor=agent_id)
+        except KefuError as exc:
+            notify_error(exc)
+            return
+        ui.notify(t("任务已完成", "task done"), type="positive")
+        rows.refresh()
+
+    rows()

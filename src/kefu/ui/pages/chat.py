@@ -1,0 +1,116 @@
+"""``/chat?shop=…``: the buyer-side web chat (public, no login).
+
+A buyer types a nickname and a first message: ``live.open_conversation`` routes
+it (agent, queue or bot). Later messages go through ``live.post_message``. The
+conversation id lives in NiceGUI's per-browser storage, so a reload keeps the
+chat; replies appear through a 1.5-second server-side timer that pushes changes
+over the page's websocket (no page reload, no polling from the browser).
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fastapi import Request
+from nicegui import app, ui
+
+from kefu.domain.errors import KefuError
+from kefu.domain.timeutil import SHOP_TZ
+from kefu.service import live
+from kefu.service import overview as reads
+from kefu.ui.db import db_session
+from kefu.ui.i18n import t
+from kefu.ui.widgets import notify_error
+
+MAX_TEXT = 2000
+
+
+@ui.page("/chat")
+def chat_page(request: Request) -> None:
+    shop = (request.query_params.get("shop") or "web").strip()[:64] or "web"
+    key = f"chat:{shop}"
+    store = app.storage.user
+    ui.page_title(t("在线咨询", "Chat with us") + f" · {shop}")
+    state: dict[str, Any] = {"sig": None}
+
+    def current() -> dict[str, Any] | None:
+        saved = store.get(key)
+        if not saved:
+            return None
+        try:
+            with db_session() as session:
+                return reads.conversation_messages(session, int(saved["id"]), buyer=saved["buyer"])
+        except KefuError:
+            store.pop(key, None)
+            return None
+
+    @ui.refreshable
+    def thread() -> None:
+        conv = current()
+        if conv is None:
+            ui.label(t("您好! 请留下昵称和问题, 客服马上为您服务。",
+                       "Hello! Leave your name and question; an agent will be with you shortly.")).classes(
+                "text-grey-7")
+            return
+        messages = conv["messages"]
+        for m in messages:
+            mine = m["direction"] == "in"
+            name = t("我", "me") if mine else (t("机器人", "bot") if m["bot"] else t("客服", "agent"))
+            ui.chat_message(m["text"], name=name, sent=mine,
+                            stamp=m["ts"].astimezone(SHOP_TZ).strftime("%H:%M")).props(
+                f'data-testid="{"msg-in" if mine else "msg-out"}"')
+        status = {"queued": t("排队中, 请稍候…", "waiting for an agent…"),
+                  "assigned": t("客服已接入", "an agent is with you"),
+                  "bot": t("智能助手为您服务", "the assistant is answering"),
+                  "closed": t("会话已结束", "conversation closed")}.get(conv["status"], conv["status"])
+        ui.label(status).classes("text-grey-6 text-xs").props('data-testid="chat-status"')
+
+    def signature() -> tuple[Any, ...] | None:
+        conv = current()
+        return None if conv is None else (conv["status"], len(conv["messages"]))
+
+    def send() -> None:
+        text = (box.value or "").strip()
+        if not text:
+            return
+        if len(text) > MAX_TEXT:
+            ui.notify(t(f"消息最长 {MAX_TEXT} 字", f"at most {MAX_TEXT} characters"), type="warning")
+            return
+        saved = store.get(key)
+        try:
+            with db_session() as session:
+                conv = current()
+                if saved is None or conv is None or conv["status"] == "closed":
+                    buyer = (nick.value or "").strip()[:40] or f"访客{secrets.token_hex(3)}"
+                    opened = live.open_conversation(session, shop, buyer, text=text, channel="web")
+                    store[key] = {"id": opened["id"], "buyer": buyer}
+                else:
+                    live.post_message(session, int(saved["id"]), "in", text)
+        except KefuError as exc:
+            notify_error(exc)
+            return
+        box.value = ""
+        refresh()
+
+    def refresh() -> None:
+        sig = signature()
+        if sig != state["sig"]:
+            state["sig"] = sig
+            thread.refresh()
+            nick_row.set_visibility(store.get(key) is None)
+
+    with ui.column().classes("w-full max-w-2xl mx-auto p-4 gap-3"):
+        ui.label(t(f"{shop} · 在线咨询", f"{shop} · chat with us")).classes("text-2xl")
+        with ui.card().classes("w-full min-h-64"):
+            thread()
+        with ui.row().classes("w-full") as nick_row:
+            nick = ui.input(t("昵称", "Your name")).props('dense outlined data-testid="chat-nick"').classes("w-64")
+        with ui.row().classes("w-full items-center no-wrap"):
+            box = ui.input(placeholder=t("输入消息…", "Type a message…")).props(
+                'dense outlined data-testid="chat-input"').classes("grow")
+            box.on("keydown.enter", send)
+            ui.button(t("发送", "Send"), on_click=send).props('data-testid="chat-send"')
+    state["sig"] = signature()
+    nick_row.set_visibility(store.get(key) is None)
+    ui.timer(1.5, refresh)

@@ -1,0 +1,49 @@
+"""Small pieces several pages share: error notices in the user's language, stat cards, status labels."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from nicegui import ui
+
+from kefu.domain.errors import KefuError
+from kefu.ui.db import db_session
+from kefu.ui.i18n import current_lang, t
+
+T = TypeVar("T")
+
+STATUS_LABELS = {"online": ("在线", "online"), "away": ("挂起", "away"), "break": ("小休", "break"),
+                 "offline": ("离线", "offline")}
+STATUS_COLORS = {"online": "positive", "away": "warning", "break": "info", "offline": "grey"}
+
+
+def status_label(status: str) -> str:
+    zh, en = STATUS_LABELS.get(status, (status, status))
+    return t(zh, en)
+
+
+def notify_error(exc: KefuError) -> None:
+    text = exc.message if current_lang() == "zh" else exc.message_en
+    ui.notify(f"{text} [{exc.code}]", type="negative", multi_line=True)
+
+
+def run(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Call a service function in one transaction; a KefuError becomes a notice (nothing is stored)."""
+    try:
+        with db_session() as session:
+            return action(session, *args, **kwargs)
+    except KefuError as exc:
+        notify_error(exc)
+        return None
+
+
+def stat_card(label: str, value: str, testid: str, caption: str = "") -> ui.label:
+    """A figure with its label; returns the value label so live pages can update it in place."""
+    with ui.card().classes("min-w-40 p-4 gap-1"):
+        ui.label(label).classes("text-grey-7 text-sm")
+        value_label = ui.label(value).classes("text-3xl font-bold").props(f'data-testid="{testid}"')
+        caption_label = ui.label(caption).classes("text-grey-6 text-xs")
+        if not caption:
+            caption_label.set_visibility(False)
+    return value_label
