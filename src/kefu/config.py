@@ -21,6 +21,7 @@ class Settings:
     shop_timezone: str = "Asia/Shanghai"
     data_dir: Path = field(default_factory=lambda: Path("var"))
     redis_url: str = ""  # optional: live monitor fan-out across workers
+    webhook_secret: str = ""  # HMAC-SHA256 key of POST /api/v1/webhooks/{source}; empty = webhooks refused
 
     def __post_init__(self) -> None:
         if self.environment == "production" and self.secret_key == _DEV_SECRET:
@@ -48,6 +49,7 @@ def get_settings() -> Settings:
         shop_timezone=env.get("KEFU_TZ", "Asia/Shanghai"),
         data_dir=Path(env.get("KEFU_DATA_DIR", "var")),
         redis_url=env.get("KEFU_REDIS_URL", ""),
+        webhook_secret=env.get("KEFU_WEBHOOK_SECRET", ""),
     )
 
 

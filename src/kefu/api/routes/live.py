@@ -1,0 +1,163 @@
+"""Integration API of the live floor (contract in spec/live.md; checked from outside).
+
+Thin: validate the JSON, authorise the caller, call :mod:`kefu.service.live`.
+Field limits mirror the column sizes so bad input is a 422 with a code, never
+a database error (500).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kefu.api.deps import Caller, CurrentCaller, DbSession
+from kefu.domain.errors import ErrorCode, KefuError
+from kefu.domain.timeutil import parse_aware
+from kefu.service import live, presence
+
+router = APIRouter(tags=["live"])
+
+ConvId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+AgentId = Annotated[str, Path(min_length=1, max_length=64)]
+
+
+def _no_nul(value: Any) -> Any:
+    """PostgreSQL cannot store NUL characters in text: refuse them as bad input."""
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(v, str) and "\x00" in v for v in items):
+        raise ValueError("NUL character not allowed")
+    return value
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _check(cls, value: Any) -> Any:
+        return _no_nul(value)
+
+
+class AgentIn(_In):
+    id: str = Field(min_length=1, max_length=64)
+    name: str = Field(default="", max_length=100)
+    skills: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=20)
+    capacity: int = Field(ge=1, le=200)
+    secondary_skills: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default=[], max_length=20)
+    shop: str | None = Field(default=None, max_length=64)
+    weight: int = Field(default=1, ge=1, le=100)
+
+
+class StatusIn(_In):
+    status: str = Field(max_length=16)
+
+
+class ConversationIn(_In):
+    shop: str = Field(min_length=1, max_length=64)
+    buyer: str = Field(min_length=1, max_length=128)
+    group: str | None = Field(default=None, min_length=1, max_length=64)
+    text: str = Field(default="", max_length=10_000)
+
+
+class MessageIn(_In):
+    direction: str = Field(max_length=3)
+    text: str = Field(max_length=10_000)
+    ts: str | None = Field(default=None, max_length=64)
+    agent: str | None = Field(default=None, max_length=64)
+
+
+class TransferIn(_In):
+    to_agent: str | None = Field(default=None, min_length=1, max_length=64)
+    to_group: str | None = Field(default=None, min_length=1, max_length=64)
+    note: str = Field(default="", max_length=2000)
+
+
+def _own_agent(caller: Caller, agent_id: str) -> None:
+    """Agents may act only for themselves; integrations, supervisors and admins for anyone."""
+    if caller.role == "agent" and caller.agent_id != agent_id:
+        raise KefuError(ErrorCode.FORBIDDEN, "只能操作自己的状态", "agents may change only their own status")
+
+
+def _ts(text: str | None) -> datetime | None:
+    return None if text is None else parse_aware(text)
+
+
+@router.post("/agents", status_code=status.HTTP_201_CREATED)
+def create_agent(body: AgentIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    if caller.role == "agent":
+        raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
+    return live.register_agent(session, body.id, body.name, body.skills, body.capacity,
+                               secondary_skills=body.secondary_skills, shop=body.shop, weight=body.weight)
+
+
+@router.get("/agents/{agent_id}")
+def read_agent(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return live.get_agent(session, agent_id)
+
+
+@router.post("/agents/{agent_id}/status")
+def change_status(agent_id: AgentId, body: StatusIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    _own_agent(caller, agent_id)
+    return live.set_agent_status(session, agent_id, body.status)
+
+
+@router.get("/agents/{agent_id}/workspace")
+def workspace(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    _own_agent(caller, agent_id)
+    return live.agent_view(session, agent_id)
+
+
+@router.get("/agents/{agent_id}/worktime")
+def worktime(agent_id: AgentId, session: DbSession, caller: CurrentCaller,
+             day: Annotated[date, Query()]) -> dict[str, Any]:
+    _own_agent(caller, agent_id)
+    return presence.worked_time(session, agent_id, day)
+
+
+@router.post("/conversations", status_code=status.HTTP_201_CREATED)
+def create_conversation(body: ConversationIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    result = live.open_conversation(session, body.shop, body.buyer, body.group, text=body.text)
+    return {"id": result["id"], "agent": result["agent"], "status": result["status"]}
+
+
+@router.get("/conversations/{conversation_id}")
+def read_conversation(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return live.get_conversation(session, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
+def add_message(conversation_id: ConvId, body: MessageIn, session: DbSession,
+                caller: CurrentCaller) -> dict[str, Any]:
+    agent = body.agent or (caller.agent_id if body.direction == "out" else None)
+    return live.post_message(session, conversation_id, body.direction, body.text, _ts(body.ts), agent)
+
+
+@router.post("/conversations/{conversation_id}/close")
+def close(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return live.close_conversation(session, conversation_id)
+
+
+@router.post("/conversations/{conversation_id}/transfer")
+def transfer(conversation_id: ConvId, body: TransferIn, session: DbSession,
+             caller: CurrentCaller) -> dict[str, Any]:
+    return live.transfer_conversation(session, conversation_id, to_agent=body.to_agent, to_group=body.to_group,
+                                      note=body.note, actor=caller.name)
+
+
+@router.get("/live/queue")
+def queue(session: DbSession, caller: CurrentCaller) -> list[dict[str, Any]]:
+    return live.queue_snapshot(session)
+
+
+@router.get("/live/monitor")
+def monitor(session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return live.monitor_snapshot(session)
+
+
+@router.post("/live/sweep")
+def run_sweep(session: DbSession, caller: CurrentCaller) -> dict[str, int]:
+    """Overflow, missed drains and auto-reassign now (also run by `kefu live sweep`)."""
+    return live.sweep(session)
