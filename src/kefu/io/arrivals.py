@@ -1,0 +1,211 @@
+"""Arrival counts in and forecasts out: ``interval_start,count`` CSV, and call-by-call logs.
+
+Why strict: a forecast built on a half-read file is worse than none, so a bad
+row rejects the whole file with every bad cell listed (row, column, reason in
+Chinese and English). Times are shop wall-clock; an ISO offset, if present,
+is converted to the shop zone. CSV may be UTF-8 (with or without BOM) or GBK.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+
+from kefu.domain.errors import ErrorCode, KefuError, RowError, bad_argument, bad_rows
+from kefu.domain.timeutil import SHOP_TZ
+from kefu.plan.forecast import Grid
+
+HISTORY_COLUMNS = ("interval_start", "count")
+
+
+def decode(raw: bytes, name: str) -> str:
+    for enc in ("utf-8-sig", "gbk"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise KefuError(
+        ErrorCode.IMPORT_BAD_ENCODING,
+        f"文件 {name} 不是 UTF-8 或 GBK 编码",
+        f"file {name} is neither UTF-8 nor GBK",
+    )
+
+
+def _wall_clock(text: str) -> datetime:
+    value = datetime.fromisoformat(text.strip())
+    if value.tzinfo is not None:
+        value = value.astimezone(SHOP_TZ).replace(tzinfo=None)
+    return value
+
+
+def parse_history(text: str, name: str, interval_min: int) -> Grid:
+    """Read ``interval_start,count`` rows into a day × slot grid; rows may be finer than ``interval_min``."""
+    if interval_min not in (15, 30, 60):
+        raise bad_argument("interval", "间隔须为 15、30 或 60 分钟", "interval must be 15, 30 or 60 minutes")
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in HISTORY_COLUMNS if c not in header]
+    if missing:
+        raise KefuError(
+            ErrorCode.IMPORT_MISSING_COLUMN,
+            f"文件 {name} 缺少列: {', '.join(missing)}",
+            f"file {name} is missing columns: {', '.join(missing)}",
+            {"file": name, "missing": missing},
+        )
+    errors: list[RowError] = []
+    parsed: dict[datetime, float] = {}
+    for rownum, row in enumerate(reader, start=2):
+        row = {(k or "").strip(): (v or "").strip() for k, v in row.items()}
+        ts_text, count_text = row.get("interval_start", ""), row.get("count", "")
+        try:
+            ts = _wall_clock(ts_text)
+        except ValueError:
+            errors.append(
+                RowError(
+                    rownum,
+                    "interval_start",
+                    f"无法识别的时间 '{ts_text}'",
+                    f"unreadable time '{ts_text}'",
+                    name,
+                )
+            )
+            ts = None
+        if ts is not None and (ts.second or ts.microsecond or ts.minute % 15):
+            errors.append(
+                RowError(
+                    rownum,
+                    "interval_start",
+                    "时间须对齐到 15 分钟",
+                    "time must fall on a 15-minute boundary",
+                    name,
+                )
+            )
+            ts = None
+        try:
+            count = float(count_text)
+            if not np.isfinite(count) or count < 0:
+                raise ValueError(count_text)
+        except ValueError:
+            errors.append(
+                RowError(
+                    rownum,
+                    "count",
+                    f"数量须为非负数: '{count_text}'",
+                    f"count must be a non-negative number: '{count_text}'",
+                    name,
+                )
+            )
+            continue
+        if ts is None:
+            continue
+        if ts in parsed:
+            errors.append(
+                RowError(
+                    rownum, "interval_start", f"重复的时段 {ts_text}", f"duplicate interval {ts_text}", name
+                )
+            )
+            continue
+        parsed[ts] = count
+    if errors:
+        raise bad_rows(name, errors)
+    if not parsed:
+        raise KefuError(
+            ErrorCode.FORECAST_NO_HISTORY,
+            f"文件 {name} 没有数据行",
+            f"file {name} has no data rows",
+            {"file": name},
+        )
+    return grid_from_counts(parsed.items(), interval_min)
+
+
+def grid_from_counts(items: Iterable[tuple[datetime, float]], interval_min: int) -> Grid:
+    """Sum wall-clock counts into ``interval_min`` slots; days and slots without rows stay NaN."""
+    pairs = sorted(items)
+    first = pairs[0][0].date()
+    n_days = (pairs[-1][0].date() - first).days + 1
+    values = np.full((n_days, 1440 // interval_min), np.nan)
+    for ts, count in pairs:
+        minute = ts.hour * 60 + ts.minute
+        d, s = (ts.date() - first).days, minute // interval_min
+        values[d, s] = count if np.isnan(values[d, s]) else values[d, s] + count
+    return Grid(first, interval_min, values)
+
+
+def load_history(path: Path, interval_min: int) -> Grid:
+    if not path.exists():
+        raise KefuError(
+            ErrorCode.IMPORT_BAD_FILE, f"找不到文件 {path}", f"file not found: {path}", {"file": str(path)}
+        )
+    return parse_history(decode(path.read_bytes(), path.name), path.name, interval_min)
+
+
+def format_grid(grid: Grid, column: str = "forecast", digits: int = 3) -> str:
+    """``interval_start,<column>`` rows for every non-NaN cell, in time order."""
+    out = io.StringIO()
+    out.write(f"interval_start,{column}\n")
+    step = timedelta(minutes=grid.interval_min)
+    for d_i, day in enumerate(grid.days):
+        base = datetime(day.year, day.month, day.day, tzinfo=SHOP_TZ).replace(tzinfo=None)
+        for s_i in np.nonzero(~np.isnan(grid.values[d_i]))[0]:
+            ts = base + step * int(s_i)
+            out.write(f"{ts:%Y-%m-%d %H:%M},{round(float(grid.values[d_i, s_i]), digits)}\n")
+    return out.getvalue()
+
+
+def bank_call_times(path: Path) -> list[datetime]:
+    """Agent-queue arrival times from the Technion "Anonymous Bank" call log (see its README).
+
+    An arrival to the agent queue is ``date + vru_exit`` of a call that was
+    served (``outcome == AGENT``) or queued (``q_time > 0``); a ``vru_exit``
+    earlier than ``vru_entry`` crossed midnight.
+    """
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="ascii", newline="") as fh:
+        reader = csv.DictReader(fh, delimiter="\t")
+        out: list[datetime] = []
+        for row in reader:
+            if row["outcome"].strip() != "AGENT" and int(row["q_time"]) <= 0:
+                continue
+            yy, mm, dd = int(row["date"][:2]), int(row["date"][2:4]), int(row["date"][4:6])
+            day = date(1900 + yy if yy > 50 else 2000 + yy, mm, dd)
+            entry, exit_ = _hms(row["vru_entry"]), _hms(row["vru_exit"])
+            ts = datetime(day.year, day.month, day.day, tzinfo=SHOP_TZ).replace(tzinfo=None) + exit_
+            out.append(ts + timedelta(days=1) if exit_ < entry else ts)
+    return out
+
+
+def _hms(text: str) -> timedelta:
+    h, m, s = (int(p) for p in text.strip().split(":"))
+    return timedelta(hours=h, minutes=m, seconds=s)
+
+
+def counts_from_times(times: list[datetime], interval_min: int, min_share: float = 0.5) -> Grid:
+    """Interval counts from event times, with zeros inside the opening hours.
+
+    Opening hours are learned per weekday: a slot is open when it saw at least
+    one arrival on ``min_share`` of that weekday's days. Arrivals outside them
+    are kept (they are real) but their slots are not padded with zeros.
+    """
+    floor: dict[datetime, float] = {}
+    for ts in times:
+        minute = (ts.hour * 60 + ts.minute) // interval_min * interval_min
+        key = ts.replace(hour=minute // 60, minute=minute % 60, second=0, microsecond=0)
+        floor[key] = floor.get(key, 0.0) + 1.0
+    grid = grid_from_counts(floor.items(), interval_min)
+    hit = ~np.isnan(grid.values)
+    days = grid.days
+    values = grid.values.copy()
+    for w in range(7):
+        idx = [i for i, d in enumerate(days) if d.weekday() == w]
+        if not idx:
+            continue
+        open_slots = hit[idx].mean(axis=0) >= min_share
+        for i in idx:
+            values[i] = np.where(open_slots & np.isnan(values[i]), 0.0, values[i])
+    return Grid(grid.start, interval_min, values)
