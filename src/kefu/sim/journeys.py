@@ -166,14 +166,16 @@ def simulate_block(
     n_messages: int | None = None,
     aftersale_share: float | None = None,
     drop_after_end: bool = False,
+    as_of: int | None = None,
 ) -> Block:
     """Simulate the buyers of ``journey`` (codes) arriving with the minute ``rates``.
 
     With ``n_messages`` the conversation lengths are fitted to that exact total
     (benchmark export); otherwise they are natural and 售后 chats that would
     start after the window are dropped when ``drop_after_end`` (demo).
+    Statuses are as seen at ``as_of`` (default: the window end).
     """
-    end_epoch = start_epoch + 60 * len(rates)
+    end_epoch = start_epoch + 60 * len(rates) if as_of is None else as_of
     nb = len(journey)
     anchor = sample_times(rng, nb, rates, start_epoch)
     chats = np.isin(journey, CHATTING)

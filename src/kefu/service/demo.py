@@ -1,0 +1,280 @@
+"""Load the simulated demo shop into the database, in one transaction.
+
+``make run`` calls this (through ``kefu demo --if-empty``) so that a first-time
+user sees a living floor: a month of chats and orders with a 双11 peak, a
+roster, presence, follow-up tasks and accounts to log in with. Rows go in with
+bulk ``insert()`` executemany statements; either all of them are stored or,
+on any error, none.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.orm import Session
+
+from kefu.domain.errors import ErrorCode, KefuError, bad_argument
+from kefu.domain.timeutil import SHOP_TZ, utc_now
+from kefu.service import auth
+from kefu.sim.arrivals import check_window, window_epochs
+from kefu.sim.demo_rows import care_rows, conversation_rows, message_rows, order_rows, task_rows
+from kefu.sim.shop import SHIFTS, DemoShop, build_demo_shop
+from kefu.store.db import session_factory
+from kefu.store.models.care import LedgerEntry, Survey, Ticket
+from kefu.store.models.commerce import Order
+from kefu.store.models.duty import Task
+from kefu.store.models.live import Conversation, Event, Message, PresenceInterval
+from kefu.store.models.org import Agent, Shop, SkillGroup, User
+from kefu.store.models.plan import RosterEntry, ShiftTemplate
+
+DEMO_SHOP_ID = "demo"
+DEMO_SHOP_NAME = "小鹿家居旗舰店"
+DEMO_SUPERVISOR = "demo"
+DEMO_PASSWORD = "kefu-demo-2026"  # well known on purpose: a demo, printed on first run
+MAX_AGENTS = 200
+ProgressFn = Callable[[str, int, int], None]  # (step, done, total)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    """What was stored (counts are exact) and how to log in; ``skipped`` with --if-empty on a full DB."""
+
+    skipped: bool
+    shop_id: str = DEMO_SHOP_ID
+    start: date | None = None
+    days: int = 0
+    agents: int = 0
+    users: int = 0
+    roster_entries: int = 0
+    presence_intervals: int = 0
+    conversations: int = 0
+    open_conversations: int = 0
+    messages: int = 0
+    orders: int = 0
+    paid_orders: int = 0
+    returns: int = 0
+    tasks: int = 0
+    tickets: int = 0
+    surveys: int = 0
+    ledger_entries: int = 0
+    events: int = 0
+    supervisor: str = DEMO_SUPERVISOR
+    supervisor_password: str = ""
+    admin: str = "admin"
+    admin_password: str = ""  # empty when the admin account already existed
+
+
+def default_start(days: int, today: date | None = None) -> date:
+    """The window whose last day is today in the shop's zone."""
+    now_local = today or utc_now().astimezone(SHOP_TZ).date()
+    return now_local - timedelta(days=days - 1)
+
+
+def validate(seed: int, days: int, agents: int, start: date | None) -> None:
+    """All arguments checked before the database is touched."""
+    if seed < 0:
+        raise bad_argument("seed", f"种子不能为负数, 收到 {seed}", f"seed must not be negative, got {seed}")
+    if not isinstance(agents, int) or not 1 <= agents <= MAX_AGENTS:
+        raise bad_argument(
+            "agents",
+            f"客服人数应在 1–{MAX_AGENTS} 之间, 收到 {agents}",
+            f"agents must be 1–{MAX_AGENTS}, got {agents}",
+        )
+    if isinstance(days, int) and days > 366:
+        raise bad_argument(
+            "days", f"演示最多 366 天, 收到 {days}", f"the demo covers at most 366 days, got {days}"
+        )
+    check_window(start or date(2026, 1, 1), days)
+
+
+def load_demo(
+    engine: Engine,
+    seed: int,
+    days: int,
+    agents: int,
+    start: date | None = None,
+    progress: ProgressFn | None = None,
+    *,
+    if_empty: bool = False,
+    now: datetime | None = None,
+) -> DemoSummary:
+    """Simulate and store the demo shop. Without ``start`` the window ends today and is cut at ``now``."""
+    validate(seed, days, agents, start)
+    step = progress or (lambda _s, _d, _t: None)
+    factory = session_factory(engine)
+    with factory() as session, session.begin():
+        if session.scalar(select(func.count()).select_from(Shop)):
+            if if_empty:
+                return DemoSummary(skipped=True)
+            if session.get(Shop, DEMO_SHOP_ID) is not None:
+                raise KefuError(
+                    ErrorCode.CONFLICT,
+                    "演示店铺已存在; 请使用空数据库或加 --if-empty",
+                    "the demo shop already exists; use an empty database or --if-empty",
+                )
+        step("模拟 / simulating", 0, 8)
+        as_of = None
+        first = start
+        if first is None:
+            first = default_start(days)
+            as_of = int((now or utc_now()).timestamp())
+        shop = build_demo_shop(seed, days, agents, first, as_of)
+        return _store(session, shop, seed, step)
+
+
+def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> DemoSummary:
+    now = utc_now()
+    as_of_dt = datetime.fromtimestamp(shop.as_of, tz=UTC)
+    start_epoch, _ = window_epochs(shop.start, shop.days)
+    rng = np.random.default_rng(seed + 7919)  # texts and extras: separate stream, same seed
+    session.add(
+        Shop(id=DEMO_SHOP_ID, name=DEMO_SHOP_NAME, platform="tmall", settings={"demo": True, "seed": seed})
+    )
+    session.flush()
+    session.execute(insert(SkillGroup), [{"shop_id": DEMO_SHOP_ID, "name": g} for g in ("售前", "售后")])
+    session.execute(insert(ShiftTemplate), [_template(code) for code in SHIFTS])
+
+    step("客服与排班 / agents and roster", 1, 8)
+    current = _current_status(shop)
+    open_load = np.bincount(shop.conv_agent[shop.conv_open], minlength=len(shop.agents))
+    session.execute(
+        insert(Agent),
+        [
+            {
+                "id": a.id, "shop_id": DEMO_SHOP_ID, "name": a.name, "skills": list(a.skills),
+                "secondary_skills": list(a.secondary), "capacity": a.capacity, "load": int(open_load[i]),
+                "status": current[i][0], "status_since": current[i][1], "probation": a.probation,
+                "hired_on": a.hired_on, "team": "一组" if i % 2 == 0 else "二组", "weight": 1, "night_ok": True,
+            }
+            for i, a in enumerate(shop.agents)
+        ],
+    )  # fmt: skip
+    breaks = _break_times(shop)
+    roster = [
+        {"shop_id": DEMO_SHOP_ID, "agent_id": a.id, "day": shop.start + timedelta(days=d), "shift_code": code,
+         "skill": a.skills[0] if code else "", "breaks": breaks.get((i, d), [])}
+        for i, a in enumerate(shop.agents) for d, code in enumerate(shop.roster[i])
+    ]  # fmt: skip
+    session.execute(insert(RosterEntry), roster)
+    presence = [
+        {"agent_id": shop.agents[a].id, "status": s, "start": _dt(b), "end": None if e is None else _dt(e)}
+        for a, s, b, e in shop.presence
+    ]
+    session.execute(insert(PresenceInterval), presence)
+
+    step("会话 / conversations", 2, 8)
+    convs = conversation_rows(shop, DEMO_SHOP_ID)
+    conv_ids: list[int] = []
+    for i in range(0, len(convs), 2000):
+        stmt = insert(Conversation).returning(Conversation.id, sort_by_parameter_order=True)
+        conv_ids += list(session.scalars(stmt, convs[i : i + 2000]).all())
+    step("消息 / messages", 3, 8)
+    msgs = message_rows(rng, shop, DEMO_SHOP_ID, conv_ids)
+    for i in range(0, len(msgs), 20000):
+        session.execute(insert(Message), msgs[i : i + 20000])
+    events = _events(shop, convs, conv_ids)
+    session.execute(insert(Event), events)
+
+    step("订单 / orders", 4, 8)
+    orders = order_rows(rng, shop, DEMO_SHOP_ID)
+    if orders:
+        session.execute(insert(Order), orders)
+    step("任务 / tasks, tickets, surveys", 5, 8)
+    tasks = task_rows(rng, shop, DEMO_SHOP_ID, orders, as_of_dt)
+    tickets, surveys, ledger = care_rows(rng, shop, DEMO_SHOP_ID, orders, convs, conv_ids, now)
+    for model, rows in ((Task, tasks), (Ticket, tickets), (Survey, surveys), (LedgerEntry, ledger)):
+        if rows:
+            session.execute(insert(model), rows)
+
+    step("账号 / accounts", 6, 8)
+    users, admin_pw = _users(session, shop)
+    step("完成 / done", 8, 8)
+    return DemoSummary(
+        skipped=False, start=shop.start, days=shop.days, agents=len(shop.agents), users=users,
+        roster_entries=len(roster), presence_intervals=len(presence), conversations=len(convs),
+        open_conversations=int(shop.conv_open.sum()), messages=len(msgs), orders=len(orders),
+        paid_orders=sum(1 for o in orders if o["paid_at"] is not None),
+        returns=sum(1 for o in orders if o["returned_at"] is not None), tasks=len(tasks), tickets=len(tickets),
+        surveys=len(surveys), ledger_entries=len(ledger), events=len(events),
+        supervisor_password=DEMO_PASSWORD, admin_password=admin_pw,
+    )  # fmt: skip
+
+
+def _dt(epoch: int | np.integer) -> datetime:
+    return datetime.fromtimestamp(int(epoch), tz=UTC)
+
+
+def _template(code: str) -> dict[str, object]:
+    spec = SHIFTS[code]
+    win = spec["break"]
+    assert isinstance(win, tuple)
+    return {
+        "shop_id": DEMO_SHOP_ID, "code": code, "start": spec["start"], "end": spec["end"],
+        "evening": spec["evening"], "night": False, "color": "#4caf50" if code == "白班" else "#3f51b5",
+        "breaks": [{"kind": "meal", "minutes": 30, "window": list(win)}],
+    }  # fmt: skip
+
+
+def _current_status(shop: DemoShop) -> list[tuple[str, datetime | None]]:
+    """Each agent's status at as_of: the presence interval without an end."""
+    out: list[tuple[str, datetime | None]] = [("offline", None)] * len(shop.agents)
+    for a, status, s, e in shop.presence:
+        if e is None:
+            out[a] = (status, _dt(s))
+    return out
+
+
+def _break_times(shop: DemoShop) -> dict[tuple[int, int], list[dict[str, str]]]:
+    start_epoch, _ = window_epochs(shop.start, shop.days)
+    out: dict[tuple[int, int], list[dict[str, str]]] = {}
+    for a, status, s, _e in shop.presence:
+        if status != "break":
+            continue
+        day = (s - start_epoch) // 86400
+        local = _dt(s).astimezone(SHOP_TZ)
+        end = local + timedelta(minutes=30)
+        out.setdefault((a, day), []).append(
+            {"kind": "meal", "start": f"{local:%H:%M}", "end": f"{end:%H:%M}"}
+        )
+    return out
+
+
+def _events(shop: DemoShop, convs: list[dict[str, object]], ids: list[int]) -> list[dict[str, object]]:
+    rows: list[dict[str, object]] = []
+    for row, cid, agent in zip(convs, ids, shop.conv_agent, strict=True):
+        aid = shop.agents[int(agent)].id
+        base = {"shop_id": DEMO_SHOP_ID, "agent_id": aid, "subject": f"conversation:{cid}", "actor": "demo"}
+        rows.append(
+            {
+                **base,
+                "ts": row["assigned_at"],
+                "kind": "conversation.assigned",
+                "data": {"group": row["group"]},
+            }
+        )
+        if row["closed_at"] is not None:
+            rows.append({**base, "ts": row["closed_at"], "kind": "conversation.closed", "data": {}})
+    return rows
+
+
+def _users(session: Session, shop: DemoShop) -> tuple[int, str]:
+    """Admin (random password, printed once), supervisor ``demo`` and one login per agent."""
+    created = 0
+    admin_pw = ""
+    if session.scalar(select(User).where(User.username == "admin")) is None:
+        admin_pw = secrets.token_urlsafe(12)
+        auth.create_user(session, "admin", admin_pw, "admin", display_name="管理员")
+        created += 1
+    if session.scalar(select(User).where(User.username == DEMO_SUPERVISOR)) is None:
+        auth.create_user(session, DEMO_SUPERVISOR, DEMO_PASSWORD, "supervisor", display_name="演示主管")
+        created += 1
+    for a in shop.agents:
+        if session.scalar(select(User).where(User.username == a.id)) is None:
+            auth.create_user(session, a.id, DEMO_PASSWORD, "agent", display_name=a.name, agent_id=a.id)
+            created += 1
+    return created, admin_pw
