@@ -80,9 +80,9 @@ def template_picker(target: ui.input, agent_id: str) -> None:
 
 
 def task_list(agent_id: str) -> None:
-    """The agent's open follow-up tasks with a 'done' button each."""
-    list_tasks = service_function("duty", "list_tasks")
-    complete = service_function("duty", "complete_task")
+    """The agent's open follow-up tasks (``service.duty_tasks``) with an outcome and a 'done' button each."""
+    list_tasks = service_function("duty_tasks", "list_tasks")
+    complete = service_function("duty_tasks", "complete_task")
     if list_tasks is None or complete is None:
         ui.label(t("任务模块尚未就绪", "tasks are not available yet")).classes("text-grey-6")
         return
@@ -91,25 +91,29 @@ def task_list(agent_id: str) -> None:
     def rows() -> None:
         try:
             with db_session() as session:
-                tasks = list(list_tasks(session, assignee=agent_id, status="open"))
+                tasks = [task for status in ("open", "escalated")
+                         for task in list_tasks(session, agent_id=agent_id, status=status, limit=50)]
         except KefuError as exc:
             notify_error(exc)
             return
         if not tasks:
             ui.label(t("没有待办任务", "No open tasks")).classes("text-grey-6").props('data-testid="no-tasks"')
         for task in tasks:
-            tid = _field(task, "id")
-            with ui.row().classes("items-center gap-3").props(f'data-testid="task-{tid}"'):
-                ui.badge(str(_field(task, "task_type", "kind", "type")))
-                ui.label(str(_field(task, "order_id", default="") or ""))
-                ui.label(str(_field(task, "note", "title", default="") or ""))
-                ui.button(t("完成", "Done"), on_click=lambda tid=tid: done(tid)).props(
-                    f'dense flat color=positive data-testid="task-done-{tid}"')
+            tid = task["id"]
+            with ui.row().classes("items-center gap-3 w-full").props(f'data-testid="task-{tid}"'):
+                ui.badge(task_type_label(task["task_type"]),
+                         color="negative" if task["overdue"] else "primary")
+                ui.label(t(f'订单 {task["order_id"] or "-"}', f'order {task["order_id"] or "-"}'))
+                ui.label(task["note"][:60]).classes("text-grey-7")
+                outcome = ui.input(t("结果", "Outcome"), value=t("已处理", "handled")).props(
+                    f'dense outlined data-testid="task-outcome-{tid}"').classes("w-40")
+                ui.button(t("完成", "Done"), on_click=lambda tid=tid, box=outcome: done(tid, box.value)).props(
+                    f'dense color=positive data-testid="task-done-{tid}"')
 
-    def done(task_id: Any) -> None:
+    def done(task_id: int, outcome: str) -> None:
         try:
             with db_session() as session:
-                complete(session, task_id, actor=agent_id)
+                complete(session, task_id, agent_id, outcome or "")
         except KefuError as exc:
             notify_error(exc)
             return
@@ -117,3 +121,12 @@ def task_list(agent_id: str) -> None:
         rows.refresh()
 
     rows()
+
+
+TASK_TYPES = {"pay_reminder": ("催付", "payment reminder"), "address_check": ("核对地址", "address check"),
+              "return": ("退货", "return"), "review": ("中差评", "bad review")}
+
+
+def task_type_label(kind: str) -> str:
+    zh, en = TASK_TYPES.get(kind, (kind, kind))
+    return t(zh, en)
