@@ -1,0 +1,184 @@
+"""Public entry points of the credit engine: frames or Arrow tables in, credits and metrics out.
+
+``run_credit`` is the stable API other areas call (duty: the 落实付款 agent checks the
+address). It codes the inputs (:mod:`kefu.credit.ingest`), runs the SQL of
+:mod:`kefu.credit.sql` in an in-process DuckDB, and decodes the small results.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kefu.credit import metrics as mx
+from kefu.credit.columnar import sessions_and_rounds
+from kefu.credit.ingest import Encoded, encode
+from kefu.credit.rules import CreditRules
+from kefu.credit.sql import PACK, SESSION_STEPS, for_dialect, statements
+
+ORDER_CREDIT_COLUMNS = ["order_id", "order_agent", "payment_agent", "credited_agent", "silent"]
+EPOCH = date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class CreditResult:
+    """Who gets each order, with the evidence, plus daily metrics per agent and per shop."""
+
+    order_credit: pd.DataFrame  # order_id, order_agent, payment_agent, credited_agent, silent
+    agent_day: pd.DataFrame  # agent, day, one column per metric (counts, fen, derived rates)
+    evidence: pd.DataFrame  # order_id, shop, buyer, sale_fen, order/payment session end (UTC) per order
+    shop_day: pd.DataFrame  # shop, day, paid_fen, credited_fen, silent_fen, silent_orders, silent_share
+    provisional: pd.DataFrame  # day, metric, final_after: figures that may still change
+    rules: CreditRules
+    as_of: datetime
+
+
+def run_credit(
+    messages: pd.DataFrame, orders: pd.DataFrame, rules: CreditRules | None = None
+) -> CreditResult:
+    """Attribute every order and compute agent metrics from contract-format frames.
+
+    ``messages``: shop, buyer, agent, ts (aware), direction (in|out), auto (bool/0|1).
+    ``orders``: order_id, shop, buyer, created_at, paid_at (aware, NaT if unpaid),
+    amount_fen, status, refund_fen (optional quantity).
+    """
+    m = pa.Table.from_pandas(messages.reset_index(drop=True), preserve_index=False)
+    o = pa.Table.from_pandas(orders.reset_index(drop=True), preserve_index=False)
+    if "auto" in m.column_names and pa.types.is_boolean(m.column("auto").type):
+        m = m.set_column(m.column_names.index("auto"), "auto", pc.cast(m.column("auto"), pa.int8()))
+    return run_arrow(m, o, rules)
+
+
+def run_arrow(
+    messages: pa.Table,
+    orders: pa.Table,
+    rules: CreditRules | None = None,
+    as_of: datetime | None = None,
+    engine: str = "columnar",
+) -> CreditResult:
+    """The same on Arrow tables (the CLI and the benchmark read CSV straight into Arrow).
+
+    ``engine="columnar"`` builds sessions and rounds with one sort in numpy and runs the
+    rest as SQL; ``engine="sql"`` runs every step as SQL (the Spark-portable path).
+    """
+    rules = rules or CreditRules()
+    enc = encode(messages, orders, rules)
+    con = duckdb.connect(config={"preserve_insertion_order": False})
+    try:
+        con.register("o", enc.orders)
+        steps = statements(rules, enc.base_ms)
+        if engine == "columnar":
+            s_tab, r_tab = sessions_and_rounds(enc, rules)
+            con.register("s", s_tab)
+            con.register("r", r_tab)
+            steps = [(name, sql) for name, sql in steps if name not in SESSION_STEPS]
+        else:
+            con.register("m", enc.messages)
+        for name, select in steps:
+            con.execute(for_dialect(name, select))
+        oc = con.sql(
+            "SELECT ok, oa, pa, cred, silent, opk, ppk, amount, refund FROM oc ORDER BY ok"
+        ).to_arrow_table()
+        ad = con.sql("SELECT * FROM ad ORDER BY ak, d").to_arrow_table()
+        sd = con.sql(
+            f"""SELECT bk, dp, count(*) AS n, sum({"amount - refund" if rules.refunds_reduce_sales else "amount"}) AS paid,
+                sum(CASE WHEN cred IS NOT NULL THEN {"amount - refund" if rules.refunds_reduce_sales else "amount"}
+                    ELSE 0 END) AS credited,
+                sum(silent) AS silent_orders
+               FROM oc WHERE tp IS NOT NULL GROUP BY bk, dp"""
+        ).to_arrow_table()
+    finally:
+        con.close()
+    return _decode(enc, rules, oc, ad, sd, as_of)
+
+
+def _agent_names(enc: Encoded, codes: pa.ChunkedArray) -> np.ndarray:
+    names = np.array([*enc.agents, ""], dtype=object)
+    idx = pc.fill_null(codes, len(enc.agents)).to_numpy(zero_copy_only=False).astype(np.int64)
+    out: np.ndarray = names[idx]
+    return out
+
+
+def _day(d: int) -> str:
+    return (EPOCH + timedelta(days=int(d))).isoformat()
+
+
+def _decode(
+    enc: Encoded, rules: CreditRules, oc: pa.Table, ad: pa.Table, sd: pa.Table, as_of: datetime | None
+) -> CreditResult:
+    n = enc.orders.num_rows
+    ok = oc.column("ok").to_numpy()
+    cols: dict[str, np.ndarray] = {}
+    for src, dst in (("oa", "order_agent"), ("pa", "payment_agent"), ("cred", "credited_agent")):
+        full = np.full(n, "", dtype=object)
+        full[ok] = _agent_names(enc, oc.column(src))
+        cols[dst] = full
+    silent = np.ones(n, np.int64)
+    silent[ok] = oc.column("silent").to_numpy()
+    order_ids = enc.order_ids.to_numpy(zero_copy_only=False)
+    credit = pd.DataFrame({"order_id": order_ids, **cols, "silent": silent})[ORDER_CREDIT_COLUMNS]
+
+    def ends(col: str) -> pd.Series:
+        packed = pc.fill_null(oc.column(col), -1).to_numpy(zero_copy_only=False)
+        full = np.full(n, -1, np.int64)
+        full[ok] = packed
+        ms = np.where(full >= 0, full // PACK + enc.base_ms, np.iinfo(np.int64).min)
+        return pd.Series(pd.to_datetime(np.where(full >= 0, ms, 0), unit="ms", utc=True)).where(full >= 0)
+
+    n_b = max(len(enc.buyers), 1)
+    bk = enc.orders.column("bk").to_numpy()
+    sale = np.zeros(n, np.int64)
+    amount = oc.column("amount").to_numpy()
+    net = amount - oc.column("refund").to_numpy() if rules.refunds_reduce_sales else amount
+    sale[ok] = np.where(pc.is_valid(oc.column("cred")).to_numpy(zero_copy_only=False), net, 0)
+    evidence = pd.DataFrame(
+        {
+            "order_id": order_ids,
+            "shop": pc.take(enc.shops, pa.array(bk // n_b)).to_numpy(zero_copy_only=False),
+            "buyer": pc.take(enc.buyers, pa.array(bk % n_b)).to_numpy(zero_copy_only=False),
+            "credited_agent": credit["credited_agent"].to_numpy(),
+            "sale_fen": sale,
+            "order_session_end": ends("opk"),
+            "payment_session_end": ends("ppk"),
+        }
+    )
+    day_df = ad.to_pandas()
+    agent_day = pd.DataFrame(
+        {"agent": _agent_names(enc, ad.column("ak")), "day": [_day(x) for x in day_df["d"]]}
+    )
+    for name in mx.SUMMED:
+        agent_day[name] = day_df[name].fillna(0).astype("int64")
+    agent_day = mx.derive(agent_day, rules)
+    shop_df = sd.to_pandas()
+    sbk = shop_df["bk"].to_numpy()
+    shop_day = pd.DataFrame(
+        {
+            "shop": pc.take(enc.shops, pa.array(sbk // n_b)).to_numpy(zero_copy_only=False),
+            "day": [_day(x) for x in shop_df["dp"]],
+            "paid_fen": shop_df["paid"].astype("int64"),
+            "credited_fen": shop_df["credited"].astype("int64"),
+            "silent_orders": shop_df["silent_orders"].astype("int64"),
+        }
+    )
+    shop_day = shop_day.groupby(["shop", "day"], as_index=False).sum()
+    shop_day["silent_fen"] = shop_day["paid_fen"] - shop_day["credited_fen"]
+    shop_day["silent_share"] = [
+        mx.ratio(a, b) for a, b in zip(shop_day["silent_fen"], shop_day["paid_fen"], strict=True)
+    ]
+    if as_of is None:
+        latest = max(
+            int(enc.messages.column("t").to_numpy().max()) if enc.messages.num_rows else 0,
+            int(enc.orders.column("tc").to_numpy().max()) if n else 0,
+            int(pc.max(enc.orders.column("tp")).as_py() or 0),
+        )
+        as_of = datetime.fromtimestamp(latest / 1000, UTC)
+    days = [date.fromisoformat(d) for d in agent_day["day"].unique()]
+    return CreditResult(
+        credit, agent_day, evidence, shop_day, mx.provisional(days, as_of, rules), rules, as_of
+    )
