@@ -1,0 +1,108 @@
+"""Helpers for the live-server tests: a real kefu server (dashboard + API) on a free 127.0.0.1 port, with a small demo shop loaded.
+
+Started once per test session (per xdist worker; the tests share the group
+``kefu_server`` so one worker runs them all) in a subprocess: the same
+``create_app(with_ui=True)`` that ``kefu serve`` runs, on a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DEMO_PASSWORD = "kefu-demo-2026"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+_BOOT = """
+import json, sys
+from kefu.service.demo import load_demo
+from kefu.store.db import make_engine
+from kefu.store.migrate import upgrade
+url = sys.argv[1]
+upgrade(url)
+summary = load_demo(make_engine(url), 1, 3, 4)
+print(json.dumps({"admin_password": summary.admin_password}))
+"""
+
+_SERVE = """
+import sys, uvicorn
+from kefu.api.app import create_app
+uvicorn.run(create_app(with_ui=True), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+"""
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str
+    admin_password: str
+    agent: str  # an agent account's username (= agent id)
+    db_url: str
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+
+def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    root = tmp_path_factory.mktemp("kefu-server")
+    db_url = f"sqlite:///{root / 'kefu.db'}"
+    env = {**os.environ, "KEFU_DATABASE_URL": db_url, "KEFU_DATA_DIR": str(root / "var"),
+           "NICEGUI_STORAGE_PATH": str(root / ".nicegui")}
+    boot = subprocess.run([sys.executable, "-c", _BOOT, db_url], env=env, cwd=root, capture_output=True,
+                          text=True, timeout=300, check=True)
+    admin_password = json.loads(boot.stdout.strip().splitlines()[-1])["admin_password"]
+    from sqlalchemy import create_engine, text
+
+    eng = create_engine(db_url)
+    with eng.connect() as conn:
+        agent = conn.execute(text("select username from users where role='agent' order by username")).scalars().first()
+    assert agent is not None
+    eng.dispose()
+    port = _free_port()
+    log = (root / "server.log").open("w")
+    proc = subprocess.Popen([sys.executable, "-c", _SERVE, str(port)], env=env, cwd=root, stdout=log,
+                            stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError((root / "server.log").read_text())
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("kefu server did not start in 30 s")
+        yield Server(base, admin_password, agent, db_url)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def login(client: httpx.Client, base: str, username: str, password: str) -> None:
+    """Sign in through the API (sets the signed session cookie the dashboard also reads)."""
+    r = client.post(f"{base}/api/v1/auth/login", json={"username": username, "password": password},
+                    headers={"Origin": base})
+    assert r.status_code == 200, r.text
