@@ -68,7 +68,7 @@ class DayClass:
     """How the forecast treats a day: its weekday, or a holiday / 调休 / event override."""
 
     weekday: int
-    holiday: str = ""  # holiday name ("" = none)
+    holiday: str = ""  # "<name>:<statutory|rest>" ("" = none)
     makeup: bool = False
     event: str = ""  # promotion code
     offset: int = 0  # days from the event's peak
@@ -88,7 +88,8 @@ def classify(day: date, calendar: BusinessCalendar | None, promotions: Promotion
     if info.kind is DayKind.WORKDAY and info.makeup_workday:
         return DayClass(day.weekday(), makeup=True)
     if info.kind is not DayKind.WORKDAY and info.name:
-        return DayClass(day.weekday(), holiday=info.name)
+        # statutory days and the in-lieu rest days of a block behave differently
+        return DayClass(day.weekday(), holiday=f"{info.name}:{info.kind.value}")
     return DayClass(day.weekday())
 
 
