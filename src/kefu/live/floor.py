@@ -115,6 +115,7 @@ class Floor:
             self._log(now, "conversation.bot", f"conversation:{cid}", None, str(Reason.BOT))
         elif decision.agent_id is not None:
             self._assign(conv, decision.agent_id, decision.reason, now)
+            self._drain_if_buyer_waits(decision.agent_id, conv, now)
         else:
             self._log(now, "conversation.queued", f"conversation:{cid}", None, str(Reason.QUEUED))
         return conv
@@ -129,6 +130,7 @@ class Floor:
                          self.policy, now)
         if decision.agent_id is not None:
             self._assign(conv, decision.agent_id, decision.reason, now)
+            self._drain_if_buyer_waits(decision.agent_id, conv, now)
         else:
             self._log(now, "conversation.queued", f"conversation:{conv_id}", None, str(Reason.QUEUED))
         return conv
@@ -170,6 +172,7 @@ class Floor:
             self._release(conv, sender)
             self._assign(conv, to_agent, Reason.TRANSFER, now, kind="conversation.transferred")
             conv.reception_pending = True
+            self._drain_if_buyer_waits(to_agent, conv, now)
         else:
             group = to_group or conv.group
             exclude = frozenset({sender}) if sender else frozenset()
@@ -181,6 +184,7 @@ class Floor:
             self._release(conv, sender)
             self._assign(conv, decision.agent_id, Reason.TRANSFER, now, kind="conversation.transferred")
             conv.reception_pending = True
+            self._drain_if_buyer_waits(decision.agent_id, conv, now)
         if sender is not None:
             self.drain_agent(sender, now)
         return conv
@@ -201,6 +205,12 @@ class Floor:
                 return
             self._assign(self.conversations[picked[0].conversation_id], agent_id, picked[1], now)
 
+    def _drain_if_buyer_waits(self, agent_id: str, conv: ConvState, now: datetime) -> None:
+        """An assignment makes the agent the buyer's sticky contact: the buyer's other queued chats
+        may now be eligible for it (nothing else changed, so nothing else needs looking at)."""
+        if any(self.conversations[c].status == "queued" for c in self._by_buyer.get((conv.shop, conv.buyer), [])):
+            self.drain_agent(agent_id, now)
+
     def tick(self, now: datetime) -> None:
         """Periodic sweep: overflow after waiting, auto-reassign, and any missed drain."""
         for conv in list(self.conversations.values()):
@@ -210,8 +220,9 @@ class Floor:
         for req in self.queued():
             conv = self.conversations[req.conversation_id]
             decision = route(req, self.agents.values(), self.contact(req.shop, req.buyer, now), self.policy, now)
-            if decision.agent_id is not None:
+            if decision.agent_id is not None and conv.status == "queued":
                 self._assign(conv, decision.agent_id, decision.reason, now)
+                self._drain_if_buyer_waits(decision.agent_id, conv, now)
 
     def _reassign(self, conv: ConvState, now: datetime) -> None:
         sender = conv.agent_id
@@ -221,6 +232,7 @@ class Floor:
             return  # nobody better: stay with the current agent
         self._release(conv, sender)
         self._assign(conv, decision.agent_id, decision.reason, now, kind="conversation.reassigned")
+        self._drain_if_buyer_waits(decision.agent_id, conv, now)
         if sender is not None:
             self.drain_agent(sender, now)
 

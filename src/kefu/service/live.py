@@ -123,6 +123,8 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
     reason = claimed.reason if claimed else decision.reason
     db.event(session, now, kind, f"conversation:{cid}", shop=shop, agent_id=claimed.agent_id if claimed else None,
              data={"reason": str(reason), "group": group, "buyer": buyer})
+    if claimed:
+        _drain_if_buyer_waits(session, claimed.agent_id, shop, buyer, now)
     return {"id": cid, "agent": claimed.agent_id if claimed else None, "status": status}
 
 
@@ -220,6 +222,7 @@ def transfer_conversation(session: Session, conversation_id: int, *, to_agent: s
         status="assigned", agent_id=claimed.agent_id, assigned_at=now, group=group))
     db.event(session, now, "conversation.transferred", f"conversation:{conversation_id}", shop=conv.shop_id,
              agent_id=claimed.agent_id, actor=actor, data={"from": sender, "group": group, "note": note})
+    _drain_if_buyer_waits(session, claimed.agent_id, conv.shop_id, conv.buyer, now)
     if sender is not None:
         drain_agent(session, sender, now)
     return get_conversation(session, conversation_id)
@@ -237,9 +240,11 @@ def bot_handover(session: Session, conversation_id: int, now: datetime | None = 
     decision = route(req, db.routable_agents(session, now), db.contact(session, conv.shop_id, conv.buyer, now),
                      db.policy(session, conv.shop_id), now)
     claimed = db.claim(session, decision.candidates, now)
-    _assign_queued(session, conv.id, conv.shop_id, claimed, now) if claimed else session.execute(
-        update(C).where(C.c.id == conversation_id).values(status="queued"))
-    if not claimed:
+    if claimed:
+        _assign_queued(session, conv.id, conv.shop_id, claimed, now)
+        _drain_if_buyer_waits(session, claimed.agent_id, conv.shop_id, conv.buyer, now)
+    else:
+        session.execute(update(C).where(C.c.id == conversation_id).values(status="queued"))
         db.event(session, now, "conversation.queued", f"conversation:{conversation_id}", shop=conv.shop_id,
                  data={"reason": "bot_handover"})
     return get_conversation(session, conversation_id)
@@ -250,6 +255,14 @@ def _assign_queued(session: Session, cid: int, shop: str, claimed: Candidate, no
                                                           assigned_at=now))
     db.event(session, now, "conversation.assigned", f"conversation:{cid}", shop=shop, agent_id=claimed.agent_id,
              data={"reason": str(claimed.reason)})
+
+
+def _drain_if_buyer_waits(session: Session, agent_id: str, shop: str, buyer: str, now: datetime) -> None:
+    """The agent just became the buyer's sticky contact: the buyer's other queued chats may now fit it."""
+    waiting = session.scalar(select(C.c.id).where(C.c.shop_id == shop, C.c.buyer == buyer,
+                                                  C.c.status == "queued").limit(1))
+    if waiting is not None:
+        drain_agent(session, agent_id, now)
 
 
 def drain_agent(session: Session, agent_id: str, now: datetime, *, batch: int = 200) -> int:
@@ -302,6 +315,7 @@ def sweep(session: Session, now: datetime | None = None, *, batch: int = 500) ->
             claimed = db.claim(session, decision.candidates, now)
             if claimed is not None:
                 _assign_queued(session, req.conversation_id, req.shop, claimed, now)
+                _drain_if_buyer_waits(session, claimed.agent_id, req.shop, req.buyer, now)
                 assigned += 1
     return {"assigned": assigned, "reassigned": reassigned}
 
