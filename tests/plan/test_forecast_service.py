@@ -1,0 +1,129 @@
+"""Plan service on a real database: forecast from stored conversations, requirement, roster coverage, intraday."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from kefu.domain.errors import ErrorCode, KefuError
+from kefu.domain.timeutil import SHOP_TZ
+from kefu.service import plan
+from kefu.store.models.live import Conversation
+from kefu.store.models.org import Agent, Shop
+from kefu.store.models.plan import Forecast, RosterEntry, ShiftTemplate
+
+
+def _seed(session: Session) -> None:
+    session.add(Shop(id="s1", name="店1"))
+    session.flush()
+    rows = []
+    for i in range(21):  # 1–21 Sep 2025: 4 conversations in every half hour 09:00–12:00 local
+        d = date(2025, 9, 1) + timedelta(days=i)
+        for h in (9, 10, 11):
+            for m in (0, 30):
+                for k in range(4):
+                    ts = datetime(d.year, d.month, d.day, h, m + k, tzinfo=SHOP_TZ)
+                    rows.append(
+                        Conversation(shop_id="s1", buyer=f"b{i}{h}{m}{k}", group="售前", opened_at=ts)
+                    )
+    session.add_all(rows)
+    session.flush()
+
+
+def test_forecast_requirement_and_intraday(session: Session) -> None:
+    _seed(session)
+    points = plan.forecast_shop(session, "s1", date(2025, 9, 22), 7, skill="售前")
+    assert len(points) == 7 * 6  # every day open 09:00–12:00 (history had every day)
+    assert points[0].interval_start == datetime(2025, 9, 22, 9, 0, tzinfo=SHOP_TZ)
+    assert {p.forecast for p in points} == {4.0}
+    again = plan.forecast_shop(session, "s1", date(2025, 9, 22), 7, skill="售前")
+    assert len(again) == 42
+    assert session.scalar(select(func.count()).select_from(Forecast)) == 42  # replaced, not duplicated
+    stored = plan.stored_forecast(session, "s1", date(2025, 9, 22), 1, skill="售前")
+    assert stored[0].interval_start == datetime(2025, 9, 22, 1, 0, tzinfo=UTC)
+
+    req = plan.requirement(
+        session,
+        "s1",
+        date(2025, 9, 22),
+        1,
+        skill="售前",
+        target=plan.StaffingTarget(aht_s=900, target_sl=0.8, target_s=20, shrinkage=0.2),
+    )
+    # 4 calls × 900 s / 1800 s = 2 Erlangs → 4 agents for 80/20 (SL 0.834; 3 give 0.565) → 4 ÷ 0.8 = 5
+    assert [p.required for p in req] == [5] * 6
+    assert stored[0].required_agents == 5.0
+
+    session.add(Agent(id="a1", name="甲", shop_id="s1"))
+    session.add(Agent(id="a2", name="乙", shop_id="s1"))
+    session.add(ShiftTemplate(shop_id="s1", code="早", start="09:00", end="11:00"))
+    session.flush()
+    session.add(
+        RosterEntry(
+            shop_id="s1",
+            agent_id="a1",
+            day=date(2025, 9, 22),
+            shift_code="早",
+            skill="售前",
+            breaks=[{"kind": "short", "start": "10:00", "end": "10:15"}],
+        )
+    )
+    session.add(
+        RosterEntry(shop_id="s1", agent_id="a2", day=date(2025, 9, 22), shift_code="早", skill="售前")
+    )
+    session.flush()
+    on = plan.scheduled_agents(session, "s1", date(2025, 9, 22), skill="售前")
+    assert on[18:22].tolist() == [2, 2, 1, 2] and on[22:24].tolist() == [0, 0]
+
+    # today so far (till 10:00): 8 per half hour instead of 4
+    for h, m in ((9, 0), (9, 30)):
+        for k in range(8):
+            session.add(
+                Conversation(
+                    shop_id="s1",
+                    buyer=f"t{h}{m}{k}",
+                    group="售前",
+                    opened_at=datetime(2025, 9, 22, h, m + k, tzinfo=SHOP_TZ),
+                )
+            )
+    session.flush()
+    view = plan.intraday(
+        session,
+        "s1",
+        date(2025, 9, 22),
+        datetime(2025, 9, 22, 10, 0, tzinfo=SHOP_TZ),
+        skill="售前",
+        target=plan.StaffingTarget(aht_s=900),
+    )
+    # κ = 0.15 × 24 = 3.6; m = (3.6 + 16) / (3.6 + 8) = 1.689655…
+    assert view["multiplier"] == pytest.approx(19.6 / 11.6, abs=1e-6)
+    refc = view["reforecast"]
+    assert (
+        isinstance(refc, list)
+        and refc[18:20] == [8.0, 8.0]
+        and refc[20] == pytest.approx(4 * 19.6 / 11.6, abs=1e-3)
+    )
+    offers = view["offers"]
+    assert isinstance(offers, list) and offers[0]["kind"] == "overtime"
+    assert offers[0]["start"] == "2025-09-22T10:00:00+08:00"
+
+
+def test_forecast_without_history_and_unknown_shop(session: Session) -> None:
+    session.add(Shop(id="s2", name="空店"))
+    session.flush()
+    with pytest.raises(KefuError) as err:
+        plan.forecast_shop(session, "s2", date(2025, 9, 22))
+    assert err.value.code is ErrorCode.FORECAST_NO_HISTORY
+    with pytest.raises(KefuError) as err:
+        plan.requirement(session, "s2", date(2025, 9, 22))
+    assert err.value.code is ErrorCode.FORECAST_NO_HISTORY
+    with pytest.raises(KefuError) as err:
+        plan.forecast_shop(session, "nope", date(2025, 9, 22))
+    assert err.value.code is ErrorCode.NOT_FOUND
+    assert np.array_equal(
+        plan.scheduled_agents(session, "s2", date(2025, 9, 22)), np.zeros(48, dtype=np.int64)
+    )
