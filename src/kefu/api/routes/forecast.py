@@ -1,0 +1,205 @@
+"""Plan API: forecast, requirement, Erlang figures, intraday. Thin: validate, authorise, call service.plan."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from kefu.api.deps import Caller, CurrentCaller, DbSession
+from kefu.domain.errors import ErrorCode, KefuError
+from kefu.domain.timeutil import parse_aware, utc_now
+from kefu.plan.forecast import MODELS
+from kefu.service import plan
+
+router = APIRouter(prefix="/plan", tags=["plan"])
+PLANNERS = ("admin", "supervisor", "integration")
+
+
+def _planner(caller: Caller) -> None:
+    if caller.role not in PLANNERS:
+        raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
+
+
+class TargetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    aht_s: float = Field(180.0, gt=0, le=86400)
+    target_sl: float = Field(0.8, gt=0, lt=1)
+    target_s: float = Field(20.0, ge=0, le=86400)
+    patience_s: float | None = Field(None, gt=0, le=86400)
+    concurrency: int = Field(1, ge=1, le=50)
+    shrinkage: float = Field(0.0, ge=0, lt=1)
+    max_occupancy: float | None = Field(None, gt=0, le=1)
+
+    def target(self) -> plan.StaffingTarget:
+        return plan.StaffingTarget(**self.model_dump())
+
+
+class ForecastIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    shop: str = Field(min_length=1, max_length=64)
+    skill: str = Field("", max_length=64)
+    start: date
+    days: int = Field(7, ge=1, le=42)
+    interval: int = Field(30, description="15, 30 or 60 minutes")
+    model: str = Field("seasonal", description=" | ".join(MODELS))
+
+
+class RequirementIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    shop: str = Field(min_length=1, max_length=64)
+    skill: str = Field("", max_length=64)
+    start: date
+    days: int = Field(7, ge=1, le=42)
+    model: str = "seasonal"
+    target: TargetIn = TargetIn()
+
+
+class ErlangIn(TargetIn):
+    calls: float = Field(ge=0, le=1e7)
+    interval_s: float = Field(1800.0, gt=0, le=86400)
+    agents: int = Field(ge=0, le=100000)
+
+
+def _point(p: plan.Point) -> dict[str, Any]:
+    return {
+        "interval_start": p.interval_start.isoformat(),
+        "forecast": p.forecast,
+        "actual": p.actual,
+        "required": p.required,
+        "scheduled": p.scheduled,
+        "service_level": p.service_level,
+    }
+
+
+@router.post("/forecast")
+def make_forecast(body: ForecastIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    """Forecast from the shop's stored conversations and store it (replaces the same window)."""
+    _planner(caller)
+    points = plan.forecast_shop(
+        session,
+        body.shop,
+        body.start,
+        body.days,
+        skill=body.skill,
+        interval_min=body.interval,
+        model=body.model,
+    )
+    return {
+        "shop": body.shop,
+        "skill": body.skill,
+        "model": body.model,
+        "points": [_point(p) for p in points],
+    }
+
+
+@router.get("/forecast")
+def get_forecast(
+    session: DbSession,
+    caller: CurrentCaller,
+    shop: str = Query(max_length=64),
+    start: date = Query(),
+    days: int = Query(7, ge=1, le=42),
+    skill: str = Query("", max_length=64),
+    model: str = Query("seasonal", max_length=32),
+) -> dict[str, Any]:
+    """The stored forecast (with required agents when computed)."""
+    _planner(caller)
+    rows = plan.stored_forecast(session, shop, start, days, skill=skill, model=model)
+    return {
+        "shop": shop,
+        "skill": skill,
+        "model": model,
+        "points": [
+            {
+                "interval_start": r.interval_start.isoformat(),
+                "forecast": r.forecast,
+                "required": None if r.required_agents is None else int(r.required_agents),
+            }
+            for r in rows
+        ],
+    }
+
+
+@router.post("/requirement")
+def make_requirement(body: RequirementIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    """Agents required per interval of the stored forecast (Erlang C, or A with patience)."""
+    _planner(caller)
+    points = plan.requirement(
+        session,
+        body.shop,
+        body.start,
+        body.days,
+        skill=body.skill,
+        model=body.model,
+        target=body.target.target(),
+    )
+    return {"shop": body.shop, "skill": body.skill, "points": [_point(p) for p in points]}
+
+
+@router.post("/erlang")
+def erlang(body: ErlangIn, caller: CurrentCaller) -> dict[str, float | None]:
+    """Queue figures for one interval; same JSON as ``kefu staffing erlang --json``."""
+    from kefu.plan.staffing import erlang_a, erlang_c
+
+    del caller
+    if body.patience_s is None:
+        res = erlang_c(
+            body.calls, body.interval_s, body.aht_s, body.agents, body.target_s, concurrency=body.concurrency
+        )
+    else:
+        res = erlang_a(
+            body.calls,
+            body.interval_s,
+            body.aht_s,
+            body.agents,
+            body.target_s,
+            body.patience_s,
+            concurrency=body.concurrency,
+        )
+    out: dict[str, float | None] = {}
+    for key in ("p_wait", "service_level", "asa_s", "occupancy") + (
+        ("p_abandon",) if body.patience_s else ()
+    ):
+        value = float(getattr(res, key))
+        out[key] = round(value, 7) if value == value and abs(value) != float("inf") else None
+    return out
+
+
+@router.get("/intraday")
+def get_intraday(
+    session: DbSession,
+    caller: CurrentCaller,
+    shop: str = Query(max_length=64),
+    day: date = Query(),
+    now: str | None = Query(None, max_length=40),
+    skill: str = Query("", max_length=64),
+    aht_s: float = Query(180.0, gt=0, le=86400),
+    target_sl: float = Query(0.8, gt=0, lt=1),
+    target_s: float = Query(20.0, ge=0, le=86400),
+    patience_s: float | None = Query(None, gt=0, le=86400),
+    concurrency: int = Query(1, ge=1, le=50),
+) -> dict[str, Any]:
+    """Rest-of-day re-forecast, required vs scheduled per interval, overtime offers and break windows."""
+    _planner(caller)
+    moment: datetime = parse_aware(now) if now else utc_now()
+    view = plan.intraday(
+        session,
+        shop,
+        day,
+        moment,
+        skill=skill,
+        target=plan.StaffingTarget(
+            aht_s=aht_s,
+            target_sl=target_sl,
+            target_s=target_s,
+            patience_s=patience_s,
+            concurrency=concurrency,
+        ),
+    )
+    points = view.pop("points")
+    assert isinstance(points, list)
+    view["points"] = [_point(p) for p in points]
+    return view
