@@ -138,8 +138,6 @@ def _score(t: Template, query: str, q_ascii: bool) -> int:
             return 40
         if len(q) >= 3 and (q in text.pinyin_full(t.title) or q in text.pinyin_full(t.category)):
             return 35
-        if q in text.pinyin_initials(t.body):
-            return 10
         return 0
     if query == t.category:
         return 100
