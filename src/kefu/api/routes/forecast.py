@@ -25,13 +25,13 @@ def _planner(caller: Caller) -> None:
 
 class TargetIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    aht_s: float = Field(180.0, gt=0, le=86400)
-    target_sl: float = Field(0.8, gt=0, lt=1)
-    target_s: float = Field(20.0, ge=0, le=86400)
-    patience_s: float | None = Field(None, gt=0, le=86400)
-    concurrency: int = Field(1, ge=1, le=50)
-    shrinkage: float = Field(0.0, ge=0, lt=1)
-    max_occupancy: float | None = Field(None, gt=0, le=1)
+    aht_s: float = Field(default=180.0, gt=0, le=86400)
+    target_sl: float = Field(default=0.8, gt=0, lt=1)
+    target_s: float = Field(default=20.0, ge=0, le=86400)
+    patience_s: float | None = Field(default=None, gt=0, le=86400)
+    concurrency: int = Field(default=1, ge=1, le=50)
+    shrinkage: float = Field(default=0.0, ge=0, lt=1)
+    max_occupancy: float | None = Field(default=None, gt=0, le=1)
 
     def target(self) -> plan.StaffingTarget:
         return plan.StaffingTarget(**self.model_dump())
@@ -40,26 +40,26 @@ class TargetIn(BaseModel):
 class ForecastIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shop: str = Field(min_length=1, max_length=64)
-    skill: str = Field("", max_length=64)
+    skill: str = Field(default="", max_length=64)
     start: date
-    days: int = Field(7, ge=1, le=42)
-    interval: int = Field(30, description="15, 30 or 60 minutes")
-    model: str = Field("seasonal", description=" | ".join(MODELS))
+    days: int = Field(default=7, ge=1, le=42)
+    interval: int = Field(default=30, description="15, 30 or 60 minutes")
+    model: str = Field(default="seasonal", description=" | ".join(MODELS))
 
 
 class RequirementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shop: str = Field(min_length=1, max_length=64)
-    skill: str = Field("", max_length=64)
+    skill: str = Field(default="", max_length=64)
     start: date
-    days: int = Field(7, ge=1, le=42)
+    days: int = Field(default=7, ge=1, le=42)
     model: str = "seasonal"
-    target: TargetIn = TargetIn()
+    target: TargetIn = Field(default_factory=TargetIn)
 
 
 class ErlangIn(TargetIn):
     calls: float = Field(ge=0, le=1e7)
-    interval_s: float = Field(1800.0, gt=0, le=86400)
+    interval_s: float = Field(default=1800.0, gt=0, le=86400)
     agents: int = Field(ge=0, le=100000)
 
 
