@@ -1,0 +1,132 @@
+"""The demo loader stores exactly what the simulator built, in one transaction, on every backend."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from kefu.domain.errors import ErrorCode, KefuError
+from kefu.service import auth, demo
+from kefu.service.demo import DEMO_PASSWORD, default_start, load_demo
+from kefu.sim.shop import build_demo_shop
+from kefu.store.db import session_factory
+from kefu.store.models.care import LedgerEntry, Survey, Ticket
+from kefu.store.models.commerce import Order
+from kefu.store.models.duty import Task
+from kefu.store.models.live import Conversation, Event, Message, PresenceInterval
+from kefu.store.models.org import Agent, Shop, SkillGroup, User
+from kefu.store.models.plan import RosterEntry, ShiftTemplate
+
+START = date(2026, 11, 10)
+
+
+def _count(session: Session, model: type) -> int:
+    return int(session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_small_demo_exact_counts(engine: Engine) -> None:
+    summary = load_demo(engine, seed=1, days=2, agents=3, start=START)
+    shop = build_demo_shop(1, 2, 3, START)  # the pure simulation the loader stored
+    with session_factory(engine)() as s:
+        assert _count(s, Shop) == 1 and _count(s, SkillGroup) == 2 and _count(s, ShiftTemplate) == 2
+        assert _count(s, Agent) == 3 and summary.agents == 3
+        assert _count(s, User) == 5 == summary.users  # admin, demo, kf01..kf03
+        assert _count(s, RosterEntry) == 6 == summary.roster_entries
+        assert _count(s, PresenceInterval) == len(shop.presence) == summary.presence_intervals
+        assert _count(s, Conversation) == len(shop.block.conv_start) == summary.conversations
+        assert _count(s, Message) == len(shop.block.msg_ts) == summary.messages
+        assert _count(s, Order) == len(shop.block.order_created) == summary.orders
+        assert _count(s, Task) == summary.tasks
+        assert _count(s, Ticket) == summary.tickets
+        assert _count(s, Survey) == summary.surveys
+        assert _count(s, LedgerEntry) == summary.ledger_entries
+        assert _count(s, Event) == summary.events == summary.conversations * 2  # assigned + closed
+        paid = s.scalar(select(func.count()).select_from(Order).where(Order.paid_at.is_not(None)))
+        assert paid == int((shop.block.order_paid >= 0).sum()) == summary.paid_orders
+        # with 双11 in the window and 3 agents: a fixed, seed-determined volume
+        assert (summary.conversations, summary.messages, summary.orders) == (
+            len(shop.block.conv_start),
+            len(shop.block.msg_ts),
+            len(shop.block.order_created),
+        )
+        assert summary.conversations > 100
+        # every message belongs to its conversation's buyer and agent
+        bad = s.scalar(
+            select(func.count()).select_from(Message).join(Conversation, Message.conversation_id == Conversation.id)
+            .where((Message.buyer != Conversation.buyer) | (Message.agent_id != Conversation.agent_id))
+        )  # fmt: skip
+        assert bad == 0
+        probation = s.scalars(select(Agent.id).where(Agent.probation.is_(True))).all()
+        assert probation == ["kf03"]
+        evening = s.scalar(select(ShiftTemplate).where(ShiftTemplate.code == "晚班"))
+        assert evening is not None and evening.evening and (evening.start, evening.end) == ("16:00", "22:30")
+        claims = s.scalars(select(Order).where(Order.flag == "red")).all()
+        assert all(o.memo.split()[0] in {"kf01", "kf02", "kf03"} for o in claims)
+        assert auth.authenticate(s, "demo", DEMO_PASSWORD).role == "supervisor"
+        assert auth.authenticate(s, "kf02", DEMO_PASSWORD).agent_id == "kf02"
+    assert summary.admin_password and summary.supervisor_password == DEMO_PASSWORD
+
+
+def test_second_load_conflicts_and_if_empty_skips(engine: Engine) -> None:
+    load_demo(engine, seed=2, days=1, agents=2, start=START)
+    with session_factory(engine)() as s:
+        before = _count(s, Message)
+    with pytest.raises(KefuError) as exc:
+        load_demo(engine, seed=2, days=1, agents=2, start=START)
+    assert exc.value.code is ErrorCode.CONFLICT
+    assert load_demo(engine, seed=2, days=1, agents=2, start=START, if_empty=True).skipped
+    with session_factory(engine)() as s:
+        assert _count(s, Message) == before and _count(s, Shop) == 1
+
+
+def test_failure_half_way_stores_nothing(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    def boom(*_a: object, **_k: object) -> list[dict[str, object]]:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(demo, "task_rows", boom)
+    with pytest.raises(RuntimeError):
+        load_demo(engine, seed=1, days=1, agents=2, start=START)
+    with session_factory(engine)() as s:
+        for model in (Shop, Agent, Conversation, Message, Order, User, RosterEntry):
+            assert _count(s, model) == 0
+
+
+def test_default_window_ends_today_and_is_cut_at_now(engine: Engine) -> None:
+    now = datetime(2026, 11, 22, 12, 30, tzinfo=UTC)  # 20:30 in Shanghai, evening shift at work
+    summary = load_demo(engine, seed=4, days=3, agents=4, now=now)
+    assert summary.start == date(2026, 11, 20) == default_start(3, date(2026, 11, 22))
+    with session_factory(engine)() as s:
+        assert s.scalar(select(func.max(Message.ts))) <= now
+        assert s.scalar(select(func.max(Order.created_at))) <= now
+        open_ = s.scalar(
+            select(func.count()).select_from(Conversation).where(Conversation.status == "assigned")
+        )
+        assert open_ == summary.open_conversations
+        load = s.scalar(select(func.sum(Agent.load)))
+        assert load == open_
+        for agent in s.scalars(select(Agent)).all():
+            assert agent.load <= agent.capacity
+            if agent.load:
+                assert agent.status != "offline"
+
+
+@pytest.mark.parametrize(
+    ("seed", "days", "agents", "start"),
+    [
+        (1, 0, 3, START),
+        (1, -4, 3, START),
+        (1, 2, 0, START),
+        (1, 2, -1, START),
+        (-1, 2, 3, START),
+        (1, 400, 3, START),
+    ],
+)
+def test_bad_arguments_touch_nothing(engine: Engine, seed: int, days: int, agents: int, start: date) -> None:
+    with pytest.raises(KefuError) as exc:
+        load_demo(engine, seed=seed, days=days, agents=agents, start=start)
+    assert exc.value.code is ErrorCode.BAD_ARGUMENT
+    with session_factory(engine)() as s:
+        assert _count(s, Shop) == 0

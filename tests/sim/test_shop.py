@@ -1,0 +1,96 @@
+"""The demo floor: rotation with rest days, presence without gaps, conversations on rostered agents."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import numpy as np
+
+from kefu.domain.timeutil import SHOP_TZ
+from kefu.sim.arrivals import window_epochs
+from kefu.sim.config import SimConfig
+from kefu.sim.shop import DAY_SHIFT, NIGHT_SHIFT, SHIFT_CUT_MINUTE, build_demo_shop, make_roster
+
+START = date(2026, 10, 23)
+
+
+def test_roster_four_rest_days_a_month_none_on_double_11() -> None:
+    roster = make_roster(12, START, 31, SimConfig())
+    peak = (date(2026, 11, 11) - START).days
+    for row in roster:
+        assert len(row) == 31
+        assert row.count("") == 4
+        assert set(row) <= {"", DAY_SHIFT, NIGHT_SHIFT}
+        assert row[peak] != ""
+    # every day both shifts are staffed
+    for d in range(31):
+        codes = {row[d] for row in roster}
+        assert {DAY_SHIFT, NIGHT_SHIFT} <= codes
+
+
+def test_presence_is_a_gapless_timeline_per_agent() -> None:
+    shop = build_demo_shop(3, 5, 4, START)
+    first, end = window_epochs(START, 5)
+    for a in range(4):
+        spans = [(s, e, st) for ag, st, s, e in shop.presence if ag == a]
+        assert spans[0][0] == first
+        for (s1, e1, _), (s2, _e2, _) in zip(spans, spans[1:], strict=False):
+            assert e1 == s2 and s1 < e1
+        assert spans[-1][1] is None  # the current status
+        worked = [x for x in spans if x[2] == "break"]
+        shifts = sum(1 for code in shop.roster[a] if code)
+        assert len(worked) == shifts  # one meal break per shift
+    assert shop.as_of == end
+
+
+def test_conversations_go_to_agents_on_that_shift_and_skill() -> None:
+    shop = build_demo_shop(1, 7, 6, START)
+    first, _ = window_epochs(START, 7)
+    b = shop.block
+    for i in range(len(b.conv_start)):
+        day = int((b.conv_start[i] - first) // 86400)
+        local = datetime.fromtimestamp(int(b.conv_start[i]), SHOP_TZ)
+        code = DAY_SHIFT if local.hour * 60 + local.minute < SHIFT_CUT_MINUTE else NIGHT_SHIFT
+        on_shift = [k for k, row in enumerate(shop.roster) if row[day] == code]
+        agent = int(shop.conv_agent[i])
+        if on_shift:
+            assert agent in on_shift
+        skill = "售后" if b.conv_aftersale[i] else "售前"
+        if any(skill in shop.agents[k].skills for k in on_shift):
+            assert skill in shop.agents[agent].skills
+    # probation agents take fewer contacts
+    counts = np.bincount(shop.conv_agent, minlength=6)
+    probation = [i for i, a in enumerate(shop.agents) if a.probation]
+    assert probation == [4, 5]
+    assert counts[probation].mean() < counts[:4].mean()
+
+
+def test_cut_at_now_nothing_after_and_open_chats_on_working_agents() -> None:
+    # 20:05 on the last day: the evening shift is at work
+    now = int(datetime(2026, 10, 25, 20, 5, tzinfo=SHOP_TZ).timestamp())
+    shop = build_demo_shop(2, 3, 6, START, as_of=now)
+    b = shop.block
+    assert shop.as_of == now
+    assert b.msg_ts.max() <= now and b.conv_start.max() <= now and b.order_created.max() <= now
+    assert (b.order_paid <= now).all()
+    working = {a for a, st, _s, e in shop.presence if e is None and st != "offline"}
+    assert working
+    open_agents = shop.conv_agent[shop.conv_open]
+    assert set(open_agents.tolist()) <= working
+    for a in set(open_agents.tolist()):
+        assert (open_agents == a).sum() <= shop.agents[a].capacity
+    assert shop.conv_open.sum() > 0
+    assert (b.conv_end[shop.conv_open] > now - 600).all()
+
+
+def test_demo_traffic_scales_with_agents_and_double_11() -> None:
+    shop = build_demo_shop(1, 31, 12, START)
+    first, _ = window_epochs(START, 31)
+    day = (shop.block.conv_start - first) // 86400
+    per_day = np.bincount(day[~shop.block.conv_aftersale], minlength=31)
+    peak = (date(2026, 11, 11) - START).days
+    assert per_day[peak] == per_day.max()
+    ordinary = per_day[(date(2026, 10, 28) - START).days]  # a Wednesday before the lead-up
+    assert 3.0 < per_day[peak] / ordinary < 5.0
+    assert 100 < np.median(per_day) < 300
+    assert START + timedelta(days=30) == date(2026, 11, 22)
