@@ -10,12 +10,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 
 sys.path.insert(0, str(Path(__file__).parent))
-from floor_script import FloorRunner, ServiceRunner, agent_specs, policies, script, times  # noqa: E402
+from floor_script import FloorRunner, ServiceRunner, agent_specs, policies, script, times
 
-from kefu.live.floor import invariant_violations  # noqa: E402
-from kefu.live.model import Policy  # noqa: E402
-from kefu.store.base import Base  # noqa: E402
-from kefu.store.db import make_engine  # noqa: E402
+from kefu.live.floor import invariant_violations
+from kefu.live.model import Policy
+from kefu.store.base import Base
+from kefu.store.db import make_engine
 
 
 @settings(max_examples=150, deadline=None)
