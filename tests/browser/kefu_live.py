@@ -70,10 +70,20 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     from sqlalchemy import create_engine, text
 
     eng = create_engine(db_url)
-    with eng.connect() as conn:
-        agent = conn.execute(text("select username from users where role='agent' order by username")).scalars().first()
-    assert agent is not None
+    with eng.begin() as conn:
+        # the agent journey needs an agent with open follow-up tasks, and routing must reach that agent
+        agent = conn.execute(text(
+            "select u.username from users u join tasks t on t.assignee = u.agent_id "
+            "where u.role = 'agent' and t.status = 'open' order by u.username")).scalars().first()
+        if agent is None:
+            agent = conn.execute(text("select username from users where role = 'agent' order by username")
+                                 ).scalars().first()
+        conn.execute(text("update agents set status = 'offline' where load = 0"))
+        # routing gives nothing to an agent past today's shift end; the journey must not depend on the clock
+        conn.execute(text("delete from roster_entries where agent_id = "
+                          "(select agent_id from users where username = :u)"), {"u": agent})
     eng.dispose()
+    assert agent is not None
     port = _free_port()
     log = (root / "server.log").open("w")
     proc = subprocess.Popen([sys.executable, "-c", _SERVE, str(port)], env=env, cwd=root, stdout=log,

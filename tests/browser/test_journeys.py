@@ -1,0 +1,163 @@
+"""User journeys in headless Chromium against a real server with a small demo shop.
+
+Supervisor: signs in, reads the overview, watches the live monitor, adds a shift,
+uploads an order file. Agent: signs in, goes online, receives a buyer's web chat
+and answers it (the buyer sees the reply without reloading), completes a task,
+closes the chat and goes offline. Screenshots go to docs/screenshots/; the
+browser console must stay free of errors. Skipped when /usr/bin/chromium is absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from kefu_live import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, SCREENSHOTS, Server
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("kefu_server"),
+              pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium")]
+
+if CHROMIUM.exists():
+    from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
+
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Tab:
+    """A page plus the console errors it logged."""
+
+    def __init__(self, browser: Browser) -> None:
+        self.context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+        self.page: Page = self.context.new_page()
+        self.page.set_default_timeout(TIMEOUT_MS)
+        self.errors: list[str] = []
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.errors.append(message.text)
+
+    def shot(self, name: str) -> None:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        self.page.wait_for_timeout(600)  # let charts finish their entry animation
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+    def close(self) -> None:
+        self.context.close()
+
+
+def sign_in(tab: Tab, base: str, path: str, username: str, password: str) -> None:
+    tab.page.goto(base + path)
+    expect(tab.page.get_by_test_id("login")).to_be_visible()
+    tab.page.get_by_test_id("username").fill(username)
+    tab.page.get_by_test_id("password").fill(password)
+    tab.page.get_by_test_id("login").click()
+    tab.page.wait_for_url(base + path)
+
+
+def test_wrong_password_then_login(kefu_server: Server, browser: Browser) -> None:
+    tab = Tab(browser)
+    tab.page.goto(kefu_server.base + "/")
+    tab.page.get_by_test_id("username").fill("demo")
+    tab.page.get_by_test_id("password").fill("not-the-password")
+    tab.page.get_by_test_id("login").click()
+    expect(tab.page.get_by_test_id("login-message")).to_have_text("用户名或密码错误")
+    tab.shot("login")
+    tab.page.get_by_test_id("password").fill(DEMO_PASSWORD)
+    tab.page.get_by_test_id("login").click()
+    tab.page.wait_for_url(kefu_server.base + "/")
+    assert tab.errors == []
+    tab.close()
+
+
+def test_supervisor_journey(kefu_server: Server, browser: Browser, tmp_path: Path) -> None:
+    tab = Tab(browser)
+    page = tab.page
+    sign_in(tab, kefu_server.base, "/", "demo", DEMO_PASSWORD)
+    expect(page.get_by_test_id("whoami")).to_contain_text("主管")
+    assert int(page.get_by_test_id("stat-orders").inner_text()) > 0
+    tab.shot("overview")
+
+    page.get_by_text("English", exact=True).click()
+    expect(page.get_by_text("Agents online")).to_be_visible()
+    tab.shot("overview-en")
+    page.get_by_text("中文", exact=True).click()
+    expect(page.get_by_text("在线客服")).to_be_visible()
+
+    page.goto(kefu_server.base + "/monitor")
+    expect(page.get_by_test_id("mon-status-offline")).to_be_visible()
+    expect(page.get_by_test_id("mon-agents")).to_contain_text("离线")
+    tab.shot("monitor")
+
+    page.goto(kefu_server.base + "/settings")
+    expect(page.get_by_test_id("agents-table")).to_be_visible()
+    page.get_by_role("tab", name="班次").click()
+    page.get_by_test_id("shift-code").fill("早班")
+    page.get_by_test_id("shift-start").fill("08:00")
+    page.get_by_test_id("shift-end").fill("16:00")
+    page.get_by_test_id("shift-save").click()
+    expect(page.get_by_test_id("shift-早班")).to_contain_text("08:00 – 16:00")
+    page.get_by_test_id("shift-start").fill("8 点")
+    page.get_by_test_id("shift-save").click()
+    expect(page.get_by_text("时间应为 HH:MM")).to_be_visible()
+    tab.shot("settings")
+
+    page.goto(kefu_server.base + "/imports")
+    bad = tmp_path / "orders.csv"
+    bad.write_text("订单编号,买家会员名\n1,x\n", encoding="utf-8")
+    page.get_by_test_id("import-upload").locator("input[type=file]").set_input_files(str(bad))
+    expect(page.get_by_test_id("import-status")).not_to_have_text("")
+    tab.shot("imports")
+    assert tab.errors == []
+    tab.close()
+
+
+def test_agent_journey(kefu_server: Server, browser: Browser) -> None:
+    agent = Tab(browser)
+    page = agent.page
+    sign_in(agent, kefu_server.base, "/workspace", kefu_server.agent, DEMO_PASSWORD)
+    expect(page.get_by_test_id("whoami")).to_contain_text("客服")
+    page.get_by_test_id("status-toggle").get_by_text("在线").click()
+    expect(page.get_by_test_id("my-load")).to_contain_text("接待 0 /")
+
+    buyer = Tab(browser)
+    buyer.page.goto(kefu_server.base + "/chat?shop=demo")
+    buyer.page.get_by_test_id("chat-nick").fill("浏览器买家")
+    buyer.page.get_by_test_id("chat-input").fill("你好, 请问今天能发货吗?")
+    buyer.page.get_by_test_id("chat-send").click()
+    expect(buyer.page.get_by_test_id("chat-status")).to_have_text("客服已接入")
+
+    expect(page.get_by_text("你好, 请问今天能发货吗?").first).to_be_visible()  # pushed, no reload
+    expect(page.get_by_test_id("my-load")).to_contain_text("接待 1 /")
+    page.get_by_test_id("reply-input").fill("亲, 下午四点前的订单当天发货哦")
+    page.get_by_test_id("reply-send").click()
+    expect(buyer.page.get_by_text("亲, 下午四点前的订单当天发货哦")).to_be_visible()
+    buyer.shot("chat")
+    agent.shot("workspace")
+
+    done_buttons = page.locator("[data-testid^=task-done-]")
+    before = done_buttons.count()
+    assert before > 0
+    done_buttons.first.click()
+    expect(page.get_by_text("任务已完成")).to_be_visible()
+    expect(done_buttons).to_have_count(before - 1)
+
+    page.get_by_test_id("status-toggle").get_by_text("离线").click()
+    expect(page.get_by_text("请先交接", exact=False)).to_be_visible()  # refused: a chat is still open
+    page.get_by_test_id("conv-close").click()
+    expect(page.get_by_test_id("my-load")).to_contain_text("接待 0 /")
+    page.get_by_test_id("status-toggle").get_by_text("离线").click()
+    expect(page.get_by_test_id("status-toggle").locator("button[aria-pressed=true]")).to_have_text("离线")
+    assert agent.errors == [] and buyer.errors == []
+    agent.close()
+    buyer.close()
