@@ -1,0 +1,351 @@
+"""Care API: tickets, callbacks, surveys, reply templates, FAQ bot, logbooks, fines/rewards.
+
+Thin: validate, authorise, call :mod:`kefu.service.care`. Field limits mirror the
+columns so bad input is a 4xx with a code, never a database error. Agents may
+read only their own ledger and service statistics; configuration, closing
+tickets, the monthly review and ledger entries are for supervisors and admins.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, status
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kefu.api.deps import Caller, CurrentCaller, DbSession, require_roles
+from kefu.domain.errors import ErrorCode, KefuError, bad_argument
+from kefu.domain.timeutil import parse_aware, parse_day
+from kefu.service import care
+
+router = APIRouter(prefix="/care", tags=["care"])
+
+MANAGERS = require_roles("admin", "supervisor")
+Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Str64 = Annotated[str, Field(min_length=1, max_length=64)]
+OptId = Annotated[int | None, Field(default=None, ge=1, le=2**31 - 1)]
+DayQ = Annotated[str, Query(min_length=10, max_length=10, description="YYYY-MM-DD")]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """PostgreSQL cannot store NUL in text; refuse it as bad input."""
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in items):
+            raise ValueError("NUL character not allowed")
+        return value
+
+
+def _day(text: str) -> date:
+    """A calendar day within 2000–2099: outside that range no shop has data and date math overflows."""
+    day = parse_day(text)
+    if not 2000 <= day.year <= 2099:
+        raise bad_argument("day", "日期超出范围 2000–2099", "date out of range 2000–2099")
+    return day
+
+
+def _moment(text: str) -> datetime:
+    at = parse_aware(text)
+    if not 2000 <= at.year <= 2099:
+        raise bad_argument("at", "时间超出范围 2000–2099", "time out of range 2000–2099")
+    return at
+
+
+def _who(caller: Caller) -> str:
+    return caller.agent_id or caller.name
+
+
+def _own_agent(caller: Caller, agent_id: str | None) -> str | None:
+    """Agents see only their own rows: no agent id means theirs, another agent's is 403."""
+    if caller.role != "agent":
+        return agent_id
+    if agent_id not in (None, caller.agent_id):
+        raise KefuError(ErrorCode.FORBIDDEN, "只能查看自己的记录", "agents may see only their own records")
+    if caller.agent_id is None:
+        raise KefuError(ErrorCode.FORBIDDEN, "账号未绑定客服", "account is not linked to an agent")
+    return caller.agent_id
+
+
+# ----------------------------------------------------------------- tickets
+
+
+class TicketIn(_In):
+    shop_id: Str64
+    buyer: Annotated[str, Field(min_length=1, max_length=128)]
+    category: Annotated[str, Field(max_length=32)]
+    severity: Annotated[str, Field(max_length=16)] = "normal"
+    summary: Annotated[str, Field(max_length=5000)] = ""
+    order_id: Annotated[str | None, Field(default=None, max_length=64)] = None
+    owner: Annotated[str | None, Field(default=None, max_length=64)] = None
+
+
+class TextIn(_In):
+    text: Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class EscalateIn(_In):
+    department: Annotated[str, Field(max_length=32)]
+    note: Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class ResolveIn(_In):
+    root_cause: Annotated[str, Field(min_length=1, max_length=64)]
+    note: Annotated[str, Field(max_length=5000)] = ""
+
+
+class CallbackIn(_In):
+    at: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class CallbackResultIn(_In):
+    outcome: Annotated[str, Field(max_length=32)]
+    note: Annotated[str, Field(max_length=5000)] = ""
+
+
+@router.post("/tickets", status_code=status.HTTP_201_CREATED)
+def create_ticket(body: TicketIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return care.create_ticket(session, shop_id=body.shop_id, buyer=body.buyer, category=body.category,
+                              severity=body.severity, summary=body.summary, order_id=body.order_id,
+                              owner=body.owner or caller.agent_id, by=_who(caller))  # fmt: skip
+
+
+@router.get("/tickets")
+def list_tickets(session: DbSession, caller: CurrentCaller,
+                 shop_id: Annotated[str | None, Query(max_length=64)] = None,
+                 status_: Annotated[str | None, Query(alias="status", max_length=16)] = None) -> list[dict[str, Any]]:  # fmt: skip
+    return care.list_tickets(session, shop_id=shop_id, status=status_)
+
+
+@router.get("/tickets/{ticket_id}")
+def read_ticket(ticket_id: Id, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return care.get_ticket(session, ticket_id)
+
+
+@router.post("/tickets/{ticket_id}/respond")
+def respond(ticket_id: Id, body: TextIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return care.respond_ticket(session, ticket_id, text=body.text, by=_who(caller))
+
+
+@router.post("/tickets/{ticket_id}/escalate")
+def escalate(ticket_id: Id, body: EscalateIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return care.escalate_ticket(
+        session, ticket_id, department=body.department, note=body.note, by=_who(caller)
+    )
+
+
+@router.post("/tickets/{ticket_id}/resolve")
+def resolve(ticket_id: Id, body: ResolveIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return care.resolve_ticket(
+        session, ticket_id, root_cause=body.root_cause, note=body.note, by=_who(caller)
+    )
+
+
+@router.post("/tickets/{ticket_id}/close", dependencies=[MANAGERS])
+def close(ticket_id: Id, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return care.close_ticket(session, ticket_id, by=_who(caller))
+
+
+@router.post("/tickets/{ticket_id}/callback")
+def schedule_callback(
+    ticket_id: Id, body: CallbackIn, session: DbSession, caller: CurrentCaller
+) -> dict[str, Any]:
+    return care.schedule_callback(session, ticket_id, at=_moment(body.at), by=_who(caller))
+
+
+@router.post("/tickets/{ticket_id}/callback-result")
+def record_callback(
+    ticket_id: Id, body: CallbackResultIn, session: DbSession, caller: CurrentCaller
+) -> dict[str, Any]:
+    return care.record_callback(session, ticket_id, outcome=body.outcome, note=body.note, by=_who(caller))
+
+
+@router.get("/root-causes", dependencies=[MANAGERS])
+def root_causes(session: DbSession, month: Annotated[str, Query(min_length=7, max_length=7, description="YYYY-MM")],
+                shop_id: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:  # fmt: skip
+    _day(f"{month}-01")
+    return care.root_cause_summary(session, month, shop_id=shop_id)
+
+
+# ----------------------------------------------------------------- surveys
+
+
+class SurveyIn(_In):
+    shop_id: Str64
+    conversation_id: OptId = None
+    ticket_id: OptId = None
+    agent_id: Annotated[str | None, Field(default=None, max_length=64)] = None
+
+
+class AnswerIn(_In):
+    score: int | Annotated[str, Field(max_length=8)]
+    comment: Annotated[str, Field(max_length=2000)] = ""
+
+
+@router.post("/surveys", status_code=status.HTTP_201_CREATED)
+def send_survey(body: SurveyIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return care.send_survey(session, shop_id=body.shop_id, conversation_id=body.conversation_id,
+                            ticket_id=body.ticket_id, agent_id=body.agent_id)  # fmt: skip
+
+
+@router.post("/surveys/{survey_id}/answer")
+def answer_survey(survey_id: Id, body: AnswerIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return care.answer_survey(session, survey_id, body.score, body.comment)
+
+
+@router.get("/surveys/stats")
+def survey_stats(session: DbSession, caller: CurrentCaller, start: DayQ, end: DayQ,
+                 shop_id: Annotated[str | None, Query(max_length=64)] = None,
+                 agent_id: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:  # fmt: skip
+    return care.survey_stats(
+        session, _day(start), _day(end), shop_id=shop_id, agent_id=_own_agent(caller, agent_id)
+    )
+
+
+# ----------------------------------------------------------------- templates and bot
+
+
+class TemplateIn(_In):
+    category: Annotated[str, Field(max_length=32)]
+    title: Annotated[str, Field(min_length=1, max_length=100)]
+    body: Annotated[str, Field(min_length=1, max_length=5000)]
+    steps: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=50)] = []
+    shop_id: Annotated[str | None, Field(default=None, max_length=64)] = None
+
+
+class RenderIn(_In):
+    variables: Annotated[dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=500)] | int],
+                         Field(max_length=20)] = {}  # fmt: skip
+
+
+class BotIn(_In):
+    question: Annotated[str, Field(min_length=1, max_length=1000)]
+    mode: Annotated[str | None, Field(default=None, max_length=16)] = None
+    shop_id: Annotated[str | None, Field(default=None, max_length=64)] = None
+
+
+class SettingsIn(_In):
+    open: Annotated[str | None, Field(default=None, max_length=5)] = None
+    close: Annotated[str | None, Field(default=None, max_length=5)] = None
+    open_on_rest_days: bool | None = None
+    open_on_statutory: bool | None = None
+    bot_mode: Annotated[str | None, Field(default=None, max_length=16)] = None
+    bot_threshold: Annotated[float | None, Field(default=None, ge=0.0, le=1.0)] = None
+
+
+@router.get("/templates")
+def search_templates(session: DbSession, caller: CurrentCaller, q: Annotated[str, Query(max_length=100)] = "",
+                     shop_id: Annotated[str | None, Query(max_length=64)] = None,
+                     limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[dict[str, Any]]:  # fmt: skip
+    return care.search_templates(session, q, shop_id=shop_id, limit=limit)
+
+
+@router.post("/templates", status_code=status.HTTP_201_CREATED, dependencies=[MANAGERS])
+def create_template(body: TemplateIn, session: DbSession) -> dict[str, Any]:
+    return care.create_template(session, category=body.category, title=body.title, body=body.body,
+                                steps=body.steps, shop_id=body.shop_id)  # fmt: skip
+
+
+@router.post("/templates/seed", dependencies=[MANAGERS])
+def seed_templates(session: DbSession) -> dict[str, int]:
+    return {"added": care.seed_templates(session)}
+
+
+@router.post("/templates/{template_id}/render")
+def render_template(
+    template_id: Id, body: RenderIn, session: DbSession, caller: CurrentCaller
+) -> dict[str, Any]:
+    return care.render_template(session, template_id, dict(body.variables))
+
+
+@router.post("/bot/answer")
+def bot_answer(body: BotIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return care.bot_answer(session, body.question, body.mode, shop_id=body.shop_id)
+
+
+@router.get("/settings/{shop_id}")
+def read_settings(shop_id: Annotated[str, Path(min_length=1, max_length=64)], session: DbSession,
+                  caller: CurrentCaller) -> dict[str, Any]:  # fmt: skip
+    return care.care_settings(session, shop_id)
+
+
+@router.put("/settings/{shop_id}", dependencies=[MANAGERS])
+def write_settings(shop_id: Annotated[str, Path(min_length=1, max_length=64)], body: SettingsIn,
+                   session: DbSession) -> dict[str, Any]:  # fmt: skip
+    return care.set_care_settings(session, shop_id, **body.model_dump(exclude_none=True))
+
+
+# ----------------------------------------------------------------- logbooks and ledger
+
+
+class LogbookIn(_In):
+    shop_id: Str64
+    book: Annotated[str, Field(max_length=16)]
+    kind: Annotated[str, Field(max_length=16)] = "note"
+    text: Annotated[str, Field(min_length=1, max_length=5000)]
+    day: Annotated[str | None, Field(default=None, max_length=10)] = None
+
+
+class LedgerIn(_In):
+    agent_id: Str64
+    day: Annotated[str, Field(min_length=10, max_length=10)]
+    kind: Annotated[str, Field(max_length=16)]
+    amount_fen: Annotated[int, Field(ge=-(10**10), le=10**10)]
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    evidence: Annotated[str, Field(max_length=200)] = ""
+
+
+@router.post("/logbook", status_code=status.HTTP_201_CREATED)
+def add_logbook_entry(body: LogbookIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return care.add_logbook_entry(session, shop_id=body.shop_id, book=body.book, kind=body.kind, text=body.text,
+                                  author=_who(caller), day=_day(body.day) if body.day else None)  # fmt: skip
+
+
+@router.get("/logbook")
+def list_logbook(session: DbSession, caller: CurrentCaller, shop_id: Annotated[str, Query(min_length=1, max_length=64)],
+                 book: Annotated[str, Query(max_length=16)], start: DayQ, end: DayQ,
+                 author: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:  # fmt: skip
+    return care.list_logbook(
+        session, shop_id=shop_id, book=book, start=_day(start), end=_day(end), author=author
+    )
+
+
+@router.get("/logbook/weekly", dependencies=[MANAGERS])
+def weekly_summary(
+    session: DbSession, shop_id: Annotated[str, Query(min_length=1, max_length=64)], day: DayQ
+) -> dict[str, Any]:
+    return care.weekly_issue_summary(session, shop_id=shop_id, day=_day(day))
+
+
+@router.get("/handover-log")
+def handover_log(session: DbSession, caller: CurrentCaller, shop_id: Annotated[str, Query(min_length=1, max_length=64)],
+                 day: DayQ) -> dict[str, Any]:  # fmt: skip
+    return care.handover_log(session, shop_id=shop_id, day=_day(day))
+
+
+@router.get("/service-stats")
+def service_stats(session: DbSession, caller: CurrentCaller, day: DayQ,
+                  shop_id: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:  # fmt: skip
+    rows = care.service_stats(session, _day(day), shop_id=shop_id)
+    if caller.role == "agent":
+        rows = [r for r in rows if r["agent_id"] == _own_agent(caller, None)]
+    return rows
+
+
+@router.post("/ledger", status_code=status.HTTP_201_CREATED, dependencies=[MANAGERS])
+def add_ledger_entry(body: LedgerIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    return care.add_ledger_entry(session, agent_id=body.agent_id, day=_day(body.day), kind=body.kind,
+                                 amount_fen=body.amount_fen, reason=body.reason, evidence=body.evidence,
+                                 by=_who(caller))  # fmt: skip
+
+
+@router.get("/ledger")
+def list_ledger(session: DbSession, caller: CurrentCaller, agent_id: Annotated[str | None, Query(max_length=64)] = None,
+                start: Annotated[str | None, Query(max_length=10)] = None,
+                end: Annotated[str | None, Query(max_length=10)] = None) -> dict[str, Any]:  # fmt: skip
+    return care.list_ledger(session, agent_id=_own_agent(caller, agent_id), start=_day(start) if start else None,
+                            end=_day(end) if end else None)  # fmt: skip
