@@ -44,7 +44,7 @@ from kefu.duty.replay import ReplayResult, replay
 from kefu.duty.roster import DEFAULT_EVENING_CODE, RosterView, evening_codes_from_shifts
 from kefu.duty.rules import RATINGS, RuleSet, default_rules, load_rules, parse_rules
 from kefu.io import duty_csv
-from kefu.service.duty_tasks import complete_task, escalate_overdue, list_tasks, task_stats
+from kefu.service.duty_tasks import complete_task, escalate_overdue, get_task, list_tasks, task_stats
 from kefu.service.notify import dispatch_outbox, enqueue, insert_ignore
 from kefu.store.db import get_engine, transaction
 from kefu.store.models.commerce import Order, OrderCredit
@@ -54,7 +54,7 @@ from kefu.store.models.org import Agent, Shop
 from kefu.store.models.plan import RosterEntry, ShiftTemplate
 
 __all__ = [
-    "apply_outcome", "complete_task", "escalate_overdue", "list_tasks", "record_return", "record_review",
+    "apply_outcome", "complete_task", "escalate_overdue", "get_task", "list_tasks", "record_return", "record_review",
     "replay_files", "run_due_timers", "run_worker", "schedule_order", "schedule_orders", "shop_rules",
     "task_load", "task_stats", "with_review_groups",
 ]

@@ -162,3 +162,10 @@ def task_stats(session: Session, agent_id: str, month: str | date) -> dict[str, 
         "done_on_time": on_time, "overdue_open": overdue, "escalated": len(escalated), "on_time_rate": rate,
         "by_type": dict(sorted(by_type.items())),
     }
+
+
+def get_task(session: Session, task_id: int) -> dict[str, Any]:
+    task = session.get(Task, task_id)
+    if task is None:
+        raise not_found("任务 / task", task_id)
+    return _view(task, utc_now())

@@ -1,0 +1,157 @@
+"""Follow-up tasks over HTTP: lists, completion, escalation, KPI figures, and duty events.
+
+Thin: validate, scope by caller, call :mod:`kefu.service.duty`. Agents only
+ever see and complete their own tasks (their ``agent_id`` replaces any filter
+they send); a supervisor with a team sees that team; admins and integrations
+see everything. Integrations report returns and reviews here so the 退货 and
+中差评 rules start.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from kefu.api.deps import Caller, CurrentCaller, DbSession, require_roles
+from kefu.domain.errors import ErrorCode, KefuError, bad_argument
+from kefu.domain.timeutil import parse_aware, utc_now
+from kefu.service import duty
+
+router = APIRouter(prefix="/tasks", tags=["tasks"])
+
+TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Text64 = Annotated[str, Field(min_length=1, max_length=64)]
+MANAGERS = ("admin", "supervisor", "integration")
+
+
+def _no_nul(value: Any) -> Any:
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("NUL character not allowed")
+    return value
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _check(cls, value: Any) -> Any:
+        return _no_nul(value)
+
+
+class CompleteIn(_In):
+    outcome: str = Field(default="", max_length=2000)
+
+
+class ReturnIn(_In):
+    order_id: Text64
+    received_at: str = Field(min_length=1, max_length=40)
+    shop: str = Field(default="", max_length=64)
+
+
+class ReviewIn(_In):
+    order_id: Text64
+    buyer: str = Field(default="", max_length=128)
+    posted_at: str = Field(min_length=1, max_length=40)
+    rating: str = Field(pattern="^(good|neutral|bad)$")
+    shop: str = Field(default="", max_length=64)
+
+
+class ScheduleIn(_In):
+    order_ids: list[Text64] | None = Field(default=None, max_length=10000)
+
+
+def _when(name: str, text: str) -> datetime:
+    """An aware time in a sane range (year 2000–2100), so time arithmetic never overflows."""
+    if "\x00" in text:
+        raise bad_argument(name, "包含非法字符", "contains a NUL character")
+    value = parse_aware(text)
+    if not 2000 <= value.year <= 2100:
+        raise bad_argument(name, "年份应在 2000–2100", "year must be within 2000–2100")
+    return value
+
+
+def _scope(caller: Caller, agent: str | None, team: str | None) -> tuple[str | None, str | None]:
+    if caller.role == "agent":
+        if not caller.agent_id:
+            raise KefuError(ErrorCode.FORBIDDEN, "账号未关联客服", "account is not linked to an agent")
+        return caller.agent_id, None
+    if caller.role == "supervisor" and caller.team:
+        return agent, caller.team
+    return agent, team
+
+
+def _own(caller: Caller, task: dict[str, Any]) -> None:
+    if caller.role == "agent" and task["assignee"] != caller.agent_id:
+        raise KefuError(ErrorCode.FORBIDDEN, "只能查看自己的任务", "agents see only their own tasks",
+                        {"task": task["id"]})
+
+
+@router.get("")
+def list_tasks(
+    session: DbSession,
+    caller: CurrentCaller,
+    agent: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00]*$")] = None,
+    team: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00]*$")] = None,
+    status: Annotated[str | None, Query(pattern="^(open|done|escalated|cancelled|overdue)$")] = None,
+) -> list[dict[str, Any]]:
+    """任务列表 / tasks by due time (agents: their own only)."""
+    agent_id, team_name = _scope(caller, agent, team)
+    return duty.list_tasks(session, agent_id=agent_id, team=team_name, status=status)
+
+
+@router.get("/stats")
+def task_stats(
+    session: DbSession,
+    caller: CurrentCaller,
+    month: Annotated[str, Query(pattern=r"^20\d\d-(0[1-9]|1[0-2])$")],
+    agent: Annotated[str | None, Query(min_length=1, max_length=64, pattern=r"^[^\x00]*$")] = None,
+) -> dict[str, Any]:
+    """一个月的任务绩效 / one agent's task figures for a month (KPI input)."""
+    agent_id, _ = _scope(caller, agent, None)
+    if agent_id is None:
+        raise bad_argument("agent", "需要客服编号", "agent is required")
+    return duty.task_stats(session, agent_id, month)
+
+
+@router.get("/{task_id}")
+def get_task(session: DbSession, caller: CurrentCaller, task_id: TaskId) -> dict[str, Any]:
+    task = duty.get_task(session, task_id)
+    _own(caller, task)
+    return task
+
+
+@router.post("/{task_id}/complete")
+def complete_task(session: DbSession, caller: CurrentCaller, task_id: TaskId, body: CompleteIn) -> dict[str, Any]:
+    """完成任务 / mark a task done with its outcome (an event row is written)."""
+    _own(caller, duty.get_task(session, task_id))
+    by = caller.agent_id or caller.name
+    return duty.complete_task(session, task_id, by, body.outcome)
+
+
+@router.post("/escalate", dependencies=[require_roles(*MANAGERS)])
+def escalate(session: DbSession) -> dict[str, int]:
+    """逾期任务升级给主管 / escalate overdue tasks now (the worker also does it)."""
+    return {"escalated": duty.escalate_overdue(session, utc_now())}
+
+
+@router.post("/events/returns", status_code=201, dependencies=[require_roles(*MANAGERS)])
+def report_return(session: DbSession, body: ReturnIn) -> dict[str, int]:
+    """退货包裹签收 / a return parcel was received: starts the 退货 rule."""
+    return {"timers": duty.record_return(session, body.order_id, _when("received_at", body.received_at), body.shop)}
+
+
+@router.post("/events/reviews", status_code=201, dependencies=[require_roles(*MANAGERS)])
+def report_review(session: DbSession, body: ReviewIn) -> dict[str, int]:
+    """买家评价 / a review was posted: neutral and bad ones start the 中差评 rule."""
+    posted = _when("posted_at", body.posted_at)
+    return {"timers": duty.record_review(session, body.order_id, body.buyer, posted, body.rating, body.shop)}
+
+
+@router.post("/schedule", dependencies=[require_roles(*MANAGERS)])
+def schedule(session: DbSession, body: ScheduleIn) -> dict[str, int]:
+    """为已存订单排定跟进 / start the rules' timers for stored orders (idempotent)."""
+    return {"timers": duty.schedule_orders(session, body.order_ids)}
