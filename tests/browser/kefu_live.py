@@ -33,7 +33,12 @@ from kefu.store.db import make_engine
 from kefu.store.migrate import upgrade
 url = sys.argv[1]
 upgrade(url)
-summary = load_demo(make_engine(url), 1, 3, 4)
+engine = make_engine(url)
+summary = load_demo(engine, 1, 3, 4)
+from kefu.service import care
+from kefu.store.db import transaction
+with transaction(engine) as session:
+    care.seed_templates(session)  # the shipped reply-template library (the demo does not load it)
 print(json.dumps({"admin_password": summary.admin_password}))
 """
 

@@ -139,6 +139,9 @@ def test_agent_journey(kefu_server: Server, browser: Browser) -> None:
 
     expect(page.get_by_text("你好, 请问今天能发货吗?").first).to_be_visible()  # pushed, no reload
     expect(page.get_by_test_id("my-load")).to_contain_text("接待 1 /")
+    page.get_by_test_id("template-picker").click()
+    page.get_by_role("option").first.click()
+    expect(page.get_by_test_id("reply-input")).not_to_have_value("")  # a template was inserted
     page.get_by_test_id("reply-input").fill("亲, 下午四点前的订单当天发货哦")
     page.get_by_test_id("reply-send").click()
     expect(buyer.page.get_by_text("亲, 下午四点前的订单当天发货哦")).to_be_visible()

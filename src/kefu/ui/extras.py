@@ -27,55 +27,53 @@ def service_function(module: str, name: str) -> Callable[..., Any] | None:
     return fn if callable(fn) else None
 
 
-def _field(item: Any, *names: str, default: Any = "") -> Any:
-    for name in names:
-        if isinstance(item, dict) and name in item:
-            return item[name]
-        if hasattr(item, name):
-            return getattr(item, name)
-    return default
+def template_picker(target: ui.input, variables: Callable[[], dict[str, str]]) -> None:
+    """Search reply templates (``care.search_templates``) and insert one into ``target``.
 
-
-def template_picker(target: ui.input, agent_id: str) -> None:
-    """Search reply templates and insert the rendered text into ``target``."""
+    Variables the page knows (e.g. {买家}) are filled; when all are known the text
+    comes from ``care.render_template`` (which counts the use), otherwise the
+    remaining placeholders such as {订单号} stay in the box for the agent to complete.
+    """
     search = service_function("care", "search_templates")
     render = service_function("care", "render_template")
-    if search is None:
+    if search is None or render is None:
         ui.label(t("快捷回复模块尚未就绪", "reply templates are not available yet")).classes("text-grey-6 text-xs")
         return
-    options: dict[str, Any] = {}
+    options: dict[int, dict[str, Any]] = {}
 
     def refresh_options(query: str) -> None:
         try:
             with db_session() as session:
-                found = search(session, query or "")
+                found = search(session, query or "", limit=20)
         except KefuError as exc:
             notify_error(exc)
             return
         options.clear()
-        for item in list(found)[:20]:
-            key = str(_field(item, "id", "key", "title"))
-            options[key] = item
-        picker.set_options({k: str(_field(v, "title", "name", "text"))[:40] for k, v in options.items()})
+        options.update({int(item["id"]): item for item in found})
+        picker.set_options({k: f'{v["category"]} · {v["title"]}' for k, v in options.items()})
 
     def insert(e: Any) -> None:
-        item = options.get(str(e.value))
+        item = options.get(e.value) if e.value is not None else None
         if item is None:
             return
-        text = str(_field(item, "text", "body", "content"))
-        if render is not None:
+        known = {k: v for k, v in variables().items() if v}
+        text = str(item["body"])
+        if all(name in known for name in item.get("variables", [])):
             try:
                 with db_session() as session:
-                    text = str(render(session, _field(item, "id", "key"), {"agent": agent_id}))
-            except (KefuError, TypeError):
-                pass  # fall back to the raw template text
+                    text = str(render(session, int(item["id"]), known)["text"])
+            except KefuError as exc:
+                notify_error(exc)
+                return
+        else:
+            for name, value in known.items():
+                text = text.replace("{" + name + "}", value)
         target.value = ((target.value or "") + " " + text).strip()
         picker.set_value(None)
 
-    with ui.row().classes("items-center gap-2"):
-        picker = ui.select({}, label=t("插入快捷回复", "Insert a template"), with_input=True,
-                           on_change=insert).props('dense outlined data-testid="template-picker"').classes("w-80")
-        picker.on("filter", lambda e: refresh_options(str(e.args[0]) if e.args else ""))
+    picker = ui.select({}, label=t("插入快捷回复", "Insert a template"), with_input=True, on_change=insert).props(
+        'dense outlined data-testid="template-picker"').classes("w-96")
+    picker.on("filter", lambda e: refresh_options(str(e.args[0]) if e.args else ""))
     refresh_options("")
 
 

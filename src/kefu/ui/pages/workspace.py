@@ -96,6 +96,11 @@ def workspace_page(user: PageUser) -> None:
             ui.chat_message(m["text"], sent=m["direction"] == "out", stamp=_stamp(m["ts"]),
                             name=conv["buyer"] if m["direction"] == "in" else t("我", "me"))
 
+    def selected_buyer() -> str:
+        view = state["view"]
+        conv = next((c for c in (view["conversations"] if view else []) if c["id"] == state["selected"]), None)
+        return str(conv["buyer"]) if conv else ""
+
     def select(cid: int) -> None:
         state["selected"] = cid
         conversation_list.refresh()
@@ -131,7 +136,7 @@ def workspace_page(user: PageUser) -> None:
                 reply.on("keydown.enter", send)
                 ui.button(t("发送", "Send"), on_click=send).props('data-testid="reply-send"')
                 ui.button(t("结束会话", "Close"), on_click=close).props('flat data-testid="conv-close"')
-            extras.template_picker(reply, agent_id)
+            extras.template_picker(reply, lambda: {"买家": selected_buyer(), "客服": user.display_name})
 
     with ui.card().classes("w-full p-4"):
         ui.label(t("我的任务", "My tasks")).classes("text-lg")
