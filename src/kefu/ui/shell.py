@@ -14,6 +14,7 @@ import pkgutil
 
 from fastapi import FastAPI
 from nicegui import ui
+from nicegui.storage import Storage
 
 from kefu.config import get_settings
 from kefu.ui import db
@@ -46,6 +47,8 @@ def page_modules() -> list[str]:
 def mount_ui(app: FastAPI) -> None:
     settings = get_settings()
     db.bind_engine(app.state.engine)
+    # per-browser storage (who is signed in, language) lives with kefu's other data, not in ./.nicegui
+    Storage.path = (settings.data_dir / "nicegui").resolve()
     page_modules()
     ui.run_with(
         app,
