@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kefu.credit.ingest import DAY_MS, HOUR_MS, Encoded
+from kefu.credit.ingest import Encoded, local_parts
 from kefu.credit.rules import CreditRules
 
 NO_TIME = np.iinfo(np.int64).max
@@ -22,17 +22,6 @@ NO_TIME = np.iinfo(np.int64).max
 
 def _bits(n: int) -> int:
     return max(int(n).bit_length(), 1)
-
-
-def local_day_hour(ms: np.ndarray, rules: CreditRules) -> tuple[np.ndarray, np.ndarray]:
-    """Business day (days since 1970-01-01, shop zone, shifted by the cut hour) and local hour."""
-    if len(ms) == 0:
-        return np.zeros(0, np.int32), np.zeros(0, np.int8)
-    local = pc.cast(pc.local_timestamp(pa.array(ms, pa.timestamp("ms", tz=rules.timezone))), pa.int64())
-    loc = local.to_numpy(zero_copy_only=False)
-    return ((loc - rules.day_cut_hour * HOUR_MS) // DAY_MS).astype(np.int32), ((loc // HOUR_MS) % 24).astype(
-        np.int8
-    )
 
 
 def _sorted_messages(enc: Encoded) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -58,6 +47,43 @@ def _sorted_messages(enc: Encoded) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return pair[order], t[order], kind[order]
 
 
+def concurrency(s: pa.Table, n_agents: int) -> pa.Table:
+    """Table ``cc`` (ak, d, c): conversations an agent had open at each received session's start.
+
+    Sessions overlap when one starts at or before another's end (boundaries inclusive),
+    so at equal times starts sort before ends. Every agent's +1/−1 sum to zero, hence one
+    global running sum over (agent, time, kind) is each agent's own count.
+    """
+    recv = s.filter(pc.greater(s.column("n_in"), 0))
+    ak = recv.column("ak").to_numpy()
+    st = recv.column("st").to_numpy()
+    en = recv.column("en").to_numpy()
+    sd = recv.column("sd").to_numpy()
+    if len(ak) == 0:
+        return pa.table(
+            {"ak": pa.array([], pa.int64()), "d": pa.array([], pa.int32()), "c": pa.array([], pa.int64())}
+        )
+    t0 = int(st.min())
+    t_bits = _bits(int(en.max()) - t0)
+    idx_bits = _bits(len(ak))
+    row = np.arange(len(ak), dtype=np.int64)
+    if _bits(n_agents) + t_bits + 1 + idx_bits <= 63:
+        start_key = (((ak << t_bits) | (st - t0)) << 1) << idx_bits
+        end_key = ((((ak << t_bits) | (en - t0)) << 1) | 1) << idx_bits
+        key = np.concatenate([start_key | row, end_key | row])
+        key.sort()
+        is_start = ((key >> idx_bits) & 1) == 0
+        rows = key & ((1 << idx_bits) - 1)
+    else:  # too wide to pack: slower, same answer
+        kind = np.r_[np.zeros(len(ak), np.int64), np.ones(len(ak), np.int64)]
+        order = np.lexsort((kind, np.concatenate([st, en]), np.concatenate([ak, ak])))
+        is_start = kind[order] == 0
+        rows = np.concatenate([row, row])[order]
+    count = np.cumsum(np.where(is_start, 1, -1))
+    starts = rows[is_start]
+    return pa.table({"ak": ak[starts], "d": sd[starts], "c": count[is_start]})
+
+
 def sessions_and_rounds(enc: Encoded, rules: CreditRules) -> tuple[pa.Table, pa.Table]:
     """Tables ``s`` and ``r`` with exactly the columns the SQL steps of the same names produce."""
     n_agents = max(len(enc.agents), 1)
@@ -78,7 +104,7 @@ def sessions_and_rounds(enc: Encoded, rules: CreditRules) -> tuple[pa.Table, pa.
         fin = np.minimum.reduceat(np.where(is_in, t, NO_TIME), starts)
     else:
         served = n_in = n_human = fin = np.zeros(0, np.int64)
-    sd, _ = local_day_hour(t[starts], rules)
+    sd, _ = local_parts(t[starts], rules)
     s_pair = pair[starts]
     s = pa.table(
         {
@@ -118,7 +144,7 @@ def sessions_and_rounds(enc: Encoded, rules: CreditRules) -> tuple[pa.Table, pa.
     if len(rs) > 1:
         first[1:] = r_sn[1:] != r_sn[:-1]
     r_t = k_t[rs]
-    r_d, r_h = local_day_hour(r_t, rules)
+    r_d, r_h = local_parts(r_t, rules)
     r_pair = pair[keep[rs]]
     r_ok = nxt_ok[e_start]
     r = pa.table(

@@ -23,6 +23,7 @@ MSG_COLUMNS = ("shop", "buyer", "agent", "ts", "direction", "auto")
 ORDER_COLUMNS = ("order_id", "shop", "buyer", "created_at", "paid_at", "amount_fen", "status", "refund_fen")
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
+QUARTER_MS = 900_000
 
 
 @dataclass(frozen=True)
@@ -60,16 +61,52 @@ def _as_strings(col: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.fill_null(col, "")
 
 
+def _identity(arr: pa.Array) -> tuple[int, int, int]:
+    """Chunks of one CSV column often share a dictionary object: map it once."""
+    data = arr.buffers()[-1]
+    return (data.address if data is not None else 0, arr.offset, len(arr))
+
+
 def _codes(*cols: pa.ChunkedArray) -> tuple[list[np.ndarray], pa.Array]:
-    """One dictionary over several string columns → int codes per column and the dictionary."""
-    joined = pa.chunked_array([c for col in cols for c in _as_strings(col).chunks], type=pa.string())
-    enc = pc.dictionary_encode(joined).combine_chunks()
-    idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    out, start = [], 0
+    """One dictionary over several string columns → int codes per column and the dictionary.
+
+    Dictionary-encoded chunks (what the CSV reader gives) are mapped chunk-dictionary by
+    chunk-dictionary, so only the distinct values of each chunk are hashed, not every row.
+    """
+    pieces: dict[tuple[int, int, int], pa.Array] = {}
     for col in cols:
-        out.append(idx[start : start + len(col)])
-        start += len(col)
-    return out, enc.dictionary
+        for chunk in col.chunks:
+            arr = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
+            pieces.setdefault(_identity(arr), arr)
+    values = [p if pa.types.is_string(p.type) else p.cast(pa.string()) for p in pieces.values()]
+    dictionary = pc.unique(pa.chunked_array(values, type=pa.string())).drop_null()
+    mappings: dict[tuple[int, int, int], np.ndarray] = {}
+    out = []
+    for col in cols:
+        parts = []
+        for chunk in col.chunks:
+            if pa.types.is_dictionary(chunk.type):
+                key = _identity(chunk.dictionary)
+                if key not in mappings:
+                    found = pc.index_in(chunk.dictionary.cast(pa.string()), value_set=dictionary)
+                    mappings[key] = pc.fill_null(found, len(dictionary)).to_numpy(zero_copy_only=False)
+                indices = chunk.indices.to_numpy(zero_copy_only=False)
+                parts.append(
+                    np.where(
+                        chunk.is_null().to_numpy(zero_copy_only=False),
+                        len(dictionary),
+                        mappings[key][np.nan_to_num(indices).astype(np.int64)],
+                    )
+                    if chunk.null_count
+                    else mappings[key][indices]
+                )
+            else:
+                found = pc.index_in(chunk.cast(pa.string()), value_set=dictionary)
+                parts.append(pc.fill_null(found, len(dictionary)).to_numpy(zero_copy_only=False))
+        out.append(np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64))
+    if any((o == len(dictionary)).any() for o in out):  # null keys: code them as ""
+        dictionary = pa.concat_arrays([dictionary, pa.array([""])])
+    return out, dictionary
 
 
 def _ms(col: pa.ChunkedArray, what: str) -> np.ndarray:
@@ -87,17 +124,30 @@ def _ms(col: pa.ChunkedArray, what: str) -> np.ndarray:
     return out
 
 
-def _local_parts(ms: np.ndarray, rules: CreditRules) -> tuple[np.ndarray, np.ndarray]:
-    """Business day number (days since 1970-01-01 local) and local wall hour."""
-    ts = pa.array(ms, pa.timestamp("ms", tz=rules.timezone))
-    local = pc.cast(pc.local_timestamp(ts), pa.int64()).to_numpy(zero_copy_only=False)
-    day = (local - rules.day_cut_hour * HOUR_MS) // DAY_MS
-    hour = (local // HOUR_MS) % 24
-    return day.astype(np.int32), hour.astype(np.int8)
+def local_parts(ms: np.ndarray, rules: CreditRules) -> tuple[np.ndarray, np.ndarray]:
+    """Business day number (days since 1970-01-01 local, shifted by the cut hour) and local hour.
+
+    Zone offsets change at most on quarter hours, so the offset is looked up per 15-minute
+    bucket (a few thousand per month) instead of converting every timestamp.
+    """
+    if len(ms) == 0:
+        return np.zeros(0, np.int32), np.zeros(0, np.int8)
+    bucket = ms // QUARTER_MS
+    lo = int(bucket.min())
+    span = np.arange(lo, int(bucket.max()) + 1, dtype=np.int64) * QUARTER_MS
+    local = pc.local_timestamp(pa.array(span, pa.timestamp("ms", tz=rules.timezone)))
+    offset = pc.cast(local, pa.int64()).to_numpy(zero_copy_only=False) - span
+    loc = ms + offset[bucket - lo]
+    day = (loc - rules.day_cut_hour * HOUR_MS) // DAY_MS
+    return day.astype(np.int32), ((loc // HOUR_MS) % 24).astype(np.int8)
 
 
-def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules) -> Encoded:
-    """Validate the contract columns and code them; raises KefuError on unusable input."""
+def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules, local: bool = True) -> Encoded:
+    """Validate the contract columns and code them; raises KefuError on unusable input.
+
+    ``local=False`` leaves the message day/hour at 0 (the columnar path derives them
+    only for session and round starts).
+    """
     _missing(messages, MSG_COLUMNS, "messages")
     _missing(orders, ORDER_COLUMNS, "orders")
     if rules.excluded_agents:
@@ -137,9 +187,12 @@ def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules) -> Encoded:
     paid_mask = pc.is_null(paid).to_numpy(zero_copy_only=False)
     tp = _ms(pc.fill_null(paid, pa.scalar(0, paid.type)) if paid.null_count else paid, "paid_at")
     base = int(min(t.min() if len(t) else 0, tc.min() if len(tc) else 0))
-    d, h = _local_parts(t, rules)
-    dc, _ = _local_parts(tc, rules)
-    dp, _ = _local_parts(tp, rules)
+    if local:
+        d, h = local_parts(t, rules)
+    else:
+        d, h = np.zeros(len(t), np.int32), np.zeros(len(t), np.int8)
+    dc, _ = local_parts(tc, rules)
+    dp, _ = local_parts(tp, rules)
     qty = (
         pc.fill_null(pc.cast(orders.column("quantity"), pa.int64()), 1)
         if "quantity" in orders.column_names

@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kefu.credit import metrics as mx
-from kefu.credit.columnar import sessions_and_rounds
+from kefu.credit.columnar import concurrency, sessions_and_rounds
 from kefu.credit.ingest import Encoded, encode
 from kefu.credit.rules import CreditRules
 from kefu.credit.sql import PACK, SESSION_STEPS, for_dialect, statements
@@ -68,7 +68,7 @@ def run_arrow(
     rest as SQL; ``engine="sql"`` runs every step as SQL (the Spark-portable path).
     """
     rules = rules or CreditRules()
-    enc = encode(messages, orders, rules)
+    enc = encode(messages, orders, rules, local=engine != "columnar")
     con = duckdb.connect(config={"preserve_insertion_order": False})
     try:
         con.register("o", enc.orders)
@@ -77,6 +77,7 @@ def run_arrow(
             s_tab, r_tab = sessions_and_rounds(enc, rules)
             con.register("s", s_tab)
             con.register("r", r_tab)
+            con.register("cc", concurrency(s_tab, len(enc.agents)))
             steps = [(name, sql) for name, sql in steps if name not in SESSION_STEPS]
         else:
             con.register("m", enc.messages)

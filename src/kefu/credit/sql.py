@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from kefu.credit.rules import CreditRules
 
-SESSION_STEPS = frozenset({"m1", "m2", "s", "r0", "r"})  # replaced by kefu.credit.columnar on one machine
+SESSION_STEPS = frozenset(
+    {"m1", "m2", "s", "r0", "r", "cc"}
+)  # replaced by kefu.credit.columnar on one machine
 PACK = 1_048_576  # 2^20: room for a million agents below the end time
 W_MSG = "PARTITION BY bk, ak ORDER BY t, io"
 
@@ -99,6 +101,17 @@ FROM (
   WHERE st = 1 OR ans = 1
   WINDOW w AS ({w})
 ) y WHERE st = 1""",
+        ),
+        # 3b. concurrent conversations: +1 at each received session's start, −1 after its end
+        (
+            "cc",
+            """
+SELECT ak, d, c FROM (
+  SELECT ak, d, kind,
+         sum(delta) OVER (PARTITION BY ak ORDER BY t, kind ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS c
+  FROM (SELECT ak, sd AS d, st AS t, 0 AS kind, 1 AS delta FROM s WHERE n_in > 0
+        UNION ALL SELECT ak, CAST(NULL AS INTEGER), en, 1, -1 FROM s WHERE n_in > 0) e
+) q WHERE kind = 0""",
         ),
         # 4. attribution of every creation (which = 0) and payment (which = 1)
         (
@@ -217,15 +230,7 @@ GROUP BY i.bk, i.d, i.ord0, i.ord1, i.pay1, i.pay3, i.before""",
            sum(CASE WHEN first_round = 1 THEN resp END) AS first_resp_sum_ms""",
             "r",
         ),
-        (
-            "d",
-            "max(c) AS max_concurrent",
-            """(
-  SELECT ak, d, kind, sum(delta) OVER (PARTITION BY ak ORDER BY t, kind ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS c
-  FROM (SELECT ak, sd AS d, st AS t, 0 AS kind, 1 AS delta FROM s WHERE n_in > 0
-        UNION ALL SELECT ak, CAST(NULL AS INTEGER), en, 1, -1 FROM s WHERE n_in > 0) e
-) q WHERE kind = 0""",
-        ),
+        ("d", "max(c) AS max_concurrent", "cc"),
     ]
     out = [(name, sql.format(**p) if "{" in sql else sql) for name, sql in out]
     out.append(("ad", _agent_day(parts)))
