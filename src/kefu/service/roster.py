@@ -1,0 +1,118 @@
+"""Roster use-cases: plan from files or plain rows, solve a Curtois instance, check and store a roster.
+
+The CLI, the API and the dashboard call these; the engine in ``kefu.plan.roster``
+stays free of files and databases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from kefu.domain.errors import bad_argument
+from kefu.io import roster_csv
+from kefu.plan.roster import curtois, curtois_solve
+from kefu.plan.roster.rules import Violation, check
+from kefu.plan.roster.solve import coverage_ratio, plan_roster
+from kefu.plan.roster.types import Assignment, Roster, RosterProblem, RosterResult, Rules
+from kefu.store.models.plan import RosterEntry
+
+
+@dataclass
+class PlanFiles:
+    agents: Path
+    shifts: Path
+    requirement: Path
+    preferences: Path | None = None
+
+
+def load_problem(files: PlanFiles, start: date, days: int, rules: Rules) -> RosterProblem:
+    """Read and check every input file; all file errors surface before any solving."""
+    if days < 1 or days > 62:
+        raise bad_argument("days", "天数须在 1 到 62 之间", "days must be between 1 and 62", days=days)
+    agents = roster_csv.read_agents(files.agents)
+    shifts = roster_csv.read_shifts(files.shifts)
+    requirement = roster_csv.read_requirement(files.requirement, start, days)
+    prefs = roster_csv.read_preferences(files.preferences) if files.preferences else []
+    return RosterProblem(start, days, agents, shifts, requirement, rules, prefs)
+
+
+def plan(problem: RosterProblem, time_limit: float, progress: Callable[[float, float], None] | None = None,
+         workers: int = 1) -> RosterResult:
+    if time_limit <= 0:
+        raise bad_argument("time-limit", "时间限制须大于 0", "time limit must be positive")
+    return plan_roster(problem, time_limit, progress=progress, workers=workers)
+
+
+def result_summary(problem: RosterProblem, result: RosterResult) -> dict[str, Any]:
+    """A JSON-ready report: status, coverage ratio, per-agent totals and breaks."""
+    return {
+        "status": result.status,
+        "seconds": round(result.seconds, 2),
+        "objective": result.objective,
+        "coverage_ratio": round(coverage_ratio(problem, result.coverage), 4),
+        "totals": [t.__dict__ for t in result.totals],
+        "notes": result.notes,
+    }
+
+
+def solve_curtois(path: Path, time_limit: float, seed: int = 0, workers: int = 1,
+                  progress: Callable[[float, int], None] | None = None) -> dict[str, Any]:
+    """``kefu roster curtois`` as data: objective recomputed by the validator, roster by employee."""
+    if time_limit <= 0:
+        raise bad_argument("time-limit", "时间限制须大于 0", "time limit must be positive")
+    inst = curtois.load_instance(path)
+    res = curtois_solve.solve(inst, time_limit, seed=seed, workers=workers, progress=progress)
+    return {
+        "objective": curtois.objective(inst, res.roster),
+        "status": res.status,
+        "seconds": round(res.seconds, 3),
+        "roster": curtois.roster_as_codes(inst, res.roster),
+    }
+
+
+def check_roster(problem: RosterProblem, roster: Roster) -> list[Violation]:
+    """Hard-rule violations of a (possibly hand-edited) roster."""
+    return check(problem, roster)
+
+
+def save_roster(session: Session, shop_id: str, start: date, roster: Roster) -> int:
+    """Replace the shop's roster entries for the roster's days; returns rows written."""
+    days = max((len(v) for v in roster.values()), default=0)
+    dates = [date.fromordinal(start.toordinal() + d) for d in range(days)]
+    if dates:
+        session.execute(delete(RosterEntry).where(RosterEntry.shop_id == shop_id, RosterEntry.day.in_(dates),
+                                                  RosterEntry.agent_id.in_(list(roster))))
+    n = 0
+    for agent, line in roster.items():
+        for d, cell in enumerate(line):
+            session.add(RosterEntry(
+                shop_id=shop_id, agent_id=agent, day=dates[d],
+                shift_code="" if cell is None else cell.shift,
+                skill="" if cell is None else cell.skill,
+                breaks=[] if cell is None else [{"kind": k, "start": _hhmm(s), "end": _hhmm(e)} for k, s, e in cell.breaks],
+            ))
+            n += 1
+    session.flush()
+    return n
+
+
+def _hhmm(minutes: int) -> str:
+    """Local wall-clock HH:MM of a minute counted from the horizon's first midnight."""
+    return f"{minutes % 1440 // 60:02d}:{minutes % 60:02d}"
+
+
+def load_roster(session: Session, shop_id: str, start: date, days: int) -> Roster:
+    dates = [date.fromordinal(start.toordinal() + d) for d in range(days)]
+    rows = session.scalars(select(RosterEntry).where(RosterEntry.shop_id == shop_id, RosterEntry.day.in_(dates)))
+    out: Roster = {}
+    for r in rows:
+        line = out.setdefault(r.agent_id, [None] * days)
+        line[(r.day - start).days] = Assignment(r.shift_code, r.skill) if r.shift_code else None
+    return out
