@@ -30,5 +30,10 @@ def test_seed_search_render(tmp_path: Path) -> None:
     assert seeded.stdout.strip().startswith("added=")
     found = run_kefu("templates", "wl", db=db)
     assert "物流进度查询" in found.stdout
-    missing = run_kefu("render", "1", "--var", "买家=小王", db=db)
+    row = next(line for line in found.stdout.splitlines() if "物流进度查询" in line)
+    tid = row.split()[1]  # "│ 3  │ 物流 │ …"
+    missing = run_kefu("render", tid, "--var", "买家=小王", db=db)
     assert missing.returncode == 2 and "TEMPLATE_VARIABLE_MISSING" in missing.stderr
+    vals = ["--var", "买家=小王", "--var", "订单号=88", "--var", "物流单号=ZT1", "--var", "预计天数=2"]
+    ok = run_kefu("render", tid, *vals, db=db)
+    assert ok.returncode == 0 and "订单88" in ok.stdout and "ZT1" in ok.stdout
