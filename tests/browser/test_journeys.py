@@ -47,10 +47,10 @@ class Tab:
         if message.type == "error":
             self.errors.append(message.text)
 
-    def shot(self, name: str) -> None:
+    def shot(self, name: str, full_page: bool = False) -> None:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.wait_for_timeout(600)  # let charts finish their entry animation
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        self.page.wait_for_timeout(800)  # let charts finish their entry animation
+        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
     def close(self) -> None:
         self.context.close()
@@ -86,11 +86,12 @@ def test_supervisor_journey(kefu_server: Server, browser: Browser, tmp_path: Pat
     sign_in(tab, kefu_server.base, "/", "demo", DEMO_PASSWORD)
     expect(page.get_by_test_id("whoami")).to_contain_text("主管")
     assert int(page.get_by_test_id("stat-orders").inner_text()) > 0
-    tab.shot("overview")
+    expect(page.get_by_test_id("leaderboard")).to_be_visible()
+    tab.shot("overview", full_page=True)
 
     page.get_by_text("English", exact=True).click()
     expect(page.get_by_text("Agents online")).to_be_visible()
-    tab.shot("overview-en")
+    tab.shot("overview-en", full_page=True)
     page.get_by_text("中文", exact=True).click()
     expect(page.get_by_text("在线客服")).to_be_visible()
 

@@ -94,3 +94,41 @@ def test_conversation_messages_checks_buyer(session: Session) -> None:
 
 def test_yuan_formatting() -> None:
     assert [svc.yuan(v) for v in (0, 5, 100, 123456789, -250)] == ["0.00", "0.05", "1.00", "1,234,567.89", "-2.50"]
+
+
+def test_day_details_funnel_response_and_leaderboard(session: Session) -> None:
+    _load(session)
+    conv = session.query(Conversation).filter_by(buyer="x").one()
+    b_conv = Conversation(shop_id="s", buyer="y", status="assigned", agent_id="b1", opened_at=_utc(2, 10))
+    session.add(b_conv)
+    session.flush()
+    session.add_all([
+        Message(conversation_id=conv.id, shop_id="s", buyer="x", ts=_utc(2), direction="in", text="在吗"),
+        Message(conversation_id=conv.id, shop_id="s", buyer="x", ts=_utc(2, 2), direction="out", text="在",
+                agent_id="a1"),  # 120 s → bucket 1–3 min
+        Message(conversation_id=b_conv.id, shop_id="s", buyer="y", ts=_utc(2, 10), direction="in", text="?"),
+        Message(conversation_id=b_conv.id, shop_id="s", buyer="y", ts=datetime(2026, 11, 11, 2, 10, 5, tzinfo=UTC), direction="out",
+                text="自动回复", auto=True, agent_id="b1"),  # auto replies do not count as a response
+    ])
+    session.flush()
+    d = svc.day_details(session, DAY)
+    assert d.funnel == (2, 2, 1)  # x and y wrote; both ordered; only x paid
+    assert d.response_buckets == [0, 0, 1, 0, 0]
+    assert d.unanswered == 1
+    assert [(r.agent, r.conversations, r.orders, r.paid_fen) for r in d.leaderboard] == [
+        ("a1", 1, 1, 12345), ("b1", 1, 0, 0)]
+    team_b = svc.day_details(session, DAY, team="B")
+    assert team_b.funnel == (1, 1, 0)
+    assert [r.agent for r in team_b.leaderboard] == ["b1"]
+
+
+def test_buyer_orders_masks_personal_data_except_for_admin(session: Session) -> None:
+    session.add(Order(id="p1", shop_id="s", buyer="x", created_at=_utc(1), amount_fen=100, status="交易成功",
+                      phone="13812341234", address="浙江省杭州市西湖区文三路90号"))
+    session.flush()
+    agent_view = svc.buyer_orders(session, "s", "x", "agent")
+    assert [(o.id, o.phone, o.address) for o in agent_view] == [
+        ("p1", "138****1234", "浙江省杭州市西湖区****")]
+    assert svc.buyer_orders(session, "s", "x", "supervisor")[0].phone == "138****1234"
+    assert svc.buyer_orders(session, "s", "x", "admin")[0].phone == "13812341234"
+    assert svc.buyer_orders(session, "other", "x", "admin") == []

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from kefu.domain import privacy
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ, business_day, local_midnight, utc_now
 from kefu.store.models.commerce import Order, OrderCredit
@@ -201,3 +202,108 @@ def conversation_messages(session: Session, conversation_id: int, buyer: str | N
         "messages": [{"id": m.id, "direction": m.direction, "text": m.text, "ts": m.ts, "bot": m.bot,
                       "auto": m.auto} for m in rows],
     }
+
+
+RESPONSE_BUCKETS = ((30, "≤30秒", "≤30 s"), (60, "30–60秒", "30–60 s"), (180, "1–3分钟", "1–3 min"),
+                    (300, "3–5分钟", "3–5 min"), (None, ">5分钟", "> 5 min"))
+
+
+@dataclass
+class LeaderRow:
+    agent: str
+    name: str
+    conversations: int = 0  # conversations of the day assigned to the agent
+    orders: int = 0  # orders of the day credited to the agent
+    paid_fen: int = 0  # their amount
+
+
+@dataclass(frozen=True)
+class DayDetails:
+    """The overview's second row: funnel, first-response times, leaderboard."""
+
+    funnel: tuple[int, int, int]  # buyers who wrote → of them ordered that day → of them paid that day
+    response_buckets: list[int]  # conversations by first agent response time (RESPONSE_BUCKETS)
+    unanswered: int  # conversations of the day with a buyer message and no agent reply
+    leaderboard: list[LeaderRow]  # most credited orders first
+
+
+def day_details(session: Session, day: date, *, team: str | None = None, agent_id: str | None = None,
+                tz: ZoneInfo = SHOP_TZ) -> DayDetails:
+    """Conversion funnel, first-response distribution and per-agent leaderboard for one business day."""
+    agents = _agent_ids(session, team, agent_id)
+    start, end = day_range(day, tz)
+    wrote_stmt = select(Message.buyer).where(Message.direction == "in", Message.ts >= start,
+                                             Message.ts < end).distinct()
+    conv_stmt = select(Conversation.id, Conversation.agent_id).where(
+        Conversation.opened_at >= start, Conversation.opened_at < end)
+    if agents is not None:
+        wrote_stmt = wrote_stmt.where(Message.agent_id.in_(agents))
+        conv_stmt = conv_stmt.where(Conversation.agent_id.in_(agents))
+    wrote = set(session.scalars(wrote_stmt))
+    ordered: set[str] = set()
+    paid: set[str] = set()
+    for buyer, paid_at in session.execute(select(Order.buyer, Order.paid_at).where(
+            Order.created_at >= start, Order.created_at < end)):
+        if buyer in wrote:
+            ordered.add(buyer)
+            if paid_at is not None:
+                paid.add(buyer)
+
+    convs: dict[int, str | None] = {cid: aid for cid, aid in session.execute(conv_stmt)}
+    first_in: dict[int, datetime] = {}
+    first_out: dict[int, datetime] = {}
+    if convs:
+        rows = session.execute(select(Message.conversation_id, Message.direction, Message.ts).where(
+            Message.conversation_id.in_(list(convs)), Message.bot.is_(False), Message.auto.is_(False))
+            .order_by(Message.ts, Message.id))
+        for cid, direction, ts in rows:
+            if cid is None:
+                continue
+            if direction == "in":
+                first_in.setdefault(cid, ts)
+            elif cid in first_in:
+                first_out.setdefault(cid, ts)
+    buckets = [0] * len(RESPONSE_BUCKETS)
+    for cid, asked in first_in.items():
+        if cid not in first_out:
+            continue
+        waited = (first_out[cid] - asked).total_seconds()
+        index = next(i for i, (limit, _, _) in enumerate(RESPONSE_BUCKETS) if limit is None or waited <= limit)
+        buckets[index] += 1
+
+    names: dict[str, str] = {aid: name for aid, name in session.execute(select(Agent.id, Agent.name))}
+    board: dict[str, LeaderRow] = {}
+    for aid in convs.values():
+        if aid:
+            board.setdefault(aid, LeaderRow(aid, names.get(aid, aid))).conversations += 1
+    credit_stmt = select(OrderCredit.credited_agent, func.count(), func.coalesce(func.sum(Order.amount_fen), 0)).join(
+        Order, Order.id == OrderCredit.order_id).where(
+        Order.created_at >= start, Order.created_at < end, OrderCredit.credited_agent != "").group_by(
+        OrderCredit.credited_agent)
+    if agents is not None:
+        credit_stmt = credit_stmt.where(OrderCredit.credited_agent.in_(agents))
+    for aid, count, fen in session.execute(credit_stmt):
+        row = board.setdefault(aid, LeaderRow(aid, names.get(aid, aid)))
+        row.orders, row.paid_fen = int(count), int(fen)
+    leaderboard = sorted(board.values(), key=lambda r: (-r.orders, -r.conversations, r.agent))
+    return DayDetails((len(wrote), len(ordered), len(paid)), buckets,
+                      sum(1 for cid in first_in if cid not in first_out), leaderboard)
+
+
+@dataclass(frozen=True)
+class BuyerOrder:
+    id: str
+    status: str
+    amount_fen: int
+    created_at: datetime
+    title: str
+    phone: str  # masked unless the role may see it
+    address: str  # masked unless the role may see it
+
+
+def buyer_orders(session: Session, shop: str, buyer: str, role: str, limit: int = 5) -> list[BuyerOrder]:
+    """A buyer's latest orders for the agent workspace; phone and address masked unless ``role`` may see them."""
+    rows = session.scalars(select(Order).where(Order.shop_id == shop, Order.buyer == buyer)
+                           .order_by(Order.created_at.desc(), Order.id).limit(limit))
+    return [BuyerOrder(o.id, o.status, o.amount_fen, o.created_at, o.title, privacy.phone_for(role, o.phone),
+                       privacy.address_for(role, o.address)) for o in rows]

@@ -165,7 +165,7 @@ def page_frame(title_zh: str, title_en: str, user: PageUser, path: str = "") -> 
             ui.button("English" if current_lang() == "zh" else "中文",
                       on_click=lambda: _switch_language(user)).props("flat color=white dense no-caps")
             ui.button(t("退出", "Log out"), on_click=lambda: ui.navigate.to("/logout")).props(
-                "flat color=white dense")
+                "flat color=white dense no-caps")
     with ui.column().classes("w-full p-4 gap-4"):
         yield user
 

@@ -36,10 +36,12 @@ def overview_page(user: PageUser, request: Request) -> None:
             day = svc.default_day(session)
         team, agent_id = scope(user)
         data = svc.overview(session, day, team=team, agent_id=agent_id)
+        details = svc.day_details(session, day, team=team, agent_id=agent_id)
     with ui.row().classes("items-center gap-4"):
         ui.label(t(f"{day.isoformat()} 一览", f"{day.isoformat()} at a glance")).classes("text-2xl")
         date_input = ui.input(t("日期", "Date"), value=day.isoformat()).props("dense outlined type=date")
-        ui.button(t("查看", "Show"), on_click=lambda: ui.navigate.to(f"/?day={date_input.value}")).props("flat")
+        ui.button(t("查看", "Show"), on_click=lambda: ui.navigate.to(f"/?day={date_input.value}")).props(
+            "flat no-caps")
         if user.role == "agent":
             ui.badge(t("仅显示我的数据", "showing my own figures only")).props("color=grey-7")
         elif user.team:
@@ -83,3 +85,47 @@ def overview_page(user: PageUser, request: Request) -> None:
                      "data": [f // 100 for f in data.trend_paid_fen], "itemStyle": {"opacity": 0.35}},
                 ],
             }).classes("h-72 w-full").props('data-testid="chart-trend"')
+    details_row(details, user)
+
+
+def details_row(details: svc.DayDetails, user: PageUser) -> None:
+    """Conversion funnel, first-response distribution and leaderboard of the day."""
+    wrote, ordered, paid = details.funnel
+    with ui.row().classes("w-full gap-4 flex-nowrap max-lg:flex-wrap"):
+        with ui.card().classes("w-full"):
+            ui.label(t("询单转化漏斗", "Conversion funnel")).classes("text-lg")
+            ui.echart({
+                "tooltip": {"trigger": "item", "formatter": "{b}: {c}"},
+                "series": [{"type": "funnel", "sort": "descending", "left": "10%", "width": "80%", "minSize": "35%",
+                            "label": {"show": True, "position": "inside", "formatter": "{b} {c}"},
+                            "data": [{"name": t("咨询买家", "buyers who wrote"), "value": wrote},
+                                     {"name": t("下单", "ordered"), "value": ordered},
+                                     {"name": t("付款", "paid"), "value": paid}]}],
+            }).classes("h-64 w-full").props('data-testid="chart-funnel"')
+            rate = f"{ordered * 100 / wrote:.1f}%" if wrote else "—"
+            ui.label(t(f"询单转化率 {rate}", f"inquiry conversion {rate}")).classes("text-grey-7 text-sm")
+        with ui.card().classes("w-full"):
+            ui.label(t("首次响应时间分布", "First response time")).classes("text-lg")
+            ui.echart({
+                "tooltip": {"trigger": "axis"},
+                "xAxis": {"type": "category", "data": [t(zh, en) for _, zh, en in svc.RESPONSE_BUCKETS],
+                          "axisLabel": {"interval": 0, "fontSize": 10}},
+                "yAxis": {"type": "value", "name": t("会话", "chats")},
+                "series": [{"type": "bar", "data": details.response_buckets,
+                            "itemStyle": {"color": "#26a69a"}}],
+            }).classes("h-64 w-full").props('data-testid="chart-response"')
+            ui.label(t(f"未回复会话 {details.unanswered}", f"unanswered chats {details.unanswered}")).classes(
+                "text-grey-7 text-sm")
+        with ui.card().classes("w-full"):
+            ui.label(t("今日排行", "Leaderboard") if user.role != "agent" else t("我的业绩", "My figures")).classes(
+                "text-lg")
+            columns = [
+                {"name": "name", "label": t("客服", "Agent"), "field": "name", "align": "left"},
+                {"name": "conversations", "label": t("接待", "Chats"), "field": "conversations"},
+                {"name": "orders", "label": t("落实订单", "Credited orders"), "field": "orders"},
+                {"name": "paid", "label": t("金额 (元)", "Amount (yuan)"), "field": "paid"},
+            ]
+            rows = [{"agent": r.agent, "name": r.name, "conversations": r.conversations, "orders": r.orders,
+                     "paid": svc.yuan(r.paid_fen)} for r in details.leaderboard[:10]]
+            ui.table(columns=columns, rows=rows, row_key="agent").classes("w-full").props(
+                'dense flat data-testid="leaderboard"')

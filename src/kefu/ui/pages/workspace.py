@@ -16,6 +16,7 @@ from nicegui import ui
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, parse_aware
 from kefu.service import live
+from kefu.service import overview as reads
 from kefu.ui import extras
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
@@ -92,9 +93,19 @@ def workspace_page(user: PageUser) -> None:
             ui.label(t("选择左侧的会话", "Pick a conversation on the left")).classes("text-grey-6")
             return
         ui.label(f'{conv["buyer"]} · {conv["group"]} · #{conv["id"]}').classes("text-lg")
+        buyer_orders(conv["shop"], conv["buyer"])
         for m in conv["messages"]:
             ui.chat_message(m["text"], sent=m["direction"] == "out", stamp=_stamp(m["ts"]),
                             name=conv["buyer"] if m["direction"] == "in" else t("我", "me"))
+
+    def buyer_orders(shop: str, buyer: str) -> None:
+        """The buyer's latest orders; phone and address arrive masked for the agent role (PIPL)."""
+        with db_session() as session:
+            orders = reads.buyer_orders(session, shop, buyer, user.role, limit=3)
+        if not orders:
+            ui.label(t("该买家暂无订单", "no orders from this buyer")).classes("text-grey-6 text-xs")
+        for o in orders:
+            ui.label(f"{o.id} · {o.status} · ¥{reads.yuan(o.amount_fen)} · {o.phone} · {o.address}").classes("text-grey-7 text-xs").props('data-testid="buyer-order"')
 
     def selected_buyer() -> str:
         view = state["view"]
