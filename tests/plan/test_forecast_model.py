@@ -145,3 +145,41 @@ def test_empty_history() -> None:
     with pytest.raises(KefuError) as err:
         predict(Grid(date(2025, 9, 1), 30, np.full((3, 48), np.nan)), date(2025, 9, 5), 1)
     assert err.value.code is ErrorCode.FORECAST_NO_HISTORY
+
+
+def test_fifteen_minute_intervals() -> None:
+    values = np.full((14, 96), np.nan)
+    values[:, 36:40] = [1.0, 2.0, 3.0, 4.0]  # 09:00–10:00 every day
+    fc = predict(Grid(date(2025, 9, 1), 15, values), date(2025, 9, 15), 1)
+    assert fc.interval_min == 15
+    assert np.nonzero(~np.isnan(fc.values[0]))[0].tolist() == [36, 37, 38, 39]
+    assert float(np.nansum(fc.values[0])) == pytest.approx(10.0)
+    # the [1,2,1] smoothing inside the open hour: (2·1+2)/3, (1+4+3)/4, (2+6+4)/4, (3+8)/3
+    assert fc.values[0, 36:40] == pytest.approx(
+        np.array([4 / 3, 2.0, 3.0, 11 / 3]) / (4 / 3 + 2 + 3 + 11 / 3) * 10
+    )
+
+
+def test_statsforecast_is_not_imported_by_the_default_model() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, numpy as np; from datetime import date;"
+        "from kefu.plan.forecast import Grid, predict;"
+        "predict(Grid(date(2025,9,1),30,np.ones((14,48))), date(2025,9,15), 1);"
+        "print('statsforecast' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.slow
+def test_statsforecast_alternative_respects_opening_hours() -> None:
+    hist = weekday_grid(date(2025, 9, 1), 21)
+    fc = predict(hist, date(2025, 9, 22), 7, model="sf_theta")
+    open_ = ~np.isnan(fc.values)
+    assert open_.sum() == 5 * 18 and open_[:5, 18:36].all()
+    assert np.allclose(fc.values[open_], 10.0, atol=0.5)
+    with pytest.raises(KefuError):
+        predict(weekday_grid(date(2025, 9, 1), 10), date(2025, 9, 11), 7, model="sf_mstl")  # < 2 weeks
