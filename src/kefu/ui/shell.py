@@ -49,6 +49,7 @@ def mount_ui(app: FastAPI) -> None:
     db.bind_engine(app.state.engine)
     # per-browser storage (who is signed in, language) lives with kefu's other data, not in ./.nicegui
     Storage.path = (settings.data_dir / "nicegui").resolve()
+    Storage.path.mkdir(parents=True, exist_ok=True)  # NiceGUI creates only the last level
     page_modules()
     ui.run_with(
         app,
