@@ -118,3 +118,11 @@ def test_counts_from_times_pads_zeros_inside_learned_hours() -> None:
     assert grid.values[0, 9] == 1.0 and grid.values[0, 3] == 1.0
     assert np.isnan(grid.values[7, 3])  # a one-off 03:00 call does not open 03:00 on other Mondays
     assert np.isnan(grid.values[1]).all()  # Tuesdays never had a call
+
+
+def test_history_coarser_than_the_interval_is_refused() -> None:
+    text = "interval_start,count\n2025-09-01 09:00,3\n2025-09-01 10:00,4\n2025-09-01 11:00,4\n"
+    with pytest.raises(KefuError) as err:
+        parse_history(text, "h.csv", 30)
+    assert err.value.code is ErrorCode.BAD_ARGUMENT and "--interval 60" in err.value.message_en
+    assert parse_history(text, "h.csv", 60).values[0, 9:12].tolist() == [3.0, 4.0, 4.0]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import math
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -121,7 +122,22 @@ def parse_history(text: str, name: str, interval_min: int) -> Grid:
             f"file {name} has no data rows",
             {"file": name},
         )
+    _check_granularity(sorted(parsed), interval_min, name)
     return grid_from_counts(parsed.items(), interval_min)
+
+
+def _check_granularity(stamps: list[datetime], interval_min: int, name: str) -> None:
+    """Refuse hourly history for a 30-min forecast: it would look like every :30 slot is closed."""
+    step = 0
+    for a, b in zip(stamps, stamps[1:], strict=False):
+        if a.date() == b.date():
+            step = math.gcd(step, int((b - a).total_seconds() // 60))
+    if step > interval_min and step % interval_min == 0:
+        raise bad_argument(
+            "interval",
+            f"文件 {name} 的时段为 {step} 分钟, 比 {interval_min} 分钟粗; 请用 --interval {step}",
+            f"file {name} has {step}-minute rows, coarser than {interval_min}; use --interval {step}",
+        )
 
 
 def grid_from_counts(items: Iterable[tuple[datetime, float]], interval_min: int) -> Grid:

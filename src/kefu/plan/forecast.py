@@ -203,7 +203,7 @@ def _pooled_levels(
     data) while the last week tells the current level (trend, season) best.
     """
     n = len(totals)
-    recent = [i for i in range(max(0, n - 7), n) if usable[i]]
+    recent = [i for i in range(max(0, n - 7), n) if usable[i] and classes[i].weekday in level]
     if not recent:
         return level
     mean_all = np.mean([level[w] for w in level])
@@ -213,7 +213,7 @@ def _pooled_levels(
         w: (n_w * f + _LEVEL_SHRINK * float(np.mean([factor[v] for v in peers[w]]))) / (n_w + _LEVEL_SHRINK)
         for w, f in factor.items()
     }
-    expected = sum(factor[classes[i].weekday] for i in recent if classes[i].weekday in factor)
+    expected = sum(factor[classes[i].weekday] for i in recent)
     if expected <= 0:
         return level
     daily = totals[recent].sum() / expected
