@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 DEFAULT_EVENING_CODE = "晚班"
 # Roster cells that mean "not working" when no shift table says otherwise.
@@ -40,20 +41,32 @@ class RosterView:
             days.setdefault(day, {})[agent] = code.strip()
         return cls(days, frozenset(evening_codes))
 
+    @cached_property
+    def _pools(self) -> dict[tuple[str, date], list[str]]:
+        out: dict[tuple[str, date], list[str]] = {}
+        for day, shifts in self.days.items():
+            out["on_duty", day] = sorted(shifts)
+            out["evening", day] = sorted(a for a, code in shifts.items() if code in self.evening_codes)
+        return out
+
     def on_duty(self, day: date) -> list[str]:
         """Agents with any shift that day, sorted by id."""
-        return sorted(self.days.get(day, {}))
+        return self._pools.get(("on_duty", day), [])
 
     def evening(self, day: date) -> list[str]:
         """Agents on the shop's evening shift (晚班) that day, sorted by id."""
-        return sorted(a for a, code in self.days.get(day, {}).items() if code in self.evening_codes)
+        return self._pools.get(("evening", day), [])
 
     def pool(self, name: str, day: date) -> list[str]:
         return self.evening(day) if name == "evening" else self.on_duty(day)
 
+    @cached_property
+    def _agents(self) -> list[str]:
+        return sorted({a for shifts in self.days.values() for a in shifts})
+
     def agents(self) -> list[str]:
         """Every agent who works at least one day of the roster, sorted by id."""
-        return sorted({a for shifts in self.days.values() for a in shifts})
+        return self._agents
 
 
 def pick(candidates: Iterable[str], load: Mapping[str, int]) -> str:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import time
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -92,8 +93,15 @@ class Rule:
 class RuleSet:
     rules: tuple[Rule, ...] = field(default_factory=tuple)
 
+    @cached_property
+    def _by_trigger(self) -> dict[str, list[Rule]]:
+        out: dict[str, list[Rule]] = {}
+        for rule in self.rules:
+            out.setdefault(rule.trigger, []).append(rule)
+        return out
+
     def for_trigger(self, trigger: str) -> list[Rule]:
-        return [r for r in self.rules if r.trigger == trigger]
+        return self._by_trigger.get(trigger, [])
 
     def get(self, rule_id: str) -> Rule:
         for rule in self.rules:
