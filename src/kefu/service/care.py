@@ -32,6 +32,11 @@ from kefu.store.models.org import Agent, Shop
 # ----------------------------------------------------------------- settings
 
 
+def shop_ids(session: Session) -> list[str]:
+    """Shops to pick from in the dashboard."""
+    return [str(s) for s in session.scalars(select(Shop.id).order_by(Shop.id))]
+
+
 def care_settings(session: Session, shop_id: str | None) -> dict[str, Any]:
     shop = session.get(Shop, shop_id) if shop_id else None
     raw = (shop.settings or {}).get("care", {}) if shop is not None else {}
