@@ -136,3 +136,33 @@ def test_replay_with_the_credit_engine_checks_the_payment_agents_address(tmp_pat
                           until=parse_aware("2026-11-20T12:00:00+08:00"), out=tmp_path / "out")
     checks = [(t.order_id, t.assignee) for t in result.tasks if t.task_type == "address_check"]
     assert checks == [("o-paid", "a01")]
+
+
+def test_gbk_chat_file_and_until_filter(tmp_path: Path) -> None:
+    from kefu.io.duty_csv import read_messages
+
+    path = tmp_path / "M.csv"
+    path.write_bytes((MESSAGES + "s1,买家甲,a01,2026-11-20T12:00:00+08:00,out,1\n").encode("gbk"))
+    frame = read_messages(path, parse_aware("2026-11-20T10:59:00+08:00"))
+    assert list(frame.columns) == ["shop", "buyer", "agent", "ts", "direction", "auto"]
+    assert frame["direction"].tolist() == ["in", "out"]
+    assert len(read_messages(path)) == 3
+    utf8 = tmp_path / "M8.csv"
+    utf8.write_text(MESSAGES, encoding="utf-8")
+    assert read_messages(utf8, parse_aware("2026-11-20T10:58:30+08:00"))["direction"].tolist() == ["in"]
+
+
+def test_bad_chat_rows_are_rejected_with_row_and_column(tmp_path: Path) -> None:
+    p = write(tmp_path, O=ORDERS, M=MESSAGES + "s1,b3,a01,2026-11-20T11:00:00+08:00,sideways,0\n", R=ROSTER)
+    with pytest.raises(KefuError) as err:
+        replay_files(orders=p["O"], messages=p["M"], roster=p["R"],
+                     until=parse_aware("2026-11-21T12:00:00+08:00"), out=tmp_path / "out")
+    assert [(r.row, r.column) for r in err.value.rows] == [(4, "direction")]
+
+
+def test_missing_column_is_reported(tmp_path: Path) -> None:
+    p = write(tmp_path, O=ORDERS, M=MESSAGES, R="agent,day,shift\na01,2026-11-20,白班\n", A=ATTRIBUTION)
+    with pytest.raises(KefuError) as err:
+        replay_files(orders=p["O"], messages=p["M"], roster=p["R"], attribution=p["A"],
+                     until=parse_aware("2026-11-21T12:00:00+08:00"), out=tmp_path / "out")
+    assert (err.value.code, err.value.details["missing"]) == (ErrorCode.IMPORT_MISSING_COLUMN, ["date"])

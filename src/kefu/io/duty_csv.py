@@ -173,6 +173,14 @@ def _message(row: dict[str, str]) -> tuple[Any, ...]:
             _req_time(row, "ts"), row["direction"], auto in ("1", "true"))
 
 
+def _messages_by_row(path: Path, until: datetime | None) -> pd.DataFrame:
+    """The row reader for chat files the Arrow reader refuses as not UTF-8 (GBK exports)."""
+    frame = pd.DataFrame(_parse(path, MESSAGE_COLUMNS, _message), columns=list(MESSAGE_COLUMNS))
+    frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
+    frame["auto"] = frame["auto"].astype("int8")
+    return frame if until is None else frame[frame["ts"] <= pd.Timestamp(until)].reset_index(drop=True)
+
+
 def read_messages(path: Path, until: datetime | None = None) -> pd.DataFrame:
     """Chat messages as the credit engine takes them; only those at or before ``until``.
 
@@ -185,18 +193,15 @@ def read_messages(path: Path, until: datetime | None = None) -> pd.DataFrame:
     except KefuError as exc:
         if exc.code is not ErrorCode.IMPORT_BAD_ENCODING:
             raise
-        rows = _parse(path, MESSAGE_COLUMNS, _message)
-        frame = pd.DataFrame(rows, columns=list(MESSAGE_COLUMNS))
-        frame["ts"] = pd.to_datetime(frame["ts"], utc=True)
-        frame["auto"] = frame["auto"].astype("int8")
-    else:
-        if until is not None:
-            table = table.filter(pc.less_equal(table.column("ts"), pa.scalar(until, type=table.schema.field("ts").type)))
-        frame = table.to_pandas()
-        for column in ("shop", "buyer", "agent", "direction"):
-            frame[column] = frame[column].astype(str)
-        return frame
-    return frame if until is None else frame[frame["ts"] <= pd.Timestamp(until)].reset_index(drop=True)
+        return _messages_by_row(path, until)
+    except UnicodeDecodeError:  # GBK bytes beyond the part the header check reads
+        return _messages_by_row(path, until)
+    if until is not None:
+        table = table.filter(pc.less_equal(table.column("ts"), pa.scalar(until, type=table.schema.field("ts").type)))
+    frame = table.to_pandas()
+    for column in ("shop", "buyer", "agent", "direction"):
+        frame[column] = frame[column].astype(str)
+    return frame
 
 
 @dataclass(frozen=True)
