@@ -28,7 +28,7 @@ def shift_colours(problem: RosterProblem) -> dict[str, str]:
 
 def write_xlsx(path: Path, problem: RosterProblem, result: RosterResult) -> None:
     wb = Workbook()
-    wb.remove(wb.active)  # type: ignore[arg-type]
+    wb.remove(wb.active)
     colours = shift_colours(problem)
     dates = problem.dates()
     months: dict[tuple[int, int], list[int]] = {}
