@@ -114,10 +114,20 @@ def test_supervisor_journey(kefu_server: Server, browser: Browser, tmp_path: Pat
     tab.shot("settings")
 
     page.goto(kefu_server.base + "/imports")
-    bad = tmp_path / "orders.csv"
-    bad.write_text("订单编号,买家会员名\n1,x\n", encoding="utf-8")
-    page.get_by_test_id("import-upload").locator("input[type=file]").set_input_files(str(bad))
-    expect(page.get_by_test_id("import-status")).not_to_have_text("")
+    orders = tmp_path / "订单报表.csv"
+    orders.write_bytes((
+        "订单编号,买家会员名,买家实际支付金额,订单状态,订单创建时间,订单付款时间,宝贝标题,联系手机,收货地址\n"
+        "9000001,浏览器买家,128.50,交易成功,2026-11-20 10:00:00,2026-11-20 10:05:00,羊毛围巾,13812341234,"
+        "浙江省杭州市西湖区文三路90号\n"
+        "9000002,坏数据,-5,交易成功,2026-11-20 11:00:00,2026-11-20 10:00:00,围巾,,\n").encode("gbk"))
+    upload = page.get_by_test_id("import-upload").locator("input[type=file]")
+    upload.set_input_files(str(orders))
+    expect(page.get_by_test_id("import-status")).to_contain_text("未导入任何数据")  # refused whole
+    expect(page.get_by_test_id("import-errors")).to_contain_text("3")  # spreadsheet row of the bad line
+    page.get_by_test_id("skip-bad").click()
+    upload.set_input_files(str(orders))
+    expect(page.get_by_test_id("import-status")).to_contain_text("新增 1")
+    expect(page.get_by_test_id("import-errors")).to_be_visible()
     tab.shot("imports")
     assert tab.errors == []
     tab.close()

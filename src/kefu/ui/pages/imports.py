@@ -9,7 +9,6 @@ nothing; "skip bad rows" loads the good ones and lists the rejects.
 
 from __future__ import annotations
 
-import inspect
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,49 +17,40 @@ from nicegui import run, ui
 from nicegui.events import UploadEventArguments
 
 from kefu.domain.errors import KefuError
-from kefu.ui.db import db_session, get_ui_engine
-from kefu.ui.extras import service_function
+from kefu.service import credit, org_admin
+from kefu.ui.db import db_session
 from kefu.ui.i18n import current_lang, t
 from kefu.ui.layout import MANAGERS, PageUser, kefu_page
 
 MAX_BYTES = 50 * 1024 * 1024
-IMPORTERS = {"orders": ("credit", "import_orders", "订单报表", "Order export")}
+IMPORTERS = {"orders": (credit.import_orders, "订单报表", "Order export"),
+             "chats": (credit.import_chats, "聊天记录", "Chat records")}
 
 
-def call_importer(fn: Any, path: Path, skip_bad_rows: bool, progress: Any) -> Any:
-    """Call the importer with what its signature asks for (an Engine or a Session; options by name)."""
-    params = inspect.signature(fn).parameters
-    kwargs: dict[str, Any] = {}
-    if "skip_bad_rows" in params:
-        kwargs["skip_bad_rows"] = skip_bad_rows
-    if "progress" in params:
-        kwargs["progress"] = progress
-    first = next(iter(params.values()))
-    if "engine" in first.name:
-        return fn(get_ui_engine(), path, **kwargs)
+def run_import(kind: str, path: Path, skip_bad_rows: bool, shop: str, progress: credit.Progress) -> credit.ImportReport:
+    """One importer call in one transaction (runs in a worker thread; nothing is stored if it raises)."""
+    importer = IMPORTERS[kind][0]
     with db_session() as session:
-        return fn(session, path, **kwargs)
-
-
-def _summary(result: Any) -> str:
-    if isinstance(result, dict):
-        return ", ".join(f"{k}={v}" for k, v in result.items() if not isinstance(v, list | dict))
-    if hasattr(result, "__dict__"):
-        return ", ".join(f"{k}={v}" for k, v in vars(result).items() if not isinstance(v, list | dict))
-    return str(result)
+        return importer(session, path, skip_bad_rows=skip_bad_rows, progress=progress, shop=shop)
 
 
 @kefu_page("/imports", "数据导入", "Imports", roles=MANAGERS)
 def imports_page(user: PageUser) -> None:
     tmpdir = Path(tempfile.mkdtemp(prefix="kefu-import-"))
     state: dict[str, Any] = {"done": 0, "total": 0, "path": None}
-    ui.label(t("上传淘宝/天猫订单报表 (CSV, GBK 或 UTF-8; 或 Excel)",
-               "Upload a Taobao/Tmall order export (CSV in GBK or UTF-8, or Excel)"))
-    kind = ui.select({k: t(v[2], v[3]) for k, v in IMPORTERS.items()}, value="orders",
-                     label=t("类型", "Kind")).props("dense outlined").classes("w-48")
+    ui.label(t("上传淘宝/天猫订单报表或聊天记录 (CSV, GBK 或 UTF-8; 或 Excel)。重复导入同一文件不会改变数据。",
+               "Upload a Taobao/Tmall order export or chat records (CSV in GBK or UTF-8, or Excel). "
+               "Importing the same file again changes nothing."))
+    with db_session() as session:
+        shops = org_admin.shop_ids(session)
+    with ui.row().classes("gap-4"):
+        kind = ui.select({k: t(v[1], v[2]) for k, v in IMPORTERS.items()}, value="orders",
+                         label=t("类型", "Kind")).props('dense outlined data-testid="import-kind"').classes("w-48")
+        shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop")).props(
+            "dense outlined").classes("w-48")
     skip = ui.checkbox(t("跳过错误行 (其余行照常导入, 错误行列在下方)",
                          "skip bad rows (load the rest, list the rejects below)")).props('data-testid="skip-bad"')
-    progress = ui.linear_progress(value=0, show_value=False).classes("w-full")
+    progress = ui.linear_progress(value=0, show_value=False).classes("w-full").props("instant-feedback")
     progress.set_visibility(False)
     status = ui.label("").props('data-testid="import-status"')
     errors = ui.column().classes("w-full")
@@ -75,29 +65,27 @@ def imports_page(user: PageUser) -> None:
     ui.timer(0.3, show_progress)
 
     async def start(path: Path) -> None:
-        area, name, _, _ = IMPORTERS[kind.value]
-        fn = service_function(area, name)
         errors.clear()
-        if fn is None:
-            status.set_text(t("导入模块尚未就绪", "the importer is not available yet"))
-            return
+        state["done"], state["total"] = 0, 0
         progress.set_visibility(True)
         progress.set_value(0)
         status.set_text(t("正在导入…", "importing…"))
         try:
-            result = await run.io_bound(call_importer, fn, path, bool(skip.value), on_progress)
+            result = await run.io_bound(run_import, kind.value, path, bool(skip.value), shop.value or "",
+                                        on_progress)
         except KefuError as exc:
             progress.set_visibility(False)
             status.set_text(exc.message if current_lang() == "zh" else exc.message_en)
             status.classes(replace="text-negative")
             show_rows([r.as_dict() for r in exc.rows])
             return
+        if result is None:  # the server is shutting down
+            return
         progress.set_value(1)
         status.classes(replace="text-positive")
-        status.set_text(t("导入完成: ", "imported: ") + _summary(result))
-        rejects = getattr(result, "rejects", None) or (result.get("rejects") if isinstance(result, dict) else None)
-        if rejects:
-            show_rows([r.as_dict() if hasattr(r, "as_dict") else r for r in rejects])
+        zh, _, en = result.summary().partition(" / ")
+        status.set_text(t("导入完成: ", "imported: ") + t(zh, en))
+        show_rows([r.as_dict() for r in result.rejected])
 
     def show_rows(rows: list[dict[str, Any]]) -> None:
         if not rows:
@@ -118,7 +106,8 @@ def imports_page(user: PageUser) -> None:
             return
         path = tmpdir / name
         path.write_bytes(data)
+        uploader.reset()  # the same file can be chosen again (e.g. with "skip bad rows" ticked)
         await start(path)
 
-    ui.upload(label=t("选择文件并上传", "Choose a file to upload"), auto_upload=True, on_upload=uploaded,
+    uploader = ui.upload(label=t("选择文件并上传", "Choose a file to upload"), auto_upload=True, on_upload=uploaded,
               max_file_size=MAX_BYTES).props('accept=".csv,.xlsx,.txt" data-testid="import-upload"').classes("w-96")

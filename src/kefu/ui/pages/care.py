@@ -1,0 +1,278 @@
+"""Care pages: ``/care/tickets``, ``/care/templates``, ``/care/bot``, ``/care/logbooks``.
+
+Thin: every action is one :mod:`kefu.service.care` call in one transaction
+(``widgets.run``), refusals appear as notices. Agents see the tickets they own,
+their own ledger and their own service statistics; supervisors and admins see all.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from nicegui import ui
+
+from kefu.care.bot import BotMode
+from kefu.care.templates import CATEGORIES as TEMPLATE_CATEGORIES
+from kefu.care.tickets import CALLBACK_OUTCOMES, CATEGORIES, DEPARTMENTS, SEVERITIES
+from kefu.domain.timeutil import business_day, parse_aware, utc_now
+from kefu.service import care
+from kefu.ui.db import db_session
+from kefu.ui.i18n import t
+from kefu.ui.layout import MANAGERS, PageUser, kefu_page
+from kefu.ui.widgets import run, stat_card
+
+
+def _shops() -> list[str]:
+    with db_session() as session:
+        return care.shop_ids(session)
+
+
+def _table(columns: list[tuple[str, str, str]], rows: list[dict[str, Any]], testid: str) -> ui.table:
+    cols = [{"name": f, "label": t(zh, en), "field": f, "align": "left"} for f, zh, en in columns]
+    return (
+        ui.table(columns=cols, rows=rows, row_key=columns[0][0])
+        .classes("w-full")
+        .props(f'dense flat data-testid="{testid}"')
+    )
+
+
+@kefu_page("/care/tickets", "工单", "Tickets")
+def tickets_page(user: PageUser) -> None:
+    shops = _shops()
+    who = user.agent_id or user.username
+
+    @ui.refreshable
+    def listing() -> None:
+        with db_session() as session:
+            rows = care.list_tickets(session, status=status_filter.value or None)
+        if user.role == "agent":
+            rows = [r for r in rows if r["owner"] == user.agent_id]
+        data = [{**r, "fr": r["sla"]["first_response"], "res": r["sla"]["resolution"],
+                 "due": (r["sla"]["resolution_due"] or "")[:16]} for r in rows]  # fmt: skip
+        _table([("id", "编号", "ID"), ("category", "分类", "Category"), ("severity", "严重程度", "Severity"),
+                ("status", "状态", "Status"), ("buyer", "买家", "Buyer"), ("department", "协同部门", "Department"),
+                ("fr", "首响SLA", "First response"), ("res", "解决SLA", "Resolution"), ("due", "解决期限", "Due"),
+                ("summary", "摘要", "Summary")], data, "tickets-table")  # fmt: skip
+
+    status_filter = ui.select({"": t("全部", "all"), "open": "open", "escalated": "escalated", "resolved": "resolved",
+                               "closed": "closed"}, value="", label=t("状态", "Status"),
+                              on_change=lambda: listing.refresh())  # fmt: skip
+    listing()
+    with ui.row().classes("w-full gap-4 items-start"):
+        with ui.card().classes("p-4"):
+            ui.label(t("新建工单", "New ticket")).classes("font-bold")
+            shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop"))
+            buyer = ui.input(t("买家", "Buyer"))
+            cat = ui.select(list(CATEGORIES), value="物流", label=t("分类", "Category"))
+            sev = ui.select(list(SEVERITIES), value="normal", label=t("严重程度", "Severity"))
+            summary = ui.textarea(t("摘要", "Summary"))
+
+            def create() -> None:
+                if run(care.create_ticket, shop_id=shop.value or "", buyer=buyer.value or "", category=cat.value,
+                       severity=sev.value, summary=summary.value or "", owner=user.agent_id, by=who):  # fmt: skip
+                    ui.notify(t("已创建", "created"), type="positive")
+                    listing.refresh()
+
+            ui.button(t("创建", "Create"), on_click=create).props('data-testid="ticket-create"')
+        with ui.card().classes("p-4"):
+            ui.label(t("处理工单", "Work a ticket")).classes("font-bold")
+            tid = ui.number(t("工单编号", "Ticket ID"), min=1, format="%d")
+            text = ui.textarea(t("内容 / 备注 / 根因", "Text / note / root cause"))
+            dept = ui.select(DEPARTMENTS, value="logistics", label=t("升级部门", "Department"))
+            when = ui.input(t("回访时间 (YYYY-MM-DD HH:MM)", "Callback at (YYYY-MM-DD HH:MM)"))
+            outcome = ui.select(
+                list(CALLBACK_OUTCOMES), value="satisfied", label=t("回访结果", "Callback outcome")
+            )
+
+            def act(name: str) -> None:
+                i, note = int(tid.value or 0), text.value or ""
+                calls = {
+                    "respond": lambda: run(care.respond_ticket, i, text=note, by=who),
+                    "escalate": lambda: run(
+                        care.escalate_ticket, i, department=dept.value, note=note, by=who
+                    ),
+                    "resolve": lambda: run(care.resolve_ticket, i, root_cause=note, by=who),
+                    "callback": lambda: run(
+                        care.schedule_callback, i, at=parse_aware(when.value or ""), by=who
+                    ),
+                    "outcome": lambda: run(care.record_callback, i, outcome=outcome.value, note=note, by=who),
+                    "close": lambda: run(care.close_ticket, i, by=who),
+                }
+                try:
+                    done = calls[name]()
+                except Exception as exc:  # an unreadable callback time: show it, store nothing
+                    ui.notify(str(exc), type="negative")
+                    return
+                if done:
+                    ui.notify(t("已保存", "saved"), type="positive")
+                    listing.refresh()
+
+            with ui.row():
+                for key, zh, en in (("respond", "回复", "Respond"), ("escalate", "升级", "Escalate"),
+                                    ("resolve", "解决", "Resolve"), ("callback", "安排回访", "Schedule callback"),
+                                    ("outcome", "记录回访", "Record callback")):  # fmt: skip
+                    ui.button(t(zh, en), on_click=lambda k=key: act(k)).props("outline")
+                if user.role in MANAGERS:
+                    ui.button(t("关闭", "Close"), on_click=lambda: act("close")).props(
+                        "outline color=negative"
+                    )
+    if user.role in MANAGERS:
+        month = utc_now().strftime("%Y-%m")
+        with db_session() as session:
+            summary_data = care.root_cause_summary(session, month)
+        with ui.card().classes("w-full p-4"):
+            ui.label(t(f"{month} 根因汇总", f"Root causes {month}")).classes("font-bold")
+            with ui.row():
+                stat_card(t("工单", "Tickets"), str(summary_data["tickets"]), "rc-tickets")
+                stat_card(
+                    t("首响超时", "First-response breaches"),
+                    str(summary_data["first_response_breaches"]),
+                    "rc-fr",
+                )
+                stat_card(
+                    t("解决超时", "Resolution breaches"), str(summary_data["resolution_breaches"]), "rc-res"
+                )
+            ui.label(
+                " · ".join(f"{k}: {v}" for k, v in summary_data["by_root_cause"].items()) or t("暂无", "none")
+            )
+
+
+@kefu_page("/care/templates", "快捷回复", "Templates")
+def templates_page(user: PageUser) -> None:
+    query = ui.input(t("搜索 (关键词或拼音首字母, 如 wl)", "Search (keyword or pinyin initials, e.g. wl)"),
+                     on_change=lambda: results.refresh()).props('clearable data-testid="template-search"')  # fmt: skip
+
+    @ui.refreshable
+    def results() -> None:
+        with db_session() as session:
+            hits = care.search_templates(session, query.value or "", limit=50)
+        for h in hits:
+            with ui.expansion(
+                f"[{h['category']}] {h['title']} · {t('使用', 'used')} {h['usage_count']}"
+            ).classes("w-full"):
+                ui.label(h["body"]).classes("whitespace-pre-wrap")
+                for i, step in enumerate(h["steps"], start=1):
+                    ui.label(f"{t('步骤', 'Step')} {i}: {step}").classes("text-grey-8 text-sm")
+                inputs = {v: ui.input(v).props("dense") for v in h["variables"]}
+                out = ui.label().classes("text-positive")
+
+                def render(
+                    tid: int = h["id"], fields: dict[str, Any] = inputs, target: ui.label = out
+                ) -> None:
+                    done = run(care.render_template, tid, {k: f.value or "" for k, f in fields.items()})
+                    if done:
+                        target.text = done["text"]
+
+                ui.button(t("生成回复", "Render"), on_click=render).props("outline")
+
+    results()
+    if user.role in MANAGERS:
+        with ui.card().classes("w-full p-4"):
+            ui.label(t("新增模板", "New template")).classes("font-bold")
+            cat = ui.select(list(TEMPLATE_CATEGORIES), value="售前", label=t("分类", "Category"))
+            title = ui.input(t("标题", "Title"))
+            body = ui.textarea(t("内容 (变量如 {买家} {订单号})", "Body (variables such as {买家} {订单号})"))
+
+            def add() -> None:
+                if run(
+                    care.create_template, category=cat.value, title=title.value or "", body=body.value or ""
+                ):
+                    ui.notify(t("已保存", "saved"), type="positive")
+                    results.refresh()
+
+            with ui.row():
+                ui.button(t("保存", "Save"), on_click=add)
+                ui.button(t("载入内置模板", "Load shipped templates"),
+                          on_click=lambda: (run(care.seed_templates), results.refresh())).props("outline")  # fmt: skip
+
+
+@kefu_page("/care/bot", "机器人", "Bot", roles=MANAGERS)
+def bot_page(user: PageUser) -> None:
+    shops = _shops()
+    shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop"))
+    with db_session() as session:
+        current = care.care_settings(session, shop.value)
+    mode = ui.select(
+        [m.value for m in BotMode], value=current.get("bot_mode", "bot_first"), label=t("模式", "Mode")
+    )
+    threshold = ui.number(t("置信度阈值", "Confidence threshold"), value=float(current.get("bot_threshold", 0.45)),
+                          min=0, max=1, step=0.05)  # fmt: skip
+
+    def save() -> None:
+        if shop.value and run(
+            care.set_care_settings, shop.value, bot_mode=mode.value, bot_threshold=float(threshold.value or 0)
+        ):
+            ui.notify(t("已保存", "saved"), type="positive")
+
+    ui.button(t("保存设置", "Save settings"), on_click=save)
+    ui.separator()
+    question = (
+        ui.input(t("试问一句买家的话", "Try a buyer message"))
+        .classes("w-full")
+        .props('data-testid="bot-question"')
+    )
+    answer = ui.label().props('data-testid="bot-answer"')
+
+    def ask() -> None:
+        r = run(care.bot_answer, question.value or "", mode.value, shop_id=shop.value)
+        if r:
+            answer.text = f"{r['action']} · {r['reason']} · {r['intent'] or '-'} · {r['confidence']:.2f} · {r['answer'] or ''}"
+
+    ui.button(t("提问", "Ask"), on_click=ask)
+
+
+@kefu_page("/care/logbooks", "交接日志", "Logbooks")
+def logbooks_page(user: PageUser) -> None:
+    shops = _shops()
+    today = business_day(utc_now())
+    who = user.agent_id or user.username
+    shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop"))
+    with ui.card().classes("w-full p-4"):
+        ui.label(t("记一笔", "Add an entry")).classes("font-bold")
+        book = ui.select(
+            {"issues": t("问题登记本", "Issue register"), "handover": t("交接记录本", "Handover log")},
+            value="issues",
+        )
+        kind = ui.select(
+            {"problem": t("问题", "problem"), "idea": t("想法", "idea"), "note": t("备注", "note")},
+            value="problem",
+        )
+        text = ui.textarea(t("内容", "Text"))
+
+        def add() -> None:
+            if run(
+                care.add_logbook_entry,
+                shop_id=shop.value or "",
+                book=book.value,
+                kind=kind.value,
+                author=who,
+                text=text.value or "",
+            ):
+                ui.notify(t("已记录", "saved"), type="positive")
+
+        ui.button(t("保存", "Save"), on_click=add).props('data-testid="logbook-add"')
+    with db_session() as session:
+        stats = care.service_stats(session, today - timedelta(days=1), shop_id=shop.value)
+        ledger = care.list_ledger(session, agent_id=user.agent_id if user.role == "agent" else None,
+                                  start=date(today.year, today.month, 1))  # fmt: skip
+        weekly = (
+            care.weekly_issue_summary(session, shop_id=shop.value or "", day=today)
+            if user.role in MANAGERS
+            else None
+        )
+    if user.role == "agent":
+        stats = [r for r in stats if r["agent_id"] == user.agent_id]
+    ui.label(t("服务统计 (昨天, 自动计算)", "Service statistics (yesterday, computed)")).classes("font-bold")
+    _table([("agent_id", "客服", "Agent"), ("served", "接待", "Served"), ("converted", "成交", "Converted"),
+            ("conversion_rate", "转化率", "Conversion"), ("orders", "订单", "Orders")], stats, "service-stats")  # fmt: skip
+    ui.label(t("本月奖罚 (分)", "Fines and rewards this month (fen)")).classes("font-bold")
+    _table([("id", "编号", "ID"), ("agent_id", "客服", "Agent"), ("day", "日期", "Day"), ("kind", "类型", "Kind"),
+            ("amount_fen", "金额", "Amount"), ("reason", "原因", "Reason"), ("evidence", "依据", "Evidence")],
+           ledger["entries"], "ledger")  # fmt: skip
+    ui.label(t(f"合计 {ledger['total_fen']} 分", f"total {ledger['total_fen']} fen"))
+    if weekly is not None:
+        ui.label(t(f"本周问题 {len(weekly['problems'])} 条, 想法 {len(weekly['ideas'])} 条",
+                   f"This week: {len(weekly['problems'])} problems, {len(weekly['ideas'])} ideas")).classes("font-bold")  # fmt: skip
+        for item in [*weekly["problems"], *weekly["ideas"]]:
+            ui.label(f"{item['day']} {item['author']}: {item['text']}").classes("text-sm")
