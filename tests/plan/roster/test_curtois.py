@@ -7,11 +7,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from conftest import shared_path
 from kefu.cli import app
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.roster.curtois import REST, objective, parse_instance, violations
 from kefu.plan.roster.curtois_solve import solve
-from conftest import shared_path
 
 TINY = """\
 SECTION_HORIZON

@@ -26,7 +26,7 @@ def _files(tmp: Path, agents: str = AGENTS, shifts: str = SHIFTS, days: int = 14
     with (tmp / "R.csv").open("w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["interval_start", "skill", "agents"])
-        t0 = datetime(2026, 3, 1)  # noqa: DTZ001 - shop wall-clock time, as managers write it
+        t0 = datetime(2026, 3, 1)
         for i in range(days * 48):
             t = t0 + timedelta(minutes=30 * i)
             w.writerow([t.strftime("%Y-%m-%dT%H:%M"), "售前", 1 if 9 <= t.hour < 17 else 0])
