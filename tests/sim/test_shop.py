@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import numpy as np
+import pytest
 
 from kefu.domain.timeutil import SHOP_TZ
 from kefu.sim.arrivals import window_epochs
@@ -14,8 +15,9 @@ from kefu.sim.shop import DAY_SHIFT, NIGHT_SHIFT, SHIFT_CUT_MINUTE, build_demo_s
 START = date(2026, 10, 23)
 
 
-def test_roster_four_rest_days_a_month_none_on_double_11() -> None:
-    roster = make_roster(12, START, 31, SimConfig())
+@pytest.mark.parametrize("agents", [3, 4, 12])
+def test_roster_four_rest_days_a_month_none_on_double_11(agents: int) -> None:
+    roster = make_roster(agents, START, 31, SimConfig())
     peak = (date(2026, 11, 11) - START).days
     for row in roster:
         assert len(row) == 31
@@ -94,3 +96,37 @@ def test_demo_traffic_scales_with_agents_and_double_11() -> None:
     assert 3.0 < per_day[peak] / ordinary < 5.0
     assert 100 < np.median(per_day) < 300
     assert START + timedelta(days=30) == date(2026, 11, 22)
+
+
+@pytest.mark.parametrize("agents", [3, 12])
+def test_every_human_reply_is_sent_at_work_and_night_shift_extends(agents: int) -> None:
+    shop = build_demo_shop(1, 10, agents, START)
+    b = shop.block
+    spans: dict[int, list[tuple[int, int | None, str]]] = {}
+    for a, status, s, e in shop.presence:
+        spans.setdefault(a, []).append((s, e, status))
+    human = np.flatnonzero(b.msg_out & ~b.msg_auto)
+    assert len(human) > 1000
+    for k in human:
+        a, t = int(shop.conv_agent[b.msg_conv[k]]), int(b.msg_ts[k])
+        status = next(st for s, e, st in spans[a] if s <= t and (e is None or t < e))
+        assert status in ("online", "break"), (a, t)
+    # some evening chat ran past 22:30 + 20 min and its agent stayed online for it
+    late = [e for a, st, s, e in shop.presence if st == "online" and e is not None
+            and datetime.fromtimestamp(e, SHOP_TZ).time() > datetime(2026, 1, 1, 22, 51).time()]  # fmt: skip
+    assert late
+
+
+def test_early_morning_messages_wait_for_the_day_shift() -> None:
+    shop = build_demo_shop(2, 7, 4, START)
+    b = shop.block
+    start_local = [datetime.fromtimestamp(int(t), SHOP_TZ) for t in b.conv_start]
+    early = np.array([t.hour < 9 for t in start_local])
+    assert early.sum() > 20
+    human = b.msg_out & ~b.msg_auto & early[b.msg_conv]
+    for t in b.msg_ts[human]:
+        local = datetime.fromtimestamp(int(t), SHOP_TZ)
+        assert (local.hour, local.minute) >= (9, 0)
+    # the buyer got the auto-reply at once
+    auto = b.msg_auto & early[b.msg_conv]
+    assert auto.sum() > 0

@@ -121,8 +121,9 @@ def load_demo(
         as_of = None
         first = start
         if first is None:
-            first = default_start(days)
-            as_of = int((now or utc_now()).timestamp())
+            moment = now or utc_now()
+            first = default_start(days, moment.astimezone(SHOP_TZ).date())
+            as_of = int(moment.timestamp())
         shop = build_demo_shop(seed, days, agents, first, as_of)
         return _store(session, shop, seed, step)
 

@@ -152,6 +152,17 @@ def generate_messages(
     gap[pos == 0] = 0
     cs = np.cumsum(gap)
     ts = starts[conv] + cs - cs[offsets][conv]
+    # before 09:00 nobody is at work: the first human reply waits for 白班 (留言 answered at shift start)
+    early = minute < 9 * 60
+    human_reply = np.flatnonzero(out & ~auto & early[conv])
+    if len(human_reply):
+        convs, first = np.unique(conv[human_reply], return_index=True)
+        idx = human_reply[first]
+        nine = starts[convs] - (starts[convs] + 8 * 3600) % 86400 + 9 * 3600
+        wait = nine + rng.integers(10, 900, len(idx)) - ts[idx]
+        gap[idx] += np.maximum(wait, 0)
+        cs = np.cumsum(gap)
+        ts = starts[conv] + cs - cs[offsets][conv]
     ends = ts[offsets + lengths - 1] if n else np.empty(0, dtype=np.int64)
     return conv, ts, out, auto, ends
 

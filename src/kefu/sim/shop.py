@@ -24,6 +24,7 @@ SHIFTS: dict[str, dict[str, object]] = {
     NIGHT_SHIFT: {"start": "16:00", "end": "22:30", "evening": True, "break": ("17:30", "19:00")},
 }
 MEAL_MINUTES = 30
+LATE_SHARE = 0.1  # 晚班 starts that are late (adherence has something to find)
 SHIFT_CUT_MINUTE = 16 * 60 + 15  # contacts after 16:15 go to 晚班
 CONTACTS_PER_AGENT_DAY = 15.0  # 12 agents ≈ 180 contacts on an ordinary day
 NAMES = ("小美", "小雅", "阿琳", "小雪", "晓峰", "小周", "阿杰", "小云", "婷婷", "小林", "佳佳", "小诺")
@@ -85,7 +86,8 @@ def make_roster(n_agents: int, start: date, days: int, cfg: SimConfig) -> list[l
     """Weekly 白班/晚班 rotation (half the team each), four rest days per 31, staggered.
 
     A rest day that falls on a promotion peak moves to the next day: the whole
-    team works 双11.
+    team works 双11. A shift emptied by rest days takes one agent from the
+    other shift when it has two or more.
     """
     peaks = {p.peak_date(y) for p in cfg.promotions for y in (start.year, start.year + 1)}
     rests_wanted = max(1, round(4 * days / 31)) if days >= 4 else 0
@@ -103,17 +105,31 @@ def make_roster(n_agents: int, start: date, days: int, cfg: SimConfig) -> list[l
             week = (start + timedelta(days=d)).isocalendar()[1]
             row.append("" if d in rest else (DAY_SHIFT if (a + week) % 2 == 0 else NIGHT_SHIFT))
         roster.append(row)
+    for d in range(days):  # a shift left empty by rest days borrows from the other one
+        for empty, full in ((DAY_SHIFT, NIGHT_SHIFT), (NIGHT_SHIFT, DAY_SHIFT)):
+            on = [a for a in range(n_agents) if roster[a][d] == full]
+            if len(on) >= 2 and all(roster[a][d] != empty for a in range(n_agents)):
+                roster[on[-1]][d] = empty
     return roster
 
 
 def make_presence(
-    rng: np.random.Generator, roster: list[list[str]], start_epoch: int, as_of: int
+    rng: np.random.Generator,
+    roster: list[list[str]],
+    start_epoch: int,
+    as_of: int,
+    last_chat: dict[tuple[int, int], int] | None = None,
 ) -> list[tuple[int, str, int, int | None]]:
     """Status intervals per agent: online, a meal break, online, offline until the next shift.
 
-    Arrival jitter −5…+8 min, leaving 0–20 min after shift end (晚班 extends
-    while buyers chat). The interval open at ``as_of`` has no end.
+    Arrival 0–10 min early (now and then up to 11 min late for 晚班, whose
+    first quarter hour 白班 still covers), leaving 0–20 min after shift end, and never
+    before the last message of a conversation of that shift (``last_chat`` by
+    (agent, day)): the shift extends while buyers are still chatting (seed 001),
+    which is the overtime the worked-time report finds. The interval open at
+    ``as_of`` has no end.
     """
+    last_chat = last_chat or {}
     out: list[tuple[int, str, int, int | None]] = []
     for a, row in enumerate(roster):
         spans: list[tuple[str, int, int]] = []
@@ -122,8 +138,12 @@ def make_presence(
                 continue
             spec = SHIFTS[code]
             base = start_epoch + d * 86400
-            s = base + 60 * (hhmm_minutes(str(spec["start"])) + int(rng.integers(-5, 9)))
+            arrive = int(rng.integers(-10, 1))
+            if code == NIGHT_SHIFT and rng.random() < LATE_SHARE:
+                arrive = int(rng.integers(1, 12))  # late while 白班 still covers (until 16:30)
+            s = base + 60 * (hhmm_minutes(str(spec["start"])) + arrive)
             e = base + 60 * (hhmm_minutes(str(spec["end"])) + int(rng.integers(0, 21)))
+            e = max(e, last_chat.get((a, d), 0) + 60)
             win = spec["break"]
             assert isinstance(win, tuple)
             lo, hi = hhmm_minutes(win[0]), hhmm_minutes(win[1]) - MEAL_MINUTES
@@ -154,13 +174,28 @@ def _emit(
 
 
 def assign_agents(
-    rng: np.random.Generator, agents: list[AgentSpec], roster: list[list[str]], block: Block, start_epoch: int
+    rng: np.random.Generator,
+    agents: list[AgentSpec],
+    roster: list[list[str]],
+    block: Block,
+    start_epoch: int,
+    presence: list[tuple[int, str, int, int | None]] | None = None,
 ) -> np.ndarray:
-    """Agent per conversation: rostered on that day and shift with the skill, else the best fallback."""
+    """Agent per conversation: rostered on that day and shift with the skill, online when it is answered.
+
+    Among the candidates, those online (not on break, not yet gone) at the
+    first human reply are preferred; if nobody is, any candidate takes it.
+    """
     n_conv = len(block.conv_start)
     day = np.clip((block.conv_start - start_epoch) // 86400, 0, len(roster[0]) - 1 if roster else 0)
     shift = np.where(local_minute_of_day(block.conv_start) < SHIFT_CUT_MINUTE, 0, 1)
     group = block.conv_aftersale.astype(np.int64)
+    answer_at = block.conv_start.copy()
+    human = block.msg_out & ~block.msg_auto
+    first_reply = np.full(n_conv, np.iinfo(np.int64).max)
+    np.minimum.at(first_reply, block.msg_conv[human], block.msg_ts[human])
+    answer_at = np.where(first_reply < np.iinfo(np.int64).max, first_reply, answer_at)
+    online = _online_table(presence or [], len(agents))
     out = np.zeros(n_conv, dtype=np.int64)
     key = day * 4 + shift * 2 + group
     weights = np.array([a.weight for a in agents])
@@ -170,10 +205,36 @@ def assign_agents(
         on_shift = [i for i, row in enumerate(roster) if row[d] == code]
         candidates = [i for i in on_shift if skill in agents[i].skills] or on_shift
         candidates = candidates or [i for i, row in enumerate(roster) if row[d]] or list(range(len(agents)))
-        w = weights[candidates] / weights[candidates].sum()
         idx = np.flatnonzero(key == k)
-        out[idx] = np.asarray(candidates)[rng.choice(len(candidates), len(idx), p=w)]
+        w = np.tile(weights[candidates], (len(idx), 1))
+        if presence is not None:
+            avail = np.column_stack([_is_online(online[c], answer_at[idx]) for c in candidates])
+            w = np.where(avail.any(axis=1, keepdims=True), w * avail, w)
+        cdf = np.cumsum(w, axis=1)
+        pick = (cdf < rng.random(len(idx))[:, None] * cdf[:, -1:]).sum(axis=1)
+        out[idx] = np.asarray(candidates)[np.minimum(pick, len(candidates) - 1)]
     return out
+
+
+def _online_table(
+    presence: list[tuple[int, str, int, int | None]], n_agents: int
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    spans: list[list[tuple[int, int]]] = [[] for _ in range(n_agents)]
+    for a, status, s, e in presence:
+        if status == "online":
+            spans[a].append((s, np.iinfo(np.int64).max if e is None else e))
+    return [
+        (np.array([x[0] for x in sp], dtype=np.int64), np.array([x[1] for x in sp], dtype=np.int64))
+        for sp in spans
+    ]
+
+
+def _is_online(table: tuple[np.ndarray, np.ndarray], t: np.ndarray) -> np.ndarray:
+    starts, ends = table
+    if len(starts) == 0:
+        return np.zeros(len(t), dtype=bool)
+    i = np.searchsorted(starts, t, side="right") - 1
+    return np.asarray((i >= 0) & (t < ends[np.maximum(i, 0)]))
 
 
 def open_conversations(
@@ -265,8 +326,15 @@ def build_demo_shop(
     block = cut_block(block, cut)
     agents = make_agents(rng, n_agents, start)
     roster = make_roster(n_agents, start, days, cfg)
-    presence = make_presence(rng, roster, start_epoch, cut)
-    conv_agent = assign_agents(rng, agents, roster, block, start_epoch)
+    # presence twice from one stream: first the plan (who is at work when), then with the
+    # shifts extended until each agent's last chat of the day
+    planned = make_presence(np.random.default_rng([seed, 1]), roster, start_epoch, cut)
+    conv_agent = assign_agents(rng, agents, roster, block, start_epoch, planned)
+    last_chat: dict[tuple[int, int], int] = {}
+    day = (block.conv_start - start_epoch) // 86400
+    for a, d, end in zip(conv_agent.tolist(), day.tolist(), block.conv_end.tolist(), strict=True):
+        last_chat[(a, d)] = max(last_chat.get((a, d), 0), end)
+    presence = make_presence(np.random.default_rng([seed, 1]), roster, start_epoch, cut, last_chat)
     conv_open = open_conversations(block, conv_agent, agents, presence, cut)
     if as_of is None or as_of >= end_epoch:
         conv_open[:] = False  # a window in the past: every conversation has been closed
