@@ -105,11 +105,10 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
     now = now or utc_now()
     if not shop.strip() or not buyer.strip():
         raise bad_argument("buyer", "店铺和买家不能为空", "shop and buyer are required")
-    policy = db.policy(session, shop)
+    policy, contact, buyer_waits = db.buyer_context(session, shop, buyer, now)
     group = group or _order_group(session, shop, buyer, text, policy)
     req = Request(0, shop, buyer, group, now)
-    decision = route(req, db.routable_agents(session, now), db.contact(session, shop, buyer, now), policy, now,
-                     use_bot=True)
+    decision = route(req, db.routable_agents(session, now), contact, policy, now, use_bot=True)
     claimed: Candidate | None = None if decision.bot else db.claim(session, decision.candidates, now)
     status = "bot" if decision.bot else ("assigned" if claimed else "queued")
     cid = session.execute(insert(C).values(
@@ -123,8 +122,8 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
     reason = claimed.reason if claimed else decision.reason
     db.event(session, now, kind, f"conversation:{cid}", shop=shop, agent_id=claimed.agent_id if claimed else None,
              data={"reason": str(reason), "group": group, "buyer": buyer})
-    if claimed:
-        _drain_if_buyer_waits(session, claimed.agent_id, shop, buyer, now)
+    if claimed and buyer_waits:  # the buyer's older queued chats are now sticky to this agent
+        drain_agent(session, claimed.agent_id, now)
     return {"id": cid, "agent": claimed.agent_id if claimed else None, "status": status}
 
 
@@ -169,12 +168,11 @@ def post_message(session: Session, conversation_id: int, direction: str, text: s
 def close_conversation(session: Session, conversation_id: int, now: datetime | None = None) -> dict[str, Any]:
     """End a chat; the agent's freed capacity immediately takes the oldest eligible queued one."""
     now = now or utc_now()
-    conv = db.lock_conversation(session, conversation_id)
+    conv = db.close_row(session, conversation_id, now)
     if conv is None:
         raise unknown_conversation(conversation_id)
     if conv.status == "closed":
         raise closed_conversation(conversation_id)
-    session.execute(update(C).where(C.c.id == conversation_id).values(status="closed", closed_at=now))
     freed = conv.agent_id if conv.status == "assigned" else None
     if freed is not None:
         session.execute(update(A).where(A.c.id == freed).values(load=A.c.load - 1))
@@ -182,7 +180,8 @@ def close_conversation(session: Session, conversation_id: int, now: datetime | N
              agent_id=conv.agent_id, data={"was": conv.status})
     if freed is not None:
         drain_agent(session, freed, now)
-    return get_conversation(session, conversation_id)
+    return {"id": conversation_id, "agent": conv.agent_id, "status": "closed", "group": conv.group,
+            "shop": conv.shop_id, "buyer": conv.buyer}
 
 
 def transfer_conversation(session: Session, conversation_id: int, *, to_agent: str | None = None,
@@ -273,11 +272,11 @@ def drain_agent(session: Session, agent_id: str, now: datetime, *, batch: int = 
     """
     taken = 0
     while True:
+        queued = db.queued(session, batch)
+        if not queued:  # the common case: nothing waits, one cheap indexed query
+            return taken
         agent = db.agent_state(session, agent_id, now)
         if agent is None or not agent.has_room():
-            return taken
-        queued = db.queued(session, batch)
-        if not queued:
             return taken
         picked = pick_for_agent(agent, queued, db.contacts(session, queued, now), db.policy_cache(session), now)
         if picked is None:

@@ -10,7 +10,7 @@ database serialises writers, so a conditional ``UPDATE`` is enough.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Table, and_, insert, or_, select, text, update
@@ -72,23 +72,6 @@ def policy(session: Session, shop: str) -> Policy:
     return PolicyCache(session).get(shop)
 
 
-def _shift_ends(session: Session, agent_ids: Sequence[str], now: datetime) -> dict[str, datetime | None]:
-    """End of the shift that limits each agent at ``now`` (today's or last night's roster entry)."""
-    if not agent_ids:
-        return {}
-    today = now.astimezone(SHOP_TZ).date()
-    rows = session.execute(
-        select(RosterEntry.agent_id, RosterEntry.day, ShiftTemplate.start, ShiftTemplate.end)
-        .join(ShiftTemplate, and_(ShiftTemplate.shop_id == RosterEntry.shop_id,
-                                  ShiftTemplate.code == RosterEntry.shift_code))
-        .where(RosterEntry.day.in_([today, today - timedelta(days=1)]), RosterEntry.agent_id.in_(list(agent_ids)))
-    ).all()
-    windows: dict[str, list[Any]] = {}
-    for r in rows:
-        windows.setdefault(r.agent_id, []).append(window(r.day, r.start, r.end))
-    return {a: shift_end_for(now, w) for a, w in windows.items()}
-
-
 def _state(row: Any, shift_end: datetime | None) -> AgentState:
     return AgentState(id=row.id, skills=tuple(row.skills or ()), secondary_skills=tuple(row.secondary_skills or ()),
                       capacity=row.capacity, load=row.load, status=Status(row.status),
@@ -97,21 +80,61 @@ def _state(row: Any, shift_end: datetime | None) -> AgentState:
 
 _AGENT_COLS = (A.c.id, A.c.skills, A.c.secondary_skills, A.c.capacity, A.c.load, A.c.status,
                A.c.last_assigned_at, A.c.weight, A.c.shop_id)
+R = cast(Table, RosterEntry.__table__)
+T = cast(Table, ShiftTemplate.__table__)
+
+
+def _agents_with_shifts(session: Session, now: datetime, *conditions: Any) -> list[AgentState]:
+    """Agents and their shift end in one round trip (roster of today and last night joined in)."""
+    today = now.astimezone(SHOP_TZ).date()
+    roster = R.outerjoin(T, and_(T.c.shop_id == R.c.shop_id, T.c.code == R.c.shift_code))
+    shifts = select(R.c.agent_id, R.c.day, T.c.start.label("s_start"), T.c.end.label("s_end")).select_from(roster) \
+        .where(R.c.day.in_([today, today - timedelta(days=1)]), T.c.code.is_not(None)).subquery()
+    rows = session.execute(select(*_AGENT_COLS, shifts.c.day, shifts.c.s_start, shifts.c.s_end)
+                           .select_from(A.outerjoin(shifts, shifts.c.agent_id == A.c.id)).where(*conditions)).all()
+    windows: dict[str, list[Any]] = {}
+    first: dict[str, Any] = {}
+    for r in rows:
+        first.setdefault(r.id, r)
+        if r.day is not None:
+            windows.setdefault(r.id, []).append(window(r.day, r.s_start, r.s_end))
+    return [_state(r, shift_end_for(now, windows[a]) if a in windows else None) for a, r in first.items()]
 
 
 def routable_agents(session: Session, now: datetime) -> list[AgentState]:
     """Agents that could take a conversation right now (online/away with room)."""
-    rows = session.execute(select(*_AGENT_COLS).where(
-        A.c.active.is_(True), A.c.status.in_(("online", "away")), A.c.load < A.c.capacity)).all()
-    ends = _shift_ends(session, [r.id for r in rows], now)
-    return [_state(r, ends.get(r.id)) for r in rows]
+    return _agents_with_shifts(session, now, A.c.active.is_(True), A.c.status.in_(("online", "away")),
+                               A.c.load < A.c.capacity)
 
 
 def agent_state(session: Session, agent_id: str, now: datetime) -> AgentState | None:
-    row = session.execute(select(*_AGENT_COLS).where(A.c.id == agent_id)).one_or_none()
-    if row is None:
-        return None
-    return _state(row, _shift_ends(session, [agent_id], now).get(agent_id))
+    found = _agents_with_shifts(session, now, A.c.id == agent_id)
+    return found[0] if found else None
+
+
+def buyer_context(session: Session, shop: str, buyer: str, now: datetime) -> tuple[Policy, Contact | None, bool]:
+    """The shop's policy, the buyer's sticky contact and whether the buyer already waits, in one query."""
+    latest = select(C.c.agent_id, C.c.closed_at).where(
+        C.c.shop_id == shop, C.c.buyer == buyer, C.c.agent_id.is_not(None), C.c.assigned_at.is_not(None)) \
+        .order_by(C.c.assigned_at.desc(), C.c.id.desc()).limit(1)
+    waiting = select(C.c.id).where(C.c.shop_id == shop, C.c.buyer == buyer, C.c.status == "queued").limit(1)
+    row = session.execute(select(
+        select(Shop.settings).where(Shop.id == shop).scalar_subquery().label("settings"),
+        latest.with_only_columns(C.c.agent_id).scalar_subquery().label("agent"),
+        latest.with_only_columns(C.c.closed_at).scalar_subquery().label("closed_at"),
+        waiting.exists().label("waiting"))).one()
+    settings = row.settings if isinstance(row.settings, dict) else None
+    contact = None if row.agent is None else Contact(row.agent, _aware(row.closed_at) or now)
+    return Policy.from_settings((settings or {}).get("live")), contact, bool(row.waiting)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Scalar subqueries bypass the column type: re-attach UTC to SQLite's naive values."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value
 
 
 def lock_agent(session: Session, agent_id: str) -> Any | None:
@@ -123,6 +146,28 @@ def lock_conversation(session: Session, conversation_id: int) -> Any | None:
     stmt = select(C.c.id, C.c.shop_id, C.c.buyer, C.c.group, C.c.status, C.c.agent_id, C.c.opened_at) \
         .where(C.c.id == conversation_id)
     return session.execute(stmt.with_for_update() if is_pg(session) else stmt).one_or_none()
+
+
+_PG_CLOSE = text("""
+WITH old AS (SELECT id, status, agent_id, shop_id, buyer, "group" FROM conversations WHERE id = :c FOR UPDATE)
+UPDATE conversations SET status = 'closed', closed_at = :now FROM old
+WHERE conversations.id = old.id AND old.status <> 'closed'
+RETURNING old.id, old.status, old.agent_id, old.shop_id, old.buyer, old."group"
+""")
+
+
+def close_row(session: Session, conversation_id: int, now: datetime) -> Any | None:
+    """Close under the row lock and return the row as it was (status ``closed`` = it already was)."""
+    if is_pg(session):
+        row = session.execute(_PG_CLOSE, {"c": conversation_id, "now": now}).one_or_none()
+        if row is not None:
+            return row
+        return session.execute(select(C.c.id, C.c.status, C.c.agent_id, C.c.shop_id, C.c.buyer, C.c.group)
+                               .where(C.c.id == conversation_id)).one_or_none()
+    row = lock_conversation(session, conversation_id)
+    if row is not None and row.status != "closed":
+        session.execute(update(C).where(C.c.id == conversation_id).values(status="closed", closed_at=now))
+    return row
 
 
 def lock_queued(session: Session, conversation_id: int) -> bool:
@@ -195,23 +240,24 @@ def claim(session: Session, candidates: Sequence[Candidate], now: datetime) -> C
 _PG_FAST = text("""
 UPDATE agents SET load = load + 1, last_assigned_at = :now
 WHERE id = (
-  SELECT id FROM agents
-  WHERE id = ANY(CAST(:ids AS text[])) AND load < capacity
-    AND (status = 'online' OR (status = 'away' AND id = ANY(CAST(:away AS text[]))))
-  ORDER BY array_position(CAST(:ids AS text[]), CAST(id AS text)) LIMIT 1
-  FOR UPDATE SKIP LOCKED)
+  SELECT a.id FROM agents a JOIN unnest(CAST(:ids AS text[])) WITH ORDINALITY AS c(id, ord) ON a.id = c.id
+  WHERE a.load < a.capacity
+    AND (a.status = 'online' OR (a.status = 'away' AND a.id = ANY(CAST(:away AS text[]))))
+  ORDER BY c.ord LIMIT 1
+  FOR UPDATE OF a SKIP LOCKED)
 RETURNING id
 """)
+_CHUNK = 16  # the best few candidates: one short statement, no O(n²) ranking in SQL
 
 
 def _claim_pg(session: Session, candidates: list[Candidate], now: datetime) -> Candidate | None:
     ids = [c.agent_id for c in candidates]
     away = [c.agent_id for c in candidates if c.reason in _AWAY_OK]
-    params = {"now": now, "ids": ids, "away": away}
     for _ in range(_MAX_CLAIM_ROUNDS):
-        got = session.execute(_PG_FAST, params).scalar()
-        if got is not None:
-            return next(c for c in candidates if c.agent_id == got)
+        for start in range(0, len(ids), _CHUNK):
+            got = session.execute(_PG_FAST, {"now": now, "ids": ids[start:start + _CHUNK], "away": away}).scalar()
+            if got is not None:
+                return next(c for c in candidates if c.agent_id == got)
         # Nobody free and unlocked. If someone has room but is locked, wait on the best of them.
         with_room = set(session.scalars(select(A.c.id).where(A.c.id.in_(ids), A.c.load < A.c.capacity,
                                                               _status_ok(candidates))))

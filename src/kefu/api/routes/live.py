@@ -7,18 +7,42 @@ a database error (500).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.orm import Session
 
-from kefu.api.deps import Caller, CurrentCaller, DbSession
+from kefu.api.deps import Caller, get_caller
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import parse_aware
 from kefu.service import live, presence
+from kefu.store.db import session_factory
 
 router = APIRouter(tags=["live"])
+
+
+def _tx(request: Request) -> Iterator[Session]:
+    """One transaction per request, committed *before* the response is sent.
+
+    The shared ``DbSession`` commits after the response (FastAPI's default
+    "request" scope), so a client could be told 201 for a conversation whose
+    commit then fails — a lost conversation. Here the commit is part of the call.
+    """
+    with session_factory(request.app.state.engine)() as session, session.begin():
+        yield session
+
+
+DbSession = Annotated[Session, Depends(_tx, scope="function")]
+
+
+def _caller(request: Request, session: DbSession) -> Caller:
+    return get_caller(request, session)  # same session: one connection per request
+
+
+CurrentCaller = Annotated[Caller, Depends(_caller)]
 
 ConvId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 AgentId = Annotated[str, Path(min_length=1, max_length=64)]

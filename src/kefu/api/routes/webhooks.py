@@ -18,7 +18,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request, status
 from starlette.concurrency import run_in_threadpool
 
-from kefu.api.deps import DbSession
+from kefu.api.routes.live import DbSession
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import parse_aware
