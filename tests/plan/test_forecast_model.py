@@ -183,3 +183,10 @@ def test_statsforecast_alternative_respects_opening_hours() -> None:
     assert np.allclose(fc.values[open_], 10.0, atol=0.5)
     with pytest.raises(KefuError):
         predict(weekday_grid(date(2025, 9, 1), 10), date(2025, 9, 11), 7, model="sf_mstl")  # < 2 weeks
+
+
+def test_history_inside_a_promotion_window_still_opens_every_weekday() -> None:
+    promos = PromotionCalendar()  # 双11: 28 Oct – 21 Nov
+    hist = hourly_year(date(2026, 11, 2), 20)  # 2–21 Nov: every day is a 双11 window day
+    fc = predict(hist, date(2026, 11, 22), 7, promotions=promos)
+    assert np.allclose(fc.values, 10.0)

@@ -231,15 +231,20 @@ def _fit(history: Grid, classes: list[DayClass], weeks: int) -> _Fit:
     level: dict[int, float] = {}
     raw_shape: dict[int, FloatArray] = {}
     n_used: dict[int, int] = {}
+    regular = np.array([not (c.holiday or c.makeup) for c in classes])  # promotion days are open days
     for w in range(7):
-        idx = [i for i in range(n_days) if classes[i].weekday == w and ordinary[i]]
-        if not idx:
+        # opening hours follow the recent weeks, so a shop that changed its hours is not outvoted
+        cand = [i for i in range(n_days) if classes[i].weekday == w and regular[i]][-max(2 * weeks, 8) :]
+        if not cand:
             continue
-        open_day[w] = bool(day_seen[idx].mean() >= 0.5)
+        open_day[w] = bool(day_seen[cand].mean() >= 0.5)
         if not open_day[w]:
             continue
-        used = [i for i in reversed(idx) if day_seen[i]][:weeks]
-        open_slots[w] = _majority(seen[[i for i in idx if day_seen[i]]])
+        open_slots[w] = _majority(seen[[i for i in cand if day_seen[i]]])
+        # level and shape from ordinary days; a history that is all promotion falls back to those days
+        idx = [i for i in range(n_days) if classes[i].weekday == w and ordinary[i] and day_seen[i]]
+        idx = idx or [i for i in cand if day_seen[i]]
+        used = idx[::-1][:weeks]
         level[w] = float(totals[used].mean())
         summed = counts[used].sum(axis=0)
         raw_shape[w] = (
