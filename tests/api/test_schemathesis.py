@@ -22,7 +22,7 @@ from kefu.store.base import Base
 from kefu.store.db import make_engine, session_factory
 from kefu.store.models.org import Agent, Shop
 
-MAX_EXAMPLES = 20
+MAX_EXAMPLES = 15
 _token: dict[str, str] = {}
 
 
