@@ -106,6 +106,17 @@ def _agent_names(enc: Encoded, codes: pa.ChunkedArray) -> np.ndarray:
     return out
 
 
+def _days(col: pa.ChunkedArray) -> np.ndarray:
+    """Day numbers → ISO dates ('' for null), converting each distinct day once."""
+    valid = pc.is_valid(col).to_numpy(zero_copy_only=False)
+    nums = pc.fill_null(col, 0).to_numpy(zero_copy_only=False)
+    uniq = np.unique(nums[valid])
+    names = np.array([_day(int(d)) for d in uniq] + [""], dtype=object)
+    idx = np.where(valid, np.searchsorted(uniq, nums), len(uniq))
+    out: np.ndarray = names[idx]
+    return out
+
+
 def _day(d: int) -> str:
     return (EPOCH + timedelta(days=int(d))).isoformat()
 
@@ -145,6 +156,7 @@ def _decode(
             "buyer": pc.take(enc.buyers, pa.array(bk % n_b)).to_numpy(zero_copy_only=False),
             "credited_agent": credit["credited_agent"].to_numpy(),
             "sale_fen": sale,
+            "paid_day": _days(enc.orders.column("dp")),
             "order_session_end": ends("opk"),
             "payment_session_end": ends("ppk"),
         }

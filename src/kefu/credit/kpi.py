@@ -1,0 +1,185 @@
+"""KPI schemes as versioned data, scoring (linear to target, capped) and grades.
+
+Why data: shops change weights and targets every month; a scheme is a YAML document
+(shipped ones in ``kefu/credit/schemes``, or stored by the service) with a version and
+the month it applies from, so a past month is always scored with the scheme it had.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from kefu.domain.errors import ErrorCode, KefuError
+
+HUNDRED = Decimal(100)
+
+
+def _invalid(zh: str, en: str, **details: Any) -> KefuError:
+    return KefuError(
+        ErrorCode.KPI_SCHEME_INVALID, f"绩效方案无效: {zh}", f"invalid KPI scheme: {en}", details
+    )
+
+
+def _dec(value: object, what: str) -> Decimal:
+    try:
+        out = Decimal(str(value))
+    except (InvalidOperation, ValueError) as exc:
+        raise _invalid(f"{what} 不是数字: {value!r}", f"{what} is not a number: {value!r}") from exc
+    if not out.is_finite():
+        raise _invalid(f"{what} 不是有限数字", f"{what} is not finite")
+    return out
+
+
+@dataclass(frozen=True)
+class KpiItem:
+    metric: str
+    label: str
+    weight: Decimal
+    target: Decimal
+    lower_is_better: bool = False
+
+
+@dataclass(frozen=True)
+class Scheme:
+    name: str
+    version: int
+    valid_from: str  # YYYY-MM
+    items: tuple[KpiItem, ...]
+    cap: Decimal = Decimal("1.2")
+    grade_by: str = "thresholds"  # thresholds | distribution
+    thresholds: tuple[tuple[Decimal, str], ...] = ()
+    distribution: tuple[tuple[str, Decimal], ...] = ()
+    base_fen: int = 0
+    point_fen: int = 0
+    commission: Decimal = Decimal(0)
+    base_fen_by_agent: dict[str, int] = field(default_factory=dict)
+
+
+def parse_scheme(doc: dict[str, Any] | str) -> Scheme:
+    """A YAML text or mapping → Scheme; every problem is KPI_SCHEME_INVALID with the reason."""
+    if isinstance(doc, str):
+        try:
+            doc = yaml.safe_load(doc)
+        except yaml.YAMLError as exc:
+            raise _invalid("YAML 无法解析", f"unreadable YAML: {exc}") from exc
+    if not isinstance(doc, dict):
+        raise _invalid("应为映射", "must be a mapping")
+    items = []
+    for i, raw in enumerate(doc.get("items") or []):
+        if not isinstance(raw, dict) or "metric" not in raw:
+            raise _invalid(f"第{i + 1}项缺少 metric", f"item {i + 1} has no metric")
+        target = _dec(raw.get("target"), f"{raw['metric']}.target")
+        weight = _dec(raw.get("weight"), f"{raw['metric']}.weight")
+        if target <= 0 or weight < 0:
+            raise _invalid(
+                f"{raw['metric']}: 目标须大于 0, 权重不能为负",
+                f"{raw['metric']}: target must be > 0, weight ≥ 0",
+            )
+        items.append(KpiItem(str(raw["metric"]), str(raw.get("label", raw["metric"])), weight, target,
+                             bool(raw.get("lower_is_better", False))))  # fmt: skip
+    if not items:
+        raise _invalid("没有考核项", "no items")
+    grades = doc.get("grades") or {"by": "thresholds", "thresholds": []}
+    by = grades.get("by", "thresholds")
+    thresholds = tuple(
+        sorted(((_dec(t[0], "threshold"), str(t[1])) for t in grades.get("thresholds", [])), reverse=True)
+    )
+    distribution = tuple((str(g[0]), _dec(g[1], "share")) for g in grades.get("distribution", []))
+    if by == "distribution" and sum(s for _, s in distribution) != 1:
+        raise _invalid("强制分布比例之和必须为 1", "forced distribution shares must sum to 1")
+    if by not in ("thresholds", "distribution"):
+        raise _invalid(f"未知评级方式 {by}", f"unknown grading {by}")
+    pay = doc.get("pay") or {}
+    cap = _dec(doc.get("cap", "1.2"), "cap")
+    if cap < 1:
+        raise _invalid("封顶不能低于 100%", "cap must be at least 1")
+    return Scheme(
+        name=str(doc.get("name", "")), version=int(doc.get("version", 1)), valid_from=str(doc.get("valid_from", "")),
+        items=tuple(items), cap=cap, grade_by=by, thresholds=thresholds, distribution=distribution,
+        base_fen=int(pay.get("base_fen", 0)), point_fen=int(pay.get("point_fen", 0)),
+        commission=_dec(pay.get("commission", 0), "commission"),
+        base_fen_by_agent={str(k): int(v) for k, v in (pay.get("base_fen_by_agent") or {}).items()},
+    )  # fmt: skip
+
+
+def shipped_scheme(name: str) -> Scheme:
+    """One of the YAML schemes shipped with kefu (standard, service_first)."""
+    path = resources.files("kefu.credit").joinpath("schemes", f"{name}.yaml")
+    if not path.is_file():
+        raise KefuError(
+            ErrorCode.NOT_FOUND, f"未找到绩效方案 {name}", f"KPI scheme not found: {name}", {"scheme": name}
+        )
+    return parse_scheme(path.read_text(encoding="utf-8"))
+
+
+def pick_version(schemes: list[Scheme], month: str) -> Scheme:
+    """The latest version valid for ``month`` (YYYY-MM)."""
+    valid = [s for s in schemes if s.valid_from <= month]
+    if not valid:
+        raise _invalid(f"{month} 没有生效的方案版本", f"no scheme version valid in {month}")
+    return max(valid, key=lambda s: (s.valid_from, s.version))
+
+
+@dataclass(frozen=True)
+class ItemScore:
+    metric: str
+    value: Decimal | None
+    attainment: Decimal  # value ÷ target (or target ÷ value), capped
+    points: Decimal  # attainment × weight
+
+
+@dataclass(frozen=True)
+class AgentScore:
+    agent: str
+    items: tuple[ItemScore, ...]
+    total: Decimal
+    grade: str  # "" for agents excluded (probation)
+    excluded: bool = False
+
+
+def score_items(values: dict[str, object], scheme: Scheme) -> tuple[tuple[ItemScore, ...], Decimal]:
+    """Linear to target, capped: higher-is-better value/target, lower-is-better target/value; missing → 0."""
+    out = []
+    q = Decimal("0.01")
+    for item in scheme.items:
+        raw = values.get(item.metric)
+        value = None if raw is None else Decimal(str(raw))
+        if value is None:
+            att = Decimal(0)
+        elif item.lower_is_better:
+            att = scheme.cap if value <= 0 else min(item.target / value, scheme.cap)
+        else:
+            att = max(min(value / item.target, scheme.cap), Decimal(0))
+        att = att.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+        out.append(
+            ItemScore(item.metric, value, att, (att * item.weight).quantize(q, rounding=ROUND_HALF_UP))
+        )
+    return tuple(out), sum((i.points for i in out), Decimal(0))
+
+
+def grade_all(
+    values: dict[str, dict[str, object]], scheme: Scheme, probation: set[str] | frozenset[str] = frozenset()
+) -> list[AgentScore]:
+    """Score every agent, then grade those not on probation (thresholds or forced distribution)."""
+    scored = {a: score_items(v, scheme) for a, v in values.items()}
+    ranked = sorted((a for a in scored if a not in probation), key=lambda a: (-scored[a][1], a))
+    grades: dict[str, str] = {}
+    if scheme.grade_by == "thresholds":
+        for a in ranked:
+            grades[a] = next((g for t, g in scheme.thresholds if scored[a][1] >= t), "")
+    else:
+        n, cum, start = len(ranked), Decimal(0), 0
+        for g, share in scheme.distribution:
+            cum += share
+            end = int((cum * n).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+            for a in ranked[start:end]:
+                grades[a] = g
+            start = end
+    return [
+        AgentScore(a, scored[a][0], scored[a][1], grades.get(a, ""), a in probation) for a in sorted(scored)
+    ]

@@ -1,0 +1,117 @@
+"""Database round trip: imported chats and orders → month credit, claims, KPI/pay workbook."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kefu.credit.kpi import parse_scheme
+from kefu.service.credit import claimed_agent, claims_report, run_month
+from kefu.service.pay import kpi_workbook, month_pay
+from kefu.store.models.care import LedgerEntry
+from kefu.store.models.commerce import Order, OrderCredit
+from kefu.store.models.live import Message
+from kefu.store.models.org import Agent
+
+
+def _t(day: int, hh: int, mm: int = 0) -> datetime:
+    return datetime(2026, 11, day, hh - 8, mm, tzinfo=UTC)  # shop time → UTC
+
+
+def _seed(session: Session) -> None:
+    session.add_all([Agent(id="kf01", name="一号"), Agent(id="kf02", name="二号", probation=True)])
+    session.flush()
+    for buyer, agent, day in (("甲", "kf01", 3), ("乙", "kf02", 4)):
+        session.add(
+            Message(shop_id="s1", buyer=buyer, agent_id=agent, ts=_t(day, 10), direction="in", text="在吗")
+        )
+        session.add(
+            Message(shop_id="s1", buyer=buyer, agent_id=agent, ts=_t(day, 10, 1), direction="out", text="在")
+        )
+    session.add_all(
+        [
+            Order(id="A1", shop_id="s1", buyer="甲", created_at=_t(3, 10, 30), paid_at=_t(3, 10, 40), amount_fen=20000,
+                  status="交易成功", memo="kf01", flag="red"),
+            Order(id="B1", shop_id="s1", buyer="乙", created_at=_t(4, 10, 30), paid_at=_t(4, 11), amount_fen=10000,
+                  status="交易成功", memo="客服 kf01 跟进", flag="red"),  # claimed by kf01, credited to kf02
+            Order(id="C1", shop_id="s1", buyer="丙", created_at=_t(5, 9), paid_at=_t(5, 9, 5), amount_fen=5000,
+                  status="交易成功"),  # silent
+        ]
+    )  # fmt: skip
+    session.add(LedgerEntry(agent_id="kf01", day=date(2026, 11, 10), amount_fen=-2000, kind="fine", reason="迟到",
+                            evidence="attendance:2026-11-10", created_at=_t(10, 9)))  # fmt: skip
+    session.flush()
+
+
+SCHEME = parse_scheme("""
+name: test
+items:
+  - {metric: sales_fen, weight: 100, target: 20000}
+grades: {by: thresholds, thresholds: [[100, A], [0, B]]}
+pay: {base_fen: 300000, point_fen: 100, commission: "0.01"}
+""")
+
+
+def test_month_credit_is_stored(session: Session) -> None:
+    _seed(session)
+    result = run_month(session, "2026-11")
+    stored = {
+        c.order_id: (c.order_agent, c.credited_agent, c.silent) for c in session.scalars(select(OrderCredit))
+    }
+    assert stored == {"A1": ("kf01", "kf01", False), "B1": ("kf02", "kf02", False), "C1": ("", "", True)}
+    assert set(result.agent_day["day"]) == {"2026-11-03", "2026-11-04"}
+
+
+def test_claims_report_lists_disagreements(session: Session) -> None:
+    _seed(session)
+    claims = claims_report(session, "2026-11")
+    assert claims[["order_id", "claimed_agent", "credited_agent"]].values.tolist() == [["B1", "kf01", "kf02"]]
+    assert claimed_agent("跟进人:kf01x", ["kf01"]) == ""
+
+
+def test_pay_lines_with_evidence(session: Session) -> None:
+    _seed(session)
+    mp = month_pay(session, "2026-11", SCHEME)
+    slips = {p.agent: p for p in mp.payslips}
+    assert [(x.kind, x.amount_fen) for x in slips["kf01"].lines] == [
+        ("base", 300000), ("points", 10000), ("commission", 200), ("overtime", 0), ("fine", -2000)
+    ]  # fmt: skip
+    assert slips["kf01"].lines[2].evidence == ("order:A1",)
+    assert slips["kf01"].lines[4].evidence == ("ledger:1", "attendance:2026-11-10")
+    # kf02 is on probation: commission yes, points no
+    assert [(x.kind, x.amount_fen) for x in slips["kf02"].lines][:3] == [
+        ("base", 300000),
+        ("points", 0),
+        ("commission", 100),
+    ]
+
+
+def test_kpi_workbook(session: Session, tmp_path: Path) -> None:
+    _seed(session)
+    path, summary = kpi_workbook(session, "2026-11", tmp_path / "kpi.xlsx", SCHEME)
+    wb = load_workbook(path)
+    assert wb.sheetnames == [
+        "agents",
+        "daily",
+        "orders",
+        "pay",
+        "claims",
+        "shop_day",
+        "provisional",
+        "charts",
+    ]
+    header = [c.value for c in wb["agents"][1]]
+    rows = {
+        r[0]: dict(zip(header, r, strict=True)) for r in wb["agents"].iter_rows(min_row=2, values_only=True)
+    }
+    assert rows["kf01"]["等级 (grade)"] == "A"
+    assert rows["kf02"]["等级 (grade)"] == "试用期"
+    assert rows["kf01"]["应发(分) (pay_fen)"] == 300000 + 10000 + 200 - 2000
+    assert len(wb["charts"]._charts) == 3
+    orders = {r[0]: r for r in wb["orders"].iter_rows(min_row=2, values_only=True)}
+    assert set(orders) == {"A1", "B1", "C1"}
+    assert "3 orders, 1 claim mismatches" in summary
