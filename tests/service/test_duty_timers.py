@@ -175,3 +175,28 @@ def test_competing_workers_skip_locked_rows(engine: Engine) -> None:
         second.close()
     assert tick(engine, created + 50 * M) == []
     assert counts(engine)[0] == 3
+
+
+def test_worker_sweep_picks_up_stored_orders_and_skips_stale_ones(engine: Engine) -> None:
+    now = at(FRI, 19, 20)
+    with session_factory(engine)() as s, s.begin():
+        seed_shop(s)
+        add_order(s, "fresh", at(FRI, 19, 10), amount=900)  # SMS due 19:25, task due 19:40
+        add_order(s, "stale", at(FRI, 10), amount=900)  # both due hours ago: recorded, never fired
+        add_order(s, "old", at(FRI, 19) - timedelta(days=3))  # outside the look-back
+        s.flush()
+        from kefu.service.duty import schedule_new_orders
+
+        assert schedule_new_orders(s, now) == 4
+        assert schedule_new_orders(s, now) == 0
+        s.get(Order, "fresh").paid_at = at(FRI, 19, 21)
+        s.flush()
+        assert schedule_new_orders(s, at(FRI, 19, 22)) == 1  # the payment's address check
+    with session_factory(engine)() as s:
+        states = {(t.rule, t.order_id): (t.status, t.payload.get("reason", "")) for t in s.scalars(select(DueTimer))}
+    assert states == {("pay_sms", "fresh"): ("pending", ""), ("pay_task", "fresh"): ("pending", ""),
+                      ("address_check", "fresh"): ("pending", ""),
+                      ("pay_sms", "stale"): ("skipped", "late"), ("pay_task", "stale"): ("skipped", "late")}
+    assert tick(engine, at(FRI, 19, 22))[0].rule_id == "address_check"  # silent (no credit): skipped
+    fired = tick(engine, at(FRI, 20))
+    assert [(o.rule_id, type(o).__name__) for o in fired] == [("pay_sms", "Skipped"), ("pay_task", "Skipped")]

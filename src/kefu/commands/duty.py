@@ -49,8 +49,11 @@ def register(app: typer.Typer) -> None:
         batch: int = typer.Option(200, "--batch", min=1, help="timers / messages claimed per pass"),
     ) -> None:
         """轮询到期规则、逾期任务与待发通知 / poll due timers, overdue tasks and the outbox."""
+        from kefu.config import get_settings
         from kefu.service.duty import run_worker
+        from kefu.store.migrate import upgrade
 
+        upgrade(get_settings().database_url)
         passes = run_worker(once=once, interval=interval, batch=batch)
         typer.echo(f"passes={passes}")
 

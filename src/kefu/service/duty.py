@@ -55,7 +55,8 @@ from kefu.store.models.plan import RosterEntry, ShiftTemplate
 
 __all__ = [
     "apply_outcome", "complete_task", "escalate_overdue", "get_task", "list_tasks", "record_return", "record_review",
-    "replay_files", "run_due_timers", "run_worker", "schedule_order", "schedule_orders", "shop_rules",
+    "replay_files", "run_due_timers", "run_worker", "schedule_new_orders", "schedule_order", "schedule_orders",
+    "shop_rules",
     "task_load", "task_stats", "with_review_groups",
 ]
 
@@ -128,30 +129,67 @@ def shop_rules(session: Session, shop_id: str | None) -> RuleSet:
     return with_review_groups(rules, list(duty.get("review_odd", [])), list(duty.get("review_even", [])))
 
 
-def _add_timers(session: Session, trigger: Trigger, shop_id: str, rules: RuleSet) -> int:
+def _add_timers(session: Session, trigger: Trigger, shop_id: str, rules: RuleSet,
+                stale_before: datetime | None = None) -> int:
+    """Insert the trigger's timers (once per rule and order); timers already long overdue are born skipped."""
     added = 0
     for timer in timers_for(rules, trigger):
+        payload: dict[str, Any] = {"trigger_at": timer.trigger_at.isoformat(), "rating": timer.rating,
+                                   "shop_id": shop_id}
+        late = stale_before is not None and timer.due_at < stale_before
+        if late:
+            payload["reason"] = "late"
         added += insert_ignore(session, DueTimer, {
-            "rule": timer.rule_id, "order_id": timer.order_id, "due_at": timer.due_at, "status": "pending",
-            "payload": {"trigger_at": timer.trigger_at.isoformat(), "rating": timer.rating, "shop_id": shop_id},
+            "rule": timer.rule_id, "order_id": timer.order_id, "due_at": timer.due_at,
+            "status": "skipped" if late else "pending", "payload": payload,
         })
     return added
 
 
-def schedule_order(session: Session, order: Order, rules: RuleSet | None = None) -> int:
+def schedule_order(session: Session, order: Order, rules: RuleSet | None = None, *,
+                   stale_before: datetime | None = None) -> int:
     """Start the timers of a stored order's creation, payment and return; idempotent.
 
     Safe to call on every import or order update: each (rule, order) timer is
-    inserted once, so a re-import never re-sends an SMS.
+    inserted once, so a re-import never re-sends an SMS. With ``stale_before``,
+    timers due before it are stored as skipped (reason ``late``): an order
+    imported days late must not text the buyer now.
     """
     rule_set = rules or shop_rules(session, order.shop_id)
-    added = _add_timers(session, Trigger("order_created", order.id, order.created_at), order.shop_id, rule_set)
+    triggers = [Trigger("order_created", order.id, order.created_at)]
     if order.paid_at is not None:
-        added += _add_timers(session, Trigger("order_paid", order.id, order.paid_at), order.shop_id, rule_set)
+        triggers.append(Trigger("order_paid", order.id, order.paid_at))
     if order.returned_at is not None:
-        added += _add_timers(session, Trigger("return_received", order.id, order.returned_at), order.shop_id,
-                             rule_set)
-    return added
+        triggers.append(Trigger("return_received", order.id, order.returned_at))
+    return sum(_add_timers(session, trig, order.shop_id, rule_set, stale_before) for trig in triggers)
+
+
+def _rule_ids(session: Session, trigger: str) -> list[str]:
+    """Rule ids for a trigger across the defaults and every shop's own rules."""
+    ids = {r.id for r in default_rules().for_trigger(trigger)}
+    for shop_id in session.scalars(select(Shop.id)):
+        ids |= {r.id for r in shop_rules(session, shop_id).for_trigger(trigger)}
+    return sorted(ids) or ["-"]
+
+
+def schedule_new_orders(session: Session, now: datetime | None = None, *, lookback: timedelta = timedelta(days=2),
+                        grace: timedelta = timedelta(hours=1)) -> int:
+    """The worker's sweep: orders created, paid or returned within ``lookback`` that lack their timers.
+
+    Importers need not call anything: stored orders are picked up here. Timers
+    due more than ``grace`` ago are recorded as skipped rather than fired.
+    """
+    when = now or utc_now()
+    since = when - lookback
+    found: dict[str, Order] = {}
+    for column, trigger in ((Order.created_at, "order_created"), (Order.paid_at, "order_paid"),
+                            (Order.returned_at, "return_received")):
+        has_timer = select(DueTimer.id).where(DueTimer.order_id == Order.id,
+                                              DueTimer.rule.in_(_rule_ids(session, trigger)))
+        stmt = select(Order).where(column.is_not(None), column >= since, column <= when, ~has_timer.exists())
+        for order in session.scalars(stmt):
+            found[order.id] = order
+    return sum(schedule_order(session, order, stale_before=when - grace) for order in found.values())
 
 
 def schedule_orders(session: Session, order_ids: Iterable[str] | None = None, rules: RuleSet | None = None) -> int:
@@ -224,7 +262,7 @@ def run_due_timers(session: Session, now: datetime | None = None, *, batch: int 
 
 def run_worker(engine: Engine | None = None, *, once: bool = False, interval: float = 5.0, batch: int = 200,
                stop: Callable[[], bool] | None = None) -> int:
-    """``kefu duty worker``: fire timers, escalate overdue tasks, send the outbox; repeat.
+    """``kefu duty worker``: pick up new orders, fire timers, escalate overdue tasks, send the outbox; repeat.
 
     Each step is its own transaction so a failing gateway never holds timer
     locks. Returns the number of passes made.
@@ -232,6 +270,8 @@ def run_worker(engine: Engine | None = None, *, once: bool = False, interval: fl
     eng = engine or get_engine()
     passes = 0
     while True:
+        with transaction(eng) as session:
+            schedule_new_orders(session)
         with transaction(eng) as session:
             run_due_timers(session, batch=batch)
         with transaction(eng) as session:
