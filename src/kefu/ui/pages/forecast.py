@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from nicegui import ui
@@ -100,6 +101,10 @@ def forecast_page(user: PageUser, request: Request) -> None:
         day = utc_now().astimezone(SHOP_TZ).date()
     shop = params.get("shop") or (shops[0] if shops else "")
     skill = params.get("skill", "")
+    try:
+        tgt = _target(params.get("aht"), params.get("sl"), params.get("secs"))
+    except ValueError:
+        tgt = _target(None, None, None)
     with ui.row().classes("items-center gap-4 flex-wrap"):
         ui.label(t("话务预测与人力", "Forecast and staffing")).classes("text-2xl")
         shop_in = ui.select(shops, value=shop or None, label=t("店铺", "Shop")).props("dense outlined")
@@ -107,25 +112,38 @@ def forecast_page(user: PageUser, request: Request) -> None:
             "dense outlined"
         )
         day_in = ui.input(t("日期", "Date"), value=day.isoformat()).props("dense outlined type=date")
-        aht_in = ui.number(t("平均处理时长 (秒)", "AHT (s)"), value=180, min=1).props("dense outlined")
-        sl_in = ui.number(t("服务水平目标 %", "SL target %"), value=80, min=1, max=99).props("dense outlined")
-        secs_in = ui.number(t("应答秒数", "answer within (s)"), value=20, min=0).props("dense outlined")
+        aht_in = ui.number(t("平均处理时长 (秒)", "AHT (s)"), value=tgt.aht_s, min=1).props("dense outlined")
+        sl_in = ui.number(t("服务水平目标 %", "SL target %"), value=round(tgt.target_sl * 100), min=1, max=99)
+        sl_in.props("dense outlined")
+        secs_in = ui.number(t("应答秒数", "answer within (s)"), value=tgt.target_s, min=0).props(
+            "dense outlined"
+        )
 
         def show() -> None:
-            ui.navigate.to(
-                f"/forecast?shop={shop_in.value or ''}&skill={skill_in.value or ''}&day={day_in.value}"
-            )
+            query = {
+                "shop": shop_in.value or "",
+                "skill": skill_in.value or "",
+                "day": day_in.value,
+                "aht": aht_in.value,
+                "sl": sl_in.value,
+                "secs": secs_in.value,
+            }
+            ui.navigate.to(f"/forecast?{urlencode(query)}")
 
         def compute() -> None:
-            start = parse_day(str(day_in.value))
-            tgt = _target(aht_in.value, sl_in.value, secs_in.value)
+            try:
+                start = parse_day(str(day_in.value))
+                form_tgt = _target(aht_in.value, sl_in.value, secs_in.value)
+            except (KefuError, ValueError):
+                ui.notify(t("请检查日期与目标", "check the date and targets"), type="warning")
+                return
 
             def job(session: Any) -> int:
                 pts = plan.forecast_shop(
                     session, str(shop_in.value), start, 7, skill=str(skill_in.value or "")
                 )
                 plan.requirement(
-                    session, str(shop_in.value), start, 7, skill=str(skill_in.value or ""), target=tgt
+                    session, str(shop_in.value), start, 7, skill=str(skill_in.value or ""), target=form_tgt
                 )
                 return len(pts)
 
