@@ -106,3 +106,11 @@ def test_bad_arguments(interval: int, days: int) -> None:
     with pytest.raises(KefuError) as exc:
         arrival_counts(date(2026, 1, 1), days, interval_minutes=interval)
     assert exc.value.code is ErrorCode.BAD_ARGUMENT
+
+
+def test_daily_contacts_override_scales_the_rate() -> None:
+    small = arrival_counts(date(2026, 3, 2), 7, seed=1, daily_contacts=18.0)
+    big = arrival_counts(date(2026, 3, 2), 7, seed=1)
+    np.testing.assert_allclose(small["expected"] * 10, big["expected"], rtol=1e-12)
+    with pytest.raises(KefuError):
+        arrival_counts(date(2026, 3, 2), 7, daily_contacts=-1.0)

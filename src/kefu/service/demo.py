@@ -171,20 +171,22 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
     step("会话 / conversations", 2, 8)
     convs = conversation_rows(shop, DEMO_SHOP_ID)
     conv_ids: list[int] = []
-    for i in range(0, len(convs), 2000):
-        stmt = insert(Conversation).returning(Conversation.id, sort_by_parameter_order=True)
-        conv_ids += list(session.scalars(stmt, convs[i : i + 2000]).all())
+    conn = session.connection()  # Core executemany: no ORM bookkeeping for the big tables
+    table = Conversation.__table__
+    stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
+    for i in range(0, len(convs), 5000):
+        conv_ids += list(conn.execute(stmt, convs[i : i + 5000]).scalars().all())
     step("消息 / messages", 3, 8)
     msgs = message_rows(rng, shop, DEMO_SHOP_ID, conv_ids)
     for i in range(0, len(msgs), 20000):
-        session.execute(insert(Message), msgs[i : i + 20000])
+        conn.execute(Message.__table__.insert(), msgs[i : i + 20000])
     events = _events(shop, convs, conv_ids)
-    session.execute(insert(Event), events)
+    conn.execute(Event.__table__.insert(), events)
 
     step("订单 / orders", 4, 8)
     orders = order_rows(rng, shop, DEMO_SHOP_ID)
     if orders:
-        session.execute(insert(Order), orders)
+        conn.execute(Order.__table__.insert(), orders)
     step("任务 / tasks, tickets, surveys", 5, 8)
     tasks = task_rows(rng, shop, DEMO_SHOP_ID, orders, as_of_dt)
     tickets, surveys, ledger = care_rows(rng, shop, DEMO_SHOP_ID, orders, convs, conv_ids, now)
@@ -264,18 +266,27 @@ def _events(shop: DemoShop, convs: list[dict[str, object]], ids: list[int]) -> l
 
 
 def _users(session: Session, shop: DemoShop) -> tuple[int, str]:
-    """Admin (random password, printed once), supervisor ``demo`` and one login per agent."""
+    """Admin (random password, printed once), supervisor ``demo`` and one login per agent.
+
+    The agents share the public demo password, so its argon2 hash is computed
+    once and reused: hashing is deliberately slow (~0.1–0.7 s each here).
+    """
     created = 0
     admin_pw = ""
     if session.scalar(select(User).where(User.username == "admin")) is None:
         admin_pw = secrets.token_urlsafe(12)
         auth.create_user(session, "admin", admin_pw, "admin", display_name="管理员")
         created += 1
-    if session.scalar(select(User).where(User.username == DEMO_SUPERVISOR)) is None:
-        auth.create_user(session, DEMO_SUPERVISOR, DEMO_PASSWORD, "supervisor", display_name="演示主管")
+    sup = session.scalar(select(User).where(User.username == DEMO_SUPERVISOR))
+    if sup is None:
+        sup = auth.create_user(session, DEMO_SUPERVISOR, DEMO_PASSWORD, "supervisor", display_name="演示主管")
         created += 1
-    for a in shop.agents:
-        if session.scalar(select(User).where(User.username == a.id)) is None:
-            auth.create_user(session, a.id, DEMO_PASSWORD, "agent", display_name=a.name, agent_id=a.id)
-            created += 1
-    return created, admin_pw
+    taken = set(session.scalars(select(User.username).where(User.username.in_([a.id for a in shop.agents]))))
+    rows = [
+        {"username": a.id, "display_name": a.name, "password_hash": sup.password_hash, "role": "agent",
+         "agent_id": a.id, "team": "", "locale": "zh", "active": True, "created_at": utc_now()}
+        for a in shop.agents if a.id not in taken
+    ]  # fmt: skip
+    if rows:
+        session.execute(insert(User), rows)
+    return created + len(rows), admin_pw

@@ -11,6 +11,7 @@ times of a fixed total are the same process conditioned on its total
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 import numpy as np
@@ -107,11 +108,13 @@ def arrival_counts(
     seed: int = 1,
     config: SimConfig | None = None,
     calendar: BusinessCalendar | None = None,
+    daily_contacts: float | None = None,
 ) -> pd.DataFrame:
     """Simulated contact counts per interval, with the rate that produced them.
 
     Columns: ``interval_start`` (aware, Asia/Shanghai), ``count`` (int, Poisson
     draw), ``expected`` (the integrated rate). Deterministic for a seed.
+    ``daily_contacts`` overrides the config's ordinary-weekday volume.
     """
     if interval_minutes <= 0 or MINUTES_PER_DAY % interval_minutes != 0:
         raise bad_argument(
@@ -120,6 +123,10 @@ def arrival_counts(
             f"interval must divide a day (e.g. 15, 30, 60), got {interval_minutes}",
         )
     cfg = config or SimConfig()
+    if daily_contacts is not None:
+        if daily_contacts < 0:
+            raise bad_argument("daily_contacts", "日咨询量不能为负数", "daily contacts must not be negative")
+        cfg = replace(cfg, daily_contacts=float(daily_contacts))
     rates = minute_rates(start, days, cfg, calendar).reshape(-1, interval_minutes).sum(axis=1)
     counts = np.random.default_rng(seed).poisson(rates)
     first = local_midnight(start)
