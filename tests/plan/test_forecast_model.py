@@ -188,5 +188,7 @@ def test_statsforecast_alternative_respects_opening_hours() -> None:
 def test_history_inside_a_promotion_window_still_opens_every_weekday() -> None:
     promos = PromotionCalendar()  # 双11: 28 Oct – 21 Nov
     hist = hourly_year(date(2026, 11, 2), 20)  # 2–21 Nov: every day is a 双11 window day
+    hist.values[hist.day_index(date(2026, 11, 11))] = 100.0  # the peak (a Wednesday) must not set Wednesdays
+    hist.values[hist.day_index(date(2026, 11, 12))] = 50.0
     fc = predict(hist, date(2026, 11, 22), 7, promotions=promos)
     assert np.allclose(fc.values, 10.0)

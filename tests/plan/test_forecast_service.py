@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -127,3 +128,44 @@ def test_forecast_without_history_and_unknown_shop(session: Session) -> None:
     assert np.array_equal(
         plan.scheduled_agents(session, "s2", date(2025, 9, 22)), np.zeros(48, dtype=np.int64)
     )
+
+
+def test_cli_forecast_shop(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from kefu.store.db import make_engine, session_factory
+    from kefu.store.migrate import upgrade
+
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    upgrade(url)
+    eng = make_engine(url)
+    with session_factory(eng)() as s, s.begin():
+        _seed(s)
+    eng.dispose()
+    env = {**os.environ, "KEFU_DATABASE_URL": url}
+
+    def kefu(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "kefu", *args], capture_output=True, text=True, env=env, check=False
+        )
+
+    ok = kefu(
+        "forecast",
+        "shop",
+        "--shop",
+        "s1",
+        "--skill",
+        "售前",
+        "--start",
+        "2025-09-22",
+        "--days",
+        "2",
+        "--aht-s",
+        "900",
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == "12 intervals stored; forecast 48 contacts; peak 4 agents at 2025-09-22 09:00"
+    bad = kefu("forecast", "shop", "--shop", "zz", "--start", "2025-09-22")
+    assert bad.returncode == 2 and "NOT_FOUND" in bad.stderr

@@ -118,4 +118,38 @@ def register(app: typer.Typer) -> None:
         out.write_text(format_grid(grid, "count", 0).replace(".0\n", "\n"), encoding="utf-8")
         typer.echo(f"wrote {out}")
 
+    @fc.command("shop")
+    def shop_cmd(
+        shop: str = typer.Option(..., "--shop", help="shop id"),
+        start: str = typer.Option(..., "--start", help="first forecast day YYYY-MM-DD"),
+        days: int = typer.Option(7, "--days"),
+        skill: str = typer.Option("", "--skill", help="skill group (会话分组); empty = all"),
+        interval: int = typer.Option(30, "--interval"),
+        model: str = typer.Option("seasonal", "--model"),
+        aht_s: float = typer.Option(180.0, "--aht-s"),
+        target_sl: float = typer.Option(0.8, "--target-sl"),
+        target_s: float = typer.Option(20.0, "--target-s"),
+        patience_s: float | None = typer.Option(None, "--patience-s"),
+        concurrency: int = typer.Option(1, "--concurrency"),
+        shrinkage: float = typer.Option(0.0, "--shrinkage"),
+    ) -> None:
+        """由已存会话预测并计算人力需求 / forecast a shop from stored conversations and store the requirement."""
+        from kefu.config import get_settings
+        from kefu.service import plan
+        from kefu.store.db import transaction
+        from kefu.store.migrate import upgrade
+
+        upgrade(get_settings().database_url)
+        first = parse_day(start)
+        target = plan.StaffingTarget(aht_s, target_sl, target_s, patience_s, concurrency, shrinkage)
+        with transaction() as session:
+            plan.forecast_shop(session, shop, first, days, skill=skill, interval_min=interval, model=model)
+            points = plan.requirement(session, shop, first, days, skill=skill, model=model, target=target)
+        peak = max(points, key=lambda p: p.required or 0)
+        total = sum(p.forecast or 0.0 for p in points)
+        typer.echo(
+            f"{len(points)} intervals stored; forecast {total:.0f} contacts; "
+            f"peak {peak.required} agents at {peak.interval_start:%Y-%m-%d %H:%M}"
+        )
+
     app.add_typer(fc, name="forecast")

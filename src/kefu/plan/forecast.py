@@ -243,7 +243,10 @@ def _fit(history: Grid, classes: list[DayClass], weeks: int) -> _Fit:
         open_slots[w] = _majority(seen[[i for i in cand if day_seen[i]]])
         # level and shape from ordinary days; a history that is all promotion falls back to those days
         idx = [i for i in range(n_days) if classes[i].weekday == w and ordinary[i] and day_seen[i]]
-        idx = idx or [i for i in cand if day_seen[i]]
+        if not idx:  # keep the peak and its neighbours out: their rush would become the norm
+            idx = [i for i in cand if day_seen[i] and abs(classes[i].offset) >= 3] or [
+                i for i in cand if day_seen[i]
+            ]
         used = idx[::-1][:weeks]
         level[w] = float(totals[used].mean())
         summed = counts[used].sum(axis=0)
