@@ -13,9 +13,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 
 import numpy as np
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
@@ -172,21 +173,21 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
     convs = conversation_rows(shop, DEMO_SHOP_ID)
     conv_ids: list[int] = []
     conn = session.connection()  # Core executemany: no ORM bookkeeping for the big tables
-    table = Conversation.__table__
+    table = _table(Conversation)
     stmt = table.insert().returning(table.c.id, sort_by_parameter_order=True)
     for i in range(0, len(convs), 5000):
         conv_ids += list(conn.execute(stmt, convs[i : i + 5000]).scalars().all())
     step("消息 / messages", 3, 8)
     msgs = message_rows(rng, shop, DEMO_SHOP_ID, conv_ids)
     for i in range(0, len(msgs), 20000):
-        conn.execute(Message.__table__.insert(), msgs[i : i + 20000])
+        conn.execute(_table(Message).insert(), msgs[i : i + 20000])
     events = _events(shop, convs, conv_ids)
-    conn.execute(Event.__table__.insert(), events)
+    conn.execute(_table(Event).insert(), events)
 
     step("订单 / orders", 4, 8)
     orders = order_rows(rng, shop, DEMO_SHOP_ID)
     if orders:
-        conn.execute(Order.__table__.insert(), orders)
+        conn.execute(_table(Order).insert(), orders)
     step("任务 / tasks, tickets, surveys", 5, 8)
     tasks = task_rows(rng, shop, DEMO_SHOP_ID, orders, as_of_dt)
     tickets, surveys, ledger = care_rows(rng, shop, DEMO_SHOP_ID, orders, convs, conv_ids, now)
@@ -206,6 +207,11 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
         surveys=len(surveys), ledger_entries=len(ledger), events=len(events),
         supervisor_password=DEMO_PASSWORD, admin_password=admin_pw,
     )  # fmt: skip
+
+
+def _table(model: type) -> Table:
+    """The Core table of a model, for executemany without ORM bookkeeping."""
+    return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
 def _dt(epoch: int | np.integer) -> datetime:
