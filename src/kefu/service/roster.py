@@ -116,3 +116,78 @@ def load_roster(session: Session, shop_id: str, start: date, days: int) -> Roste
         line = out.setdefault(r.agent_id, [None] * days)
         line[(r.day - start).days] = Assignment(r.shift_code, r.skill) if r.shift_code else None
     return out
+
+
+def problem_from_rows(
+    start: date,
+    days: int,
+    rules: Rules,
+    agents: list[dict[str, Any]],
+    shifts: list[dict[str, Any]],
+    requirement: list[dict[str, Any]],
+    preferences: list[dict[str, Any]] | None = None,
+) -> RosterProblem:
+    """The API's JSON rows through the same checks as the CSV files (errors name row and column)."""
+    import csv
+    import io
+    import tempfile
+
+    def to_csv(name: str, header: list[str], rows: list[dict[str, Any]]) -> Path:
+        buf = io.StringIO()
+        w = csv.DictWriter(buf, fieldnames=header, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: ("|".join(v) if isinstance(v, list) else "1" if v is True else "0" if v is False
+                            else "" if v is None else v) for k, v in r.items()})
+        path = Path(tmp) / name
+        path.write_text(buf.getvalue(), encoding="utf-8")
+        return path
+
+    with tempfile.TemporaryDirectory() as tmp:
+        files = PlanFiles(
+            to_csv("agents", ["agent", "skills", "night_ok", "min_hours", "max_hours", "leave"], agents),
+            to_csv("shifts", ["code", "start", "end", "night", "breaks"], shifts),
+            to_csv("requirement", ["interval_start", "skill", "agents"], requirement),
+            to_csv("preferences", ["agent", "date", "shift", "weight"], preferences) if preferences else None,
+        )
+        return load_problem(files, start, days, rules)
+
+
+def roster_rows(problem: RosterProblem, roster: Roster) -> list[dict[str, Any]]:
+    """agent/date/shift/skill/breaks rows (breaks as local HH:MM) for JSON answers."""
+    out = []
+    for agent, line in roster.items():
+        for d, cell in enumerate(line):
+            out.append({
+                "agent": agent,
+                "date": date.fromordinal(problem.start.toordinal() + d).isoformat(),
+                "shift": "" if cell is None else cell.shift,
+                "skill": "" if cell is None else cell.skill,
+                "breaks": [] if cell is None else [{"kind": k, "start": _hhmm(s), "end": _hhmm(e)}
+                                                   for k, s, e in cell.breaks],
+            })
+    return out
+
+
+def roster_from_rows(problem: RosterProblem, rows: list[dict[str, Any]]) -> Roster:
+    """A hand-edited roster (agent, date, shift, skill) back into engine form; unknown days are rejected."""
+    from kefu.domain.errors import RowError, bad_rows
+
+    out: Roster = {a.id: [None] * problem.days for a in problem.agents}
+    errors = []
+    for i, r in enumerate(rows, start=1):
+        try:
+            d = (date.fromisoformat(str(r.get("date", ""))) - problem.start).days
+        except ValueError:
+            d = -1
+        agent = str(r.get("agent", ""))
+        if agent not in out:
+            errors.append(RowError(i, "agent", f"未知客服 {agent}", f"unknown agent {agent}", "roster"))
+        elif not 0 <= d < problem.days:
+            errors.append(RowError(i, "date", "日期不在排班期内", "date outside the roster period", "roster"))
+        elif r.get("shift"):
+            skills = next(a.skills for a in problem.agents if a.id == agent)
+            out[agent][d] = Assignment(str(r["shift"]), str(r.get("skill") or skills[0]))
+    if errors:
+        raise bad_rows("roster", errors)
+    return out

@@ -40,9 +40,16 @@ class CurtoisResult:
     history: list[tuple[float, int]] = field(default_factory=list)
 
 
-def _solver(limit: float, workers: int, seed: int) -> cp_model.CpSolver:
+def _solver(limit: float, workers: int, seed: int, work: float | None = None) -> cp_model.CpSolver:
+    """A solver capped by wall time and, for LNS moves, by deterministic work.
+
+    The deterministic cap makes a move's effort the same on a quiet machine
+    and on a shared one, so the search path depends on the seed, not the load.
+    """
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.05, limit)
+    if work is not None:
+        solver.parameters.max_deterministic_time = work
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     solver.parameters.linearization_level = 2  # the cover LP bound is what proves neighbourhoods optimal
@@ -154,7 +161,7 @@ def solve(
             continue
         left = deadline - time.monotonic()
         limit = min(left, 2.0 if not full else max(5.0, time_limit / 4))
-        solver = _solver(limit, workers, seed + it)
+        solver = _solver(limit, workers, seed + it, work=None if full else 1.0)
         st = solver.solve(sub.model)
         if _DEBUG:
             print(f"it{it} {kind} {len(emps)}x{first}-{last} {solver.status_name(st)} {solver.wall_time:.2f} {best}")
