@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from kefu.domain.calendar import BusinessCalendar
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_day
-from kefu.io.arrivals import bank_call_times, counts_from_times, format_grid, load_history
-from kefu.plan.events import DEFAULT_PROMOTIONS, NO_EVENTS, PromotionCalendar
+
+if TYPE_CHECKING:
+    from kefu.domain.calendar import BusinessCalendar
+    from kefu.plan.events import PromotionCalendar
 
 
 def _calendars(calendar: str, events: str) -> tuple[BusinessCalendar | None, PromotionCalendar]:
+    """The holiday and promotion calendars a command asked for (imported lazily: the CLI starts fast)."""
+    from kefu.domain.calendar import BusinessCalendar
+    from kefu.plan.events import DEFAULT_PROMOTIONS, NO_EVENTS, PromotionCalendar
+
     if calendar not in ("cn", "none"):
         raise bad_argument("calendar", "须为 cn 或 none", "must be cn or none")
     if events not in ("default", "none"):
@@ -44,6 +50,7 @@ def register(app: typer.Typer) -> None:
         weeks: int = typer.Option(4, "--weeks", help="weeks of history behind each weekday level"),
     ) -> None:
         """预测每个营业时段的进线量 / forecast arrivals for every open interval."""
+        from kefu.io.arrivals import format_grid, load_history
         from kefu.plan.forecast import predict
 
         cal, promos = _calendars(calendar, events)
@@ -72,6 +79,7 @@ def register(app: typer.Typer) -> None:
         """回测: 各时段与每日 WAPE、基线与泊松噪声下限 / backtest WAPE vs baselines and the Poisson floor."""
         from datetime import timedelta
 
+        from kefu.io.arrivals import load_history
         from kefu.plan.backtest import backtest
 
         cal, promos = _calendars(calendar, events)
@@ -112,6 +120,8 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out"),
     ) -> None:
         """由逐通话记录生成时段进线量 / interval counts from a call-by-call log (agent-queue arrivals)."""
+        from kefu.io.arrivals import bank_call_times, counts_from_times, format_grid
+
         if not calls.exists():
             raise bad_argument("calls", f"找不到文件 {calls}", f"file not found: {calls}")
         grid = counts_from_times(bank_call_times(calls), interval)

@@ -6,11 +6,9 @@ import json
 import math
 from pathlib import Path
 
-import numpy as np
 import typer
 
 from kefu.domain.errors import bad_argument
-from kefu.io.arrivals import decode
 
 
 def _num(value: float) -> float | None:
@@ -68,7 +66,9 @@ def register(app: typer.Typer) -> None:
         shrinkage: float = typer.Option(0.0, "--shrinkage"),
     ) -> None:
         """每个时段需要的坐席数 / agents required per interval (after shrinkage)."""
-        from kefu.io.arrivals import parse_history
+        import numpy as np
+
+        from kefu.io.arrivals import decode, parse_history
         from kefu.plan.staffing import erlang_c_service_level, required_agents
 
         if not forecast.exists():
