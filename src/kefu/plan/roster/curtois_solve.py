@@ -63,17 +63,22 @@ def _feasible_line(inst: Instance, roster: list[list[int]], e: int, limit: float
     few seconds of search; two workers without LP find it fastest (measured).
     """
     sub = build(inst, roster, [e], 0, inst.horizon, hint=False, with_objective=False)
-    solver = _solver(limit, 2, seed)
-    solver.parameters.linearization_level = 0
-    status = solver.solve(sub.model)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        raise KefuError(
-            ErrorCode.ROSTER_INFEASIBLE,
-            f"员工 {inst.staff[e].id} 的合同规则无法同时满足 ({solver.status_name(status)})",
-            f"employee {inst.staff[e].id}: contract rules cannot all be met ({solver.status_name(status)})",
-            {"employee": inst.staff[e].id, "status": solver.status_name(status)},
-        )
-    return sub.read(solver, roster)
+    status = cp_model.UNKNOWN
+    # on a starved machine one setting can time out; alternate settings before giving up
+    for attempt, (workers, lin) in enumerate(((2, 0), (1, 2), (2, 0), (1, 2))):
+        solver = _solver(limit * (1 + attempt), workers, seed + attempt)
+        solver.parameters.linearization_level = lin
+        status = solver.solve(sub.model)
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return sub.read(solver, roster)
+        if status == cp_model.INFEASIBLE:
+            break
+    raise KefuError(
+        ErrorCode.ROSTER_INFEASIBLE,
+        f"员工 {inst.staff[e].id} 的合同规则无法同时满足 ({solver.status_name(status)})",
+        f"employee {inst.staff[e].id}: contract rules cannot all be met ({solver.status_name(status)})",
+        {"employee": inst.staff[e].id, "status": solver.status_name(status)},
+    )
 
 
 def construct(inst: Instance, budget: float, workers: int = 1, seed: int = 0) -> list[list[int]]:
@@ -88,7 +93,7 @@ def construct(inst: Instance, budget: float, workers: int = 1, seed: int = 0) ->
     greedy = inst.horizon <= 84
     for e in range(inst.n_emps):
         if not greedy:
-            roster = _feasible_line(inst, roster, e, 60.0, seed)
+            roster = _feasible_line(inst, roster, e, 30.0, seed)
             continue
         left = max(0.1, deadline - time.monotonic())
         per = max(0.1, min(5.0, left / (inst.n_emps - e)))
@@ -98,7 +103,7 @@ def construct(inst: Instance, budget: float, workers: int = 1, seed: int = 0) ->
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             roster = sub.read(solver, roster)
         else:
-            roster = _feasible_line(inst, roster, e, 60.0, seed)
+            roster = _feasible_line(inst, roster, e, 30.0, seed)
     return roster
 
 
