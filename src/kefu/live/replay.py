@@ -79,13 +79,13 @@ def replay(arrivals: Sequence[Arrival], shifts: Sequence[StaffShift], policy: Po
         seq += 1
         heapq.heappush(heap, (at, seq, kind, payload))
 
-    for s in shifts:
-        push(s.start, "shift_start", s)
-        push(s.end, "shift_end", s)
-    for a in arrivals:
-        push(a.at, "arrive", a)
+    for shift in shifts:
+        push(shift.start, "shift_start", shift)
+        push(shift.end, "shift_end", shift)
+    for arrival in arrivals:
+        push(arrival.at, "arrive", arrival)
     if policy.overflow_after is not None and arrivals:
-        first, last = min(a.at for a in arrivals), max(a.at for a in arrivals)
+        first, last = min(x.at for x in arrivals), max(x.at for x in arrivals)
         t = first
         while t <= last + timedelta(seconds=policy.overflow_after + tick_s):
             push(t, "tick", None)
