@@ -87,6 +87,9 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # routing gives nothing to an agent past today's shift end; the journey must not depend on the clock
         conn.execute(text("delete from roster_entries where agent_id = "
                           "(select agent_id from users where username = :u)"), {"u": agent})
+        # and a web buyer without orders goes to 售前: the agent must hold that skill as a primary one
+        conn.execute(text("update agents set skills = :s where id = (select agent_id from users where username = :u)"),
+                     {"s": json.dumps(["售前", "售后"]), "u": agent})
     eng.dispose()
     assert agent is not None
     port = _free_port()

@@ -10,10 +10,13 @@ browser console must stay free of errors. Skipped when /usr/bin/chromium is abse
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from kefu_live import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, SCREENSHOTS, Server
+
+from kefu.domain.timeutil import SHOP_TZ
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("kefu_server"),
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium")]
@@ -85,6 +88,9 @@ def test_supervisor_journey(kefu_server: Server, browser: Browser, tmp_path: Pat
     page = tab.page
     sign_in(tab, kefu_server.base, "/", "demo", DEMO_PASSWORD)
     expect(page.get_by_test_id("whoami")).to_contain_text("主管")
+    # yesterday (shop time) is a full demo day whatever the clock says; today may have just begun
+    yesterday = (datetime.now(SHOP_TZ) - timedelta(days=1)).date().isoformat()
+    page.goto(f"{kefu_server.base}/?day={yesterday}")
     assert int(page.get_by_test_id("stat-orders").inner_text()) > 0
     expect(page.get_by_test_id("leaderboard")).to_be_visible()
     tab.shot("overview", full_page=True)
@@ -175,3 +181,24 @@ def test_agent_journey(kefu_server: Server, browser: Browser) -> None:
     assert agent.errors == [] and buyer.errors == []
     agent.close()
     buyer.close()
+
+
+def test_planted_session_cookie_never_becomes_signed_in(kefu_server: Server, browser: Browser) -> None:
+    """Session fixation: a cookie handed to the victim before login must stay anonymous for the attacker."""
+    victim = Tab(browser)
+    victim.page.goto(kefu_server.base + "/login")
+    expect(victim.page.get_by_test_id("login")).to_be_visible()
+    planted = victim.context.cookies()
+    assert any(c["name"] == "kefu_session" for c in planted)
+    attacker = browser.new_context()
+    attacker.add_cookies(planted)  # type: ignore[arg-type]
+    sign_in(victim, kefu_server.base, "/", "demo", DEMO_PASSWORD)
+    expect(victim.page.get_by_test_id("whoami")).to_contain_text("主管")
+    me = attacker.request.get(kefu_server.base + "/api/v1/auth/me")
+    assert me.status == 401
+    page = attacker.new_page()
+    page.goto(kefu_server.base + "/")
+    assert "/login" in page.url
+    assert victim.errors == []
+    attacker.close()
+    victim.close()

@@ -102,30 +102,25 @@ def role_name(role: str) -> str:
 
 
 def session_user(request: Request | None = None) -> PageUser | None:
-    """The signed-in user, or None. Keeps the Starlette session in step with NiceGUI's storage.
+    """The signed-in user of this HTTP request, or None.
 
-    Login happens over the websocket, where no cookie can be set; the first page
-    request after it copies ``user_id`` into the signed Starlette session so that
-    ``fetch('/api/v1/...')`` from the browser is authorised as the same user.
+    The only proof is ``user_id`` in the signed ``kefu_session`` cookie (set by
+    ``/login/finish`` or ``POST /api/v1/auth/login``). NiceGUI's server-side
+    ``app.storage.user`` only caches the language.
     """
-    storage = app.storage.user
-    user_id = storage.get("user_id")
-    http_session = request.session if request is not None and "session" in request.scope else None
-    if user_id is None and http_session is not None and http_session.get("user_id") is not None:
-        user_id = http_session["user_id"]  # signed in through POST /api/v1/auth/login
+    if request is None or "session" not in request.scope:
+        return None
+    user_id = request.session.get("user_id")
     if user_id is None:
         return None
     with db_session() as session:
         found = users.get_user(session, int(user_id))
-    if found is None:
-        storage.pop("user_id", None)
-        if http_session is not None:
-            http_session.pop("user_id", None)
+    if found is None:  # deactivated or deleted: signed out
+        request.session.pop("user_id", None)
         return None
-    storage["user_id"] = found.id
-    storage.setdefault("lang", found.locale)
-    if http_session is not None and http_session.get("user_id") != found.id:
-        http_session["user_id"] = found.id
+    storage = app.storage.user
+    if "lang" not in storage:
+        storage["lang"] = request.session.pop("lang", None) or found.locale
     return PageUser(found.id, found.username, found.display_name, found.role, found.agent_id, found.team,
                     current_lang())
 

@@ -1,14 +1,22 @@
 """``/login`` and ``/logout``: the only dashboard pages open to everyone (besides ``/chat``).
 
 The password is checked by ``kefu.service.users.login`` (argon2, 5 failures per
-username+address per 5 minutes → locked). On success the user id goes into
-NiceGUI's ``app.storage.user``; the next page request copies it into the signed
-Starlette session (see ``layout.session_user``) so browser calls to /api/v1 work.
+username+address per 5 minutes → locked). The check runs over the page's
+websocket, where no cookie can be set, so it leaves a one-time nonce in NiceGUI's
+server-side storage and sends the browser to ``/login/finish``: that plain HTTP
+request proves it is the same browser (nonce), gives it a *fresh* session id
+(no session fixation: a planted cookie never becomes signed in) and writes
+``user_id`` into the signed ``kefu_session`` cookie — which both the dashboard
+and ``/api/v1`` read.
 """
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+import hmac
+import secrets
+import time
+import uuid
+from urllib.parse import quote, unquote
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -19,6 +27,8 @@ from kefu.service import users
 from kefu.ui.db import get_ui_engine
 from kefu.ui.i18n import current_lang, set_lang, t
 from kefu.ui.layout import session_user
+
+NONCE_SECONDS = 60  # the websocket check and the HTTP finish are one click apart
 
 
 def _safe_next(target: str) -> str:
@@ -45,9 +55,10 @@ def login_page(request: Request, next: str = "/") -> RedirectResponse | None:
             message.classes(replace="text-negative" if exc.code != ErrorCode.RATE_LIMITED else "text-warning")
             password.value = ""
             return
-        app.storage.user["user_id"] = user.id
+        nonce = secrets.token_urlsafe(24)
+        app.storage.user["pending_login"] = {"user_id": user.id, "nonce": nonce, "at": time.time()}
         set_lang(user.locale)
-        ui.navigate.to(target)
+        ui.navigate.to(f"/login/finish?nonce={nonce}&next={quote(target, safe='')}")
 
     with ui.column().classes("absolute-center items-center gap-4"):
         ui.label("kefu 客服").classes("text-3xl font-bold text-primary")
@@ -66,11 +77,23 @@ def login_page(request: Request, next: str = "/") -> RedirectResponse | None:
     return None
 
 
+@app.get("/login/finish", include_in_schema=False)
+def login_finish(request: Request, nonce: str = "", next: str = "/") -> RedirectResponse:
+    """Turn a password check done over the websocket into a signed session cookie for this browser."""
+    pending = app.storage.user.pop("pending_login", None)
+    if (not isinstance(pending, dict) or not hmac.compare_digest(str(pending.get("nonce", "")), nonce)
+            or time.time() - float(pending.get("at", 0)) > NONCE_SECONDS):
+        return RedirectResponse("/login", status_code=303)
+    lang = app.storage.user.get("lang", "zh")
+    request.session["id"] = str(uuid.uuid4())  # fresh NiceGUI storage id: no session fixation
+    request.session["user_id"] = int(pending["user_id"])
+    request.session["lang"] = lang
+    return RedirectResponse(_safe_next(next), status_code=303)
+
+
 @app.get("/logout", include_in_schema=False)
 def logout(request: Request) -> RedirectResponse:
-    """Forget the user in both stores; a plain HTTP route so the cookie can be rewritten."""
-    if "session" in request.scope:
-        request.session.pop("user_id", None)
-        if "id" in request.session:  # NiceGUI's per-browser storage (RequestTrackingMiddleware set it up)
-            app.storage.user.pop("user_id", None)
+    """Forget the user; a plain HTTP route so the signed cookie can be rewritten."""
+    request.session.pop("user_id", None)
+    request.session["id"] = str(uuid.uuid4())  # drop the per-browser storage of the signed-in user
     return RedirectResponse("/login", status_code=303)

@@ -1,0 +1,99 @@
+"""``/roster``: the month's roster grid (agents × days), agent totals, hand edits re-checked against the rules.
+
+Thin: reads and edits go through :mod:`kefu.service.roster`. Agents see only
+their own line; supervisors and admins see the shop and may edit a cell, after
+which every hard rule is re-checked and the violations are listed.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+from typing import Any
+
+from nicegui import ui
+from sqlalchemy import select
+
+from kefu.domain.timeutil import SHOP_TZ, utc_now
+from kefu.plan.roster.solve import totals
+from kefu.service import roster as svc
+from kefu.store.models.org import Shop
+from kefu.ui.db import db_session
+from kefu.ui.i18n import t
+from kefu.ui.layout import ALL_ROLES, MANAGERS, PageUser, kefu_page
+from kefu.ui.widgets import run
+
+
+def grid(user: PageUser, shop: str, year: int, month: int) -> dict[str, Any]:
+    """Rows for the grid and totals tables, and the rule violations of the stored roster."""
+    days = calendar.monthrange(year, month)[1]
+    start = date(year, month, 1)
+    with db_session() as session:
+        problem = svc.db_problem(session, shop, start, days)
+        roster = svc.load_roster(session, shop, start, days)
+    if user.role == "agent":
+        problem.agents = [a for a in problem.agents if a.id == user.agent_id]
+    line_of = {a.id: roster.get(a.id, [None] * days) for a in problem.agents}
+    roster = line_of
+    rows = [{"agent": a, **{f"d{d + 1}": "" if c is None else c.shift for d, c in enumerate(line)}}
+            for a, line in roster.items()]
+    tot = [t_.__dict__ for t_ in totals(problem, roster)]
+    violations = [v.as_dict() for v in svc.check_roster(problem, roster)] if problem.shifts else []
+    return {"days": days, "rows": rows, "totals": tot, "violations": violations,
+            "agents": [a.id for a in problem.agents], "shifts": [s.code for s in problem.shifts]}
+
+
+@kefu_page("/roster", "排班", "Roster", roles=ALL_ROLES)
+def roster_page(user: PageUser) -> None:
+    with db_session() as session:
+        shops = list(session.scalars(select(Shop.id).order_by(Shop.id)))
+    today = utc_now().astimezone(SHOP_TZ).date()
+    with ui.row().classes("items-center gap-4"):
+        shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop"),
+                         on_change=lambda: body.refresh()).props('data-testid="roster-shop"')
+        month = ui.input(t("月份 (YYYY-MM)", "Month (YYYY-MM)"), value=today.strftime("%Y-%m"),
+                         on_change=lambda: body.refresh()).props('data-testid="roster-month"')
+
+    @ui.refreshable
+    def body() -> None:
+        try:
+            year, mon = (int(x) for x in (month.value or "").split("-"))
+            date(year, mon, 1)
+        except ValueError:
+            ui.label(t("月份格式应为 YYYY-MM", "month must be YYYY-MM")).classes("text-negative")
+            return
+        if not shop.value:
+            ui.label(t("还没有店铺", "no shop yet"))
+            return
+        data = grid(user, shop.value, year, mon)
+        cols = [{"name": "agent", "label": t("客服", "Agent"), "field": "agent", "align": "left"}]
+        cols += [{"name": f"d{d}", "label": str(d), "field": f"d{d}"} for d in range(1, data["days"] + 1)]
+        ui.table(columns=cols, rows=data["rows"], row_key="agent").classes("w-full").props(
+            'dense flat bordered data-testid="roster-grid"')
+        tcols = [("agent", "客服", "Agent"), ("hours", "工时", "Hours"), ("workdays", "上班", "Workdays"),
+                 ("nights", "夜班", "Nights"), ("weekend_days", "周末", "Weekend days"), ("rest_days", "休息", "Rest")]
+        ui.table(columns=[{"name": f, "label": t(zh, en), "field": f, "align": "left"} for f, zh, en in tcols],
+                 rows=data["totals"], row_key="agent").props('dense flat data-testid="roster-totals"')
+        if data["violations"]:
+            with ui.card().classes("p-4").props('data-testid="roster-violations"'):
+                ui.label(t("违反规则", "Rule violations")).classes("font-bold text-negative")
+                for v in data["violations"]:
+                    ui.label(f"{v['agent']} {v['day'] or ''}: {t(v['message'], v['message_en'])}")
+        else:
+            ui.label(t("所有硬性规则均满足", "all hard rules hold")).props('data-testid="roster-ok"')
+        if user.role in MANAGERS and data["agents"]:
+            with ui.card().classes("p-4"):
+                ui.label(t("修改一格", "Edit a cell")).classes("font-bold")
+                who = ui.select(data["agents"], value=data["agents"][0], label=t("客服", "Agent"))
+                day = ui.number(t("日", "Day"), value=1, min=1, max=data["days"], format="%d")
+                code = ui.select(["", *data["shifts"]], value="", label=t("班次 (空=休息)", "Shift (empty = rest)"))
+
+                def save() -> None:
+                    d = date(year, mon, int(day.value or 1))
+                    run(svc.set_cell, shop.value, who.value, d, code.value or "")  # errors become a notice
+                    body.refresh()
+
+                ui.button(t("保存并检查规则", "Save and re-check"), on_click=save).props(
+                    'data-testid="roster-save"')
+
+    body()
