@@ -25,6 +25,8 @@ class RosterView:
 
     days: Mapping[date, Mapping[str, str]] = field(default_factory=dict)
     evening_codes: frozenset[str] = frozenset({DEFAULT_EVENING_CODE})
+    # the whole team when ``days`` holds only a window of the roster (the live worker)
+    everyone: tuple[str, ...] = ()
 
     @classmethod
     def from_entries(
@@ -32,14 +34,17 @@ class RosterView:
         entries: Iterable[tuple[str, date, str]],
         evening_codes: Iterable[str] = (DEFAULT_EVENING_CODE,),
         rest_codes: frozenset[str] = REST_CODES,
+        everyone: Iterable[str] = (),
     ) -> RosterView:
-        """Build from (agent, day, shift code) rows; rest codes are dropped."""
+        """Build from (agent, day, shift code) rows; rest days are not shifts but their agents are on the team."""
         days: dict[date, dict[str, str]] = {}
+        team = set(everyone)
         for agent, day, code in entries:
+            team.add(agent)  # rest rows too: the team is everyone on the roster
             if code.strip() in rest_codes:
                 continue
             days.setdefault(day, {})[agent] = code.strip()
-        return cls(days, frozenset(evening_codes))
+        return cls(days, frozenset(evening_codes), tuple(sorted(team)))
 
     @cached_property
     def _pools(self) -> dict[tuple[str, date], list[str]]:
@@ -62,10 +67,10 @@ class RosterView:
 
     @cached_property
     def _agents(self) -> list[str]:
-        return sorted({a for shifts in self.days.values() for a in shifts})
+        return sorted({*self.everyone, *(a for shifts in self.days.values() for a in shifts)})
 
     def agents(self) -> list[str]:
-        """Every agent who works at least one day of the roster, sorted by id."""
+        """Every agent who works at least one day of the roster (or is in ``everyone``), sorted by id."""
         return self._agents
 
 

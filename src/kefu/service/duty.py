@@ -245,7 +245,10 @@ def run_due_timers(session: Session, now: datetime | None = None, *, batch: int 
     when = now or utc_now()
     cal = calendar or BusinessCalendar()
     outcomes: list[Outcome] = []
-    for row in _claim_timers(session, when, batch):
+    claimed = _claim_timers(session, when, batch)
+    rank = {r.id: i for i, r in enumerate(default_rules().rules)}
+    claimed.sort(key=lambda t: (t.due_at, rank.get(t.rule, len(rank)), t.order_id))  # the replay's order
+    for row in claimed:
         payload = dict(row.payload or {})
         shop_id = str(payload.get("shop_id", ""))
         timer = Timer(row.rule, row.order_id, row.due_at, datetime.fromisoformat(payload["trigger_at"]),
@@ -290,9 +293,13 @@ def _roster(session: Session, shop_id: str, around: datetime, tz: ZoneInfo) -> R
     templates = select(ShiftTemplate)
     if shop_id:
         stmt, templates = stmt.where(RosterEntry.shop_id == shop_id), templates.where(ShiftTemplate.shop_id == shop_id)
+    team = select(RosterEntry.agent_id).distinct()
+    if shop_id:
+        team = team.where(RosterEntry.shop_id == shop_id)
     shifts = [(t.code, t.evening, t.night) for t in session.scalars(templates)]
     evening = evening_codes_from_shifts(shifts) if shifts else frozenset({DEFAULT_EVENING_CODE})
-    return RosterView.from_entries(((e.agent_id, e.day, e.shift_code) for e in session.scalars(stmt)), evening)
+    return RosterView.from_entries(((e.agent_id, e.day, e.shift_code) for e in session.scalars(stmt)), evening,
+                                   everyone=session.scalars(team))
 
 
 def task_load(session: Session, rules: RuleSet, day: date, tz: ZoneInfo = SHOP_TZ) -> dict[str, int]:
