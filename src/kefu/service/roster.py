@@ -191,3 +191,41 @@ def roster_from_rows(problem: RosterProblem, rows: list[dict[str, Any]]) -> Rost
     if errors:
         raise bad_rows("roster", errors)
     return out
+
+
+def db_problem(session: Session, shop_id: str, start: date, days: int, rules: Rules | None = None) -> RosterProblem:
+    """The shop's agents and shift templates as an engine problem (no requirement: for checking edits)."""
+    from kefu.plan.roster.types import Agent as EngineAgent
+    from kefu.plan.roster.types import Shift
+    from kefu.store.models.org import Agent
+    from kefu.store.models.plan import ShiftTemplate
+
+    agents = [EngineAgent(a.id, tuple(a.skills or []) + tuple(a.secondary_skills or []) or ("",), a.night_ok)
+              for a in session.scalars(select(Agent).where(Agent.shop_id == shop_id, Agent.active).order_by(Agent.id))]
+    shifts = []
+    for s in session.scalars(select(ShiftTemplate).where(ShiftTemplate.shop_id == shop_id).order_by(ShiftTemplate.code)):
+        a, b = (int(s.start[:2]) * 60 + int(s.start[3:])), (int(s.end[:2]) * 60 + int(s.end[3:]))
+        shifts.append(Shift(s.code, a, b if b > a else b + 1440, s.night))
+    return RosterProblem(start, days, agents, shifts, {}, rules or Rules())
+
+
+def set_cell(session: Session, shop_id: str, agent_id: str, day: date, shift_code: str) -> None:
+    """A supervisor's hand edit of one roster cell ("" = rest day); the skill defaults to the agent's first."""
+    from kefu.domain.errors import not_found
+    from kefu.store.models.org import Agent
+    from kefu.store.models.plan import ShiftTemplate
+
+    agent = session.get(Agent, agent_id)
+    if agent is None or agent.shop_id != shop_id:
+        raise not_found("客服 / agent", agent_id)
+    if shift_code and session.scalar(select(ShiftTemplate.id).where(
+            ShiftTemplate.shop_id == shop_id, ShiftTemplate.code == shift_code)) is None:
+        raise not_found("班次 / shift", shift_code)
+    entry = session.scalar(select(RosterEntry).where(RosterEntry.agent_id == agent_id, RosterEntry.day == day))
+    if entry is None:
+        entry = RosterEntry(shop_id=shop_id, agent_id=agent_id, day=day, breaks=[])
+        session.add(entry)
+    entry.shift_code = shift_code
+    entry.skill = (agent.skills or [""])[0] if shift_code else ""
+    entry.breaks = []
+    session.flush()
