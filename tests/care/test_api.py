@@ -117,6 +117,11 @@ def test_templates_bot_and_settings(clients: dict[str, TestClient]) -> None:
         == "suggest"
     )
     assert sup.put("/api/v1/care/settings/s1", json={"bot_threshold": 2}).status_code == 422
+    r = sup.put("/api/v1/care/settings/s1", json={"calendar_overrides": {"2026-11-19": "someday"}})
+    assert (r.status_code, r.json()["code"]) == (400, "BAD_ARGUMENT")
+    ok = sup.put("/api/v1/care/settings/s1", json={"calendar_overrides": {"2026-11-19": "rest"}})
+    assert ok.json()["calendar_overrides"] == {"2026-11-19": "rest"}
+    assert ok.json()["bot_mode"] == "human_first"  # merged, not replaced
     assert clients["anonymous"].post("/api/v1/care/bot/answer", json={"question": "x"}).status_code == 401
 
 

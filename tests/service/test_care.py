@@ -95,6 +95,16 @@ def test_business_hours_come_from_shop_settings(db: Session) -> None:
         db, shop_id="s1", buyer="b", category="物流", severity="critical", now=sh(2026, 11, 18, 17, 50)
     )
     assert t["sla"]["first_response_due"] == sh(2026, 11, 19, 10, 20).isoformat()
+    # the shop closes on Thursday 2026-11-19: the clock jumps to Friday
+    care.set_care_settings(db, "s1", calendar_overrides={"2026-11-19": "rest"}, open_on_rest_days=False)
+    t = care.create_ticket(
+        db, shop_id="s1", buyer="b", category="物流", severity="critical", now=sh(2026, 11, 18, 17, 50)
+    )
+    assert t["sla"]["first_response_due"] == sh(2026, 11, 20, 10, 20).isoformat()
+    with pytest.raises(KefuError):
+        care.set_care_settings(db, "s1", calendar_overrides={"2026-11-19": "holiday"})
+    with pytest.raises(KefuError):
+        care.set_care_settings(db, "s1", calendar_overrides={"19 Nov": "rest"})
     with pytest.raises(KefuError):
         care.set_care_settings(db, "s1", open="25:00")
     with pytest.raises(KefuError):

@@ -18,7 +18,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from kefu.domain.calendar import BusinessCalendar, DayKind
+from kefu.domain.calendar import BusinessCalendar, DayInfo, DayKind
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import SHOP_TZ
 
@@ -111,6 +111,22 @@ class BusinessHours:
                     total += hi - lo
             day += timedelta(days=1)
         return int(total.total_seconds() // 60)
+
+
+def calendar_with_overrides(overrides: Mapping[str, str]) -> BusinessCalendar:
+    """The national calendar plus the shop's own days (``{"2027-02-16": "rest"}``): a shop
+    that closes two extra days at 春节 or opens on a holiday says so here."""
+    days: dict[date, DayInfo] = {}
+    for text, kind in overrides.items():
+        try:
+            day, day_kind = date.fromisoformat(str(text)), DayKind(kind)
+        except ValueError as exc:
+            raise bad_argument(
+                "calendar_overrides", f"无效的日历设置 {text}: {kind}", f"bad calendar override {text}: {kind}",
+                allowed=[k.value for k in DayKind],
+            ) from exc  # fmt: skip
+        days[day] = DayInfo(day, day_kind, "店铺设置")
+    return BusinessCalendar(overrides=days)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ these. The engines in :mod:`kefu.care` do the reasoning; this module maps rows
 to plain facts and back, and writes an ``Event`` for every ticket lifecycle change.
 Per-shop settings live in ``Shop.settings["care"]``:
 ``{"open": "09:00", "close": "22:30", "open_on_rest_days": true,
-"open_on_statutory": false, "bot_mode": "bot_first", "bot_threshold": 0.45}``.
+"open_on_statutory": false, "calendar_overrides": {"2027-02-16": "rest"},
+"bot_mode": "bot_first", "bot_threshold": 0.45}``.
 """
 
 from __future__ import annotations
@@ -52,14 +53,22 @@ def _hhmm(value: Any, default: time) -> time:
         ) from exc
 
 
-def business_hours(session: Session, shop_id: str | None) -> tk.BusinessHours:
-    s = care_settings(session, shop_id)
+def _hours_from(s: dict[str, Any]) -> tk.BusinessHours:
+    overrides = s.get("calendar_overrides") or {}
+    if not isinstance(overrides, dict):
+        raise bad_argument("calendar_overrides", "应为 日期: 类型 的映射", "must map dates to day kinds")
     return tk.BusinessHours(
         open=_hhmm(s.get("open"), time(9, 0)),
         close=_hhmm(s.get("close"), time(22, 30)),
         open_on_rest_days=bool(s.get("open_on_rest_days", True)),
         open_on_statutory=bool(s.get("open_on_statutory", False)),
+        calendar=tk.calendar_with_overrides(overrides),
     )
+
+
+def business_hours(session: Session, shop_id: str | None) -> tk.BusinessHours:
+    """The shop's service window and calendar, in which ticket SLA clocks run."""
+    return _hours_from(care_settings(session, shop_id))
 
 
 def set_care_settings(session: Session, shop_id: str, **values: Any) -> dict[str, Any]:
@@ -78,7 +87,7 @@ def set_care_settings(session: Session, shop_id: str, **values: Any) -> dict[str
         )
     if "bot_threshold" in merged and not 0.0 <= float(merged["bot_threshold"]) <= 1.0:
         raise bad_argument("bot_threshold", "阈值应在 0 到 1 之间", "threshold must be between 0 and 1")
-    tk.BusinessHours(open=_hhmm(merged.get("open"), time(9)), close=_hhmm(merged.get("close"), time(22, 30)))
+    _hours_from(merged)  # raises on a bad window or calendar override before anything is stored
     shop.settings = {**(shop.settings or {}), "care": merged}
     session.flush()
     return merged
