@@ -78,31 +78,29 @@ def _codes(*cols: pa.ChunkedArray) -> tuple[list[np.ndarray], pa.Array]:
         for chunk in col.chunks:
             arr = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
             pieces.setdefault(_identity(arr), arr)
+    keys = list(pieces)
     values = [p if pa.types.is_string(p.type) else p.cast(pa.string()) for p in pieces.values()]
-    dictionary = pc.unique(pa.chunked_array(values, type=pa.string())).drop_null()
-    mappings: dict[tuple[int, int, int], np.ndarray] = {}
+    # one hash pass over every distinct piece: a unified dictionary and each piece's codes in it
+    encoded = pc.dictionary_encode(pa.chunked_array(values, type=pa.string()))
+    dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
+    null_code = len(dictionary)
+    flat = [np.nan_to_num(c.indices.to_numpy(zero_copy_only=False), nan=null_code) for c in encoded.chunks]
+    all_codes = np.concatenate(flat).astype(np.int64) if flat else np.zeros(0, np.int64)
+    bounds = np.cumsum([0, *(len(v) for v in values)])
+    mappings = {k: all_codes[bounds[i] : bounds[i + 1]] for i, k in enumerate(keys)}
     out = []
     for col in cols:
         parts = []
         for chunk in col.chunks:
             if pa.types.is_dictionary(chunk.type):
-                key = _identity(chunk.dictionary)
-                if key not in mappings:
-                    found = pc.index_in(chunk.dictionary.cast(pa.string()), value_set=dictionary)
-                    mappings[key] = pc.fill_null(found, len(dictionary)).to_numpy(zero_copy_only=False)
-                indices = chunk.indices.to_numpy(zero_copy_only=False)
-                parts.append(
-                    np.where(
-                        chunk.is_null().to_numpy(zero_copy_only=False),
-                        len(dictionary),
-                        mappings[key][np.nan_to_num(indices).astype(np.int64)],
-                    )
-                    if chunk.null_count
-                    else mappings[key][indices]
-                )
+                mapping = mappings[_identity(chunk.dictionary)]
+                indices = pc.fill_null(chunk.indices, 0).to_numpy(zero_copy_only=False)
+                codes = mapping[indices]
+                if chunk.null_count:
+                    codes = np.where(chunk.is_null().to_numpy(zero_copy_only=False), null_code, codes)
+                parts.append(codes)
             else:
-                found = pc.index_in(chunk.cast(pa.string()), value_set=dictionary)
-                parts.append(pc.fill_null(found, len(dictionary)).to_numpy(zero_copy_only=False))
+                parts.append(mappings[_identity(chunk)])
         out.append(np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64))
     if any((o == len(dictionary)).any() for o in out):  # null keys: code them as ""
         dictionary = pa.concat_arrays([dictionary, pa.array([""])])
