@@ -13,7 +13,7 @@ from kefu.service import auth, demo
 from kefu.service.demo import DEMO_PASSWORD, default_start, load_demo
 from kefu.sim.shop import build_demo_shop
 from kefu.store.db import session_factory
-from kefu.store.models.care import LedgerEntry, Survey, Ticket
+from kefu.store.models.care import LedgerEntry, LogbookEntry, Survey, Ticket
 from kefu.store.models.commerce import Order
 from kefu.store.models.duty import Task
 from kefu.store.models.live import Conversation, Event, Message, PresenceInterval
@@ -43,7 +43,13 @@ def test_small_demo_exact_counts(engine: Engine) -> None:
         assert _count(s, Ticket) == summary.tickets
         assert _count(s, Survey) == summary.surveys
         assert _count(s, LedgerEntry) == summary.ledger_entries
-        assert _count(s, Event) == summary.events == summary.conversations * 2  # assigned + closed
+        b = shop.block
+        order_events = int(
+            (b.order_refund_at >= 0).sum() + (b.order_returned_at >= 0).sum() + (b.order_review >= 0).sum()
+        )
+        # assigned + closed per conversation, then refund / return / review per order
+        assert _count(s, Event) == summary.events == summary.conversations * 2 + order_events
+        assert _count(s, LogbookEntry) == summary.logbook_entries == 2  # one 交接 note a day
         paid = s.scalar(select(func.count()).select_from(Order).where(Order.paid_at.is_not(None)))
         assert paid == int((shop.block.order_paid >= 0).sum()) == summary.paid_orders
         # with 双11 in the window and 3 agents: a fixed, seed-determined volume

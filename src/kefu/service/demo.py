@@ -23,10 +23,18 @@ from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import SHOP_TZ, utc_now
 from kefu.service import auth
 from kefu.sim.arrivals import check_window, window_epochs
-from kefu.sim.demo_rows import care_rows, conversation_rows, message_rows, order_rows, task_rows
+from kefu.sim.demo_rows import (
+    care_rows,
+    conversation_rows,
+    handover_rows,
+    lifecycle_events,
+    message_rows,
+    order_rows,
+    task_rows,
+)
 from kefu.sim.shop import SHIFTS, DemoShop, build_demo_shop
 from kefu.store.db import session_factory
-from kefu.store.models.care import LedgerEntry, Survey, Ticket
+from kefu.store.models.care import LedgerEntry, LogbookEntry, Survey, Ticket
 from kefu.store.models.commerce import Order
 from kefu.store.models.duty import Task
 from kefu.store.models.live import Conversation, Event, Message, PresenceInterval
@@ -63,6 +71,7 @@ class DemoSummary:
     tickets: int = 0
     surveys: int = 0
     ledger_entries: int = 0
+    logbook_entries: int = 0
     events: int = 0
     supervisor: str = DEMO_SUPERVISOR
     supervisor_password: str = ""
@@ -191,9 +200,16 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
     step("任务 / tasks, tickets, surveys", 5, 8)
     tasks = task_rows(rng, shop, DEMO_SHOP_ID, orders, as_of_dt)
     tickets, surveys, ledger = care_rows(rng, shop, DEMO_SHOP_ID, orders, convs, conv_ids, now)
-    for model, rows in ((Task, tasks), (Ticket, tickets), (Survey, surveys), (LedgerEntry, ledger)):
+    handovers = handover_rows(shop, DEMO_SHOP_ID, orders)
+    order_events = lifecycle_events(shop, DEMO_SHOP_ID, orders)
+    events += order_events
+    for model, rows in (
+        (Task, tasks), (Ticket, tickets), (Survey, surveys), (LedgerEntry, ledger), (LogbookEntry, handovers),
+    ):  # fmt: skip
         if rows:
             session.execute(insert(model), rows)
+    if order_events:
+        conn.execute(_table(Event).insert(), order_events)
 
     step("账号 / accounts", 6, 8)
     users, admin_pw = _users(session, shop)
@@ -204,7 +220,7 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
         open_conversations=int(shop.conv_open.sum()), messages=len(msgs), orders=len(orders),
         paid_orders=sum(1 for o in orders if o["paid_at"] is not None),
         returns=sum(1 for o in orders if o["returned_at"] is not None), tasks=len(tasks), tickets=len(tickets),
-        surveys=len(surveys), ledger_entries=len(ledger), events=len(events),
+        surveys=len(surveys), ledger_entries=len(ledger), logbook_entries=len(handovers), events=len(events),
         supervisor_password=DEMO_PASSWORD, admin_password=admin_pw,
     )  # fmt: skip
 

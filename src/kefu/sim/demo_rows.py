@@ -213,3 +213,46 @@ def care_rows(
             "score": int(scores[k]) if answered else None, "comment": "",
         })  # fmt: skip
     return tickets, surveys, ledger
+
+
+def lifecycle_events(shop: DemoShop, shop_id: str, orders: list[Row]) -> list[Row]:
+    """Refund, return and review of each order as event rows (the audit trail and timelines read them)."""
+    b = shop.block
+    names = ("good", "neutral", "bad")
+    rows: list[Row] = []
+    for i, order in enumerate(orders):
+        base = {"shop_id": shop_id, "agent_id": None, "subject": f"order:{order['id']}", "actor": "demo"}
+        data: Row
+        if b.order_refund_at[i] >= 0:
+            data = {"refund_fen": int(b.order_refund[i])}
+            rows.append({**base, "ts": _dt(b.order_refund_at[i]), "kind": "order.refunded", "data": data})
+        if b.order_returned_at[i] >= 0:
+            rows.append({**base, "ts": _dt(b.order_returned_at[i]), "kind": "order.returned", "data": {}})
+        if b.order_review[i] >= 0:
+            data = {"review": names[int(b.order_review[i])]}
+            rows.append({**base, "ts": _dt(b.order_review_at[i]), "kind": "order.reviewed", "data": data})
+    return rows
+
+
+def handover_rows(shop: DemoShop, shop_id: str, orders: list[Row]) -> list[Row]:
+    """One 交接 note a day at 16:15 from 白班 to 晚班 (seed 001's handover book), up to ``as_of``."""
+    rows: list[Row] = []
+    for d in range(shop.days):
+        day = shop.start + timedelta(days=d)
+        at = datetime(day.year, day.month, day.day, 16, 15, tzinfo=SHOP_TZ)
+        if at.timestamp() > shop.as_of:
+            break
+        day_team = [shop.agents[a].id for a, row in enumerate(shop.roster) if row[d] == "白班"]
+        night_team = [shop.agents[a].id for a, row in enumerate(shop.roster) if row[d] == "晚班"]
+        if not day_team or not night_team:
+            continue
+        since = at - timedelta(hours=24)
+        unpaid = sum(1 for o in orders if since <= o["created_at"] < at and o["paid_at"] is None)
+        returns = sum(1 for o in orders if o["returned_at"] is not None and since <= o["returned_at"] < at)
+        rows.append({
+            "shop_id": shop_id, "book": "handover", "day": day, "author": day_team[0], "kind": "note",
+            "text": f"交接: 近24小时未付款订单 {unpaid} 个待催付, 到货退货 {returns} 件待处理",
+            "data": {"from": day_team, "to": night_team, "unpaid_orders": unpaid, "returns": returns},
+            "created_at": at.astimezone(UTC),
+        })  # fmt: skip
+    return rows
