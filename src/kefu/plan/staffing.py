@@ -70,15 +70,16 @@ def _arr(value: ArrayLike, name: str, *, positive: bool = False) -> FloatArray:
 def _log_inv_b_minus_1(n: IntArray, a: FloatArray) -> FloatArray:
     """log(1/B(n, A) − 1) = log Σ_{j<n} n!/(j! A^{n−j}); requires n ≥ 1, A > 0.
 
-    For n ≥ A the regularised upper gamma Q(n+1, A) ≥ ~½ and a closed form is
-    exact; for n < A the stable recursion R_j = (j/A)(1 + R_{j−1}) runs in log
-    space, and its length is bounded by the offered load.
+    Wherever the regularised upper gamma Q(n+1, A) is representable (always for
+    n ≥ A) a closed form is exact; for deeply overloaded intervals the stable
+    recursion R_j = (j/A)(1 + R_{j−1}) runs in log space instead.
     """
     out = np.empty(n.shape, dtype=np.float64)
-    big = n >= a
+    q = gammaincc(n.astype(np.float64) + 1.0, a)
+    big = (n >= a) | (q > 1e-250)  # the closed form holds wherever Q does not underflow
     if np.any(big):
         nb, ab = n[big].astype(np.float64), a[big]
-        log_inv_b = ab + np.log(gammaincc(nb + 1.0, ab)) + gammaln(nb + 1.0) - nb * np.log(ab)
+        log_inv_b = ab + np.log(q[big]) + gammaln(nb + 1.0) - nb * np.log(ab)
         out[big] = log_inv_b + np.log(-np.expm1(-log_inv_b))
     small = ~big
     if np.any(small):
