@@ -1,0 +1,134 @@
+"""Care use-cases for seed 001's record books and the fines/rewards ledger.
+
+Split from :mod:`kefu.service.care` (which re-exports every name here) to keep
+files small. Service statistics are computed from conversations and credited
+orders, never typed; ledger rows are what the pay engine reads for fines and rewards.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from kefu.care import logbook as books
+from kefu.domain.errors import ErrorCode, KefuError
+from kefu.domain.timeutil import business_day, local_midnight, utc_now
+from kefu.store.models.care import LedgerEntry, LogbookEntry
+from kefu.store.models.commerce import Order, OrderCredit
+from kefu.store.models.live import Conversation, Handover
+from kefu.store.models.org import Agent
+
+# ----------------------------------------------------------------- logbooks
+
+
+def add_logbook_entry(session: Session, *, shop_id: str, book: str, author: str, text: str, kind: str = "note",
+                      day: date | None = None, data: dict[str, Any] | None = None, now: datetime | None = None) -> dict[str, Any]:  # fmt: skip
+    books.check_entry(book, kind, text)
+    when = now or utc_now()
+    e = LogbookEntry(shop_id=shop_id, book=book, day=day or business_day(when), author=author, kind=kind,
+                     text=text, data=data or {}, created_at=when)  # fmt: skip
+    session.add(e)
+    session.flush()
+    return _entry_view(e)
+
+
+def _entry_view(e: LogbookEntry) -> dict[str, Any]:
+    return {"id": e.id, "shop_id": e.shop_id, "book": e.book, "day": e.day.isoformat(), "author": e.author,
+            "kind": e.kind, "text": e.text, "data": dict(e.data or {})}  # fmt: skip
+
+
+def list_logbook(
+    session: Session, *, shop_id: str, book: str, start: date, end: date, author: str | None = None
+) -> list[dict[str, Any]]:
+    q = select(LogbookEntry).where(LogbookEntry.shop_id == shop_id, LogbookEntry.book == book,
+                                   LogbookEntry.day >= start, LogbookEntry.day <= end)  # fmt: skip
+    if author:
+        q = q.where(LogbookEntry.author == author)
+    return [_entry_view(e) for e in session.scalars(q.order_by(LogbookEntry.day, LogbookEntry.id))]
+
+
+def weekly_issue_summary(session: Session, *, shop_id: str, day: date) -> dict[str, Any]:
+    """The issue register of the week containing ``day``, summarised for the supervisor."""
+    monday = books.week_start(day)
+    rows = list_logbook(session, shop_id=shop_id, book="issues", start=monday, end=monday + timedelta(days=6))
+    facts = [books.IssueFact(date.fromisoformat(r["day"]), r["author"], r["kind"], r["text"]) for r in rows]
+    return books.weekly_issue_summary(facts, monday)
+
+
+def service_stats(session: Session, day: date, *, shop_id: str | None = None) -> list[dict[str, Any]]:
+    """服务统计本, computed: buyers each agent served (conversations opened that day), buyers among
+    them with an order paid that day and credited to the agent, conversion rate."""
+    lo, hi = local_midnight(day), local_midnight(day + timedelta(days=1))
+    cq = select(Conversation.agent_id, Conversation.buyer).where(
+        Conversation.agent_id.is_not(None), Conversation.opened_at >= lo, Conversation.opened_at < hi)  # fmt: skip
+    oq = select(OrderCredit.credited_agent, Order.buyer, Order.id, Order.amount_fen).join(Order, Order.id == OrderCredit.order_id).where(
+        OrderCredit.credited_agent != "", Order.paid_at.is_not(None), Order.paid_at >= lo, Order.paid_at < hi)  # fmt: skip
+    if shop_id:
+        cq, oq = cq.where(Conversation.shop_id == shop_id), oq.where(Order.shop_id == shop_id)
+    served = [books.ServedFact(str(a), str(b)) for a, b in session.execute(cq)]
+    credits = [books.CreditFact(str(a), str(b), str(o), int(m or 0)) for a, b, o, m in session.execute(oq)]
+    rows = books.service_stats(served, credits)
+    return [
+        {
+            **r,
+            "day": day.isoformat(),
+            "conversion_rate": str(r["conversion_rate"]) if r["conversion_rate"] is not None else None,
+        }
+        for r in rows
+    ]
+
+
+def handover_log(session: Session, *, shop_id: str, day: date) -> dict[str, Any]:
+    """交接记录本: handover notes written that day plus the live handover rows of the day."""
+    lo, hi = local_midnight(day), local_midnight(day + timedelta(days=1))
+    live = session.scalars(
+        select(Handover)
+        .where(Handover.shop_id == shop_id, Handover.at >= lo, Handover.at < hi)
+        .order_by(Handover.at)
+    )
+    return {
+        "day": day.isoformat(),
+        "notes": list_logbook(session, shop_id=shop_id, book="handover", start=day, end=day),
+        "handovers": [{"id": h.id, "at": h.at.isoformat(), "from_agent": h.from_agent, "to_agent": h.to_agent,
+                       "items": list(h.items or []), "note": h.note} for h in live],
+    }  # fmt: skip
+
+
+# ----------------------------------------------------------------- fines and rewards
+
+
+def add_ledger_entry(session: Session, *, agent_id: str, day: date, kind: str, amount_fen: int, reason: str,
+                     evidence: str = "", by: str = "system", now: datetime | None = None) -> dict[str, Any]:  # fmt: skip
+    """A fine (negative fen) or reward (positive fen) with its reason and evidence; pay reads these rows."""
+    books.check_ledger_entry(kind, amount_fen, reason)
+    if session.get(Agent, agent_id) is None:
+        raise KefuError(ErrorCode.AGENT_UNKNOWN, f"未知客服 {agent_id}", f"unknown agent {agent_id}")
+    e = LedgerEntry(agent_id=agent_id, day=day, amount_fen=amount_fen, kind=kind, reason=reason, evidence=evidence[:200],
+                    created_by=by, created_at=now or utc_now())  # fmt: skip
+    session.add(e)
+    session.flush()
+    return _ledger_view(e)
+
+
+def _ledger_view(e: LedgerEntry) -> dict[str, Any]:
+    return {"id": e.id, "agent_id": e.agent_id, "day": e.day.isoformat(), "kind": e.kind, "amount_fen": e.amount_fen,
+            "reason": e.reason, "evidence": e.evidence, "created_by": e.created_by}  # fmt: skip
+
+
+def list_ledger(
+    session: Session, *, agent_id: str | None = None, start: date | None = None, end: date | None = None
+) -> dict[str, Any]:
+    q = select(LedgerEntry).order_by(LedgerEntry.day, LedgerEntry.id)
+    if agent_id:
+        q = q.where(LedgerEntry.agent_id == agent_id)
+    if start:
+        q = q.where(LedgerEntry.day >= start)
+    if end:
+        q = q.where(LedgerEntry.day <= end)
+    rows = [_ledger_view(e) for e in session.scalars(q)]
+    return {"entries": rows, "fines_fen": sum(r["amount_fen"] for r in rows if r["kind"] == "fine"),
+            "rewards_fen": sum(r["amount_fen"] for r in rows if r["kind"] == "reward"),
+            "total_fen": sum(r["amount_fen"] for r in rows)}  # fmt: skip
