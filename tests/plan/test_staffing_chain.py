@@ -69,3 +69,16 @@ def test_chat_concurrency_in_erlang_a() -> None:
     three = erlang_a(300, 1800, 360, 4, 60, 300, concurrency=3)
     twelve = erlang_a(300, 1800, 360, 12, 60, 300)
     assert float(three.service_level) == float(twelve.service_level)
+
+
+def test_erlang_b_closed_form_equals_the_recursion_on_both_sides_of_the_load() -> None:
+    from kefu.plan.staffing import _log_inv_b_minus_1
+
+    rng = np.random.default_rng(3)
+    a = rng.uniform(0.5, 2000, 2000)
+    n = np.maximum(1, (a * rng.uniform(0.2, 1.5, 2000)).astype(np.int64))
+    ref = np.full(n.shape, -np.inf)
+    for j in range(1, int(n.max()) + 1):
+        ref = np.where(n >= j, np.log(j / a) + np.logaddexp(0.0, ref), ref)
+    got = _log_inv_b_minus_1(n, a)
+    assert np.max(np.abs(got - ref) / np.maximum(1.0, np.abs(ref))) < 1e-9
