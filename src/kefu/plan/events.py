@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays as pyholidays
 
 
 @dataclass(frozen=True)
@@ -24,9 +27,20 @@ class Promotion:
     day: int
     lead_days: int  # days before the peak with raised volume (pre-sale)
     after_days: int  # days after the peak (售后, returns)
+    # lunar events (年货节): the peak is this many days from Spring Festival; month/day are ignored
+    spring_offset: int | None = None
 
     def peak(self, year: int) -> date:
+        if self.spring_offset is not None:
+            return spring_festival(year) + timedelta(days=self.spring_offset)
         return date(year, self.month, self.day)
+
+
+@lru_cache(maxsize=64)
+def spring_festival(year: int) -> date:
+    """春节 (Chinese New Year's day) of a Gregorian year."""
+    cn = pyholidays.country_holidays("CN", years=year, language="en_US")
+    return min(d for d, name in cn.items() if "Spring Festival" in name)
 
 
 @dataclass(frozen=True)
@@ -42,10 +56,12 @@ class OneOffEvent:
 
 # Windows follow the Tmall/JD calendars: 618 pre-sale starts ~late May/1 June,
 # 双11 pre-sale ~20–24 Oct, 双12 is short; after-sale traffic lasts ~a week.
+# 年货节 runs in the weeks before 春节 and ends when couriers stop (~10 days before).
 DEFAULT_PROMOTIONS: tuple[Promotion, ...] = (
     Promotion("618", "618", 6, 18, 10, 5),
     Promotion("d11", "双11", 11, 11, 14, 10),
     Promotion("d12", "双12", 12, 12, 5, 5),
+    Promotion("nianhuo", "年货节", 1, 1, 10, 5, spring_offset=-20),
 )
 
 
