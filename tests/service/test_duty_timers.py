@@ -200,3 +200,32 @@ def test_worker_sweep_picks_up_stored_orders_and_skips_stale_ones(engine: Engine
     assert tick(engine, at(FRI, 19, 22))[0].rule_id == "address_check"  # silent (no credit): skipped
     fired = tick(engine, at(FRI, 20))
     assert [(o.rule_id, type(o).__name__) for o in fired] == [("pay_sms", "Skipped"), ("pay_task", "Skipped")]
+
+
+def test_a_worker_that_read_pending_rows_another_one_fired_fires_nothing(
+        engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite has no row locks: the guarded claim (pending → firing) must lose the race cleanly."""
+    import kefu.service.duty as svc
+
+    created = at(FRI, 19)
+    with session_factory(engine)() as s, s.begin():
+        seed_shop(s)
+        add_order(s, "o1", created, amount=500)
+        s.flush()
+        schedule_orders(s)
+    claim, raced = svc._claim_timers, []
+
+    def claim_then_lose_the_race(session: Session, now: datetime, batch: int) -> list[DueTimer]:
+        rows = claim(session, now, batch)
+        if not raced:  # another worker fires the same rows and commits in between
+            raced.append([])
+            raced[0] = tick(engine, now)
+        return rows
+
+    monkeypatch.setattr(svc, "_claim_timers", claim_then_lose_the_race)
+    if engine.dialect.name == "postgresql":
+        pytest.skip("PostgreSQL: the claimed rows are locked, the other worker skips them (SKIP LOCKED test)")
+    with session_factory(engine)() as s, s.begin():
+        assert svc.run_due_timers(s, created + 31 * M) == []
+    assert [len(r) for r in raced] == [2]
+    assert counts(engine) == (1, 0, 0)

@@ -12,6 +12,7 @@ transaction. Task list, completion, escalation and KPI figures are in
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -21,7 +22,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from kefu.domain.calendar import BusinessCalendar
@@ -249,6 +251,12 @@ def run_due_timers(session: Session, now: datetime | None = None, *, batch: int 
     rank = {r.id: i for i, r in enumerate(default_rules().rules)}
     claimed.sort(key=lambda t: (t.due_at, rank.get(t.rule, len(rank)), t.order_id))  # the replay's order
     for row in claimed:
+        # PostgreSQL: the row is already ours (locked). SQLite has no row locks: this guarded
+        # write takes the database write lock, and a second process that read the same
+        # pending row fails here (stale snapshot) and rolls back instead of firing it twice.
+        guard = update(DueTimer).where(DueTimer.id == row.id, DueTimer.status == "pending").values(status="firing")
+        if session.execute(guard).rowcount != 1:  # type: ignore[attr-defined]
+            continue
         payload = dict(row.payload or {})
         shop_id = str(payload.get("shop_id", ""))
         timer = Timer(row.rule, row.order_id, row.due_at, datetime.fromisoformat(payload["trigger_at"]),
@@ -268,18 +276,20 @@ def run_worker(engine: Engine | None = None, *, once: bool = False, interval: fl
     """``kefu duty worker``: pick up new orders, fire timers, escalate overdue tasks, send the outbox; repeat.
 
     Each step is its own transaction so a failing gateway never holds timer
-    locks. Returns the number of passes made.
+    locks. A database error (a lost connection, SQLite's "database is locked"
+    when another process won a race) rolls that step back; the next pass
+    retries it. Returns the number of passes made.
     """
     eng = engine or get_engine()
     passes = 0
+    steps: list[Callable[[Session], object]] = [
+        schedule_new_orders, lambda s: run_due_timers(s, batch=batch), escalate_overdue]
     while True:
-        with transaction(eng) as session:
-            schedule_new_orders(session)
-        with transaction(eng) as session:
-            run_due_timers(session, batch=batch)
-        with transaction(eng) as session:
-            escalate_overdue(session)
-        dispatch_outbox(eng, batch=batch)
+        for step in steps:
+            with contextlib.suppress(OperationalError), transaction(eng) as session:
+                step(session)
+        with contextlib.suppress(OperationalError):
+            dispatch_outbox(eng, batch=batch)
         passes += 1
         if once or (stop is not None and stop()):
             return passes
