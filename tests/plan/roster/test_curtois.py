@@ -7,7 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from conftest import shared_path
+from support import shared_path
 from kefu.cli import app
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.roster.curtois import REST, objective, parse_instance, violations

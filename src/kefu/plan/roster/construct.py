@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 
-from kefu.plan.roster.rules import forbidden_successions, month_parts, slot_overlaps
+from kefu.plan.roster.rules import effective_overlaps, forbidden_successions, month_parts
 from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY, Assignment, Roster, RosterProblem
 
 
@@ -33,7 +33,7 @@ def greedy_roster(problem: RosterProblem, seed: int = 0) -> Roster:
             worked_in_part = [0] * len(problem.agents)
         part = part_of[d]
         free_days_left = part.last - d  # today included
-        overlaps = [slot_overlaps(s, d, n_slots) for s in shifts]
+        overlaps = [effective_overlaps(s, d, n_slots) for s in shifts]
         candidates = []
         for a, agent in enumerate(problem.agents):
             if dates[d] in agent.leave or run[a] >= problem.rules.max_consecutive:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
 
-from kefu.plan.roster.rules import forbidden_successions, month_parts, slot_overlaps
+from kefu.plan.roster.rules import effective_overlaps, forbidden_successions, month_parts
 from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY, Agent, Assignment, Roster, RosterProblem
 
 Key = tuple[int, int, int, str]  # agent index, day, shift index, skill
@@ -116,7 +116,7 @@ def build(
     w = problem.weights
     n_slots = problem.days * SLOTS_PER_DAY
     shift_idx = {s.code: i for i, s in enumerate(problem.shifts)}
-    overlaps = {(d, s): slot_overlaps(sh, d, n_slots) for d in range(problem.days) for s, sh in enumerate(problem.shifts)}
+    overlaps = {(d, s): effective_overlaps(sh, d, n_slots) for d in range(problem.days) for s, sh in enumerate(problem.shifts)}
     chosen = set(agents)
     for a in agents:
         add_agent_rules(m, problem, a, built.x)

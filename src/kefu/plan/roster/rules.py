@@ -96,6 +96,23 @@ def slot_overlaps(shift: Shift, day: int, n_slots: int) -> list[tuple[int, int]]
     return out
 
 
+def effective_overlaps(shift: Shift, day: int, n_slots: int) -> list[tuple[int, int]]:
+    """Like ``slot_overlaps`` but with each break's minutes spread over its window.
+
+    The first stage does not know where breaks will go; charging their
+    expected share to the slots of the window makes it staff the meal hours a
+    little thicker, so the second stage has room to place breaks.
+    """
+    minutes: dict[int, float] = {t: float(m) for t, m in slot_overlaps(shift, day, n_slots)}
+    for b in shift.breaks:
+        lo = day * 1440 + shift.start + b.window_from
+        hi = day * 1440 + shift.start + b.window_to
+        for t, m in slot_overlaps(Shift("", lo - day * 1440, hi - day * 1440), day, n_slots):
+            if t in minutes:
+                minutes[t] -= m * b.minutes / (hi - lo)
+    return [(t, max(0, round(m))) for t, m in sorted(minutes.items())]
+
+
 @dataclass(frozen=True)
 class Violation:
     agent: str

@@ -7,19 +7,20 @@ yardstick (and an independent check of the model's weighting).
 
 from __future__ import annotations
 
-from kefu.plan.roster.rules import slot_overlaps
+from kefu.plan.roster.rules import effective_overlaps, slot_overlaps
 from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY, Roster, RosterProblem
 
 
-def shift_coverage(problem: RosterProblem, roster: Roster) -> dict[str, list[int]]:
-    """Agent-minutes on shift per skill and 30-minute slot (breaks not deducted)."""
+def shift_coverage(problem: RosterProblem, roster: Roster, effective: bool = False) -> dict[str, list[int]]:
+    """Agent-minutes on shift per skill and 30-minute slot (``effective``: expected break share deducted)."""
+    overlaps = effective_overlaps if effective else slot_overlaps
     n = problem.days * SLOTS_PER_DAY
     cov = {k: [0] * n for k in problem.skills}
     by = {s.code: s for s in problem.shifts}
     for line in roster.values():
         for d, c in enumerate(line):
             if c is not None and c.shift in by and c.skill in cov:
-                for t, m in slot_overlaps(by[c.shift], d, n):
+                for t, m in overlaps(by[c.shift], d, n):
                     cov[c.skill][t] += m
     return cov
 
@@ -28,7 +29,7 @@ def score(problem: RosterProblem, roster: Roster) -> int:
     w = problem.weights
     n = problem.days * SLOTS_PER_DAY
     total = 0
-    for k, cov in shift_coverage(problem, roster).items():
+    for k, cov in shift_coverage(problem, roster, effective=True).items():
         req = problem.requirement.get(k, [0.0] * n)
         for t in range(n):
             need = round(req[t] * SLOT)
