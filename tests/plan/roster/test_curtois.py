@@ -7,11 +7,11 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from support import shared_path
 from kefu.cli import app
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.roster.curtois import REST, objective, parse_instance, violations
 from kefu.plan.roster.curtois_solve import solve
+from support import shared_path
 
 TINY = """\
 SECTION_HORIZON
