@@ -19,17 +19,9 @@ from kefu.config import normalise_database_url
 from kefu.store import models  # noqa: F401
 from kefu.store.base import Base
 from kefu.store.db import make_engine, session_factory
+from support import SHARED, shared_path  # noqa: F401  (re-exported for older imports)
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PG_URL = os.environ.get("KEFU_TEST_POSTGRES_URL", "")
-
-
-def shared_path(*parts: str) -> Path:
-    """A file under ../shared; the test is skipped when the fixtures are absent."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"shared fixture not present: {path}")
-    return path
 
 
 def _pg_schema_url(worker: str) -> str:

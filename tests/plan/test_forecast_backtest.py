@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import shared_path
+from support import shared_path
 from kefu.domain.errors import KefuError
 from kefu.io.arrivals import bank_call_times, counts_from_times
 from kefu.plan.backtest import backtest, poisson_mad

@@ -10,7 +10,7 @@ import sys
 import numpy as np
 import pytest
 
-from conftest import shared_path
+from support import shared_path
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.staffing import erlang_a, erlang_c, erlang_c_service_level, required_agents
 
