@@ -9,6 +9,8 @@ pull toward the middle of each window so ties land where a supervisor expects.
 
 from __future__ import annotations
 
+import time
+
 from ortools.sat.python import cp_model
 
 from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY, Assignment, Roster, RosterProblem
@@ -42,7 +44,7 @@ def place_breaks(problem: RosterProblem, roster: Roster, time_limit: float = 10.
     nq = problem.days * 1440 // QUARTER
     out = {k: list(v) for k, v in roster.items()}
     by_code = {s.code: s for s in problem.shifts}
-    per_day = time_limit / max(1, problem.days)
+    deadline = time.monotonic() + time_limit
     for d in range(problem.days):
         m = cp_model.CpModel()
         choices: list[tuple[str, int, str, int, int, cp_model.IntVar]] = []  # agent, rule#, kind, start, end, var
@@ -90,9 +92,11 @@ def place_breaks(problem: RosterProblem, roster: Roster, time_limit: float = 10.
             under_terms.append(under)
         m.minimize(100 * cp_model.LinearExpr.sum(under_terms) + cp_model.LinearExpr.sum(penalties))
         solver = cp_model.CpSolver()
-        solver.parameters.max_time_in_seconds = max(0.2, per_day)
+        left = deadline - time.monotonic()
+        solver.parameters.max_time_in_seconds = max(0.01, left / max(1, problem.days - d))
         solver.parameters.num_workers = 1
-        solved = solver.solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+        # past the deadline the remaining days take the nearest-to-middle placement at once
+        solved = left > 0.05 and solver.solve(m) in (cp_model.OPTIMAL, cp_model.FEASIBLE)
         chosen = _chosen(solver, choices) if solved else _fallback(choices)
         placed: dict[str, list[tuple[str, int, int]]] = {}
         for i, (agent_id, _r, kind, st, end, _v) in enumerate(choices):

@@ -106,7 +106,7 @@ def plan_roster(
     bad = check(problem, roster)
     if bad:  # the model and the checker disagree: a bug, never hand this roster out
         raise RuntimeError("roster violates hard rules: " + "; ".join(v.message_en for v in bad[:5]))
-    roster, quarters = place_breaks(problem, roster, time_limit=max(1.0, t0 + time_limit - time.monotonic()))
+    roster, quarters = place_breaks(problem, roster, time_limit=max(0.0, t0 + time_limit - time.monotonic() - 0.5))
     coverage = slot_coverage(quarters, problem.days)
     notes = []
     if status != "OPTIMAL":
