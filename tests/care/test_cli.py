@@ -1,39 +1,49 @@
-"""``kefu care`` commands through the real entry point (subprocess, throw-away SQLite file)."""
+"""``kefu care`` commands, in process through Typer's runner (a throw-away SQLite file per test)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+from typer.testing import CliRunner
 
-def run_kefu(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
-    env = {"KEFU_DATABASE_URL": f"sqlite:///{db}", "PATH": "/usr/bin:/bin"}
-    return subprocess.run(
-        [sys.executable, "-m", "kefu", "care", *args], capture_output=True, text=True, env=env, check=False
-    )
+from kefu.cli import app
+from kefu.config import get_settings
+from kefu.domain.errors import ErrorCode, KefuError
+
+runner = CliRunner()
 
 
-def test_bot_ask_without_database(tmp_path: Path) -> None:
-    out = run_kefu("bot-ask", "能开发票吗", db=tmp_path / "k.db")
-    assert out.returncode == 0, out.stderr
+@pytest.fixture
+def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("KEFU_DATABASE_URL", f"sqlite:///{tmp_path / 'k.db'}")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_bot_ask_without_database() -> None:
+    out = runner.invoke(app, ["care", "bot-ask", "能开发票吗"])
+    assert out.exit_code == 0, out.output
     assert json.loads(out.stdout)["intent"] == "invoice"
-    bad = run_kefu("bot-ask", "能开发票吗", "--mode", "robot", db=tmp_path / "k.db")
-    assert bad.returncode == 2 and "BAD_ARGUMENT" in bad.stderr
+    bad = runner.invoke(app, ["care", "bot-ask", "能开发票吗", "--mode", "robot"])
+    assert isinstance(bad.exception, KefuError) and bad.exception.code is ErrorCode.BAD_ARGUMENT
 
 
-def test_seed_search_render(tmp_path: Path) -> None:
-    db = tmp_path / "k.db"
-    seeded = run_kefu("seed-templates", db=db)
-    assert seeded.returncode == 0, seeded.stderr
+def test_seed_search_render(db_env: None) -> None:
+    seeded = runner.invoke(app, ["care", "seed-templates"])
+    assert seeded.exit_code == 0, seeded.output
     assert seeded.stdout.strip().startswith("added=")
-    found = run_kefu("templates", "wl", db=db)
-    assert "物流进度查询" in found.stdout
+    found = runner.invoke(app, ["care", "templates", "wl"])
     row = next(line for line in found.stdout.splitlines() if "物流进度查询" in line)
     tid = row.split()[1]  # "│ 3  │ 物流 │ …"
-    missing = run_kefu("render", tid, "--var", "买家=小王", db=db)
-    assert missing.returncode == 2 and "TEMPLATE_VARIABLE_MISSING" in missing.stderr
+    missing = runner.invoke(app, ["care", "render", tid, "--var", "买家=小王"])
+    assert isinstance(missing.exception, KefuError)
+    assert missing.exception.code is ErrorCode.TEMPLATE_VARIABLE_MISSING
     vals = ["--var", "买家=小王", "--var", "订单号=88", "--var", "物流单号=ZT1", "--var", "预计天数=2"]
-    ok = run_kefu("render", tid, *vals, db=db)
-    assert ok.returncode == 0 and "订单88" in ok.stdout and "ZT1" in ok.stdout
+    ok = runner.invoke(app, ["care", "render", tid, *vals])
+    assert ok.exit_code == 0 and "订单88" in ok.stdout and "ZT1" in ok.stdout
+    bad_var = runner.invoke(app, ["care", "render", tid, "--var", "买家"])
+    assert isinstance(bad_var.exception, KefuError)
