@@ -11,11 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from support import shared_path
 from kefu.domain.errors import KefuError
 from kefu.io.arrivals import bank_call_times, counts_from_times
 from kefu.plan.backtest import backtest, poisson_mad
 from kefu.plan.forecast import Grid
+from support import shared_path
 
 
 def test_poisson_mad_exact() -> None:

@@ -10,9 +10,9 @@ import sys
 import numpy as np
 import pytest
 
-from support import shared_path
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.staffing import erlang_a, erlang_c, erlang_c_service_level, required_agents
+from support import shared_path
 
 FIELDS = ("p_wait", "service_level", "asa_s", "occupancy", "p_abandon")
 
