@@ -63,6 +63,9 @@ def test_ticket_lifecycle_with_sla_events_and_callback(db: Session) -> None:
 def test_ticket_unhappy_paths(db: Session) -> None:
     with pytest.raises(KefuError):
         care.create_ticket(db, shop_id="s1", buyer="b", category="火星")
+    for bad in ({"buyer": " "}, {"buyer": "b" * 129}, {"shop_id": ""}, {"order_id": "9" * 65}):
+        with pytest.raises(KefuError):
+            care.create_ticket(db, **{"shop_id": "s1", "buyer": "b", "category": "质量", **bad})
     with pytest.raises(KefuError) as exc:
         care.create_ticket(db, shop_id="s1", buyer="b", category="质量", owner="ghost")
     assert exc.value.code is ErrorCode.AGENT_UNKNOWN

@@ -138,7 +138,7 @@ def _ticket(session: Session, ticket_id: int) -> Ticket:
 
 def _event(session: Session, t: Ticket, kind: str, by: str, when: datetime, **data: Any) -> None:
     session.add(Event(ts=when, kind=f"ticket.{kind}", shop_id=t.shop_id, agent_id=t.owner,
-                      subject=f"ticket:{t.id}", data=data, actor=by))  # fmt: skip
+                      subject=f"ticket:{t.id}", data=data, actor=by[:64]))  # fmt: skip
 
 
 def _note(t: Ticket, kind: str, by: str, when: datetime, text: str, **extra: Any) -> None:
@@ -151,8 +151,12 @@ def create_ticket(
 ) -> dict[str, Any]:  # fmt: skip
     """Log a complaint or after-sales case; the SLA clock starts now."""
     tk.check_new_ticket(category, severity)
-    if not buyer.strip():
-        raise bad_argument("buyer", "买家不能为空", "buyer must not be empty")
+    if not buyer.strip() or len(buyer) > 128 or not shop_id or len(shop_id) > 64 or len(order_id or "") > 64:
+        raise bad_argument(
+            "ticket",
+            "买家(≤128)、店铺(≤64)必填, 订单号≤64",
+            "buyer (≤128) and shop (≤64) required, order ≤64",
+        )
     if owner is not None and session.get(Agent, owner) is None:
         raise KefuError(ErrorCode.AGENT_UNKNOWN, f"未知客服 {owner}", f"unknown agent {owner}")
     when = now or utc_now()

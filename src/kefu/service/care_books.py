@@ -28,7 +28,7 @@ def add_logbook_entry(session: Session, *, shop_id: str, book: str, author: str,
                       day: date | None = None, data: dict[str, Any] | None = None, now: datetime | None = None) -> dict[str, Any]:  # fmt: skip
     books.check_entry(book, kind, text)
     when = now or utc_now()
-    e = LogbookEntry(shop_id=shop_id, book=book, day=day or business_day(when), author=author, kind=kind,
+    e = LogbookEntry(shop_id=shop_id, book=book, day=day or business_day(when), author=author[:64], kind=kind,
                      text=text, data=data or {}, created_at=when)  # fmt: skip
     session.add(e)
     session.flush()
@@ -107,7 +107,7 @@ def add_ledger_entry(session: Session, *, agent_id: str, day: date, kind: str, a
     if session.get(Agent, agent_id) is None:
         raise KefuError(ErrorCode.AGENT_UNKNOWN, f"未知客服 {agent_id}", f"unknown agent {agent_id}")
     e = LedgerEntry(agent_id=agent_id, day=day, amount_fen=amount_fen, kind=kind, reason=reason, evidence=evidence[:200],
-                    created_by=by, created_at=now or utc_now())  # fmt: skip
+                    created_by=by[:64], created_at=now or utc_now())  # fmt: skip
     session.add(e)
     session.flush()
     return _ledger_view(e)
