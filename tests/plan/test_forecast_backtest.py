@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from kefu.cli import app
 from kefu.domain.errors import KefuError
 from kefu.io.arrivals import bank_call_times, counts_from_times
 from kefu.plan.backtest import backtest, poisson_mad
@@ -61,10 +63,7 @@ def test_real_bank_weeks_beat_same_slot_average_by_5pct_and_stay_above_floor() -
     assert round(s3.wape_interval, 4) == 0.2161
 
 
-def _kefu(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "kefu", *args], capture_output=True, text=True, check=False, cwd=cwd
-    )
+runner = CliRunner()
 
 
 def test_cli_predict_backtest_and_requirement(tmp_path: Path) -> None:
@@ -74,57 +73,65 @@ def test_cli_predict_backtest_and_requirement(tmp_path: Path) -> None:
         d = day0 + timedelta(days=i)
         if d.weekday() < 5:
             lines += [f"{d} {h:02d}:{m:02d},12" for h in range(9, 12) for m in (0, 30)]
-    (tmp_path / "h.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    r = _kefu(
-        "forecast",
-        "predict",
-        "--history",
-        "h.csv",
-        "--start",
-        "2025-09-22",
-        "--days",
-        "7",
-        "--interval",
-        "30",
-        "--out",
-        "f.csv",
-        cwd=tmp_path,
+    hist, fc, js, req_csv = (str(tmp_path / n) for n in ("h.csv", "f.csv", "s.json", "r.csv"))
+    Path(hist).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    r = runner.invoke(
+        app,
+        [
+            "forecast",
+            "predict",
+            "--history",
+            hist,
+            "--start",
+            "2025-09-22",
+            "--days",
+            "7",
+            "--interval",
+            "30",
+            "--out",
+            fc,
+        ],
     )
-    assert r.returncode == 0, r.stderr
-    out = (tmp_path / "f.csv").read_text(encoding="utf-8").splitlines()
+    assert r.exit_code == 0, r.output
+    out = Path(fc).read_text(encoding="utf-8").splitlines()
     assert out[0] == "interval_start,forecast"
     assert out[1:3] == ["2025-09-22 09:00,12.0", "2025-09-22 09:30,12.0"]
     # Mon–Fri 09:00–12:00, Saturday closed, and Sunday 28 Sep 2025 is a 调休 workday: open
     assert len(out) == 1 + 6 * 6
     assert out[-1] == "2025-09-28 11:30,12.0"
-    b = _kefu("forecast", "backtest", "--history", "h.csv", "--folds", "1", "--json", "s.json", cwd=tmp_path)
-    assert b.returncode == 0, b.stderr
-    scores = json.loads((tmp_path / "s.json").read_text(encoding="utf-8"))
+    b = runner.invoke(app, ["forecast", "backtest", "--history", hist, "--folds", "1", "--json", js])
+    assert b.exit_code == 0, b.output
+    scores = json.loads(Path(js).read_text(encoding="utf-8"))
     assert {s["model"] for s in scores} == {"seasonal", "snaive", "avg4"}
-    q = _kefu(
-        "staffing",
-        "requirement",
-        "--forecast",
-        "f.csv",
-        "--aht-s",
-        "180",
-        "--target-sl",
-        "0.8",
-        "--target-s",
-        "20",
-        "--out",
-        "r.csv",
-        cwd=tmp_path,
+    q = runner.invoke(
+        app,
+        [
+            "staffing",
+            "requirement",
+            "--forecast",
+            fc,
+            "--aht-s",
+            "180",
+            "--target-sl",
+            "0.8",
+            "--target-s",
+            "20",
+            "--out",
+            req_csv,
+        ],
     )
-    assert q.returncode == 0, q.stderr
-    req = (tmp_path / "r.csv").read_text(encoding="utf-8").splitlines()
+    assert q.exit_code == 0, q.output
+    req = Path(req_csv).read_text(encoding="utf-8").splitlines()
     assert req[0] == "interval_start,forecast,required,service_level"
     assert req[1].startswith("2025-09-22 09:00,12,3,")  # 12 calls × 180 s / 1800 s = 1.2 Erlangs → 3 agents
+    bad = runner.invoke(app, ["forecast", "backtest", "--history", hist])
+    assert isinstance(bad.exception, KefuError) and bad.exception.details["argument"] == "test-start"
 
 
 def test_cli_bad_history_exits_2_with_rows(tmp_path: Path) -> None:
     (tmp_path / "h.csv").write_text("interval_start,count\n2025-09-01 09:00,abc\n", encoding="utf-8")
-    r = _kefu(
+    # the one out-of-process run: the real ``kefu`` entry point prints both languages and exits 2
+    cmd = [
         "forecast",
         "predict",
         "--history",
@@ -135,7 +142,9 @@ def test_cli_bad_history_exits_2_with_rows(tmp_path: Path) -> None:
         "7",
         "--out",
         "f.csv",
-        cwd=tmp_path,
+    ]
+    r = subprocess.run(
+        [sys.executable, "-m", "kefu", *cmd], capture_output=True, text=True, check=False, cwd=tmp_path
     )
     assert r.returncode == 2
     assert "IMPORT_BAD_ROW" in r.stderr and "第2行" in r.stderr and "row 2" in r.stderr

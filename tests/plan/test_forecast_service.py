@@ -130,11 +130,11 @@ def test_forecast_without_history_and_unknown_shop(session: Session) -> None:
     )
 
 
-def test_cli_forecast_shop(tmp_path: Path) -> None:
-    import os
-    import subprocess
-    import sys
+def test_cli_forecast_shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
 
+    from kefu.cli import app
+    from kefu.config import get_settings
     from kefu.store.db import make_engine, session_factory
     from kefu.store.migrate import upgrade
 
@@ -144,28 +144,18 @@ def test_cli_forecast_shop(tmp_path: Path) -> None:
     with session_factory(eng)() as s, s.begin():
         _seed(s)
     eng.dispose()
-    env = {**os.environ, "KEFU_DATABASE_URL": url}
-
-    def kefu(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "kefu", *args], capture_output=True, text=True, env=env, check=False
+    monkeypatch.setenv("KEFU_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        args = ["forecast", "shop", "--shop", "s1", "--skill", "售前", "--start", "2025-09-22", "--days", "2"]
+        ok = runner.invoke(app, [*args, "--aht-s", "900"])
+        assert ok.exit_code == 0, ok.output
+        assert (
+            ok.stdout.strip()
+            == "12 intervals stored; forecast 48 contacts; peak 4 agents at 2025-09-22 09:00"
         )
-
-    ok = kefu(
-        "forecast",
-        "shop",
-        "--shop",
-        "s1",
-        "--skill",
-        "售前",
-        "--start",
-        "2025-09-22",
-        "--days",
-        "2",
-        "--aht-s",
-        "900",
-    )
-    assert ok.returncode == 0, ok.stderr
-    assert ok.stdout.strip() == "12 intervals stored; forecast 48 contacts; peak 4 agents at 2025-09-22 09:00"
-    bad = kefu("forecast", "shop", "--shop", "zz", "--start", "2025-09-22")
-    assert bad.returncode == 2 and "NOT_FOUND" in bad.stderr
+        bad = runner.invoke(app, ["forecast", "shop", "--shop", "zz", "--start", "2025-09-22"])
+        assert isinstance(bad.exception, KefuError) and bad.exception.code is ErrorCode.NOT_FOUND
+    finally:
+        get_settings.cache_clear()

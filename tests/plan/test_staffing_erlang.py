@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pytest
+from typer.testing import CliRunner
 
+from kefu.cli import app
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.staffing import erlang_a, erlang_c, erlang_c_service_level, required_agents
 from support import shared_path
@@ -145,12 +145,8 @@ def test_required_agents_rejects_bad_targets() -> None:
         required_agents(100, 1800, 180, 0.8, 20, max_occupancy=0.0)
 
 
-def _kefu(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kefu", *args], capture_output=True, text=True, check=False)
-
-
-def test_cli_erlang_json_contract() -> None:
-    a = _kefu(
+def _erlang(*args: str) -> dict[str, float | None]:
+    base = [
         "staffing",
         "erlang",
         "--calls",
@@ -159,43 +155,32 @@ def test_cli_erlang_json_contract() -> None:
         "1800",
         "--aht-s",
         "180",
-        "--agents",
-        "14",
         "--target-s",
         "20",
-        "--patience-s",
-        "300",
-        "--json",
-    )
-    assert a.returncode == 0, a.stderr
-    assert json.loads(a.stdout) == {
+    ]
+    result = CliRunner().invoke(app, [*base, *args, "--json"])
+    assert result.exit_code == 0, result.output
+    out: dict[str, float | None] = json.loads(result.stdout)
+    return out
+
+
+def test_cli_erlang_json_contract() -> None:
+    assert _erlang("--agents", "14", "--patience-s", "300") == {
         "p_wait": 0.1452601,
         "service_level": 0.9167921,
         "asa_s": 4.1951232,
         "occupancy": 0.7042973,
         "p_abandon": 0.0139837,
     }
-    c = _kefu(
-        "staffing",
-        "erlang",
-        "--calls",
-        "100",
-        "--interval-s",
-        "1800",
-        "--aht-s",
-        "180",
-        "--agents",
-        "11",
-        "--target-s",
-        "20",
-        "--json",
-    )
-    assert json.loads(c.stdout) == {
+    assert _erlang("--agents", "11") == {
         "p_wait": 0.6821182,
         "service_level": 0.3896138,
         "asa_s": 122.7812768,
         "occupancy": 0.9090909,
     }
-    bad = _kefu("staffing", "erlang", "--calls", "-5", "--aht-s", "180", "--agents", "11", "--json")
-    assert bad.returncode == 2
-    assert "BAD_ARGUMENT" in bad.stderr and "calls" in bad.stderr
+    # overloaded Erlang C: the mean wait is unbounded, written as null
+    assert _erlang("--agents", "10") == {"p_wait": 1.0, "service_level": 0.0, "asa_s": None, "occupancy": 1.0}
+    bad = CliRunner().invoke(
+        app, ["staffing", "erlang", "--calls", "-5", "--aht-s", "180", "--agents", "11", "--json"]
+    )
+    assert isinstance(bad.exception, KefuError) and bad.exception.details["argument"] == "calls"
