@@ -38,6 +38,10 @@ def register(app: typer.Typer) -> None:
         xlsx: Path | None = typer.Option(None, "--xlsx", help="also write an Excel roster"),
         ics_dir: Path | None = typer.Option(None, "--ics-dir", help="also write one .ics per agent"),
         report: Path | None = typer.Option(None, "--report", help="also write a JSON report (totals, coverage)"),
+        volume: Path | None = typer.Option(None, "--volume", help="interval_start,skill,calls → predicted SL in --report"),
+        aht_s: float = typer.Option(180.0, "--aht-s", help="handle time per contact (s), with --volume"),
+        target_s: float = typer.Option(20.0, "--target-s", help="service-level answer target (s), with --volume"),
+        concurrency: int = typer.Option(1, "--concurrency", help="chats per agent at once, with --volume"),
         quiet: bool = typer.Option(False, "--quiet"),
     ) -> None:
         """排一个月的班 / build the roster: hard rules always hold, coverage as high as possible."""
@@ -51,6 +55,9 @@ def register(app: typer.Typer) -> None:
 
         write_roster(out, result.roster, problem.start, problem.days)
         summary = svc.result_summary(problem, result)
+        if volume:
+            summary["service_level"] = svc.service_level(problem, result, volume, aht_s, target_s, concurrency)
+            summary["coverage"] = {k: [round(v, 2) for v in c] for k, c in result.coverage.items()}
         if xlsx or ics_dir:
             from kefu.io import roster_export
 

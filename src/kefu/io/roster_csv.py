@@ -186,8 +186,11 @@ def read_shifts(path: Path) -> list[Shift]:
     return shifts
 
 
-def read_requirement(path: Path, start: date, days: int) -> dict[str, list[float]]:
-    """interval_start,skill,agents (30-minute intervals); rows outside the horizon are ignored."""
+def read_requirement(path: Path, start: date, days: int, column: str = "agents") -> dict[str, list[float]]:
+    """interval_start,skill,agents (30-minute intervals); rows outside the horizon are ignored.
+
+    ``column="calls"`` reads a contact-volume file of the same shape (for the predicted service level).
+    """
     origin = local_midnight(start)
     n = days * SLOTS_PER_DAY
     out: dict[str, list[float]] = {}
@@ -208,11 +211,11 @@ def read_requirement(path: Path, start: date, days: int) -> dict[str, list[float
         if not skill:
             raise Bad("skill", "技能不能为空", "skill is empty")
         try:
-            need = float(row["agents"])
+            need = float(row[column])
         except ValueError:
-            raise Bad("agents", f"人数应为数字, 实际 '{row['agents']}'", f"agents must be a number, got '{row['agents']}'") from None
+            raise Bad(column, f"应为数字, 实际 '{row[column]}'", f"{column} must be a number, got '{row[column]}'") from None
         if need < 0 or need != need:
-            raise Bad("agents", "人数不能为负", "agents must not be negative")
+            raise Bad(column, "不能为负", f"{column} must not be negative")
         slot = int(minutes // SLOT)
         if not 0 <= slot < n:
             return
@@ -222,7 +225,7 @@ def read_requirement(path: Path, start: date, days: int) -> dict[str, list[float
         seen.add((skill, slot))
         out.setdefault(skill, [0.0] * n)[slot] = need
 
-    _rows(path, ("interval_start", "skill", "agents"), parse)
+    _rows(path, ("interval_start", "skill", column), parse)
     return out
 
 

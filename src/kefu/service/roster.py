@@ -62,6 +62,17 @@ def result_summary(problem: RosterProblem, result: RosterResult) -> dict[str, An
     }
 
 
+def service_level(problem: RosterProblem, result: RosterResult, volume: Path, aht_s: float, target_s: float,
+                  concurrency: int = 1) -> dict[str, list[float]]:
+    """Predicted service level per skill and 30-minute slot from the roster's coverage after breaks."""
+    from kefu.plan.roster.service_level import predicted_service_level
+
+    calls = roster_csv.read_requirement(volume, problem.start, problem.days, column="calls")
+    n = problem.days * 48
+    return {skill: predicted_service_level(result.coverage.get(skill, [0.0] * n), c, aht_s, target_s, concurrency)
+            for skill, c in calls.items()}
+
+
 def solve_curtois(path: Path, time_limit: float, seed: int = 0, workers: int = 1,
                   progress: Callable[[float, int], None] | None = None) -> dict[str, Any]:
     """``kefu roster curtois`` as data: objective recomputed by the validator, roster by employee."""

@@ -38,7 +38,10 @@ def test_plan_contract(tmp_path: Path) -> None:
     args = ["roster", "plan", *_files(tmp_path), "--start", "2026-03-01", "--days", "14",
             "--rest-days-per-month", "4", "--max-consecutive", "5", "--min-rest-hours", "10",
             "--time-limit", "5", "--out", str(tmp_path / "roster.csv"), "--report", str(tmp_path / "rep.json"),
-            "--xlsx", str(tmp_path / "r.xlsx"), "--ics-dir", str(tmp_path / "ics"), "--quiet"]
+            "--xlsx", str(tmp_path / "r.xlsx"), "--ics-dir", str(tmp_path / "ics"), "--quiet",
+            "--volume", str(tmp_path / "V.csv"), "--aht-s", "300", "--target-s", "20"]
+    (tmp_path / "V.csv").write_text("interval_start,skill,calls\n2026-03-01T10:00,售前,3\n2026-03-01T03:00,售前,2\n",
+                                    encoding="utf-8")
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, (result.output, result.exception)
     rows = list(csv.reader((tmp_path / "roster.csv").open(encoding="utf-8")))
@@ -57,6 +60,11 @@ def test_plan_contract(tmp_path: Path) -> None:
             1 if on.get("李四") == "白" else 0) >= 1
     report = json.loads((tmp_path / "rep.json").read_text(encoding="utf-8"))
     assert {t["agent"] for t in report["totals"]} == set(agents)
+    sl = report["service_level"]["售前"]
+    assert len(sl) == 14 * 48 and sl[0] == 1.0  # no contacts → nothing waits
+    assert sl[6] == 0.0  # 2 contacts at 03:00 and nobody on 售前 at night
+    cov = report["coverage"]["售前"][20]
+    assert cov >= 1.0 and 0.5 < sl[20] <= 1.0  # 3 contacts × 300 s with at least one agent
     assert (tmp_path / "ics" / "张三.ics").read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
 
 
