@@ -13,6 +13,7 @@ import sys
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from kefu import __version__, commands
 from kefu.domain.errors import KefuError
@@ -53,10 +54,10 @@ _register_commands()
 
 def report_error(exc: KefuError) -> None:
     """Print a KefuError for a person: both languages, then each bad row."""
-    err_console.print(f"[bold red]错误 {exc.code}[/]: {exc.message}")
-    err_console.print(f"[red]error {exc.code}[/]: {exc.message_en}")
+    err_console.print(f"[bold red]错误 {exc.code}[/]: {escape(exc.message)}")
+    err_console.print(f"[red]error {exc.code}[/]: {escape(exc.message_en)}")
     for row in exc.rows[:50]:
-        err_console.print(f"  - {row}")
+        err_console.print(f"  - {escape(str(row))}")
     if len(exc.rows) > 50:
         err_console.print(f"  … 另有 {len(exc.rows) - 50} 处 / {len(exc.rows) - 50} more")
 
