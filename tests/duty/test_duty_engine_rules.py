@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from duty_builders import FRI, SAT, THU, at, order, week_roster
 
+from duty.duty_builders import FRI, SAT, THU, at, order, week_roster
 from kefu.duty.engine import Attribution
 from kefu.duty.replay import ReturnEvent, ReviewEvent, replay
 from kefu.duty.roster import RosterView

@@ -10,9 +10,9 @@ import urllib.parse
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from http_stub import http_stub
 from sqlalchemy import Engine, select
 
+from duty.http_stub import http_stub
 from kefu.duty.notify import DingTalkRobot, NotifyError, SmsGateway, WeComRobot, adapters_from_settings
 from kefu.service.notify import backoff, dispatch_outbox, enqueue, retry_failed
 from kefu.store.db import session_factory
@@ -146,3 +146,28 @@ def test_outbox_gives_up_after_max_attempts_and_on_permanent_errors(engine: Engi
         assert retry_failed(s, "k-retry", when) is True
         assert retry_failed(s, "missing", when) is False
     assert {r.dedupe_key: r.status for r in _rows(engine)}["k-retry"] == "pending"
+
+
+def test_two_dispatchers_racing_send_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import kefu.service.notify as svc
+
+    with session_factory(engine)() as s, s.begin():
+        enqueue(s, "wecom", "pay_sms:o1", {"text": "a"}, T0)
+    claim, raced = svc._claim, []
+    with http_stub() as stub:
+        adapters = {"wecom": WeComRobot(f"{stub.url}/send?key=k")}
+
+        def claim_while_another_dispatches(session, now):  # type: ignore[no-untyped-def]
+            row = claim(session, now)
+            if row is not None and not raced:
+                raced.append(1)
+                raced.append(dispatch_outbox(engine, adapters, now=now).sent)  # the other worker
+            return row
+
+        monkeypatch.setattr(svc, "_claim", claim_while_another_dispatches)
+        ours = dispatch_outbox(engine, adapters, now=T0)
+    # PostgreSQL: the other worker skips our locked row; SQLite: it wins and our guarded claim sees that
+    assert raced[1] + ours.sent == 1
+    assert len(stub.requests) == 1
+    (row,) = _rows(engine)
+    assert (row.status, row.attempts) == ("sent", 1)

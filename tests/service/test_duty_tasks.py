@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from duty.http_stub import http_stub
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ
 from kefu.service.duty import complete_task, escalate_overdue, list_tasks, run_worker, task_stats
@@ -17,9 +16,6 @@ from kefu.store.db import session_factory
 from kefu.store.models.duty import OutboxMessage, Task
 from kefu.store.models.live import Event
 from kefu.store.models.org import Agent, Shop, User
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "duty"))
-from http_stub import http_stub
 
 DUE = datetime(2026, 11, 20, 17, 30, tzinfo=SHOP_TZ)
 S = timedelta(seconds=1)

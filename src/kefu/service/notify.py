@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -113,6 +113,14 @@ def dispatch_outbox(
             message = _claim(session, when)
             if message is None:
                 break
+            # PostgreSQL: already locked. SQLite: this write takes the database lock, and a row
+            # another dispatcher sent since we read it no longer matches, so it is not sent twice.
+            guard = (update(OutboxMessage)
+                     .where(OutboxMessage.id == message.id, OutboxMessage.status == "pending",
+                            OutboxMessage.attempts == message.attempts)
+                     .values(status="sending"))
+            if session.execute(guard).rowcount != 1:  # type: ignore[attr-defined]
+                continue
             if adapters is None:
                 adapter = shop_adapters(session, message)
             elif callable(adapters):
@@ -128,6 +136,7 @@ def dispatch_outbox(
                 message.last_error = str(exc)[:1000]
                 report.errors.append(f"{message.dedupe_key}: {exc}")
                 if exc.retryable and message.attempts < max_attempts:
+                    message.status = "pending"
                     message.next_attempt_at = when + backoff(message.attempts, base_delay)
                     report.retried += 1
                 else:
