@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import socket
@@ -73,8 +74,9 @@ async def wait_up(base: str) -> None:
 
 
 class Driver:
-    def __init__(self, base: str, token: str, total: int, concurrency: int) -> None:
+    def __init__(self, base: str, token: str, total: int, concurrency: int, max_seconds: float) -> None:
         self.base, self.total, self.concurrency = base, total, concurrency
+        self.deadline = time.perf_counter() + max_seconds
         self.headers = {"Authorization": f"Bearer {token}"}
         self.next = 0
         self.latencies: list[float] = []
@@ -108,7 +110,7 @@ class Driver:
                 await asyncio.sleep(0.2)
 
     async def loop(self, client: httpx.AsyncClient) -> None:
-        while self.next < self.total:
+        while self.next < self.total and time.perf_counter() < self.deadline:
             n, self.next = self.next, self.next + 1
             try:
                 await self.one(client, n)
@@ -169,6 +171,9 @@ def main() -> None:
     parser.add_argument("--server", default=os.environ.get("KEFU_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432"))
     parser.add_argument("--database", default="kefu_bench")
     parser.add_argument("--kill-worker", action="store_true", help="SIGKILL one worker mid-load")
+    parser.add_argument("--max-seconds", type=float, default=1800, help="stop opening new conversations after this")
+    parser.add_argument("--server-cmd", choices=["kefu", "uvicorn"], default="kefu",
+                        help="kefu serve --api-only (default) or uvicorn with a 60 s worker healthcheck")
     args = parser.parse_args()
 
     url = fresh_database(args.server, args.database)
@@ -179,8 +184,14 @@ def main() -> None:
     engine.dispose()
     port = free_port()
     env = {**os.environ, "KEFU_DATABASE_URL": url}
-    server = subprocess.Popen([str(Path(sys.executable).parent / "kefu"), "serve", "--api-only", "--workers", str(args.workers),
-                               "--port", str(port)], env=env, cwd=ROOT, start_new_session=True)
+    if args.server_cmd == "kefu":
+        cmd = [str(Path(sys.executable).parent / "kefu"), "serve", "--api-only", "--workers", str(args.workers),
+               "--port", str(port)]
+    else:  # same app factory; Uvicorn's 5 s healthcheck kills busy workers on an overloaded machine
+        cmd = [str(Path(sys.executable).parent / "uvicorn"), "kefu.api.asgi:api_app", "--factory", "--workers",
+               str(args.workers), "--port", str(port), "--log-level", "warning", "--no-access-log",
+               "--timeout-worker-healthcheck", "60"]
+    server = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
         asyncio.run(wait_up(base))
@@ -191,10 +202,19 @@ def main() -> None:
                 client.post(f"{base}/agents", json={"id": f"a{i}", "name": f"a{i}", "skills": skills,
                                                     "capacity": args.capacity}).raise_for_status()
                 client.post(f"{base}/agents/a{i}/status", json={"status": "online"}).raise_for_status()
-        driver = Driver(base, token, args.conversations, args.concurrency)
-        if args.kill_worker:
-            import threading
+        driver = Driver(base, token, args.conversations, args.concurrency, args.max_seconds)
+        workers_seen: set[int] = set()
 
+        def watch() -> None:
+            while server.poll() is None:
+                with contextlib.suppress(psutil.Error):
+                    workers_seen.update(c.pid for c in psutil.Process(server.pid).children(recursive=True))
+                time.sleep(0.5)
+
+        import threading
+
+        threading.Thread(target=watch, daemon=True).start()
+        if args.kill_worker:
             threading.Thread(target=kill_one_worker, args=(server, 3.0), daemon=True).start()
         elapsed = asyncio.run(driver.run())
         with httpx.Client(headers=headers, timeout=30) as client:
@@ -209,7 +229,8 @@ def main() -> None:
     by_kind = defaultdict(int, {"queued": driver.queued, "errors": driver.errors})
     print(f"workers={args.workers} conversations={args.conversations} agents={args.agents} capacity={args.capacity} "
           f"concurrency={args.concurrency} seconds={elapsed:.1f} queued={by_kind['queued']} errors={by_kind['errors']} "
-          f"p50_ms={p50:.1f} orphans={figures['orphans']}", file=sys.stderr)
+          f"p50_ms={p50:.1f} orphans={figures['orphans']} done={driver.next} "
+          f"worker_pids_seen={len(workers_seen)}", file=sys.stderr)
     print(f"assign_per_s={driver.assigned / elapsed:.0f} p99_ms={p99:.1f} over_capacity={figures['over_capacity']} "
           f"double={figures['double']} lost={figures['lost']}")
 
