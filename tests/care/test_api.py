@@ -122,6 +122,10 @@ def test_templates_bot_and_settings(clients: dict[str, TestClient]) -> None:
     ok = sup.put("/api/v1/care/settings/s1", json={"calendar_overrides": {"2026-11-19": "rest"}})
     assert ok.json()["calendar_overrides"] == {"2026-11-19": "rest"}
     assert ok.json()["bot_mode"] == "human_first"  # merged, not replaced
+    assert sup.put("/api/v1/care/settings/s1", json={"sla": {"high": [30, 240]}}).json()["sla"] == {
+        "high": [30, 240]
+    }
+    assert sup.put("/api/v1/care/settings/s1", json={"sla": {"high": [0, 240]}}).status_code == 400
     assert clients["anonymous"].post("/api/v1/care/bot/answer", json={"question": "x"}).status_code == 401
 
 

@@ -90,6 +90,23 @@ def test_sla_report_met_breached_pending() -> None:
     assert sla_report(slow, now=sh(2026, 11, 19, 10), hours=H).first_response == "breached"
 
 
+def test_policy_from_settings() -> None:
+    p = SlaPolicy.from_settings({"high": [15, 60]})
+    assert p.for_severity("high") == (15, 60)
+    assert p.for_severity("low") == (240, 48 * 60)
+    assert SlaPolicy.from_settings(None) == SlaPolicy()
+    for bad in (
+        {"urgent": [1, 2]},
+        {"high": [60, 15]},
+        {"high": [0, 5]},
+        {"high": "60"},
+        {"high": [1.5, 2]},
+        {"high": [True, 2]},
+    ):
+        with pytest.raises(KefuError):
+            SlaPolicy.from_settings(bad)
+
+
 def test_unknown_severity_in_policy() -> None:
     with pytest.raises(KefuError) as exc:
         SlaPolicy().for_severity("urgent")

@@ -104,6 +104,13 @@ def test_business_hours_come_from_shop_settings(db: Session) -> None:
         db, shop_id="s1", buyer="b", category="物流", severity="critical", now=sh(2026, 11, 18, 17, 50)
     )
     assert t["sla"]["first_response_due"] == sh(2026, 11, 20, 10, 20).isoformat()
+    care.set_care_settings(db, "s1", sla={"critical": [5, 60]})
+    t = care.create_ticket(
+        db, shop_id="s1", buyer="b", category="物流", severity="critical", now=sh(2026, 11, 18, 11, 0)
+    )
+    assert t["sla"]["first_response_due"] == sh(2026, 11, 18, 11, 5).isoformat()
+    with pytest.raises(KefuError):
+        care.set_care_settings(db, "s1", sla={"critical": [60, 5]})
     with pytest.raises(KefuError):
         care.set_care_settings(db, "s1", calendar_overrides={"2026-11-19": "holiday"})
     with pytest.raises(KefuError):

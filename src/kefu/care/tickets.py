@@ -142,6 +142,26 @@ class SlaPolicy:
         }
     )
 
+    @classmethod
+    def from_settings(cls, raw: Mapping[str, object] | None) -> SlaPolicy:
+        """Defaults overridden per severity by ``{"high": [60, 480]}`` (business minutes)."""
+        merged = dict(cls().minutes)
+        for severity, pair in (raw or {}).items():
+            ok = (
+                severity in SEVERITIES
+                and isinstance(pair, (list, tuple))
+                and len(pair) == 2
+                and all(isinstance(x, int) and not isinstance(x, bool) and 0 < x <= 100_000 for x in pair)
+                and pair[0] <= pair[1]
+            )
+            if not ok:
+                raise bad_argument(
+                    "sla", f"SLA 设置无效: {severity}={pair}", f"bad SLA setting: {severity}={pair}",
+                    expected="severity: [first_response_minutes, resolution_minutes]",
+                )  # fmt: skip
+            merged[severity] = (int(pair[0]), int(pair[1]))  # type: ignore[index]
+        return cls(merged)
+
     def for_severity(self, severity: str) -> tuple[int, int]:
         if severity not in self.minutes:
             raise bad_argument(

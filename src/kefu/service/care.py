@@ -6,7 +6,8 @@ to plain facts and back, and writes an ``Event`` for every ticket lifecycle chan
 Per-shop settings live in ``Shop.settings["care"]``:
 ``{"open": "09:00", "close": "22:30", "open_on_rest_days": true,
 "open_on_statutory": false, "calendar_overrides": {"2027-02-16": "rest"},
-"bot_mode": "bot_first", "bot_threshold": 0.45}``.
+"sla": {"high": [60, 480]}, "bot_mode": "bot_first", "bot_threshold": 0.45}``
+(SLA pairs are business minutes to first response and to resolution).
 """
 
 from __future__ import annotations
@@ -95,6 +96,7 @@ def set_care_settings(session: Session, shop_id: str, **values: Any) -> dict[str
     if "bot_threshold" in merged and not 0.0 <= float(merged["bot_threshold"]) <= 1.0:
         raise bad_argument("bot_threshold", "阈值应在 0 到 1 之间", "threshold must be between 0 and 1")
     _hours_from(merged)  # raises on a bad window or calendar override before anything is stored
+    tk.SlaPolicy.from_settings(merged.get("sla"))
     shop.settings = {**(shop.settings or {}), "care": merged}
     session.flush()
     return merged
@@ -115,7 +117,8 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def ticket_view(session: Session, t: Ticket, now: datetime | None = None) -> dict[str, Any]:
-    rep = tk.sla_report(_facts(t), now or utc_now(), business_hours(session, t.shop_id))
+    policy = tk.SlaPolicy.from_settings(care_settings(session, t.shop_id).get("sla"))
+    rep = tk.sla_report(_facts(t), now or utc_now(), business_hours(session, t.shop_id), policy)
     iso = _iso
     return {
         "id": t.id, "shop_id": t.shop_id, "buyer": t.buyer, "order_id": t.order_id, "category": t.category,
@@ -291,7 +294,8 @@ def root_cause_summary(
         q = q.where(Ticket.shop_id == shop_id)
     rows = list(session.scalars(q))
     hours = business_hours(session, shop_id)
-    out = tk.root_cause_summary([_facts(t) for t in rows], now or utc_now(), hours)
+    policy = tk.SlaPolicy.from_settings(care_settings(session, shop_id).get("sla"))
+    out = tk.root_cause_summary([_facts(t) for t in rows], now or utc_now(), hours, policy)
     avg = out["avg_resolution_business_hours"]
     return {"month": month, **out, "avg_resolution_business_hours": str(avg) if avg is not None else None}
 

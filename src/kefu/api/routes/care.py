@@ -235,6 +235,11 @@ class SettingsIn(_In):
     open_on_statutory: bool | None = None
     bot_mode: Annotated[str | None, Field(default=None, max_length=16)] = None
     bot_threshold: Annotated[float | None, Field(default=None, ge=0.0, le=1.0)] = None
+    sla: Annotated[
+        dict[Annotated[str, Field(max_length=16)], Annotated[list[int], Field(min_length=2, max_length=2)]]
+        | None,
+        Field(default=None, max_length=4),
+    ] = None
     calendar_overrides: Annotated[
         dict[Annotated[str, Field(max_length=10)], Annotated[str, Field(max_length=16)]] | None,
         Field(default=None, max_length=400),
