@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+# the helper module sits next to this file; make it importable under any --import-mode
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
 from kefu_live import Server, start_server
 
 
