@@ -84,7 +84,12 @@ def plan_roster(
         # the greedy start ignores contract minimums; let CP-SAT top those agents up first
         short = [i for i, a in enumerate(problem.agents) if a.min_hours > 0]
         for i in range(0, len(short), 6):
-            roster, _st, _obj = _solve(problem, roster, short[i : i + 6], max(1.0, time_limit / 20), seed, workers)
+            limit = max(1.0, time_limit / 20)
+            for _attempt in range(4):  # each agent is known feasible; a slow machine only needs more time
+                roster, st, _obj = _solve(problem, roster, short[i : i + 6], limit, seed, workers)
+                if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                    break
+                limit *= 2
     best = score(problem, roster)
     status = "FEASIBLE"
     size = min(n, max(4, n // 6))
