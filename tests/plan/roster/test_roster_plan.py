@@ -153,3 +153,13 @@ def test_bad_requirement_length_rejected() -> None:
     with pytest.raises(KefuError) as err:
         plan_roster(problem, time_limit=1)
     assert err.value.code == ErrorCode.BAD_ARGUMENT
+
+
+def test_contract_minimum_hours_are_met_even_without_demand() -> None:
+    agents = [Agent("A", ("s",), False, min_hours=40.0), Agent("B", ("s",), False)]
+    problem = RosterProblem(START, 7, agents, [EARLY], _req(7, {"s": (6, 14, 0.0)}), Rules(4, 6, 10))
+    result = plan_roster(problem, time_limit=3)
+    assert _independent(problem, result.roster) == []
+    worked = {a: sum(1 for c in line if c is not None) for a, line in result.roster.items()}
+    # 5 × 8 h meets 40 h; no demand, so nobody works a shift more than the contract asks
+    assert worked == {"A": 5, "B": 0}
