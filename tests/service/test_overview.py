@@ -132,3 +132,12 @@ def test_buyer_orders_masks_personal_data_except_for_admin(session: Session) -> 
     assert svc.buyer_orders(session, "s", "x", "supervisor")[0].phone == "138****1234"
     assert svc.buyer_orders(session, "s", "x", "admin")[0].phone == "13812341234"
     assert svc.buyer_orders(session, "other", "x", "admin") == []
+
+
+def test_queued_in_groups(session: Session) -> None:
+    _load(session)
+    session.add(Conversation(shop_id="s", buyer="q3", group="售后", status="queued", opened_at=_utc(7)))
+    session.flush()
+    assert svc.queued_in_groups(session, ["售前"]) == 2
+    assert svc.queued_in_groups(session, ["售前", "售后"]) == 3
+    assert svc.queued_in_groups(session, []) == 0

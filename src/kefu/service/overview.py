@@ -307,3 +307,11 @@ def buyer_orders(session: Session, shop: str, buyer: str, role: str, limit: int 
                            .order_by(Order.created_at.desc(), Order.id).limit(limit))
     return [BuyerOrder(o.id, o.status, o.amount_fen, o.created_at, o.title, privacy.phone_for(role, o.phone),
                        privacy.address_for(role, o.address)) for o in rows]
+
+
+def queued_in_groups(session: Session, groups: list[str]) -> int:
+    """Conversations waiting in any of these skill groups (the agent workspace's 'my queue')."""
+    if not groups:
+        return 0
+    return int(session.scalar(select(func.count()).select_from(Conversation).where(
+        Conversation.status == "queued", Conversation.group.in_(groups))) or 0)

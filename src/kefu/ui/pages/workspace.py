@@ -42,7 +42,9 @@ def workspace_page(user: PageUser) -> None:
     def load() -> dict[str, Any] | None:
         try:
             with db_session() as session:
-                return live.agent_view(session, agent_id)
+                view = live.agent_view(session, agent_id)
+                view["queued"] = reads.queued_in_groups(session, list(view.get("skills", [])))
+                return view
         except KefuError as exc:
             notify_error(exc)
             return None
@@ -50,7 +52,8 @@ def workspace_page(user: PageUser) -> None:
     def signature(view: dict[str, Any] | None) -> tuple[Any, ...]:
         if view is None:
             return ()
-        return (view["status"], view["load"], tuple((c["id"], len(c["messages"])) for c in view["conversations"]))
+        return (view["status"], view["load"], view["queued"],
+                tuple((c["id"], len(c["messages"])) for c in view["conversations"]))
 
     def change_status(e: Any) -> None:
         if state.get("syncing") or e.value is None:
@@ -65,6 +68,7 @@ def workspace_page(user: PageUser) -> None:
         toggle = ui.toggle({k: t(*v) for k, v in STATUS_LABELS.items()}, value=None,
                            on_change=change_status).props('data-testid="status-toggle"')
         load_label = ui.label("").props('data-testid="my-load"')
+        queue_label = ui.label("").classes("text-grey-7").props('data-testid="my-queue"')
 
     @ui.refreshable
     def conversation_list() -> None:
@@ -167,6 +171,7 @@ def workspace_page(user: PageUser) -> None:
             state["syncing"] = False
             load_label.set_text(t(f'接待 {view["load"]} / {view["capacity"]}',
                                   f'load {view["load"]} / {view["capacity"]}'))
+            queue_label.set_text(t(f'我的技能组排队 {view["queued"]}', f'waiting in my groups: {view["queued"]}'))
         conversation_list.refresh()
         thread.refresh()
 
