@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_aware
@@ -34,11 +36,21 @@ def register(app: typer.Typer) -> None:
 
         if bool(review_odd) != bool(review_even):
             raise bad_argument("--review-odd/--review-even", "需同时给出", "give both or neither")
-        result = replay_files(
-            orders=orders, messages=messages, roster=roster, until=parse_aware(until), out=out,
-            returns=returns, reviews=reviews, shifts=shifts, rules=rules, attribution=attribution,
-            review_odd=[a for a in review_odd.split(",") if a], review_even=[a for a in review_even.split(",") if a],
-        )
+        stages = {"read": "读取文件 / reading files", "credit": "业绩归属 / attributing orders",
+                  "fire": "执行规则 / firing rules", "write": "写出结果 / writing results"}
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), transient=True,
+                      console=Console(stderr=True)) as progress:
+            bar = progress.add_task(stages["read"], total=len(stages))
+
+            def on_stage(stage: str) -> None:
+                progress.update(bar, description=stages[stage], completed=list(stages).index(stage))
+
+            result = replay_files(
+                orders=orders, messages=messages, roster=roster, until=parse_aware(until), out=out,
+                returns=returns, reviews=reviews, shifts=shifts, rules=rules, attribution=attribution,
+                review_odd=[a for a in review_odd.split(",") if a],
+                review_even=[a for a in review_even.split(",") if a], on_stage=on_stage,
+            )
         typer.echo(f"tasks={len(result.tasks)} messages={len(result.messages)} skipped={len(result.skipped)} "
                    f"out={out}")
 

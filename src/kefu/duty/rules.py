@@ -9,6 +9,7 @@ names the rule and the field, never a crash at 2 a.m. when the timer fires.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import time
 from functools import cached_property
@@ -251,3 +252,17 @@ def load_rules(path: Path | None = None) -> RuleSet:
 
 def default_rules() -> RuleSet:
     return load_rules(None)
+
+
+def with_review_groups(rules: RuleSet, odd: list[str], even: list[str]) -> RuleSet:
+    """The rules with the 中差评 odd/even agent groups replaced (both empty: unchanged)."""
+    if not odd and not even:
+        return rules
+    changed = []
+    for rule in rules.rules:
+        assign = rule.action.assign
+        if assign is not None and assign.by == "review_parity":
+            assign = dataclasses.replace(assign, odd=tuple(odd), even=tuple(even))
+            rule = dataclasses.replace(rule, action=dataclasses.replace(rule.action, assign=assign))
+        changed.append(rule)
+    return RuleSet(tuple(changed))

@@ -13,7 +13,6 @@ transaction. Task list, completion, escalation and KPI figures are in
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
@@ -44,7 +43,7 @@ from kefu.duty.engine import (
 )
 from kefu.duty.replay import ReplayResult, replay
 from kefu.duty.roster import DEFAULT_EVENING_CODE, RosterView, evening_codes_from_shifts
-from kefu.duty.rules import RATINGS, RuleSet, default_rules, load_rules, parse_rules
+from kefu.duty.rules import RATINGS, RuleSet, default_rules, load_rules, parse_rules, with_review_groups
 from kefu.io import duty_csv
 from kefu.service.duty_tasks import complete_task, escalate_overdue, get_task, list_tasks, task_stats
 from kefu.service.notify import dispatch_outbox, enqueue, insert_ignore
@@ -63,20 +62,6 @@ __all__ = [
 ]
 
 
-def with_review_groups(rules: RuleSet, odd: list[str], even: list[str]) -> RuleSet:
-    """The rules with the 中差评 odd/even agent groups replaced (both empty: unchanged)."""
-    if not odd and not even:
-        return rules
-    changed = []
-    for rule in rules.rules:
-        assign = rule.action.assign
-        if assign is not None and assign.by == "review_parity":
-            assign = dataclasses.replace(assign, odd=tuple(odd), even=tuple(even))
-            rule = dataclasses.replace(rule, action=dataclasses.replace(rule.action, assign=assign))
-        changed.append(rule)
-    return RuleSet(tuple(changed))
-
-
 def replay_files(
     *,
     orders: Path,
@@ -91,11 +76,14 @@ def replay_files(
     attribution: Path | None = None,
     review_odd: list[str] | None = None,
     review_even: list[str] | None = None,
+    on_stage: Callable[[str], None] = lambda _stage: None,
 ) -> ReplayResult:
     """``kefu duty replay``: read the files, attribute orders, fire rules, write tasks.csv and messages.csv.
 
     Chats after ``until`` are not read: the live worker could not have known them.
+    ``on_stage`` hears "read", "credit", "fire", "write" (for a progress display).
     """
+    on_stage("read")
     rule_set = with_review_groups(load_rules(rules), review_odd or [], review_even or [])
     order_list, order_frame = duty_csv.read_orders(orders)
     if shifts is not None:
@@ -107,13 +95,16 @@ def replay_files(
         roster_view = RosterView.from_entries(duty_csv.read_roster(roster))
     return_list = duty_csv.read_returns(returns) if returns is not None else []
     review_list = duty_csv.read_reviews(reviews) if reviews is not None else []
+    on_stage("credit")
     if attribution is not None:
         duty_csv.read_messages(messages)  # validated all the same: a bad chat file is a bad input
         credit: Mapping[str, Attribution] = attribution_from_frame(duty_csv.read_attribution(attribution))
     else:
         credit = attribution_from_credit(duty_csv.read_messages(messages, until), order_frame)
+    on_stage("fire")
     result = replay(rule_set, order_list, credit, roster_view, until,
                     returns=return_list, reviews=review_list, calendar=BusinessCalendar())
+    on_stage("write")
     out.mkdir(parents=True, exist_ok=True)
     duty_csv.write_tasks(out / "tasks.csv", result.tasks)
     duty_csv.write_messages(out / "messages.csv", result.messages)
