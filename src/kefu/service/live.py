@@ -291,15 +291,16 @@ def drain_agent(session: Session, agent_id: str, now: datetime, *, batch: int = 
         taken += 1
 
 
-def sweep(session: Session, now: datetime | None = None, *, batch: int = 500) -> dict[str, int]:
+def sweep(session: Session, now: datetime | None = None, *, batch: int = 500, reassign: bool = True) -> dict[str, int]:
     """Periodic pass: overflow after waiting, missed drains (commit-order races, killed workers), auto-reassign."""
     now = now or utc_now()
     assigned = reassigned = 0
     policies = db.policy_cache(session)
-    for conv in session.execute(select(C.c.id, C.c.shop_id, C.c.buyer, C.c.group, C.c.agent_id, C.c.opened_at,
-                                       C.c.last_buyer_msg_at, C.c.last_agent_msg_at)
-                                .where(C.c.status == "assigned", C.c.last_buyer_msg_at.is_not(None))
-                                .order_by(C.c.last_buyer_msg_at).limit(batch)).all():
+    stale = session.execute(select(C.c.id, C.c.shop_id, C.c.buyer, C.c.group, C.c.agent_id, C.c.opened_at,
+                                   C.c.last_buyer_msg_at, C.c.last_agent_msg_at)
+                            .where(C.c.status == "assigned", C.c.last_buyer_msg_at.is_not(None))
+                            .order_by(C.c.last_buyer_msg_at).limit(batch)).all() if reassign else []
+    for conv in stale:
         if reassign_due(conv.last_buyer_msg_at, conv.last_agent_msg_at, policies.get(conv.shop_id), now):
             req = Request(conv.id, conv.shop_id, conv.buyer, conv.group, conv.opened_at)
             decision = route(req, db.routable_agents(session, now), None, policies.get(conv.shop_id), now,
@@ -307,15 +308,19 @@ def sweep(session: Session, now: datetime | None = None, *, batch: int = 500) ->
             if decision.candidates:
                 transfer_conversation(session, conv.id, to_group=conv.group, now=now, actor="reassign")
                 reassigned += 1
-    for req in db.queued(session, batch):
-        decision = route(req, db.routable_agents(session, now), db.contact(session, req.shop, req.buyer, now),
-                         policies.get(req.shop), now)
+    queued = db.queued(session, batch)
+    agents = db.routable_agents(session, now) if queued else []
+    for req in queued:
+        if not agents:
+            break  # nobody has room: the rest waits (one query, not one per queued chat)
+        decision = route(req, agents, db.contact(session, req.shop, req.buyer, now), policies.get(req.shop), now)
         if decision.candidates and db.lock_queued(session, req.conversation_id):
             claimed = db.claim(session, decision.candidates, now)
             if claimed is not None:
                 _assign_queued(session, req.conversation_id, req.shop, claimed, now)
                 _drain_if_buyer_waits(session, claimed.agent_id, req.shop, req.buyer, now)
                 assigned += 1
+                agents = db.routable_agents(session, now)
     return {"assigned": assigned, "reassigned": reassigned}
 
 

@@ -131,6 +131,17 @@ def _ts(text: str | None) -> datetime | None:
     return None if text is None else parse_aware(text)
 
 
+_last_sweep = [0.0]
+
+
+def _maybe_sweep(session: Session) -> None:
+    """At most once a second per worker, route what waits beside free capacity (see ADR 0002)."""
+    now = time.monotonic()
+    if now - _last_sweep[0] >= 1.0:
+        _last_sweep[0] = now
+        live.sweep(session, reassign=False)
+
+
 @router.post("/agents", status_code=status.HTTP_201_CREATED)
 def create_agent(body: AgentIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     if caller.role == "agent":
@@ -166,6 +177,7 @@ def worktime(agent_id: AgentId, session: DbSession, caller: CurrentCaller,
 @router.post("/conversations", status_code=status.HTTP_201_CREATED)
 def create_conversation(body: ConversationIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     result = live.open_conversation(session, body.shop, body.buyer, body.group, text=body.text)
+    _maybe_sweep(session)
     return {"id": result["id"], "agent": result["agent"], "status": result["status"]}
 
 
@@ -183,7 +195,15 @@ def add_message(conversation_id: ConvId, body: MessageIn, session: DbSession,
 
 @router.post("/conversations/{conversation_id}/close")
 def close(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return live.close_conversation(session, conversation_id)
+    result = live.close_conversation(session, conversation_id)
+    _maybe_sweep(session)
+    return result
+
+
+@router.post("/conversations/{conversation_id}/human")
+def to_human(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    """The bot hands over (low confidence or the buyer asks for a person): route to an agent or queue."""
+    return live.bot_handover(session, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/transfer")
