@@ -33,6 +33,9 @@ def test_anonymous_is_sent_to_login_for_every_page(kefu_server: Server) -> None:
             assert r.headers["location"].startswith("/login?next="), item.path
         assert client.get(kefu_server.base + "/login").status_code == 200
         assert client.get(kefu_server.base + "/chat?shop=demo").status_code == 200  # public buyer page
+        docs = client.get(kefu_server.base + "/docs")  # OpenAPI docs next to the dashboard (issue #2)
+        assert docs.status_code == 200 and "swagger" in docs.text.lower()
+        assert client.get(kefu_server.base + "/api/v1/openapi.json").json()["info"]["title"] == "kefu API"
 
 
 @pytest.mark.parametrize("role", ["agent", "supervisor", "admin"])
