@@ -1,20 +1,41 @@
-"""``kefu demo`` and ``kefu sim export`` from the shell: exit 2 and nothing written on bad input."""
+"""``kefu demo`` and ``kefu sim export`` from the command line: exit 2 and nothing written on bad input.
+
+Most cases run in-process with Typer's CliRunner (the KefuError escapes the
+command; ``kefu.cli.main`` turns it into exit 2). Two run the real program in a
+subprocess to check that exit code end to end; starting ``kefu`` imports the
+whole app, which is slow on a shared machine, so they are few.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from kefu.cli import app
+from kefu.config import get_settings
+from kefu.domain.errors import ErrorCode, KefuError
 
 RUN = [sys.executable, "-c", "from kefu.cli import main; main()"]
 
 
-def _kefu(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "KEFU_DATABASE_URL": f"sqlite:///{tmp_path / 'kefu.db'}", "COLUMNS": "200"}
-    return subprocess.run(RUN + args, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+@pytest.fixture
+def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    db = tmp_path / "kefu.db"
+    monkeypatch.setenv("KEFU_DATABASE_URL", f"sqlite:///{db}")
+    get_settings.cache_clear()
+    yield db
+    get_settings.cache_clear()
+
+
+def _invoke(args: list[str]) -> KefuError | None:
+    result = CliRunner().invoke(app, args)
+    return result.exception if isinstance(result.exception, KefuError) else None
 
 
 @pytest.mark.parametrize(
@@ -23,15 +44,17 @@ def _kefu(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
         ["demo", "--days", "0"],
         ["demo", "--days", "-3"],
         ["demo", "--agents", "-2"],
+        ["demo", "--agents", "100", "--days", "366"],
         ["demo", "--start", "2026-02-30"],
         ["demo", "--start", "yesterday"],
+        ["demo", "--seed", "-1"],
     ],
 )
-def test_demo_bad_input_exit_2_no_database(tmp_path: Path, args: list[str]) -> None:
-    proc = _kefu(args, tmp_path)
-    assert proc.returncode == 2, proc.stderr
-    assert "BAD_ARGUMENT" in proc.stderr and "参数" in proc.stderr and "argument" in proc.stderr
-    assert not (tmp_path / "kefu.db").exists()
+def test_demo_bad_input_no_database(db_env: Path, args: list[str]) -> None:
+    exc = _invoke(args)
+    assert exc is not None and exc.code is ErrorCode.BAD_ARGUMENT
+    assert exc.message.startswith("参数") and exc.message_en.startswith("argument")
+    assert not db_env.exists()
 
 
 @pytest.mark.parametrize(
@@ -44,29 +67,44 @@ def test_demo_bad_input_exit_2_no_database(tmp_path: Path, args: list[str]) -> N
         ["--orders", "10", "--messages", "10", "--format", "xlsx"],
     ],
 )
-def test_export_bad_input_exit_2_nothing_written(tmp_path: Path, args: list[str]) -> None:
-    proc = _kefu(["sim", "export", "--out", str(tmp_path / "out"), *args], tmp_path)
-    assert proc.returncode == 2, proc.stderr
-    assert "BAD_ARGUMENT" in proc.stderr
+def test_export_bad_input_nothing_written(tmp_path: Path, args: list[str]) -> None:
+    exc = _invoke(["sim", "export", "--out", str(tmp_path / "out"), *args])
+    assert exc is not None and exc.code is ErrorCode.BAD_ARGUMENT
     assert not (tmp_path / "out").exists()
 
 
-def test_demo_prints_login_then_if_empty_skips(tmp_path: Path) -> None:
-    first = _kefu(["demo", "--days", "2", "--agents", "3", "--start", "2026-11-10"], tmp_path)
-    assert first.returncode == 0, first.stderr
-    assert "demo" in first.stdout and "kefu-demo-2026" in first.stdout
-    again = _kefu(["demo", "--if-empty"], tmp_path)
-    assert again.returncode == 0 and "kefu-demo-2026" not in again.stdout
-    conflict = _kefu(["demo", "--days", "2", "--agents", "3", "--start", "2026-11-10"], tmp_path)
-    assert conflict.returncode == 2 and "CONFLICT" in conflict.stderr
+def test_demo_prints_login_then_if_empty_skips_then_conflicts(db_env: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(app, ["demo", "--days", "2", "--agents", "3", "--start", "2026-11-10"])
+    assert first.exit_code == 0, first.output
+    assert "demo" in first.output and "kefu-demo-2026" in first.output
+    again = runner.invoke(app, ["demo", "--if-empty"])
+    assert again.exit_code == 0 and "kefu-demo-2026" not in again.output
+    conflict = _invoke(["demo", "--days", "2", "--agents", "3", "--start", "2026-11-10"])
+    assert conflict is not None and conflict.code is ErrorCode.CONFLICT
 
 
 def test_export_writes_files(tmp_path: Path) -> None:
-    proc = _kefu(
-        ["sim", "export", "--orders", "50", "--messages", "400", "--out", "out", "--format", "csv"], tmp_path
-    )
-    assert proc.returncode == 0, proc.stderr
-    lines = (tmp_path / "out" / "messages.csv").read_text(encoding="utf-8").splitlines()
+    out = tmp_path / "out"
+    args = ["sim", "export", "--orders", "50", "--messages", "400", "--out", str(out), "--format", "csv"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    lines = (out / "messages.csv").read_text(encoding="utf-8").splitlines()
     assert len(lines) == 401 and lines[0] == "shop,buyer,agent,ts,direction,auto"
-    assert len((tmp_path / "out" / "orders.csv").read_text(encoding="utf-8").splitlines()) == 51
-    assert not (tmp_path / "out" / "messages.parquet").exists()
+    assert len((out / "orders.csv").read_text(encoding="utf-8").splitlines()) == 51
+    assert not (out / "messages.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "created"),
+    [
+        (["demo", "--days", "0"], "kefu.db"),
+        (["sim", "export", "--orders", "-1", "--messages", "1", "--out", "out"], "out"),
+    ],
+)
+def test_real_program_exits_2(tmp_path: Path, args: list[str], created: str) -> None:
+    env = {**os.environ, "KEFU_DATABASE_URL": f"sqlite:///{tmp_path / 'kefu.db'}", "COLUMNS": "200"}
+    proc = subprocess.run(RUN + args, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert "BAD_ARGUMENT" in proc.stderr and "参数" in proc.stderr and "argument" in proc.stderr
+    assert not (tmp_path / created).exists()

@@ -46,6 +46,7 @@ DEMO_SHOP_NAME = "小鹿家居旗舰店"
 DEMO_SUPERVISOR = "demo"
 DEMO_PASSWORD = "kefu-demo-2026"  # well known on purpose: a demo, printed on first run
 MAX_AGENTS = 200
+MAX_AGENT_DAYS = 6000  # e.g. 12 agents × 366 days, 200 agents × 30 days
 ProgressFn = Callable[[str, int, int], None]  # (step, done, total)
 
 
@@ -100,6 +101,12 @@ def validate(seed: int, days: int, agents: int, start: date | None) -> None:
             "days", f"演示最多 366 天, 收到 {days}", f"the demo covers at most 366 days, got {days}"
         )
     check_window(start or date(2026, 1, 1), days)
+    if agents * days > MAX_AGENT_DAYS:  # a demo must load in seconds, not hours
+        raise bad_argument(
+            "agents",
+            f"客服人数 × 天数不能超过 {MAX_AGENT_DAYS} (收到 {agents} × {days}); 大数据量请用 kefu sim export",
+            f"agents × days must be at most {MAX_AGENT_DAYS} (got {agents} × {days}); use kefu sim export for scale",
+        )
 
 
 def load_demo(
