@@ -167,3 +167,17 @@ def test_webhook_refused_without_secret(client: TestClient, monkeypatch: pytest.
         assert r.status_code == 401 and r.json()["code"] == "BAD_SIGNATURE"
     finally:
         get_settings.cache_clear()
+
+
+def test_handover_route_and_book(client: TestClient) -> None:
+    _agent(client, "day", capacity=2)
+    cid = client.post("/api/v1/conversations", json={"shop": "s", "buyer": "b"}).json()["id"]
+    _agent(client, "night", capacity=2)
+    r = client.post("/api/v1/agents/day/handover", json={"to": ["night"], "note": "b 要发票"})
+    assert r.status_code == 200 and r.json()["moved"]["night"][0]["id"] == str(cid)
+    assert client.get("/api/v1/agents/day").json()["status"] == "offline"
+    assert client.get(f"/api/v1/conversations/{cid}").json()["agent"] == "night"
+    book = client.get("/api/v1/live/handovers", params={"agent": "night"}).json()
+    assert [(h["from"], h["to"], h["note"]) for h in book] == [("day", "night", "b 要发票")]
+    r = client.post("/api/v1/agents/ghost/handover", json={})
+    assert r.status_code == 404 and r.json()["code"] == "AGENT_UNKNOWN"

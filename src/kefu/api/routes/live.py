@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from kefu.api.deps import Caller, get_caller
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import parse_aware
-from kefu.service import live, presence
+from kefu.service import handover, live, presence
 from kefu.store.db import session_factory
 
 router = APIRouter(tags=["live"])
@@ -121,6 +121,12 @@ class TransferIn(_In):
     note: str = Field(default="", max_length=2000)
 
 
+class HandoverIn(_In):
+    to: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(default=None, max_length=50)
+    note: str = Field(default="", max_length=4000)
+    followups: list[dict[str, str]] = Field(default=[], max_length=200)
+
+
 def _own_agent(caller: Caller, agent_id: str) -> None:
     """Agents may act only for themselves; integrations, supervisors and admins for anyone."""
     if caller.role == "agent" and caller.agent_id != agent_id:
@@ -211,6 +217,20 @@ def transfer(conversation_id: ConvId, body: TransferIn, session: DbSession,
              caller: CurrentCaller) -> dict[str, Any]:
     return live.transfer_conversation(session, conversation_id, to_agent=body.to_agent, to_group=body.to_group,
                                       note=body.note, actor=caller.name)
+
+
+@router.post("/agents/{agent_id}/handover")
+def hand_over(agent_id: AgentId, body: HandoverIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    """交接班: open chats, tasks and follow-ups go to the next shift; the agent goes offline."""
+    _own_agent(caller, agent_id)
+    return handover.hand_over(session, agent_id, body.to, note=body.note, followups=body.followups,
+                              actor=caller.name)
+
+
+@router.get("/live/handovers")
+def handovers(session: DbSession, caller: CurrentCaller,
+              agent: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
+    return handover.handover_log(session, agent_id=agent)
 
 
 @router.get("/live/queue")
