@@ -94,3 +94,14 @@ def test_tiny_budgets_still_exact(tmp_path: Path) -> None:
         d = tmp_path / f"{orders}_{messages}"
         msgs, ords = export_benchmark(orders, messages, d, fmt="csv")
         assert len(_read(msgs)) == messages and len(_read(ords)) == orders
+
+
+def test_some_chats_are_transferred_to_a_second_agent(tmp_path: Path) -> None:
+    msgs, _ = export_benchmark(2_000, 40_000, tmp_path, seed=13, fmt="csv")
+    m = _read(msgs)
+    ts = pd.to_datetime(m.ts)
+    same_buyer = m.buyer == m.buyer.shift()
+    handed = same_buyer & (m.agent != m.agent.shift()) & (ts.diff().dt.total_seconds() < 600)
+    starts = (~same_buyer | (ts.diff().dt.total_seconds() >= 3600)).sum()  # roughly one per conversation
+    # configured: 5 % of the conversations with 4+ lines (about 0.03 of all here)
+    assert 0.015 < handed.sum() / starts < 0.06

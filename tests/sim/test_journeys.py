@@ -155,3 +155,13 @@ def test_fit_lengths_exact_and_refuses_the_impossible() -> None:
         fit_lengths(rng, lengths, 3)
     with pytest.raises(ValueError):
         fit_lengths(rng, np.array([], dtype=np.int64), 2)
+
+
+def test_some_buyers_order_the_next_day(block: Block) -> None:
+    kinds = block.journey[block.order_buyer]
+    co = kinds == CHAT_ORDER
+    wait = block.order_created[co] - block.conv_end[block.order_conv[co]]
+    expected = (1 - CFG.order_in_chat_share) * CFG.next_day_order_share
+    late = wait >= 4 * 3600
+    assert _within(float(late.mean()), expected, int(co.sum()))
+    assert wait.max() < 31 * 3600

@@ -119,6 +119,9 @@ class SimConfig:
     # order placement relative to a chat
     order_in_chat_share: float = 0.4  # chat-then-order buyers who order while still chatting
     order_after_chat_median_s: float = 600.0
+    next_day_order_share: float = (
+        0.1  # chat-then-order buyers (ordering after the chat) who come back 4–30 h later
+    )
     chat_after_order_median_s: float = 300.0  # order-then-chat: time from order to first message
     pay_after_chat_median_s: float = 240.0  # order-then-chat-then-pay: chat end to payment
     # conversations
@@ -131,6 +134,7 @@ class SimConfig:
     buyer_gap_sigma: float = 1.1
     same_side_gap_median_s: float = 8.0  # a second line from the same side
     aftersale_chat_share: float = 0.12  # paid orders followed by a 售后 chat within 5 days
+    transfer_share: float = 0.05  # conversations (4+ lines) handed to a second agent halfway (转交; assists)
     # money
     amount_median_fen: int = 12900
     amount_sigma: float = 0.7

@@ -118,7 +118,7 @@ def export_benchmark(
             buyer_shop = floor.shop_of_buyers(rng, len(journey))
             buyers = _names("tb", np.arange(buyer_offset, buyer_offset + len(journey)), 10)
             writers.write(
-                _message_table(rng, block, floor, buyer_shop, buyers),
+                _message_table(rng, cfg, block, floor, buyer_shop, buyers),
                 _order_table(block, buyer_shop, buyers, order_offset),
             )
             buyer_offset += len(journey)
@@ -220,16 +220,29 @@ class _Floor:
 
 
 def _message_table(
-    rng: np.random.Generator, block: Block, floor: _Floor, buyer_shop: np.ndarray, buyers: pa.Array
+    rng: np.random.Generator,
+    cfg: SimConfig,
+    block: Block,
+    floor: _Floor,
+    buyer_shop: np.ndarray,
+    buyers: pa.Array,
 ) -> pa.Table:
+    """Messages of a block; a share of longer chats is transferred (转交) to a second agent halfway."""
     conv_shop = buyer_shop[block.conv_buyer]
     conv_agent = floor.agent_of_conversations(rng, conv_shop, block.conv_aftersale, block.conv_start)
+    lengths = np.bincount(block.msg_conv, minlength=len(conv_agent))
+    pos = np.arange(len(block.msg_conv)) - (np.cumsum(lengths) - lengths)[block.msg_conv]
+    transferred = (lengths >= 4) & (rng.random(len(conv_agent)) < cfg.transfer_share)
+    k = conv_agent % floor.pool
+    second = np.where(k < floor.pool - 1, conv_agent + 1, conv_agent - k)  # a colleague in the same pool
+    after = transferred[block.msg_conv] & (pos >= (lengths // 2)[block.msg_conv])
+    msg_agent = np.where(after, second[block.msg_conv], conv_agent[block.msg_conv])
     msg_buyer = block.conv_buyer[block.msg_conv]
     return pa.Table.from_arrays(
         [
             floor.shops.take(pa.array(conv_shop[block.msg_conv])),
             buyers.take(pa.array(msg_buyer)),
-            floor.agents.take(pa.array(conv_agent[block.msg_conv])),
+            floor.agents.take(pa.array(msg_agent)),
             pa.array(block.msg_ts),
             pc.if_else(pa.array(block.msg_out), "out", "in"),
             pa.array(block.msg_auto.astype(np.int8)),

@@ -220,6 +220,8 @@ def simulate_block(
     after_chat = c_end + np.rint(_lognormal(rng, cfg.order_after_chat_median_s, 1.0, no)).astype(np.int64)
     in_chat = c_start + np.rint(rng.random(no) * (c_end - c_start)).astype(np.int64)
     co = oj == CHAT_ORDER
+    later = c_end + rng.integers(4 * 3600, 30 * 3600, no)  # comes back the next day (credit window)
+    after_chat = np.where(rng.random(no) < cfg.next_day_order_share, later, after_chat)
     created = np.where(co, np.where(rng.random(no) < cfg.order_in_chat_share, in_chat, after_chat), created)
     created = np.where(oj == CHAT_NEVER_PAY, after_chat, created)
     pay_delay = np.rint(_lognormal(rng, cfg.pay_delay_median_min, cfg.pay_delay_sigma, no) * 60).astype(
