@@ -36,15 +36,21 @@ def _sorted_messages(enc: Encoded) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n_agents = max(len(enc.agents), 1)
     pair = bk * n_agents + ak
     t0 = int(t.min())
-    t_bits = _bits(int(t.max()) - t0)
+    unit = _unit(t)
+    t_bits = _bits((int(t.max()) - t0) // unit)
     if _bits(int(pair.max())) + t_bits + 2 <= 63:
-        key = (((pair << t_bits) | (t - t0)) << 2) | kind
+        key = (((pair << t_bits) | ((t - t0) // unit)) << 2) | kind
         key.sort()
         kind = key & 3
-        t = ((key >> 2) & ((1 << t_bits) - 1)) + t0
+        t = ((key >> 2) & ((1 << t_bits) - 1)) * unit + t0
         return key >> (t_bits + 2), t, kind
     order = np.lexsort((kind, t, pair))  # keys too wide to pack: slower, same answer
     return pair[order], t[order], kind[order]
+
+
+def _unit(*cols: np.ndarray) -> int:
+    """1000 when every time is a whole second (the usual export): 10 fewer key bits."""
+    return 1000 if all(bool((c % 1000 == 0).all()) for c in cols) else 1
 
 
 def concurrency(s: pa.Table, n_agents: int) -> pa.Table:
@@ -64,12 +70,13 @@ def concurrency(s: pa.Table, n_agents: int) -> pa.Table:
             {"ak": pa.array([], pa.int64()), "d": pa.array([], pa.int32()), "c": pa.array([], pa.int64())}
         )
     t0 = int(st.min())
-    t_bits = _bits(int(en.max()) - t0)
+    unit = _unit(st, en)
+    t_bits = _bits((int(en.max()) - t0) // unit)
     idx_bits = _bits(len(ak))
     row = np.arange(len(ak), dtype=np.int64)
     if _bits(n_agents) + t_bits + 1 + idx_bits <= 63:
-        start_key = (((ak << t_bits) | (st - t0)) << 1) << idx_bits
-        end_key = ((((ak << t_bits) | (en - t0)) << 1) | 1) << idx_bits
+        start_key = (((ak << t_bits) | ((st - t0) // unit)) << 1) << idx_bits
+        end_key = ((((ak << t_bits) | ((en - t0) // unit)) << 1) | 1) << idx_bits
         key = np.concatenate([start_key | row, end_key | row])
         key.sort()
         is_start = ((key >> idx_bits) & 1) == 0

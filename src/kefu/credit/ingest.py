@@ -37,8 +37,9 @@ class Encoded:
     orders: pa.Table  # ok, bk, tc, tp, dc, dp, amount, refund, qty
     agents: list[str]  # ak → agent id
     order_ids: pa.Array  # ok → order id
-    shops: pa.Array  # bk // n_buyers → shop
-    buyers: pa.Array  # bk % n_buyers → buyer
+    shops: pa.Array  # pairs[bk] // len(buyers) → shop
+    buyers: pa.Array  # pairs[bk] % len(buyers) → buyer
+    pairs: np.ndarray  # dense bk → shop_code * len(buyers) + buyer_code
     base_ms: int  # subtracted from times before packing (keeps packed keys in 63 bits)
 
 
@@ -140,6 +141,20 @@ def local_parts(ms: np.ndarray, rules: CreditRules) -> tuple[np.ndarray, np.ndar
     return day.astype(np.int32), ((loc // HOUR_MS) % 24).astype(np.int8)
 
 
+def _dense_pairs(
+    m_pair: np.ndarray, o_pair: np.ndarray, space: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(shop, buyer) pair numbers → dense 0..n-1 keys (small keys pack into one sortable int64)."""
+    if space <= 100_000_000:  # a presence map: linear, no sort
+        present = np.zeros(max(space, 1), bool)
+        present[m_pair] = True
+        present[o_pair] = True
+        dense_of = np.cumsum(present) - 1
+        return dense_of[m_pair], dense_of[o_pair], np.flatnonzero(present)
+    pairs, inverse = np.unique(np.concatenate([m_pair, o_pair]), return_inverse=True)
+    return inverse[: len(m_pair)], inverse[len(m_pair) :], pairs
+
+
 def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules, local: bool = True) -> Encoded:
     """Validate the contract columns and code them; raises KefuError on unusable input.
 
@@ -156,8 +171,7 @@ def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules, local: bool
     (m_shop, o_shop), shops = _codes(messages.column("shop"), orders.column("shop"))
     (m_buyer, o_buyer), buyers = _codes(messages.column("buyer"), orders.column("buyer"))
     n_b = max(len(buyers), 1)
-    m_pair = m_shop * n_b + m_buyer
-    o_pair = o_shop * n_b + o_buyer
+    m_pair, o_pair, pairs = _dense_pairs(m_shop * n_b + m_buyer, o_shop * n_b + o_buyer, len(shops) * n_b)
     (a_codes,), agent_dict = _codes(messages.column("agent"))
     names = agent_dict.to_pylist()
     order = sorted(range(len(names)), key=lambda i: names[i])
@@ -213,5 +227,5 @@ def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules, local: bool
         }
     )
     return Encoded(
-        m_tab, o_tab, agents, _as_strings(orders.column("order_id")).combine_chunks(), shops, buyers, base
+        m_tab, o_tab, agents, _as_strings(orders.column("order_id")).combine_chunks(), shops, buyers, pairs, base
     )

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+import numpy as np
 import pandas as pd
 
 from kefu.credit.rules import CreditRules
@@ -87,25 +88,35 @@ def fen_div(num: int, den: int) -> int | None:
     return int((Decimal(int(num)) / Decimal(int(den))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
+def ratios(num: object, den: object, places: int = 4) -> list[Decimal | None]:
+    """Column-wise :func:`ratio`: exact integer half-up rounding in numpy, Decimal only at the end."""
+    n = np.asarray(num, dtype=np.int64)
+    d = np.asarray(den, dtype=np.int64)
+    safe = np.where(d == 0, 1, d)
+    scaled = np.abs(n) * (2 * 10**places)
+    q = np.sign(n) * ((scaled + safe) // (2 * safe))
+    return [
+        None if z else Decimal(int(v)).scaleb(-places)
+        for v, z in zip(q.tolist(), (d == 0).tolist(), strict=True)
+    ]
+
+
 def derive(frame: pd.DataFrame, rules: CreditRules) -> pd.DataFrame:
     """Add the derived rates to summed counts (works for daily rows and monthly sums alike)."""
     f = frame.copy()
-
-    def col(fn: object, *names: str) -> list[object]:
-        return [fn(*vals) for vals in zip(*(f[n].tolist() for n in names), strict=True)]  # type: ignore[operator]
-
-    f["reply_rate"] = col(ratio, "receptions", "received")
-    f["inq_conv_same_day"] = col(ratio, "inq_ordered_same_day", "inquiries")
-    f["inq_conv_order_final"] = col(ratio, "inq_ordered_final", "inquiries")
-    f["inq_conv_pay_next_day"] = col(ratio, "inq_paid_next_day", "inquiries")
-    f["inq_conv_pay_final"] = col(ratio, "inq_paid_final", "inquiries")
-    f["order_to_pay"] = col(ratio, "placed_paid", "placed_orders")
-    f["aov_fen"] = col(fen_div, "sales_fen", "paying_buyers")
-    f["items_per_buyer"] = col(lambda a, b: ratio(a, b, 2), "items", "paying_buyers")
-    f["avg_resp_s"] = col(lambda a, b: ratio(a, b * 1000, 1), "resp_sum_ms", "answered")
-    f["first_resp_s"] = col(lambda a, b: ratio(a, b * 1000, 1), "first_resp_sum_ms", "first_resp_n")
-    f["answer_ratio"] = col(lambda a, b: ratio(a, b, 2), "msgs_out", "msgs_in")
-    f["fast_rate"] = col(ratio, "fast_rounds", "fast_base")
+    c = {name: f[name].to_numpy(dtype=np.int64) for name in SUMMED if name in f.columns}
+    f["reply_rate"] = ratios(c["receptions"], c["received"])
+    f["inq_conv_same_day"] = ratios(c["inq_ordered_same_day"], c["inquiries"])
+    f["inq_conv_order_final"] = ratios(c["inq_ordered_final"], c["inquiries"])
+    f["inq_conv_pay_next_day"] = ratios(c["inq_paid_next_day"], c["inquiries"])
+    f["inq_conv_pay_final"] = ratios(c["inq_paid_final"], c["inquiries"])
+    f["order_to_pay"] = ratios(c["placed_paid"], c["placed_orders"])
+    f["aov_fen"] = [None if v is None else int(v) for v in ratios(c["sales_fen"], c["paying_buyers"], 0)]
+    f["items_per_buyer"] = ratios(c["items"], c["paying_buyers"], 2)
+    f["avg_resp_s"] = ratios(c["resp_sum_ms"], c["answered"] * 1000, 1)
+    f["first_resp_s"] = ratios(c["first_resp_sum_ms"], c["first_resp_n"] * 1000, 1)
+    f["answer_ratio"] = ratios(c["msgs_out"], c["msgs_in"], 2)
+    f["fast_rate"] = ratios(c["fast_rounds"], c["fast_base"])
     f["slow_response"] = (f["slow_rounds"] >= rules.slow_reply_times).astype("int64")
     return f
 

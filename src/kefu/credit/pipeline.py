@@ -152,8 +152,8 @@ def _decode(
     evidence = pd.DataFrame(
         {
             "order_id": order_ids,
-            "shop": pc.take(enc.shops, pa.array(bk // n_b)).to_numpy(zero_copy_only=False),
-            "buyer": pc.take(enc.buyers, pa.array(bk % n_b)).to_numpy(zero_copy_only=False),
+            "shop": pc.take(enc.shops, pa.array(enc.pairs[bk] // n_b)).to_numpy(zero_copy_only=False),
+            "buyer": pc.take(enc.buyers, pa.array(enc.pairs[bk] % n_b)).to_numpy(zero_copy_only=False),
             "credited_agent": credit["credited_agent"].to_numpy(),
             "sale_fen": sale,
             "paid_day": _days(enc.orders.column("dp")),
@@ -172,7 +172,7 @@ def _decode(
     sbk = shop_df["bk"].to_numpy()
     shop_day = pd.DataFrame(
         {
-            "shop": pc.take(enc.shops, pa.array(sbk // n_b)).to_numpy(zero_copy_only=False),
+            "shop": pc.take(enc.shops, pa.array(enc.pairs[sbk] // n_b)).to_numpy(zero_copy_only=False),
             "day": [_day(x) for x in shop_df["dp"]],
             "paid_fen": shop_df["paid"].astype("int64"),
             "credited_fen": shop_df["credited"].astype("int64"),
