@@ -25,16 +25,37 @@ PG_URL = os.environ.get("KEFU_TEST_POSTGRES_URL", "")
 
 
 def _pg_schema_url(worker: str) -> str:
-    """A URL whose connections use a schema private to this xdist worker."""
+    """A URL whose connections use an empty schema private to this test process.
+
+    The schema name carries the process id, so concurrent pytest runs (and xdist
+    workers) on one server never see each other's rows; ``_drop_pg_schemas``
+    removes it when the session ends.
+    """
     base = normalise_database_url(PG_URL)
-    schema = f"kefu_test_{worker}"
+    schema = f"kefu_test_{worker}_{os.getpid()}"
     admin = create_engine(base)
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     admin.dispose()
+    _PG_SCHEMAS.add(schema)
     sep = "&" if "?" in base else "?"
     return f"{base}{sep}options=-csearch_path%3D{schema}"
+
+
+_PG_SCHEMAS: set[str] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_pg_schemas() -> Iterator[None]:
+    yield
+    if not (PG_URL and _PG_SCHEMAS):
+        return
+    admin = create_engine(normalise_database_url(PG_URL))
+    with admin.begin() as conn:
+        for schema in _PG_SCHEMAS:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
 
 
 def _backends() -> list[object]:
