@@ -13,7 +13,6 @@ from __future__ import annotations
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from fractions import Fraction
 from typing import Protocol
 
 from kefu.live.model import (
@@ -74,11 +73,15 @@ def eligibility(
     return None
 
 
-def load_key(agent: AgentState, strategy: Strategy) -> tuple[Fraction, datetime, str]:
-    """Least load ÷ capacity (or ÷ weight), tie: longest idle, then id for determinism."""
+def load_key(agent: AgentState, strategy: Strategy) -> tuple[float, datetime, str]:
+    """Least load ÷ capacity (or ÷ weight), tie: longest idle, then id for determinism.
+
+    A float ratio is exact enough here: for denominators up to a few hundred two
+    different ratios differ by far more than float rounding, and equal ratios
+    (1/2, 2/4) give the same float. ``Fraction`` made routing 3x slower.
+    """
     denominator = agent.capacity if strategy is Strategy.LEAST_LOAD else agent.weight
-    share = Fraction(agent.load, max(denominator, 1))
-    return share, agent.last_assigned_at or _NEVER, agent.id
+    return agent.load / max(denominator, 1), agent.last_assigned_at or _NEVER, agent.id
 
 
 def bot_takes(req: Request, policy: Policy) -> bool:
@@ -107,7 +110,7 @@ def route(
     """
     if use_bot and bot_takes(req, policy):
         return Decision(bot=True)
-    found: list[tuple[int, tuple[Fraction, datetime, str], Candidate]] = []
+    found: list[tuple[int, tuple[float, datetime, str], Candidate]] = []
     for agent in agents:
         if agent.id in exclude:
             continue
