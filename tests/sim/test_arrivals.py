@@ -73,6 +73,10 @@ def test_statutory_holiday_is_quieter_but_in_lieu_rest_is_not() -> None:
     in_lieu = date(2026, 10, 5)  # rest day of the block (Monday)
     assert day_factor(national_day, CFG) == pytest.approx(CFG.weekly[3] * CFG.holiday_factor)
     assert day_factor(in_lieu, CFG) == pytest.approx(CFG.weekly[0])
+    # the whole Spring Festival block is quiet, its rest days included; the day after is not
+    for day in (date(2026, 2, 15), date(2026, 2, 17), date(2026, 2, 23)):
+        assert day_factor(day, CFG) == pytest.approx(CFG.weekly[day.weekday()] * CFG.spring_festival_factor)
+    assert day_factor(date(2026, 2, 24), CFG) == pytest.approx(CFG.weekly[1])
 
 
 def test_same_seed_same_counts_other_seed_differs() -> None:

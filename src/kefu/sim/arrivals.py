@@ -42,8 +42,11 @@ def check_window(start: date, days: int) -> None:
 def day_factor(day: date, cfg: SimConfig, calendar: BusinessCalendar | None = None) -> float:
     """Multiplier of the ordinary weekday volume for one local date."""
     cal = calendar or BusinessCalendar()
+    info = cal.info(day)
     factor = cfg.weekly[day.weekday()]
-    if cal.kind(day) is DayKind.STATUTORY:
+    if info.name in ("春节", "Spring Festival"):
+        factor *= cfg.spring_festival_factor  # rest days of the block too
+    elif info.kind is DayKind.STATUTORY:
         factor *= cfg.holiday_factor
     return factor * promotion_factor(day, cfg)
 

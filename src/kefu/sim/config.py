@@ -109,6 +109,7 @@ class SimConfig:
     hourly: tuple[float, ...] = DEFAULT_HOURLY
     weekly: tuple[float, ...] = DEFAULT_WEEKLY
     holiday_factor: float = 0.8  # 法定节假日: people are away from their phones
+    spring_festival_factor: float = 0.45  # the whole 春节 block: couriers stop, shops go quiet
     promotions: tuple[Promotion, ...] = DEFAULT_PROMOTIONS
     # journeys: shares over all buyers (Poisson mode); export mode renormalises the ordering ones
     # (chat_order, silent, order_chat_pay, never_pay, chat_never_pay, chat_only)
