@@ -192,3 +192,12 @@ def test_other_shop_same_buyer_name_does_not_count(engine: str) -> None:
 def test_excluded_accounts_earn_nothing(engine: str) -> None:
     o = orders(("o1", "b1", "2026-11-03 10:03:00", "2026-11-03 10:20:00", 5000))
     assert credit(msgs(*SESSION_A), o, engine, excluded_agents=frozenset({"A"})) == {"o1": ("", "", "", 1)}
+
+
+def test_empty_inputs() -> None:
+    r = run_credit(msgs(), orders(("o", "b", "2026-11-03 10:00:00", "2026-11-03 10:01:00", 100)))
+    assert credit_rows(r.order_credit) == {"o": ("", "", "", 1)}
+    assert r.agent_day.empty
+    r = run_credit(msgs(("b", "A", "2026-11-03 10:00:00", "out")), orders())
+    assert r.order_credit.empty
+    assert r.agent_day[["agent", "day", "msgs_out", "receptions"]].values.tolist() == [["A", "2026-11-03", 1, 0]]
