@@ -77,6 +77,9 @@ def test_statutory_holiday_is_quieter_but_in_lieu_rest_is_not() -> None:
     for day in (date(2026, 2, 15), date(2026, 2, 17), date(2026, 2, 23)):
         assert day_factor(day, CFG) == pytest.approx(CFG.weekly[day.weekday()] * CFG.spring_festival_factor)
     assert day_factor(date(2026, 2, 24), CFG) == pytest.approx(CFG.weekly[1])
+    # 2027 is past the official schedule: python-holidays names the days in English
+    for day in (date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 10)):
+        assert day_factor(day, CFG) == pytest.approx(CFG.weekly[day.weekday()] * CFG.spring_festival_factor)
 
 
 def test_same_seed_same_counts_other_seed_differs() -> None:

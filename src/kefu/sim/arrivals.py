@@ -44,7 +44,7 @@ def day_factor(day: date, cfg: SimConfig, calendar: BusinessCalendar | None = No
     cal = calendar or BusinessCalendar()
     info = cal.info(day)
     factor = cfg.weekly[day.weekday()]
-    if info.name in ("春节", "Spring Festival"):
+    if info.name == "春节" or "Spring Festival" in info.name or "New Year's Eve" in info.name:
         factor *= cfg.spring_festival_factor  # rest days of the block too
     elif info.kind is DayKind.STATUTORY:
         factor *= cfg.holiday_factor
