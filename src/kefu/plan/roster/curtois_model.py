@@ -58,8 +58,13 @@ def build(
     *,
     hint: bool = True,
     with_objective: bool = True,
+    minutes_band: tuple[int, int] | None = None,
 ) -> SubModel:
-    """Model cells (e, d) for e in ``emps`` and first <= d < last; everything else is fixed."""
+    """Model cells (e, d) for e in ``emps`` and first <= d < last; everything else is fixed.
+
+    ``minutes_band`` replaces the window's worked-minutes range (used when one
+    employee's year is built a quarter at a time with a pro-rata band).
+    """
     h = inst.horizon
     m = cp_model.CpModel()
     sub = SubModel(m, emps, first, last)
@@ -128,8 +133,9 @@ def build(
             if inside:
                 m.add(sum(inside) <= inst.cap(e, s) - outside)
                 minutes.extend(inst.shifts[s].minutes * v for v in inside)
+        lo, hi = minutes_band or (st.min_minutes - fixed_minutes, st.max_minutes - fixed_minutes)
         if minutes:
-            m.add_linear_constraint(sum(minutes), st.min_minutes - fixed_minutes, st.max_minutes - fixed_minutes)
+            m.add_linear_constraint(sum(minutes), lo, hi)
         elif not st.min_minutes <= fixed_minutes <= st.max_minutes:
             sub.trivially_infeasible = True
         _runs(m, w, first, last, h, st.max_consecutive, st.min_consecutive, st.min_days_off, sub)

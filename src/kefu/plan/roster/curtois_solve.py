@@ -81,6 +81,35 @@ def _feasible_line(inst: Instance, roster: list[list[int]], e: int, limit: float
     )
 
 
+def _chunked_line(inst: Instance, roster: list[list[int]], e: int, seed: int, chunk: int = 91) -> list[list[int]] | None:
+    """Employee ``e``'s line built a quarter at a time against the missing cover, or None.
+
+    A whole year for one employee is seconds of search (tight minutes band);
+    quarters with a pro-rata minutes band (± two shifts, exact in the last
+    quarter) are small models, and each still minimises the cover penalty.
+    Returns None when a quarter cannot be completed, and the caller falls back
+    to the whole-line feasibility search.
+    """
+    h, st = inst.horizon, inst.staff[e]
+    off = inst.days_off.get(e, set())
+    work = roster
+    for first in range(0, h, chunk):
+        last = min(h, first + chunk)
+        done = sum(inst.shifts[s].minutes for s in work[e][:first] if s != REST)
+        if last == h:
+            band = (st.min_minutes - done, st.max_minutes - done)
+        else:
+            # pro-rata over the days the employee can work, so a quarter full of days off asks less
+            share = sum(1 for d in range(last) if d not in off) / max(1, sum(1 for d in range(h) if d not in off))
+            band = (int(st.min_minutes * share) - done - 480, int(st.max_minutes * share) - done + 960)
+        sub = build(inst, work, [e], first, last, hint=False, minutes_band=band, with_objective=False)
+        solver = _solver(3.0, 1, seed)
+        if solver.solve(sub.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        work = sub.read(solver, work)
+    return work if not any(v.startswith(f"{st.id}:") for v in violations(inst, work)) else None
+
+
 def construct(inst: Instance, budget: float, workers: int = 1, seed: int = 0) -> list[list[int]]:
     """A feasible roster built employee by employee, each filling the cover still missing.
 
@@ -93,7 +122,7 @@ def construct(inst: Instance, budget: float, workers: int = 1, seed: int = 0) ->
     greedy = inst.horizon <= 84
     for e in range(inst.n_emps):
         if not greedy:
-            roster = _feasible_line(inst, roster, e, 30.0, seed)
+            roster = _chunked_line(inst, roster, e, seed) or _feasible_line(inst, roster, e, 30.0, seed)
             continue
         left = max(0.1, deadline - time.monotonic())
         per = max(0.1, min(5.0, left / (inst.n_emps - e)))
