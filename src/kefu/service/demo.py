@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.service import auth
+from kefu.service import auth, care, plan
 from kefu.sim.arrivals import check_window, window_epochs
 from kefu.sim.demo_rows import (
     care_rows,
@@ -78,6 +78,8 @@ class DemoSummary:
     supervisor_password: str = ""
     admin: str = "admin"
     admin_password: str = ""  # empty when the admin account already existed
+    forecast_intervals: int = 0
+    templates: int = 0
 
 
 def default_start(days: int, today: date | None = None) -> date:
@@ -220,6 +222,9 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
 
     step("账号 / accounts", 6, 8)
     users, admin_pw = _users(session, shop)
+    step("预测与话术 / forecast and templates", 7, 8)
+    forecasts = _forecast_around(session, as_of_dt)
+    templates = care.seed_templates(session)
     step("完成 / done", 8, 8)
     return DemoSummary(
         skipped=False, start=shop.start, days=shop.days, agents=len(shop.agents), users=users,
@@ -228,8 +233,26 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
         paid_orders=sum(1 for o in orders if o["paid_at"] is not None),
         returns=sum(1 for o in orders if o["returned_at"] is not None), tasks=len(tasks), tickets=len(tickets),
         surveys=len(surveys), ledger_entries=len(ledger), logbook_entries=len(handovers), events=len(events),
-        supervisor_password=DEMO_PASSWORD, admin_password=admin_pw,
+        supervisor_password=DEMO_PASSWORD, admin_password=admin_pw, forecast_intervals=forecasts,
+        templates=templates,
     )  # fmt: skip
+
+
+def _forecast_around(session: Session, as_of: datetime) -> int:
+    """Forecast the week before and after ``as_of`` from the history before that week.
+
+    The dashboard's forecast-vs-actual charts then have a forecast line for
+    today and the recent past; the forecast sees no data from its own window.
+    A demo window shorter than a week has too little history and gets none.
+    """
+    today = as_of.astimezone(SHOP_TZ).date()
+    start = today - timedelta(days=7)
+    try:
+        return len(plan.forecast_shop(session, DEMO_SHOP_ID, start, days=14))
+    except KefuError as exc:
+        if exc.code is ErrorCode.FORECAST_NO_HISTORY:
+            return 0
+        raise
 
 
 def _table(model: type) -> Table:
