@@ -140,7 +140,7 @@ def check(url: str, acknowledged: list[int]) -> dict[str, int]:
                 assigned_events[subject] += kind == "conversation.assigned"
             elif kind == "conversation.closed" and agent and data.get("was") == "assigned":
                 load[agent] -= 1
-        status = dict(s.execute(select(Conversation.id, Conversation.status)).tuples().all())
+        status = {cid: st for cid, st in s.execute(select(Conversation.id, Conversation.status))}
         known = set(acknowledged)
         orphans = sum(1 for cid, st in status.items() if cid not in known and st != "closed")
     engine.dispose()
@@ -155,7 +155,7 @@ def check(url: str, acknowledged: list[int]) -> dict[str, int]:
 def kill_one_worker(server: subprocess.Popen[bytes], after: float) -> None:
     time.sleep(after)
     children = psutil.Process(server.pid).children(recursive=True)
-    workers = [c for c in children if "multiprocessing" in " ".join(c.cmdline()) or c.name().startswith("python")]
+    workers = [c for c in children if "spawn_main" in " ".join(c.cmdline())]  # not the resource tracker
     if workers:
         os.kill(workers[-1].pid, signal.SIGKILL)
         print(f"killed worker {workers[-1].pid}", file=sys.stderr)
