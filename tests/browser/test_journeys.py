@@ -137,6 +137,16 @@ def test_supervisor_journey(kefu_server: Server, browser: Browser, tmp_path: Pat
     expect(page.get_by_test_id("import-status")).to_contain_text("新增 1")
     expect(page.get_by_test_id("import-errors")).to_be_visible()
     tab.shot("imports")
+
+    # next month's roster (the roster area's page) and this month's KPI (the credit area's page)
+    today = datetime.now(SHOP_TZ).date()
+    next_month = (today.replace(day=1) + timedelta(days=32)).strftime("%Y-%m")
+    page.goto(kefu_server.base + "/roster")
+    page.get_by_test_id("roster-month").fill(next_month)
+    expect(page.get_by_test_id("roster-grid")).to_be_visible()
+    page.goto(kefu_server.base + "/performance")
+    expect(page.get_by_test_id("perf-leaderboard")).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("perf-paid")).not_to_have_text("0.00")
     assert tab.errors == []
     tab.close()
 
