@@ -202,6 +202,7 @@ def transfer_conversation(session: Session, conversation_id: int, *, to_agent: s
             return get_conversation(session, conversation_id)
         if session.get(Agent, to_agent) is None:
             raise unknown_agent(to_agent)
+        db.lock_agents(session, [a for a in (sender, to_agent) if a])  # id order: no deadlock between transfers
         claimed = db.claim(session, (Candidate(to_agent, Reason.STICKY),), now)
         if claimed is None:
             raise at_capacity(to_agent)

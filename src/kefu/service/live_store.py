@@ -142,6 +142,12 @@ def lock_agent(session: Session, agent_id: str) -> Any | None:
     return session.execute(stmt.with_for_update() if is_pg(session) else stmt).one_or_none()
 
 
+def lock_agents(session: Session, agent_ids: Sequence[str]) -> None:
+    """Lock several agent rows in id order (PostgreSQL), so two opposite transfers cannot deadlock."""
+    if is_pg(session) and agent_ids:
+        session.execute(select(A.c.id).where(A.c.id.in_(sorted(set(agent_ids)))).order_by(A.c.id).with_for_update())
+
+
 def lock_conversation(session: Session, conversation_id: int) -> Any | None:
     stmt = select(C.c.id, C.c.shop_id, C.c.buyer, C.c.group, C.c.status, C.c.agent_id, C.c.opened_at) \
         .where(C.c.id == conversation_id)

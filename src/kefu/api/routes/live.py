@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from kefu.api.deps import Caller, get_caller
@@ -32,10 +33,17 @@ def _tx(request: Request) -> Iterator[Session]:
     "request" scope), so a client could be told 201 for a conversation whose
     commit then fails — a lost conversation. Here the commit is part of the call.
     """
-    with session_factory(request.app.state.engine)() as session, session.begin():
-        yield session
+    with session_factory(request.app.state.engine)() as session:
+        try:
+            with session.begin():
+                yield session
+        except DBAPIError as exc:  # lock timeout / deadlock victim: the client may simply retry
+            if getattr(exc.orig, "sqlstate", None) in _RETRYABLE:
+                raise KefuError(ErrorCode.CONFLICT, "并发冲突, 请重试", "concurrent update, please retry") from exc
+            raise
 
 
+_RETRYABLE = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock not available
 DbSession = Annotated[Session, Depends(_tx, scope="function")]
 
 
