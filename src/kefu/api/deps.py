@@ -28,7 +28,9 @@ def get_db(request: Request) -> Iterator[Session]:
         yield session
 
 
-DbSession = Annotated[Session, Depends(get_db)]
+# scope="function": the transaction commits when the handler returns, *before* the
+# response is sent, so a client never sees 201 for a write whose commit failed.
+DbSession = Annotated[Session, Depends(get_db, scope="function")]
 
 
 @dataclass(frozen=True)

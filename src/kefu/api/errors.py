@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from kefu.domain.errors import KefuError
@@ -26,6 +27,12 @@ def install_error_handlers(app: FastAPI) -> None:
         ]
         body = {"code": "BAD_REQUEST", "message": "请求参数错误", "message_en": "invalid request", "details": problems}
         return JSONResponse(body, status_code=422)
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
+        # a duplicate key or broken reference found at commit: the request conflicts with stored data
+        body = {"code": "CONFLICT", "message": "与已有数据冲突, 未保存", "message_en": "conflicts with stored data; nothing saved"}
+        return JSONResponse(body, status_code=409)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

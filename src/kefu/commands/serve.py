@@ -22,7 +22,9 @@ def register(app: typer.Typer) -> None:
         upgrade(settings.database_url)
         if api_only:
             uvicorn.run("kefu.api.asgi:api_app", factory=True, host=host, port=port, workers=workers,
-                        log_level="warning", access_log=False)
+                        log_level="warning", access_log=False,
+                        # a busy worker on a small machine answers Uvicorn's ping late; don't kill it for that
+                        timeout_worker_healthcheck=30)
             return
         if workers != 1:
             typer.echo("the dashboard runs in one process; use --api-only for several workers", err=True)
