@@ -68,4 +68,4 @@ def test_no_server_errors(seeded_engine: Engine) -> None:
         except Exception as exc:  # collect every operation's failure, then report them all
             failures.append(f"{name}: {str(exc).splitlines()[0][:300]}")
     assert "GET /api/v1/overview" in tried and len(tried) >= 15
-    assert failures == []
+    assert failures == [], "\n".join(failures)
