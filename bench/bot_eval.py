@@ -1,7 +1,8 @@
 """FAQ bot benchmark on the labelled set ``kefu/care/data/bot_eval.csv``.
 
-Default: the held-out ``test`` half in bot_first mode at the shipped threshold.
-``--split train --sweep`` is the only tuning loop (never tune on test).
+Default: the held-out ``test`` half in bot_first mode at the shipped threshold and margin.
+``--split train --sweep`` and ``--loo`` (KB leave-one-out, no eval rows at all) are the only
+tuning loops (never tune on test).
 Last line: ``answer_rate=… precision=… handover_rate=…`` (definitions in docs/bench/bot.md).
 """
 
@@ -14,7 +15,8 @@ import sys
 import time
 from importlib import resources
 
-from kefu.care.bot import DEFAULT_THRESHOLD, FaqMatcher, evaluate, load_knowledge_base
+from kefu.care.bot import DEFAULT_MARGIN, DEFAULT_THRESHOLD, FaqMatcher, load_knowledge_base
+from kefu.care.bot_eval import EvalResult, evaluate, kb_leave_one_out
 
 
 def load_rows(split: str) -> list[tuple[str, str]]:
@@ -23,30 +25,40 @@ def load_rows(split: str) -> list[tuple[str, str]]:
     return [(r["question"], r["intent"]) for r in rows if split == "all" or r["split"] == split]
 
 
+def _figures(r: EvalResult) -> str:
+    return f"answer_rate={r.answer_rate:.3f} precision={r.precision:.3f} handover_rate={r.handover_rate:.3f}"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--split", choices=["train", "test", "all"], default="test")
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
+    ap.add_argument("--margin", type=float, default=DEFAULT_MARGIN)
     ap.add_argument("--sweep", action="store_true", help="print figures for thresholds 0.30…0.90")
+    ap.add_argument("--loo", action="store_true", help="KB leave-one-out instead of the eval set")
     ap.add_argument("--errors", action="store_true", help="list wrong answers")
     args = ap.parse_args()
-    rows = load_rows(args.split)
     t0 = time.perf_counter()
     matcher = FaqMatcher(load_knowledge_base())
+    rows = [] if args.loo else load_rows(args.split)
+
+    def run(threshold: float) -> EvalResult:
+        if args.loo:
+            return kb_leave_one_out(matcher, threshold, args.margin)
+        return evaluate(matcher, rows, threshold, args.margin)
+
     if args.sweep:
         for i in range(30, 91, 5):
-            r = evaluate(matcher, rows, i / 100)
-            print(
-                f"threshold={i / 100:.2f} answer_rate={r.answer_rate:.3f} precision={r.precision:.3f} handover_rate={r.handover_rate:.3f}"
-            )
-    res = evaluate(matcher, rows, args.threshold)
+            print(f"threshold={i / 100:.2f} margin={args.margin:.2f} {_figures(run(i / 100))}")
+    res = run(args.threshold)
     if args.errors:
         for q, label, got in res.errors:
             print(f"WRONG {q!r} label={label} got={got}", file=sys.stderr)
-    ms = (time.perf_counter() - t0) * 1000 / max(1, len(rows))
+    ms = (time.perf_counter() - t0) * 1000 / max(1, res.questions)
+    where = "kb_leave_one_out" if args.loo else args.split
     print(
-        f"split={args.split} questions={res.questions} threshold={args.threshold:.2f} ms_per_question={ms:.1f} "
-        f"answer_rate={res.answer_rate:.3f} precision={res.precision:.3f} handover_rate={res.handover_rate:.3f}"
+        f"split={where} questions={res.questions} threshold={args.threshold:.2f} margin={args.margin:.2f} "
+        f"ms_per_question={ms:.1f} {_figures(res)}"
     )
 
 

@@ -4,16 +4,18 @@ Why this design (ADR 0007): shops need a bot that is *right when it answers*
 (a wrong answer about refunds costs more than a hand-over), runs offline with no
 model download, and is explainable to a supervisor. So the matcher is Okapi
 BM25 over three feature fields of every KB question (canonical + paraphrases):
-jieba words (after synonym folding), character bigrams and pinyin syllable
-bigrams (homophone typos). The best KB question per intent wins.
+jieba words (after homophone repair, synonym folding and number folding),
+character bigrams and single characters. The best KB question per intent wins.
 
-Confidence is the BM25 score divided by the larger of two ceilings: the score
-the query would get against a document made of exactly its own features, and
-the score the matched KB question gets against itself. So it is in [0, 1],
-comparable across queries, and low both when much of the question (by IDF
-weight) is unknown to the KB and when the question shares only one word with a
-longer KB question. One threshold, tuned on the *train* half
-of ``data/bot_eval.csv`` only, decides answer vs hand-over.
+Confidence blends two things, both in [0, 1]: the BM25 score divided by the
+larger of the query's and the matched KB question's self-score (low when much of
+the question is unknown to the KB, or when only one word of a longer KB question
+matched), and *coverage*, the share of the query's IDF weight found anywhere in
+the intent's KB questions. ``bot_first`` answers only when the best intent clears
+the threshold *and* leads the runner-up by a margin, and never when the best
+"intent" is the out-of-scope pseudo-intent (chit-chat, styling, wholesale …).
+Threshold and margin were chosen on the *train* half of ``data/bot_eval.csv``
+and on a leave-one-out check of the KB itself, never on the test half.
 
 Pure: plain data in, plain data out; no store/api imports.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from importlib import resources
@@ -33,10 +35,19 @@ import yaml
 from kefu.care import text
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 
-# Tuned on the train split only (bench/bot_eval.py --split train --sweep); see docs/bench/bot.md.
-DEFAULT_THRESHOLD = 0.45
+# Chosen on the train split and KB leave-one-out only (bench/bot_eval.py); see docs/bench/bot.md.
+DEFAULT_THRESHOLD = 0.50
 # In mixed mode the bot answers alone only above this; between the two it suggests to the agent.
 DEFAULT_MIXED_THRESHOLD = 0.60
+# bot_first answers only when the best intent leads the runner-up by at least this much
+# (two intents about equally likely means the bot is guessing). Chosen on train + KB leave-one-out.
+DEFAULT_MARGIN = 0.08
+# Confidence = ALPHA × best single KB question + (1 − ALPHA) × coverage of the query's
+# IDF weight by the intent's whole vocabulary (all its KB questions together).
+COVERAGE_ALPHA = 0.8
+# KB pseudo-intent of questions the shop's bot must not answer (chit-chat, styling, wholesale …):
+# when it ranks first the bot hands over; as runner-up it shrinks the margin of a real intent.
+OUT_OF_SCOPE = "out_of_scope"
 
 # Grid-searched on the train split (words, char bigrams, single chars).
 FIELD_WEIGHTS: dict[str, float] = {"w": 1.0, "c": 0.3, "u": 0.6}
@@ -97,12 +108,13 @@ class Match:
     intent: str
     confidence: float
     matched_question: str
+    margin: float = 1.0  # lead over the next intent (1.0 when there is none)
 
 
 @dataclass(frozen=True)
 class BotReply:
     action: BotAction
-    reason: str  # confident | low_confidence | asked_for_human | human_first | mixed_unsure | empty
+    reason: str  # confident | low_confidence | ambiguous | out_of_scope | asked_for_human | human_first | mixed_unsure | empty
     intent: str | None = None
     answer: str | None = None
     confidence: float = 0.0
@@ -196,9 +208,14 @@ class FaqMatcher:
                 per_intent.setdefault(intent, set()).update(d[f].keys())
             for terms in per_intent.values():
                 self._df[f].update(terms)
-        for _, kb_q, d in self._docs:
+        # per intent and field: in how many of the intent's KB questions each term occurs
+        self._vocab: dict[str, dict[str, Counter[str]]] = {}
+        for intent, kb_q, d in self._docs:
             own = sum(w * self._bm25(f, d[f], d[f]) for f, w in FIELD_WEIGHTS.items())
             self._self_scores[kb_q] = max(own, 1e-9)
+            vocab = self._vocab.setdefault(intent, {f: Counter() for f in FIELD_WEIGHTS})
+            for f in FIELD_WEIGHTS:
+                vocab[f].update(d[f].keys())
 
     def correct(self, norm: str) -> str:
         """Replace character pairs the KB never uses by a KB pair that sounds the same
@@ -223,7 +240,8 @@ class FaqMatcher:
         norm = text.normalise(question)
         if correct:
             norm = self.correct(norm)
-        toks = [self.kb.synonyms.get(w, w) for w in text.words(norm)]
+        # every short number (height, weight, size, price, count) reads as one token "#"
+        toks = ["#" if w.isdigit() else self.kb.synonyms.get(w, w) for w in text.words(norm)]
         kept = [w for w in toks if w not in STOPWORDS]
         folded = "".join(kept)
         return {
@@ -244,22 +262,51 @@ class FaqMatcher:
         norm = _K1 * (1.0 - _B + _B * length / self._avg_len[f])
         return sum(self._idf(f, t) * d[t] * (_K1 + 1.0) / (d[t] + norm) for t in q if t in d)
 
-    def rank(self, question: str, top: int = 3) -> list[Match]:
-        """Best intents first, each with its best-matching KB question and confidence in [0, 1]."""
+    def rank(self, question: str, top: int = 3, *, exclude: str | None = None) -> list[Match]:
+        """Best intents first, each with its best-matching KB question, confidence in [0, 1]
+        and its lead over the next intent.
+
+        Confidence blends the best single KB question (BM25 ÷ ceiling, see module doc) with
+        *coverage*: the share of the query's IDF weight found anywhere in the intent's KB
+        questions. Coverage lets a new wording whose words are spread over several
+        paraphrases count, and stays low when the buyer's topic is unknown to the KB.
+        ``exclude`` ignores one KB question (leave-one-out evaluation; IDF keeps it)."""
         q = self.features(question)
         ceiling = sum(w * self._bm25(f, q[f], q[f]) for f, w in FIELD_WEIGHTS.items())
         if ceiling <= 0.0:
             return []
+        weight = {f: {t: self._idf(f, t) * n for t, n in q[f].items()} for f in FIELD_WEIGHTS}
+        total = sum(FIELD_WEIGHTS[f] * sum(weight[f].values()) for f in FIELD_WEIGHTS)
         best: dict[str, tuple[float, float, str]] = {}
+        left_out: dict[str, dict[str, Counter[str]]] = {}  # intent → field → terms of left-out questions
         for intent, kb_q, d in self._docs:
+            if kb_q == exclude:
+                gone = left_out.setdefault(intent, {f: Counter() for f in FIELD_WEIGHTS})
+                for f in FIELD_WEIGHTS:
+                    gone[f].update(d[f].keys())
+                continue
             score = sum(w * self._bm25(f, q[f], d[f]) for f, w in FIELD_WEIGHTS.items())
             if score <= 0.0:
                 continue
             conf = min(1.0, score / ceiling, score / self._self_scores[kb_q])
             if (conf, score) > best.get(intent, (-1.0, -1.0, ""))[:2]:
                 best[intent] = (conf, score, kb_q)
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
-        return [Match(intent, conf, kb_q) for intent, (conf, _, kb_q) in ranked[:top]]
+        blended: dict[str, tuple[float, float, str]] = {}
+        for intent, (conf, score, kb_q) in best.items():
+            vocab = self._vocab[intent]
+            gone = left_out.get(intent, {f: Counter() for f in FIELD_WEIGHTS})
+            covered = sum(
+                FIELD_WEIGHTS[f] * sum(v for t, v in weight[f].items() if vocab[f][t] > gone[f][t])
+                for f in FIELD_WEIGHTS
+            )
+            cov = covered / total if total > 0.0 else 0.0
+            blended[intent] = (COVERAGE_ALPHA * conf + (1.0 - COVERAGE_ALPHA) * cov, score, kb_q)
+        ranked = sorted(blended.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+        out: list[Match] = []
+        for i, (intent, (conf, _, kb_q)) in enumerate(ranked[:top]):
+            nxt = ranked[i + 1][1][0] if i + 1 < len(ranked) else 0.0
+            out.append(Match(intent, conf, kb_q, conf - nxt))
+        return out
 
     def reply(
         self,
@@ -268,6 +315,7 @@ class FaqMatcher:
         *,
         threshold: float = DEFAULT_THRESHOLD,
         mixed_threshold: float = DEFAULT_MIXED_THRESHOLD,
+        margin: float = DEFAULT_MARGIN,
     ) -> BotReply:
         """Decide what happens to one buyer message under the shop's bot mode."""
         try:
@@ -287,62 +335,18 @@ class FaqMatcher:
             top = ranked[0] if ranked else None
             return BotReply(BotAction.HANDOVER, "low_confidence", confidence=top.confidence if top else 0.0)
         m = ranked[0]
+        if m.intent == OUT_OF_SCOPE:
+            return BotReply(BotAction.HANDOVER, "out_of_scope", confidence=m.confidence)
         answer = self.kb.intent(m.intent).answer
         if mode is BotMode.HUMAN_FIRST:
             return BotReply(
                 BotAction.SUGGEST, "human_first", m.intent, answer, m.confidence, m.matched_question
             )
-        if mode is BotMode.MIXED and m.confidence < mixed_threshold:
+        ambiguous = m.margin < margin
+        if mode is BotMode.BOT_FIRST and ambiguous:
+            return BotReply(BotAction.HANDOVER, "ambiguous", confidence=m.confidence)
+        if mode is BotMode.MIXED and (ambiguous or m.confidence < mixed_threshold):
             return BotReply(
                 BotAction.SUGGEST, "mixed_unsure", m.intent, answer, m.confidence, m.matched_question
             )
         return BotReply(BotAction.ANSWER, "confident", m.intent, answer, m.confidence, m.matched_question)
-
-
-@dataclass(frozen=True)
-class EvalResult:
-    """Figures on a labelled set. Definitions (also in docs/bench/bot.md):
-    answer_rate = answered ∩ labelled-with-intent ÷ labelled-with-intent;
-    precision = answered with the right intent ÷ all answered (answering a ``none`` question is wrong);
-    handover_rate = not answered ÷ all questions."""
-
-    questions: int
-    with_intent: int
-    answered: int
-    answered_with_intent: int
-    correct: int
-    handed_over: int
-    errors: tuple[tuple[str, str, str], ...]  # (question, label, predicted) for wrong answers
-
-    @property
-    def answer_rate(self) -> float:
-        return self.answered_with_intent / self.with_intent if self.with_intent else 0.0
-
-    @property
-    def precision(self) -> float:
-        return self.correct / self.answered if self.answered else 1.0
-
-    @property
-    def handover_rate(self) -> float:
-        return self.handed_over / self.questions if self.questions else 0.0
-
-
-def evaluate(
-    matcher: FaqMatcher, rows: Sequence[tuple[str, str]], threshold: float = DEFAULT_THRESHOLD
-) -> EvalResult:
-    """Score ``(question, label)`` rows in bot_first mode; label ``none`` means "must hand over"."""
-    answered = answered_with_intent = correct = handed = 0
-    errors: list[tuple[str, str, str]] = []
-    for question, label in rows:
-        r = matcher.reply(question, BotMode.BOT_FIRST, threshold=threshold)
-        if not r.answered:
-            handed += 1
-            continue
-        answered += 1
-        answered_with_intent += label != "none"
-        if r.intent == label:
-            correct += 1
-        else:
-            errors.append((question, label, r.intent or ""))
-    with_intent = sum(1 for _, label in rows if label != "none")
-    return EvalResult(len(rows), with_intent, answered, answered_with_intent, correct, handed, tuple(errors))
