@@ -27,8 +27,8 @@ run: install
 
 ## browser: Debian's headless Chromium for the browser journeys (no browser download)
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -qi wqy; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-wqy-zenhei >/dev/null; \
 	  else echo "chromium missing: sudo apt-get install chromium (browser tests will skip)"; fi; }
 
 ## lint: ruff, mypy (strict on engines), import-linter layering contract
