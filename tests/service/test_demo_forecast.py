@@ -1,4 +1,4 @@
-"""The demo stores a forecast around "today" and the template library, so every page has data."""
+"""The demo stores a forecast around "today", the template library and order credits, so every page has data."""
 
 from __future__ import annotations
 
@@ -33,3 +33,18 @@ def test_too_short_a_demo_has_no_forecast_but_loads(engine: Engine) -> None:
     summary = load_demo(engine, seed=3, days=2, agents=2, now=NOW)
     assert summary.forecast_intervals == 0
     assert summary.conversations > 0
+
+
+def test_demo_credits_every_order_of_the_window(engine: Engine) -> None:
+    from kefu.store.models.commerce import Order, OrderCredit
+
+    summary = load_demo(engine, seed=3, days=15, agents=4, now=NOW)
+    with session_factory(engine)() as session:
+        orders = session.scalar(select(func.count()).select_from(Order))
+        credits = session.scalar(select(func.count()).select_from(OrderCredit))
+        unpaid_credited = session.scalar(
+            select(func.count()).select_from(OrderCredit).join(Order, Order.id == OrderCredit.order_id)
+            .where(Order.paid_at.is_(None), OrderCredit.credited_agent != "")
+        )
+    assert summary.credited_orders == credits == orders == summary.orders
+    assert unpaid_credited == 0  # credited_agent stays empty for unpaid orders

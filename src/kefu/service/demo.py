@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.service import auth, care, plan
+from kefu.service import auth, care, credit, plan
 from kefu.sim.arrivals import check_window, window_epochs
 from kefu.sim.demo_rows import (
     care_rows,
@@ -35,7 +35,7 @@ from kefu.sim.demo_rows import (
 from kefu.sim.shop import SHIFTS, DemoShop, build_demo_shop
 from kefu.store.db import session_factory
 from kefu.store.models.care import LedgerEntry, LogbookEntry, Survey, Ticket
-from kefu.store.models.commerce import Order
+from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.duty import Task
 from kefu.store.models.live import Conversation, Event, Message, PresenceInterval
 from kefu.store.models.org import Agent, Shop, SkillGroup, User
@@ -80,6 +80,7 @@ class DemoSummary:
     admin_password: str = ""  # empty when the admin account already existed
     forecast_intervals: int = 0
     templates: int = 0
+    credited_orders: int = 0
 
 
 def default_start(days: int, today: date | None = None) -> date:
@@ -225,6 +226,7 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
     step("预测与话术 / forecast and templates", 7, 8)
     forecasts = _forecast_around(session, as_of_dt)
     templates = care.seed_templates(session)
+    credited = _credit_months(session, shop)
     step("完成 / done", 8, 8)
     return DemoSummary(
         skipped=False, start=shop.start, days=shop.days, agents=len(shop.agents), users=users,
@@ -234,8 +236,16 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
         returns=sum(1 for o in orders if o["returned_at"] is not None), tasks=len(tasks), tickets=len(tickets),
         surveys=len(surveys), ledger_entries=len(ledger), logbook_entries=len(handovers), events=len(events),
         supervisor_password=DEMO_PASSWORD, admin_password=admin_pw, forecast_intervals=forecasts,
-        templates=templates,
+        templates=templates, credited_orders=credited,
     )  # fmt: skip
+
+
+def _credit_months(session: Session, shop: DemoShop) -> int:
+    """Run the credit engine over each month of the window so leaderboards show who earned what."""
+    months = sorted({(shop.start + timedelta(days=d)).strftime("%Y-%m") for d in range(shop.days)})
+    for month in months:
+        credit.run_month(session, month, DEMO_SHOP_ID, store=True)
+    return int(session.scalar(select(func.count()).select_from(OrderCredit)) or 0)
 
 
 def _forecast_around(session: Session, as_of: datetime) -> int:
