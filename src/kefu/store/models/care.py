@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -28,7 +29,7 @@ class Ticket(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     callback_outcome: Mapped[str] = mapped_column(String(32), default="")
-    notes: Mapped[list] = mapped_column(JSON, default=list)
+    notes: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class Survey(Base):
@@ -51,7 +52,7 @@ class ReplyTemplate(Base):
     category: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(100))
     body: Mapped[str] = mapped_column(Text)
-    steps: Mapped[list] = mapped_column(JSON, default=list)  # SOP step list
+    steps: Mapped[list[Any]] = mapped_column(JSON, default=list)  # SOP step list
     usage_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -73,7 +74,7 @@ class LogbookEntry(Base):
     author: Mapped[str] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(16), default="problem")  # problem|idea|note
     text: Mapped[str] = mapped_column(Text)
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

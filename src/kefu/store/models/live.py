@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -64,7 +65,7 @@ class Event(Base):
     shop_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     subject: Mapped[str] = mapped_column(String(128), default="")  # e.g. "conversation:42"
-    data: Mapped[dict] = mapped_column(JSON, default=dict)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     actor: Mapped[str] = mapped_column(String(64), default="system")
 
 
@@ -75,5 +76,5 @@ class Handover(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     from_agent: Mapped[str] = mapped_column(String(64))
     to_agent: Mapped[str] = mapped_column(String(64))
-    items: Mapped[list] = mapped_column(JSON, default=list)  # [{"kind": "conversation|task|followup", "id":…}]
+    items: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"kind": "conversation|task|followup", "id":…}]
     note: Mapped[str] = mapped_column(Text, default="")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,7 +18,7 @@ class Shop(Base):
     platform: Mapped[str] = mapped_column(String(32), default="taobao")  # taobao|tmall|jd|pdd|douyin|web
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     day_cut_hour: Mapped[int] = mapped_column(Integer, default=0)
-    settings: Mapped[dict] = mapped_column(JSON, default=dict)  # per-shop rule overrides
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # per-shop rule overrides
 
 
 class SkillGroup(Base):
@@ -33,8 +34,8 @@ class Agent(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     shop_id: Mapped[str | None] = mapped_column(ForeignKey("shops.id"), index=True, nullable=True)
     name: Mapped[str] = mapped_column(String(100))
-    skills: Mapped[list] = mapped_column(JSON, default=list)  # primary first: ["售前", "售后"]
-    secondary_skills: Mapped[list] = mapped_column(JSON, default=list)  # overflow only
+    skills: Mapped[list[Any]] = mapped_column(JSON, default=list)  # primary first: ["售前", "售后"]
+    secondary_skills: Mapped[list[Any]] = mapped_column(JSON, default=list)  # overflow only
     capacity: Mapped[int] = mapped_column(Integer, default=5)  # 接待上限
     load: Mapped[int] = mapped_column(Integer, default=0)  # open assigned conversations (atomic counter)
     status: Mapped[str] = mapped_column(String(16), default="offline")  # online|away|break|offline

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,7 +20,7 @@ class ShiftTemplate(Base):
     end: Mapped[str] = mapped_column(String(5))  # HH:MM; end <= start = next day
     night: Mapped[bool] = mapped_column(Boolean, default=False)
     evening: Mapped[bool] = mapped_column(Boolean, default=False)  # the shop's 晚班 for duty rules
-    breaks: Mapped[list] = mapped_column(JSON, default=list)  # [{"kind","minutes","window":[HH:MM,HH:MM]}]
+    breaks: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"kind","minutes","window":[HH:MM,HH:MM]}]
     color: Mapped[str] = mapped_column(String(16), default="")
     __table_args__ = (UniqueConstraint("shop_id", "code"),)
 
@@ -32,7 +33,7 @@ class RosterEntry(Base):
     day: Mapped[date] = mapped_column(Date, index=True)
     shift_code: Mapped[str] = mapped_column(String(32), default="")  # "" = rest day
     skill: Mapped[str] = mapped_column(String(64), default="")
-    breaks: Mapped[list] = mapped_column(JSON, default=list)  # [{"kind","start","end"}] local HH:MM
+    breaks: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"kind","start","end"}] local HH:MM
     __table_args__ = (UniqueConstraint("agent_id", "day"),)
 
 
