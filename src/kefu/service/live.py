@@ -109,6 +109,15 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
     group = group or _order_group(session, shop, buyer, text, policy)
     req = Request(0, shop, buyer, group, now)
     decision = route(req, db.routable_agents(session, now), contact, policy, now, use_bot=True)
+    if not decision.bot and decision.candidates and not text and db.is_pg(session):
+        # PostgreSQL hot path: claim + conversation + event in one statement (ADR 0002)
+        fast = db.open_claimed_pg(session, decision.candidates, shop=shop, buyer=buyer, group=group,
+                                  channel=channel, now=now)
+        if fast is not None:
+            cid, won = fast
+            if buyer_waits:  # the buyer's older queued chats are now sticky to this agent
+                drain_agent(session, won.agent_id, now)
+            return {"id": cid, "agent": won.agent_id, "status": "assigned"}
     claimed: Candidate | None = None if decision.bot else db.claim(session, decision.candidates, now)
     status = "bot" if decision.bot else ("assigned" if claimed else "queued")
     cid = session.execute(insert(C).values(
@@ -168,6 +177,14 @@ def post_message(session: Session, conversation_id: int, direction: str, text: s
 def close_conversation(session: Session, conversation_id: int, now: datetime | None = None) -> dict[str, Any]:
     """End a chat; the agent's freed capacity immediately takes the oldest eligible queued one."""
     now = now or utc_now()
+    if db.is_pg(session):  # close + free + event in one statement; drain only when something waits
+        done = db.close_all_pg(session, conversation_id, now)
+        if done is not None:
+            freed_pg = done.agent_id if done.freed else None
+            if freed_pg is not None and done.waiting:
+                drain_agent(session, freed_pg, now)
+            return {"id": conversation_id, "agent": done.agent_id, "status": "closed", "group": done.group,
+                    "shop": done.shop_id, "buyer": done.buyer}
     conv = db.close_row(session, conversation_id, now)
     if conv is None:
         raise unknown_conversation(conversation_id)
