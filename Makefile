@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench install demo clean browser
+.PHONY: run test lint bench bench-full install demo clean browser
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -41,8 +41,19 @@ lint: install
 test: install browser lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
+## bench: the quick benchmarks (a few minutes); bench-full: the issue-scale figures (about an hour)
 bench: install
+	$(BIN)/python bench/erlang.py
+	$(BIN)/python bench/forecast.py
+	$(BIN)/python bench/bot_eval.py
 	$(BIN)/python bench/credit.py --orders 100000 --messages 2000000
+	$(BIN)/python bench/duty_replay.py --orders 20000 --messages 200000
+	$(BIN)/python bench/roster_month.py --time-limit 60
+
+bench-full: install
+	$(BIN)/python bench/credit.py --orders 1000000 --messages 20000000
+	$(BIN)/python bench/curtois.py --time-limit 60
+	$(BIN)/python bench/live_load.py --workers 4 --conversations 20000
 
 demo: install
 	$(BIN)/kefu db upgrade
