@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -44,10 +45,22 @@ def _child_kefu(messages: Path, orders: Path, out: Path, engine: str) -> dict[st
     start = time.perf_counter()
     m, o = read_messages(messages), read_orders(orders)
     read = time.perf_counter() - start
-    result = run_arrow(m, o, engine=engine)
+    stages: dict[str, float] = {}
+    result = run_arrow(m, o, engine=engine, timings=stages)
     seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     result.order_credit.to_parquet(out / f"kefu-{engine}.parquet")
-    return {"seconds": seconds, "read_seconds": read, "agent_days": len(result.agent_day)}
+    print(
+        f"stages: read={read:.2f} " + " ".join(f"{k}={v:.2f}" for k, v in stages.items()),
+        file=sys.stderr,
+    )
+    return {
+        "seconds": seconds,
+        "read_seconds": read,
+        # CPU time of all threads: much less sensitive than wall time to other jobs on the machine
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "agent_days": len(result.agent_day),
+    }
 
 
 def _child_pandas(messages: Path, orders: Path, out: Path) -> dict[str, float]:
@@ -65,8 +78,9 @@ def _child_pandas(messages: Path, orders: Path, out: Path) -> dict[str, float]:
     read = time.perf_counter() - start
     credit, _ = run_reference(m, o)
     seconds = time.perf_counter() - start
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     credit.to_parquet(out / "pandas.parquet")
-    return {"seconds": seconds, "read_seconds": read}
+    return {"seconds": seconds, "read_seconds": read, "cpu_seconds": usage.ru_utime + usage.ru_stime}
 
 
 def _spawn(kind: str, m: Path, o: Path, out: Path, engine: str) -> dict[str, float]:
@@ -85,6 +99,9 @@ def _spawn(kind: str, m: Path, o: Path, out: Path, engine: str) -> dict[str, flo
         str(out),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    for line in proc.stderr.splitlines():
+        if line.startswith("stages:"):
+            print(f"{kind} {line}", file=sys.stderr)
     if proc.returncode != 0:
         raise SystemExit(f"{kind} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -95,7 +112,13 @@ def main() -> None:
     ap.add_argument("--orders", type=int, default=100_000)
     ap.add_argument("--messages", type=int, default=2_000_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--data", type=Path, default=None)
+    ap.add_argument(
+        "--data",
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="directory holding (or to receive) messages.csv + orders.csv; generated once, then reused",
+    )
     ap.add_argument("--engine", default="columnar", help="columnar (default) | sql (all steps as SQL)")
     ap.add_argument("--no-baseline", action="store_true")
     ap.add_argument("--sample", type=int, default=100_000, help="orders compared with the baseline")
@@ -122,7 +145,7 @@ def main() -> None:
     print(f"kefu: {ours}", file=sys.stderr)
     line = (
         f"seconds={ours['seconds']:.2f} read_seconds={ours['read_seconds']:.2f} "
-        f"peak_rss_mb={ours['peak_rss_mb']:.0f} orders={args.orders} messages={args.messages} engine={args.engine}"
+        f"cpu_seconds={ours['cpu_seconds']:.2f} peak_rss_mb={ours['peak_rss_mb']:.0f} orders={args.orders} messages={args.messages} engine={args.engine}"
     )
     if not args.no_baseline:
         base = _spawn("pandas", m, o, data, args.engine)
@@ -137,9 +160,11 @@ def main() -> None:
             f"seconds={ours['seconds']:.2f} baseline_seconds={base['seconds']:.2f} "
             f"speedup={base['seconds'] / ours['seconds']:.1f} peak_rss_mb={ours['peak_rss_mb']:.0f} "
             f"baseline_peak_rss_mb={base['peak_rss_mb']:.0f} read_seconds={ours['read_seconds']:.2f} "
+            f"cpu_seconds={ours['cpu_seconds']:.2f} baseline_cpu_seconds={base['cpu_seconds']:.2f} "
             f"identical_sample={len(sample)} orders={args.orders} messages={args.messages} engine={args.engine}"
         )
-    print(line)
+    load = os.getloadavg()
+    print(f"{line} load_avg_1m={load[0]:.1f} load_avg_5m={load[1]:.1f}")
 
 
 if __name__ == "__main__":

@@ -91,18 +91,22 @@ def _codes(*cols: pa.ChunkedArray) -> tuple[list[np.ndarray], pa.Array]:
     mappings = {k: all_codes[bounds[i] : bounds[i + 1]] for i, k in enumerate(keys)}
     out = []
     for col in cols:
-        parts = []
+        codes = np.empty(len(col), np.int64)  # filled chunk by chunk: no concatenate, no astype copy
+        pos = 0
         for chunk in col.chunks:
+            end = pos + len(chunk)
             if pa.types.is_dictionary(chunk.type):
                 mapping = mappings[_identity(chunk.dictionary)]
-                indices = pc.fill_null(chunk.indices, 0).to_numpy(zero_copy_only=False)
-                codes = mapping[indices]
                 if chunk.null_count:
-                    codes = np.where(chunk.is_null().to_numpy(zero_copy_only=False), null_code, codes)
-                parts.append(codes)
+                    indices = pc.fill_null(chunk.indices, 0).to_numpy(zero_copy_only=False)
+                    np.take(mapping, indices, out=codes[pos:end])
+                    codes[pos:end][chunk.is_null().to_numpy(zero_copy_only=False)] = null_code
+                else:
+                    np.take(mapping, chunk.indices.to_numpy(zero_copy_only=False), out=codes[pos:end])
             else:
-                parts.append(mappings[_identity(chunk)])
-        out.append(np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, np.int64))
+                codes[pos:end] = mappings[_identity(chunk)]
+            pos = end
+        out.append(codes)
     if any((o == len(dictionary)).any() for o in out):  # null keys: code them as ""
         dictionary = pa.concat_arrays([dictionary, pa.array([""])])
     return out, dictionary
@@ -183,16 +187,19 @@ def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules, local: bool
     ak = rank[a_codes] if len(names) else a_codes
     agents = [names[i] for i in order]
 
-    direction = _as_strings(messages.column("direction"))
-    bad_dir = pc.invert(pc.is_in(direction, pa.array(["in", "out"])))
-    if pc.any(bad_dir).as_py():
-        first = pc.index(bad_dir, True).as_py()
+    # direction through its (tiny) dictionary: no per-row string comparison
+    (d_codes,), d_dict = _codes(messages.column("direction"))
+    d_names = d_dict.to_pylist()
+    bad_codes = [i for i, v in enumerate(d_names) if v not in ("in", "out")]
+    if bad_codes:
+        first = int(np.argmax(np.isin(d_codes, bad_codes)))
         raise KefuError(
             ErrorCode.IMPORT_BAD_ROW,
             f"messages 第{first + 2}行 direction 必须是 in 或 out",
             f"messages row {first + 2}: direction must be in or out",
         )
-    io = pc.equal(direction, "out").to_numpy(zero_copy_only=False).astype(np.int8)
+    io = (d_codes == d_names.index("out")) if "out" in d_names else np.zeros(len(d_codes), bool)
+    io = io.view(np.int8)
     auto_col = messages.column("auto")
     auto = pc.fill_null(pc.cast(auto_col, pa.int8()), 0).to_numpy(zero_copy_only=False).astype(np.int8)
     human = (io == 1) & (auto == 0)

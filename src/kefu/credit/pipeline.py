@@ -7,6 +7,7 @@ address). It codes the inputs (:mod:`kefu.credit.ingest`), runs the SQL of
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -61,6 +62,7 @@ def run_arrow(
     rules: CreditRules | None = None,
     as_of: datetime | None = None,
     engine: str = "columnar",
+    timings: dict[str, float] | None = None,
 ) -> CreditResult:
     """The same on Arrow tables (the CLI and the benchmark read CSV straight into Arrow).
 
@@ -68,7 +70,9 @@ def run_arrow(
     rest as SQL; ``engine="sql"`` runs every step as SQL (the Spark-portable path).
     """
     rules = rules or CreditRules()
+    clock = _Clock(timings)
     enc = encode(messages, orders, rules, local=engine != "columnar")
+    clock("encode")
     con = duckdb.connect(config={"preserve_insertion_order": False})
     try:
         con.register("o", enc.orders)
@@ -79,10 +83,12 @@ def run_arrow(
             con.register("r", r_tab)
             con.register("cc", concurrency(s_tab, len(enc.agents)))
             steps = [(name, sql) for name, sql in steps if name not in SESSION_STEPS]
+            clock("sessions")
         else:
             con.register("m", enc.messages)
         for name, select in steps:
             con.execute(for_dialect(name, select))
+            clock(f"sql_{name}")
         oc = con.sql(
             "SELECT ok, oa, pa, cred, silent, opk, ppk, amount, refund FROM oc ORDER BY ok"
         ).to_arrow_table()
@@ -94,9 +100,26 @@ def run_arrow(
                 sum(silent) AS silent_orders
                FROM oc WHERE tp IS NOT NULL GROUP BY bk, dp"""
         ).to_arrow_table()
+        clock("fetch")
     finally:
         con.close()
-    return _decode(enc, rules, oc, ad, sd, as_of)
+    result = _decode(enc, rules, oc, ad, sd, as_of)
+    clock("decode")
+    return result
+
+
+class _Clock:
+    """Optional stage timer: ``clock(name)`` records seconds since the previous call."""
+
+    def __init__(self, into: dict[str, float] | None) -> None:
+        self.into = into
+        self.last = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        if self.into is not None:
+            now = time.perf_counter()
+            self.into[name] = self.into.get(name, 0.0) + now - self.last
+            self.last = now
 
 
 def _agent_names(enc: Encoded, codes: pa.ChunkedArray) -> np.ndarray:
