@@ -105,10 +105,10 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
     now = now or utc_now()
     if not shop.strip() or not buyer.strip():
         raise bad_argument("buyer", "店铺和买家不能为空", "shop and buyer are required")
-    policy, contact, buyer_waits = db.buyer_context(session, shop, buyer, now)
+    policy, contact, buyer_waits, agents = db.open_inputs(session, shop, buyer, now)  # one round trip
     group = group or _order_group(session, shop, buyer, text, policy)
     req = Request(0, shop, buyer, group, now)
-    decision = route(req, db.routable_agents(session, now), contact, policy, now, use_bot=True)
+    decision = route(req, agents, contact, policy, now, use_bot=True)
     if not decision.bot and decision.candidates and not text and db.is_pg(session):
         # PostgreSQL hot path: claim + conversation + event in one statement (ADR 0002)
         fast = db.open_claimed_pg(session, decision.candidates, shop=shop, buyer=buyer, group=group,

@@ -128,6 +128,47 @@ def buyer_context(session: Session, shop: str, buyer: str, now: datetime) -> tup
     return Policy.from_settings((settings or {}).get("live")), contact, bool(row.waiting)
 
 
+def open_inputs(session: Session, shop: str, buyer: str,
+                now: datetime) -> tuple[Policy, Contact | None, bool, list[AgentState]]:
+    """:func:`buyer_context` and :func:`routable_agents` in one round trip (a new conversation's reads).
+
+    The one-row buyer context is left-joined to the routable agents (with their
+    shifts), so it comes back even when no agent is routable.
+    """
+    latest = select(C.c.agent_id, C.c.closed_at).where(
+        C.c.shop_id == shop, C.c.buyer == buyer, C.c.agent_id.is_not(None), C.c.assigned_at.is_not(None)) \
+        .order_by(C.c.assigned_at.desc(), C.c.id.desc()).limit(1)
+    waiting = select(C.c.id).where(C.c.shop_id == shop, C.c.buyer == buyer, C.c.status == "queued").limit(1)
+    ctx = select(
+        select(Shop.settings).where(Shop.id == shop).scalar_subquery().label("settings"),
+        latest.with_only_columns(C.c.agent_id).scalar_subquery().label("contact_agent"),
+        latest.with_only_columns(C.c.closed_at).scalar_subquery().label("contact_closed_at"),
+        waiting.exists().label("waiting")).subquery("ctx")
+    today = now.astimezone(SHOP_TZ).date()
+    roster = R.outerjoin(T, and_(T.c.shop_id == R.c.shop_id, T.c.code == R.c.shift_code))
+    shifts = select(R.c.agent_id, R.c.day, T.c.start.label("s_start"), T.c.end.label("s_end")).select_from(roster) \
+        .where(R.c.day.in_([today, today - timedelta(days=1)]), T.c.code.is_not(None)).subquery()
+    routable = and_(A.c.active.is_(True), A.c.status.in_(("online", "away")), A.c.load < A.c.capacity)
+    agents = A.outerjoin(shifts, shifts.c.agent_id == A.c.id)
+    rows = session.execute(select(ctx.c.settings, ctx.c.contact_agent, ctx.c.contact_closed_at, ctx.c.waiting,
+                                  *_AGENT_COLS, shifts.c.day, shifts.c.s_start, shifts.c.s_end)
+                           .select_from(ctx.outerjoin(agents, routable))).all()
+    head = rows[0]
+    settings = head.settings if isinstance(head.settings, dict) else None
+    contact = None if head.contact_agent is None else Contact(head.contact_agent,
+                                                               _aware(head.contact_closed_at) or now)
+    windows: dict[str, list[Any]] = {}
+    first: dict[str, Any] = {}
+    for r in rows:
+        if r.id is None:
+            continue
+        first.setdefault(r.id, r)
+        if r.day is not None:
+            windows.setdefault(r.id, []).append(window(r.day, r.s_start, r.s_end))
+    states = [_state(r, shift_end_for(now, windows[a]) if a in windows else None) for a, r in first.items()]
+    return Policy.from_settings((settings or {}).get("live")), contact, bool(head.waiting), states
+
+
 def _aware(value: datetime | None) -> datetime | None:
     """Scalar subqueries bypass the column type: re-attach UTC to SQLite's naive values."""
     if isinstance(value, str):
