@@ -148,8 +148,7 @@ def problem_from_rows(
         w = csv.DictWriter(buf, fieldnames=header, extrasaction="ignore")
         w.writeheader()
         for r in rows:
-            w.writerow({k: ("|".join(v) if isinstance(v, list) else "1" if v is True else "0" if v is False
-                            else "" if v is None else v) for k, v in r.items()})
+            w.writerow({k: _csv_cell(v) for k, v in r.items()})
         path = Path(tmp) / name
         path.write_text(buf.getvalue(), encoding="utf-8")
         return path
@@ -162,6 +161,21 @@ def problem_from_rows(
             to_csv("preferences", ["agent", "date", "shift", "weight"], preferences) if preferences else None,
         )
         return load_problem(files, start, days, rules)
+
+
+def _csv_cell(value: Any) -> str:
+    """A JSON value as the text a CSV cell would hold; the CSV validator then judges it.
+
+    Lists join with "|" as in the CSV contract; anything else becomes its text, so
+    a null or a nested object in a list is reported as a bad cell, never a crash.
+    """
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "1" if value else "0"
+    if isinstance(value, list):
+        return "|".join(_csv_cell(v) for v in value)
+    return str(value)
 
 
 def roster_rows(problem: RosterProblem, roster: Roster) -> list[dict[str, Any]]:
