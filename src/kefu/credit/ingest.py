@@ -99,10 +99,13 @@ def _codes(*cols: pa.ChunkedArray) -> tuple[list[np.ndarray], pa.Array]:
                 mapping = mappings[_identity(chunk.dictionary)]
                 if chunk.null_count:
                     indices = pc.fill_null(chunk.indices, 0).to_numpy(zero_copy_only=False)
-                    np.take(mapping, indices, out=codes[pos:end])
+                    np.take(mapping, indices, out=codes[pos:end], mode="clip")
                     codes[pos:end][chunk.is_null().to_numpy(zero_copy_only=False)] = null_code
                 else:
-                    np.take(mapping, chunk.indices.to_numpy(zero_copy_only=False), out=codes[pos:end])
+                    # mode="clip": indices are valid, and "raise" would buffer ``out``
+                    np.take(
+                        mapping, chunk.indices.to_numpy(zero_copy_only=False), out=codes[pos:end], mode="clip"
+                    )
             else:
                 codes[pos:end] = mappings[_identity(chunk)]
             pos = end
@@ -150,9 +153,19 @@ def _dense_pairs(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(shop, buyer) pair numbers → dense 0..n-1 keys (small keys pack into one sortable int64).
 
-    Arrow's hash kernel does it in one linear pass (no sort, no map the size of shops × buyers).
+    When shops × buyers is small (at most a few times the row count, the usual case: a
+    floor has few shops) a presence map over the pair numbers and a running count give
+    the dense keys without hashing; otherwise Arrow's hash kernel does it in one linear
+    pass (no sort, no map the size of shops × buyers).
     """
-    del space
+    n = len(m_pair) + len(o_pair)
+    if 0 < space <= max(4 * n, 1 << 20):
+        seen = np.zeros(space, bool)
+        seen[m_pair] = True
+        seen[o_pair] = True
+        rank = np.cumsum(seen, dtype=np.int64)
+        rank -= 1
+        return rank[m_pair], rank[o_pair], np.flatnonzero(seen).astype(np.int64)
     enc = pc.dictionary_encode(pa.chunked_array([pa.array(m_pair), pa.array(o_pair)], type=pa.int64()))
     codes = [c.indices.to_numpy(zero_copy_only=False).astype(np.int64) for c in enc.chunks]
     flat = np.concatenate(codes) if codes else np.zeros(0, np.int64)

@@ -185,9 +185,7 @@ def _decode(
         }
     )
     day_df = ad.to_pandas()
-    agent_day = pd.DataFrame(
-        {"agent": _agent_names(enc, ad.column("ak")), "day": [_day(x) for x in day_df["d"]]}
-    )
+    agent_day = pd.DataFrame({"agent": _agent_names(enc, ad.column("ak")), "day": _days(ad.column("d"))})
     for name in mx.SUMMED:
         agent_day[name] = day_df[name].fillna(0).astype("int64")
     agent_day = mx.derive(agent_day, rules)
@@ -196,7 +194,7 @@ def _decode(
     shop_day = pd.DataFrame(
         {
             "shop": pc.take(enc.shops, pa.array(enc.pairs[sbk] // n_b)).to_numpy(zero_copy_only=False),
-            "day": [_day(x) for x in shop_df["dp"]],
+            "day": _days(sd.column("dp")),
             "paid_fen": shop_df["paid"].astype("int64"),
             "credited_fen": shop_df["credited"].astype("int64"),
             "silent_orders": shop_df["silent_orders"].astype("int64"),
