@@ -115,7 +115,9 @@ def sessions_and_rounds(enc: Encoded, rules: CreditRules) -> tuple[pa.Table, pa.
     if n > 1:
         new[1:] = (pair[1:] != pair[:-1]) | (t[1:] - t[:-1] >= rules.session_gap_s * 1000)
     starts = np.flatnonzero(new)
-    sn = np.cumsum(new) - 1
+    # session number of every message; int32 halves the memory traffic (sessions ≤ messages)
+    sn = np.cumsum(new, dtype=np.int32 if n < 2**31 else np.int64)
+    sn -= 1
     ends = np.r_[starts[1:] - 1, n - 1] if n else starts
     is_in = kind == 0
     human = kind == 2
@@ -173,7 +175,7 @@ def sessions_and_rounds(enc: Encoded, rules: CreditRules) -> tuple[pa.Table, pa.
         {
             "bk": r_pair // n_agents,
             "ak": r_pair % n_agents,
-            "sn": r_sn,
+            "sn": r_sn.astype(np.int64),
             "t": r_t,
             "d": r_d,
             "h": r_h,
