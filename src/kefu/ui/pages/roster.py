@@ -11,17 +11,26 @@ import calendar
 from datetime import date
 from typing import Any
 
+from nicegui import run as ng_run
 from nicegui import ui
 from sqlalchemy import select
 
+from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, utc_now
 from kefu.plan.roster.solve import totals
 from kefu.service import roster as svc
+from kefu.service.roster_month import MonthPlan, plan_month
 from kefu.store.models.org import Shop
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import ALL_ROLES, MANAGERS, PageUser, kefu_page
-from kefu.ui.widgets import run
+from kefu.ui.widgets import notify_error, run
+
+
+def _plan_and_store(shop: str, first: date) -> MonthPlan:
+    """Forecast, staff and roster the month in a worker thread; one transaction."""
+    with db_session() as session:
+        return plan_month(session, shop, first, time_limit=30.0)
 
 
 def grid(user: PageUser, shop: str, year: int, month: int) -> dict[str, Any]:
@@ -53,6 +62,34 @@ def roster_page(user: PageUser) -> None:
                          on_change=lambda: body.refresh()).props('data-testid="roster-shop"')
         month = ui.input(t("月份 (YYYY-MM)", "Month (YYYY-MM)"), value=today.strftime("%Y-%m"),
                          on_change=lambda: body.refresh()).props('data-testid="roster-month"')
+        if user.role in MANAGERS:
+
+            async def plan_clicked() -> None:
+                try:
+                    year, mon = (int(x) for x in (month.value or "").split("-"))
+                    first = date(year, mon, 1)
+                except ValueError:
+                    ui.notify(t("月份格式应为 YYYY-MM", "month must be YYYY-MM"), type="warning")
+                    return
+                button.disable()
+                spinner.set_visibility(True)
+                try:
+                    done = await ng_run.io_bound(_plan_and_store, shop.value, first)
+                    assert done is not None  # io_bound returns None only when the app is shutting down
+                    ui.notify(t(f"已排班 {done.entries} 格, 需求覆盖率 {done.coverage:.1%}",
+                                f"rostered {done.entries} cells, requirement covered {done.coverage:.1%}"),
+                              type="positive")
+                except KefuError as exc:
+                    notify_error(exc)
+                finally:
+                    button.enable()
+                    spinner.set_visibility(False)
+                body.refresh()
+
+            button = ui.button(t("按预测自动排班", "Plan this month from the forecast"), on_click=plan_clicked).props(
+                'data-testid="roster-plan"')
+            spinner = ui.spinner(size="md")
+            spinner.set_visibility(False)
 
     @ui.refreshable
     def body() -> None:
