@@ -24,7 +24,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DEMO_PASSWORD = "kefu-demo-2026"
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots land in var/screenshots (ignored); KEFU_SCREENSHOTS_DIR=docs/screenshots refreshes the user guide's.
+SCREENSHOTS = Path(os.environ.get("KEFU_SCREENSHOTS_DIR") or Path(__file__).resolve().parents[2] / "var" / "screenshots")
 
 _BOOT = """
 import json, sys
