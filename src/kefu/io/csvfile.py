@@ -22,6 +22,18 @@ ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 ⊇ GBK ⊇ GB2312
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M")
 
 
+class BadCell(ValueError):
+    """One bad cell while parsing a row: the column and the reason in both languages.
+
+    Row parsers raise it; the file reader catches it, adds the row number and
+    collects a RowError, so a whole file's problems are reported at once.
+    """
+
+    def __init__(self, column: str, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.column, self.zh, self.en = column, zh, en
+
+
 def decode(data: bytes, name: str) -> tuple[str, str]:
     """(text, encoding) — UTF-8 (with or without BOM) first, then GBK/GB18030; anything else is refused."""
     for enc in ENCODINGS:
@@ -38,6 +50,7 @@ def decode(data: bytes, name: str) -> tuple[str, str]:
 
 
 def read_text(path: Path) -> tuple[str, str]:
+    """(text, encoding) of a file; unreadable or wrongly encoded files are a KefuError."""
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -28,6 +28,8 @@ from kefu.domain.timeutil import SHOP_TZ
 from kefu.duty.engine import MessageOut, OrderFacts, TaskOut
 from kefu.duty.replay import ReturnEvent, ReviewEvent
 from kefu.duty.roster import REST_CODES
+from kefu.io import csvfile
+from kefu.io.csvfile import BadCell
 
 T = TypeVar("T")
 
@@ -37,32 +39,11 @@ TASK_HEADER = ("task_type", "order_id", "assignee", "created_at", "due_at")
 MESSAGE_HEADER = ("channel", "order_id", "sent_at")
 
 
-class _Bad(ValueError):
-    """One bad cell: the column and the reason in both languages."""
 
-    def __init__(self, column: str, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.column, self.zh, self.en = column, zh, en
-
-
-def read_text(path: Path) -> str:
-    """The file decoded as UTF-8 (BOM allowed) or else GB18030."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise KefuError(ErrorCode.IMPORT_BAD_FILE, f"无法读取文件 {path}: {exc}", f"cannot read {path}: {exc}",
-                        {"file": str(path)}) from exc
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise KefuError(ErrorCode.IMPORT_BAD_ENCODING, f"文件 {path} 不是 UTF-8 或 GBK 编码",
-                    f"file {path} is neither UTF-8 nor GBK", {"file": str(path)})
 
 
 def _rows(path: Path, required: Iterable[str]) -> list[dict[str, str]]:
-    reader = csv.DictReader(io.StringIO(read_text(path)))
+    reader = csv.DictReader(io.StringIO(csvfile.read_text(path)[0]))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
     if missing:
@@ -80,7 +61,7 @@ def _parse(path: Path, required: Iterable[str], convert: Callable[[dict[str, str
     for number, row in enumerate(_rows(path, required), start=2):
         try:
             out.append(convert(row))
-        except _Bad as bad:
+        except BadCell as bad:
             errors.append(RowError(number, bad.column, bad.zh, bad.en, path.name))
     if errors:
         raise bad_rows(path.name, errors)
@@ -92,11 +73,11 @@ def _time(row: dict[str, str], column: str, *, optional: bool = False) -> dateti
     if not text:
         if optional:
             return None
-        raise _Bad(column, "不能为空", "must not be empty")
+        raise BadCell(column, "不能为空", "must not be empty")
     try:
         value = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
     except ValueError as exc:
-        raise _Bad(column, f"无法识别的时间 '{text}'", f"unreadable time '{text}'") from exc
+        raise BadCell(column, f"无法识别的时间 '{text}'", f"unreadable time '{text}'") from exc
     # UTC inside: comparisons between aware datetimes of one fixed zone are much cheaper
     return (value if value.tzinfo is not None else value.replace(tzinfo=SHOP_TZ)).astimezone(UTC)
 
@@ -109,7 +90,7 @@ def _req_time(row: dict[str, str], column: str) -> datetime:
 
 def _text(row: dict[str, str], column: str) -> str:
     if not row.get(column):
-        raise _Bad(column, "不能为空", "must not be empty")
+        raise BadCell(column, "不能为空", "must not be empty")
     return row[column]
 
 
@@ -118,9 +99,9 @@ def _fen(row: dict[str, str], column: str) -> int:
     try:
         value = int(text)
     except ValueError as exc:
-        raise _Bad(column, f"金额应为整数分: '{text}'", f"amount must be whole fen: '{text}'") from exc
+        raise BadCell(column, f"金额应为整数分: '{text}'", f"amount must be whole fen: '{text}'") from exc
     if value < 0:
-        raise _Bad(column, "金额不能为负", "amount must not be negative")
+        raise BadCell(column, "金额不能为负", "amount must not be negative")
     return value
 
 
@@ -128,7 +109,7 @@ def _order(row: dict[str, str]) -> tuple[OrderFacts, str, int]:
     created = _req_time(row, "created_at")
     paid = _time(row, "paid_at", optional=True)
     if paid is not None and paid < created:
-        raise _Bad("paid_at", "付款时间早于下单时间", "paid before the order was created")
+        raise BadCell("paid_at", "付款时间早于下单时间", "paid before the order was created")
     facts = OrderFacts(_text(row, "order_id"), row["shop"], _text(row, "buyer"), created, paid,
                        _fen(row, "amount_fen"))
     return facts, row.get("status", ""), _fen(row, "refund_fen")
@@ -165,10 +146,10 @@ def read_orders(path: Path) -> tuple[list[OrderFacts], pd.DataFrame]:
 
 def _message(row: dict[str, str]) -> tuple[Any, ...]:
     if row.get("direction") not in ("in", "out"):
-        raise _Bad("direction", "应为 in 或 out", "must be in or out")
+        raise BadCell("direction", "应为 in 或 out", "must be in or out")
     auto = row.get("auto", "0").lower()
     if auto not in ("0", "1", "true", "false", ""):
-        raise _Bad("auto", "应为 0 或 1", "must be 0 or 1")
+        raise BadCell("auto", "应为 0 或 1", "must be 0 or 1")
     return (_text(row, "shop") if "shop" in row else "", _text(row, "buyer"), row.get("agent", ""),
             _req_time(row, "ts"), row["direction"], auto in ("1", "true"))
 
@@ -216,7 +197,7 @@ class ShiftRow:
 def _flag(row: dict[str, str], column: str) -> bool:
     text = row.get(column, "").lower()
     if text not in ("", "0", "1", "true", "false", "yes", "no"):
-        raise _Bad(column, "应为 0 或 1", "must be 0 or 1")
+        raise BadCell(column, "应为 0 或 1", "must be 0 or 1")
     return text in ("1", "true", "yes")
 
 
@@ -224,7 +205,7 @@ def _hhmm(row: dict[str, str], column: str) -> str:
     text = row.get(column, "")
     parts = text.split(":")
     if len(parts) != 2 or not all(p.isdigit() for p in parts) or int(parts[0]) > 23 or int(parts[1]) > 59:
-        raise _Bad(column, f"应为 HH:MM: '{text}'", f"must be HH:MM: '{text}'")
+        raise BadCell(column, f"应为 HH:MM: '{text}'", f"must be HH:MM: '{text}'")
     return text
 
 
@@ -240,11 +221,11 @@ def read_roster(path: Path, known_codes: set[str] | None = None) -> list[tuple[s
         try:
             day = date.fromisoformat(row.get("date", ""))
         except ValueError as exc:
-            raise _Bad("date", f"日期应为 YYYY-MM-DD: '{row.get('date')}'",
+            raise BadCell("date", f"日期应为 YYYY-MM-DD: '{row.get('date')}'",
                        f"date must be YYYY-MM-DD: '{row.get('date')}'") from exc
         code = row.get("shift", "")
         if known_codes is not None and code not in known_codes and code not in REST_CODES:
-            raise _Bad("shift", f"班次表中没有 '{code}'", f"shift '{code}' is not in the shift table")
+            raise BadCell("shift", f"班次表中没有 '{code}'", f"shift '{code}' is not in the shift table")
         return _text(row, "agent"), day, code
 
     return _parse(path, ("agent", "date", "shift"), convert)
@@ -257,7 +238,7 @@ def read_returns(path: Path) -> list[ReturnEvent]:
 
 def _review(row: dict[str, str]) -> ReviewEvent:
     if row.get("rating") not in ("good", "neutral", "bad"):
-        raise _Bad("rating", "应为 good/neutral/bad", "must be good, neutral or bad")
+        raise BadCell("rating", "应为 good/neutral/bad", "must be good, neutral or bad")
     return ReviewEvent(_text(row, "order_id"), row.get("buyer", ""), _req_time(row, "posted_at"), row["rating"])
 
 

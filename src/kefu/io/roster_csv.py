@@ -17,6 +17,8 @@ from typing import TypeVar
 
 from kefu.domain.errors import ErrorCode, KefuError, RowError, bad_rows
 from kefu.domain.timeutil import SHOP_TZ, local_midnight
+from kefu.io import csvfile
+from kefu.io.csvfile import BadCell
 from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY, Agent, BreakRule, Preference, Roster, Shift
 
 T = TypeVar("T")
@@ -24,29 +26,11 @@ TRUE = {"1", "true", "yes", "y", "是", "t"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 
 
-class Bad(ValueError):
-    def __init__(self, column: str, zh: str, en: str) -> None:
-        super().__init__(en)
-        self.column, self.zh, self.en = column, zh, en
 
-
-def read_text(path: Path) -> str:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise KefuError(ErrorCode.IMPORT_BAD_FILE, f"无法读取文件 {path}", f"cannot read file {path}",
-                        {"file": str(path)}) from exc
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise KefuError(ErrorCode.IMPORT_BAD_ENCODING, f"文件 {path} 不是 UTF-8 或 GBK 编码",
-                    f"file {path} is neither UTF-8 nor GBK", {"file": str(path)})
 
 
 def _rows(path: Path, required: tuple[str, ...], parse: Callable[[dict[str, str]], T]) -> list[T]:
-    text = read_text(path)
+    text, _ = csvfile.read_text(path)
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
@@ -60,7 +44,7 @@ def _rows(path: Path, required: tuple[str, ...], parse: Callable[[dict[str, str]
         row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
         try:
             out.append(parse(row))
-        except Bad as exc:
+        except BadCell as exc:
             errors.append(RowError(i, exc.column, exc.zh, exc.en, path.name))
     if errors:
         raise bad_rows(path.name, errors)
@@ -73,7 +57,7 @@ def _bool(row: dict[str, str], col: str) -> bool:
         return True
     if v in FALSE:
         return False
-    raise Bad(col, f"应为 1/0 或 是/否, 实际 '{v}'", f"expected 1/0 or yes/no, got '{v}'")
+    raise BadCell(col, f"应为 1/0 或 是/否, 实际 '{v}'", f"expected 1/0 or yes/no, got '{v}'")
 
 
 def _clock(value: str, col: str) -> int:
@@ -81,9 +65,9 @@ def _clock(value: str, col: str) -> int:
         hh, mm = value.split(":")
         h, m = int(hh), int(mm)
     except ValueError:
-        raise Bad(col, f"时间应为 HH:MM, 实际 '{value}'", f"time must be HH:MM, got '{value}'") from None
+        raise BadCell(col, f"时间应为 HH:MM, 实际 '{value}'", f"time must be HH:MM, got '{value}'") from None
     if not (0 <= h <= 24 and 0 <= m < 60) or h * 60 + m > 1440:
-        raise Bad(col, f"时间超出范围 '{value}'", f"time out of range '{value}'")
+        raise BadCell(col, f"时间超出范围 '{value}'", f"time out of range '{value}'")
     return h * 60 + m
 
 
@@ -91,7 +75,7 @@ def _day(value: str, col: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Bad(col, f"日期应为 YYYY-MM-DD, 实际 '{value}'", f"date must be YYYY-MM-DD, got '{value}'") from None
+        raise BadCell(col, f"日期应为 YYYY-MM-DD, 实际 '{value}'", f"date must be YYYY-MM-DD, got '{value}'") from None
 
 
 def _hours(row: dict[str, str], col: str) -> float | None:
@@ -101,9 +85,9 @@ def _hours(row: dict[str, str], col: str) -> float | None:
     try:
         h = float(v)
     except ValueError:
-        raise Bad(col, f"应为小时数, 实际 '{v}'", f"expected hours, got '{v}'") from None
+        raise BadCell(col, f"应为小时数, 实际 '{v}'", f"expected hours, got '{v}'") from None
     if h < 0:
-        raise Bad(col, "不能为负数", "must not be negative")
+        raise BadCell(col, "不能为负数", "must not be negative")
     return h
 
 
@@ -114,19 +98,19 @@ def read_agents(path: Path) -> list[Agent]:
     def parse(row: dict[str, str]) -> Agent:
         aid = row["agent"]
         if not aid:
-            raise Bad("agent", "客服不能为空", "agent is empty")
+            raise BadCell("agent", "客服不能为空", "agent is empty")
         if aid in seen:
-            raise Bad("agent", f"客服 {aid} 重复", f"duplicate agent {aid}")
+            raise BadCell("agent", f"客服 {aid} 重复", f"duplicate agent {aid}")
         seen.add(aid)
         skills = tuple(s.strip() for s in row["skills"].split("|") if s.strip())
         if not skills:
-            raise Bad("skills", "至少一个技能", "at least one skill is required")
+            raise BadCell("skills", "至少一个技能", "at least one skill is required")
         leave: set[date] = set()
         for item in (x.strip() for x in row.get("leave", "").split("|") if x.strip()):
             first, _, last = item.partition("..")
             a, b = _day(first, "leave"), _day(last or first, "leave")
             if b < a:
-                raise Bad("leave", f"假期结束早于开始 '{item}'", f"leave ends before it starts '{item}'")
+                raise BadCell("leave", f"假期结束早于开始 '{item}'", f"leave ends before it starts '{item}'")
             leave.update(a + timedelta(days=i) for i in range((b - a).days + 1))
         return Agent(aid, skills, _bool(row, "night_ok"), _hours(row, "min_hours") or 0.0,
                      _hours(row, "max_hours"), frozenset(leave))
@@ -148,11 +132,11 @@ def _breaks(text: str, start: int) -> tuple[BreakRule, ...]:
             lo, hi = window.split("-")
             mins = int(minutes)
         except ValueError:
-            raise Bad("breaks", f"休息格式应为 类型:分钟@HH:MM-HH:MM, 实际 '{item}'",
+            raise BadCell("breaks", f"休息格式应为 类型:分钟@HH:MM-HH:MM, 实际 '{item}'",
                       f"break must be kind:minutes@HH:MM-HH:MM, got '{item}'") from None
         a, b = (_clock(lo, "breaks") - start) % 1440, (_clock(hi, "breaks") - start) % 1440
         if kind not in ("meal", "short") or mins <= 0 or b - a < mins:
-            raise Bad("breaks", f"休息 '{item}' 无效 (类型 meal/short, 窗口须容得下)",
+            raise BadCell("breaks", f"休息 '{item}' 无效 (类型 meal/short, 窗口须容得下)",
                       f"break '{item}' invalid (kind meal/short, window must fit it)")
         out.append(BreakRule(kind, mins, a, b))
     return tuple(out)
@@ -165,18 +149,18 @@ def read_shifts(path: Path) -> list[Shift]:
     def parse(row: dict[str, str]) -> Shift:
         code = row["code"]
         if not code:
-            raise Bad("code", "班次代码不能为空", "shift code is empty")
+            raise BadCell("code", "班次代码不能为空", "shift code is empty")
         if code in seen:
-            raise Bad("code", f"班次 {code} 重复", f"duplicate shift {code}")
+            raise BadCell("code", f"班次 {code} 重复", f"duplicate shift {code}")
         seen.add(code)
         start, end = _clock(row["start"], "start"), _clock(row["end"], "end")
         if start >= 1440:
-            raise Bad("start", "开始时间须早于 24:00", "start must be before 24:00")
+            raise BadCell("start", "开始时间须早于 24:00", "start must be before 24:00")
         if end <= start:
             end += 1440
         shift = Shift(code, start, end, _bool(row, "night"), _breaks(row.get("breaks", ""), start))
         if any(b.window_to > shift.minutes for b in shift.breaks):
-            raise Bad("breaks", "休息窗口超出班次", "break window outside the shift")
+            raise BadCell("breaks", "休息窗口超出班次", "break window outside the shift")
         return shift
 
     shifts = _rows(path, ("code", "start", "end", "night"), parse)
@@ -200,27 +184,27 @@ def read_requirement(path: Path, start: date, days: int, column: str = "agents")
         try:
             ts = datetime.fromisoformat(row["interval_start"])
         except ValueError:
-            raise Bad("interval_start", f"时间格式无效 '{row['interval_start']}'",
+            raise BadCell("interval_start", f"时间格式无效 '{row['interval_start']}'",
                       f"unreadable time '{row['interval_start']}'") from None
         if ts.tzinfo is None:
             ts = ts.replace(tzinfo=SHOP_TZ)
         minutes = (ts - origin).total_seconds() / 60
         if minutes % SLOT:
-            raise Bad("interval_start", "时段须对齐到 30 分钟", "interval must start on a 30-minute boundary")
+            raise BadCell("interval_start", "时段须对齐到 30 分钟", "interval must start on a 30-minute boundary")
         skill = row["skill"]
         if not skill:
-            raise Bad("skill", "技能不能为空", "skill is empty")
+            raise BadCell("skill", "技能不能为空", "skill is empty")
         try:
             need = float(row[column])
         except ValueError:
-            raise Bad(column, f"应为数字, 实际 '{row[column]}'", f"{column} must be a number, got '{row[column]}'") from None
+            raise BadCell(column, f"应为数字, 实际 '{row[column]}'", f"{column} must be a number, got '{row[column]}'") from None
         if need < 0 or need != need:
-            raise Bad(column, "不能为负", f"{column} must not be negative")
+            raise BadCell(column, "不能为负", f"{column} must not be negative")
         slot = int(minutes // SLOT)
         if not 0 <= slot < n:
             return
         if (skill, slot) in seen:
-            raise Bad("interval_start", f"时段 {row['interval_start']} 技能 {skill} 重复",
+            raise BadCell("interval_start", f"时段 {row['interval_start']} 技能 {skill} 重复",
                       f"duplicate interval {row['interval_start']} for skill {skill}")
         seen.add((skill, slot))
         out.setdefault(skill, [0.0] * n)[slot] = need
@@ -235,7 +219,7 @@ def read_preferences(path: Path) -> list[Preference]:
     def parse(row: dict[str, str]) -> Preference:
         weight = row.get("weight", "") or "1"
         if not weight.isdigit():
-            raise Bad("weight", f"权重应为正整数, 实际 '{weight}'", f"weight must be a positive integer, got '{weight}'")
+            raise BadCell("weight", f"权重应为正整数, 实际 '{weight}'", f"weight must be a positive integer, got '{weight}'")
         return Preference(row["agent"], _day(row["date"], "date"), row["shift"], int(weight))
 
     return _rows(path, ("agent", "date", "shift"), parse)
