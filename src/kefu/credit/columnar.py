@@ -117,14 +117,14 @@ def sessions_and_rounds(enc: Encoded, rules: CreditRules) -> tuple[pa.Table, pa.
     starts = np.flatnonzero(new)
     # session number of every message; int32 halves the memory traffic (sessions ≤ messages)
     sn = np.cumsum(new, dtype=np.int32 if n < 2**31 else np.int64)
-    sn -= 1
+    np.subtract(sn, 1, out=sn)
     ends = np.r_[starts[1:] - 1, n - 1] if n else starts
     is_in = kind == 0
     human = kind == 2
     if n:
-        served = np.maximum.reduceat(human, starts)
         n_in = np.add.reduceat(is_in, starts, dtype=np.int64)
         n_human = np.add.reduceat(human, starts, dtype=np.int64)
+        served = n_human > 0  # a non-auto reply: one reduceat fewer over every message
         fin = np.minimum.reduceat(np.where(is_in, t, NO_TIME), starts)
     else:
         served = n_in = n_human = fin = np.zeros(0, np.int64)
