@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, and_, insert, or_, select, text, update
+from sqlalchemy import CursorResult, String, Table, and_, bindparam, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
@@ -128,13 +129,10 @@ def buyer_context(session: Session, shop: str, buyer: str, now: datetime) -> tup
     return Policy.from_settings((settings or {}).get("live")), contact, bool(row.waiting)
 
 
-def open_inputs(session: Session, shop: str, buyer: str,
-                now: datetime) -> tuple[Policy, Contact | None, bool, list[AgentState]]:
-    """:func:`buyer_context` and :func:`routable_agents` in one round trip (a new conversation's reads).
-
-    The one-row buyer context is left-joined to the routable agents (with their
-    shifts), so it comes back even when no agent is routable.
-    """
+@lru_cache(maxsize=1)
+def _open_inputs_stmt() -> Any:
+    """Built once (bound parameters), so each call skips building and hashing the statement."""
+    shop, buyer = bindparam("shop", type_=String()), bindparam("buyer", type_=String())
     latest = select(C.c.agent_id, C.c.closed_at).where(
         C.c.shop_id == shop, C.c.buyer == buyer, C.c.agent_id.is_not(None), C.c.assigned_at.is_not(None)) \
         .order_by(C.c.assigned_at.desc(), C.c.id.desc()).limit(1)
@@ -144,15 +142,27 @@ def open_inputs(session: Session, shop: str, buyer: str,
         latest.with_only_columns(C.c.agent_id).scalar_subquery().label("contact_agent"),
         latest.with_only_columns(C.c.closed_at).scalar_subquery().label("contact_closed_at"),
         waiting.exists().label("waiting")).subquery("ctx")
-    today = now.astimezone(SHOP_TZ).date()
     roster = R.outerjoin(T, and_(T.c.shop_id == R.c.shop_id, T.c.code == R.c.shift_code))
+    days = (bindparam("today", type_=R.c.day.type), bindparam("yesterday", type_=R.c.day.type))
     shifts = select(R.c.agent_id, R.c.day, T.c.start.label("s_start"), T.c.end.label("s_end")).select_from(roster) \
-        .where(R.c.day.in_([today, today - timedelta(days=1)]), T.c.code.is_not(None)).subquery()
+        .where(or_(R.c.day == days[0], R.c.day == days[1]), T.c.code.is_not(None)).subquery()
     routable = and_(A.c.active.is_(True), A.c.status.in_(("online", "away")), A.c.load < A.c.capacity)
     agents = A.outerjoin(shifts, shifts.c.agent_id == A.c.id)
-    rows = session.execute(select(ctx.c.settings, ctx.c.contact_agent, ctx.c.contact_closed_at, ctx.c.waiting,
-                                  *_AGENT_COLS, shifts.c.day, shifts.c.s_start, shifts.c.s_end)
-                           .select_from(ctx.outerjoin(agents, routable))).all()
+    return select(ctx.c.settings, ctx.c.contact_agent, ctx.c.contact_closed_at, ctx.c.waiting,
+                  *_AGENT_COLS, shifts.c.day, shifts.c.s_start, shifts.c.s_end) \
+        .select_from(ctx.outerjoin(agents, routable))
+
+
+def open_inputs(session: Session, shop: str, buyer: str,
+                now: datetime) -> tuple[Policy, Contact | None, bool, list[AgentState]]:
+    """:func:`buyer_context` and :func:`routable_agents` in one round trip (a new conversation's reads).
+
+    The one-row buyer context is left-joined to the routable agents (with their
+    shifts), so it comes back even when no agent is routable.
+    """
+    today = now.astimezone(SHOP_TZ).date()
+    rows = session.connection().execute(_open_inputs_stmt(), {  # Core: no ORM layer on the hot path
+        "shop": shop, "buyer": buyer, "today": today, "yesterday": today - timedelta(days=1)}).all()
     head = rows[0]
     settings = head.settings if isinstance(head.settings, dict) else None
     contact = None if head.contact_agent is None else Contact(head.contact_agent,

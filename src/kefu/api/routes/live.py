@@ -10,12 +10,14 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.api.deps import Caller, get_caller
 from kefu.domain.errors import ErrorCode, KefuError
@@ -26,6 +28,12 @@ from kefu.store.db import session_factory
 router = APIRouter(tags=["live"])
 
 
+@lru_cache(maxsize=8)
+def _factory(engine: Engine) -> sessionmaker[Session]:
+    """One sessionmaker per engine (a new one per request re-created its event dispatch every time)."""
+    return session_factory(engine)
+
+
 def _tx(request: Request) -> Iterator[Session]:
     """One transaction per request, committed *before* the response is sent.
 
@@ -33,7 +41,7 @@ def _tx(request: Request) -> Iterator[Session]:
     "request" scope), so a client could be told 201 for a conversation whose
     commit then fails — a lost conversation. Here the commit is part of the call.
     """
-    with session_factory(request.app.state.engine)() as session:
+    with _factory(request.app.state.engine)() as session:
         try:
             with session.begin():
                 yield session
