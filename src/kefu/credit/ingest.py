@@ -124,7 +124,8 @@ def _ms(col: pa.ChunkedArray, what: str) -> np.ndarray:
             f"{what} must be time-zone aware timestamps",
             {"column": what, "type": str(col.type)},
         )
-    out: np.ndarray = pc.cast(pc.cast(col, pa.timestamp("ms", tz="UTC")), pa.int64()).to_numpy(
+    # safe=False truncates sub-millisecond parts (live chat timestamps carry microseconds)
+    out: np.ndarray = pc.cast(pc.cast(col, pa.timestamp("ms", tz="UTC"), safe=False), pa.int64()).to_numpy(
         zero_copy_only=False
     )
     return out
