@@ -31,7 +31,9 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -88,7 +90,7 @@ class Http:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def call(self, method: str, path: str, body: dict[str, object] | None = None) -> tuple[int, dict]:
+    async def call(self, method: str, path: str, body: dict[str, object] | None = None) -> tuple[int, dict[str, Any]]:
         try:
             if self.writer is None:
                 self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
@@ -210,7 +212,7 @@ def kill_one_worker(server: subprocess.Popen[bytes], after: float) -> None:
         print(f"killed worker {workers[-1].pid}", file=sys.stderr)
 
 
-def _run(coro):  # type: ignore[no-untyped-def]
+def _run(coro: Coroutine[Any, Any, float]) -> float:
     try:
         import uvloop
     except ImportError:
