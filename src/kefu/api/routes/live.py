@@ -149,6 +149,18 @@ def _own_agent(caller: Caller, agent_id: str) -> None:
         raise KefuError(ErrorCode.FORBIDDEN, "只能操作自己的状态", "agents may change only their own status")
 
 
+def _own_conversation(session: Session, caller: Caller, conversation_id: int) -> None:
+    """Agents may read and act on only the conversations assigned to them."""
+    if caller.role == "agent" and live.get_conversation(session, conversation_id)["agent"] != caller.agent_id:
+        raise KefuError(ErrorCode.FORBIDDEN, "只能处理分配给自己的会话", "agents may act only on their own conversations")
+
+
+def _not_agent(caller: Caller) -> None:
+    """Floor-wide views and actions are for supervisors, admins and integrations."""
+    if caller.role == "agent":
+        raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
+
+
 def _ts(text: str | None) -> datetime | None:
     return None if text is None else parse_aware(text)
 
@@ -205,18 +217,24 @@ def create_conversation(body: ConversationIn, session: DbSession, caller: Curren
 
 @router.get("/conversations/{conversation_id}")
 def read_conversation(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    _own_conversation(session, caller, conversation_id)
     return live.get_conversation(session, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
 def add_message(conversation_id: ConvId, body: MessageIn, session: DbSession,
                 caller: CurrentCaller) -> dict[str, Any]:
+    if caller.role == "agent":  # an agent writes only as itself, only replies, only in its own chats
+        _own_conversation(session, caller, conversation_id)
+        if body.direction != "out" or body.agent not in (None, caller.agent_id):
+            raise KefuError(ErrorCode.FORBIDDEN, "客服只能以自己的身份回复", "agents may only reply as themselves")
     agent = body.agent or (caller.agent_id if body.direction == "out" else None)
     return live.post_message(session, conversation_id, body.direction, body.text, _ts(body.ts), agent)
 
 
 @router.post("/conversations/{conversation_id}/close")
 def close(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    _own_conversation(session, caller, conversation_id)
     result = live.close_conversation(session, conversation_id)
     _maybe_sweep(session)
     return result
@@ -225,12 +243,14 @@ def close(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) ->
 @router.post("/conversations/{conversation_id}/human")
 def to_human(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     """The bot hands over (low confidence or the buyer asks for a person): route to an agent or queue."""
+    _not_agent(caller)
     return live.bot_handover(session, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/transfer")
 def transfer(conversation_id: ConvId, body: TransferIn, session: DbSession,
              caller: CurrentCaller) -> dict[str, Any]:
+    _own_conversation(session, caller, conversation_id)
     return live.transfer_conversation(session, conversation_id, to_agent=body.to_agent, to_group=body.to_group,
                                       note=body.note, actor=caller.name)
 
@@ -246,20 +266,25 @@ def hand_over(agent_id: AgentId, body: HandoverIn, session: DbSession, caller: C
 @router.get("/live/handovers")
 def handovers(session: DbSession, caller: CurrentCaller,
               agent: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
+    if caller.role == "agent":  # an agent reads the handovers it gave or received
+        agent = caller.agent_id
     return handover.handover_log(session, agent_id=agent)
 
 
 @router.get("/live/queue")
 def queue(session: DbSession, caller: CurrentCaller) -> list[dict[str, Any]]:
+    _not_agent(caller)
     return live.queue_snapshot(session)
 
 
 @router.get("/live/monitor")
 def monitor(session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    _not_agent(caller)
     return live.monitor_snapshot(session)
 
 
 @router.post("/live/sweep")
 def run_sweep(session: DbSession, caller: CurrentCaller) -> dict[str, int]:
     """Overflow, missed drains and auto-reassign now (also run by `kefu live sweep`)."""
+    _not_agent(caller)
     return live.sweep(session)
