@@ -39,11 +39,9 @@ def test_replay_of_a_recorded_day_matches_it(session: Session) -> None:
 def test_cli_replay_and_worktime(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from kefu.cli import app
     from kefu.config import get_settings
-    from kefu.store.db import get_engine
 
     monkeypatch.setenv("KEFU_DATABASE_URL", f"sqlite:///{tmp_path / 'k.db'}")
-    get_settings.cache_clear()
-    get_engine.cache_clear()
+    get_settings.cache_clear()  # the engine follows the settings' URL (kefu.store.db.get_engine)
     try:
         runner = CliRunner()
         out = runner.invoke(app, ["live", "replay", "--day", "2026-11-11", "--shop", "s"])
@@ -52,4 +50,3 @@ def test_cli_replay_and_worktime(tmp_path, monkeypatch) -> None:  # type: ignore
         assert out.exit_code == 0 and out.output.strip() == '{"assigned": 0, "reassigned": 0}'
     finally:
         get_settings.cache_clear()
-        get_engine.cache_clear()

@@ -35,9 +35,18 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
 
 
-@lru_cache(maxsize=8)
 def get_engine(url: str | None = None) -> Engine:
-    return make_engine(url or get_settings().database_url)
+    """The process's engine for ``url`` (default: the configured database), created once per URL.
+
+    The URL is resolved before the cache is consulted, so changed settings
+    never hand back an engine for another database.
+    """
+    return _engine_for(url or get_settings().database_url)
+
+
+@lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
+    return make_engine(url)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
