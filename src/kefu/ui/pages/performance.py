@@ -23,6 +23,13 @@ def _yuan(fen: Any) -> str:
     return f"{int(fen or 0) / 100:,.2f}"
 
 
+# Rows keep raw fen and ratios (exact, sortable); the browser shows 元 and percentages.
+_YUAN = {":format": "v => v == null ? '–' : (v / 100).toLocaleString('zh-CN', "
+                    "{minimumFractionDigits: 2, maximumFractionDigits: 2})"}
+_PERCENT = {":format": "v => v == null ? '–' : (v * 100).toFixed(1) + '%'"}
+_FORMAT = {"sales_fen": _YUAN, "aov_fen": _YUAN, "inq_conv_pay_final": _PERCENT, "fast_rate": _PERCENT}
+
+
 def _text(v: Any) -> Any:
     return None if v is None or v != v else str(v) if not isinstance(v, int | float | str) else v
 
@@ -56,9 +63,9 @@ def performance_page(user: PageUser, request: Request) -> None:
         stat_card(t("客服业绩 (元)", "Credited (yuan)"), _yuan(paid - silent), "perf-credited")
         share = f"{silent / paid:.1%}" if paid else "–"
         stat_card(t("静默占比", "Silent share"), share, "perf-silent")
-    cols = [("agent", "客服", "Agent"), ("sales_fen", "销售额(分)", "Sales (fen)"), ("credited_orders", "业绩单数", "Orders"),
+    cols = [("agent", "客服", "Agent"), ("sales_fen", "销售额(元)", "Sales (yuan)"), ("credited_orders", "业绩单数", "Orders"),
             ("receptions", "接待人数", "Receptions"), ("inquiries", "询单人数", "Inquiries"),
-            ("inq_conv_pay_final", "询单转化率", "Inquiry→paid"), ("aov_fen", "客单价(分)", "AOV (fen)"),
+            ("inq_conv_pay_final", "询单转化率", "Inquiry→paid"), ("aov_fen", "客单价(元)", "AOV (yuan)"),
             ("avg_resp_s", "平均响应(秒)", "Avg response (s)"), ("fast_rate", "3分钟响应率", "3-min rate"),
             ("assists", "协助", "Assists")]  # fmt: skip
     rows = [
@@ -68,7 +75,8 @@ def performance_page(user: PageUser, request: Request) -> None:
     with ui.card().classes("w-full"):
         ui.label(t("排行榜", "Leaderboard")).classes("text-lg")
         table = ui.table(
-            columns=[{"name": c, "label": t(zh, en), "field": c, "sortable": True} for c, zh, en in cols],
+            columns=[{"name": c, "label": t(zh, en), "field": c, "sortable": True, **_FORMAT.get(c, {})}
+                     for c, zh, en in cols],
             rows=rows, row_key="agent", pagination=20,
         ).classes("w-full").props('data-testid="perf-leaderboard"')  # fmt: skip
         table.on(
