@@ -12,9 +12,10 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from kefu.api.deps import Caller, CurrentCaller, DbSession, require_roles
+from kefu.api.schemas import ApiIn
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import parse_aware, parse_day
 from kefu.service import care
@@ -28,17 +29,6 @@ OptId = Annotated[int | None, Field(default=None, ge=1, le=2**31 - 1)]
 DayQ = Annotated[str, Query(min_length=10, max_length=10, description="YYYY-MM-DD")]
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        """PostgreSQL cannot store NUL in text; refuse it as bad input."""
-        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
-        if any(isinstance(v, str) and "\x00" in v for v in items):
-            raise ValueError("NUL character not allowed")
-        return value
 
 
 def _day(text: str) -> date:
@@ -74,7 +64,7 @@ def _own_agent(caller: Caller, agent_id: str | None) -> str | None:
 # ----------------------------------------------------------------- tickets
 
 
-class TicketIn(_In):
+class TicketIn(ApiIn):
     shop_id: Str64
     buyer: Annotated[str, Field(min_length=1, max_length=128)]
     category: Annotated[str, Field(max_length=32)]
@@ -84,25 +74,25 @@ class TicketIn(_In):
     owner: Annotated[str | None, Field(default=None, max_length=64)] = None
 
 
-class TextIn(_In):
+class TextIn(ApiIn):
     text: Annotated[str, Field(min_length=1, max_length=5000)]
 
 
-class EscalateIn(_In):
+class EscalateIn(ApiIn):
     department: Annotated[str, Field(max_length=32)]
     note: Annotated[str, Field(min_length=1, max_length=5000)]
 
 
-class ResolveIn(_In):
+class ResolveIn(ApiIn):
     root_cause: Annotated[str, Field(min_length=1, max_length=64)]
     note: Annotated[str, Field(max_length=5000)] = ""
 
 
-class CallbackIn(_In):
+class CallbackIn(ApiIn):
     at: Annotated[str, Field(min_length=1, max_length=64)]
 
 
-class CallbackResultIn(_In):
+class CallbackResultIn(ApiIn):
     outcome: Annotated[str, Field(max_length=32)]
     note: Annotated[str, Field(max_length=5000)] = ""
 
@@ -174,14 +164,14 @@ def root_causes(session: DbSession, month: Annotated[str, Query(min_length=7, ma
 # ----------------------------------------------------------------- surveys
 
 
-class SurveyIn(_In):
+class SurveyIn(ApiIn):
     shop_id: Str64
     conversation_id: OptId = None
     ticket_id: OptId = None
     agent_id: Annotated[str | None, Field(default=None, max_length=64)] = None
 
 
-class AnswerIn(_In):
+class AnswerIn(ApiIn):
     score: int | Annotated[str, Field(max_length=8)]
     comment: Annotated[str, Field(max_length=2000)] = ""
 
@@ -209,7 +199,7 @@ def survey_stats(session: DbSession, caller: CurrentCaller, start: DayQ, end: Da
 # ----------------------------------------------------------------- templates and bot
 
 
-class TemplateIn(_In):
+class TemplateIn(ApiIn):
     category: Annotated[str, Field(max_length=32)]
     title: Annotated[str, Field(min_length=1, max_length=100)]
     body: Annotated[str, Field(min_length=1, max_length=5000)]
@@ -217,18 +207,18 @@ class TemplateIn(_In):
     shop_id: Annotated[str | None, Field(default=None, max_length=64)] = None
 
 
-class RenderIn(_In):
+class RenderIn(ApiIn):
     variables: Annotated[dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=500)] | int],
                          Field(max_length=20)] = {}  # fmt: skip
 
 
-class BotIn(_In):
+class BotIn(ApiIn):
     question: Annotated[str, Field(min_length=1, max_length=1000)]
     mode: Annotated[str | None, Field(default=None, max_length=16)] = None
     shop_id: Annotated[str | None, Field(default=None, max_length=64)] = None
 
 
-class SettingsIn(_In):
+class SettingsIn(ApiIn):
     open: Annotated[str | None, Field(default=None, max_length=5)] = None
     close: Annotated[str | None, Field(default=None, max_length=5)] = None
     open_on_rest_days: bool | None = None
@@ -291,7 +281,7 @@ def write_settings(shop_id: Annotated[str, Path(min_length=1, max_length=64)], b
 # ----------------------------------------------------------------- logbooks and ledger
 
 
-class LogbookIn(_In):
+class LogbookIn(ApiIn):
     shop_id: Str64
     book: Annotated[str, Field(max_length=16)]
     kind: Annotated[str, Field(max_length=16)] = "note"
@@ -299,7 +289,7 @@ class LogbookIn(_In):
     day: Annotated[str | None, Field(default=None, max_length=10)] = None
 
 
-class LedgerIn(_In):
+class LedgerIn(ApiIn):
     agent_id: Str64
     day: Annotated[str, Field(min_length=10, max_length=10)]
     kind: Annotated[str, Field(max_length=16)]

@@ -14,12 +14,13 @@ from functools import lru_cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from kefu.api.deps import Caller, get_caller
+from kefu.api.schemas import ApiIn
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import parse_aware
 from kefu.service import handover, live, presence
@@ -86,24 +87,10 @@ ConvId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 AgentId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-def _no_nul(value: Any) -> Any:
-    """PostgreSQL cannot store NUL characters in text: refuse them as bad input."""
-    items = value if isinstance(value, list) else [value]
-    if any(isinstance(v, str) and "\x00" in v for v in items):
-        raise ValueError("NUL character not allowed")
-    return value
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _check(cls, value: Any) -> Any:
-        return _no_nul(value)
-
-
-class AgentIn(_In):
+class AgentIn(ApiIn):
     id: str = Field(min_length=1, max_length=64)
     name: str = Field(default="", max_length=100)
     skills: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=20)
@@ -113,31 +100,31 @@ class AgentIn(_In):
     weight: int = Field(default=1, ge=1, le=100)
 
 
-class StatusIn(_In):
+class StatusIn(ApiIn):
     status: str = Field(max_length=16)
 
 
-class ConversationIn(_In):
+class ConversationIn(ApiIn):
     shop: str = Field(min_length=1, max_length=64)
     buyer: str = Field(min_length=1, max_length=128)
     group: str | None = Field(default=None, min_length=1, max_length=64)
     text: str = Field(default="", max_length=10_000)
 
 
-class MessageIn(_In):
+class MessageIn(ApiIn):
     direction: str = Field(max_length=3)
     text: str = Field(max_length=10_000)
     ts: str | None = Field(default=None, max_length=64)
     agent: str | None = Field(default=None, max_length=64)
 
 
-class TransferIn(_In):
+class TransferIn(ApiIn):
     to_agent: str | None = Field(default=None, min_length=1, max_length=64)
     to_group: str | None = Field(default=None, min_length=1, max_length=64)
     note: str = Field(default="", max_length=2000)
 
 
-class HandoverIn(_In):
+class HandoverIn(ApiIn):
     to: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(default=None, max_length=50)
     note: str = Field(default="", max_length=4000)
     followups: list[dict[str, str]] = Field(default=[], max_length=200)

@@ -13,9 +13,10 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field
 
 from kefu.api.deps import Caller, CurrentCaller, DbSession, require_roles
+from kefu.api.schemas import ApiIn
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import parse_aware, utc_now
 from kefu.service import duty
@@ -27,32 +28,20 @@ Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 MANAGERS = ("admin", "supervisor", "integration")
 
 
-def _no_nul(value: Any) -> Any:
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError("NUL character not allowed")
-    return value
 
 
-class _In(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
-    @field_validator("*", mode="before")
-    @classmethod
-    def _check(cls, value: Any) -> Any:
-        return _no_nul(value)
-
-
-class CompleteIn(_In):
+class CompleteIn(ApiIn):
     outcome: str = Field(default="", max_length=2000)
 
 
-class ReturnIn(_In):
+class ReturnIn(ApiIn):
     order_id: Text64
     received_at: str = Field(min_length=1, max_length=40)
     shop: str = Field(default="", max_length=64)
 
 
-class ReviewIn(_In):
+class ReviewIn(ApiIn):
     order_id: Text64
     buyer: str = Field(default="", max_length=128)
     posted_at: str = Field(min_length=1, max_length=40)
@@ -60,7 +49,7 @@ class ReviewIn(_In):
     shop: str = Field(default="", max_length=64)
 
 
-class ScheduleIn(_In):
+class ScheduleIn(ApiIn):
     order_ids: list[Text64] | None = Field(default=None, max_length=10000)
 
 
