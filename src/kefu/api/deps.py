@@ -61,12 +61,20 @@ def get_caller(request: Request, session: DbSession) -> Caller:
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
 
 
+MANAGER_ROLES = ("admin", "supervisor", "integration")  # floor-wide views, planning, integrations
+
+
+def ensure_role(caller: Caller, *roles: str) -> None:
+    """403 unless the caller has one of ``roles``; for checks inside a handler."""
+    if caller.role not in roles:
+        raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
+
+
 def require_roles(*roles: str):  # type: ignore[no-untyped-def]
     """A dependency that lets only the given roles through (403 otherwise)."""
 
     def check(caller: CurrentCaller) -> Caller:
-        if caller.role not in roles:
-            raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
+        ensure_role(caller, *roles)
         return caller
 
     return Depends(check)

@@ -8,19 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from kefu.api.deps import Caller, CurrentCaller, DbSession
-from kefu.domain.errors import ErrorCode, KefuError
+from kefu.api.deps import MANAGER_ROLES, CurrentCaller, DbSession, ensure_role
 from kefu.domain.timeutil import parse_aware, utc_now
 from kefu.plan.forecast import MODELS
 from kefu.service import plan
 
 router = APIRouter(prefix="/plan", tags=["plan"])
-PLANNERS = ("admin", "supervisor", "integration")
-
-
-def _planner(caller: Caller) -> None:
-    if caller.role not in PLANNERS:
-        raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
 
 
 class TargetIn(BaseModel):
@@ -77,7 +70,7 @@ def _point(p: plan.Point) -> dict[str, Any]:
 @router.post("/forecast")
 def make_forecast(body: ForecastIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     """Forecast from the shop's stored conversations and store it (replaces the same window)."""
-    _planner(caller)
+    ensure_role(caller, *MANAGER_ROLES)
     points = plan.forecast_shop(
         session,
         body.shop,
@@ -106,7 +99,7 @@ def get_forecast(
     model: str = Query("seasonal", max_length=32),
 ) -> dict[str, Any]:
     """The stored forecast (with required agents when computed)."""
-    _planner(caller)
+    ensure_role(caller, *MANAGER_ROLES)
     rows = plan.stored_forecast(session, shop, start, days, skill=skill, model=model)
     return {
         "shop": shop,
@@ -126,7 +119,7 @@ def get_forecast(
 @router.post("/requirement")
 def make_requirement(body: RequirementIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     """Agents required per interval of the stored forecast (Erlang C, or A with patience)."""
-    _planner(caller)
+    ensure_role(caller, *MANAGER_ROLES)
     points = plan.requirement(
         session,
         body.shop,
@@ -183,7 +176,7 @@ def get_intraday(
     concurrency: int = Query(1, ge=1, le=50),
 ) -> dict[str, Any]:
     """Rest-of-day re-forecast, required vs scheduled per interval, overtime offers and break windows."""
-    _planner(caller)
+    ensure_role(caller, *MANAGER_ROLES)
     moment: datetime = parse_aware(now) if now else utc_now()
     view = plan.intraday(
         session,

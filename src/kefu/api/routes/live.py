@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from kefu.api.deps import Caller, get_caller
+from kefu.api.deps import MANAGER_ROLES, Caller, ensure_role, get_caller
 from kefu.api.schemas import ApiIn
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import parse_aware
@@ -142,12 +142,6 @@ def _own_conversation(session: Session, caller: Caller, conversation_id: int) ->
         raise KefuError(ErrorCode.FORBIDDEN, "只能处理分配给自己的会话", "agents may act only on their own conversations")
 
 
-def _not_agent(caller: Caller) -> None:
-    """Floor-wide views and actions are for supervisors, admins and integrations."""
-    if caller.role == "agent":
-        raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
-
-
 def _ts(text: str | None) -> datetime | None:
     return None if text is None else parse_aware(text)
 
@@ -230,7 +224,7 @@ def close(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) ->
 @router.post("/conversations/{conversation_id}/human")
 def to_human(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     """The bot hands over (low confidence or the buyer asks for a person): route to an agent or queue."""
-    _not_agent(caller)
+    ensure_role(caller, *MANAGER_ROLES)  # floor-wide: not for agents
     return live.bot_handover(session, conversation_id)
 
 
@@ -260,18 +254,18 @@ def handovers(session: DbSession, caller: CurrentCaller,
 
 @router.get("/live/queue")
 def queue(session: DbSession, caller: CurrentCaller) -> list[dict[str, Any]]:
-    _not_agent(caller)
+    ensure_role(caller, *MANAGER_ROLES)  # floor-wide: not for agents
     return live.queue_snapshot(session)
 
 
 @router.get("/live/monitor")
 def monitor(session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    _not_agent(caller)
+    ensure_role(caller, *MANAGER_ROLES)  # floor-wide: not for agents
     return live.monitor_snapshot(session)
 
 
 @router.post("/live/sweep")
 def run_sweep(session: DbSession, caller: CurrentCaller) -> dict[str, int]:
     """Overflow, missed drains and auto-reassign now (also run by `kefu live sweep`)."""
-    _not_agent(caller)
+    ensure_role(caller, *MANAGER_ROLES)  # floor-wide: not for agents
     return live.sweep(session)

@@ -8,18 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from kefu.api.deps import Caller, CurrentCaller, DbSession
-from kefu.domain.errors import ErrorCode, KefuError
+from kefu.api.deps import MANAGER_ROLES, CurrentCaller, DbSession, ensure_role
 from kefu.plan.roster.types import Rules
 from kefu.service import roster as svc
 
 router = APIRouter(prefix="/roster", tags=["roster"])
-PLANNERS = ("admin", "supervisor", "integration")
-
-
-def _planner(caller: Caller) -> None:
-    if caller.role not in PLANNERS:
-        raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
 
 
 class RulesIn(BaseModel):
@@ -61,7 +54,7 @@ class CheckIn(ProblemIn):
 @router.post("/plan")
 def plan(body: PlanIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     """Build a roster; 422 ROSTER_INFEASIBLE lists the conflicting rules per agent."""
-    _planner(caller)
+    ensure_role(caller, *MANAGER_ROLES)
     problem = body.problem()
     result = svc.plan(problem, body.time_limit)
     if body.shop:
@@ -72,7 +65,7 @@ def plan(body: PlanIn, session: DbSession, caller: CurrentCaller) -> dict[str, A
 @router.post("/check")
 def check(body: CheckIn, caller: CurrentCaller) -> dict[str, Any]:
     """Hard-rule violations of a hand-edited roster (empty list = all rules hold)."""
-    _planner(caller)
+    ensure_role(caller, *MANAGER_ROLES)
     problem = body.problem()
     roster = svc.roster_from_rows(problem, body.roster)
     return {"violations": [v.as_dict() for v in svc.check_roster(problem, roster)]}
@@ -82,7 +75,7 @@ def check(body: CheckIn, caller: CurrentCaller) -> dict[str, Any]:
 def stored(session: DbSession, caller: CurrentCaller, shop: str = Query(min_length=1, max_length=64),
            start: date = Query(), days: int = Query(default=31, ge=1, le=62)) -> dict[str, Any]:
     """The stored roster of a shop for a period, one row per agent and day."""
-    _planner(caller)
+    ensure_role(caller, *MANAGER_ROLES)
     roster = svc.load_roster(session, shop, start, days)
     rows = [{"agent": a, "date": date.fromordinal(start.toordinal() + d).isoformat(),
              "shift": "" if c is None else c.shift, "skill": "" if c is None else c.skill}
