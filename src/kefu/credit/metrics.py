@@ -95,10 +95,12 @@ def ratios(num: object, den: object, places: int = 4) -> list[Decimal | None]:
     safe = np.where(d == 0, 1, d)
     scaled = np.abs(n) * (2 * 10**places)
     q = np.sign(n) * ((scaled + safe) // (2 * safe))
-    return [
-        None if z else Decimal(int(v)).scaleb(-places)
-        for v, z in zip(q.tolist(), (d == 0).tolist(), strict=True)
-    ]
+    # one Decimal per distinct value (a month of agent-days repeats the same few thousand rates)
+    uniq, inverse = np.unique(q, return_inverse=True)
+    values = np.empty(len(uniq) + 1, dtype=object)
+    values[:-1] = [Decimal(v).scaleb(-places) for v in uniq.tolist()]
+    out: list[Decimal | None] = values[np.where(d == 0, len(uniq), inverse)].tolist()
+    return out
 
 
 def derive(frame: pd.DataFrame, rules: CreditRules) -> pd.DataFrame:

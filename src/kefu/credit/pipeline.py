@@ -92,7 +92,7 @@ def run_arrow(
         oc = con.sql(
             "SELECT ok, oa, pa, cred, silent, opk, ppk, amount, refund FROM oc ORDER BY ok"
         ).to_arrow_table()
-        ad = con.sql("SELECT * FROM ad ORDER BY ak, d").to_arrow_table()
+        ad = _ints(con.sql("SELECT * FROM ad ORDER BY ak, d").to_arrow_table())
         sd = con.sql(
             f"""SELECT bk, dp, count(*) AS n, sum({"amount - refund" if rules.refunds_reduce_sales else "amount"}) AS paid,
                 sum(CASE WHEN cred IS NOT NULL THEN {"amount - refund" if rules.refunds_reduce_sales else "amount"}
@@ -100,6 +100,7 @@ def run_arrow(
                 sum(silent) AS silent_orders
                FROM oc WHERE tp IS NOT NULL GROUP BY bk, dp"""
         ).to_arrow_table()
+        sd = _ints(sd)
         clock("fetch")
     finally:
         con.close()
@@ -120,6 +121,15 @@ class _Clock:
             now = time.perf_counter()
             self.into[name] = self.into.get(name, 0.0) + now - self.last
             self.last = now
+
+
+def _ints(table: pa.Table) -> pa.Table:
+    """DuckDB sums BIGINT into DECIMAL(38,0); as int64 they reach pandas without a Decimal per cell."""
+    cols = [
+        pc.cast(c, pa.int64()) if pa.types.is_decimal(c.type) and c.type.scale == 0 else c
+        for c in table.columns
+    ]
+    return pa.table(cols, names=table.column_names)
 
 
 def _agent_names(enc: Encoded, codes: pa.ChunkedArray) -> np.ndarray:
