@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 from typer.testing import CliRunner
@@ -176,3 +177,40 @@ def test_year_lines_built_by_quarters_stay_feasible() -> None:
     assert line is not None and violations(inst, line) == []
     worked = sum(1 for s in line[0] if s != REST)
     assert 8 <= worked <= 10 and all(line[0][d] == REST for d in (0, 1, 2))
+
+
+def test_year_instance_first_roster_is_greedy_and_feasible() -> None:
+    """Instance 23 (52 weeks, 100 employees): every line from the one-pass greedy, all rules met."""
+    path = shared_path("benchmarks", "curtois", "Instance23.txt")
+    text = path.read_text()
+    inst = parse_instance(text, "Instance23")
+    from kefu.plan.roster.curtois_greedy import greedy_line
+    from kefu.plan.roster.curtois_solve import construct
+
+    missing = {cell: req for cell, (req, _wu, _wo) in inst.cover.items() if req > 0}
+    assert greedy_line(inst, 0, missing, random.Random(0)) is not None
+    roster = construct(inst, budget=5.0)
+    codes = {st.id: ["" if s == REST else inst.shifts[s].id for s in roster[e]] for e, st in enumerate(inst.staff)}
+    value, bad = _independent(text, codes)
+    assert bad == [] and violations(inst, roster) == []
+    assert value == objective(inst, roster)
+
+
+def test_greedy_line_gives_up_rather_than_break_a_rule() -> None:
+    """A contract no line can meet (minimum above what the days off leave) yields None, not a bad line."""
+    cover = "\n".join(f"{d},D,1,100,1" for d in range(14))
+    text = ("SECTION_HORIZON\n14\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=14,4800,3840,5,1,1,2\n\n"
+            f"SECTION_DAYS_OFF\nA,0,1,2,3,4,5,6\n\nSECTION_COVER\n{cover}\n")
+    inst = parse_instance(text, "impossible")
+    from kefu.plan.roster.curtois_greedy import greedy_line
+
+    assert greedy_line(inst, 0, {}, random.Random(0)) is None
+
+
+def test_search_stops_on_deterministic_work_budget() -> None:
+    """Two runs with the same work budget and seed give the same roster, whatever the load."""
+    path = shared_path("benchmarks", "curtois", "Instance4.txt")
+    inst = parse_instance(path.read_text(), "Instance4")
+    first = solve(inst, time_limit=120, work=3.0)
+    second = solve(inst, time_limit=120, work=3.0)
+    assert first.roster == second.roster and violations(inst, first.roster) == []

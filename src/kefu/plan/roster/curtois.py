@@ -180,41 +180,43 @@ def _runs(work: list[bool]) -> list[tuple[int, int, bool]]:
 
 def violations(inst: Instance, roster: list[list[int]]) -> list[str]:
     """Every hard-rule violation of a roster, one readable line each (empty = feasible)."""
-    out: list[str] = []
-    h = inst.horizon
     if len(roster) != inst.n_emps:
         return [f"roster has {len(roster)} employees, instance has {inst.n_emps}"]
+    return [v for e in range(inst.n_emps) for v in line_violations(inst, e, roster[e])]
+
+
+def line_violations(inst: Instance, e: int, row: list[int]) -> list[str]:
+    """Hard-rule violations of employee ``e``'s line (every rule is per employee)."""
+    out: list[str] = []
+    h, st = inst.horizon, inst.staff[e]
+    if len(row) != h:
+        return [f"{st.id}: {len(row)} days, horizon is {h}"]
     forb = inst.forbidden_pairs()
-    for e, st in enumerate(inst.staff):
-        row = roster[e]
-        if len(row) != h:
-            out.append(f"{st.id}: {len(row)} days, horizon is {h}")
-            continue
-        work = [s != REST for s in row]
-        for d in range(h - 1):
-            if row[d] != REST and row[d + 1] in forb[row[d]]:
-                out.append(f"{st.id}: day {d + 1} {inst.shifts[row[d + 1]].id} may not follow {inst.shifts[row[d]].id}")
-        for s in range(len(inst.shifts)):
-            n = sum(1 for x in row if x == s)
-            if n > inst.cap(e, s):
-                out.append(f"{st.id}: {n} x {inst.shifts[s].id} > cap {inst.cap(e, s)}")
-        minutes = sum(inst.shifts[x].minutes for x in row if x != REST)
-        if not st.min_minutes <= minutes <= st.max_minutes:
-            out.append(f"{st.id}: {minutes} minutes outside [{st.min_minutes}, {st.max_minutes}]")
-        for start, length, working in _runs(work):
-            inner = start > 0 and start + length < h
-            if working and length > st.max_consecutive:
-                out.append(f"{st.id}: {length} consecutive shifts from day {start}")
-            if working and inner and length < st.min_consecutive:
-                out.append(f"{st.id}: only {length} consecutive shifts from day {start}")
-            if not working and inner and length < st.min_days_off:
-                out.append(f"{st.id}: only {length} consecutive days off from day {start}")
-        weekends = sum(1 for k in range(h // 7) if work[7 * k + 5] or work[7 * k + 6])
-        if weekends > st.max_weekends:
-            out.append(f"{st.id}: {weekends} weekends > {st.max_weekends}")
-        for d in sorted(inst.days_off.get(e, set())):
-            if d < h and work[d]:
-                out.append(f"{st.id}: works on day off {d}")
+    work = [s != REST for s in row]
+    for d in range(h - 1):
+        if row[d] != REST and row[d + 1] in forb[row[d]]:
+            out.append(f"{st.id}: day {d + 1} {inst.shifts[row[d + 1]].id} may not follow {inst.shifts[row[d]].id}")
+    for s in range(len(inst.shifts)):
+        n = sum(1 for x in row if x == s)
+        if n > inst.cap(e, s):
+            out.append(f"{st.id}: {n} x {inst.shifts[s].id} > cap {inst.cap(e, s)}")
+    minutes = sum(inst.shifts[x].minutes for x in row if x != REST)
+    if not st.min_minutes <= minutes <= st.max_minutes:
+        out.append(f"{st.id}: {minutes} minutes outside [{st.min_minutes}, {st.max_minutes}]")
+    for start, length, working in _runs(work):
+        inner = start > 0 and start + length < h
+        if working and length > st.max_consecutive:
+            out.append(f"{st.id}: {length} consecutive shifts from day {start}")
+        if working and inner and length < st.min_consecutive:
+            out.append(f"{st.id}: only {length} consecutive shifts from day {start}")
+        if not working and inner and length < st.min_days_off:
+            out.append(f"{st.id}: only {length} consecutive days off from day {start}")
+    weekends = sum(1 for k in range(h // 7) if work[7 * k + 5] or work[7 * k + 6])
+    if weekends > st.max_weekends:
+        out.append(f"{st.id}: {weekends} weekends > {st.max_weekends}")
+    for d in sorted(inst.days_off.get(e, set())):
+        if d < h and work[d]:
+            out.append(f"{st.id}: works on day off {d}")
     return out
 
 

@@ -24,7 +24,9 @@ from ortools.sat.python import cp_model
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.roster.curtois import REST, Instance, objective, violations
+from kefu.plan.roster.curtois_greedy import greedy_line
 from kefu.plan.roster.curtois_model import build
+from kefu.plan.roster.curtois_moves import KINDS, neighbourhood
 
 _DEBUG = False  # set True to trace LNS iterations
 Progress = Callable[[float, int], None]
@@ -113,53 +115,37 @@ def _chunked_line(inst: Instance, roster: list[list[int]], e: int, seed: int, ch
 def construct(inst: Instance, budget: float, workers: int = 1, seed: int = 0) -> list[list[int]]:
     """A feasible roster built employee by employee, each filling the cover still missing.
 
-    Up to 12 weeks each employee's line is optimised against the cover left by
-    those already placed; longer horizons only look for a feasible line per
-    employee and leave the cover to the neighbourhood search.
+    Up to 12 weeks each employee's line is optimised with CP-SAT against the
+    cover left by those already placed; longer horizons use the one-pass
+    greedy line (milliseconds, cover-aware) and fall back to CP-SAT line
+    searches only for the few employees it cannot place.
     """
     roster = [[REST] * inst.horizon for _ in range(inst.n_emps)]
     deadline = time.monotonic() + budget
     greedy = inst.horizon <= 84
+    missing = {cell: req for cell, (req, _wu, _wo) in inst.cover.items() if req > 0}
+    rng = random.Random(seed)
     for e in range(inst.n_emps):
         if not greedy:
-            roster = _chunked_line(inst, roster, e, seed) or _feasible_line(inst, roster, e, 30.0, seed)
+            line = greedy_line(inst, e, missing, rng)
+            if line is None:
+                roster = _chunked_line(inst, roster, e, seed) or _feasible_line(inst, roster, e, 30.0, seed)
+            else:
+                roster[e] = line
+            for d, s in enumerate(roster[e]):
+                if s != REST and missing.get((d, s), 0) > 0:
+                    missing[(d, s)] -= 1
             continue
+        # a fixed deterministic share per employee (same start whatever the load); wall time only as a guard
         left = max(0.1, deadline - time.monotonic())
-        per = max(0.1, min(5.0, left / (inst.n_emps - e)))
         sub = build(inst, roster, [e], 0, inst.horizon, hint=False)
-        solver = _solver(per, workers, seed)
+        solver = _solver(left, workers, seed, work=max(0.1, min(5.0, budget / inst.n_emps)))
         status = solver.solve(sub.model)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             roster = sub.read(solver, roster)
         else:
             roster = _feasible_line(inst, roster, e, 30.0, seed)
     return roster
-
-
-KINDS = ("emps", "window", "block")
-
-
-def _neighbourhood(inst: Instance, kind: str, size: float, rng: random.Random) -> tuple[list[int], int, int]:
-    """Employees and a day window of roughly ``size`` employee-days, shaped by ``kind``.
-
-    ``emps`` frees whole employee lines (contract totals, runs); ``window`` frees
-    every employee over some days (re-balances the cover); ``block`` frees a few
-    employees over a couple of weeks (scales to the 52-week instances).
-    """
-    n, h = inst.n_emps, inst.horizon
-    if size >= n * h:
-        return list(range(n)), 0, h
-    if kind == "emps":
-        k = min(n, max(2, round(size / h)))
-        return sorted(rng.sample(range(n), k)), 0, h
-    if kind == "window":
-        length = min(h, max(2, round(size / n)))
-        start = rng.randrange(0, h - length + 1)
-        return list(range(n)), start, start + length
-    length = min(h, max(7, round(size / max(2, min(n, 6)))))
-    k = min(n, max(2, round(size / length)))
-    start = rng.randrange(0, h - length + 1)
-    return sorted(rng.sample(range(n), k)), start, start + length
 
 
 def solve(
@@ -169,8 +155,14 @@ def solve(
     seed: int = 0,
     workers: int = 1,
     progress: Progress | None = None,
+    work: float | None = None,
 ) -> CurtoisResult:
-    """Best roster found within ``time_limit`` seconds (wall clock, including the start)."""
+    """Best roster found within ``time_limit`` seconds (wall clock, including the start).
+
+    ``work`` also stops the search after that much CP-SAT deterministic time
+    summed over the moves: the same budget on a busy and on a quiet machine,
+    which is what an A/B comparison of two variants needs.
+    """
     t0 = time.monotonic()
     deadline = t0 + time_limit
     rng = random.Random(seed)
@@ -185,18 +177,20 @@ def solve(
     gains = dict.fromkeys(KINDS, 1.0)
     status = "FEASIBLE"
     it = 0
-    while time.monotonic() < deadline - 0.05:
+    spent = 0.0
+    while time.monotonic() < deadline - 0.05 and (work is None or spent < work):
         it += 1
         kind = rng.choices(KINDS, weights=[gains[k] for k in KINDS])[0]
-        emps, first, last = _neighbourhood(inst, kind, sizes[kind], rng)
+        emps, first, last = neighbourhood(inst, roster, kind, sizes[kind], rng)
         full = len(emps) == inst.n_emps and first == 0 and last == inst.horizon
         sub = build(inst, roster, emps, first, last)
         if sub.trivially_infeasible:  # cannot happen for a feasible incumbent; skip defensively
             continue
         left = deadline - time.monotonic()
-        limit = min(left, 2.0 if not full else max(5.0, time_limit / 4))
+        limit = min(left, 10.0 if not full else max(5.0, time_limit / 4))  # the work cap binds first
         solver = _solver(limit, workers, seed + it, work=None if full else 1.0)
         st = solver.solve(sub.model)
+        spent += solver.deterministic_time
         if _DEBUG:
             print(f"it{it} {kind} {len(emps)}x{first}-{last} {solver.status_name(st)} {solver.wall_time:.2f} {best}")
         gains[kind] = max(0.2, gains[kind] * 0.95)
