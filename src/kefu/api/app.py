@@ -13,6 +13,7 @@ from kefu import __version__
 from kefu.api import routes
 from kefu.api.csrf import SameOriginMiddleware
 from kefu.api.errors import install_error_handlers
+from kefu.api.hotpath import LiveHotPath
 from kefu.config import get_settings
 from kefu.store.db import get_engine
 
@@ -47,6 +48,8 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
         https_only=settings.environment == "production",
     )
     app.add_middleware(SameOriginMiddleware)  # CSRF: cookie-authenticated writes must be same-origin
+    if app.state.engine.dialect.name == "postgresql":  # per-chat integration calls skip the framework
+        app.add_middleware(LiveHotPath, engine=app.state.engine)
     install_error_handlers(app)
     app.include_router(api_router())
     if with_ui:

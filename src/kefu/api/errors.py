@@ -14,6 +14,11 @@ _HTTP_CODES = {400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "
                409: "CONFLICT", 413: "TOO_LARGE", 415: "UNSUPPORTED_MEDIA_TYPE", 422: "BAD_REQUEST", 429: "RATE_LIMITED"}
 
 
+def integrity_body() -> dict[str, str]:
+    """A duplicate key or broken reference found at commit: the request conflicts with stored data."""
+    return {"code": "CONFLICT", "message": "与已有数据冲突, 未保存", "message_en": "conflicts with stored data; nothing saved"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(KefuError)
     async def _kefu(_: Request, exc: KefuError) -> JSONResponse:
@@ -30,9 +35,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(IntegrityError)
     async def _integrity(_: Request, exc: IntegrityError) -> JSONResponse:
-        # a duplicate key or broken reference found at commit: the request conflicts with stored data
-        body = {"code": "CONFLICT", "message": "与已有数据冲突, 未保存", "message_en": "conflicts with stored data; nothing saved"}
-        return JSONResponse(body, status_code=409)
+        return JSONResponse(integrity_body(), status_code=409)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -1,84 +1,55 @@
 """Integration API of the live floor (contract in spec/live.md; checked from outside).
 
-Thin: validate the JSON, authorise the caller, call :mod:`kefu.service.live`.
+Thin: validate the JSON, authorise the caller, call :mod:`kefu.service.live`. The
+per-chat calls are in :mod:`kefu.api.live_calls` (also served by the hot path).
 Field limits mirror the column sizes so bad input is a 422 with a code, never
 a database error (500).
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
-from datetime import date, datetime
-from functools import lru_cache
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import Field
-from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from kefu.api.deps import MANAGER_ROLES, Caller, ensure_role, get_caller
+from kefu.api.live_calls import (
+    ConversationIn,
+    MessageIn,
+    bearer_caller,
+    close_call,
+    message_call,
+    open_call,
+    own_conversation,
+    read_call,
+    transaction,
+)
 from kefu.api.schemas import ApiIn
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.domain.timeutil import parse_aware
 from kefu.service import handover, live, presence
-from kefu.store.db import session_factory
 
 router = APIRouter(tags=["live"])
 
 
-@lru_cache(maxsize=8)
-def _factory(engine: Engine) -> sessionmaker[Session]:
-    """One sessionmaker per engine (a new one per request re-created its event dispatch every time)."""
-    return session_factory(engine)
-
-
 def _tx(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed *before* the response is sent.
-
-    The shared ``DbSession`` commits after the response (FastAPI's default
-    "request" scope), so a client could be told 201 for a conversation whose
-    commit then fails — a lost conversation. Here the commit is part of the call.
-    """
-    with _factory(request.app.state.engine)() as session:
-        try:
-            with session.begin():
-                yield session
-        except DBAPIError as exc:  # lock timeout / deadlock victim: the client may simply retry
-            if getattr(exc.orig, "sqlstate", None) in _RETRYABLE:
-                raise KefuError(ErrorCode.CONFLICT, "并发冲突, 请重试", "concurrent update, please retry") from exc
-            raise
+    """One transaction per request, committed *before* the response is sent (see live_calls.transaction)."""
+    with transaction(request.app.state.engine) as session:
+        yield session
 
 
-_RETRYABLE = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock not available
 DbSession = Annotated[Session, Depends(_tx, scope="function")]
 
 
-_TOKEN_TTL_S = 5.0
-_token_cache: dict[tuple[int, str], tuple[float, Caller]] = {}
-
-
 def _caller(request: Request, session: DbSession) -> Caller:
-    """The shared check on the same session, with bearer tokens remembered for 5 s per worker.
-
-    Integrations call at hundreds of requests a second; a revoked token stops
-    working within 5 s, which saves one query on every call.
-    """
+    """The shared check, with bearer tokens remembered for 5 s per worker (live_calls.bearer_caller)."""
     header = request.headers.get("authorization", "")
-    if not header.lower().startswith("bearer "):
-        return get_caller(request, session)
-    key = (id(request.app.state.engine), header)
-    hit = _token_cache.get(key)
-    now = time.monotonic()
-    if hit is not None and now - hit[0] < _TOKEN_TTL_S:
-        return hit[1]
-    caller = get_caller(request, session)
-    if len(_token_cache) > 1000:
-        _token_cache.clear()
-    _token_cache[key] = (now, caller)
-    return caller
+    if header.lower().startswith("bearer "):
+        return bearer_caller(request.app.state.engine, header, session)
+    return get_caller(request, session)
 
 
 CurrentCaller = Annotated[Caller, Depends(_caller)]
@@ -104,20 +75,6 @@ class StatusIn(ApiIn):
     status: str = Field(max_length=16)
 
 
-class ConversationIn(ApiIn):
-    shop: str = Field(min_length=1, max_length=64)
-    buyer: str = Field(min_length=1, max_length=128)
-    group: str | None = Field(default=None, min_length=1, max_length=64)
-    text: str = Field(default="", max_length=10_000)
-
-
-class MessageIn(ApiIn):
-    direction: str = Field(max_length=3)
-    text: str = Field(max_length=10_000)
-    ts: str | None = Field(default=None, max_length=64)
-    agent: str | None = Field(default=None, max_length=64)
-
-
 class TransferIn(ApiIn):
     to_agent: str | None = Field(default=None, min_length=1, max_length=64)
     to_group: str | None = Field(default=None, min_length=1, max_length=64)
@@ -134,27 +91,6 @@ def _own_agent(caller: Caller, agent_id: str) -> None:
     """Agents may act only for themselves; integrations, supervisors and admins for anyone."""
     if caller.role == "agent" and caller.agent_id != agent_id:
         raise KefuError(ErrorCode.FORBIDDEN, "只能操作自己的状态", "agents may change only their own status")
-
-
-def _own_conversation(session: Session, caller: Caller, conversation_id: int) -> None:
-    """Agents may read and act on only the conversations assigned to them."""
-    if caller.role == "agent" and live.get_conversation(session, conversation_id)["agent"] != caller.agent_id:
-        raise KefuError(ErrorCode.FORBIDDEN, "只能处理分配给自己的会话", "agents may act only on their own conversations")
-
-
-def _ts(text: str | None) -> datetime | None:
-    return None if text is None else parse_aware(text)
-
-
-_last_sweep = [0.0]
-
-
-def _maybe_sweep(session: Session) -> None:
-    """At most once a second per worker, route what waits beside free capacity (see ADR 0002)."""
-    now = time.monotonic()
-    if now - _last_sweep[0] >= 1.0:
-        _last_sweep[0] = now
-        live.sweep(session, reassign=False)
 
 
 @router.post("/agents", status_code=status.HTTP_201_CREATED)
@@ -191,34 +127,23 @@ def worktime(agent_id: AgentId, session: DbSession, caller: CurrentCaller,
 
 @router.post("/conversations", status_code=status.HTTP_201_CREATED)
 def create_conversation(body: ConversationIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    result = live.open_conversation(session, body.shop, body.buyer, body.group, text=body.text)
-    _maybe_sweep(session)
-    return {"id": result["id"], "agent": result["agent"], "status": result["status"]}
+    return open_call(session, caller, body)
 
 
 @router.get("/conversations/{conversation_id}")
 def read_conversation(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    _own_conversation(session, caller, conversation_id)
-    return live.get_conversation(session, conversation_id)
+    return read_call(session, caller, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
 def add_message(conversation_id: ConvId, body: MessageIn, session: DbSession,
                 caller: CurrentCaller) -> dict[str, Any]:
-    if caller.role == "agent":  # an agent writes only as itself, only replies, only in its own chats
-        _own_conversation(session, caller, conversation_id)
-        if body.direction != "out" or body.agent not in (None, caller.agent_id):
-            raise KefuError(ErrorCode.FORBIDDEN, "客服只能以自己的身份回复", "agents may only reply as themselves")
-    agent = body.agent or (caller.agent_id if body.direction == "out" else None)
-    return live.post_message(session, conversation_id, body.direction, body.text, _ts(body.ts), agent)
+    return message_call(session, caller, conversation_id, body)
 
 
 @router.post("/conversations/{conversation_id}/close")
 def close(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    _own_conversation(session, caller, conversation_id)
-    result = live.close_conversation(session, conversation_id)
-    _maybe_sweep(session)
-    return result
+    return close_call(session, caller, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/human")
@@ -231,7 +156,7 @@ def to_human(conversation_id: ConvId, session: DbSession, caller: CurrentCaller)
 @router.post("/conversations/{conversation_id}/transfer")
 def transfer(conversation_id: ConvId, body: TransferIn, session: DbSession,
              caller: CurrentCaller) -> dict[str, Any]:
-    _own_conversation(session, caller, conversation_id)
+    own_conversation(session, caller, conversation_id)
     return live.transfer_conversation(session, conversation_id, to_agent=body.to_agent, to_group=body.to_group,
                                       note=body.note, actor=caller.name)
 

@@ -1,0 +1,162 @@
+"""The integration hot path: a chat's open, read, message and close calls without the framework.
+
+Why: on 2 cores the framework cost more than the work. Per request FastAPI
+scanned ~200 routes, solved dependencies and hopped to a thread pool three
+times: ~1.4 ms of CPU, as much as opening a conversation in the database
+(ADR 0002, "Hot path"). This ASGI layer sits in front of FastAPI and serves the
+four per-chat calls of bearer-token callers on PostgreSQL with the *same*
+functions (:mod:`kefu.api.live_calls`), the same validation models, the same
+transaction rule (commit before the response) and the same error bodies.
+
+Anything it does not fully recognise — another route or method, a cookie
+caller, a body that is not valid JSON for the model, an id out of range, SQLite
+— goes to FastAPI unchanged (the buffered body is replayed), so error
+responses for malformed input stay exactly the framework's.
+
+The call runs on the event loop, not in a thread: the statements are short
+(row locks are taken with SKIP LOCKED or on the caller's own conversation)
+and a thread hop costs more CPU than the round trip it would hide. Each
+Uvicorn worker therefore runs one hot call at a time; add workers to add
+concurrency.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from kefu.api.errors import integrity_body
+from kefu.api.live_calls import (
+    ConversationIn,
+    MessageIn,
+    bearer_caller,
+    close_call,
+    message_call,
+    open_call,
+    read_call,
+    transaction,
+)
+from kefu.domain.errors import KefuError
+
+_MAX_BODY = 64 * 1024  # larger bodies go to FastAPI, which applies its own limits
+_MAX_ID = 2**63 - 1
+
+
+@dataclass(frozen=True)
+class _Route:
+    method: str
+    pattern: re.Pattern[str]
+    status: int
+    model: type[BaseModel] | None
+    call: Callable[..., dict[str, Any]]
+
+
+_ROUTES = (
+    _Route("POST", re.compile(r"/api/v1/conversations"), 201, ConversationIn, open_call),
+    _Route("GET", re.compile(r"/api/v1/conversations/(\d{1,19})"), 200, None, read_call),
+    _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/messages"), 201, MessageIn, message_call),
+    _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/close"), 200, None, close_call),
+)
+
+
+def _headers(scope: Scope) -> dict[bytes, bytes]:
+    return {k.lower(): v for k, v in scope["headers"]}
+
+
+def match(method: str, path: str) -> tuple[_Route, list[int]] | None:
+    """The hot route for this request and its ids, or ``None`` (let FastAPI answer)."""
+    for route in _ROUTES:
+        if route.method == method and (found := route.pattern.fullmatch(path)) is not None:
+            ids = [int(g) for g in found.groups()]
+            if all(1 <= i <= _MAX_ID for i in ids):
+                return route, ids
+            return None
+    return None
+
+
+class LiveHotPath:
+    """ASGI middleware; installed by :func:`kefu.api.app.create_app` for PostgreSQL engines."""
+
+    def __init__(self, app: ASGIApp, engine: Engine) -> None:
+        self.app = app
+        self.engine = engine
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or (hit := match(scope["method"], scope["path"])) is None:
+            await self.app(scope, receive, send)
+            return
+        route, ids = hit
+        headers = _headers(scope)
+        auth = headers.get(b"authorization", b"").decode("latin-1")
+        json_body = headers.get(b"content-type", b"application/json").startswith(b"application/json")
+        if not auth.lower().startswith("bearer ") or b"cookie" in headers or not json_body:
+            await self.app(scope, receive, send)
+            return
+        body, ended, complete = await _read_body(receive)
+        args: list[Any] = list(ids)
+        if complete and route.model is not None:
+            try:
+                args.append(route.model.model_validate_json(body))
+            except ValidationError:
+                complete = False
+        if not complete:  # let the framework answer (and word the error) exactly as it always does
+            await self.app(scope, _replay(body, ended, receive), send)
+            return
+        status, payload = self._run(route, auth, args)
+        await _respond(send, status, payload)
+
+    def _run(self, route: _Route, auth: str, args: list[Any]) -> tuple[int, dict[str, Any]]:
+        try:
+            with transaction(self.engine) as session:
+                caller = bearer_caller(self.engine, auth, session)
+                result = route.call(session, caller, *args)
+        except KefuError as exc:
+            return exc.http_status, exc.as_dict()
+        except IntegrityError:
+            return 409, integrity_body()
+        return route.status, result
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, bool, bool]:
+    """The body read so far, whether the stream ended, and whether it ended within the size limit."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # the client went away
+            return b"".join(chunks), True, False
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        ended = not message.get("more_body", False)
+        if ended or size > _MAX_BODY:
+            return b"".join(chunks), ended, ended and size <= _MAX_BODY
+
+
+def _replay(body: bytes, ended: bool, receive: Receive) -> Receive:
+    """A receive() that first hands back what was already read, then the rest of the stream."""
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": not ended}
+        return await receive()
+
+    return replay
+
+
+async def _respond(send: Send, status: int, payload: dict[str, Any]) -> None:
+    data = json.dumps(payload, ensure_ascii=False, allow_nan=False, separators=(",", ":")).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]})
+    await send({"type": "http.response.body", "body": data})
