@@ -3,12 +3,24 @@
 Why not the window-function SQL (``kefu.credit.sql.SESSION_STEPS``) on one machine:
 that needs three sorts of every message (session breaks, session numbers, rounds)
 and dominates the run time at 20 M messages. Here every message becomes one int64
-``(buyer, agent, time, kind)`` key; after a single ``np.sort`` sessions are runs
-between breaks and rounds are neighbour comparisons — linear, vectorised passes.
-The SQL steps stay the reference and the Spark path; tests check both agree.
+``(buyer, agent, time, kind)`` key; after a single sort sessions are runs between
+breaks and rounds are neighbour comparisons — linear, vectorised passes.
+
+Why blocks: the linear passes run over blocks of about a million rows cut at
+(buyer, agent) boundaries, on a small thread pool (numpy releases the GIL). Each
+block's temporaries fit in cache and are recycled by the allocator instead of being
+page-faulted in afresh (at 20 M rows every full-length temporary is 160 MB), and two
+cores share the work. The SQL steps stay the reference and the Spark path; tests
+check both agree.
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -18,49 +30,106 @@ from kefu.credit.ingest import Encoded, local_parts
 from kefu.credit.rules import CreditRules
 
 NO_TIME = np.iinfo(np.int64).max
+BLOCK = 1 << 20
+T = TypeVar("T")
 
 
 def _bits(n: int) -> int:
     return max(int(n).bit_length(), 1)
 
 
-def _sorted_messages(enc: Encoded) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(pair, t, kind) sorted by buyer, agent, time, kind; kind 0 in, 1 auto reply, 2 human reply."""
+def _parallel(fn: Callable[[int, int], T], n: int) -> list[T]:
+    """``fn(lo, hi)`` over consecutive row blocks of ``n`` rows, in order, on up to two threads."""
+    bounds = [(lo, min(lo + BLOCK, n)) for lo in range(0, n, BLOCK)]
+    if len(bounds) <= 1:
+        return [fn(lo, hi) for lo, hi in bounds]
+    with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
+        return list(pool.map(lambda b: fn(*b), bounds))
+
+
+@dataclass(frozen=True)
+class _Sorted:
+    """Messages sorted by (pair, time, kind), pair = buyer key · agents + agent key.
+
+    Packed: ``key`` holds ``pair << (t_bits + 2) | (t − t0) / unit << 2 | kind`` and is
+    decoded block by block. Wide (keys over 63 bits): ``key`` is the pair, with ``t``
+    and ``kind`` alongside.
+    """
+
+    key: np.ndarray
+    t: np.ndarray | None = None
+    kind: np.ndarray | None = None
+    t_bits: int = 0
+    unit: int = 1
+    t0: int = 0
+
+    def pair_start(self, i: int) -> int:
+        """First row of the pair that row ``i`` belongs to (blocks never split a pair)."""
+        if self.t is not None:
+            return int(np.searchsorted(self.key, self.key[i]))
+        shift = self.t_bits + 2
+        return int(np.searchsorted(self.key, (int(self.key[i]) >> shift) << shift))
+
+    def rows(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(pair, t, kind) of rows lo..hi-1."""
+        if self.t is not None and self.kind is not None:
+            return self.key[lo:hi], self.t[lo:hi], self.kind[lo:hi]
+        k = self.key[lo:hi]
+        t = k >> 2
+        t &= (1 << self.t_bits) - 1
+        if self.unit != 1:
+            t *= self.unit
+        t += self.t0
+        return k >> (self.t_bits + 2), t, k & 3
+
+
+def _sorted_messages(enc: Encoded) -> _Sorted:
+    """Sort by buyer, agent, time, kind; kind 0 in, 1 auto reply, 2 human reply."""
     m = enc.messages
-    bk = m.column("bk").to_numpy()
-    ak = m.column("ak").to_numpy()
-    t = m.column("t").to_numpy()
-    kind = m.column("io").to_numpy().astype(np.int64)
-    kind += m.column("human").to_numpy()
-    if len(t) == 0:
-        return np.zeros(0, np.int64), t, kind
+    bk, ak, t = (m.column(c).to_numpy() for c in ("bk", "ak", "t"))
+    io, human = m.column("io").to_numpy(), m.column("human").to_numpy()
     n_agents = max(len(enc.agents), 1)
-    pair = bk * n_agents
-    pair += ak
+    n = len(t)
+    if n == 0:
+        return _Sorted(np.zeros(0, np.int64), t, np.zeros(0, np.int64))
     t0 = int(t.min())
-    unit = _unit(t)
+    unit = 1000 if all(_parallel(lambda lo, hi: not (t[lo:hi] % 1000).any(), n)) else 1
     t_bits = _bits((int(t.max()) - t0) // unit)
-    if _bits(int(pair.max())) + t_bits + 2 <= 63:
-        # in place: at 20 M rows every temporary is 160 MB of fresh pages
-        key = pair
-        key <<= t_bits
-        rel = t - t0
+    if _bits((int(bk.max()) + 1) * n_agents) + t_bits + 2 > 63:
+        pair = bk.astype(np.int64) * n_agents + ak
+        kind = io.astype(np.int64) + human
+        order = np.lexsort((kind, t, pair))  # keys too wide to pack: slower, same answer
+        return _Sorted(pair[order], t[order], kind[order])
+    key = np.empty(n, np.int64)
+
+    def pack(lo: int, hi: int) -> None:
+        k = key[lo:hi]
+        np.multiply(bk[lo:hi], n_agents, out=k, dtype=np.int64)
+        k += ak[lo:hi]
+        k <<= t_bits
+        rel = t[lo:hi] - t0
         if unit != 1:
             rel //= unit
-        key |= rel
-        key <<= 2
-        key |= kind
-        key.sort()
-        np.bitwise_and(key, 3, out=kind)
-        np.right_shift(key, 2, out=rel)
-        rel &= (1 << t_bits) - 1
-        if unit != 1:
-            rel *= unit
-        rel += t0
-        key >>= t_bits + 2
-        return key, rel, kind
-    order = np.lexsort((kind, t, pair))  # keys too wide to pack: slower, same answer
-    return pair[order], t[order], kind[order]
+        k |= rel
+        k <<= 2
+        k += io[lo:hi]
+        k += human[lo:hi]
+
+    _parallel(pack, n)
+    _sort(key)
+    return _Sorted(key, t_bits=t_bits, unit=unit, t0=t0)
+
+
+def _sort(key: np.ndarray) -> None:
+    """Sort in place; a merge sort when the rows already come mostly in key order.
+
+    Chat exports are usually written conversation by conversation (buyer, then time):
+    the key is then a few thousand sorted runs, which timsort (``kind="stable"``) merges
+    in linear time (20 M rows: ~0.03 s instead of ~2 s). Time-ordered files take the
+    usual introsort; counting descents costs one pass.
+    """
+    descents = np.count_nonzero(key[1:] < key[:-1]) if len(key) > 1 else 0
+    key.sort(kind="stable" if descents * 32 < len(key) else None)
 
 
 def _unit(*cols: np.ndarray) -> int:
@@ -106,80 +175,107 @@ def concurrency(s: pa.Table, n_agents: int) -> pa.Table:
     return pa.table({"ak": ak[starts], "d": sd[starts], "c": count[is_start]})
 
 
-def sessions_and_rounds(enc: Encoded, rules: CreditRules) -> tuple[pa.Table, pa.Table]:
-    """Tables ``s`` and ``r`` with exactly the columns the SQL steps of the same names produce."""
-    n_agents = max(len(enc.agents), 1)
-    pair, t, kind = _sorted_messages(enc)
+def _block(pair: np.ndarray, t: np.ndarray, kind: np.ndarray, gap_ms: int) -> dict[str, np.ndarray]:
+    """Sessions and rounds of one block of sorted messages (session numbers local to the block)."""
     n = len(t)
+    if n == 0:
+        none = np.zeros(0, np.int64)
+        return {
+            k: none for k in ("pair", "st", "en", "n_in", "n_human", "fin", "r_sn", "r_t", "r_pair", "resp")
+        } | {"r_ok": np.zeros(0, bool)}
     new = np.ones(n, bool)
-    if n > 1:
-        new[1:] = (pair[1:] != pair[:-1]) | (t[1:] - t[:-1] >= rules.session_gap_s * 1000)
+    new[1:] = pair[1:] != pair[:-1]
+    new[1:] |= np.diff(t) >= gap_ms
     starts = np.flatnonzero(new)
-    # session number of every message; int32 halves the memory traffic (sessions ≤ messages)
-    sn = np.cumsum(new, dtype=np.int32 if n < 2**31 else np.int64)
-    np.subtract(sn, 1, out=sn)
-    ends = np.r_[starts[1:] - 1, n - 1] if n else starts
+    sn = np.cumsum(new, dtype=np.int32)
+    sn -= 1
     is_in = kind == 0
-    human = kind == 2
-    if n:
-        n_in = np.add.reduceat(is_in, starts, dtype=np.int64)
-        n_human = np.add.reduceat(human, starts, dtype=np.int64)
-        served = n_human > 0  # a non-auto reply: one reduceat fewer over every message
-        fin = np.minimum.reduceat(np.where(is_in, t, NO_TIME), starts)
-    else:
-        served = n_in = n_human = fin = np.zeros(0, np.int64)
-    sd, _ = local_parts(t[starts], rules)
-    s_pair = pair[starts]
-    s = pa.table(
-        {
-            "bk": s_pair // n_agents,
-            "ak": s_pair % n_agents,
-            "sn": np.arange(len(starts), dtype=np.int64),
-            "st": t[starts],
-            "en": t[ends],
-            "sd": sd,
-            "served": served.astype(np.int8),
-            "n_in": n_in,
-            "n_human": n_human,
-            "fin": pa.array(fin, mask=fin == NO_TIME),
-        }
-    )
+    n_human = np.add.reduceat(kind == 2, starts, dtype=np.int64)
+    out = {
+        "pair": pair[starts],
+        "st": t[starts],
+        "en": t[np.r_[starts[1:] - 1, n - 1]],
+        "n_in": np.add.reduceat(is_in, starts, dtype=np.int64),
+        "n_human": n_human,
+        "fin": np.minimum.reduceat(np.where(is_in, t, NO_TIME), starts),
+    }
     # rounds on the non-auto messages: a buyer message opening the session or following a reply
     keep = np.flatnonzero(kind != 1)
     k_sn, k_kind, k_t = sn[keep], kind[keep], t[keep]
     prev_same = np.zeros(len(keep), bool)
     prev_in = np.zeros(len(keep), bool)
-    if len(keep) > 1:
-        prev_same[1:] = k_sn[1:] == k_sn[:-1]
-        prev_in[1:] = k_kind[:-1] == 0
+    prev_same[1:] = k_sn[1:] == k_sn[:-1]
+    prev_in[1:] = k_kind[:-1] == 0
     start = (k_kind == 0) & ~(prev_same & prev_in)
     answer = (k_kind == 2) & prev_same & prev_in
     ev = np.flatnonzero(start | answer)
     e_start = start[ev]
     nxt_ok = np.zeros(len(ev), bool)
-    if len(ev) > 1:
-        nxt_ok[:-1] = ~e_start[1:] & (k_sn[ev[1:]] == k_sn[ev[:-1]])
     resp = np.zeros(len(ev), np.int64)
     if len(ev) > 1:
-        resp[:-1] = k_t[ev[1:]] - k_t[ev[:-1]]
+        nxt_ok[:-1] = ~e_start[1:] & (k_sn[ev[1:]] == k_sn[ev[:-1]])
+        resp[:-1] = np.diff(k_t[ev])
     rs = ev[e_start]
-    r_sn = k_sn[rs]
-    first = np.ones(len(rs), bool)
-    if len(rs) > 1:
-        first[1:] = r_sn[1:] != r_sn[:-1]
-    r_t = k_t[rs]
+    out.update(r_sn=k_sn[rs], r_t=k_t[rs], r_pair=pair[keep[rs]], resp=resp[e_start], r_ok=nxt_ok[e_start])
+    return out
+
+
+def _cat(parts: Sequence[dict[str, np.ndarray]], name: str) -> np.ndarray:
+    return np.concatenate([p[name] for p in parts])
+
+
+def sessions_and_rounds(enc: Encoded, rules: CreditRules) -> tuple[pa.Table, pa.Table]:
+    """Tables ``s`` and ``r`` with exactly the columns the SQL steps of the same names produce."""
+    n_agents = max(len(enc.agents), 1)
+    srt = _sorted_messages(enc)
+    n = len(srt.key)
+    cuts = sorted({0, n, *(srt.pair_start(i) for i in range(BLOCK, n, BLOCK))})
+    gap_ms = rules.session_gap_s * 1000
+    blocks = list(zip(cuts[:-1], cuts[1:], strict=True))
+    if len(blocks) > 1:
+        with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
+            parts = list(pool.map(lambda b: _block(*srt.rows(*b), gap_ms), blocks))
+    else:
+        parts = [_block(*srt.rows(lo, hi), gap_ms) for lo, hi in blocks]
+    if not parts:
+        parts = [_block(*srt.rows(0, 0), gap_ms)]
+    # block-local session numbers → global ones
+    offsets = np.cumsum([0, *(len(p["st"]) for p in parts[:-1])])
+    r_sn = np.concatenate([p["r_sn"].astype(np.int64) + off for p, off in zip(parts, offsets, strict=True)])
+    st, fin, n_human, s_pair = (
+        _cat(parts, "st"),
+        _cat(parts, "fin"),
+        _cat(parts, "n_human"),
+        _cat(parts, "pair"),
+    )
+    sd, _ = local_parts(st, rules)
+    s = pa.table(
+        {
+            "bk": s_pair // n_agents,
+            "ak": s_pair % n_agents,
+            "sn": np.arange(len(st), dtype=np.int64),
+            "st": st,
+            "en": _cat(parts, "en"),
+            "sd": sd,
+            "served": (n_human > 0).astype(np.int8),  # a non-auto reply
+            "n_in": _cat(parts, "n_in"),
+            "n_human": n_human,
+            "fin": pa.array(fin, mask=fin == NO_TIME),
+        }
+    )
+    r_t, r_pair = _cat(parts, "r_t"), _cat(parts, "r_pair")
+    first = np.ones(len(r_sn), bool)
+    first[1:] = r_sn[1:] != r_sn[:-1]
     r_d, r_h = local_parts(r_t, rules)
-    r_pair = pair[keep[rs]]
-    r_ok = nxt_ok[e_start]
     r = pa.table(
         {
             "bk": r_pair // n_agents,
             "ak": r_pair % n_agents,
-            "sn": r_sn.astype(np.int64),
+            "sn": r_sn,
             "t": r_t,
             "d": r_d,
             "h": r_h,
-            "resp": pa.array(resp[e_start], mask=~r_ok),
+            "resp": pa.array(_cat(parts, "resp"), mask=~_cat(parts, "r_ok")),
             "first_round": first.astype(np.int8),
         }
     )

@@ -30,7 +30,7 @@ QUARTER_MS = 900_000
 class Encoded:
     """Integer-coded inputs plus the dictionaries to decode results.
 
-    ``bk = shop_code * len(buyers) + buyer_code``: unique per (shop, buyer) without a sort.
+    ``bk`` is one key per (shop, buyer); ``pairs[bk] = shop_code * len(buyers) + buyer_code`` decodes it.
     """
 
     messages: pa.Table  # bk, ak, t, d, h, io (0 in / 1 out), human (1 = out and not auto)
@@ -86,12 +86,12 @@ def _codes(*cols: pa.ChunkedArray) -> tuple[list[np.ndarray], pa.Array]:
     dictionary = encoded.chunk(0).dictionary if encoded.num_chunks else pa.array([], pa.string())
     null_code = len(dictionary)
     flat = [np.nan_to_num(c.indices.to_numpy(zero_copy_only=False), nan=null_code) for c in encoded.chunks]
-    all_codes = np.concatenate(flat).astype(np.int64) if flat else np.zeros(0, np.int64)
+    all_codes = np.concatenate(flat).astype(np.int32) if flat else np.zeros(0, np.int32)
     bounds = np.cumsum([0, *(len(v) for v in values)])
     mappings = {k: all_codes[bounds[i] : bounds[i + 1]] for i, k in enumerate(keys)}
     out = []
     for col in cols:
-        codes = np.empty(len(col), np.int64)  # filled chunk by chunk: no concatenate, no astype copy
+        codes = np.empty(len(col), np.int32)  # filled chunk by chunk: no concatenate, no astype copy
         pos = 0
         for chunk in col.chunks:
             end = pos + len(chunk)
@@ -150,15 +150,26 @@ def local_parts(ms: np.ndarray, rules: CreditRules) -> tuple[np.ndarray, np.ndar
 
 
 def _dense_pairs(
-    m_pair: np.ndarray, o_pair: np.ndarray, space: int
+    m_shop: np.ndarray, m_buyer: np.ndarray, o_shop: np.ndarray, o_buyer: np.ndarray, n_b: int, space: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(shop, buyer) pair numbers → dense 0..n-1 keys (small keys pack into one sortable int64).
+    """(shop, buyer) codes → dense keys ``bk`` and ``pairs[bk] = shop * n_b + buyer``.
 
-    When shops × buyers is small (at most a few times the row count, the usual case: a
-    floor has few shops) a presence map over the pair numbers and a running count give
-    the dense keys without hashing; otherwise Arrow's hash kernel does it in one linear
+    Usually every buyer id belongs to one shop: then the buyer code itself is the key,
+    checked with one scatter and one gather over a buyers-sized map (cache-resident),
+    instead of pair numbers per row. Otherwise, when shops × buyers is small (at most a
+    few times the row count) a presence map over the pair numbers and a running count
+    give the dense keys without hashing; else Arrow's hash kernel does it in one linear
     pass (no sort, no map the size of shops × buyers).
     """
+    shop_of = np.zeros(n_b, np.int32)
+    shop_of[m_buyer] = m_shop
+    shop_of[o_buyer] = o_shop
+    if np.array_equal(shop_of[m_buyer], m_shop) and np.array_equal(shop_of[o_buyer], o_shop):
+        pairs = shop_of.astype(np.int64) * n_b
+        pairs += np.arange(n_b, dtype=np.int64)
+        return m_buyer, o_buyer, pairs
+    m_pair = m_shop.astype(np.int64) * n_b + m_buyer
+    o_pair = o_shop.astype(np.int64) * n_b + o_buyer
     n = len(m_pair) + len(o_pair)
     if 0 < space <= max(4 * n, 1 << 20):
         seen = np.zeros(space, bool)
@@ -192,11 +203,11 @@ def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules, local: bool
     (m_shop, o_shop), shops = _codes(messages.column("shop"), orders.column("shop"))
     (m_buyer, o_buyer), buyers = _codes(messages.column("buyer"), orders.column("buyer"))
     n_b = max(len(buyers), 1)
-    m_pair, o_pair, pairs = _dense_pairs(m_shop * n_b + m_buyer, o_shop * n_b + o_buyer, len(shops) * n_b)
+    m_pair, o_pair, pairs = _dense_pairs(m_shop, m_buyer, o_shop, o_buyer, n_b, len(shops) * n_b)
     (a_codes,), agent_dict = _codes(messages.column("agent"))
     names = agent_dict.to_pylist()
     order = sorted(range(len(names)), key=lambda i: names[i])
-    rank = np.empty(len(names), np.int64)
+    rank = np.empty(len(names), np.int32)
     rank[order] = np.arange(len(names))
     ak = rank[a_codes] if len(names) else a_codes
     agents = [names[i] for i in order]
@@ -240,7 +251,7 @@ def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules, local: bool
     o_tab = pa.table(
         {
             "ok": np.arange(orders.num_rows, dtype=np.int64),
-            "bk": o_pair,
+            "bk": o_pair.astype(np.int64),
             "tc": tc,
             "tp": pa.array(tp, mask=paid_mask),
             "dc": dc,
