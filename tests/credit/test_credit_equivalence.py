@@ -5,9 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.compute as pc
 import pytest
 
-from kefu.credit import synth
+from kefu.credit import columnar, synth
 from kefu.credit.files import read_messages, read_orders
 from kefu.credit.pipeline import run_arrow
 from kefu.credit.reference_pandas import run_reference
@@ -60,3 +61,18 @@ def test_engine_equals_pandas_on_synthetic_data_with_two_shops() -> None:
     ours = run_arrow(m_tab, o_tab)
     credit, _ = run_reference(*_frames((m_tab, o_tab)))
     pd.testing.assert_frame_equal(ours.order_credit, credit)
+
+
+def test_blocks_and_row_order_do_not_change_the_answer(
+    sim_files: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sessions split over many small blocks, and messages in time order (the introsort path)."""
+    m_tab, o_tab = read_messages(sim_files[0]), read_orders(sim_files[1])
+    whole = run_arrow(m_tab, o_tab)
+    monkeypatch.setattr(columnar, "BLOCK", 997)
+    by_time = m_tab.take(pc.sort_indices(m_tab, [("ts", "ascending")]))
+    for messages in (m_tab, by_time):
+        part = run_arrow(messages, o_tab)
+        pd.testing.assert_frame_equal(part.order_credit, whole.order_credit)
+        pd.testing.assert_frame_equal(part.agent_day, whole.agent_day)
+        pd.testing.assert_frame_equal(part.shop_day, whole.shop_day)
