@@ -28,7 +28,7 @@ class Conversation(Base):
     __tablename__ = "conversations"
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     shop_id: Mapped[str] = mapped_column(String(64), index=True)
-    buyer: Mapped[str] = mapped_column(String(128), index=True)
+    buyer: Mapped[str] = mapped_column(String(128))
     group: Mapped[str] = mapped_column(String(64), default="售前")
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|assigned|closed
     agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"), nullable=True, index=True)
@@ -38,7 +38,10 @@ class Conversation(Base):
     last_buyer_msg_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_agent_msg_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     channel: Mapped[str] = mapped_column(String(32), default="web")
-    __table_args__ = (Index("ix_conversations_queue", "status", "opened_at"),)
+    # (buyer, shop): a new chat looks up the buyer's last agent and open chats in one shop; a shop-only
+    # index matched thousands of rows and made each open's read grow with the table
+    __table_args__ = (Index("ix_conversations_queue", "status", "opened_at"),
+                      Index("ix_conversations_buyer_shop", "buyer", "shop_id"))
 
 
 class Message(Base):

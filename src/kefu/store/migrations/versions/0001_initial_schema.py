@@ -269,7 +269,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_conversations_agent_id'), ['agent_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_conversations_buyer'), ['buyer'], unique=False)
+        batch_op.create_index('ix_conversations_buyer_shop', ['buyer', 'shop_id'], unique=False)
         batch_op.create_index('ix_conversations_queue', ['status', 'opened_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversations_shop_id'), ['shop_id'], unique=False)
 
@@ -464,7 +464,7 @@ def downgrade() -> None:
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conversations_shop_id'))
         batch_op.drop_index('ix_conversations_queue')
-        batch_op.drop_index(batch_op.f('ix_conversations_buyer'))
+        batch_op.drop_index('ix_conversations_buyer_shop')
         batch_op.drop_index(batch_op.f('ix_conversations_agent_id'))
 
     op.drop_table('conversations')
