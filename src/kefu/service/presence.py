@@ -82,6 +82,8 @@ def record_overtime(session: Session, agent_id: str, day: date, *, comp_leave: b
     subject = f"overtime:{agent_id}:{day.isoformat()}"
     if session.scalar(select(Event.id).where(Event.kind == "overtime.recorded", Event.subject == subject)):
         raise KefuError(ErrorCode.CONFLICT, f"{day} 的加班已登记", f"overtime for {day} is already recorded")
+    if not figures["overtime_minutes"]:  # booking nothing would block booking the day once it is complete
+        raise bad_argument("day", f"{day} 没有加班", f"no overtime on {day}", value=day.isoformat())
     if comp_leave and figures["overtime_kind"] != DayKind.REST:
         raise bad_argument("comp_leave", "只有休息日加班可以调休", "only rest-day overtime can become comp leave")
     minutes = int(figures["overtime_minutes"])
@@ -101,10 +103,28 @@ def comp_leave_balance(session: Session, agent_id: str) -> int:
     return sum(int(d.get("minutes", 0)) for d in rows)
 
 
+def comp_leave_ledger(session: Session, agent_id: str) -> dict[str, Any]:
+    """The agent's 调休 ledger, oldest first, with the running balance after each entry."""
+    if session.get(Agent, agent_id) is None:
+        raise unknown_agent(agent_id)
+    rows = session.execute(select(Event.ts, Event.data, Event.actor).where(
+        Event.kind == "comp_leave", Event.agent_id == agent_id).order_by(Event.id)).all()
+    entries, balance = [], 0
+    for r in rows:
+        balance += int(r.data.get("minutes", 0))
+        entries.append({"at": r.ts.isoformat(), "day": r.data.get("day"), "minutes": int(r.data.get("minutes", 0)),
+                        "reason": r.data.get("reason", ""), "by": r.actor, "balance": balance})
+    return {"agent": agent_id, "balance": balance, "entries": entries}
+
+
 def take_comp_leave(session: Session, agent_id: str, minutes: int, day: date, *, now: datetime | None = None,
                     actor: str = "system") -> int:
-    """Debit the ledger; refuses to go below zero. Returns the new balance."""
-    if session.get(Agent, agent_id) is None:
+    """Debit the ledger; refuses to go below zero. Returns the new balance.
+
+    The agent's row is locked first (PostgreSQL), so two requests at once cannot
+    both spend the same balance.
+    """
+    if db.lock_agent(session, agent_id) is None:
         raise unknown_agent(agent_id)
     if minutes <= 0:
         raise bad_argument("minutes", "应为正数", "must be positive", value=minutes)
