@@ -15,7 +15,7 @@ from kefu.api.app import create_app
 from kefu.config import get_settings
 from kefu.service import auth
 from kefu.store.db import session_factory
-from kefu.store.models.live import Event, PresenceInterval
+from kefu.store.models.live import Event, Message, PresenceInterval, WebhookDelivery
 
 
 @pytest.fixture
@@ -154,6 +154,34 @@ def test_webhook_signature(client: TestClient, monkeypatch: pytest.MonkeyPatch) 
         close = json.dumps({"type": "close", "conversation": cid}).encode()
         r = client.post("/api/v1/webhooks/taobao", content=close, headers={"X-Kefu-Signature": _sign("s3cret", close)})
         assert r.status_code == 202 and r.json()["status"] == "closed"
+    finally:
+        get_settings.cache_clear()
+
+
+def test_webhook_event_with_an_id_is_applied_once(client: TestClient, engine: Engine,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    get_settings.cache_clear()
+    monkeypatch.setenv("KEFU_WEBHOOK_SECRET", "s3cret")
+    try:
+        _agent(client, "a1")
+        body = json.dumps({"id": "evt-1", "type": "message", "shop": "s", "buyer": "b", "text": "你好"}).encode()
+        first = client.post("/api/v1/webhooks/taobao", content=body, headers={"X-Kefu-Signature": _sign("s3cret", body)})
+        assert first.status_code == 202 and first.json()["agent"] == "a1"
+        replay = client.post("/api/v1/webhooks/taobao", content=body, headers={"X-Kefu-Signature": _sign("s3cret", body)})
+        assert replay.status_code == 202 and replay.json() == {"duplicate": True, "id": "evt-1"}
+        other_source = client.post("/api/v1/webhooks/jd", content=body, headers={"X-Kefu-Signature": _sign("s3cret", body)})
+        assert other_source.status_code == 202 and "duplicate" not in other_source.json()  # ids are per source
+        failing = json.dumps({"id": "evt-2", "type": "close", "conversation": 999999}).encode()
+        r = client.post("/api/v1/webhooks/taobao", content=failing, headers={"X-Kefu-Signature": _sign("s3cret", failing)})
+        assert r.status_code == 404  # not applied, so not remembered: a retry is applied (and fails again)
+        r = client.post("/api/v1/webhooks/taobao", content=failing, headers={"X-Kefu-Signature": _sign("s3cret", failing)})
+        assert r.status_code == 404 and r.json()["code"] == "CONVERSATION_UNKNOWN"
+        with session_factory(engine)() as s:
+            assert s.scalar(select(func.count()).select_from(Message).where(Message.text == "你好")) == 2  # taobao, jd
+            assert s.scalar(select(func.count()).select_from(WebhookDelivery)) == 2
+        long_id = json.dumps({"id": "x" * 129, "type": "message", "shop": "s", "buyer": "b"}).encode()
+        r = client.post("/api/v1/webhooks/taobao", content=long_id, headers={"X-Kefu-Signature": _sign("s3cret", long_id)})
+        assert r.status_code == 400 and r.json()["code"] == "BAD_ARGUMENT"
     finally:
         get_settings.cache_clear()
 

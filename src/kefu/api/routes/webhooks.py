@@ -5,7 +5,9 @@ sha256=<hex of HMAC-SHA256(KEFU_WEBHOOK_SECRET, raw body)>``. It is checked on
 the raw bytes before any parsing, with a constant-time compare, so a forged or
 altered body never reaches the service. Without a configured secret every
 webhook is refused. Payloads are channel-neutral; ``source`` becomes the
-conversation's channel.
+conversation's channel. A payload with an ``id`` (inside the signed body) is
+applied once: a replayed or retried delivery is acknowledged as a duplicate
+and changes nothing (:mod:`kefu.service.deliveries`).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from kefu.api.routes.live import DbSession
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import parse_aware
-from kefu.service import live
+from kefu.service import deliveries, live
 
 router = APIRouter(tags=["webhooks"])
 Source = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
@@ -67,7 +69,17 @@ async def receive(source: Source, request: Request, session: DbSession) -> dict[
         raise KefuError(ErrorCode.BAD_REQUEST, "JSON 格式错误", "malformed JSON") from exc
     if not isinstance(payload, dict):
         raise KefuError(ErrorCode.BAD_REQUEST, "应为 JSON 对象", "a JSON object is required")
-    return await run_in_threadpool(dispatch, session, source, payload)
+    return await run_in_threadpool(apply_once, session, source, payload)
+
+
+def apply_once(session: Any, source: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """Apply the event unless its signed ``id`` was applied before (replay or retry: acknowledged, ignored)."""
+    if payload.get("id") is None:
+        return dispatch(session, source, payload)
+    delivery = _text(payload, "id", 128)
+    if not deliveries.first_delivery(session, source, delivery):
+        return {"duplicate": True, "id": delivery}
+    return dispatch(session, source, payload)
 
 
 def dispatch(session: Any, source: str, payload: dict[str, Any]) -> dict[str, Any]:

@@ -72,6 +72,15 @@ class Event(Base):
     actor: Mapped[str] = mapped_column(String(64), default="system")
 
 
+class WebhookDelivery(Base):
+    """Event ids already applied per webhook source: a replayed (or retried) signed body is applied once."""
+
+    __tablename__ = "webhook_deliveries"
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    delivery_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Handover(Base):
     __tablename__ = "handovers"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -42,6 +42,12 @@ def upgrade() -> None:
     with op.batch_alter_table('due_timers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_due_timers_due_at'), ['due_at'], unique=False)
 
+    op.create_table('webhook_deliveries',
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('delivery_id', sa.String(length=128), nullable=False),
+    sa.Column('received_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('source', 'delivery_id', name=op.f('pk_webhook_deliveries'))
+    )
     op.create_table('events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('ts', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
@@ -519,6 +525,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_events_agent_id'))
 
     op.drop_table('events')
+    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('due_timers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_due_timers_due_at'))
 
