@@ -1,8 +1,9 @@
 """KPI and pay for a month: monthly metrics from the credit run, scheme scoring, payslips with evidence.
 
 Attendance and overtime belong to other areas (live presence, overtime law); they come
-in through hooks so this module never guesses them: a missing attendance figure scores
-0 on its item and the report says so.
+in through hooks so this module never guesses them. By default the hooks read the live
+floor's records (:mod:`kefu.service.attendance_pay`); a missing attendance figure (no
+roster) scores 0 on its item and the report says so.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from kefu.credit import metrics as mx
 from kefu.credit.kpi import AgentScore, Scheme, grade_all, shipped_scheme
 from kefu.credit.pay import Ledger, Payslip, payslip
 from kefu.credit.pipeline import CreditResult
+from kefu.service.attendance_pay import attendance_from_presence, overtime_from_bookings
 from kefu.service.credit import month_bounds, run_month
 from kefu.store.models.care import LedgerEntry, Survey
 from kefu.store.models.org import Agent
@@ -69,7 +71,11 @@ def month_pay(
     overtime: OvertimeHook | None = None,
     attendance: AttendanceHook | None = None,
 ) -> MonthPay:
+    """The month's KPI and payslips. Overtime and attendance default to the live floor's records
+    (:mod:`kefu.service.attendance_pay`); pass hooks to take them from elsewhere (e.g. an HR system)."""
     scheme = shipped_scheme(scheme) if isinstance(scheme, str) else scheme
+    overtime = overtime or overtime_from_bookings(session, lambda a: scheme.base_fen_by_agent.get(a, scheme.base_fen))
+    attendance = attendance or attendance_from_presence(session)
     credit = run_month(session, month, shop_id)
     first, nxt = month_bounds(month)
     tz = credit.rules.tz
@@ -80,7 +86,7 @@ def month_pay(
     monthly = monthly_metrics(credit.agent_day, credit)
     csat = _csat(session, start, end)
     monthly["csat"] = [round(csat[a], 4) if a in csat else None for a in monthly["agent"]]
-    monthly["attendance"] = [attendance(a, month) if attendance else None for a in monthly["agent"]]
+    monthly["attendance"] = [attendance(a, month) for a in monthly["agent"]]
     agents = {a.id: a for a in session.scalars(select(Agent))}
     probation = {a for a in monthly["agent"] if a in agents and agents[a].probation}
     values = {r["agent"]: r for r in monthly.to_dict("records")}
@@ -102,7 +108,7 @@ def month_pay(
         row = values.get(agent, {})
         sold = paid_day[paid_day["credited_agent"] == agent]
         orders = sold["order_id"].tolist()
-        ot_fen, ot_ev = overtime(agent, month) if overtime else (0, [])
+        ot_fen, ot_ev = overtime(agent, month)
         slip = payslip(agent, month, scheme, by_agent.get(agent), int(row.get("sales_fen", 0) or 0), orders,
                        ledger.get(agent, []), ot_fen, ot_ev)  # fmt: skip
         slips.append(slip)
