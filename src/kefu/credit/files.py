@@ -61,8 +61,11 @@ def _header(path: Path, needed: tuple[str, ...]) -> None:
 
 
 def _read(path: Path, types: dict[str, pa.DataType]) -> pa.Table:
+    """8 MB blocks (Arrow's default is 1 MB): one dictionary per block, so 8× fewer
+    chunk dictionaries for :func:`kefu.credit.ingest._codes` to merge and less per-block work."""
     return pacsv.read_csv(
         path,
+        read_options=pacsv.ReadOptions(block_size=8 << 20),
         convert_options=pacsv.ConvertOptions(
             column_types=types, include_columns=list(types), null_values=[""], strings_can_be_null=False
         ),
@@ -132,9 +135,11 @@ def read_messages(path: Path) -> pa.Table:
                 ErrorCode.IMPORT_BAD_FILE, f"文件 {path.name} 无法解析", f"cannot parse {path.name}: {exc}"
             ) from exc
         raise bad_rows(path.name, errors) from exc
-    direction = table.column("direction").cast(pa.string())
-    bad = pc.invert(pc.is_in(direction, pa.array(["in", "out"])))
-    if pc.any(bad).as_py():
+    # checked through the chunk dictionaries (a few values each), not 20 M decoded strings
+    allowed = pa.array(["in", "out"])
+    direction = table.column("direction")
+    values = [c.dictionary if pa.types.is_dictionary(c.type) else c for c in direction.chunks]
+    if not all(pc.all(pc.is_in(v, allowed)).as_py() is not False for v in values):
         raise bad_rows(path.name, _scan(path, {"direction": "dir"}))
     return table
 

@@ -135,7 +135,9 @@ def local_parts(ms: np.ndarray, rules: CreditRules) -> tuple[np.ndarray, np.ndar
     """Business day number (days since 1970-01-01 local, shifted by the cut hour) and local hour.
 
     Zone offsets change at most on quarter hours, so the offset is looked up per 15-minute
-    bucket (a few thousand per month) instead of converting every timestamp.
+    bucket (a few thousand per month) instead of converting every timestamp. When every
+    offset is itself whole quarters (all zones today), day and hour are constant within a
+    bucket too: they are looked up per bucket, one division per timestamp instead of three.
     """
     if len(ms) == 0:
         return np.zeros(0, np.int32), np.zeros(0, np.int8)
@@ -144,7 +146,13 @@ def local_parts(ms: np.ndarray, rules: CreditRules) -> tuple[np.ndarray, np.ndar
     span = np.arange(lo, int(bucket.max()) + 1, dtype=np.int64) * QUARTER_MS
     local = pc.local_timestamp(pa.array(span, pa.timestamp("ms", tz=rules.timezone)))
     offset = pc.cast(local, pa.int64()).to_numpy(zero_copy_only=False) - span
-    loc = ms + offset[bucket - lo]
+    bucket -= lo
+    if not (offset % QUARTER_MS).any():
+        start = span + offset
+        days = ((start - rules.day_cut_hour * HOUR_MS) // DAY_MS).astype(np.int32)
+        hours = ((start // HOUR_MS) % 24).astype(np.int8)
+        return days[bucket], hours[bucket]
+    loc = ms + offset[bucket]
     day = (loc - rules.day_cut_hour * HOUR_MS) // DAY_MS
     return day.astype(np.int32), ((loc // HOUR_MS) % 24).astype(np.int8)
 

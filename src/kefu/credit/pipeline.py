@@ -173,8 +173,9 @@ def _decode(
         packed = pc.fill_null(oc.column(col), -1).to_numpy(zero_copy_only=False)
         full = np.full(n, -1, np.int64)
         full[ok] = packed
-        ms = np.where(full >= 0, full // PACK + enc.base_ms, np.iinfo(np.int64).min)
-        return pd.Series(pd.to_datetime(np.where(full >= 0, ms, 0), unit="ms", utc=True)).where(full >= 0)
+        # nanoseconds, NaT (int64 min) where there is no session: no per-row conversion
+        ns = np.where(full >= 0, (full // PACK + enc.base_ms) * 1_000_000, np.iinfo(np.int64).min)
+        return pd.Series(ns.view("datetime64[ns]")).dt.tz_localize("UTC")
 
     n_b = max(len(enc.buyers), 1)
     bk = enc.orders.column("bk").to_numpy()
