@@ -6,45 +6,31 @@ and dominates the run time at 20 M messages. Here every message becomes one int6
 ``(buyer, agent, time, kind)`` key; after a single sort sessions are runs between
 breaks and rounds are neighbour comparisons — linear, vectorised passes.
 
-Why blocks: the linear passes run over blocks of about a million rows cut at
-(buyer, agent) boundaries, on a small thread pool (numpy releases the GIL). Each
-block's temporaries fit in cache and are recycled by the allocator instead of being
-page-faulted in afresh (at 20 M rows every full-length temporary is 160 MB), and two
-cores share the work. The SQL steps stay the reference and the Spark path; tests
+The linear passes run over blocks of about a million rows cut at (buyer, agent)
+boundaries, on two threads (:mod:`kefu.credit.blocks` says why). The SQL steps stay the reference and the Spark path; tests
 check both agree.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kefu.credit.blocks import in_blocks, run
 from kefu.credit.ingest import Encoded, local_parts
 from kefu.credit.rules import CreditRules
 
 NO_TIME = np.iinfo(np.int64).max
-BLOCK = 1 << 20
-T = TypeVar("T")
+BLOCK = 1 << 20  # rows per block of sessions (cut at pair boundaries)
 
 
 def _bits(n: int) -> int:
     return max(int(n).bit_length(), 1)
-
-
-def _parallel(fn: Callable[[int, int], T], n: int) -> list[T]:
-    """``fn(lo, hi)`` over consecutive row blocks of ``n`` rows, in order, on up to two threads."""
-    bounds = [(lo, min(lo + BLOCK, n)) for lo in range(0, n, BLOCK)]
-    if len(bounds) <= 1:
-        return [fn(lo, hi) for lo, hi in bounds]
-    with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
-        return list(pool.map(lambda b: fn(*b), bounds))
 
 
 @dataclass(frozen=True)
@@ -93,7 +79,7 @@ def _sorted_messages(enc: Encoded) -> _Sorted:
     if n == 0:
         return _Sorted(np.zeros(0, np.int64), t, np.zeros(0, np.int64))
     t0 = int(t.min())
-    unit = 1000 if all(_parallel(lambda lo, hi: not (t[lo:hi] % 1000).any(), n)) else 1
+    unit = 1000 if all(in_blocks(lambda lo, hi: not (t[lo:hi] % 1000).any(), n)) else 1
     t_bits = _bits((int(t.max()) - t0) // unit)
     if _bits((int(bk.max()) + 1) * n_agents) + t_bits + 2 > 63:
         pair = bk.astype(np.int64) * n_agents + ak
@@ -115,7 +101,7 @@ def _sorted_messages(enc: Encoded) -> _Sorted:
         k += io[lo:hi]
         k += human[lo:hi]
 
-    _parallel(pack, n)
+    in_blocks(pack, n)
     _sort(key)
     return _Sorted(key, t_bits=t_bits, unit=unit, t0=t0)
 
@@ -220,6 +206,10 @@ def _block(pair: np.ndarray, t: np.ndarray, kind: np.ndarray, gap_ms: int) -> di
     return out
 
 
+def _block_of(srt: _Sorted, lo: int, hi: int, gap_ms: int) -> dict[str, np.ndarray]:
+    return _block(*srt.rows(lo, hi), gap_ms)
+
+
 def _cat(parts: Sequence[dict[str, np.ndarray]], name: str) -> np.ndarray:
     return np.concatenate([p[name] for p in parts])
 
@@ -232,11 +222,7 @@ def sessions_and_rounds(enc: Encoded, rules: CreditRules) -> tuple[pa.Table, pa.
     cuts = sorted({0, n, *(srt.pair_start(i) for i in range(BLOCK, n, BLOCK))})
     gap_ms = rules.session_gap_s * 1000
     blocks = list(zip(cuts[:-1], cuts[1:], strict=True))
-    if len(blocks) > 1:
-        with ThreadPoolExecutor(min(2, os.cpu_count() or 1)) as pool:
-            parts = list(pool.map(lambda b: _block(*srt.rows(*b), gap_ms), blocks))
-    else:
-        parts = [_block(*srt.rows(lo, hi), gap_ms) for lo, hi in blocks]
+    parts = run([partial(_block_of, srt, lo, hi, gap_ms) for lo, hi in blocks])
     if not parts:
         parts = [_block(*srt.rows(0, 0), gap_ms)]
     # block-local session numbers → global ones

@@ -11,11 +11,13 @@ coding in C++ without a Python object per row.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kefu.credit.blocks import in_blocks, run
 from kefu.credit.rules import CreditRules
 from kefu.domain.errors import ErrorCode, KefuError
 
@@ -89,30 +91,33 @@ def _codes(*cols: pa.ChunkedArray) -> tuple[list[np.ndarray], pa.Array]:
     all_codes = np.concatenate(flat).astype(np.int32) if flat else np.zeros(0, np.int32)
     bounds = np.cumsum([0, *(len(v) for v in values)])
     mappings = {k: all_codes[bounds[i] : bounds[i + 1]] for i, k in enumerate(keys)}
-    out = []
+    out, tasks = [], []
     for col in cols:
         codes = np.empty(len(col), np.int32)  # filled chunk by chunk: no concatenate, no astype copy
         pos = 0
         for chunk in col.chunks:
-            end = pos + len(chunk)
-            if pa.types.is_dictionary(chunk.type):
-                mapping = mappings[_identity(chunk.dictionary)]
-                if chunk.null_count:
-                    indices = pc.fill_null(chunk.indices, 0).to_numpy(zero_copy_only=False)
-                    np.take(mapping, indices, out=codes[pos:end], mode="clip")
-                    codes[pos:end][chunk.is_null().to_numpy(zero_copy_only=False)] = null_code
-                else:
-                    # mode="clip": indices are valid, and "raise" would buffer ``out``
-                    np.take(
-                        mapping, chunk.indices.to_numpy(zero_copy_only=False), out=codes[pos:end], mode="clip"
-                    )
-            else:
-                codes[pos:end] = mappings[_identity(chunk)]
-            pos = end
+            tasks.append(partial(_fill, codes[pos : pos + len(chunk)], chunk, mappings, null_code))
+            pos += len(chunk)
         out.append(codes)
+    run(tasks)
     if any((o == len(dictionary)).any() for o in out):  # null keys: code them as ""
         dictionary = pa.concat_arrays([dictionary, pa.array([""])])
     return out, dictionary
+
+
+def _fill(
+    out: np.ndarray, chunk: pa.Array, mappings: dict[tuple[int, int, int], np.ndarray], null_code: int
+) -> None:
+    """One chunk's codes into its slice of the column's code array."""
+    if not pa.types.is_dictionary(chunk.type):
+        out[:] = mappings[_identity(chunk)]
+        return
+    mapping = mappings[_identity(chunk.dictionary)]
+    # mode="clip": indices are valid, and "raise" would buffer ``out``
+    indices = pc.fill_null(chunk.indices, 0) if chunk.null_count else chunk.indices
+    np.take(mapping, indices.to_numpy(zero_copy_only=False), out=out, mode="clip")
+    if chunk.null_count:
+        out[chunk.is_null().to_numpy(zero_copy_only=False)] = null_code
 
 
 def _ms(col: pa.ChunkedArray, what: str) -> np.ndarray:
@@ -125,9 +130,14 @@ def _ms(col: pa.ChunkedArray, what: str) -> np.ndarray:
             {"column": what, "type": str(col.type)},
         )
     # safe=False truncates sub-millisecond parts (live chat timestamps carry microseconds)
-    out: np.ndarray = pc.cast(pc.cast(col, pa.timestamp("ms", tz="UTC"), safe=False), pa.int64()).to_numpy(
-        zero_copy_only=False
-    )
+    out = np.empty(len(col), np.int64)
+    bounds = np.cumsum([0, *(len(c) for c in col.chunks)])
+
+    def one(i: int) -> None:
+        ms = pc.cast(pc.cast(col.chunk(i), pa.timestamp("ms", tz="UTC"), safe=False), pa.int64())
+        out[bounds[i] : bounds[i + 1]] = ms.to_numpy(zero_copy_only=False)
+
+    run([partial(one, i) for i in range(col.num_chunks)])
     return out
 
 
@@ -217,7 +227,9 @@ def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules, local: bool
     order = sorted(range(len(names)), key=lambda i: names[i])
     rank = np.empty(len(names), np.int32)
     rank[order] = np.arange(len(names))
-    ak = rank[a_codes] if len(names) else a_codes
+    if len(names):
+        in_blocks(lambda lo, hi: np.take(rank, a_codes[lo:hi], out=a_codes[lo:hi]), len(a_codes))
+    ak = a_codes
     agents = [names[i] for i in order]
 
     # direction through its (tiny) dictionary: no per-row string comparison
@@ -231,11 +243,16 @@ def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules, local: bool
             f"messages 第{first + 2}行 direction 必须是 in 或 out",
             f"messages row {first + 2}: direction must be in or out",
         )
-    io = (d_codes == d_names.index("out")) if "out" in d_names else np.zeros(len(d_codes), bool)
-    io = io.view(np.int8)
-    auto_col = messages.column("auto")
-    auto = pc.fill_null(pc.cast(auto_col, pa.int8()), 0).to_numpy(zero_copy_only=False).astype(np.int8)
-    human = (io == 1) & (auto == 0)
+    out_code = d_names.index("out") if "out" in d_names else -1
+    auto = pc.fill_null(pc.cast(messages.column("auto"), pa.int8()), 0).to_numpy(zero_copy_only=False)
+    io = np.empty(len(d_codes), np.int8)
+    human = np.empty(len(d_codes), np.int8)
+
+    def kinds(lo: int, hi: int) -> None:
+        np.equal(d_codes[lo:hi], out_code, out=io[lo:hi].view(bool))
+        np.logical_and(io[lo:hi], auto[lo:hi] == 0, out=human[lo:hi].view(bool))
+
+    in_blocks(kinds, len(d_codes))
     t = _ms(messages.column("ts"), "ts")
     tc = _ms(orders.column("created_at"), "created_at")
     paid = orders.column("paid_at")
@@ -254,7 +271,7 @@ def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules, local: bool
         else pa.array(np.ones(orders.num_rows, np.int64))
     )
     m_tab = pa.table(
-        {"bk": m_pair, "ak": ak, "t": t, "d": d, "h": h, "io": io, "human": human.astype(np.int8)}
+        {"bk": m_pair, "ak": ak, "t": t, "d": d, "h": h, "io": io, "human": human}
     )
     o_tab = pa.table(
         {
