@@ -29,6 +29,7 @@ from kefu.live.floor import (
 )
 from kefu.live.model import PRESALES, Candidate, Policy, Reason, Request, Status, group_for
 from kefu.live.router import pick_for_agent, reassign_due, route
+from kefu.service import live_reads as reads
 from kefu.service import live_store as db
 from kefu.store.models.commerce import Order
 from kefu.store.models.live import Conversation, Message, PresenceInterval
@@ -105,7 +106,7 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
     now = now or utc_now()
     if not shop.strip() or not buyer.strip():
         raise bad_argument("buyer", "店铺和买家不能为空", "shop and buyer are required")
-    policy, contact, buyer_waits, agents = db.open_inputs(session, shop, buyer, now)  # one round trip
+    policy, contact, buyer_waits, agents = reads.open_inputs(session, shop, buyer, now)  # one round trip
     group = group or _order_group(session, shop, buyer, text, policy)
     req = Request(0, shop, buyer, group, now)
     decision = route(req, agents, contact, policy, now, use_bot=True)
@@ -228,7 +229,7 @@ def transfer_conversation(session: Session, conversation_id: int, *, to_agent: s
         group = str(to_group)
         req = Request(conversation_id, conv.shop_id, conv.buyer, group, conv.opened_at)
         exclude = frozenset({sender}) if sender else frozenset()
-        decision = route(req, db.routable_agents(session, now), None, db.policy(session, conv.shop_id), now,
+        decision = route(req, reads.routable_agents(session, now), None, db.policy(session, conv.shop_id), now,
                          exclude=exclude)
         claimed = db.claim(session, decision.candidates, now)
         if claimed is None:
@@ -254,7 +255,7 @@ def bot_handover(session: Session, conversation_id: int, now: datetime | None = 
     if conv.status != "bot":
         return get_conversation(session, conversation_id)
     req = Request(conversation_id, conv.shop_id, conv.buyer, conv.group, now)
-    decision = route(req, db.routable_agents(session, now), db.contact(session, conv.shop_id, conv.buyer, now),
+    decision = route(req, reads.routable_agents(session, now), db.contact(session, conv.shop_id, conv.buyer, now),
                      db.policy(session, conv.shop_id), now)
     claimed = db.claim(session, decision.candidates, now)
     if claimed:
@@ -293,7 +294,7 @@ def drain_agent(session: Session, agent_id: str, now: datetime, *, batch: int = 
         queued = db.queued(session, batch)
         if not queued:  # the common case: nothing waits, one cheap indexed query
             return taken
-        agent = db.agent_state(session, agent_id, now)
+        agent = reads.agent_state(session, agent_id, now)
         if agent is None or not agent.has_room():
             return taken
         picked = pick_for_agent(agent, queued, db.contacts(session, queued, now), db.policy_cache(session), now)
@@ -321,13 +322,13 @@ def sweep(session: Session, now: datetime | None = None, *, batch: int = 500, re
     for conv in stale:
         if reassign_due(conv.last_buyer_msg_at, conv.last_agent_msg_at, policies.get(conv.shop_id), now):
             req = Request(conv.id, conv.shop_id, conv.buyer, conv.group, conv.opened_at)
-            decision = route(req, db.routable_agents(session, now), None, policies.get(conv.shop_id), now,
+            decision = route(req, reads.routable_agents(session, now), None, policies.get(conv.shop_id), now,
                              exclude=frozenset({conv.agent_id}))
             if decision.candidates:
                 transfer_conversation(session, conv.id, to_group=conv.group, now=now, actor="reassign")
                 reassigned += 1
     queued = db.queued(session, batch)
-    agents = db.routable_agents(session, now) if queued else []
+    agents = reads.routable_agents(session, now) if queued else []
     for req in queued:
         if not agents:
             break  # nobody has room: the rest waits (one query, not one per queued chat)
@@ -338,7 +339,7 @@ def sweep(session: Session, now: datetime | None = None, *, batch: int = 500, re
                 _assign_queued(session, req.conversation_id, req.shop, claimed, now)
                 _drain_if_buyer_waits(session, claimed.agent_id, req.shop, req.buyer, now)
                 assigned += 1
-                agents = db.routable_agents(session, now)
+                agents = reads.routable_agents(session, now)
     return {"assigned": assigned, "reassigned": reassigned}
 
 

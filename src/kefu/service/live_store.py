@@ -9,23 +9,17 @@ database serialises writers, so a conditional ``UPDATE`` is enough.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
-from typing import Any, NamedTuple, cast
+from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, String, Table, Text, and_, bindparam, insert, or_, select, text, update
-from sqlalchemy import cast as sql_cast
+from sqlalchemy import CursorResult, Table, and_, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.domain.timeutil import SHOP_TZ
-from kefu.live.model import AgentState, Candidate, Contact, Policy, Reason, Request, Status
-from kefu.live.shifts import shift_end_for, window
+from kefu.live.model import Candidate, Contact, Policy, Reason, Request
 from kefu.store.models.live import Conversation, Event
 from kefu.store.models.org import Agent, Shop
-from kefu.store.models.plan import RosterEntry, ShiftTemplate
 
 C = cast(Table, Conversation.__table__)
 A = cast(Table, Agent.__table__)
@@ -73,182 +67,6 @@ def policy_cache(session: Session) -> PolicyCache:
 
 def policy(session: Session, shop: str) -> Policy:
     return PolicyCache(session).get(shop)
-
-
-def _state(row: Any, shift_end: datetime | None) -> AgentState:
-    return AgentState(id=row.id, skills=_skills(row.skills), secondary_skills=_skills(row.secondary_skills),
-                      capacity=row.capacity, load=row.load, status=_STATUS[row.status],
-                      last_assigned_at=row.last_assigned_at, weight=row.weight, shop=row.shop_id, shift_end=shift_end)
-
-
-@lru_cache(maxsize=4096)
-def _skills(raw: str | None) -> tuple[str, ...]:
-    """Skill lists arrive as JSON text and are parsed once per distinct list (every open reads every agent)."""
-    return tuple(json.loads(raw)) if raw else ()
-
-
-_STATUS = {s.value: s for s in Status}
-# skills as text (CAST), not decoded by the driver: parsing 2 lists x every agent on every open was a third of its CPU
-_AGENT_COLS = (A.c.id, sql_cast(A.c.skills, Text).label("skills"), sql_cast(A.c.secondary_skills, Text).label("secondary_skills"),
-               A.c.capacity, A.c.load, A.c.status, A.c.last_assigned_at, A.c.weight, A.c.shop_id)
-R = cast(Table, RosterEntry.__table__)
-T = cast(Table, ShiftTemplate.__table__)
-
-
-def _agents_with_shifts(session: Session, now: datetime, *conditions: Any) -> list[AgentState]:
-    """Agents and their shift end in one round trip (roster of today and last night joined in)."""
-    today = now.astimezone(SHOP_TZ).date()
-    roster = R.outerjoin(T, and_(T.c.shop_id == R.c.shop_id, T.c.code == R.c.shift_code))
-    shifts = select(R.c.agent_id, R.c.day, T.c.start.label("s_start"), T.c.end.label("s_end")).select_from(roster) \
-        .where(R.c.day.in_([today, today - timedelta(days=1)]), T.c.code.is_not(None)).subquery()
-    rows = session.execute(select(*_AGENT_COLS, shifts.c.day, shifts.c.s_start, shifts.c.s_end)
-                           .select_from(A.outerjoin(shifts, shifts.c.agent_id == A.c.id)).where(*conditions)).all()
-    windows: dict[str, list[Any]] = {}
-    first: dict[str, Any] = {}
-    for r in rows:
-        first.setdefault(r.id, r)
-        if r.day is not None:
-            windows.setdefault(r.id, []).append(window(r.day, r.s_start, r.s_end))
-    return [_state(r, shift_end_for(now, windows[a]) if a in windows else None) for a, r in first.items()]
-
-
-def routable_agents(session: Session, now: datetime) -> list[AgentState]:
-    """Agents that could take a conversation right now (online/away with room)."""
-    return _agents_with_shifts(session, now, A.c.active.is_(True), A.c.status.in_(("online", "away")),
-                               A.c.load < A.c.capacity)
-
-
-def agent_state(session: Session, agent_id: str, now: datetime) -> AgentState | None:
-    found = _agents_with_shifts(session, now, A.c.id == agent_id)
-    return found[0] if found else None
-
-
-def buyer_context(session: Session, shop: str, buyer: str, now: datetime) -> tuple[Policy, Contact | None, bool]:
-    """The shop's policy, the buyer's sticky contact and whether the buyer already waits, in one query."""
-    latest = select(C.c.agent_id, C.c.closed_at).where(
-        C.c.shop_id == shop, C.c.buyer == buyer, C.c.agent_id.is_not(None), C.c.assigned_at.is_not(None)) \
-        .order_by(C.c.assigned_at.desc(), C.c.id.desc()).limit(1)
-    waiting = select(C.c.id).where(C.c.shop_id == shop, C.c.buyer == buyer, C.c.status == "queued").limit(1)
-    row = session.execute(select(
-        select(Shop.settings).where(Shop.id == shop).scalar_subquery().label("settings"),
-        latest.with_only_columns(C.c.agent_id).scalar_subquery().label("agent"),
-        latest.with_only_columns(C.c.closed_at).scalar_subquery().label("closed_at"),
-        waiting.exists().label("waiting"))).one()
-    settings = row.settings if isinstance(row.settings, dict) else None
-    contact = None if row.agent is None else Contact(row.agent, _aware(row.closed_at) or now)
-    return Policy.from_settings((settings or {}).get("live")), contact, bool(row.waiting)
-
-
-@lru_cache(maxsize=1)
-def _open_inputs_stmt() -> Any:
-    """Built once (bound parameters), so each call skips building and hashing the statement."""
-    shop, buyer = bindparam("shop", type_=String()), bindparam("buyer", type_=String())
-    latest = select(C.c.agent_id, C.c.closed_at).where(
-        C.c.shop_id == shop, C.c.buyer == buyer, C.c.agent_id.is_not(None), C.c.assigned_at.is_not(None)) \
-        .order_by(C.c.assigned_at.desc(), C.c.id.desc()).limit(1)
-    waiting = select(C.c.id).where(C.c.shop_id == shop, C.c.buyer == buyer, C.c.status == "queued").limit(1)
-    ctx = select(
-        select(Shop.settings).where(Shop.id == shop).scalar_subquery().label("settings"),
-        latest.with_only_columns(C.c.agent_id).scalar_subquery().label("contact_agent"),
-        latest.with_only_columns(C.c.closed_at).scalar_subquery().label("contact_closed_at"),
-        waiting.exists().label("waiting")).subquery("ctx")
-    roster = R.outerjoin(T, and_(T.c.shop_id == R.c.shop_id, T.c.code == R.c.shift_code))
-    days = (bindparam("today", type_=R.c.day.type), bindparam("yesterday", type_=R.c.day.type))
-    shifts = select(R.c.agent_id, R.c.day, T.c.start.label("s_start"), T.c.end.label("s_end")).select_from(roster) \
-        .where(or_(R.c.day == days[0], R.c.day == days[1]), T.c.code.is_not(None)).subquery()
-    routable = and_(A.c.active.is_(True), A.c.status.in_(("online", "away")), A.c.load < A.c.capacity)
-    agents = A.outerjoin(shifts, shifts.c.agent_id == A.c.id)
-    return select(ctx.c.settings, ctx.c.contact_agent, ctx.c.contact_closed_at, ctx.c.waiting,
-                  *_AGENT_COLS, shifts.c.day, shifts.c.s_start, shifts.c.s_end) \
-        .select_from(ctx.outerjoin(agents, routable))
-
-
-_PG_OPEN_INPUTS = text("""
-WITH ag AS (
-  SELECT a.id, CAST(a.skills AS text) AS skills, CAST(a.secondary_skills AS text) AS secondary_skills, a.capacity,
-         a.load, a.status, a.last_assigned_at, a.weight, a.shop_id, r.day, t.start, t."end"
-  FROM agents a
-  LEFT JOIN (roster_entries r JOIN shift_templates t ON t.shop_id = r.shop_id AND t.code = r.shift_code)
-    ON r.agent_id = a.id AND r.day IN (:today, :yesterday)
-  WHERE a.active AND a.status IN ('online', 'away') AND a.load < a.capacity),
-latest AS (
-  SELECT agent_id, closed_at FROM conversations
-  WHERE shop_id = :shop AND buyer = :buyer AND agent_id IS NOT NULL AND assigned_at IS NOT NULL
-  ORDER BY assigned_at DESC, id DESC LIMIT 1)
-SELECT (SELECT settings FROM shops WHERE id = :shop) AS settings,
-       (SELECT agent_id FROM latest) AS contact_agent, (SELECT closed_at FROM latest) AS contact_closed_at,
-       EXISTS (SELECT 1 FROM conversations WHERE shop_id = :shop AND buyer = :buyer AND status = 'queued') AS waiting,
-       (SELECT json_agg(json_build_array(id, skills, secondary_skills, capacity, load, status, last_assigned_at,
-                                         weight, shop_id, day, start, "end")) FROM ag) AS agents
-""")
-
-
-class _AgentRow(NamedTuple):
-    """One row of ``_PG_OPEN_INPUTS``' agent list, named like the Core rows :func:`_state` reads."""
-
-    id: str
-    skills: str
-    secondary_skills: str
-    capacity: int
-    load: int
-    status: str
-    last_assigned_at: datetime | None
-    weight: int
-    shop_id: str | None
-    day: date | None
-    s_start: str | None
-    s_end: str | None
-
-
-def _agent_rows_pg(items: list[list[Any]] | None) -> list[_AgentRow]:
-    """Decode the JSON agent list: one value per open instead of ~100 driver rows (ADR 0002, "Hot path")."""
-    rows = []
-    for i in items or ():
-        assigned = datetime.fromisoformat(i[6]) if i[6] else None
-        day = date.fromisoformat(i[9]) if i[9] else None
-        rows.append(_AgentRow(i[0], i[1], i[2], i[3], i[4], i[5], assigned, i[7], i[8], day, i[10], i[11]))
-    return rows
-
-
-def open_inputs(session: Session, shop: str, buyer: str,
-                now: datetime) -> tuple[Policy, Contact | None, bool, list[AgentState]]:
-    """:func:`buyer_context` and :func:`routable_agents` in one round trip (a new conversation's reads).
-
-    The one-row buyer context is left-joined to the routable agents (with their
-    shifts), so it comes back even when no agent is routable. On PostgreSQL the
-    agents come back as one JSON array: decoding ~100 rows cell by cell through
-    the driver and SQLAlchemy was most of an open's CPU.
-    """
-    today = now.astimezone(SHOP_TZ).date()
-    params = {"shop": shop, "buyer": buyer, "today": today, "yesterday": today - timedelta(days=1)}
-    agent_rows: list[Any]
-    if is_pg(session):
-        head = session.connection().execute(_PG_OPEN_INPUTS, params).one()
-        agent_rows = _agent_rows_pg(head.agents)
-    else:
-        rows = session.connection().execute(_open_inputs_stmt(), params).all()  # Core: no ORM on the hot path
-        head = rows[0]
-        agent_rows = [r for r in rows if r.id is not None]
-    settings = head.settings if isinstance(head.settings, dict) else None
-    contact = None if head.contact_agent is None else Contact(head.contact_agent,
-                                                               _aware(head.contact_closed_at) or now)
-    windows: dict[str, list[Any]] = {}
-    first: dict[str, Any] = {}
-    for r in agent_rows:
-        first.setdefault(r.id, r)
-        if r.day is not None:
-            windows.setdefault(r.id, []).append(window(r.day, str(r.s_start), str(r.s_end)))
-    states = [_state(r, shift_end_for(now, windows[a]) if a in windows else None) for a, r in first.items()]
-    return Policy.from_settings((settings or {}).get("live")), contact, bool(head.waiting), states
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """Scalar subqueries bypass the column type: re-attach UTC to SQLite's naive values."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def lock_agent(session: Session, agent_id: str) -> Any | None:
