@@ -175,15 +175,22 @@ def _block(pair: np.ndarray, t: np.ndarray, kind: np.ndarray, gap_ms: int) -> di
     starts = np.flatnonzero(new)
     sn = np.cumsum(new, dtype=np.int32)
     sn -= 1
-    is_in = kind == 0
-    n_human = np.add.reduceat(kind == 2, starts, dtype=np.int64)
+    # per-session counts and first buyer message by binary search of the session starts in
+    # the (sorted) row numbers of each kind: cheaper than reduceat over every row
+    bounds = np.r_[starts, n]
+    ins = np.flatnonzero(kind == 0)
+    at = np.searchsorted(ins, bounds)
+    n_in = np.diff(at)
+    fin = np.full(len(starts), NO_TIME)
+    has_in = n_in > 0
+    fin[has_in] = t[ins[at[:-1][has_in]]]
     out = {
         "pair": pair[starts],
         "st": t[starts],
-        "en": t[np.r_[starts[1:] - 1, n - 1]],
-        "n_in": np.add.reduceat(is_in, starts, dtype=np.int64),
-        "n_human": n_human,
-        "fin": np.minimum.reduceat(np.where(is_in, t, NO_TIME), starts),
+        "en": t[bounds[1:] - 1],
+        "n_in": n_in,
+        "n_human": np.diff(np.searchsorted(np.flatnonzero(kind == 2), bounds)),
+        "fin": fin,
     }
     # rounds on the non-auto messages: a buyer message opening the session or following a reply
     keep = np.flatnonzero(kind != 1)
