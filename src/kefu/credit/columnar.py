@@ -161,6 +161,38 @@ def concurrency(s: pa.Table, n_agents: int) -> pa.Table:
     return pa.table({"ak": ak[starts], "d": sd[starts], "c": count[is_start]})
 
 
+def agent_buyer_days(s: pa.Table, rules: CreditRules) -> pa.Table:
+    """Table ``sab`` (ak, sd, bk, rcv, rcp, n_in, n_human) from ``s`` without a hash aggregate.
+
+    ``s`` comes in (buyer, agent, start) order and a session's day never decreases with its
+    start, so each (agent, day, buyer) group is one run of consecutive sessions.
+    """
+    bk, ak, sd = (s.column(c).to_numpy() for c in ("bk", "ak", "sd"))
+    n_in, n_human = s.column("n_in").to_numpy(), s.column("n_human").to_numpy()
+    served = s.column("served").to_numpy() == 1
+    rcv = n_in > 0
+    rcp = served & rcv if rules.exclude_monologue else served
+    new = np.ones(len(bk), bool)
+    new[1:] = (bk[1:] != bk[:-1]) | (ak[1:] != ak[:-1]) | (sd[1:] != sd[:-1])
+    starts = np.flatnonzero(new)
+
+    def total(v: np.ndarray) -> np.ndarray:
+        out: np.ndarray = np.add.reduceat(v, starts, dtype=np.int64) if len(v) else np.zeros(0, np.int64)
+        return out
+
+    return pa.table(
+        {
+            "ak": ak[starts],
+            "sd": sd[starts],
+            "bk": bk[starts],
+            "rcv": (total(rcv) > 0).astype(np.int32),
+            "rcp": (total(rcp) > 0).astype(np.int32),
+            "n_in": total(n_in),
+            "n_human": total(n_human),
+        }
+    )
+
+
 def _block(pair: np.ndarray, t: np.ndarray, kind: np.ndarray, gap_ms: int) -> dict[str, np.ndarray]:
     """Sessions and rounds of one block of sorted messages (session numbers local to the block)."""
     n = len(t)
@@ -179,7 +211,7 @@ def _block(pair: np.ndarray, t: np.ndarray, kind: np.ndarray, gap_ms: int) -> di
     # the (sorted) row numbers of each kind: cheaper than reduceat over every row
     bounds = np.r_[starts, n]
     ins = np.flatnonzero(kind == 0)
-    at = np.searchsorted(ins, bounds)
+    at: np.ndarray = np.searchsorted(ins, bounds)
     n_in = np.diff(at)
     fin = np.full(len(starts), NO_TIME)
     has_in = n_in > 0

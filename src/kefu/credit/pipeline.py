@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kefu.credit import metrics as mx
-from kefu.credit.columnar import concurrency, sessions_and_rounds
+from kefu.credit.columnar import agent_buyer_days, concurrency, sessions_and_rounds
 from kefu.credit.ingest import Encoded, encode
 from kefu.credit.rules import CreditRules
 from kefu.credit.sql import PACK, SESSION_STEPS, for_dialect, statements
@@ -82,6 +82,7 @@ def run_arrow(
             con.register("s", s_tab)
             con.register("r", r_tab)
             con.register("cc", concurrency(s_tab, len(enc.agents)))
+            con.register("sab", agent_buyer_days(s_tab, rules))
             steps = [(name, sql) for name, sql in steps if name not in SESSION_STEPS]
             clock("sessions")
         else:
