@@ -211,7 +211,7 @@ def _block(pair: np.ndarray, t: np.ndarray, kind: np.ndarray, gap_ms: int) -> di
     # the (sorted) row numbers of each kind: cheaper than reduceat over every row
     bounds = np.r_[starts, n]
     ins = np.flatnonzero(kind == 0)
-    at: np.ndarray = np.searchsorted(ins, bounds)
+    at = np.asarray(np.searchsorted(ins, bounds))
     n_in = np.diff(at)
     fin = np.full(len(starts), NO_TIME)
     has_in = n_in > 0
