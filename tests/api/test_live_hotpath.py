@@ -67,7 +67,7 @@ def test_a_chat_round_trip_is_served_by_the_hot_path(served: tuple[TestClient, l
     r = client.post(f"/api/v1/conversations/{cid}/close")
     assert r.status_code == 200 and r.json()["status"] == "closed"
     assert client.get(f"/api/v1/conversations/{queued['id']}").json()["agent"] == "h1"  # drained on close
-    assert seen == ["open_call", "open_call", "read_call", "message_call", "close_call", "read_call"]
+    assert seen == ["open_hot", "open_hot", "read_hot", "message_hot", "close_hot", "read_hot"]
 
 
 def test_errors_keep_the_framework_bodies(served: tuple[TestClient, list[str]]) -> None:
@@ -78,7 +78,7 @@ def test_errors_keep_the_framework_bodies(served: tuple[TestClient, list[str]]) 
     assert client.post(f"/api/v1/conversations/{cid}/close").status_code == 200
     r = client.post(f"/api/v1/conversations/{cid}/messages", json={"direction": "in", "text": "还在吗"})
     assert r.status_code == 409 and r.json()["code"] == "CONVERSATION_CLOSED"
-    assert seen == ["close_call", "open_call", "close_call", "message_call"]
+    assert seen == ["close_hot", "open_hot", "close_hot", "message_hot"]
     # not fully recognised: FastAPI answers, with its own 422 wording, and nothing is stored
     r = client.post("/api/v1/conversations", content=b"{not json", headers={"content-type": "application/json"})
     assert r.status_code == 422 and r.json()["code"] == "BAD_REQUEST"
@@ -86,7 +86,7 @@ def test_errors_keep_the_framework_bodies(served: tuple[TestClient, list[str]]) 
     assert r.status_code == 422 and r.json()["details"][0]["field"] == "body.shop"
     r = client.post("/api/v1/conversations/0/close")
     assert r.status_code == 422 and r.json()["details"][0]["field"] == "path.conversation_id"
-    assert seen == ["close_call", "open_call", "close_call", "message_call"]
+    assert seen == ["close_hot", "open_hot", "close_hot", "message_hot"]
 
 
 def test_bad_token_is_refused_on_the_hot_path(served: tuple[TestClient, list[str]]) -> None:
@@ -94,7 +94,7 @@ def test_bad_token_is_refused_on_the_hot_path(served: tuple[TestClient, list[str
     r = client.post("/api/v1/conversations", json={"shop": "s1", "buyer": "b1"},
                     headers={"Authorization": "Bearer not-a-token"})
     assert r.status_code == 401 and r.json()["code"] == "UNAUTHORIZED"
-    assert seen == ["open_call"]
+    assert seen == ["open_hot"]
     assert client.get("/api/v1/live/queue").json() == []  # nothing half-stored
 
 

@@ -5,8 +5,11 @@ scanned ~200 routes, solved dependencies and hopped to a thread pool three
 times: ~1.4 ms of CPU, as much as opening a conversation in the database
 (ADR 0002, "Hot path"). This ASGI layer sits in front of FastAPI and serves the
 four per-chat calls of bearer-token callers on PostgreSQL with the *same*
-functions (:mod:`kefu.api.live_calls`), the same validation models, the same
-transaction rule (commit before the response) and the same error bodies.
+use-cases (:mod:`kefu.api.live_calls`), the same validation models, the same
+rule (committed before the response) and the same error bodies. Opening a
+chat that an agent can take and closing one are single statements, run without
+an explicit transaction (no BEGIN/COMMIT round trips, :mod:`kefu.service.live_fast`);
+everything else runs in a transaction as in the framework.
 
 Anything it does not fully recognise — another route or method, a cookie
 caller, a body that is not valid JSON for the model, an id out of range, SQLite
@@ -38,11 +41,11 @@ from kefu.api.live_calls import (
     ConversationIn,
     MessageIn,
     bearer_caller,
-    close_call,
-    message_call,
-    open_call,
-    read_call,
-    transaction,
+    close_hot,
+    message_hot,
+    open_hot,
+    read_hot,
+    single_statements,
 )
 from kefu.domain.errors import KefuError
 
@@ -60,10 +63,10 @@ class _Route:
 
 
 _ROUTES = (
-    _Route("POST", re.compile(r"/api/v1/conversations"), 201, ConversationIn, open_call),
-    _Route("GET", re.compile(r"/api/v1/conversations/(\d{1,19})"), 200, None, read_call),
-    _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/messages"), 201, MessageIn, message_call),
-    _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/close"), 200, None, close_call),
+    _Route("POST", re.compile(r"/api/v1/conversations"), 201, ConversationIn, open_hot),
+    _Route("GET", re.compile(r"/api/v1/conversations/(\d{1,19})"), 200, None, read_hot),
+    _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/messages"), 201, MessageIn, message_hot),
+    _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/close"), 200, None, close_hot),
 )
 
 
@@ -115,9 +118,9 @@ class LiveHotPath:
 
     def _run(self, route: _Route, auth: str, args: list[Any]) -> tuple[int, dict[str, Any]]:
         try:
-            with transaction(self.engine) as session:
+            with single_statements(self.engine) as session:
                 caller = bearer_caller(self.engine, auth, session)
-                result = route.call(session, caller, *args)
+            result = route.call(self.engine, caller, *args)
         except KefuError as exc:
             return exc.http_status, exc.as_dict()
         except IntegrityError:

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from kefu.api.deps import Caller
 from kefu.api.schemas import ApiIn
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.domain.timeutil import parse_aware
-from kefu.service import auth, live
+from kefu.domain.timeutil import parse_aware, utc_now
+from kefu.service import auth, live, live_fast
 from kefu.store.db import session_factory
 
 _RETRYABLE = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock not available
@@ -56,22 +56,42 @@ def _factory(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
 
 
+@lru_cache(maxsize=8)
+def _autocommit_factory(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine.execution_options(isolation_level="AUTOCOMMIT"))
+
+
+@contextmanager
+def _retryable_as_conflict() -> Iterator[None]:
+    """A lock timeout or deadlock victim becomes 409 CONFLICT: nothing was stored, the client may retry."""
+    try:
+        yield
+    except DBAPIError as exc:
+        if getattr(exc.orig, "sqlstate", None) in _RETRYABLE:
+            raise KefuError(ErrorCode.CONFLICT, "并发冲突, 请重试", "concurrent update, please retry") from exc
+        raise
+
+
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
     """One transaction per call, committed *before* the response is sent.
 
     A client is never told 201 for a conversation whose commit then fails (a
-    lost conversation). A lock timeout or deadlock victim becomes 409 CONFLICT:
-    nothing was stored and the client may simply retry.
+    lost conversation).
     """
-    with _factory(engine)() as session:
-        try:
-            with session.begin():
-                yield session
-        except DBAPIError as exc:
-            if getattr(exc.orig, "sqlstate", None) in _RETRYABLE:
-                raise KefuError(ErrorCode.CONFLICT, "并发冲突, 请重试", "concurrent update, please retry") from exc
-            raise
+    with _retryable_as_conflict(), _factory(engine)() as session, session.begin():
+        yield session
+
+
+@contextmanager
+def single_statements(engine: Engine) -> Iterator[Session]:
+    """A session whose statements each commit on their own: no BEGIN and COMMIT round trips.
+
+    Only for reads and for the one-statement writes of :mod:`kefu.service.live_fast`,
+    each of which is atomic by itself.
+    """
+    with _retryable_as_conflict(), _autocommit_factory(engine)() as session:
+        yield session
 
 
 def bearer_caller(engine: Engine, header: str, session: Session) -> Caller:
@@ -99,11 +119,14 @@ def own_conversation(session: Session, caller: Caller, conversation_id: int) -> 
         raise KefuError(ErrorCode.FORBIDDEN, "只能处理分配给自己的会话", "agents may act only on their own conversations")
 
 
+def sweep_due() -> bool:
+    return time.monotonic() - _last_sweep[0] >= 1.0
+
+
 def maybe_sweep(session: Session) -> None:
     """At most once a second per worker, route what waits beside free capacity (see ADR 0002)."""
-    now = time.monotonic()
-    if now - _last_sweep[0] >= 1.0:
-        _last_sweep[0] = now
+    if sweep_due():
+        _last_sweep[0] = time.monotonic()
         live.sweep(session, reassign=False)
 
 
@@ -138,3 +161,47 @@ def close_call(session: Session, caller: Caller, conversation_id: int) -> dict[s
     return result
 
 
+
+
+# --- the hot path's versions: the one-statement write without a transaction when it applies -----
+
+def _after_write(engine: Engine, drain: str | None) -> None:
+    """What follows an autocommitted write, in a transaction of its own: the drain, the periodic sweep."""
+    if drain is None and not sweep_due():
+        return
+    with transaction(engine) as session:
+        if drain is not None:
+            live.drain_agent(session, drain, utc_now())
+        maybe_sweep(session)
+
+
+def open_hot(engine: Engine, caller: Caller, body: ConversationIn) -> dict[str, Any]:
+    if body.group is not None and not body.text:
+        with single_statements(engine) as session:
+            fast = live_fast.try_open(session, body.shop, body.buyer, body.group, utc_now())
+        if fast is not None:
+            _after_write(engine, fast.drain)
+            return fast.result
+    with transaction(engine) as session:  # queue, bot, group from the order state, first message…
+        return open_call(session, caller, body)
+
+
+def read_hot(engine: Engine, caller: Caller, conversation_id: int) -> dict[str, Any]:
+    with single_statements(engine) as session:
+        return read_call(session, caller, conversation_id)
+
+
+def message_hot(engine: Engine, caller: Caller, conversation_id: int, body: MessageIn) -> dict[str, Any]:
+    with transaction(engine) as session:
+        return message_call(session, caller, conversation_id, body)
+
+
+def close_hot(engine: Engine, caller: Caller, conversation_id: int) -> dict[str, Any]:
+    if caller.role != "agent":  # an agent's own-conversation check reads first: general path
+        with single_statements(engine) as session:
+            fast = live_fast.try_close(session, conversation_id, utc_now())
+        if fast is not None:
+            _after_write(engine, fast.drain)
+            return fast.result
+    with transaction(engine) as session:  # unknown or already closed: the general path words the error
+        return close_call(session, caller, conversation_id)

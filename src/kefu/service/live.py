@@ -29,6 +29,7 @@ from kefu.live.floor import (
 )
 from kefu.live.model import PRESALES, Candidate, Policy, Reason, Request, Status, group_for
 from kefu.live.router import pick_for_agent, reassign_due, route
+from kefu.service import live_fast
 from kefu.service import live_reads as reads
 from kefu.service import live_store as db
 from kefu.store.models.commerce import Order
@@ -110,15 +111,13 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
     group = group or _order_group(session, shop, buyer, text, policy)
     req = Request(0, shop, buyer, group, now)
     decision = route(req, agents, contact, policy, now, use_bot=True)
-    if not decision.bot and decision.candidates and not text and db.is_pg(session):
-        # PostgreSQL hot path: claim + conversation + event in one statement (ADR 0002)
-        fast = db.open_claimed_pg(session, decision.candidates, shop=shop, buyer=buyer, group=group,
-                                  channel=channel, now=now)
+    if not text:  # PostgreSQL: claim + conversation + event in one statement (ADR 0002)
+        fast = live_fast.claim_open(session, decision, shop=shop, buyer=buyer, group=group, channel=channel,
+                                    now=now, buyer_waits=buyer_waits)
         if fast is not None:
-            cid, won = fast
-            if buyer_waits:  # the buyer's older queued chats are now sticky to this agent
-                drain_agent(session, won.agent_id, now)
-            return {"id": cid, "agent": won.agent_id, "status": "assigned"}
+            if fast.drain is not None:
+                drain_agent(session, fast.drain, now)
+            return fast.result
     claimed: Candidate | None = None if decision.bot else db.claim(session, decision.candidates, now)
     status = "bot" if decision.bot else ("assigned" if claimed else "queued")
     cid = session.execute(insert(C).values(
@@ -178,14 +177,11 @@ def post_message(session: Session, conversation_id: int, direction: str, text: s
 def close_conversation(session: Session, conversation_id: int, now: datetime | None = None) -> dict[str, Any]:
     """End a chat; the agent's freed capacity immediately takes the oldest eligible queued one."""
     now = now or utc_now()
-    if db.is_pg(session):  # close + free + event in one statement; drain only when something waits
-        done = db.close_all_pg(session, conversation_id, now)
-        if done is not None:
-            freed_pg = done.agent_id if done.freed else None
-            if freed_pg is not None and done.waiting:
-                drain_agent(session, freed_pg, now)
-            return {"id": conversation_id, "agent": done.agent_id, "status": "closed", "group": done.group,
-                    "shop": done.shop_id, "buyer": done.buyer}
+    fast = live_fast.try_close(session, conversation_id, now)  # PostgreSQL: one statement
+    if fast is not None:
+        if fast.drain is not None:  # drain only when something waits
+            drain_agent(session, fast.drain, now)
+        return fast.result
     conv = db.close_row(session, conversation_id, now)
     if conv is None:
         raise unknown_conversation(conversation_id)
