@@ -49,30 +49,34 @@ def _window(h: int, length: int, rng: random.Random, hot: list[tuple[int, int, i
 
 
 def neighbourhood(
-    inst: Instance, roster: list[list[int]], kind: str, size: float, rng: random.Random
+    inst: Instance, roster: list[list[int]], kind: str, size: float, rng: random.Random, pool: list[int]
 ) -> tuple[list[int], int, int]:
-    """Employees and a day window of roughly ``size`` employee-days, shaped by ``kind``."""
-    n, h = inst.n_emps, inst.horizon
+    """Employees (from ``pool``) and a day window of roughly ``size`` employee-days, shaped by ``kind``.
+
+    A ``pool`` smaller than the staff lets a second move run at the same time
+    on other employees; ``window`` always frees everyone in the pool.
+    """
+    n, h = len(pool), inst.horizon
     if size >= n * h:
-        return list(range(n)), 0, h
+        return list(pool), 0, h
     hot = penalised_cells(inst, roster) if kind != "emps" else []
     if kind == "emps":
         k = min(n, max(2, round(size / h)))
-        return sorted(rng.sample(range(n), k)), 0, h
+        return sorted(rng.sample(pool, k)), 0, h
     if kind == "window":
         first, last = _window(h, max(2, round(size / n)), rng, hot)
-        return list(range(n)), first, last
+        return list(pool), first, last
     if kind == "cover" and hot:
         d, s, _cost = rng.choices(hot, weights=[c[2] for c in hot])[0]
         length = min(h, max(7, round(size / max(2, min(n, 8)))))
         first, last = _window(h, length, rng, [(d, s, 1)])
-        able = [e for e in range(n) if inst.cap(e, s) > 0 and d not in inst.days_off.get(e, set())]
+        able = [e for e in pool if inst.cap(e, s) > 0 and d not in inst.days_off.get(e, set())]
         k = min(n, max(2, round(size / length)))
-        others = [e for e in range(n) if e not in able]
+        others = [e for e in pool if e not in able]
         picked = rng.sample(able, min(k, len(able)))
         picked += rng.sample(others, min(k - len(picked), len(others)))
         return sorted(picked), first, last
     length = min(h, max(7, round(size / max(2, min(n, 6)))))
     k = min(n, max(2, round(size / length)))
     first, last = _window(h, length, rng, hot)
-    return sorted(rng.sample(range(n), k)), first, last
+    return sorted(rng.sample(pool, k)), first, last

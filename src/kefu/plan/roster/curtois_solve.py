@@ -18,6 +18,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from ortools.sat.python import cp_model
@@ -29,6 +30,7 @@ from kefu.plan.roster.curtois_model import build
 from kefu.plan.roster.curtois_moves import KINDS, neighbourhood
 
 _DEBUG = False  # set True to trace LNS iterations
+MOVE_WORK = 1.0  # deterministic time per LNS move (about a second of one core)
 Progress = Callable[[float, int], None]
 
 
@@ -148,6 +150,25 @@ def construct(inst: Instance, budget: float, workers: int = 1, seed: int = 0) ->
     return roster
 
 
+def _pick_moves(
+    inst: Instance, roster: list[list[int]], sizes: dict[str, float], gains: dict[str, float], rng: random.Random,
+    lanes: int,
+) -> list[tuple[str, list[int], int, int]]:
+    """One round's neighbourhoods: the first by adaptive kind, the others on employees it left out."""
+    moves: list[tuple[str, list[int], int, int]] = []
+    taken: set[int] = set()
+    for lane in range(lanes):
+        kinds = KINDS if lane == 0 else tuple(k for k in KINDS if k != "window")
+        kind = rng.choices(kinds, weights=[gains[k] for k in kinds])[0]
+        pool = [e for e in range(inst.n_emps) if e not in taken]
+        if len(pool) < 2:
+            break
+        emps, first, last = neighbourhood(inst, roster, kind, sizes[kind], rng, pool)
+        moves.append((kind, emps, first, last))
+        taken.update(emps)
+    return moves
+
+
 def solve(
     inst: Instance,
     time_limit: float,
@@ -156,12 +177,16 @@ def solve(
     workers: int = 1,
     progress: Progress | None = None,
     work: float | None = None,
+    lanes: int = 1,
 ) -> CurtoisResult:
     """Best roster found within ``time_limit`` seconds (wall clock, including the start).
 
     ``work`` also stops the search after that much CP-SAT deterministic time
     summed over the moves: the same budget on a busy and on a quiet machine,
-    which is what an A/B comparison of two variants needs.
+    which is what an A/B comparison of two variants needs. ``lanes`` moves
+    on different employees are solved at once (one per core); a round waits
+    for all of them, so with one worker per move the search path depends on
+    the seed only.
     """
     t0 = time.monotonic()
     deadline = t0 + time_limit
@@ -178,40 +203,42 @@ def solve(
     status = "FEASIBLE"
     it = 0
     spent = 0.0
-    while time.monotonic() < deadline - 0.05 and (work is None or spent < work):
-        it += 1
-        kind = rng.choices(KINDS, weights=[gains[k] for k in KINDS])[0]
-        emps, first, last = neighbourhood(inst, roster, kind, sizes[kind], rng)
-        full = len(emps) == inst.n_emps and first == 0 and last == inst.horizon
-        sub = build(inst, roster, emps, first, last)
-        if sub.trivially_infeasible:  # cannot happen for a feasible incumbent; skip defensively
-            continue
-        left = deadline - time.monotonic()
-        limit = min(left, 10.0 if not full else max(5.0, time_limit / 4))  # the work cap binds first
-        solver = _solver(limit, workers, seed + it, work=None if full else 1.0)
-        st = solver.solve(sub.model)
-        spent += solver.deterministic_time
-        if _DEBUG:
-            print(f"it{it} {kind} {len(emps)}x{first}-{last} {solver.status_name(st)} {solver.wall_time:.2f} {best}")
-        gains[kind] = max(0.2, gains[kind] * 0.95)
-        if st in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            cand = sub.read(solver, roster)
-            value = objective(inst, cand)
-            if value <= best:
-                roster = cand
-                if value < best:
-                    gains[kind] += 1.0
-                    best = value
-                    history.append((time.monotonic() - t0, best))
-                    if progress:
-                        progress(history[-1][0], best)
-        if st == cp_model.OPTIMAL and full:
-            status = "OPTIMAL"
-            break
-        if st == cp_model.OPTIMAL:
-            sizes[kind] = min(total, sizes[kind] * 1.15)
-        else:
-            sizes[kind] = max(14.0, sizes[kind] * 0.8)
+    with ThreadPoolExecutor(max(1, lanes)) as pool:
+        while time.monotonic() < deadline - 0.05 and (work is None or spent < work):
+            moves = _pick_moves(inst, roster, sizes, gains, rng, lanes)
+            left = deadline - time.monotonic()
+            full = len(moves) == 1 and moves[0][1] == list(range(inst.n_emps)) and moves[0][3] - moves[0][2] == inst.horizon
+            limit = min(left, 10.0 if not full else max(5.0, time_limit / 4))  # the work cap binds first
+            subs = [build(inst, roster, emps, first, last) for _kind, emps, first, last in moves]
+            solvers = [_solver(limit, workers, seed + it + i, work=None if full else MOVE_WORK) for i in range(len(moves))]
+            # CP-SAT releases the GIL: the moves of one round run on separate cores
+            statuses = list(pool.map(lambda pair: pair[1].solve(pair[0].model), zip(subs, solvers, strict=True)))
+            for (kind, emps, first, last), sub, solver, st in zip(moves, subs, solvers, statuses, strict=True):
+                it += 1
+                spent += solver.deterministic_time
+                if _DEBUG:
+                    print(f"it{it} {kind} {len(emps)}x{first}-{last} {solver.status_name(st)} {solver.wall_time:.2f} {best}")
+                gains[kind] = max(0.2, gains[kind] * 0.95)
+                if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) and not sub.trivially_infeasible:
+                    # the moves of a round touch different employees, so each splices into the newest roster
+                    cand = sub.read(solver, roster)
+                    value = objective(inst, cand)
+                    if value <= best:
+                        roster = cand
+                        if value < best:
+                            gains[kind] += 1.0
+                            best = value
+                            history.append((time.monotonic() - t0, best))
+                            if progress:
+                                progress(history[-1][0], best)
+                if st == cp_model.OPTIMAL and full:
+                    status = "OPTIMAL"
+                if st == cp_model.OPTIMAL:
+                    sizes[kind] = min(total, sizes[kind] * 1.15)
+                else:
+                    sizes[kind] = max(14.0, sizes[kind] * 0.8)
+            if status == "OPTIMAL":
+                break
     bad = violations(inst, roster)
     if bad:  # a model bug must never be reported as a result
         raise RuntimeError("curtois roster violates hard rules: " + "; ".join(bad[:5]))

@@ -96,12 +96,20 @@ def slot_overlaps(shift: Shift, day: int, n_slots: int) -> list[tuple[int, int]]
     return out
 
 
+# The break stage cannot spread breaks evenly (15-minute grid, one break at a time, windows
+# of many agents overlapping), so the first stage plans for more than the average loss.
+# Measured on bench/roster_month.py (60 s): 1.0 -> 96.6-96.8 %, 1.5 -> 97.0 %, 2.0 -> 96.9 %
+# coverage after breaks (2.0 over-staffs the windows at the expense of the rest of the day).
+BREAK_MARGIN = 1.5
+
+
 def effective_overlaps(shift: Shift, day: int, n_slots: int) -> list[tuple[int, int]]:
     """Like ``slot_overlaps`` but with each break's minutes spread over its window.
 
     The first stage does not know where breaks will go; charging their
-    expected share to the slots of the window makes it staff the meal hours a
-    little thicker, so the second stage has room to place breaks.
+    expected share (times ``BREAK_MARGIN``) to the slots of the window makes it
+    staff the meal hours a little thicker, so the second stage has room to
+    place breaks.
     """
     minutes: dict[int, float] = {t: float(m) for t, m in slot_overlaps(shift, day, n_slots)}
     for b in shift.breaks:
@@ -109,7 +117,7 @@ def effective_overlaps(shift: Shift, day: int, n_slots: int) -> list[tuple[int, 
         hi = day * 1440 + shift.start + b.window_to
         for t, m in slot_overlaps(Shift("", lo - day * 1440, hi - day * 1440), day, n_slots):
             if t in minutes:
-                minutes[t] -= m * b.minutes / (hi - lo)
+                minutes[t] -= BREAK_MARGIN * m * b.minutes / (hi - lo)
     return [(t, max(0, round(m))) for t, m in sorted(minutes.items())]
 
 
