@@ -258,6 +258,9 @@ def encode(messages: pa.Table, orders: pa.Table, rules: CreditRules, local: bool
     paid = orders.column("paid_at")
     paid_mask = pc.is_null(paid).to_numpy(zero_copy_only=False)
     tp = _ms(pc.fill_null(paid, pa.scalar(0, paid.type)) if paid.null_count else paid, "paid_at")
+    # unpaid rows (masked below) take their creation time, not 1970: local_parts' per-bucket
+    # zone table then spans the data's month instead of 56 years (2 M buckets)
+    tp[paid_mask] = tc[paid_mask]
     base = int(min(t.min() if len(t) else 0, tc.min() if len(tc) else 0))
     if local:
         d, h = local_parts(t, rules)
