@@ -133,6 +133,13 @@ def _ints(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
+def _shop_names(enc: Encoded, bk: np.ndarray) -> np.ndarray:
+    """Shop of each buyer key, as shared string objects (a floor has few shops)."""
+    names = np.array(enc.shops.to_pylist(), dtype=object)
+    out: np.ndarray = names[enc.pairs[bk] // max(len(enc.buyers), 1)]
+    return out
+
+
 def _agent_names(enc: Encoded, codes: pa.ChunkedArray) -> np.ndarray:
     names = np.array([*enc.agents, ""], dtype=object)
     idx = pc.fill_null(codes, len(enc.agents)).to_numpy(zero_copy_only=False).astype(np.int64)
@@ -141,12 +148,19 @@ def _agent_names(enc: Encoded, codes: pa.ChunkedArray) -> np.ndarray:
 
 
 def _days(col: pa.ChunkedArray) -> np.ndarray:
-    """Day numbers → ISO dates ('' for null), converting each distinct day once."""
+    """Day numbers → ISO dates ('' for null), converting each day of the span once (no sort)."""
     valid = pc.is_valid(col).to_numpy(zero_copy_only=False)
-    nums = pc.fill_null(col, 0).to_numpy(zero_copy_only=False)
-    uniq = np.unique(nums[valid])
-    names = np.array([_day(int(d)) for d in uniq] + [""], dtype=object)
-    idx = np.where(valid, np.searchsorted(uniq, nums), len(uniq))
+    nums = pc.fill_null(col, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    if not valid.any():
+        return np.full(len(nums), "", dtype=object)
+    lo, hi = int(nums[valid].min()), int(nums[valid].max())
+    if hi - lo > len(nums):  # a few wild dates: name only the days present
+        days = np.unique(nums[valid])
+        idx = np.where(valid, np.searchsorted(days, nums), len(days))
+    else:
+        days = np.arange(lo, hi + 1)
+        idx = np.where(valid, nums - lo, len(days))
+    names = np.array([_day(int(d)) for d in days] + [""], dtype=object)
     out: np.ndarray = names[idx]
     return out
 
@@ -187,7 +201,7 @@ def _decode(
     evidence = pd.DataFrame(
         {
             "order_id": order_ids,
-            "shop": pc.take(enc.shops, pa.array(enc.pairs[bk] // n_b)).to_numpy(zero_copy_only=False),
+            "shop": _shop_names(enc, bk),
             "buyer": pc.take(enc.buyers, pa.array(enc.pairs[bk] % n_b)).to_numpy(zero_copy_only=False),
             "credited_agent": credit["credited_agent"].to_numpy(),
             "sale_fen": sale,
@@ -205,7 +219,7 @@ def _decode(
     sbk = shop_df["bk"].to_numpy()
     shop_day = pd.DataFrame(
         {
-            "shop": pc.take(enc.shops, pa.array(enc.pairs[sbk] // n_b)).to_numpy(zero_copy_only=False),
+            "shop": _shop_names(enc, sbk),
             "day": _days(sd.column("dp")),
             "paid_fen": shop_df["paid"].astype("int64"),
             "credited_fen": shop_df["credited"].astype("int64"),
