@@ -115,7 +115,17 @@ def _sort(key: np.ndarray) -> None:
     usual introsort; counting descents costs one pass.
     """
     descents = np.count_nonzero(key[1:] < key[:-1]) if len(key) > 1 else 0
-    key.sort(kind="stable" if descents * 32 < len(key) else None)
+    if descents * 32 < len(key):
+        key.sort(kind="stable")
+    else:
+        _sort_halves(key)
+
+
+def _sort_halves(key: np.ndarray) -> None:
+    """Introsort of each half on its own thread, then one linear timsort merge of the two runs."""
+    half = len(key) // 2
+    run([key[:half].sort, key[half:].sort])
+    key.sort(kind="stable")
 
 
 def _unit(*cols: np.ndarray) -> int:
@@ -148,7 +158,7 @@ def concurrency(s: pa.Table, n_agents: int) -> pa.Table:
         start_key = (((ak << t_bits) | ((st - t0) // unit)) << 1) << idx_bits
         end_key = ((((ak << t_bits) | ((en - t0) // unit)) << 1) | 1) << idx_bits
         key = np.concatenate([start_key | row, end_key | row])
-        key.sort()
+        _sort_halves(key)
         is_start = ((key >> idx_bits) & 1) == 0
         rows = key & ((1 << idx_bits) - 1)
     else:  # too wide to pack: slower, same answer
