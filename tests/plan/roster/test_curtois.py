@@ -214,3 +214,25 @@ def test_search_stops_on_deterministic_work_budget() -> None:
     first = solve(inst, time_limit=120, work=3.0)
     second = solve(inst, time_limit=120, work=3.0)
     assert first.roster == second.roster and violations(inst, first.roster) == []
+
+
+def test_penalised_cells_are_what_the_objective_charges() -> None:
+    """The cells the targeted moves aim at carry exactly the objective's penalties."""
+    from kefu.plan.roster.curtois_moves import neighbourhood, penalised_cells
+
+    inst = parse_instance(TINY, "tiny")
+    d, n = 0, 1
+    good = [[REST, d, n, n, REST, REST, REST], [d, d, d, REST, REST, REST, REST]]
+    cells = penalised_cells(inst, good)
+    assert sorted(cells) == [(3, 0, 100), (3, 1, 1), (3, 1, 3)]
+    assert sum(c for *_x, c in cells) == objective(inst, good)
+    emps, first, last = neighbourhood(inst, good, "cover", 8.0, random.Random(0), [0, 1])
+    assert emps == [0, 1] and last - first == 7
+
+
+def test_concurrent_moves_keep_every_rule() -> None:
+    """Two moves per round on different employees splice into a roster the validator accepts."""
+    path = shared_path("benchmarks", "curtois", "Instance4.txt")
+    inst = parse_instance(path.read_text(), "Instance4")
+    res = solve(inst, time_limit=120, work=3.0, lanes=2)
+    assert violations(inst, res.roster) == [] and res.objective == objective(inst, res.roster) >= 1716
