@@ -277,7 +277,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_conversations_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index('ix_conversations_buyer_shop', ['buyer', 'shop_id'], unique=False)
         batch_op.create_index('ix_conversations_queue', ['status', 'opened_at'], unique=False)
-        batch_op.create_index(batch_op.f('ix_conversations_shop_id'), ['shop_id'], unique=False)
+        batch_op.create_index('ix_conversations_opened_at', ['opened_at'], unique=False)
 
     op.create_table('leave_requests',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -468,7 +468,7 @@ def downgrade() -> None:
 
     op.drop_table('leave_requests')
     with op.batch_alter_table('conversations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_conversations_shop_id'))
+        batch_op.drop_index('ix_conversations_opened_at')
         batch_op.drop_index('ix_conversations_queue')
         batch_op.drop_index('ix_conversations_buyer_shop')
         batch_op.drop_index(batch_op.f('ix_conversations_agent_id'))
