@@ -41,6 +41,24 @@ class EvalResult:
         return self.handed_over / self.questions if self.questions else 0.0
 
 
+def _score(outcomes: Sequence[tuple[str, str, str | None]]) -> EvalResult:
+    """Tally ``(question, label, answered intent or None = handed over)``; label ``none`` = must hand over."""
+    answered = answered_with_intent = correct = handed = 0
+    errors: list[tuple[str, str, str]] = []
+    for question, label, intent in outcomes:
+        if intent is None:
+            handed += 1
+            continue
+        answered += 1
+        answered_with_intent += label != "none"
+        if intent == label:
+            correct += 1
+        else:
+            errors.append((question, label, intent))
+    with_intent = sum(1 for _, label, _ in outcomes if label != "none")
+    return EvalResult(len(outcomes), with_intent, answered, answered_with_intent, correct, handed, tuple(errors))
+
+
 def evaluate(
     matcher: FaqMatcher,
     rows: Sequence[tuple[str, str]],
@@ -48,21 +66,11 @@ def evaluate(
     margin: float = DEFAULT_MARGIN,
 ) -> EvalResult:
     """Score ``(question, label)`` rows in bot_first mode; label ``none`` means "must hand over"."""
-    answered = answered_with_intent = correct = handed = 0
-    errors: list[tuple[str, str, str]] = []
+    outcomes = []
     for question, label in rows:
         r = matcher.reply(question, BotMode.BOT_FIRST, threshold=threshold, margin=margin)
-        if not r.answered:
-            handed += 1
-            continue
-        answered += 1
-        answered_with_intent += label != "none"
-        if r.intent == label:
-            correct += 1
-        else:
-            errors.append((question, label, r.intent or ""))
-    with_intent = sum(1 for _, label in rows if label != "none")
-    return EvalResult(len(rows), with_intent, answered, answered_with_intent, correct, handed, tuple(errors))
+        outcomes.append((question, label, (r.intent or "") if r.answered else None))
+    return _score(outcomes)
 
 
 def kb_leave_one_out(
@@ -71,21 +79,12 @@ def kb_leave_one_out(
     """Every KB paraphrase asked as a question with itself left out of the index: a check of how
     the matcher generalises to wordings it has not seen that needs no eval-set row at all.
     Paraphrases of the out-of-scope pseudo-intent count as ``none`` (must hand over)."""
-    answered = answered_with_intent = correct = handed = with_intent = 0
-    errors: list[tuple[str, str, str]] = []
-    rows = [(q, item.intent) for item in matcher.kb.intents for q in item.paraphrases]
-    for question, intent in rows:
-        label = "none" if intent == OUT_OF_SCOPE else intent
-        with_intent += label != "none"
-        ranked = matcher.rank(question, top=1, exclude=question)
-        m = ranked[0] if ranked else None
-        if m is None or m.intent == OUT_OF_SCOPE or m.confidence < threshold or m.margin < margin:
-            handed += 1
-            continue
-        answered += 1
-        answered_with_intent += label != "none"
-        if m.intent == label:
-            correct += 1
-        else:
-            errors.append((question, label, m.intent))
-    return EvalResult(len(rows), with_intent, answered, answered_with_intent, correct, handed, tuple(errors))
+    outcomes: list[tuple[str, str, str | None]] = []
+    for item in matcher.kb.intents:
+        label = "none" if item.intent == OUT_OF_SCOPE else item.intent
+        for question in item.paraphrases:
+            ranked = matcher.rank(question, top=1, exclude=question)
+            m = ranked[0] if ranked else None
+            handed = m is None or m.intent == OUT_OF_SCOPE or m.confidence < threshold or m.margin < margin
+            outcomes.append((question, label, None if handed or m is None else m.intent))
+    return _score(outcomes)
