@@ -45,6 +45,7 @@ from kefu.api.live_calls import (
     message_hot,
     open_hot,
     read_hot,
+    remembered_caller,
     single_statements,
 )
 from kefu.domain.errors import KefuError
@@ -118,8 +119,10 @@ class LiveHotPath:
 
     def _run(self, route: _Route, auth: str, args: list[Any]) -> tuple[int, dict[str, Any]]:
         try:
-            with single_statements(self.engine) as session:
-                caller = bearer_caller(self.engine, auth, session)
+            caller = remembered_caller(self.engine, auth)
+            if caller is None:  # a session only when the token must be looked up
+                with single_statements(self.engine) as session:
+                    caller = bearer_caller(self.engine, auth, session)
             result = route.call(self.engine, caller, *args)
         except KefuError as exc:
             return exc.http_status, exc.as_dict()

@@ -94,22 +94,26 @@ def single_statements(engine: Engine) -> Iterator[Session]:
         yield session
 
 
+def remembered_caller(engine: Engine, header: str) -> Caller | None:
+    """The integration behind this ``Authorization`` header if checked within the last 5 s (no query)."""
+    hit = _token_cache.get((id(engine), header))
+    return hit[1] if hit is not None and time.monotonic() - hit[0] < _TOKEN_TTL_S else None
+
+
 def bearer_caller(engine: Engine, header: str, session: Session) -> Caller:
     """The integration behind ``Authorization: Bearer …``, remembered for 5 s per worker.
 
     Integrations call hundreds of times a second; a revoked token stops working
     within 5 s on every worker, which saves one query on every call.
     """
-    key = (id(engine), header)
-    now = time.monotonic()
-    hit = _token_cache.get(key)
-    if hit is not None and now - hit[0] < _TOKEN_TTL_S:
-        return hit[1]
+    caller = remembered_caller(engine, header)
+    if caller is not None:
+        return caller
     token = auth.check_token(session, header[7:].strip())
     caller = Caller(kind="token", name=token.name, role="integration")
     if len(_token_cache) > 1000:
         _token_cache.clear()
-    _token_cache[key] = (now, caller)
+    _token_cache[(id(engine), header)] = (time.monotonic(), caller)
     return caller
 
 
