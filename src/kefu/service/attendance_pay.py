@@ -38,11 +38,13 @@ def overtime_from_bookings(session: Session, base_fen: Callable[[str], int]) -> 
         first, nxt = month_bounds(month)
         hourly = Decimal(base_fen(agent)) / PAID_DAYS_PER_MONTH / HOURS_PER_DAY
         total, evidence = Decimal(0), []
-        rows = session.execute(select(Event.subject, Event.data).where(
-            Event.kind == "overtime.recorded", Event.agent_id == agent).order_by(Event.id)).all()
+        rows = session.execute(select(Event.subject, Event.data).where(  # subject: overtime:<agent>:<ISO day>
+            Event.kind == "overtime.recorded", Event.agent_id == agent,
+            Event.subject >= f"overtime:{agent}:{first.isoformat()}",
+            Event.subject < f"overtime:{agent}:{nxt.isoformat()}").order_by(Event.id)).all()
         for subject, data in rows:
             day = subject.rsplit(":", 1)[-1]
-            if not first.isoformat() <= day < nxt.isoformat() or data.get("comp_leave") or not data.get("minutes"):
+            if data.get("comp_leave") or not data.get("minutes"):
                 continue
             minutes, rate = int(data["minutes"]), Decimal(str(data["rate"]))
             total += hourly * minutes / 60 * rate
