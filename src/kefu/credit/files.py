@@ -124,8 +124,14 @@ def _scan(path: Path, checks: dict[str, str]) -> list[RowError]:
 
 
 def read_messages(path: Path) -> pa.Table:
-    """M.csv → Arrow (shop, buyer, agent, ts, direction, auto)."""
+    """M.csv → Arrow (shop, buyer, agent, ts, direction, auto): the compiled reader of
+    :mod:`kefu.credit.fastcsv` when the file has its usual shape, else Arrow's reader."""
     _header(path, MSG_COLUMNS)
+    from kefu.credit.fastcsv import read_fixed  # local: numba loads only for readers of M.csv
+
+    fast = read_fixed(path)
+    if fast is not None:
+        return fast
     try:
         table = _read(path, MSG_TYPES)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
