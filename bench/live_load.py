@@ -203,6 +203,23 @@ def check(url: str, acknowledged: list[int]) -> dict[str, int]:
     }
 
 
+def cpu_by_side(server: subprocess.Popen[bytes]) -> dict[str, float]:
+    """CPU seconds so far of the API workers, of all PostgreSQL processes, and of this driver.
+
+    Divided by the assignments, these say where the two cores go (PostgreSQL's
+    figure includes anything else the server runs meanwhile).
+    """
+    def cpu(p: psutil.Process) -> float:
+        with contextlib.suppress(psutil.Error):
+            t = p.cpu_times()
+            return float(t.user + t.system)
+        return 0.0
+
+    workers = sum(cpu(c) for c in psutil.Process(server.pid).children(recursive=True))
+    postgres = sum(cpu(p) for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres"))
+    return {"api": workers, "pg": postgres, "driver": cpu(psutil.Process())}
+
+
 def kill_one_worker(server: subprocess.Popen[bytes], after: float) -> None:
     time.sleep(after)
     children = psutil.Process(server.pid).children(recursive=True)
@@ -277,7 +294,9 @@ def main() -> None:
         threading.Thread(target=watch, daemon=True).start()
         if args.kill_worker:
             threading.Thread(target=kill_one_worker, args=(server, 3.0), daemon=True).start()
+        cpu_before = cpu_by_side(server)
         elapsed = _run(driver.run())
+        cpu_after = cpu_by_side(server)
         with httpx.Client(headers=headers, timeout=30) as client:
             client.post(f"{base}/live/sweep")
     finally:
@@ -291,7 +310,9 @@ def main() -> None:
     print(f"workers={args.workers} conversations={args.conversations} agents={args.agents} capacity={args.capacity} "
           f"concurrency={args.concurrency} seconds={elapsed:.1f} queued={by_kind['queued']} errors={by_kind['errors']} "
           f"p50_ms={p50:.1f} orphans={figures['orphans']} done={driver.next} "
-          f"worker_pids_seen={len(workers_seen)}", file=sys.stderr)
+          f"worker_pids_seen={len(workers_seen)} " + " ".join(
+              f"cpu_ms_per_assign_{side}={(cpu_after[side] - cpu_before[side]) * 1000 / max(driver.assigned, 1):.2f}"
+              for side in cpu_before), file=sys.stderr)
     print(f"assign_per_s={driver.assigned / elapsed:.0f} p99_ms={p99:.1f} over_capacity={figures['over_capacity']} "
           f"double={figures['double']} lost={figures['lost']}")
 

@@ -31,6 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
@@ -126,7 +127,7 @@ class LiveHotPath:
             result = route.call(self.engine, caller, *args)
         except KefuError as exc:
             return exc.http_status, exc.as_dict()
-        except IntegrityError:
+        except (IntegrityError, psycopg.IntegrityError):
             return 409, integrity_body()
         return route.status, result
 

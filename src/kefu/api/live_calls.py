@@ -18,6 +18,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
+import psycopg
 from pydantic import Field
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
@@ -28,6 +29,8 @@ from kefu.api.schemas import ApiIn
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import parse_aware, utc_now
 from kefu.service import auth, live, live_fast
+from kefu.service.live_pg import Pg
+from kefu.store.autocommit import autocommit_connection
 from kefu.store.db import session_factory
 
 _RETRYABLE = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, lock not available
@@ -66,10 +69,17 @@ def _retryable_as_conflict() -> Iterator[None]:
     """A lock timeout or deadlock victim becomes 409 CONFLICT: nothing was stored, the client may retry."""
     try:
         yield
-    except DBAPIError as exc:
-        if getattr(exc.orig, "sqlstate", None) in _RETRYABLE:
+    except (DBAPIError, psycopg.Error) as exc:
+        if getattr(getattr(exc, "orig", exc), "sqlstate", None) in _RETRYABLE:
             raise KefuError(ErrorCode.CONFLICT, "并发冲突, 请重试", "concurrent update, please retry") from exc
         raise
+
+
+@contextmanager
+def _own_connection(engine: Engine) -> Iterator[Pg]:
+    """The worker's held autocommit connection, for the one-statement writes of :mod:`kefu.service.live_fast`."""
+    with _retryable_as_conflict(), autocommit_connection(engine) as pg:
+        yield pg
 
 
 @contextmanager
@@ -181,8 +191,8 @@ def _after_write(engine: Engine, drain: str | None) -> None:
 
 def open_hot(engine: Engine, caller: Caller, body: ConversationIn) -> dict[str, Any]:
     if body.group is not None and not body.text:
-        with single_statements(engine) as session:
-            fast = live_fast.try_open(session, body.shop, body.buyer, body.group, utc_now())
+        with _own_connection(engine) as pg:
+            fast = live_fast.try_open(pg, body.shop, body.buyer, body.group, utc_now())
         if fast is not None:
             _after_write(engine, fast.drain)
             return fast.result
@@ -202,8 +212,8 @@ def message_hot(engine: Engine, caller: Caller, conversation_id: int, body: Mess
 
 def close_hot(engine: Engine, caller: Caller, conversation_id: int) -> dict[str, Any]:
     if caller.role != "agent":  # an agent's own-conversation check reads first: general path
-        with single_statements(engine) as session:
-            fast = live_fast.try_close(session, conversation_id, utc_now())
+        with _own_connection(engine) as pg:
+            fast = live_fast.try_close(pg, conversation_id, utc_now())
         if fast is not None:
             _after_write(engine, fast.drain)
             return fast.result

@@ -29,7 +29,7 @@ from kefu.live.floor import (
 )
 from kefu.live.model import PRESALES, Candidate, Policy, Reason, Request, Status, group_for
 from kefu.live.router import pick_for_agent, reassign_due, route
-from kefu.service import live_fast
+from kefu.service import live_fast, live_pg
 from kefu.service import live_reads as reads
 from kefu.service import live_store as db
 from kefu.store.models.commerce import Order
@@ -111,8 +111,8 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
     group = group or _order_group(session, shop, buyer, text, policy)
     req = Request(0, shop, buyer, group, now)
     decision = route(req, agents, contact, policy, now, use_bot=True)
-    if not text:  # PostgreSQL: claim + conversation + event in one statement (ADR 0002)
-        fast = live_fast.claim_open(session, decision, shop=shop, buyer=buyer, group=group, channel=channel,
+    if not text and db.is_pg(session):  # claim + conversation + event in one statement (ADR 0002)
+        fast = live_fast.claim_open(live_pg.connection_of(session), decision, shop=shop, buyer=buyer, group=group, channel=channel,
                                     now=now, buyer_waits=buyer_waits)
         if fast is not None:
             if fast.drain is not None:
@@ -177,8 +177,8 @@ def post_message(session: Session, conversation_id: int, direction: str, text: s
 def close_conversation(session: Session, conversation_id: int, now: datetime | None = None) -> dict[str, Any]:
     """End a chat; the agent's freed capacity immediately takes the oldest eligible queued one."""
     now = now or utc_now()
-    fast = live_fast.try_close(session, conversation_id, now)  # PostgreSQL: one statement
-    if fast is not None:
+    fast = live_fast.try_close(live_pg.connection_of(session), conversation_id, now) if db.is_pg(session) else None
+    if fast is not None:  # PostgreSQL: one statement
         if fast.drain is not None:  # drain only when something waits
             drain_agent(session, fast.drain, now)
         return fast.result

@@ -2,23 +2,26 @@
 
 Split from :mod:`kefu.service.live_store` (which keeps the locks and claims).
 Every open reads every routable agent, so this is the hottest read of the live
-floor; on PostgreSQL it comes back as one JSON value (ADR 0002, "Hot path").
+floor; on PostgreSQL it is :mod:`kefu.service.live_pg`'s one-JSON-value read
+(ADR 0002, "Hot path").
 """
 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, NamedTuple, cast
+from typing import Any, cast
 
-from sqlalchemy import String, Table, Text, and_, bindparam, or_, select, text
+from sqlalchemy import String, Table, Text, and_, bindparam, or_, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from kefu.domain.timeutil import SHOP_TZ
 from kefu.live.model import AgentState, Contact, Policy, Status
 from kefu.live.shifts import shift_end_for, window
+from kefu.service import live_pg
 from kefu.service.live_store import A, C, is_pg
 from kefu.store.models.org import Shop
 from kefu.store.models.plan import RosterEntry, ShiftTemplate
@@ -96,72 +99,31 @@ def _open_inputs_stmt() -> Any:
         .select_from(ctx.outerjoin(agents, routable))
 
 
-_PG_OPEN_INPUTS = text("""
-WITH ag AS (
-  SELECT a.id, CAST(a.skills AS text) AS skills, CAST(a.secondary_skills AS text) AS secondary_skills, a.capacity,
-         a.load, a.status, a.last_assigned_at, a.weight, a.shop_id, r.day, t.start, t."end"
-  FROM agents a
-  LEFT JOIN (roster_entries r JOIN shift_templates t ON t.shop_id = r.shop_id AND t.code = r.shift_code)
-    ON r.agent_id = a.id AND r.day IN (:today, :yesterday)
-  WHERE a.active AND a.status IN ('online', 'away') AND a.load < a.capacity),
-latest AS (
-  SELECT agent_id, closed_at FROM conversations
-  WHERE shop_id = :shop AND buyer = :buyer AND agent_id IS NOT NULL AND assigned_at IS NOT NULL
-  ORDER BY assigned_at DESC, id DESC LIMIT 1)
-SELECT (SELECT settings FROM shops WHERE id = :shop) AS settings,
-       (SELECT agent_id FROM latest) AS contact_agent, (SELECT closed_at FROM latest) AS contact_closed_at,
-       EXISTS (SELECT 1 FROM conversations WHERE shop_id = :shop AND buyer = :buyer AND status = 'queued') AS waiting,
-       (SELECT json_agg(json_build_array(id, skills, secondary_skills, capacity, load, status, last_assigned_at,
-                                         weight, shop_id, day, start, "end")) FROM ag) AS agents
-""")
-
-
-class _AgentRow(NamedTuple):
-    """One row of ``_PG_OPEN_INPUTS``' agent list, named like the Core rows :func:`_state` reads."""
-
-    id: str
-    skills: str
-    secondary_skills: str
-    capacity: int
-    load: int
-    status: str
-    last_assigned_at: datetime | None
-    weight: int
-    shop_id: str | None
-    day: date | None
-    s_start: str | None
-    s_end: str | None
-
-
-def _agent_rows_pg(items: list[list[Any]] | None) -> list[_AgentRow]:
-    """Decode the JSON agent list: one value per open instead of ~100 driver rows (ADR 0002, "Hot path")."""
-    rows = []
-    for i in items or ():
-        assigned = datetime.fromisoformat(i[6]) if i[6] else None
-        day = date.fromisoformat(i[9]) if i[9] else None
-        rows.append(_AgentRow(i[0], i[1], i[2], i[3], i[4], i[5], assigned, i[7], i[8], day, i[10], i[11]))
-    return rows
-
-
 def open_inputs(session: Session, shop: str, buyer: str,
                 now: datetime) -> tuple[Policy, Contact | None, bool, list[AgentState]]:
     """:func:`buyer_context` and :func:`routable_agents` in one round trip (a new conversation's reads).
 
     The one-row buyer context is left-joined to the routable agents (with their
-    shifts), so it comes back even when no agent is routable. On PostgreSQL the
-    agents come back as one JSON array: decoding ~100 rows cell by cell through
-    the driver and SQLAlchemy was most of an open's CPU.
+    shifts), so it comes back even when no agent is routable. PostgreSQL runs
+    :func:`kefu.service.live_pg.open_inputs` on the session's connection.
     """
+    if is_pg(session):
+        return open_inputs_pg(live_pg.connection_of(session), shop, buyer, now)
     today = now.astimezone(SHOP_TZ).date()
     params = {"shop": shop, "buyer": buyer, "today": today, "yesterday": today - timedelta(days=1)}
-    agent_rows: list[Any]
-    if is_pg(session):
-        head = session.connection().execute(_PG_OPEN_INPUTS, params).one()
-        agent_rows = _agent_rows_pg(head.agents)
-    else:
-        rows = session.connection().execute(_open_inputs_stmt(), params).all()  # Core: no ORM on the hot path
-        head = rows[0]
-        agent_rows = [r for r in rows if r.id is not None]
+    rows = session.connection().execute(_open_inputs_stmt(), params).all()  # Core: no ORM on the hot path
+    return _inputs(rows[0], [r for r in rows if r.id is not None], now)
+
+
+def open_inputs_pg(pg: live_pg.Pg, shop: str, buyer: str,
+                   now: datetime) -> tuple[Policy, Contact | None, bool, list[AgentState]]:
+    """:func:`open_inputs` on a psycopg connection (the hot path's own, or a session's)."""
+    head, agent_rows = live_pg.open_inputs(pg, shop, buyer, now.astimezone(SHOP_TZ).date())
+    return _inputs(head, agent_rows, now)
+
+
+def _inputs(head: Any, agent_rows: Sequence[Any], now: datetime) -> tuple[Policy, Contact | None, bool,
+                                                                          list[AgentState]]:
     settings = head.settings if isinstance(head.settings, dict) else None
     contact = None if head.contact_agent is None else Contact(head.contact_agent,
                                                                _aware(head.contact_closed_at) or now)

@@ -24,7 +24,7 @@ from kefu.store.models.org import Agent, Shop
 C = cast(Table, Conversation.__table__)
 A = cast(Table, Agent.__table__)
 E = cast(Table, Event.__table__)
-_AWAY_OK = (Reason.STICKY, Reason.DEDICATED)
+AWAY_OK = (Reason.STICKY, Reason.DEDICATED)
 _MAX_CLAIM_ROUNDS = 8
 
 
@@ -155,7 +155,7 @@ def reception_pending(session: Session, conversation_id: int, agent_id: str) -> 
 
 
 def _status_ok(candidates: Sequence[Candidate]) -> Any:
-    away = [c.agent_id for c in candidates if c.reason in _AWAY_OK]
+    away = [c.agent_id for c in candidates if c.reason in AWAY_OK]
     return or_(A.c.status == "online", and_(A.c.status == "away", A.c.id.in_(away or [""])))
 
 
@@ -185,15 +185,15 @@ WHERE id = (
   FOR UPDATE OF a SKIP LOCKED)
 RETURNING id
 """)
-_CHUNK = 16  # the best few candidates: one short statement, no O(n²) ranking in SQL
+CLAIM_CHUNK = 16  # the best few candidates: one short statement, no O(n²) ranking in SQL
 
 
 def _claim_pg(session: Session, candidates: list[Candidate], now: datetime) -> Candidate | None:
     ids = [c.agent_id for c in candidates]
-    away = [c.agent_id for c in candidates if c.reason in _AWAY_OK]
+    away = [c.agent_id for c in candidates if c.reason in AWAY_OK]
     for _ in range(_MAX_CLAIM_ROUNDS):
-        for start in range(0, len(ids), _CHUNK):
-            got = session.execute(_PG_FAST, {"now": now, "ids": ids[start:start + _CHUNK], "away": away}).scalar()
+        for start in range(0, len(ids), CLAIM_CHUNK):
+            got = session.execute(_PG_FAST, {"now": now, "ids": ids[start:start + CLAIM_CHUNK], "away": away}).scalar()
             if got is not None:
                 return next(c for c in candidates if c.agent_id == got)
         # Nobody free and unlocked. If someone has room but is locked, wait on the best of them.
@@ -208,85 +208,3 @@ def _claim_pg(session: Session, candidates: list[Candidate], now: datetime) -> C
         if _rowcount(done) == 1:
             return waiting
     return None  # queued; the sweep assigns it within a second if room appears
-
-
-# --- PostgreSQL hot path: one statement per use-case (see ADR 0002, "One round trip") ---------
-
-_PG_OPEN = text("""
-WITH pick AS (
-  SELECT a.id, c.reason FROM agents a
-  JOIN unnest(CAST(:ids AS text[]), CAST(:reasons AS text[])) WITH ORDINALITY AS c(id, reason, ord) ON a.id = c.id
-  WHERE a.load < a.capacity
-    AND (a.status = 'online' OR (a.status = 'away' AND a.id = ANY(CAST(:away AS text[]))))
-  ORDER BY c.ord LIMIT 1
-  FOR UPDATE OF a SKIP LOCKED),
-claimed AS (
-  UPDATE agents SET load = agents.load + 1, last_assigned_at = :now FROM pick
-  WHERE agents.id = pick.id AND agents.load < agents.capacity
-  RETURNING agents.id, pick.reason),
-conv AS (
-  INSERT INTO conversations (shop_id, buyer, "group", status, agent_id, opened_at, assigned_at, channel)
-  SELECT :shop, :buyer, :grp, 'assigned', claimed.id, :now, :now, :channel FROM claimed
-  RETURNING id, agent_id),
-ev AS (
-  INSERT INTO events (ts, kind, shop_id, agent_id, subject, data, actor)
-  SELECT :now, 'conversation.assigned', :shop, conv.agent_id, 'conversation:' || conv.id,
-         json_build_object('reason', claimed.reason, 'group', CAST(:grp AS text), 'buyer', CAST(:buyer AS text)),
-         'system'
-  FROM conv JOIN claimed ON claimed.id = conv.agent_id)
-SELECT conv.id, conv.agent_id, claimed.reason FROM conv JOIN claimed ON claimed.id = conv.agent_id
-""")
-
-
-def open_claimed_pg(session: Session, candidates: Sequence[Candidate], *, shop: str, buyer: str, group: str,
-                    channel: str, now: datetime) -> tuple[int, Candidate] | None:
-    """Claim the best unlocked candidate with room, insert the conversation and its event: one round trip.
-
-    Same row-lock rule as :func:`claim` (``SKIP LOCKED``, ``load < capacity``
-    re-checked under the lock). Only the best ``_CHUNK`` candidates are tried;
-    ``None`` (nothing written) sends the caller to the general path.
-    """
-    best: dict[str, Candidate] = {}
-    for cand in candidates:
-        best.setdefault(cand.agent_id, cand)
-        if len(best) == _CHUNK:
-            break
-    ids = list(best)
-    row = session.execute(_PG_OPEN, {
-        "ids": ids, "reasons": [str(best[i].reason) for i in ids],
-        "away": [i for i in ids if best[i].reason in _AWAY_OK], "now": now, "shop": shop, "buyer": buyer,
-        "grp": group, "channel": channel}).first()
-    if row is None:
-        return None
-    return int(row.id), best[row.agent_id]
-
-
-_PG_CLOSE_ALL = text("""
-WITH old AS (SELECT id, status, agent_id, shop_id, buyer, "group" FROM conversations WHERE id = :c FOR UPDATE),
-upd AS (
-  UPDATE conversations SET status = 'closed', closed_at = :now FROM old
-  WHERE conversations.id = old.id AND old.status <> 'closed'
-  RETURNING old.id, old.status, old.agent_id, old.shop_id, old.buyer, old."group"),
-freed AS (
-  UPDATE agents SET load = agents.load - 1 FROM upd
-  WHERE agents.id = upd.agent_id AND upd.status = 'assigned'
-  RETURNING agents.id),
-ev AS (
-  INSERT INTO events (ts, kind, shop_id, agent_id, subject, data, actor)
-  SELECT :now, 'conversation.closed', upd.shop_id, upd.agent_id, 'conversation:' || upd.id,
-         json_build_object('was', upd.status), 'system' FROM upd)
-SELECT upd.id, upd.status, upd.agent_id, upd.shop_id, upd.buyer, upd."group",
-       (SELECT count(*) FROM freed) AS freed,
-       EXISTS (SELECT 1 FROM conversations WHERE status = 'queued') AS waiting
-FROM upd
-""")
-
-
-def close_all_pg(session: Session, conversation_id: int, now: datetime) -> Any | None:
-    """Close, free the agent's capacity and log the event in one statement (row lock on the conversation first).
-
-    Returns the row as it was plus ``freed`` (1 when capacity was given back) and
-    ``waiting`` (something is queued: the caller drains); ``None`` when the
-    conversation is unknown or already closed (nothing written).
-    """
-    return session.execute(_PG_CLOSE_ALL, {"c": conversation_id, "now": now}).first()
