@@ -16,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from kefu.credit.blocks import small_pages
 from kefu.credit.ingest import MSG_COLUMNS, ORDER_COLUMNS
 from kefu.domain.errors import ErrorCode, KefuError, RowError, bad_rows
 
@@ -129,7 +130,8 @@ def read_messages(path: Path) -> pa.Table:
     _header(path, MSG_COLUMNS)
     from kefu.credit.fastcsv import read_fixed  # local: numba loads only for readers of M.csv
 
-    fast = read_fixed(path)
+    with small_pages():
+        fast = read_fixed(path)
     if fast is not None:
         return fast
     try:

@@ -18,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kefu.credit import metrics as mx
+from kefu.credit.blocks import small_pages
 from kefu.credit.columnar import agent_buyer_days, concurrency, sessions_and_rounds
 from kefu.credit.ingest import Encoded, encode
 from kefu.credit.rules import CreditRules
@@ -69,8 +70,14 @@ def run_arrow(
     ``engine="columnar"`` builds sessions and rounds with one sort in numpy and runs the
     rest as SQL; ``engine="sql"`` runs every step as SQL (the Spark-portable path).
     """
-    rules = rules or CreditRules()
-    clock = _Clock(timings)
+    with small_pages():
+        return _run(messages, orders, rules or CreditRules(), as_of, engine, _Clock(timings))
+
+
+def _run(
+    messages: pa.Table, orders: pa.Table, rules: CreditRules, as_of: datetime | None, engine: str, clock: _Clock
+) -> CreditResult:
+    """The body of :func:`run_arrow`."""
     enc = encode(messages, orders, rules, local=engine != "columnar")
     clock("encode")
     con = duckdb.connect(config={"preserve_insertion_order": False})
