@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from kefu.api import app as kefu_app
 from kefu.api import hotpath
-from kefu.api.app import create_app
 from kefu.service import auth
 from kefu.store.db import session_factory
 
@@ -43,7 +43,7 @@ def served(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Te
     monkeypatch.setattr(hotpath.LiveHotPath, "_run", spy)
     with session_factory(engine)() as s, s.begin():
         token = auth.create_token(s, "hot")
-    with TestClient(create_app(engine)) as client:
+    with TestClient(kefu_app.served(kefu_app.create_app(engine))) as client:
         client.headers["Authorization"] = f"Bearer {token}"
         assert client.post("/api/v1/agents", json={"id": "h1", "name": "h1", "skills": ["售前"],
                                                    "capacity": 1}).status_code == 201

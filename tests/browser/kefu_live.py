@@ -2,7 +2,7 @@
 
 Started once per test session (per xdist worker; the tests share the group
 ``kefu_server`` so one worker runs them all) in a subprocess: the same
-``create_app(with_ui=True)`` that ``kefu serve`` runs, on a temporary SQLite file.
+``served(create_app(with_ui=True))`` that ``kefu serve`` runs, on a temporary SQLite file.
 """
 
 from __future__ import annotations
@@ -48,8 +48,8 @@ print(json.dumps({"admin_password": summary.admin_password}))
 
 _SERVE = """
 import sys, uvicorn
-from kefu.api.app import create_app
-uvicorn.run(create_app(with_ui=True), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
+from kefu.api.app import create_app, served
+uvicorn.run(served(create_app(with_ui=True)), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 
 

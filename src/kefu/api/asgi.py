@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from starlette.types import ASGIApp
 
-from kefu.api.app import create_app
+from kefu.api.app import create_app, served
 
 
-def api_app() -> FastAPI:
+def api_app() -> ASGIApp:
     """Factory used by ``uvicorn --factory``: each worker builds its own engine and pool."""
-    return create_app()
+    return served(create_app())

@@ -88,7 +88,7 @@ def match(method: str, path: str) -> tuple[_Route, list[int]] | None:
 
 
 class LiveHotPath:
-    """ASGI middleware; installed by :func:`kefu.api.app.create_app` for PostgreSQL engines."""
+    """ASGI layer in front of the app; put there by :func:`kefu.api.app.served` for PostgreSQL engines."""
 
     def __init__(self, app: ASGIApp, engine: Engine) -> None:
         self.app = app

@@ -29,7 +29,7 @@ def register(app: typer.Typer) -> None:
         if workers != 1:
             typer.echo("the dashboard runs in one process; use --api-only for several workers", err=True)
             raise typer.Exit(2)
-        from kefu.api.app import create_app
+        from kefu.api.app import create_app, served
 
         typer.echo(f"kefu dashboard: http://{host}:{port}/   API docs: http://{host}:{port}/docs")
-        uvicorn.run(create_app(with_ui=True), host=host, port=port, log_level="warning")
+        uvicorn.run(served(create_app(with_ui=True)), host=host, port=port, log_level="warning")
