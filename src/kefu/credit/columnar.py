@@ -1,6 +1,6 @@
 """Sessions and question–answer rounds with one sort over integer-coded columns.
 
-Why not the window-function SQL (``kefu.credit.sql.SESSION_STEPS``) on one machine:
+Why not the window-function SQL (``kefu.credit.sql.COLUMNAR_STEPS``) on one machine:
 that needs three sorts of every message (session breaks, session numbers, rounds)
 and dominates the run time at 20 M messages. Here every message becomes one int64
 ``(buyer, agent, time, kind)`` key; after a single sort sessions are runs between

@@ -18,11 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kefu.credit import metrics as mx
+from kefu.credit.attribution import attribute
 from kefu.credit.blocks import small_pages
 from kefu.credit.columnar import agent_buyer_days, concurrency, sessions_and_rounds
 from kefu.credit.ingest import Encoded, encode
 from kefu.credit.rules import CreditRules
-from kefu.credit.sql import PACK, SESSION_STEPS, for_dialect, statements
+from kefu.credit.sql import COLUMNAR_STEPS, PACK, for_dialect, statements
 
 ORDER_CREDIT_COLUMNS = ["order_id", "order_agent", "payment_agent", "credited_agent", "silent"]
 EPOCH = date(1970, 1, 1)
@@ -67,8 +68,8 @@ def run_arrow(
 ) -> CreditResult:
     """The same on Arrow tables (the CLI and the benchmark read CSV straight into Arrow).
 
-    ``engine="columnar"`` builds sessions and rounds with one sort in numpy and runs the
-    rest as SQL; ``engine="sql"`` runs every step as SQL (the Spark-portable path).
+    ``engine="columnar"`` builds sessions, rounds and the attribution in numpy/numba and
+    runs the rest as SQL; ``engine="sql"`` runs every step as SQL (the Spark-portable path).
     """
     with small_pages():
         return _run(messages, orders, rules or CreditRules(), as_of, engine, _Clock(timings))
@@ -90,8 +91,11 @@ def _run(
             con.register("r", r_tab)
             con.register("cc", concurrency(s_tab, len(enc.agents)))
             con.register("sab", agent_buyer_days(s_tab, rules))
-            steps = [(name, sql) for name, sql in steps if name not in SESSION_STEPS]
             clock("sessions")
+            window = rules.credit_window_s * 1000
+            con.register("oc0", attribute(s_tab, enc.orders, len(enc.pairs), enc.base_ms, window))
+            steps = [(name, sql) for name, sql in steps if name not in COLUMNAR_STEPS]
+            clock("attribute")
         else:
             con.register("m", enc.messages)
         for name, select in steps:

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from kefu.credit.rules import CreditRules
 
-SESSION_STEPS = frozenset(
-    {"m1", "m2", "s", "r0", "r", "cc", "sab"}
-)  # replaced by kefu.credit.columnar on one machine
+# replaced on one machine by kefu.credit.columnar (sessions, rounds) and kefu.credit.attribution
+COLUMNAR_STEPS = frozenset({"m1", "m2", "s", "r0", "r", "cc", "sab", "att", "oc0"})
 PACK = 1_048_576  # 2^20: room for a million agents below the end time
 W_MSG = "PARTITION BY bk, ak ORDER BY t, io"
 
