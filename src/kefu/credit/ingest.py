@@ -90,7 +90,13 @@ def _codes(*cols: pa.ChunkedArray) -> tuple[list[np.ndarray], pa.Array]:
     flat = [np.nan_to_num(c.indices.to_numpy(zero_copy_only=False), nan=null_code) for c in encoded.chunks]
     all_codes = np.concatenate(flat).astype(np.int32) if flat else np.zeros(0, np.int32)
     bounds = np.cumsum([0, *(len(v) for v in values)])
-    mappings = {k: all_codes[bounds[i] : bounds[i + 1]] for i, k in enumerate(keys)}
+    mappings: dict[tuple[int, int, int], np.ndarray | None] = {}
+    for i, k in enumerate(keys):
+        mapping = all_codes[bounds[i] : bounds[i + 1]]
+        # None: the piece's codes are already the unified ones (the first piece; the whole
+        # column when a reader gives one dictionary per column)
+        same = np.array_equal(mapping, np.arange(len(mapping), dtype=mapping.dtype))
+        mappings[k] = None if same else mapping
     out, tasks = [], []
     for col in cols:
         codes = np.empty(len(col), np.int32)  # filled chunk by chunk: no concatenate, no astype copy
@@ -100,22 +106,25 @@ def _codes(*cols: pa.ChunkedArray) -> tuple[list[np.ndarray], pa.Array]:
             pos += len(chunk)
         out.append(codes)
     run(tasks)
-    if any((o == len(dictionary)).any() for o in out):  # null keys: code them as ""
+    if any(col.null_count for col in cols) or any(v.null_count for v in values):  # null keys: code them as ""
         dictionary = pa.concat_arrays([dictionary, pa.array([""])])
     return out, dictionary
 
 
 def _fill(
-    out: np.ndarray, chunk: pa.Array, mappings: dict[tuple[int, int, int], np.ndarray], null_code: int
+    out: np.ndarray, chunk: pa.Array, mappings: dict[tuple[int, int, int], np.ndarray | None], null_code: int
 ) -> None:
     """One chunk's codes into its slice of the column's code array."""
     if not pa.types.is_dictionary(chunk.type):
-        out[:] = mappings[_identity(chunk)]
+        mapping = mappings[_identity(chunk)]
+        out[:] = np.arange(len(out)) if mapping is None else mapping
         return
     mapping = mappings[_identity(chunk.dictionary)]
-    # mode="clip": indices are valid, and "raise" would buffer ``out``
     indices = pc.fill_null(chunk.indices, 0) if chunk.null_count else chunk.indices
-    np.take(mapping, indices.to_numpy(zero_copy_only=False), out=out, mode="clip")
+    if mapping is None:
+        out[:] = indices.to_numpy(zero_copy_only=False)
+    else:  # mode="clip": indices are valid, and "raise" would buffer ``out``
+        np.take(mapping, indices.to_numpy(zero_copy_only=False), out=out, mode="clip")
     if chunk.null_count:
         out[chunk.is_null().to_numpy(zero_copy_only=False)] = null_code
 
