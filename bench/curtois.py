@@ -1,6 +1,6 @@
 """Curtois & Qu instances 1–24 with the kefu roster engine: ours beside the best known.
 
-Usage: .venv/bin/python bench/curtois.py [--time-limit 60] [--instances 1-24] [--workers 1] [--lanes 1]
+Usage: .venv/bin/python bench/curtois.py [--time-limit 60] [--instances 1-24] [--workers 1] [--lanes 2]
 
 Each instance is solved with the same LNS engine the ``kefu roster curtois``
 command uses; the objective is recomputed from the roster by the independent
@@ -62,7 +62,7 @@ def main() -> None:
     ap.add_argument("--instances", default="1-24")
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--lanes", type=int, default=1, help="LNS moves solved at once (one per core)")
+    ap.add_argument("--lanes", type=int, default=2, help="LNS moves solved at once (one per core)")
     args = ap.parse_args()
     if not DATA.exists():
         sys.exit(f"benchmark data not found: {DATA}")

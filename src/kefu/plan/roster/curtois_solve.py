@@ -177,7 +177,7 @@ def solve(
     workers: int = 1,
     progress: Progress | None = None,
     work: float | None = None,
-    lanes: int = 1,
+    lanes: int = 2,
 ) -> CurtoisResult:
     """Best roster found within ``time_limit`` seconds (wall clock, including the start).
 
@@ -186,7 +186,9 @@ def solve(
     which is what an A/B comparison of two variants needs. ``lanes`` moves
     on different employees are solved at once (one per core); a round waits
     for all of them, so with one worker per move the search path depends on
-    the seed only.
+    the seed only. Two lanes is the default: the search is throughput-bound
+    (8 and 12 still improve at the end of the minute), and at twice the work
+    two lanes took 8 / 12 from 14.2 / 10.6 % to 11.0 / 4.4 % (seeds 2, 3).
     """
     t0 = time.monotonic()
     deadline = t0 + time_limit
