@@ -50,6 +50,16 @@ def test_fast_reader_equals_arrow_on_every_value_form(tmp_path: Path) -> None:
     assert fast.column("ts").to_pylist()[3].isoformat() == "2024-03-01T05:29:59+00:00"
 
 
+def test_ids_that_extend_or_shorten_the_row_before(tmp_path: Path) -> None:
+    ids = ["tb1", "tb1", "tb12", "tb12", "tb1", "t", "tb1", "tb1x"]
+    rows = [f"s1,{b},{b}:kf,2026-11-06T13:16:2{i}+08:00,in,0" for i, b in enumerate(ids)]
+    path = _write(tmp_path, HEADER + "\n".join(rows) + "\n")
+    fast = fastcsv.read_fixed(path)
+    assert fast is not None
+    assert fast.column("buyer").to_pylist() == ids
+    _same(fast, _arrow(path))
+
+
 def test_crlf_no_final_newline_reordered_and_extra_columns(tmp_path: Path) -> None:
     rows = [",".join([r.split(",")[i] for i in (3, 0, 5, 1, 4, 2)]) + ",x" for r in ROWS[:3]]
     path = _write(tmp_path, "ts,shop,auto,buyer,direction,agent,note\r\n" + "\r\n".join(rows))

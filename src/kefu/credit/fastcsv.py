@@ -108,6 +108,17 @@ def _end(data: np.ndarray, i: int, got: int) -> int:  # pragma: no cover - compi
 
 
 @numba.njit(nogil=True, cache=True)
+def _repeats(data: np.ndarray, s: int, got: int, at: int, w: int) -> bool:  # pragma: no cover - compiled
+    """The field at s holds the same w bytes as the one at ``at`` and ends right after them."""
+    if s + w >= got or (data[s + w] != 44 and data[s + w] != 10):
+        return False
+    for k in range(w):  # noqa: SIM110 - a loop, which numba compiles; not a generator
+        if data[s + k] != data[at + k]:
+            return False
+    return True
+
+
+@numba.njit(nogil=True, cache=True)
 def _rows(
     data: np.ndarray,
     got: int,
@@ -135,10 +146,13 @@ def _rows(
     i += 1
     nf = len(roles)
     prev = np.zeros((3, 2), np.uint64)
+    prev_at = np.zeros(3, np.int64)  # where the row before's id starts, and its width
+    prev_w = np.zeros(3, np.int64)
     while i < limit and i < got:
         for f in range(nf):
             s = i
             role = roles[f]
+            same = False
             if role == 3:
                 e = s + 20 if s + 19 < got and data[s + 19] == 90 else s + 25  # ...Z or ...±HH:MM
                 if e > got or (e < got and data[e] != 44 and data[e] != 10) or (e == got and not at_eof):
@@ -147,6 +161,9 @@ def _rows(
                 if not ok:
                     return -1
                 ts[n] = ms
+            elif role >= 0 and role < 3 and n > 0 and _repeats(data, s, got, prev_at[role], prev_w[role]):
+                e = s + prev_w[role]  # the row before's id again: no scan, no packing
+                same = True
             else:
                 e = _end(data, s, got)
                 if e < 0:
@@ -165,6 +182,9 @@ def _rows(
                 continue
             if role < 3:
                 w = e - s
+                prev_at[role], prev_w[role] = s, w
+                if same:
+                    continue
                 if w > 15:
                     return -1
                 lo = np.uint64(0)
