@@ -301,12 +301,14 @@ def _column(parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]) 
     if found is None:
         return None
     codes, rep_lo, rep_hi = found
+    codes = codes.astype(np.int32)  # int32 before the repeat: the rows then need no cast
     dictionary = _strings(rep_lo, rep_hi)
     bounds = np.cumsum([0, *(len(p[2]) for p in parts)])
     chunks = []
     for i, (run_codes, lengths, _, _) in enumerate(parts):
         rows = np.repeat(codes[bounds[i] : bounds[i + 1]][run_codes], lengths)
-        chunks.append(pa.DictionaryArray.from_arrays(pa.array(rows, pa.int32()), dictionary))
+        # safe=False: the codes index the dictionary by construction (a check costs ~15 ns a row)
+        chunks.append(pa.DictionaryArray.from_arrays(pa.array(rows, pa.int32()), dictionary, safe=False))
     return pa.chunked_array(chunks, pa.dictionary(pa.int32(), pa.string()))
 
 
@@ -341,7 +343,7 @@ def read_fixed(path: Path) -> pa.Table | None:
     cols["ts"] = pa.chunked_array([pa.array(b.ts, pa.timestamp("ms", tz="UTC")) for b in blocks])
     direction = pa.array(["in", "out"])
     cols["direction"] = pa.chunked_array(
-        [pa.DictionaryArray.from_arrays(pa.array(b.io, pa.int8()), direction) for b in blocks],
+        [pa.DictionaryArray.from_arrays(pa.array(b.io, pa.int8()), direction, safe=False) for b in blocks],
         pa.dictionary(pa.int8(), pa.string()),
     )
     # pa.array with mask=None (or no type) takes a slow inferring path (~20 ns a row)
