@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 import uvicorn
 
+from kefu.api.workers import can_share_port, serve_workers
 from kefu.config import get_settings
 from kefu.store.migrate import upgrade
 
@@ -20,6 +21,12 @@ def register(app: typer.Typer) -> None:
         """启动服务 / serve the dashboard and API (KEFU_DATABASE_URL chooses the database)."""
         settings = get_settings()
         upgrade(settings.database_url)
+        if api_only and workers > 1 and can_share_port():
+            if port == 0:
+                typer.echo("several workers need a fixed port / 多个进程需要固定端口", err=True)
+                raise typer.Exit(2)
+            raise typer.Exit(serve_workers("kefu.api.asgi:api_app", host, port, workers, log_level="warning",
+                                           access_log=False))
         if api_only:
             uvicorn.run("kefu.api.asgi:api_app", factory=True, host=host, port=port, workers=workers,
                         log_level="warning", access_log=False,
