@@ -75,9 +75,10 @@ def main() -> None:
     ap.add_argument("--agents", type=int, default=60)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--lanes", type=int, default=2, help="agent-disjoint LNS moves solved at once")
     args = ap.parse_args()
     problem = make_problem(args.agents, args.seed)
-    res = plan_roster(problem, args.time_limit, seed=args.seed, workers=args.workers)
+    res = plan_roster(problem, args.time_limit, seed=args.seed, workers=args.workers, lanes=args.lanes)
     # coverage before breaks: the shifts alone, as the requirement was generated from shifts
     n_slots = problem.days * SLOTS_PER_DAY
     shift_cov = {k: [0.0] * n_slots for k in problem.requirement}
@@ -89,7 +90,7 @@ def main() -> None:
                     shift_cov[c.skill][t] += mins / 30
     violations = independent_violations(problem, res.roster)
     print(
-        f"agents={args.agents} skills=2 days={problem.days} time_limit={args.time_limit:g} "
+        f"agents={args.agents} skills=2 days={problem.days} time_limit={args.time_limit:g} lanes={args.lanes} "
         f"seconds={res.seconds:.1f} status={res.status} hard_violations={violations} "
         f"coverage_shifts={coverage_ratio(problem, shift_cov):.4f} coverage_after_breaks={coverage_ratio(problem, res.coverage):.4f}"
     )
