@@ -14,6 +14,7 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/python -m kefu.credit.warm  # compile the credit kernels into numba's cache now, not on the first run
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

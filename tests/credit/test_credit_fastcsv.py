@@ -50,6 +50,14 @@ def test_fast_reader_equals_arrow_on_every_value_form(tmp_path: Path) -> None:
     assert fast.column("ts").to_pylist()[3].isoformat() == "2024-03-01T05:29:59+00:00"
 
 
+def test_a_quoted_header_over_plain_rows_keeps_the_fast_path(tmp_path: Path) -> None:
+    quoted = ",".join(f'"{n}"' for n in HEADER.strip().split(",")) + "\n"  # as Arrow and Excel write headers
+    path = _write(tmp_path, quoted + "\n".join(ROWS) + "\n")
+    fast = fastcsv.read_fixed(path)
+    assert fast is not None
+    _same(fast, _arrow(path))
+
+
 def test_ids_that_extend_or_shorten_the_row_before(tmp_path: Path) -> None:
     ids = ["tb1", "tb1", "tb12", "tb12", "tb1", "t", "tb1", "tb1x"]
     rows = [f"s1,{b},{b}:kf,2026-11-06T13:16:2{i}+08:00,in,0" for i, b in enumerate(ids)]

@@ -316,7 +316,8 @@ def read_fixed(path: Path) -> pa.Table | None:
     """M.csv → the table Arrow's reader gives (columns ``ROLES``), or None off the fast path."""
     with path.open("rb") as fh:
         header = fh.readline()
-    names = header.decode("utf-8", "replace").rstrip("\r\n").split(",")
+    # a quoted header ("shop","buyer",…, as Arrow and Excel write it) over unquoted rows is still the usual shape
+    names = [n.strip('"') for n in header.decode("utf-8", "replace").rstrip("\r\n").split(",")]
     if len(set(names)) != len(names) or not set(ROLES) <= set(names):
         return None
     roles = np.array([ROLES.index(n) if n in ROLES else -1 for n in names], np.int64)
