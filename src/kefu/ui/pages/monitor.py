@@ -32,8 +32,8 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f}%"
 
 
-def _hhmm(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(SHOP_TZ).strftime("%H:%M")
+def _hhmm(iso: str, fmt: str = "%H:%M") -> str:
+    return datetime.fromisoformat(iso).astimezone(SHOP_TZ).strftime(fmt)
 
 
 @kefu_page("/monitor", "实时监控", "Live monitor", roles=MANAGERS)
@@ -103,7 +103,9 @@ def monitor_page(user: PageUser) -> None:
         table.rows = [{**a, "status_text": status_label(a["status"]), "load_text": f'{a["load"]}/{a["capacity"]}',
                        "since_text": _hhmm(a["since"]) if a["since"] else ""} for a in agents]
         table.update()
-        trend.append((_hhmm(snap["at"]) if "at" in snap else "", snap["service_level"], snap["response_3min_rate"]))
+        # snapshots come every 3 s: with minutes only, a new page's axis read "06:43 06:43 06:43"
+        trend.append((_hhmm(snap["at"], "%H:%M:%S") if "at" in snap else "", snap["service_level"],
+                      snap["response_3min_rate"]))
         options = trend_chart.options
         options["xAxis"]["data"] = [p[0] for p in trend]
         options["series"][0]["data"] = [None if p[1] is None else round(p[1] * 100, 1) for p in trend]
