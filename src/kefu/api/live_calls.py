@@ -175,9 +175,8 @@ def close_call(session: Session, caller: Caller, conversation_id: int) -> dict[s
     return result
 
 
-
-
 # --- the hot path's versions: the one-statement write without a transaction when it applies -----
+
 
 def _after_write(engine: Engine, drain: str | None) -> None:
     """What follows an autocommitted write, in a transaction of its own: the drain, the periodic sweep."""

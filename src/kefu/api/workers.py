@@ -23,8 +23,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 import uvicorn
-
-STARTUP_FAILURE = 3  # Uvicorn's exit code for a worker that could not start (bad app, port taken)
+from uvicorn.config import STARTUP_FAILURE  # exit code of a worker that cannot start
 
 
 def can_share_port() -> bool:

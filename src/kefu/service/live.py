@@ -112,8 +112,8 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
     req = Request(0, shop, buyer, group, now)
     decision = route(req, agents, contact, policy, now, use_bot=True)
     if not text and db.is_pg(session):  # claim + conversation + event in one statement (ADR 0002)
-        fast = live_fast.claim_open(live_pg.connection_of(session), decision, shop=shop, buyer=buyer, group=group, channel=channel,
-                                    now=now, buyer_waits=buyer_waits)
+        fast = live_fast.claim_open(live_pg.connection_of(session), decision, shop=shop, buyer=buyer, group=group,
+                                    channel=channel, now=now, buyer_waits=buyer_waits)
         if fast is not None:
             if fast.drain is not None:
                 drain_agent(session, fast.drain, now)

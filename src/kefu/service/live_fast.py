@@ -63,6 +63,6 @@ def try_close(pg: Pg, conversation_id: int, now: datetime) -> Written | None:
     done = live_pg.close_all(pg, conversation_id, now)
     if done is None:
         return None
-    freed = done.agent_id if done.freed else None
+    drain = done.agent_id if done.freed and done.waiting else None  # capacity came back and something waits
     return Written({"id": conversation_id, "agent": done.agent_id, "status": "closed", "group": done.group,
-                    "shop": done.shop_id, "buyer": done.buyer}, freed if freed is not None and done.waiting else None)
+                    "shop": done.shop_id, "buyer": done.buyer}, drain)
