@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from kefu.domain.errors import ErrorCode, KefuError
+from kefu.plan.roster import curtois_colgen as colgen
 from kefu.plan.roster.curtois import REST, Instance, objective, violations
 from kefu.plan.roster.curtois_greedy import greedy_line
 from kefu.plan.roster.curtois_model import build
@@ -31,6 +32,7 @@ from kefu.plan.roster.curtois_moves import KINDS, neighbourhood
 
 _DEBUG = False  # set True to trace LNS iterations
 MOVE_WORK = 1.0  # deterministic time per LNS move (about a second of one core)
+CG_SHARE = 0.5  # of the time limit, at most, for the LP bound, the dive and the master IP
 Progress = Callable[[float, int], None]
 
 
@@ -42,6 +44,7 @@ class CurtoisResult:
     seconds: float
     iterations: int = 0
     history: list[tuple[float, int]] = field(default_factory=list)
+    lower_bound: int = 0  # no roster costs less (column-generation LP bound; 0 when not computed)
 
 
 def _solver(limit: float, workers: int, seed: int, work: float | None = None) -> cp_model.CpSolver:
@@ -169,6 +172,35 @@ def _pick_moves(
     return moves
 
 
+def _colgen_phase(
+    inst: Instance, roster: list[list[int]], deadline: float, lanes: int
+) -> tuple[list[list[int]], int]:
+    """The column-generation LP bound, then a dive and the master IP for a better roster.
+
+    Runs only where line pricing is cheap (``colgen.suits``: up to 12 weeks);
+    elsewhere the bound is 0 and the roster unchanged. The LP gets at most
+    ``deadline`` and the dive what is left of it; the master IP recombines
+    every line seen, the incumbent's included.
+    """
+    if not colgen.suits(inst):
+        return roster, 0
+    start = time.monotonic()
+    cg = colgen.ColumnGeneration(inst)
+    for e, line in enumerate(roster):
+        cg.add(e, line)
+    with ThreadPoolExecutor(max(1, lanes)) as pool:
+        bound, lam = colgen.lower_bound(cg, deadline, pool)
+        if objective(inst, roster) <= bound.lower:
+            return roster, bound.lower
+        dived = colgen.dive(cg, lam, deadline, pool)
+    if dived is not None and objective(inst, dived) < objective(inst, roster):
+        roster = dived
+    if objective(inst, roster) > bound.lower:
+        budget = min(10.0, max(1.0, 0.25 * (deadline - start)))
+        roster = colgen.master_ip(cg, roster, budget, workers=max(1, lanes))
+    return roster, bound.lower
+
+
 def solve(
     inst: Instance,
     time_limit: float,
@@ -194,19 +226,26 @@ def solve(
     deadline = t0 + time_limit
     rng = random.Random(seed)
     roster = construct(inst, budget=min(time_limit * 0.3, 120.0), workers=workers, seed=seed)
-    best = objective(inst, roster)
-    history = [(time.monotonic() - t0, best)]
+    history = [(time.monotonic() - t0, objective(inst, roster))]
     if progress:
-        progress(history[-1][0], best)
+        progress(*history[-1])
+    roster, lower = _colgen_phase(inst, roster, t0 + CG_SHARE * time_limit, lanes)
+    best = objective(inst, roster)
+    if best < lower:  # a roster below a proven bound means a pricing bug: never report it
+        raise RuntimeError(f"curtois roster {best} below the LP bound {lower}")
+    if best < history[-1][1]:
+        history.append((time.monotonic() - t0, best))
+        if progress:
+            progress(*history[-1])
     total = float(inst.n_emps * inst.horizon)
     sizes = {k: min(total, float(max(2 * inst.horizon, 2 * inst.n_emps, 120))) for k in KINDS}
     sizes["window"] = min(total, max(sizes["window"], 7.0 * inst.n_emps))
     gains = dict.fromkeys(KINDS, 1.0)
-    status = "FEASIBLE"
+    status = "OPTIMAL" if best <= lower else "FEASIBLE"
     it = 0
     spent = 0.0
     with ThreadPoolExecutor(max(1, lanes)) as pool:
-        while time.monotonic() < deadline - 0.05 and (work is None or spent < work):
+        while status != "OPTIMAL" and time.monotonic() < deadline - 0.05 and (work is None or spent < work):
             moves = _pick_moves(inst, roster, sizes, gains, rng, lanes)
             left = deadline - time.monotonic()
             full = len(moves) == 1 and moves[0][1] == list(range(inst.n_emps)) and moves[0][3] - moves[0][2] == inst.horizon
@@ -231,6 +270,8 @@ def solve(
                             gains[kind] += 1.0
                             best = value
                             history.append((time.monotonic() - t0, best))
+                            if best <= lower:  # the LP bound proves it
+                                status = "OPTIMAL"
                             if progress:
                                 progress(history[-1][0], best)
                 if st == cp_model.OPTIMAL and full:
@@ -244,4 +285,4 @@ def solve(
     bad = violations(inst, roster)
     if bad:  # a model bug must never be reported as a result
         raise RuntimeError("curtois roster violates hard rules: " + "; ".join(bad[:5]))
-    return CurtoisResult(roster, objective(inst, roster), status, time.monotonic() - t0, it, history)
+    return CurtoisResult(roster, objective(inst, roster), status, time.monotonic() - t0, it, history, lower)

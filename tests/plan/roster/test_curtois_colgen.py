@@ -1,0 +1,127 @@
+"""Column generation for Curtois: exact line pricing, the LP bound, and the bound proving optima."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kefu.plan.roster import curtois_pricing
+from kefu.plan.roster.curtois import REST, Instance, line_violations, parse_instance
+from kefu.plan.roster.curtois_colgen import ColumnGeneration, lower_bound, suits
+from kefu.plan.roster.curtois_solve import solve
+from support import shared_path
+
+
+def _instance(horizon: int, shifts: str, staff: str, days_off: str = "") -> Instance:
+    ids = [line.split(",")[0] for line in shifts.splitlines() if line]
+    cover = "\n".join(f"{d},{s},1,100,1" for d in range(horizon) for s in ids)
+    return parse_instance(
+        f"SECTION_HORIZON\n{horizon}\n\nSECTION_SHIFTS\n{shifts}\n\nSECTION_STAFF\n{staff}\n\n"
+        f"SECTION_DAYS_OFF\n{days_off}\n\nSECTION_COVER\n{cover}\n",
+        "hand",
+    )
+
+
+# one shift type over two weeks: min runs of 2 days on and 2 off, 1 weekend, a day off
+TWO_WEEKS = _instance(14, "D,480,", "A,D=14,4800,2880,4,2,2,1", "A,3")
+# three shift types over a week: forbidden successions, two caps, minutes in 120-minute units
+THREE_SHIFTS = _instance(7, "E,480,\nL,480,E\nN,600,E|L", "A,E=7|L=2|N=1,2640,1440,5,1,1,1")
+
+
+def _brute_force(inst: Instance, cost: np.ndarray) -> float:
+    """The cheapest line by enumerating every line and asking the independent validator."""
+    n_s = len(inst.shifts)
+    best = float("inf")
+    for choice in itertools.product(range(n_s + 1), repeat=inst.horizon):
+        line = [REST if c == n_s else c for c in choice]
+        if not line_violations(inst, 0, line):
+            best = min(best, float(sum(cost[d, c] for d, c in enumerate(choice))))
+    return best
+
+
+@pytest.mark.parametrize("inst", [TWO_WEEKS, THREE_SHIFTS], ids=["two_weeks", "three_shifts"])
+@pytest.mark.parametrize("budget", [curtois_pricing.STATE_BUDGET, 1], ids=["caps_tracked", "caps_checked"])
+def test_priced_line_is_the_cheapest_legal_line(
+    inst: Instance, budget: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DP (and, with no room for caps in the state, its CP-SAT fallback) equal enumeration."""
+    monkeypatch.setattr(curtois_pricing, "STATE_BUDGET", budget)
+    cg = ColumnGeneration(inst)
+    rng = np.random.default_rng(7)
+    for _trial in range(6):
+        mu = rng.integers(-1, 101, size=len(cg.cells)).astype(float)
+        line, value = cg.price(0, mu)
+        cost = cg.penalty[0].copy()
+        for k, (d, s) in enumerate(cg.cells):
+            cost[d, s] -= mu[k]
+        assert line_violations(inst, 0, line) == []
+        assert value == _brute_force(inst, cost)
+
+
+def test_untracked_cap_broken_by_the_dp_goes_to_cp_sat(monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the L and N caps left out of the state, the DP alone would break them."""
+    monkeypatch.setattr(curtois_pricing, "STATE_BUDGET", 1)
+    shape = curtois_pricing.line_shape(THREE_SHIFTS, 0)
+    assert shape.checked == ((2, 1), (1, 2)) and len(shape.tracked) == 0
+    cost = np.zeros((7, 4))
+    cost[:, 2] = -50.0  # N is very attractive every day: the DP would take it more than once
+    assert curtois_pricing.best_line(shape, cost) is None
+    cg = ColumnGeneration(THREE_SHIFTS)
+    mu = np.array([50.0 if s == 2 else 0.0 for _d, s in cg.cells])
+    line, value = cg.price(0, mu)
+    assert line_violations(THREE_SHIFTS, 0, line) == [] and line.count(2) == 1
+    priced = cg.penalty[0].copy()
+    for k, (d, s) in enumerate(cg.cells):
+        priced[d, s] -= mu[k]
+    assert value == _brute_force(THREE_SHIFTS, priced) == -50.0
+
+
+def test_impossible_contract_has_no_line() -> None:
+    """Minimum minutes above what the days off leave: the DP says so instead of returning a line."""
+    inst = _instance(7, "D,480,", "A,D=7,4800,2400,5,1,1,1", "A,0,1,2,3")
+    assert curtois_pricing.best_line(curtois_pricing.line_shape(inst, 0), np.zeros((7, 2))) is None
+
+
+def test_lp_bound_on_instances_2_and_3_is_their_optimum() -> None:
+    """The column-generation bound equals the proven optima 828 and 1001 (the x[e,d,s] LP is far below)."""
+    for number, optimum in ((2, 828), (3, 1001)):
+        inst = parse_instance(shared_path("benchmarks", "curtois", f"Instance{number}.txt").read_text(), "i")
+        assert suits(inst)
+        cg = ColumnGeneration(inst)
+        for e in range(inst.n_emps):
+            cg.add(e, [REST] * inst.horizon if inst.staff[e].min_minutes == 0 else _any_line(cg, e))
+        with ThreadPoolExecutor(2) as pool:
+            bound, lam = lower_bound(cg, deadline=float("inf"), pool=pool)
+        assert bound.lower == optimum
+        assert all(abs(sum(x) - 1.0) < 1e-6 for x in lam)
+
+
+def _any_line(cg: ColumnGeneration, e: int) -> list[int]:
+    line, _value = cg.price(e, np.zeros(len(cg.cells)))
+    return line
+
+
+def test_bound_proves_instance_3_optimal() -> None:
+    inst = parse_instance(shared_path("benchmarks", "curtois", "Instance3.txt").read_text(), "Instance3")
+    res = solve(inst, time_limit=30)
+    assert (res.objective, res.lower_bound, res.status) == (1001, 1001, "OPTIMAL")
+
+
+def test_json_output_stays_clean_when_highs_starts(tmp_path: Path) -> None:
+    """HiGHS prints a banner on its first instance; ``--json`` must still be one JSON document."""
+    path = tmp_path / "one.txt"
+    path.write_text("SECTION_HORIZON\n7\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=7,2400,960,5,1,1,1\n\n"
+            "SECTION_COVER\n" + "\n".join(f"{d},D,1,100,1" for d in range(7)) + "\n")
+    out = subprocess.run(
+        [sys.executable, "-m", "kefu", "roster", "curtois", str(path), "--time-limit", "5", "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    body = json.loads(out.stdout)
+    assert (body["objective"], body["status"]) == (200, "OPTIMAL")
