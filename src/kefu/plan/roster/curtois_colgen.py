@@ -20,6 +20,7 @@ then recombines them, including the incumbent's.
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -111,12 +112,17 @@ class ColumnGeneration:
         const = sum(self.line_cost(e, line) for e, line in self.fixed.items())
         return value + const, duals[:n_emps], duals[n_emps:], lam
 
+    def priced_costs(self, e: int, mu: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        """``[day, choice]`` cost for employee ``e``: request penalties less the cells' prices."""
+        cost: npt.NDArray[np.float64] = self.penalty[e].copy()
+        for k, (d, s) in enumerate(self.cells):
+            cost[d, s] -= mu[k]
+        return cost
+
     def price(self, e: int, mu: npt.NDArray[np.float64]) -> tuple[list[int], float]:
         """Employee ``e``'s line of least cost under cell prices ``mu``, and that cost (exact)."""
         n_s = len(self.inst.shifts)
-        cost = self.penalty[e].copy()
-        for k, (d, s) in enumerate(self.cells):
-            cost[d, s] -= mu[k]
+        cost = self.priced_costs(e, mu)
         found = best_line(self.shapes[e], cost)
         if found is None:
             found = self._price_cp(e, cost)
@@ -179,7 +185,8 @@ def lower_bound(cg: ColumnGeneration, deadline: float, pool: ThreadPoolExecutor)
 
 
 def dive(
-    cg: ColumnGeneration, lam: list[list[float]], deadline: float, pool: ThreadPoolExecutor, rounds: int = 30
+    cg: ColumnGeneration, lam: list[list[float]], deadline: float, pool: ThreadPoolExecutor, rounds: int = 30,
+    rng: random.Random | None = None,
 ) -> list[list[int]] | None:
     """Fix the lines the LP chose and the most chosen fractional ones, re-price, repeat.
 
@@ -187,8 +194,10 @@ def dive(
     the LP chose most: one per step while time allows (the best dives, e.g.
     instance 12 at its optimum), more per step when the steps so far say the
     deadline would come first. The others are re-priced for at most
-    ``rounds`` rounds. Returns the roster, or None when the deadline came
-    first. Leaves ``cg`` unfixed again, keeping every line priced on the way
+    ``rounds`` rounds. With ``rng`` the first employee fixed each step is
+    drawn from the three most chosen (a different dive each time; their
+    lines all reach the master IP). Returns the roster, or None when the
+    deadline came first. Leaves ``cg`` unfixed again, keeping every line priced on the way
     for the master IP.
     """
     inst = cg.inst
@@ -206,6 +215,9 @@ def dive(
                 else:
                     candidates.append((lam[e][i], e, i))
             candidates.sort(reverse=True)
+            if rng is not None and len(candidates) > 1:
+                j = rng.randrange(min(3, len(candidates)))
+                candidates.insert(0, candidates.pop(j))
             now = time.monotonic()
             steps_left = (deadline - now) / ((now - began) / steps) if steps else len(candidates)
             for _x, e, i in candidates[: max(1, math.ceil(len(candidates) / max(1.0, steps_left)))]:
