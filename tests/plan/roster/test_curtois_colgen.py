@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kefu.plan.roster import curtois_pricing
+from kefu.plan.roster import curtois_colgen, curtois_pricing
 from kefu.plan.roster.curtois import REST, Instance, line_violations, parse_instance
 from kefu.plan.roster.curtois_colgen import ColumnGeneration, lower_bound, suits
 from kefu.plan.roster.curtois_solve import solve
@@ -57,7 +57,10 @@ def test_priced_line_is_the_cheapest_legal_line(
     rng = np.random.default_rng(7)
     for _trial in range(6):
         mu = rng.integers(-1, 101, size=len(cg.cells)).astype(float)
-        line, value = cg.price(0, mu)
+        answer = cg.price(0, mu)
+        assert answer is not None
+        line, value, exact = answer
+        assert exact
         cost = cg.penalty[0].copy()
         for k, (d, s) in enumerate(cg.cells):
             cost[d, s] -= mu[k]
@@ -75,8 +78,10 @@ def test_untracked_cap_broken_by_the_dp_goes_to_cp_sat(monkeypatch: pytest.Monke
     assert curtois_pricing.best_line(shape, cost) is None
     cg = ColumnGeneration(THREE_SHIFTS)
     mu = np.array([50.0 if s == 2 else 0.0 for _d, s in cg.cells])
-    line, value = cg.price(0, mu)
-    assert line_violations(THREE_SHIFTS, 0, line) == [] and line.count(2) == 1
+    answer = cg.price(0, mu)
+    assert answer is not None
+    line, value, exact = answer
+    assert exact and line_violations(THREE_SHIFTS, 0, line) == [] and line.count(2) == 1
     priced = cg.penalty[0].copy()
     for k, (d, s) in enumerate(cg.cells):
         priced[d, s] -= mu[k]
@@ -104,8 +109,9 @@ def test_lp_bound_on_instances_2_and_3_is_their_optimum() -> None:
 
 
 def _any_line(cg: ColumnGeneration, e: int) -> list[int]:
-    line, _value = cg.price(e, np.zeros(len(cg.cells)))
-    return line
+    answer = cg.price(e, np.zeros(len(cg.cells)))
+    assert answer is not None
+    return answer[0]
 
 
 def test_bound_proves_instance_3_optimal() -> None:
@@ -125,3 +131,16 @@ def test_json_output_stays_clean_when_highs_starts(tmp_path: Path) -> None:
     )
     body = json.loads(out.stdout)
     assert (body["objective"], body["status"]) == (200, "OPTIMAL")
+
+
+def test_pricing_out_of_time_proves_no_bound(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A CP-SAT fallback that finds nothing in its time: no column, no bound claimed, no crash."""
+    monkeypatch.setattr(curtois_pricing, "STATE_BUDGET", 1)
+    monkeypatch.setattr(curtois_colgen, "FALLBACK_SECONDS", 1e-9)
+    cg = ColumnGeneration(THREE_SHIFTS)
+    cg.add(0, [0, 0, REST, 0, 0, REST, REST])  # 4 early shifts: 1920 minutes, a legal line
+    mu = np.array([50.0 if s == 2 else 0.0 for _d, s in cg.cells])
+    assert cg.price(0, mu) is None
+    with ThreadPoolExecutor(1) as pool:
+        bound, lam = lower_bound(cg, deadline=float("inf"), pool=pool)
+    assert (bound.lower, lam) == (0, [[1.0]])

@@ -37,6 +37,7 @@ from kefu.plan.roster.curtois_pricing import LineShape, best_line, line_shape
 
 DP_STATE_LIMIT = 4_000_000  # states x days per employee above which the instance is left to LNS alone
 EPS = 1e-6
+FALLBACK_SECONDS = 2.0  # CP-SAT line pricing, per call
 Line = tuple[int, ...]
 
 
@@ -119,19 +120,28 @@ class ColumnGeneration:
             cost[d, s] -= mu[k]
         return cost
 
-    def price(self, e: int, mu: npt.NDArray[np.float64]) -> tuple[list[int], float]:
-        """Employee ``e``'s line of least cost under cell prices ``mu``, and that cost (exact)."""
+    def price(self, e: int, mu: npt.NDArray[np.float64]) -> tuple[list[int], float, bool] | None:
+        """Employee ``e``'s cheapest line under cell prices ``mu``, its cost, and whether it is proven cheapest.
+
+        None when the CP-SAT fallback found no line in its time.
+        """
         n_s = len(self.inst.shifts)
         cost = self.priced_costs(e, mu)
         found = best_line(self.shapes[e], cost)
-        if found is None:
-            found = self._price_cp(e, cost)
-        line, _value = found
-        value = float(sum(cost[d, n_s if s == REST else s] for d, s in enumerate(line)))
-        return line, value
+        if found is not None:
+            return found[0], float(found[1]), True
+        fallback = self._price_cp(e, cost)
+        if fallback is None:
+            return None
+        line, exact = fallback
+        return line, float(sum(cost[d, n_s if s == REST else s] for d, s in enumerate(line))), exact
 
-    def _price_cp(self, e: int, cost: npt.NDArray[np.float64]) -> tuple[list[int], float]:
-        """The exact CP-SAT line model, for the rare answer that breaks an untracked cap."""
+    def _price_cp(self, e: int, cost: npt.NDArray[np.float64]) -> tuple[list[int], bool] | None:
+        """The exact CP-SAT line model, for an answer that breaks an untracked cap: line, proven optimal.
+
+        On 12-week horizons this can take seconds; past ``FALLBACK_SECONDS``
+        the best line found still makes a column, but that round proves no bound.
+        """
         inst = self.inst
         sub = self._cp_lines.get(e)
         if sub is None:
@@ -143,21 +153,22 @@ class ColumnGeneration:
         sub.model.minimize(sum(terms))
         solver = cp_model.CpSolver()
         solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = 10.0
+        solver.parameters.max_time_in_seconds = FALLBACK_SECONDS
         status = solver.solve(sub.model)
-        if status != cp_model.OPTIMAL:
-            raise RuntimeError(f"line pricing for employee {e}: {solver.status_name(status)}")
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
         line = [REST] * inst.horizon
         for (_e, d, s), v in sub.x.items():
             if solver.boolean_value(v):
                 line[d] = s
-        return line, 0.0
+        return line, status == cp_model.OPTIMAL
 
     def run(self, deadline: float, pool: ThreadPoolExecutor, max_rounds: int = 400) -> tuple[float, list[list[float]], float]:
         """Price until no line has negative reduced cost (or the deadline): LP value, λ, Lagrangian bound.
 
         The Lagrangian bound ``LP + Σ min(0, reduced cost)`` is a valid lower
-        bound after every round, so a stop at the deadline still proves something.
+        bound after every round whose pricing was exact, so a stop at the
+        deadline still proves something.
         """
         bound = -math.inf
         value = math.inf
@@ -166,13 +177,19 @@ class ColumnGeneration:
             value, pi, mu, lam = self.master()
             free = [e for e in range(self.inst.n_emps) if e not in self.fixed]
             priced = list(pool.map(self.price, free, [mu] * len(free)))
-            lagrangian, added = value, 0
-            for e, (line, red) in zip(free, priced, strict=True):
+            lagrangian, added, exact = value, 0, True
+            for e, answer in zip(free, priced, strict=True):
+                if answer is None:
+                    exact = False
+                    continue
+                line, red, proven = answer
+                exact = exact and proven
                 reduced = red - pi[e]
                 lagrangian += min(0.0, reduced)
                 if reduced < -EPS and self.add(e, line):
                     added += 1
-            bound = max(bound, lagrangian)
+            if exact:
+                bound = max(bound, lagrangian)
             if added == 0 or time.monotonic() > deadline:
                 break
         return value, lam, bound
@@ -181,7 +198,7 @@ class ColumnGeneration:
 def lower_bound(cg: ColumnGeneration, deadline: float, pool: ThreadPoolExecutor) -> tuple[Bound, list[list[float]]]:
     """Root column generation: the proven lower bound and the root λ."""
     value, lam, bound = cg.run(deadline, pool)
-    return Bound(value, math.ceil(bound - 1e-4), 0), lam
+    return Bound(value, max(0, math.ceil(bound - 1e-4)) if math.isfinite(bound) else 0, 0), lam
 
 
 def dive(
@@ -267,3 +284,37 @@ def master_ip(cg: ColumnGeneration, incumbent: list[list[int]], seconds: float, 
     roster = [list(next(line for i, line in enumerate(cg.lines[e]) if solver.boolean_value(pick[e][i])))
               for e in range(inst.n_emps)]
     return roster if objective(inst, roster) <= objective(inst, incumbent) else incumbent
+
+
+def agreed_cells(cg: ColumnGeneration, lam: list[list[float]], roster: list[list[int]]) -> list[tuple[int, int]]:
+    """(employee, day) cells where the LP's lines all make the incumbent's choice (RINS).
+
+    Where the LP solution and the roster agree, the cell is likely right;
+    the cells where they differ are the ones worth re-deciding together.
+    """
+    agreed = []
+    for e, weights in enumerate(lam):
+        used = [line for line, x in zip(cg.lines[e], weights, strict=True) if x > 1e-6]
+        for d in range(cg.inst.horizon):
+            if used and all(line[d] == roster[e][d] for line in used):
+                agreed.append((e, d))
+    return agreed
+
+
+def rins(
+    cg: ColumnGeneration, lam: list[list[float]], roster: list[list[int]], seconds: float, workers: int
+) -> list[list[int]]:
+    """Re-decide together every cell where the LP and the roster disagree (CP-SAT, everything else kept)."""
+    inst = cg.inst
+    sub = build(inst, roster, list(range(inst.n_emps)), 0, inst.horizon)
+    for e, d in agreed_cells(cg, lam, roster):
+        for s in range(len(inst.shifts)):
+            if (e, d, s) in sub.x:
+                sub.model.add(sub.x[(e, d, s)] == int(roster[e][d] == s))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, seconds)
+    solver.parameters.num_workers = workers
+    if sub.trivially_infeasible or solver.solve(sub.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return roster
+    found = sub.read(solver, roster)
+    return found if objective(inst, found) < objective(inst, roster) else roster

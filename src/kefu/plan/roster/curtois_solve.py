@@ -217,8 +217,14 @@ def solve(
     progress: Progress | None = None,
     work: float | None = None,
     lanes: int = 2,
+    colgen_phase: bool = True,
 ) -> CurtoisResult:
     """Best roster found within ``time_limit`` seconds (wall clock, including the start).
+
+    First a constructive start, then (``colgen_phase``, up to half the time)
+    the column-generation bound, dives and master IP of ``_colgen_phase``,
+    then LNS for the rest; the search stops as soon as the roster meets the
+    LP bound (status ``OPTIMAL``).
 
     ``work`` also stops the search after that much CP-SAT deterministic time
     summed over the moves: the same budget on a busy and on a quiet machine,
@@ -236,7 +242,9 @@ def solve(
     history = [(time.monotonic() - t0, objective(inst, roster))]
     if progress:
         progress(*history[-1])
-    roster, lower = _colgen_phase(inst, roster, t0 + CG_SHARE * time_limit, lanes, seed)
+    lower = 0
+    if colgen_phase:
+        roster, lower = _colgen_phase(inst, roster, t0 + CG_SHARE * time_limit, lanes, seed)
     best = objective(inst, roster)
     if best < lower:  # a roster below a proven bound means a pricing bug: never report it
         raise RuntimeError(f"curtois roster {best} below the LP bound {lower}")
