@@ -52,7 +52,7 @@ class Bound:
 
     lp: float
     lower: int  # no roster costs less
-    iterations: int
+    converged: bool  # no line with negative reduced cost was left (else the deadline stopped it)
 
 
 @dataclass
@@ -80,6 +80,7 @@ class ColumnGeneration:
         self.lines = [[] for _ in range(inst.n_emps)]
         self._cells: list[list[npt.NDArray[np.int64]]] = [[] for _ in range(inst.n_emps)]
         self._fixed_now: dict[int, Line] = {}
+        self.converged = False
         self._lp = MasterLP(inst.n_emps, *zip(*(inst.cover[c] for c in self.cells), strict=True))
         self._cp_lines: dict[int, SubModel] = {}
 
@@ -190,6 +191,7 @@ class ColumnGeneration:
                     added += 1
             if exact:
                 bound = max(bound, lagrangian)
+            self.converged = added == 0
             if added == 0 or time.monotonic() > deadline:
                 break
         return value, lam, bound
@@ -198,7 +200,8 @@ class ColumnGeneration:
 def lower_bound(cg: ColumnGeneration, deadline: float, pool: ThreadPoolExecutor) -> tuple[Bound, list[list[float]]]:
     """Root column generation: the proven lower bound and the root λ."""
     value, lam, bound = cg.run(deadline, pool)
-    return Bound(value, max(0, math.ceil(bound - 1e-4)) if math.isfinite(bound) else 0, 0), lam
+    lower = max(0, math.ceil(bound - 1e-4)) if math.isfinite(bound) else 0
+    return Bound(value, lower, cg.converged), lam
 
 
 def dive(
@@ -285,36 +288,3 @@ def master_ip(cg: ColumnGeneration, incumbent: list[list[int]], seconds: float, 
               for e in range(inst.n_emps)]
     return roster if objective(inst, roster) <= objective(inst, incumbent) else incumbent
 
-
-def agreed_cells(cg: ColumnGeneration, lam: list[list[float]], roster: list[list[int]]) -> list[tuple[int, int]]:
-    """(employee, day) cells where the LP's lines all make the incumbent's choice (RINS).
-
-    Where the LP solution and the roster agree, the cell is likely right;
-    the cells where they differ are the ones worth re-deciding together.
-    """
-    agreed = []
-    for e, weights in enumerate(lam):
-        used = [line for line, x in zip(cg.lines[e], weights, strict=True) if x > 1e-6]
-        for d in range(cg.inst.horizon):
-            if used and all(line[d] == roster[e][d] for line in used):
-                agreed.append((e, d))
-    return agreed
-
-
-def rins(
-    cg: ColumnGeneration, lam: list[list[float]], roster: list[list[int]], seconds: float, workers: int
-) -> list[list[int]]:
-    """Re-decide together every cell where the LP and the roster disagree (CP-SAT, everything else kept)."""
-    inst = cg.inst
-    sub = build(inst, roster, list(range(inst.n_emps)), 0, inst.horizon)
-    for e, d in agreed_cells(cg, lam, roster):
-        for s in range(len(inst.shifts)):
-            if (e, d, s) in sub.x:
-                sub.model.add(sub.x[(e, d, s)] == int(roster[e][d] == s))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, seconds)
-    solver.parameters.num_workers = workers
-    if sub.trivially_infeasible or solver.solve(sub.model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return roster
-    found = sub.read(solver, roster)
-    return found if objective(inst, found) < objective(inst, roster) else roster

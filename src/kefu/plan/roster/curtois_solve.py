@@ -33,6 +33,7 @@ from kefu.plan.roster.curtois_moves import KINDS, neighbourhood
 _DEBUG = False  # set True to trace LNS iterations
 MOVE_WORK = 1.0  # deterministic time per LNS move (about a second of one core)
 CG_SHARE = 0.5  # of the time limit, at most, for the LP bound, the dive and the master IP
+ROOT_SHARE = 0.5  # of that phase for the root LP to converge, or the phase ends
 Progress = Callable[[float, int], None]
 
 
@@ -178,7 +179,11 @@ def _colgen_phase(
     """The column-generation LP bound, then dives and the master IP for a better roster.
 
     Runs only where line pricing is cheap (``colgen.suits``: up to 12 weeks);
-    elsewhere the bound is 0 and the roster unchanged. The first dive follows
+    elsewhere the bound is 0 and the roster unchanged. A root LP that has
+    not converged within ``ROOT_SHARE`` of the phase (13, 15, 18, 19: many
+    employees or long horizons) ends the phase there: its dives would not
+    finish, and the LNS makes better use of the time (measured: 19 at 140 %
+    after the phase against 62 % with LNS alone). The first dive follows
     the LP greedily; randomised dives explore other fixings while a third of
     the phase is left (on 5–7 a dive takes 0.2–3 s). The master IP then
     recombines every line seen, the incumbent's included: lines of
@@ -193,10 +198,10 @@ def _colgen_phase(
     rng = random.Random(seed)
     best = objective(inst, roster)
     with ThreadPoolExecutor(max(1, lanes)) as pool:
-        bound, lam = colgen.lower_bound(cg, deadline, pool)
+        bound, lam = colgen.lower_bound(cg, start + ROOT_SHARE * (deadline - start), pool)
         dives_until = deadline - (deadline - start) / 3
         dives = 0
-        while best > bound.lower and (dives == 0 or time.monotonic() < dives_until):
+        while bound.converged and best > bound.lower and (dives == 0 or time.monotonic() < dives_until):
             dived = colgen.dive(cg, lam, deadline, pool, rng=rng if dives else None)
             dives += 1
             if dived is not None and objective(inst, dived) < best:
