@@ -216,3 +216,13 @@ def _dp(
         line[d] = b % (n_s + 1)
         arg = b // (n_s + 1)
     return best
+
+
+def warm() -> None:
+    """Compile the DP into numba's on-disk cache (``make install``), so no solve pays the ~1 s compile."""
+    from kefu.plan.roster.curtois import parse_instance
+
+    cover = "\n".join(f"{d},D,1,100,1" for d in range(7))
+    inst = parse_instance(f"SECTION_HORIZON\n7\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=3,2400,0,5,1,1,1\n\n"
+                          f"SECTION_COVER\n{cover}\n", "warm")
+    best_line(line_shape(inst, 0), np.zeros((7, 2)))
