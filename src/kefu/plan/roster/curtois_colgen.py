@@ -5,8 +5,9 @@ so the roster is one *line* (a whole-horizon schedule) per employee. The
 master LP chooses a convex combination of known lines per employee and pays
 100 / 1 per missing / surplus person on each (day, shift); its duals price
 cover cells, and ``curtois_pricing`` finds each employee's line of least
-reduced cost. On instances 1–12 this LP is within 0–0.4 % of the optimum
-(5: 1140.6 against 1143, 8: 1296.6 against 1300, 12: 4040 exactly), where the
+reduced cost. On ten of instances 1–12 this LP is within 0–0.4 % of the
+optimum (5: 1140.6 against 1143, 8: 1296.6 against 1300, 12: 4040 exactly;
+1 and 9 are the exceptions at 558 / 406 against 607 / 439), where the
 x[e,d,s] model's LP is 40–50 % below it: the bound proves LNS rosters optimal,
 and the LP solution says which lines belong together — what LNS, which sees a
 few employees at a time, cannot know.
