@@ -98,8 +98,8 @@ def test_lp_bound_on_instances_2_and_3_is_their_optimum() -> None:
     """The column-generation bound equals the proven optima 828 and 1001 (the x[e,d,s] LP is far below)."""
     for number, optimum in ((2, 828), (3, 1001)):
         inst = parse_instance(shared_path("benchmarks", "curtois", f"Instance{number}.txt").read_text(), "i")
-        assert suits(inst)
         cg = ColumnGeneration(inst)
+        assert suits(cg.shapes, inst.horizon)
         for e in range(inst.n_emps):
             cg.add(e, [REST] * inst.horizon if inst.staff[e].min_minutes == 0 else _any_line(cg, e))
         with ThreadPoolExecutor(2) as pool:

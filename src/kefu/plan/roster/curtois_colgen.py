@@ -42,9 +42,15 @@ FALLBACK_SECONDS = 2.0  # CP-SAT line pricing, per call
 Line = tuple[int, ...]
 
 
-def suits(inst: Instance) -> bool:
+def suits(shapes: Sequence[LineShape], horizon: int) -> bool:
     """Whether pricing stays cheap enough: the 4- to 12-week instances, not the 52-week ones."""
-    return all(line_shape(inst, e).states * inst.horizon <= DP_STATE_LIMIT for e in range(inst.n_emps))
+    return all(shape.states * horizon <= DP_STATE_LIMIT for shape in shapes)
+
+
+def _total(cost: npt.NDArray[np.float64], line: Sequence[int]) -> float:
+    """A line's cost under ``cost[day, choice]`` (the last choice is the day off)."""
+    off = cost.shape[1] - 1
+    return float(sum(cost[d, off if s == REST else s] for d, s in enumerate(line)))
 
 
 @dataclass
@@ -61,6 +67,7 @@ class ColumnGeneration:
     """Lines per employee, the master LP over them and the pricing of new ones."""
 
     inst: Instance
+    shapes: list[LineShape] = field(default_factory=list)  # per employee; computed when not given
     lines: list[list[Line]] = field(default_factory=list)
     fixed: dict[int, Line] = field(default_factory=dict)
     _seen: set[tuple[int, Line]] = field(default_factory=set)
@@ -69,7 +76,7 @@ class ColumnGeneration:
         inst = self.inst
         self.cells = sorted(inst.cover)
         self.cell_index = {c: k for k, c in enumerate(self.cells)}
-        self.shapes: list[LineShape] = [line_shape(inst, e) for e in range(inst.n_emps)]
+        self.shapes = self.shapes or [line_shape(inst, e) for e in range(inst.n_emps)]
         n_s = len(inst.shifts)
         # request penalty per (employee, day, choice); choice n_s is the day off
         self.penalty = np.zeros((inst.n_emps, inst.horizon, n_s + 1))
@@ -86,8 +93,8 @@ class ColumnGeneration:
         self._cp_lines: dict[int, SubModel] = {}
 
     def line_cost(self, e: int, line: Line) -> float:
-        pen = self.penalty[e]
-        return float(sum(pen[d, len(self.inst.shifts) if s == REST else s] for d, s in enumerate(line)))
+        """Employee ``e``'s request penalties on ``line``."""
+        return _total(self.penalty[e], line)
 
     def add(self, e: int, line: Sequence[int]) -> bool:
         key = (e, tuple(line))
@@ -127,7 +134,6 @@ class ColumnGeneration:
 
         None when the CP-SAT fallback found no line in its time.
         """
-        n_s = len(self.inst.shifts)
         cost = self.priced_costs(e, mu)
         found = best_line(self.shapes[e], cost)
         if found is not None:
@@ -136,7 +142,7 @@ class ColumnGeneration:
         if fallback is None:
             return None
         line, exact = fallback
-        return line, float(sum(cost[d, n_s if s == REST else s] for d, s in enumerate(line))), exact
+        return line, _total(cost, line), exact
 
     def _price_cp(self, e: int, cost: npt.NDArray[np.float64]) -> tuple[list[int], bool] | None:
         """The exact CP-SAT line model, for an answer that breaks an untracked cap: line, proven optimal.

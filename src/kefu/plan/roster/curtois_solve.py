@@ -29,6 +29,7 @@ from kefu.plan.roster.curtois import REST, Instance, objective, violations
 from kefu.plan.roster.curtois_greedy import greedy_line
 from kefu.plan.roster.curtois_model import build
 from kefu.plan.roster.curtois_moves import KINDS, neighbourhood
+from kefu.plan.roster.curtois_pricing import line_shape
 
 _DEBUG = False  # set True to trace LNS iterations
 MOVE_WORK = 1.0  # deterministic time per LNS move (about a second of one core)
@@ -189,10 +190,11 @@ def _colgen_phase(
     recombines every line seen, the incumbent's included: lines of
     different dives fit together where no single dive found them.
     """
-    if not colgen.suits(inst):
+    shapes = [line_shape(inst, e) for e in range(inst.n_emps)]
+    if not colgen.suits(shapes, inst.horizon):
         return roster, 0
     start = time.monotonic()
-    cg = colgen.ColumnGeneration(inst)
+    cg = colgen.ColumnGeneration(inst, shapes)
     for e, line in enumerate(roster):
         cg.add(e, line)
     rng = random.Random(seed)
@@ -204,8 +206,9 @@ def _colgen_phase(
         while bound.converged and best > bound.lower and (dives == 0 or time.monotonic() < dives_until):
             dived = colgen.dive(cg, lam, deadline, pool, rng=rng if dives else None)
             dives += 1
-            if dived is not None and objective(inst, dived) < best:
-                roster, best = dived, objective(inst, dived)
+            value = objective(inst, dived) if dived is not None else best
+            if dived is not None and value < best:
+                roster, best = dived, value
     if best > bound.lower and dives:
         left = deadline - time.monotonic()
         roster = colgen.master_ip(cg, roster, max(1.0, min(10.0, left / 2)), workers=max(1, lanes))
