@@ -38,6 +38,7 @@ from kefu.plan.roster.curtois_pricing import LineShape, best_line, line_shape
 
 DP_STATE_LIMIT = 4_000_000  # states x days per employee above which the instance is left to LNS alone
 EPS = 1e-6
+FORCE_COST = 1e5  # added to a choice a branching decision took away: above any line's reduced cost
 FALLBACK_SECONDS = 2.0  # CP-SAT line pricing, per call
 Line = tuple[int, ...]
 
@@ -70,6 +71,7 @@ class ColumnGeneration:
     shapes: list[LineShape] = field(default_factory=list)  # per employee; computed when not given
     lines: list[list[Line]] = field(default_factory=list)
     fixed: dict[int, Line] = field(default_factory=dict)
+    choices: dict[int, dict[int, frozenset[int]]] = field(default_factory=dict)  # employee -> day -> shifts/REST left
     _seen: set[tuple[int, Line]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -88,6 +90,9 @@ class ColumnGeneration:
         self.lines = [[] for _ in range(inst.n_emps)]
         self._cells: list[list[npt.NDArray[np.int64]]] = [[] for _ in range(inst.n_emps)]
         self._fixed_now: dict[int, Line] = {}
+        self._choices_now: dict[int, dict[int, frozenset[int]]] = {}
+        self._columns: list[list[int]] = [[] for _ in range(inst.n_emps)]  # master column of each line
+        self._arrays: dict[int, npt.NDArray[np.int64]] = {}
         self.converged = False
         self._lp = MasterLP(inst.n_emps, *zip(*(inst.cover[c] for c in self.cells), strict=True))
         self._cp_lines: dict[int, SubModel] = {}
@@ -103,8 +108,32 @@ class ColumnGeneration:
         self._seen.add(key)
         self.lines[e].append(key[1])
         self._cells[e].append(self._cells_of(key[1]))
-        self._lp.add_line(e, self.line_cost(e, key[1]), self._cells[e][-1])
+        self._columns[e].append(self._lp.add_line(e, self.line_cost(e, key[1]), self._cells[e][-1]))
+        if e in self.choices and not self._fits(e, [key[1]])[0]:
+            self._lp.allow(np.array(self._columns[e][-1:]), np.array([False]))
         return True
+
+    def line_array(self, e: int) -> npt.NDArray[np.int64]:
+        """Employee ``e``'s lines as a ``[line, day]`` array (cached until a line is added)."""
+        cached = self._arrays.get(e)
+        if cached is None or len(cached) != len(self.lines[e]):
+            cached = self._arrays[e] = np.asarray(self.lines[e], dtype=np.int64).reshape(len(self.lines[e]), -1)
+        return cached
+
+    def _fits(self, e: int, lines: Sequence[Line] | None = None) -> npt.NDArray[np.bool_]:
+        """Which of ``lines`` (default: all of ``e``'s) keep to employee ``e``'s choices left per day."""
+        arr = self.line_array(e) if lines is None else np.asarray(lines)
+        ok = np.ones(len(arr), dtype=np.bool_)
+        for d, left in self.choices.get(e, {}).items():
+            ok &= np.isin(arr[:, d], list(left))
+        return ok
+
+    def _apply_choices(self) -> None:
+        """Close the columns that break a branching decision and reopen those that no longer do."""
+        for e in set(self.choices) | set(self._choices_now):
+            if self.choices.get(e) != self._choices_now.get(e) and self.lines[e]:
+                self._lp.allow(np.array(self._columns[e]), self._fits(e))
+        self._choices_now = {e: dict(days) for e, days in self.choices.items()}
 
     def _cells_of(self, line: Line) -> npt.NDArray[np.int64]:
         return np.array([self.cell_index[(d, s)] for d, s in enumerate(line) if s != REST], dtype=np.int64)
@@ -115,6 +144,8 @@ class ColumnGeneration:
         if self.fixed != self._fixed_now:
             self._lp.fix({e: self._cells_of(line) for e, line in self.fixed.items()})
             self._fixed_now = dict(self.fixed)
+        if self.choices != self._choices_now:
+            self._apply_choices()
         value, duals, col = self._lp.solve()
         lam: list[list[float]] = [[] for _ in range(n_emps)]
         for e, x in zip(self._lp.owner, col, strict=True):
@@ -127,6 +158,11 @@ class ColumnGeneration:
         cost: npt.NDArray[np.float64] = self.penalty[e].copy()
         for k, (d, s) in enumerate(self.cells):
             cost[d, s] -= mu[k]
+        off = cost.shape[1] - 1
+        for d, left in self.choices.get(e, {}).items():
+            for c in range(off + 1):
+                if (REST if c == off else c) not in left:
+                    cost[d, c] += FORCE_COST
         return cost
 
     def price(self, e: int, mu: npt.NDArray[np.float64]) -> tuple[list[int], float, bool] | None:

@@ -75,11 +75,18 @@ class MasterLP:
                         np.arange(2 * n, dtype=np.int32), rows, vals)
         self.owner: list[int] = []  # employee of each line column
 
-    def add_line(self, e: int, cost: float, cells: npt.NDArray[np.int64]) -> None:
-        """A line of employee ``e`` working the cover cells ``cells`` (indices into the requirement)."""
+    def add_line(self, e: int, cost: float, cells: npt.NDArray[np.int64]) -> int:
+        """A line of employee ``e`` working the cover cells ``cells`` (indices into the requirement); its index."""
         rows = np.concatenate([[e], self.n_emps + cells]).astype(np.int32)
         self.lp.addCol(cost, 0.0, highspy.kHighsInf, len(rows), rows, np.ones(len(rows)))
         self.owner.append(e)
+        return len(self.owner) - 1
+
+    def allow(self, lines: npt.NDArray[np.int64], allowed: npt.NDArray[np.bool_]) -> None:
+        """Open (``allowed``) or close (upper bound 0) the line columns ``lines``: branching decisions."""
+        idx = (2 * self.n_cells + lines).astype(np.int32)
+        upper = np.where(allowed, highspy.kHighsInf, 0.0)
+        self.lp.changeColsBounds(len(idx), idx, np.zeros(len(idx)), upper)  # type: ignore[attr-defined]
 
     def fix(self, fixed_cells: dict[int, npt.NDArray[np.int64]]) -> None:
         """Take the employees in ``fixed_cells`` out (their lines' people are subtracted from the cover)."""

@@ -26,6 +26,7 @@ from ortools.sat.python import cp_model
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.roster import curtois_colgen as colgen
 from kefu.plan.roster.curtois import REST, Instance, objective, violations
+from kefu.plan.roster.curtois_branch import BranchAndPrice
 from kefu.plan.roster.curtois_greedy import greedy_line
 from kefu.plan.roster.curtois_model import build
 from kefu.plan.roster.curtois_moves import KINDS, neighbourhood
@@ -35,6 +36,8 @@ _DEBUG = False  # set True to trace LNS iterations
 MOVE_WORK = 1.0  # deterministic time per LNS move (about a second of one core)
 CG_SHARE = 0.5  # of the time limit, at most, for the LP bound, the dive and the master IP
 ROOT_SHARE = 0.5  # of that phase for the root LP to converge, or the phase ends
+BRANCH_SHARE = 0.9  # of the time limit: branch and price may run until then, the LNS has the rest
+BRANCH_GAP = 5  # units between roster and bound within which branch and price runs (it prunes nothing wider)
 Progress = Callable[[float, int], None]
 
 
@@ -175,7 +178,7 @@ def _pick_moves(
 
 
 def _colgen_phase(
-    inst: Instance, roster: list[list[int]], deadline: float, lanes: int, seed: int
+    inst: Instance, roster: list[list[int]], t0: float, time_limit: float, lanes: int, seed: int
 ) -> tuple[list[list[int]], int]:
     """The column-generation LP bound, then dives and the master IP for a better roster.
 
@@ -193,7 +196,7 @@ def _colgen_phase(
     shapes = [line_shape(inst, e) for e in range(inst.n_emps)]
     if not colgen.suits(shapes, inst.horizon):
         return roster, 0
-    start = time.monotonic()
+    start, deadline = time.monotonic(), t0 + CG_SHARE * time_limit
     cg = colgen.ColumnGeneration(inst, shapes)
     for e, line in enumerate(roster):
         cg.add(e, line)
@@ -203,16 +206,27 @@ def _colgen_phase(
         bound, lam = colgen.lower_bound(cg, start + ROOT_SHARE * (deadline - start), pool)
         dives_until = deadline - (deadline - start) / 3
         dives = 0
-        while bound.converged and best > bound.lower and (dives == 0 or time.monotonic() < dives_until):
+        while (
+            bound.converged and best > bound.lower + (BRANCH_GAP if dives else 0)
+            and (dives == 0 or time.monotonic() < dives_until)
+        ):
             dived = colgen.dive(cg, lam, deadline, pool, rng=rng if dives else None)
             dives += 1
             value = objective(inst, dived) if dived is not None else best
             if dived is not None and value < best:
                 roster, best = dived, value
-    if best > bound.lower and dives:
-        left = deadline - time.monotonic()
-        roster = colgen.master_ip(cg, roster, max(1.0, min(10.0, left / 2)), workers=max(1, lanes))
-        best = objective(inst, roster)
+        if best > bound.lower and dives:
+            left = deadline - time.monotonic()
+            roster = colgen.master_ip(cg, roster, max(1.0, min(10.0, left / 2)), workers=max(1, lanes))
+            best = objective(inst, roster)
+        if bound.lower < best <= bound.lower + BRANCH_GAP:
+            search = BranchAndPrice(cg, pool, roster, best, bound.lower, rng)
+            search.run(t0 + BRANCH_SHARE * time_limit)
+            roster = search.roster
+            if not search.proven:  # the search priced lines no dive saw
+                left = t0 + time_limit - time.monotonic()
+                roster = colgen.master_ip(cg, roster, min(5.0, left / 2), workers=max(1, lanes))
+            return roster, search.floor
     return roster, bound.lower
 
 
@@ -252,7 +266,7 @@ def solve(
         progress(*history[-1])
     lower = 0
     if colgen_phase:
-        roster, lower = _colgen_phase(inst, roster, t0 + CG_SHARE * time_limit, lanes, seed)
+        roster, lower = _colgen_phase(inst, roster, t0, time_limit, lanes, seed)
     best = objective(inst, roster)
     if best < lower:  # a roster below a proven bound means a pricing bug: never report it
         raise RuntimeError(f"curtois roster {best} below the LP bound {lower}")
