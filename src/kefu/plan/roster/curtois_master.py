@@ -86,7 +86,7 @@ class MasterLP:
         """Open (``allowed``) or close (upper bound 0) the line columns ``lines``: branching decisions."""
         idx = (2 * self.n_cells + lines).astype(np.int32)
         upper = np.where(allowed, highspy.kHighsInf, 0.0)
-        self.lp.changeColsBounds(len(idx), idx, np.zeros(len(idx)), upper)  # type: ignore[attr-defined]
+        self.lp.changeColsBounds(len(idx), idx, np.zeros(len(idx)), upper)
 
     def fix(self, fixed_cells: dict[int, npt.NDArray[np.int64]]) -> None:
         """Take the employees in ``fixed_cells`` out (their lines' people are subtracted from the cover)."""
