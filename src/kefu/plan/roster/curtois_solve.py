@@ -189,9 +189,14 @@ def _colgen_phase(
     finish, and the LNS makes better use of the time (measured: 19 at 140 %
     after the phase against 62 % with LNS alone). The first dive follows
     the LP greedily; randomised dives explore other fixings while a third of
-    the phase is left (on 5–7 a dive takes 0.2–3 s). The master IP then
-    recombines every line seen, the incumbent's included: lines of
-    different dives fit together where no single dive found them.
+    the phase is left (on 5–7 a dive takes 0.2–3 s), or until the roster is
+    within ``BRANCH_GAP`` of the bound. The master IP then recombines every
+    line seen, the incumbent's included: lines of different dives fit
+    together where no single dive found them. Within ``BRANCH_GAP`` of the
+    bound, branch and price (``curtois_branch``) searches for the rest of
+    the units until ``BRANCH_SHARE`` of the time limit: it found 5, 6 and 7's
+    optima where dives and LNS stopped a unit above, and a finished search
+    proves the roster optimal (the returned bound is then its value).
     """
     shapes = [line_shape(inst, e) for e in range(inst.n_emps)]
     if not colgen.suits(shapes, inst.horizon):
