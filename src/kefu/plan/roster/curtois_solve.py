@@ -196,9 +196,9 @@ def _colgen_phase(
     but stay wide of the bound (8, 9), LNS adds little in the last quarter:
     on 8, seed 0 left the phase at 1410 when the dives had to end with it,
     and LNS took it only to 1407; the third dive, let run past the phase,
-    finds 1306–1309. The master IP then recombines every
-    line seen, the incumbent's included: lines of different dives fit
-    together where no single dive found them. Within ``BRANCH_GAP`` of the
+    finds 1306–1309. The master IP then recombines every line seen, the
+    incumbent's included: lines of different dives fit together where no
+    single dive found them. Within ``BRANCH_GAP`` of the
     bound, branch and price (``curtois_branch``) searches for the rest of
     the units until ``BRANCH_SHARE`` of the time limit: it found 5, 6 and 7's
     optima where dives and LNS stopped a unit above, and a finished search
@@ -216,18 +216,20 @@ def _colgen_phase(
     with ThreadPoolExecutor(max(1, lanes)) as pool:
         bound, lam = colgen.lower_bound(cg, start + ROOT_SHARE * (deadline - start), pool)
         late = t0 + LATE_DIVE_SHARE * time_limit
+        until = deadline  # the last dive's deadline: the phase's for the greedy dive, ``late`` for the others
         dives = 0
         while (
             bound.converged and best > bound.lower + (BRANCH_GAP if dives else 0)
             and (dives == 0 or time.monotonic() < deadline)
         ):
-            dived = colgen.dive(cg, lam, late if dives else deadline, pool, rng=rng if dives else None)
+            until = late if dives else deadline
+            dived = colgen.dive(cg, lam, until, pool, rng=rng if dives else None)
             dives += 1
             value = objective(inst, dived) if dived is not None else best
             if dived is not None and value < best:
                 roster, best = dived, value
         if best > bound.lower and dives:
-            left = (late if dives > 1 else deadline) - time.monotonic()  # 12's one rushed dive: LNS needs the time
+            left = until - time.monotonic()  # after a lone rushed dive (12) the LNS needs the time, not the master
             roster = colgen.master_ip(cg, roster, max(1.0, min(10.0, left / 2)), workers=max(1, lanes))
             best = objective(inst, roster)
         if bound.lower < best <= bound.lower + BRANCH_GAP:
@@ -256,8 +258,8 @@ def solve(
 
     First a constructive start, then (``colgen_phase``, up to half the time;
     late dives up to three quarters) the column-generation bound, dives and
-    master IP of ``_colgen_phase``, then LNS for the rest; the search stops as soon as the roster meets the
-    LP bound (status ``OPTIMAL``).
+    master IP of ``_colgen_phase``, then LNS for the rest; the search stops
+    as soon as the roster meets the LP bound (status ``OPTIMAL``).
 
     ``work`` also stops the search after that much CP-SAT deterministic time
     summed over the moves: the same budget on a busy and on a quiet machine,
