@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-full install demo clean browser
+.PHONY: run test lint bench bench-full install demo clean browser schema
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -56,6 +56,12 @@ bench-full: install
 	$(BIN)/python bench/credit.py --orders 1000000 --messages 20000000
 	$(BIN)/python bench/curtois.py --time-limit 60
 	$(BIN)/python bench/live_load.py --workers 4 --conversations 20000
+
+## schema: regenerate the one initial migration from the models (the schema is young; see CONTRIBUTING.md)
+schema: install
+	rm -f $(VENV)/schema.db src/kefu/store/migrations/versions/0001_initial_schema.py
+	$(BIN)/python -c "from alembic import command; from kefu.store.migrate import alembic_config; command.revision(alembic_config('sqlite:///$(VENV)/schema.db'), message='initial schema', autogenerate=True, rev_id='0001')"
+	rm -f $(VENV)/schema.db
 
 demo: install
 	$(BIN)/kefu db upgrade
