@@ -1,21 +1,21 @@
-"""FAQ bot: match a buyer's Chinese question to a known intent, or hand over to a person.
+"""FAQ bot: match a buyer's Chinese message to known intents, or hand over to a person.
 
-Why this design (ADR 0007): shops need a bot that is *right when it answers*
-(a wrong answer about refunds costs more than a hand-over), runs offline with no
-model download, and is explainable to a supervisor. So the matcher is Okapi
-BM25 over three feature fields of every KB question (canonical + paraphrases):
-jieba words (after homophone repair, synonym folding and number folding),
-character bigrams and single characters. The best KB question per intent wins.
+Why this design (ADR 0007, amended for issue 21): a shop needs a bot that is *right when
+it answers* (a wrong refund answer costs more than a hand-over), runs offline, is
+explainable ("matched KB question X, confidence 0.93") and holds up on wording nobody
+here wrote. So:
 
-Confidence blends two things, both in [0, 1]: the BM25 score divided by the
-larger of the query's and the matched KB question's self-score (low when much of
-the question is unknown to the KB, or when only one word of a longer KB question
-matched), and *coverage*, the share of the query's IDF weight found anywhere in
-the intent's KB questions. ``bot_first`` answers only when the best intent clears
-the threshold *and* leads the runner-up by a margin, and never when the best
-"intent" is the out-of-scope pseudo-intent (chit-chat, styling, wholesale …).
-Threshold and margin were chosen on the *train* half of ``data/bot_eval.csv``
-and on a leave-one-out check of the KB itself, never on the test half.
+* the message is read conservatively (:mod:`kefu.care.bot_text`): simplified characters,
+  slots, negation bound to its word; nothing correct is rewritten;
+* BM25 over every KB question (:mod:`kefu.care.bot_index`) gives per intent the best
+  single KB question and the *coverage* of the message by the intent's vocabulary;
+* one **calibrated** confidence, a logistic (Platt) map of the match and its lead over the
+  runner-up, fitted on the dev half of the buyers' set (``bench/bot_eval.py --fit``), so a
+  threshold means the same probability of being right whatever the intent;
+* "I don't know": the out-of-scope pseudo-intent and every intent's ``negatives`` (look-alike
+  messages that must not get its answer) hand over when they win;
+* two questions in one message are answered in two parts or handed over, never half;
+* sound-based typo repair only when the message as typed matched nothing.
 
 Pure: plain data in, plain data out; no store/api imports.
 """
@@ -23,290 +23,198 @@ Pure: plain data in, plain data out; no store/api imports.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from enum import StrEnum
-from importlib import resources
+from collections.abc import Mapping
 from typing import Any
 
-import yaml
+from kefu.care import bot_index as bi
+from kefu.care import bot_text as bt
+from kefu.care.bot_facts import render_answer
+from kefu.care.bot_kb import DEFAULT_MARGIN as DEFAULT_MARGIN
+from kefu.care.bot_kb import DEFAULT_MIXED_THRESHOLD as DEFAULT_MIXED_THRESHOLD
+from kefu.care.bot_kb import DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
+from kefu.care.bot_kb import OUT_OF_SCOPE as OUT_OF_SCOPE
+from kefu.care.bot_kb import BotAction as BotAction
+from kefu.care.bot_kb import BotMode as BotMode
+from kefu.care.bot_kb import BotReply as BotReply
+from kefu.care.bot_kb import FaqIntent as FaqIntent
+from kefu.care.bot_kb import KnowledgeBase as KnowledgeBase
+from kefu.care.bot_kb import Match as Match
+from kefu.care.bot_kb import asks_for_human as asks_for_human
+from kefu.care.bot_kb import load_knowledge_base as load_knowledge_base
+from kefu.care.bot_kb import parse_knowledge_base as parse_knowledge_base
+from kefu.care.bot_kb import shipped_kb_text as shipped_kb_text
+from kefu.domain.errors import bad_argument
 
-from kefu.care import text
-from kefu.domain.errors import ErrorCode, KefuError, bad_argument
-
-# Chosen on the train split and KB leave-one-out only (bench/bot_eval.py); see docs/bench/bot.md.
-DEFAULT_THRESHOLD = 0.50
-# In mixed mode the bot answers alone only above this; between the two it suggests to the agent.
-DEFAULT_MIXED_THRESHOLD = 0.60
-# bot_first answers only when the best intent leads the runner-up by at least this much
-# (two intents about equally likely means the bot is guessing). Chosen on train + KB leave-one-out.
-DEFAULT_MARGIN = 0.08
-# Confidence = ALPHA × best single KB question + (1 − ALPHA) × coverage of the query's
-# IDF weight by the intent's whole vocabulary (all its KB questions together).
+# Raw evidence = ALPHA × best single KB question + (1 − ALPHA) × coverage of the message.
 COVERAGE_ALPHA = 0.8
-# KB pseudo-intent of questions the shop's bot must not answer (chit-chat, styling, wholesale …):
-# when it ranks first the bot hands over; as runner-up it shrinks the margin of a real intent.
-OUT_OF_SCOPE = "out_of_scope"
-
-# Grid-searched on the train split (words, char bigrams, single chars).
-FIELD_WEIGHTS: dict[str, float] = {"w": 1.0, "c": 0.3, "u": 0.6}
-_K1 = 1.2
-_B = 0.75
-
-# Particles and politeness that carry no intent; removed from the word field only.
-_STOPWORD_TEXT = (
-    "亲 的 了 吗 呢 啊 吧 呀 哦 哈 么 嘛 啦 哟 噢 喔 呗 我 你 您 你们 我们 他 她 它 这 那 这个 那个 这件 "
-    "请问 麻烦 一下 下 帮 帮忙 帮我 给 给我 想 要 能 能不能 可以 可不可以 是 是不是 有 有没有 会 会不会 "
-    "不 就 都 也 和 跟 在 怎么 怎么办 怎样 如何 什么 啥 吗 哪 一个 个 一 呃 嗯 好 好的 谢谢 请 "
-    "比较 现在 大概 大约 一般 的话 那边 这边 需要 得 地 着 过 呢亲 怕 别的 然后 但是 可是 所以 "
-    "因为 如果 真的 非常 特别 很 太 挺 一点 有点 一些 那么 这么 还是 或者 一直 马上 刚 刚刚 才 再 又 "
-    "订单号 订单编号 单子 老是 总是 到底 究竟 请问下 咨询 问下 问一下 想问 我想 弄 咋 咋样 呐 哇 嘞 吖 撒 你好 您好 在不在 hello hi"
-)
-STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# Logistic calibration: p = σ(a·raw + b·margin + c). Fitted by
+# ``bench/bot_eval.py --fit`` on the dev half and the KB leave-one-out check (never held-out).
+CALIBRATION = (4.790, 4.455, -2.448)
+# A clause the bot cannot place is harmless context ("我在沈阳 …") only when the KB knows
+# at least this share of its words; otherwise the message holds a question the KB cannot answer.
+CLAUSE_KNOWN_SHARE = 0.5
+# Sound-based repair may replace a two-character dictionary word only when it is this rare
+# (顺风 148 → 顺丰), never a common one (那天 2224 stays 那天).
+REPAIR_MAX_FREQ = 1000
+_CLAUSE_SPLIT = re.compile(r"\s+|另外|还有就是|顺便问下|顺便问一下|以及|再问下|还想问")
 
 
-class BotMode(StrEnum):
-    """Who speaks first. human_first: bot only suggests; bot_first: bot answers when sure;
-    mixed: bot answers only when very sure, suggests when fairly sure."""
-
-    HUMAN_FIRST = "human_first"
-    BOT_FIRST = "bot_first"
-    MIXED = "mixed"
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x)) if x > -60 else 0.0
 
 
-class BotAction(StrEnum):
-    ANSWER = "answer"  # the bot replies to the buyer
-    SUGGEST = "suggest"  # a person replies; the agent sees the bot's suggestion
-    HANDOVER = "handover"  # a person replies; no suggestion
-
-
-@dataclass(frozen=True)
-class FaqIntent:
-    intent: str
-    question: str
-    answer: str
-    paraphrases: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class KnowledgeBase:
-    intents: tuple[FaqIntent, ...]
-    synonyms: dict[str, str] = field(default_factory=dict)  # variant → canonical word
-    handover_phrases: tuple[str, ...] = ()
-    words: tuple[str, ...] = ()  # extra jieba vocabulary
-
-    def intent(self, name: str) -> FaqIntent:
-        for item in self.intents:
-            if item.intent == name:
-                return item
-        raise KefuError(ErrorCode.NOT_FOUND, f"未知的问答意图: {name}", f"unknown FAQ intent: {name}")
-
-
-@dataclass(frozen=True)
-class Match:
-    intent: str
-    confidence: float
-    matched_question: str
-    margin: float = 1.0  # lead over the next intent (1.0 when there is none)
-
-
-@dataclass(frozen=True)
-class BotReply:
-    action: BotAction
-    reason: str  # confident | low_confidence | ambiguous | out_of_scope | asked_for_human | human_first | mixed_unsure | empty
-    intent: str | None = None
-    answer: str | None = None
-    confidence: float = 0.0
-    matched_question: str = ""
-
-    @property
-    def answered(self) -> bool:
-        return self.action is BotAction.ANSWER
-
-
-def parse_knowledge_base(data: dict[str, Any]) -> KnowledgeBase:
-    """Build a KB from the YAML structure; a malformed entry is a clear error, not a KeyError."""
-    synonyms: dict[str, str] = {}
-    for canonical, variants in (data.get("synonyms") or {}).items():
-        for variant in variants or []:
-            synonyms[str(variant)] = str(canonical)
-    intents: list[FaqIntent] = []
-    for i, raw in enumerate(data.get("intents") or [], start=1):
-        missing = [k for k in ("intent", "question", "answer") if not raw.get(k)]
-        if missing:
-            raise bad_argument(
-                "faq", f"第{i}个意图缺少 {', '.join(missing)}", f"intent #{i} lacks {', '.join(missing)}"
-            )
-        paraphrases = tuple(str(p) for p in raw.get("paraphrases") or [])
-        intents.append(FaqIntent(str(raw["intent"]), str(raw["question"]), str(raw["answer"]), paraphrases))
-    names = [x.intent for x in intents]
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        raise bad_argument("faq", f"意图重复: {dupes}", f"duplicate intents: {dupes}")
-    if not intents:
-        raise bad_argument("faq", "知识库为空", "knowledge base is empty")
-    return KnowledgeBase(
-        tuple(intents),
-        synonyms,
-        tuple(str(p) for p in data.get("handover_phrases") or []),
-        tuple(str(w) for w in data.get("words") or []),
-    )
-
-
-def load_knowledge_base(yaml_text: str | None = None) -> KnowledgeBase:
-    """The shipped KB (``care/data/faq.yaml``) or one given as YAML text."""
-    if yaml_text is None:
-        yaml_text = resources.files("kefu.care").joinpath("data/faq.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(yaml_text)
-    if not isinstance(data, dict):
-        raise bad_argument("faq", "知识库必须是 YAML 映射", "knowledge base must be a YAML mapping")
-    return parse_knowledge_base(data)
-
-
-def _homophone_table(kb: KnowledgeBase) -> tuple[dict[str, str], frozenset[str]]:
-    """Pinyin key → the KB's most frequent character pair with that sound; and all KB pairs."""
-    counts: Counter[str] = Counter()
-    for item in kb.intents:
-        for q in (item.question, *item.paraphrases):
-            for run in text.cjk_runs(text.normalise(q)):
-                counts.update(run[i : i + 2] for i in range(len(run) - 1))
-    for variant, canonical in kb.synonyms.items():
-        counts.update([canonical] if len(canonical) == 2 else [])
-        counts.update([variant] if len(variant) == 2 else [])
-    table: dict[str, str] = {}
-    for pair, _ in counts.most_common():
-        table.setdefault(text.pinyin_key(pair), pair)
-    return table, frozenset(counts)
-
-
-def asks_for_human(question: str, phrases: Iterable[str]) -> bool:
-    """Whether the buyer asks for a person (转人工, 人工客服, 投诉 …): never answer those."""
-    folded = text.normalise(question).replace(" ", "")
-    return any(p and p in folded for p in phrases)
+def kb_vocabulary(kb: KnowledgeBase) -> list[str]:
+    """Words the lexicon must know whole: the KB's own, synonyms, stop words, negators."""
+    return [*kb.words, *kb.synonyms, *kb.synonyms.values(), *bi.STOPWORDS, *bi.NEGATORS]
 
 
 class FaqMatcher:
-    """BM25 index over every KB question; ``reply`` applies the mode and threshold."""
+    """BM25 index over every KB question; ``reply`` applies the mode and the calibrated threshold."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, *, state: Mapping[str, Any] | None = None) -> None:
         self.kb = kb
-        text.add_words([*kb.words, *kb.synonyms, *kb.synonyms.values()])
-        self._homophones, self._kb_pairs = _homophone_table(kb)
-        self._docs: list[tuple[str, str, dict[str, Counter[str]]]] = []
+        self._state = dict(state) if state is not None else bi.build_state(
+            kb.to_data(), kb_vocabulary(kb), (bt.prepare(q).text for i in kb.intents for q in (i.question, *i.paraphrases))
+        )
+        self.reader = bi.Reader(bt.Lexicon.from_counts(self._state["lexicon"]), kb.synonyms)
+        self._pinyin: dict[str, str] = self._state["pinyin"]
+        if "docs" not in self._state:  # first build: read every KB question once, keep the result
+            self._state.update(self._read_kb(kb))
+        docs = [bi.Doc(intent, q, {f: Counter(terms) for f, terms in fields.items()})
+                for intent, q, fields in self._state["docs"]]  # fmt: skip
+        kb_words = Counter(self._state["kb_words"])
+        self.index = bi.Index(docs, len(kb.intents))
+        self._kb_words = frozenset(kb_words)
+        self._homophones: dict[str, str] = {}
+        for word, _ in kb_words.most_common():
+            if len(word) == 2 and word not in bi.STOPWORDS and all(ch in self._pinyin for ch in word):
+                self._homophones.setdefault(self._key(word), word)
+
+    def _read_kb(self, kb: KnowledgeBase) -> dict[str, Any]:
+        """Fields of every KB question (negatives under the out-of-scope pseudo-intent) and
+        how often each word occurs in the KB (the homophone table prefers frequent words)."""
+        docs: list[tuple[str, str, dict[str, dict[str, int]]]] = []
+        kb_words: Counter[str] = Counter([*kb.synonyms, *kb.synonyms.values()])
         for item in kb.intents:
-            for q in (item.question, *item.paraphrases):
-                self._docs.append((item.intent, q, self.features(q, correct=False)))
-        self._df: dict[str, Counter[str]] = {f: Counter() for f in FIELD_WEIGHTS}
-        self._self_scores: dict[str, float] = {}
-        self._avg_len: dict[str, float] = {}
-        for f in FIELD_WEIGHTS:
-            lengths = [sum(d[2][f].values()) for d in self._docs]
-            self._avg_len[f] = max(1.0, sum(lengths) / len(lengths))
-            per_intent: dict[str, set[str]] = {}
-            for intent, _, d in self._docs:
-                per_intent.setdefault(intent, set()).update(d[f].keys())
-            for terms in per_intent.values():
-                self._df[f].update(terms)
-        # per intent and field: in how many of the intent's KB questions each term occurs
-        self._vocab: dict[str, dict[str, Counter[str]]] = {}
-        for intent, kb_q, d in self._docs:
-            own = sum(w * self._bm25(f, d[f], d[f]) for f, w in FIELD_WEIGHTS.items())
-            self._self_scores[kb_q] = max(own, 1e-9)
-            vocab = self._vocab.setdefault(intent, {f: Counter() for f in FIELD_WEIGHTS})
-            for f in FIELD_WEIGHTS:
-                vocab[f].update(d[f].keys())
+            for q, intent in [*((q, item.intent) for q in (item.question, *item.paraphrases)),
+                              *((q, OUT_OF_SCOPE) for q in item.negatives)]:  # fmt: skip
+                prepared = bt.prepare(q).text
+                kb_words.update(self.reader.lexicon.segment(prepared))
+                docs.append((intent, q, {f: dict(c) for f, c in self.reader.fields(prepared).items()}))
+        return {"docs": docs, "kb_words": dict(kb_words)}
 
-    def correct(self, norm: str) -> str:
-        """Replace character pairs the KB never uses by a KB pair that sounds the same
-        (发或 → 发货, 顺风 → 顺丰, 起求 → 起球) when the KB word is the more common word."""
-        chars = list(norm)
-        for i in range(len(chars) - 1):
-            pair = chars[i] + chars[i + 1]
-            if len(text.cjk_runs(pair)) != 1 or len(text.cjk_runs(pair)[0]) != 2:
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> FaqMatcher:
+        """Rebuild from ``state()`` output (no jieba, no pypinyin, no YAML)."""
+        return cls(parse_knowledge_base(dict(state["kb"])), state=state)
+
+    def state(self) -> dict[str, Any]:
+        return self._state
+
+    def _key(self, word: str) -> str:
+        return "_".join(self._pinyin.get(ch, ch) for ch in word)
+
+    # ------------------------------------------------------------ reading
+
+    def features(self, question: str) -> dict[str, Counter[str]]:
+        """The BM25 fields of a message as typed (no repair)."""
+        return self.reader.fields(bt.prepare(question).text)
+
+    def correct(self, question: str) -> str:
+        """Repair sound-alike slips (发或 → 发货, 顺风 → 顺丰) inside words the KB does not know;
+        never across a word boundary, never in a KB word, never in a common dictionary word."""
+        return self._repair(bt.prepare(question).text).replace(" ", "")
+
+    def _repair(self, text: str) -> str:
+        return " ".join(self._repair_chunk(chunk) for chunk in text.split())
+
+    def _repair_chunk(self, chunk: str) -> str:
+        words = self.reader.lexicon.segment(chunk)
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            w, pair = words[i], None
+            if len(w) == 2 and w not in self._kb_words:
+                pair = w if self._state["lexicon"].get(w, 0) < REPAIR_MAX_FREQ else None
+            elif len(w) == 1 and i + 1 < len(words) and len(words[i + 1]) == 1:
+                pair = w + words[i + 1]
+                if pair in self._kb_words or w in bi.STOPWORDS or words[i + 1] in bi.STOPWORDS:
+                    pair = None
+            target = self._homophones.get(self._key(pair)) if pair and _cjk(pair) else None
+            if pair and target and target != pair:
+                out.append(target)
+                i += 2 if len(w) == 1 else 1
                 continue
-            target = self._homophones.get(text.pinyin_key(pair))
-            if (
-                target
-                and target != pair
-                and pair not in self._kb_pairs
-                and text.word_freq(pair) < text.word_freq(target)
-            ):
-                chars[i], chars[i + 1] = target[0], target[1]
-        return "".join(chars)
+            out.append(w)
+            i += 1
+        return "".join(out)
 
-    def features(self, question: str, *, correct: bool = True) -> dict[str, Counter[str]]:
-        """The fields of a question, after normalisation, homophone correction and synonym folding."""
-        norm = text.normalise(question)
-        if correct:
-            norm = self.correct(norm)
-        # every short number (height, weight, size, price, count) reads as one token "#"
-        toks = ["#" if w.isdigit() else self.kb.synonyms.get(w, w) for w in text.words(norm)]
-        kept = [w for w in toks if w not in STOPWORDS]
-        folded = "".join(kept)
-        return {
-            "w": Counter(kept),
-            "c": Counter(text.char_bigrams(folded)),
-            "u": Counter(ch for w in kept for ch in w if ch not in STOPWORDS),
-        }
-
-    def _idf(self, f: str, term: str) -> float:
-        """IDF over *intents*, not KB questions: a topic word that every paraphrase of one
-        intent repeats (发票) must weigh more than an action word shared by many intents (申请)."""
-        n = len(self.kb.intents)
-        df = self._df[f].get(term, 0)
-        return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
-
-    def _bm25(self, f: str, q: Counter[str], d: Counter[str]) -> float:
-        length = sum(d.values())
-        norm = _K1 * (1.0 - _B + _B * length / self._avg_len[f])
-        return sum(self._idf(f, t) * d[t] * (_K1 + 1.0) / (d[t] + norm) for t in q if t in d)
+    # ------------------------------------------------------------ ranking
 
     def rank(self, question: str, top: int = 3, *, exclude: str | None = None) -> list[Match]:
-        """Best intents first, each with its best-matching KB question, confidence in [0, 1]
-        and its lead over the next intent.
-
-        Confidence blends the best single KB question (BM25 ÷ ceiling, see module doc) with
-        *coverage*: the share of the query's IDF weight found anywhere in the intent's KB
-        questions. Coverage lets a new wording whose words are spread over several
-        paraphrases count, and stays low when the buyer's topic is unknown to the KB.
+        """Best intents first with their best KB question, calibrated confidence and raw lead.
         ``exclude`` ignores one KB question (leave-one-out evaluation; IDF keeps it)."""
-        q = self.features(question)
-        ceiling = sum(w * self._bm25(f, q[f], q[f]) for f, w in FIELD_WEIGHTS.items())
+        return self._rank(self.features(question), top, exclude)
+
+    def _rank(self, q: Mapping[str, Counter[str]], top: int, exclude: str | None = None) -> list[Match]:
+        ceiling = self.index.ceiling(q)
         if ceiling <= 0.0:
             return []
-        weight = {f: {t: self._idf(f, t) * n for t, n in q[f].items()} for f in FIELD_WEIGHTS}
-        total = sum(FIELD_WEIGHTS[f] * sum(weight[f].values()) for f in FIELD_WEIGHTS)
+        weight = {f: {t: self.index.idf(f, t) * n for t, n in q[f].items()} for f in bi.FIELD_WEIGHTS}
+        total = sum(bi.FIELD_WEIGHTS[f] * sum(weight[f].values()) for f in bi.FIELD_WEIGHTS)
         best: dict[str, tuple[float, float, str]] = {}
-        left_out: dict[str, dict[str, Counter[str]]] = {}  # intent → field → terms of left-out questions
-        for intent, kb_q, d in self._docs:
-            if kb_q == exclude:
-                gone = left_out.setdefault(intent, {f: Counter() for f in FIELD_WEIGHTS})
-                for f in FIELD_WEIGHTS:
-                    gone[f].update(d[f].keys())
+        gone: dict[str, dict[str, Counter[str]]] = {}
+        for i, score in self.index.doc_scores(q).items():
+            doc = self.index.docs[i]
+            if doc.question == exclude:
+                g = gone.setdefault(doc.intent, {f: Counter() for f in bi.FIELD_WEIGHTS})
+                for f in bi.FIELD_WEIGHTS:
+                    g[f].update(doc.fields[f].keys())
                 continue
-            score = sum(w * self._bm25(f, q[f], d[f]) for f, w in FIELD_WEIGHTS.items())
-            if score <= 0.0:
-                continue
-            conf = min(1.0, score / ceiling, score / self._self_scores[kb_q])
-            if (conf, score) > best.get(intent, (-1.0, -1.0, ""))[:2]:
-                best[intent] = (conf, score, kb_q)
-        blended: dict[str, tuple[float, float, str]] = {}
+            conf = min(1.0, score / ceiling, score / self.index.self_score[i])
+            if (conf, score) > best.get(doc.intent, (-1.0, -1.0, ""))[:2]:
+                best[doc.intent] = (conf, score, doc.question)
+        raw: list[tuple[float, float, str, str]] = []
         for intent, (conf, score, kb_q) in best.items():
-            vocab = self._vocab[intent]
-            gone = left_out.get(intent, {f: Counter() for f in FIELD_WEIGHTS})
+            vocab, g = self.index.vocab[intent], gone.get(intent)
             covered = sum(
-                FIELD_WEIGHTS[f] * sum(v for t, v in weight[f].items() if vocab[f][t] > gone[f][t])
-                for f in FIELD_WEIGHTS
+                bi.FIELD_WEIGHTS[f] * sum(v for t, v in weight[f].items() if vocab[f][t] > (g[f][t] if g else 0))
+                for f in bi.FIELD_WEIGHTS
             )
             cov = covered / total if total > 0.0 else 0.0
-            blended[intent] = (COVERAGE_ALPHA * conf + (1.0 - COVERAGE_ALPHA) * cov, score, kb_q)
-        ranked = sorted(blended.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+            raw.append((COVERAGE_ALPHA * conf + (1.0 - COVERAGE_ALPHA) * cov, score, intent, kb_q))
+        raw.sort(key=lambda r: (-r[0], -r[1], r[2]))
+        a, b, c = CALIBRATION
         out: list[Match] = []
-        for i, (intent, (conf, _, kb_q)) in enumerate(ranked[:top]):
-            nxt = ranked[i + 1][1][0] if i + 1 < len(ranked) else 0.0
-            out.append(Match(intent, conf, kb_q, conf - nxt))
+        for i, (value, _, intent, kb_q) in enumerate(raw[:top]):
+            # lead over the best *other* intent: negative for every intent but the first
+            lead = value - (raw[1][0] if len(raw) > 1 else 0.0) if i == 0 else value - raw[0][0]
+            out.append(Match(intent, _sigmoid(a * value + b * lead + c), kb_q, lead, value))
         return out
+
+    def _judge(self, text: str, threshold: float) -> Match | None:
+        """Best intent of prepared text; the sound-repaired text is tried only when the text as
+        typed is not confident, and used only when it does better."""
+        ranked = self._rank(self.reader.fields(text), 1)
+        first = ranked[0] if ranked else None
+        if first is not None and first.confidence >= threshold:
+            return first
+        fixed = self._repair(text)
+        if fixed.replace(" ", "") == text.replace(" ", ""):
+            return first
+        again = self._rank(self.reader.fields(fixed), 1)
+        if again and (first is None or again[0].confidence > first.confidence):
+            return again[0]
+        return first
+
+    def _clauses(self, text: str) -> list[str]:
+        """Parts of a message that carry words of their own (greetings and bare slots drop out)."""
+        parts = [p for p in _CLAUSE_SPLIT.split(text) if p and p.strip()]
+        return [p for p in parts if any(w not in bt.SLOTS for w in self.reader.fields(p)["w"])]
+
+    # ------------------------------------------------------------ decision
 
     def reply(
         self,
@@ -316,8 +224,10 @@ class FaqMatcher:
         threshold: float = DEFAULT_THRESHOLD,
         mixed_threshold: float = DEFAULT_MIXED_THRESHOLD,
         margin: float = DEFAULT_MARGIN,
+        facts: Mapping[str, str] | None = None,
     ) -> BotReply:
-        """Decide what happens to one buyer message under the shop's bot mode."""
+        """Decide what happens to one buyer message under the shop's bot mode; answers are
+        filled with the shop's ``facts`` (shipping times, couriers, invoice types …)."""
         try:
             mode = BotMode(mode)
         except ValueError as exc:
@@ -326,27 +236,76 @@ class FaqMatcher:
             ) from exc
         if not 0.0 <= threshold <= 1.0 or not 0.0 <= mixed_threshold <= 1.0:
             raise bad_argument("threshold", "阈值应在 0 到 1 之间", "thresholds must be between 0 and 1")
-        if not text.normalise(question):
+        prepared = bt.prepare(question).text
+        if not any(w not in bt.SLOTS for w in self.reader.tokens(prepared)):
             return BotReply(BotAction.HANDOVER, "empty")
-        if asks_for_human(question, self.kb.handover_phrases):
+        whole = self._judge(prepared, threshold)
+        phrase = asks_for_human(question, self.kb.handover_phrases)
+        if phrase and not (whole and whole.confidence >= threshold and phrase in whole.matched_question):
             return BotReply(BotAction.HANDOVER, "asked_for_human")
-        ranked = self.rank(question, top=1)
-        if not ranked or ranked[0].confidence < threshold:
-            top = ranked[0] if ranked else None
-            return BotReply(BotAction.HANDOVER, "low_confidence", confidence=top.confidence if top else 0.0)
-        m = ranked[0]
-        if m.intent == OUT_OF_SCOPE:
-            return BotReply(BotAction.HANDOVER, "out_of_scope", confidence=m.confidence)
-        answer = self.kb.intent(m.intent).answer
+        parts = self._plan(prepared, whole, threshold)
+        if isinstance(parts, BotReply):
+            return parts
+        top = parts[0]
+        if top.intent == OUT_OF_SCOPE:
+            return BotReply(BotAction.HANDOVER, "out_of_scope", confidence=top.confidence)
+        if top.confidence < threshold:
+            return BotReply(BotAction.HANDOVER, "low_confidence", confidence=top.confidence)
+        intent = "+".join(m.intent for m in parts)
+        answer = "\n".join(render_answer(self.kb.intent(m.intent).answer, facts) for m in parts)
+        conf = min(m.confidence for m in parts)
+        asked = " | ".join(m.matched_question for m in parts)
         if mode is BotMode.HUMAN_FIRST:
-            return BotReply(
-                BotAction.SUGGEST, "human_first", m.intent, answer, m.confidence, m.matched_question
-            )
-        ambiguous = m.margin < margin
+            return BotReply(BotAction.SUGGEST, "human_first", intent, answer, conf, asked)
+        ambiguous = len(parts) == 1 and top.margin < margin
         if mode is BotMode.BOT_FIRST and ambiguous:
-            return BotReply(BotAction.HANDOVER, "ambiguous", confidence=m.confidence)
-        if mode is BotMode.MIXED and (ambiguous or m.confidence < mixed_threshold):
-            return BotReply(
-                BotAction.SUGGEST, "mixed_unsure", m.intent, answer, m.confidence, m.matched_question
-            )
-        return BotReply(BotAction.ANSWER, "confident", m.intent, answer, m.confidence, m.matched_question)
+            return BotReply(BotAction.HANDOVER, "ambiguous", confidence=conf)
+        if mode is BotMode.MIXED and (ambiguous or conf < mixed_threshold):
+            return BotReply(BotAction.SUGGEST, "mixed_unsure", intent, answer, conf, asked)
+        reason = "two_part" if len(parts) > 1 else "confident"
+        return BotReply(BotAction.ANSWER, reason, intent, answer, conf, asked)
+
+    def _plan(self, text: str, whole: Match | None, threshold: float) -> list[Match] | BotReply:
+        """One intent, several (one per question in the message), or a hand-over: a message
+        with a part the KB cannot answer is handed over rather than half-answered."""
+        if whole is None:
+            return BotReply(BotAction.HANDOVER, "low_confidence")
+        clauses = self._clauses(text)
+        if len(clauses) < 2:
+            return [whole]
+        judged = [(c, self._judge(c, threshold)) for c in clauses]
+        sure = [(c, m) for c, m in judged if m is not None and m.confidence >= threshold]
+        oos = next((m for _, m in sure if m.intent == OUT_OF_SCOPE), None)
+        if oos is not None and not (whole.confidence >= threshold and whole.intent != OUT_OF_SCOPE
+                                    and oos.confidence < whole.confidence):  # fmt: skip
+            return BotReply(BotAction.HANDOVER, "out_of_scope", confidence=oos.confidence)
+        unknown = [
+            c for c, m in judged
+            if (m is None or m.confidence < threshold)
+            and self.index.known_share(self.reader.fields(c)) < CLAUSE_KNOWN_SHARE
+        ]  # fmt: skip
+        confident_whole = whole.confidence >= threshold and whole.intent != OUT_OF_SCOPE
+        parts: dict[str, Match] = {whole.intent: whole} if confident_whole else {}
+        for c, m in sure:
+            if m.intent == OUT_OF_SCOPE or m.intent in parts:
+                continue
+            if confident_whole and self._answered_by(c, whole.intent):
+                continue  # the whole message's answer already says it (新疆能发吗 运费怎么算)
+            parts[m.intent] = m
+        if unknown and parts:
+            return BotReply(BotAction.HANDOVER, "partly_unknown", confidence=whole.confidence)
+        if len(parts) >= 2:
+            return list(parts.values())
+        return [whole]
+
+    def _answered_by(self, clause: str, intent: str) -> bool:
+        """Whether the clause's weightiest word occurs in the intent's answer."""
+        words = [w for w in self.reader.fields(clause)["w"] if w not in bt.SLOTS]
+        if not words:
+            return True
+        key = max(words, key=lambda t: (self.index.idf("w", t), t))
+        return key in self.kb.intent(intent).answer
+
+
+def _cjk(s: str) -> bool:
+    return all("\u3400" <= ch <= "\u9fff" for ch in s)

@@ -1,13 +1,14 @@
 """``kefu care …``: seed and search reply templates, ask the FAQ bot, monthly and weekly reviews.
 
 Thin: parse arguments, call :mod:`kefu.service.care` in one transaction, print.
-``bot-ask`` needs no database when ``--shop`` is not given (shipped KB only), so
-it works on a fresh checkout.
+``bot-ask`` and ``bot-eval`` need no database when ``--shop`` is not given (shipped KB
+only), so they work on a fresh checkout; both use the cached index (built once).
 """
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import typer
@@ -90,17 +91,29 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """问答机器人回答或转人工 / what the FAQ bot does with one buyer message."""
+        from kefu.service import care_bot
+
         if shop is None:
-            from kefu.care.bot import FaqMatcher, load_knowledge_base
-
-            r = FaqMatcher(load_knowledge_base()).reply(question, mode)
-            _print_json({"action": r.action.value, "reason": r.reason, "intent": r.intent, "answer": r.answer,
-                         "confidence": round(r.confidence, 4), "matched_question": r.matched_question})  # fmt: skip
+            _print_json(care_bot.bot_ask(question, mode))
             return
-        from kefu.service import care
-
         with _db() as session:
-            _print_json(care.bot_answer(session, question, mode, shop_id=shop))
+            _print_json(care_bot.bot_answer(session, question, mode, shop_id=shop))
+
+    @care_app.command("bot-eval")
+    def bot_eval_cmd(
+        questions: Path = typer.Argument(..., help="QUESTIONS.csv: column question, UTF-8"),
+        out: Path = typer.Option(..., "--out", help="ANSWERS.csv: question,action,intent,confidence,reason"),
+        shop: str | None = typer.Option(None, "--shop", help="use this shop's FAQ rows, facts and threshold"),
+    ) -> None:
+        """问答机器人批量评测 / answer every question of a file in bot_first mode (one process, one index)."""
+        from kefu.service import care_bot
+
+        if shop is None:
+            summary = care_bot.bot_eval_csv(questions, out)
+        else:
+            with _db() as session:
+                summary = care_bot.bot_eval_csv(questions, out, session=session, shop_id=shop)
+        typer.echo(f"questions={summary.questions} answered={summary.answered} handed_over={summary.handed_over}")
 
     @care_app.command("root-causes")
     def root_causes_cmd(

@@ -13,7 +13,6 @@ Per-shop settings live in ``Shop.settings["care"]``:
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -33,11 +32,12 @@ from kefu.service.care_books import list_ledger as list_ledger
 from kefu.service.care_books import list_logbook as list_logbook
 from kefu.service.care_books import service_stats as service_stats
 from kefu.service.care_books import weekly_issue_summary as weekly_issue_summary
+from kefu.service.care_bot import bot_answer as bot_answer
 from kefu.service.care_templates import create_template as create_template
 from kefu.service.care_templates import render_template as render_template
 from kefu.service.care_templates import search_templates as search_templates
 from kefu.service.care_templates import seed_templates as seed_templates
-from kefu.store.models.care import FaqPair, Survey, Ticket
+from kefu.store.models.care import Survey, Ticket
 from kefu.store.models.live import Event
 from kefu.store.models.org import Agent, Shop
 
@@ -359,41 +359,3 @@ def survey_stats(
         k: (str(v) if v is not None and k in ("response_rate", "satisfied_rate", "mean_score") else v)
         for k, v in stats.items()
     }
-
-
-# ----------------------------------------------------------------- FAQ bot
-
-
-@lru_cache(maxsize=16)
-def _matcher(extra: tuple[tuple[str, str, str], ...]) -> botlib.FaqMatcher:
-    """Shipped KB plus the shop's FaqPair rows (intent, question, answer); built once per content."""
-    kb = botlib.load_knowledge_base()
-    intents = {i.intent: i for i in kb.intents}
-    for intent, question, answer in extra:
-        old = intents.get(intent)
-        paraphrases = (*(old.paraphrases if old else ()), question)
-        intents[intent] = botlib.FaqIntent(
-            intent, old.question if old else question, answer or (old.answer if old else ""), paraphrases
-        )
-    return botlib.FaqMatcher(
-        botlib.KnowledgeBase(tuple(intents.values()), kb.synonyms, kb.handover_phrases, kb.words)
-    )
-
-
-def bot_answer(
-    session: Session, question: str, mode: str | None = None, *, shop_id: str | None = None
-) -> dict[str, Any]:
-    """What the bot does with one buyer message: answer, suggest to the agent, or hand over.
-    ``mode`` defaults to the shop's setting (``bot_first`` when unset)."""
-    settings = care_settings(session, shop_id)
-    rows = session.execute(select(FaqPair.intent, FaqPair.question, FaqPair.answer).where(
-        FaqPair.shop_id.is_(None) | (FaqPair.shop_id == shop_id)).order_by(FaqPair.id)).all()  # fmt: skip
-    matcher = _matcher(tuple((str(a), str(b), str(c)) for a, b, c in rows))
-    reply = matcher.reply(
-        question,
-        mode or settings.get("bot_mode", botlib.BotMode.BOT_FIRST),
-        threshold=float(settings.get("bot_threshold", botlib.DEFAULT_THRESHOLD)),
-        mixed_threshold=float(settings.get("bot_mixed_threshold", botlib.DEFAULT_MIXED_THRESHOLD)),
-    )
-    return {"action": reply.action.value, "reason": reply.reason, "intent": reply.intent, "answer": reply.answer,
-            "confidence": round(reply.confidence, 4), "matched_question": reply.matched_question}  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.store.base import Base, UTCDateTime
@@ -91,3 +91,46 @@ class LedgerEntry(Base):
     evidence: Mapped[str] = mapped_column(String(200), default="")  # e.g. "order:123", "conversation:9"
     created_by: Mapped[str] = mapped_column(String(64), default="system")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BotShopFacts(Base):
+    """What the supervisor states about the shop; the FAQ bot's answers are filled with it (issue 21)."""
+
+    __tablename__ = "bot_shop_facts"
+    shop_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ship_within_hours: Mapped[int] = mapped_column(Integer, default=48)
+    same_day_cutoff: Mapped[str] = mapped_column(String(5), default="16:00")
+    couriers: Mapped[str] = mapped_column(String(100), default="中通和圆通")
+    upgrade_courier: Mapped[str] = mapped_column(String(50), default="顺丰")
+    free_shipping_over_yuan: Mapped[int] = mapped_column(Integer, default=59)
+    shipping_fee_yuan: Mapped[int] = mapped_column(Integer, default=8)
+    remote_regions: Mapped[str] = mapped_column(String(200), default="新疆、西藏、青海、内蒙古")
+    remote_extra_yuan: Mapped[int] = mapped_column(Integer, default=15)
+    invoice_types: Mapped[str] = mapped_column(String(100), default="电子普通发票")
+    special_invoice: Mapped[bool] = mapped_column(Boolean, default=False)
+    return_address: Mapped[str] = mapped_column(String(300), default="")
+    return_days: Mapped[int] = mapped_column(Integer, default=7)
+    price_protect_days: Mapped[int] = mapped_column(Integer, default=15)
+    service_hours: Mapped[str] = mapped_column(String(50), default="9:00-22:30")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class BotProposal(Base):
+    """A FAQ entry mined from the shop's chats, waiting for (or decided by) the supervisor."""
+
+    __tablename__ = "bot_proposals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    shop_id: Mapped[str] = mapped_column(String(64), index=True)
+    intent: Mapped[str] = mapped_column(String(64))  # an existing intent (paraphrases) or a new id
+    new_intent: Mapped[bool] = mapped_column(Boolean, default=False)
+    question: Mapped[str] = mapped_column(Text)  # the cluster's most typical wording
+    answer: Mapped[str] = mapped_column(Text, default="")  # agents' most common reply (new intents)
+    paraphrases: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    members: Mapped[list[Any]] = mapped_column(JSON, default=list)  # every mined wording in the cluster
+    status: Mapped[str] = mapped_column(String(16), default="proposed")  # proposed|approved|rejected
+    answered_after: Mapped[int | None] = mapped_column(Integer, nullable=True)  # members answered once approved
+    pool_before: Mapped[str] = mapped_column(String(16), default="")  # answer rate on all mined questions
+    pool_after: Mapped[str] = mapped_column(String(16), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[str] = mapped_column(String(64), default="")

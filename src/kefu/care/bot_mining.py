@@ -1,0 +1,130 @@
+"""Learn from the shop's own chats: frequent buyer questions the bot cannot answer yet.
+
+What 店小蜜 does from 聊天记录, in the open: pair every buyer message with the agent's
+next human reply, keep the messages the bot hands over, group wordings that say the same
+thing (character-bigram Jaccard over the bot's own reading, greedy leader clustering from
+the most frequent wording down), and propose per frequent group either new paraphrases of
+an existing intent (when the bot already ranks one intent first for most of the group) or a
+new intent whose answer is the agents' most common reply. The supervisor approves or
+rejects each proposal; the service measures the answer rate before and after. Pure.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from kefu.care import bot_text as bt
+from kefu.care.bot import OUT_OF_SCOPE, BotMode, FaqMatcher
+
+# Two wordings belong together when their bigram sets overlap this much (Jaccard).
+SIMILARITY = 0.45
+# A group is worth a proposal when it was asked at least this often.
+MIN_COUNT = 3
+# Paraphrases proposed per group (the most frequent distinct wordings).
+MAX_PARAPHRASES = 5
+# The bot's first-ranked intent is proposed as the home of a group when it ranks first for at
+# least this share of the group's messages.
+INTENT_SHARE = 0.6
+
+
+@dataclass(frozen=True)
+class ChatMessage:
+    conversation: int
+    direction: str  # in (buyer) | out (agent or bot)
+    text: str
+    automatic: bool = False  # auto-reply or bot message: not an agent's answer
+
+
+@dataclass(frozen=True)
+class QaPair:
+    question: str
+    answer: str  # the agent's next human reply ("" when none came)
+
+
+@dataclass(frozen=True)
+class Proposal:
+    intent: str
+    new_intent: bool
+    question: str
+    answer: str
+    paraphrases: tuple[str, ...]
+    members: tuple[str, ...]  # every buyer message of the group (with repeats); none answered now
+
+
+def qa_pairs(messages: Iterable[ChatMessage]) -> list[QaPair]:
+    """Buyer message → the next human agent message in the same conversation (messages in time order)."""
+    by_conv: dict[int, list[ChatMessage]] = {}
+    for m in messages:
+        by_conv.setdefault(m.conversation, []).append(m)
+    pairs: list[QaPair] = []
+    for msgs in by_conv.values():
+        for i, m in enumerate(msgs):
+            if m.direction != "in" or not m.text.strip():
+                continue
+            reply = next((n.text for n in msgs[i + 1 :] if n.direction == "out" and not n.automatic), "")
+            pairs.append(QaPair(m.text.strip(), reply.strip()))
+    return pairs
+
+
+def _grams(matcher: FaqMatcher, text: str) -> frozenset[str]:
+    fields = matcher.reader.fields(bt.prepare(text).text)
+    return frozenset(fields["c"]) | frozenset(fields["w"])
+
+
+def mine(matcher: FaqMatcher, pairs: Sequence[QaPair], threshold: float, *,
+         min_count: int = MIN_COUNT, similarity: float = SIMILARITY) -> list[Proposal]:  # fmt: skip
+    """Proposals for frequent groups of buyer messages the bot hands over, most asked first."""
+    answered: dict[str, bool] = {}
+    for p in pairs:
+        if p.question not in answered:
+            answered[p.question] = matcher.reply(p.question, BotMode.BOT_FIRST, threshold=threshold).answered
+    missed = [p for p in pairs if not answered[p.question]]
+    counts = Counter(p.question for p in missed)
+    grams = {q: _grams(matcher, q) for q in counts}
+    leaders: list[tuple[str, frozenset[str], list[str]]] = []
+    for q, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        g = grams[q]
+        if not g:
+            continue
+        for _, lg, members in leaders:
+            if len(g & lg) / len(g | lg) >= similarity:
+                members.append(q)
+                break
+        else:
+            leaders.append((q, g, [q]))
+    replies: dict[str, Counter[str]] = {}
+    for p in missed:
+        if p.answer:
+            replies.setdefault(p.question, Counter())[p.answer] += 1
+    out: list[Proposal] = []
+    for leader, _, wordings in leaders:
+        total = sum(counts[w] for w in wordings)
+        if total < min_count:
+            continue
+        members = tuple(w for w in wordings for _ in range(counts[w]))
+        firsts = Counter(r[0].intent for w in wordings for r in [matcher.rank(w, top=1)] if r for _ in range(counts[w]))
+        intent, n = firsts.most_common(1)[0] if firsts else ("", 0)
+        answer = sum((replies.get(w, Counter()) for w in wordings), Counter())
+        top_answer = answer.most_common(1)[0][0] if answer else ""
+        paraphrases = tuple(sorted(wordings, key=lambda w: (-counts[w], w))[:MAX_PARAPHRASES])
+        if intent and intent != OUT_OF_SCOPE and n / total >= INTENT_SHARE:
+            out.append(Proposal(intent, False, leader, "", paraphrases, members))
+        elif top_answer:
+            new_id = "mined_" + hashlib.sha1(leader.encode("utf-8")).hexdigest()[:8]
+            out.append(Proposal(new_id, True, leader, top_answer, paraphrases, members))
+    out.sort(key=lambda p: (-len(p.members), p.question))
+    return out
+
+
+def answered_count(matcher: FaqMatcher, questions: Iterable[str], threshold: float) -> int:
+    """How many of the messages the bot answers (bot_first) — the before/after measure of a proposal."""
+    cache: dict[str, bool] = {}
+    n = 0
+    for q in questions:
+        if q not in cache:
+            cache[q] = matcher.reply(q, BotMode.BOT_FIRST, threshold=threshold).answered
+        n += cache[q]
+    return n

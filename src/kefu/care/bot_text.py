@@ -1,0 +1,183 @@
+"""How the FAQ bot reads a buyer message: simplified characters, slots, words, negation.
+
+Issue 21 found that the old reader rewrote correct text and threw away the very words
+that tell intents apart. The rules here are therefore conservative:
+
+* **Never rewrite correct text.** Traditional characters become simplified with OpenCC's
+  own dictionaries (``opencc-python-reimplemented`` ships them; nothing is downloaded);
+  everything else stays as typed. Sound-based typo repair lives in the matcher and only
+  runs when the text as typed matched nothing (``FaqMatcher.reply``).
+* **Slots stay slots.** Order numbers, sizes, weights, sums of money, dates, clock times,
+  day counts and plain numbers become one private-use character each (a "slot"): ``M码``
+  and ``XL`` are both a *size*, but "M码 … XL" is two *different* sizes, which adds a
+  *mismatch* slot (ordered one thing, got another); two different colours do the same.
+* **Negation binds.** 没收到 / 不喜欢 / 没拒收 become one negated token (``¬收到``), so
+  "not received" never matches "received" and "I did not refuse" never matches "refuse".
+
+The word segmenter is a small dictionary-path segmenter (the same idea as jieba's,
+without its HMM) over a lexicon the index carries, so answering a question needs neither
+jieba's 1–2 s start-up nor pypinyin (both are used only when an index is built).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# slot characters (Unicode private use area): one token per kind of value
+ORDER = "\ue000"
+SIZE = "\ue001"
+NUM = "\ue002"
+WEIGHT = "\ue003"
+MONEY = "\ue004"
+LENGTH = "\ue005"
+DATE = "\ue006"
+CLOCK = "\ue007"
+DAYS = "\ue008"
+COUNT = "\ue009"
+MISMATCH = "\ue00a"
+ADDRESS = "\ue00b"
+SLOTS = frozenset(ORDER + SIZE + NUM + WEIGHT + MONEY + LENGTH + DATE + CLOCK + DAYS + COUNT + MISMATCH + ADDRESS)
+SLOT_NAMES = {ORDER: "order", SIZE: "size", NUM: "number", WEIGHT: "weight", MONEY: "money", LENGTH: "length",
+              DATE: "date", CLOCK: "clock", DAYS: "days", COUNT: "count", MISMATCH: "mismatch",
+              ADDRESS: "address"}  # fmt: skip
+NEG = "¬"
+
+_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_NUMBER = re.compile(r"[一二两三四五六七八九十百]+(?=[天号日点个件条单斤块元周年月])")
+_HEIGHT = re.compile(r"(?:一|1)米[五六七八九5-9][0-9一二三四五六七八九]?")
+_ORDER = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,4}\d{8,}|\d{6,})(?![a-z0-9])")
+_SIZE = re.compile(r"(?<![a-z0-9])(?:[2-5]?x{0,3}l|xs|s|m)(?![a-z0-9])(?:码|号)?|(?:3[3-9]|4[0-6])码|均码|加大码")
+_WITH_UNIT = (
+    (re.compile(r"\d+(?:\.\d+)?\s*(?:斤|公斤|kg)"), WEIGHT),
+    (re.compile(r"\d+(?:\.\d+)?\s*(?:块钱|块|元|rmb)"), MONEY),
+    (re.compile(r"\d+(?:\.\d+)?\s*(?:cm|厘米|公分|mm)"), LENGTH),
+    (re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*[号日]?|\d{1,2}\s*[号日](?!元)|双\s*\d{1,2}"), DATE),
+    (re.compile(r"\d{1,2}\s*(?:点|:\d\d)"), CLOCK),
+    (re.compile(r"\d+\s*(?:天|小时|个小时|周|个星期|星期|个月)"), DAYS),
+    (re.compile(r"\d+\s*(?:件|条|个|单|套|双)"), COUNT),
+    (re.compile(r"\d+(?:\.\d+)?"), NUM),
+)
+# a street address: optional province/city/district parts, a road, a house number
+_ADDRESS = re.compile(
+    r"(?:(?:(?![址改成寄发到在是我的])[\u4e00-\u9fff]){2,7}?(?:省|市|自治区|区|县|镇))*"
+    r"(?:(?![址改成寄发到在是我的])[\u4e00-\u9fff]){1,10}?(?:路|街|大道|巷|弄|村)"
+    r"[0-9一二三四五六七八九十]+号(?:[0-9]+(?:栋|幢|号楼|单元|室))*"
+)
+_COLOUR = re.compile(r"([黑白红蓝灰粉绿黄紫棕橙咖米杏驼]|卡其|藏青|酒红|军绿)(?:色|的)")
+_KEEP = re.compile(r"[^0-9a-z\u3400-\u9fff\ue000-\ue00f¬]+")
+
+_lock = threading.Lock()
+_converter: Any = None
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified (OpenCC ``t2s`` data shipped in the package); simplified text is unchanged."""
+    global _converter
+    if _converter is None:
+        with _lock:
+            if _converter is None:
+                from opencc import OpenCC
+
+                _converter = OpenCC("t2s")
+    return str(_converter.convert(text))
+
+
+def _cn_number(match: re.Match[str]) -> str:
+    s = match.group(0)
+    if "百" in s:
+        head, _, tail = s.partition("百")
+        rest = _cn_number_text(tail) if tail else 0
+        return str(_CN_DIGITS.get(head, 1) * 100 + (rest * 10 if len(tail) == 1 else rest))
+    return str(_cn_number_text(s))
+
+
+def _cn_number_text(s: str) -> int:
+    if s == "十":
+        return 10
+    if "十" in s:
+        head, _, tail = s.partition("十")
+        return _CN_DIGITS.get(head, 1) * 10 + _CN_DIGITS.get(tail, 0)
+    return int("".join(str(_CN_DIGITS[c]) for c in s if c in _CN_DIGITS) or 0)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A message ready for segmentation: slot characters in place, values kept for the reply."""
+
+    text: str
+    slots: tuple[tuple[str, str], ...]  # (slot name, value as typed)
+
+
+def prepare(message: str) -> Prepared:
+    """Width/case fold, traditional → simplified, slots in place, punctuation and emoji to spaces."""
+    s = to_simplified(unicodedata.normalize("NFKC", message).lower())
+    slots: list[tuple[str, str]] = []
+
+    def slot(char: str) -> Any:
+        def put(m: re.Match[str]) -> str:
+            slots.append((SLOT_NAMES[char], m.group(0).strip()))
+            return f" {char} " if char in (ORDER, SIZE, ADDRESS) else char
+
+        return put
+
+    s = _ORDER.sub(slot(ORDER), s)
+    s = _ADDRESS.sub(slot(ADDRESS), s)
+    s = _SIZE.sub(slot(SIZE), s)
+    s = _HEIGHT.sub(slot(LENGTH), s)
+    s = _CN_NUMBER.sub(_cn_number, s)
+    for pattern, char in _WITH_UNIT:
+        s = pattern.sub(slot(char), s)
+    sizes = {v.rstrip("码号") for k, v in slots if k == "size"}
+    colours = set(_COLOUR.findall(s))
+    if len(sizes) > 1 or len(colours) > 1:
+        s += " " + MISMATCH
+    return Prepared(_KEEP.sub(" ", s).strip(), tuple(slots))
+
+
+class Lexicon:
+    """Word → log probability; segments text along the most probable dictionary path."""
+
+    def __init__(self, logp: Mapping[str, float], unknown: float) -> None:
+        self.logp = dict(logp)
+        self.unknown = unknown
+        self.max_len = max((len(w) for w in self.logp), default=1)
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, int]) -> Lexicon:
+        total = float(sum(counts.values())) or 1.0
+        logp = {w: math.log(max(n, 1) / total) for w, n in counts.items()}
+        return cls(logp, math.log(0.5 / total))
+
+    def segment(self, text: str) -> list[str]:
+        """Words of prepared text: runs of latin letters/digits and slot characters stay whole."""
+        out: list[str] = []
+        for chunk in text.split():
+            for run in re.findall(r"[a-z0-9]+|[\ue000-\ue00f¬]|[\u3400-\u9fff]+", chunk):
+                out.extend(self._path(run) if "\u3400" <= run[0] <= "\u9fff" else [run])
+        return out
+
+    def _path(self, run: str) -> list[str]:
+        n = len(run)
+        best: list[tuple[float, int]] = [(0.0, n)] * (n + 1)
+        for i in range(n - 1, -1, -1):
+            cand = (self.logp.get(run[i], self.unknown) + best[i + 1][0], i + 1)
+            for j in range(i + 2, min(n, i + self.max_len) + 1):
+                lp = self.logp.get(run[i:j])
+                if lp is not None and lp + best[j][0] > cand[0]:
+                    cand = (lp + best[j][0], j)
+            best[i] = cand
+        words, i = [], 0
+        while i < n:
+            j = best[i][1]
+            words.append(run[i:j])
+            i = j
+        return words
+
+    def knows(self, word: str) -> bool:
+        return word in self.logp
