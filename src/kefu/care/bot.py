@@ -51,13 +51,15 @@ from kefu.domain.errors import bad_argument
 COVERAGE_ALPHA = 0.8
 # Logistic calibration: p = σ(a·raw + b·margin + c). Fitted by
 # ``bench/bot_eval.py --fit`` on the dev half and the KB leave-one-out check (never held-out).
-CALIBRATION = (4.790, 4.455, -2.448)
+CALIBRATION = (3.886, 7.752, -2.522)
 # A clause the bot cannot place is harmless context ("我在沈阳 …") only when the KB knows
 # at least this share of its words; otherwise the message holds a question the KB cannot answer.
 CLAUSE_KNOWN_SHARE = 0.5
 # Sound-based repair may replace a two-character dictionary word only when it is this rare
 # (顺风 148 → 顺丰), never a common one (那天 2224 stays 那天).
 REPAIR_MAX_FREQ = 1000
+# Characters too common to be half of a typo (款是 is 款 + 是, not a slip for 款式).
+_FUNCTION_CHARS = frozenset("是的了吗呢吧啊呀我你他她在有就都也和跟不没这那个")
 _CLAUSE_SPLIT = re.compile(r"\s+|另外|还有就是|顺便问下|顺便问一下|以及|再问下|还想问")
 
 
@@ -140,7 +142,7 @@ class FaqMatcher:
                 pair = w if self._state["lexicon"].get(w, 0) < REPAIR_MAX_FREQ else None
             elif len(w) == 1 and i + 1 < len(words) and len(words[i + 1]) == 1:
                 pair = w + words[i + 1]
-                if pair in self._kb_words or w in bi.STOPWORDS or words[i + 1] in bi.STOPWORDS:
+                if pair in self._kb_words or w in _FUNCTION_CHARS or words[i + 1] in _FUNCTION_CHARS:
                     pair = None
             target = self._homophones.get(self._key(pair)) if pair and _cjk(pair) else None
             if pair and target and target != pair:
@@ -241,7 +243,7 @@ class FaqMatcher:
             return BotReply(BotAction.HANDOVER, "empty")
         whole = self._judge(prepared, threshold)
         phrase = asks_for_human(question, self.kb.handover_phrases)
-        if phrase and not (whole and whole.confidence >= threshold and phrase in whole.matched_question):
+        if phrase and not (whole and whole.confidence >= threshold and self._intent_says(whole.intent, phrase)):
             return BotReply(BotAction.HANDOVER, "asked_for_human")
         parts = self._plan(prepared, whole, threshold)
         if isinstance(parts, BotReply):
@@ -298,13 +300,24 @@ class FaqMatcher:
             return list(parts.values())
         return [whole]
 
+    def _intent_says(self, intent: str, phrase: str) -> bool:
+        """Whether one of the intent's KB questions contains the phrase: then the phrase is the
+        topic (人工客服几点上班), not a request for a person."""
+        item = self.kb.intent(intent)
+        return any(phrase in q for q in (item.question, *item.paraphrases))
+
     def _answered_by(self, clause: str, intent: str) -> bool:
-        """Whether the clause's weightiest word occurs in the intent's answer."""
-        words = [w for w in self.reader.fields(clause)["w"] if w not in bt.SLOTS]
-        if not words:
+        """Whether the intent's answer already speaks of the clause's topic: its weightiest KB
+        word of two or more characters (single characters such as 算/谁/出 frame the question)
+        occurs in the answer, character by character (补差价 in 补运费差价)."""
+        words = [w.lstrip(bt.NEG) for w in self.reader.fields(clause)["w"]
+                 if w not in bt.SLOTS and self.index.df["w"].get(w)]  # fmt: skip
+        topics = [w for w in words if len(w) >= 2] or words
+        if not topics:
             return True
-        key = max(words, key=lambda t: (self.index.idf("w", t), t))
-        return key in self.kb.intent(intent).answer
+        key = max(topics, key=lambda t: (self.index.idf("w", t), t))
+        answer = render_answer(self.kb.intent(intent).answer)
+        return all(ch in answer for ch in key)
 
 
 def _cjk(s: str) -> bool:

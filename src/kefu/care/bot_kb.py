@@ -16,9 +16,9 @@ import yaml
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 
 # Probability of being right above which bot_first answers (calibrated; see docs/bench/bot.md).
-DEFAULT_THRESHOLD = 0.80
+DEFAULT_THRESHOLD = 0.85
 # In mixed mode the bot answers alone only above this; between the two it suggests to the agent.
-DEFAULT_MIXED_THRESHOLD = 0.90
+DEFAULT_MIXED_THRESHOLD = 0.92
 # Extra lead over the runner-up a caller may demand; the calibrated confidence already weighs
 # the lead, so none is required by default.
 DEFAULT_MARGIN = 0.0
