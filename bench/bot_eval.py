@@ -57,7 +57,9 @@ def first_answer_ms() -> tuple[int, int]:
 
     bot_matcher()  # make sure the cache file exists
     env = dict(os.environ)
-    out = subprocess.run([sys.executable, "-c", _FIRST_ANSWER], capture_output=True, text=True, env=env, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _FIRST_ANSWER], capture_output=True, text=True, env=env, check=True
+    )
     ms, imp = out.stdout.split()
     return int(ms), int(imp)
 

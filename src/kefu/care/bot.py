@@ -77,8 +77,14 @@ class FaqMatcher:
 
     def __init__(self, kb: KnowledgeBase, *, state: Mapping[str, Any] | None = None) -> None:
         self.kb = kb
-        self._state = dict(state) if state is not None else bi.build_state(
-            kb.to_data(), kb_vocabulary(kb), (bt.prepare(q).text for i in kb.intents for q in (i.question, *i.paraphrases))
+        self._state = (
+            dict(state)
+            if state is not None
+            else bi.build_state(
+                kb.to_data(),
+                kb_vocabulary(kb),
+                (bt.prepare(q).text for i in kb.intents for q in (i.question, *i.paraphrases)),
+            )
         )
         self.reader = bi.Reader(bt.Lexicon.from_counts(self._state["lexicon"]), kb.synonyms)
         self._pinyin: dict[str, str] = self._state["pinyin"]
@@ -180,9 +186,11 @@ class FaqMatcher:
                 best[doc.intent] = (conf, score, doc.question)
         raw: list[tuple[float, float, str, str]] = []
         for intent, (conf, score, kb_q) in best.items():
-            vocab, g = self.index.vocab[intent], gone.get(intent)
+            vocab = self.index.vocab[intent]
+            g = gone.get(intent) or {f: Counter() for f in bi.FIELD_WEIGHTS}
             covered = sum(
-                bi.FIELD_WEIGHTS[f] * sum(v for t, v in weight[f].items() if vocab[f][t] > (g[f][t] if g else 0))
+                bi.FIELD_WEIGHTS[f]
+                * sum(v for t, v in weight[f].items() if vocab[f][t] > g[f][t])
                 for f in bi.FIELD_WEIGHTS
             )
             cov = covered / total if total > 0.0 else 0.0
@@ -243,7 +251,9 @@ class FaqMatcher:
             return BotReply(BotAction.HANDOVER, "empty")
         whole = self._judge(prepared, threshold)
         phrase = asks_for_human(question, self.kb.handover_phrases)
-        if phrase and not (whole and whole.confidence >= threshold and self._intent_says(whole.intent, phrase)):
+        if phrase and not (
+            whole and whole.confidence >= threshold and self._intent_says(whole.intent, phrase)
+        ):
             return BotReply(BotAction.HANDOVER, "asked_for_human")
         parts = self._plan(prepared, whole, threshold)
         if isinstance(parts, BotReply):

@@ -125,9 +125,11 @@ def calibration_samples(matcher: FaqMatcher, rows: Sequence[tuple[str, str]], *,
             continue
         ranked = matcher.rank(question, top=1)
         if ranked:
-            ok = int(ranked[0].intent == label or (label in MUST_HAND_OVER and ranked[0].intent == OUT_OF_SCOPE))
+            ok = int(
+                ranked[0].intent == label or (label in MUST_HAND_OVER and ranked[0].intent == OUT_OF_SCOPE)
+            )
             samples.append(((ranked[0].raw, ranked[0].margin), ok))
-    for question, label, m in _loo_matches(matcher) if with_loo else []:
+    for _, label, m in _loo_matches(matcher) if with_loo else []:
         if m is not None:
             right = m.intent == label or (label == "none" and m.intent == OUT_OF_SCOPE)
             samples.append(((m.raw, m.margin), int(right)))

@@ -32,7 +32,25 @@ _KB_WORD_FREQ = 20000
 # Version of the state layout and of the reading rules: a change invalidates cached indexes.
 STATE_VERSION = 3
 
-NEGATORS = frozenset("没 没有 不 未 还没 还没有 木有 没得 还未 别 并没有 都没 都没有 从没 不是".split())
+NEGATORS = frozenset(
+    [
+        "没",
+        "没有",
+        "不",
+        "未",
+        "还没",
+        "还没有",
+        "木有",
+        "没得",
+        "还未",
+        "别",
+        "并没有",
+        "都没",
+        "都没有",
+        "从没",
+        "不是",
+    ]
+)
 # Particles, politeness and forms of address (老板 is how buyers greet the seller) that carry
 # no intent; removed from the word field only. 才/还/一直 are *not* here: they mark lateness.
 _STOPWORD_TEXT = (
@@ -113,7 +131,9 @@ class Reader:
         folded = "".join(kept)
         return {
             "w": Counter(kept),
-            "c": Counter(folded[i : i + 2] for i in range(len(folded) - 1)) if len(folded) > 1 else Counter(kept),
+            "c": Counter(folded[i : i + 2] for i in range(len(folded) - 1))
+            if len(folded) > 1
+            else Counter(kept),
             "u": Counter(ch for w in kept for ch in w if ch not in STOPWORDS and ch != bt.NEG),
         }
 
@@ -134,11 +154,16 @@ class Index:
                 df[f].update(terms[f])
         self.df = df
         self.avg_len = {
-            f: max(1.0, sum(sum(d.fields[f].values()) for d in docs) / max(1, len(docs))) for f in FIELD_WEIGHTS
+            f: max(1.0, sum(sum(d.fields[f].values()) for d in docs) / max(1, len(docs)))
+            for f in FIELD_WEIGHTS
         }
         # vocab[intent][field] = in how many of the intent's KB questions each term occurs
-        self.vocab: dict[str, dict[str, Counter[str]]] = defaultdict(lambda: {f: Counter() for f in FIELD_WEIGHTS})
-        self.postings: dict[str, dict[str, list[tuple[int, float]]]] = {f: defaultdict(list) for f in FIELD_WEIGHTS}
+        self.vocab: dict[str, dict[str, Counter[str]]] = defaultdict(
+            lambda: {f: Counter() for f in FIELD_WEIGHTS}
+        )
+        self.postings: dict[str, dict[str, list[tuple[int, float]]]] = {
+            f: defaultdict(list) for f in FIELD_WEIGHTS
+        }
         self.self_score: list[float] = []
         for i, d in enumerate(docs):
             own = 0.0
@@ -184,7 +209,9 @@ class Index:
         return known / total if total else 0.0
 
 
-def build_state(kb_data: dict[str, Any], kb_words: Iterable[str], kb_texts: Iterable[str] = ()) -> dict[str, Any]:
+def build_state(
+    kb_data: dict[str, Any], kb_words: Iterable[str], kb_texts: Iterable[str] = ()
+) -> dict[str, Any]:
     """The JSON-able state a matcher is rebuilt from: the KB as plain data, the lexicon (jieba's
     dictionary with KB words boosted: the given ones and every dictionary word of two or more
     characters found inside a KB question, so 下单 in 下单是 stays one word) and the default

@@ -73,8 +73,13 @@ class KnowledgeBase:
             "handover_phrases": list(self.handover_phrases),
             "words": list(self.words),
             "intents": [
-                {"intent": i.intent, "question": i.question, "answer": i.answer,
-                 "paraphrases": list(i.paraphrases), "negatives": list(i.negatives)}  # fmt: skip
+                {
+                    "intent": i.intent,
+                    "question": i.question,
+                    "answer": i.answer,
+                    "paraphrases": list(i.paraphrases),
+                    "negatives": list(i.negatives),
+                }  # fmt: skip
                 for i in self.intents
             ],
         }
@@ -123,7 +128,9 @@ def parse_knowledge_base(data: dict[str, Any]) -> KnowledgeBase:
                 "faq", f"第{i}个意图缺少 {', '.join(missing)}", f"intent #{i} lacks {', '.join(missing)}"
             )
         if "+" in str(raw["intent"]):
-            raise bad_argument("faq", f"意图名不能含 +: {raw['intent']}", f"intent ids cannot contain +: {raw['intent']}")
+            raise bad_argument(
+                "faq", f"意图名不能含 +: {raw['intent']}", f"intent ids cannot contain +: {raw['intent']}"
+            )
         intents.append(FaqIntent(
             str(raw["intent"]), str(raw["question"]), str(raw["answer"]),
             tuple(str(p) for p in raw.get("paraphrases") or []), tuple(str(p) for p in raw.get("negatives") or []),
@@ -150,7 +157,7 @@ def shipped_kb_text() -> str:
 def load_knowledge_base(yaml_text: str | None = None) -> KnowledgeBase:
     """The shipped KB (``care/data/faq.yaml``) or one given as YAML text."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(shipped_kb_text() if yaml_text is None else yaml_text, Loader=loader)  # noqa: S506
+    data = yaml.load(shipped_kb_text() if yaml_text is None else yaml_text, Loader=loader)
     if not isinstance(data, dict):
         raise bad_argument("faq", "知识库必须是 YAML 映射", "knowledge base must be a YAML mapping")
     return parse_knowledge_base(data)
@@ -162,4 +169,3 @@ def asks_for_human(question: str, phrases: tuple[str, ...] | list[str]) -> str |
 
     folded = "".join(ch for ch in to_simplified(question).lower() if not ch.isspace())
     return next((p for p in phrases if p and p in folded), None)
-

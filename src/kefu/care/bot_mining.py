@@ -89,9 +89,9 @@ def mine(matcher: FaqMatcher, pairs: Sequence[QaPair], threshold: float, *,
         g = grams[q]
         if not g:
             continue
-        for _, lg, members in leaders:
+        for _, lg, group in leaders:
             if len(g & lg) / len(g | lg) >= similarity:
-                members.append(q)
+                group.append(q)
                 break
         else:
             leaders.append((q, g, [q]))
@@ -100,12 +100,15 @@ def mine(matcher: FaqMatcher, pairs: Sequence[QaPair], threshold: float, *,
         if p.answer:
             replies.setdefault(p.question, Counter())[p.answer] += 1
     out: list[Proposal] = []
-    for leader, _, wordings in leaders:
+    for leader, _, group in leaders:
+        wordings = tuple(group)
         total = sum(counts[w] for w in wordings)
         if total < min_count:
             continue
-        members = tuple(w for w in wordings for _ in range(counts[w]))
-        firsts = Counter(r[0].intent for w in wordings for r in [matcher.rank(w, top=1)] if r for _ in range(counts[w]))
+        members = tuple(m for w in wordings for m in [w] * counts[w])
+        firsts = Counter(
+            r[0].intent for w in wordings for r in [matcher.rank(w, top=1)] if r for _ in range(counts[w])
+        )
         intent, n = firsts.most_common(1)[0] if firsts else ("", 0)
         answer = sum((replies.get(w, Counter()) for w in wordings), Counter())
         top_answer = answer.most_common(1)[0][0] if answer else ""

@@ -42,17 +42,33 @@ DAYS = "\ue008"
 COUNT = "\ue009"
 MISMATCH = "\ue00a"
 ADDRESS = "\ue00b"
-SLOTS = frozenset(ORDER + SIZE + NUM + WEIGHT + MONEY + LENGTH + DATE + CLOCK + DAYS + COUNT + MISMATCH + ADDRESS)
+SLOTS = frozenset(
+    ORDER + SIZE + NUM + WEIGHT + MONEY + LENGTH + DATE + CLOCK + DAYS + COUNT + MISMATCH + ADDRESS
+)
 SLOT_NAMES = {ORDER: "order", SIZE: "size", NUM: "number", WEIGHT: "weight", MONEY: "money", LENGTH: "length",
               DATE: "date", CLOCK: "clock", DAYS: "days", COUNT: "count", MISMATCH: "mismatch",
               ADDRESS: "address"}  # fmt: skip
 NEG = "¬"
 
-_CN_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_DIGITS = {
+    "零": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
 _CN_NUMBER = re.compile(r"[一二两三四五六七八九十百]+(?=[天号日点个件条单斤块元周年月])")
 _HEIGHT = re.compile(r"(?:一|1)米[五六七八九5-9][0-9一二三四五六七八九]?")
 _ORDER = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,4}\d{8,}|\d{6,})(?![a-z0-9])")
-_SIZE = re.compile(r"(?<![a-z0-9])(?:[2-5]?x{0,3}l|xs|s|m)(?![a-z0-9])(?:码|号)?|(?:3[3-9]|4[0-6])码|均码|加大码")
+_SIZE = re.compile(
+    r"(?<![a-z0-9])(?:[2-5]?x{0,3}l|xs|s|m)(?![a-z0-9])(?:码|号)?|(?:3[3-9]|4[0-6])码|均码|加大码"
+)
 _WITH_UNIT = (
     (re.compile(r"\d+(?:\.\d+)?\s*(?:斤|公斤|kg)"), WEIGHT),
     (re.compile(r"\d+(?:\.\d+)?\s*(?:块钱|块|元|rmb)"), MONEY),

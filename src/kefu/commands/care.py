@@ -113,7 +113,9 @@ def register(app: typer.Typer) -> None:
         else:
             with _db() as session:
                 summary = care_bot.bot_eval_csv(questions, out, session=session, shop_id=shop)
-        typer.echo(f"questions={summary.questions} answered={summary.answered} handed_over={summary.handed_over}")
+        typer.echo(
+            f"questions={summary.questions} answered={summary.answered} handed_over={summary.handed_over}"
+        )
 
     @care_app.command("root-causes")
     def root_causes_cmd(

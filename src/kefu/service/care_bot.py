@@ -153,10 +153,14 @@ def bot_eval_csv(questions_csv: Path, out_csv: Path, *, session: Session | None 
     try:
         raw = questions_csv.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise bad_argument("questions", f"无法读取 UTF-8 文件: {exc}", f"cannot read a UTF-8 file: {exc}") from exc
+        raise bad_argument(
+            "questions", f"无法读取 UTF-8 文件: {exc}", f"cannot read a UTF-8 file: {exc}"
+        ) from exc
     reader = csv.DictReader(io.StringIO(raw))
     if not reader.fieldnames or "question" not in reader.fieldnames:
-        raise bad_rows(questions_csv.name, [RowError(1, "question", "缺少 question 列", "missing column question")])
+        raise bad_rows(
+            questions_csv.name, [RowError(1, "question", "缺少 question 列", "missing column question")]
+        )
     if session is not None:
         matcher, threshold, facts = shop_bot(session, shop_id)
     else:

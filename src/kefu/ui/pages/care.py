@@ -1,4 +1,4 @@
-"""Care pages: ``/care/tickets``, ``/care/templates``, ``/care/bot``, ``/care/logbooks``.
+"""Care pages: ``/care/tickets``, ``/care/templates``, ``/care/logbooks`` (the bot: ``care_bot.py``).
 
 Thin: every action is one :mod:`kefu.service.care` call in one transaction
 (``widgets.run``), refusals appear as notices. Agents see the tickets they own,
@@ -12,7 +12,6 @@ from typing import Any
 
 from nicegui import ui
 
-from kefu.care.bot import BotMode
 from kefu.care.templates import CATEGORIES as TEMPLATE_CATEGORIES
 from kefu.care.tickets import CALLBACK_OUTCOMES, CATEGORIES, DEPARTMENTS, SEVERITIES
 from kefu.domain.timeutil import business_day, parse_aware, utc_now
@@ -185,41 +184,6 @@ def templates_page(user: PageUser) -> None:
                 ui.button(t("保存", "Save"), on_click=add)
                 ui.button(t("载入内置模板", "Load shipped templates"),
                           on_click=lambda: (run(care.seed_templates), results.refresh())).props("outline")  # fmt: skip
-
-
-@kefu_page("/care/bot", "机器人", "Bot", roles=MANAGERS)
-def bot_page(user: PageUser) -> None:
-    shops = _shops()
-    shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop"))
-    with db_session() as session:
-        current = care.care_settings(session, shop.value)
-    mode = ui.select(
-        [m.value for m in BotMode], value=current.get("bot_mode", "bot_first"), label=t("模式", "Mode")
-    )
-    threshold = ui.number(t("置信度阈值", "Confidence threshold"), value=float(current.get("bot_threshold", 0.45)),
-                          min=0, max=1, step=0.05)  # fmt: skip
-
-    def save() -> None:
-        if shop.value and run(
-            care.set_care_settings, shop.value, bot_mode=mode.value, bot_threshold=float(threshold.value or 0)
-        ):
-            ui.notify(t("已保存", "saved"), type="positive")
-
-    ui.button(t("保存设置", "Save settings"), on_click=save)
-    ui.separator()
-    question = (
-        ui.input(t("试问一句买家的话", "Try a buyer message"))
-        .classes("w-full")
-        .props('data-testid="bot-question"')
-    )
-    answer = ui.label().props('data-testid="bot-answer"')
-
-    def ask() -> None:
-        r = run(care.bot_answer, question.value or "", mode.value, shop_id=shop.value)
-        if r:
-            answer.text = f"{r['action']} · {r['reason']} · {r['intent'] or '-'} · {r['confidence']:.2f} · {r['answer'] or ''}"
-
-    ui.button(t("提问", "Ask"), on_click=ask)
 
 
 @kefu_page("/care/logbooks", "交接日志", "Logbooks")

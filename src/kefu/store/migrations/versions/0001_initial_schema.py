@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:23:56.926787
+Create Date: 2026-12-07 02:33:57.233164
 """
 
 from alembic import op
@@ -28,6 +28,46 @@ def upgrade() -> None:
     sa.UniqueConstraint('name', name=op.f('uq_api_tokens_name')),
     sa.UniqueConstraint('token_sha256', name=op.f('uq_api_tokens_token_sha256'))
     )
+    op.create_table('bot_proposals',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('shop_id', sa.String(length=64), nullable=False),
+    sa.Column('intent', sa.String(length=64), nullable=False),
+    sa.Column('new_intent', sa.Boolean(), nullable=False),
+    sa.Column('question', sa.Text(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=False),
+    sa.Column('paraphrases', sa.JSON(), nullable=False),
+    sa.Column('members', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('answered_after', sa.Integer(), nullable=True),
+    sa.Column('pool_before', sa.String(length=16), nullable=False),
+    sa.Column('pool_after', sa.String(length=16), nullable=False),
+    sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_bot_proposals'))
+    )
+    with op.batch_alter_table('bot_proposals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_bot_proposals_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('bot_shop_facts',
+    sa.Column('shop_id', sa.String(length=64), nullable=False),
+    sa.Column('ship_within_hours', sa.Integer(), nullable=False),
+    sa.Column('same_day_cutoff', sa.String(length=5), nullable=False),
+    sa.Column('couriers', sa.String(length=100), nullable=False),
+    sa.Column('upgrade_courier', sa.String(length=50), nullable=False),
+    sa.Column('free_shipping_over_yuan', sa.Integer(), nullable=False),
+    sa.Column('shipping_fee_yuan', sa.Integer(), nullable=False),
+    sa.Column('remote_regions', sa.String(length=200), nullable=False),
+    sa.Column('remote_extra_yuan', sa.Integer(), nullable=False),
+    sa.Column('invoice_types', sa.String(length=100), nullable=False),
+    sa.Column('special_invoice', sa.Boolean(), nullable=False),
+    sa.Column('return_address', sa.String(length=300), nullable=False),
+    sa.Column('return_days', sa.Integer(), nullable=False),
+    sa.Column('price_protect_days', sa.Integer(), nullable=False),
+    sa.Column('service_hours', sa.String(length=50), nullable=False),
+    sa.Column('updated_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('shop_id', name=op.f('pk_bot_shop_facts'))
+    )
     op.create_table('due_timers',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('rule', sa.String(length=64), nullable=False),
@@ -42,12 +82,6 @@ def upgrade() -> None:
     with op.batch_alter_table('due_timers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_due_timers_due_at'), ['due_at'], unique=False)
 
-    op.create_table('webhook_deliveries',
-    sa.Column('source', sa.String(length=32), nullable=False),
-    sa.Column('delivery_id', sa.String(length=128), nullable=False),
-    sa.Column('received_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('source', 'delivery_id', name=op.f('pk_webhook_deliveries'))
-    )
     op.create_table('events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('ts', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
@@ -176,6 +210,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_surveys_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_surveys_shop_id'), ['shop_id'], unique=False)
 
+    op.create_table('webhook_deliveries',
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('delivery_id', sa.String(length=128), nullable=False),
+    sa.Column('received_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('source', 'delivery_id', name=op.f('pk_webhook_deliveries'))
+    )
     op.create_table('agents',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('shop_id', sa.String(length=64), nullable=True),
@@ -276,8 +316,8 @@ def upgrade() -> None:
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_conversations_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index('ix_conversations_buyer_shop', ['buyer', 'shop_id'], unique=False)
-        batch_op.create_index('ix_conversations_queue', ['status', 'opened_at'], unique=False)
         batch_op.create_index('ix_conversations_opened_at', ['opened_at'], unique=False)
+        batch_op.create_index('ix_conversations_queue', ['status', 'opened_at'], unique=False)
 
     op.create_table('leave_requests',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -468,8 +508,8 @@ def downgrade() -> None:
 
     op.drop_table('leave_requests')
     with op.batch_alter_table('conversations', schema=None) as batch_op:
-        batch_op.drop_index('ix_conversations_opened_at')
         batch_op.drop_index('ix_conversations_queue')
+        batch_op.drop_index('ix_conversations_opened_at')
         batch_op.drop_index('ix_conversations_buyer_shop')
         batch_op.drop_index(batch_op.f('ix_conversations_agent_id'))
 
@@ -492,6 +532,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agents_shop_id'))
 
     op.drop_table('agents')
+    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('surveys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_surveys_shop_id'))
         batch_op.drop_index(batch_op.f('ix_surveys_agent_id'))
@@ -525,10 +566,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_events_agent_id'))
 
     op.drop_table('events')
-    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('due_timers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_due_timers_due_at'))
 
     op.drop_table('due_timers')
+    op.drop_table('bot_shop_facts')
+    with op.batch_alter_table('bot_proposals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_bot_proposals_shop_id'))
+
+    op.drop_table('bot_proposals')
     op.drop_table('api_tokens')
     # ### end Alembic commands ###
