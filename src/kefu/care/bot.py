@@ -251,9 +251,7 @@ class FaqMatcher:
             return BotReply(BotAction.HANDOVER, "empty")
         whole = self._judge(prepared, threshold)
         phrase = asks_for_human(question, self.kb.handover_phrases)
-        if phrase and not (
-            whole and whole.confidence >= threshold and self._intent_says(whole.intent, phrase)
-        ):
+        if phrase and not self._phrase_is_topic(prepared, phrase, whole, threshold):
             return BotReply(BotAction.HANDOVER, "asked_for_human")
         parts = self._plan(prepared, whole, threshold)
         if isinstance(parts, BotReply):
@@ -310,11 +308,20 @@ class FaqMatcher:
             return list(parts.values())
         return [whole]
 
-    def _intent_says(self, intent: str, phrase: str) -> bool:
-        """Whether one of the intent's KB questions contains the phrase: then the phrase is the
-        topic (人工客服几点上班), not a request for a person."""
-        item = self.kb.intent(intent)
-        return any(phrase in q for q in (item.question, *item.paraphrases))
+    def _phrase_is_topic(self, text: str, phrase: str, whole: Match | None, threshold: float) -> bool:
+        """A hand-over phrase is the topic, not a request for a person, when the message is still
+        confidently the same intent without it (人工客服几点上班 → 客服几点上班), and that intent's
+        KB questions use the phrase too. 我要人工客服 without 人工 says nothing: a request."""
+        if whole is None or whole.confidence < threshold or whole.intent == OUT_OF_SCOPE:
+            return False
+        item = self.kb.intent(whole.intent)
+        if not any(phrase in q for q in (item.question, *item.paraphrases)):
+            return False
+        rest_text = text.replace(phrase, " ")
+        if len(self.reader.fields(rest_text)["w"]) < 2:  # 我要(人工)客服: nothing asked but a person
+            return False
+        rest = self._judge(rest_text, threshold)
+        return rest is not None and rest.intent == whole.intent and rest.confidence >= threshold
 
     def _answered_by(self, clause: str, intent: str) -> bool:
         """Whether the intent's answer already speaks of the clause's topic: its weightiest KB

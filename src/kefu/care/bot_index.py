@@ -18,6 +18,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -72,8 +73,9 @@ class Doc:
     fields: dict[str, Counter[str]]
 
 
+@lru_cache(maxsize=1)
 def _dictionary() -> dict[str, int]:
-    """jieba's word frequencies (read straight from the file the package ships)."""
+    """jieba's word frequencies (read straight from the file the package ships; once per process)."""
     raw = resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
     out: dict[str, int] = {}
     for line in raw.splitlines():
@@ -94,13 +96,14 @@ def build_lexicon_counts(kb_words: Iterable[str], dictionary: dict[str, int]) ->
 
 def char_pinyin(chars: Iterable[str]) -> dict[str, str]:
     """Toneless default reading of each CJK character (pypinyin), for the homophone table."""
+    return {ch: _reading(ch) for ch in set(chars) if "\u3400" <= ch <= "\u9fff"}
+
+
+@lru_cache(maxsize=None)
+def _reading(ch: str) -> str:
     from pypinyin import lazy_pinyin
 
-    out: dict[str, str] = {}
-    for ch in set(chars):
-        if "\u3400" <= ch <= "\u9fff":
-            out[ch] = str(lazy_pinyin(ch)[0])
-    return out
+    return str(lazy_pinyin(ch)[0])
 
 
 class Reader:
@@ -216,7 +219,7 @@ def build_state(
     dictionary with KB words boosted: the given ones and every dictionary word of two or more
     characters found inside a KB question, so 下单 in 下单是 stays one word) and the default
     reading of every character in it."""
-    counts = _dictionary()
+    counts = dict(_dictionary())
     found = {t[i:j] for t in kb_texts for i in range(len(t)) for j in range(i + 2, min(len(t), i + 4) + 1)}
     counts = build_lexicon_counts([*kb_words, *(w for w in found if w in counts)], counts)
     pinyin = char_pinyin(ch for w in counts for ch in w)
