@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kefu.api.app import create_app
+from kefu.config import get_settings
 from kefu.service import auth
 from kefu.store.db import session_factory
+from kefu.store.models.live import Conversation, Message
 from kefu.store.models.org import Agent, Shop
 
 BASE = "http://testserver"
@@ -156,3 +162,57 @@ def test_surveys_logbook_and_stats(clients: dict[str, TestClient]) -> None:
         ).status_code
         == 422
     )
+
+
+@pytest.fixture
+def bot_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+def test_bot_facts_over_http(clients: dict[str, TestClient], bot_data_dir: None) -> None:
+    sup, agent = clients["supervisor"], clients["agent"]
+    assert agent.get("/api/v1/care/bot/facts/s1").status_code == 403
+    assert clients["anonymous"].get("/api/v1/care/bot/facts/s1").status_code == 401
+    assert sup.get("/api/v1/care/bot/facts/s1").json()["couriers"] == "中通和圆通"
+    r = sup.put("/api/v1/care/bot/facts/s1", json={"couriers": "京东快递", "return_days": 15})
+    assert (r.status_code, r.json()["couriers"], r.json()["return_days"]) == (200, "京东快递", 15)
+    answer = agent.post(
+        "/api/v1/care/bot/answer", json={"question": "发什么快递", "shop_id": "s1", "mode": "bot_first"}
+    )
+    assert "默认发京东快递" in answer.json()["answer"]
+    assert sup.put("/api/v1/care/bot/facts/s1", json={"same_day_cutoff": "4pm"}).status_code == 422
+    assert sup.put("/api/v1/care/bot/facts/s1", json={"return_days": -1}).status_code == 422
+    missing = sup.get("/api/v1/care/bot/facts/nope")
+    assert (missing.status_code, missing.json()["code"]) == (404, "NOT_FOUND")
+
+
+def test_bot_proposals_over_http(engine: Engine, clients: dict[str, TestClient], bot_data_dir: None) -> None:
+    t0 = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
+    with session_factory(engine)() as s, s.begin():
+        for i, line in enumerate(["可以刻字吗", "能刻字吗", "可以刻字吗"]):
+            conv = Conversation(shop_id="s1", buyer=f"b{i}", status="closed", agent_id="a1", opened_at=t0)
+            s.add(conv)
+            s.flush()
+            s.add_all([
+                Message(conversation_id=conv.id, shop_id="s1", buyer=f"b{i}", ts=t0, direction="in", text=line),
+                Message(conversation_id=conv.id, shop_id="s1", buyer=f"b{i}", agent_id="a1",
+                        ts=t0 + timedelta(seconds=20), direction="out", text="可以免费刻字"),
+            ])  # fmt: skip
+    sup, agent = clients["supervisor"], clients["agent"]
+    assert agent.post("/api/v1/care/bot/proposals/mine", json={"shop_id": "s1"}).status_code == 403
+    mined = sup.post("/api/v1/care/bot/proposals/mine", json={"shop_id": "s1"}).json()
+    assert (mined["pairs"], len(mined["proposals"])) == (3, 1)
+    pid = mined["proposals"][0]["id"]
+    assert [p["id"] for p in sup.get("/api/v1/care/bot/proposals", params={"shop_id": "s1"}).json()] == [pid]
+    done = sup.post(f"/api/v1/care/bot/proposals/{pid}/decision", json={"approve": True}).json()
+    assert (done["status"], done["answered_after"], done["decided_by"]) == ("approved", 3, "u-supervisor")
+    again = sup.post(f"/api/v1/care/bot/proposals/{pid}/decision", json={"approve": False})
+    assert (again.status_code, again.json()["code"]) == (400, "BAD_ARGUMENT")
+    assert (
+        sup.post("/api/v1/care/bot/proposals/mine", json={"shop_id": "s1", "min_count": 0}).status_code == 422
+    )
+    assert sup.get("/api/v1/care/bot/proposals", params={"shop_id": "s1", "status": "x"}).status_code == 400
+    assert sup.post("/api/v1/care/bot/proposals/99999/decision", json={"approve": True}).status_code == 404

@@ -140,7 +140,9 @@ def test_two_questions_are_answered_in_two_parts_or_handed_over(matcher: FaqMatc
 
 
 def test_answers_are_filled_with_the_shops_facts(matcher: FaqMatcher) -> None:
-    facts = ShopFacts(ship_within_hours=24, couriers="韵达", special_invoice=True, return_address="杭州市某路1号")
+    facts = ShopFacts(
+        ship_within_hours=24, couriers="韵达", special_invoice=True, return_address="杭州市某路1号"
+    )
     assert "24小时内发货" in (matcher.reply("什么时候发货", facts=facts.values()).answer or "")
     assert "默认发韵达" in (matcher.reply("发什么快递", facts=facts.values()).answer or "")
     assert "可以开具增值税专用发票" in (matcher.reply("能开专票吗", facts=facts.values()).answer or "")
@@ -180,7 +182,9 @@ def test_margin_demanded_by_a_caller_hands_over_close_calls(tiny: FaqMatcher) ->
     assert second.margin == pytest.approx(second.raw - top.raw)
     r = tiny.reply("发货", BotMode.BOT_FIRST, threshold=0.0, margin=top.margin + 0.01)
     assert (r.action, r.reason) == (BotAction.HANDOVER, "ambiguous")
-    assert tiny.reply("发货", BotMode.MIXED, threshold=0.0, margin=top.margin + 0.01).action is BotAction.SUGGEST
+    assert (
+        tiny.reply("发货", BotMode.MIXED, threshold=0.0, margin=top.margin + 0.01).action is BotAction.SUGGEST
+    )
     assert tiny.reply("发货", BotMode.BOT_FIRST, threshold=0.0).answered
 
 
@@ -217,7 +221,9 @@ def test_bad_mode_threshold_and_kb_are_clear_errors(matcher: FaqMatcher) -> None
         load_knowledge_base("intents:\n  - intent: a\n    question: q\n")
     assert "answer" in bad.value.message_en
     with pytest.raises(KefuError):
-        load_knowledge_base("intents:\n  - {intent: a, question: q, answer: x}\n  - {intent: a, question: r, answer: y}\n")
+        load_knowledge_base(
+            "intents:\n  - {intent: a, question: q, answer: x}\n  - {intent: a, question: r, answer: y}\n"
+        )
     with pytest.raises(KefuError):
         load_knowledge_base("intents:\n  - {intent: a+b, question: q, answer: x}\n")
     with pytest.raises(KefuError):

@@ -78,7 +78,9 @@ def test_kb_leave_one_out_counts_every_paraphrase(matcher: FaqMatcher) -> None:
 
 def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     """Floors under the figures recorded in docs/bench/bot.md (not targets; never tuned to)."""
-    first = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_eval.csv") if r["split"] == "test"])
+    first = evaluate(
+        matcher, [(r["question"], r["intent"]) for r in _rows("bot_eval.csv") if r["split"] == "test"]
+    )
     assert first.precision >= 0.90 and first.answer_rate >= 0.70
     dev = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_dev.csv")])
     assert dev.precision >= 0.95 and dev.answer_rate >= 0.85 and dev.unanswerable_answered <= 0.03

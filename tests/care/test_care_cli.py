@@ -47,3 +47,22 @@ def test_seed_search_render(db_env: None) -> None:
     assert ok.exit_code == 0 and "订单88" in ok.stdout and "ZT1" in ok.stdout
     bad_var = runner.invoke(app, ["care", "render", tid, "--var", "买家"])
     assert isinstance(bad_var.exception, KefuError)
+
+
+def test_bot_eval_contract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kefu.service import care_bot
+
+    monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setattr(care_bot, "_matchers", {})  # as in a fresh process
+    get_settings.cache_clear()
+    questions = tmp_path / "QUESTIONS.csv"
+    questions.write_text("question\n什麼時候發貨\n你叫什么名字\n", encoding="utf-8")
+    out = runner.invoke(app, ["care", "bot-eval", str(questions), "--out", str(tmp_path / "ANSWERS.csv")])
+    assert out.exit_code == 0, out.output
+    assert out.stdout.strip() == "questions=2 answered=1 handed_over=1"
+    lines = (tmp_path / "ANSWERS.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "question,action,intent,confidence,reason"
+    assert lines[1].startswith("什麼時候發貨,answer,ship_time,") and lines[1].endswith(",confident")
+    assert lines[2].startswith("你叫什么名字,handover,,")
+    assert len(list((tmp_path / "var" / "bot").glob("index-*.json"))) == 1  # built once, cached
+    get_settings.cache_clear()
