@@ -23,6 +23,7 @@ from kefu.store.models.org import Agent, Shop
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setattr(care_bot, "_matchers", {})  # each test starts like a fresh process
     get_settings.cache_clear()
     yield tmp_path / "var"
     get_settings.cache_clear()

@@ -94,6 +94,9 @@ class FaqMatcher:
                 for intent, q, fields in self._state["docs"]]  # fmt: skip
         kb_words = Counter(self._state["kb_words"])
         self.index = bi.Index(docs, len(kb.intents))
+        # words that are a whole KB question on their own (包邮吗 → 包邮): a one-word clause is a
+        # question only then; otherwise it is context (订单 …, 我在沈阳 …)
+        self._one_word_questions = frozenset(next(iter(d.fields["w"])) for d in docs if len(d.fields["w"]) == 1)
         self._kb_words = frozenset(kb_words)
         self._homophones: dict[str, str] = {}
         for word, _ in kb_words.most_common():
@@ -220,9 +223,14 @@ class FaqMatcher:
         return first
 
     def _clauses(self, text: str) -> list[str]:
-        """Parts of a message that carry words of their own (greetings and bare slots drop out)."""
-        parts = [p for p in _CLAUSE_SPLIT.split(text) if p and p.strip()]
-        return [p for p in parts if any(w not in bt.SLOTS for w in self.reader.fields(p)["w"])]
+        """Parts of a message that could be a question of their own: two content words or more,
+        or one that is a KB question by itself (greetings, bare slots and lone nouns drop out)."""
+        out = []
+        for part in (p for p in _CLAUSE_SPLIT.split(text) if p and p.strip()):
+            words = [w for w in self.reader.fields(part)["w"] if w not in bt.SLOTS]
+            if len(words) >= 2 or (words and words[0] in self._one_word_questions):
+                out.append(part)
+        return out
 
     # ------------------------------------------------------------ decision
 
@@ -247,8 +255,8 @@ class FaqMatcher:
         if not 0.0 <= threshold <= 1.0 or not 0.0 <= mixed_threshold <= 1.0:
             raise bad_argument("threshold", "阈值应在 0 到 1 之间", "thresholds must be between 0 and 1")
         prepared = bt.prepare(question).text
-        if not any(w not in bt.SLOTS for w in self.reader.tokens(prepared)):
-            return BotReply(BotAction.HANDOVER, "empty")
+        if not any(w not in bt.SLOTS and w not in bi.STOPWORDS for w in self.reader.tokens(prepared)):
+            return BotReply(BotAction.HANDOVER, "empty")  # nothing but greetings, particles, numbers
         whole = self._judge(prepared, threshold)
         phrase = asks_for_human(question, self.kb.handover_phrases)
         if phrase and not self._phrase_is_topic(prepared, phrase, whole, threshold):

@@ -18,7 +18,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -99,7 +99,7 @@ def char_pinyin(chars: Iterable[str]) -> dict[str, str]:
     return {ch: _reading(ch) for ch in set(chars) if "\u3400" <= ch <= "\u9fff"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _reading(ch: str) -> str:
     from pypinyin import lazy_pinyin
 
