@@ -3,7 +3,7 @@
 Default run = the figures to report: the buyers' **held-out** half and, for comparison, the first
 set's test half, at the shipped threshold; then the speed: ms per question in process and the
 first answer of a fresh process whose index is read from the cache. Tuning loops look at dev
-only: ``--split dev [--sweep] [--errors]`` and ``--fit`` (calibration on dev + KB leave-one-out).
+only: ``--split dev|dev2 [--sweep] [--errors]`` and ``--fit`` (calibration on dev + dev2).
 Last line: ``answer_rate=… precision=… unanswerable_answered=… ms_per_question=… first_answer_ms=…``
 (held-out half; ``first_*`` figures are the first set's test half).
 """
@@ -35,8 +35,8 @@ print(f"{(t2 - t1) * 1000:.0f} {(t1 - t0) * 1000:.0f}")
 
 
 def load_rows(split: str) -> list[tuple[str, str]]:
-    """Buyers' set halves (dev | heldout) or the first set's halves (train | test)."""
-    if split in ("dev", "heldout"):
+    """Buyers' set (dev | dev2 | heldout) or the first set's halves (train | test)."""
+    if split in ("dev", "dev2", "heldout"):
         name, col = f"data/bot_buyers_{split}.csv", None
     else:
         name, col = "data/bot_eval.csv", split
@@ -66,10 +66,10 @@ def first_answer_ms() -> tuple[int, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--split", choices=["dev", "heldout", "train", "test"], default=None)
+    ap.add_argument("--split", choices=["dev", "dev2", "heldout", "train", "test"], default=None)
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--sweep", action="store_true", help="figures for thresholds 0.50…0.95 (with --split)")
-    ap.add_argument("--fit", action="store_true", help="fit the calibration on dev + KB leave-one-out")
+    ap.add_argument("--fit", action="store_true", help="fit the calibration on dev + dev2")
     ap.add_argument("--loo", action="store_true", help="KB leave-one-out figures")
     ap.add_argument("--errors", action="store_true", help="list wrong answers and misses (with --split)")
     args = ap.parse_args()
@@ -79,7 +79,7 @@ def main() -> None:
         os.environ.setdefault("KEFU_DATA_DIR", tmp)
         matcher: FaqMatcher = bot_matcher()
         if args.fit:
-            coef = fit_logistic(calibration_samples(matcher, load_rows("dev")))
+            coef = fit_logistic(calibration_samples(matcher, load_rows("dev") + load_rows("dev2")))
             print("CALIBRATION = (" + ", ".join(f"{c:.3f}" for c in coef) + ")")
             return
         if args.loo:

@@ -51,7 +51,7 @@ from kefu.domain.errors import bad_argument
 COVERAGE_ALPHA = 0.8
 # Logistic calibration: p = σ(a·raw + b·margin + c). Fitted by
 # ``bench/bot_eval.py --fit`` on the dev half and the KB leave-one-out check (never held-out).
-CALIBRATION = (3.886, 7.752, -2.522)
+CALIBRATION = (3.629, 9.084, -2.560)
 # A clause the bot cannot place is harmless context ("我在沈阳 …") only when the KB knows
 # at least this share of its words; otherwise the message holds a question the KB cannot answer.
 CLAUSE_KNOWN_SHARE = 0.5
@@ -60,6 +60,9 @@ CLAUSE_KNOWN_SHARE = 0.5
 REPAIR_MAX_FREQ = 1000
 # Characters too common to be half of a typo (款是 is 款 + 是, not a slip for 款式).
 _FUNCTION_CHARS = frozenset("是的了吗呢吧啊呀我你他她在有就都也和跟不没这那个")
+# A clause asks something only with a question word or particle; "还没发货 我不想要了" is context
+# plus one question, not two questions.
+_ASKS = re.compile(r"吗|么|嘛|呢|什么|啥|怎|咋|多少|多久|多长|几|哪|谁|能不能|可不可以|是不是|有没有|会不会|要不要|行不行|不$|没$")
 _CLAUSE_SPLIT = re.compile(r"\s+|另外|还有就是|顺便问下|顺便问一下|以及|再问下|还想问")
 
 
@@ -292,7 +295,7 @@ class FaqMatcher:
         if len(clauses) < 2:
             return [whole]
         judged = [(c, self._judge(c, threshold)) for c in clauses]
-        sure = [(c, m) for c, m in judged if m is not None and m.confidence >= threshold]
+        sure = [(c, m) for c, m in judged if m is not None and m.confidence >= threshold and _ASKS.search(c)]
         oos = next((m for _, m in sure if m.intent == OUT_OF_SCOPE), None)
         if oos is not None and not (whole.confidence >= threshold and whole.intent != OUT_OF_SCOPE
                                     and oos.confidence < whole.confidence):  # fmt: skip
