@@ -33,6 +33,7 @@ from kefu.service.care_books import list_logbook as list_logbook
 from kefu.service.care_books import service_stats as service_stats
 from kefu.service.care_books import weekly_issue_summary as weekly_issue_summary
 from kefu.service.care_bot import bot_answer as bot_answer
+from kefu.service.care_bot import care_settings as care_settings
 from kefu.service.care_templates import create_template as create_template
 from kefu.service.care_templates import render_template as render_template
 from kefu.service.care_templates import search_templates as search_templates
@@ -47,12 +48,6 @@ from kefu.store.models.org import Agent, Shop
 def shop_ids(session: Session) -> list[str]:
     """Shops to pick from in the dashboard."""
     return [str(s) for s in session.scalars(select(Shop.id).order_by(Shop.id))]
-
-
-def care_settings(session: Session, shop_id: str | None) -> dict[str, Any]:
-    shop = session.get(Shop, shop_id) if shop_id else None
-    raw = (shop.settings or {}).get("care", {}) if shop is not None else {}
-    return dict(raw) if isinstance(raw, dict) else {}
 
 
 def _hhmm(value: Any, default: time) -> time:

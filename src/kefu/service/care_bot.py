@@ -101,7 +101,8 @@ def _shop_extra(session: Session, shop_id: str | None) -> Extra:
     return tuple((str(a), str(b), str(c)) for a, b, c in rows)
 
 
-def _settings(session: Session, shop_id: str | None) -> dict[str, Any]:
+def care_settings(session: Session, shop_id: str | None) -> dict[str, Any]:
+    """The shop's care settings (``Shop.settings["care"]``: hours, SLA, bot mode and threshold)."""
     shop = session.get(Shop, shop_id) if shop_id else None
     raw = (shop.settings or {}).get("care", {}) if shop is not None else {}
     return dict(raw) if isinstance(raw, dict) else {}
@@ -109,7 +110,7 @@ def _settings(session: Session, shop_id: str | None) -> dict[str, Any]:
 
 def shop_bot(session: Session, shop_id: str | None) -> tuple[botlib.FaqMatcher, float, dict[str, str]]:
     """The shop's matcher, its bot_first threshold and the facts its answers are filled with."""
-    threshold = float(_settings(session, shop_id).get("bot_threshold", botlib.DEFAULT_THRESHOLD))
+    threshold = float(care_settings(session, shop_id).get("bot_threshold", botlib.DEFAULT_THRESHOLD))
     return bot_matcher(_shop_extra(session, shop_id)), threshold, _facts(session, shop_id).values()
 
 
@@ -123,7 +124,7 @@ def bot_answer(
 ) -> dict[str, Any]:
     """What the bot does with one buyer message: answer, suggest to the agent, or hand over.
     ``mode`` defaults to the shop's setting (``bot_first`` when unset)."""
-    settings = _settings(session, shop_id)
+    settings = care_settings(session, shop_id)
     matcher, threshold, facts = shop_bot(session, shop_id)
     reply = matcher.reply(
         question,
