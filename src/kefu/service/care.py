@@ -6,7 +6,7 @@ to plain facts and back, and writes an ``Event`` for every ticket lifecycle chan
 Per-shop settings live in ``Shop.settings["care"]``:
 ``{"open": "09:00", "close": "22:30", "open_on_rest_days": true,
 "open_on_statutory": false, "calendar_overrides": {"2027-02-16": "rest"},
-"sla": {"high": [60, 480]}, "bot_mode": "bot_first", "bot_threshold": 0.45}``
+"sla": {"high": [60, 480]}, "bot_mode": "bot_first", "bot_threshold": 0.85}``
 (SLA pairs are business minutes to first response and to resolution).
 """
 
