@@ -20,10 +20,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import poisson
 
-from kefu.domain.calendar import BusinessCalendar
 from kefu.domain.errors import bad_argument
 from kefu.plan.events import NO_EVENTS, PromotionCalendar
 from kefu.plan.forecast import Grid, predict
+from kefu.plan.regions import DayCalendar
 
 FloatArray = NDArray[np.float64]
 BASELINES = ("snaive", "avg4")
@@ -101,7 +101,7 @@ def backtest(
     days: int,
     *,
     models: tuple[str, ...] = ("seasonal",),
-    calendar: BusinessCalendar | None = None,
+    calendar: DayCalendar | None = None,
     promotions: PromotionCalendar = NO_EVENTS,
     weeks: int = 4,
 ) -> list[Score]:
@@ -112,15 +112,7 @@ def backtest(
     per_fold: list[tuple[str, str, _Acc]] = []
     pooled = {m: _Acc() for m in wanted}
     for start in sorted(test_starts):
-        cut = history.day_index(start)
-        if cut < 7 or cut + days > history.values.shape[0]:
-            raise bad_argument(
-                "test_start",
-                f"{start} 之前须有至少 7 天历史, 之后须有 {days} 天实际数据",
-                f"{start} needs at least 7 days of history before and {days} days of actuals after it",
-            )
-        train = Grid(history.start, history.interval_min, history.values[:cut])
-        actual = history.values[cut : cut + days]
+        train, actual = _split(history, start, days)
         for model in wanted:
             fc = predict(
                 train, start, days, model=model, calendar=calendar, promotions=promotions, weeks=weeks
@@ -146,3 +138,107 @@ def weekly_starts(first: date, last: date, step_days: int = 7) -> list[date]:
         out.append(d)
         d += timedelta(days=step_days)
     return out
+
+
+@dataclass(frozen=True)
+class AutoFold:
+    """One rolling origin of the model chosen by backtest: what it chose, its error and its band."""
+
+    fold: str
+    chosen: str
+    members: tuple[str, ...]
+    wape: float
+    baselines: dict[str, float]  # snaive, avg4 (calendar-blind, as a supervisor computes them)
+    floor: float
+    coverage80: float  # share of actual intervals inside [P10, P90]
+    actual_total: float
+
+    @property
+    def ratio(self) -> float:
+        """WAPE ÷ the better baseline (the issue's yardstick: ≤ 0.95)."""
+        best = min(self.baselines.values())
+        return self.wape / best if best > 0 else float("nan")
+
+
+def backtest_auto(
+    history: Grid,
+    test_starts: list[date],
+    days: int,
+    *,
+    calendar: DayCalendar | None = None,
+    promotions: PromotionCalendar = NO_EVENTS,
+    verify_calendar: bool = False,
+    statsforecast: bool = False,
+) -> tuple[list[AutoFold], AutoFold]:
+    """Rolling-origin backtest of the selection itself: each fold chooses on its own past only."""
+    from kefu.plan.forecast_auto import predict_auto
+
+    folds: list[AutoFold] = []
+    sums: dict[str, float] = {"auto": 0.0, "snaive": 0.0, "avg4": 0.0, "mad": 0.0, "in": 0.0, "cells": 0.0}
+    total = 0.0
+    for start in sorted(test_starts):
+        train, actual = _split(history, start, days)
+        auto = predict_auto(
+            train,
+            start,
+            days,
+            calendar=calendar,
+            promotions=promotions,
+            verify_calendar=verify_calendar,
+            statsforecast=statsforecast,
+        )
+        seen = ~np.isnan(actual)
+        errs = {"auto": _abs_err(auto.point.values, actual)}
+        for base in BASELINES:
+            errs[base] = _abs_err(predict(train, start, days, model=base).values, actual)
+        lo, hi = auto.quantiles[0.1].values, auto.quantiles[0.9].values
+        scored = seen & ~np.isnan(lo)
+        inside = float(((actual >= lo) & (actual <= hi))[scored].sum())
+        tot = float(actual[seen].sum())
+        mad = float(poisson_mad(actual[seen]).sum())
+        folds.append(
+            AutoFold(
+                start.isoformat(),
+                auto.chosen,
+                auto.members,
+                round(errs["auto"] / tot, 6),
+                {b: round(errs[b] / tot, 6) for b in BASELINES},
+                round(mad / tot, 6),
+                round(inside / max(int(scored.sum()), 1), 4),
+                tot,
+            )
+        )
+        for key, err in errs.items():
+            sums[key] += err
+        sums["mad"] += mad
+        sums["in"] += inside
+        sums["cells"] += float(scored.sum())
+        total += tot
+    pooled = AutoFold(
+        "all",
+        "",
+        (),
+        round(sums["auto"] / total, 6),
+        {b: round(sums[b] / total, 6) for b in BASELINES},
+        round(sums["mad"] / total, 6),
+        round(sums["in"] / max(sums["cells"], 1.0), 4),
+        total,
+    )
+    return folds, pooled
+
+
+def _split(history: Grid, start: date, days: int) -> tuple[Grid, FloatArray]:
+    cut = history.day_index(start)
+    if cut < 7 or cut + days > history.values.shape[0]:
+        raise bad_argument(
+            "test_start",
+            f"{start} 之前须有至少 7 天历史, 之后须有 {days} 天实际数据",
+            f"{start} needs at least 7 days of history before and {days} days of actuals after it",
+        )
+    return Grid(history.start, history.interval_min, history.values[:cut]), history.values[cut : cut + days]
+
+
+def _abs_err(fc: FloatArray, actual: FloatArray) -> float:
+    seen = ~np.isnan(actual)
+    f = np.where(seen & ~np.isnan(fc), fc, 0.0)
+    return float(np.abs(f - np.where(seen, actual, 0.0))[seen].sum())

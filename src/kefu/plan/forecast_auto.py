@@ -194,7 +194,11 @@ def predict_auto(
     """Backtest the candidates on the history before ``start``, forecast with the winner, add quantiles."""
     check_request(history, start, days, weeks)
     if verify_calendar and not calendar_is_own(history, calendar, promotions):
-        calendar = None
+        calendar, promotions = (
+            None,
+            NO_EVENTS,
+        )  # the default calendar (and its promotions) is not this series'
+
     n = history.values.shape[0]
     gap = (start - history.start).days - n  # days between the history's end and the forecast start
     full = Grid(
