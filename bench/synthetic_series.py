@@ -40,6 +40,7 @@ RECIPES: tuple[Recipe, ...] = (
     Recipe("syn_trend_gb", date(2023, 3, 6), 24, 2500.0, "GB", (8, 22), (6,), trend=0.35, seed=2),
     Recipe("syn_shift_de", date(2023, 2, 6), 24, 4000.0, "DE", (7, 23), shift_week=14, shift=-0.25, seed=3),
     Recipe("syn_drift_cn", date(2024, 6, 3), 22, 3000.0, "CN", (8, 24), shape_drift=2.0, day_cv=0.07, seed=4),
+    Recipe("syn_plain", date(2023, 8, 7), 24, 20000.0, "none", trend=0.1, day_cv=0.03, seed=6),
     Recipe("syn_small_au", date(2023, 5, 1), 20, 350.0, "AU", (9, 18), (5, 6), holiday_factor=0.0, seed=5),
 )
 
