@@ -37,7 +37,7 @@ from kefu.plan.forecast import Grid
 from kefu.plan.regions import calendar_for
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic_series import RECIPES, make  # noqa: E402
+from synthetic_series import RECIPES, make
 
 ARRIVALS = Path(__file__).resolve().parents[2] / "shared" / "data" / "arrivals"
 BANK = ARRIVALS / "anonymous_bank_1999_02_calls.txt.gz"
@@ -49,7 +49,9 @@ def weekly(grid: Grid, first: date) -> list[date]:
     return [first + timedelta(days=7 * k) for k in range((end - first).days // 7 + 1)]
 
 
-def score(name: str, grid: Grid, origins: list[date], calendar: str, promotions: PromotionCalendar = NO_EVENTS) -> dict[str, str]:
+def score(
+    name: str, grid: Grid, origins: list[date], calendar: str, promotions: PromotionCalendar = NO_EVENTS
+) -> dict[str, str]:
     t0 = time.perf_counter()
     folds, pooled = backtest_auto(grid, origins, 7, calendar=calendar_for(calendar), promotions=promotions)
     secs = time.perf_counter() - t0

@@ -61,7 +61,13 @@ def test_forecast_requirement_intraday_round_trip(engine: Engine) -> None:
         "/api/v1/plan/forecast", params={"shop": "s1", "skill": "售后", "start": "2025-09-15", "days": 1}
     )
     assert got.json()["points"] == [
-        {"interval_start": "2025-09-15T02:00:00+00:00", "forecast": 6.0, "required": 4}
+        {
+            "interval_start": "2025-09-15T02:00:00+00:00",
+            "forecast": 6.0,
+            "p10": 2.861,  # a flat history: the band is Poisson noise alone, 6 ∓ 1.2816·√6
+            "p90": 9.139,
+            "required": 4,
+        }
     ]
     day = client.get(
         "/api/v1/plan/intraday",

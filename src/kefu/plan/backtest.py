@@ -201,9 +201,9 @@ def backtest_auto(
                 start.isoformat(),
                 auto.chosen,
                 auto.members,
-                round(errs["auto"] / tot, 6),
-                {b: round(errs[b] / tot, 6) for b in BASELINES},
-                round(mad / tot, 6),
+                _share(errs["auto"], tot),
+                {b: _share(errs[b], tot) for b in BASELINES},
+                _share(mad, tot),
                 round(inside / max(int(scored.sum()), 1), 4),
                 tot,
             )
@@ -218,13 +218,17 @@ def backtest_auto(
         "all",
         "",
         (),
-        round(sums["auto"] / total, 6),
-        {b: round(sums[b] / total, 6) for b in BASELINES},
-        round(sums["mad"] / total, 6),
+        _share(sums["auto"], total),
+        {b: _share(sums[b], total) for b in BASELINES},
+        _share(sums["mad"], total),
         round(sums["in"] / max(sums["cells"], 1.0), 4),
         total,
     )
     return folds, pooled
+
+
+def _share(part: float, total: float) -> float:
+    return round(part / total, 6) if total > 0 else float("nan")
 
 
 def _split(history: Grid, start: date, days: int) -> tuple[Grid, FloatArray]:

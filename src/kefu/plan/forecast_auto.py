@@ -284,4 +284,11 @@ def _calibrate(
     poisson = f if counts else 0.0
     phi = max(0.0, float(np.sum((a - f) ** 2 - poisson) / np.sum(f**2))) if len(f) else _DEFAULT_PHI
     z = (a - f) / np.sqrt(np.maximum(poisson + phi * f**2, 1e-12))
-    return phi, {q: float(np.quantile(z, q)) if len(z) else 0.0 for q in quantiles}
+    out = {q: float(np.quantile(z, q)) if len(z) else 0.0 for q in quantiles}
+    if counts:  # never narrower than Poisson noise alone, however calm the backtest weeks were
+        from scipy.stats import norm
+
+        out = {
+            q: min(v, float(norm.ppf(q))) if q < 0.5 else max(v, float(norm.ppf(q))) for q, v in out.items()
+        }
+    return phi, out
