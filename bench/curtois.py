@@ -65,34 +65,22 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--lanes", type=int, default=2, help="LNS moves solved at once (one per core)")
-    ap.add_argument(
-        "--no-colgen", action="store_true", help="LNS alone (no column-generation bound or dives)"
-    )
+    ap.add_argument("--no-colgen", action="store_true", help="LNS alone (no column-generation bound or dives)")
     args = ap.parse_args()
     if not DATA.exists():
         sys.exit(f"benchmark data not found: {DATA}")
     rows = []
-    print(
-        f"{'inst':>4} {'best':>7} {'ours':>7} {'gap%':>7} {'our_lb':>7} {'status':>9} {'sec':>6} {'first_s':>7} {'cpu_s':>6} {'iters':>6} ok"
-    )
+    print(f"{'inst':>4} {'best':>7} {'ours':>7} {'gap%':>7} {'our_lb':>7} {'status':>9} {'sec':>6} {'first_s':>7} {'cpu_s':>6} {'iters':>6} ok")
     for i in _ids(args.instances):
         inst = load_instance(DATA / f"Instance{i}.txt")
         cpu0 = time.process_time()
-        res = solve(
-            inst,
-            args.time_limit,
-            seed=args.seed,
-            workers=args.workers,
-            lanes=args.lanes,
-            colgen_phase=not args.no_colgen,
-        )
+        res = solve(inst, args.time_limit, seed=args.seed, workers=args.workers, lanes=args.lanes,
+                    colgen_phase=not args.no_colgen)
         cpu = time.process_time() - cpu0
         value = objective(inst, res.roster)  # independent recomputation
         ok = not violations(inst, res.roster)
         if value < BEST[i] or res.lower_bound > BEST[i]:
-            raise SystemExit(
-                f"Instance{i}: objective {value} / bound {res.lower_bound} against the proven optimum {BEST[i]}: model bug"
-            )
+            raise SystemExit(f"Instance{i}: objective {value} / bound {res.lower_bound} against the proven optimum {BEST[i]}: model bug")
         gap = 100.0 * (value - BEST[i]) / BEST[i]
         rows.append((i, value, gap, ok, res.history[0][0]))
         print(

@@ -33,11 +33,8 @@ def roster(path: Path, start: date, days: int, agents: int) -> None:
 
 def returns_and_reviews(orders: Path, out: Path, seed: int) -> None:
     rng = random.Random(seed)
-    with (
-        orders.open(encoding="utf-8") as fh,
-        (out / "T.csv").open("w", newline="", encoding="utf-8") as t,
-        (out / "V.csv").open("w", newline="", encoding="utf-8") as v,
-    ):
+    with orders.open(encoding="utf-8") as fh, (out / "T.csv").open("w", newline="", encoding="utf-8") as t, \
+            (out / "V.csv").open("w", newline="", encoding="utf-8") as v:
         tw, vw = csv.writer(t), csv.writer(v)
         tw.writerow(["order_id", "received_at"])
         vw.writerow(["order_id", "buyer", "posted_at", "rating"])
@@ -46,19 +43,11 @@ def returns_and_reviews(orders: Path, out: Path, seed: int) -> None:
                 continue
             paid = datetime.fromisoformat(row["paid_at"])
             if rng.random() < 0.05:
-                tw.writerow(
-                    [row["order_id"], (paid + timedelta(days=4, minutes=rng.randrange(1440))).isoformat()]
-                )
+                tw.writerow([row["order_id"], (paid + timedelta(days=4, minutes=rng.randrange(1440))).isoformat()])
             if rng.random() < 0.3:
                 rating = rng.choices(["good", "neutral", "bad"], [90, 6, 4])[0]
-                vw.writerow(
-                    [
-                        row["order_id"],
-                        row["buyer"],
-                        (paid + timedelta(days=5, minutes=rng.randrange(4320))).isoformat(),
-                        rating,
-                    ]
-                )
+                vw.writerow([row["order_id"], row["buyer"],
+                             (paid + timedelta(days=5, minutes=rng.randrange(4320))).isoformat(), rating])
 
 
 def main() -> None:
@@ -70,52 +59,17 @@ def main() -> None:
     kefu = [sys.executable, "-m", "kefu"]
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        subprocess.run(
-            [
-                *kefu,
-                "sim",
-                "export",
-                "--orders",
-                str(args.orders),
-                "--messages",
-                str(args.messages),
-                "--out",
-                str(folder),
-                "--format",
-                "csv",
-                "--seed",
-                str(args.seed),
-            ],
-            check=True,
-            capture_output=True,
-        )
+        subprocess.run([*kefu, "sim", "export", "--orders", str(args.orders), "--messages", str(args.messages),
+                        "--out", str(folder), "--format", "csv", "--seed", str(args.seed)], check=True,
+                       capture_output=True)
         roster(folder / "R.csv", date(2026, 11, 1), 40, 20)
         returns_and_reviews(folder / "orders.csv", folder, args.seed)
         started = time.perf_counter()
-        result = subprocess.run(
-            [
-                *kefu,
-                "duty",
-                "replay",
-                "--orders",
-                str(folder / "orders.csv"),
-                "--messages",
-                str(folder / "messages.csv"),
-                "--roster",
-                str(folder / "R.csv"),
-                "--returns",
-                str(folder / "T.csv"),
-                "--reviews",
-                str(folder / "V.csv"),
-                "--until",
-                "2026-12-10T00:00:00+08:00",
-                "--out",
-                str(folder / "out"),
-            ],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        result = subprocess.run([*kefu, "duty", "replay", "--orders", str(folder / "orders.csv"),
+                                 "--messages", str(folder / "messages.csv"), "--roster", str(folder / "R.csv"),
+                                 "--returns", str(folder / "T.csv"), "--reviews", str(folder / "V.csv"),
+                                 "--until", "2026-12-10T00:00:00+08:00", "--out", str(folder / "out")],
+                                check=True, capture_output=True, text=True)
         seconds = time.perf_counter() - started
         print(result.stdout.strip())
         tasks = sum(1 for _ in (folder / "out" / "tasks.csv").open(encoding="utf-8")) - 1

@@ -90,19 +90,14 @@ class Http:
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
-    async def call(
-        self, method: str, path: str, body: dict[str, object] | None = None
-    ) -> tuple[int, dict[str, Any]]:
+    async def call(self, method: str, path: str, body: dict[str, object] | None = None) -> tuple[int, dict[str, Any]]:
         try:
             if self.writer is None:
                 self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
             assert self.reader is not None
             data = json.dumps(body).encode() if body is not None else b""
-            self.writer.write(
-                f"{method} {self.prefix}{path} HTTP/1.1\r\n{self.head}Content-Type: application/json"
-                f"\r\nContent-Length: {len(data)}\r\n\r\n".encode()
-                + data
-            )
+            self.writer.write(f"{method} {self.prefix}{path} HTTP/1.1\r\n{self.head}Content-Type: application/json"
+                              f"\r\nContent-Length: {len(data)}\r\n\r\n".encode() + data)
             head = await self.reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
             length = 0
@@ -138,11 +133,8 @@ class Driver:
 
     async def one(self, client: Http, n: int) -> None:
         started = time.perf_counter()
-        code, body = await client.call(
-            "POST",
-            "/conversations",
-            {"shop": "bench", "buyer": f"buyer{n}", "group": "售前" if n % 3 else "售后"},
-        )
+        code, body = await client.call("POST", "/conversations",
+                                       {"shop": "bench", "buyer": f"buyer{n}", "group": "售前" if n % 3 else "售后"})
         if code != 201:
             self.errors += 1
             return
@@ -154,9 +146,7 @@ class Driver:
             while True:  # queued: capacity frees as other buyers finish
                 await asyncio.sleep(0.05)
                 with contextlib.suppress(OSError):
-                    if (await client.call("GET", f"/conversations/{body['id']}"))[1].get(
-                        "status"
-                    ) == "assigned":
+                    if (await client.call("GET", f"/conversations/{body['id']}"))[1].get("status") == "assigned":
                         break
         self.assigned += 1
         for _ in range(20):  # a killed worker drops the request: retry until the close is acknowledged
@@ -193,11 +183,8 @@ def check(url: str, acknowledged: list[int]) -> dict[str, int]:
         load: Counter[str] = Counter()
         peak: Counter[str] = Counter()
         assigned_events: Counter[str] = Counter()
-        for kind, agent, subject, data in s.execute(
-            select(Event.kind, Event.agent_id, Event.subject, Event.data)
-            .where(Event.kind.like("conversation.%"))
-            .order_by(Event.id)
-        ):
+        for kind, agent, subject, data in s.execute(select(Event.kind, Event.agent_id, Event.subject, Event.data)
+                                                    .where(Event.kind.like("conversation.%")).order_by(Event.id)):
             if kind in ("conversation.assigned", "conversation.transferred") and agent:
                 load[agent] += 1
                 peak[agent] = max(peak[agent], load[agent])
@@ -222,7 +209,6 @@ def cpu_by_side(server: subprocess.Popen[bytes]) -> dict[str, float]:
     Divided by the assignments, these say where the two cores go (PostgreSQL's
     figure includes anything else the server runs meanwhile).
     """
-
     def cpu(p: psutil.Process) -> float:
         with contextlib.suppress(psutil.Error):
             t = p.cpu_times()
@@ -230,9 +216,7 @@ def cpu_by_side(server: subprocess.Popen[bytes]) -> dict[str, float]:
         return 0.0
 
     workers = sum(cpu(c) for c in psutil.Process(server.pid).children(recursive=True))
-    postgres = sum(
-        cpu(p) for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres")
-    )
+    postgres = sum(cpu(p) for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres"))
     return {"api": workers, "pg": postgres, "driver": cpu(psutil.Process())}
 
 
@@ -254,9 +238,7 @@ def _run(coro: Coroutine[Any, Any, float]) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--conversations", type=int, default=20000)
     parser.add_argument("--agents", type=int, default=100)
@@ -264,20 +246,12 @@ def main() -> None:
     # Closed loop: latency = in-flight calls ÷ throughput (Little's law). 12 in flight (3 per worker)
     # keeps all 4 workers and PostgreSQL busy; more only lengthens queues (48: same rate, p99 ~4x).
     parser.add_argument("--concurrency", type=int, default=12)
-    parser.add_argument(
-        "--server", default=os.environ.get("KEFU_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
-    )
+    parser.add_argument("--server", default=os.environ.get("KEFU_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432"))
     parser.add_argument("--database", default="kefu_bench")
     parser.add_argument("--kill-worker", action="store_true", help="SIGKILL one worker mid-load")
-    parser.add_argument(
-        "--max-seconds", type=float, default=1800, help="stop opening new conversations after this"
-    )
-    parser.add_argument(
-        "--server-cmd",
-        choices=["kefu", "uvicorn"],
-        default="kefu",
-        help="kefu serve --api-only (default) or uvicorn with a 60 s worker healthcheck",
-    )
+    parser.add_argument("--max-seconds", type=float, default=1800, help="stop opening new conversations after this")
+    parser.add_argument("--server-cmd", choices=["kefu", "uvicorn"], default="kefu",
+                        help="kefu serve --api-only (default) or uvicorn with a 60 s worker healthcheck")
     args = parser.parse_args()
 
     url = fresh_database(args.server, args.database)
@@ -289,30 +263,12 @@ def main() -> None:
     port = free_port()
     env = {**os.environ, "KEFU_DATABASE_URL": url}
     if args.server_cmd == "kefu":
-        cmd = [
-            str(Path(sys.executable).parent / "kefu"),
-            "serve",
-            "--api-only",
-            "--workers",
-            str(args.workers),
-            "--port",
-            str(port),
-        ]
+        cmd = [str(Path(sys.executable).parent / "kefu"), "serve", "--api-only", "--workers", str(args.workers),
+               "--port", str(port)]
     else:  # same app factory; Uvicorn's 5 s healthcheck kills busy workers on an overloaded machine
-        cmd = [
-            str(Path(sys.executable).parent / "uvicorn"),
-            "kefu.api.asgi:api_app",
-            "--factory",
-            "--workers",
-            str(args.workers),
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-            "--no-access-log",
-            "--timeout-worker-healthcheck",
-            "60",
-        ]
+        cmd = [str(Path(sys.executable).parent / "uvicorn"), "kefu.api.asgi:api_app", "--factory", "--workers",
+               str(args.workers), "--port", str(port), "--log-level", "warning", "--no-access-log",
+               "--timeout-worker-healthcheck", "60"]
     server = subprocess.Popen(cmd, env=env, cwd=ROOT, start_new_session=True)
     base = f"http://127.0.0.1:{port}/api/v1"
     try:
@@ -321,10 +277,8 @@ def main() -> None:
         with httpx.Client(headers=headers, timeout=30) as client:
             for i in range(args.agents):
                 skills = ["售前", "售后"] if i % 4 == 0 else (["售后"] if i % 4 == 1 else ["售前"])
-                client.post(
-                    f"{base}/agents",
-                    json={"id": f"a{i}", "name": f"a{i}", "skills": skills, "capacity": args.capacity},
-                ).raise_for_status()
+                client.post(f"{base}/agents", json={"id": f"a{i}", "name": f"a{i}", "skills": skills,
+                                                    "capacity": args.capacity}).raise_for_status()
                 client.post(f"{base}/agents/a{i}/status", json={"status": "online"}).raise_for_status()
         driver = Driver(base, token, args.conversations, args.concurrency, args.max_seconds)
         workers_seen: set[int] = set()
@@ -353,21 +307,14 @@ def main() -> None:
     p50 = lat[len(lat) // 2] * 1000 if lat else 0.0
     p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000 if lat else 0.0
     by_kind = defaultdict(int, {"queued": driver.queued, "errors": driver.errors})
-    print(
-        f"workers={args.workers} conversations={args.conversations} agents={args.agents} capacity={args.capacity} "
-        f"concurrency={args.concurrency} seconds={elapsed:.1f} queued={by_kind['queued']} errors={by_kind['errors']} "
-        f"p50_ms={p50:.1f} orphans={figures['orphans']} done={driver.next} "
-        f"worker_pids_seen={len(workers_seen)} "
-        + " ".join(
-            f"cpu_ms_per_assign_{side}={(cpu_after[side] - cpu_before[side]) * 1000 / max(driver.assigned, 1):.2f}"
-            for side in cpu_before
-        ),
-        file=sys.stderr,
-    )
-    print(
-        f"assign_per_s={driver.assigned / elapsed:.0f} p99_ms={p99:.1f} over_capacity={figures['over_capacity']} "
-        f"double={figures['double']} lost={figures['lost']}"
-    )
+    print(f"workers={args.workers} conversations={args.conversations} agents={args.agents} capacity={args.capacity} "
+          f"concurrency={args.concurrency} seconds={elapsed:.1f} queued={by_kind['queued']} errors={by_kind['errors']} "
+          f"p50_ms={p50:.1f} orphans={figures['orphans']} done={driver.next} "
+          f"worker_pids_seen={len(workers_seen)} " + " ".join(
+              f"cpu_ms_per_assign_{side}={(cpu_after[side] - cpu_before[side]) * 1000 / max(driver.assigned, 1):.2f}"
+              for side in cpu_before), file=sys.stderr)
+    print(f"assign_per_s={driver.assigned / elapsed:.0f} p99_ms={p99:.1f} over_capacity={figures['over_capacity']} "
+          f"double={figures['double']} lost={figures['lost']}")
 
 
 if __name__ == "__main__":

@@ -20,12 +20,8 @@ from kefu.plan.roster.solve import coverage_ratio, plan_roster
 from kefu.plan.roster.types import SLOTS_PER_DAY, Agent, BreakRule, RosterProblem, Rules, Shift
 
 SHIFTS = [
-    Shift(
-        "早", 8 * 60, 16 * 60 + 30, False, (BreakRule("meal", 30, 180, 330), BreakRule("short", 15, 60, 150))
-    ),
-    Shift(
-        "白", 9 * 60, 17 * 60 + 30, False, (BreakRule("meal", 30, 150, 300), BreakRule("short", 15, 330, 450))
-    ),
+    Shift("早", 8 * 60, 16 * 60 + 30, False, (BreakRule("meal", 30, 180, 330), BreakRule("short", 15, 60, 150))),
+    Shift("白", 9 * 60, 17 * 60 + 30, False, (BreakRule("meal", 30, 150, 300), BreakRule("short", 15, 330, 450))),
     Shift("中", 12 * 60, 20 * 60 + 30, False, (BreakRule("meal", 30, 300, 420),)),
     Shift("晚", 16 * 60, 24 * 60 + 30, False, (BreakRule("meal", 30, 120, 240),)),
     Shift("夜", 22 * 60, 32 * 60, True, (BreakRule("short", 15, 180, 360),)),
@@ -60,11 +56,7 @@ def independent_violations(problem: RosterProblem, roster: dict) -> int:  # type
     bad = 0
     for a in problem.agents:
         line = roster[a.id]
-        bad += sum(
-            1
-            for c in line
-            if c is not None and (c.skill not in a.skills or (by[c.shift].night and not a.night_ok))
-        )
+        bad += sum(1 for c in line if c is not None and (c.skill not in a.skills or (by[c.shift].night and not a.night_ok)))
         bad += int(sum(1 for c in line if c is None) < problem.rules.rest_days_per_month)
         run = 0
         for c in line:
@@ -72,11 +64,7 @@ def independent_violations(problem: RosterProblem, roster: dict) -> int:  # type
             bad += int(run > problem.rules.max_consecutive)
         for d in range(problem.days - 1):
             x, y = line[d], line[d + 1]
-            if (
-                x is not None
-                and y is not None
-                and 1440 + by[y.shift].start - by[x.shift].end < problem.rules.min_rest_hours * 60
-            ):
+            if x is not None and y is not None and 1440 + by[y.shift].start - by[x.shift].end < problem.rules.min_rest_hours * 60:
                 bad += 1
     return bad
 

@@ -22,14 +22,8 @@ def test_agents_parse(tmp_path: Path) -> None:
     text = "agent,skills,night_ok,min_hours,leave\nA,售前|售后,是,160,2026-03-02..2026-03-03|2026-03-09\nB,售后,0,,\n"
     agents = read_agents(_file(tmp_path, text, "gbk"))
     assert agents == [
-        Agent(
-            "A",
-            ("售前", "售后"),
-            True,
-            160.0,
-            None,
-            frozenset({date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 9)}),
-        ),
+        Agent("A", ("售前", "售后"), True, 160.0, None,
+              frozenset({date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 9)})),
         Agent("B", ("售后",), False, 0.0, None, frozenset()),
     ]
 
@@ -66,39 +60,25 @@ def test_shifts_parse_overnight_and_breaks(tmp_path: Path) -> None:
 
 
 def test_shifts_bad_rows(tmp_path: Path) -> None:
-    text = (
-        "code,start,end,night,breaks\n白,9点,17:00,0,\n晚,16:00,25:00,0,\n白2,09:00,17:00,x,\n"
-        "白3,09:00,17:00,0,lunch:30@11:00-12:00\n白4,09:00,12:00,0,meal:30@13:00-14:00\n"
-    )
+    text = ("code,start,end,night,breaks\n白,9点,17:00,0,\n晚,16:00,25:00,0,\n白2,09:00,17:00,x,\n"
+            "白3,09:00,17:00,0,lunch:30@11:00-12:00\n白4,09:00,12:00,0,meal:30@13:00-14:00\n")
     with pytest.raises(KefuError) as err:
         read_shifts(_file(tmp_path, text))
     assert [(r.row, r.column) for r in err.value.rows] == [
-        (2, "start"),
-        (3, "end"),
-        (4, "night"),
-        (5, "breaks"),
-        (6, "breaks"),
-    ]
+        (2, "start"), (3, "end"), (4, "night"), (5, "breaks"), (6, "breaks")]
     assert err.value.rows[0].reason_en == "time must be HH:MM, got '9点'"
 
 
 def test_requirement_parse_and_errors(tmp_path: Path) -> None:
-    text = (
-        "interval_start,skill,agents\n2026-03-01T00:30,s,2\n2026-03-01T23:30:00+08:00,s,1.5\n"
-        "2026-03-05T10:00,s,9\n"
-    )
+    text = ("interval_start,skill,agents\n2026-03-01T00:30,s,2\n2026-03-01T23:30:00+08:00,s,1.5\n"
+            "2026-03-05T10:00,s,9\n")
     req = read_requirement(_file(tmp_path, text), date(2026, 3, 1), 1)
     assert len(req["s"]) == 48 and req["s"][1] == 2.0 and req["s"][47] == 1.5 and sum(req["s"]) == 3.5
     bad = "interval_start,skill,agents\n2026-03-01T00:10,s,1\n2026-03-01T01:00,s,-1\n2026-03-01T01:00,,1\nnope,s,1\n2026-03-01T02:00,s,1\n2026-03-01T02:00,s,2\n"
     with pytest.raises(KefuError) as err:
         read_requirement(_file(tmp_path, bad), date(2026, 3, 1), 1)
     assert [(r.row, r.column) for r in err.value.rows] == [
-        (2, "interval_start"),
-        (3, "agents"),
-        (4, "skill"),
-        (5, "interval_start"),
-        (7, "interval_start"),
-    ]
+        (2, "interval_start"), (3, "agents"), (4, "skill"), (5, "interval_start"), (7, "interval_start")]
     assert err.value.rows[0].reason_zh == "时段须对齐到 30 分钟"
 
 

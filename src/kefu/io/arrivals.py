@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from kefu.domain.errors import ErrorCode, KefuError, RowError, bad_argument, bad_rows
 from kefu.domain.timeutil import SHOP_TZ
@@ -274,7 +275,7 @@ def pad_open_hours(grid: Grid, min_share: float = 0.5) -> Grid:
     not a day of zeros.
     """
     hit = ~np.isnan(grid.values)
-    day_seen = hit.any(axis=1)
+    day_seen: NDArray[np.bool_] = np.asarray(hit.any(axis=1), dtype=bool)
     days = grid.days
     values = grid.values.copy()
     for w in range(7):

@@ -39,17 +39,17 @@ TASK_HEADER = ("task_type", "order_id", "assignee", "created_at", "due_at")
 MESSAGE_HEADER = ("channel", "order_id", "sent_at")
 
 
+
+
+
 def _rows(path: Path, required: Iterable[str]) -> list[dict[str, str]]:
     reader = csv.DictReader(io.StringIO(csvfile.read_text(path)[0]))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
     if missing:
-        raise KefuError(
-            ErrorCode.IMPORT_MISSING_COLUMN,
-            f"文件 {path.name} 缺少列: {', '.join(missing)}",
-            f"file {path.name} lacks columns: {', '.join(missing)}",
-            {"file": path.name, "missing": missing},
-        )
+        raise KefuError(ErrorCode.IMPORT_MISSING_COLUMN, f"文件 {path.name} 缺少列: {', '.join(missing)}",
+                        f"file {path.name} lacks columns: {', '.join(missing)}",
+                        {"file": path.name, "missing": missing})
     reader.fieldnames = header
     return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
 
@@ -110,9 +110,8 @@ def _order(row: dict[str, str]) -> tuple[OrderFacts, str, int]:
     paid = _time(row, "paid_at", optional=True)
     if paid is not None and paid < created:
         raise BadCell("paid_at", "付款时间早于下单时间", "paid before the order was created")
-    facts = OrderFacts(
-        _text(row, "order_id"), row["shop"], _text(row, "buyer"), created, paid, _fen(row, "amount_fen")
-    )
+    facts = OrderFacts(_text(row, "order_id"), row["shop"], _text(row, "buyer"), created, paid,
+                       _fen(row, "amount_fen"))
     return facts, row.get("status", ""), _fen(row, "refund_fen")
 
 
@@ -126,31 +125,22 @@ def read_orders(path: Path) -> tuple[list[OrderFacts], pd.DataFrame]:
     duplicates = []
     for number, (order, _status, _refund) in enumerate(rows, start=2):
         if order.order_id in seen:
-            duplicates.append(
-                RowError(
-                    number,
-                    "order_id",
-                    f"订单号重复 {order.order_id}",
-                    f"duplicate order id {order.order_id}",
-                    path.name,
-                )
-            )
+            duplicates.append(RowError(number, "order_id", f"订单号重复 {order.order_id}",
+                                       f"duplicate order id {order.order_id}", path.name))
         seen.add(order.order_id)
     if duplicates:
         raise bad_rows(path.name, duplicates)
     orders = [r[0] for r in rows]
-    frame = pd.DataFrame(
-        {
-            "order_id": [o.order_id for o in orders],
-            "shop": [o.shop for o in orders],
-            "buyer": [o.buyer for o in orders],
-            "created_at": pd.to_datetime(pd.Series([o.created_at for o in orders], dtype=object), utc=True),
-            "paid_at": pd.to_datetime(pd.Series([o.paid_at for o in orders], dtype=object), utc=True),
-            "amount_fen": pd.array([o.amount_fen for o in orders], dtype="int64"),
-            "status": [r[1] for r in rows],
-            "refund_fen": pd.array([r[2] for r in rows], dtype="int64"),
-        }
-    )
+    frame = pd.DataFrame({
+        "order_id": [o.order_id for o in orders],
+        "shop": [o.shop for o in orders],
+        "buyer": [o.buyer for o in orders],
+        "created_at": pd.to_datetime(pd.Series([o.created_at for o in orders], dtype=object), utc=True),
+        "paid_at": pd.to_datetime(pd.Series([o.paid_at for o in orders], dtype=object), utc=True),
+        "amount_fen": pd.array([o.amount_fen for o in orders], dtype="int64"),
+        "status": [r[1] for r in rows],
+        "refund_fen": pd.array([r[2] for r in rows], dtype="int64"),
+    })
     return orders, frame
 
 
@@ -160,14 +150,8 @@ def _message(row: dict[str, str]) -> tuple[Any, ...]:
     auto = row.get("auto", "0").lower()
     if auto not in ("0", "1", "true", "false", ""):
         raise BadCell("auto", "应为 0 或 1", "must be 0 or 1")
-    return (
-        _text(row, "shop") if "shop" in row else "",
-        _text(row, "buyer"),
-        row.get("agent", ""),
-        _req_time(row, "ts"),
-        row["direction"],
-        auto in ("1", "true"),
-    )
+    return (_text(row, "shop") if "shop" in row else "", _text(row, "buyer"), row.get("agent", ""),
+            _req_time(row, "ts"), row["direction"], auto in ("1", "true"))
 
 
 def _messages_by_row(path: Path, until: datetime | None) -> pd.DataFrame:
@@ -194,9 +178,7 @@ def read_messages(path: Path, until: datetime | None = None) -> pd.DataFrame:
     except UnicodeDecodeError:  # GBK bytes beyond the part the header check reads
         return _messages_by_row(path, until)
     if until is not None:
-        table = table.filter(
-            pc.less_equal(table.column("ts"), pa.scalar(until, type=table.schema.field("ts").type))
-        )
+        table = table.filter(pc.less_equal(table.column("ts"), pa.scalar(until, type=table.schema.field("ts").type)))
     frame = table.to_pandas()
     for column in ("shop", "buyer", "agent", "direction"):
         frame[column] = frame[column].astype(str)
@@ -228,13 +210,8 @@ def _hhmm(row: dict[str, str], column: str) -> str:
 
 
 def read_shifts(path: Path) -> list[ShiftRow]:
-    return _parse(
-        path,
-        ("code", "start", "end"),
-        lambda r: ShiftRow(
-            _text(r, "code"), _hhmm(r, "start"), _hhmm(r, "end"), _flag(r, "night"), _flag(r, "evening")
-        ),
-    )
+    return _parse(path, ("code", "start", "end"), lambda r: ShiftRow(
+        _text(r, "code"), _hhmm(r, "start"), _hhmm(r, "end"), _flag(r, "night"), _flag(r, "evening")))
 
 
 def read_roster(path: Path, known_codes: set[str] | None = None) -> list[tuple[str, date, str]]:
@@ -244,11 +221,8 @@ def read_roster(path: Path, known_codes: set[str] | None = None) -> list[tuple[s
         try:
             day = date.fromisoformat(row.get("date", ""))
         except ValueError as exc:
-            raise BadCell(
-                "date",
-                f"日期应为 YYYY-MM-DD: '{row.get('date')}'",
-                f"date must be YYYY-MM-DD: '{row.get('date')}'",
-            ) from exc
+            raise BadCell("date", f"日期应为 YYYY-MM-DD: '{row.get('date')}'",
+                       f"date must be YYYY-MM-DD: '{row.get('date')}'") from exc
         code = row.get("shift", "")
         if known_codes is not None and code not in known_codes and code not in REST_CODES:
             raise BadCell("shift", f"班次表中没有 '{code}'", f"shift '{code}' is not in the shift table")
@@ -258,19 +232,14 @@ def read_roster(path: Path, known_codes: set[str] | None = None) -> list[tuple[s
 
 
 def read_returns(path: Path) -> list[ReturnEvent]:
-    return _parse(
-        path,
-        ("order_id", "received_at"),
-        lambda r: ReturnEvent(_text(r, "order_id"), _req_time(r, "received_at")),
-    )
+    return _parse(path, ("order_id", "received_at"),
+                  lambda r: ReturnEvent(_text(r, "order_id"), _req_time(r, "received_at")))
 
 
 def _review(row: dict[str, str]) -> ReviewEvent:
     if row.get("rating") not in ("good", "neutral", "bad"):
         raise BadCell("rating", "应为 good/neutral/bad", "must be good, neutral or bad")
-    return ReviewEvent(
-        _text(row, "order_id"), row.get("buyer", ""), _req_time(row, "posted_at"), row["rating"]
-    )
+    return ReviewEvent(_text(row, "order_id"), row.get("buyer", ""), _req_time(row, "posted_at"), row["rating"])
 
 
 def read_reviews(path: Path) -> list[ReviewEvent]:
@@ -300,9 +269,6 @@ def write_messages(path: Path, messages: Iterable[MessageOut]) -> None:
 
 def read_attribution(path: Path) -> pd.DataFrame:
     """order_id,order_agent,payment_agent rows (empty = nobody), as ``order_credit`` has them."""
-    rows = _parse(
-        path,
-        ("order_id", "order_agent", "payment_agent"),
-        lambda r: (_text(r, "order_id"), r.get("order_agent", ""), r.get("payment_agent", "")),
-    )
+    rows = _parse(path, ("order_id", "order_agent", "payment_agent"),
+                  lambda r: (_text(r, "order_id"), r.get("order_agent", ""), r.get("payment_agent", "")))
     return pd.DataFrame(rows, columns=["order_id", "order_agent", "payment_agent"])

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.io.arrivals import decode, pad_open_hours, parse_rows
@@ -93,7 +94,7 @@ def read_history(text: str, name: str, interval_min: int) -> History:
     """Interval counts or per-contact rows → grid padded inside opening hours, and its profile."""
     raw, step, source, zero_rows = parse_rows(text, name, interval_min)
     grid = pad_open_hours(raw)
-    day_seen = ~np.isnan(grid.values).all(axis=1)
+    day_seen: NDArray[np.bool_] = np.asarray(~np.isnan(grid.values).all(axis=1), dtype=bool)
     weekdays = np.array([d.weekday() for d in grid.days])
     open_share = {w: float(day_seen[weekdays == w].mean()) for w in range(7) if (weekdays == w).any()}
     closed = tuple(w for w, share in sorted(open_share.items()) if share < 0.5)

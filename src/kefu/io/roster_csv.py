@@ -26,18 +26,18 @@ TRUE = {"1", "true", "yes", "y", "是", "t"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 
 
+
+
+
 def _rows(path: Path, required: tuple[str, ...], parse: Callable[[dict[str, str]], T]) -> list[T]:
     text, _ = csvfile.read_text(path)
     reader = csv.DictReader(io.StringIO(text))
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [c for c in required if c not in header]
     if missing:
-        raise KefuError(
-            ErrorCode.IMPORT_MISSING_COLUMN,
-            f"文件 {path.name} 缺少列: {', '.join(missing)}",
-            f"file {path.name} is missing columns: {', '.join(missing)}",
-            {"file": path.name, "missing": missing},
-        )
+        raise KefuError(ErrorCode.IMPORT_MISSING_COLUMN, f"文件 {path.name} 缺少列: {', '.join(missing)}",
+                        f"file {path.name} is missing columns: {', '.join(missing)}",
+                        {"file": path.name, "missing": missing})
     out: list[T] = []
     errors: list[RowError] = []
     for i, raw in enumerate(reader, start=2):
@@ -75,9 +75,7 @@ def _day(value: str, col: str) -> date:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise BadCell(
-            col, f"日期应为 YYYY-MM-DD, 实际 '{value}'", f"date must be YYYY-MM-DD, got '{value}'"
-        ) from None
+        raise BadCell(col, f"日期应为 YYYY-MM-DD, 实际 '{value}'", f"date must be YYYY-MM-DD, got '{value}'") from None
 
 
 def _hours(row: dict[str, str], col: str) -> float | None:
@@ -114,23 +112,13 @@ def read_agents(path: Path) -> list[Agent]:
             if b < a:
                 raise BadCell("leave", f"假期结束早于开始 '{item}'", f"leave ends before it starts '{item}'")
             leave.update(a + timedelta(days=i) for i in range((b - a).days + 1))
-        return Agent(
-            aid,
-            skills,
-            _bool(row, "night_ok"),
-            _hours(row, "min_hours") or 0.0,
-            _hours(row, "max_hours"),
-            frozenset(leave),
-        )
+        return Agent(aid, skills, _bool(row, "night_ok"), _hours(row, "min_hours") or 0.0,
+                     _hours(row, "max_hours"), frozenset(leave))
 
     agents = _rows(path, ("agent", "skills", "night_ok"), parse)
     if not agents:
-        raise KefuError(
-            ErrorCode.IMPORT_BAD_FILE,
-            f"文件 {path.name} 没有客服",
-            f"file {path.name} has no agents",
-            {"file": path.name},
-        )
+        raise KefuError(ErrorCode.IMPORT_BAD_FILE, f"文件 {path.name} 没有客服", f"file {path.name} has no agents",
+                        {"file": path.name})
     return agents
 
 
@@ -144,18 +132,12 @@ def _breaks(text: str, start: int) -> tuple[BreakRule, ...]:
             lo, hi = window.split("-")
             mins = int(minutes)
         except ValueError:
-            raise BadCell(
-                "breaks",
-                f"休息格式应为 类型:分钟@HH:MM-HH:MM, 实际 '{item}'",
-                f"break must be kind:minutes@HH:MM-HH:MM, got '{item}'",
-            ) from None
+            raise BadCell("breaks", f"休息格式应为 类型:分钟@HH:MM-HH:MM, 实际 '{item}'",
+                      f"break must be kind:minutes@HH:MM-HH:MM, got '{item}'") from None
         a, b = (_clock(lo, "breaks") - start) % 1440, (_clock(hi, "breaks") - start) % 1440
         if kind not in ("meal", "short") or mins <= 0 or b - a < mins:
-            raise BadCell(
-                "breaks",
-                f"休息 '{item}' 无效 (类型 meal/short, 窗口须容得下)",
-                f"break '{item}' invalid (kind meal/short, window must fit it)",
-            )
+            raise BadCell("breaks", f"休息 '{item}' 无效 (类型 meal/short, 窗口须容得下)",
+                      f"break '{item}' invalid (kind meal/short, window must fit it)")
         out.append(BreakRule(kind, mins, a, b))
     return tuple(out)
 
@@ -183,12 +165,8 @@ def read_shifts(path: Path) -> list[Shift]:
 
     shifts = _rows(path, ("code", "start", "end", "night"), parse)
     if not shifts:
-        raise KefuError(
-            ErrorCode.IMPORT_BAD_FILE,
-            f"文件 {path.name} 没有班次",
-            f"file {path.name} has no shifts",
-            {"file": path.name},
-        )
+        raise KefuError(ErrorCode.IMPORT_BAD_FILE, f"文件 {path.name} 没有班次", f"file {path.name} has no shifts",
+                        {"file": path.name})
     return shifts
 
 
@@ -206,38 +184,28 @@ def read_requirement(path: Path, start: date, days: int, column: str = "agents")
         try:
             ts = datetime.fromisoformat(row["interval_start"])
         except ValueError:
-            raise BadCell(
-                "interval_start",
-                f"时间格式无效 '{row['interval_start']}'",
-                f"unreadable time '{row['interval_start']}'",
-            ) from None
+            raise BadCell("interval_start", f"时间格式无效 '{row['interval_start']}'",
+                      f"unreadable time '{row['interval_start']}'") from None
         if ts.tzinfo is None:
             ts = ts.replace(tzinfo=SHOP_TZ)
         minutes = (ts - origin).total_seconds() / 60
         if minutes % SLOT:
-            raise BadCell(
-                "interval_start", "时段须对齐到 30 分钟", "interval must start on a 30-minute boundary"
-            )
+            raise BadCell("interval_start", "时段须对齐到 30 分钟", "interval must start on a 30-minute boundary")
         skill = row["skill"]
         if not skill:
             raise BadCell("skill", "技能不能为空", "skill is empty")
         try:
             need = float(row[column])
         except ValueError:
-            raise BadCell(
-                column, f"应为数字, 实际 '{row[column]}'", f"{column} must be a number, got '{row[column]}'"
-            ) from None
+            raise BadCell(column, f"应为数字, 实际 '{row[column]}'", f"{column} must be a number, got '{row[column]}'") from None
         if need < 0 or need != need:
             raise BadCell(column, "不能为负", f"{column} must not be negative")
         slot = int(minutes // SLOT)
         if not 0 <= slot < n:
             return
         if (skill, slot) in seen:
-            raise BadCell(
-                "interval_start",
-                f"时段 {row['interval_start']} 技能 {skill} 重复",
-                f"duplicate interval {row['interval_start']} for skill {skill}",
-            )
+            raise BadCell("interval_start", f"时段 {row['interval_start']} 技能 {skill} 重复",
+                      f"duplicate interval {row['interval_start']} for skill {skill}")
         seen.add((skill, slot))
         out.setdefault(skill, [0.0] * n)[slot] = need
 
@@ -251,11 +219,7 @@ def read_preferences(path: Path) -> list[Preference]:
     def parse(row: dict[str, str]) -> Preference:
         weight = row.get("weight", "") or "1"
         if not weight.isdigit():
-            raise BadCell(
-                "weight",
-                f"权重应为正整数, 实际 '{weight}'",
-                f"weight must be a positive integer, got '{weight}'",
-            )
+            raise BadCell("weight", f"权重应为正整数, 实际 '{weight}'", f"weight must be a positive integer, got '{weight}'")
         return Preference(row["agent"], _day(row["date"], "date"), row["shift"], int(weight))
 
     return _rows(path, ("agent", "date", "shift"), parse)
@@ -269,6 +233,4 @@ def write_roster(path: Path, roster: Roster, start: date, days: int) -> None:
         for agent, line in roster.items():
             for d in range(days):
                 cell = line[d]
-                w.writerow(
-                    [agent, (start + timedelta(days=d)).isoformat(), "" if cell is None else cell.shift]
-                )
+                w.writerow([agent, (start + timedelta(days=d)).isoformat(), "" if cell is None else cell.shift])

@@ -46,17 +46,8 @@ def write_xlsx(path: Path, problem: RosterProblem, result: RosterResult) -> None
         part = RosterProblem(dates[idx[0]], len(idx), problem.agents, problem.shifts, {}, problem.rules)
         for t in totals(part, sub):
             line = sub[t.agent]
-            ws.append(
-                [
-                    t.agent,
-                    *["" if c is None else c.shift for c in line],
-                    t.hours,
-                    t.workdays,
-                    t.nights,
-                    t.weekend_days,
-                    t.rest_days,
-                ]
-            )
+            ws.append([t.agent, *["" if c is None else c.shift for c in line],
+                       t.hours, t.workdays, t.nights, t.weekend_days, t.rest_days])
             row = ws.max_row
             for j, c in enumerate(line, start=2):
                 if c is not None and c.shift in colours:
@@ -67,14 +58,8 @@ def write_xlsx(path: Path, problem: RosterProblem, result: RosterResult) -> None
     legend = wb.create_sheet("班次 shifts")
     legend.append(["code", "start", "end", "night"])
     for s in problem.shifts:
-        legend.append(
-            [
-                s.code,
-                f"{s.start // 60:02d}:{s.start % 60:02d}",
-                f"{s.end % 1440 // 60:02d}:{s.end % 60:02d}",
-                "Y" if s.night else "",
-            ]
-        )
+        legend.append([s.code, f"{s.start // 60:02d}:{s.start % 60:02d}", f"{s.end % 1440 // 60:02d}:{s.end % 60:02d}",
+                       "Y" if s.night else ""])
         legend.cell(legend.max_row, 1).fill = PatternFill("solid", fgColor=colours[s.code])
     wb.save(path)
 
@@ -96,11 +81,8 @@ def agent_ics(problem: RosterProblem, roster: Roster, agent: str, now: datetime 
         day: date = problem.start + timedelta(days=d)
         begin = local_midnight(day) + timedelta(minutes=s.start)
         end = local_midnight(day) + timedelta(minutes=s.end)
-        desc = ", ".join(
-            f"{k} {(origin + timedelta(minutes=a)).strftime('%H:%M')}-"
-            f"{(origin + timedelta(minutes=b)).strftime('%H:%M')}"
-            for k, a, b in cell.breaks
-        )
+        desc = ", ".join(f"{k} {(origin + timedelta(minutes=a)).strftime('%H:%M')}-"
+                         f"{(origin + timedelta(minutes=b)).strftime('%H:%M')}" for k, a, b in cell.breaks)
         lines += [
             "BEGIN:VEVENT",
             f"UID:{agent}-{day.isoformat()}@kefu",

@@ -198,7 +198,7 @@ def _statsforecast_path(level: str, y: FloatArray, h: int) -> FloatArray:
         model = AutoTheta(season_length=1)
     else:
         model = AutoARIMA(season_length=1)
-    res = model.forecast(y=y.astype(np.float64), h=h)  # type: ignore[attr-defined]
+    res = model.forecast(y=y.astype(np.float64), h=h)
     return np.asarray(res["mean"], dtype=np.float64)
 
 

@@ -54,6 +54,8 @@ class Point:
     required: int | None = None
     scheduled: int | None = None
     service_level: float | None = None
+    p10: float | None = None
+    p90: float | None = None
 
 
 def _shop(session: Session, shop_id: str) -> tuple[Shop, ZoneInfo]:
@@ -346,8 +348,11 @@ def intraday(
     slots = 1440 // interval_min
     base = _midnight(day, tz)
     fc = np.full(slots, np.nan)
+    band: dict[int, tuple[float | None, float | None]] = {}
     for row in stored_forecast(session, shop_id, day, 1, skill=skill, model=model):
-        fc[int((row.interval_start - base).total_seconds() // (interval_min * 60))] = row.forecast
+        slot = int((row.interval_start - base).total_seconds() // (interval_min * 60))
+        fc[slot] = row.forecast
+        band[slot] = (row.p10, row.p90)
     actual = np.full(slots, np.nan)
     got = arrival_history(session, shop_id, skill, day, day, interval_min)
     if got is not None and got.start == day:
@@ -385,6 +390,7 @@ def intraday(
             int(gap.required[s]),
             int(sched[s]),
             round(float(sl[s]), 4),
+            *band.get(s, (None, None)),
         )
         for s in range(slots)
     ]

@@ -66,11 +66,7 @@ def roster_violations(
             months.setdefault((dates[i].year, dates[i].month), []).append(code)
         for (y, m), codes in months.items():
             length = calendar.monthrange(y, m)[1]
-            need = (
-                rest_days_per_month
-                if len(codes) == length
-                else math.ceil(rest_days_per_month * len(codes) / length)
-            )
+            need = rest_days_per_month if len(codes) == length else math.ceil(rest_days_per_month * len(codes) / length)
             rest = sum(1 for c in codes if not c)
             if rest < min(need, len(codes)):
                 out.append(f"{agent} {y}-{m}: {rest} rest days < {need}")

@@ -68,9 +68,7 @@ def _independent(text: str, roster: dict[str, list[str]]) -> tuple[int, list[str
             sec[cur].append([x.strip() for x in line.split(",")])
     h = int(sec["SECTION_HORIZON"][0][0])
     length = {r[0]: int(r[1]) for r in sec["SECTION_SHIFTS"]}
-    forbid = {
-        r[0]: set(filter(None, r[2].split("|"))) if len(r) > 2 else set() for r in sec["SECTION_SHIFTS"]
-    }
+    forbid = {r[0]: set(filter(None, r[2].split("|"))) if len(r) > 2 else set() for r in sec["SECTION_SHIFTS"]}
     bad: list[str] = []
     for r in sec["SECTION_STAFF"]:
         e, line = r[0], roster[r[0]]
@@ -129,10 +127,7 @@ def test_objective_and_violations_on_hand_roster() -> None:
 def test_tiny_instance_solved_to_independent_optimum() -> None:
     inst = parse_instance(TINY, "tiny")
     res = solve(inst, time_limit=5)
-    codes = {
-        st.id: ["" if s == REST else inst.shifts[s].id for s in res.roster[e]]
-        for e, st in enumerate(inst.staff)
-    }
+    codes = {st.id: ["" if s == REST else inst.shifts[s].id for s in res.roster[e]] for e, st in enumerate(inst.staff)}
     value, bad = _independent(TINY, codes)
     assert bad == [] and violations(inst, res.roster) == []
     assert value == res.objective
@@ -173,10 +168,8 @@ def test_instance2_never_below_optimum_and_close() -> None:
 
 def test_year_lines_built_by_quarters_stay_feasible() -> None:
     cover = "\n".join(f"{d},D,1,100,1" for d in range(14))
-    text = (
-        "SECTION_HORIZON\n14\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=14,4800,3840,5,1,1,2\n\n"
-        f"SECTION_DAYS_OFF\nA,0,1,2\n\nSECTION_COVER\n{cover}\n"
-    )
+    text = ("SECTION_HORIZON\n14\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=14,4800,3840,5,1,1,2\n\n"
+            f"SECTION_DAYS_OFF\nA,0,1,2\n\nSECTION_COVER\n{cover}\n")
     inst = parse_instance(text, "quarters")
     from kefu.plan.roster.curtois_solve import _chunked_line
 
@@ -197,9 +190,7 @@ def test_year_instance_first_roster_is_greedy_and_feasible() -> None:
     missing = {cell: req for cell, (req, _wu, _wo) in inst.cover.items() if req > 0}
     assert greedy_line(inst, 0, missing, random.Random(0)) is not None
     roster = construct(inst, budget=5.0)
-    codes = {
-        st.id: ["" if s == REST else inst.shifts[s].id for s in roster[e]] for e, st in enumerate(inst.staff)
-    }
+    codes = {st.id: ["" if s == REST else inst.shifts[s].id for s in roster[e]] for e, st in enumerate(inst.staff)}
     value, bad = _independent(text, codes)
     assert bad == [] and violations(inst, roster) == []
     assert value == objective(inst, roster)
@@ -208,10 +199,8 @@ def test_year_instance_first_roster_is_greedy_and_feasible() -> None:
 def test_greedy_line_gives_up_rather_than_break_a_rule() -> None:
     """A contract no line can meet (minimum above what the days off leave) yields None, not a bad line."""
     cover = "\n".join(f"{d},D,1,100,1" for d in range(14))
-    text = (
-        "SECTION_HORIZON\n14\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=14,4800,3840,5,1,1,2\n\n"
-        f"SECTION_DAYS_OFF\nA,0,1,2,3,4,5,6\n\nSECTION_COVER\n{cover}\n"
-    )
+    text = ("SECTION_HORIZON\n14\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=14,4800,3840,5,1,1,2\n\n"
+            f"SECTION_DAYS_OFF\nA,0,1,2,3,4,5,6\n\nSECTION_COVER\n{cover}\n")
     inst = parse_instance(text, "impossible")
     from kefu.plan.roster.curtois_greedy import greedy_line
 

@@ -123,15 +123,11 @@ def test_bound_proves_instance_3_optimal() -> None:
 def test_json_output_stays_clean_when_highs_starts(tmp_path: Path) -> None:
     """HiGHS prints a banner on its first instance; ``--json`` must still be one JSON document."""
     path = tmp_path / "one.txt"
-    path.write_text(
-        "SECTION_HORIZON\n7\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=7,2400,960,5,1,1,1\n\n"
-        "SECTION_COVER\n" + "\n".join(f"{d},D,1,100,1" for d in range(7)) + "\n"
-    )
+    path.write_text("SECTION_HORIZON\n7\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=7,2400,960,5,1,1,1\n\n"
+            "SECTION_COVER\n" + "\n".join(f"{d},D,1,100,1" for d in range(7)) + "\n")
     out = subprocess.run(
         [sys.executable, "-m", "kefu", "roster", "curtois", str(path), "--time-limit", "5", "--json"],
-        capture_output=True,
-        text=True,
-        check=True,
+        capture_output=True, text=True, check=True,
     )
     body = json.loads(out.stdout)
     assert (body["objective"], body["status"]) == (200, "OPTIMAL")

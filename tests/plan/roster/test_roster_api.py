@@ -23,26 +23,15 @@ def _client(engine: Engine) -> TestClient:
 
 
 def _body(**extra: Any) -> dict[str, Any]:
-    req = [
-        {"interval_start": f"2026-03-0{d + 1}T{h:02d}:{m:02d}", "skill": "s", "agents": 1}
-        for d in range(3)
-        for h in range(9, 17)
-        for m in (0, 30)
-    ]
+    req = [{"interval_start": f"2026-03-0{d + 1}T{h:02d}:{m:02d}", "skill": "s", "agents": 1}
+           for d in range(3) for h in range(9, 17) for m in (0, 30)]
     return {
-        "start": "2026-03-01",
-        "days": 3,
-        "rules": {"rest_days_per_month": 1, "max_consecutive": 2},
-        "agents": [
-            {"agent": "A", "skills": ["s"], "night_ok": False},
-            {"agent": "B", "skills": ["s"], "night_ok": True},
-        ],
-        "shifts": [
-            {"code": "白", "start": "09:00", "end": "17:00", "night": False},
-            {"code": "夜", "start": "22:00", "end": "06:00", "night": True},
-        ],
-        "requirement": req,
-        **extra,
+        "start": "2026-03-01", "days": 3, "rules": {"rest_days_per_month": 1, "max_consecutive": 2},
+        "agents": [{"agent": "A", "skills": ["s"], "night_ok": False},
+                   {"agent": "B", "skills": ["s"], "night_ok": True}],
+        "shifts": [{"code": "白", "start": "09:00", "end": "17:00", "night": False},
+                   {"code": "夜", "start": "22:00", "end": "06:00", "night": True}],
+        "requirement": req, **extra,
     }
 
 
@@ -60,18 +49,12 @@ def test_plan_store_and_check(engine: Engine) -> None:
     got = client.get("/api/v1/roster", params={"shop": "s1", "start": "2026-03-01", "days": 3})
     assert got.status_code == 200
     assert sorted((x["date"], x["shift"]) for x in got.json()["roster"] if x["shift"]) == [
-        ("2026-03-01", "白"),
-        ("2026-03-02", "白"),
-        ("2026-03-03", "白"),
-    ]
+        ("2026-03-01", "白"), ("2026-03-02", "白"), ("2026-03-03", "白")]
     edit = [{"agent": "A", "date": f"2026-03-0{d}", "shift": s} for d, s in ((1, "白"), (2, "白"), (3, "夜"))]
     r = client.post("/api/v1/roster/check", json=_body(roster=edit))
     assert r.status_code == 200, r.text
     assert sorted(v["rule"] for v in r.json()["violations"]) == [
-        "max_consecutive",
-        "night_ok",
-        "rest_days_per_month",
-    ]
+        "max_consecutive", "night_ok", "rest_days_per_month"]
 
 
 def test_infeasible_and_bad_rows(engine: Engine) -> None:

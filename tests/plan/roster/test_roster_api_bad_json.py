@@ -36,9 +36,7 @@ def client(engine: Engine) -> tuple[TestClient, dict[str, str]]:
         {"shifts": [{"code": None, "start": None, "end": None}]},
     ],
 )
-def test_bad_rows_are_422_with_row_errors(
-    client: tuple[TestClient, dict[str, str]], patch: dict[str, Any]
-) -> None:
+def test_bad_rows_are_422_with_row_errors(client: tuple[TestClient, dict[str, str]], patch: dict[str, Any]) -> None:
     http, headers = client
     response = http.post("/api/v1/roster/plan", json={**BASE, **patch}, headers=headers)
     assert response.status_code == 422

@@ -31,52 +31,17 @@ def _files(tmp: Path, agents: str = AGENTS, shifts: str = SHIFTS, days: int = 14
             t = t0 + timedelta(minutes=30 * i)
             w.writerow([t.strftime("%Y-%m-%dT%H:%M"), "售前", 1 if 9 <= t.hour < 17 else 0])
             w.writerow([t.strftime("%Y-%m-%dT%H:%M"), "售后", 1 if t.hour >= 16 or t.hour < 7 else 0])
-    return [
-        "--agents",
-        str(tmp / "A.csv"),
-        "--shifts",
-        str(tmp / "S.csv"),
-        "--requirement",
-        str(tmp / "R.csv"),
-    ]
+    return ["--agents", str(tmp / "A.csv"), "--shifts", str(tmp / "S.csv"), "--requirement", str(tmp / "R.csv")]
 
 
 def test_plan_contract(tmp_path: Path) -> None:
-    args = [
-        "roster",
-        "plan",
-        *_files(tmp_path),
-        "--start",
-        "2026-03-01",
-        "--days",
-        "14",
-        "--rest-days-per-month",
-        "4",
-        "--max-consecutive",
-        "5",
-        "--min-rest-hours",
-        "10",
-        "--time-limit",
-        "5",
-        "--out",
-        str(tmp_path / "roster.csv"),
-        "--report",
-        str(tmp_path / "rep.json"),
-        "--xlsx",
-        str(tmp_path / "r.xlsx"),
-        "--ics-dir",
-        str(tmp_path / "ics"),
-        "--quiet",
-        "--volume",
-        str(tmp_path / "V.csv"),
-        "--aht-s",
-        "300",
-        "--target-s",
-        "20",
-    ]
-    (tmp_path / "V.csv").write_text(
-        "interval_start,skill,calls\n2026-03-01T10:00,售前,3\n2026-03-01T03:00,售前,2\n", encoding="utf-8"
-    )
+    args = ["roster", "plan", *_files(tmp_path), "--start", "2026-03-01", "--days", "14",
+            "--rest-days-per-month", "4", "--max-consecutive", "5", "--min-rest-hours", "10",
+            "--time-limit", "5", "--out", str(tmp_path / "roster.csv"), "--report", str(tmp_path / "rep.json"),
+            "--xlsx", str(tmp_path / "r.xlsx"), "--ics-dir", str(tmp_path / "ics"), "--quiet",
+            "--volume", str(tmp_path / "V.csv"), "--aht-s", "300", "--target-s", "20"]
+    (tmp_path / "V.csv").write_text("interval_start,skill,calls\n2026-03-01T10:00,售前,3\n2026-03-01T03:00,售前,2\n",
+                                    encoding="utf-8")
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, (result.output, result.exception)
     rows = list(csv.reader((tmp_path / "roster.csv").open(encoding="utf-8")))
@@ -84,23 +49,15 @@ def test_plan_contract(tmp_path: Path) -> None:
     assert len(rows) == 1 + 5 * 14
     parsed = [(a, date.fromisoformat(d), s) for a, d, s in rows[1:]]
     shifts = {"白": (540, 1020, False), "晚": (960, 1440, False), "夜": (1380, 1860, True)}
-    agents = {
-        "张三": ({"售前"}, True),
-        "李四": ({"售前", "售后"}, False),
-        "王五": ({"售后"}, True),
-        "赵六": ({"售前"}, False),
-        "钱七": ({"售后"}, True),
-    }
+    agents = {"张三": ({"售前"}, True), "李四": ({"售前", "售后"}, False), "王五": ({"售后"}, True),
+              "赵六": ({"售前"}, False), "钱七": ({"售后"}, True)}
     assert roster_violations(parsed, agents, shifts, date(2026, 3, 1), 14, 4, 5, 10) == []
     # 售前 only 9-17 → only 白 can serve it; every day exactly one 售前 agent on 白
     for d in range(14):
         day = date(2026, 3, 1) + timedelta(days=d)
         on = {a: s for a, dd, s in parsed if dd == day and s}
-        assert (
-            sum(1 for a, s in on.items() if s == "白" and a in ("张三", "赵六"))
-            + (1 if on.get("李四") == "白" else 0)
-            >= 1
-        )
+        assert sum(1 for a, s in on.items() if s == "白" and a in ("张三", "赵六")) + (
+            1 if on.get("李四") == "白" else 0) >= 1
     report = json.loads((tmp_path / "rep.json").read_text(encoding="utf-8"))
     assert {t["agent"] for t in report["totals"]} == set(agents)
     sl = report["service_level"]["售前"]
@@ -118,21 +75,11 @@ def _main(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> int:
     return int(exit_info.value.code or 0)
 
 
-def test_bad_csv_exits_2_with_rows(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_bad_csv_exits_2_with_rows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
     bad_agents = "agent,skills,night_ok\n张三,,1\n李四,售前,maybe\n"
-    args = [
-        "roster",
-        "plan",
-        *_files(tmp_path, agents=bad_agents),
-        "--start",
-        "2026-03-01",
-        "--days",
-        "14",
-        "--out",
-        str(tmp_path / "roster.csv"),
-    ]
+    args = ["roster", "plan", *_files(tmp_path, agents=bad_agents), "--start", "2026-03-01", "--days", "14",
+            "--out", str(tmp_path / "roster.csv")]
     assert _main(monkeypatch, args) == 2
     err = capsys.readouterr().err
     assert "IMPORT_BAD_ROW" in err and "第2行" in err and "row 3" in err
@@ -147,23 +94,11 @@ def test_bad_csv_exits_2_with_rows(
     assert exc.rows[0].reason_zh == "至少一个技能"
 
 
-def test_infeasible_exits_2_naming_rules(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_infeasible_exits_2_naming_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
     agents = "agent,skills,night_ok,min_hours,leave\n张三,售前,1,80,2026-03-01..2026-03-06\n"
-    args = [
-        "roster",
-        "plan",
-        *_files(tmp_path, agents=agents),
-        "--start",
-        "2026-03-01",
-        "--days",
-        "14",
-        "--out",
-        str(tmp_path / "roster.csv"),
-        "--time-limit",
-        "3",
-    ]
+    args = ["roster", "plan", *_files(tmp_path, agents=agents), "--start", "2026-03-01", "--days", "14",
+            "--out", str(tmp_path / "roster.csv"), "--time-limit", "3"]
     assert _main(monkeypatch, args) == 2
     err = capsys.readouterr().err.replace("\n", "")  # Rich wraps long lines
     assert "ROSTER_INFEASIBLE" in err

@@ -42,28 +42,17 @@ def _req(days: int, per_skill: dict[str, tuple[int, int, float]]) -> dict[str, l
 
 
 def _rows(problem: RosterProblem, roster: dict[str, list[Assignment | None]]) -> list[tuple[str, date, str]]:
-    return [
-        (a, problem.start + timedelta(days=d), "" if c is None else c.shift)
-        for a, line in roster.items()
-        for d, c in enumerate(line)
-    ]
+    return [(a, problem.start + timedelta(days=d), "" if c is None else c.shift)
+            for a, line in roster.items() for d, c in enumerate(line)]
 
 
 def _independent(problem: RosterProblem, roster: dict[str, list[Assignment | None]]) -> list[str]:
     shifts = {s.code: (s.start, s.end, s.night) for s in problem.shifts}
     agents = {a.id: (set(a.skills), a.night_ok) for a in problem.agents}
     leave = {a.id: set(a.leave) for a in problem.agents}
-    bad = roster_violations(
-        _rows(problem, roster),
-        agents,
-        shifts,
-        problem.start,
-        problem.days,
-        problem.rules.rest_days_per_month,
-        problem.rules.max_consecutive,
-        problem.rules.min_rest_hours,
-        leave,
-    )
+    bad = roster_violations(_rows(problem, roster), agents, shifts, problem.start, problem.days,
+                            problem.rules.rest_days_per_month, problem.rules.max_consecutive,
+                            problem.rules.min_rest_hours, leave)
     for a in problem.agents:
         bad += [f"{a.id} skill {c.skill}" for c in roster[a.id] if c is not None and c.skill not in a.skills]
     return bad
@@ -87,23 +76,12 @@ def test_plan_meets_hard_rules_and_covers_requirement() -> None:
         Agent("A1", ("售前",), night_ok=False),
         Agent("A2", ("售前", "售后"), night_ok=True),
         Agent("A3", ("售后",), night_ok=True),
-        Agent(
-            "A4",
-            ("售前",),
-            night_ok=False,
-            leave=frozenset({START + timedelta(days=2), START + timedelta(days=3)}),
-        ),
+        Agent("A4", ("售前",), night_ok=False, leave=frozenset({START + timedelta(days=2), START + timedelta(days=3)})),
         Agent("A5", ("售后",), night_ok=False),
     ]
     days = 14
-    problem = RosterProblem(
-        START,
-        days,
-        agents,
-        [EARLY, DAY, LATE, NIGHT],
-        _req(days, {"售前": (9, 17, 1.0), "售后": (16, 24, 1.0)}),
-        Rules(4, 5, 10),
-    )
+    problem = RosterProblem(START, days, agents, [EARLY, DAY, LATE, NIGHT],
+                            _req(days, {"售前": (9, 17, 1.0), "售后": (16, 24, 1.0)}), Rules(4, 5, 10))
     result = plan_roster(problem, time_limit=4)
     assert _independent(problem, result.roster) == []
     assert check(problem, result.roster) == []
@@ -133,15 +111,8 @@ def test_breaks_inside_windows_and_staggered() -> None:
 def test_preference_for_day_off_is_respected_when_free() -> None:
     agents = [Agent("A", ("s",), False), Agent("B", ("s",), False)]
     days = 7
-    problem = RosterProblem(
-        START,
-        days,
-        agents,
-        [DAY],
-        _req(days, {"s": (9, 17, 1.0)}),
-        Rules(1, 6, 10),
-        [Preference("A", START + timedelta(days=2), "", 1)],
-    )
+    problem = RosterProblem(START, days, agents, [DAY], _req(days, {"s": (9, 17, 1.0)}), Rules(1, 6, 10),
+                            [Preference("A", START + timedelta(days=2), "", 1)])
     result = plan_roster(problem, time_limit=3)
     assert result.roster["A"][2] is None
     assert result.roster["B"][2] is not None and result.roster["B"][2].shift == "白"
@@ -171,12 +142,8 @@ def test_infeasible_rest_and_consecutive_against_contract() -> None:
 
 def test_checker_flags_hand_edits() -> None:
     agents = [Agent("A", ("s",), night_ok=False)]
-    problem = RosterProblem(
-        START, 3, agents, [EARLY, LATE, NIGHT], _req(3, {"s": (6, 14, 1.0)}), Rules(1, 2, 10)
-    )
-    roster: dict[str, list[Assignment | None]] = {
-        "A": [Assignment("晚", "s"), Assignment("早", "s"), Assignment("夜", "x")]
-    }
+    problem = RosterProblem(START, 3, agents, [EARLY, LATE, NIGHT], _req(3, {"s": (6, 14, 1.0)}), Rules(1, 2, 10))
+    roster: dict[str, list[Assignment | None]] = {"A": [Assignment("晚", "s"), Assignment("早", "s"), Assignment("夜", "x")]}
     rules = sorted(v.rule for v in check(problem, roster))
     assert rules == ["max_consecutive", "min_rest_hours", "night_ok", "rest_days_per_month", "skills"]
 

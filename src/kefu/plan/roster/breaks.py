@@ -38,9 +38,7 @@ def quarter_coverage(problem: RosterProblem, roster: Roster) -> dict[str, list[i
     return cov
 
 
-def place_breaks(
-    problem: RosterProblem, roster: Roster, time_limit: float = 10.0
-) -> tuple[Roster, dict[str, list[int]]]:
+def place_breaks(problem: RosterProblem, roster: Roster, time_limit: float = 10.0) -> tuple[Roster, dict[str, list[int]]]:
     """The roster with breaks filled in, and the quarter-hour coverage after breaks."""
     cov = quarter_coverage(problem, roster)
     nq = problem.days * 1440 // QUARTER
@@ -49,9 +47,7 @@ def place_breaks(
     deadline = time.monotonic() + time_limit
     for d in range(problem.days):
         m = cp_model.CpModel()
-        choices: list[
-            tuple[str, int, str, int, int, cp_model.IntVar]
-        ] = []  # agent, rule#, kind, start, end, var
+        choices: list[tuple[str, int, str, int, int, cp_model.IntVar]] = []  # agent, rule#, kind, start, end, var
         penalties: list[cp_model.LinearExprT] = []
         for agent_id, line in out.items():
             cell = line[d]
@@ -63,9 +59,7 @@ def place_breaks(
             for r, rule in enumerate(sh.breaks):
                 lo = base + rule.window_from
                 hi = base + rule.window_to - rule.minutes
-                starts = list(
-                    range(lo - lo % QUARTER + (QUARTER if lo % QUARTER else 0), hi + 1, QUARTER)
-                ) or [lo]
+                starts = list(range(lo - lo % QUARTER + (QUARTER if lo % QUARTER else 0), hi + 1, QUARTER)) or [lo]
                 mid = (lo + hi) / 2
                 vs = []
                 for st in starts:
@@ -77,7 +71,7 @@ def place_breaks(
                         if st < oend and ost < st + rule.minutes:  # one break at a time
                             m.add_bool_or([v.negated(), ov.negated()])
                 m.add_exactly_one(vs)
-                mine.extend((c[3], c[4], c[5]) for c in choices[-len(vs) :])
+                mine.extend((c[3], c[4], c[5]) for c in choices[-len(vs):])
         if not choices:
             continue
         skill_of = {a: out[a][d].skill for a in {c[0] for c in choices}}  # type: ignore[union-attr]
@@ -119,9 +113,7 @@ def place_breaks(
     return out, cov
 
 
-def _chosen(
-    solver: cp_model.CpSolver, choices: list[tuple[str, int, str, int, int, cp_model.IntVar]]
-) -> set[int]:
+def _chosen(solver: cp_model.CpSolver, choices: list[tuple[str, int, str, int, int, cp_model.IntVar]]) -> set[int]:
     return {i for i, c in enumerate(choices) if solver.boolean_value(c[5])}
 
 

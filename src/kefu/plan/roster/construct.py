@@ -20,9 +20,7 @@ def greedy_roster(problem: RosterProblem, seed: int = 0) -> Roster:
     n_slots = problem.days * SLOTS_PER_DAY
     shifts = problem.shifts
     dates = problem.dates()
-    missing = {
-        k: [round(v * SLOT) for v in problem.requirement.get(k, [0.0] * n_slots)] for k in problem.skills
-    }
+    missing = {k: [round(v * SLOT) for v in problem.requirement.get(k, [0.0] * n_slots)] for k in problem.skills}
     forbidden = {(s, t, gap) for s, t, gap in forbidden_successions(shifts, problem.rules.min_rest_hours)}
     parts = month_parts(problem.start, problem.days, problem.rules)
     part_of = [next(p for p in parts if p.first <= d < p.last) for d in range(problem.days)]
@@ -59,11 +57,8 @@ def greedy_roster(problem: RosterProblem, seed: int = 0) -> Roster:
 
         while True:
             gains = sorted(
-                (
-                    (sum(min(m, missing[k][t]) for t, m in overlaps[s]), s, k)
-                    for s in range(len(shifts))
-                    for k in problem.skills
-                ),
+                ((sum(min(m, missing[k][t]) for t, m in overlaps[s]), s, k)
+                 for s in range(len(shifts)) for k in problem.skills),
                 reverse=True,
             )
             placed = False

@@ -53,9 +53,7 @@ class Instance:
     days_off: dict[int, set[int]] = field(default_factory=dict)  # employee index -> days
     on_requests: list[tuple[int, int, int, int]] = field(default_factory=list)  # (e, d, s, weight)
     off_requests: list[tuple[int, int, int, int]] = field(default_factory=list)
-    cover: dict[tuple[int, int], tuple[int, int, int]] = field(
-        default_factory=dict
-    )  # (d, s) -> (req, wu, wo)
+    cover: dict[tuple[int, int], tuple[int, int, int]] = field(default_factory=dict)  # (d, s) -> (req, wu, wo)
 
     @property
     def n_emps(self) -> int:
@@ -130,10 +128,7 @@ def _build(sections: dict[str, list[tuple[int, str]]], name: str) -> Instance:
     for _no, line in sections.get("SECTION_DAYS_OFF", []):
         p = [x.strip() for x in line.split(",") if x.strip()]
         inst.days_off.setdefault(eidx[p[0]], set()).update(int(d) for d in p[1:])
-    for key, target in (
-        ("SECTION_SHIFT_ON_REQUESTS", inst.on_requests),
-        ("SECTION_SHIFT_OFF_REQUESTS", inst.off_requests),
-    ):
+    for key, target in (("SECTION_SHIFT_ON_REQUESTS", inst.on_requests), ("SECTION_SHIFT_OFF_REQUESTS", inst.off_requests)):
         for _no, line in sections.get(key, []):
             p = [x.strip() for x in line.split(",")]
             target.append((eidx[p[0]], int(p[1]), sidx[p[2]], int(p[3])))
@@ -148,9 +143,7 @@ def load_instance(path: str | Path) -> Instance:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise KefuError(
-            ErrorCode.IMPORT_BAD_FILE, f"无法读取 {p}", f"cannot read {p}", {"file": str(p)}
-        ) from exc
+        raise KefuError(ErrorCode.IMPORT_BAD_FILE, f"无法读取 {p}", f"cannot read {p}", {"file": str(p)}) from exc
     return parse_instance(text, p.stem)
 
 
@@ -202,9 +195,7 @@ def line_violations(inst: Instance, e: int, row: list[int]) -> list[str]:
     work = [s != REST for s in row]
     for d in range(h - 1):
         if row[d] != REST and row[d + 1] in forb[row[d]]:
-            out.append(
-                f"{st.id}: day {d + 1} {inst.shifts[row[d + 1]].id} may not follow {inst.shifts[row[d]].id}"
-            )
+            out.append(f"{st.id}: day {d + 1} {inst.shifts[row[d + 1]].id} may not follow {inst.shifts[row[d]].id}")
     for s in range(len(inst.shifts)):
         n = sum(1 for x in row if x == s)
         if n > inst.cap(e, s):
@@ -230,6 +221,4 @@ def line_violations(inst: Instance, e: int, row: list[int]) -> list[str]:
 
 
 def roster_as_codes(inst: Instance, roster: list[list[int]]) -> dict[str, list[str]]:
-    return {
-        st.id: ["" if s == REST else inst.shifts[s].id for s in roster[e]] for e, st in enumerate(inst.staff)
-    }
+    return {st.id: ["" if s == REST else inst.shifts[s].id for s in roster[e]] for e, st in enumerate(inst.staff)}

@@ -90,9 +90,7 @@ class BranchAndPrice:
             cell = self._branch_cell(lam, most_fractional, jitter)
             if cell is None:  # every employee on one line: an integer roster
                 exact = exact and self.cg.converged
-                self._offer(
-                    [list(self.cg.lines[e][int(np.argmax(lam[e]))]) for e in range(self.cg.inst.n_emps)]
-                )
+                self._offer([list(self.cg.lines[e][int(np.argmax(lam[e]))]) for e in range(self.cg.inst.n_emps)])
                 continue
             e, d, choice = cell
             left = self.cg.choices.get(e, {}).get(d, everything)
@@ -105,9 +103,7 @@ class BranchAndPrice:
         if value < self.best:
             self.roster, self.best = roster, value
 
-    def _branch_cell(
-        self, lam: list[list[float]], most_fractional: bool, jitter: float
-    ) -> tuple[int, int, int] | None:
+    def _branch_cell(self, lam: list[list[float]], most_fractional: bool, jitter: float) -> tuple[int, int, int] | None:
         """The fractional cell to branch on: nearest 1, or nearest ½; None when the LP is integral."""
         n_s = len(self.cg.inst.shifts)
         best: tuple[float, int, int, int] | None = None

@@ -71,9 +71,7 @@ class ColumnGeneration:
     shapes: list[LineShape] = field(default_factory=list)  # per employee; computed when not given
     lines: list[list[Line]] = field(default_factory=list)
     fixed: dict[int, Line] = field(default_factory=dict)
-    choices: dict[int, dict[int, frozenset[int]]] = field(
-        default_factory=dict
-    )  # employee -> day -> shifts/REST left
+    choices: dict[int, dict[int, frozenset[int]]] = field(default_factory=dict)  # employee -> day -> shifts/REST left
     _seen: set[tuple[int, Line]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -119,9 +117,7 @@ class ColumnGeneration:
         """Employee ``e``'s lines as a ``[line, day]`` array (cached until a line is added)."""
         cached = self._arrays.get(e)
         if cached is None or len(cached) != len(self.lines[e]):
-            cached = self._arrays[e] = np.asarray(self.lines[e], dtype=np.int64).reshape(
-                len(self.lines[e]), -1
-            )
+            cached = self._arrays[e] = np.asarray(self.lines[e], dtype=np.int64).reshape(len(self.lines[e]), -1)
         return cached
 
     def _fits(self, e: int, lines: Sequence[Line] | None = None) -> npt.NDArray[np.bool_]:
@@ -194,9 +190,7 @@ class ColumnGeneration:
         sub = self._cp_lines.get(e)
         if sub is None:
             empty = [[REST] * inst.horizon for _ in range(inst.n_emps)]
-            sub = self._cp_lines[e] = build(
-                inst, empty, [e], 0, inst.horizon, hint=False, with_objective=False
-            )
+            sub = self._cp_lines[e] = build(inst, empty, [e], 0, inst.horizon, hint=False, with_objective=False)
         n_s = len(inst.shifts)
         scale = 10_000  # duals are fractional; CP-SAT wants integers
         terms = [round((cost[d, s] - cost[d, n_s]) * scale) * v for (_e, d, s), v in sub.x.items()]
@@ -213,9 +207,7 @@ class ColumnGeneration:
                 line[d] = s
         return line, status == cp_model.OPTIMAL
 
-    def run(
-        self, deadline: float, pool: ThreadPoolExecutor, max_rounds: int = 400
-    ) -> tuple[float, list[list[float]], float]:
+    def run(self, deadline: float, pool: ThreadPoolExecutor, max_rounds: int = 400) -> tuple[float, list[list[float]], float]:
         """Price until no line has negative reduced cost (or the deadline): LP value, λ, Lagrangian bound.
 
         The Lagrangian bound ``LP + Σ min(0, reduced cost)`` is a valid lower
@@ -248,9 +240,7 @@ class ColumnGeneration:
         return value, lam, bound
 
 
-def lower_bound(
-    cg: ColumnGeneration, deadline: float, pool: ThreadPoolExecutor
-) -> tuple[Bound, list[list[float]]]:
+def lower_bound(cg: ColumnGeneration, deadline: float, pool: ThreadPoolExecutor) -> tuple[Bound, list[list[float]]]:
     """Root column generation: the proven lower bound and the root λ."""
     value, lam, bound = cg.run(deadline, pool)
     lower = max(0, math.ceil(bound - 1e-4)) if math.isfinite(bound) else 0
@@ -258,11 +248,7 @@ def lower_bound(
 
 
 def dive(
-    cg: ColumnGeneration,
-    lam: list[list[float]],
-    deadline: float,
-    pool: ThreadPoolExecutor,
-    rounds: int = 30,
+    cg: ColumnGeneration, lam: list[list[float]], deadline: float, pool: ThreadPoolExecutor, rounds: int = 30,
     rng: random.Random | None = None,
 ) -> list[list[int]] | None:
     """Fix the lines the LP chose and the most chosen fractional ones, re-price, repeat.
@@ -310,9 +296,7 @@ def dive(
         cg.fixed = {}
 
 
-def master_ip(
-    cg: ColumnGeneration, incumbent: list[list[int]], seconds: float, workers: int = 2
-) -> list[list[int]]:
+def master_ip(cg: ColumnGeneration, incumbent: list[list[int]], seconds: float, workers: int = 2) -> list[list[int]]:
     """The best roster that picks one known line per employee (CP-SAT), hinted with the incumbent."""
     inst = cg.inst
     for e, line in enumerate(incumbent):
@@ -343,8 +327,7 @@ def master_ip(
     solver.parameters.num_workers = workers
     if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return incumbent
-    roster = [
-        list(next(line for i, line in enumerate(cg.lines[e]) if solver.boolean_value(pick[e][i])))
-        for e in range(inst.n_emps)
-    ]
+    roster = [list(next(line for i, line in enumerate(cg.lines[e]) if solver.boolean_value(pick[e][i])))
+              for e in range(inst.n_emps)]
     return roster if objective(inst, roster) <= objective(inst, incumbent) else incumbent
+

@@ -45,9 +45,7 @@ def greedy_line(
     for attempt in range(attempts):
         # a pass most often fails by falling short (runs and rest days cap the pace), so later
         # attempts aim higher; the maximum is enforced day by day whatever the target
-        target = (st.min_minutes + st.max_minutes) / 2 + attempt * 2 * min(
-            inst.shifts[s].minutes for s in shifts
-        )
+        target = (st.min_minutes + st.max_minutes) / 2 + attempt * 2 * min(inst.shifts[s].minutes for s in shifts)
         line = _pass(inst, e, shifts, missing, wants, target, rng)
         if line is not None and not line_violations(inst, e, line):
             return line
@@ -118,11 +116,7 @@ def _pass(
             gain = max(100 * (missing.get((d, s), 0) > 0) + wants.get((d, s), 0) for s in options)
             # a run once open goes on a little past the pace: short runs waste the rest days after them
             slack = 2 * shortest if run else 0
-            work = (
-                must_work
-                or (minutes < pace + slack and weekend_ok)
-                or (gain > 0 and minutes < pace + 2 * shortest)
-            )
+            work = must_work or (minutes < pace + slack and weekend_ok) or (gain > 0 and minutes < pace + 2 * shortest)
         if not work:
             if run:
                 rest_run, rest_exempt = 0, False
@@ -133,14 +127,8 @@ def _pass(
             run_exempt = d == 0
         # keep a successor available when the run must go on tomorrow
         if run + 1 < st.min_consecutive and d + 1 < h:
-            options = [
-                s
-                for s in options
-                if any(t not in forb[s] and used[t] + (t == s) < inst.cap(e, t) for t in shifts)
-            ] or options
-        s = max(
-            options, key=lambda s: (100 * (missing.get((d, s), 0) > 0) + wants.get((d, s), 0), rng.random())
-        )
+            options = [s for s in options if any(t not in forb[s] and used[t] + (t == s) < inst.cap(e, t) for t in shifts)] or options
+        s = max(options, key=lambda s: (100 * (missing.get((d, s), 0) > 0) + wants.get((d, s), 0), rng.random()))
         line[d] = s
         used[s] += 1
         minutes += length[s]

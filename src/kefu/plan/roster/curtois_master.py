@@ -61,36 +61,18 @@ class MasterLP:
     ``over``), then one column per line, owned by its employee.
     """
 
-    def __init__(
-        self, n_emps: int, requirement: Sequence[int], under: Sequence[int], over: Sequence[int]
-    ) -> None:
+    def __init__(self, n_emps: int, requirement: Sequence[int], under: Sequence[int], over: Sequence[int]) -> None:
         self.n_emps, self.n_cells = n_emps, len(requirement)
         self.requirement = np.asarray(requirement, dtype=np.float64)
         self.lp = _new_highs()
         rhs = np.concatenate([np.ones(n_emps), self.requirement])
-        self.lp.addRows(
-            len(rhs),
-            rhs,
-            rhs,
-            0,
-            np.zeros(len(rhs), dtype=np.int32),
-            np.zeros(0, dtype=np.int32),
-            np.zeros(0),
-        )
+        self.lp.addRows(len(rhs), rhs, rhs, 0, np.zeros(len(rhs), dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros(0))
         n = self.n_cells
         costs = np.ravel(np.column_stack([under, over])).astype(np.float64)
         rows = np.repeat(np.arange(n_emps, n_emps + n, dtype=np.int32), 2)
         vals = np.tile([1.0, -1.0], n)
-        self.lp.addCols(
-            2 * n,
-            costs,
-            np.zeros(2 * n),
-            np.full(2 * n, highspy.kHighsInf),
-            2 * n,
-            np.arange(2 * n, dtype=np.int32),
-            rows,
-            vals,
-        )
+        self.lp.addCols(2 * n, costs, np.zeros(2 * n), np.full(2 * n, highspy.kHighsInf), 2 * n,
+                        np.arange(2 * n, dtype=np.int32), rows, vals)
         self.owner: list[int] = []  # employee of each line column
 
     def add_line(self, e: int, cost: float, cells: npt.NDArray[np.int64]) -> int:

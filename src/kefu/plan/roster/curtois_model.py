@@ -180,15 +180,7 @@ def _clause(m: cp_model.CpModel, lits: list[Lit], sub: SubModel) -> None:
 
 
 def _runs(
-    m: cp_model.CpModel,
-    w: list[Lit],
-    first: int,
-    last: int,
-    h: int,
-    max_c: int,
-    min_c: int,
-    min_off: int,
-    sub: SubModel,
+    m: cp_model.CpModel, w: list[Lit], first: int, last: int, h: int, max_c: int, min_c: int, min_off: int, sub: SubModel
 ) -> None:
     """Max run (outside horizon = off), min work run and min off run (relaxed at both ends)."""
     for i in range(max(0, first - max_c), min(last, h - max_c)):
@@ -211,9 +203,7 @@ def _runs(
             _clause(m, [_neg(w[d - 1]), *[w[k] for k in range(d, d + j)], _neg(w[d + j])], sub)
 
 
-def _weekends(
-    m: cp_model.CpModel, w: list[Lit], first: int, last: int, h: int, max_w: int, sub: SubModel
-) -> None:
+def _weekends(m: cp_model.CpModel, w: list[Lit], first: int, last: int, h: int, max_w: int, sub: SubModel) -> None:
     terms: list[cp_model.IntVar] = []
     const = 0
     for k in range(h // 7):

@@ -72,9 +72,7 @@ def line_shape(inst: Instance, e: int) -> LineShape:
     weekends = min(st.max_weekends, h // 7)
     base = (n_s + 1) * run * (max_units + 1) * (weekends + 1)
     binding = sorted(
-        (inst.cap(e, s), s)
-        for s in range(n_s)
-        if 0 < inst.cap(e, s) < min(most_days, int(allowed[:, s].sum()))
+        (inst.cap(e, s), s) for s in range(n_s) if 0 < inst.cap(e, s) < min(most_days, int(allowed[:, s].sum()))
     )
     tracked, caps, checked = [], [], []
     size = base
@@ -86,19 +84,8 @@ def line_shape(inst: Instance, e: int) -> LineShape:
         else:
             checked.append((s, cap))
     return LineShape(
-        units,
-        forbid,
-        allowed,
-        min_units,
-        max_units,
-        st.max_consecutive,
-        st.min_consecutive,
-        st.min_days_off,
-        weekends,
-        np.array(tracked, dtype=np.int64),
-        np.array(caps, dtype=np.int64),
-        tuple(checked),
-        size,
+        units, forbid, allowed, min_units, max_units, st.max_consecutive, st.min_consecutive, st.min_days_off,
+        weekends, np.array(tracked, dtype=np.int64), np.array(caps, dtype=np.int64), tuple(checked), size,
     )
 
 
@@ -110,19 +97,8 @@ def best_line(shape: LineShape, cost: npt.NDArray[np.float64]) -> tuple[list[int
     """
     line = np.full(cost.shape[0], -2, dtype=np.int64)
     value = _dp(
-        cost,
-        shape.units,
-        shape.forbid,
-        shape.allowed,
-        shape.min_units,
-        shape.max_units,
-        shape.max_run,
-        shape.min_run,
-        shape.min_off,
-        shape.max_weekends,
-        shape.tracked,
-        shape.tracked_caps,
-        line,
+        cost, shape.units, shape.forbid, shape.allowed, shape.min_units, shape.max_units, shape.max_run,
+        shape.min_run, shape.min_off, shape.max_weekends, shape.tracked, shape.tracked_caps, line,
     )
     if value >= INF / 2:
         return None
@@ -188,9 +164,7 @@ def _dp(
                 ok = True
             else:
                 nr = 1
-                ok = bool(
-                    r >= min_run or d - r == 0
-                )  # a work run that ends here (one touching day 0 is exempt)
+                ok = bool(r >= min_run or d - r == 0)  # a work run that ends here (one touching day 0 is exempt)
             if ok:
                 j = (((off * run_dim + nr - 1) * n_u + u) * n_w + wk) * n_c + c_idx
                 nv = v + cost[d, off]
@@ -249,9 +223,6 @@ def warm() -> None:
     from kefu.plan.roster.curtois import parse_instance
 
     cover = "\n".join(f"{d},D,1,100,1" for d in range(7))
-    inst = parse_instance(
-        f"SECTION_HORIZON\n7\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=3,2400,0,5,1,1,1\n\n"
-        f"SECTION_COVER\n{cover}\n",
-        "warm",
-    )
+    inst = parse_instance(f"SECTION_HORIZON\n7\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=3,2400,0,5,1,1,1\n\n"
+                          f"SECTION_COVER\n{cover}\n", "warm")
     best_line(line_shape(inst, 0), np.zeros((7, 2)))

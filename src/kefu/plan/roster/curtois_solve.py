@@ -69,9 +69,7 @@ def _solver(limit: float, workers: int, seed: int, work: float | None = None) ->
     return solver
 
 
-def _feasible_line(
-    inst: Instance, roster: list[list[int]], e: int, limit: float, seed: int
-) -> list[list[int]]:
+def _feasible_line(inst: Instance, roster: list[list[int]], e: int, limit: float, seed: int) -> list[list[int]]:
     """Any roster line meeting employee ``e``'s contract (no objective).
 
     On the year-long instances the tight minutes band makes even one employee a
@@ -96,9 +94,7 @@ def _feasible_line(
     )
 
 
-def _chunked_line(
-    inst: Instance, roster: list[list[int]], e: int, seed: int, chunk: int = 91
-) -> list[list[int]] | None:
+def _chunked_line(inst: Instance, roster: list[list[int]], e: int, seed: int, chunk: int = 91) -> list[list[int]] | None:
     """Employee ``e``'s line built a quarter at a time against the missing cover, or None.
 
     A whole year for one employee is seconds of search (tight minutes band);
@@ -117,9 +113,7 @@ def _chunked_line(
             band = (st.min_minutes - done, st.max_minutes - done)
         else:
             # pro-rata over the days the employee can work, so a quarter full of days off asks less
-            share = sum(1 for d in range(last) if d not in off) / max(
-                1, sum(1 for d in range(h) if d not in off)
-            )
+            share = sum(1 for d in range(last) if d not in off) / max(1, sum(1 for d in range(h) if d not in off))
             band = (int(st.min_minutes * share) - done - 480, int(st.max_minutes * share) - done + 960)
         sub = build(inst, work, [e], first, last, hint=False, minutes_band=band, with_objective=False)
         solver = _solver(3.0, 1, seed)
@@ -166,11 +160,7 @@ def construct(inst: Instance, budget: float, workers: int = 1, seed: int = 0) ->
 
 
 def _pick_moves(
-    inst: Instance,
-    roster: list[list[int]],
-    sizes: dict[str, float],
-    gains: dict[str, float],
-    rng: random.Random,
+    inst: Instance, roster: list[list[int]], sizes: dict[str, float], gains: dict[str, float], rng: random.Random,
     lanes: int,
 ) -> list[tuple[str, list[int], int, int]]:
     """One round's neighbourhoods: the first by adaptive kind, the others on employees it left out."""
@@ -229,8 +219,7 @@ def _colgen_phase(
         until = deadline  # the last dive's deadline: the phase's for the greedy dive, ``late`` for the others
         dives = 0
         while (
-            bound.converged
-            and best > bound.lower + (BRANCH_GAP if dives else 0)
+            bound.converged and best > bound.lower + (BRANCH_GAP if dives else 0)
             and (dives == 0 or time.monotonic() < deadline)
         ):
             until = late if dives else deadline
@@ -240,9 +229,7 @@ def _colgen_phase(
             if dived is not None and value < best:
                 roster, best = dived, value
         if best > bound.lower and dives:
-            left = (
-                until - time.monotonic()
-            )  # after a lone rushed dive (12) the LNS needs the time, not the master
+            left = until - time.monotonic()  # after a lone rushed dive (12) the LNS needs the time, not the master
             roster = colgen.master_ip(cg, roster, max(1.0, min(10.0, left / 2)), workers=max(1, lanes))
             best = objective(inst, roster)
         if bound.lower < best <= bound.lower + BRANCH_GAP:
@@ -311,30 +298,17 @@ def solve(
         while status != "OPTIMAL" and time.monotonic() < deadline - 0.05 and (work is None or spent < work):
             moves = _pick_moves(inst, roster, sizes, gains, rng, lanes)
             left = deadline - time.monotonic()
-            full = (
-                len(moves) == 1
-                and moves[0][1] == list(range(inst.n_emps))
-                and moves[0][3] - moves[0][2] == inst.horizon
-            )
+            full = len(moves) == 1 and moves[0][1] == list(range(inst.n_emps)) and moves[0][3] - moves[0][2] == inst.horizon
             limit = min(left, 10.0 if not full else max(5.0, time_limit / 4))  # the work cap binds first
             subs = [build(inst, roster, emps, first, last) for _kind, emps, first, last in moves]
-            solvers = [
-                _solver(limit, workers, seed + it + i, work=None if full else MOVE_WORK)
-                for i in range(len(moves))
-            ]
+            solvers = [_solver(limit, workers, seed + it + i, work=None if full else MOVE_WORK) for i in range(len(moves))]
             # CP-SAT releases the GIL: the moves of one round run on separate cores
-            statuses = list(
-                pool.map(lambda pair: pair[1].solve(pair[0].model), zip(subs, solvers, strict=True))
-            )
-            for (kind, emps, first, last), sub, solver, st in zip(
-                moves, subs, solvers, statuses, strict=True
-            ):
+            statuses = list(pool.map(lambda pair: pair[1].solve(pair[0].model), zip(subs, solvers, strict=True)))
+            for (kind, emps, first, last), sub, solver, st in zip(moves, subs, solvers, statuses, strict=True):
                 it += 1
                 spent += solver.deterministic_time
                 if _DEBUG:
-                    print(
-                        f"it{it} {kind} {len(emps)}x{first}-{last} {solver.status_name(st)} {solver.wall_time:.2f} {best}"
-                    )
+                    print(f"it{it} {kind} {len(emps)}x{first}-{last} {solver.status_name(st)} {solver.wall_time:.2f} {best}")
                 gains[kind] = max(0.2, gains[kind] * 0.95)
                 if st in (cp_model.OPTIMAL, cp_model.FEASIBLE) and not sub.trivially_infeasible:
                     # the moves of a round touch different employees, so each splices into the newest roster

@@ -33,9 +33,7 @@ class Conflict:
         }
 
 
-def _feasible(
-    problem: RosterProblem, a: int, families: tuple[str, ...], limit: float
-) -> tuple[bool, list[str]]:
+def _feasible(problem: RosterProblem, a: int, families: tuple[str, ...], limit: float) -> tuple[bool, list[str]]:
     m = cp_model.CpModel()
     lits = {f: m.new_bool_var(f) for f in FAMILIES}
     add_agent_rules(m, problem, a, {}, lits)
@@ -48,10 +46,8 @@ def _feasible(
     solver.parameters.num_workers = 1  # assumption cores need the single-worker search
     status = solver.solve(m)
     if status == cp_model.INFEASIBLE:
-        core = {
-            solver.response_proto.sufficient_assumptions_for_infeasibility[i]
-            for i in range(len(solver.response_proto.sufficient_assumptions_for_infeasibility))
-        }
+        core = {solver.response_proto.sufficient_assumptions_for_infeasibility[i] for i in range(
+            len(solver.response_proto.sufficient_assumptions_for_infeasibility))}
         names = [f for f in families if lits[f].index in core]
         return False, names or list(families)
     return status in (cp_model.OPTIMAL, cp_model.FEASIBLE), []

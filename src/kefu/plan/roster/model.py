@@ -84,10 +84,8 @@ def add_agent_rules(
         per_shift.append(by_shift)
 
     for part in month_parts(problem.start, problem.days, problem.rules):
-        enforce(
-            m.add(sum(work[part.first : part.last]) <= (part.last - part.first) - part.rest_days),
-            "rest_days_per_month",
-        )
+        enforce(m.add(sum(work[part.first : part.last]) <= (part.last - part.first) - part.rest_days),
+                "rest_days_per_month")
     mc = problem.rules.max_consecutive
     for i in range(0, problem.days - mc):
         enforce(m.add(sum(work[i : i + mc + 1]) <= mc), "max_consecutive")
@@ -97,9 +95,7 @@ def add_agent_rules(
             if isinstance(first, int) or isinstance(second, int):
                 continue
             enforce(m.add(cp_model.LinearExpr.sum([first, second]) <= 1), "min_rest_hours")
-    paid = sum(
-        shifts[s].paid_minutes * per_shift[d][s] for d in range(problem.days) for s in range(len(shifts))
-    )
+    paid = sum(shifts[s].paid_minutes * per_shift[d][s] for d in range(problem.days) for s in range(len(shifts)))
     if agent.min_hours > 0:
         enforce(m.add(paid >= round(agent.min_hours * 60)), "min_hours")
     if agent.max_hours is not None:
@@ -120,11 +116,7 @@ def build(
     w = problem.weights
     n_slots = problem.days * SLOTS_PER_DAY
     shift_idx = {s.code: i for i, s in enumerate(problem.shifts)}
-    overlaps = {
-        (d, s): effective_overlaps(sh, d, n_slots)
-        for d in range(problem.days)
-        for s, sh in enumerate(problem.shifts)
-    }
+    overlaps = {(d, s): effective_overlaps(sh, d, n_slots) for d in range(problem.days) for s, sh in enumerate(problem.shifts)}
     chosen = set(agents)
     for a in agents:
         add_agent_rules(m, problem, a, built.x)
@@ -164,9 +156,7 @@ def build(
     return built
 
 
-def _fairness(
-    problem: RosterProblem, roster: Roster, built: Built, shift_idx: dict[str, int]
-) -> list[cp_model.LinearExprT]:
+def _fairness(problem: RosterProblem, roster: Roster, built: Built, shift_idx: dict[str, int]) -> list[cp_model.LinearExprT]:
     """Spread nights and weekend days: penalise the gap between the busiest and idlest agent."""
     m, w = built.model, problem.weights
     dates = problem.dates()
@@ -192,13 +182,8 @@ def _fairness(
                 counts.append(sum(mine.get(a, [])))
             else:
                 line = roster.get(agent.id, [])
-                counts.append(
-                    sum(
-                        1
-                        for d, c in enumerate(line)
-                        if c is not None and d in day_set and shift_idx.get(c.shift) in shifts
-                    )
-                )
+                counts.append(sum(1 for d, c in enumerate(line) if c is not None and d in day_set
+                                  and shift_idx.get(c.shift) in shifts))
         if len(counts) < 2:
             continue
         hi = m.new_int_var(0, problem.days, "")
@@ -209,9 +194,7 @@ def _fairness(
     return out
 
 
-def _switches_and_preferences(
-    problem: RosterProblem, built: Built, shift_idx: dict[str, int]
-) -> list[cp_model.LinearExprT]:
+def _switches_and_preferences(problem: RosterProblem, built: Built, shift_idx: dict[str, int]) -> list[cp_model.LinearExprT]:
     """Same-shift blocks (a switch between consecutive workdays costs) and agents' wishes."""
     m, w = built.model, problem.weights
     out: list[cp_model.LinearExprT] = []

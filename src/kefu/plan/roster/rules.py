@@ -167,55 +167,29 @@ def check(problem: RosterProblem, roster: Roster) -> list[Violation]:
             if dates[d] in agent.leave:
                 bad(d, "leave", "假期中被排班", "scheduled on approved leave")
             if shift.night and not agent.night_ok:
-                bad(
-                    d,
-                    "night_ok",
-                    f"不接受夜班却排了 {shift.code}",
-                    f"night shift {shift.code} without night_ok",
-                )
+                bad(d, "night_ok", f"不接受夜班却排了 {shift.code}", f"night shift {shift.code} without night_ok")
             for gap in (1, 2, 3):
                 nxt = line[d + gap] if d + gap < problem.days else None
                 if nxt is None or nxt.shift not in by_code:
                     continue
                 rest = gap * 1440 + by_code[nxt.shift].start - shift.end
                 if rest < problem.rules.min_rest_hours * 60:
-                    bad(
-                        d + gap,
-                        "min_rest_hours",
-                        f"与前一班只隔 {rest / 60:g} 小时",
-                        f"only {rest / 60:g} h rest",
-                    )
+                    bad(d + gap, "min_rest_hours", f"与前一班只隔 {rest / 60:g} 小时", f"only {rest / 60:g} h rest")
         for part in month_parts(problem.start, problem.days, problem.rules):
             rest_days = sum(1 for c in line[part.first : part.last] if c is None)
             if rest_days < part.rest_days:
-                bad(
-                    part.first,
-                    "rest_days_per_month",
-                    f"{part.year}-{part.month:02d} 只休 {rest_days} 天, 至少 {part.rest_days}",
-                    f"{part.year}-{part.month:02d}: {rest_days} rest days, needs {part.rest_days}",
-                )
+                bad(part.first, "rest_days_per_month", f"{part.year}-{part.month:02d} 只休 {rest_days} 天, 至少 {part.rest_days}",
+                    f"{part.year}-{part.month:02d}: {rest_days} rest days, needs {part.rest_days}")
         run = 0
         for d, cell in enumerate(line):
             run = run + 1 if cell is not None else 0
             if run == problem.rules.max_consecutive + 1:
-                bad(
-                    d,
-                    "max_consecutive",
-                    f"连续工作超过 {problem.rules.max_consecutive} 天",
-                    f"more than {problem.rules.max_consecutive} consecutive workdays",
-                )
+                bad(d, "max_consecutive", f"连续工作超过 {problem.rules.max_consecutive} 天",
+                    f"more than {problem.rules.max_consecutive} consecutive workdays")
         if minutes < agent.min_hours * 60:
-            bad(
-                None,
-                "min_hours",
-                f"工时 {minutes / 60:g} 低于合同 {agent.min_hours:g}",
-                f"{minutes / 60:g} h below contract {agent.min_hours:g} h",
-            )
+            bad(None, "min_hours", f"工时 {minutes / 60:g} 低于合同 {agent.min_hours:g}",
+                f"{minutes / 60:g} h below contract {agent.min_hours:g} h")
         if agent.max_hours is not None and minutes > agent.max_hours * 60:
-            bad(
-                None,
-                "max_hours",
-                f"工时 {minutes / 60:g} 超过 {agent.max_hours:g}",
-                f"{minutes / 60:g} h above {agent.max_hours:g} h",
-            )
+            bad(None, "max_hours", f"工时 {minutes / 60:g} 超过 {agent.max_hours:g}",
+                f"{minutes / 60:g} h above {agent.max_hours:g} h")
     return out

@@ -40,25 +40,16 @@ def validate_problem(problem: RosterProblem) -> None:
         raise bad_argument("shifts", "没有班次", "no shifts")
     r = problem.rules
     if r.rest_days_per_month < 0 or r.max_consecutive < 1 or r.min_rest_hours < 0:
-        raise bad_argument(
-            "rules",
-            "规则参数无效",
-            "invalid rule settings",
-            rest_days_per_month=r.rest_days_per_month,
-            max_consecutive=r.max_consecutive,
-        )
+        raise bad_argument("rules", "规则参数无效", "invalid rule settings",
+                           rest_days_per_month=r.rest_days_per_month, max_consecutive=r.max_consecutive)
     for skill, req in problem.requirement.items():
         if len(req) != n:
-            raise bad_argument(
-                "requirement",
-                f"技能 {skill} 的需求长度 {len(req)} 应为 {n}",
-                f"requirement for {skill} has {len(req)} slots, expected {n}",
-            )
+            raise bad_argument("requirement", f"技能 {skill} 的需求长度 {len(req)} 应为 {n}",
+                               f"requirement for {skill} has {len(req)} slots, expected {n}")
 
 
-def _solve(
-    problem: RosterProblem, roster: Roster, agents: list[int], limit: float, seed: int, workers: int
-) -> tuple[Roster, object, float]:
+def _solve(problem: RosterProblem, roster: Roster, agents: list[int], limit: float, seed: int,
+           workers: int) -> tuple[Roster, object, float]:
     built = build(problem, roster, agents)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, limit)
@@ -75,7 +66,7 @@ def _disjoint_groups(rng: random.Random, n: int, size: int, lanes: int) -> list[
     if size >= n:
         return [list(range(n))]
     order = rng.sample(range(n), min(n, size * lanes))
-    return [sorted(order[i : i + size]) for i in range(0, len(order), size) if len(order[i : i + size]) >= 2]
+    return [sorted(order[i:i + size]) for i in range(0, len(order), size) if len(order[i:i + size]) >= 2]
 
 
 def plan_roster(
@@ -96,11 +87,7 @@ def plan_roster(
     t0 = time.monotonic()
     validate_problem(problem)
     # without a contract minimum the all-rest line meets every rule, so only those agents can clash
-    found = conflicts(
-        problem,
-        limit=max(1.0, time_limit / 20),
-        only=[i for i, a in enumerate(problem.agents) if a.min_hours > 0],
-    )
+    found = conflicts(problem, limit=max(1.0, time_limit / 20), only=[i for i, a in enumerate(problem.agents) if a.min_hours > 0])
     if found:
         raise infeasible_error(found)
     n = len(problem.agents)
@@ -144,22 +131,16 @@ def plan_roster(
                     status = "OPTIMAL"
             if status == "OPTIMAL":
                 break
-            size = (
-                min(n, size + 1) if all(st == cp_model.OPTIMAL for _c, st, _o in solved) else max(2, size - 1)
-            )
+            size = min(n, size + 1) if all(st == cp_model.OPTIMAL for _c, st, _o in solved) else max(2, size - 1)
     bad = check(problem, roster)
     if bad:  # the model and the checker disagree: a bug, never hand this roster out
         raise RuntimeError("roster violates hard rules: " + "; ".join(v.message_en for v in bad[:5]))
-    roster, quarters = place_breaks(
-        problem, roster, time_limit=max(0.0, t0 + time_limit - time.monotonic() - 0.5)
-    )
+    roster, quarters = place_breaks(problem, roster, time_limit=max(0.0, t0 + time_limit - time.monotonic() - 0.5))
     coverage = slot_coverage(quarters, problem.days)
     notes = []
     if status != "OPTIMAL":
         notes.append(f"LNS iterations: {it}")
-    return RosterResult(
-        roster, status, best, time.monotonic() - t0, coverage, totals(problem, roster), notes=notes
-    )
+    return RosterResult(roster, status, best, time.monotonic() - t0, coverage, totals(problem, roster), notes=notes)
 
 
 def totals(problem: RosterProblem, roster: Roster) -> list[AgentTotals]:
@@ -170,16 +151,14 @@ def totals(problem: RosterProblem, roster: Roster) -> list[AgentTotals]:
     for agent in problem.agents:
         line = roster.get(agent.id, [None] * problem.days)
         worked = [(d, by_code[c.shift]) for d, c in enumerate(line) if c is not None and c.shift in by_code]
-        out.append(
-            AgentTotals(
-                agent.id,
-                round(sum(s.paid_minutes for _d, s in worked) / 60, 2),
-                len(worked),
-                sum(1 for _d, s in worked if s.night),
-                sum(1 for d, _s in worked if dates[d].weekday() >= 5),
-                problem.days - len(worked),
-            )
-        )
+        out.append(AgentTotals(
+            agent.id,
+            round(sum(s.paid_minutes for _d, s in worked) / 60, 2),
+            len(worked),
+            sum(1 for _d, s in worked if s.night),
+            sum(1 for d, _s in worked if dates[d].weekday() >= 5),
+            problem.days - len(worked),
+        ))
     return out
 
 
