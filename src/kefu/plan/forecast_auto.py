@@ -227,7 +227,7 @@ def predict_auto(
     counts = bool(np.all(np.mod(history.values[~np.isnan(history.values)], 1.0) == 0))
     phi, z = _calibrate(residual_fc, fold_actual, counts, quantiles)
     spread = np.sqrt((point if counts else 0.0) + phi * point**2)
-    qs = {q: Grid(start, history.interval_min, np.maximum(point + z[q] * spread, 0.0)) for q in quantiles}
+    qs = {q: Grid(start, history.interval_min, _band(point, z[q] * spread, q, counts)) for q in quantiles}
     _, unusual = series_of(history, classes[:n])
     return AutoForecast(
         Grid(start, history.interval_min, point),
@@ -241,6 +241,21 @@ def predict_auto(
         [history.start + timedelta(days=i) for i in unusual],
         calendar is not None,
     )
+
+
+def _band(point: FloatArray, offset: FloatArray, q: float, counts: bool) -> FloatArray:
+    """``point + offset``, never below 0 and, for counts, never inside the Poisson band alone.
+
+    Why: a calm backtest (or a flat history) must not promise a narrower band
+    than the arrivals' own Poisson noise.
+    """
+    value = point + offset
+    if counts and q != 0.5:
+        from scipy.stats import norm
+
+        poisson = point + float(norm.ppf(q)) * np.sqrt(np.maximum(point, 0.0))
+        value = np.minimum(value, poisson) if q < 0.5 else np.maximum(value, poisson)
+    return np.asarray(np.maximum(value, 0.0), dtype=np.float64)
 
 
 def _score(
@@ -285,10 +300,4 @@ def _calibrate(
     phi = max(0.0, float(np.sum((a - f) ** 2 - poisson) / np.sum(f**2))) if len(f) else _DEFAULT_PHI
     z = (a - f) / np.sqrt(np.maximum(poisson + phi * f**2, 1e-12))
     out = {q: float(np.quantile(z, q)) if len(z) else 0.0 for q in quantiles}
-    if counts:  # never narrower than Poisson noise alone, however calm the backtest weeks were
-        from scipy.stats import norm
-
-        out = {
-            q: min(v, float(norm.ppf(q))) if q < 0.5 else max(v, float(norm.ppf(q))) for q, v in out.items()
-        }
     return phi, out

@@ -131,6 +131,36 @@ def profiles(s: Series, k: int) -> FloatArray:
     return out
 
 
+def pooled_profiles(s: Series, k: int) -> FloatArray:
+    """Weekday profiles shrunk toward the mean profile of weekdays with the same open slots.
+
+    Why: a weekday's own shape over ``k`` weeks carries multinomial noise of
+    about ``p ÷ volume`` per slot; where the weekdays' shapes differ by less
+    than that, their mean is the better estimate. The weight is James–Stein
+    style: noise ÷ (noise + the real spread between the weekday and the pool).
+    """
+    own = profiles(s, k)
+    totals = s.counts.sum(axis=1)
+    out = own.copy()
+    for w in range(7):
+        if own[w].sum() == 0:
+            continue
+        peers = [v for v in range(7) if own[v].sum() > 0 and _same_hours(own[v] > 0, own[w] > 0)]
+        pool = own[peers].mean(axis=0)
+        idx = [i for i in range(s.n - 1, -1, -1) if s.usable[i] and s.weekday[i] == w][:k]
+        volume = float(totals[idx].sum())
+        noise = float(np.mean(pool / max(volume, 1.0)))
+        spread = max(0.0, float(np.mean((own[w] - pool) ** 2)) - noise)
+        weight = noise / (noise + spread) if noise + spread > 0 else 0.0
+        out[w] = weight * pool + (1 - weight) * own[w]
+    return out
+
+
+def _same_hours(a: BoolArray, b: BoolArray) -> bool:
+    union = int((a | b).sum())
+    return union > 0 and int((a & b).sum()) / union >= 0.9
+
+
 def _deseasonalised(s: Series, factors: FloatArray) -> tuple[FloatArray, IntArray]:
     """Daily totals ÷ weekday factor over usable open days, and their day indices."""
     days = np.array([i for i in range(s.n) if s.usable[i] and factors[s.weekday[i]] > 0], dtype=np.int64)
@@ -164,12 +194,12 @@ def _open_steps(s: Series, factors: FloatArray, last: int, targets: list[int]) -
     return steps
 
 
-def level_profile(level: str, profile_weeks: int) -> Candidate:
+def level_profile(level: str, profile_weeks: int, pooled: bool = False) -> Candidate:
     """Daily level (``ses`` or statsforecast ``ets`` / ``theta`` / ``arima``) × weekday factor × profile."""
 
     def run(s: Series, targets: list[int]) -> FloatArray:
         factors = weekday_factors(s)
-        shape = profiles(s, profile_weeks)
+        shape = pooled_profiles(s, profile_weeks) if pooled else profiles(s, profile_weeks)
         y, days = _deseasonalised(s, factors)
         out = np.zeros((len(targets), s.counts.shape[1]))
         if len(y) == 0:
@@ -213,6 +243,8 @@ def registry(statsforecast: bool) -> dict[str, Candidate]:
     out["wlag8"] = weekly_lags(8)
     out["lp_ses4"] = level_profile("ses", 4)
     out["lp_ses8"] = level_profile("ses", 8)
+    out["lp_pool8"] = level_profile("ses", 8, pooled=True)
+    out["lp_pool16"] = level_profile("ses", 16, pooled=True)
     if statsforecast:
         out["lp_ets"] = level_profile("ets", 6)
         out["lp_theta"] = level_profile("theta", 6)
