@@ -32,6 +32,7 @@ class Recipe:
     day_cv: float = 0.04  # day-to-day level noise (weather, campaigns)
     shape_drift: float = 0.0  # how far the intraday peak moves over the span (hours)
     holiday_factor: float = 0.3  # volume on a holiday (0 = closed)
+    level_ar: float = 0.0  # day-to-day persistence of the level noise (campaigns, weather): AR(1) on its log
     seed: int = 0
 
 
@@ -41,6 +42,7 @@ RECIPES: tuple[Recipe, ...] = (
     Recipe("syn_shift_de", date(2023, 2, 6), 24, 4000.0, "DE", (7, 23), shift_week=14, shift=-0.25, seed=3),
     Recipe("syn_drift_cn", date(2024, 6, 3), 22, 3000.0, "CN", (8, 24), shape_drift=2.0, day_cv=0.07, seed=4),
     Recipe("syn_plain", date(2023, 8, 7), 24, 20000.0, "none", trend=0.1, day_cv=0.03, seed=6),
+    Recipe("syn_ar_plain", date(2023, 9, 4), 26, 9000.0, "none", (7, 23), day_cv=0.06, level_ar=0.85, seed=7),
     Recipe("syn_small_au", date(2023, 5, 1), 20, 350.0, "AU", (9, 18), (5, 6), holiday_factor=0.0, seed=5),
 )
 
@@ -66,6 +68,7 @@ def make(recipe: Recipe, interval_min: int = 30) -> Grid:
     slots = 1440 // interval_min
     values = np.full((days, slots), np.nan)
     level = 1.0
+    log_noise = 0.0
     for i in range(days):
         day = recipe.start + timedelta(days=i)
         if day.weekday() in recipe.closed_weekdays:

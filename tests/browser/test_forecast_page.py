@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from kefu_live import CHROMIUM, DEMO_PASSWORD, Server
-from test_journeys import Tab, sign_in
+from test_journeys import Tab, browser, sign_in  # noqa: F401  (browser: the module-scoped fixture)
 
 pytestmark = [
     pytest.mark.browser,
