@@ -77,9 +77,13 @@ def make(recipe: Recipe, interval_min: int = 30) -> Grid:
         level = 1.0 + recipe.trend * frac
         if recipe.shift_week is not None and i >= 7 * recipe.shift_week:
             level *= 1.0 + recipe.shift
-        mean = (
-            recipe.daily * level * _WEEKLY[day.weekday()] * rng.gamma(1 / recipe.day_cv**2, recipe.day_cv**2)
-        )
+        if recipe.level_ar > 0:
+            step = recipe.day_cv * np.sqrt(1 - recipe.level_ar**2)
+            log_noise = recipe.level_ar * log_noise + rng.normal(0.0, step)
+            noise = float(np.exp(log_noise))
+        else:
+            noise = float(rng.gamma(1 / recipe.day_cv**2, recipe.day_cv**2))
+        mean = recipe.daily * level * _WEEKLY[day.weekday()] * noise
         info = cal.info(day) if cal is not None else None
         if info is not None and info.name and not info.is_workday:
             if recipe.holiday_factor == 0.0:

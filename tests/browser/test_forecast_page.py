@@ -18,7 +18,7 @@ if CHROMIUM.exists():
     from playwright.sync_api import Browser, expect
 
 
-def test_forecast_page_model_backtest_and_special_days(kefu_server: Server, browser: Browser) -> None:
+def test_forecast_page_model_backtest_and_special_days(kefu_server: Server, browser: Browser) -> None:  # noqa: F811
     tab = Tab(browser)
     page = tab.page
     sign_in(tab, kefu_server.base, "/forecast", "demo", DEMO_PASSWORD)
