@@ -7,7 +7,9 @@ forecast uses only the history before its origin, and chooses its model on
 that history alone): WAPE of ours, of the same-slot average of the last 4
 weeks (``avg4``) and of seasonal naive (``snaive``), the ratio to the better
 baseline (goal ≤ 0.95), the Poisson noise floor (counts only) and the share
-of actual intervals inside the P10–P90 band (goal 75–85%).
+of actual intervals inside the P10–P90 band (goal 75–85%). ``intraday=a->b``: on the
+rest of each test day once 40% of its forecast volume is due, the WAPE of the day-ahead
+forecast (a) and of the intraday re-forecast from that day's actuals so far (b).
 
 1. Anonymous Bank, Feb 1999 (``../shared/data/arrivals``, call by call, no
    holiday calendar): 8 daily origins 15–22 Feb (the file has 4 weeks).
@@ -59,7 +61,8 @@ def score(
     print(
         f"{name:15s} folds={len(folds):2d} ours={pooled.wape:.4f} snaive={pooled.baselines['snaive']:.4f} "
         f"avg4={pooled.baselines['avg4']:.4f} ratio={pooled.ratio:.3f} floor={pooled.floor:.4f} "
-        f"cover80={pooled.coverage80:.3f} worst_fold_ratio={max(f.ratio for f in folds):.3f} "
+        f"cover80={pooled.coverage80:.3f} intraday={pooled.intraday[0]:.4f}->{pooled.intraday[1]:.4f} "
+        f"worst_fold_ratio={max(f.ratio for f in folds):.3f} "
         f"chosen={','.join(f'{c}x{k}' for c, k in chosen)} secs={secs:.1f}",
         file=sys.stderr,
         flush=True,
@@ -68,6 +71,7 @@ def score(
         f"{name}_ratio": f"{pooled.ratio:.3f}",
         f"{name}_wape": f"{pooled.wape:.4f}",
         f"{name}_cover80": f"{pooled.coverage80:.3f}",
+        f"{name}_intraday": f"{pooled.intraday[1]:.4f}",
     }
 
 

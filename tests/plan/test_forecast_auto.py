@@ -125,3 +125,15 @@ def test_real_electricity_beats_the_baselines_over_four_origins() -> None:
     assert len(folds) == 4
     assert pooled.ratio <= 0.95, pooled
     assert 0.7 <= pooled.coverage80 <= 0.9, pooled
+
+
+def test_intraday_reforecast_is_scored_on_the_rest_of_each_day() -> None:
+    from kefu.plan.backtest import _intraday_errors
+
+    fc = np.full((1, 12), np.nan)
+    fc[0, :10] = 10.0
+    actual = np.full((1, 12), np.nan)
+    actual[0, :10] = 20.0  # the day runs at twice the forecast
+    # 40 % of the forecast is due after 4 slots; m = (15 + 80) ÷ (15 + 40) with κ = 0.15 × 100
+    got = _intraday_errors(fc, actual)
+    assert got.tolist() == pytest.approx([60.0, 6 * (20 - 10 * 95 / 55), 120.0])
