@@ -83,7 +83,7 @@ def register(app: typer.Typer) -> None:
             events=events,
         )
         table = Table(title="WAPE (rolling origins)")
-        for col in ("fold", "chosen", "ours", "snaive", "avg4", "ratio", "floor", "P80 cover"):
+        for col in ("fold", "chosen", "ours", "snaive", "avg4", "ratio", "floor", "P80 cover", "rest of day"):
             table.add_column(col)
         for f in (*rep.folds, rep.pooled):
             table.add_row(
@@ -95,6 +95,7 @@ def register(app: typer.Typer) -> None:
                 f"{f.ratio:.3f}",
                 f"{f.floor:.4f}",
                 f"{f.coverage80:.1%}",
+                f"{f.intraday[0]:.4f}→{f.intraday[1]:.4f}",
             )
         console = Console(width=110)
         console.print(table)
@@ -137,7 +138,8 @@ def register(app: typer.Typer) -> None:
         days: int = typer.Option(7, "--days"),
         skill: str = typer.Option("", "--skill", help="skill group (会话分组); empty = all"),
         interval: int = typer.Option(30, "--interval"),
-        model: str = typer.Option("seasonal", "--model"),
+        model: str = typer.Option("auto", "--model", help="auto (chosen by backtest) or a model name"),
+        quantile: float = typer.Option(0.5, "--quantile", help="plan agents to this point of the P10–P90 band"),
         aht_s: float = typer.Option(180.0, "--aht-s"),
         target_sl: float = typer.Option(0.8, "--target-sl"),
         target_s: float = typer.Option(20.0, "--target-s"),
@@ -156,7 +158,9 @@ def register(app: typer.Typer) -> None:
         target = plan.StaffingTarget(aht_s, target_sl, target_s, patience_s, concurrency, shrinkage)
         with transaction() as session:
             plan.forecast_shop(session, shop, first, days, skill=skill, interval_min=interval, model=model)
-            points = plan.requirement(session, shop, first, days, skill=skill, model=model, target=target)
+            points = plan.requirement(
+                session, shop, first, days, skill=skill, model=model, target=target, quantile=quantile
+            )
         peak = max(points, key=lambda p: p.required or 0)
         total = sum(p.forecast or 0.0 for p in points)
         typer.echo(

@@ -151,7 +151,7 @@ class AutoFold:
     wape: float
     baselines: dict[str, float]  # snaive, avg4 (calendar-blind, as a supervisor computes them)
     floor: float
-    coverage80: float  # share of actual intervals inside [P10, P90]
+    coverage80: float  # share of actual intervals with volume (expected or seen) inside [P10, P90]
     actual_total: float
     # rest of each day once 40 % of its forecast volume is due: WAPE of the day-ahead forecast, of the re-forecast
     intraday: tuple[float, float] = (float("nan"), float("nan"))
@@ -196,7 +196,8 @@ def backtest_auto(
         for base in BASELINES:
             errs[base] = _abs_err(predict(train, start, days, model=base).values, actual)
         lo, hi = auto.quantiles[0.1].values, auto.quantiles[0.9].values
-        scored = seen & ~np.isnan(lo)
+        # intervals with volume expected or seen: a closed-at-night zero inside a [0, 0] band proves nothing
+        scored = seen & ~np.isnan(lo) & ((np.nan_to_num(auto.point.values) > 0) | (np.nan_to_num(actual) > 0))
         inside = float(((actual >= lo) & (actual <= hi))[scored].sum())
         tot = float(actual[seen].sum())
         mad = float(poisson_mad(actual[seen]).sum())
