@@ -137,3 +137,9 @@ def test_intraday_reforecast_is_scored_on_the_rest_of_each_day() -> None:
     # 40 % of the forecast is due after 4 slots; m = (15 + 80) ÷ (15 + 40) with κ = 0.15 × 100
     got = _intraday_errors(fc, actual)
     assert got.tolist() == pytest.approx([60.0, 6 * (20 - 10 * 95 / 55), 120.0])
+
+
+def test_unknown_model_is_refused() -> None:
+    with pytest.raises(KefuError) as err:
+        predict_auto(flat(21), date(2025, 9, 22), 7, candidates=("avg4",))
+    assert err.value.details["argument"] == "model" and "unknown model ['avg4']" in err.value.message_en

@@ -131,6 +131,13 @@ def backtest(
     return out
 
 
+def recent_starts(history: Grid, folds: int, days: int = 7) -> list[date]:
+    """The last ``folds`` whole windows of ``days`` days that have at least a week of history before them."""
+    end = history.start + timedelta(days=history.values.shape[0])
+    starts = [end - timedelta(days=days * k) for k in range(folds, 0, -1)]
+    return [d for d in starts if d >= history.start + timedelta(days=7)]
+
+
 def weekly_starts(first: date, last: date, step_days: int = 7) -> list[date]:
     """Test starts every ``step_days`` from ``first`` while ``≤ last``."""
     out: list[date] = []

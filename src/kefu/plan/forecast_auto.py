@@ -30,6 +30,7 @@ from datetime import date, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
+from kefu.domain.errors import bad_argument
 from kefu.plan.events import NO_EVENTS, PromotionCalendar
 from kefu.plan.forecast import (
     DayClass,
@@ -194,11 +195,8 @@ def predict_auto(
     """Backtest the candidates on the history before ``start``, forecast with the winner, add quantiles."""
     check_request(history, start, days, weeks)
     if verify_calendar and not calendar_is_own(history, calendar, promotions):
-        calendar, promotions = (
-            None,
-            NO_EVENTS,
-        )  # the default calendar (and its promotions) is not this series'
-
+        # the default calendar (and its promotions) is not this series' own
+        calendar, promotions = None, NO_EVENTS
     n = history.values.shape[0]
     gap = (start - history.start).days - n  # days between the history's end and the forecast start
     full = Grid(
@@ -210,6 +208,12 @@ def predict_auto(
     ctx = _Context(full, classes, calendar, promotions, weeks)
     cands = registry(statsforecast)
     names = [c for c in ("seasonal", *cands) if candidates is None or c in candidates]
+    unknown = sorted(set(candidates or ()) - set(names))
+    if unknown or not names:
+        known = ", ".join(("auto", "seasonal", *cands))
+        raise bad_argument(
+            "model", f"未知模型 {unknown}, 可选 {known}", f"unknown model {unknown}; one of {known}"
+        )
     horizon = min(days, 7)
     origins = [n - 7 * j for j in range(1, folds + 1) if n - 7 * j >= 7]
     fold_fc: list[dict[str, FloatArray]] = []

@@ -16,7 +16,7 @@ import numpy as np
 from kefu.domain.errors import bad_argument
 from kefu.io.arrivals import format_grid
 from kefu.io.history import HistoryProfile, load_history
-from kefu.plan.backtest import AutoFold, backtest_auto
+from kefu.plan.backtest import AutoFold, backtest_auto, recent_starts
 from kefu.plan.events import DEFAULT_PROMOTIONS, NO_EVENTS, PromotionCalendar
 from kefu.plan.forecast import FITTED, Grid, predict
 from kefu.plan.forecast_auto import AutoForecast, CandidateScore, predict_auto
@@ -162,9 +162,7 @@ def backtest_file(
     grid = hist.grid
     starts = list(test_starts or [])
     if folds > 0 and not starts:
-        end = grid.start + timedelta(days=grid.values.shape[0])
-        starts = [end - timedelta(days=days * k) for k in range(folds, 0, -1)]
-        starts = [d for d in starts if d >= grid.start + timedelta(days=7)]  # a short history has fewer folds
+        starts = recent_starts(grid, folds, days)  # a short history has fewer folds
     if not starts:
         raise bad_argument("test-start", "请给出 --test-start 或 --folds", "give --test-start or --folds")
     fold_rows, pooled = backtest_auto(

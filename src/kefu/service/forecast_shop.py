@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import bad_argument, not_found
+from kefu.plan.backtest import AutoFold
 from kefu.plan.events import DEFAULT_PROMOTIONS, OneOffEvent, PromotionCalendar
+from kefu.plan.forecast_auto import AutoForecast
 from kefu.plan.regions import DayCalendar, calendar_for, normalise_code
 from kefu.store.models.org import Shop
 
@@ -155,3 +157,21 @@ def save_report(
     cur = settings(session, shop_id)
     days = [SpecialDay(d.day, d.name, d.kind, effects.get(d.name, d.effect)) for d in cur.special_days]
     _save(session, shop_id, ForecastSettings(cur.calendar, days, {**cur.reports, skill: report}))
+
+
+def report_of(start: date, auto: AutoForecast, folds: list[AutoFold]) -> ForecastReport:
+    """The page's view of a run: the choice, the candidates' scores and the recent backtest folds.
+
+    Folds or candidates without a score (no actual volume) are left out: NaN is not JSON.
+    """
+    return ForecastReport(
+        start.isoformat(),
+        auto.chosen,
+        list(auto.members),
+        [SelectionRow(c.name, c.wape, list(c.members)) for c in auto.table if c.wape == c.wape],
+        [
+            FoldRow(f.fold, f.chosen, f.wape, f.baselines["snaive"], f.baselines["avg4"], f.coverage80)
+            for f in folds
+            if f.wape == f.wape
+        ],
+    )

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument, not_found
 from kefu.domain.timeutil import utc_now
 from kefu.io.arrivals import counts_from_times
-from kefu.plan.backtest import AutoFold, backtest_auto
+from kefu.plan.backtest import backtest_auto, recent_starts
 from kefu.plan.forecast import Grid, classify, fit_seasonal
-from kefu.plan.forecast_auto import AutoForecast, predict_auto
+from kefu.plan.forecast_auto import predict_auto
 from kefu.plan.intraday import reforecast_today, staffing_gap
 from kefu.plan.staffing import erlang_c_service_level, required_agents
 from kefu.service import forecast_shop as forecast_shop_settings
@@ -119,14 +119,16 @@ def forecast_shop(
     cal, promos = forecast_shop_settings.calendars_of(shop_settings)
     candidates = None if model == "auto" else (model,)
     auto = predict_auto(grid, start, days, calendar=cal, promotions=promos, candidates=candidates)
-    folds, _ = backtest_auto(grid, _recent_folds(grid), 7, calendar=cal, promotions=promos)
+    folds, _ = backtest_auto(grid, recent_starts(grid, 4), 7, calendar=cal, promotions=promos)
     fit = fit_seasonal(grid, [classify(d, cal, promos) for d in grid.days], 4)
     effects = {
         code.removeprefix("special:"): round(ratio, 3)
         for (code, offset), ratio in fit.event_ratio.items()
         if code.startswith("special:") and offset == 0
     }
-    forecast_shop_settings.save_report(session, shop_id, skill, _report(start, auto, folds), effects)
+    forecast_shop_settings.save_report(
+        session, shop_id, skill, forecast_shop_settings.report_of(start, auto, folds), effects
+    )
     lo, hi = _midnight(start, tz), _midnight(start + timedelta(days=days), tz)
     session.execute(
         delete(Forecast).where(
@@ -156,33 +158,6 @@ def forecast_shop(
     )
     session.flush()
     return points
-
-
-def _recent_folds(grid: Grid, folds: int = 4) -> list[date]:
-    """The last whole weeks of the history that have at least a week before them."""
-    end = grid.start + timedelta(days=grid.values.shape[0])
-    starts = [end - timedelta(days=7 * k) for k in range(folds, 0, -1)]
-    return [d for d in starts if d >= grid.start + timedelta(days=7)]
-
-
-def _report(start: date, auto: AutoForecast, folds: list[AutoFold]) -> forecast_shop_settings.ForecastReport:
-    return forecast_shop_settings.ForecastReport(
-        start.isoformat(),
-        auto.chosen,
-        list(auto.members),
-        [
-            forecast_shop_settings.SelectionRow(c.name, c.wape, list(c.members))
-            for c in auto.table
-            if c.wape == c.wape
-        ],
-        [
-            forecast_shop_settings.FoldRow(
-                f.fold, f.chosen, f.wape, f.baselines["snaive"], f.baselines["avg4"], f.coverage80
-            )
-            for f in folds
-            if f.wape == f.wape  # a fold without actual volume has no score (NaN is not JSON)
-        ],
-    )
 
 
 def _points(grid: Grid, tz: ZoneInfo) -> list[Point]:
