@@ -1,6 +1,6 @@
 """Forecast benchmark: the model chosen by backtest against the simple baselines, series by series.
 
-Usage: .venv/bin/python bench/forecast.py [--series bank,elec,syn,sim] [--sim-days 731]
+Usage: .venv/bin/python bench/forecast.py [--series bank,elec,syn,sim] [--sim-days 731] [--statsforecast]
 
 Every series is scored week-ahead at 30 minutes over rolling origins (each
 forecast uses only the history before its origin, and chooses its model on
@@ -44,6 +44,7 @@ from synthetic_series import RECIPES, make
 ARRIVALS = Path(__file__).resolve().parents[2] / "shared" / "data" / "arrivals"
 BANK = ARRIVALS / "anonymous_bank_1999_02_calls.txt.gz"
 ELEC = ARRIVALS / "victoria_electricity_2014_30min.csv.gz"
+STATSFORECAST = [False]  # --statsforecast: also the AutoETS / AutoTheta / AutoARIMA daily-level candidates
 
 
 def weekly(grid: Grid, first: date) -> list[date]:
@@ -55,7 +56,9 @@ def score(
     name: str, grid: Grid, origins: list[date], calendar: str, promotions: PromotionCalendar = NO_EVENTS
 ) -> dict[str, str]:
     t0 = time.perf_counter()
-    folds, pooled = backtest_auto(grid, origins, 7, calendar=calendar_for(calendar), promotions=promotions)
+    folds, pooled = backtest_auto(
+        grid, origins, 7, calendar=calendar_for(calendar), promotions=promotions, statsforecast=STATSFORECAST[0]
+    )
     secs = time.perf_counter() - t0
     chosen = Counter(f.chosen for f in folds).most_common(2)
     print(
@@ -110,7 +113,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--series", default="bank,elec,syn,sim")
     ap.add_argument("--sim-days", type=int, default=731)
+    ap.add_argument("--statsforecast", action="store_true", help="add the statsforecast candidates (slower)")
     args = ap.parse_args()
+    STATSFORECAST[0] = args.statsforecast
     wanted = set(args.series.split(","))
     figures: dict[str, str] = {}
     for key, path, run in (("bank", BANK, bank), ("elec", ELEC, electricity)):
