@@ -128,7 +128,7 @@ def test_erlang_endpoint_and_errors(engine: Engine) -> None:
 def test_forecast_settings_calendar_and_special_days(engine: Engine) -> None:
     client = _client(engine)
     base = "/api/v1/plan/forecast-settings/s1"
-    assert client.get(base).json() == {"shop": "s1", "calendar": "CN", "special_days": [], "reports": {}}
+    assert client.get(base).json() == {"calendar": "CN", "special_days": [], "reports": {}}
     assert client.put(base + "/calendar", json={"calendar": "au-vic"}).json()["calendar"] == "AU-VIC"
     bad = client.put(base + "/calendar", json={"calendar": "Mars"})
     assert bad.status_code == 400 and bad.json()["code"] == "BAD_ARGUMENT"

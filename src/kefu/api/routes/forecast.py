@@ -202,43 +202,6 @@ def get_intraday(
     return view
 
 
-class SpecialDayOut(BaseModel):
-    day: date
-    name: str
-    kind: str
-    effect: float | None = None
-
-
-class SelectionOut(BaseModel):
-    name: str
-    wape: float
-    members: list[str]
-
-
-class FoldOut(BaseModel):
-    fold: str
-    chosen: str
-    wape: float
-    snaive: float
-    avg4: float
-    coverage80: float
-
-
-class ReportOut(BaseModel):
-    start: str
-    chosen: str
-    members: list[str]
-    selection: list[SelectionOut]
-    folds: list[FoldOut]
-
-
-class ForecastSettingsOut(BaseModel):
-    shop: str
-    calendar: str
-    special_days: list[SpecialDayOut]
-    reports: dict[str, ReportOut]
-
-
 class CalendarIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     calendar: str = Field(min_length=2, max_length=16, description="CN | none | AU | AU-VIC | US | …")
@@ -251,33 +214,22 @@ class SpecialDayIn(BaseModel):
     kind: str = Field(default="promotion", description=" | ".join(forecast_shop.KINDS))
 
 
-def _settings_out(shop: str, value: forecast_shop.ForecastSettings) -> ForecastSettingsOut:
-    from dataclasses import asdict
-
-    return ForecastSettingsOut(
-        shop=shop,
-        calendar=value.calendar,
-        special_days=[SpecialDayOut(**asdict(d)) for d in value.special_days],
-        reports={k: ReportOut(**asdict(r)) for k, r in value.reports.items()},
-    )
-
-
 @router.get("/forecast-settings/{shop}", dependencies=[require_roles(*MANAGER_ROLES)])
-def get_forecast_settings(shop: str, session: DbSession) -> ForecastSettingsOut:
+def get_forecast_settings(shop: str, session: DbSession) -> forecast_shop.ForecastSettings:
     """The shop's holiday calendar, special days (with learned effects) and the last model choice."""
-    return _settings_out(shop, forecast_shop.settings(session, shop))
+    return forecast_shop.settings(session, shop)
 
 
 @router.put("/forecast-settings/{shop}/calendar", dependencies=[require_roles(*MANAGER_ROLES)])
-def put_calendar(shop: str, body: CalendarIn, session: DbSession) -> ForecastSettingsOut:
-    return _settings_out(shop, forecast_shop.set_calendar(session, shop, body.calendar))
+def put_calendar(shop: str, body: CalendarIn, session: DbSession) -> forecast_shop.ForecastSettings:
+    return forecast_shop.set_calendar(session, shop, body.calendar)
 
 
 @router.put("/forecast-settings/{shop}/special-days", dependencies=[require_roles(*MANAGER_ROLES)])
-def put_special_day(shop: str, body: SpecialDayIn, session: DbSession) -> ForecastSettingsOut:
-    return _settings_out(shop, forecast_shop.set_special_day(session, shop, body.day, body.name, body.kind))
+def put_special_day(shop: str, body: SpecialDayIn, session: DbSession) -> forecast_shop.ForecastSettings:
+    return forecast_shop.set_special_day(session, shop, body.day, body.name, body.kind)
 
 
 @router.delete("/forecast-settings/{shop}/special-days/{day}", dependencies=[require_roles(*MANAGER_ROLES)])
-def delete_special_day(shop: str, day: date, session: DbSession) -> ForecastSettingsOut:
-    return _settings_out(shop, forecast_shop.remove_special_day(session, shop, day))
+def delete_special_day(shop: str, day: date, session: DbSession) -> forecast_shop.ForecastSettings:
+    return forecast_shop.remove_special_day(session, shop, day)
