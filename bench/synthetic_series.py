@@ -32,6 +32,7 @@ class Recipe:
     day_cv: float = 0.04  # day-to-day level noise (weather, campaigns)
     shape_drift: float = 0.0  # how far the intraday peak moves over the span (hours)
     holiday_factor: float = 0.3  # volume on a holiday (0 = closed)
+    weekday_shape: float = 0.0  # hours the peaks move per weekday (Mon 0, Tue 1×, …): shapes differ by weekday
     level_ar: float = 0.0  # day-to-day persistence of the level noise (campaigns, weather): AR(1) on its log
     seed: int = 0
 
@@ -43,6 +44,7 @@ RECIPES: tuple[Recipe, ...] = (
     Recipe("syn_drift_cn", date(2024, 6, 3), 22, 3000.0, "CN", (8, 24), shape_drift=2.0, day_cv=0.07, seed=4),
     Recipe("syn_plain", date(2023, 8, 7), 24, 20000.0, "none", trend=0.1, day_cv=0.03, seed=6),
     Recipe("syn_ar_plain", date(2023, 9, 4), 26, 9000.0, "none", (7, 23), day_cv=0.06, level_ar=0.85, seed=7),
+    Recipe("syn_weekday_shapes", date(2023, 9, 4), 24, 15000.0, "none", (6, 24), day_cv=0.04, weekday_shape=0.5, level_ar=0.7, seed=8),
     Recipe("syn_small_au", date(2023, 5, 1), 20, 350.0, "AU", (9, 18), (5, 6), holiday_factor=0.0, seed=5),
 )
 
@@ -89,7 +91,8 @@ def make(recipe: Recipe, interval_min: int = 30) -> Grid:
             if recipe.holiday_factor == 0.0:
                 continue
             mean *= recipe.holiday_factor
-        shape = _shape(slots, recipe.hours, recipe.shape_drift * frac)
+        shift = recipe.shape_drift * frac + recipe.weekday_shape * day.weekday()
+        shape = _shape(slots, recipe.hours, shift)
         open_ = shape > 0
         values[i, open_] = rng.poisson(mean * shape[open_])
     return Grid(recipe.start, interval_min, values)
