@@ -1,128 +1,133 @@
-"""Forecast benchmark: real bank call centre (4 weeks) and a simulated 2-year shop with holidays and 双11.
+"""Forecast benchmark: the model chosen by backtest against the simple baselines, series by series.
 
-Usage: .venv/bin/python bench/forecast.py [--sim-days 731] [--models seasonal,sf_mstl] [--sim-models seasonal]
+Usage: .venv/bin/python bench/forecast.py [--series bank,elec,syn,sim] [--sim-days 731] [--statsforecast]
 
-1. Anonymous Bank, Feb 1999 (``../shared/data/arrivals``): 30-min agent-queue
-   arrivals; predict week 3 from weeks 1–2 and week 4 from weeks 1–3 (no
-   holiday calendar: it is an Israeli bank). Compared with the same-slot
-   average of the available weeks (``avg4``) and the Poisson noise floor.
-2. Simulated shop (``kefu.sim.arrivals``: weekday, statutory-holiday and
-   618/双11/双12 effects, Poisson counts): 2024–2025, weekly folds through
-   2025, each forecasting 7 days from all history before it.
-The last line holds the key=value figures (definitions in docs/bench/forecast.md).
+Every series is scored week-ahead at 30 minutes over rolling origins (each
+forecast uses only the history before its origin, and chooses its model on
+that history alone): WAPE of ours, of the same-slot average of the last 4
+weeks (``avg4``) and of seasonal naive (``snaive``), the ratio to the better
+baseline (goal ≤ 0.95), the Poisson noise floor (counts only) and the share
+of actual intervals inside the P10–P90 band (goal 75–85%). ``intraday=a->b``: on the
+rest of each test day once 40% of its forecast volume is due, the WAPE of the day-ahead
+forecast (a) and of the intraday re-forecast from that day's actuals so far (b).
+
+1. Anonymous Bank, Feb 1999 (``../shared/data/arrivals``, call by call, no
+   holiday calendar): 8 daily origins 15–22 Feb (the file has 4 weeks).
+2. Victorian electricity demand 2014 (30 min, calendar AU-VIC): weekly origins
+   from 3 March (8 weeks of history) to the last whole week.
+3. Synthetic Poisson series (``bench/synthetic_series.py``: trend, level shift,
+   shape drift, closed days, US/GB/DE/CN/AU holidays): weekly origins from week 8.
+4. The simulated CN shop (``kefu.sim``: 调休, 618/双11): weekly origins through its second year.
+One line per series on stderr; the last line holds the key=value figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import gzip
 import sys
 import time
-from datetime import date, timedelta
+from collections import Counter
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from kefu.domain.calendar import BusinessCalendar
 from kefu.io.arrivals import bank_call_times, counts_from_times, grid_from_counts
-from kefu.plan.backtest import Score, backtest
-from kefu.plan.events import PromotionCalendar
+from kefu.plan.backtest import backtest_auto
+from kefu.plan.events import NO_EVENTS, PromotionCalendar
 from kefu.plan.forecast import Grid
+from kefu.plan.regions import calendar_for
 
-BANK = (
-    Path(__file__).resolve().parents[2]
-    / "shared"
-    / "data"
-    / "arrivals"
-    / "anonymous_bank_1999_02_calls.txt.gz"
-)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic_series import RECIPES, make
 
-
-def _pick(scores: list[Score], model: str, fold: str) -> Score:
-    return next(s for s in scores if s.model == model and s.fold == fold)
+ARRIVALS = Path(__file__).resolve().parents[2] / "shared" / "data" / "arrivals"
+BANK = ARRIVALS / "anonymous_bank_1999_02_calls.txt.gz"
+ELEC = ARRIVALS / "victoria_electricity_2014_30min.csv.gz"
+STATSFORECAST = [False]  # --statsforecast: also the AutoETS / AutoTheta / AutoARIMA daily-level candidates
 
 
-def bank(models: tuple[str, ...]) -> dict[str, str]:
-    grid = counts_from_times(bank_call_times(BANK), 30)
-    folds = [date(1999, 2, 15), date(1999, 2, 22)]
+def weekly(grid: Grid, first: date) -> list[date]:
+    end = grid.start + timedelta(days=grid.values.shape[0] - 7)
+    return [first + timedelta(days=7 * k) for k in range((end - first).days // 7 + 1)]
+
+
+def score(
+    name: str, grid: Grid, origins: list[date], calendar: str, promotions: PromotionCalendar = NO_EVENTS
+) -> dict[str, str]:
     t0 = time.perf_counter()
-    scores = backtest(grid, folds, 7, models=models)
+    folds, pooled = backtest_auto(
+        grid, origins, 7, calendar=calendar_for(calendar), promotions=promotions, statsforecast=STATSFORECAST[0]
+    )
     secs = time.perf_counter() - t0
+    chosen = Counter(f.chosen for f in folds).most_common(2)
+    print(
+        f"{name:15s} folds={len(folds):2d} ours={pooled.wape:.4f} snaive={pooled.baselines['snaive']:.4f} "
+        f"avg4={pooled.baselines['avg4']:.4f} ratio={pooled.ratio:.3f} floor={pooled.floor:.4f} "
+        f"cover80={pooled.coverage80:.3f} intraday={pooled.intraday[0]:.4f}->{pooled.intraday[1]:.4f} "
+        f"worst_fold_ratio={max(f.ratio for f in folds):.3f} "
+        f"chosen={','.join(f'{c}x{k}' for c, k in chosen)} secs={secs:.1f}",
+        file=sys.stderr,
+        flush=True,
+    )
+    return {
+        f"{name}_ratio": f"{pooled.ratio:.3f}",
+        f"{name}_wape": f"{pooled.wape:.4f}",
+        f"{name}_cover80": f"{pooled.coverage80:.3f}",
+        f"{name}_intraday": f"{pooled.intraday[1]:.4f}",
+    }
+
+
+def bank() -> dict[str, str]:
+    grid = counts_from_times(bank_call_times(BANK), 30)
+    return score("bank", grid, [date(1999, 2, 15) + timedelta(days=i) for i in range(8)], "none")
+
+
+def electricity() -> dict[str, str]:
+    with gzip.open(ELEC, "rt", encoding="utf-8") as fh:
+        rows = [(datetime.fromisoformat(r["interval_start"]), float(r["count"])) for r in csv.DictReader(fh)]
+    grid = grid_from_counts(rows, 30)
+    return score("elec", grid, weekly(grid, date(2014, 3, 3)), "AU-VIC")
+
+
+def synthetic() -> dict[str, str]:
     out: dict[str, str] = {}
-    for week, fold in (("w3", "1999-02-15"), ("w4", "1999-02-22")):
-        for model in (*models, "avg4", "snaive"):
-            s = _pick(scores, model, fold)
-            print(
-                f"bank {week} {model:9s} wape_int={s.wape_interval:.4f} wape_day={s.wape_day:.4f} "
-                f"floor={s.floor_interval:.4f} vs_avg4={s.vs_avg4:+.3f}",
-                file=sys.stderr,
-            )
-        s, a = _pick(scores, models[0], fold), _pick(scores, "avg4", fold)
-        out[f"bank_{week}_wape"] = f"{s.wape_interval:.4f}"
-        out[f"bank_{week}_avg4"] = f"{a.wape_interval:.4f}"
-        out[f"bank_{week}_gain"] = f"{s.vs_avg4:.3f}"
-        out[f"bank_{week}_floor"] = f"{s.floor_interval:.4f}"
-        out[f"bank_{week}_wape_day"] = f"{s.wape_day:.4f}"
-    out["bank_s"] = f"{secs:.2f}"
+    for recipe in RECIPES:
+        grid = make(recipe)
+        out.update(score(recipe.name, grid, weekly(grid, recipe.start + timedelta(days=56)), recipe.calendar))
     return out
 
 
-def simulated(days: int, models: tuple[str, ...]) -> dict[str, str]:
+def simulated(days: int) -> dict[str, str]:
     from kefu.sim.arrivals import arrival_counts
     from kefu.sim.config import SimConfig
 
     start = date(2024, 1, 1)
     frame = arrival_counts(start, days, 30, seed=11, config=SimConfig(daily_contacts=2000.0))
     stamps = [ts.tz_localize(None).to_pydatetime() for ts in frame["interval_start"]]
-    grid: Grid = grid_from_counts(zip(stamps, frame["count"].astype(float), strict=True), 30)
-    first_fold = start + timedelta(days=366)
-    last_fold = start + timedelta(days=days - 7)
-    folds = [first_fold + timedelta(days=7 * k) for k in range((last_fold - first_fold).days // 7 + 1)]
-    t0 = time.perf_counter()
-    scores = backtest(
-        grid, folds, 7, models=models, calendar=BusinessCalendar(), promotions=PromotionCalendar()
-    )
-    secs = time.perf_counter() - t0
-    s, a, n = (_pick(scores, m, "all") for m in (models[0], "avg4", "snaive"))
-    peak = [f for f in folds if f <= date(2025, 11, 11) < f + timedelta(days=7)][0].isoformat()
-    sp, ap = _pick(scores, models[0], peak), _pick(scores, "avg4", peak)
-    worst = max(
-        (x for x in scores if x.model == models[0] and x.fold != "all"), key=lambda x: x.wape_interval
-    )
-    print(
-        f"sim all seasonal={s.wape_interval:.4f} avg4={a.wape_interval:.4f} snaive={n.wape_interval:.4f} "
-        f"floor={s.floor_interval:.4f} d11-week seasonal={sp.wape_interval:.4f} avg4={ap.wape_interval:.4f} "
-        f"worst fold {worst.fold} {worst.wape_interval:.4f}",
-        file=sys.stderr,
-    )
-    leaks = sum(1 for x in scores if x.model == models[0] and x.leak_suspected)
-    return {
-        "sim_folds": str(len(folds)),
-        "sim_wape": f"{s.wape_interval:.4f}",
-        "sim_avg4": f"{a.wape_interval:.4f}",
-        "sim_snaive": f"{n.wape_interval:.4f}",
-        "sim_floor": f"{s.floor_interval:.4f}",
-        "sim_wape_day": f"{s.wape_day:.4f}",
-        "sim_avg4_day": f"{a.wape_day:.4f}",
-        "sim_d11_wape": f"{sp.wape_interval:.4f}",
-        "sim_d11_avg4": f"{ap.wape_interval:.4f}",
-        "sim_leak_folds": str(leaks),
-        "sim_s": f"{secs:.1f}",
-    }
+    grid = grid_from_counts(zip(stamps, frame["count"].astype(float), strict=True), 30)
+    return score("sim_cn", grid, weekly(grid, start + timedelta(days=366)), "CN", PromotionCalendar())
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--series", default="bank,elec,syn,sim")
     ap.add_argument("--sim-days", type=int, default=731)
-    ap.add_argument("--models", default="seasonal", help="bank data: comma-separated; the first is scored")
-    ap.add_argument("--sim-models", default="seasonal", help="simulated year (statsforecast is slow there)")
+    ap.add_argument("--statsforecast", action="store_true", help="add the statsforecast candidates (slower)")
     args = ap.parse_args()
-    models = tuple(m for m in args.models.split(",") if m)
-    sim_models = tuple(m for m in args.sim_models.split(",") if m)
+    STATSFORECAST[0] = args.statsforecast
+    wanted = set(args.series.split(","))
     figures: dict[str, str] = {}
-    if BANK.exists():
-        figures.update(bank(models))
-    else:
-        print(f"skipping bank data: {BANK} not found", file=sys.stderr)
-    if args.sim_days > 0:
-        figures.update(simulated(args.sim_days, sim_models))
+    for key, path, run in (("bank", BANK, bank), ("elec", ELEC, electricity)):
+        if key in wanted:
+            if path.exists():
+                figures.update(run())
+            else:
+                print(f"skipping {key}: {path} not found", file=sys.stderr)
+    if "syn" in wanted:
+        figures.update(synthetic())
+    if "sim" in wanted and args.sim_days > 0:
+        figures.update(simulated(args.sim_days))
     print(" ".join(f"{k}={v}" for k, v in figures.items()))
 
 

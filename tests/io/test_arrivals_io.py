@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.io.arrivals import bank_call_times, counts_from_times, format_grid, load_history, parse_history
+from kefu.io.arrivals import bank_call_times, counts_from_times, format_grid, parse_history
+from kefu.io.history import load_history
 
 
 def test_parse_history_builds_day_slot_grid() -> None:
@@ -34,7 +35,7 @@ def test_every_bad_row_is_reported_in_both_languages() -> None:
         "interval_start,count\n"
         "2025-09-01 09:00,3\n"
         "yesterday,4\n"
-        "2025-09-01 09:10,1\n"
+        "2025-09-01 09:10:30,1\n"
         "2025-09-01 09:30,-2\n"
         "2025-09-01 09:00,1\n"
     )
@@ -69,7 +70,7 @@ def test_missing_column_empty_file_and_bad_interval() -> None:
 def test_gbk_file_and_missing_file(tmp_path: Path) -> None:
     path = tmp_path / "h.csv"
     path.write_bytes("interval_start,count,备注\n2025-09-01 09:00,7,双十一\n".encode("gbk"))
-    assert load_history(path, 30).values[0, 18] == 7.0
+    assert load_history(path, 30).grid.values[0, 18] == 7.0
     with pytest.raises(KefuError) as err:
         load_history(tmp_path / "none.csv", 30)
     assert err.value.code is ErrorCode.IMPORT_BAD_FILE

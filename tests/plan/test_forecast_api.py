@@ -61,7 +61,13 @@ def test_forecast_requirement_intraday_round_trip(engine: Engine) -> None:
         "/api/v1/plan/forecast", params={"shop": "s1", "skill": "售后", "start": "2025-09-15", "days": 1}
     )
     assert got.json()["points"] == [
-        {"interval_start": "2025-09-15T02:00:00+00:00", "forecast": 6.0, "required": 4}
+        {
+            "interval_start": "2025-09-15T02:00:00+00:00",
+            "forecast": 6.0,
+            "p10": 2.861,  # a flat history: the band is Poisson noise alone, 6 ∓ 1.2816·√6
+            "p90": 9.139,
+            "required": 4,
+        }
     ]
     day = client.get(
         "/api/v1/plan/intraday",
@@ -117,3 +123,34 @@ def test_erlang_endpoint_and_errors(engine: Engine) -> None:
         "/api/v1/plan/forecast", json={"shop": "s1", "start": "2025-09-15"}
     )
     assert anon.status_code == 401
+
+
+def test_forecast_settings_calendar_and_special_days(engine: Engine) -> None:
+    client = _client(engine)
+    base = "/api/v1/plan/forecast-settings/s1"
+    assert client.get(base).json() == {"calendar": "CN", "special_days": [], "reports": {}}
+    assert client.put(base + "/calendar", json={"calendar": "au-vic"}).json()["calendar"] == "AU-VIC"
+    bad = client.put(base + "/calendar", json={"calendar": "Mars"})
+    assert bad.status_code == 400 and bad.json()["code"] == "BAD_ARGUMENT"
+    r = client.put(
+        base + "/special-days", json={"day": "2025-11-10", "name": "双11预售夜", "kind": "presale"}
+    )
+    assert r.json()["special_days"] == [
+        {"day": "2025-11-10", "name": "双11预售夜", "kind": "presale", "effect": None}
+    ]
+    assert (
+        client.put(
+            base + "/special-days", json={"day": "2025-11-10", "name": "x", "kind": "party"}
+        ).status_code
+        == 400
+    )
+    assert client.put(base + "/special-days", json={"day": "soon", "name": "x"}).status_code == 422
+    assert client.delete(base + "/special-days/2025-11-10").json()["special_days"] == []
+    assert client.delete(base + "/special-days/2025-11-10").status_code == 404
+    assert client.get("/api/v1/plan/forecast-settings/zz").status_code == 404
+    client.post(
+        "/api/v1/plan/forecast", json={"shop": "s1", "skill": "售后", "start": "2025-09-15", "days": 2}
+    )
+    report = client.get(base).json()["reports"]["售后"]
+    assert report["start"] == "2025-09-15" and report["chosen"] == "seasonal"
+    assert [f["fold"] for f in report["folds"]] == ["2025-09-08"]

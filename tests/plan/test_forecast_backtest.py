@@ -101,8 +101,10 @@ def test_cli_predict_backtest_and_requirement(tmp_path: Path) -> None:
     assert out[-1] == "2025-09-28 11:30,12.0"
     b = runner.invoke(app, ["forecast", "backtest", "--history", hist, "--folds", "1", "--json", js])
     assert b.exit_code == 0, b.output
-    scores = json.loads(Path(js).read_text(encoding="utf-8"))
-    assert {s["model"] for s in scores} == {"seasonal", "snaive", "avg4"}
+    report = json.loads(Path(js).read_text(encoding="utf-8"))
+    assert [f["fold"] for f in report["folds"]] == ["2025-09-13"]
+    assert (report["pooled"]["wape"], report["pooled"]["baselines"]) == (0.0, {"snaive": 0.0, "avg4": 0.0})
+    assert report["pooled"]["coverage80"] == 1.0 and report["chosen"] == "seasonal"
     q = runner.invoke(
         app,
         [
@@ -124,7 +126,7 @@ def test_cli_predict_backtest_and_requirement(tmp_path: Path) -> None:
     req = Path(req_csv).read_text(encoding="utf-8").splitlines()
     assert req[0] == "interval_start,forecast,required,service_level"
     assert req[1].startswith("2025-09-22 09:00,12,3,")  # 12 calls × 180 s / 1800 s = 1.2 Erlangs → 3 agents
-    bad = runner.invoke(app, ["forecast", "backtest", "--history", hist])
+    bad = runner.invoke(app, ["forecast", "backtest", "--history", hist, "--folds", "0"])
     assert isinstance(bad.exception, KefuError) and bad.exception.details["argument"] == "test-start"
 
 

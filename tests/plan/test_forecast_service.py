@@ -159,3 +159,58 @@ def test_cli_forecast_shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
         assert isinstance(bad.exception, KefuError) and bad.exception.code is ErrorCode.NOT_FOUND
     finally:
         get_settings.cache_clear()
+
+
+def test_shop_calendar_special_days_and_their_learned_effect(session: Session) -> None:
+    from kefu.service import forecast_shop
+
+    _seed(session)
+    extra = [  # the live-stream day of 10 Sep doubled every half hour
+        Conversation(
+            shop_id="s1",
+            buyer=f"x{h}{m}{k}",
+            group="售前",
+            opened_at=datetime(2025, 9, 10, h, m + k, 30, tzinfo=SHOP_TZ),
+        )
+        for h in (9, 10, 11)
+        for m in (0, 30)
+        for k in range(4)
+    ]
+    session.add_all(extra)
+    session.flush()
+    assert forecast_shop.set_calendar(session, "s1", "au-vic").calendar == "AU-VIC"
+    with pytest.raises(KefuError) as err:
+        forecast_shop.set_calendar(session, "s1", "XX")
+    assert err.value.code is ErrorCode.BAD_ARGUMENT
+    forecast_shop.set_calendar(session, "s1", "none")
+    forecast_shop.set_special_day(session, "s1", date(2025, 9, 10), "直播", "promotion")
+    forecast_shop.set_special_day(session, "s1", date(2025, 9, 24), "直播", "promotion")
+    for bad in ({"name": " ", "kind": "promotion"}, {"name": "x", "kind": "party"}):
+        with pytest.raises(KefuError):
+            forecast_shop.set_special_day(session, "s1", date(2025, 9, 25), **bad)
+    points = plan.forecast_shop(session, "s1", date(2025, 9, 22), 7, skill="售前")
+    by_day = {p.interval_start.date(): p.forecast for p in points}
+    assert by_day[date(2025, 9, 23)] == 4.0 and by_day[date(2025, 9, 24)] == 8.0  # the learned ×2
+    got = forecast_shop.settings(session, "s1")
+    assert [(d.day, d.effect) for d in got.special_days] == [
+        (date(2025, 9, 10), 2.0),
+        (date(2025, 9, 24), 2.0),
+    ]
+    report = got.reports["售前"]
+    assert report.start == "2025-09-22" and [f.fold for f in report.folds] == ["2025-09-08", "2025-09-15"]
+    stored = plan.stored_forecast(session, "s1", date(2025, 9, 23), 1, skill="售前")
+    assert (stored[0].p10, stored[0].forecast, stored[0].p90) == (1.437, 4.0, 6.563)  # 4 ∓ 1.2816·√4
+    tgt = plan.StaffingTarget(aht_s=900)
+    need = [
+        plan.requirement(session, "s1", date(2025, 9, 23), 1, skill="售前", target=tgt, quantile=q)[
+            0
+        ].required
+        for q in (0.5, 0.9)
+    ]
+    assert need == [4, 6]  # 2 Erlangs at P50; 6.563 × 900 ÷ 1800 = 3.3 Erlangs at P90
+    with pytest.raises(KefuError):
+        plan.requirement(session, "s1", date(2025, 9, 23), 1, skill="售前", quantile=0.99)
+    forecast_shop.remove_special_day(session, "s1", date(2025, 9, 24))
+    with pytest.raises(KefuError) as err:
+        forecast_shop.remove_special_day(session, "s1", date(2025, 9, 24))
+    assert err.value.code is ErrorCode.NOT_FOUND

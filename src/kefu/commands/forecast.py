@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -13,105 +12,109 @@ from rich.table import Table
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_day
 
-if TYPE_CHECKING:
-    from kefu.domain.calendar import BusinessCalendar
-    from kefu.plan.events import PromotionCalendar
-
-
-def _calendars(calendar: str, events: str) -> tuple[BusinessCalendar | None, PromotionCalendar]:
-    """The holiday and promotion calendars a command asked for (imported lazily: the CLI starts fast)."""
-    from kefu.domain.calendar import BusinessCalendar
-    from kefu.plan.events import DEFAULT_PROMOTIONS, NO_EVENTS, PromotionCalendar
-
-    if calendar not in ("cn", "none"):
-        raise bad_argument("calendar", "须为 cn 或 none", "must be cn or none")
-    if events not in ("default", "none"):
-        raise bad_argument("events", "须为 default 或 none", "must be default or none")
-    cal = BusinessCalendar() if calendar == "cn" else None
-    promos = PromotionCalendar(DEFAULT_PROMOTIONS) if events == "default" else NO_EVENTS
-    return cal, promos
-
 
 def register(app: typer.Typer) -> None:
     fc = typer.Typer(help="话务预测 / contact-volume forecast", no_args_is_help=True)
 
     @fc.command("predict")
     def predict_cmd(
-        history: Path = typer.Option(..., "--history", help="CSV interval_start,count (shop wall-clock)"),
+        history: Path = typer.Option(
+            ..., "--history", help="CSV interval_start,count at any step (1–60 min), or one row per contact"
+        ),
         start: str = typer.Option(..., "--start", help="first forecast day YYYY-MM-DD"),
         days: int = typer.Option(7, "--days"),
         interval: int = typer.Option(30, "--interval", help="minutes: 15, 30 or 60"),
         out: Path = typer.Option(..., "--out", help="CSV interval_start,forecast"),
-        model: str = typer.Option(
-            "seasonal", "--model", help="seasonal | snaive | avg4 | sf_mstl | sf_theta"
+        quantile: float = typer.Option(0.5, "--quantile", help="0.5 = point forecast; 0.9 = P90 …"),
+        calendar: str | None = typer.Option(
+            None, "--calendar", help="CN | AU | AU-VIC | US | … | none (default CN, checked against the data)"
         ),
-        calendar: str = typer.Option("cn", "--calendar", help="cn: Chinese holidays and 调休; none"),
-        events: str = typer.Option("default", "--events", help="default: 618/双11/双12; none"),
-        weeks: int = typer.Option(4, "--weeks", help="weeks of history behind each weekday level"),
+        model: str = typer.Option("auto", "--model", help="auto (chosen by backtest) or a model name"),
+        events: str = typer.Option("default", "--events", help="default: 618/双11/双12 (CN); none"),
+        weeks: int = typer.Option(4, "--weeks", help="weeks behind the seasonal model's weekday levels"),
     ) -> None:
         """预测每个营业时段的进线量 / forecast arrivals for every open interval."""
-        from kefu.io.arrivals import format_grid, load_history
-        from kefu.plan.forecast import predict
+        from kefu.service.forecast import predict_file
 
-        cal, promos = _calendars(calendar, events)
-        grid = load_history(history, interval)
-        result = predict(
-            grid, parse_day(start), days, model=model, calendar=cal, promotions=promos, weeks=weeks
+        res = predict_file(
+            history,
+            parse_day(start),
+            days,
+            out,
+            interval_min=interval,
+            quantile=quantile,
+            calendar=calendar,
+            events=events,
+            model=model,
+            weeks=weeks,
         )
-        out.write_text(format_grid(result), encoding="utf-8")
+        err = Console(stderr=True, width=110)
+        for zh, en in res.notes:
+            err.print(f"· {zh} / {en}", highlight=False)
+        chosen = res.model + (f" = mean({' + '.join(res.members)})" if len(res.members) > 1 else "")
+        err.print(f"· 模型 / model: {chosen}; P{round(res.quantile * 100):d}", highlight=False)
         typer.echo(f"wrote {out}")
 
     @fc.command("backtest")
     def backtest_cmd(
-        history: Path = typer.Option(..., "--history", help="CSV interval_start,count"),
+        history: Path = typer.Option(
+            ..., "--history", help="CSV interval_start,count (any step) or contacts"
+        ),
         test_start: list[str] = typer.Option(None, "--test-start", help="fold start YYYY-MM-DD (repeatable)"),
-        folds: int = typer.Option(0, "--folds", help="instead: the last N whole test windows"),
+        folds: int = typer.Option(4, "--folds", help="the last N whole test windows (rolling origins)"),
         days: int = typer.Option(7, "--days", help="days per fold"),
         interval: int = typer.Option(30, "--interval"),
-        model: list[str] = typer.Option(
-            ["seasonal"], "--model", help="repeatable; baselines snaive/avg4 always run"
-        ),
-        calendar: str = typer.Option("cn", "--calendar"),
+        calendar: str | None = typer.Option(None, "--calendar", help="CN | AU | US | … | none"),
         events: str = typer.Option("default", "--events"),
-        weeks: int = typer.Option(4, "--weeks"),
-        json_out: Path | None = typer.Option(None, "--json", help="also write the scores as JSON"),
+        json_out: Path | None = typer.Option(None, "--json", help="also write the report as JSON"),
     ) -> None:
-        """回测: 各时段与每日 WAPE、基线与泊松噪声下限 / backtest WAPE vs baselines and the Poisson floor."""
-        from datetime import timedelta
+        """回测: 模型选择、各折 WAPE 与基线、泊松下限、P80 覆盖率 / backtest of the chosen model vs baselines."""
+        from dataclasses import asdict
 
-        from kefu.io.arrivals import load_history
-        from kefu.plan.backtest import backtest
+        from kefu.service.forecast import backtest_file
 
-        cal, promos = _calendars(calendar, events)
-        grid = load_history(history, interval)
-        starts = [parse_day(s) for s in (test_start or [])]
-        if folds > 0:
-            end = grid.start + timedelta(days=grid.values.shape[0])
-            starts += [end - timedelta(days=days * k) for k in range(folds, 0, -1)]
-        if not starts:
-            raise bad_argument("test-start", "请给出 --test-start 或 --folds", "give --test-start or --folds")
-        scores = backtest(
-            grid, starts, days, models=tuple(model), calendar=cal, promotions=promos, weeks=weeks
+        rep = backtest_file(
+            history,
+            folds=0 if test_start else folds,
+            test_starts=[parse_day(s) for s in (test_start or [])],
+            days=days,
+            interval_min=interval,
+            calendar=calendar,
+            events=events,
         )
-        table = Table(title="WAPE")
-        for col in ("model", "fold", "interval", "day", "floor(int)", "floor(day)", "vs avg4", "leak?"):
+        table = Table(title="WAPE (rolling origins)")
+        for col in ("fold", "chosen", "ours", "snaive", "avg4", "ratio", "floor", "P80 cover", "rest of day"):
             table.add_column(col)
-        for s in scores:
+        for f in (*rep.folds, rep.pooled):
             table.add_row(
-                s.model,
-                s.fold,
-                f"{s.wape_interval:.4f}",
-                f"{s.wape_day:.4f}",
-                f"{s.floor_interval:.4f}",
-                f"{s.floor_day:.4f}",
-                f"{s.vs_avg4:+.1%}",
-                "YES" if s.leak_suspected else "",
+                f.fold,
+                f.chosen,
+                f"{f.wape:.4f}",
+                f"{f.baselines['snaive']:.4f}",
+                f"{f.baselines['avg4']:.4f}",
+                f"{f.ratio:.3f}",
+                f"{f.floor:.4f}",
+                f"{f.coverage80:.1%}",
+                f"{f.intraday[0]:.4f}→{f.intraday[1]:.4f}",
             )
-        Console(width=110).print(table)
+        console = Console(width=110)
+        console.print(table)
+        sel = Table(title=f"model selection for the next forecast: {rep.chosen}")
+        for col in ("candidate", "WAPE", "members"):
+            sel.add_column(col)
+        for c in rep.selection:
+            sel.add_row(c.name, f"{c.wape:.4f}", " + ".join(c.members))
+        console.print(sel)
+        for zh, en in rep.notes:
+            console.print(f"· {zh} / {en}", highlight=False)
         if json_out is not None:
-            json_out.write_text(
-                json.dumps([s.as_dict() for s in scores], ensure_ascii=False, indent=1), encoding="utf-8"
-            )
+            data = {
+                "folds": [asdict(f) | {"ratio": f.ratio} for f in rep.folds],
+                "pooled": asdict(rep.pooled) | {"ratio": rep.pooled.ratio},
+                "chosen": rep.chosen,
+                "selection": [asdict(c) for c in rep.selection],
+            }
+            json_out.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
 
     @fc.command("calls-to-counts")
     def calls_to_counts(
@@ -135,7 +138,8 @@ def register(app: typer.Typer) -> None:
         days: int = typer.Option(7, "--days"),
         skill: str = typer.Option("", "--skill", help="skill group (会话分组); empty = all"),
         interval: int = typer.Option(30, "--interval"),
-        model: str = typer.Option("seasonal", "--model"),
+        model: str = typer.Option("auto", "--model", help="auto (chosen by backtest) or a model name"),
+        quantile: float = typer.Option(0.5, "--quantile", help="plan agents to this point of the P10–P90 band"),
         aht_s: float = typer.Option(180.0, "--aht-s"),
         target_sl: float = typer.Option(0.8, "--target-sl"),
         target_s: float = typer.Option(20.0, "--target-s"),
@@ -154,7 +158,9 @@ def register(app: typer.Typer) -> None:
         target = plan.StaffingTarget(aht_s, target_sl, target_s, patience_s, concurrency, shrinkage)
         with transaction() as session:
             plan.forecast_shop(session, shop, first, days, skill=skill, interval_min=interval, model=model)
-            points = plan.requirement(session, shop, first, days, skill=skill, model=model, target=target)
+            points = plan.requirement(
+                session, shop, first, days, skill=skill, model=model, target=target, quantile=quantile
+            )
         peak = max(points, key=lambda p: p.required or 0)
         total = sum(p.forecast or 0.0 for p in points)
         typer.echo(

@@ -30,14 +30,16 @@ from datetime import date, timedelta
 import numpy as np
 from numpy.typing import NDArray
 
-from kefu.domain.calendar import BusinessCalendar, DayKind
+from kefu.domain.calendar import DayKind
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.plan.events import NO_EVENTS, PromotionCalendar
+from kefu.plan.regions import DayCalendar
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
-MODELS = ("seasonal", "snaive", "avg4", "sf_mstl", "sf_theta")
+FITTED = ("seasonal", "snaive", "avg4", "sf_mstl", "sf_theta")  # fitted here; the rest via forecast_auto
+MODELS = ("auto", *FITTED)
 _SHRINK_DAYS = 4.0  # prior weight (in days) of the pooled shape against a weekday's own shape
 _BIG_EVENT = 0.25
 _LEVEL_SHRINK = 2.0  # prior weight (in weeks) of the peer weekdays' mean level factor  # event days whose volume differs by more than this use their own intraday shape
@@ -78,7 +80,7 @@ class DayClass:
         return not (self.holiday or self.makeup or self.event)
 
 
-def classify(day: date, calendar: BusinessCalendar | None, promotions: PromotionCalendar) -> DayClass:
+def classify(day: date, calendar: DayCalendar | None, promotions: PromotionCalendar) -> DayClass:
     ev = promotions.event_day(day)
     if ev is not None:
         return DayClass(day.weekday(), event=ev.code, offset=ev.offset)
@@ -114,17 +116,47 @@ def predict(
     days: int,
     *,
     model: str = "seasonal",
-    calendar: BusinessCalendar | None = None,
+    calendar: DayCalendar | None = None,
     promotions: PromotionCalendar = NO_EVENTS,
     weeks: int = 4,
 ) -> Grid:
-    """Forecast ``days`` days from ``start`` (NaN = closed). History must end before ``start``."""
+    """Forecast ``days`` days from ``start`` (NaN = closed). History must end before ``start``.
+
+    ``auto`` (and any single candidate name) goes through the backtest
+    selection of :mod:`kefu.plan.forecast_auto`; the others are fitted here.
+    """
+    check_request(history, start, days, weeks)
+    from kefu.plan.forecast_candidates import registry
+
+    if model not in MODELS and model not in registry(True):
+        names = ", ".join((*MODELS, *registry(True)))
+        raise bad_argument("model", f"未知模型, 可选 {names}", f"unknown model; one of {names}")
+    if model not in FITTED:
+        from kefu.plan.forecast_auto import predict_auto
+
+        only = None if model == "auto" else (model,)
+        return predict_auto(
+            history, start, days, calendar=calendar, promotions=promotions, weeks=weeks, candidates=only
+        ).point
+    classes = [classify(d, calendar, promotions) for d in history.days]
+    target_days = [start + timedelta(days=i) for i in range(days)]
+    target_classes = [classify(d, calendar, promotions) for d in target_days]
+    fit = fit_seasonal(history, classes, weeks)
+    mask = open_mask(fit, target_classes, history.slots)
+    if model == "seasonal":
+        values = seasonal_values(fit, target_classes, history.slots)
+    else:
+        from kefu.plan import forecast_alt
+
+        values = forecast_alt.run(model, history, classes, target_days, weeks)
+    out = np.where(mask, np.maximum(values, 0.0), np.nan)
+    return Grid(start, history.interval_min, out)
+
+
+def check_request(history: Grid, start: date, days: int, weeks: int) -> None:
+    """Refuse a window the model cannot serve: bad days / weeks, empty history, start inside history."""
     if days < 1 or days > 366:
         raise bad_argument("days", "天数须在 1–366 之间", "days must be 1–366")
-    if model not in MODELS:
-        raise bad_argument(
-            "model", f"未知模型, 可选 {', '.join(MODELS)}", f"unknown model; one of {', '.join(MODELS)}"
-        )
     if weeks < 1:
         raise bad_argument("weeks", "至少 1 周", "at least 1 week")
     seen = ~np.isnan(history.values)
@@ -137,19 +169,6 @@ def predict(
             f"预测起始日须晚于历史最后一天 {last}",
             f"start must be after the last history day {last}",
         )
-    classes = [classify(d, calendar, promotions) for d in history.days]
-    target_days = [start + timedelta(days=i) for i in range(days)]
-    target_classes = [classify(d, calendar, promotions) for d in target_days]
-    fit = _fit(history, classes, weeks)
-    mask = _open_mask(fit, target_classes, history.slots)
-    if model == "seasonal":
-        values = _seasonal(fit, target_classes, history.slots)
-    else:
-        from kefu.plan import forecast_alt
-
-        values = forecast_alt.run(model, history, classes, target_days, weeks)
-    out = np.where(mask, np.maximum(values, 0.0), np.nan)
-    return Grid(start, history.interval_min, out)
 
 
 def _filled(history: Grid) -> tuple[FloatArray, BoolArray]:
@@ -220,7 +239,7 @@ def _pooled_levels(
     return {w: factor[w] * daily for w in level}
 
 
-def _fit(history: Grid, classes: list[DayClass], weeks: int) -> _Fit:
+def fit_seasonal(history: Grid, classes: list[DayClass], weeks: int) -> _Fit:
     counts, day_seen = _filled(history)
     seen = ~np.isnan(history.values)
     totals = counts.sum(axis=1)
@@ -302,7 +321,7 @@ def _workday_shape(fit: _Fit) -> FloatArray | None:
     return np.asarray(np.mean(vals, axis=0), dtype=np.float64) if vals else None
 
 
-def _open_mask(fit: _Fit, classes: list[DayClass], n_slots: int) -> BoolArray:
+def open_mask(fit: _Fit, classes: list[DayClass], n_slots: int) -> BoolArray:
     """Which target slots are open: the weekday's hours, with holiday / 调休 rules (see module doc)."""
     out = np.zeros((len(classes), n_slots), dtype=bool)
     workday_slots = [fit.open_slots[w] for w in range(5) if fit.open_slots.get(w) is not None]
@@ -323,7 +342,7 @@ def _open_mask(fit: _Fit, classes: list[DayClass], n_slots: int) -> BoolArray:
     return out
 
 
-def _seasonal(fit: _Fit, classes: list[DayClass], n_slots: int) -> FloatArray:
+def seasonal_values(fit: _Fit, classes: list[DayClass], n_slots: int) -> FloatArray:
     out = np.zeros((len(classes), n_slots))
     wd_level = _workday_level(fit)
     wd_shape = _workday_shape(fit)

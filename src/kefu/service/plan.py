@@ -17,14 +17,15 @@ import numpy as np
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from kefu.domain.calendar import BusinessCalendar
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument, not_found
 from kefu.domain.timeutil import utc_now
 from kefu.io.arrivals import counts_from_times
-from kefu.plan.events import PromotionCalendar
-from kefu.plan.forecast import Grid, predict
+from kefu.plan.backtest import backtest_auto, recent_starts
+from kefu.plan.forecast import Grid, classify, fit_seasonal
+from kefu.plan.forecast_auto import predict_auto
 from kefu.plan.intraday import reforecast_today, staffing_gap
 from kefu.plan.staffing import erlang_c_service_level, required_agents
+from kefu.service import forecast_shop as forecast_shop_settings
 from kefu.store.models.live import Conversation
 from kefu.store.models.org import Shop
 from kefu.store.models.plan import Forecast, RosterEntry, ShiftTemplate
@@ -53,6 +54,8 @@ class Point:
     required: int | None = None
     scheduled: int | None = None
     service_level: float | None = None
+    p10: float | None = None
+    p90: float | None = None
 
 
 def _shop(session: Session, shop_id: str) -> tuple[Shop, ZoneInfo]:
@@ -92,10 +95,15 @@ def forecast_shop(
     *,
     skill: str = "",
     interval_min: int = 30,
-    model: str = "seasonal",
+    model: str = "auto",
     history_days: int = 400,
 ) -> list[Point]:
-    """Forecast from the conversations before ``start`` and store it (replacing the same window)."""
+    """Forecast from the conversations before ``start`` with the shop's calendar and store it with its band.
+
+    ``auto`` chooses the model by backtest on the shop's own history (see
+    :mod:`kefu.plan.forecast_auto`); the choice, its backtest against the
+    baselines and the special days' learned effects are kept for the page.
+    """
     _, tz = _shop(session, shop_id)
     grid = arrival_history(
         session, shop_id, skill, start - timedelta(days=history_days), start - timedelta(days=1), interval_min
@@ -107,8 +115,19 @@ def forecast_shop(
             f"shop {shop_id} has no conversations before {start}",
             {"shop": shop_id, "skill": skill},
         )
-    result = predict(
-        grid, start, days, model=model, calendar=BusinessCalendar(), promotions=PromotionCalendar()
+    shop_settings = forecast_shop_settings.settings(session, shop_id)
+    cal, promos = forecast_shop_settings.calendars_of(shop_settings)
+    candidates = None if model == "auto" else (model,)
+    auto = predict_auto(grid, start, days, calendar=cal, promotions=promos, candidates=candidates)
+    folds, _ = backtest_auto(grid, recent_starts(grid, 4), 7, calendar=cal, promotions=promos)
+    fit = fit_seasonal(grid, [classify(d, cal, promos) for d in grid.days], 4)
+    effects = {
+        code.removeprefix("special:"): round(ratio, 3)
+        for (code, offset), ratio in fit.event_ratio.items()
+        if code.startswith("special:") and offset == 0
+    }
+    forecast_shop_settings.save_report(
+        session, shop_id, skill, forecast_shop_settings.report_of(start, auto, folds), effects
     )
     lo, hi = _midnight(start, tz), _midnight(start + timedelta(days=days), tz)
     session.execute(
@@ -121,7 +140,8 @@ def forecast_shop(
         )
     )
     now = utc_now()
-    points = _points(result, tz)
+    points = _points(auto.point, tz)
+    band = {q: _points(auto.quantiles[q], tz) for q in (0.1, 0.9)}
     session.add_all(
         Forecast(
             shop_id=shop_id,
@@ -129,10 +149,12 @@ def forecast_shop(
             interval_start=p.interval_start,
             interval_minutes=interval_min,
             forecast=p.forecast,
+            p10=p10.forecast,
+            p90=p90.forecast,
             model=model,
             created_at=now,
         )
-        for p in points
+        for p, p10, p90 in zip(points, band[0.1], band[0.9], strict=True)
     )
     session.flush()
     return points
@@ -149,7 +171,7 @@ def _points(grid: Grid, tz: ZoneInfo) -> list[Point]:
 
 
 def stored_forecast(
-    session: Session, shop_id: str, start: date, days: int = 7, *, skill: str = "", model: str = "seasonal"
+    session: Session, shop_id: str, start: date, days: int = 7, *, skill: str = "", model: str = "auto"
 ) -> list[Forecast]:
     _, tz = _shop(session, shop_id)
     q = (
@@ -173,10 +195,16 @@ def requirement(
     days: int = 7,
     *,
     skill: str = "",
-    model: str = "seasonal",
+    model: str = "auto",
     target: StaffingTarget | None = None,
+    quantile: float = 0.5,
 ) -> list[Point]:
-    """Agents required per stored forecast interval (after shrinkage); stored on the forecast rows."""
+    """Agents required per stored forecast interval (after shrinkage); stored on the forecast rows.
+
+    ``quantile`` plans to a point of the forecast band: 0.5 the forecast, 0.9
+    its P90 (safer, more agents); between the stored P10/P50/P90 the normal
+    scores interpolate.
+    """
     tgt = target or StaffingTarget()
     rows = stored_forecast(session, shop_id, start, days, skill=skill, model=model)
     if not rows:
@@ -186,7 +214,7 @@ def requirement(
             f"no stored forecast from {start}; run the forecast first",
             {"shop": shop_id, "skill": skill},
         )
-    calls = np.array([r.forecast for r in rows])
+    calls = _at_quantile(rows, quantile)
     secs = np.array([r.interval_minutes * 60.0 for r in rows])
     need = required_agents(
         calls,
@@ -207,6 +235,20 @@ def requirement(
         Point(r.interval_start.astimezone(tz), r.forecast, required=int(n))
         for r, n in zip(rows, need, strict=True)
     ]
+
+
+def _at_quantile(rows: list[Forecast], q: float) -> np.ndarray:
+    from scipy.stats import norm
+
+    if not 0.1 <= q <= 0.9:
+        raise bad_argument("quantile", "分位数须在 0.1 与 0.9 之间", "quantile must be between 0.1 and 0.9")
+    mid = np.array([r.forecast for r in rows], dtype=np.float64)
+    if q == 0.5:
+        return mid
+    edge = np.array([(r.p90 if q > 0.5 else r.p10) for r in rows], dtype=np.float64)
+    edge = np.where(np.isnan(edge), mid, edge)
+    share = float(norm.ppf(q) / norm.ppf(0.9 if q > 0.5 else 0.1))
+    return np.asarray(np.maximum(mid + share * (edge - mid), 0.0))
 
 
 def scheduled_agents(
@@ -271,7 +313,7 @@ def intraday(
     now: datetime,
     *,
     skill: str = "",
-    model: str = "seasonal",
+    model: str = "auto",
     interval_min: int = 30,
     target: StaffingTarget | None = None,
 ) -> dict[str, object]:
@@ -281,8 +323,11 @@ def intraday(
     slots = 1440 // interval_min
     base = _midnight(day, tz)
     fc = np.full(slots, np.nan)
+    band: dict[int, tuple[float | None, float | None]] = {}
     for row in stored_forecast(session, shop_id, day, 1, skill=skill, model=model):
-        fc[int((row.interval_start - base).total_seconds() // (interval_min * 60))] = row.forecast
+        slot = int((row.interval_start - base).total_seconds() // (interval_min * 60))
+        fc[slot] = row.forecast
+        band[slot] = (row.p10, row.p90)
     actual = np.full(slots, np.nan)
     got = arrival_history(session, shop_id, skill, day, day, interval_min)
     if got is not None and got.start == day:
@@ -320,6 +365,7 @@ def intraday(
             int(gap.required[s]),
             int(sched[s]),
             round(float(sl[s]), 4),
+            *band.get(s, (None, None)),
         )
         for s in range(slots)
     ]

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from kefu.api.deps import MANAGER_ROLES, CurrentCaller, DbSession, ensure_role
+from kefu.api.deps import MANAGER_ROLES, CurrentCaller, DbSession, ensure_role, require_roles
 from kefu.domain.timeutil import parse_aware, utc_now
 from kefu.plan.forecast import MODELS
-from kefu.service import plan
+from kefu.service import forecast_shop, plan
 
 router = APIRouter(prefix="/plan", tags=["plan"])
 
@@ -37,7 +37,7 @@ class ForecastIn(BaseModel):
     start: date
     days: int = Field(default=7, ge=1, le=42)
     interval: int = Field(default=30, description="15, 30 or 60 minutes")
-    model: str = Field(default="seasonal", description=" | ".join(MODELS))
+    model: str = Field(default="auto", description=" | ".join(MODELS) + " | a candidate name")
 
 
 class RequirementIn(BaseModel):
@@ -46,7 +46,8 @@ class RequirementIn(BaseModel):
     skill: str = Field(default="", max_length=64)
     start: date
     days: int = Field(default=7, ge=1, le=42)
-    model: str = "seasonal"
+    model: str = "auto"
+    quantile: float = Field(default=0.5, ge=0.1, le=0.9, description="plan to this point of the P10–P90 band")
     target: TargetIn = Field(default_factory=TargetIn)
 
 
@@ -96,7 +97,7 @@ def get_forecast(
     start: date = Query(),
     days: int = Query(7, ge=1, le=42),
     skill: str = Query("", max_length=64),
-    model: str = Query("seasonal", max_length=32),
+    model: str = Query("auto", max_length=32),
 ) -> dict[str, Any]:
     """The stored forecast (with required agents when computed)."""
     ensure_role(caller, *MANAGER_ROLES)
@@ -109,6 +110,8 @@ def get_forecast(
             {
                 "interval_start": r.interval_start.isoformat(),
                 "forecast": r.forecast,
+                "p10": r.p10,
+                "p90": r.p90,
                 "required": None if r.required_agents is None else int(r.required_agents),
             }
             for r in rows
@@ -128,6 +131,7 @@ def make_requirement(body: RequirementIn, session: DbSession, caller: CurrentCal
         skill=body.skill,
         model=body.model,
         target=body.target.target(),
+        quantile=body.quantile,
     )
     return {"shop": body.shop, "skill": body.skill, "points": [_point(p) for p in points]}
 
@@ -196,3 +200,36 @@ def get_intraday(
     assert isinstance(points, list)
     view["points"] = [_point(p) for p in points]
     return view
+
+
+class CalendarIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    calendar: str = Field(min_length=2, max_length=16, description="CN | none | AU | AU-VIC | US | …")
+
+
+class SpecialDayIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    day: date
+    name: str = Field(min_length=1, max_length=64)
+    kind: str = Field(default="promotion", description=" | ".join(forecast_shop.KINDS))
+
+
+@router.get("/forecast-settings/{shop}", dependencies=[require_roles(*MANAGER_ROLES)])
+def get_forecast_settings(shop: str, session: DbSession) -> forecast_shop.ForecastSettings:
+    """The shop's holiday calendar, special days (with learned effects) and the last model choice."""
+    return forecast_shop.settings(session, shop)
+
+
+@router.put("/forecast-settings/{shop}/calendar", dependencies=[require_roles(*MANAGER_ROLES)])
+def put_calendar(shop: str, body: CalendarIn, session: DbSession) -> forecast_shop.ForecastSettings:
+    return forecast_shop.set_calendar(session, shop, body.calendar)
+
+
+@router.put("/forecast-settings/{shop}/special-days", dependencies=[require_roles(*MANAGER_ROLES)])
+def put_special_day(shop: str, body: SpecialDayIn, session: DbSession) -> forecast_shop.ForecastSettings:
+    return forecast_shop.set_special_day(session, shop, body.day, body.name, body.kind)
+
+
+@router.delete("/forecast-settings/{shop}/special-days/{day}", dependencies=[require_roles(*MANAGER_ROLES)])
+def delete_special_day(shop: str, day: date, session: DbSession) -> forecast_shop.ForecastSettings:
+    return forecast_shop.remove_special_day(session, shop, day)

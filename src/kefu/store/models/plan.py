@@ -57,6 +57,8 @@ class Forecast(Base):
     interval_start: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     interval_minutes: Mapped[int] = mapped_column(Integer, default=30)
     forecast: Mapped[float] = mapped_column(Float)
+    p10: Mapped[float | None] = mapped_column(Float, nullable=True)  # band of the model chosen by backtest
+    p90: Mapped[float | None] = mapped_column(Float, nullable=True)
     required_agents: Mapped[float | None] = mapped_column(Float, nullable=True)
     model: Mapped[str] = mapped_column(String(32), default="seasonal")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -23,6 +23,7 @@ from kefu.store.models.org import Shop
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import PageUser, kefu_page
+from kefu.ui.pages.forecast_model import model_section
 from kefu.ui.widgets import notify_error, run, stat_card
 
 
@@ -36,10 +37,29 @@ def chart_options(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]
     slot_of = {p.interval_start: i for i, p in enumerate(view["points"])}
     fva = {
         "tooltip": {"trigger": "axis"},
-        "legend": {"data": [t("预测", "forecast"), t("重新预测", "re-forecast"), t("实际", "actual")]},
+        "legend": {
+            "data": [t("预测", "forecast"), t("重新预测", "re-forecast"), t("实际", "actual"), "P10–P90"]
+        },
         "xAxis": {"type": "category", "data": labels},
         "yAxis": {"type": "value"},
         "series": [
+            {
+                "name": "P10",
+                "type": "line",
+                "stack": "band",
+                "symbol": "none",
+                "lineStyle": {"opacity": 0},
+                "data": [p.p10 for p in points],
+            },
+            {
+                "name": "P10–P90",
+                "type": "line",
+                "stack": "band",
+                "symbol": "none",
+                "lineStyle": {"opacity": 0},
+                "areaStyle": {"opacity": 0.25},
+                "data": [None if p.p10 is None or p.p90 is None else round(p.p90 - p.p10, 3) for p in points],
+            },
             {"name": t("预测", "forecast"), "type": "line", "data": [p.forecast for p in points]},
             {
                 "name": t("重新预测", "re-forecast"),
@@ -191,6 +211,7 @@ def forecast_page(user: PageUser, request: Request) -> None:
         with ui.card().classes("w-full"):
             ui.label(t("需要与排班 (每时段)", "Required vs scheduled per interval")).classes("text-lg")
             ui.echart(rvs).classes("h-72 w-full").props('data-testid="chart-rvs"')
+    model_section(shop, skill, show)
     offers = view["offers"]
     if isinstance(offers, list) and offers:
         ui.label(t("建议", "Suggestions")).classes("text-lg")

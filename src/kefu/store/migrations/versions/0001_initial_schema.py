@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 02:33:57.233164
+Create Date: 2026-12-07 03:51:39.634207
 """
 
 from alembic import op
@@ -247,6 +247,8 @@ def upgrade() -> None:
     sa.Column('interval_start', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('interval_minutes', sa.Integer(), nullable=False),
     sa.Column('forecast', sa.Float(), nullable=False),
+    sa.Column('p10', sa.Float(), nullable=True),
+    sa.Column('p90', sa.Float(), nullable=True),
     sa.Column('required_agents', sa.Float(), nullable=True),
     sa.Column('model', sa.String(length=32), nullable=False),
     sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
