@@ -29,7 +29,7 @@ from kefu.live.floor import (
 )
 from kefu.live.model import PRESALES, Candidate, Policy, Reason, Request, Status, group_for
 from kefu.live.router import pick_for_agent, reassign_due, route
-from kefu.service import live_fast, live_pg
+from kefu.service import care_surveys, live_fast, live_pg
 from kefu.service import live_reads as reads
 from kefu.service import live_store as db
 from kefu.store.models.commerce import Order
@@ -192,6 +192,7 @@ def close_conversation(session: Session, conversation_id: int, now: datetime | N
         session.execute(update(A).where(A.c.id == freed).values(load=A.c.load - 1))
     db.event(session, now, "conversation.closed", f"conversation:{conversation_id}", shop=conv.shop_id,
              agent_id=conv.agent_id, data={"was": conv.status})
+    care_surveys.invite_on_close(session, conversation_id, conv.shop_id, freed, now)  # in SQL on PostgreSQL
     if freed is not None:
         drain_agent(session, freed, now)
     return {"id": conversation_id, "agent": conv.agent_id, "status": "closed", "group": conv.group,
