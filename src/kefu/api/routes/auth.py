@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
-from kefu.api.deps import CurrentCaller, Caller, DbSession, get_engine_dep, require_roles
+from kefu.api.deps import Caller, CurrentCaller, DbSession, get_engine_dep, require_roles
 from kefu.service import users
 
 router = APIRouter(tags=["auth"])

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 from pydantic import Field
 
-from kefu.api.deps import MANAGER_ROLES, STAFF_MANAGERS, CurrentCaller, Caller, DbSession, require_roles
+from kefu.api.deps import MANAGER_ROLES, STAFF_MANAGERS, Caller, CurrentCaller, DbSession, require_roles
 from kefu.api.schemas import ApiIn
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_aware, parse_day

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import Field
 
-from kefu.api.deps import MANAGER_ROLES, CurrentCaller, Caller, DbSession, require_roles
+from kefu.api.deps import MANAGER_ROLES, Caller, CurrentCaller, DbSession, require_roles
 from kefu.api.schemas import ApiIn
 from kefu.service import access, presence
 

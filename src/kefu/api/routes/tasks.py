@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
-from kefu.api.deps import MANAGER_ROLES, CurrentCaller, Caller, DbSession, require_roles
+from kefu.api.deps import MANAGER_ROLES, Caller, CurrentCaller, DbSession, require_roles
 from kefu.api.schemas import ApiIn
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_aware, utc_now

@@ -59,7 +59,7 @@ def chat_page(request: Request) -> None:
             name = t("我", "me") if mine else (t("机器人", "bot") if m["bot"] else t("客服", "agent"))
             ui.chat_message(m["text"], name=name, sent=mine,
                             stamp=m["ts"].astimezone(SHOP_TZ).strftime("%H:%M")).props(
-                f'data-testid="{"msg-in" if mine else "msg-out"}"')
+                'data-testid="msg-in"' if mine else 'data-testid="msg-out"')
         status = {"queued": t("排队中, 请稍候…", "waiting for an agent…"),
                   "assigned": t("客服已接入", "an agent is with you"),
                   "bot": t("智能助手为您服务", "the assistant is answering"),
