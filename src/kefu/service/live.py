@@ -52,7 +52,8 @@ def register_agent(session: Session, agent_id: str, name: str, skills: list[str]
         raise bad_argument("capacity", "接待上限应在 1–200 之间", "capacity must be within 1–200", value=capacity)
     if not skills:
         raise bad_argument("skills", "至少需要一个技能组", "at least one skill group is required")
-    check_codes("skills", [*skills, *(secondary_skills or [])])
+    check_codes("skills", skills)
+    check_codes("secondary_skills", secondary_skills or [])
     if shop is not None:
         check_code("shop", shop)
     if session.get(Agent, agent_id) is not None:
