@@ -3,7 +3,8 @@
 Supervisor: signs in, reads the overview, watches the live monitor, adds a shift,
 uploads an order file. Agent: signs in, goes online, receives a buyer's web chat
 and answers it (the buyer sees the reply without reloading), completes a task,
-closes the chat and goes offline. Buyer: answers a survey once through its link. Screenshots go to var/screenshots/ (KEFU_SCREENSHOTS_DIR=docs/screenshots refreshes the guide); the
+closes the chat and goes offline. Buyer: answers a survey once through its link.
+Screenshots go to var/screenshots/ (KEFU_SCREENSHOTS_DIR=docs/screenshots refreshes the guide); the
 browser console must stay free of errors. Skipped when /usr/bin/chromium is absent.
 """
 
