@@ -87,3 +87,4 @@ def require_roles(*roles: str, via: Callable[..., Caller] = get_caller) -> Any:
 
 # The caller of a route open to every signed-in role; what it may see is the service's scope check.
 CurrentCaller = Annotated[Caller, require_roles(*ALL_ROLES)]
+ManagerCaller = Annotated[Caller, require_roles(*MANAGER_ROLES)]

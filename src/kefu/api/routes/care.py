@@ -19,7 +19,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 from pydantic import Field
 
-from kefu.api.deps import MANAGER_ROLES, STAFF_MANAGERS, Caller, CurrentCaller, DbSession, require_roles
+from kefu.api.deps import (
+    MANAGER_ROLES,
+    STAFF_MANAGERS,
+    Caller,
+    CurrentCaller,
+    DbSession,
+    ManagerCaller,
+    require_roles,
+)
 from kefu.api.schemas import ApiIn
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_aware, parse_day
@@ -171,8 +179,7 @@ class AnswerIn(ApiIn):
 
 
 @router.post("/surveys", status_code=status.HTTP_201_CREATED)
-def send_survey(body: SurveyIn, session: DbSession,
-                caller: Annotated[Caller, require_roles(*MANAGER_ROLES)]) -> dict[str, Any]:
+def send_survey(body: SurveyIn, session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
     """A survey for a conversation or ticket that has none (409 otherwise), with the buyer's link."""
     return care.send_survey(session, conversation_id=body.conversation_id, ticket_id=body.ticket_id,
                             by=caller.name)

@@ -13,13 +13,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import Field
 
-from kefu.api.deps import MANAGER_ROLES, Caller, CurrentCaller, DbSession, require_roles
+from kefu.api.deps import CurrentCaller, DbSession, ManagerCaller
 from kefu.api.schemas import ApiIn
 from kefu.service import access, presence
 
 router = APIRouter(tags=["live"])
 AgentId = Annotated[str, Path(min_length=1, max_length=64)]
-ManagerCaller = Annotated[Caller, require_roles(*MANAGER_ROLES)]
 
 
 class OvertimeIn(ApiIn):
