@@ -106,11 +106,10 @@ def world(engine: Engine) -> World:
         s.add_all(chats.values())
         s.add_all([Handover(shop_id="s1", at=T0, from_agent="a1", to_agent="a2", items=[], note="a1→a2"),
                    Handover(shop_id="s1", at=T0, from_agent="a2", to_agent="b1", items=[], note="a2→b1")])
-        boss = Supervisor()
-        tickets = {
-            "a1": care.create_ticket(s, shop_id="s1", buyer="x", category="质量", owner="a1", viewer=boss)["id"],
-            "a2": care.create_ticket(s, shop_id="s1", buyer="y", category="质量", owner="a2", viewer=boss)["id"],
-            "a1@s2": care.create_ticket(s, shop_id="s2", buyer="z", category="质量", owner="a1", viewer=boss)["id"],
+        tickets = {  # a1's in s1, a2's in s1, and a1's in s2 (a shop a1 does not serve)
+            "a1": care.create_ticket(s, shop_id="s1", buyer="x", category="质量", owner="a1")["id"],
+            "a2": care.create_ticket(s, shop_id="s1", buyer="y", category="质量", owner="a2")["id"],
+            "a1@s2": care.create_ticket(s, shop_id="s2", buyer="z", category="质量", owner="a1")["id"],
         }
         for agent in ("a1", "a2", "b1"):
             auth.create_user(s, f"u-{agent}", PASSWORD, "agent", agent_id=agent)
@@ -126,12 +125,6 @@ def world(engine: Engine) -> World:
         clients[name] = client
     api = TestClient(app, base_url=BASE, headers={"Authorization": f"Bearer {token}"})
     return World(clients["a1"], clients["a2"], clients["b1"], clients["sup"], api, tickets, chat_ids)
-
-
-@dataclass(frozen=True)
-class Supervisor:
-    role: str = "supervisor"
-    agent_id: str | None = None
 
 
 def _forbidden(response: object) -> None:
