@@ -1,9 +1,12 @@
 """Permission matrix over every /api/v1 route, found by walking ``app.routes``.
 
-* Anonymous callers get 401 everywhere except the few public routes below.
-* Routes that declare ``require_roles(...)`` answer 403 to every other role
+* Every route is either PUBLIC (below, with the reason) or declares exactly one
+  ``require_roles(...)``: the one role mechanism, so this matrix sees every check.
+* Anonymous callers get 401 everywhere except the public routes.
+* Routes answer 403 to every role they do not declare
   (admin, supervisor, agent by session cookie; integration by bearer token).
-* Agents may act only for their own agent id on the /agents/{id}/… routes.
+* Agents may act only for their own agent id on the /agents/{id}/… routes; the
+  data-dependent scope of every route open to agents is in tests/api/test_scope.py.
 A new route is covered automatically; a new public route must be added to PUBLIC.
 """
 
@@ -23,7 +26,13 @@ from kefu.store.db import session_factory
 from kefu.store.models.org import Agent
 
 BASE = "http://testserver"
-PUBLIC = {("GET", "/api/v1/health"), ("POST", "/api/v1/auth/login"), ("POST", "/api/v1/auth/logout")}
+PUBLIC = {
+    ("GET", "/api/v1/health"): "liveness probe, no data",
+    ("POST", "/api/v1/auth/login"): "how a session starts",
+    ("POST", "/api/v1/auth/logout"): "ends the caller's own session",
+    ("POST", "/api/v1/webhooks/{source}"): "authenticated by the HMAC signature of the body",
+    ("POST", "/api/v1/care/surveys/answer"): "the buyer's signed one-time survey token is the credential",
+}
 PASSWORD = "password-123"
 ROLES = ("admin", "supervisor", "agent", "integration")
 
@@ -48,16 +57,23 @@ def _routes() -> list[tuple[str, str, APIRoute]]:
     return found
 
 
-def declared_roles(route: APIRoute) -> tuple[str, ...] | None:
-    """The roles of a ``require_roles`` dependency on this route, or None when it declares none."""
+def all_declared_roles(route: APIRoute) -> list[tuple[str, ...]]:
+    """The roles of every ``require_roles`` dependency of this route (at any depth)."""
+    found = []
     stack = list(route.dependant.dependencies)
     while stack:
         dep = stack.pop()
         call = dep.call
         if call is not None and getattr(call, "__qualname__", "") == "require_roles.<locals>.check":
-            return tuple(inspect.getclosurevars(call).nonlocals["roles"])
+            found.append(tuple(inspect.getclosurevars(call).nonlocals["roles"]))
         stack.extend(dep.dependencies)
-    return None
+    return found
+
+
+def declared_roles(route: APIRoute) -> tuple[str, ...] | None:
+    """The roles of the route's ``require_roles`` dependency, or None when it declares none."""
+    found = all_declared_roles(route)
+    return found[0] if found else None
 
 
 def _fill(path: str, spec: dict[str, Any], method: str) -> str:
@@ -97,6 +113,25 @@ def test_routes_are_found() -> None:
     assert ("GET", "/api/v1/overview") in paths
     assert ("POST", "/api/v1/users") in paths
     assert declared_roles(next(r for m, p, r in _routes() if p == "/api/v1/users" and m == "GET")) == ("admin",)
+
+
+def test_every_route_is_public_or_declares_exactly_one_role_check() -> None:
+    undeclared, doubled, public_with_roles = [], [], []
+    for method, path, route in _routes():
+        found = all_declared_roles(route)
+        if (method, path) in PUBLIC:
+            if found:
+                public_with_roles.append((method, path))
+        elif not found:
+            undeclared.append((method, path))
+        elif len(found) > 1:
+            doubled.append((method, path, found))
+        for roles in found:
+            assert roles and set(roles) <= set(ROLES), (method, path, roles)
+    assert undeclared == [], "routes without require_roles(...): declare roles or add them to PUBLIC"
+    assert doubled == [], "one role check per route"
+    assert public_with_roles == []
+    assert set(PUBLIC) <= {(m, p) for m, p, _ in _routes()}, "PUBLIC names a route that does not exist"
 
 
 def test_anonymous_gets_401_on_every_non_public_route(clients: dict[str, TestClient]) -> None:

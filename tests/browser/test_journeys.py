@@ -3,7 +3,8 @@
 Supervisor: signs in, reads the overview, watches the live monitor, adds a shift,
 uploads an order file. Agent: signs in, goes online, receives a buyer's web chat
 and answers it (the buyer sees the reply without reloading), completes a task,
-closes the chat and goes offline. Screenshots go to var/screenshots/ (KEFU_SCREENSHOTS_DIR=docs/screenshots refreshes the guide); the
+closes the chat and goes offline. Buyer: answers a survey once through its link.
+Screenshots go to var/screenshots/ (KEFU_SCREENSHOTS_DIR=docs/screenshots refreshes the guide); the
 browser console must stay free of errors. Skipped when /usr/bin/chromium is absent.
 """
 
@@ -13,8 +14,9 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
-from kefu_live import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, SCREENSHOTS, Server
+from kefu_live import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, SCREENSHOTS, Server, login
 
 from kefu.domain.timeutil import SHOP_TZ
 
@@ -192,6 +194,31 @@ def test_agent_journey(kefu_server: Server, browser: Browser) -> None:
     expect(page.get_by_test_id("status-toggle").locator("button[aria-pressed=true]")).to_have_text("离线")
     assert agent.errors == [] and buyer.errors == []
     agent.close()
+    buyer.close()
+
+
+def test_buyer_answers_a_survey_once_through_its_link(kefu_server: Server, browser: Browser) -> None:
+    """Surveys feed pay: only the buyer's signed link answers, once (issue 15, hole 3)."""
+    base = kefu_server.base
+    with httpx.Client(timeout=30) as api:
+        login(api, base, "demo", DEMO_PASSWORD)  # the demo supervisor
+        head = {"Origin": base}
+        ticket = api.post(f"{base}/api/v1/care/tickets", headers=head, json={
+            "shop_id": "demo", "buyer": "浏览器买家", "category": "物流", "owner": kefu_server.agent})
+        assert ticket.status_code == 201, ticket.text
+        made = api.post(f"{base}/api/v1/care/surveys", headers=head, json={"ticket_id": ticket.json()["id"]})
+        assert made.status_code == 201, made.text
+    buyer = Tab(browser)
+    buyer.page.goto(base + made.json()["link"])
+    buyer.page.get_by_test_id("survey-score").get_by_text("满意", exact=True).click()
+    buyer.page.get_by_test_id("survey-send").click()
+    expect(buyer.page.get_by_test_id("survey-done")).to_be_visible()
+    buyer.page.reload()
+    expect(buyer.page.get_by_test_id("survey-done")).to_be_visible()  # answered: no second form
+    expect(buyer.page.get_by_test_id("survey-send")).to_have_count(0)
+    buyer.page.goto(base + "/survey?t=forged")
+    expect(buyer.page.get_by_test_id("survey-invalid")).to_be_visible()
+    assert buyer.errors == []
     buyer.close()
 
 

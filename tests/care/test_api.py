@@ -135,13 +135,18 @@ def test_templates_bot_and_settings(clients: dict[str, TestClient]) -> None:
     assert clients["anonymous"].post("/api/v1/care/bot/answer", json={"question": "x"}).status_code == 401
 
 
-def test_surveys_logbook_and_stats(clients: dict[str, TestClient]) -> None:
+def test_surveys_logbook_and_stats(clients: dict[str, TestClient], engine: Engine) -> None:
     agent, sup = clients["agent"], clients["supervisor"]
-    sid = agent.post(
-        "/api/v1/care/surveys", json={"shop_id": "s1", "conversation_id": 1, "agent_id": "a1"}
-    ).json()["id"]
-    assert agent.post(f"/api/v1/care/surveys/{sid}/answer", json={"score": "满意"}).json()["score"] == 4
-    assert agent.post(f"/api/v1/care/surveys/{sid}/answer", json={"score": 5}).status_code == 409
+    with session_factory(engine)() as s, s.begin():
+        chat = Conversation(shop_id="s1", buyer="b1", agent_id="a1", status="closed", opened_at=datetime.now(UTC))
+        s.add(chat)
+        s.flush()
+        cid = chat.id
+    assert agent.post("/api/v1/care/surveys", json={"conversation_id": cid}).status_code == 403
+    token = sup.post("/api/v1/care/surveys", json={"conversation_id": cid}).json()["token"]
+    buyer = clients["anonymous"]
+    assert buyer.post("/api/v1/care/surveys/answer", json={"token": token, "score": "满意"}).json()["score"] == 4
+    assert buyer.post("/api/v1/care/surveys/answer", json={"token": token, "score": 5}).status_code == 409
     assert (
         agent.get("/api/v1/care/surveys/stats?start=2000-01-01&end=2099-12-31&agent_id=a2").status_code == 403
     )

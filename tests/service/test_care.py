@@ -136,24 +136,61 @@ def test_root_cause_summary_for_one_month(db: Session) -> None:
     assert s["avg_resolution_business_hours"] == "1.00"
 
 
+def _closed_chats(db: Session, n: int, agent: str = "a1") -> list[int]:
+    convs = [Conversation(shop_id="s1", buyer=f"b{i}", agent_id=agent, status="closed", opened_at=sh(2026, 11, 18, 11))
+             for i in range(n)]
+    db.add_all(convs)
+    db.flush()
+    return [c.id for c in convs]
+
+
 def test_surveys_response_rate_and_single_answer(db: Session) -> None:
-    ids = [
-        care.send_survey(db, shop_id="s1", conversation_id=i, agent_id="a1", now=sh(2026, 11, 18, 12))["id"]
-        for i in range(4)
-    ]
-    care.answer_survey(db, ids[0], "非常满意")
-    care.answer_survey(db, ids[1], 2, "发货慢")
+    sent = [care.send_survey(db, conversation_id=c, by="boss", now=sh(2026, 11, 18, 12)) for c in _closed_chats(db, 4)]
+    assert [s["agent_id"] for s in sent] == ["a1"] * 4  # the conversation's agent, never the caller's choice
+    assert sent[0]["link"] == f"/survey?t={sent[0]['token']}" and sent[0]["created_by"] == "boss"
+    tokens = [s["token"] for s in sent]
+    assert care.answer_survey(db, tokens[0], "非常满意") == {"answered": True, "score": 5, "level": "非常满意"}
+    care.answer_survey(db, tokens[1], 2, "发货慢")
     with pytest.raises(KefuError) as exc:
-        care.answer_survey(db, ids[0], 1)
+        care.answer_survey(db, tokens[0], 1)  # a used link
     assert exc.value.code is ErrorCode.SURVEY_ALREADY_ANSWERED
     with pytest.raises(KefuError):
-        care.answer_survey(db, ids[2], 9)
-    with pytest.raises(KefuError):
-        care.send_survey(db, shop_id="s1")
+        care.answer_survey(db, tokens[2], 9)
+    with pytest.raises(KefuError) as exc:
+        care.send_survey(db, conversation_id=sent[0]["conversation_id"])  # one per conversation
+    assert exc.value.code is ErrorCode.SURVEY_EXISTS
+    with pytest.raises(KefuError) as exc:
+        care.send_survey(db)
+    assert exc.value.code is ErrorCode.BAD_ARGUMENT
     s = care.survey_stats(db, date(2026, 11, 18), date(2026, 11, 18), shop_id="s1")
     assert (s["sent"], s["answered"], s["response_rate"], s["satisfied_rate"]) == (4, 2, "0.5000", "0.5000")
     assert s["distribution"]["不满意"] == 1
     assert care.survey_stats(db, date(2026, 11, 19), date(2026, 11, 30))["sent"] == 0
+
+
+@pytest.mark.parametrize("token", ["", "x", "MQ.bad-signature", "1", "eyJhIjoxfQ.AAAA"])
+def test_a_wrong_survey_token_is_refused_and_nothing_is_stored(db: Session, token: str) -> None:
+    sent = care.send_survey(db, conversation_id=_closed_chats(db, 1)[0])
+    with pytest.raises(KefuError) as exc:
+        care.answer_survey(db, token, 5)
+    assert (exc.value.code, exc.value.http_status) == (ErrorCode.SURVEY_TOKEN_INVALID, 403)
+    forged = sent["token"][:-1] + ("A" if sent["token"][-1] != "A" else "B")
+    with pytest.raises(KefuError):
+        care.answer_survey(db, forged, 5)
+    assert care.survey_stats(db, date(2000, 1, 1), date(2099, 12, 31))["answered"] == 0
+
+
+def test_a_ticket_survey_credits_the_owner_and_a_link_is_found_again(db: Session) -> None:
+    t = care.create_ticket(db, shop_id="s1", buyer="b1", category="质量", owner="a2")
+    made = care.send_survey(db, ticket_id=t["id"])
+    assert (made["agent_id"], made["shop_id"]) == ("a2", "s1")
+    assert care.survey_link(db, ticket_id=t["id"])["token"] == made["token"]
+    with pytest.raises(KefuError) as exc:
+        care.survey_link(db, conversation_id=424242)
+    assert exc.value.code is ErrorCode.NOT_FOUND
+    with pytest.raises(KefuError) as exc:
+        care.send_survey(db, ticket_id=t["id"])
+    assert exc.value.code is ErrorCode.SURVEY_EXISTS
 
 
 def test_templates_seed_search_render_and_count(db: Session) -> None:

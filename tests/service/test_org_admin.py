@@ -84,3 +84,18 @@ def test_shifts_upsert_validate_delete(session: Session) -> None:
     assert [r.code for r in org_admin.list_shifts(session)] == ["晚班"]
     with pytest.raises(KefuError):
         org_admin.delete_shift(session, rows[0].id)
+
+
+PROBE = 'x" onmouseover="alert(1)"'
+
+
+def test_codes_with_markup_are_refused_and_nothing_is_stored(session: Session) -> None:
+    """Issue 15, hole 2: the probe's shift code reached an HTML attribute on /settings."""
+    _shop(session)
+    with pytest.raises(KefuError) as info:
+        org_admin.save_shift(session, "s1", PROBE, "09:00", "17:00")
+    assert (info.value.code, info.value.details["argument"]) == (ErrorCode.BAD_ARGUMENT, "code")
+    with pytest.raises(KefuError) as info:
+        org_admin.save_agent(session, "a9", name="小九", team=PROBE, skills=["售前"], capacity=3)
+    assert info.value.details["argument"] == "team"
+    assert org_admin.list_shifts(session) == [] and org_admin.list_agents(session) == []

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import Engine
@@ -58,23 +58,33 @@ def get_caller(request: Request, session: DbSession) -> Caller:
     raise KefuError(ErrorCode.UNAUTHORIZED, "需要登录或令牌", "login or bearer token required")
 
 
-CurrentCaller = Annotated[Caller, Depends(get_caller)]
-
-
+ALL_ROLES = ("admin", "supervisor", "agent", "integration")  # any signed-in caller; scope is checked by the service
 MANAGER_ROLES = ("admin", "supervisor", "integration")  # floor-wide views, planning, integrations
+STAFF_MANAGERS = ("admin", "supervisor")  # people who manage staff: pay inputs, closing tickets, configuration
 
 
-def ensure_role(caller: Caller, *roles: str) -> None:
-    """403 unless the caller has one of ``roles``; for checks inside a handler."""
-    if caller.role not in roles:
-        raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
+def require_roles(*roles: str, via: Callable[..., Caller] = get_caller) -> Any:
+    """The one role check: a dependency that lets only ``roles`` through (403 otherwise).
 
+    Every route that is not public declares it (``tests/api/test_permissions.py``
+    walks the routes and fails on one that does not), either in ``dependencies=[…]``
+    or as the caller parameter: ``caller: Annotated[Caller, require_roles(...)]``.
+    What a role may see *within* a route (an agent's own rows) is the service's
+    scope check (``kefu.service.access``). ``via`` is the dependency that finds the
+    caller (the live routes use their own, which remembers bearer tokens).
+    """
+    for role in roles:
+        if role not in ALL_ROLES:
+            raise ValueError(f"unknown role {role!r}")
 
-def require_roles(*roles: str):  # type: ignore[no-untyped-def]
-    """A dependency that lets only the given roles through (403 otherwise)."""
-
-    def check(caller: CurrentCaller) -> Caller:
-        ensure_role(caller, *roles)
+    def check(caller: Caller = Depends(via)) -> Caller:  # a default, not Annotated: ``via`` is local
+        if caller.role not in roles:
+            raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
         return caller
 
     return Depends(check)
+
+
+# The caller of a route open to every signed-in role; what it may see is the service's scope check.
+CurrentCaller = Annotated[Caller, require_roles(*ALL_ROLES)]
+ManagerCaller = Annotated[Caller, require_roles(*MANAGER_ROLES)]

@@ -28,7 +28,7 @@ from kefu.api.deps import Caller
 from kefu.api.schemas import ApiIn
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import parse_aware, utc_now
-from kefu.service import auth, live, live_fast
+from kefu.service import access, auth, live, live_fast
 from kefu.service.live_pg import Pg
 from kefu.store.autocommit import autocommit_connection
 from kefu.store.db import session_factory
@@ -127,12 +127,6 @@ def bearer_caller(engine: Engine, header: str, session: Session) -> Caller:
     return caller
 
 
-def own_conversation(session: Session, caller: Caller, conversation_id: int) -> None:
-    """Agents may read and act on only the conversations assigned to them."""
-    if caller.role == "agent" and live.get_conversation(session, conversation_id)["agent"] != caller.agent_id:
-        raise KefuError(ErrorCode.FORBIDDEN, "只能处理分配给自己的会话", "agents may act only on their own conversations")
-
-
 def sweep_due() -> bool:
     return time.monotonic() - _last_sweep[0] >= 1.0
 
@@ -149,19 +143,20 @@ def _ts(text: str | None) -> datetime | None:
 
 
 def open_call(session: Session, caller: Caller, body: ConversationIn) -> dict[str, Any]:
+    access.require_shop(session, caller, body.shop)  # an agent opens chats only in the shop it serves
     result = live.open_conversation(session, body.shop, body.buyer, body.group, text=body.text)
     maybe_sweep(session)
     return {"id": result["id"], "agent": result["agent"], "status": result["status"]}
 
 
 def read_call(session: Session, caller: Caller, conversation_id: int) -> dict[str, Any]:
-    own_conversation(session, caller, conversation_id)
+    access.own_conversation(session, caller, conversation_id)
     return live.get_conversation(session, conversation_id)
 
 
 def message_call(session: Session, caller: Caller, conversation_id: int, body: MessageIn) -> dict[str, Any]:
     if caller.role == "agent":  # an agent writes only as itself, only replies, only in its own chats
-        own_conversation(session, caller, conversation_id)
+        access.own_conversation(session, caller, conversation_id)
         if body.direction != "out" or body.agent not in (None, caller.agent_id):
             raise KefuError(ErrorCode.FORBIDDEN, "客服只能以自己的身份回复", "agents may only reply as themselves")
     agent = body.agent or (caller.agent_id if body.direction == "out" else None)
@@ -169,7 +164,7 @@ def message_call(session: Session, caller: Caller, conversation_id: int, body: M
 
 
 def close_call(session: Session, caller: Caller, conversation_id: int) -> dict[str, Any]:
-    own_conversation(session, caller, conversation_id)
+    access.own_conversation(session, caller, conversation_id)
     result = live.close_conversation(session, conversation_id)
     maybe_sweep(session)
     return result

@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from kefu.domain.codes import is_code
 from kefu.domain.errors import ErrorCode, KefuError, RowError, bad_rows
 from kefu.domain.timeutil import SHOP_TZ, local_midnight
 from kefu.io import csvfile
@@ -91,6 +92,13 @@ def _hours(row: dict[str, str], col: str) -> float | None:
     return h
 
 
+def _code(value: str, column: str) -> None:
+    """Agent ids, skills and shift codes become element ids and cells: letters, digits, ``_ . - :`` only."""
+    if not is_code(value):
+        raise BadCell(column, f"'{value[:40]}' 只能包含文字、数字和 _ . - : (不能有空格或引号)",
+                      f"'{value[:40]}' may hold only letters, digits and _ . - : (no spaces or quotes)")
+
+
 def read_agents(path: Path) -> list[Agent]:
     """agent,skills,night_ok[,min_hours,max_hours,leave]; skills and leave dates joined by ``|``."""
     seen: set[str] = set()
@@ -99,12 +107,15 @@ def read_agents(path: Path) -> list[Agent]:
         aid = row["agent"]
         if not aid:
             raise BadCell("agent", "客服不能为空", "agent is empty")
+        _code(aid, "agent")
         if aid in seen:
             raise BadCell("agent", f"客服 {aid} 重复", f"duplicate agent {aid}")
         seen.add(aid)
         skills = tuple(s.strip() for s in row["skills"].split("|") if s.strip())
         if not skills:
             raise BadCell("skills", "至少一个技能", "at least one skill is required")
+        for skill in skills:
+            _code(skill, "skills")
         leave: set[date] = set()
         for item in (x.strip() for x in row.get("leave", "").split("|") if x.strip()):
             first, _, last = item.partition("..")
@@ -150,6 +161,7 @@ def read_shifts(path: Path) -> list[Shift]:
         code = row["code"]
         if not code:
             raise BadCell("code", "班次代码不能为空", "shift code is empty")
+        _code(code, "code")
         if code in seen:
             raise BadCell("code", f"班次 {code} 重复", f"duplicate shift {code}")
         seen.add(code)
@@ -194,6 +206,7 @@ def read_requirement(path: Path, start: date, days: int, column: str = "agents")
         skill = row["skill"]
         if not skill:
             raise BadCell("skill", "技能不能为空", "skill is empty")
+        _code(skill, "skill")
         try:
             need = float(row[column])
         except ValueError:

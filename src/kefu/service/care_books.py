@@ -3,6 +3,10 @@
 Split from :mod:`kefu.service.care` (which re-exports every name here) to keep
 files small. Service statistics are computed from conversations and credited
 orders, never typed; ledger rows are what the pay engine reads for fines and rewards.
+Scope (issue 15, hole 18): callers pass ``agent_id``/``author`` already narrowed by
+:func:`kefu.service.access.own_agent`, so an agent reads only its own entries, its
+own statistics row and the handovers it gave or received; it writes entries only
+in a shop it serves.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from sqlalchemy.orm import Session
 from kefu.care import logbook as books
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import business_day, local_midnight, utc_now
+from kefu.service import access
+from kefu.service.access import Viewer
 from kefu.store.models.care import LedgerEntry, LogbookEntry
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Conversation, Handover
@@ -25,8 +31,10 @@ from kefu.store.models.org import Agent
 
 
 def add_logbook_entry(session: Session, *, shop_id: str, book: str, author: str, text: str, kind: str = "note",
-                      day: date | None = None, data: dict[str, Any] | None = None, now: datetime | None = None) -> dict[str, Any]:  # fmt: skip
+                      day: date | None = None, data: dict[str, Any] | None = None, now: datetime | None = None,
+                      viewer: Viewer | None = None) -> dict[str, Any]:  # fmt: skip
     books.check_entry(book, kind, text)
+    access.require_shop(session, viewer, shop_id)
     when = now or utc_now()
     e = LogbookEntry(shop_id=shop_id, book=book, day=day or business_day(when), author=author[:64], kind=kind,
                      text=text, data=data or {}, created_at=when)  # fmt: skip
@@ -58,9 +66,10 @@ def weekly_issue_summary(session: Session, *, shop_id: str, day: date) -> dict[s
     return books.weekly_issue_summary(facts, monday)
 
 
-def service_stats(session: Session, day: date, *, shop_id: str | None = None) -> list[dict[str, Any]]:
+def service_stats(session: Session, day: date, *, shop_id: str | None = None,
+                  agent_id: str | None = None) -> list[dict[str, Any]]:
     """服务统计本, computed: buyers each agent served (conversations opened that day), buyers among
-    them with an order paid that day and credited to the agent, conversion rate."""
+    them with an order paid that day and credited to the agent, conversion rate (one agent's row with ``agent_id``)."""
     lo, hi = local_midnight(day), local_midnight(day + timedelta(days=1))
     cq = select(Conversation.agent_id, Conversation.buyer).where(
         Conversation.agent_id.is_not(None), Conversation.opened_at >= lo, Conversation.opened_at < hi)  # fmt: skip
@@ -70,7 +79,7 @@ def service_stats(session: Session, day: date, *, shop_id: str | None = None) ->
         cq, oq = cq.where(Conversation.shop_id == shop_id), oq.where(Order.shop_id == shop_id)
     served = [books.ServedFact(str(a), str(b)) for a, b in session.execute(cq)]
     credits = [books.CreditFact(str(a), str(b), str(o), int(m or 0)) for a, b, o, m in session.execute(oq)]
-    rows = books.service_stats(served, credits)
+    rows = [r for r in books.service_stats(served, credits) if agent_id is None or r["agent_id"] == agent_id]
     return [
         {
             **r,
@@ -81,17 +90,19 @@ def service_stats(session: Session, day: date, *, shop_id: str | None = None) ->
     ]
 
 
-def handover_log(session: Session, *, shop_id: str, day: date) -> dict[str, Any]:
-    """交接记录本: handover notes written that day plus the live handover rows of the day."""
+def handover_log(session: Session, *, shop_id: str, day: date, agent_id: str | None = None) -> dict[str, Any]:
+    """交接记录本: handover notes written that day plus the live handover rows of the day.
+
+    With ``agent_id`` (an agent reading): its own notes and the handovers it gave or received.
+    """
     lo, hi = local_midnight(day), local_midnight(day + timedelta(days=1))
-    live = session.scalars(
-        select(Handover)
-        .where(Handover.shop_id == shop_id, Handover.at >= lo, Handover.at < hi)
-        .order_by(Handover.at)
-    )
+    stmt = select(Handover).where(Handover.shop_id == shop_id, Handover.at >= lo, Handover.at < hi)
+    if agent_id is not None:
+        stmt = stmt.where((Handover.from_agent == agent_id) | (Handover.to_agent == agent_id))
+    live = session.scalars(stmt.order_by(Handover.at))
     return {
         "day": day.isoformat(),
-        "notes": list_logbook(session, shop_id=shop_id, book="handover", start=day, end=day),
+        "notes": list_logbook(session, shop_id=shop_id, book="handover", start=day, end=day, author=agent_id),
         "handovers": [{"id": h.id, "at": h.at.isoformat(), "from_agent": h.from_agent, "to_agent": h.to_agent,
                        "items": list(h.items or []), "note": h.note} for h in live],
     }  # fmt: skip

@@ -30,6 +30,7 @@ from kefu.care.bot_facts import ShopFacts
 from kefu.config import get_settings
 from kefu.domain.errors import RowError, bad_argument, bad_rows, not_found
 from kefu.domain.timeutil import utc_now
+from kefu.service.care_hours import care_settings
 from kefu.store.models.care import BotShopFacts, FaqPair
 from kefu.store.models.org import Shop
 
@@ -99,13 +100,6 @@ def _shop_extra(session: Session, shop_id: str | None) -> Extra:
     rows = session.execute(select(FaqPair.intent, FaqPair.question, FaqPair.answer).where(
         FaqPair.shop_id.is_(None) | (FaqPair.shop_id == shop_id)).order_by(FaqPair.id)).all()  # fmt: skip
     return tuple((str(a), str(b), str(c)) for a, b, c in rows)
-
-
-def care_settings(session: Session, shop_id: str | None) -> dict[str, Any]:
-    """The shop's care settings (``Shop.settings["care"]``: hours, SLA, bot mode and threshold)."""
-    shop = session.get(Shop, shop_id) if shop_id else None
-    raw = (shop.settings or {}).get("care", {}) if shop is not None else {}
-    return dict(raw) if isinstance(raw, dict) else {}
 
 
 def shop_bot(session: Session, shop_id: str | None) -> tuple[botlib.FaqMatcher, float, dict[str, str]]:

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from kefu.domain.codes import check_code, check_codes
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import utc_now
 from kefu.live.floor import (
@@ -29,7 +30,7 @@ from kefu.live.floor import (
 )
 from kefu.live.model import PRESALES, Candidate, Policy, Reason, Request, Status, group_for
 from kefu.live.router import pick_for_agent, reassign_due, route
-from kefu.service import live_fast, live_pg
+from kefu.service import care_surveys, live_fast, live_pg
 from kefu.service import live_reads as reads
 from kefu.service import live_store as db
 from kefu.store.models.commerce import Order
@@ -46,12 +47,15 @@ def register_agent(session: Session, agent_id: str, name: str, skills: list[str]
                    now: datetime | None = None) -> dict[str, Any]:
     """Create an agent (offline until it sets a status); the id must be new."""
     now = now or utc_now()
-    if not agent_id.strip() or len(agent_id) > 64:
-        raise bad_argument("id", "客服编号不能为空且不超过 64 字符", "agent id must be 1–64 characters")
+    check_code("id", agent_id)
     if not 1 <= capacity <= 200:
         raise bad_argument("capacity", "接待上限应在 1–200 之间", "capacity must be within 1–200", value=capacity)
-    if not skills or any(not isinstance(s, str) or not s.strip() for s in skills):
+    if not skills:
         raise bad_argument("skills", "至少需要一个技能组", "at least one skill group is required")
+    check_codes("skills", skills)
+    check_codes("secondary_skills", secondary_skills or [])
+    if shop is not None:
+        check_code("shop", shop)
     if session.get(Agent, agent_id) is not None:
         raise db.conflict(f"客服编号已存在: {agent_id}", f"agent id already exists: {agent_id}")
     session.add(Agent(id=agent_id, name=name or agent_id, skills=list(skills), secondary_skills=list(secondary_skills or []),
@@ -192,6 +196,7 @@ def close_conversation(session: Session, conversation_id: int, now: datetime | N
         session.execute(update(A).where(A.c.id == freed).values(load=A.c.load - 1))
     db.event(session, now, "conversation.closed", f"conversation:{conversation_id}", shop=conv.shop_id,
              agent_id=conv.agent_id, data={"was": conv.status})
+    care_surveys.invite_on_close(session, conversation_id, conv.shop_id, freed, now)  # in SQL on PostgreSQL
     if freed is not None:
         drain_agent(session, freed, now)
     return {"id": conversation_id, "agent": conv.agent_id, "status": "closed", "group": conv.group,

@@ -156,7 +156,11 @@ freed AS (
 ev AS (
   INSERT INTO events (ts, kind, shop_id, agent_id, subject, data, actor)
   SELECT %(now)s, 'conversation.closed', upd.shop_id, upd.agent_id, 'conversation:' || upd.id,
-         json_build_object('was', upd.status), 'system' FROM upd)
+         json_build_object('was', upd.status), 'system' FROM upd),
+survey AS (  -- the buyer's satisfaction survey (kefu.service.care_surveys.invite_on_close)
+  INSERT INTO surveys (shop_id, conversation_id, agent_id, sent_at, comment, created_by)
+  SELECT upd.shop_id, upd.id, upd.agent_id, %(now)s, '', 'system' FROM upd WHERE upd.status = 'assigned'
+  ON CONFLICT (conversation_id) DO NOTHING)
 SELECT upd.id, upd.status, upd.agent_id, upd.shop_id, upd.buyer, upd."group",
        (SELECT count(*) FROM freed) AS freed,
        EXISTS (SELECT 1 FROM conversations WHERE status = 'queued') AS waiting
@@ -165,7 +169,9 @@ FROM upd
 
 
 def close_all(pg: Pg, conversation_id: int, now: datetime) -> Any | None:
-    """Close, free the agent's capacity and log the event in one statement (row lock on the conversation first).
+    """Close, free the agent's capacity, log the event and invite the buyer's survey in one statement.
+
+    The row lock on the conversation is taken first.
 
     Returns the row as it was plus ``freed`` (1 when capacity was given back) and
     ``waiting`` (something is queued: the caller drains); ``None`` when the

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from kefu.domain.codes import check_code
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument, not_found
 from kefu.domain.timeutil import utc_now
 from kefu.store.models.live import Event
@@ -70,6 +71,8 @@ def save_agent(session: Session, agent_id: str, *, name: str, team: str, skills:
         raise bad_argument("id", "客服编号只能包含字母、数字、_.-", "agent id: letters, digits, _.- only")
     if not name.strip():
         raise bad_argument("name", "姓名不能为空", "name is required")
+    if team.strip():
+        check_code("team", team.strip())
     if not 1 <= capacity <= 50:
         raise bad_argument("capacity", "接待上限应在 1–50 之间", "capacity must be between 1 and 50", value=capacity)
     unknown = [s for s in skills if s not in KNOWN_SKILLS]
@@ -107,9 +110,7 @@ def list_shifts(session: Session, shop_id: str | None = None) -> list[ShiftRow]:
 def save_shift(session: Session, shop_id: str, code: str, start: str, end: str, *, night: bool = False,
                evening: bool = False, actor: str = "system") -> ShiftRow:
     """Create or update a shift template by (shop, code). ``end <= start`` means it ends the next day."""
-    code = code.strip()
-    if not code or len(code) > 32:
-        raise bad_argument("code", "班次代码 1–32 个字符", "shift code: 1-32 characters")
+    code = check_code("code", code.strip(), 32)
     for name, value in (("start", start), ("end", end)):
         if not _HHMM.match(value.strip()):
             raise bad_argument(name, f"时间应为 HH:MM: '{value}'", f"time must be HH:MM: '{value}'")

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from kefu.domain.codes import check_code
 from kefu.domain.errors import ErrorCode, KefuError, not_found
 from kefu.domain.timeutil import utc_now
 from kefu.service import auth
@@ -122,6 +123,9 @@ def add_user(session: Session, username: str, password: str, role: str, *, agent
     username = username.strip()
     if not username:
         raise KefuError(ErrorCode.BAD_ARGUMENT, "用户名不能为空", "username is required")
+    for field, value in (("agent_id", agent_id or ""), ("team", team)):
+        if value:
+            check_code(field, value)
     if role == "agent":
         if not agent_id:
             raise KefuError(ErrorCode.BAD_ARGUMENT, "客服账号必须关联客服", "an agent account needs an agent id")

@@ -15,7 +15,7 @@ from nicegui import ui
 from kefu.domain.errors import KefuError
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.widgets import notify_error
+from kefu.ui.widgets import notify_error, testid
 
 
 def service_function(module: str, name: str) -> Callable[..., Any] | None:
@@ -98,15 +98,15 @@ def task_list(agent_id: str) -> None:
             ui.label(t("没有待办任务", "No open tasks")).classes("text-grey-6").props('data-testid="no-tasks"')
         for task in tasks:
             tid = task["id"]
-            with ui.row().classes("items-center gap-3 w-full").props(f'data-testid="task-{tid}"'):
+            with testid(ui.row().classes("items-center gap-3 w-full"), f"task-{tid}"):
                 ui.badge(task_type_label(task["task_type"]),
                          color="negative" if task["overdue"] else "primary")
                 ui.label(t(f'订单 {task["order_id"] or "-"}', f'order {task["order_id"] or "-"}'))
                 ui.label(task["note"][:60]).classes("text-grey-7")
-                outcome = ui.input(t("结果", "Outcome"), value=t("已处理", "handled")).props(
-                    f'dense outlined data-testid="task-outcome-{tid}"').classes("w-40")
-                ui.button(t("完成", "Done"), on_click=lambda tid=tid, box=outcome: done(tid, box.value)).props(
-                    f'dense color=positive data-testid="task-done-{tid}"')
+                outcome = testid(ui.input(t("结果", "Outcome"), value=t("已处理", "handled")).props(
+                    "dense outlined").classes("w-40"), f"task-outcome-{tid}")
+                testid(ui.button(t("完成", "Done"), on_click=lambda tid=tid, box=outcome: done(tid, box.value)).props(
+                    "dense color=positive"), f"task-done-{tid}")
 
     def done(task_id: int, outcome: str) -> None:
         try:

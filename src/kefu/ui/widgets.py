@@ -1,4 +1,11 @@
-"""Small pieces several pages share: error notices in the user's language, stat cards, status labels."""
+"""Small pieces several pages share: error notices in the user's language, stat cards, status labels, test ids.
+
+Data never goes into ``.props(…)``, ``.classes(…)``, ``.style(…)`` or ``ui.html``:
+those parse their text into attributes and markup, so a stored value such as
+``x" onmouseover="…"`` became an event handler (issue 15, hole 2). A test id
+built from data is set with :func:`testid` (one attribute, its value escaped by
+Vue); labels show data as text. ``tests/ui/test_safe_markup.py`` holds the line.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +13,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from nicegui import ui
+from nicegui.element import Element
 
 from kefu.domain.errors import KefuError
 from kefu.ui.db import db_session
 from kefu.ui.i18n import current_lang, t
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Element)
 
 STATUS_LABELS = {"online": ("在线", "online"), "away": ("挂起", "away"), "break": ("小休", "break"),
                  "offline": ("离线", "offline")}
@@ -38,11 +47,18 @@ def run(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
         return None
 
 
+def testid(element: E, value: str | int) -> E:
+    """Set ``data-testid`` to ``value`` as one attribute value (never parsed, so data cannot add attributes)."""
+    element.props["data-testid"] = str(value)
+    return element
+
+
 def stat_card(label: str, value: str, testid: str, caption: str = "") -> ui.label:
     """A figure with its label; returns the value label so live pages can update it in place."""
     with ui.card().classes("min-w-40 p-4 gap-1"):
         ui.label(label).classes("text-grey-7 text-sm")
-        value_label = ui.label(value).classes("text-3xl font-bold").props(f'data-testid="{testid}"')
+        value_label = ui.label(value).classes("text-3xl font-bold")
+        value_label.props["data-testid"] = testid
         caption_label = ui.label(caption).classes("text-grey-6 text-xs")
         if not caption:
             caption_label.set_visibility(False)

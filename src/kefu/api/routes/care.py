@@ -4,6 +4,11 @@ Thin: validate, authorise, call :mod:`kefu.service.care`. Field limits mirror th
 columns so bad input is a 4xx with a code, never a database error. Agents may
 read only their own ledger and service statistics; configuration, closing
 tickets, the monthly review and ledger entries are for supervisors and admins.
+Every route declares its roles (``require_roles``); what an agent may see within
+a route (its own tickets, ledger, logbook entries) is checked by the service
+(:mod:`kefu.service.access`). Surveys are created by the system when a chat
+closes, or by a supervisor or integration, and answered only with the buyer's
+signed link (public route, token in the body).
 """
 
 from __future__ import annotations
@@ -14,15 +19,23 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, status
 from pydantic import Field
 
-from kefu.api.deps import Caller, CurrentCaller, DbSession, require_roles
+from kefu.api.deps import (
+    MANAGER_ROLES,
+    STAFF_MANAGERS,
+    Caller,
+    CurrentCaller,
+    DbSession,
+    ManagerCaller,
+    require_roles,
+)
 from kefu.api.schemas import ApiIn
-from kefu.domain.errors import ErrorCode, KefuError, bad_argument
+from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_aware, parse_day
-from kefu.service import care
+from kefu.service import access, care
 
 router = APIRouter(prefix="/care", tags=["care"])
 
-MANAGERS = require_roles("admin", "supervisor")
+MANAGERS = require_roles(*STAFF_MANAGERS)
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Str64 = Annotated[str, Field(min_length=1, max_length=64)]
 OptId = Annotated[int | None, Field(default=None, ge=1, le=2**31 - 1)]
@@ -48,17 +61,6 @@ def _moment(text: str) -> datetime:
 
 def _who(caller: Caller) -> str:
     return caller.agent_id or caller.name
-
-
-def _own_agent(caller: Caller, agent_id: str | None) -> str | None:
-    """Agents see only their own rows: no agent id means theirs, another agent's is 403."""
-    if caller.role != "agent":
-        return agent_id
-    if agent_id not in (None, caller.agent_id):
-        raise KefuError(ErrorCode.FORBIDDEN, "只能查看自己的记录", "agents may see only their own records")
-    if caller.agent_id is None:
-        raise KefuError(ErrorCode.FORBIDDEN, "账号未绑定客服", "account is not linked to an agent")
-    return caller.agent_id
 
 
 # ----------------------------------------------------------------- tickets
@@ -101,42 +103,42 @@ class CallbackResultIn(ApiIn):
 def create_ticket(body: TicketIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     return care.create_ticket(session, shop_id=body.shop_id, buyer=body.buyer, category=body.category,
                               severity=body.severity, summary=body.summary, order_id=body.order_id,
-                              owner=body.owner or caller.agent_id, by=_who(caller))  # fmt: skip
+                              owner=body.owner, by=_who(caller), viewer=caller)  # fmt: skip
 
 
 @router.get("/tickets")
 def list_tickets(session: DbSession, caller: CurrentCaller,
                  shop_id: Annotated[str | None, Query(max_length=64)] = None,
                  status_: Annotated[str | None, Query(alias="status", max_length=16)] = None) -> list[dict[str, Any]]:  # fmt: skip
-    return care.list_tickets(session, shop_id=shop_id, status=status_)
+    return care.list_tickets(session, shop_id=shop_id, status=status_, viewer=caller)
 
 
 @router.get("/tickets/{ticket_id}")
 def read_ticket(ticket_id: Id, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return care.get_ticket(session, ticket_id)
+    return care.get_ticket(session, ticket_id, viewer=caller)
 
 
 @router.post("/tickets/{ticket_id}/respond")
 def respond(ticket_id: Id, body: TextIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return care.respond_ticket(session, ticket_id, text=body.text, by=_who(caller))
+    return care.respond_ticket(session, ticket_id, text=body.text, by=_who(caller), viewer=caller)
 
 
 @router.post("/tickets/{ticket_id}/escalate")
 def escalate(ticket_id: Id, body: EscalateIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     return care.escalate_ticket(
-        session, ticket_id, department=body.department, note=body.note, by=_who(caller)
+        session, ticket_id, department=body.department, note=body.note, by=_who(caller), viewer=caller
     )
 
 
 @router.post("/tickets/{ticket_id}/resolve")
 def resolve(ticket_id: Id, body: ResolveIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     return care.resolve_ticket(
-        session, ticket_id, root_cause=body.root_cause, note=body.note, by=_who(caller)
+        session, ticket_id, root_cause=body.root_cause, note=body.note, by=_who(caller), viewer=caller
     )
 
 
-@router.post("/tickets/{ticket_id}/close", dependencies=[MANAGERS])
-def close(ticket_id: Id, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+@router.post("/tickets/{ticket_id}/close")
+def close(ticket_id: Id, session: DbSession, caller: Annotated[Caller, MANAGERS]) -> dict[str, Any]:
     return care.close_ticket(session, ticket_id, by=_who(caller))
 
 
@@ -144,14 +146,15 @@ def close(ticket_id: Id, session: DbSession, caller: CurrentCaller) -> dict[str,
 def schedule_callback(
     ticket_id: Id, body: CallbackIn, session: DbSession, caller: CurrentCaller
 ) -> dict[str, Any]:
-    return care.schedule_callback(session, ticket_id, at=_moment(body.at), by=_who(caller))
+    return care.schedule_callback(session, ticket_id, at=_moment(body.at), by=_who(caller), viewer=caller)
 
 
 @router.post("/tickets/{ticket_id}/callback-result")
 def record_callback(
     ticket_id: Id, body: CallbackResultIn, session: DbSession, caller: CurrentCaller
 ) -> dict[str, Any]:
-    return care.record_callback(session, ticket_id, outcome=body.outcome, note=body.note, by=_who(caller))
+    return care.record_callback(session, ticket_id, outcome=body.outcome, note=body.note, by=_who(caller),
+                                viewer=caller)
 
 
 @router.get("/root-causes", dependencies=[MANAGERS])
@@ -165,26 +168,34 @@ def root_causes(session: DbSession, month: Annotated[str, Query(min_length=7, ma
 
 
 class SurveyIn(ApiIn):
-    shop_id: Str64
     conversation_id: OptId = None
     ticket_id: OptId = None
-    agent_id: Annotated[str | None, Field(default=None, max_length=64)] = None
 
 
 class AnswerIn(ApiIn):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
     score: int | Annotated[str, Field(max_length=8)]
     comment: Annotated[str, Field(max_length=2000)] = ""
 
 
 @router.post("/surveys", status_code=status.HTTP_201_CREATED)
-def send_survey(body: SurveyIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return care.send_survey(session, shop_id=body.shop_id, conversation_id=body.conversation_id,
-                            ticket_id=body.ticket_id, agent_id=body.agent_id)  # fmt: skip
+def send_survey(body: SurveyIn, session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
+    """A survey for a conversation or ticket that has none (409 otherwise), with the buyer's link."""
+    return care.send_survey(session, conversation_id=body.conversation_id, ticket_id=body.ticket_id,
+                            by=caller.name)
 
 
-@router.post("/surveys/{survey_id}/answer")
-def answer_survey(survey_id: Id, body: AnswerIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return care.answer_survey(session, survey_id, body.score, body.comment)
+@router.get("/surveys/link", dependencies=[require_roles(*MANAGER_ROLES)])
+def survey_link(session: DbSession, conversation_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
+                ticket_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> dict[str, Any]:
+    """The buyer's one-time link of a conversation's (or ticket's) survey, to send through the buyer's channel."""
+    return care.survey_link(session, conversation_id=conversation_id, ticket_id=ticket_id)
+
+
+@router.post("/surveys/answer")
+def answer_survey(body: AnswerIn, session: DbSession) -> dict[str, Any]:
+    """Public: the buyer answers with the token of the link; a wrong token is 403, a used one 409."""
+    return care.answer_survey(session, body.token, body.score, body.comment)
 
 
 @router.get("/surveys/stats")
@@ -192,7 +203,7 @@ def survey_stats(session: DbSession, caller: CurrentCaller, start: DayQ, end: Da
                  shop_id: Annotated[str | None, Query(max_length=64)] = None,
                  agent_id: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:  # fmt: skip
     return care.survey_stats(
-        session, _day(start), _day(end), shop_id=shop_id, agent_id=_own_agent(caller, agent_id)
+        session, _day(start), _day(end), shop_id=shop_id, agent_id=access.own_agent(caller, agent_id)
     )
 
 
@@ -301,7 +312,8 @@ class LedgerIn(ApiIn):
 @router.post("/logbook", status_code=status.HTTP_201_CREATED)
 def add_logbook_entry(body: LogbookIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     return care.add_logbook_entry(session, shop_id=body.shop_id, book=body.book, kind=body.kind, text=body.text,
-                                  author=_who(caller), day=_day(body.day) if body.day else None)  # fmt: skip
+                                  author=_who(caller), day=_day(body.day) if body.day else None,
+                                  viewer=caller)  # fmt: skip
 
 
 @router.get("/logbook")
@@ -309,7 +321,7 @@ def list_logbook(session: DbSession, caller: CurrentCaller, shop_id: Annotated[s
                  book: Annotated[str, Query(max_length=16)], start: DayQ, end: DayQ,
                  author: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:  # fmt: skip
     return care.list_logbook(
-        session, shop_id=shop_id, book=book, start=_day(start), end=_day(end), author=author
+        session, shop_id=shop_id, book=book, start=_day(start), end=_day(end), author=access.own_agent(caller, author)
     )
 
 
@@ -323,20 +335,17 @@ def weekly_summary(
 @router.get("/handover-log")
 def handover_log(session: DbSession, caller: CurrentCaller, shop_id: Annotated[str, Query(min_length=1, max_length=64)],
                  day: DayQ) -> dict[str, Any]:  # fmt: skip
-    return care.handover_log(session, shop_id=shop_id, day=_day(day))
+    return care.handover_log(session, shop_id=shop_id, day=_day(day), agent_id=access.own_agent(caller, None))
 
 
 @router.get("/service-stats")
 def service_stats(session: DbSession, caller: CurrentCaller, day: DayQ,
                   shop_id: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:  # fmt: skip
-    rows = care.service_stats(session, _day(day), shop_id=shop_id)
-    if caller.role == "agent":
-        rows = [r for r in rows if r["agent_id"] == _own_agent(caller, None)]
-    return rows
+    return care.service_stats(session, _day(day), shop_id=shop_id, agent_id=access.own_agent(caller, None))
 
 
-@router.post("/ledger", status_code=status.HTTP_201_CREATED, dependencies=[MANAGERS])
-def add_ledger_entry(body: LedgerIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+@router.post("/ledger", status_code=status.HTTP_201_CREATED)
+def add_ledger_entry(body: LedgerIn, session: DbSession, caller: Annotated[Caller, MANAGERS]) -> dict[str, Any]:
     return care.add_ledger_entry(session, agent_id=body.agent_id, day=_day(body.day), kind=body.kind,
                                  amount_fen=body.amount_fen, reason=body.reason, evidence=body.evidence,
                                  by=_who(caller))  # fmt: skip
@@ -346,5 +355,5 @@ def add_ledger_entry(body: LedgerIn, session: DbSession, caller: CurrentCaller) 
 def list_ledger(session: DbSession, caller: CurrentCaller, agent_id: Annotated[str | None, Query(max_length=64)] = None,
                 start: Annotated[str | None, Query(max_length=10)] = None,
                 end: Annotated[str | None, Query(max_length=10)] = None) -> dict[str, Any]:  # fmt: skip
-    return care.list_ledger(session, agent_id=_own_agent(caller, agent_id), start=_day(start) if start else None,
+    return care.list_ledger(session, agent_id=access.own_agent(caller, agent_id), start=_day(start) if start else None,
                             end=_day(end) if end else None)  # fmt: skip

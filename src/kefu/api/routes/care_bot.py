@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
-from kefu.api.deps import CurrentCaller, DbSession, require_roles
+from kefu.api.deps import Caller, DbSession, require_roles
 from kefu.api.schemas import ApiIn
 from kefu.service import care_bot, care_bot_mining
 
@@ -59,12 +59,12 @@ def proposals(
     return care_bot_mining.list_bot_proposals(session, shop_id, status)
 
 
-@router.post("/proposals/{proposal_id}/decision", dependencies=[MANAGERS])
+@router.post("/proposals/{proposal_id}/decision")
 def decide(
     proposal_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
     body: DecisionIn,
     session: DbSession,
-    caller: CurrentCaller,
+    caller: Annotated[Caller, MANAGERS],
 ) -> care_bot_mining.ProposalView:
     return care_bot_mining.decide_bot_proposal(
         session, proposal_id, approve=body.approve, by=caller.name, answer=body.answer

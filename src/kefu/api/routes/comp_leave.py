@@ -13,10 +13,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from pydantic import Field
 
-from kefu.api.deps import MANAGER_ROLES, CurrentCaller, DbSession, ensure_role
+from kefu.api.deps import CurrentCaller, DbSession, ManagerCaller
 from kefu.api.schemas import ApiIn
-from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import presence
+from kefu.service import access, presence
 
 router = APIRouter(tags=["live"])
 AgentId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -33,20 +32,17 @@ class LeaveIn(ApiIn):
 
 
 @router.post("/agents/{agent_id}/overtime", status_code=201)
-def book_overtime(agent_id: AgentId, body: OvertimeIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    ensure_role(caller, *MANAGER_ROLES)
+def book_overtime(agent_id: AgentId, body: OvertimeIn, session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
     return presence.record_overtime(session, agent_id, body.day, comp_leave=body.comp_leave, actor=caller.name)
 
 
 @router.get("/agents/{agent_id}/comp-leave")
 def ledger(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    if caller.role == "agent" and caller.agent_id != agent_id:
-        raise KefuError(ErrorCode.FORBIDDEN, "只能查看自己的调休", "agents may read only their own comp leave")
+    access.own_agent(caller, agent_id)
     return presence.comp_leave_ledger(session, agent_id)
 
 
 @router.post("/agents/{agent_id}/comp-leave", status_code=201)
-def take_leave(agent_id: AgentId, body: LeaveIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    ensure_role(caller, *MANAGER_ROLES)
+def take_leave(agent_id: AgentId, body: LeaveIn, session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
     balance = presence.take_comp_leave(session, agent_id, body.minutes, body.day, actor=caller.name)
     return {"agent": agent_id, "day": body.day.isoformat(), "minutes": body.minutes, "balance": balance}

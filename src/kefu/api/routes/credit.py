@@ -1,7 +1,7 @@
 """Credit API: order credit with its evidence, agent metrics per day and month, KPI and pay, imports.
 
 Thin: validate, authorise, call :mod:`kefu.service.credit` / :mod:`kefu.service.pay`.
-Agents see only their own figures (caller.role == "agent" → caller.agent_id);
+Agents see only their own figures (:mod:`kefu.service.access`);
 recomputing a month and importing files are for supervisors and admins.
 """
 
@@ -13,15 +13,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Path, Query, UploadFile
 
-from kefu.api.deps import Caller, CurrentCaller, DbSession, require_roles
+from kefu.api.deps import STAFF_MANAGERS, CurrentCaller, DbSession, require_roles
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import SHOP_TZ, utc_now
+from kefu.service import access
 from kefu.service import credit as svc
 from kefu.service import pay as pay_svc
 
 router = APIRouter(prefix="/credit", tags=["credit"])
 
-MANAGERS = require_roles("admin", "supervisor")
+MANAGERS = require_roles(*STAFF_MANAGERS)
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM (default: this month)")]
 SchemeName = Annotated[str, Query(pattern=r"^[a-z_]{1,32}$")]
 AgentId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -34,15 +35,6 @@ def _month(text: str | None) -> str:
     if not 2000 <= int(month[:4]) <= 2099 or not 1 <= int(month[5:]) <= 12:
         raise bad_argument("month", "月份超出范围", "month out of range")
     return month
-
-
-def _visible(caller: Caller, agent: str) -> bool:
-    return caller.role != "agent" or caller.agent_id == agent
-
-
-def _only_own(caller: Caller, agent: str) -> None:
-    if not _visible(caller, agent):
-        raise KefuError(ErrorCode.FORBIDDEN, "只能查看自己的绩效", "agents may only see their own figures")
 
 
 def _records(frame: Any) -> list[dict[str, Any]]:
@@ -59,14 +51,14 @@ def leaderboard(session: DbSession, caller: CurrentCaller, month: Month = None) 
     m = _month(month)
     result = svc.run_month(session, m, store=False)
     monthly = pay_svc.monthly_metrics(result.agent_day, result)
-    monthly = monthly[[_visible(caller, a) for a in monthly["agent"]]] if len(monthly) else monthly
+    monthly = monthly[[access.sees_agent(caller, a) for a in monthly["agent"]]] if len(monthly) else monthly
     if len(monthly):
         monthly = monthly.sort_values(["sales_fen", "agent"], ascending=[False, True])
     shop = result.shop_day
     return {
         "month": m,
         "agents": _records(monthly),
-        "shop_days": _records(shop) if caller.role != "agent" else [],
+        "shop_days": [] if access.is_agent(caller) else _records(shop),
     }
 
 
@@ -75,7 +67,7 @@ def agent_days(
     agent_id: AgentId, session: DbSession, caller: CurrentCaller, month: Month = None
 ) -> dict[str, Any]:
     """One agent's daily metrics; provisional figures are listed with the moment they become final."""
-    _only_own(caller, agent_id)
+    access.own_agent(caller, agent_id)
     m = _month(month)
     result = svc.run_month(session, m, store=False)
     days = result.agent_day[result.agent_day["agent"] == agent_id]
@@ -92,7 +84,7 @@ def agent_orders(
     agent_id: AgentId, session: DbSession, caller: CurrentCaller, month: Month = None
 ) -> dict[str, Any]:
     """Orders credited to the agent, each with the session (end time) that earned it."""
-    _only_own(caller, agent_id)
+    access.own_agent(caller, agent_id)
     m = _month(month)
     result = svc.run_month(session, m, store=False)
     ev = result.evidence.merge(result.order_credit.drop(columns=["credited_agent"]), on="order_id")
@@ -115,12 +107,8 @@ def order_credit(
     if hit.empty:
         raise KefuError(ErrorCode.NOT_FOUND, f"未找到订单 {order_id}", f"order not found: {order_id}")
     row = _records(hit)[0]
-    if caller.role == "agent" and caller.agent_id not in (
-        row["credited_agent"],
-        row["order_agent"],
-        row["payment_agent"],
-    ):
-        raise KefuError(ErrorCode.FORBIDDEN, "只能查看自己的订单", "agents may only see their own orders")
+    if not any(access.sees_agent(caller, row[k]) for k in ("credited_agent", "order_agent", "payment_agent")):
+        raise access.forbidden("只能查看自己的订单", "agents may only see their own orders", order=order_id)
     row.pop("buyer", None)
     return row
 
@@ -147,10 +135,10 @@ def pay(
             "lines": [{"kind": x.kind, "label": x.label, "amount_fen": x.amount_fen, "evidence": list(x.evidence)}
                       for x in p.lines],
         }
-        for p in mp.payslips if _visible(caller, p.agent)
+        for p in mp.payslips if access.sees_agent(caller, p.agent)
     ]  # fmt: skip
     grades = [{"agent": s.agent, "score": str(s.total), "grade": s.grade, "excluded": s.excluded}
-              for s in mp.scores if _visible(caller, s.agent)]  # fmt: skip
+              for s in mp.scores if access.sees_agent(caller, s.agent)]  # fmt: skip
     return {
         "month": mp.month,
         "scheme": mp.scheme.name,

@@ -8,12 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from kefu.api.deps import MANAGER_ROLES, CurrentCaller, DbSession, ensure_role, require_roles
+from kefu.api.deps import ALL_ROLES, MANAGER_ROLES, DbSession, require_roles
 from kefu.domain.timeutil import parse_aware, utc_now
 from kefu.plan.forecast import MODELS
 from kefu.service import forecast_shop, plan
 
 router = APIRouter(prefix="/plan", tags=["plan"])
+MANAGERS = require_roles(*MANAGER_ROLES)
 
 
 class TargetIn(BaseModel):
@@ -68,10 +69,9 @@ def _point(p: plan.Point) -> dict[str, Any]:
     }
 
 
-@router.post("/forecast")
-def make_forecast(body: ForecastIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+@router.post("/forecast", dependencies=[MANAGERS])
+def make_forecast(body: ForecastIn, session: DbSession) -> dict[str, Any]:
     """Forecast from the shop's stored conversations and store it (replaces the same window)."""
-    ensure_role(caller, *MANAGER_ROLES)
     points = plan.forecast_shop(
         session,
         body.shop,
@@ -89,10 +89,9 @@ def make_forecast(body: ForecastIn, session: DbSession, caller: CurrentCaller) -
     }
 
 
-@router.get("/forecast")
+@router.get("/forecast", dependencies=[MANAGERS])
 def get_forecast(
     session: DbSession,
-    caller: CurrentCaller,
     shop: str = Query(max_length=64),
     start: date = Query(),
     days: int = Query(7, ge=1, le=42),
@@ -100,7 +99,6 @@ def get_forecast(
     model: str = Query("auto", max_length=32),
 ) -> dict[str, Any]:
     """The stored forecast (with required agents when computed)."""
-    ensure_role(caller, *MANAGER_ROLES)
     rows = plan.stored_forecast(session, shop, start, days, skill=skill, model=model)
     return {
         "shop": shop,
@@ -119,10 +117,9 @@ def get_forecast(
     }
 
 
-@router.post("/requirement")
-def make_requirement(body: RequirementIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+@router.post("/requirement", dependencies=[MANAGERS])
+def make_requirement(body: RequirementIn, session: DbSession) -> dict[str, Any]:
     """Agents required per interval of the stored forecast (Erlang C, or A with patience)."""
-    ensure_role(caller, *MANAGER_ROLES)
     points = plan.requirement(
         session,
         body.shop,
@@ -136,12 +133,11 @@ def make_requirement(body: RequirementIn, session: DbSession, caller: CurrentCal
     return {"shop": body.shop, "skill": body.skill, "points": [_point(p) for p in points]}
 
 
-@router.post("/erlang")
-def erlang(body: ErlangIn, caller: CurrentCaller) -> dict[str, float | None]:
+@router.post("/erlang", dependencies=[require_roles(*ALL_ROLES)])
+def erlang(body: ErlangIn) -> dict[str, float | None]:
     """Queue figures for one interval; same JSON as ``kefu staffing erlang --json``."""
     from kefu.plan.staffing import erlang_a, erlang_c
 
-    del caller
     if body.patience_s is None:
         res = erlang_c(
             body.calls, body.interval_s, body.aht_s, body.agents, body.target_s, concurrency=body.concurrency
@@ -165,10 +161,9 @@ def erlang(body: ErlangIn, caller: CurrentCaller) -> dict[str, float | None]:
     return out
 
 
-@router.get("/intraday")
+@router.get("/intraday", dependencies=[MANAGERS])
 def get_intraday(
     session: DbSession,
-    caller: CurrentCaller,
     shop: str = Query(max_length=64),
     day: date = Query(),
     now: str | None = Query(None, max_length=40),
@@ -180,7 +175,6 @@ def get_intraday(
     concurrency: int = Query(1, ge=1, le=50),
 ) -> dict[str, Any]:
     """Rest-of-day re-forecast, required vs scheduled per interval, overtime offers and break windows."""
-    ensure_role(caller, *MANAGER_ROLES)
     moment: datetime = parse_aware(now) if now else utc_now()
     view = plan.intraday(
         session,
@@ -214,22 +208,22 @@ class SpecialDayIn(BaseModel):
     kind: str = Field(default="promotion", description=" | ".join(forecast_shop.KINDS))
 
 
-@router.get("/forecast-settings/{shop}", dependencies=[require_roles(*MANAGER_ROLES)])
+@router.get("/forecast-settings/{shop}", dependencies=[MANAGERS])
 def get_forecast_settings(shop: str, session: DbSession) -> forecast_shop.ForecastSettings:
     """The shop's holiday calendar, special days (with learned effects) and the last model choice."""
     return forecast_shop.settings(session, shop)
 
 
-@router.put("/forecast-settings/{shop}/calendar", dependencies=[require_roles(*MANAGER_ROLES)])
+@router.put("/forecast-settings/{shop}/calendar", dependencies=[MANAGERS])
 def put_calendar(shop: str, body: CalendarIn, session: DbSession) -> forecast_shop.ForecastSettings:
     return forecast_shop.set_calendar(session, shop, body.calendar)
 
 
-@router.put("/forecast-settings/{shop}/special-days", dependencies=[require_roles(*MANAGER_ROLES)])
+@router.put("/forecast-settings/{shop}/special-days", dependencies=[MANAGERS])
 def put_special_day(shop: str, body: SpecialDayIn, session: DbSession) -> forecast_shop.ForecastSettings:
     return forecast_shop.set_special_day(session, shop, body.day, body.name, body.kind)
 
 
-@router.delete("/forecast-settings/{shop}/special-days/{day}", dependencies=[require_roles(*MANAGER_ROLES)])
+@router.delete("/forecast-settings/{shop}/special-days/{day}", dependencies=[MANAGERS])
 def delete_special_day(shop: str, day: date, session: DbSession) -> forecast_shop.ForecastSettings:
     return forecast_shop.remove_special_day(session, shop, day)

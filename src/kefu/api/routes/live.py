@@ -2,6 +2,9 @@
 
 Thin: validate the JSON, authorise the caller, call :mod:`kefu.service.live`. The
 per-chat calls are in :mod:`kefu.api.live_calls` (also served by the hot path).
+Every route declares its roles (``require_roles`` over this module's caller
+dependency); an agent's own-agent, own-conversation and served-shop checks are
+the service's (:mod:`kefu.service.access`).
 Field limits mirror the column sizes so bad input is a 422 with a code, never
 a database error (500).
 """
@@ -16,7 +19,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, status
 from pydantic import Field
 from sqlalchemy.orm import Session
 
-from kefu.api.deps import MANAGER_ROLES, Caller, ensure_role, get_caller
+from kefu.api.deps import ALL_ROLES, MANAGER_ROLES, Caller, get_caller, require_roles
 from kefu.api.live_calls import (
     ConversationIn,
     MessageIn,
@@ -24,13 +27,11 @@ from kefu.api.live_calls import (
     close_call,
     message_call,
     open_call,
-    own_conversation,
     read_call,
     transaction,
 )
 from kefu.api.schemas import ApiIn
-from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import handover, live, presence
+from kefu.service import access, handover, live, presence
 
 router = APIRouter(tags=["live"])
 
@@ -52,7 +53,8 @@ def _caller(request: Request, session: DbSession) -> Caller:
     return get_caller(request, session)
 
 
-CurrentCaller = Annotated[Caller, Depends(_caller)]
+CurrentCaller = Annotated[Caller, require_roles(*ALL_ROLES, via=_caller)]
+ManagerCaller = Annotated[Caller, require_roles(*MANAGER_ROLES, via=_caller)]
 
 ConvId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 AgentId = Annotated[str, Path(min_length=1, max_length=64)]
@@ -87,41 +89,35 @@ class HandoverIn(ApiIn):
     followups: list[dict[str, str]] = Field(default=[], max_length=200)
 
 
-def _own_agent(caller: Caller, agent_id: str) -> None:
-    """Agents may act only for themselves; integrations, supervisors and admins for anyone."""
-    if caller.role == "agent" and caller.agent_id != agent_id:
-        raise KefuError(ErrorCode.FORBIDDEN, "只能操作自己的状态", "agents may change only their own status")
-
-
 @router.post("/agents", status_code=status.HTTP_201_CREATED)
-def create_agent(body: AgentIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    if caller.role == "agent":
-        raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
+def create_agent(body: AgentIn, session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
     return live.register_agent(session, body.id, body.name, body.skills, body.capacity,
                                secondary_skills=body.secondary_skills, shop=body.shop, weight=body.weight)
 
 
 @router.get("/agents/{agent_id}")
 def read_agent(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+    """An agent's status and load (an agent reads only its own)."""
+    access.own_agent(caller, agent_id)
     return live.get_agent(session, agent_id)
 
 
 @router.post("/agents/{agent_id}/status")
 def change_status(agent_id: AgentId, body: StatusIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    _own_agent(caller, agent_id)
+    access.own_agent(caller, agent_id)
     return live.set_agent_status(session, agent_id, body.status)
 
 
 @router.get("/agents/{agent_id}/workspace")
 def workspace(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    _own_agent(caller, agent_id)
+    access.own_agent(caller, agent_id)
     return live.agent_view(session, agent_id)
 
 
 @router.get("/agents/{agent_id}/worktime")
 def worktime(agent_id: AgentId, session: DbSession, caller: CurrentCaller,
              day: Annotated[date, Query()]) -> dict[str, Any]:
-    _own_agent(caller, agent_id)
+    access.own_agent(caller, agent_id)
     return presence.worked_time(session, agent_id, day)
 
 
@@ -147,16 +143,15 @@ def close(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) ->
 
 
 @router.post("/conversations/{conversation_id}/human")
-def to_human(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+def to_human(conversation_id: ConvId, session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
     """The bot hands over (low confidence or the buyer asks for a person): route to an agent or queue."""
-    ensure_role(caller, *MANAGER_ROLES)  # floor-wide: not for agents
     return live.bot_handover(session, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/transfer")
 def transfer(conversation_id: ConvId, body: TransferIn, session: DbSession,
              caller: CurrentCaller) -> dict[str, Any]:
-    own_conversation(session, caller, conversation_id)
+    access.own_conversation(session, caller, conversation_id)
     return live.transfer_conversation(session, conversation_id, to_agent=body.to_agent, to_group=body.to_group,
                                       note=body.note, actor=caller.name)
 
@@ -164,7 +159,7 @@ def transfer(conversation_id: ConvId, body: TransferIn, session: DbSession,
 @router.post("/agents/{agent_id}/handover")
 def hand_over(agent_id: AgentId, body: HandoverIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     """交接班: open chats, tasks and follow-ups go to the next shift; the agent goes offline."""
-    _own_agent(caller, agent_id)
+    access.own_agent(caller, agent_id)
     return handover.hand_over(session, agent_id, body.to, note=body.note, followups=body.followups,
                               actor=caller.name)
 
@@ -172,25 +167,20 @@ def hand_over(agent_id: AgentId, body: HandoverIn, session: DbSession, caller: C
 @router.get("/live/handovers")
 def handovers(session: DbSession, caller: CurrentCaller,
               agent: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
-    if caller.role == "agent":  # an agent reads the handovers it gave or received
-        agent = caller.agent_id
-    return handover.handover_log(session, agent_id=agent)
+    return handover.handover_log(session, agent_id=access.own_agent(caller, agent))
 
 
 @router.get("/live/queue")
-def queue(session: DbSession, caller: CurrentCaller) -> list[dict[str, Any]]:
-    ensure_role(caller, *MANAGER_ROLES)  # floor-wide: not for agents
+def queue(session: DbSession, caller: ManagerCaller) -> list[dict[str, Any]]:
     return live.queue_snapshot(session)
 
 
 @router.get("/live/monitor")
-def monitor(session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    ensure_role(caller, *MANAGER_ROLES)  # floor-wide: not for agents
+def monitor(session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
     return live.monitor_snapshot(session)
 
 
 @router.post("/live/sweep")
-def run_sweep(session: DbSession, caller: CurrentCaller) -> dict[str, int]:
+def run_sweep(session: DbSession, caller: ManagerCaller) -> dict[str, int]:
     """Overflow, missed drains and auto-reassign now (also run by `kefu live sweep`)."""
-    ensure_role(caller, *MANAGER_ROLES)  # floor-wide: not for agents
     return live.sweep(session)

@@ -8,11 +8,11 @@ from typing import Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from kefu.api.deps import MANAGER_ROLES, CurrentCaller, DbSession, ensure_role
+from kefu.api.deps import MANAGER_ROLES, DbSession, require_roles
 from kefu.plan.roster.types import Rules
 from kefu.service import roster as svc
 
-router = APIRouter(prefix="/roster", tags=["roster"])
+router = APIRouter(prefix="/roster", tags=["roster"], dependencies=[require_roles(*MANAGER_ROLES)])
 
 
 class RulesIn(BaseModel):
@@ -52,9 +52,8 @@ class CheckIn(ProblemIn):
 
 
 @router.post("/plan")
-def plan(body: PlanIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+def plan(body: PlanIn, session: DbSession) -> dict[str, Any]:
     """Build a roster; 422 ROSTER_INFEASIBLE lists the conflicting rules per agent."""
-    ensure_role(caller, *MANAGER_ROLES)
     problem = body.problem()
     result = svc.plan(problem, body.time_limit)
     if body.shop:
@@ -63,19 +62,17 @@ def plan(body: PlanIn, session: DbSession, caller: CurrentCaller) -> dict[str, A
 
 
 @router.post("/check")
-def check(body: CheckIn, caller: CurrentCaller) -> dict[str, Any]:
+def check(body: CheckIn) -> dict[str, Any]:
     """Hard-rule violations of a hand-edited roster (empty list = all rules hold)."""
-    ensure_role(caller, *MANAGER_ROLES)
     problem = body.problem()
     roster = svc.roster_from_rows(problem, body.roster)
     return {"violations": [v.as_dict() for v in svc.check_roster(problem, roster)]}
 
 
 @router.get("")
-def stored(session: DbSession, caller: CurrentCaller, shop: str = Query(min_length=1, max_length=64),
+def stored(session: DbSession, shop: str = Query(min_length=1, max_length=64),
            start: date = Query(), days: int = Query(default=31, ge=1, le=62)) -> dict[str, Any]:
     """The stored roster of a shop for a period, one row per agent and day."""
-    ensure_role(caller, *MANAGER_ROLES)
     roster = svc.load_roster(session, shop, start, days)
     rows = [{"agent": a, "date": date.fromordinal(start.toordinal() + d).isoformat(),
              "shift": "" if c is None else c.shift, "skill": "" if c is None else c.skill}

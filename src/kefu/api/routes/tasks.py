@@ -15,17 +15,17 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
-from kefu.api.deps import Caller, CurrentCaller, DbSession, require_roles
+from kefu.api.deps import MANAGER_ROLES, Caller, CurrentCaller, DbSession, require_roles
 from kefu.api.schemas import ApiIn
-from kefu.domain.errors import ErrorCode, KefuError, bad_argument
+from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_aware, utc_now
-from kefu.service import duty
+from kefu.service import access, duty
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
-MANAGERS = ("admin", "supervisor", "integration")
+MANAGERS = require_roles(*MANAGER_ROLES)
 
 
 
@@ -64,19 +64,16 @@ def _when(name: str, text: str) -> datetime:
 
 
 def _scope(caller: Caller, agent: str | None, team: str | None) -> tuple[str | None, str | None]:
-    if caller.role == "agent":
-        if not caller.agent_id:
-            raise KefuError(ErrorCode.FORBIDDEN, "账号未关联客服", "account is not linked to an agent")
-        return caller.agent_id, None
+    """Agents: their own tasks (their id replaces any filter); a supervisor with a team: that team."""
+    if access.is_agent(caller):
+        return access.own_agent(caller, None), None
     if caller.role == "supervisor" and caller.team:
         return agent, caller.team
     return agent, team
 
 
 def _own(caller: Caller, task: dict[str, Any]) -> None:
-    if caller.role == "agent" and task["assignee"] != caller.agent_id:
-        raise KefuError(ErrorCode.FORBIDDEN, "只能查看自己的任务", "agents see only their own tasks",
-                        {"task": task["id"]})
+    access.own_row(caller, task["assignee"], "任务", "tasks", task["id"])
 
 
 @router.get("")
@@ -121,26 +118,26 @@ def complete_task(session: DbSession, caller: CurrentCaller, task_id: TaskId, bo
     return duty.complete_task(session, task_id, by, body.outcome)
 
 
-@router.post("/escalate", dependencies=[require_roles(*MANAGERS)])
+@router.post("/escalate", dependencies=[MANAGERS])
 def escalate(session: DbSession) -> dict[str, int]:
     """逾期任务升级给主管 / escalate overdue tasks now (the worker also does it)."""
     return {"escalated": duty.escalate_overdue(session, utc_now())}
 
 
-@router.post("/events/returns", status_code=201, dependencies=[require_roles(*MANAGERS)])
+@router.post("/events/returns", status_code=201, dependencies=[MANAGERS])
 def report_return(session: DbSession, body: ReturnIn) -> dict[str, int]:
     """退货包裹签收 / a return parcel was received: starts the 退货 rule."""
     return {"timers": duty.record_return(session, body.order_id, _when("received_at", body.received_at), body.shop)}
 
 
-@router.post("/events/reviews", status_code=201, dependencies=[require_roles(*MANAGERS)])
+@router.post("/events/reviews", status_code=201, dependencies=[MANAGERS])
 def report_review(session: DbSession, body: ReviewIn) -> dict[str, int]:
     """买家评价 / a review was posted: neutral and bad ones start the 中差评 rule."""
     posted = _when("posted_at", body.posted_at)
     return {"timers": duty.record_review(session, body.order_id, body.buyer, posted, body.rating, body.shop)}
 
 
-@router.post("/schedule", dependencies=[require_roles(*MANAGERS)])
+@router.post("/schedule", dependencies=[MANAGERS])
 def schedule(session: DbSession, body: ScheduleIn) -> dict[str, int]:
     """为已存订单排定跟进 / start the rules' timers for stored orders (idempotent)."""
     return {"timers": duty.schedule_orders(session, body.order_ids)}

@@ -33,16 +33,22 @@ class Ticket(Base):
 
 
 class Survey(Base):
+    """A satisfaction survey; answers feed pay, so only the buyer answers (through a signed link).
+
+    One per conversation and one per ticket (unique; NULLs do not collide).
+    """
+
     __tablename__ = "surveys"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     shop_id: Mapped[str] = mapped_column(String(64), index=True)
-    conversation_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    ticket_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    conversation_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
+    ticket_id: Mapped[int | None] = mapped_column(Integer, nullable=True, unique=True)
     agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     score: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1 很不满意 … 5 非常满意
     comment: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64), default="system")  # system (on close) | a supervisor
 
 
 class ReplyTemplate(Base):

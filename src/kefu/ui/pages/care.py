@@ -3,6 +3,7 @@
 Thin: every action is one :mod:`kefu.service.care` call in one transaction
 (``widgets.run``), refusals appear as notices. Agents see the tickets they own,
 their own ledger and their own service statistics; supervisors and admins see all.
+The service enforces that scope (``viewer=user``); the page only does not offer more.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from nicegui import ui
 from kefu.care.templates import CATEGORIES as TEMPLATE_CATEGORIES
 from kefu.care.tickets import CALLBACK_OUTCOMES, CATEGORIES, DEPARTMENTS, SEVERITIES
 from kefu.domain.timeutil import business_day, parse_aware, utc_now
-from kefu.service import care
+from kefu.service import access, care
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import MANAGERS, PageUser, kefu_page
 from kefu.ui.widgets import run, stat_card
+from kefu.ui.widgets import testid as set_testid
 
 
 def _shops() -> list[str]:
@@ -30,9 +32,8 @@ def _shops() -> list[str]:
 def _table(columns: list[tuple[str, str, str]], rows: list[dict[str, Any]], testid: str) -> ui.table:
     cols = [{"name": f, "label": t(zh, en), "field": f, "align": "left"} for f, zh, en in columns]
     return (
-        ui.table(columns=cols, rows=rows, row_key=columns[0][0])
-        .classes("w-full")
-        .props(f'dense flat data-testid="{testid}"')
+        set_testid(ui.table(columns=cols, rows=rows, row_key=columns[0][0]).classes("w-full").props("dense flat"),
+                   testid)
     )
 
 
@@ -44,9 +45,7 @@ def tickets_page(user: PageUser) -> None:
     @ui.refreshable
     def listing() -> None:
         with db_session() as session:
-            rows = care.list_tickets(session, status=status_filter.value or None)
-        if user.role == "agent":
-            rows = [r for r in rows if r["owner"] == user.agent_id]
+            rows = care.list_tickets(session, status=status_filter.value or None, viewer=user)
         data = [{**r, "fr": r["sla"]["first_response"], "res": r["sla"]["resolution"],
                  "due": (r["sla"]["resolution_due"] or "")[:16]} for r in rows]  # fmt: skip
         _table([("id", "编号", "ID"), ("category", "分类", "Category"), ("severity", "严重程度", "Severity"),
@@ -69,7 +68,8 @@ def tickets_page(user: PageUser) -> None:
 
             def create() -> None:
                 if run(care.create_ticket, shop_id=shop.value or "", buyer=buyer.value or "", category=cat.value,
-                       severity=sev.value, summary=summary.value or "", owner=user.agent_id, by=who):  # fmt: skip
+                       severity=sev.value, summary=summary.value or "", owner=user.agent_id, by=who,
+                       viewer=user):  # fmt: skip
                     ui.notify(t("已创建", "created"), type="positive")
                     listing.refresh()
 
@@ -87,16 +87,17 @@ def tickets_page(user: PageUser) -> None:
             def act(name: str) -> None:
                 i, note = int(tid.value or 0), text.value or ""
                 calls = {
-                    "respond": lambda: run(care.respond_ticket, i, text=note, by=who),
+                    "respond": lambda: run(care.respond_ticket, i, text=note, by=who, viewer=user),
                     "escalate": lambda: run(
-                        care.escalate_ticket, i, department=dept.value, note=note, by=who
+                        care.escalate_ticket, i, department=dept.value, note=note, by=who, viewer=user
                     ),
-                    "resolve": lambda: run(care.resolve_ticket, i, root_cause=note, by=who),
+                    "resolve": lambda: run(care.resolve_ticket, i, root_cause=note, by=who, viewer=user),
                     "callback": lambda: run(
-                        care.schedule_callback, i, at=parse_aware(when.value or ""), by=who
+                        care.schedule_callback, i, at=parse_aware(when.value or ""), by=who, viewer=user
                     ),
-                    "outcome": lambda: run(care.record_callback, i, outcome=outcome.value, note=note, by=who),
-                    "close": lambda: run(care.close_ticket, i, by=who),
+                    "outcome": lambda: run(care.record_callback, i, outcome=outcome.value, note=note, by=who,
+                                           viewer=user),
+                    "close": lambda: run(care.close_ticket, i, by=who, viewer=user),
                 }
                 try:
                     done = calls[name]()
@@ -212,21 +213,21 @@ def logbooks_page(user: PageUser) -> None:
                 kind=kind.value,
                 author=who,
                 text=text.value or "",
+                viewer=user,
             ):
                 ui.notify(t("已记录", "saved"), type="positive")
 
         ui.button(t("保存", "Save"), on_click=add).props('data-testid="logbook-add"')
     with db_session() as session:
-        stats = care.service_stats(session, today - timedelta(days=1), shop_id=shop.value)
-        ledger = care.list_ledger(session, agent_id=user.agent_id if user.role == "agent" else None,
+        stats = care.service_stats(session, today - timedelta(days=1), shop_id=shop.value,
+                                   agent_id=access.own_agent(user, None))
+        ledger = care.list_ledger(session, agent_id=access.own_agent(user, None),
                                   start=date(today.year, today.month, 1))  # fmt: skip
         weekly = (
             care.weekly_issue_summary(session, shop_id=shop.value or "", day=today)
             if user.role in MANAGERS
             else None
         )
-    if user.role == "agent":
-        stats = [r for r in stats if r["agent_id"] == user.agent_id]
     ui.label(t("服务统计 (昨天, 自动计算)", "Service statistics (yesterday, computed)")).classes("font-bold")
     _table([("agent_id", "客服", "Agent"), ("served", "接待", "Served"), ("converted", "成交", "Converted"),
             ("conversion_rate", "转化率", "Conversion"), ("orders", "订单", "Orders")], stats, "service-stats")  # fmt: skip

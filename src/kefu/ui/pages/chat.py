@@ -17,7 +17,7 @@ from nicegui import app, ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import live
+from kefu.service import care, live
 from kefu.service import overview as reads
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
@@ -59,12 +59,19 @@ def chat_page(request: Request) -> None:
             name = t("我", "me") if mine else (t("机器人", "bot") if m["bot"] else t("客服", "agent"))
             ui.chat_message(m["text"], name=name, sent=mine,
                             stamp=m["ts"].astimezone(SHOP_TZ).strftime("%H:%M")).props(
-                f'data-testid="{"msg-in" if mine else "msg-out"}"')
+                'data-testid="msg-in"' if mine else 'data-testid="msg-out"')
         status = {"queued": t("排队中, 请稍候…", "waiting for an agent…"),
                   "assigned": t("客服已接入", "an agent is with you"),
                   "bot": t("智能助手为您服务", "the assistant is answering"),
                   "closed": t("会话已结束", "conversation closed")}.get(conv["status"], conv["status"])
         ui.label(status).classes("text-grey-6 text-xs").props('data-testid="chat-status"')
+        if conv["status"] == "closed":  # the buyer's one-time survey link (only a served chat has one)
+            try:
+                with db_session() as session:
+                    link = care.survey_link(session, conversation_id=int(str(conv["id"])))["link"]
+            except KefuError:
+                return
+            ui.link(t("评价本次服务", "Rate this chat"), link).props('data-testid="chat-survey"')
 
     def signature() -> tuple[Any, ...] | None:
         conv = current()

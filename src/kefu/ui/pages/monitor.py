@@ -22,7 +22,7 @@ from kefu.service import overview as reads
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import MANAGERS, PageUser, kefu_page
-from kefu.ui.widgets import STATUS_COLORS, notify_error, stat_card, status_label
+from kefu.ui.widgets import STATUS_COLORS, notify_error, stat_card, status_label, testid
 
 TICK_S = 3.0
 TREND_POINTS = 600  # 30 minutes at one point every 3 s
@@ -98,8 +98,8 @@ def monitor_page(user: PageUser) -> None:
         status_row.clear()
         with status_row:
             for status, count in snap["agents_by_status"].items():
-                ui.badge(f"{status_label(status)} {count}", color=STATUS_COLORS.get(status, "grey")).props(
-                    f'data-testid="mon-status-{status}"')
+                testid(ui.badge(f"{status_label(status)} {count}", color=STATUS_COLORS.get(status, "grey")),
+                       f"mon-status-{status}")
         table.rows = [{**a, "status_text": status_label(a["status"]), "load_text": f'{a["load"]}/{a["capacity"]}',
                        "since_text": _hhmm(a["since"]) if a["since"] else ""} for a in agents]
         table.update()

@@ -7,6 +7,7 @@ a refusal is shown as a notice and nothing is stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from nicegui import ui
@@ -15,7 +16,7 @@ from kefu.service import org_admin, users
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import MANAGERS, PageUser, kefu_page, role_name
-from kefu.ui.widgets import run, status_label
+from kefu.ui.widgets import run, status_label, testid
 
 
 def _agents_tab(user: PageUser) -> None:
@@ -72,6 +73,17 @@ def _agents_tab(user: PageUser) -> None:
             ui.button(t("保存", "Save"), on_click=save).props('data-testid="agent-save"')
 
 
+def shift_row(r: org_admin.ShiftRow, remove: Callable[[int], None]) -> ui.row:
+    """One stored shift: its code is shown as text and used only as the value of the test id."""
+    with testid(ui.row().classes("items-center gap-4"), f"shift-{r.code}") as row:
+        ui.label(f"{r.shop_id} · {r.code}").classes("w-40 font-medium")
+        ui.label(f"{r.start} – {r.end}").classes("w-32")
+        ui.label(" ".join(x for x, on in ((t("夜班", "night"), r.night), (t("晚班", "evening"), r.evening))
+                          if on)).classes("w-24")
+        ui.button(icon="delete", on_click=lambda sid=r.id: remove(sid)).props("flat dense color=negative")
+    return row
+
+
 def _shifts_tab(user: PageUser) -> None:
     with db_session() as session:
         shops = org_admin.shop_ids(session)
@@ -81,12 +93,7 @@ def _shifts_tab(user: PageUser) -> None:
         with db_session() as session:
             rows = org_admin.list_shifts(session)
         for r in rows:
-            with ui.row().classes("items-center gap-4").props(f'data-testid="shift-{r.code}"'):
-                ui.label(f"{r.shop_id} · {r.code}").classes("w-40 font-medium")
-                ui.label(f"{r.start} – {r.end}").classes("w-32")
-                ui.label(" ".join(x for x, on in ((t("夜班", "night"), r.night), (t("晚班", "evening"), r.evening))
-                                  if on)).classes("w-24")
-                ui.button(icon="delete", on_click=lambda sid=r.id: remove(sid)).props("flat dense color=negative")
+            shift_row(r, remove)
         if not rows:
             ui.label(t("还没有班次", "No shifts yet")).classes("text-grey-6")
 

@@ -21,7 +21,7 @@ from kefu.ui import extras
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import PageUser, kefu_page
-from kefu.ui.widgets import STATUS_LABELS, notify_error, run
+from kefu.ui.widgets import STATUS_LABELS, notify_error, run, testid
 
 
 def _stamp(iso: str) -> str:
@@ -78,9 +78,8 @@ def workspace_page(user: PageUser) -> None:
             ui.label(t("暂无会话", "No conversations")).classes("text-grey-6")
         for conv in convs:
             waiting = bool(conv["messages"]) and conv["messages"][-1]["direction"] == "in"
-            with ui.item(on_click=lambda c=conv: select(c["id"])).classes(
-                    "rounded w-full" + (" bg-blue-1" if conv["id"] == state["selected"] else "")).props(
-                    f'data-testid="conv-{conv["id"]}"'):
+            with testid(ui.item(on_click=lambda c=conv: select(c["id"])).classes(
+                    "rounded w-full" + (" bg-blue-1" if conv["id"] == state["selected"] else "")), f'conv-{conv["id"]}'):
                 with ui.item_section():
                     ui.item_label(conv["buyer"])
                     last = conv["messages"][-1]["text"] if conv["messages"] else ""

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 03:51:39.634207
+Create Date: 2026-12-07 03:55:42.350556
 """
 
 from alembic import op
@@ -204,7 +204,10 @@ def upgrade() -> None:
     sa.Column('answered_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('score', sa.Integer(), nullable=True),
     sa.Column('comment', sa.Text(), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_surveys'))
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_surveys')),
+    sa.UniqueConstraint('conversation_id', name=op.f('uq_surveys_conversation_id')),
+    sa.UniqueConstraint('ticket_id', name=op.f('uq_surveys_ticket_id'))
     )
     with op.batch_alter_table('surveys', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_surveys_agent_id'), ['agent_id'], unique=False)
