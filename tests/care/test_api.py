@@ -156,3 +156,22 @@ def test_surveys_logbook_and_stats(clients: dict[str, TestClient]) -> None:
         ).status_code
         == 422
     )
+
+
+def test_the_bot_index_is_built_at_startup_not_by_the_first_question(engine: Engine) -> None:
+    """The first bot call used to build jieba's dictionary and the FAQ index on the request path
+    (3 s idle, past schemathesis' 10 s timeout under load). Now the app's startup builds it."""
+    from kefu.service import care
+
+    with session_factory(engine)() as s, s.begin():
+        token = auth.create_token(s, "bot-startup")
+    care._matcher.cache_clear()
+    with TestClient(create_app(engine), base_url=BASE) as client:  # `with`: runs the lifespan (startup)
+        built = care._matcher.cache_info()
+        assert built.currsize == 1
+        r = client.post("/api/v1/care/bot/answer", json={"question": "能开发票吗"},
+                        headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200
+        assert r.json()["intent"] == "invoice"
+        after = care._matcher.cache_info()
+    assert (after.misses, after.hits) == (built.misses, built.hits + 1)  # the question found the index built

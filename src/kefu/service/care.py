@@ -397,3 +397,10 @@ def bot_answer(
     )
     return {"action": reply.action.value, "reason": reply.reason, "intent": reply.intent, "answer": reply.answer,
             "confidence": round(reply.confidence, 4), "matched_question": reply.matched_question}  # fmt: skip
+
+
+def warm_bot() -> None:
+    """Build the shipped FAQ index at startup (api.app's lifespan): the first buyer question used to
+    build jieba's dictionary and the index on the request path, 3 s idle and past a client's 10 s
+    timeout on a loaded machine (schemathesis: "failed on the first call but not on a subsequent one")."""
+    _matcher(())
