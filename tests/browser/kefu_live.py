@@ -15,7 +15,9 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -27,8 +29,15 @@ DEMO_PASSWORD = "kefu-demo-2026"
 # Screenshots land in var/screenshots (ignored); KEFU_SCREENSHOTS_DIR=docs/screenshots refreshes the user guide's.
 SCREENSHOTS = Path(os.environ.get("KEFU_SCREENSHOTS_DIR") or Path(__file__).resolve().parents[2] / "var" / "screenshots")
 
+# The server's clock starts here (KEFU_CLOCK_START): the demo is cut at this moment and routing,
+# shift ends and timers read it, so the journeys see the same floor at any hour on any day.
+# 23:00 on a Friday: the last shift ended at 22:30 and the demo's buyers wait for the morning.
+CLOCK_START = datetime(2026, 11, 20, 23, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
 _BOOT = """
 import json, sys
+from kefu.config import get_settings, install_clock
+install_clock(get_settings())
 from kefu.service.demo import load_demo
 from kefu.store.db import make_engine
 from kefu.store.migrate import upgrade
@@ -40,7 +49,7 @@ from kefu.service import live
 from kefu.store.db import transaction
 with transaction(engine) as session:
     # At night the demo leaves buyers queued for the morning shift; close them so the
-    # journeys start from a quiet floor whatever the hour the tests run at.
+    # journeys start from a quiet floor.
     for waiting in live.queue_snapshot(session):
         live.close_conversation(session, waiting["id"])
 print(json.dumps({"admin_password": summary.admin_password}))
@@ -72,7 +81,7 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("kefu-server")
     db_url = f"sqlite:///{root / 'kefu.db'}"
     env = {**os.environ, "KEFU_DATABASE_URL": db_url, "KEFU_DATA_DIR": str(root / "var"),
-           "NICEGUI_STORAGE_PATH": str(root / ".nicegui")}
+           "NICEGUI_STORAGE_PATH": str(root / ".nicegui"), "KEFU_CLOCK_START": CLOCK_START.isoformat()}
     boot = subprocess.run([sys.executable, "-c", _BOOT, db_url], env=env, cwd=root, capture_output=True,
                           text=True, timeout=300, check=True)
     admin_password = json.loads(boot.stdout.strip().splitlines()[-1])["admin_password"]

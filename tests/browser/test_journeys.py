@@ -10,13 +10,11 @@ browser console must stay free of errors. Skipped when /usr/bin/chromium is abse
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from kefu_live import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, SCREENSHOTS, Server
-
-from kefu.domain.timeutil import SHOP_TZ
+from kefu_live import CHROMIUM, CHROMIUM_ARGS, CLOCK_START, DEMO_PASSWORD, SCREENSHOTS, Server
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("kefu_server"),
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium")]
@@ -90,8 +88,8 @@ def test_supervisor_journey(kefu_server: Server, browser: Browser, tmp_path: Pat
     page = tab.page
     sign_in(tab, kefu_server.base, "/", "demo", DEMO_PASSWORD)
     expect(page.get_by_test_id("whoami")).to_contain_text("主管")
-    # yesterday (shop time) is a full demo day whatever the clock says; today may have just begun
-    yesterday = (datetime.now(SHOP_TZ) - timedelta(days=1)).date().isoformat()
+    # yesterday (shop time, the server's fixed clock) is a full demo day
+    yesterday = (CLOCK_START - timedelta(days=1)).date().isoformat()
     page.goto(f"{kefu_server.base}/?day={yesterday}")
     assert int(page.get_by_test_id("stat-orders").inner_text()) > 0
     expect(page.get_by_test_id("leaderboard")).to_be_visible()
@@ -139,7 +137,7 @@ def test_supervisor_journey(kefu_server: Server, browser: Browser, tmp_path: Pat
     tab.shot("imports")
 
     # next month's roster (the roster area's page) and this month's KPI (the credit area's page)
-    today = datetime.now(SHOP_TZ).date()
+    today = CLOCK_START.date()
     next_month = (today.replace(day=1) + timedelta(days=32)).strftime("%Y-%m")
     page.goto(kefu_server.base + "/roster")
     page.get_by_test_id("roster-month").fill(next_month)

@@ -41,3 +41,25 @@ def test_business_day_cut_hour() -> None:
     late = datetime(2026, 11, 11, 3, 30, tzinfo=SHOP_TZ)
     assert business_day(late) == date(2026, 11, 11)
     assert business_day(late, cut_hour=4) == date(2026, 11, 10)
+
+
+def test_injected_clock_starts_at_a_fixed_instant_and_runs() -> None:
+    """KEFU_CLOCK_START: the process's now begins at a fixed instant (tests that depend on the hour)."""
+    from kefu.config import Settings, _clock_start, install_clock
+    from kefu.domain import timeutil
+
+    start = datetime(2026, 11, 20, 23, 0, tzinfo=SHOP_TZ)
+    try:
+        install_clock(Settings(clock_start=_clock_start("2026-11-20T23:00:00+08:00")))
+        first = timeutil.utc_now()
+        assert timedelta(0) <= first - start < timedelta(minutes=5)
+        assert first.tzinfo is UTC
+        install_clock(Settings(clock_start=start))  # a second app in the process: time never goes back
+        assert timeutil.utc_now() >= first
+    finally:
+        timeutil.start_clock_at(None)
+    assert timeutil._clock is None  # the system clock again
+    with pytest.raises(RuntimeError, match="offset"):
+        _clock_start("2026-11-20T23:00:00")
+    with pytest.raises(RuntimeError, match="KEFU_CLOCK_START"):
+        Settings(environment="production", secret_key="s" * 32, clock_start=start)

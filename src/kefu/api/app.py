@@ -18,7 +18,7 @@ from kefu.api import routes
 from kefu.api.csrf import SameOriginMiddleware
 from kefu.api.errors import install_error_handlers
 from kefu.api.hotpath import LiveHotPath
-from kefu.config import get_settings
+from kefu.config import get_settings, install_clock
 from kefu.service import care
 from kefu.store.db import get_engine
 
@@ -46,6 +46,7 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAPI:
     settings = get_settings()
+    install_clock(settings)
     app = FastAPI(
         lifespan=_lifespan,
         title="kefu API",
