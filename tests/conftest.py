@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from kefu.config import normalise_database_url
+from kefu.config import get_settings, install_clock, normalise_database_url
 from kefu.store import models  # noqa: F401
 from kefu.store.base import Base
 from kefu.store.db import make_engine, session_factory
@@ -44,6 +44,13 @@ def _pg_schema_url(worker: str) -> str:
 
 
 _PG_SCHEMAS: set[str] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clock_from_settings() -> None:
+    """``KEFU_CLOCK_START=2026-11-11T09:30:00+08:00 make test`` runs the suite at that hour: the way
+    to find (and pin with a fixed ``now``) tests that depend on the time of day."""
+    install_clock(get_settings())
 
 
 @pytest.fixture(scope="session", autouse=True)
