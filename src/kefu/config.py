@@ -25,6 +25,7 @@ class Settings:
     data_dir: Path = field(default_factory=lambda: Path("var"))
     redis_url: str = ""  # optional: live monitor fan-out across workers
     webhook_secret: str = ""  # HMAC-SHA256 key of POST /api/v1/webhooks/{source}; empty = webhooks refused
+    retention_days: int = 0  # buyers' personal data older than this is anonymised (0 = kept); shops may override
     clock_start: datetime | None = None  # tests and demos only: the process's clock starts here (KEFU_CLOCK_START)
 
     def __post_init__(self) -> None:
@@ -56,6 +57,7 @@ def get_settings() -> Settings:
         data_dir=Path(env.get("KEFU_DATA_DIR", "var")),
         redis_url=env.get("KEFU_REDIS_URL", ""),
         webhook_secret=env.get("KEFU_WEBHOOK_SECRET", ""),
+        retention_days=int(env.get("KEFU_RETENTION_DAYS", "0") or 0),
         clock_start=_clock_start(env.get("KEFU_CLOCK_START", "")),
     )
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 _DIGITS = re.compile(r"\d")
 _ADMIN_UNIT = re.compile(
@@ -178,3 +179,8 @@ def address_for(role: str, address: str) -> str:
 def text_for(role: str, text: str) -> str:
     """Buyer-typed free text as ``role`` may see it."""
     return text if can_see_personal_data(role) else mask_text(text)
+
+
+def items_for(role: str, items: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """Handover items (``{"kind", "id", "buyer", "note"}``) with their notes as ``role`` may see them."""
+    return [{**i, "note": text_for(role, str(i.get("note", "")))} if "note" in i else dict(i) for i in items or []]

@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from kefu.domain import privacy
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import utc_now
 from kefu.live.floor import (
@@ -347,8 +348,11 @@ def queue_snapshot(session: Session, now: datetime | None = None) -> list[dict[s
             for r in db.queued(session, 10_000)]
 
 
-def agent_view(session: Session, agent_id: str) -> dict[str, Any]:
-    """What the agent workspace shows: presence, load, open conversations with their messages."""
+def agent_view(session: Session, agent_id: str, *, role: str = "agent") -> dict[str, Any]:
+    """What the agent workspace shows: presence, load, open conversations with their messages.
+
+    Message texts are masked for ``role`` (phones, ID numbers, addresses…; kefu.domain.privacy).
+    """
     view = get_agent(session, agent_id)
     convs = session.execute(select(C).where(C.c.agent_id == agent_id, C.c.status == "assigned")
                             .order_by(C.c.assigned_at)).all()
@@ -358,7 +362,8 @@ def agent_view(session: Session, agent_id: str) -> dict[str, Any]:
         for m in session.execute(select(Message).where(Message.conversation_id.in_(ids))
                                  .order_by(Message.ts, Message.id)).scalars():
             messages[int(m.conversation_id or 0)].append(
-                {"id": m.id, "direction": m.direction, "text": m.text, "ts": m.ts.isoformat(), "agent": m.agent_id})
+                {"id": m.id, "direction": m.direction, "text": privacy.text_for(role, m.text), "ts": m.ts.isoformat(),
+                 "agent": m.agent_id})
     view["conversations"] = [{"id": c.id, "shop": c.shop_id, "buyer": c.buyer, "group": c.group,
                               "assigned_at": c.assigned_at.isoformat() if c.assigned_at else None,
                               "messages": messages[c.id]} for c in convs]

@@ -115,7 +115,7 @@ def change_status(agent_id: AgentId, body: StatusIn, session: DbSession, caller:
 @router.get("/agents/{agent_id}/workspace")
 def workspace(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     _own_agent(caller, agent_id)
-    return live.agent_view(session, agent_id)
+    return live.agent_view(session, agent_id, role=caller.role)
 
 
 @router.get("/agents/{agent_id}/worktime")
@@ -174,7 +174,7 @@ def handovers(session: DbSession, caller: CurrentCaller,
               agent: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
     if caller.role == "agent":  # an agent reads the handovers it gave or received
         agent = caller.agent_id
-    return handover.handover_log(session, agent_id=agent)
+    return handover.handover_log(session, agent_id=agent, role=caller.role)
 
 
 @router.get("/live/queue")

@@ -45,7 +45,7 @@ def tickets_page(user: PageUser) -> None:
     @ui.refreshable
     def listing() -> None:
         with db_session() as session:
-            rows = care.list_tickets(session, status=status_filter.value or None)
+            rows = care.list_tickets(session, status=status_filter.value or None, role=user.role)
         if user.role == "agent":
             rows = [r for r in rows if r["owner"] == user.agent_id]
         data = [{**r, "fr": r["sla"]["first_response"], "res": r["sla"]["resolution"],
@@ -257,7 +257,7 @@ def logbooks_page(user: PageUser) -> None:
         ledger = care.list_ledger(session, agent_id=user.agent_id if user.role == "agent" else None,
                                   start=date(today.year, today.month, 1))  # fmt: skip
         weekly = (
-            care.weekly_issue_summary(session, shop_id=shop.value or "", day=today)
+            care.weekly_issue_summary(session, shop_id=shop.value or "", day=today, role=user.role)
             if user.role in MANAGERS
             else None
         )

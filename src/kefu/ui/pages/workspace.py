@@ -42,7 +42,7 @@ def workspace_page(user: PageUser) -> None:
     def load() -> dict[str, Any] | None:
         try:
             with db_session() as session:
-                view = live.agent_view(session, agent_id)
+                view = live.agent_view(session, agent_id, role=user.role)  # buyer texts masked (PIPL)
                 view["queued"] = reads.queued_in_groups(session, list(view.get("skills", [])))
                 return view
         except KefuError as exc:
