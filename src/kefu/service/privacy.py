@@ -17,6 +17,7 @@ nickname (no hash of it, no key). What the rows keep: times, amounts, agents, st
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -195,16 +196,18 @@ def _scrub_events(session: Session, subjects: list[str], buyer: str, pseudonym: 
 
 
 def _mask_rows(session: Session, model: Any, where: list[ColumnElement[bool]] | None, columns: Iterable[str],
-               replace: tuple[str, str] | None = None) -> int:
-    """Free-text columns of the matching rows masked (and a nickname replaced); returns rows changed."""
+               rename: dict[str, str] | None = None) -> int:
+    """Free-text columns of the matching rows masked, nicknames replaced by their pseudonyms; rows changed."""
     if where is None:
         return 0
+    nicks = re.compile("|".join(map(re.escape, sorted(rename, key=len, reverse=True)))) if rename else None
     changed = 0
     for row in session.scalars(select(model).where(*where)):
         dirty = False
         for col in columns:
             old = getattr(row, col) or ""
-            new = privacy.mask_text(old.replace(*replace) if replace else old)
+            named = nicks.sub(lambda m: (rename or {})[m.group(0)], old) if nicks else old
+            new = privacy.mask_text(named)
             if new != old:
                 setattr(row, col, new)
                 dirty = True
@@ -249,9 +252,9 @@ def erase_buyer(session: Session, buyer: str, *, shop: str | None = None, actor:
         pseudonyms[s] = p = new_pseudonym()
         done = _anonymise_buyer(session, s, buyer, p, before=None)
         done.logbook = _mask_rows(session, LogbookEntry, [LogbookEntry.shop_id == s, LogbookEntry.text.contains(buyer)],
-                                  ("text",), (buyer, p))
+                                  ("text",), {buyer: p})
         done.handovers = _mask_rows(session, Handover, [Handover.shop_id == s, Handover.note.contains(buyer)],
-                                    ("note",), (buyer, p))
+                                    ("note",), {buyer: p})
         total.add(done)
         _event(session, "privacy.erased", f"buyer:{p}", actor, s, done.as_dict(), now)
     session.flush()
@@ -343,23 +346,50 @@ def _in_scope(column: Any, key: str, skip: list[str]) -> list[ColumnElement[bool
     return [column.not_in(skip)] if skip else []
 
 
+def _window(column: Any, since: datetime | None, cutoff: datetime) -> list[ColumnElement[bool]]:
+    """Rows between the last sweep's cutoff and this one (older ones were done then)."""
+    return [column < cutoff, *([column >= since] if since is not None else [])]
+
+
+def _last_cutoff(session: Session, key: str) -> datetime | None:
+    last = session.scalar(select(Event).where(Event.kind == "privacy.retention_swept", Event.subject == f"shop:{key}")
+                          .order_by(Event.id.desc()).limit(1))
+    return datetime.fromisoformat(last.data["before"]) if last is not None and "before" in (last.data or {}) else None
+
+
 def _sweep_scope(session: Session, key: str, skip: list[str], cutoff: datetime) -> tuple[Anonymised, int]:
+    since = _last_cutoff(session, key)
+    if since is not None and since >= cutoff:
+        return Anonymised(), 0
     pairs: set[tuple[str, str]] = set()
     for model, ts in ((Message, Message.ts), (Order, Order.created_at), (Ticket, Ticket.created_at)):
         pairs.update((s, b) for s, b in session.execute(select(model.shop_id, model.buyer).where(
-            ts < cutoff, ~model.buyer.startswith(PSEUDONYM_PREFIX), *_in_scope(model.shop_id, key, skip)).distinct()))
+            *_window(ts, since, cutoff), ~model.buyer.startswith(PSEUDONYM_PREFIX),
+            *_in_scope(model.shop_id, key, skip)).distinct()))
     total = Anonymised()
+    renamed: dict[str, dict[str, str]] = {}
     for shop, buyer in sorted(pairs):
-        total.add(_anonymise_buyer(session, shop, buyer, new_pseudonym(), before=cutoff))
+        renamed.setdefault(shop, {})[buyer] = pseudonym = new_pseudonym()
+        total.add(_anonymise_buyer(session, shop, buyer, pseudonym, before=cutoff))
+    first = since.astimezone(SHOP_TZ).date() if since is not None else None
     day = cutoff.astimezone(SHOP_TZ).date()
-    total.logbook = _mask_rows(session, LogbookEntry, [LogbookEntry.day < day,
-                                                       *_in_scope(LogbookEntry.shop_id, key, skip)], ("text",))
-    total.handovers = _mask_rows(session, Handover, [Handover.at < cutoff, *_in_scope(Handover.shop_id, key, skip)],
-                                 ("note",))
+    for shop in sorted({s for s, in session.execute(select(LogbookEntry.shop_id).distinct())} | set(renamed)):
+        if _in_scope_shop(shop, key, skip):
+            days = [LogbookEntry.day < day, *([LogbookEntry.day >= first] if first else [])]
+            total.logbook += _mask_rows(session, LogbookEntry, [LogbookEntry.shop_id == shop, *days], ("text",),
+                                        renamed.get(shop))
+            total.handovers += _mask_rows(session, Handover, [Handover.shop_id == shop,
+                                                              *_window(Handover.at, since, cutoff)],
+                                          ("note",), renamed.get(shop))
     total.surveys += _rowcount(session.execute(update(Survey).where(and_(
-        Survey.sent_at < cutoff, Survey.comment != "", *_in_scope(Survey.shop_id, key, skip))).values(comment="")))
-    total.tasks += _mask_rows(session, Task, [Task.created_at < cutoff, *_in_scope(Task.shop_id, key, skip)],
-                              ("note", "outcome"))
-    total.outbox += _scrub_outbox(session, lambda p: (p.get("shop_id") == key) if key != "*" else
-                                  p.get("shop_id") not in skip, before=cutoff)
+        *_window(Survey.sent_at, since, cutoff), Survey.comment != "", *_in_scope(Survey.shop_id, key, skip)))
+        .values(comment="")))
+    total.tasks += _mask_rows(session, Task, [*_window(Task.created_at, since, cutoff),
+                                              *_in_scope(Task.shop_id, key, skip)], ("note", "outcome"))
+    total.outbox += _scrub_outbox(session, lambda p: _in_scope_shop(str(p.get("shop_id", "")), key, skip),
+                                  before=cutoff)
     return total, len(pairs)
+
+
+def _in_scope_shop(shop: str, key: str, skip: list[str]) -> bool:
+    return shop == key if key != "*" else shop not in skip
