@@ -68,6 +68,8 @@ class Server:
     admin_password: str
     agent: str  # an agent account's username (= agent id)
     db_url: str
+    tmp: Path  # the server's temporary folder (TMPDIR): uploads must not stay there
+    known_buyer: str  # a demo buyer's nickname with orders (a web visitor may type it)
 
 
 def _free_port() -> int:
@@ -81,7 +83,9 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("kefu-server")
     db_url = f"sqlite:///{root / 'kefu.db'}"
     env = {**os.environ, "KEFU_DATABASE_URL": db_url, "KEFU_DATA_DIR": str(root / "var"),
-           "NICEGUI_STORAGE_PATH": str(root / ".nicegui"), "KEFU_CLOCK_START": CLOCK_START.isoformat()}
+           "NICEGUI_STORAGE_PATH": str(root / ".nicegui"), "KEFU_CLOCK_START": CLOCK_START.isoformat(),
+           "TMPDIR": str(root / "tmp")}
+    (root / "tmp").mkdir()
     boot = subprocess.run([sys.executable, "-c", _BOOT, db_url], env=env, cwd=root, capture_output=True,
                           text=True, timeout=300, check=True)
     admin_password = json.loads(boot.stdout.strip().splitlines()[-1])["admin_password"]
@@ -103,6 +107,7 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # and a web buyer without orders goes to 售前: the agent must hold that skill as a primary one
         conn.execute(text("update agents set skills = :s where id = (select agent_id from users where username = :u)"),
                      {"s": json.dumps(["售前", "售后"]), "u": agent})
+        known_buyer = conn.execute(text("select buyer from orders order by id limit 1")).scalar_one()
     eng.dispose()
     assert agent is not None
     port = _free_port()
@@ -122,7 +127,7 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             time.sleep(0.1)
         else:
             raise RuntimeError("kefu server did not start in 30 s")
-        yield Server(base, admin_password, agent, db_url)
+        yield Server(base, admin_password, agent, db_url, root / "tmp", known_buyer)
     finally:
         proc.terminate()
         try:
