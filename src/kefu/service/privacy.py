@@ -154,8 +154,13 @@ def _anonymise_buyer(session: Session, shop: str, buyer: str, pseudonym: str, be
     convs = list(session.scalars(select(Conversation.id).where(
         Conversation.shop_id == shop, Conversation.buyer == buyer,
         *([] if before is None else [Conversation.opened_at < before, Conversation.status == "closed"]))))
+    still_open: list[ColumnElement[bool]] = []
+    if before is not None:  # the retention leaves a conversation that is still open alone until it closes
+        open_ids = list(session.scalars(select(Conversation.id).where(
+            Conversation.shop_id == shop, Conversation.buyer == buyer, Conversation.status != "closed")))
+        still_open = [or_(Message.conversation_id.is_(None), Message.conversation_id.not_in(open_ids))] if open_ids else []
     out.messages = _rowcount(session.execute(update(Message).where(
-        Message.shop_id == shop, Message.buyer == buyer, *_older(Message.ts, before)).values(
+        Message.shop_id == shop, Message.buyer == buyer, *_older(Message.ts, before), *still_open).values(
         buyer=pseudonym, text=ERASED)))
     if convs:
         out.conversations = _rowcount(session.execute(update(Conversation).where(Conversation.id.in_(convs)).values(
