@@ -72,8 +72,15 @@ def _clock_start(text: str) -> datetime | None:
     return value
 
 
+_clock_installed: list[bool] = []
+
+
 def install_clock(settings: Settings) -> None:
-    """Start the process's clock where the settings say (entry points call this once: app, CLI)."""
+    """Start the process's clock where the settings say; only the first call of the process counts
+    (the app and the CLI both call it; a test's own fixed clock is not replaced by a later app)."""
+    if _clock_installed:
+        return
+    _clock_installed.append(True)
     if settings.clock_start is not None:
         timeutil.start_clock_at(settings.clock_start)
 

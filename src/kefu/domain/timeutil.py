@@ -7,6 +7,8 @@ helpers are the only place that turns user text into aware datetimes.
 from __future__ import annotations
 
 import time as _time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -42,6 +44,20 @@ def start_clock_at(start: datetime | None) -> None:
         _clock = None
     elif _clock is None or _clock[0] != start:
         _clock = (start.astimezone(UTC), _time.monotonic())
+
+
+@contextmanager
+def clock_from(start: datetime) -> Iterator[None]:
+    """A block run with the clock started at ``start``, the previous clock afterwards (tests whose
+    outcome depends on what "now" is: overdue tasks, overtime already worked)."""
+    global _clock
+    before = _clock
+    _clock = None
+    start_clock_at(start)
+    try:
+        yield
+    finally:
+        _clock = before
 
 
 def parse_aware(text: str, *, default_tz: ZoneInfo = SHOP_TZ) -> datetime:
