@@ -16,8 +16,8 @@ from kefu.service import auth, live
 from kefu.store.db import session_factory
 from kefu.store.models.live import Event
 from kefu.store.models.org import Agent, Shop
+from support import role_clients
 
-BASE = "http://testserver"
 PASSWORD = "password-123"
 SAID = "我的手机13812341234, 地址浙江省杭州市西湖区文三路90号3幢201室, 身份证11010519491231002X"
 MASKED = "我的手机138****1234, 地址浙江省杭州市西湖区****, 身份证110***********002X"
@@ -35,14 +35,7 @@ def clients(engine: Engine) -> dict[str, TestClient]:
         auth.create_user(s, "u-agent", PASSWORD, "agent", agent_id="a1")
         token = auth.create_token(s, "erp")
         live.set_agent_status(s, "a1", "online")
-    app = create_app(engine)
-    out = {}
-    for role in ("admin", "supervisor", "agent"):
-        c = TestClient(app, base_url=BASE, headers={"Origin": BASE})
-        assert c.post("/api/v1/auth/login", json={"username": f"u-{role}", "password": PASSWORD}).status_code == 200
-        out[role] = c
-    out["integration"] = TestClient(app, base_url=BASE, headers={"Authorization": f"Bearer {token}"})
-    return out
+    return role_clients(create_app(engine), token, PASSWORD)
 
 
 def test_chat_text_in_the_workspace_is_masked_by_role(clients: dict[str, TestClient]) -> None:
