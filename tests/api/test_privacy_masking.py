@@ -7,11 +7,14 @@ and integrations see the text whole; ``POST /privacy/reveal`` is for supervisors
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from kefu.api.app import create_app
+from kefu.domain.timeutil import SHOP_TZ
 from kefu.service import auth, live
 from kefu.store.db import session_factory
 from kefu.store.models.live import Event
@@ -100,6 +103,6 @@ def test_handover_notes_are_masked_for_the_agent(clients: dict[str, TestClient])
     assert book["items"] == [{"kind": "followup", "id": "b1", "buyer": "b1", "note": "回电 138****1234"}]
     (whole,) = clients["admin"].get("/api/v1/live/handovers").json()
     assert whole["note"] == "b1 要改地址到北京市朝阳区建国路1号, 电话13812341234"
-    day = whole["at"][:10]
+    day = datetime.fromisoformat(whole["at"]).astimezone(SHOP_TZ).date().isoformat()  # the shop's day, not UTC's
     log = clients["supervisor"].get(f"/api/v1/care/handover-log?shop_id=s1&day={day}").json()
     assert [h["note"] for h in log["handovers"]] == ["b1 要改地址到北京市朝阳区****, 电话138****1234"]
