@@ -38,7 +38,11 @@ OPEN_LIMITS = {"token": (5, 600.0), "address": (30, 600.0)}
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(get_settings().secret_key, salt="kefu-webchat")
+    """Signs with the session key: a token is as hard to forge as a session cookie."""
+    key = get_settings().secret_key
+    if not key:  # never sign with an empty key (a forgeable identity)
+        raise RuntimeError("no session key to sign web-chat tokens / 没有签名密钥")
+    return URLSafeSerializer(key, salt="kefu-webchat")
 
 
 def issue_token() -> str:
