@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session
 
-from kefu.config import normalise_database_url
+from kefu.config import get_settings, install_clock, normalise_database_url
+from kefu.domain.timeutil import clock_from
 from kefu.store import models  # noqa: F401
 from kefu.store.base import Base
 from kefu.store.db import make_engine, session_factory
@@ -44,6 +46,25 @@ def _pg_schema_url(worker: str) -> str:
 
 
 _PG_SCHEMAS: set[str] = set()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clock_from_settings() -> None:
+    """``KEFU_CLOCK_START=2026-11-11T09:30:00+08:00 make test`` runs the suite at that hour: the way
+    to find (and pin with a fixed ``now``) tests that depend on the time of day."""
+    install_clock(get_settings())
+
+
+@pytest.fixture(autouse=True)
+def _clock_marker(request: pytest.FixtureRequest) -> Iterator[None]:
+    """``@pytest.mark.clock("2026-11-25T10:00:00+08:00")``: the test (and its fixtures) runs with kefu's
+    clock started there, so "overdue", "already worked" and "today" do not depend on the real date."""
+    marker = request.node.get_closest_marker("clock")
+    if marker is None:
+        yield
+        return
+    with clock_from(datetime.fromisoformat(marker.args[0])):
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from kefu import __version__, commands
+from kefu.config import get_settings, install_clock
 from kefu.domain.errors import KefuError
 
 app = typer.Typer(
@@ -39,6 +40,7 @@ def _root(
     version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
 ) -> None:
     """kefu (客服)."""
+    install_clock(get_settings())
 
 
 def _register_commands() -> None:

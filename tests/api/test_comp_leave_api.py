@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from test_permissions import clients  # noqa: F401  (fixture: one logged-in client per role)
@@ -22,6 +23,7 @@ def _worked_saturday(engine: Engine) -> None:
         live.set_agent_status(session, "a1", "offline", datetime(2026, 11, 14, 14, tzinfo=SHOP_TZ))
 
 
+@pytest.mark.clock("2026-11-25T10:00:00+08:00")  # the Saturday is past, whatever the real date
 def test_book_overtime_as_comp_leave_then_take_it(clients: dict[str, TestClient], engine: Engine) -> None:  # noqa: F811
     _worked_saturday(engine)
     boss = clients["supervisor"]

@@ -15,7 +15,9 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -27,8 +29,15 @@ DEMO_PASSWORD = "kefu-demo-2026"
 # Screenshots land in var/screenshots (ignored); KEFU_SCREENSHOTS_DIR=docs/screenshots refreshes the user guide's.
 SCREENSHOTS = Path(os.environ.get("KEFU_SCREENSHOTS_DIR") or Path(__file__).resolve().parents[2] / "var" / "screenshots")
 
+# The server's clock starts here (KEFU_CLOCK_START): the demo is cut at this moment and routing,
+# shift ends and timers read it, so the journeys see the same floor at any hour on any day.
+# 23:00 on a Friday: the last shift ended at 22:30 and the demo's buyers wait for the morning.
+CLOCK_START = datetime(2026, 11, 20, 23, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
 _BOOT = """
 import json, sys
+from kefu.config import get_settings, install_clock
+install_clock(get_settings())
 from kefu.service.demo import load_demo
 from kefu.store.db import make_engine
 from kefu.store.migrate import upgrade
@@ -40,7 +49,7 @@ from kefu.service import live
 from kefu.store.db import transaction
 with transaction(engine) as session:
     # At night the demo leaves buyers queued for the morning shift; close them so the
-    # journeys start from a quiet floor whatever the hour the tests run at.
+    # journeys start from a quiet floor.
     for waiting in live.queue_snapshot(session):
         live.close_conversation(session, waiting["id"])
 print(json.dumps({"admin_password": summary.admin_password}))
@@ -59,6 +68,8 @@ class Server:
     admin_password: str
     agent: str  # an agent account's username (= agent id)
     db_url: str
+    tmp: Path  # the server's temporary folder (TMPDIR): uploads must not stay there
+    known_buyer: str  # a demo buyer's nickname with orders (a web visitor may type it)
 
 
 def _free_port() -> int:
@@ -72,7 +83,9 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("kefu-server")
     db_url = f"sqlite:///{root / 'kefu.db'}"
     env = {**os.environ, "KEFU_DATABASE_URL": db_url, "KEFU_DATA_DIR": str(root / "var"),
-           "NICEGUI_STORAGE_PATH": str(root / ".nicegui")}
+           "NICEGUI_STORAGE_PATH": str(root / ".nicegui"), "KEFU_CLOCK_START": CLOCK_START.isoformat(),
+           "TMPDIR": str(root / "tmp")}
+    (root / "tmp").mkdir()
     boot = subprocess.run([sys.executable, "-c", _BOOT, db_url], env=env, cwd=root, capture_output=True,
                           text=True, timeout=300, check=True)
     admin_password = json.loads(boot.stdout.strip().splitlines()[-1])["admin_password"]
@@ -94,6 +107,7 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         # and a web buyer without orders goes to 售前: the agent must hold that skill as a primary one
         conn.execute(text("update agents set skills = :s where id = (select agent_id from users where username = :u)"),
                      {"s": json.dumps(["售前", "售后"]), "u": agent})
+        known_buyer = conn.execute(text("select buyer from orders order by id limit 1")).scalar_one()
     eng.dispose()
     assert agent is not None
     port = _free_port()
@@ -113,7 +127,7 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             time.sleep(0.1)
         else:
             raise RuntimeError("kefu server did not start in 30 s")
-        yield Server(base, admin_password, agent, db_url)
+        yield Server(base, admin_password, agent, db_url, root / "tmp", known_buyer)
     finally:
         proc.terminate()
         try:

@@ -11,14 +11,12 @@ browser console must stay free of errors. Skipped when /usr/bin/chromium is abse
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from kefu_live import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, SCREENSHOTS, Server, login
-
-from kefu.domain.timeutil import SHOP_TZ
+from kefu_live import CHROMIUM, CHROMIUM_ARGS, CLOCK_START, DEMO_PASSWORD, SCREENSHOTS, Server, login
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("kefu_server"),
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium")]
@@ -92,8 +90,8 @@ def test_supervisor_journey(kefu_server: Server, browser: Browser, tmp_path: Pat
     page = tab.page
     sign_in(tab, kefu_server.base, "/", "demo", DEMO_PASSWORD)
     expect(page.get_by_test_id("whoami")).to_contain_text("主管")
-    # yesterday (shop time) is a full demo day whatever the clock says; today may have just begun
-    yesterday = (datetime.now(SHOP_TZ) - timedelta(days=1)).date().isoformat()
+    # yesterday (shop time, the server's fixed clock) is a full demo day
+    yesterday = (CLOCK_START - timedelta(days=1)).date().isoformat()
     page.goto(f"{kefu_server.base}/?day={yesterday}")
     assert int(page.get_by_test_id("stat-orders").inner_text()) > 0
     expect(page.get_by_test_id("leaderboard")).to_be_visible()
@@ -138,10 +136,11 @@ def test_supervisor_journey(kefu_server: Server, browser: Browser, tmp_path: Pat
     upload.set_input_files(str(orders))
     expect(page.get_by_test_id("import-status")).to_contain_text("新增 1")
     expect(page.get_by_test_id("import-errors")).to_be_visible()
+    assert list(kefu_server.tmp.glob("kefu-import-*")) == []  # the uploads (phones, addresses) are gone
     tab.shot("imports")
 
     # next month's roster (the roster area's page) and this month's KPI (the credit area's page)
-    today = datetime.now(SHOP_TZ).date()
+    today = CLOCK_START.date()
     next_month = (today.replace(day=1) + timedelta(days=32)).strftime("%Y-%m")
     page.goto(kefu_server.base + "/roster")
     page.get_by_test_id("roster-month").fill(next_month)
@@ -163,12 +162,17 @@ def test_agent_journey(kefu_server: Server, browser: Browser) -> None:
 
     buyer = Tab(browser)
     buyer.page.goto(kefu_server.base + "/chat?shop=demo")
-    buyer.page.get_by_test_id("chat-nick").fill("浏览器买家")
-    buyer.page.get_by_test_id("chat-input").fill("你好, 请问今天能发货吗?")
+    # the visitor types a real buyer's nickname: it is only a name; their orders stay hidden (hole 14)
+    buyer.page.get_by_test_id("chat-nick").fill(kefu_server.known_buyer)
+    buyer.page.get_by_test_id("chat-input").fill("你好, 请问今天能发货吗? 我的手机13812341234")
     buyer.page.get_by_test_id("chat-send").click()
     expect(buyer.page.get_by_test_id("chat-status")).to_have_text("客服已接入")
+    expect(buyer.page.get_by_text("我的手机13812341234")).to_be_visible()  # the buyer sees their own text
 
-    expect(page.get_by_text("你好, 请问今天能发货吗?").first).to_be_visible()  # pushed, no reload
+    expect(page.get_by_text("你好, 请问今天能发货吗? 我的手机138****1234").first).to_be_visible()  # masked, pushed
+    expect(page.get_by_test_id("conv-title")).to_contain_text(f"{kefu_server.known_buyer} (网页访客)")
+    expect(page.get_by_text("该买家暂无订单")).to_be_visible()
+    expect(page.get_by_text("13812341234")).to_have_count(0)
     expect(page.get_by_test_id("my-load")).to_contain_text("接待 1 /")
     page.get_by_test_id("template-picker").click()
     page.get_by_role("option").first.click()

@@ -221,3 +221,21 @@ def test_bot_proposals_over_http(engine: Engine, clients: dict[str, TestClient],
     )
     assert sup.get("/api/v1/care/bot/proposals", params={"shop_id": "s1", "status": "x"}).status_code == 400
     assert sup.post("/api/v1/care/bot/proposals/99999/decision", json={"approve": True}).status_code == 404
+
+
+def test_the_bot_index_is_loaded_at_startup_not_by_the_first_question(engine: Engine, bot_data_dir: None) -> None:
+    """The first bot call used to build jieba's dictionary and the FAQ index on the request path
+    (3 s idle, past schemathesis' 10 s timeout under load). Now the app's startup loads it."""
+    from kefu.service import care_bot
+
+    with session_factory(engine)() as s, s.begin():
+        token = auth.create_token(s, "bot-startup")
+    care_bot._matchers.clear()
+    with TestClient(create_app(engine), base_url=BASE) as client:  # `with`: runs the lifespan (startup)
+        loaded = dict(care_bot._matchers)
+        assert list(loaded) == [care_bot._key(())]
+        r = client.post("/api/v1/care/bot/answer", json={"question": "能开发票吗"},
+                        headers={"Authorization": f"Bearer {token}"})
+        assert (r.status_code, r.json()["intent"]) == (200, "invoice")
+        assert list(care_bot._matchers) == list(loaded)  # the question found the index loaded
+        assert care_bot._matchers[care_bot._key(())] is loaded[care_bot._key(())]

@@ -41,3 +41,32 @@ def test_business_day_cut_hour() -> None:
     late = datetime(2026, 11, 11, 3, 30, tzinfo=SHOP_TZ)
     assert business_day(late) == date(2026, 11, 11)
     assert business_day(late, cut_hour=4) == date(2026, 11, 10)
+
+
+def test_injected_clock_starts_at_a_fixed_instant_and_runs() -> None:
+    """KEFU_CLOCK_START / @pytest.mark.clock: the process's now begins at a fixed instant and runs."""
+    from kefu.config import Settings, _clock_start
+    from kefu.domain import timeutil
+
+    start = datetime(2026, 11, 20, 23, 0, tzinfo=SHOP_TZ)
+    before = timeutil._clock
+    assert _clock_start("2026-11-20T23:00:00+08:00") == start
+    with timeutil.clock_from(start):
+        first = timeutil.utc_now()
+        assert timedelta(0) <= first - start < timedelta(minutes=5)
+        assert first.tzinfo is UTC
+        timeutil.start_clock_at(start)  # started again at the same instant (a second app): time never goes back
+        assert timeutil.utc_now() >= first
+    assert timeutil._clock is before  # the previous clock again
+    assert _clock_start("") is None
+    with pytest.raises(RuntimeError, match="offset"):
+        _clock_start("2026-11-20T23:00:00")
+    with pytest.raises(RuntimeError, match="KEFU_CLOCK_START"):
+        Settings(environment="production", secret_key="s" * 32, clock_start=start)
+
+
+@pytest.mark.clock("2026-11-11T09:30:00+08:00")
+def test_the_clock_marker_fixes_now_for_one_test() -> None:
+    from kefu.domain.timeutil import utc_now
+
+    assert timedelta(0) <= utc_now() - datetime(2026, 11, 11, 1, 30, tzinfo=UTC) < timedelta(minutes=5)

@@ -82,6 +82,7 @@ def test_agent_completes_own_task_only(clients: dict[str, TestClient], engine: E
     assert actors == ["a1", "u-supervisor"]
 
 
+@pytest.mark.clock("2026-11-21T10:00:00+08:00")  # the tasks due 11-20 17:30 are overdue, whatever the real date
 def test_stats_and_escalation(clients: dict[str, TestClient]) -> None:
     mine = clients["agent"].get("/api/v1/tasks/stats?month=2026-11&agent=a2")
     assert mine.status_code == 200 and (mine.json()["agent_id"], mine.json()["assigned"]) == ("a1", 1)

@@ -38,6 +38,7 @@ def user(role: str, agent_id: str | None = None, team: str = "") -> PageUser:
     return PageUser(1, "u", "u", role, agent_id, team)
 
 
+@pytest.mark.clock("2026-11-21T10:00:00+08:00")  # due 11-20 17:30: overdue, whatever the real date
 def test_rows_per_role(bound: Engine) -> None:
     mine = rows_for(user("agent", "a1", "T"), None)
     assert [(r["type"], r["order"], r["assignee"], r["created"], r["due"]) for r in mine] == [

@@ -111,6 +111,7 @@ def test_task_stats_for_kpi(session: Session) -> None:
         task_stats(session, "a01", "November")
 
 
+@pytest.mark.clock("2026-11-21T10:00:00+08:00")  # four tasks overdue, whatever the real date
 def test_worker_pass_escalates_and_sends_through_the_robot(engine: Engine) -> None:
     with http_stub() as stub:
         config = {"duty": {"escalation_channel": "wecom"},

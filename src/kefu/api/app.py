@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
@@ -15,7 +18,8 @@ from kefu.api import routes
 from kefu.api.csrf import SameOriginMiddleware
 from kefu.api.errors import install_error_handlers
 from kefu.api.hotpath import LiveHotPath
-from kefu.config import get_settings
+from kefu.config import get_settings, install_clock
+from kefu.service import care
 from kefu.store.db import get_engine
 
 
@@ -30,9 +34,21 @@ def api_router() -> APIRouter:
     return root
 
 
+@asynccontextmanager
+async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
+    """Startup work no request should pay for: the FAQ bot's index (seconds on a busy machine).
+
+    Uvicorn (and any ASGI test client that runs the lifespan) accepts requests only after this.
+    """
+    await run_in_threadpool(care.warm_bot)
+    yield
+
+
 def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAPI:
     settings = get_settings()
+    install_clock(settings)
     app = FastAPI(
+        lifespan=_lifespan,
         title="kefu API",
         version=__version__,
         description="kefu (客服): plan the team, run the day, credit the work.",

@@ -136,7 +136,8 @@ def register(app: typer.Typer) -> None:
         from kefu.service import care
 
         with _db() as session:
-            _print_json(care.weekly_issue_summary(session, shop_id=shop, day=parse_day(day)))
+            # the operator reads the database directly anyway: the CLI shows texts whole, like an admin
+            _print_json(care.weekly_issue_summary(session, shop_id=shop, day=parse_day(day), role="admin"))
 
     @care_app.command("service-stats")
     def stats_cmd(

@@ -6,6 +6,9 @@ helpers are the only place that turns user text into aware datetimes.
 
 from __future__ import annotations
 
+import time as _time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,8 +17,47 @@ from kefu.domain.errors import bad_argument
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
 
 
+_clock: tuple[datetime, float] | None = None  # (start instant, monotonic reading at that instant)
+
+
 def utc_now() -> datetime:
-    return datetime.now(UTC)
+    """Now in UTC: the system clock, or the clock started by :func:`start_clock_at`.
+
+    Every "now" in kefu comes from here, so a test that depends on the time of day
+    (the demo cut at now, routing by shift ends, due timers) gives the whole process a
+    fixed start instead of monkeypatching datetime: ``KEFU_CLOCK_START`` (settings).
+    """
+    if _clock is None:
+        return datetime.now(UTC)
+    start, at = _clock
+    return start + timedelta(seconds=_time.monotonic() - at)
+
+
+def start_clock_at(start: datetime | None) -> None:
+    """From now on :func:`utc_now` begins at ``start`` and runs at the real pace (timers still fire);
+    None goes back to the system clock. Starting again at the same instant keeps the running clock
+    (time never goes back when a second app is created). Never in production (settings refuse it)."""
+    global _clock
+    if start is not None and start.tzinfo is None:
+        raise ValueError("clock start must be an aware datetime")
+    if start is None:
+        _clock = None
+    elif _clock is None or _clock[0] != start:
+        _clock = (start.astimezone(UTC), _time.monotonic())
+
+
+@contextmanager
+def clock_from(start: datetime) -> Iterator[None]:
+    """A block run with the clock started at ``start``, the previous clock afterwards (tests whose
+    outcome depends on what "now" is: overdue tasks, overtime already worked)."""
+    global _clock
+    before = _clock
+    _clock = None
+    start_clock_at(start)
+    try:
+        yield
+    finally:
+        _clock = before
 
 
 def parse_aware(text: str, *, default_tz: ZoneInfo = SHOP_TZ) -> datetime:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ
+from kefu.io.cells import unquote
 
 ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 ⊇ GBK ⊇ GB2312
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y/%m/%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M")
@@ -97,11 +98,12 @@ def _cell(value: object) -> str:
 
 
 def clean(cell: str) -> str:
-    """Strip spaces, tabs and the ``="…"`` wrapper Taobao puts around long numbers."""
+    """Strip spaces, tabs, the ``="…"`` wrapper Taobao puts around long numbers and kefu's own
+    formula guard (``'=…``, see :mod:`kefu.io.cells`)."""
     text = cell.strip().strip("\t").strip()
     if text.startswith('="') and text.endswith('"'):
         text = text[2:-1]
-    return text.strip()
+    return unquote(text.strip())
 
 
 def match_columns(

@@ -28,7 +28,7 @@ from kefu.domain.timeutil import SHOP_TZ
 from kefu.duty.engine import MessageOut, OrderFacts, TaskOut
 from kefu.duty.replay import ReturnEvent, ReviewEvent
 from kefu.duty.roster import REST_CODES
-from kefu.io import csvfile
+from kefu.io import cells, csvfile
 from kefu.io.csvfile import BadCell
 
 T = TypeVar("T")
@@ -51,7 +51,7 @@ def _rows(path: Path, required: Iterable[str]) -> list[dict[str, str]]:
                         f"file {path.name} lacks columns: {', '.join(missing)}",
                         {"file": path.name, "missing": missing})
     reader.fieldnames = header
-    return [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    return [{k: cells.unquote((v or "").strip()) for k, v in row.items() if k is not None} for row in reader]
 
 
 def _parse(path: Path, required: Iterable[str], convert: Callable[[dict[str, str]], T]) -> list[T]:
@@ -256,7 +256,7 @@ def write_tasks(path: Path, tasks: Iterable[TaskOut]) -> None:
         writer = csv.writer(fh)
         writer.writerow(TASK_HEADER)
         for t in tasks:
-            writer.writerow((t.task_type, t.order_id, t.assignee, iso(t.created_at), iso(t.due_at)))
+            writer.writerow(cells.csv_row((t.task_type, t.order_id, t.assignee, iso(t.created_at), iso(t.due_at))))
 
 
 def write_messages(path: Path, messages: Iterable[MessageOut]) -> None:
@@ -264,7 +264,7 @@ def write_messages(path: Path, messages: Iterable[MessageOut]) -> None:
         writer = csv.writer(fh)
         writer.writerow(MESSAGE_HEADER)
         for m in messages:
-            writer.writerow((m.channel, m.order_id, iso(m.sent_at)))
+            writer.writerow(cells.csv_row((m.channel, m.order_id, iso(m.sent_at))))
 
 
 def read_attribution(path: Path) -> pd.DataFrame:

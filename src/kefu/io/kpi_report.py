@@ -18,6 +18,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from kefu.credit import metrics as mx
+from kefu.io.cells import xlsx_append
 
 
 def _value(v: Any) -> Any:
@@ -34,11 +35,11 @@ def _value(v: Any) -> Any:
 
 def _sheet(ws: Worksheet, frame: pd.DataFrame, labels: dict[str, str] | None = None) -> None:
     labels = labels or {}
-    ws.append([f"{labels[c]} ({c})" if c in labels else c for c in frame.columns])
+    xlsx_append(ws, [f"{labels[c]} ({c})" if c in labels else str(c) for c in frame.columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in frame.itertuples(index=False):
-        ws.append([_value(v) for v in row])
+        xlsx_append(ws, [_value(v) for v in row])  # buyer and agent names are text, never formulas
     ws.freeze_panes = "A2"
 
 

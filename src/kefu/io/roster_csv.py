@@ -18,7 +18,7 @@ from typing import TypeVar
 from kefu.domain.codes import is_code
 from kefu.domain.errors import ErrorCode, KefuError, RowError, bad_rows
 from kefu.domain.timeutil import SHOP_TZ, local_midnight
-from kefu.io import csvfile
+from kefu.io import cells, csvfile
 from kefu.io.csvfile import BadCell
 from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY, Agent, BreakRule, Preference, Roster, Shift
 
@@ -42,7 +42,7 @@ def _rows(path: Path, required: tuple[str, ...], parse: Callable[[dict[str, str]
     out: list[T] = []
     errors: list[RowError] = []
     for i, raw in enumerate(reader, start=2):
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        row = {(k or "").strip(): cells.unquote((v or "").strip()) for k, v in raw.items() if k is not None}
         try:
             out.append(parse(row))
         except BadCell as exc:
@@ -246,4 +246,5 @@ def write_roster(path: Path, roster: Roster, start: date, days: int) -> None:
         for agent, line in roster.items():
             for d in range(days):
                 cell = line[d]
-                w.writerow([agent, (start + timedelta(days=d)).isoformat(), "" if cell is None else cell.shift])
+                w.writerow(cells.csv_row([agent, (start + timedelta(days=d)).isoformat(),
+                                          "" if cell is None else cell.shift]))

@@ -15,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from kefu.domain.timeutil import local_midnight
+from kefu.io.cells import xlsx_append
 from kefu.plan.roster.solve import totals
 from kefu.plan.roster.types import Roster, RosterProblem, RosterResult
 
@@ -38,7 +39,7 @@ def write_xlsx(path: Path, problem: RosterProblem, result: RosterResult) -> None
         ws = wb.create_sheet(f"{year}-{month:02d}")
         header = ["客服 agent"] + [f"{dates[d].day} {WEEKDAYS[dates[d].weekday()]}" for d in idx]
         header += ["工时 hours", "上班 days", "夜班 nights", "周末 weekend", "休息 rest"]
-        ws.append(header)
+        xlsx_append(ws, header)
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(horizontal="center")
@@ -46,7 +47,7 @@ def write_xlsx(path: Path, problem: RosterProblem, result: RosterResult) -> None
         part = RosterProblem(dates[idx[0]], len(idx), problem.agents, problem.shifts, {}, problem.rules)
         for t in totals(part, sub):
             line = sub[t.agent]
-            ws.append([t.agent, *["" if c is None else c.shift for c in line],
+            xlsx_append(ws, [t.agent, *["" if c is None else c.shift for c in line],
                        t.hours, t.workdays, t.nights, t.weekend_days, t.rest_days])
             row = ws.max_row
             for j, c in enumerate(line, start=2):
@@ -58,7 +59,7 @@ def write_xlsx(path: Path, problem: RosterProblem, result: RosterResult) -> None
     legend = wb.create_sheet("班次 shifts")
     legend.append(["code", "start", "end", "night"])
     for s in problem.shifts:
-        legend.append([s.code, f"{s.start // 60:02d}:{s.start % 60:02d}", f"{s.end % 1440 // 60:02d}:{s.end % 60:02d}",
+        xlsx_append(legend, [s.code, f"{s.start // 60:02d}:{s.start % 60:02d}", f"{s.end % 1440 // 60:02d}:{s.end % 60:02d}",
                        "Y" if s.night else ""])
         legend.cell(legend.max_row, 1).fill = PatternFill("solid", fgColor=colours[s.code])
     wb.save(path)

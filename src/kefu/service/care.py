@@ -19,6 +19,7 @@ from kefu.service.care_books import list_logbook as list_logbook
 from kefu.service.care_books import service_stats as service_stats
 from kefu.service.care_books import weekly_issue_summary as weekly_issue_summary
 from kefu.service.care_bot import bot_answer as bot_answer
+from kefu.service.care_bot import warm_bot as warm_bot
 from kefu.service.care_hours import care_settings as care_settings
 from kefu.service.care_hours import set_care_settings as set_care_settings
 from kefu.service.care_hours import shop_ids as shop_ids

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.care import logbook as books
+from kefu.domain import privacy
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import business_day, local_midnight, utc_now
 from kefu.service import access
@@ -43,25 +44,28 @@ def add_logbook_entry(session: Session, *, shop_id: str, book: str, author: str,
     return _entry_view(e)
 
 
-def _entry_view(e: LogbookEntry) -> dict[str, Any]:
+def _entry_view(e: LogbookEntry, role: str = "agent") -> dict[str, Any]:
     return {"id": e.id, "shop_id": e.shop_id, "book": e.book, "day": e.day.isoformat(), "author": e.author,
-            "kind": e.kind, "text": e.text, "data": dict(e.data or {})}  # fmt: skip
+            "kind": e.kind, "text": privacy.text_for(role, e.text), "data": dict(e.data or {})}  # fmt: skip
 
 
 def list_logbook(
-    session: Session, *, shop_id: str, book: str, start: date, end: date, author: str | None = None
+    session: Session, *, shop_id: str, book: str, start: date, end: date, author: str | None = None,
+    role: str = "agent",
 ) -> list[dict[str, Any]]:
+    """A logbook's entries, texts masked for ``role`` (PIPL)."""
     q = select(LogbookEntry).where(LogbookEntry.shop_id == shop_id, LogbookEntry.book == book,
                                    LogbookEntry.day >= start, LogbookEntry.day <= end)  # fmt: skip
     if author:
         q = q.where(LogbookEntry.author == author)
-    return [_entry_view(e) for e in session.scalars(q.order_by(LogbookEntry.day, LogbookEntry.id))]
+    return [_entry_view(e, role) for e in session.scalars(q.order_by(LogbookEntry.day, LogbookEntry.id))]
 
 
-def weekly_issue_summary(session: Session, *, shop_id: str, day: date) -> dict[str, Any]:
+def weekly_issue_summary(session: Session, *, shop_id: str, day: date, role: str = "agent") -> dict[str, Any]:
     """The issue register of the week containing ``day``, summarised for the supervisor."""
     monday = books.week_start(day)
-    rows = list_logbook(session, shop_id=shop_id, book="issues", start=monday, end=monday + timedelta(days=6))
+    rows = list_logbook(session, shop_id=shop_id, book="issues", start=monday, end=monday + timedelta(days=6),
+                        role=role)
     facts = [books.IssueFact(date.fromisoformat(r["day"]), r["author"], r["kind"], r["text"]) for r in rows]
     return books.weekly_issue_summary(facts, monday)
 
@@ -90,10 +94,12 @@ def service_stats(session: Session, day: date, *, shop_id: str | None = None,
     ]
 
 
-def handover_log(session: Session, *, shop_id: str, day: date, agent_id: str | None = None) -> dict[str, Any]:
+def handover_log(session: Session, *, shop_id: str, day: date, agent_id: str | None = None,
+                 role: str = "agent") -> dict[str, Any]:
     """交接记录本: handover notes written that day plus the live handover rows of the day.
 
     With ``agent_id`` (an agent reading): its own notes and the handovers it gave or received.
+    Texts are masked for ``role`` (PIPL).
     """
     lo, hi = local_midnight(day), local_midnight(day + timedelta(days=1))
     stmt = select(Handover).where(Handover.shop_id == shop_id, Handover.at >= lo, Handover.at < hi)
@@ -102,9 +108,11 @@ def handover_log(session: Session, *, shop_id: str, day: date, agent_id: str | N
     live = session.scalars(stmt.order_by(Handover.at))
     return {
         "day": day.isoformat(),
-        "notes": list_logbook(session, shop_id=shop_id, book="handover", start=day, end=day, author=agent_id),
+        "notes": list_logbook(session, shop_id=shop_id, book="handover", start=day, end=day, author=agent_id,
+                              role=role),
         "handovers": [{"id": h.id, "at": h.at.isoformat(), "from_agent": h.from_agent, "to_agent": h.to_agent,
-                       "items": list(h.items or []), "note": h.note} for h in live],
+                       "items": privacy.items_for(role, h.items), "note": privacy.text_for(role, h.note)}
+                      for h in live],
     }  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.care import tickets as tk
+from kefu.domain import privacy
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument, not_found
 from kefu.domain.timeutil import utc_now
 from kefu.service import access
@@ -39,16 +40,18 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def ticket_view(session: Session, t: Ticket, now: datetime | None = None) -> dict[str, Any]:
+def ticket_view(session: Session, t: Ticket, now: datetime | None = None, *, role: str = "agent") -> dict[str, Any]:
+    """A ticket as ``role`` may see it: the summary and notes masked (PIPL) unless the role sees whole."""
     policy = tk.SlaPolicy.from_settings(care_settings(session, t.shop_id).get("sla"))
     rep = tk.sla_report(_facts(t), now or utc_now(), business_hours(session, t.shop_id), policy)
     iso = _iso
     return {
         "id": t.id, "shop_id": t.shop_id, "buyer": t.buyer, "order_id": t.order_id, "category": t.category,
         "severity": t.severity, "status": t.status, "department": t.department, "owner": t.owner,
-        "summary": t.summary, "root_cause": t.root_cause, "created_at": iso(t.created_at),
+        "summary": privacy.text_for(role, t.summary), "root_cause": t.root_cause, "created_at": iso(t.created_at),
         "first_response_at": iso(t.first_response_at), "resolved_at": iso(t.resolved_at),
-        "callback_at": iso(t.callback_at), "callback_outcome": t.callback_outcome, "notes": list(t.notes or []),
+        "callback_at": iso(t.callback_at), "callback_outcome": t.callback_outcome,
+        "notes": [{**n, "text": privacy.text_for(role, str(n.get("text", "")))} for n in (t.notes or [])],
         "sla": {"first_response_due": iso(rep.first_response_due), "resolution_due": iso(rep.resolution_due),
                 "first_response": rep.first_response, "resolution": rep.resolution,
                 "first_response_minutes": rep.first_response_minutes, "resolution_minutes": rep.resolution_minutes},
@@ -210,15 +213,15 @@ def tk_error(status: str, action: str) -> KefuError:
                      {"from": status, "to": action})  # fmt: skip
 
 
-def get_ticket(session: Session, ticket_id: int, viewer: Viewer | None = None) -> dict[str, Any]:
-    return ticket_view(session, _ticket(session, ticket_id, viewer, lock=False))
+def get_ticket(session: Session, ticket_id: int, viewer: Viewer | None = None, *, role: str = "agent") -> dict[str, Any]:
+    return ticket_view(session, _ticket(session, ticket_id, viewer, lock=False), role=role)
 
 
 def list_tickets(
     session: Session, *, shop_id: str | None = None, status: str | None = None, limit: int = 200,
-    viewer: Viewer | None = None,
+    viewer: Viewer | None = None, role: str = "agent",
 ) -> list[dict[str, Any]]:
-    """Newest first; an agent gets only the tickets it owns in the shop it serves."""
+    """Newest first; an agent gets only the tickets it owns in the shop it serves; texts masked for ``role``."""
     q = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
     if access.is_agent(viewer):
         assert viewer is not None
@@ -231,7 +234,7 @@ def list_tickets(
     if status:
         q = q.where(Ticket.status == status)
     now = utc_now()
-    return [ticket_view(session, t, now) for t in session.scalars(q)]
+    return [ticket_view(session, t, now, role=role) for t in session.scalars(q)]
 
 
 def root_cause_summary(

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from kefu.domain import privacy
 from kefu.domain.errors import KefuError, bad_argument
 from kefu.domain.timeutil import utc_now
 from kefu.live import handover as engine
@@ -102,8 +103,8 @@ def _requeue(session: Session, conversation_id: int, from_agent: str, now: datet
 
 
 def handover_log(session: Session, *, agent_id: str | None = None, shop: str | None = None,
-                 since: datetime | None = None, limit: int = 200) -> list[dict[str, Any]]:
-    """The handover book, newest first: readable by the giving and the receiving shift."""
+                 since: datetime | None = None, limit: int = 200, role: str = "agent") -> list[dict[str, Any]]:
+    """The handover book, newest first: readable by the giving and the receiving shift (notes masked for ``role``)."""
     stmt = select(Handover).order_by(Handover.at.desc(), Handover.id.desc()).limit(limit)
     if agent_id is not None:
         stmt = stmt.where((Handover.from_agent == agent_id) | (Handover.to_agent == agent_id))
@@ -111,5 +112,6 @@ def handover_log(session: Session, *, agent_id: str | None = None, shop: str | N
         stmt = stmt.where(Handover.shop_id == shop)
     if since is not None:
         stmt = stmt.where(Handover.at >= since)
-    return [{"id": h.id, "at": h.at.isoformat(), "from": h.from_agent, "to": h.to_agent, "items": h.items,
-             "note": h.note, "shop": h.shop_id} for h in session.scalars(stmt)]
+    return [{"id": h.id, "at": h.at.isoformat(), "from": h.from_agent, "to": h.to_agent,
+             "items": privacy.items_for(role, h.items), "note": privacy.text_for(role, h.note), "shop": h.shop_id}
+            for h in session.scalars(stmt)]

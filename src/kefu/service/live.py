@@ -17,6 +17,7 @@ from typing import Any, cast
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.orm import Session
 
+from kefu.domain import privacy
 from kefu.domain.codes import check_code, check_codes
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import utc_now
@@ -106,8 +107,12 @@ def _order_group(session: Session, shop: str, buyer: str, text: str, policy: Pol
 
 
 def open_conversation(session: Session, shop: str, buyer: str, group: str | None = None,
-                      now: datetime | None = None, *, text: str = "", channel: str = "web") -> dict[str, Any]:
-    """A buyer starts a chat: run the cascade, claim an agent atomically, else queue."""
+                      now: datetime | None = None, *, text: str = "", channel: str = "web",
+                      buyer_name: str = "") -> dict[str, Any]:
+    """A buyer starts a chat: run the cascade, claim an agent atomically, else queue.
+
+    ``buyer`` is the identity (a platform nickname from an integration, or a web visitor's
+    server-issued id); ``buyer_name`` is only what the agent sees beside it."""
     now = now or utc_now()
     if not shop.strip() or not buyer.strip():
         raise bad_argument("buyer", "店铺和买家不能为空", "shop and buyer are required")
@@ -126,7 +131,8 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
     status = "bot" if decision.bot else ("assigned" if claimed else "queued")
     cid = session.execute(insert(C).values(
         shop_id=shop, buyer=buyer, group=group, status=status, agent_id=claimed.agent_id if claimed else None,
-        opened_at=now, assigned_at=now if claimed else None, channel=channel).returning(C.c.id)).scalar_one()
+        opened_at=now, assigned_at=now if claimed else None, channel=channel, buyer_name=buyer_name[:64])
+        .returning(C.c.id)).scalar_one()
     if text:
         session.execute(insert(Message).values(conversation_id=cid, shop_id=shop, buyer=buyer, ts=now,
                                                direction="in", text=text))
@@ -352,8 +358,11 @@ def queue_snapshot(session: Session, now: datetime | None = None) -> list[dict[s
             for r in db.queued(session, 10_000)]
 
 
-def agent_view(session: Session, agent_id: str) -> dict[str, Any]:
-    """What the agent workspace shows: presence, load, open conversations with their messages."""
+def agent_view(session: Session, agent_id: str, *, role: str = "agent") -> dict[str, Any]:
+    """What the agent workspace shows: presence, load, open conversations with their messages.
+
+    Message texts are masked for ``role`` (phones, ID numbers, addresses…; kefu.domain.privacy).
+    """
     view = get_agent(session, agent_id)
     convs = session.execute(select(C).where(C.c.agent_id == agent_id, C.c.status == "assigned")
                             .order_by(C.c.assigned_at)).all()
@@ -363,8 +372,10 @@ def agent_view(session: Session, agent_id: str) -> dict[str, Any]:
         for m in session.execute(select(Message).where(Message.conversation_id.in_(ids))
                                  .order_by(Message.ts, Message.id)).scalars():
             messages[int(m.conversation_id or 0)].append(
-                {"id": m.id, "direction": m.direction, "text": m.text, "ts": m.ts.isoformat(), "agent": m.agent_id})
-    view["conversations"] = [{"id": c.id, "shop": c.shop_id, "buyer": c.buyer, "group": c.group,
+                {"id": m.id, "direction": m.direction, "text": privacy.text_for(role, m.text), "ts": m.ts.isoformat(),
+                 "agent": m.agent_id})
+    view["conversations"] = [{"id": c.id, "shop": c.shop_id, "buyer": c.buyer, "buyer_name": c.buyer_name,
+                              "group": c.group,
                               "assigned_at": c.assigned_at.isoformat() if c.assigned_at else None,
                               "messages": messages[c.id]} for c in convs]
     return view

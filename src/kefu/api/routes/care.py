@@ -110,12 +110,12 @@ def create_ticket(body: TicketIn, session: DbSession, caller: CurrentCaller) -> 
 def list_tickets(session: DbSession, caller: CurrentCaller,
                  shop_id: Annotated[str | None, Query(max_length=64)] = None,
                  status_: Annotated[str | None, Query(alias="status", max_length=16)] = None) -> list[dict[str, Any]]:  # fmt: skip
-    return care.list_tickets(session, shop_id=shop_id, status=status_, viewer=caller)
+    return care.list_tickets(session, shop_id=shop_id, status=status_, viewer=caller, role=caller.role)
 
 
 @router.get("/tickets/{ticket_id}")
 def read_ticket(ticket_id: Id, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return care.get_ticket(session, ticket_id, viewer=caller)
+    return care.get_ticket(session, ticket_id, viewer=caller, role=caller.role)
 
 
 @router.post("/tickets/{ticket_id}/respond")
@@ -321,21 +321,23 @@ def list_logbook(session: DbSession, caller: CurrentCaller, shop_id: Annotated[s
                  book: Annotated[str, Query(max_length=16)], start: DayQ, end: DayQ,
                  author: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:  # fmt: skip
     return care.list_logbook(
-        session, shop_id=shop_id, book=book, start=_day(start), end=_day(end), author=access.own_agent(caller, author)
+        session, shop_id=shop_id, book=book, start=_day(start), end=_day(end), author=access.own_agent(caller, author),
+        role=caller.role,
     )
 
 
-@router.get("/logbook/weekly", dependencies=[MANAGERS])
+@router.get("/logbook/weekly")
 def weekly_summary(
-    session: DbSession, shop_id: Annotated[str, Query(min_length=1, max_length=64)], day: DayQ
+    session: DbSession, caller: Annotated[Caller, MANAGERS], shop_id: Annotated[str, Query(min_length=1, max_length=64)], day: DayQ
 ) -> dict[str, Any]:
-    return care.weekly_issue_summary(session, shop_id=shop_id, day=_day(day))
+    return care.weekly_issue_summary(session, shop_id=shop_id, day=_day(day), role=caller.role)
 
 
 @router.get("/handover-log")
 def handover_log(session: DbSession, caller: CurrentCaller, shop_id: Annotated[str, Query(min_length=1, max_length=64)],
                  day: DayQ) -> dict[str, Any]:  # fmt: skip
-    return care.handover_log(session, shop_id=shop_id, day=_day(day), agent_id=access.own_agent(caller, None))
+    return care.handover_log(session, shop_id=shop_id, day=_day(day), agent_id=access.own_agent(caller, None),
+                             role=caller.role)
 
 
 @router.get("/service-stats")

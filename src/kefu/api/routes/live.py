@@ -111,7 +111,7 @@ def change_status(agent_id: AgentId, body: StatusIn, session: DbSession, caller:
 @router.get("/agents/{agent_id}/workspace")
 def workspace(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     access.own_agent(caller, agent_id)
-    return live.agent_view(session, agent_id)
+    return live.agent_view(session, agent_id, role=caller.role)
 
 
 @router.get("/agents/{agent_id}/worktime")
@@ -167,7 +167,7 @@ def hand_over(agent_id: AgentId, body: HandoverIn, session: DbSession, caller: C
 @router.get("/live/handovers")
 def handovers(session: DbSession, caller: CurrentCaller,
               agent: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
-    return handover.handover_log(session, agent_id=access.own_agent(caller, agent))
+    return handover.handover_log(session, agent_id=access.own_agent(caller, agent), role=caller.role)
 
 
 @router.get("/live/queue")

@@ -29,6 +29,9 @@ class Conversation(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     shop_id: Mapped[str] = mapped_column(String(64))
     buyer: Mapped[str] = mapped_column(String(128))
+    # what a web-chat visitor typed as their name: display only, never an identity (the buyer key of
+    # a web visitor is the server-issued ``web-…`` id, see kefu.service.webchat)
+    buyer_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
     group: Mapped[str] = mapped_column(String(64), default="售前")
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|assigned|closed
     agent_id: Mapped[str | None] = mapped_column(ForeignKey("agents.id"), nullable=True, index=True)

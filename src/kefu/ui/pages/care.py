@@ -17,6 +17,7 @@ from kefu.care.templates import CATEGORIES as TEMPLATE_CATEGORIES
 from kefu.care.tickets import CALLBACK_OUTCOMES, CATEGORIES, DEPARTMENTS, SEVERITIES
 from kefu.domain.timeutil import business_day, parse_aware, utc_now
 from kefu.service import access, care
+from kefu.service import privacy as privacy_service
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import MANAGERS, PageUser, kefu_page
@@ -42,10 +43,23 @@ def tickets_page(user: PageUser) -> None:
     shops = _shops()
     who = user.agent_id or user.username
 
+    def reveal(subject: str) -> None:
+        """A supervisor sees one ticket whole; the service records the reveal as an event."""
+        shown = run(privacy_service.reveal, subject, role=user.role, actor=user.username)
+        if shown is None:
+            return
+        with ui.dialog() as dialog, ui.card().classes("w-[36rem]"):
+            ui.label(t(f"{subject} 完整信息 (已记录查看)", f"{subject} in full (this view is logged)")).classes(
+                "font-bold")
+            for item in shown.texts:
+                ui.label(f"{item.field}: {item.text}").classes("text-sm").props('data-testid="revealed-text"')
+            ui.button(t("关闭", "Close"), on_click=dialog.close)
+        dialog.open()
+
     @ui.refreshable
     def listing() -> None:
         with db_session() as session:
-            rows = care.list_tickets(session, status=status_filter.value or None, viewer=user)
+            rows = care.list_tickets(session, status=status_filter.value or None, viewer=user, role=user.role)
         data = [{**r, "fr": r["sla"]["first_response"], "res": r["sla"]["resolution"],
                  "due": (r["sla"]["resolution_due"] or "")[:16]} for r in rows]  # fmt: skip
         _table([("id", "编号", "ID"), ("category", "分类", "Category"), ("severity", "严重程度", "Severity"),
@@ -109,6 +123,10 @@ def tickets_page(user: PageUser) -> None:
                     listing.refresh()
 
             with ui.row():
+                if user.role in MANAGERS:  # supervisors and admins; agents never see it whole
+                    ui.button(t("显示完整信息", "Reveal personal data"),
+                              on_click=lambda: reveal(f"ticket:{int(tid.value or 0)}")).props(
+                        'outline color=warning data-testid="ticket-reveal"')
                 for key, zh, en in (("respond", "回复", "Respond"), ("escalate", "升级", "Escalate"),
                                     ("resolve", "解决", "Resolve"), ("callback", "安排回访", "Schedule callback"),
                                     ("outcome", "记录回访", "Record callback")):  # fmt: skip
@@ -224,7 +242,7 @@ def logbooks_page(user: PageUser) -> None:
         ledger = care.list_ledger(session, agent_id=access.own_agent(user, None),
                                   start=date(today.year, today.month, 1))  # fmt: skip
         weekly = (
-            care.weekly_issue_summary(session, shop_id=shop.value or "", day=today)
+            care.weekly_issue_summary(session, shop_id=shop.value or "", day=today, role=user.role)
             if user.role in MANAGERS
             else None
         )

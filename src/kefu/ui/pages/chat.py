@@ -1,15 +1,16 @@
 """``/chat?shop=…``: the buyer-side web chat (public, no login).
 
-A buyer types a nickname and a first message: ``live.open_conversation`` routes
-it (agent, queue or bot). Later messages go through ``live.post_message``. The
-conversation id lives in NiceGUI's per-browser storage, so a reload keeps the
-chat; replies appear through a 1.5-second server-side timer that pushes changes
-over the page's websocket (no page reload, no polling from the browser).
+On the first visit the server issues the visitor a signed token (kept in NiceGUI's
+per-browser storage): the visitor's identity is that token, the nickname they type is
+only a display name (:mod:`kefu.service.webchat`, which also rate-limits per token and
+per client address). The first message opens a conversation routed like any other
+(agent, queue or bot); later ones are added to it. A reload keeps the chat; replies
+appear through a 1.5-second server-side timer that pushes changes over the page's
+websocket (no page reload, no polling from the browser).
 """
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from fastapi import Request
@@ -17,13 +18,10 @@ from nicegui import app, ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import care, live
-from kefu.service import overview as reads
+from kefu.service import care, webchat
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.widgets import notify_error
-
-MAX_TEXT = 2000
 
 
 @ui.page("/chat")
@@ -31,6 +29,8 @@ def chat_page(request: Request) -> None:
     shop = (request.query_params.get("shop") or "web").strip()[:64] or "web"
     key = f"chat:{shop}"
     store = app.storage.user
+    store["chat_token"] = webchat.token_or_new(store.get("chat_token"))  # issued on the first visit
+    address = request.client.host if request.client else ""
     ui.page_title(t("在线咨询", "Chat with us") + f" · {shop}")
     state: dict[str, Any] = {"sig": None}
 
@@ -38,12 +38,11 @@ def chat_page(request: Request) -> None:
         saved = store.get(key)
         if not saved:
             return None
-        try:
-            with db_session() as session:
-                return reads.conversation_messages(session, int(saved["id"]), buyer=saved["buyer"])
-        except KefuError:
+        with db_session() as session:
+            conv = webchat.thread(session, token=store.get("chat_token"), conversation_id=int(saved["id"]))
+        if conv is None:
             store.pop(key, None)
-            return None
+        return conv
 
     @ui.refreshable
     def thread() -> None:
@@ -81,22 +80,16 @@ def chat_page(request: Request) -> None:
         text = (box.value or "").strip()
         if not text:
             return
-        if len(text) > MAX_TEXT:
-            ui.notify(t(f"消息最长 {MAX_TEXT} 字", f"at most {MAX_TEXT} characters"), type="warning")
-            return
         saved = store.get(key)
         try:
             with db_session() as session:
-                conv = current()
-                if saved is None or conv is None or conv["status"] == "closed":
-                    buyer = (nick.value or "").strip()[:40] or f"访客{secrets.token_hex(3)}"
-                    opened = live.open_conversation(session, shop, buyer, text=text, channel="web")
-                    store[key] = {"id": opened["id"], "buyer": buyer}
-                else:
-                    live.post_message(session, int(saved["id"]), "in", text)
+                sent = webchat.send(session, token=store.get("chat_token", ""), address=address, shop=shop,
+                                    name=nick.value or "", text=text,
+                                    conversation_id=int(saved["id"]) if saved else None)
         except KefuError as exc:
             notify_error(exc)
             return
+        store[key] = {"id": sent.conversation_id}
         box.value = ""
         refresh()
 

@@ -1,7 +1,9 @@
 """``/imports``: upload an order export (Taobao 订单报表 CSV/Excel), see progress and every bad row.
 
-The file is saved to a private temporary directory and handed to the credit
-area's importer in a worker thread (``run.io_bound``) so the page stays live;
+The file is saved to a private temporary directory (``kefu-import-*``, 0700) and handed
+to the credit area's importer in a worker thread (``run.io_bound``) so the page stays live;
+the directory is deleted as soon as the import ends, whatever its outcome (buyers'
+phones and addresses must not linger in the system temp folder, PIPL);
 the progress bar follows the importer's progress callback. A rejected file
 shows each bad row (file, row, column, reason in both languages) and stores
 nothing; "skip bad rows" loads the good ones and lists the rejects.
@@ -36,7 +38,6 @@ def run_import(kind: str, path: Path, skip_bad_rows: bool, shop: str, progress: 
 
 @kefu_page("/imports", "数据导入", "Imports", roles=MANAGERS)
 def imports_page(user: PageUser) -> None:
-    tmpdir = Path(tempfile.mkdtemp(prefix="kefu-import-"))
     state: dict[str, Any] = {"done": 0, "total": 0, "path": None}
     ui.label(t("上传淘宝/天猫订单报表或聊天记录 (CSV, GBK 或 UTF-8; 或 Excel)。重复导入同一文件不会改变数据。",
                "Upload a Taobao/Tmall order export or chat records (CSV in GBK or UTF-8, or Excel). "
@@ -104,10 +105,12 @@ def imports_page(user: PageUser) -> None:
         if len(data) > MAX_BYTES:
             status.set_text(t("文件超过 50 MB", "file larger than 50 MB"))
             return
-        path = tmpdir / name
-        path.write_bytes(data)
         uploader.reset()  # the same file can be chosen again (e.g. with "skip bad rows" ticked)
-        await start(path)
+        with tempfile.TemporaryDirectory(prefix="kefu-import-") as tmpdir:  # removed after the import
+            path = Path(tmpdir) / name
+            path.write_bytes(data)
+            del data
+            await start(path)
 
     uploader = ui.upload(label=t("选择文件并上传", "Choose a file to upload"), auto_upload=True, on_upload=uploaded,
               max_file_size=MAX_BYTES).props('accept=".csv,.xlsx,.txt" data-testid="import-upload"').classes("w-96")

@@ -31,6 +31,13 @@ def _stamp(iso: str) -> str:
         return ""
 
 
+def _name(conv: dict[str, Any]) -> str:
+    """A web visitor by the name they typed, marked as unverified; a platform buyer by their nickname."""
+    if conv.get("buyer_name"):
+        return t(f'{conv["buyer_name"]} (网页访客)', f'{conv["buyer_name"]} (web visitor)')
+    return str(conv["buyer"])
+
+
 @kefu_page("/workspace", "我的工作台", "My workspace", roles=("agent",))
 def workspace_page(user: PageUser) -> None:
     agent_id = user.agent_id
@@ -42,7 +49,7 @@ def workspace_page(user: PageUser) -> None:
     def load() -> dict[str, Any] | None:
         try:
             with db_session() as session:
-                view = live.agent_view(session, agent_id)
+                view = live.agent_view(session, agent_id, role=user.role)  # buyer texts masked (PIPL)
                 view["queued"] = reads.queued_in_groups(session, list(view.get("skills", [])))
                 return view
         except KefuError as exc:
@@ -81,7 +88,7 @@ def workspace_page(user: PageUser) -> None:
             with testid(ui.item(on_click=lambda c=conv: select(c["id"])).classes(
                     "rounded w-full" + (" bg-blue-1" if conv["id"] == state["selected"] else "")), f'conv-{conv["id"]}'):
                 with ui.item_section():
-                    ui.item_label(conv["buyer"])
+                    ui.item_label(_name(conv))
                     last = conv["messages"][-1]["text"] if conv["messages"] else ""
                     ui.item_label(last[:30]).props("caption")
                 if waiting:
@@ -95,11 +102,12 @@ def workspace_page(user: PageUser) -> None:
         if conv is None:
             ui.label(t("选择左侧的会话", "Pick a conversation on the left")).classes("text-grey-6")
             return
-        ui.label(f'{conv["buyer"]} · {conv["group"]} · #{conv["id"]}').classes("text-lg")
+        ui.label(f'{_name(conv)} · {conv["group"]} · #{conv["id"]}').classes("text-lg").props(
+            'data-testid="conv-title"')
         buyer_orders(conv["shop"], conv["buyer"])
         for m in conv["messages"]:
             ui.chat_message(m["text"], sent=m["direction"] == "out", stamp=_stamp(m["ts"]),
-                            name=conv["buyer"] if m["direction"] == "in" else t("我", "me"))
+                            name=_name(conv) if m["direction"] == "in" else t("我", "me"))
 
     def buyer_orders(shop: str, buyer: str) -> None:
         """The buyer's latest orders; phone and address arrive masked for the agent role (PIPL)."""
@@ -113,7 +121,7 @@ def workspace_page(user: PageUser) -> None:
     def selected_buyer() -> str:
         view = state["view"]
         conv = next((c for c in (view["conversations"] if view else []) if c["id"] == state["selected"]), None)
-        return str(conv["buyer"]) if conv else ""
+        return _name(conv) if conv else ""
 
     def select(cid: int) -> None:
         state["selected"] = cid

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 03:55:42.350556
+Create Date: 2026-12-07 04:09:56.251879
 """
 
 from alembic import op
@@ -306,6 +306,7 @@ def upgrade() -> None:
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('shop_id', sa.String(length=64), nullable=False),
     sa.Column('buyer', sa.String(length=128), nullable=False),
+    sa.Column('buyer_name', sa.String(length=64), server_default='', nullable=False),
     sa.Column('group', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('agent_id', sa.String(length=64), nullable=True),
