@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from kefu.care import bot_index
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import care, care_bot, care_bot_mining
+from kefu.service import care, care_bot, care_bot_mining, privacy
 from kefu.store.models.care import FaqPair
 from kefu.store.models.live import Conversation, Message
 from kefu.store.models.org import Agent, Shop
@@ -163,3 +163,17 @@ def test_rejected_and_unanswerable_proposals(db: Session) -> None:
         care_bot_mining.mine_bot_proposals(db, "nope")
     with pytest.raises(KefuError):
         care_bot_mining.decide_bot_proposal(db, 999, approve=True, by="sup")
+
+
+def test_mining_proposes_masked_wordings_and_skips_erased_chats(db: Session) -> None:
+    """Proposals are shown to supervisors and become FAQ rows: no buyer's phone in them (PIPL), and
+    chats erased by ``kefu privacy erase`` are not mined as a question "[已删除 / erased]"."""
+    _chat(db, ["可以刻字吗 电话13812341234"] * 3, "可以免费刻字")
+    mined = care_bot_mining.mine_bot_proposals(db, "s1")
+    assert [(p.question, p.paraphrases) for p in mined.proposals] == [
+        ("可以刻字吗 电话138****1234", ["可以刻字吗 电话138****1234"])
+    ]
+    for buyer in ("b0", "b1", "b2"):
+        privacy.erase_buyer(db, buyer, shop="s1")
+    again = care_bot_mining.mine_bot_proposals(db, "s1")
+    assert (again.pairs, again.proposals) == (0, [])

@@ -4,6 +4,10 @@ The reasoning is in :mod:`kefu.care.bot_mining`; this module reads the shop's me
 stores proposals, and on approval turns a proposal into the shop's FAQ rows (``faq_pairs``)
 and records the answer rate before and after: on the proposal's own mined messages and on
 every buyer message mined in the same run (the "pool").
+
+Mined wordings are shown to supervisors and may become the shop's FAQ rows, so they are read
+through :func:`kefu.domain.privacy.mask_text` (no phone, ID number or address of a buyer is ever
+proposed or stored with a proposal), and messages erased for privacy (``kefu privacy``) are skipped.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kefu.care import bot_mining as mining
+from kefu.domain import privacy
 from kefu.domain.errors import bad_argument, not_found
 from kefu.domain.timeutil import utc_now
 from kefu.service.care_bot import shop_bot
+from kefu.service.privacy import ERASED
 from kefu.store.models.care import BotProposal, FaqPair
 from kefu.store.models.live import Message
 from kefu.store.models.org import Shop
@@ -61,12 +67,12 @@ def _view(p: BotProposal) -> ProposalView:
 def _pairs(session: Session, shop_id: str) -> list[mining.QaPair]:
     rows = session.execute(
         select(Message.conversation_id, Message.direction, Message.text, Message.auto, Message.bot)
-        .where(Message.shop_id == shop_id, Message.conversation_id.is_not(None))
+        .where(Message.shop_id == shop_id, Message.conversation_id.is_not(None), Message.text != ERASED)
         .order_by(Message.ts.desc(), Message.id.desc())
         .limit(MAX_MESSAGES)
     ).all()
     msgs = [
-        mining.ChatMessage(int(c or 0), str(d), str(t or ""), bool(a) or bool(b))
+        mining.ChatMessage(int(c or 0), str(d), privacy.mask_text(str(t or "")), bool(a) or bool(b))
         for c, d, t, a, b in reversed(rows)
     ]
     return mining.qa_pairs(msgs)
