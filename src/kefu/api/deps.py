@@ -11,9 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import auth
+from kefu.service import auth, users
 from kefu.store.db import session_factory
-from kefu.store.models.org import User
 
 
 def get_engine_dep(request: Request) -> Engine:
@@ -43,22 +42,37 @@ class Caller:
     agent_id: str | None = None
     team: str = ""
     user_id: int | None = None
+    must_change_password: bool = False
 
 
-def get_caller(request: Request, session: DbSession) -> Caller:
+def _identify(request: Request, session: Session) -> Caller:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         token = auth.check_token(session, header[7:].strip())
         return Caller(kind="token", name=token.name, role="integration")
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if user_id is not None:
-        user = session.get(User, user_id)
-        if user is not None and user.active:
-            return Caller("user", user.username, user.role, user.agent_id, user.team, user.id)
+    user = users.signed_in(session, request.session) if "session" in request.scope else None
+    if user is not None:
+        return Caller("user", user.username, user.role, user.agent_id, user.team, user.id,
+                      user.must_change_password)
     raise KefuError(ErrorCode.UNAUTHORIZED, "需要登录或令牌", "login or bearer token required")
 
 
+def get_caller(request: Request, session: DbSession) -> Caller:
+    """The caller, refused with 403 PASSWORD_CHANGE_REQUIRED while their password must be changed."""
+    caller = _identify(request, session)
+    if caller.must_change_password:
+        raise KefuError(ErrorCode.PASSWORD_CHANGE_REQUIRED, "请先修改初始密码", "change your initial password first",
+                        {"change_password": "/api/v1/auth/password"})
+    return caller
+
+
+def get_caller_before_change(request: Request, session: DbSession) -> Caller:
+    """The caller even while a password change is pending: only for /auth/me and /auth/password."""
+    return _identify(request, session)
+
+
 CurrentCaller = Annotated[Caller, Depends(get_caller)]
+PendingCaller = Annotated[Caller, Depends(get_caller_before_change)]
 
 
 MANAGER_ROLES = ("admin", "supervisor", "integration")  # floor-wide views, planning, integrations
@@ -70,10 +84,15 @@ def ensure_role(caller: Caller, *roles: str) -> None:
         raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
 
 
-def require_roles(*roles: str):  # type: ignore[no-untyped-def]
-    """A dependency that lets only the given roles through (403 otherwise)."""
+def require_roles(*roles: str, before_password_change: bool = False):  # type: ignore[no-untyped-def]
+    """A dependency that lets only the given roles through (403 otherwise).
 
-    def check(caller: CurrentCaller) -> Caller:
+    ``before_password_change=True`` also admits users who still must change their
+    password (only the password-change route itself declares it).
+    """
+    source = get_caller_before_change if before_password_change else get_caller
+
+    def check(caller: Caller = Depends(source)) -> Caller:
         ensure_role(caller, *roles)
         return caller
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:23:56.926787
+Create Date: 2026-12-07 02:25:57.519477
 """
 
 from alembic import op
@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('token_sha256', sa.String(length=64), nullable=False),
     sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('revoked', sa.Boolean(), nullable=False),
+    sa.Column('revoked_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('name', name=op.f('uq_api_tokens_name')),
     sa.UniqueConstraint('token_sha256', name=op.f('uq_api_tokens_token_sha256'))
@@ -42,12 +43,6 @@ def upgrade() -> None:
     with op.batch_alter_table('due_timers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_due_timers_due_at'), ['due_at'], unique=False)
 
-    op.create_table('webhook_deliveries',
-    sa.Column('source', sa.String(length=32), nullable=False),
-    sa.Column('delivery_id', sa.String(length=128), nullable=False),
-    sa.Column('received_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('source', 'delivery_id', name=op.f('pk_webhook_deliveries'))
-    )
     op.create_table('events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('ts', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
@@ -101,6 +96,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_logbook_entries_day'), ['day'], unique=False)
         batch_op.create_index(batch_op.f('ix_logbook_entries_shop_id'), ['shop_id'], unique=False)
 
+    op.create_table('login_throttle',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('window_start', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttle'))
+    )
     op.create_table('orders',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('shop_id', sa.String(length=64), nullable=False),
@@ -176,6 +177,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_surveys_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_surveys_shop_id'), ['shop_id'], unique=False)
 
+    op.create_table('webhook_deliveries',
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('delivery_id', sa.String(length=128), nullable=False),
+    sa.Column('received_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('source', 'delivery_id', name=op.f('pk_webhook_deliveries'))
+    )
     op.create_table('agents',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('shop_id', sa.String(length=64), nullable=True),
@@ -276,8 +283,8 @@ def upgrade() -> None:
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_conversations_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index('ix_conversations_buyer_shop', ['buyer', 'shop_id'], unique=False)
-        batch_op.create_index('ix_conversations_queue', ['status', 'opened_at'], unique=False)
         batch_op.create_index('ix_conversations_opened_at', ['opened_at'], unique=False)
+        batch_op.create_index('ix_conversations_queue', ['status', 'opened_at'], unique=False)
 
     op.create_table('leave_requests',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -398,6 +405,9 @@ def upgrade() -> None:
     sa.Column('locale', sa.String(length=8), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('session_version', sa.Integer(), nullable=False),
+    sa.Column('must_change_password', sa.Boolean(), nullable=False),
+    sa.Column('password_changed_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_users_agent_id_agents')),
     sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_users_shop_id_shops')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
@@ -468,8 +478,8 @@ def downgrade() -> None:
 
     op.drop_table('leave_requests')
     with op.batch_alter_table('conversations', schema=None) as batch_op:
-        batch_op.drop_index('ix_conversations_opened_at')
         batch_op.drop_index('ix_conversations_queue')
+        batch_op.drop_index('ix_conversations_opened_at')
         batch_op.drop_index('ix_conversations_buyer_shop')
         batch_op.drop_index(batch_op.f('ix_conversations_agent_id'))
 
@@ -492,6 +502,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agents_shop_id'))
 
     op.drop_table('agents')
+    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('surveys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_surveys_shop_id'))
         batch_op.drop_index(batch_op.f('ix_surveys_agent_id'))
@@ -509,6 +520,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_orders_buyer'))
 
     op.drop_table('orders')
+    op.drop_table('login_throttle')
     with op.batch_alter_table('logbook_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_logbook_entries_shop_id'))
         batch_op.drop_index(batch_op.f('ix_logbook_entries_day'))
@@ -525,7 +537,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_events_agent_id'))
 
     op.drop_table('events')
-    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('due_timers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_due_timers_due_at'))
 
