@@ -154,12 +154,14 @@ def _networks(value: str) -> tuple[ProxyNetwork, ...]:
 def get_settings() -> Settings:
     env = os.environ
     environment = env.get("KEFU_ENV", "development")
+    data_dir = Path(env.get("KEFU_DATA_DIR", "var"))
     return Settings(
-        database_url=normalise_database_url(env.get("KEFU_DATABASE_URL", "sqlite:///var/kefu.db")),
+        # the default SQLite file lives with kefu's other files in the data dir
+        database_url=normalise_database_url(env.get("KEFU_DATABASE_URL", f"sqlite:///{data_dir / 'kefu.db'}")),
         secret_key=env.get("KEFU_SECRET_KEY", ""),
         environment=environment,
         shop_timezone=env.get("KEFU_TZ", "Asia/Shanghai"),
-        data_dir=Path(env.get("KEFU_DATA_DIR", "var")),
+        data_dir=data_dir,
         redis_url=env.get("KEFU_REDIS_URL", ""),
         webhook_secret=env.get("KEFU_WEBHOOK_SECRET", ""),
         api_docs=_flag("KEFU_API_DOCS", env.get("KEFU_API_DOCS"), environment != "production"),

@@ -67,7 +67,8 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"  客服 agents: kf01…kf{summary.agents:02d}  密码 password: {summary.supervisor_password}"
         )
-        console.print(f"  密码已保存到 / passwords saved in: [bold]{escape(summary.credentials_file)}[/] (0600)")
+        console.print(f"  密码已保存到 / passwords saved in: [bold]{escape(summary.credentials_file)}[/] (0600)",
+                      soft_wrap=True)  # one line: the path is copied from here
         console.print(
             "  [yellow]首次登录时必须修改密码 / each account must change its password at first sign-in[/]"
         )
