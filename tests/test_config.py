@@ -21,18 +21,18 @@ KEY = "k" * 40
 
 
 def test_a_key_is_generated_once_private_and_kept(tmp_path: Path) -> None:
-    first = Settings(data_dir=tmp_path / "var").session_key()
+    first = Settings(data_dir=tmp_path / "var").secret_key
     path = tmp_path / "var" / SECRET_FILE
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert len(first) >= 60 and first != "kefu-dev-secret-change-me"
     _file_secret.cache_clear()  # as a new process would
-    assert Settings(data_dir=tmp_path / "var").session_key() == first
-    assert Settings(data_dir=tmp_path / "other").session_key() != first
+    assert Settings(data_dir=tmp_path / "var").secret_key == first
+    assert Settings(data_dir=tmp_path / "other").secret_key != first
     assert sorted(p.name for p in (tmp_path / "var").iterdir()) == [SECRET_FILE]  # no temporary file left
 
 
 def _key_in_new_process(folder: str) -> str:
-    return Settings(data_dir=Path(folder)).session_key()
+    return Settings(data_dir=Path(folder)).secret_key
 
 
 def test_workers_starting_together_agree_on_one_key(tmp_path: Path) -> None:
@@ -44,14 +44,14 @@ def test_workers_starting_together_agree_on_one_key(tmp_path: Path) -> None:
 
 
 def test_the_environment_key_wins(tmp_path: Path) -> None:
-    assert Settings(secret_key=KEY, data_dir=tmp_path).session_key() == KEY
+    assert Settings(configured_secret=KEY, data_dir=tmp_path).secret_key == KEY
     assert not (tmp_path / SECRET_FILE).exists()
 
 
 def test_production_without_a_key_refuses_to_start(tmp_path: Path) -> None:
     prod = Settings(environment="production", data_dir=tmp_path / "var")
     with pytest.raises(KefuError) as info:
-        prod.session_key()
+        _ = prod.secret_key
     assert info.value.code == ErrorCode.CONFIG_INVALID
     assert "KEFU_SECRET_KEY" in info.value.message and "生产环境" in info.value.message
     assert "KEFU_SECRET_KEY" in info.value.message_en and "not starting" in info.value.message_en
@@ -59,12 +59,12 @@ def test_production_without_a_key_refuses_to_start(tmp_path: Path) -> None:
     # a key file made beforehand (e.g. by the operator) is used
     (tmp_path / "var").mkdir()
     (tmp_path / "var" / SECRET_FILE).write_text(KEY + "\n")
-    assert Settings(environment="production", data_dir=tmp_path / "var").session_key() == KEY
-    assert Settings(environment="production", secret_key=KEY, data_dir=tmp_path / "none").session_key() == KEY
+    assert Settings(environment="production", data_dir=tmp_path / "var").secret_key == KEY
+    assert Settings(environment="production", configured_secret=KEY, data_dir=tmp_path / "none").secret_key == KEY
 
 
 @pytest.mark.parametrize(("kwargs", "needle"), [
-    ({"secret_key": "short"}, "at least 32"),
+    ({"configured_secret": "short"}, "at least 32"),
     ({"environment": "prod"}, "KEFU_ENV must be development or production"),
 ])
 def test_bad_settings_are_refused(kwargs: dict[str, str], needle: str) -> None:
@@ -76,7 +76,7 @@ def test_bad_settings_are_refused(kwargs: dict[str, str], needle: str) -> None:
 def test_a_truncated_key_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / SECRET_FILE).write_text("\n")
     with pytest.raises(KefuError) as info:
-        Settings(data_dir=tmp_path).session_key()
+        _ = Settings(data_dir=tmp_path).secret_key
     assert "empty or too short" in info.value.message_en
 
 

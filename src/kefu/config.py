@@ -35,7 +35,7 @@ class Settings:
     """Process-wide settings. Defaults give a zero-setup embedded install."""
 
     database_url: str = "sqlite:///var/kefu.db"
-    secret_key: str = ""  # KEFU_SECRET_KEY; empty: the generated key in data_dir/secret_key
+    configured_secret: str = ""  # KEFU_SECRET_KEY; empty: the generated key in data_dir/secret_key
     environment: str = "development"  # development | production
     shop_timezone: str = "Asia/Shanghai"
     data_dir: Path = field(default_factory=lambda: Path("var"))
@@ -51,7 +51,7 @@ class Settings:
                 f"KEFU_ENV 只能是 development 或 production, 收到 {self.environment!r}",
                 f"KEFU_ENV must be development or production, got {self.environment!r}",
             )
-        if self.secret_key and len(self.secret_key) < MIN_SECRET_CHARS:
+        if self.configured_secret and len(self.configured_secret) < MIN_SECRET_CHARS:
             raise KefuError(
                 ErrorCode.CONFIG_INVALID,
                 f"KEFU_SECRET_KEY 至少 {MIN_SECRET_CHARS} 个字符 (可用 `python -c \"import secrets; "
@@ -68,9 +68,14 @@ class Settings:
     def production(self) -> bool:
         return self.environment == "production"
 
-    def session_key(self) -> str:
-        """The key that signs session cookies and NiceGUI's storage (see the module docstring)."""
-        return self.secret_key or _file_secret(self.data_dir.resolve(), self.production)
+    @property
+    def secret_key(self) -> str:
+        """The key that signs session cookies and NiceGUI's storage (see the module docstring).
+
+        Reading it may create the key file (development) or raise ``CONFIG_INVALID``
+        (production without a key), so it is read where a server starts, not at import.
+        """
+        return self.configured_secret or _file_secret(self.data_dir.resolve(), self.production)
 
 
 def _read_secret(path: Path) -> str:
@@ -158,7 +163,7 @@ def get_settings() -> Settings:
     return Settings(
         # the default SQLite file lives with kefu's other files in the data dir
         database_url=normalise_database_url(env.get("KEFU_DATABASE_URL", f"sqlite:///{data_dir / 'kefu.db'}")),
-        secret_key=env.get("KEFU_SECRET_KEY", ""),
+        configured_secret=env.get("KEFU_SECRET_KEY", ""),
         environment=environment,
         shop_timezone=env.get("KEFU_TZ", "Asia/Shanghai"),
         data_dir=data_dir,

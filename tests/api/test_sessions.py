@@ -57,7 +57,7 @@ def test_cookie_without_the_session_version_is_refused(engine: Engine) -> None:
     _setup(engine)
     client = _client(engine)
     assert _login(client) == 200
-    key = get_settings().session_key()
+    key = get_settings().secret_key
     client.cookies.set("kefu_session", _forged({"user_id": 1}, key))
     assert client.get("/api/v1/users").status_code == 401
     client.cookies.set("kefu_session", _forged({"user_id": 1, "sv": 0}, key))

@@ -51,7 +51,7 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
     app.state.engine = engine or get_engine()
     app.add_middleware(
         SessionMiddleware,
-        secret_key=settings.session_key(),
+        secret_key=settings.secret_key,
         session_cookie="kefu_session",
         same_site="lax",
         https_only=settings.production,

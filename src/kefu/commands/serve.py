@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """启动服务 / serve the dashboard and API (KEFU_DATABASE_URL chooses the database)."""
         settings = get_settings()
-        settings.session_key()  # no key in production: refuse here, before any worker starts
+        _ = settings.secret_key  # no key in production: refuse here, before any worker starts
         upgrade(settings.database_url)
         if api_only and workers > 1 and can_share_port():
             if port == 0:

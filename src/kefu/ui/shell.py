@@ -53,7 +53,7 @@ def mount_ui(app: FastAPI) -> None:
     page_modules()
     ui.run_with(
         app,
-        storage_secret=settings.session_key(),
+        storage_secret=settings.secret_key,
         title="kefu 客服",
         language="zh-CN",
         favicon=FAVICON,
