@@ -239,7 +239,7 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
         conn.execute(_table(Event).insert(), order_events)
 
     step("账号 / accounts", 6, 8)
-    demo_pw = passwords.generate()
+    demo_pw = passwords.generate(DEMO_SUPERVISOR)
     users, admin_pw = demo_accounts.create(session, [a.id for a in shop.agents], [a.name for a in shop.agents],
                                            demo_pw)
     step("预测与话术 / forecast and templates", 7, 8)

@@ -37,14 +37,15 @@ class DemoLogin:
 def create(session: Session, agent_ids: list[str], agent_names: list[str], demo_pw: str) -> tuple[int, str]:
     """Admin (its own random password), supervisor ``demo`` and one login per agent (sharing ``demo_pw``).
 
-    Returns (accounts created, the admin's password or "" when it existed). The
-    agents' argon2 hash is the supervisor's, computed once and reused: hashing
-    is deliberately slow (~0.1–0.7 s each here).
+    ``demo_pw`` comes from ``passwords.generate("demo")``; agent ids are kefu's
+    ``kfNN``. Returns (accounts created, the admin's password or "" when it
+    existed). The agents' argon2 hash is computed once and reused: hashing is
+    deliberately slow (~0.1–0.7 s each here).
     """
     created = 0
     admin_pw = ""
     if session.scalar(select(User).where(User.username == "admin")) is None:
-        admin_pw = passwords.generate()
+        admin_pw = passwords.generate("admin")
         auth.create_user(session, "admin", admin_pw, "admin", display_name="管理员", must_change_password=True)
         created += 1
     sup = session.scalar(select(User).where(User.username == DEMO_SUPERVISOR))
@@ -52,9 +53,12 @@ def create(session: Session, agent_ids: list[str], agent_names: list[str], demo_
         sup = auth.create_user(session, DEMO_SUPERVISOR, demo_pw, "supervisor", display_name="演示主管",
                                must_change_password=True)
         created += 1
+        agent_hash = sup.password_hash
+    else:  # an existing ``demo`` account keeps its own password; the agents still get ``demo_pw``
+        agent_hash = auth.hash_password("", demo_pw)
     taken = set(session.scalars(select(User.username).where(User.username.in_(agent_ids))))
     rows = [
-        {"username": aid, "display_name": name, "password_hash": sup.password_hash, "role": "agent",
+        {"username": aid, "display_name": name, "password_hash": agent_hash, "role": "agent",
          "agent_id": aid, "team": "", "locale": "zh", "active": True, "created_at": utc_now(),
          "session_version": 0, "must_change_password": True}
         for aid, name in zip(agent_ids, agent_names, strict=True) if aid not in taken

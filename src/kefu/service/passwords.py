@@ -46,6 +46,16 @@ def check(username: str, password: str) -> None:
                     "common")
 
 
-def generate() -> str:
-    """A random password for a person to type once and then change (16 URL-safe characters)."""
-    return secrets.token_urlsafe(12)
+def generate(username: str = "") -> str:
+    """A random password (16 URL-safe characters) that passes :func:`check` for ``username``.
+
+    For a person to type once and then change. A draw that happens to contain
+    the username is drawn again (about one in a million for short names).
+    """
+    while True:
+        password = secrets.token_urlsafe(12)
+        try:
+            check(username, password)
+        except KefuError:
+            continue
+        return password

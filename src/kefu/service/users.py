@@ -121,7 +121,7 @@ def reset_password(session: Session, *, user_id: int | None = None, username: st
     Every session of the user ends at once.
     """
     user = _user(session, user_id, username)
-    generated = "" if new_password else passwords.generate()
+    generated = "" if new_password else passwords.generate(user.username)
     _set_password(user, new_password or generated, must_change=True)
     return AccountPassword(info(user), generated)
 
@@ -163,7 +163,7 @@ def add_user(session: Session, username: str, password: str | None, role: str, *
             raise KefuError(ErrorCode.BAD_ARGUMENT, "客服账号必须关联客服", "an agent account needs an agent id")
         if session.get(Agent, agent_id) is None:
             raise KefuError(ErrorCode.AGENT_UNKNOWN, f"未知客服: {agent_id}", f"unknown agent: {agent_id}")
-    generated = "" if password else passwords.generate()
+    generated = "" if password else passwords.generate(username)
     user = auth.create_user(session, username, password or generated, role, display_name=display_name,
                             agent_id=agent_id or None, team=team,
                             must_change_password=must_change_password or bool(generated))

@@ -186,12 +186,11 @@ def kefu_page(path: str, title_zh: str, title_en: str, roles: tuple[str, ...] = 
 
         def check(request: Request) -> RedirectResponse | PageUser | None:
             user = session_user(request)
+            here = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="")
             if user is None:
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+                return RedirectResponse(f"/login?next={here}", status_code=303)
             if user.must_change_password and path != PASSWORD_PAGE:
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                return RedirectResponse(f"{PASSWORD_PAGE}?next={quote(target, safe='')}", status_code=303)
+                return RedirectResponse(f"{PASSWORD_PAGE}?next={here}", status_code=303)
             if user.role not in roles:
                 forbidden_view(user, title_zh, title_en)
                 return None
