@@ -9,11 +9,13 @@ from fastapi import APIRouter, FastAPI
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from kefu import __version__
 from kefu.api import routes
 from kefu.api.csrf import SameOriginMiddleware
 from kefu.api.errors import install_error_handlers
+from kefu.api.headers import SecurityHeaders
 from kefu.api.hotpath import LiveHotPath
 from kefu.config import get_settings
 from kefu.store.db import get_engine
@@ -31,13 +33,19 @@ def api_router() -> APIRouter:
 
 
 def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAPI:
+    """The app; ``/docs`` and the OpenAPI document only when ``KEFU_API_DOCS`` allows (off in production).
+
+    Behind a reverse proxy listed in ``KEFU_TRUSTED_PROXIES`` the client address
+    comes from its ``X-Forwarded-For``; from anyone else that header is ignored
+    (``kefu serve`` turns Uvicorn's own proxy handling off, which trusted 127.0.0.1).
+    """
     settings = get_settings()
     app = FastAPI(
         title="kefu API",
         version=__version__,
         description="kefu (客服): plan the team, run the day, credit the work.",
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        openapi_url="/api/v1/openapi.json" if settings.api_docs else None,
+        docs_url="/docs" if settings.api_docs else None,
         redoc_url=None,
     )
     app.state.engine = engine or get_engine()
@@ -46,9 +54,11 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
         secret_key=settings.secret_key,
         session_cookie="kefu_session",
         same_site="lax",
-        https_only=settings.environment == "production",
+        https_only=settings.production,
     )
     app.add_middleware(SameOriginMiddleware)  # CSRF: cookie-authenticated writes must be same-origin
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies])
     install_error_handlers(app)
     app.include_router(api_router())
     if with_ui:
@@ -59,7 +69,7 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
 
 
 def served(app: FastAPI) -> ASGIApp:
-    """What Uvicorn runs: on PostgreSQL, the live hot path in front of the whole framework.
+    """What Uvicorn runs: security headers outermost, then on PostgreSQL the live hot path in front of the framework.
 
     In front of, not inside: as a FastAPI middleware every per-chat call still
     went through FastAPI's own entry, telemetry and error layers (~5 % of a
@@ -67,4 +77,5 @@ def served(app: FastAPI) -> ASGIApp:
     app unchanged (:mod:`kefu.api.hotpath`).
     """
     engine = app.state.engine
-    return LiveHotPath(app, engine) if engine.dialect.name == "postgresql" else app
+    inner: ASGIApp = LiveHotPath(app, engine) if engine.dialect.name == "postgresql" else app
+    return SecurityHeaders(inner, app.docs_url)
