@@ -219,7 +219,9 @@ def run_month(session: Session, month: str, shop_id: str | None = None, store: b
                                           computed_at=now))  # fmt: skip
         session.flush()
     days = {d.isoformat() for d in pd.date_range(first, nxt - timedelta(days=1)).date}
-    agent_day = result.agent_day[result.agent_day["day"].isin(days)].reset_index(drop=True)
+    # unassigned work (a queued buyer's messages) is the shop's, not an agent '' row in pay and KPI
+    ad = result.agent_day
+    agent_day = ad[ad["day"].isin(days) & (ad["agent"] != "")].reset_index(drop=True)
     return CreditResult(result.order_credit, agent_day, result.evidence, result.shop_day, result.provisional,
                         result.rules, result.as_of)  # fmt: skip
 
