@@ -145,7 +145,7 @@ def maybe_sweep(session: Session) -> None:
 
 
 def _ts(text: str | None) -> datetime | None:
-    return None if text is None else parse_aware(text)
+    return None if text is None else parse_aware(text, name="ts")
 
 
 def open_call(session: Session, caller: Caller, body: ConversationIn) -> dict[str, Any]:

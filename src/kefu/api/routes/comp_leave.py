@@ -7,14 +7,13 @@ balance. Agents read their own ledger.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import Field
 
 from kefu.api.deps import MANAGER_ROLES, CurrentCaller, DbSession, ensure_role
-from kefu.api.schemas import ApiIn
+from kefu.api.schemas import ApiIn, Day
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.service import presence
 
@@ -23,12 +22,12 @@ AgentId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 class OvertimeIn(ApiIn):
-    day: date
+    day: Day
     comp_leave: bool = False  # rest-day overtime only: credit 调休 minutes instead of pay
 
 
 class LeaveIn(ApiIn):
-    day: date
+    day: Day
     minutes: int = Field(ge=1, le=31 * 24 * 60)
 
 

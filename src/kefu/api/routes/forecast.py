@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.api.deps import MANAGER_ROLES, CurrentCaller, DbSession, ensure_role
+from kefu.api.schemas import Day
 from kefu.domain.timeutil import parse_aware, utc_now
 from kefu.plan.forecast import MODELS
 from kefu.service import plan
@@ -34,7 +35,7 @@ class ForecastIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shop: str = Field(min_length=1, max_length=64)
     skill: str = Field(default="", max_length=64)
-    start: date
+    start: Day
     days: int = Field(default=7, ge=1, le=42)
     interval: int = Field(default=30, description="15, 30 or 60 minutes")
     model: str = Field(default="seasonal", description=" | ".join(MODELS))
@@ -44,7 +45,7 @@ class RequirementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shop: str = Field(min_length=1, max_length=64)
     skill: str = Field(default="", max_length=64)
-    start: date
+    start: Day
     days: int = Field(default=7, ge=1, le=42)
     model: str = "seasonal"
     target: TargetIn = Field(default_factory=TargetIn)
@@ -92,8 +93,8 @@ def make_forecast(body: ForecastIn, session: DbSession, caller: CurrentCaller) -
 def get_forecast(
     session: DbSession,
     caller: CurrentCaller,
+    start: Annotated[Day, Query()],  # Annotated: a `= Query()` default drops the type's bound
     shop: str = Query(max_length=64),
-    start: date = Query(),
     days: int = Query(7, ge=1, le=42),
     skill: str = Query("", max_length=64),
     model: str = Query("seasonal", max_length=32),
@@ -165,8 +166,8 @@ def erlang(body: ErlangIn, caller: CurrentCaller) -> dict[str, float | None]:
 def get_intraday(
     session: DbSession,
     caller: CurrentCaller,
+    day: Annotated[Day, Query()],
     shop: str = Query(max_length=64),
-    day: date = Query(),
     now: str | None = Query(None, max_length=40),
     skill: str = Query("", max_length=64),
     aht_s: float = Query(180.0, gt=0, le=86400),
@@ -177,7 +178,7 @@ def get_intraday(
 ) -> dict[str, Any]:
     """Rest-of-day re-forecast, required vs scheduled per interval, overtime offers and break windows."""
     ensure_role(caller, *MANAGER_ROLES)
-    moment: datetime = parse_aware(now) if now else utc_now()
+    moment: datetime = parse_aware(now, name="now") if now else utc_now()
     view = plan.intraday(
         session,
         shop,

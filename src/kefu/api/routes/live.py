@@ -9,7 +9,6 @@ a database error (500).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
@@ -28,7 +27,7 @@ from kefu.api.live_calls import (
     read_call,
     transaction,
 )
-from kefu.api.schemas import ApiIn
+from kefu.api.schemas import ApiIn, Day
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.service import handover, live, presence
 
@@ -120,7 +119,7 @@ def workspace(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> d
 
 @router.get("/agents/{agent_id}/worktime")
 def worktime(agent_id: AgentId, session: DbSession, caller: CurrentCaller,
-             day: Annotated[date, Query()]) -> dict[str, Any]:
+             day: Annotated[Day, Query()]) -> dict[str, Any]:
     _own_agent(caller, agent_id)
     return presence.worked_time(session, agent_id, day)
 
