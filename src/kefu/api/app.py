@@ -12,6 +12,7 @@ from starlette.types import ASGIApp
 
 from kefu import __version__
 from kefu.api import routes
+from kefu.api.boundary import ErrorBoundary
 from kefu.api.csrf import SameOriginMiddleware
 from kefu.api.errors import install_error_handlers
 from kefu.api.hotpath import LiveHotPath
@@ -59,12 +60,14 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
 
 
 def served(app: FastAPI) -> ASGIApp:
-    """What Uvicorn runs: on PostgreSQL, the live hot path in front of the whole framework.
+    """What Uvicorn runs: the error boundary, then on PostgreSQL the live hot path, then the framework.
 
-    In front of, not inside: as a FastAPI middleware every per-chat call still
-    went through FastAPI's own entry, telemetry and error layers (~5 % of a
-    worker's CPU per call). Everything the hot path does not serve reaches the
-    app unchanged (:mod:`kefu.api.hotpath`).
+    The hot path is in front of the framework, not inside: as a FastAPI
+    middleware every per-chat call still went through FastAPI's own entry,
+    telemetry and error layers (~5 % of a worker's CPU per call). Everything it
+    does not serve reaches the app unchanged (:mod:`kefu.api.hotpath`). The
+    boundary (:mod:`kefu.api.boundary`) keeps a keep-alive connection usable
+    after an unhandled error in either.
     """
     engine = app.state.engine
-    return LiveHotPath(app, engine) if engine.dialect.name == "postgresql" else app
+    return ErrorBoundary(LiveHotPath(app, engine) if engine.dialect.name == "postgresql" else app)

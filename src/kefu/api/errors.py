@@ -19,7 +19,17 @@ def integrity_body() -> dict[str, str]:
     return {"code": "CONFLICT", "message": "与已有数据冲突, 未保存", "message_en": "conflicts with stored data; nothing saved"}
 
 
+def internal_body() -> dict[str, str]:
+    """A bug, not bad input: the same bilingual shape as every other error, no internals."""
+    return {"code": "INTERNAL_ERROR", "message": "服务器内部错误, 已记录", "message_en": "internal server error; it has been logged"}
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(Exception)
+    async def _internal(_: Request, exc: Exception) -> JSONResponse:
+        # Starlette's outermost layer sends this, then re-raises for logging: kefu.api.boundary logs it
+        return JSONResponse(internal_body(), status_code=500)
+
     @app.exception_handler(KefuError)
     async def _kefu(_: Request, exc: KefuError) -> JSONResponse:
         return JSONResponse(exc.as_dict(), status_code=exc.http_status)
