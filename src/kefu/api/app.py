@@ -16,6 +16,7 @@ from kefu.api.boundary import ErrorBoundary
 from kefu.api.csrf import SameOriginMiddleware
 from kefu.api.errors import install_error_handlers
 from kefu.api.hotpath import LiveHotPath
+from kefu.api.limits import BodyLimit
 from kefu.config import get_settings
 from kefu.store.db import get_engine
 
@@ -50,6 +51,7 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
         https_only=settings.environment == "production",
     )
     app.add_middleware(SameOriginMiddleware)  # CSRF: cookie-authenticated writes must be same-origin
+    app.add_middleware(BodyLimit)  # outermost of ours: a body too large is refused before anything reads it
     install_error_handlers(app)
     app.include_router(api_router())
     if with_ui:
