@@ -17,6 +17,7 @@ from kefu.api.csrf import SameOriginMiddleware
 from kefu.api.errors import install_error_handlers
 from kefu.api.hotpath import LiveHotPath
 from kefu.api.limits import BodyLimit
+from kefu.api.retry import RetryReads
 from kefu.config import get_settings
 from kefu.store.db import get_engine
 
@@ -50,6 +51,7 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
         same_site="lax",
         https_only=settings.environment == "production",
     )
+    app.add_middleware(RetryReads)  # a GET whose database connection died runs once more
     app.add_middleware(SameOriginMiddleware)  # CSRF: cookie-authenticated writes must be same-origin
     app.add_middleware(BodyLimit)  # outermost of ours: a body too large is refused before anything reads it
     install_error_handlers(app)
