@@ -20,38 +20,24 @@ from __future__ import annotations
 import json
 import logging
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from kefu.api.errors import internal_body
+from kefu.api.layer import HttpLayer, Sent
 
 log = logging.getLogger("kefu.api")
 
 
-class ErrorBoundary:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = complete = False
-
-        async def tracked(message: Message) -> None:
-            nonlocal started, complete
-            if message["type"] == "http.response.start":
-                started = True
-            elif message["type"] == "http.response.body" and not message.get("more_body", False):
-                complete = True
-            await send(message)
-
+class ErrorBoundary(HttpLayer):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        sent = Sent(send)
         try:
-            await self.app(scope, receive, tracked)
+            await self.app(scope, receive, sent)
         except Exception:
             log.exception("unhandled error in %s %s", scope.get("method"), scope.get("path"))
-            if started and not complete:
+            if sent.started and not sent.complete:
                 raise
-            if not started:
+            if not sent.started:
                 body = json.dumps(internal_body(), ensure_ascii=False).encode()
                 await send({"type": "http.response.start", "status": 500,
                             "headers": [(b"content-type", b"application/json"),

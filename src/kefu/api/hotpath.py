@@ -43,6 +43,7 @@ from kefu.api.live_calls import (
     MessageIn,
     bearer_caller,
     close_hot,
+    keyed,
     message_hot,
     open_hot,
     read_hot,
@@ -113,6 +114,12 @@ class LiveHotPath:
             try:
                 args.append(route.model.model_validate_json(body))
             except ValidationError:
+                complete = False
+        if complete and route.call is open_hot and (key := headers.get(b"idempotency-key")) is not None:
+            text = key.decode("latin-1")
+            if 1 <= len(text) <= 64:  # else FastAPI words the 422
+                args[-1] = keyed(args[-1], text)
+            else:
                 complete = False
         if not complete:  # let the framework answer (and word the error) exactly as it always does
             await self.app(scope, _replay(body, ended, receive), send)

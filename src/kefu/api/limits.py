@@ -15,7 +15,9 @@ from __future__ import annotations
 import json
 
 from starlette.exceptions import HTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
+
+from kefu.api.layer import HttpLayer, Sent
 
 KIB = 1024
 MIB = 1024 * KIB
@@ -63,21 +65,15 @@ def _declared(scope: Scope) -> int | None:
     return None
 
 
-class BodyLimit:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+class BodyLimit(HttpLayer):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         limit = limit_for(scope["path"])
         declared = _declared(scope)
         if declared is not None and declared > limit:
             await refuse(send, limit)
             return
         seen = 0
-        started = False
+        sent = Sent(send)
 
         async def counted() -> Message:
             nonlocal seen
@@ -88,14 +84,9 @@ class BodyLimit:
                     raise BodyTooLarge(limit)
             return message
 
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, counted, tracked)
+            await self.app(scope, counted, sent)
         except BodyTooLarge:
-            if started:
+            if sent.started:
                 raise
             await refuse(send, limit)

@@ -12,33 +12,25 @@ from __future__ import annotations
 
 import logging
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
+from kefu.api.layer import HttpLayer, Sent
 from kefu.store.db import is_disconnect
 
 log = logging.getLogger("kefu.api")
 READS = ("GET", "HEAD")
 
 
-class RetryReads:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in READS:
+class RetryReads(HttpLayer):
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["method"] not in READS:
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        sent = Sent(send)
         try:
-            await self.app(scope, receive, tracked)
+            await self.app(scope, receive, sent)
         except Exception as exc:
-            if started or not is_disconnect(exc):
+            if sent.started or not is_disconnect(exc):
                 raise
             log.warning("database connection lost during %s %s; running it again", scope["method"], scope["path"])
             await self.app(scope, receive, send)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, status
 from pydantic import Field
 from sqlalchemy.orm import Session
 
@@ -21,6 +21,7 @@ from kefu.api.live_calls import (
     MessageIn,
     bearer_caller,
     close_call,
+    keyed,
     message_call,
     open_call,
     own_conversation,
@@ -125,8 +126,11 @@ def worktime(agent_id: AgentId, session: DbSession, caller: CurrentCaller,
 
 
 @router.post("/conversations", status_code=status.HTTP_201_CREATED)
-def create_conversation(body: ConversationIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return open_call(session, caller, body)
+def create_conversation(body: ConversationIn, session: DbSession, caller: CurrentCaller,
+                        idempotency_key: Annotated[str | None, Header(min_length=1, max_length=64)] = None,
+                        ) -> dict[str, Any]:
+    """Open a chat, once: a retry with the same ``Idempotency-Key`` (or ``request_id``) gets the same conversation."""
+    return open_call(session, caller, keyed(body, idempotency_key))
 
 
 @router.get("/conversations/{conversation_id}")

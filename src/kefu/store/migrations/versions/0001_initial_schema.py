@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 15:23:56.926787
+Create Date: 2026-12-07 03:11:24.935485
 """
 
 from alembic import op
@@ -42,12 +42,6 @@ def upgrade() -> None:
     with op.batch_alter_table('due_timers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_due_timers_due_at'), ['due_at'], unique=False)
 
-    op.create_table('webhook_deliveries',
-    sa.Column('source', sa.String(length=32), nullable=False),
-    sa.Column('delivery_id', sa.String(length=128), nullable=False),
-    sa.Column('received_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('source', 'delivery_id', name=op.f('pk_webhook_deliveries'))
-    )
     op.create_table('events',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('ts', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
@@ -176,6 +170,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_surveys_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_surveys_shop_id'), ['shop_id'], unique=False)
 
+    op.create_table('webhook_deliveries',
+    sa.Column('source', sa.String(length=32), nullable=False),
+    sa.Column('delivery_id', sa.String(length=128), nullable=False),
+    sa.Column('received_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('source', 'delivery_id', name=op.f('pk_webhook_deliveries'))
+    )
     op.create_table('agents',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('shop_id', sa.String(length=64), nullable=True),
@@ -270,14 +270,16 @@ def upgrade() -> None:
     sa.Column('last_buyer_msg_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_agent_msg_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('request_id', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_conversations_agent_id_agents')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations')),
+    sa.UniqueConstraint('request_id', 'shop_id', name='uq_conversations_request')
     )
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_conversations_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index('ix_conversations_buyer_shop', ['buyer', 'shop_id'], unique=False)
-        batch_op.create_index('ix_conversations_queue', ['status', 'opened_at'], unique=False)
         batch_op.create_index('ix_conversations_opened_at', ['opened_at'], unique=False)
+        batch_op.create_index('ix_conversations_queue', ['status', 'opened_at'], unique=False)
 
     op.create_table('leave_requests',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -468,8 +470,8 @@ def downgrade() -> None:
 
     op.drop_table('leave_requests')
     with op.batch_alter_table('conversations', schema=None) as batch_op:
-        batch_op.drop_index('ix_conversations_opened_at')
         batch_op.drop_index('ix_conversations_queue')
+        batch_op.drop_index('ix_conversations_opened_at')
         batch_op.drop_index('ix_conversations_buyer_shop')
         batch_op.drop_index(batch_op.f('ix_conversations_agent_id'))
 
@@ -492,6 +494,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_agents_shop_id'))
 
     op.drop_table('agents')
+    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('surveys', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_surveys_shop_id'))
         batch_op.drop_index(batch_op.f('ix_surveys_agent_id'))
@@ -525,7 +528,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_events_agent_id'))
 
     op.drop_table('events')
-    op.drop_table('webhook_deliveries')
     with op.batch_alter_table('due_timers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_due_timers_due_at'))
 
