@@ -13,10 +13,13 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from kefu import __version__
 from kefu.api import routes
+from kefu.api.boundary import ErrorBoundary
 from kefu.api.csrf import SameOriginMiddleware
 from kefu.api.errors import install_error_handlers
 from kefu.api.headers import SecurityHeaders
 from kefu.api.hotpath import LiveHotPath
+from kefu.api.limits import BodyLimit
+from kefu.api.retry import RetryReads
 from kefu.config import get_settings
 from kefu.store.db import get_engine
 
@@ -56,7 +59,9 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
         same_site="lax",
         https_only=settings.production,
     )
+    app.add_middleware(RetryReads)  # a GET whose database connection died runs once more
     app.add_middleware(SameOriginMiddleware)  # CSRF: cookie-authenticated writes must be same-origin
+    app.add_middleware(BodyLimit)  # outermost of ours: a body too large is refused before anything reads it
     if settings.trusted_proxies:
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies])
     install_error_handlers(app)
@@ -69,13 +74,15 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
 
 
 def served(app: FastAPI) -> ASGIApp:
-    """What Uvicorn runs: security headers outermost, then on PostgreSQL the live hot path in front of the framework.
+    """What Uvicorn runs: security headers, the error boundary, on PostgreSQL the live hot path, the framework.
 
-    In front of, not inside: as a FastAPI middleware every per-chat call still
-    went through FastAPI's own entry, telemetry and error layers (~5 % of a
-    worker's CPU per call). Everything the hot path does not serve reaches the
-    app unchanged (:mod:`kefu.api.hotpath`).
+    The hot path is in front of the framework, not inside: as a FastAPI
+    middleware every per-chat call still went through FastAPI's own entry,
+    telemetry and error layers (~5 % of a worker's CPU per call). Everything it
+    does not serve reaches the app unchanged (:mod:`kefu.api.hotpath`). The
+    boundary (:mod:`kefu.api.boundary`) keeps a keep-alive connection usable
+    after an unhandled error in either.
     """
     engine = app.state.engine
     inner: ASGIApp = LiveHotPath(app, engine) if engine.dialect.name == "postgresql" else app
-    return SecurityHeaders(inner, app.docs_url)
+    return SecurityHeaders(ErrorBoundary(inner), app.docs_url)  # the boundary's 500 gets the headers too

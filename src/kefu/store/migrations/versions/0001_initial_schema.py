@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 04:19:26.899311
+Create Date: 2026-12-07 04:27:19.236837
 """
 
 from alembic import op
@@ -322,8 +322,10 @@ def upgrade() -> None:
     sa.Column('last_buyer_msg_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_agent_msg_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('request_id', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_conversations_agent_id_agents')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations')),
+    sa.UniqueConstraint('request_id', 'shop_id', name='uq_conversations_request')
     )
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_conversations_agent_id'), ['agent_id'], unique=False)
