@@ -34,7 +34,8 @@ def test_login_sets_session_and_me_reports_role(engine: Engine) -> None:
     assert client.get("/api/v1/auth/me").status_code == 401
     assert _login(client, "amei", "agent-pass-1") == 200
     me = client.get("/api/v1/auth/me").json()
-    assert me == {"kind": "user", "name": "amei", "role": "agent", "agent_id": "a1", "team": "A", "user_id": 2}
+    assert me == {"kind": "user", "name": "amei", "role": "agent", "agent_id": "a1", "team": "A", "user_id": 2,
+                  "must_change_password": False}
     assert client.post("/api/v1/auth/logout", headers={"Origin": BASE}).status_code == 200
     assert client.get("/api/v1/auth/me").status_code == 401
 
@@ -55,7 +56,7 @@ def test_csrf_cookie_post_from_other_origin_is_refused(engine: Engine) -> None:
     _setup(engine)
     client = TestClient(create_app(engine), base_url=BASE)
     assert _login(client, "boss", "admin-pass-1") == 200
-    body = {"username": "eve", "password": "password-1", "role": "admin"}
+    body = {"username": "eve", "password": "sunny-harbour-7", "role": "admin"}
     evil = client.post("/api/v1/users", json=body, headers={"Origin": "http://evil.example"})
     assert evil.status_code == 403
     assert evil.json()["code"] == "FORBIDDEN"
@@ -63,7 +64,7 @@ def test_csrf_cookie_post_from_other_origin_is_refused(engine: Engine) -> None:
     assert no_origin.status_code == 403
     same = client.post("/api/v1/users", json=body, headers={"Referer": f"{BASE}/settings"})
     assert same.status_code == 201
-    assert same.json()["role"] == "admin"
+    assert (same.json()["role"], same.json()["must_change_password"]) == ("admin", True)
 
 
 def test_bearer_calls_are_exempt_from_origin_check(engine: Engine) -> None:
@@ -96,12 +97,13 @@ def test_accounts_admin_only_and_agent_needs_known_agent(engine: Engine) -> None
     names = [u["username"] for u in client.get("/api/v1/users").json()]
     assert names == ["amei", "boss"]
     bad = client.post("/api/v1/users", headers={"Origin": BASE},
-                      json={"username": "x", "password": "password-1", "role": "agent", "agent_id": "zz"})
+                      json={"username": "x", "password": "x-password-1", "role": "agent", "agent_id": "zz"})
     assert bad.status_code == 404
     assert bad.json()["code"] == "AGENT_UNKNOWN"
     short = client.post("/api/v1/users", headers={"Origin": BASE},
-                        json={"username": "x", "password": "short", "role": "agent"})
+                        json={"username": "x", "password": "short", "role": "supervisor"})
     assert short.status_code == 422
+    assert short.json()["code"] == "PASSWORD_WEAK"
     off = client.post("/api/v1/users/2/active", headers={"Origin": BASE}, json={"active": False})
     assert off.status_code == 200
     other = TestClient(create_app(engine), base_url=BASE)

@@ -38,7 +38,7 @@ def seeded_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         s.flush()
         live.set_agent_status(s, "a1", "online")
         live.open_conversation(s, "demo", "buyer-1", text="在吗")
-        auth.create_user(s, "admin", "admin-password", "admin")
+        auth.create_user(s, "admin", "harbour-lights-17", "admin")
         _token["value"] = auth.create_token(s, "schemathesis")
     yield engine
     engine.dispose()

@@ -32,6 +32,7 @@ DAY = "2026-11-18"
 HERE = "tests/api/test_scope.py::"
 SCOPE_TESTS = {
     ("GET", "/api/v1/auth/me"): "no rows: the caller itself",
+    ("POST", "/api/v1/auth/password"): "no rows: the caller's own password (tests/api/test_sessions.py)",
     ("POST", "/api/v1/plan/erlang"): "no rows: a queueing formula",
     ("GET", "/api/v1/care/templates"): "no private rows: the shops' reply scripts every agent uses",
     ("POST", "/api/v1/care/templates/{template_id}/render"): "no private rows: fills a reply script",

@@ -10,65 +10,26 @@ browser console must stay free of errors. Skipped when /usr/bin/chromium is abse
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import httpx
 import pytest
-from kefu_live import CHROMIUM, CHROMIUM_ARGS, CLOCK_START, DEMO_PASSWORD, SCREENSHOTS, Server, login
+from kefu_live import (
+    CHROMIUM,
+    CLOCK_START,
+    DEMO_PASSWORD,
+    Server,
+    Tab,
+    login,
+    sign_in,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("kefu_server"),
               pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium")]
 
 if CHROMIUM.exists():
-    from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
-
-TIMEOUT_MS = 15_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-class Tab:
-    """A page plus the console errors it logged."""
-
-    def __init__(self, browser: Browser) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
-        self.page: Page = self.context.new_page()
-        self.page.set_default_timeout(TIMEOUT_MS)
-        self.errors: list[str] = []
-        self.page.on("console", self._console)
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.on("response", lambda r: self.errors.append(f"HTTP {r.status} {r.url}")
-                     if r.status >= 400 and not r.request.is_navigation_request() else None)
-
-    def _console(self, message: ConsoleMessage) -> None:
-        if message.type == "error":
-            self.errors.append(message.text)
-
-    def shot(self, name: str, full_page: bool = False) -> None:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        self.page.wait_for_timeout(800)  # let charts finish their entry animation
-        self.page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
-
-    def close(self) -> None:
-        self.context.close()
-
-
-def sign_in(tab: Tab, base: str, path: str, username: str, password: str) -> None:
-    tab.page.goto(base + path)
-    expect(tab.page.get_by_test_id("login")).to_be_visible()
-    tab.page.get_by_test_id("username").fill(username)
-    tab.page.get_by_test_id("password").fill(password)
-    tab.page.get_by_test_id("login").click()
-    tab.page.wait_for_url(base + path)
-
+    from playwright.sync_api import Browser, expect
 
 def test_wrong_password_then_login(kefu_server: Server, browser: Browser) -> None:
     tab = Tab(browser)

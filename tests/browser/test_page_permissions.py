@@ -62,10 +62,15 @@ def test_logout_forgets_the_user(kefu_server: Server) -> None:
     with _client() as client:
         login(client, kefu_server.base, "demo", DEMO_PASSWORD)
         assert client.get(kefu_server.base + "/").status_code == 200
+        before_logout = client.cookies["kefu_session"]
         r = client.get(kefu_server.base + "/logout")
         assert (r.status_code, r.headers["location"]) == (303, "/login")
         assert client.get(kefu_server.base + "/").status_code == 303
         assert client.get(kefu_server.base + "/api/v1/auth/me").status_code == 401
+    with _client() as replay:  # the cookie from before the logout is dead too (a server-side session version)
+        replay.cookies.set("kefu_session", before_logout)
+        assert replay.get(kefu_server.base + "/api/v1/auth/me").status_code == 401
+        assert replay.get(kefu_server.base + "/").status_code == 303
 
 
 def test_login_next_is_never_an_open_redirect(kefu_server: Server) -> None:

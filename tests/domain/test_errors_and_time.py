@@ -61,8 +61,8 @@ def test_injected_clock_starts_at_a_fixed_instant_and_runs() -> None:
     assert _clock_start("") is None
     with pytest.raises(RuntimeError, match="offset"):
         _clock_start("2026-11-20T23:00:00")
-    with pytest.raises(RuntimeError, match="KEFU_CLOCK_START"):
-        Settings(environment="production", secret_key="s" * 32, clock_start=start)
+    with pytest.raises(KefuError, match="KEFU_CLOCK_START"):
+        Settings(environment="production", configured_secret="s" * 32, clock_start=start)
 
 
 @pytest.mark.clock("2026-11-11T09:30:00+08:00")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
 
+from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import auth, demo
-from kefu.service.demo import DEMO_PASSWORD, default_start, load_demo
+from kefu.service import auth, demo, demo_accounts
+from kefu.service.demo import default_start, load_demo
 from kefu.sim.shop import build_demo_shop
 from kefu.store.db import session_factory
 from kefu.store.models.care import LedgerEntry, LogbookEntry, Survey, Ticket
@@ -71,9 +72,15 @@ def test_small_demo_exact_counts(engine: Engine) -> None:
         assert evening is not None and evening.evening and (evening.start, evening.end) == ("16:00", "22:30")
         claims = s.scalars(select(Order).where(Order.flag == "red")).all()
         assert all(o.memo.split()[0] in {"kf01", "kf02", "kf03"} for o in claims)
-        assert auth.authenticate(s, "demo", DEMO_PASSWORD).role == "supervisor"
-        assert auth.authenticate(s, "kf02", DEMO_PASSWORD).agent_id == "kf02"
-    assert summary.admin_password and summary.supervisor_password == DEMO_PASSWORD
+        password = summary.supervisor_password
+        assert auth.authenticate(s, "demo", password).role == "supervisor"
+        assert auth.authenticate(s, "kf02", password).agent_id == "kf02"
+        assert auth.authenticate(s, "admin", summary.admin_password).role == "admin"
+        # printed passwords: every account must change its password at first sign-in
+        assert set(s.scalars(select(User.must_change_password))) == {True}
+        expected_file = str(get_settings().data_dir / "first-run-credentials.txt")
+        assert demo_accounts.demo_login(s) == demo_accounts.DemoLogin("demo", expected_file)
+    assert len(password) == 16 and len(summary.admin_password) == 16 and summary.credentials_file == ""
 
 
 def test_second_load_conflicts_and_if_empty_skips(engine: Engine) -> None:
@@ -136,3 +143,15 @@ def test_bad_arguments_touch_nothing(engine: Engine, seed: int, days: int, agent
     assert exc.value.code is ErrorCode.BAD_ARGUMENT
     with session_factory(engine)() as s:
         assert _count(s, Shop) == 0
+
+
+def test_the_login_page_mentions_the_demo_only_when_it_is_loaded(engine: Engine) -> None:
+    with session_factory(engine)() as s, s.begin():
+        assert demo_accounts.demo_login(s) is None  # an empty (production) database: no hint
+        auth.create_user(s, "demo", "harbour-lights-17", "supervisor")
+        assert demo_accounts.demo_login(s) is None  # a user called demo is not the demo shop
+    load_demo(engine, seed=2, days=1, agents=2, start=START, if_empty=True)
+    with session_factory(engine)() as s, s.begin():
+        assert demo_accounts.demo_login(s) is not None
+        s.execute(update(User).where(User.username == "demo").values(active=False))
+        assert demo_accounts.demo_login(s) is None

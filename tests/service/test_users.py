@@ -1,4 +1,4 @@
-"""Login rate limit counts failures per username+address in a 5-minute window, reset by success."""
+"""Login rate limit per username+address in a 5-minute window, reset by success; locale; deactivation."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import auth, users
+from kefu.service import auth, login, users
 from kefu.store.db import session_factory
 from kefu.store.models.live import Event
 
@@ -17,7 +17,7 @@ T0 = datetime(2026, 11, 11, 2, 0, tzinfo=UTC)
 
 def _fail(engine: Engine, at: datetime, ip: str = "10.0.0.1") -> ErrorCode:
     with pytest.raises(KefuError) as info:
-        users.login(engine, "sup", "wrong-password", ip, now=at)
+        login.login(engine, "sup", "wrong-password", ip, now=at)
     return info.value.code
 
 
@@ -28,13 +28,13 @@ def test_lock_after_five_failures_and_unlock_after_window(engine: Engine) -> Non
     assert codes == [ErrorCode.UNAUTHORIZED] * 5
     assert _fail(engine, T0 + timedelta(minutes=1)) == ErrorCode.RATE_LIMITED
     with pytest.raises(KefuError) as info:  # even the right password is refused while locked
-        users.login(engine, "sup", "right-password", "10.0.0.1", now=T0 + timedelta(minutes=2))
+        login.login(engine, "sup", "right-password", "10.0.0.1", now=T0 + timedelta(minutes=2))
     assert info.value.code == ErrorCode.RATE_LIMITED
     # another address is not affected
-    ok = users.login(engine, "sup", "right-password", "10.0.0.2", now=T0 + timedelta(minutes=2))
+    ok = login.login(engine, "sup", "right-password", "10.0.0.2", now=T0 + timedelta(minutes=2))
     assert (ok.username, ok.role, ok.team) == ("sup", "supervisor", "A")
     # 5 minutes after the failures, the lock lifts
-    again = users.login(engine, "sup", "right-password", "10.0.0.1", now=T0 + timedelta(minutes=5, seconds=5))
+    again = login.login(engine, "sup", "right-password", "10.0.0.1", now=T0 + timedelta(minutes=5, seconds=5))
     assert again.username == "sup"
     with session_factory(engine)() as s:
         kinds = list(s.scalars(select(Event.kind).order_by(Event.id)))
@@ -47,7 +47,7 @@ def test_success_resets_the_count(engine: Engine) -> None:
         auth.create_user(s, "sup", "right-password", "supervisor")
     for i in range(4):
         _fail(engine, T0 + timedelta(seconds=i))
-    users.login(engine, "sup", "right-password", "10.0.0.1", now=T0 + timedelta(seconds=10))
+    login.login(engine, "sup", "right-password", "10.0.0.1", now=T0 + timedelta(seconds=10))
     assert [_fail(engine, T0 + timedelta(seconds=20 + i)) for i in range(5)] == [ErrorCode.UNAUTHORIZED] * 5
     assert _fail(engine, T0 + timedelta(seconds=30)) == ErrorCode.RATE_LIMITED
 
@@ -60,9 +60,10 @@ def test_locale_and_deactivation(engine: Engine) -> None:
         with pytest.raises(KefuError) as info:
             users.set_locale(s, uid, "fr")
         assert info.value.code == ErrorCode.BAD_ARGUMENT
+    cookie = {"user_id": uid, "sv": 0}
     with session_factory(engine)() as s, s.begin():
-        found = users.get_user(s, uid)
+        found = users.signed_in(s, cookie)
         assert found is not None and found.locale == "en"
         users.set_active(s, uid, False)
     with session_factory(engine)() as s:
-        assert users.get_user(s, uid) is None
+        assert users.signed_in(s, cookie) is None

@@ -9,6 +9,7 @@ whole app, which is slow on a shared machine, so they are few.
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ RUN = [sys.executable, "-c", "from kefu.cli import main; main()"]
 def db_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     db = tmp_path / "kefu.db"
     monkeypatch.setenv("KEFU_DATABASE_URL", f"sqlite:///{db}")
+    monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "var"))
     get_settings.cache_clear()
     yield db
     get_settings.cache_clear()
@@ -77,9 +79,16 @@ def test_demo_prints_login_then_if_empty_skips_then_conflicts(db_env: Path) -> N
     runner = CliRunner()
     first = runner.invoke(app, ["demo", "--days", "2", "--agents", "3", "--start", "2026-11-10"])
     assert first.exit_code == 0, first.output
-    assert "demo" in first.output and "kefu-demo-2026" in first.output
+    password = first.output.split("supervisor: demo  密码 password: ")[1].split()[0]
+    credentials = db_env.parent / "var" / "first-run-credentials.txt"
+    assert stat.S_IMODE(credentials.stat().st_mode) == 0o600
+    assert str(credentials) in " ".join(first.output.split())  # the console says where the file is
+    saved = credentials.read_text(encoding="utf-8").splitlines()
+    assert saved[-2:] == [f"demo\t{password}\tsupervisor 主管", f"kf01..kf03\t{password}\tagents 客服"]
+    assert saved[2].startswith("admin\t") and len(saved) == 5
     again = runner.invoke(app, ["demo", "--if-empty"])
-    assert again.exit_code == 0 and "kefu-demo-2026" not in again.output
+    assert again.exit_code == 0 and password not in again.output
+    assert credentials.read_text(encoding="utf-8").splitlines() == saved  # a skipped load leaves the file alone
     conflict = _invoke(["demo", "--days", "2", "--agents", "3", "--start", "2026-11-10"])
     assert conflict is not None and conflict.code is ErrorCode.CONFLICT
 

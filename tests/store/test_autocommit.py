@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 from sqlalchemy import Engine, text
@@ -31,12 +33,23 @@ def test_one_connection_is_held_and_commits_each_statement(pg_engine: Engine) ->
         assert pg.info.transaction_status == psycopg.pq.TransactionStatus.IDLE  # nothing left open
 
 
-def test_a_broken_connection_fails_once_then_is_replaced(pg_engine: Engine) -> None:
+def test_a_connection_the_server_closed_is_replaced_before_use(pg_engine: Engine) -> None:
     first = _pid(pg_engine)
     with pg_engine.connect() as other:
         other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first})
+        for _ in range(500):  # until the backend has exited (its goodbye is then on the socket)
+            if other.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :p"), {"p": first}).scalar_one() == 0:
+                break
+            time.sleep(0.01)
+    with autocommit_connection(pg_engine) as pg:  # no failure: seen closed, replaced
+        assert pg.execute("SELECT 1").fetchone() == (1,)
+    assert _pid(pg_engine) != first
+
+
+def test_a_connection_that_breaks_in_use_fails_once_then_is_replaced(pg_engine: Engine) -> None:
+    first = _pid(pg_engine)
     with pytest.raises(psycopg.OperationalError), autocommit_connection(pg_engine) as pg:
-        pg.execute("SELECT 1")
+        pg.execute("SELECT pg_terminate_backend(pg_backend_pid())")
     second = _pid(pg_engine)
     assert second != first
 

@@ -9,7 +9,7 @@ import pytest
 from kefu.ui import pages
 from kefu.ui.i18n import current_lang, t
 from kefu.ui.layout import ALL_ROLES, NAV
-from kefu.ui.login import _safe_next
+from kefu.ui.login import safe_next
 from kefu.ui.shell import page_modules
 
 
@@ -43,7 +43,7 @@ def test_navigation_has_every_area_and_valid_roles() -> None:
     ("javascript:alert(1)", "/"),
 ])
 def test_login_next_stays_on_site(raw: str, safe: str) -> None:
-    assert _safe_next(raw) == safe
+    assert safe_next(raw) == safe
 
 
 def test_t_is_chinese_outside_a_page() -> None:

@@ -12,12 +12,17 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from kefu import __version__
 from kefu.api import routes
+from kefu.api.boundary import ErrorBoundary
 from kefu.api.csrf import SameOriginMiddleware
 from kefu.api.errors import install_error_handlers
+from kefu.api.headers import SecurityHeaders
 from kefu.api.hotpath import LiveHotPath
+from kefu.api.limits import BodyLimit
+from kefu.api.retry import RetryReads
 from kefu.config import get_settings, install_clock
 from kefu.service import care
 from kefu.store.db import get_engine
@@ -45,6 +50,12 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 
 
 def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAPI:
+    """The app; ``/docs`` and the OpenAPI document only when ``KEFU_API_DOCS`` allows (off in production).
+
+    Behind a reverse proxy listed in ``KEFU_TRUSTED_PROXIES`` the client address
+    comes from its ``X-Forwarded-For``; from anyone else that header is ignored
+    (``kefu serve`` turns Uvicorn's own proxy handling off, which trusted 127.0.0.1).
+    """
     settings = get_settings()
     install_clock(settings)
     app = FastAPI(
@@ -52,8 +63,8 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
         title="kefu API",
         version=__version__,
         description="kefu (客服): plan the team, run the day, credit the work.",
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/docs",
+        openapi_url="/api/v1/openapi.json" if settings.api_docs else None,
+        docs_url="/docs" if settings.api_docs else None,
         redoc_url=None,
     )
     app.state.engine = engine or get_engine()
@@ -62,9 +73,13 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
         secret_key=settings.secret_key,
         session_cookie="kefu_session",
         same_site="lax",
-        https_only=settings.environment == "production",
+        https_only=settings.production,
     )
+    app.add_middleware(RetryReads)  # a GET whose database connection died runs once more
     app.add_middleware(SameOriginMiddleware)  # CSRF: cookie-authenticated writes must be same-origin
+    app.add_middleware(BodyLimit)  # outermost of ours: a body too large is refused before anything reads it
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies])
     install_error_handlers(app)
     app.include_router(api_router())
     if with_ui:
@@ -75,12 +90,15 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
 
 
 def served(app: FastAPI) -> ASGIApp:
-    """What Uvicorn runs: on PostgreSQL, the live hot path in front of the whole framework.
+    """What Uvicorn runs: security headers, the error boundary, on PostgreSQL the live hot path, the framework.
 
-    In front of, not inside: as a FastAPI middleware every per-chat call still
-    went through FastAPI's own entry, telemetry and error layers (~5 % of a
-    worker's CPU per call). Everything the hot path does not serve reaches the
-    app unchanged (:mod:`kefu.api.hotpath`).
+    The hot path is in front of the framework, not inside: as a FastAPI
+    middleware every per-chat call still went through FastAPI's own entry,
+    telemetry and error layers (~5 % of a worker's CPU per call). Everything it
+    does not serve reaches the app unchanged (:mod:`kefu.api.hotpath`). The
+    boundary (:mod:`kefu.api.boundary`) keeps a keep-alive connection usable
+    after an unhandled error in either.
     """
     engine = app.state.engine
-    return LiveHotPath(app, engine) if engine.dialect.name == "postgresql" else app
+    inner: ASGIApp = LiveHotPath(app, engine) if engine.dialect.name == "postgresql" else app
+    return SecurityHeaders(ErrorBoundary(inner), app.docs_url)  # the boundary's 500 gets the headers too

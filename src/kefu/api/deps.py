@@ -11,9 +11,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import auth
+from kefu.service import auth, users
 from kefu.store.db import session_factory
-from kefu.store.models.org import User
 
 
 def get_engine_dep(request: Request) -> Engine:
@@ -43,19 +42,33 @@ class Caller:
     agent_id: str | None = None
     team: str = ""
     user_id: int | None = None
+    must_change_password: bool = False
 
 
-def get_caller(request: Request, session: DbSession) -> Caller:
+def _identify(request: Request, session: Session) -> Caller:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         token = auth.check_token(session, header[7:].strip())
         return Caller(kind="token", name=token.name, role="integration")
-    user_id = request.session.get("user_id") if "session" in request.scope else None
-    if user_id is not None:
-        user = session.get(User, user_id)
-        if user is not None and user.active:
-            return Caller("user", user.username, user.role, user.agent_id, user.team, user.id)
+    user = users.signed_in(session, request.session) if "session" in request.scope else None
+    if user is not None:
+        return Caller("user", user.username, user.role, user.agent_id, user.team, user.id,
+                      user.must_change_password)
     raise KefuError(ErrorCode.UNAUTHORIZED, "需要登录或令牌", "login or bearer token required")
+
+
+def get_caller(request: Request, session: DbSession) -> Caller:
+    """The caller, refused with 403 PASSWORD_CHANGE_REQUIRED while their password must be changed."""
+    caller = _identify(request, session)
+    if caller.must_change_password:
+        raise KefuError(ErrorCode.PASSWORD_CHANGE_REQUIRED, "请先修改初始密码", "change your initial password first",
+                        {"change_password": "/api/v1/auth/password"})
+    return caller
+
+
+def get_caller_before_change(request: Request, session: DbSession) -> Caller:
+    """The caller even while a password change is pending: only for /auth/me and /auth/password."""
+    return _identify(request, session)
 
 
 ALL_ROLES = ("admin", "supervisor", "agent", "integration")  # any signed-in caller; scope is checked by the service
@@ -88,3 +101,5 @@ def require_roles(*roles: str, via: Callable[..., Caller] = get_caller) -> Any:
 # The caller of a route open to every signed-in role; what it may see is the service's scope check.
 CurrentCaller = Annotated[Caller, require_roles(*ALL_ROLES)]
 ManagerCaller = Annotated[Caller, require_roles(*MANAGER_ROLES)]
+# Only /auth/me and /auth/password: the caller even while their password must still change.
+PendingCaller = Annotated[Caller, require_roles(*ALL_ROLES, via=get_caller_before_change)]

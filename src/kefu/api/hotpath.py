@@ -34,7 +34,7 @@ from typing import Any
 import psycopg
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from kefu.api.errors import integrity_body
@@ -43,13 +43,16 @@ from kefu.api.live_calls import (
     MessageIn,
     bearer_caller,
     close_hot,
+    keyed,
     message_hot,
     open_hot,
     read_hot,
     remembered_caller,
     single_statements,
 )
+from kefu.api.retry import READS
 from kefu.domain.errors import KefuError
+from kefu.store.db import is_disconnect
 
 _MAX_BODY = 64 * 1024  # larger bodies go to FastAPI, which applies its own limits
 _MAX_ID = 2**63 - 1
@@ -112,6 +115,12 @@ class LiveHotPath:
                 args.append(route.model.model_validate_json(body))
             except ValidationError:
                 complete = False
+        if complete and route.call is open_hot and (key := headers.get(b"idempotency-key")) is not None:
+            text = key.decode("latin-1")
+            if 1 <= len(text) <= 64:  # else FastAPI words the 422
+                args[-1] = keyed(args[-1], text)
+            else:
+                complete = False
         if not complete:  # let the framework answer (and word the error) exactly as it always does
             await self.app(scope, _replay(body, ended, receive), send)
             return
@@ -119,6 +128,14 @@ class LiveHotPath:
         await _respond(send, status, payload)
 
     def _run(self, route: _Route, auth: str, args: list[Any]) -> tuple[int, dict[str, Any]]:
+        try:
+            return self._call(route, auth, args)
+        except DBAPIError as exc:  # a read whose connection died runs once more (kefu.api.retry)
+            if route.method not in READS or not is_disconnect(exc):
+                raise
+            return self._call(route, auth, args)
+
+    def _call(self, route: _Route, auth: str, args: list[Any]) -> tuple[int, dict[str, Any]]:
         try:
             caller = remembered_caller(self.engine, auth)
             if caller is None:  # a session only when the token must be looked up

@@ -11,6 +11,7 @@ so both doors behave identically.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,6 +38,8 @@ _RETRYABLE = {"40P01", "40001", "55P03"}  # deadlock, serialization failure, loc
 _TOKEN_TTL_S = 5.0
 _token_cache: dict[tuple[int, str], tuple[float, Caller]] = {}
 _last_sweep = [0.0]
+_SWEEP = "kefu.sweep_after_commit"  # Session.info key
+log = logging.getLogger("kefu.api")
 
 
 class ConversationIn(ApiIn):
@@ -44,6 +47,16 @@ class ConversationIn(ApiIn):
     buyer: str = Field(min_length=1, max_length=128)
     group: str | None = Field(default=None, min_length=1, max_length=64)
     text: str = Field(default="", max_length=10_000)
+    request_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                   description="the client's id for this open (or the Idempotency-Key header): "
+                                               "a retry with the same id gets the same conversation")
+
+
+def keyed(body: ConversationIn, idempotency_key: str | None) -> ConversationIn:
+    """The ``Idempotency-Key`` header as the open's request id, unless the body names one."""
+    if idempotency_key is None or body.request_id is not None:
+        return body
+    return body.model_copy(update={"request_id": idempotency_key})
 
 
 class MessageIn(ApiIn):
@@ -84,13 +97,42 @@ def _own_connection(engine: Engine) -> Iterator[Pg]:
 
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Session]:
-    """One transaction per call, committed *before* the response is sent.
+    """One transaction per call, committed *before* the response is sent, then the work that follows it.
 
     A client is never told 201 for a conversation whose commit then fails (a
-    lost conversation).
+    lost conversation). What a call asked for after its commit
+    (:func:`sweep_after_commit`) runs once it is committed, by :func:`after_write`.
     """
-    with _retryable_as_conflict(), _factory(engine)() as session, session.begin():
-        yield session
+    with _retryable_as_conflict(), _factory(engine)() as session:
+        with session.begin():
+            yield session
+        sweep = session.info.pop(_SWEEP, False)
+    if sweep:
+        after_write(engine, None)
+
+
+def sweep_after_commit(session: Session) -> None:
+    """Ask :func:`transaction` for the periodic sweep once this call's writes are committed."""
+    session.info[_SWEEP] = True
+
+
+def after_write(engine: Engine, drain: str | None) -> None:
+    """What follows a committed write, in a transaction of its own: the drain for ``drain``, the periodic sweep.
+
+    It never turns the committed success into an error: the client would retry
+    a write that took effect (before, an open answered 500 here, and its retry
+    assigned the buyer twice). A failure is logged; the sweep, due again within
+    a second, does what was missed.
+    """
+    if drain is None and not sweep_due():
+        return
+    try:
+        with _retryable_as_conflict(), _factory(engine)() as session, session.begin():
+            if drain is not None:
+                live.drain_agent(session, drain, utc_now())
+            maybe_sweep(session)
+    except Exception:
+        log.exception("after a committed write: the drain/sweep failed; the answer stands, the sweep retries")
 
 
 @contextmanager
@@ -139,13 +181,15 @@ def maybe_sweep(session: Session) -> None:
 
 
 def _ts(text: str | None) -> datetime | None:
-    return None if text is None else parse_aware(text)
+    return None if text is None else parse_aware(text, name="ts")
 
 
 def open_call(session: Session, caller: Caller, body: ConversationIn) -> dict[str, Any]:
+    """Open once: a retried request id, or a buyer with an open conversation, gets that conversation."""
     access.require_shop(session, caller, body.shop)  # an agent opens chats only in the shop it serves
-    result = live.open_conversation(session, body.shop, body.buyer, body.group, text=body.text)
-    maybe_sweep(session)
+    result = live.open_conversation(session, body.shop, body.buyer, body.group, text=body.text,
+                                    request_id=body.request_id, reuse_open=True)
+    sweep_after_commit(session)
     return {"id": result["id"], "agent": result["agent"], "status": result["status"]}
 
 
@@ -166,29 +210,20 @@ def message_call(session: Session, caller: Caller, conversation_id: int, body: M
 def close_call(session: Session, caller: Caller, conversation_id: int) -> dict[str, Any]:
     access.own_conversation(session, caller, conversation_id)
     result = live.close_conversation(session, conversation_id)
-    maybe_sweep(session)
+    sweep_after_commit(session)
     return result
 
 
 # --- the hot path's versions: the one-statement write without a transaction when it applies -----
 
 
-def _after_write(engine: Engine, drain: str | None) -> None:
-    """What follows an autocommitted write, in a transaction of its own: the drain, the periodic sweep."""
-    if drain is None and not sweep_due():
-        return
-    with transaction(engine) as session:
-        if drain is not None:
-            live.drain_agent(session, drain, utc_now())
-        maybe_sweep(session)
-
-
 def open_hot(engine: Engine, caller: Caller, body: ConversationIn) -> dict[str, Any]:
     if body.group is not None and not body.text:
         with _own_connection(engine) as pg:
-            fast = live_fast.try_open(pg, body.shop, body.buyer, body.group, utc_now())
+            fast = live_fast.try_open(pg, body.shop, body.buyer, body.group, utc_now(), request_id=body.request_id,
+                                      reuse_open=True)
         if fast is not None:
-            _after_write(engine, fast.drain)
+            after_write(engine, fast.drain)
             return fast.result
     with transaction(engine) as session:  # queue, bot, group from the order state, first message…
         return open_call(session, caller, body)
@@ -209,7 +244,7 @@ def close_hot(engine: Engine, caller: Caller, conversation_id: int) -> dict[str,
         with _own_connection(engine) as pg:
             fast = live_fast.try_close(pg, conversation_id, utc_now())
         if fast is not None:
-            _after_write(engine, fast.drain)
+            after_write(engine, fast.drain)
             return fast.result
     with transaction(engine) as session:  # unknown or already closed: the general path words the error
         return close_call(session, caller, conversation_id)

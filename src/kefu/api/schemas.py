@@ -1,4 +1,4 @@
-"""Base for every API request body: unknown fields ignored, NUL characters refused.
+"""Base for every API request body (unknown fields ignored, NUL characters refused) and the bounded ``Day``.
 
 PostgreSQL cannot store NUL in text columns; without this check such input
 would fail at commit as a server error instead of a 422 naming the field.
@@ -6,9 +6,23 @@ would fail at commit as a server error instead of a 422 naming the field.
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
+
+from kefu.domain.timeutil import FIRST_DAY, LAST_DAY, day_in_range
+
+
+def _in_range(day: date) -> date:
+    if not day_in_range(day):
+        raise ValueError(f"date must be within {FIRST_DAY}–{LAST_DAY}")
+    return day
+
+
+# Every date a route reads (query or body) is this type: 9999-12-31 is a 422, not an overflow (500)
+# in the arithmetic that follows. Text parsed by hand goes through kefu.domain.timeutil (same bound).
+Day = Annotated[date, AfterValidator(_in_range)]
 
 
 def refuse_nul(value: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kefu.config import get_settings
@@ -29,7 +30,8 @@ def register(app: typer.Typer) -> None:
         """载入演示店铺 / load a simulated demo shop (chats, orders, roster, accounts)."""
         first = parse_day(start) if start else None
         validate(seed, days, agents, first)  # before the database is created or touched
-        url = get_settings().database_url
+        settings = get_settings()
+        url = settings.database_url
         upgrade(url)
         engine = make_engine(url)
         console = Console()
@@ -41,7 +43,8 @@ def register(app: typer.Typer) -> None:
                 def tick(step: str, done: int, total: int) -> None:
                     bar.update(task, description=step, completed=done, total=total)
 
-                summary = load_demo(engine, seed, days, agents, first, tick, if_empty=if_empty)
+                summary = load_demo(engine, seed, days, agents, first, tick, if_empty=if_empty,
+                                    credentials_dir=settings.data_dir)
         finally:
             engine.dispose()
         if summary.skipped:
@@ -64,6 +67,8 @@ def register(app: typer.Typer) -> None:
         console.print(
             f"  客服 agents: kf01…kf{summary.agents:02d}  密码 password: {summary.supervisor_password}"
         )
+        console.print(f"  密码已保存到 / passwords saved in: [bold]{escape(summary.credentials_file)}[/] (0600)",
+                      soft_wrap=True)  # one line: the path is copied from here
         console.print(
-            "  [yellow]演示密码公开, 请勿用于生产 / demo passwords are public: never use them in production[/]"
+            "  [yellow]首次登录时必须修改密码 / each account must change its password at first sign-in[/]"
         )

@@ -142,13 +142,26 @@ class AgentScore:
     excluded: bool = False
 
 
+def figure(raw: object) -> Decimal | None:
+    """A metric value as a Decimal; ``None`` when missing.
+
+    Why NaN counts as missing: a figure some agents lack (no survey, no roster)
+    comes out of a pandas column as float NaN, and ``Decimal('NaN')`` raises
+    ``InvalidOperation`` on the first comparison: one missing figure took the
+    whole month's report down.
+    """
+    if raw is None:
+        return None
+    value = Decimal(str(raw))
+    return value if value.is_finite() else None
+
+
 def score_items(values: dict[str, object], scheme: Scheme) -> tuple[tuple[ItemScore, ...], Decimal]:
     """Linear to target, capped: higher-is-better value/target, lower-is-better target/value; missing → 0."""
     out = []
     q = Decimal("0.01")
     for item in scheme.items:
-        raw = values.get(item.metric)
-        value = None if raw is None else Decimal(str(raw))
+        value = figure(values.get(item.metric))
         if value is None:
             att = Decimal(0)
         elif item.lower_is_better:

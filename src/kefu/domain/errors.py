@@ -25,6 +25,11 @@ class ErrorCode(StrEnum):
     FORBIDDEN = "FORBIDDEN"
     RATE_LIMITED = "RATE_LIMITED"
     BAD_SIGNATURE = "BAD_SIGNATURE"
+    PASSWORD_WEAK = "PASSWORD_WEAK"
+    PASSWORD_CHANGE_REQUIRED = "PASSWORD_CHANGE_REQUIRED"
+    # installation
+    CONFIG_INVALID = "CONFIG_INVALID"
+    DB_UNAVAILABLE = "DB_UNAVAILABLE"
     # import / files
     IMPORT_BAD_FILE = "IMPORT_BAD_FILE"
     IMPORT_BAD_ENCODING = "IMPORT_BAD_ENCODING"
@@ -75,6 +80,11 @@ class RowError:
         return f"{where}第{self.row}行 [{self.column}] {self.reason_zh} / row {self.row} [{self.column}] {self.reason_en}"
 
 
+# An answer lists the first bad rows and the count: a 50 MB file with every row bad answered a
+# 266 MB error list. The command line prints the first 50; `--skip-bad-rows` writes them all to a file.
+ROW_ERRORS_SHOWN = 100
+
+
 @dataclass
 class KefuError(Exception):
     """A failure a manager can read and a program can branch on."""
@@ -101,7 +111,9 @@ class KefuError(Exception):
         if self.details:
             body["details"] = self.details
         if self.rows:
-            body["rows"] = [r.as_dict() for r in self.rows]
+            body["rows"] = [r.as_dict() for r in self.rows[:ROW_ERRORS_SHOWN]]
+            if len(self.rows) > ROW_ERRORS_SHOWN:
+                body["rows_total"] = len(self.rows)
         return body
 
 
@@ -121,6 +133,9 @@ _HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.UNAUTHORIZED: 401,
     ErrorCode.BAD_SIGNATURE: 401,
     ErrorCode.FORBIDDEN: 403,
+    ErrorCode.PASSWORD_CHANGE_REQUIRED: 403,
+    ErrorCode.PASSWORD_WEAK: 422,
+    ErrorCode.DB_UNAVAILABLE: 503,
     ErrorCode.RATE_LIMITED: 429,
     ErrorCode.ROSTER_INFEASIBLE: 422,
     ErrorCode.IMPORT_BAD_FILE: 422,

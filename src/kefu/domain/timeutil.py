@@ -15,6 +15,11 @@ from zoneinfo import ZoneInfo
 from kefu.domain.errors import bad_argument
 
 SHOP_TZ = ZoneInfo("Asia/Shanghai")
+# Every day kefu reads from a user lies in this range. Why a bound at all: dates such as
+# 9999-12-31 or 0001-01-01 parse, but the arithmetic after them (start + 42 days, a shift into
+# the shop's zone) overflows. The range holds every real record (backtests read 1999 data).
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2100, 12, 31)
 
 
 _clock: tuple[datetime, float] | None = None  # (start instant, monotonic reading at that instant)
@@ -60,22 +65,37 @@ def clock_from(start: datetime) -> Iterator[None]:
         _clock = before
 
 
-def parse_aware(text: str, *, default_tz: ZoneInfo = SHOP_TZ) -> datetime:
-    """Parse ISO-8601; a value without offset is read as shop wall-clock time."""
+def day_in_range(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def bounded_day(day: date, name: str = "date") -> date:
+    """``day`` unchanged, or a BAD_ARGUMENT naming ``name`` when it lies outside FIRST_DAY–LAST_DAY."""
+    if not day_in_range(day):
+        raise bad_argument(name, f"日期超出范围 {FIRST_DAY}–{LAST_DAY}: {day}",
+                           f"date out of range {FIRST_DAY}–{LAST_DAY}: {day}")
+    return day
+
+
+def parse_aware(text: str, *, default_tz: ZoneInfo = SHOP_TZ, name: str = "time") -> datetime:
+    """Parse ISO-8601 within FIRST_DAY–LAST_DAY; a value without offset is read as shop wall-clock time."""
     try:
         value = datetime.fromisoformat(text.strip())
     except ValueError as exc:
-        raise bad_argument("time", f"无法识别的时间 '{text}'", f"unreadable time '{text}'") from exc
+        raise bad_argument(name, f"无法识别的时间 '{text}'", f"unreadable time '{text}'") from exc
     if value.tzinfo is None:
         value = value.replace(tzinfo=default_tz)
+    bounded_day(value.date(), name)
     return value
 
 
-def parse_day(text: str) -> date:
+def parse_day(text: str, name: str = "date") -> date:
+    """Parse YYYY-MM-DD within FIRST_DAY–LAST_DAY."""
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise bad_argument("date", f"日期格式应为 YYYY-MM-DD: '{text}'", f"date must be YYYY-MM-DD: '{text}'") from exc
+        raise bad_argument(name, f"日期格式应为 YYYY-MM-DD: '{text}'", f"date must be YYYY-MM-DD: '{text}'") from exc
+    return bounded_day(day, name)
 
 
 def business_day(ts: datetime, *, tz: ZoneInfo = SHOP_TZ, cut_hour: int = 0) -> date:

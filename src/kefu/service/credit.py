@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from kefu.credit.pipeline import CreditResult, run_credit
 from kefu.credit.rules import CreditRules
 from kefu.domain.errors import RowError, bad_argument, bad_rows
-from kefu.domain.timeutil import SHOP_TZ, utc_now
+from kefu.domain.timeutil import SHOP_TZ, bounded_day, utc_now
 from kefu.io import chats as chat_io
 from kefu.io import taobao_orders
 from kefu.store.models.commerce import Order, OrderCredit
@@ -169,6 +169,7 @@ def month_bounds(month: str) -> tuple[date, date]:
         raise bad_argument(
             "month", f"月份格式应为 YYYY-MM: '{month}'", f"month must be YYYY-MM: '{month}'"
         ) from exc
+    bounded_day(first, "month")  # 9999-12 parses, but its next month does not exist
     nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
     return first, nxt
 
@@ -219,7 +220,9 @@ def run_month(session: Session, month: str, shop_id: str | None = None, store: b
                                           computed_at=now))  # fmt: skip
         session.flush()
     days = {d.isoformat() for d in pd.date_range(first, nxt - timedelta(days=1)).date}
-    agent_day = result.agent_day[result.agent_day["day"].isin(days)].reset_index(drop=True)
+    # unassigned work (a queued buyer's messages) is the shop's, not an agent '' row in pay and KPI
+    ad = result.agent_day
+    agent_day = ad[ad["day"].isin(days) & (ad["agent"] != "")].reset_index(drop=True)
     return CreditResult(result.order_credit, agent_day, result.evidence, result.shop_day, result.provisional,
                         result.rules, result.as_of)  # fmt: skip
 

@@ -9,10 +9,10 @@ on any error, none.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import cast
 
 import numpy as np
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.service import auth, care, credit, plan
+from kefu.service import care, credit, demo_accounts, passwords, plan
 from kefu.sim.arrivals import check_window, window_epochs
 from kefu.sim.demo_rows import (
     care_rows,
@@ -38,13 +38,12 @@ from kefu.store.models.care import LedgerEntry, LogbookEntry, Survey, Ticket
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.duty import Task
 from kefu.store.models.live import Conversation, Event, Message, PresenceInterval
-from kefu.store.models.org import Agent, Shop, SkillGroup, User
+from kefu.store.models.org import Agent, Shop, SkillGroup
 from kefu.store.models.plan import RosterEntry, ShiftTemplate
 
-DEMO_SHOP_ID = "demo"
+DEMO_SHOP_ID = demo_accounts.DEMO_SHOP_ID
 DEMO_SHOP_NAME = "小鹿家居旗舰店"
-DEMO_SUPERVISOR = "demo"
-DEMO_PASSWORD = "kefu-demo-2026"  # well known on purpose: a demo, printed on first run
+DEMO_SUPERVISOR = demo_accounts.DEMO_SUPERVISOR
 MAX_AGENTS = 200
 MAX_AGENT_DAYS = 6000  # e.g. 12 agents × 366 days, 200 agents × 30 days
 ProgressFn = Callable[[str, int, int], None]  # (step, done, total)
@@ -78,6 +77,7 @@ class DemoSummary:
     supervisor_password: str = ""
     admin: str = "admin"
     admin_password: str = ""  # empty when the admin account already existed
+    credentials_file: str = ""  # where the passwords above were written (0600), when asked to
     forecast_intervals: int = 0
     templates: int = 0
     credited_orders: int = 0
@@ -122,8 +122,25 @@ def load_demo(
     *,
     if_empty: bool = False,
     now: datetime | None = None,
+    credentials_dir: Path | None = None,
 ) -> DemoSummary:
-    """Simulate and store the demo shop. Without ``start`` the window ends today and is cut at ``now``."""
+    """Simulate and store the demo shop. Without ``start`` the window ends today and is cut at ``now``.
+
+    The accounts get random passwords that must be changed at first sign-in
+    (a well-known demo password would let anyone who reaches the server first
+    claim the accounts). With ``credentials_dir`` they are also written to
+    ``credentials_dir/first-run-credentials.txt`` (mode 0600) once stored.
+    """
+    summary = _load(engine, seed, days, agents, start, progress, if_empty=if_empty, now=now)
+    if credentials_dir is None or summary.skipped:
+        return summary
+    lines = demo_accounts.credential_lines(summary.supervisor, summary.supervisor_password, summary.agents,
+                                           summary.admin, summary.admin_password)
+    return replace(summary, credentials_file=str(demo_accounts.write_credentials(credentials_dir, lines)))
+
+
+def _load(engine: Engine, seed: int, days: int, agents: int, start: date | None, progress: ProgressFn | None,
+          *, if_empty: bool, now: datetime | None) -> DemoSummary:
     validate(seed, days, agents, start)
     step = progress or (lambda _s, _d, _t: None)
     factory = session_factory(engine)
@@ -222,7 +239,9 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
         conn.execute(_table(Event).insert(), order_events)
 
     step("账号 / accounts", 6, 8)
-    users, admin_pw = _users(session, shop)
+    demo_pw = passwords.generate(DEMO_SUPERVISOR)
+    users, admin_pw = demo_accounts.create(session, [a.id for a in shop.agents], [a.name for a in shop.agents],
+                                           demo_pw)
     step("预测与话术 / forecast and templates", 7, 8)
     forecasts = _forecast_around(session, as_of_dt)
     templates = care.seed_templates(session)
@@ -235,7 +254,7 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
         paid_orders=sum(1 for o in orders if o["paid_at"] is not None),
         returns=sum(1 for o in orders if o["returned_at"] is not None), tasks=len(tasks), tickets=len(tickets),
         surveys=len(surveys), ledger_entries=len(ledger), logbook_entries=len(handovers), events=len(events),
-        supervisor_password=DEMO_PASSWORD, admin_password=admin_pw, forecast_intervals=forecasts,
+        supervisor_password=demo_pw, admin_password=admin_pw, forecast_intervals=forecasts,
         templates=templates, credited_orders=credited,
     )  # fmt: skip
 
@@ -325,30 +344,3 @@ def _events(shop: DemoShop, convs: list[dict[str, object]], ids: list[int]) -> l
         if row["closed_at"] is not None:
             rows.append({**base, "ts": row["closed_at"], "kind": "conversation.closed", "data": {}})
     return rows
-
-
-def _users(session: Session, shop: DemoShop) -> tuple[int, str]:
-    """Admin (random password, printed once), supervisor ``demo`` and one login per agent.
-
-    The agents share the public demo password, so its argon2 hash is computed
-    once and reused: hashing is deliberately slow (~0.1–0.7 s each here).
-    """
-    created = 0
-    admin_pw = ""
-    if session.scalar(select(User).where(User.username == "admin")) is None:
-        admin_pw = secrets.token_urlsafe(12)
-        auth.create_user(session, "admin", admin_pw, "admin", display_name="管理员")
-        created += 1
-    sup = session.scalar(select(User).where(User.username == DEMO_SUPERVISOR))
-    if sup is None:
-        sup = auth.create_user(session, DEMO_SUPERVISOR, DEMO_PASSWORD, "supervisor", display_name="演示主管")
-        created += 1
-    taken = set(session.scalars(select(User.username).where(User.username.in_([a.id for a in shop.agents]))))
-    rows = [
-        {"username": a.id, "display_name": a.name, "password_hash": sup.password_hash, "role": "agent",
-         "agent_id": a.id, "team": "", "locale": "zh", "active": True, "created_at": utc_now()}
-        for a in shop.agents if a.id not in taken
-    ]  # fmt: skip
-    if rows:
-        session.execute(insert(User), rows)
-    return created + len(rows), admin_pw

@@ -40,7 +40,7 @@ from kefu.store.models.org import Agent
 
 C = cast(Table, Conversation.__table__)
 A = cast(Table, Agent.__table__)
-OPEN = ("assigned", "queued", "bot")
+OPEN = db.OPEN_STATUSES
 
 
 def register_agent(session: Session, agent_id: str, name: str, skills: list[str], capacity: int, *,
@@ -108,21 +108,29 @@ def _order_group(session: Session, shop: str, buyer: str, text: str, policy: Pol
 
 def open_conversation(session: Session, shop: str, buyer: str, group: str | None = None,
                       now: datetime | None = None, *, text: str = "", channel: str = "web",
-                      buyer_name: str = "") -> dict[str, Any]:
+                      buyer_name: str = "", request_id: str | None = None,
+                      reuse_open: bool = False) -> dict[str, Any]:
     """A buyer starts a chat: run the cascade, claim an agent atomically, else queue.
 
     ``buyer`` is the identity (a platform nickname from an integration, or a web visitor's
-    server-issued id); ``buyer_name`` is only what the agent sees beside it."""
+    server-issued id); ``buyer_name`` is only what the agent sees beside it.
+    Idempotent for a client's retry: a ``request_id`` seen before answers what
+    it opened; with ``reuse_open`` the buyer's open conversation is the answer
+    (see :func:`kefu.service.live_fast.answered_before`).
+    """
     now = now or utc_now()
     if not shop.strip() or not buyer.strip():
         raise bad_argument("buyer", "店铺和买家不能为空", "shop and buyer are required")
-    policy, contact, buyer_waits, agents = reads.open_inputs(session, shop, buyer, now)  # one round trip
-    group = group or _order_group(session, shop, buyer, text, policy)
+    inputs = reads.open_inputs(session, shop, buyer, now, request_id)  # one round trip
+    if (earlier := live_fast.answered_before(inputs, buyer, reuse_open=reuse_open)) is not None:
+        return earlier
+    group = group or _order_group(session, shop, buyer, text, inputs.policy)
     req = Request(0, shop, buyer, group, now)
-    decision = route(req, agents, contact, policy, now, use_bot=True)
+    decision = route(req, inputs.agents, inputs.contact, inputs.policy, now, use_bot=True)
+    buyer_waits = inputs.buyer_waits
     if not text and db.is_pg(session):  # claim + conversation + event in one statement (ADR 0002)
         fast = live_fast.claim_open(live_pg.connection_of(session), decision, shop=shop, buyer=buyer, group=group,
-                                    channel=channel, now=now, buyer_waits=buyer_waits)
+                                    channel=channel, now=now, buyer_waits=buyer_waits, request_id=request_id)
         if fast is not None:
             if fast.drain is not None:
                 drain_agent(session, fast.drain, now)
@@ -131,8 +139,9 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
     status = "bot" if decision.bot else ("assigned" if claimed else "queued")
     cid = session.execute(insert(C).values(
         shop_id=shop, buyer=buyer, group=group, status=status, agent_id=claimed.agent_id if claimed else None,
-        opened_at=now, assigned_at=now if claimed else None, channel=channel, buyer_name=buyer_name[:64])
-        .returning(C.c.id)).scalar_one()
+        opened_at=now, assigned_at=now if claimed else None, channel=channel, buyer_name=buyer_name[:64],
+        request_id=request_id,
+    ).returning(C.c.id)).scalar_one()
     if text:
         session.execute(insert(Message).values(conversation_id=cid, shop_id=shop, buyer=buyer, ts=now,
                                                direction="in", text=text))

@@ -26,6 +26,7 @@ from kefu.live.router import route
 from kefu.service import live_pg
 from kefu.service import live_reads as reads
 from kefu.service.live_pg import Pg
+from kefu.service.live_store import conflict
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,27 @@ class Written:
     drain: str | None  # an agent whose room may now fit queued conversations
 
 
+def answered_before(inputs: reads.OpenInputs, buyer: str, *, reuse_open: bool) -> dict[str, Any] | None:
+    """The answer an open gets without writing: what its request id opened before, or the buyer's open chat.
+
+    Why: a client that got no answer (a timeout, a 500) retries, and a retry
+    must not assign the buyer again. With the request id it gets the same
+    conversation (as it stands now); without one, the buyer's open conversation.
+    """
+    earlier = inputs.replayed
+    if earlier is not None and earlier.buyer != buyer:
+        raise conflict("请求编号已用于另一位买家的会话", "this request id already opened another buyer's conversation")
+    earlier = earlier or (inputs.open_one if reuse_open else None)
+    return None if earlier is None else {"id": earlier.id, "agent": earlier.agent, "status": earlier.status}
+
+
 def claim_open(pg: Pg, decision: Decision, *, shop: str, buyer: str, group: str, channel: str,
-               now: datetime, buyer_waits: bool) -> Written | None:
+               now: datetime, buyer_waits: bool, request_id: str | None) -> Written | None:
     """Claim the best free candidate and insert the conversation with its event, in one statement."""
     if decision.bot or not decision.candidates:
         return None
     fast = live_pg.open_claimed(pg, decision.candidates, shop=shop, buyer=buyer, group=group, channel=channel,
-                                now=now)
+                                now=now, request_id=request_id)
     if fast is None:
         return None
     cid, won = fast
@@ -48,14 +63,18 @@ def claim_open(pg: Pg, decision: Decision, *, shop: str, buyer: str, group: str,
     return Written({"id": cid, "agent": won.agent_id, "status": "assigned"}, won.agent_id if buyer_waits else None)
 
 
-def try_open(pg: Pg, shop: str, buyer: str, group: str, now: datetime, channel: str = "web") -> Written | None:
-    """A new chat whose group is known and that an agent can take now: one read, one write."""
+def try_open(pg: Pg, shop: str, buyer: str, group: str, now: datetime, channel: str = "web", *,
+             request_id: str | None = None, reuse_open: bool = False) -> Written | None:
+    """A new chat whose group is known and that an agent can take now: one read, one write (or the earlier answer)."""
     if not shop.strip() or not buyer.strip():
         return None
-    policy, contact, buyer_waits, agents = reads.open_inputs_pg(pg, shop, buyer, now)
-    decision = route(Request(0, shop, buyer, group, now), agents, contact, policy, now, use_bot=True)
+    inputs = reads.open_inputs_pg(pg, shop, buyer, now, request_id)
+    if (earlier := answered_before(inputs, buyer, reuse_open=reuse_open)) is not None:
+        return Written(earlier, None)
+    decision = route(Request(0, shop, buyer, group, now), inputs.agents, inputs.contact, inputs.policy, now,
+                     use_bot=True)
     return claim_open(pg, decision, shop=shop, buyer=buyer, group=group, channel=channel, now=now,
-                      buyer_waits=buyer_waits)
+                      buyer_waits=inputs.buyer_waits, request_id=request_id)
 
 
 def try_close(pg: Pg, conversation_id: int, now: datetime) -> Written | None:

@@ -53,6 +53,11 @@ SELECT (SELECT settings FROM shops WHERE id = %(shop)s) AS settings,
        (SELECT agent_id FROM latest) AS contact_agent, (SELECT closed_at FROM latest) AS contact_closed_at,
        EXISTS (SELECT 1 FROM conversations WHERE shop_id = %(shop)s AND buyer = %(buyer)s AND status = 'queued')
          AS waiting,
+       (SELECT json_build_array(id, agent_id, status, buyer) FROM conversations
+        WHERE request_id = %(rid)s AND shop_id = %(shop)s) AS replayed,
+       (SELECT json_build_array(id, agent_id, status, buyer) FROM conversations
+        WHERE shop_id = %(shop)s AND buyer = %(buyer)s AND status IN ('assigned', 'queued', 'bot')
+        ORDER BY id DESC LIMIT 1) AS open_one,
        (SELECT json_agg(json_build_array(id, skills, secondary_skills, capacity, load, status, last_assigned_at,
                                          weight, shop_id, day, start, "end")) FROM ag) AS agents
 """
@@ -75,13 +80,15 @@ class AgentRow(NamedTuple):
     s_end: str | None
 
 
-def open_inputs(pg: Pg, shop: str, buyer: str, today: date) -> tuple[Any, list[AgentRow]]:
+def open_inputs(pg: Pg, shop: str, buyer: str, today: date, request_id: str | None) -> tuple[Any, list[AgentRow]]:
     """A new conversation's reads in one round trip: the buyer context row and the routable agents.
 
-    The agents come back as one JSON array: decoding ~100 rows cell by cell
-    through the driver was most of an open's CPU.
+    The context includes the conversation an earlier request with ``request_id``
+    opened (``replayed``) and the buyer's open one (``open_one``), each as
+    ``[id, agent, status, buyer]``. The agents come back as one JSON array:
+    decoding ~100 rows cell by cell through the driver was most of an open's CPU.
     """
-    head = _one(pg, _OPEN_INPUTS, {"shop": shop, "buyer": buyer, "today": today,
+    head = _one(pg, _OPEN_INPUTS, {"shop": shop, "buyer": buyer, "today": today, "rid": request_id,
                                    "yesterday": today - timedelta(days=1)})
     rows = []
     for i in head.agents or ():
@@ -105,8 +112,8 @@ claimed AS (
   WHERE agents.id = pick.id AND agents.load < agents.capacity
   RETURNING agents.id, pick.reason),
 conv AS (
-  INSERT INTO conversations (shop_id, buyer, "group", status, agent_id, opened_at, assigned_at, channel)
-  SELECT %(shop)s, %(buyer)s, %(grp)s, 'assigned', claimed.id, %(now)s, %(now)s, %(channel)s FROM claimed
+  INSERT INTO conversations (shop_id, buyer, "group", status, agent_id, opened_at, assigned_at, channel, request_id)
+  SELECT %(shop)s, %(buyer)s, %(grp)s, 'assigned', claimed.id, %(now)s, %(now)s, %(channel)s, %(rid)s FROM claimed
   RETURNING id, agent_id),
 ev AS (
   INSERT INTO events (ts, kind, shop_id, agent_id, subject, data, actor)
@@ -120,7 +127,7 @@ SELECT conv.id, conv.agent_id, claimed.reason FROM conv JOIN claimed ON claimed.
 
 
 def open_claimed(pg: Pg, candidates: Sequence[Candidate], *, shop: str, buyer: str, group: str,
-                 channel: str, now: datetime) -> tuple[int, Candidate] | None:
+                 channel: str, now: datetime, request_id: str | None) -> tuple[int, Candidate] | None:
     """Claim the best unlocked candidate with room, insert the conversation and its event: one round trip.
 
     Same row-lock rule as :func:`kefu.service.live_store.claim` (``SKIP LOCKED``,
@@ -137,7 +144,7 @@ def open_claimed(pg: Pg, candidates: Sequence[Candidate], *, shop: str, buyer: s
     row = _one(pg, _OPEN, {
         "ids": ids, "reasons": [str(best[i].reason) for i in ids],
         "away": [i for i in ids if best[i].reason in AWAY_OK], "now": now, "shop": shop, "buyer": buyer,
-        "grp": group, "channel": channel})
+        "grp": group, "channel": channel, "rid": request_id})
     if row is None:
         return None
     return int(row.id), best[row.agent_id]

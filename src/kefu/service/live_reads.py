@@ -12,9 +12,9 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import String, Table, Text, and_, bindparam, or_, select
+from sqlalchemy import String, Table, Text, and_, bindparam, func, or_, select
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from kefu.domain.timeutil import SHOP_TZ
 from kefu.live.model import AgentState, Contact, Policy, Status
 from kefu.live.shifts import shift_end_for, window
 from kefu.service import live_pg
-from kefu.service.live_store import A, C, is_pg
+from kefu.service.live_store import OPEN_STATUSES, A, C, is_pg
 from kefu.store.models.org import Shop
 from kefu.store.models.plan import RosterEntry, ShiftTemplate
 
@@ -83,47 +83,78 @@ def _open_inputs_stmt() -> Any:
         C.c.shop_id == shop, C.c.buyer == buyer, C.c.agent_id.is_not(None), C.c.assigned_at.is_not(None)) \
         .order_by(C.c.assigned_at.desc(), C.c.id.desc()).limit(1)
     waiting = select(C.c.id).where(C.c.shop_id == shop, C.c.buyer == buyer, C.c.status == "queued").limit(1)
+    row = func.json_array(C.c.id, C.c.agent_id, C.c.status, C.c.buyer)
+    replayed = select(row).where(C.c.request_id == bindparam("rid", type_=String()), C.c.shop_id == shop)
+    open_one = select(row).where(C.c.shop_id == shop, C.c.buyer == buyer, C.c.status.in_(OPEN_STATUSES)) \
+        .order_by(C.c.id.desc()).limit(1)
     ctx = select(
         select(Shop.settings).where(Shop.id == shop).scalar_subquery().label("settings"),
         latest.with_only_columns(C.c.agent_id).scalar_subquery().label("contact_agent"),
         latest.with_only_columns(C.c.closed_at).scalar_subquery().label("contact_closed_at"),
-        waiting.exists().label("waiting")).subquery("ctx")
+        waiting.exists().label("waiting"), replayed.scalar_subquery().label("replayed"),
+        open_one.scalar_subquery().label("open_one")).subquery("ctx")
     roster = R.outerjoin(T, and_(T.c.shop_id == R.c.shop_id, T.c.code == R.c.shift_code))
     days = (bindparam("today", type_=R.c.day.type), bindparam("yesterday", type_=R.c.day.type))
     shifts = select(R.c.agent_id, R.c.day, T.c.start.label("s_start"), T.c.end.label("s_end")).select_from(roster) \
         .where(or_(R.c.day == days[0], R.c.day == days[1]), T.c.code.is_not(None)).subquery()
     routable = and_(A.c.active.is_(True), A.c.status.in_(("online", "away")), A.c.load < A.c.capacity)
     agents = A.outerjoin(shifts, shifts.c.agent_id == A.c.id)
-    return select(ctx.c.settings, ctx.c.contact_agent, ctx.c.contact_closed_at, ctx.c.waiting,
+    return select(ctx.c.settings, ctx.c.contact_agent, ctx.c.contact_closed_at, ctx.c.waiting, ctx.c.replayed,
+                  ctx.c.open_one,
                   *_AGENT_COLS, shifts.c.day, shifts.c.s_start, shifts.c.s_end) \
         .select_from(ctx.outerjoin(agents, routable))
 
 
-def open_inputs(session: Session, shop: str, buyer: str,
-                now: datetime) -> tuple[Policy, Contact | None, bool, list[AgentState]]:
-    """:func:`buyer_context` and :func:`routable_agents` in one round trip (a new conversation's reads).
+class Earlier(NamedTuple):
+    """A conversation opened before: by the same client request, or the buyer's still open one."""
+
+    id: int
+    agent: str | None
+    status: str
+    buyer: str
+
+
+class OpenInputs(NamedTuple):
+    policy: Policy
+    contact: Contact | None
+    buyer_waits: bool  # the buyer has a queued conversation in the shop
+    agents: list[AgentState]
+    replayed: Earlier | None  # what the request id opened before
+    open_one: Earlier | None  # the buyer's newest open conversation in the shop
+
+
+def open_inputs(session: Session, shop: str, buyer: str, now: datetime,
+                request_id: str | None = None) -> OpenInputs:
+    """The buyer's context and :func:`routable_agents` in one round trip (a new conversation's reads).
 
     The one-row buyer context is left-joined to the routable agents (with their
     shifts), so it comes back even when no agent is routable. PostgreSQL runs
     :func:`kefu.service.live_pg.open_inputs` on the session's connection.
     """
     if is_pg(session):
-        return open_inputs_pg(live_pg.connection_of(session), shop, buyer, now)
+        return open_inputs_pg(live_pg.connection_of(session), shop, buyer, now, request_id)
     today = now.astimezone(SHOP_TZ).date()
-    params = {"shop": shop, "buyer": buyer, "today": today, "yesterday": today - timedelta(days=1)}
+    params = {"shop": shop, "buyer": buyer, "today": today, "yesterday": today - timedelta(days=1),
+              "rid": request_id}
     rows = session.connection().execute(_open_inputs_stmt(), params).all()  # Core: no ORM on the hot path
     return _inputs(rows[0], [r for r in rows if r.id is not None], now)
 
 
-def open_inputs_pg(pg: live_pg.Pg, shop: str, buyer: str,
-                   now: datetime) -> tuple[Policy, Contact | None, bool, list[AgentState]]:
+def open_inputs_pg(pg: live_pg.Pg, shop: str, buyer: str, now: datetime,
+                   request_id: str | None = None) -> OpenInputs:
     """:func:`open_inputs` on a psycopg connection (the hot path's own, or a session's)."""
-    head, agent_rows = live_pg.open_inputs(pg, shop, buyer, now.astimezone(SHOP_TZ).date())
+    head, agent_rows = live_pg.open_inputs(pg, shop, buyer, now.astimezone(SHOP_TZ).date(), request_id)
     return _inputs(head, agent_rows, now)
 
 
-def _inputs(head: Any, agent_rows: Sequence[Any], now: datetime) -> tuple[Policy, Contact | None, bool,
-                                                                          list[AgentState]]:
+def _earlier(value: Any) -> Earlier | None:
+    """``[id, agent, status, buyer]`` as JSON (text on SQLite, decoded on PostgreSQL)."""
+    if value is None:
+        return None
+    return Earlier(*(json.loads(value) if isinstance(value, str) else value))
+
+
+def _inputs(head: Any, agent_rows: Sequence[Any], now: datetime) -> OpenInputs:
     settings = head.settings if isinstance(head.settings, dict) else None
     contact = None if head.contact_agent is None else Contact(head.contact_agent,
                                                                _aware(head.contact_closed_at) or now)
@@ -134,7 +165,8 @@ def _inputs(head: Any, agent_rows: Sequence[Any], now: datetime) -> tuple[Policy
         if r.day is not None:
             windows.setdefault(r.id, []).append(window(r.day, str(r.s_start), str(r.s_end)))
     states = [_state(r, shift_end_for(now, windows[a]) if a in windows else None) for a, r in first.items()]
-    return Policy.from_settings((settings or {}).get("live")), contact, bool(head.waiting), states
+    return OpenInputs(Policy.from_settings((settings or {}).get("live")), contact, bool(head.waiting), states,
+                      _earlier(head.replayed), _earlier(head.open_one))
 
 
 def _aware(value: datetime | None) -> datetime | None:

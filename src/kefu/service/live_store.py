@@ -25,6 +25,7 @@ C = cast(Table, Conversation.__table__)
 A = cast(Table, Agent.__table__)
 E = cast(Table, Event.__table__)
 AWAY_OK = (Reason.STICKY, Reason.DEDICATED)
+OPEN_STATUSES = ("assigned", "queued", "bot")  # a conversation in one of these is still open
 _MAX_CLAIM_ROUNDS = 8
 
 

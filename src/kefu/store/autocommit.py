@@ -5,9 +5,10 @@ a time, so one connection per worker process is all it needs. Holding it skips,
 on every call, the pool's checkout and checkin, SQLAlchemy's switch to and from
 autocommit, and the session around them (ADR 0002, "Hot path").
 
-The connection is opened from the engine's own URL. One that breaks is closed
-and a new one opened on the next call; like the pool's own connections it is
-replaced after 30 minutes, and it closes with the engine's ``dispose()``.
+The connection is opened from the engine's own URL. One that breaks, or that
+the server closed while it was idle (:func:`kefu.store.db.closed_by_server`),
+is replaced on the next call; like the pool's own connections it is replaced
+after 30 minutes, and it closes with the engine's ``dispose()``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from typing import Any
 
 import psycopg
 from sqlalchemy import Engine, event
+
+from kefu.store.db import closed_by_server
 
 _RECYCLE_S = 1800.0  # as make_engine's pool_recycle
 
@@ -54,7 +57,7 @@ def autocommit_connection(engine: Engine) -> Iterator[psycopg.Connection[Any]]:
     """The held connection (each statement commits on its own); dropped if a statement breaks it."""
     held = _holder(engine)
     conn = held.conn
-    if conn is None or conn.closed or time.monotonic() - held.opened > _RECYCLE_S:
+    if conn is None or closed_by_server(conn) or time.monotonic() - held.opened > _RECYCLE_S:
         held.close()
         conn = held.conn = psycopg.connect(
             engine.url.set(drivername="postgresql").render_as_string(hide_password=False), autocommit=True)

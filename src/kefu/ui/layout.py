@@ -18,7 +18,8 @@ registers itself with the ``kefu_page`` decorator::
         ...
 
 * Not signed in → redirected to ``/login?next=<path>``; wrong role → a 403 view
-  (HTTP status 403). The body of your function only runs for allowed users.
+  (HTTP status 403); a password that must be changed first → ``/account/password``.
+  The body of your function only runs for allowed users.
 * ``user`` is a ``PageUser`` (id, username, role, agent_id, team, lang). Agents see
   only their own data (filter by ``user.agent_id``), supervisors their team
   (``user.team``; "" means all teams), admins everything.
@@ -53,6 +54,7 @@ from kefu.ui.i18n import current_lang, set_lang, t
 
 ALL_ROLES: tuple[str, ...] = ("admin", "supervisor", "agent")
 MANAGERS: tuple[str, ...] = ("admin", "supervisor")
+PASSWORD_PAGE = "/account/password"  # the only page a user with a pending password change may open
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class PageUser:
     agent_id: str | None
     team: str
     lang: str = "zh"
+    must_change_password: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,25 +107,24 @@ def role_name(role: str) -> str:
 def session_user(request: Request | None = None) -> PageUser | None:
     """The signed-in user of this HTTP request, or None.
 
-    The only proof is ``user_id`` in the signed ``kefu_session`` cookie (set by
-    ``/login/finish`` or ``POST /api/v1/auth/login``). NiceGUI's server-side
-    ``app.storage.user`` only caches the language.
+    The only proof is ``user_id`` with the current session version in the signed
+    ``kefu_session`` cookie (set by ``/login/finish`` or ``POST /api/v1/auth/login``).
+    NiceGUI's server-side ``app.storage.user`` only caches the language.
     """
     if request is None or "session" not in request.scope:
         return None
-    user_id = request.session.get("user_id")
-    if user_id is None:
+    if request.session.get("user_id") is None:
         return None
     with db_session() as session:
-        found = users.get_user(session, int(user_id))
-    if found is None:  # deactivated or deleted: signed out
-        request.session.pop("user_id", None)
+        found = users.signed_in(session, request.session)
+    if found is None:  # logged out elsewhere, password changed, deactivated or deleted: signed out
+        users.drop_identity(request.session)
         return None
     storage = app.storage.user
     if "lang" not in storage:
         storage["lang"] = request.session.pop("lang", None) or found.locale
     return PageUser(found.id, found.username, found.display_name, found.role, found.agent_id, found.team,
-                    current_lang())
+                    current_lang(), found.must_change_password)
 
 
 def _switch_language(user: PageUser) -> None:
@@ -157,6 +159,8 @@ def page_frame(title_zh: str, title_en: str, user: PageUser, path: str = "") -> 
         with ui.row().classes("items-center gap-3"):
             ui.label(f"{user.display_name} ({role_name(user.role)})").classes("text-white").props(
                 'data-testid="whoami"')
+            ui.button(t("修改密码", "Password"), on_click=lambda: ui.navigate.to(PASSWORD_PAGE)).props(
+                'flat color=white dense no-caps data-testid="change-password"')
             ui.button("English" if current_lang() == "zh" else "中文",
                       on_click=lambda: _switch_language(user)).props("flat color=white dense no-caps")
             ui.button(t("退出", "Log out"), on_click=lambda: ui.navigate.to("/logout")).props(
@@ -182,9 +186,11 @@ def kefu_page(path: str, title_zh: str, title_en: str, roles: tuple[str, ...] = 
 
         def check(request: Request) -> RedirectResponse | PageUser | None:
             user = session_user(request)
+            here = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="")
             if user is None:
-                target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-                return RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+                return RedirectResponse(f"/login?next={here}", status_code=303)
+            if user.must_change_password and path != PASSWORD_PAGE:
+                return RedirectResponse(f"{PASSWORD_PAGE}?next={here}", status_code=303)
             if user.role not in roles:
                 forbidden_view(user, title_zh, title_en)
                 return None

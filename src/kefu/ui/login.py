@@ -1,13 +1,15 @@
 """``/login`` and ``/logout``: the only dashboard pages open to everyone (besides ``/chat``).
 
-The password is checked by ``kefu.service.users.login`` (argon2, 5 failures per
-username+address per 5 minutes → locked). The check runs over the page's
+The password is checked by ``kefu.service.login.login`` (argon2 and a rate limit
+per username+address, per address and per username). The check runs over the page's
 websocket, where no cookie can be set, so it leaves a one-time nonce in NiceGUI's
 server-side storage and sends the browser to ``/login/finish``: that plain HTTP
 request proves it is the same browser (nonce), gives it a *fresh* session id
 (no session fixation: a planted cookie never becomes signed in) and writes
-``user_id`` into the signed ``kefu_session`` cookie — which both the dashboard
-and ``/api/v1`` read.
+``user_id`` and the session version into the signed ``kefu_session`` cookie —
+which both the dashboard and ``/api/v1`` read. A password change on
+``/account/password`` ends the same way (the version changed, so the cookie must
+be rewritten). ``/logout`` bumps the version: the cookie is dead everywhere.
 """
 
 from __future__ import annotations
@@ -23,15 +25,16 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import users
-from kefu.ui.db import get_ui_engine
+from kefu.service import demo_accounts, users
+from kefu.service import login as login_service
+from kefu.ui.db import db_session, get_ui_engine
 from kefu.ui.i18n import current_lang, set_lang, t
 from kefu.ui.layout import session_user
 
 NONCE_SECONDS = 60  # the websocket check and the HTTP finish are one click apart
 
 
-def _safe_next(target: str) -> str:
+def safe_next(target: str) -> str:
     """Only same-site paths: ``//evil.example`` or ``https://…`` would be an open redirect."""
     target = unquote(target or "/")
     if not target.startswith("/") or target.startswith("//") or "\\" in target:
@@ -41,7 +44,7 @@ def _safe_next(target: str) -> str:
 
 @ui.page("/login")
 def login_page(request: Request, next: str = "/") -> RedirectResponse | None:
-    target = _safe_next(next)
+    target = safe_next(next)
     if session_user(request) is not None:
         return RedirectResponse(target, status_code=303)
     ui.page_title(t("登录", "Sign in") + " · kefu 客服")
@@ -49,16 +52,14 @@ def login_page(request: Request, next: str = "/") -> RedirectResponse | None:
     def submit() -> None:
         ip = ui.context.client.ip or "unknown"
         try:
-            user = users.login(get_ui_engine(), username.value or "", password.value or "", ip)
+            user = login_service.login(get_ui_engine(), username.value or "", password.value or "", ip)
         except KefuError as exc:
             message.text = exc.message if current_lang() == "zh" else exc.message_en
             message.classes(replace="text-negative" if exc.code != ErrorCode.RATE_LIMITED else "text-warning")
             password.value = ""
             return
-        nonce = secrets.token_urlsafe(24)
-        app.storage.user["pending_login"] = {"user_id": user.id, "nonce": nonce, "at": time.time()}
         set_lang(user.locale)
-        ui.navigate.to(f"/login/finish?nonce={nonce}&next={quote(target, safe='')}")
+        finish_sign_in(user, target)
 
     with ui.column().classes("absolute-center items-center gap-4"):
         ui.label("kefu 客服").classes("text-3xl font-bold text-primary")
@@ -71,10 +72,21 @@ def login_page(request: Request, next: str = "/") -> RedirectResponse | None:
             password.on("keydown.enter", submit)
             ui.button(t("登录", "Sign in"), on_click=submit).props('data-testid="login"').classes("w-full")
             message = ui.label("").classes("text-negative").props('data-testid="login-message"')
-        ui.label(t("演示账号: demo (密码在首次运行时打印于控制台)",
-                   "Demo account: demo (password printed in the console on first run)")).classes(
-            "text-grey-7 text-sm")
+        with db_session() as session:
+            hint = demo_accounts.demo_login(session)
+        if hint is not None:
+            ui.label(t(f"演示账号: {hint.username} (初始密码见服务器上的 {hint.credentials_file})",
+                       f"Demo account: {hint.username} (first password in {hint.credentials_file} on the server)")
+                     ).classes("text-grey-7 text-sm").props('data-testid="demo-hint"')
     return None
+
+
+def finish_sign_in(user: users.UserInfo, target: str) -> None:
+    """From a websocket event: let ``/login/finish`` write this user's cookie, then go to ``target``."""
+    nonce = secrets.token_urlsafe(24)
+    app.storage.user["pending_login"] = {"user_id": user.id, "sv": user.session_version, "nonce": nonce,
+                                         "at": time.time()}
+    ui.navigate.to(f"/login/finish?nonce={nonce}&next={quote(target, safe='')}")
 
 
 @app.get("/login/finish", include_in_schema=False)
@@ -86,14 +98,15 @@ def login_finish(request: Request, nonce: str = "", next: str = "/") -> Redirect
         return RedirectResponse("/login", status_code=303)
     lang = app.storage.user.get("lang", "zh")
     request.session["id"] = str(uuid.uuid4())  # fresh NiceGUI storage id: no session fixation
-    request.session["user_id"] = int(pending["user_id"])
+    users.put_identity(request.session, int(pending["user_id"]), int(pending["sv"]))
     request.session["lang"] = lang
-    return RedirectResponse(_safe_next(next), status_code=303)
+    return RedirectResponse(safe_next(next), status_code=303)
 
 
 @app.get("/logout", include_in_schema=False)
 def logout(request: Request) -> RedirectResponse:
-    """Forget the user; a plain HTTP route so the signed cookie can be rewritten."""
-    request.session.pop("user_id", None)
+    """End the user's sessions server-side; a plain HTTP route so the signed cookie can be rewritten."""
+    with db_session() as session:
+        users.sign_out(session, request.session)
     request.session["id"] = str(uuid.uuid4())  # drop the per-browser storage of the signed-in user
     return RedirectResponse("/login", status_code=303)

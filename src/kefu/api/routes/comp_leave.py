@@ -7,14 +7,13 @@ balance. Agents read their own ledger.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import Field
 
 from kefu.api.deps import CurrentCaller, DbSession, ManagerCaller
-from kefu.api.schemas import ApiIn
+from kefu.api.schemas import ApiIn, Day
 from kefu.service import access, presence
 
 router = APIRouter(tags=["live"])
@@ -22,12 +21,12 @@ AgentId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 class OvertimeIn(ApiIn):
-    day: date
+    day: Day
     comp_leave: bool = False  # rest-day overtime only: credit 调休 minutes instead of pay
 
 
 class LeaveIn(ApiIn):
-    day: date
+    day: Day
     minutes: int = Field(ge=1, le=31 * 24 * 60)
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.api.deps import ALL_ROLES, MANAGER_ROLES, DbSession, require_roles
+from kefu.api.schemas import Day
 from kefu.domain.timeutil import parse_aware, utc_now
 from kefu.plan.forecast import MODELS
 from kefu.service import forecast_shop, plan
@@ -35,7 +36,7 @@ class ForecastIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shop: str = Field(min_length=1, max_length=64)
     skill: str = Field(default="", max_length=64)
-    start: date
+    start: Day
     days: int = Field(default=7, ge=1, le=42)
     interval: int = Field(default=30, description="15, 30 or 60 minutes")
     model: str = Field(default="auto", description=" | ".join(MODELS) + " | a candidate name")
@@ -45,7 +46,7 @@ class RequirementIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     shop: str = Field(min_length=1, max_length=64)
     skill: str = Field(default="", max_length=64)
-    start: date
+    start: Day
     days: int = Field(default=7, ge=1, le=42)
     model: str = "auto"
     quantile: float = Field(default=0.5, ge=0.1, le=0.9, description="plan to this point of the P10–P90 band")
@@ -92,8 +93,8 @@ def make_forecast(body: ForecastIn, session: DbSession) -> dict[str, Any]:
 @router.get("/forecast", dependencies=[MANAGERS])
 def get_forecast(
     session: DbSession,
+    start: Annotated[Day, Query()],  # Annotated: a `= Query()` default drops the type's bound
     shop: str = Query(max_length=64),
-    start: date = Query(),
     days: int = Query(7, ge=1, le=42),
     skill: str = Query("", max_length=64),
     model: str = Query("auto", max_length=32),
@@ -164,8 +165,8 @@ def erlang(body: ErlangIn) -> dict[str, float | None]:
 @router.get("/intraday", dependencies=[MANAGERS])
 def get_intraday(
     session: DbSession,
+    day: Annotated[Day, Query()],
     shop: str = Query(max_length=64),
-    day: date = Query(),
     now: str | None = Query(None, max_length=40),
     skill: str = Query("", max_length=64),
     aht_s: float = Query(180.0, gt=0, le=86400),
@@ -175,7 +176,7 @@ def get_intraday(
     concurrency: int = Query(1, ge=1, le=50),
 ) -> dict[str, Any]:
     """Rest-of-day re-forecast, required vs scheduled per interval, overtime offers and break windows."""
-    moment: datetime = parse_aware(now) if now else utc_now()
+    moment: datetime = parse_aware(now, name="now") if now else utc_now()
     view = plan.intraday(
         session,
         shop,
@@ -203,7 +204,7 @@ class CalendarIn(BaseModel):
 
 class SpecialDayIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    day: date
+    day: Day
     name: str = Field(min_length=1, max_length=64)
     kind: str = Field(default="promotion", description=" | ".join(forecast_shop.KINDS))
 
@@ -225,5 +226,5 @@ def put_special_day(shop: str, body: SpecialDayIn, session: DbSession) -> foreca
 
 
 @router.delete("/forecast-settings/{shop}/special-days/{day}", dependencies=[MANAGERS])
-def delete_special_day(shop: str, day: date, session: DbSession) -> forecast_shop.ForecastSettings:
+def delete_special_day(shop: str, day: Day, session: DbSession) -> forecast_shop.ForecastSettings:
     return forecast_shop.remove_special_day(session, shop, day)

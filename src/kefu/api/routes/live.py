@@ -12,10 +12,9 @@ a database error (500).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, status
 from pydantic import Field
 from sqlalchemy.orm import Session
 
@@ -25,12 +24,13 @@ from kefu.api.live_calls import (
     MessageIn,
     bearer_caller,
     close_call,
+    keyed,
     message_call,
     open_call,
     read_call,
     transaction,
 )
-from kefu.api.schemas import ApiIn
+from kefu.api.schemas import ApiIn, Day
 from kefu.service import access, handover, live, presence
 
 router = APIRouter(tags=["live"])
@@ -58,9 +58,6 @@ ManagerCaller = Annotated[Caller, require_roles(*MANAGER_ROLES, via=_caller)]
 
 ConvId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 AgentId = Annotated[str, Path(min_length=1, max_length=64)]
-
-
-
 
 
 class AgentIn(ApiIn):
@@ -116,14 +113,17 @@ def workspace(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> d
 
 @router.get("/agents/{agent_id}/worktime")
 def worktime(agent_id: AgentId, session: DbSession, caller: CurrentCaller,
-             day: Annotated[date, Query()]) -> dict[str, Any]:
+             day: Annotated[Day, Query()]) -> dict[str, Any]:
     access.own_agent(caller, agent_id)
     return presence.worked_time(session, agent_id, day)
 
 
 @router.post("/conversations", status_code=status.HTTP_201_CREATED)
-def create_conversation(body: ConversationIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return open_call(session, caller, body)
+def create_conversation(body: ConversationIn, session: DbSession, caller: CurrentCaller,
+                        idempotency_key: Annotated[str | None, Header(min_length=1, max_length=64)] = None,
+                        ) -> dict[str, Any]:
+    """Open a chat, once: a retry with the same ``Idempotency-Key`` (or ``request_id``) gets the same conversation."""
+    return open_call(session, caller, keyed(body, idempotency_key))
 
 
 @router.get("/conversations/{conversation_id}")

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from kefu.api.deps import CurrentCaller, DbSession
-from kefu.domain.errors import bad_argument
+from kefu.api.schemas import Day
 from kefu.service import overview as svc
 
 router = APIRouter(tags=["overview"])
@@ -31,10 +31,8 @@ class OverviewOut(BaseModel):
 
 
 @router.get("/overview", response_model=OverviewOut)
-def get_overview(session: DbSession, caller: CurrentCaller, day: date | None = None) -> OverviewOut:
+def get_overview(session: DbSession, caller: CurrentCaller, day: Day | None = None) -> OverviewOut:
     """Agents get their own figures, supervisors their team's, admins and integrations everything."""
-    if day is not None and not date(2000, 1, 1) <= day <= date(2100, 12, 31):
-        raise bad_argument("day", "日期超出范围 (2000–2100)", "day out of range (2000-2100)", day=str(day))
     team = caller.team or None if caller.role == "supervisor" else None
     agent_id = (caller.agent_id or "-") if caller.role == "agent" else None
     data = svc.overview(session, day or svc.default_day(session), team=team, agent_id=agent_id, trend_days=1)

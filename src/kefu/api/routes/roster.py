@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.api.deps import MANAGER_ROLES, DbSession, require_roles
+from kefu.api.schemas import Day
 from kefu.plan.roster.types import Rules
 from kefu.service import roster as svc
 
@@ -24,7 +25,7 @@ class RulesIn(BaseModel):
 
 class ProblemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    start: date
+    start: Day
     days: int = Field(ge=1, le=62)
     rules: RulesIn = Field(default_factory=RulesIn)
     agents: list[dict[str, Any]] = Field(min_length=1, max_length=500,
@@ -70,8 +71,8 @@ def check(body: CheckIn) -> dict[str, Any]:
 
 
 @router.get("")
-def stored(session: DbSession, shop: str = Query(min_length=1, max_length=64),
-           start: date = Query(), days: int = Query(default=31, ge=1, le=62)) -> dict[str, Any]:
+def stored(session: DbSession, start: Annotated[Day, Query()],
+           shop: str = Query(min_length=1, max_length=64), days: int = Query(default=31, ge=1, le=62)) -> dict[str, Any]:
     """The stored roster of a shop for a period, one row per agent and day."""
     roster = svc.load_roster(session, shop, start, days)
     rows = [{"agent": a, "date": date.fromordinal(start.toordinal() + d).isoformat(),

@@ -1,13 +1,21 @@
 """Webhook ingestion: chat platforms push buyer messages and closes, signed with HMAC-SHA256.
 
-The signature is the authentication (no bearer token): ``X-Kefu-Signature:
-sha256=<hex of HMAC-SHA256(KEFU_WEBHOOK_SECRET, raw body)>``. It is checked on
-the raw bytes before any parsing, with a constant-time compare, so a forged or
-altered body never reaches the service. Without a configured secret every
-webhook is refused. Payloads are channel-neutral; ``source`` becomes the
-conversation's channel. A payload with an ``id`` (inside the signed body) is
-applied once: a replayed or retried delivery is acknowledged as a duplicate
-and changes nothing (:mod:`kefu.service.deliveries`).
+The signature is the authentication (no bearer token). A sender puts two headers
+on each ``POST /api/v1/webhooks/{source}`` (the format for integrators is in
+docs/security.md)::
+
+    X-Kefu-Timestamp: <Unix time in seconds>
+    X-Kefu-Signature: sha256=<hex HMAC-SHA256(KEFU_WEBHOOK_SECRET, "<timestamp>.<source>." + raw body)>
+
+Why the source and the time are signed: with the body alone, one captured
+request verified at every source and forever. Now it verifies only at its own
+source and only within :data:`WINDOW_S` of its timestamp; within the window,
+the event ``id`` (required, inside the signed body) is applied once per source
+(:mod:`kefu.service.deliveries`), so a replay or a retry is acknowledged as a
+duplicate and changes nothing. Everything is checked on the raw bytes before any
+parsing, with a constant-time compare; without a configured secret every webhook
+is refused. Payloads are channel-neutral; ``source`` becomes the conversation's
+channel. The body's size is bounded before it is read (:mod:`kefu.api.limits`).
 """
 
 from __future__ import annotations
@@ -15,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, status
@@ -28,19 +37,34 @@ from kefu.service import deliveries, live
 
 router = APIRouter(tags=["webhooks"])
 Source = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[a-z0-9_-]+$")]
-MAX_BODY = 256 * 1024
+WINDOW_S = 300  # a signed request is accepted for 5 minutes after its timestamp
+SKEW_S = 60  # and up to a minute before it: the sender's clock may run a little ahead
 
 
-def signature(secret: str, body: bytes) -> str:
-    """The header value a sender must put in ``X-Kefu-Signature``."""
-    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+def signature(secret: str, source: str, timestamp: str, body: bytes) -> str:
+    """The ``X-Kefu-Signature`` value for ``body`` sent to ``source`` at ``timestamp`` (Unix seconds, as sent)."""
+    signed = f"{timestamp}.{source}.".encode() + body
+    return "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def verify(secret: str, body: bytes, header: str | None) -> None:
+def _refused(why: str) -> KefuError:
+    return KefuError(ErrorCode.BAD_SIGNATURE, "签名错误或已过期", "bad or expired signature", {"reason": why})
+
+
+def verify(secret: str, source: str, body: bytes, timestamp: str | None, header: str | None,
+           now: float | None = None) -> None:
     if not secret:
         raise KefuError(ErrorCode.BAD_SIGNATURE, "未配置 webhook 密钥, 拒绝接收", "no webhook secret configured")
-    if not header or not hmac.compare_digest(signature(secret, body), header.strip()):
-        raise KefuError(ErrorCode.BAD_SIGNATURE, "签名错误", "bad signature")
+    if not header or not timestamp:
+        raise _refused("X-Kefu-Timestamp and X-Kefu-Signature are required")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= 12):
+        raise _refused("X-Kefu-Timestamp must be Unix seconds")
+    age = (time.time() if now is None else now) - int(timestamp)
+    if not -SKEW_S <= age <= WINDOW_S:
+        raise _refused(f"timestamp outside the {WINDOW_S} s window")
+    given = header.strip()
+    if not given.isascii() or not hmac.compare_digest(signature(secret, source, timestamp, body), given):
+        raise _refused("signature does not match")
 
 
 def _text(payload: dict[str, Any], key: str, limit: int, *, required: bool = True) -> str:
@@ -60,9 +84,8 @@ def _int(payload: dict[str, Any], key: str) -> int:
 @router.post("/webhooks/{source}", status_code=status.HTTP_202_ACCEPTED)
 async def receive(source: Source, request: Request, session: DbSession) -> dict[str, Any]:
     body = await request.body()
-    if len(body) > MAX_BODY:
-        raise KefuError(ErrorCode.BAD_REQUEST, "请求过大", "body too large", {"limit": MAX_BODY})
-    verify(get_settings().webhook_secret, body, request.headers.get("x-kefu-signature"))
+    verify(get_settings().webhook_secret, source, body, request.headers.get("x-kefu-timestamp"),
+           request.headers.get("x-kefu-signature"))
     try:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -74,9 +97,7 @@ async def receive(source: Source, request: Request, session: DbSession) -> dict[
 
 def apply_once(session: Any, source: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Apply the event unless its signed ``id`` was applied before (replay or retry: acknowledged, ignored)."""
-    if payload.get("id") is None:
-        return dispatch(session, source, payload)
-    delivery = _text(payload, "id", 128)
+    delivery = _text(payload, "id", 128)  # required: without an id a replay cannot be told from a new event
     if not deliveries.first_delivery(session, source, delivery):
         return {"duplicate": True, "id": delivery}
     return dispatch(session, source, payload)
@@ -85,7 +106,7 @@ def apply_once(session: Any, source: str, payload: dict[str, Any]) -> dict[str, 
 def dispatch(session: Any, source: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Apply one platform event: ``message`` (opens a conversation when needed), ``close``, ``agent.status``."""
     kind = payload.get("type")
-    ts = parse_aware(_text(payload, "ts", 64)) if payload.get("ts") is not None else None
+    ts = parse_aware(_text(payload, "ts", 64), name="ts") if payload.get("ts") is not None else None
     if kind == "message":
         shop, buyer = _text(payload, "shop", 64), _text(payload, "buyer", 128)
         direction = _text(payload, "direction", 3, required=False) or "in"

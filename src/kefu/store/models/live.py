@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.store.base import Base, UTCDateTime
@@ -41,12 +41,15 @@ class Conversation(Base):
     last_buyer_msg_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_agent_msg_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     channel: Mapped[str] = mapped_column(String(32), default="web")
+    # The client's id for the open that created it (Idempotency-Key): a retried open returns this one.
+    request_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # (buyer, shop): a new chat looks up the buyer's last agent and open chats in one shop. No index
     # starts with shop_id: with stale statistics the planner scanned it (a shop's every conversation)
     # for that lookup, and each open's read grew with the table. Reports by shop read time ranges.
     __table_args__ = (Index("ix_conversations_queue", "status", "opened_at"),
                       Index("ix_conversations_buyer_shop", "buyer", "shop_id"),
-                      Index("ix_conversations_opened_at", "opened_at"))
+                      Index("ix_conversations_opened_at", "opened_at"),
+                      UniqueConstraint("request_id", "shop_id", name="uq_conversations_request"))
 
 
 class Message(Base):

@@ -63,6 +63,24 @@ class User(Base):
     locale: Mapped[str] = mapped_column(String(8), default="zh")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # in the signed cookie; logout and a password change bump it, which ends every earlier session
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
+    # set when the password was printed or generated (demo, first admin, reset by an admin)
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LoginThrottle(Base):
+    """Login attempts counted per key (``user:…``, ``addr:…``, ``pair:…``) in a fixed window.
+
+    One row per key, changed only by a single atomic ``UPDATE … SET count = count + 1``
+    before the password is checked, so parallel attempts cannot overshoot the limit.
+    """
+
+    __tablename__ = "login_throttle"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class ApiToken(Base):
@@ -74,3 +92,4 @@ class ApiToken(Base):
     token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

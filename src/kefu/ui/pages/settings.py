@@ -136,19 +136,49 @@ def _accounts_tab(user: PageUser) -> None:
                 if r.id != user.id:
                     ui.switch(t("启用", "active"), value=r.active,
                               on_change=lambda e, uid=r.id: run(users.set_active, uid, bool(e.value)))
+                    ui.button(t("重置密码", "Reset password"),
+                              on_click=lambda uid=r.id, name=r.username: confirm_reset(uid, name)).props(
+                        "flat dense no-caps")
+
+    def show_password(made: users.AccountPassword) -> None:
+        """The new password once, for the admin to hand over; its owner must change it at sign-in."""
+        with ui.dialog() as dialog, ui.card().classes("gap-2"):
+            ui.label(t(f"{made.user.username} 的临时密码 (仅显示一次, 首次登录须修改):",
+                       f"Temporary password of {made.user.username} (shown once; must be changed at sign-in):"))
+            ui.label(made.generated_password).classes("font-mono text-lg").props('data-testid="new-password"')
+            ui.button(t("关闭", "Close"), on_click=dialog.close)
+        dialog.open()
+
+    def confirm_reset(user_id: int, username: str) -> None:
+        def reset() -> None:
+            dialog.close()
+            made = run(users.reset_password, user_id=user_id)
+            if made is not None:
+                show_password(made)
+
+        with ui.dialog() as dialog, ui.card().classes("gap-2"):
+            ui.label(t(f"重置 {username} 的密码? 其所有会话立即失效。",
+                       f"Reset the password of {username}? All their sessions end at once."))
+            with ui.row():
+                ui.button(t("重置", "Reset"), on_click=reset).props("color=negative")
+                ui.button(t("取消", "Cancel"), on_click=dialog.close).props("flat")
+        dialog.open()
 
     def add() -> None:
-        created = run(users.add_user, username.value or "", password.value or "", role.value or "agent",
-                      agent_id=agent.value or None, team=team.value or "")
-        if created is not None:
-            ui.notify(t(f"已创建账号 {created.username}", f"created {created.username}"), type="positive")
+        made = run(users.add_user, username.value or "", password.value or None, role.value or "agent",
+                   agent_id=agent.value or None, team=team.value or "")
+        if made is not None:
+            ui.notify(t(f"已创建账号 {made.user.username}", f"created {made.user.username}"), type="positive")
             password.value = ""
             table.refresh()
+            if made.generated_password:
+                show_password(made)
 
     table()
     with ui.card().classes("w-full p-4"), ui.row().classes("items-end gap-3 flex-wrap"):
         username = ui.input(t("用户名", "Username")).props("dense outlined")
-        password = ui.input(t("初始密码 (至少 8 位)", "Initial password (8+)"), password=True).props("dense outlined")
+        password = ui.input(t("初始密码 (至少 10 位; 留空则生成)", "First password (10+; empty: generated)"),
+                            password=True).props("dense outlined")
         role = ui.select({r: role_name(r) for r in ("agent", "supervisor", "admin")}, value="agent",
                          label=t("角色", "Role")).props("dense outlined").classes("w-32")
         agent = ui.input(t("客服编号", "Agent ID")).props("dense outlined").classes("w-32")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 04:09:56.251879
+Create Date: 2026-12-07 04:38:21.686774
 """
 
 from alembic import op
@@ -24,6 +24,7 @@ def upgrade() -> None:
     sa.Column('token_sha256', sa.String(length=64), nullable=False),
     sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('revoked', sa.Boolean(), nullable=False),
+    sa.Column('revoked_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
     sa.UniqueConstraint('name', name=op.f('uq_api_tokens_name')),
     sa.UniqueConstraint('token_sha256', name=op.f('uq_api_tokens_token_sha256'))
@@ -135,6 +136,12 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_logbook_entries_day'), ['day'], unique=False)
         batch_op.create_index(batch_op.f('ix_logbook_entries_shop_id'), ['shop_id'], unique=False)
 
+    op.create_table('login_throttle',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('window_start', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_login_throttle'))
+    )
     op.create_table('orders',
     sa.Column('id', sa.String(length=64), nullable=False),
     sa.Column('shop_id', sa.String(length=64), nullable=False),
@@ -316,8 +323,10 @@ def upgrade() -> None:
     sa.Column('last_buyer_msg_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_agent_msg_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('channel', sa.String(length=32), nullable=False),
+    sa.Column('request_id', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_conversations_agent_id_agents')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conversations')),
+    sa.UniqueConstraint('request_id', 'shop_id', name='uq_conversations_request')
     )
     with op.batch_alter_table('conversations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_conversations_agent_id'), ['agent_id'], unique=False)
@@ -444,6 +453,9 @@ def upgrade() -> None:
     sa.Column('locale', sa.String(length=8), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('session_version', sa.Integer(), nullable=False),
+    sa.Column('must_change_password', sa.Boolean(), nullable=False),
+    sa.Column('password_changed_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_users_agent_id_agents')),
     sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_users_shop_id_shops')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
@@ -556,6 +568,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_orders_buyer'))
 
     op.drop_table('orders')
+    op.drop_table('login_throttle')
     with op.batch_alter_table('logbook_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_logbook_entries_shop_id'))
         batch_op.drop_index(batch_op.f('ix_logbook_entries_day'))
