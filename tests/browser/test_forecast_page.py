@@ -5,8 +5,7 @@ against the baselines, the P10–P90 band, and add / remove a special day. Scree
 from __future__ import annotations
 
 import pytest
-from kefu_live import CHROMIUM, DEMO_PASSWORD, Server
-from test_journeys import Tab, browser, sign_in  # noqa: F401  (browser: the module-scoped fixture)
+from kefu_live import CHROMIUM, DEMO_PASSWORD, Server, Tab, sign_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -18,7 +17,7 @@ if CHROMIUM.exists():
     from playwright.sync_api import Browser, expect
 
 
-def test_forecast_page_model_backtest_and_special_days(kefu_server: Server, browser: Browser) -> None:  # noqa: F811
+def test_forecast_page_model_backtest_and_special_days(kefu_server: Server, browser: Browser) -> None:
     tab = Tab(browser)
     page = tab.page
     sign_in(tab, kefu_server.base, "/forecast", "demo", DEMO_PASSWORD)
