@@ -30,7 +30,7 @@ PUBLIC = {
     ("GET", "/api/v1/health"): "liveness probe, no data",
     ("POST", "/api/v1/auth/login"): "how a session starts",
     ("POST", "/api/v1/auth/logout"): "ends the caller's own session",
-    ("POST", "/api/v1/webhooks/{source}"): "authenticated by the HMAC signature of the body",
+    ("POST", "/api/v1/webhooks/{source}"): "authenticated by the HMAC signature of source, timestamp and body",
     ("POST", "/api/v1/care/surveys/answer"): "the buyer's signed one-time survey token is the credential",
 }
 PASSWORD = "password-123"
