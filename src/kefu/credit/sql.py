@@ -2,9 +2,9 @@
 
 Why SQL: the same statements run in-process on DuckDB (one machine) and on Spark SQL
 for multi-shop floors. Only standard window functions, CASE, GROUP BY and joins are
-used — no ASOF JOIN, QUALIFY, ``::`` casts or ``//``. The one dialect difference,
-``CREATE TEMPORARY TABLE`` vs ``CREATE OR REPLACE TEMPORARY VIEW``, is applied by
-:func:`for_dialect`.
+used — no ASOF JOIN, QUALIFY, ``::`` casts or ``//``. The statements are written in
+DuckDB's dialect; :mod:`kefu.credit.spark` transpiles them to Spark SQL with sqlglot
+(docs/adr/0010-credit-on-spark.md says why this and not a DataFrame API).
 
 Inputs (integer-coded by :mod:`kefu.credit.ingest`):
   m(bk, ak, t, d, h, io, human)            one row per message, t in UTC ms
@@ -279,8 +279,25 @@ def _split(body: str) -> list[str]:
     return out
 
 
-def for_dialect(name: str, select: str, dialect: str = "duckdb") -> str:
-    """The CREATE statement for one step in DuckDB or Spark SQL."""
-    if dialect == "spark":
-        return f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {select}"
+def outputs(rules: CreditRules) -> list[tuple[str, str]]:
+    """The three result queries every engine fetches: credits by order, the agent-day union, shop-day sums.
+
+    Ordered where the decoder needs an order (``oc`` by order key, ``ad`` by agent and day);
+    ``sd`` is regrouped by shop name after decoding, so its row order does not matter.
+    """
+    net = "amount - refund" if rules.refunds_reduce_sales else "amount"
+    return [
+        ("oc", "SELECT ok, oa, pa, cred, silent, opk, ppk, amount, refund FROM oc ORDER BY ok"),
+        ("ad", "SELECT * FROM ad ORDER BY ak, d"),
+        (
+            "sd",
+            f"""SELECT bk, dp, count(*) AS n, sum({net}) AS paid,
+       sum(CASE WHEN cred IS NOT NULL THEN {net} ELSE 0 END) AS credited, sum(silent) AS silent_orders
+FROM oc WHERE tp IS NOT NULL GROUP BY bk, dp""",
+        ),
+    ]
+
+
+def create_table(name: str, select: str) -> str:
+    """The DuckDB statement that materialises one step (Spark gets the transpiled SELECT: ``kefu.credit.spark``)."""
     return f"CREATE OR REPLACE TEMPORARY TABLE {name} AS {select}"
