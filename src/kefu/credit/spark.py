@@ -17,7 +17,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,23 @@ def session(master: str = "local[*]", shuffle_partitions: int | None = None, dri
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     return spark
+
+
+@contextmanager
+def open_session(master: str = "local[*]", driver_memory: str = "") -> Iterator[Any]:
+    """The active SparkSession if there is one (left running: a caller owns it), else a new one, stopped after."""
+    require()
+    from pyspark.sql import SparkSession
+
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        yield active
+        return
+    spark = session(master, driver_memory=driver_memory or ("4g" if master.startswith("local") else ""))
+    try:
+        yield spark
+    finally:
+        spark.stop()
 
 
 @cache
