@@ -15,6 +15,7 @@ by each. Needs ``pip install 'kefu[spark]'`` and a Java 17 runtime.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -136,11 +137,15 @@ def run_spark(
             df = spark.read.parquet(str(path))
             df.createOrReplaceTempView(name)
         tick("stage")
-        for name, select in statements(rules, enc.base_ms):
-            df = spark.sql(to_spark(select)).localCheckpoint(eager=True)
+        steps = statements(rules, enc.base_ms)
+        shared = reused(steps, outputs(rules))
+        for name, select in steps:
+            df = spark.sql(to_spark(select))
+            if name in shared:
+                df = df.localCheckpoint(eager=True)
+                tick(f"spark_{name}")
             df.createOrReplaceTempView(name)
             views.append(name)
-            tick(f"spark_{name}")
         oc, ad, sd = (spark.sql(to_spark(select)).toArrow() for _, select in outputs(rules))
         tick("fetch")
     finally:
@@ -149,6 +154,20 @@ def run_spark(
         if own:
             shutil.rmtree(folder, ignore_errors=True)
     return _plain(oc), _plain(ad), _plain(sd)
+
+
+def reused(steps: list[tuple[str, str]], results: list[tuple[str, str]]) -> frozenset[str]:
+    """Steps read more than once by the later statements and the result queries: materialised.
+
+    Spark inlines a view at each reference, so a step read twice would be computed twice;
+    a step read once stays a lazy view and Spark plans a chain of them as one job.
+    """
+    out = set()
+    for i, (name, _) in enumerate(steps):
+        later = [sql for _, sql in steps[i + 1 :]] + [sql for _, sql in results]
+        if sum(len(re.findall(rf"\b{name}\b", sql)) for sql in later) > 1:
+            out.add(name)
+    return frozenset(out)
 
 
 def _plain(table: pa.Table) -> pa.Table:
