@@ -20,6 +20,6 @@ def spark() -> Iterator[Any]:
     _, why = missing()
     if why:
         pytest.skip(f"Spark tests skipped: {why}")
-    s = session("local[2]", driver_memory="1g")
+    s = session("local[2]", shuffle_partitions=2, driver_memory="1g")
     yield s
     s.stop()
