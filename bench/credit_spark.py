@@ -153,7 +153,9 @@ def main() -> None:
         return
     root = Path("var/bench")
     seeds = [int(s) for s in args.seeds.split(",") if s]
-    months = 0 if args.skip_equality else equality(seeds, args.equal_orders, args.equal_messages, root, "local[2]")
+    months = (
+        0 if args.skip_equality else equality(seeds, args.equal_orders, args.equal_messages, root, "local[2]")
+    )
     m, o = _data(args.orders, args.messages, 1, root)
     out = m.parent
     runs = {

@@ -75,23 +75,21 @@ def run_shops(messages: Path, orders: Path, out: Path, run: Run, parquet: bool =
         for shop in sorted(set(m_parts) | set(o_parts)):
             m_path, m_rows = m_parts.get(shop, (None, np.zeros(0, np.int64)))
             o_path, o_rows = o_parts.get(shop, (None, np.zeros(0, np.int64)))
-            sizes = {"shop": shop, "messages": len(m_rows), "orders": len(o_rows)}
+            base = ShopOutcome(shop, len(m_rows), len(o_rows))
             try:
                 m_tab = read_messages(m_path or _empty(scratch, "m", MSG_COLUMNS))
             except KefuError as exc:
-                outcomes.append(
-                    ShopOutcome(**sizes, error=_original_rows(exc, m_path, m_rows, messages.name))
-                )
+                outcomes.append(replace(base, error=_original_rows(exc, m_path, m_rows, messages.name)))
                 continue
             try:
                 o_tab = read_orders(o_path or _empty(scratch, "o", ORDER_COLUMNS))
                 result = run(m_tab, o_tab)
             except KefuError as exc:
-                outcomes.append(ShopOutcome(**sizes, error=_original_rows(exc, o_path, o_rows, orders.name)))
+                outcomes.append(replace(base, error=_original_rows(exc, o_path, o_rows, orders.name)))
                 continue
             write_outputs(result, shop_folder(out, shop), parquet=parquet)
             credited = int((result.order_credit["credited_agent"] != "").sum())
-            outcomes.append(ShopOutcome(**sizes, credited=credited))
+            outcomes.append(replace(base, credited=credited))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     write_report(outcomes, out / "shops.csv")
