@@ -81,7 +81,8 @@ def session(master: str = "local[*]", shuffle_partitions: int | None = None, dri
     )
     if shuffle_partitions is None and master.startswith("local"):
         cores = master[len("local[") : -1] if master.startswith("local[") else "1"
-        shuffle_partitions = 4 * (os.cpu_count() or 1 if cores in ("*", "") else int(cores.split(",")[0]))
+        n = (os.cpu_count() or 1) if cores in ("*", "") else int(cores.split(",")[0])
+        shuffle_partitions = 4 * n
     if shuffle_partitions:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     if driver_memory:
