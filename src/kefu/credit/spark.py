@@ -7,9 +7,9 @@ The inputs are coded and the results decoded by the same code as the embedded en
 (:func:`kefu.credit.ingest.encode`, :func:`kefu.credit.pipeline.decode`), so the files
 written are the same byte for byte; only the steps in between run on the cluster.
 
-Every step is materialised once (``localCheckpoint``): Spark views are lazy and a step
-read by several others (sessions ``s``, credits ``oc``) would otherwise be recomputed
-by each. Needs ``pip install 'kefu[spark]'`` and a Java 17 runtime.
+A step read by several others (sessions ``s``, credits ``oc``, …) is materialised once
+(``localCheckpoint``): Spark views are lazy and it would otherwise be recomputed by each;
+the rest stay views (:func:`reused`). Needs ``pip install 'kefu[spark]'`` and a Java 17 runtime.
 """
 
 from __future__ import annotations
