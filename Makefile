@@ -3,10 +3,11 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+SPARK_STAMP := $(VENV)/.spark-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-full install demo clean browser schema
+.PHONY: run test lint bench bench-full install demo clean browser java schema
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,8 +40,20 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-## test: lint, then the whole suite (SQLite, plus PostgreSQL when KEFU_TEST_POSTGRES_URL is set)
-test: install browser lint
+## spark: the `kefu[spark]` extra (PySpark, sqlglot) for `--engine spark` and its tests; `make run` does not need it
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install -q -e ".[dev,spark]"
+	rm -f $(VENV)/.spark-*
+	touch $(SPARK_STAMP)
+
+## java: Debian's Java 17 runtime for the Spark tests (`kefu[spark]`; the embedded engine needs no Java)
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "java missing: sudo apt-get install openjdk-17-jre-headless (Spark tests will skip)"; fi; }
+
+## test: lint, then the whole suite (SQLite, plus PostgreSQL when KEFU_TEST_POSTGRES_URL is set; Spark in local mode)
+test: install $(SPARK_STAMP) browser java lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 ## bench: the quick benchmarks (a few minutes); bench-full: the issue-scale figures (about an hour)

@@ -115,3 +115,29 @@ def test_kpi_workbook(session: Session, tmp_path: Path) -> None:
     orders = {r[0]: r for r in wb["orders"].iter_rows(min_row=2, values_only=True)}
     assert set(orders) == {"A1", "B1", "C1"}
     assert "3 orders, 1 claim mismatches" in summary
+
+
+def test_month_exports_to_parquet_partitioned_by_shop_and_day(session: Session, tmp_path: Path) -> None:
+    import pyarrow.dataset as ds
+
+    from kefu.service.credit import export_parquet
+
+    _seed(session)
+    done = export_parquet(session, "2026-11", tmp_path / "pq")
+    assert (done.messages, done.orders) == (4, 3)
+    assert done.partitions == [
+        "messages/shop=s1/day=2026-11-03", "messages/shop=s1/day=2026-11-04",
+        "orders/shop=s1/day=2026-11-03", "orders/shop=s1/day=2026-11-04", "orders/shop=s1/day=2026-11-05",
+    ]  # fmt: skip
+    orders = ds.dataset(tmp_path / "pq" / "orders", format="parquet", partitioning="hive").to_table()
+    rows = sorted(
+        zip(*(orders.column(c).to_pylist() for c in ("order_id", "shop", "day", "amount_fen")), strict=True)
+    )
+    assert rows == [
+        ("A1", "s1", "2026-11-03", 20000),
+        ("B1", "s1", "2026-11-04", 10000),
+        ("C1", "s1", "2026-11-05", 5000),
+    ]
+    again = export_parquet(session, "2026-11", tmp_path / "pq")  # a re-export replaces, never appends
+    assert ds.dataset(tmp_path / "pq" / "messages", format="parquet", partitioning="hive").count_rows() == 4
+    assert again.partitions == done.partitions

@@ -23,10 +23,21 @@ def register(app: typer.Typer) -> None:
         session_gap_min: float = typer.Option(
             10, "--session-gap-min", help="silence that ends a session (minutes)"
         ),
+        engine: str = typer.Option(
+            "columnar", "--engine", help="columnar (embedded, default) | sql (all SQL in DuckDB) | spark"
+        ),
+        master: str = typer.Option(
+            "local[*]", "--master", help="Spark master: local[N] | spark://host:port | yarn"
+        ),
+        parquet_out: bool = typer.Option(False, "--parquet-out", help="also write each file as Parquet"),
+        per_shop: bool = typer.Option(
+            False,
+            "--per-shop",
+            help="每店单独核算 / credit each shop alone: DIR/shop=<id>/, report DIR/shops.csv",
+        ),
     ) -> None:
         """计算每单归属与客服日指标 / attribute every order and compute agent metrics per day."""
-        from kefu.credit.files import read_messages, read_orders, write_outputs
-        from kefu.credit.pipeline import run_arrow
+        from kefu.service.credit import credit_files
 
         if rule not in RULES:
             raise bad_argument("--rule", f"必须是 {'/'.join(RULES)}", f"must be one of {', '.join(RULES)}")
@@ -37,13 +48,17 @@ def register(app: typer.Typer) -> None:
             credit_window_s=round(window_hours * 3600),
             session_gap_s=round(session_gap_min * 60),
         )
-        result = run_arrow(read_messages(messages), read_orders(orders), rules)
-        write_outputs(result, out)
-        oc = result.order_credit
-        paid = int((oc["credited_agent"] != "").sum())
-        typer.echo(
-            f"orders={len(oc)} credited={paid} silent={int(oc['silent'].sum())} "
-            f"agent_days={len(result.agent_day)} out={out}"
-        )
+        done = credit_files(messages, orders, out, rules, engine, master, parquet_out, per_shop)
+        if not per_shop:
+            typer.echo(
+                f"orders={done.orders} credited={done.credited} silent={done.silent} "
+                f"agent_days={done.agent_days} out={out}"
+            )
+            return
+        for shop in done.failed:
+            typer.echo(f"店铺 {shop.shop} 失败 / shop {shop.shop} failed: {shop.error}", err=True)
+        typer.echo(f"shops={len(done.shops)} failed={len(done.failed)} report={out / 'shops.csv'}")
+        if done.failed:
+            raise typer.Exit(1)
 
     app.add_typer(credit, name="credit")

@@ -2,7 +2,8 @@
 
 Why two paths: the happy path is Arrow's multithreaded CSV reader (20 M rows in
 seconds); only when it refuses a file do we re-read it row by row to report every
-bad row with its column and reason, in Chinese and English.
+bad row with its column and reason, in Chinese and English. The per-shop job
+(:mod:`kefu.credit.shops`) splits the files by shop here first.
 """
 
 from __future__ import annotations
@@ -205,8 +206,11 @@ def order_row_errors(table: pa.Table, file: str = "") -> list[RowError]:
     return sorted(errors, key=lambda e: (e.row, e.column))
 
 
-def write_outputs(result: object, out_dir: Path) -> list[Path]:
-    """DIR/order_credit.csv, agent_day.csv, shop_day.csv, provisional.csv, evidence.csv (UTF-8)."""
+def write_outputs(result: object, out_dir: Path, parquet: bool = False) -> list[Path]:
+    """DIR/order_credit.csv, agent_day.csv, shop_day.csv, provisional.csv, evidence.csv (UTF-8).
+
+    ``parquet``: each frame also as DIR/<name>.parquet (typed columns, for Spark or DuckDB to read back).
+    """
     from kefu.credit.pipeline import CreditResult  # local: pipeline imports this module's neighbours
 
     assert isinstance(result, CreditResult)
@@ -223,6 +227,9 @@ def write_outputs(result: object, out_dir: Path) -> list[Path]:
         path = out_dir / name
         _write_frame(frame, path)
         paths.append(path)
+        if parquet:
+            frame.to_parquet(path.with_suffix(".parquet"), index=False)
+            paths.append(path.with_suffix(".parquet"))
     return paths
 
 
@@ -245,3 +252,42 @@ def _write_frame(frame: object, path: Path) -> None:
             pacsv.write_csv(table, fh, pacsv.WriteOptions(include_header=False, quoting_style="none"))
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         out.to_csv(path, index=False)
+
+
+def split_by_shop(
+    path: Path, needed: tuple[str, ...], folder: Path, tag: str
+) -> dict[str, tuple[Path, np.ndarray]]:
+    """One contract file → one file per shop under ``folder``: shop → (path, original data rows).
+
+    Why through files: each shop's part is then read and checked by exactly the reader of
+    the whole-file path (:func:`read_messages` / :func:`read_orders`), so a shop fails for the
+    same reasons, and its errors' rows map back to the original file through the row index.
+    Only a file that is not CSV at all (encoding, ragged rows) fails every shop.
+    """
+    _header(path, needed)
+    with path.open(encoding="utf-8", newline="") as fh:
+        head = [h.strip() for h in next(csv.reader(fh), [])]
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(block_size=8 << 20),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(head, pa.string()), strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
+        raise KefuError(
+            ErrorCode.IMPORT_BAD_FILE, f"文件 {path.name} 无法解析", f"cannot parse {path.name}: {exc}"
+        ) from exc
+    codes = pc.dictionary_encode(table.column("shop")).combine_chunks()
+    idx = codes.indices.to_numpy(zero_copy_only=False)
+    order = np.argsort(idx, kind="stable")
+    bounds = np.searchsorted(idx[order], np.arange(len(codes.dictionary) + 1))
+    folder.mkdir(parents=True, exist_ok=True)
+    out: dict[str, tuple[Path, np.ndarray]] = {}
+    for k, shop in enumerate(codes.dictionary.to_pylist()):
+        rows = order[bounds[k] : bounds[k + 1]]
+        part = folder / f"{tag}-{k}.csv"
+        pacsv.write_csv(table.take(pa.array(rows)), part)
+        out[str(shop)] = (part, rows)
+    return out

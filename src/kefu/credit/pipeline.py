@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -23,8 +24,10 @@ from kefu.credit.blocks import small_pages
 from kefu.credit.columnar import agent_buyer_days, concurrency, sessions_and_rounds
 from kefu.credit.ingest import Encoded, encode
 from kefu.credit.rules import CreditRules
-from kefu.credit.sql import COLUMNAR_STEPS, PACK, for_dialect, statements
+from kefu.credit.sql import COLUMNAR_STEPS, PACK, create_table, outputs, statements
+from kefu.domain.errors import bad_argument
 
+ENGINES = ("columnar", "sql", "spark")
 ORDER_CREDIT_COLUMNS = ["order_id", "order_agent", "payment_agent", "credited_agent", "silent"]
 EPOCH = date(1970, 1, 1)
 
@@ -65,22 +68,47 @@ def run_arrow(
     as_of: datetime | None = None,
     engine: str = "columnar",
     timings: dict[str, float] | None = None,
+    spark: Any = None,
 ) -> CreditResult:
     """The same on Arrow tables (the CLI and the benchmark read CSV straight into Arrow).
 
     ``engine="columnar"`` builds sessions, rounds and the attribution in numpy/numba and
-    runs the rest as SQL; ``engine="sql"`` runs every step as SQL (the Spark-portable path).
+    runs the rest as SQL; ``engine="sql"`` runs every step as SQL in DuckDB; ``engine="spark"``
+    runs the same statements on the SparkSession ``spark`` (``kefu.credit.spark``).
     """
+    if engine not in ENGINES:
+        raise bad_argument("engine", f"必须是 {'/'.join(ENGINES)}", f"must be one of {', '.join(ENGINES)}")
     with small_pages():
-        return _run(messages, orders, rules or CreditRules(), as_of, engine, _Clock(timings))
+        return _run(messages, orders, rules or CreditRules(), as_of, engine, Clock(timings), spark)
 
 
 def _run(
-    messages: pa.Table, orders: pa.Table, rules: CreditRules, as_of: datetime | None, engine: str, clock: _Clock
+    messages: pa.Table,
+    orders: pa.Table,
+    rules: CreditRules,
+    as_of: datetime | None,
+    engine: str,
+    clock: Clock,
+    spark: Any = None,
 ) -> CreditResult:
     """The body of :func:`run_arrow`."""
     enc = encode(messages, orders, rules, local=engine != "columnar")
     clock("encode")
+    if engine == "spark":
+        from kefu.credit import spark as on_spark  # local: pyspark is an extra
+
+        oc, ad, sd = on_spark.run_spark(spark or on_spark.session(), enc, rules, clock=clock)
+    else:
+        oc, ad, sd = run_duckdb(enc, rules, engine, clock)
+    result = decode(enc, rules, oc, ad, sd, as_of)
+    clock("decode")
+    return result
+
+
+def run_duckdb(
+    enc: Encoded, rules: CreditRules, engine: str, clock: Clock
+) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """The coded inputs → the three result tables of :func:`kefu.credit.sql.outputs`, in-process."""
     con = duckdb.connect(config={"preserve_insertion_order": False})
     try:
         con.register("o", enc.orders)
@@ -99,29 +127,16 @@ def _run(
         else:
             con.register("m", enc.messages)
         for name, select in steps:
-            con.execute(for_dialect(name, select))
+            con.execute(create_table(name, select))
             clock(f"sql_{name}")
-        oc = con.sql(
-            "SELECT ok, oa, pa, cred, silent, opk, ppk, amount, refund FROM oc ORDER BY ok"
-        ).to_arrow_table()
-        ad = _ints(con.sql("SELECT * FROM ad ORDER BY ak, d").to_arrow_table())
-        sd = con.sql(
-            f"""SELECT bk, dp, count(*) AS n, sum({"amount - refund" if rules.refunds_reduce_sales else "amount"}) AS paid,
-                sum(CASE WHEN cred IS NOT NULL THEN {"amount - refund" if rules.refunds_reduce_sales else "amount"}
-                    ELSE 0 END) AS credited,
-                sum(silent) AS silent_orders
-               FROM oc WHERE tp IS NOT NULL GROUP BY bk, dp"""
-        ).to_arrow_table()
-        sd = _ints(sd)
+        oc, ad, sd = (con.sql(select).to_arrow_table() for _, select in outputs(rules))
         clock("fetch")
     finally:
         con.close()
-    result = _decode(enc, rules, oc, ad, sd, as_of)
-    clock("decode")
-    return result
+    return oc, ad, sd
 
 
-class _Clock:
+class Clock:
     """Optional stage timer: ``clock(name)`` records seconds since the previous call."""
 
     def __init__(self, into: dict[str, float] | None) -> None:
@@ -180,9 +195,11 @@ def _day(d: int) -> str:
     return (EPOCH + timedelta(days=int(d))).isoformat()
 
 
-def _decode(
+def decode(
     enc: Encoded, rules: CreditRules, oc: pa.Table, ad: pa.Table, sd: pa.Table, as_of: datetime | None
 ) -> CreditResult:
+    """The result tables of any engine (DuckDB or Spark) → names, days and frames; the same for both."""
+    ad, sd = _ints(ad), _ints(sd)
     n = enc.orders.num_rows
     ok = oc.column("ok").to_numpy()
     cols: dict[str, np.ndarray] = {}

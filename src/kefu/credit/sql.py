@@ -2,9 +2,9 @@
 
 Why SQL: the same statements run in-process on DuckDB (one machine) and on Spark SQL
 for multi-shop floors. Only standard window functions, CASE, GROUP BY and joins are
-used — no ASOF JOIN, QUALIFY, ``::`` casts or ``//``. The one dialect difference,
-``CREATE TEMPORARY TABLE`` vs ``CREATE OR REPLACE TEMPORARY VIEW``, is applied by
-:func:`for_dialect`.
+used — no ASOF JOIN, QUALIFY, ``::`` casts or ``//``. The statements are written in
+DuckDB's dialect; :mod:`kefu.credit.spark` transpiles them to Spark SQL with sqlglot
+(docs/adr/0010-credit-on-spark.md says why this and not a DataFrame API).
 
 Inputs (integer-coded by :mod:`kefu.credit.ingest`):
   m(bk, ak, t, d, h, io, human)            one row per message, t in UTC ms
@@ -239,27 +239,30 @@ FROM s GROUP BY ak, sd, bk""",
         ("d", "max(c) AS max_concurrent", "cc"),
     ]
     out = [(name, sql.format(**p) if "{" in sql else sql) for name, sql in out]
-    out.append(("ad", _agent_day(parts)))
+    out += _agent_day(parts)
     return out
 
 
-def _agent_day(parts: list[tuple[str, str, str]]) -> str:
+def _agent_day(parts: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
     """Each part aggregates its own columns by (agent, day); LEFT JOINs on the (agent, day) keys align them.
 
     Why not UNION ALL + SUM: the outer SUM re-aggregates every column of every part (zeros
     for the others' columns) in 128-bit sums — the slowest step of the run at 20 M messages.
     A part without a row for a key gives 0 (``COALESCE``), as the summed zeros did.
+    Why each part its own step, not one statement with CTEs: Spark inlines a CTE at each
+    reference, and planning the inlined statement took ~20 s even on a week of one shop.
     """
-    ctes, keys, cols = [], [], []
+    steps, keys, cols = [], [], []
     for i, (dcol, body, src) in enumerate(parts):
-        ctes.append(f"p{i} AS (SELECT ak, {dcol} AS d, {body} FROM {src} GROUP BY ak, {dcol})")
-        keys.append(f"SELECT ak, d FROM p{i}")
-        cols += [f"COALESCE(p{i}.{seg.strip().rpartition(' AS ')[2].strip()}, 0)" for seg in _split(body)]
+        steps.append((f"adp{i}", f"SELECT ak, {dcol} AS d, {body} FROM {src} GROUP BY ak, {dcol}"))
+        keys.append(f"SELECT ak, d FROM adp{i}")
+        cols += [f"COALESCE(adp{i}.{seg.strip().rpartition(' AS ')[2].strip()}, 0)" for seg in _split(body)]
     names = [c.rpartition(".")[2].removesuffix(", 0)") for c in cols]
-    joins = "\n".join(f"LEFT JOIN p{i} ON p{i}.ak = k.ak AND p{i}.d = k.d" for i in range(len(parts)))
+    joins = "\n".join(f"LEFT JOIN adp{i} ON adp{i}.ak = k.ak AND adp{i}.d = k.d" for i in range(len(parts)))
     items = ", ".join(f"{c} AS {n}" for c, n in zip(cols, names, strict=True))
-    union = " UNION ".join(keys)
-    return f"WITH {', '.join(ctes)}, k AS ({union})\nSELECT k.ak, k.d, {items}\nFROM k\n{joins}"
+    steps.append(("adk", " UNION ".join(keys)))
+    steps.append(("ad", f"SELECT k.ak, k.d, {items}\nFROM adk k\n{joins}"))
+    return steps
 
 
 def _split(body: str) -> list[str]:
@@ -279,8 +282,25 @@ def _split(body: str) -> list[str]:
     return out
 
 
-def for_dialect(name: str, select: str, dialect: str = "duckdb") -> str:
-    """The CREATE statement for one step in DuckDB or Spark SQL."""
-    if dialect == "spark":
-        return f"CREATE OR REPLACE TEMPORARY VIEW {name} AS {select}"
+def outputs(rules: CreditRules) -> list[tuple[str, str]]:
+    """The three result queries every engine fetches: credits by order, the agent-day union, shop-day sums.
+
+    Ordered where the decoder needs an order (``oc`` by order key, ``ad`` by agent and day);
+    ``sd`` is regrouped by shop name after decoding, so its row order does not matter.
+    """
+    net = "amount - refund" if rules.refunds_reduce_sales else "amount"
+    return [
+        ("oc", "SELECT ok, oa, pa, cred, silent, opk, ppk, amount, refund FROM oc ORDER BY ok"),
+        ("ad", "SELECT * FROM ad ORDER BY ak, d"),
+        (
+            "sd",
+            f"""SELECT bk, dp, count(*) AS n, sum({net}) AS paid,
+       sum(CASE WHEN cred IS NOT NULL THEN {net} ELSE 0 END) AS credited, sum(silent) AS silent_orders
+FROM oc WHERE tp IS NOT NULL GROUP BY bk, dp""",
+        ),
+    ]
+
+
+def create_table(name: str, select: str) -> str:
+    """The DuckDB statement that materialises one step (Spark gets the transpiled SELECT: ``kefu.credit.spark``)."""
     return f"CREATE OR REPLACE TEMPORARY TABLE {name} AS {select}"
