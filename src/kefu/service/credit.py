@@ -1,14 +1,11 @@
-"""Credit use-cases: import orders and chats, compute a month's credit from the database, claims.
+"""Credit use-cases: compute a month's credit from the database, claims.
 
-Imports are one transaction each: a file with bad rows is refused whole unless
-``skip_bad_rows`` (then the rejects are returned for a report). Re-importing the
-same file changes nothing (orders keyed by 订单编号, messages by their natural key).
+Imports of orders and chats live in the imports area (``kefu.service.imports.actions``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -24,135 +21,11 @@ from kefu.credit.files import read_messages, read_orders, write_outputs
 from kefu.credit.pipeline import ENGINES, CreditResult, run_arrow, run_credit
 from kefu.credit.rules import CreditRules
 from kefu.credit.shops import ShopOutcome, run_shops
-from kefu.domain.errors import RowError, bad_argument, bad_rows
+from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import SHOP_TZ, bounded_day, utc_now
-from kefu.io import chats as chat_io
-from kefu.io import taobao_orders
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Message
 from kefu.store.models.org import Agent, Shop
-
-Progress = Callable[[int, int], None]
-ORDER_FIELDS = ("shop_id", "buyer", "created_at", "paid_at", "amount_fen", "status", "refund_fen", "title",
-                "quantity", "memo", "flag", "phone", "address")  # fmt: skip
-BATCH = 1000
-
-
-@dataclass
-class ImportReport:
-    file: str
-    rows: int = 0  # good rows read
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[RowError] = field(default_factory=list)
-
-    def summary(self) -> str:
-        return (
-            f"{self.file}: 读取 {self.rows} 行, 新增 {self.inserted}, 更新 {self.updated}, 未变 {self.unchanged}, "
-            f"拒绝 {len(self.rejected)} / read {self.rows}, inserted {self.inserted}, updated {self.updated}, "
-            f"unchanged {self.unchanged}, rejected {len(self.rejected)}"
-        )
-
-
-def _check(file: str, errors: list[RowError], skip_bad_rows: bool) -> None:
-    if errors and not skip_bad_rows:
-        raise bad_rows(file, errors)
-
-
-def import_orders(
-    session: Session,
-    path: Path,
-    skip_bad_rows: bool = False,
-    progress: Progress | None = None,
-    shop: str = "",
-) -> ImportReport:
-    """Taobao/Tmall order export → ``orders`` (upsert by 订单编号)."""
-    rows, errors = taobao_orders.parse(Path(path), shop)
-    _check(Path(path).name, errors, skip_bad_rows)
-    report = ImportReport(Path(path).name, rows=len(rows), rejected=errors)
-    for start in range(0, len(rows), BATCH):
-        chunk = rows[start : start + BATCH]
-        existing = {
-            o.id: o for o in session.scalars(select(Order).where(Order.id.in_([r.order_id for r in chunk])))
-        }
-        for r in chunk:
-            values = {
-                "shop_id": r.shop, "buyer": r.buyer, "created_at": r.created_at, "paid_at": r.paid_at,
-                "amount_fen": r.amount_fen, "status": r.status, "refund_fen": r.refund_fen, "title": r.title,
-                "quantity": r.quantity, "memo": r.memo, "flag": r.flag, "phone": r.phone, "address": r.address,
-            }  # fmt: skip
-            old = existing.get(r.order_id)
-            if old is None:
-                session.add(Order(id=r.order_id, **values))
-                report.inserted += 1
-            elif any(_differs(getattr(old, k), v) for k, v in values.items()):
-                for k, v in values.items():
-                    setattr(old, k, v)
-                report.updated += 1
-            else:
-                report.unchanged += 1
-        session.flush()
-        if progress:
-            progress(min(start + BATCH, len(rows)), len(rows))
-    return report
-
-
-def _differs(old: object, new: object) -> bool:
-    if isinstance(old, datetime) and isinstance(new, datetime):
-        return old != new
-    return old != new
-
-
-def import_chats(
-    session: Session,
-    path: Path,
-    skip_bad_rows: bool = False,
-    progress: Progress | None = None,
-    shop: str = "",
-) -> ImportReport:
-    """Chat records (CSV/Excel schema or text export) → ``messages``; unknown agents are bad rows."""
-    known = frozenset(session.scalars(select(Agent.id)))
-    rows, errors = chat_io.parse(Path(path), shop, known)
-    if known:
-        for r in rows:
-            if r.agent not in known:
-                errors.append(
-                    RowError(
-                        r.row, "agent", f"未知客服 '{r.agent}'", f"unknown agent '{r.agent}'", Path(path).name
-                    )
-                )
-        bad = {e.row for e in errors}
-        rows = [r for r in rows if r.row not in bad]
-    _check(Path(path).name, sorted(errors, key=lambda e: e.row), skip_bad_rows)
-    report = ImportReport(Path(path).name, rows=len(rows), rejected=errors)
-    by_pair: dict[tuple[str, str], list[chat_io.ChatRow]] = {}
-    for r in rows:
-        by_pair.setdefault((r.shop, r.buyer), []).append(r)
-    done = 0
-    for (shop_id, buyer), items in by_pair.items():
-        lo, hi = min(r.ts for r in items), max(r.ts for r in items)
-        have = {
-            (m.shop_id, m.buyer, m.agent_id or "", m.ts, m.direction, m.text)
-            for m in session.scalars(
-                select(Message).where(
-                    Message.shop_id == shop_id, Message.buyer == buyer, Message.ts.between(lo, hi)
-                )
-            )
-        }
-        for r in items:
-            if r.key in have:
-                report.unchanged += 1
-                continue
-            have.add(r.key)
-            session.add(Message(shop_id=r.shop, buyer=r.buyer, agent_id=r.agent, ts=r.ts, direction=r.direction,
-                                auto=r.auto, text=r.text))  # fmt: skip
-            report.inserted += 1
-        done += len(items)
-        if progress:
-            progress(done, len(rows))
-    session.flush()
-    return report
 
 
 def shop_rules(session: Session, shop_id: str | None = None) -> CreditRules:
@@ -188,7 +61,8 @@ def load_frames(session: Session, start: datetime, end: datetime, rules: CreditR
     mq = select(
         Message.shop_id, Message.buyer, Message.agent_id, Message.ts, Message.direction, Message.auto
     ).where(Message.ts >= m_lo, Message.ts < hi)
-    oq = select(Order).where(Order.created_at >= o_lo, Order.created_at < hi)
+    # an order without a buyer (Qianniu/PDD/Douyin exports, not yet linked to a chat) is not "silent": left out
+    oq = select(Order).where(Order.created_at >= o_lo, Order.created_at < hi, Order.buyer != "")
     if shop_id:
         mq = mq.where(Message.shop_id == shop_id)
         oq = oq.where(Order.shop_id == shop_id)

@@ -23,6 +23,7 @@ from kefu.credit.pay import Ledger, Payslip, payslip
 from kefu.credit.pipeline import CreditResult
 from kefu.service.attendance_pay import attendance_from_presence, overtime_from_bookings
 from kefu.service.credit import month_bounds, run_month
+from kefu.service.imports.actions import PhoneFigures, phone_figures
 from kefu.store.models.care import LedgerEntry, Survey
 from kefu.store.models.org import Agent
 
@@ -35,7 +36,7 @@ class MonthPay:
     month: str
     scheme: Scheme
     credit: CreditResult
-    monthly: pd.DataFrame  # one row per agent: summed counts + derived rates (+ csat, attendance)
+    monthly: pd.DataFrame  # one row per agent: summed counts + derived rates (+ csat, attendance, phone)
     scores: list[AgentScore]
     payslips: list[Payslip]
 
@@ -47,6 +48,29 @@ def monthly_metrics(agent_day: pd.DataFrame, credit: CreditResult) -> pd.DataFra
     summed = agent_day.groupby("agent", as_index=False)[[c for c in mx.SUMMED if c != "max_concurrent"]].sum()
     summed["max_concurrent"] = agent_day.groupby("agent")["max_concurrent"].max().to_numpy()
     return mx.derive(summed, credit.rules)
+
+
+def with_phone(monthly: pd.DataFrame, figures: list[PhoneFigures]) -> pd.DataFrame:
+    """Phone metrics (imported call records) beside the chat metrics, for schemes that weigh them.
+
+    Columns phone_answered, phone_outbound, phone_talk_s, phone_answer_rate, phone_avg_talk_s
+    (None where the agent took no calls, which a scheme scores as missing).
+    """
+    per = {f.agent: f for f in figures if f.agent}
+    if not per:
+        return monthly
+    out = monthly.copy()
+    found = [per.get(a) for a in out["agent"]]
+    columns: dict[str, list[object]] = {
+        "phone_answered": [f.answered if f else None for f in found],
+        "phone_outbound": [f.outbound if f else None for f in found],
+        "phone_talk_s": [f.talk_s if f else None for f in found],
+        "phone_answer_rate": [f.answer_rate if f else None for f in found],
+        "phone_avg_talk_s": [f.avg_talk_s if f else None for f in found],
+    }
+    for name, values in columns.items():
+        out[name] = pd.Series(values, index=out.index, dtype=object)
+    return out
 
 
 def _csat(session: Session, start: datetime, end: datetime) -> dict[str, float]:
@@ -87,6 +111,7 @@ def month_pay(
     csat = _csat(session, start, end)
     monthly["csat"] = [round(csat[a], 4) if a in csat else None for a in monthly["agent"]]
     monthly["attendance"] = [attendance(a, month) for a in monthly["agent"]]
+    monthly = with_phone(monthly, phone_figures(session, start, end, shop_id))
     agents = {a.id: a for a in session.scalars(select(Agent))}
     probation = {a for a in monthly["agent"] if a in agents and agents[a].probation}
     values = {r["agent"]: r for r in monthly.to_dict("records")}

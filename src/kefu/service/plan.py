@@ -26,9 +26,12 @@ from kefu.plan.forecast_auto import predict_auto
 from kefu.plan.intraday import reforecast_today, staffing_gap
 from kefu.plan.staffing import erlang_c_service_level, required_agents
 from kefu.service import forecast_shop as forecast_shop_settings
+from kefu.service.imports import actions as imports
 from kefu.store.models.live import Conversation
 from kefu.store.models.org import Shop
 from kefu.store.models.plan import Forecast, RosterEntry, ShiftTemplate
+
+PHONE_SKILL = "电话"  # the phone channel: arrivals from imported call records (kefu import calls)
 
 
 @dataclass(frozen=True)
@@ -74,14 +77,17 @@ def arrival_history(
 ) -> Grid | None:
     """Conversations opened per interval between two local days (inclusive); None when there are none."""
     _, tz = _shop(session, shop_id)
-    q = select(Conversation.opened_at).where(
-        Conversation.shop_id == shop_id,
-        Conversation.opened_at >= _midnight(first, tz),
-        Conversation.opened_at < _midnight(last + timedelta(days=1), tz),
-    )
-    if skill:
-        q = q.where(Conversation.group == skill)
-    times = [ts.astimezone(tz).replace(tzinfo=None) for ts in session.scalars(q)]
+    lo, hi = _midnight(first, tz), _midnight(last + timedelta(days=1), tz)
+    if skill == PHONE_SKILL:  # the phone channel's arrivals are its imported inbound calls
+        stamps = imports.inbound_call_times(session, shop_id, lo, hi)
+    else:
+        q = select(Conversation.opened_at).where(
+            Conversation.shop_id == shop_id, Conversation.opened_at >= lo, Conversation.opened_at < hi
+        )
+        if skill:
+            q = q.where(Conversation.group == skill)
+        stamps = list(session.scalars(q))
+    times = [ts.astimezone(tz).replace(tzinfo=None) for ts in stamps]
     if not times:
         return None
     return counts_from_times(times, interval_min)

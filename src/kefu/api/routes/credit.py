@@ -1,6 +1,7 @@
 """Credit API: order credit with its evidence, agent metrics per day and month, KPI and pay, imports.
 
-Thin: validate, authorise, call :mod:`kefu.service.credit` / :mod:`kefu.service.pay`.
+Thin: validate, authorise, call :mod:`kefu.service.credit` / :mod:`kefu.service.pay`
+(file imports: :mod:`kefu.service.imports.actions`, also under ``/imports``).
 Agents see only their own figures (:mod:`kefu.service.access`);
 recomputing a month and importing files are for supervisors and admins.
 """
@@ -20,6 +21,7 @@ from kefu.domain.timeutil import SHOP_TZ, parse_day, utc_now
 from kefu.service import access
 from kefu.service import credit as svc
 from kefu.service import pay as pay_svc
+from kefu.service.imports import actions as imports
 
 router = APIRouter(prefix="/credit", tags=["credit"])
 
@@ -175,7 +177,7 @@ async def import_file(
         with path.open("wb") as out:
             while chunk := await file.read(MIB):
                 out.write(chunk)
-        fn = svc.import_orders if kind == "orders" else svc.import_chats
+        fn = imports.import_orders if kind == "orders" else imports.import_chats
         report = fn(session, path, skip_bad_rows=skip_bad_rows, shop=shop)
     return {"file": report.file, "rows": report.rows, "inserted": report.inserted, "updated": report.updated,
             "unchanged": report.unchanged, "rejected": [r.as_dict() for r in report.rejected[:ROW_ERRORS_SHOWN]],
