@@ -17,8 +17,8 @@ from typer.testing import CliRunner
 from kefu.cli import app
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service.credit_run import credit_shop_range
 from kefu.service.imports.actions import import_chats, import_orders
+from kefu.service.imports.credit_run import credit_shop_range
 from kefu.sim.export import export_benchmark
 from kefu.store.db import session_factory
 from kefu.store.models.commerce import Order

@@ -77,12 +77,10 @@ def _from_database(shop: str, first: str, last: str, out: Path, messages: Path |
                    rule: str, window_hours: float, session_gap_min: float) -> None:  # fmt: skip
     """``credit run --shop S --from D --to D``: the shop's rules (its settings), options that differ from their
     defaults overriding them."""
-    from dataclasses import replace
-    from datetime import date
-
     from kefu.config import get_settings
-    from kefu.service.credit import shop_rules
-    from kefu.service.credit_run import credit_shop_range
+    from kefu.domain.timeutil import parse_day
+    from kefu.service.imports import actions
+    from kefu.service.imports.schemas import CreditRunIn
     from kefu.store.db import transaction
     from kefu.store.migrate import upgrade
 
@@ -90,19 +88,12 @@ def _from_database(shop: str, first: str, last: str, out: Path, messages: Path |
         raise bad_argument("--shop", "--shop 与 --messages/--orders 不能同时使用", "--shop excludes --messages/--orders")
     if not (shop and first and last):
         raise bad_argument("--shop/--from/--to", "三者须同时给出", "give all three")
-    try:
-        start, end = date.fromisoformat(first), date.fromisoformat(last)
-    except ValueError as exc:
-        raise bad_argument("--from/--to", "日期格式应为 YYYY-MM-DD", "dates must be YYYY-MM-DD") from exc
+    run = CreditRunIn(shop, parse_day(first, "--from"), parse_day(last, "--to"), out,
+                      rule=None if rule == "order_first" else rule,
+                      window_s=None if window_hours == 48 else round(window_hours * 3600),
+                      session_gap_s=None if session_gap_min == 10 else round(session_gap_min * 60))  # fmt: skip
     upgrade(get_settings().database_url)
     with transaction() as session:
-        rules = shop_rules(session, shop)  # the shop's settings; options changed on the command line win
-        if rule != "order_first":
-            rules = replace(rules, rule=rule)  # type: ignore[arg-type]
-        if window_hours != 48:
-            rules = replace(rules, credit_window_s=round(window_hours * 3600))
-        if session_gap_min != 10:
-            rules = replace(rules, session_gap_s=round(session_gap_min * 60))
-        done = credit_shop_range(session, shop, start, end, out, rules)
+        done = actions.credit_imported(session, run)
     typer.echo(f"orders={done.orders} credited={done.credited} silent={done.silent} agent_days={done.agent_days} "
                f"unlinked={done.unlinked} out={out}")  # fmt: skip

@@ -101,11 +101,6 @@ def register(app: typer.Typer) -> None:
 
 
 def _day(text: str) -> date | None:
-    from kefu.domain.errors import bad_argument
+    from kefu.domain.timeutil import parse_day
 
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError as exc:
-        raise bad_argument("--date", f"日期格式应为 YYYY-MM-DD: '{text}'", f"date must be YYYY-MM-DD: '{text}'") from exc
+    return parse_day(text, "--date") if text else None

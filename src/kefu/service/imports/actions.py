@@ -10,7 +10,7 @@ are read, so memory stays bounded by a batch, not by the file.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -23,8 +23,11 @@ from kefu.domain.timeutil import SHOP_TZ
 from kefu.io.calls import read_calls
 from kefu.io.chats import read_chats
 from kefu.io.orders import read_orders
+from kefu.service.credit import shop_rules
 from kefu.service.imports import store
 from kefu.service.imports.bulk import all_or_nothing
+from kefu.service.imports.credit_run import credit_shop_range
+from kefu.service.imports.schemas import CreditRunIn, CreditRunOut
 
 Progress = Callable[[int, int], None]
 
@@ -284,3 +287,15 @@ def phone_figures(session: Session, start: datetime, end: datetime, shop_id: str
 def inbound_call_times(session: Session, shop_id: str, start: datetime, end: datetime) -> list[datetime]:
     """Start times of the inbound calls in [start, end): the phone channel's arrivals history."""
     return [s for _, d, s, _, _ in store.calls_between(session, start, end, shop_id) if d == "in"]
+
+
+def credit_imported(session: Session, run: CreditRunIn) -> CreditRunOut:
+    """Credit a shop's imported orders and chats into the contract's files: the shop's rules, options given win."""
+    rules = shop_rules(session, run.shop)
+    if run.rule is not None:
+        rules = replace(rules, rule=run.rule)  # type: ignore[arg-type]
+    if run.window_s is not None:
+        rules = replace(rules, credit_window_s=run.window_s)
+    if run.session_gap_s is not None:
+        rules = replace(rules, session_gap_s=run.session_gap_s)
+    return credit_shop_range(session, run.shop, run.first, run.last, run.out, rules)

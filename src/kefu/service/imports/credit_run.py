@@ -15,7 +15,6 @@ out and counted, never credited as silent.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from kefu.credit.pipeline import CreditResult, run_arrow
 from kefu.credit.rules import CreditRules
 from kefu.domain.errors import bad_argument
 from kefu.service.credit import shop_rules
+from kefu.service.imports.schemas import CreditRunOut
 from kefu.store.models.commerce import Order
 
 FETCH = 100_000
@@ -38,18 +38,6 @@ MESSAGE_SQL = ("SELECT shop_id, buyer, COALESCE(agent_id, ''), ts, direction, CA
                "FROM messages WHERE shop_id = {shop} AND ts >= {lo} AND ts < {hi} ORDER BY id")  # fmt: skip
 ORDER_SQL = ("SELECT id, shop_id, buyer, created_at, paid_at, amount_fen, status, refund_fen FROM orders "
              "WHERE shop_id = {shop} AND created_at >= {lo} AND created_at < {hi} AND buyer <> '' ORDER BY id")  # fmt: skip
-
-
-@dataclass(frozen=True)
-class CreditRunOut:
-    """What ``credit run --shop`` wrote: the same figures the CSV path prints, plus orders left out."""
-
-    orders: int
-    credited: int
-    silent: int
-    agent_days: int
-    unlinked: int  # orders in the range without a buyer: not credited, not silent
-    out: Path
 
 
 def credit_shop_range(session: Session, shop_id: str, first: date, last: date, out: Path,
