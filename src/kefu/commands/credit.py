@@ -70,6 +70,24 @@ def register(app: typer.Typer) -> None:
         if done.failed:
             raise typer.Exit(1)
 
+    @credit.command("reconcile")
+    def reconcile(
+        file: Path = typer.Argument(..., help="赤兔/生意参谋 客服数据汇总-日数据 (xlsx 或 CSV)"),
+        shop: str = typer.Option(..., "--shop", help="shop id whose imported data is compared"),
+        month: str = typer.Option(..., "--month", help="YYYY-MM"),
+        out: Path = typer.Option(..., "--out", help="output directory (reconcile.csv)"),
+    ) -> None:
+        """与平台日数据对账 / our per-agent daily figures beside the platform's, with the reason of each gap."""
+        from kefu.config import get_settings
+        from kefu.service.imports import actions
+        from kefu.store.db import transaction
+        from kefu.store.migrate import upgrade
+
+        upgrade(get_settings().database_url)
+        with transaction() as session:
+            done = actions.reconcile_month(session, shop, month, file, out)
+        typer.echo(f"lines={done.rows} differ={done.differ} one_side={done.missing} out={done.file}")
+
     app.add_typer(credit, name="credit")
 
 

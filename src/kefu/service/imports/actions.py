@@ -27,6 +27,7 @@ from kefu.service.credit import shop_rules
 from kefu.service.imports import store
 from kefu.service.imports.bulk import all_or_nothing
 from kefu.service.imports.credit_run import credit_shop_range
+from kefu.service.imports.reconcile import ReconcileOut, reconcile
 from kefu.service.imports.schemas import CreditRunIn, CreditRunOut
 
 Progress = Callable[[int, int], None]
@@ -299,3 +300,9 @@ def credit_imported(session: Session, run: CreditRunIn) -> CreditRunOut:
     if run.session_gap_s is not None:
         rules = replace(rules, session_gap_s=run.session_gap_s)
     return credit_shop_range(session, run.shop, run.first, run.last, run.out, rules)
+
+
+def reconcile_month(session: Session, shop_id: str, month: str, sheet: Path, out: Path) -> ReconcileOut:
+    """Our figures for a shop's month beside the platform's 客服数据汇总-日数据 sheet → ``out/reconcile.csv``."""
+    _known_shop(session, shop_id)
+    return reconcile(session, shop_id, month, Path(sheet), Path(out))

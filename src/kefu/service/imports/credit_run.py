@@ -43,6 +43,16 @@ ORDER_SQL = ("SELECT id, shop_id, buyer, created_at, paid_at, amount_fen, status
 def credit_shop_range(session: Session, shop_id: str, first: date, last: date, out: Path,
                       rules: CreditRules | None = None) -> CreditRunOut:  # fmt: skip
     """Credit a shop's imported orders created between two local days (inclusive) into the contract files."""
+    result, unlinked = shop_range_result(session, shop_id, first, last, rules)
+    write_outputs(result, out)
+    oc = result.order_credit
+    return CreditRunOut(len(oc), int((oc["credited_agent"] != "").sum()), int(oc["silent"].sum()),
+                        len(result.agent_day), unlinked, out)  # fmt: skip
+
+
+def shop_range_result(session: Session, shop_id: str, first: date, last: date,
+                      rules: CreditRules | None = None) -> tuple[CreditResult, int]:  # fmt: skip
+    """The credit result of a shop's days [first, last] from the database, and its orders without a buyer."""
     if last < first:
         raise bad_argument("--to", f"结束日期早于开始日期: {last} < {first}", f"--to is before --from: {last} < {first}")
     rules = rules or shop_rules(session, shop_id)
@@ -54,12 +64,9 @@ def credit_shop_range(session: Session, shop_id: str, first: date, last: date, o
     messages = _read(session, MESSAGE_SQL, shop_id, m_lo, hi, MSG_TYPES)
     orders = _read(session, ORDER_SQL, shop_id, o_lo, hi, ORDER_TYPES)
     result = _within(run_arrow(messages, orders, rules), orders, start, end, first, last)
-    write_outputs(result, out)
     unlinked = session.scalar(select(func.count()).select_from(Order).where(
         Order.shop_id == shop_id, Order.created_at >= start, Order.created_at < end, Order.buyer == ""))  # fmt: skip
-    oc = result.order_credit
-    return CreditRunOut(len(oc), int((oc["credited_agent"] != "").sum()), int(oc["silent"].sum()),
-                        len(result.agent_day), int(unlinked or 0), out)  # fmt: skip
+    return result, int(unlinked or 0)
 
 
 def _within(result: CreditResult, orders: pa.Table, start: datetime, end: datetime, first: date,
