@@ -37,6 +37,7 @@ class ReconcileOut:
     rows: int  # agent × day × metric lines written
     differ: int  # lines whose figures differ beyond the platform's precision
     missing: int  # lines with a figure on one side only
+    lines: list[list[str]]  # the file's lines without its header (a page shows them)
 
 
 def reconcile(session: Session, shop_id: str, month: str, sheet_path: Path, out: Path) -> ReconcileOut:
@@ -61,7 +62,7 @@ def reconcile(session: Session, shop_id: str, month: str, sheet_path: Path, out:
         writer.writerows(lines)
     differ = sum(1 for r in lines if r[5] not in ("", "0") and r[3] != "" and r[4] != "")
     missing = sum(1 for r in lines if r[3] == "" or r[4] == "")
-    return ReconcileOut(target, len(lines), differ, missing)
+    return ReconcileOut(target, len(lines), differ, missing, lines)
 
 
 Key = tuple[str, str, str]  # agent, day, metric

@@ -155,6 +155,7 @@ def imports_page(user: PageUser) -> None:
                          max_file_size=MAX_BYTES).props('accept=".csv,.xlsx,.txt" data-testid="import-upload"').classes(
         "w-96")
     _aliases(shops)
+    _reconcile(shops)
 
 
 def _aliases(shops: list[str]) -> None:
@@ -184,3 +185,57 @@ def _aliases(shops: list[str]) -> None:
     which.on_value_change(lambda _: load())
     ui.button(t("保存别名", "Save aliases"), on_click=save).props('data-testid="save-aliases"')
     load()
+
+
+def run_reconcile(shop: str, month: str, sheet: Path, out: Path) -> list[list[str]]:
+    """One reconciliation in a worker thread; its lines (the CSV is written to ``out``, a temporary folder)."""
+    with db_session() as session:
+        return actions.reconcile_month(session, shop, month, sheet, out).lines
+
+
+def _reconcile(shops: list[str]) -> None:
+    """Upload the platform's 客服数据汇总-日数据 sheet: our figures beside theirs, with the rule of each gap."""
+    if not shops:
+        return
+    ui.separator()
+    ui.label(t("与平台日数据对账 (赤兔/生意参谋 客服数据汇总-日数据)",
+               "Reconcile with the platform (赤兔 / 生意参谋 客服数据汇总-日数据)")).classes("text-lg")
+    with ui.row().classes("gap-4 items-end"):
+        which = ui.select(shops, value=shops[0], label=t("店铺", "Shop")).props("dense outlined").classes("w-40")
+        month = ui.input(t("月份 (YYYY-MM)", "Month (YYYY-MM)")).props(
+            'dense outlined data-testid="reconcile-month"').classes("w-40")
+    status = ui.label("").props('data-testid="reconcile-status"')
+    table = ui.column().classes("w-full")
+
+    async def uploaded(e: UploadEventArguments) -> None:
+        name = Path(e.file.name or "sheet.xlsx").name or "sheet.xlsx"
+        data = await e.file.read()
+        picker.reset()
+        table.clear()
+        with tempfile.TemporaryDirectory(prefix="kefu-reconcile-") as tmpdir:
+            sheet = Path(tmpdir) / name
+            sheet.write_bytes(data)
+            try:
+                lines = await run.io_bound(run_reconcile, which.value, (month.value or "").strip(), sheet,
+                                           Path(tmpdir) / "out")  # fmt: skip
+            except KefuError as exc:
+                status.set_text(exc.message if current_lang() == "zh" else exc.message_en)
+                status.classes(replace="text-negative")
+                return
+        if lines is None:  # the server is shutting down
+            return
+        differ = sum(1 for r in lines if r[6])
+        status.classes(replace="text-positive")
+        status.set_text(t(f"{len(lines)} 项, {differ} 项有差异", f"{len(lines)} figures, {differ} differ"))
+        names = ("agent", "day", "metric", "ours", "theirs", "diff", "reason")
+        labels = (t("客服", "Agent"), t("日期", "Day"), t("指标", "Metric"), t("我们", "Ours"), t("平台", "Theirs"),
+                  t("差", "Diff"), t("原因", "Reason"))  # fmt: skip
+        with table:
+            ui.table(columns=[{"name": n, "label": lb, "field": n, "align": "left"} for n, lb in zip(names, labels,
+                                                                                                  strict=True)],
+                     rows=[dict(zip(names, r, strict=True)) for r in lines], pagination=30).classes("w-full").props(
+                'dense flat data-testid="reconcile-table"')  # fmt: skip
+
+    picker = ui.upload(label=t("上传日数据表", "Upload the daily sheet"), auto_upload=True, on_upload=uploaded,
+                       max_file_size=MAX_BYTES).props('accept=".csv,.xlsx" data-testid="reconcile-upload"').classes(
+        "w-96")
