@@ -62,10 +62,18 @@ class CreditRules:
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None, base: CreditRules | None = None) -> CreditRules:
-        """Per-shop overrides (JSON from ``Shop.settings['credit']``) on top of ``base``; unknown keys rejected."""
+        """Per-shop overrides (JSON from ``Shop.settings['credit']``) on top of ``base``; unknown keys rejected.
+
+        ``"profile": "jd"`` takes the platform's assessment rules (:mod:`kefu.credit.profiles`) first.
+        """
         rules = base or cls()
         if not settings:
             return rules
+        settings = dict(settings)
+        if "profile" in settings:  # the platform's assessment rules first; the shop's own settings win
+            from kefu.credit.profiles import profile
+
+            settings = {**profile(str(settings.pop("profile"))).values, **settings}
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(settings) - known)
         if unknown:
