@@ -8,7 +8,6 @@ row (file, row, column, reason in Chinese and English); nothing of a refused fil
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path as FsPath
 from typing import Annotated
 
@@ -17,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from kefu.api.deps import STAFF_MANAGERS, DbSession, require_roles
 from kefu.api.limits import MIB
-from kefu.api.schemas import ApiIn
+from kefu.api.schemas import ApiIn, Day
 from kefu.domain.errors import ROW_ERRORS_SHOWN
 from kefu.service.imports import actions
 
@@ -102,7 +101,7 @@ async def import_chats(
     skip_bad_rows: bool = False,
     shop: Annotated[str, Query(max_length=64)] = "",
     fmt: Annotated[str, Query(alias="format", pattern="^(auto|qianniu-text|qianniu-web|qianniu-xlsx|csv)$")] = "auto",
-    day: date | None = None,
+    day: Day | None = None,
 ) -> ImportOut:
     """Chat records: Qianniu text log, web query page text, per-buyer Excel, or our CSV."""
     with tempfile.TemporaryDirectory() as tmp:
