@@ -171,7 +171,7 @@ def _figure(text: str, metric: SheetMetric, column: str) -> Figure | None:
         raise _Bad(column, f"数值无法识别: '{text}'", f"unreadable number: '{text}'") from exc
     if not value.is_finite() or value < 0:
         raise _Bad(column, f"数值无效: '{text}'", f"invalid number: '{text}'")
-    places = max(0, -int(value.as_tuple().exponent))  # type: ignore[operator]
+    places = max(0, -int(value.as_tuple().exponent))
     if percent or (metric.kind == "rate" and value > 1):  # '95.20%', or a percentage written without its sign
         value, places = value / 100, places + 2
     return Figure(value, places)

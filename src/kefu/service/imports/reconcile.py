@@ -125,10 +125,8 @@ def _lines(ours: dict[Key, Decimal], theirs: dict[Key, Figure], lay: SheetLayout
 def _text(value: Decimal | Figure | None, places: int | None = None) -> str:
     if value is None:
         return ""
-    if isinstance(value, Figure):
-        value, places = value.value, value.places
-    assert places is not None
-    return str(value.quantize(Decimal(10) ** -places)) if places else str(int(value.to_integral_value()))
+    number, places = (value.value, value.places) if isinstance(value, Figure) else (value, places or 0)
+    return str(number.quantize(Decimal(10) ** -places)) if places else str(int(number.to_integral_value()))
 
 
 def _reason(lay: SheetLayout, key: str, params: dict[str, Any]) -> str:
