@@ -28,12 +28,17 @@ NO_OURS = "no_ours: 我们没有该客服当日的聊天记录 (未导入, 或�
 NO_THEIRS = "no_theirs: 平台日数据中没有该客服当日的此项数字 / the platform's daily sheet has no figure of this metric for this agent on this day"
 
 
-@pytest.fixture
-def shop(session: Session, tmp_path: Path) -> Session:
+def _seed(session: Session) -> None:
+    """Shop s1 (示例旗舰店) and its agents kf01, kf02 (sub-accounts of the same names)."""
     session.add(Shop(id="s1", name="示例旗舰店"))
     session.flush()
     session.add_all([Agent(id="kf01", shop_id="s1", name="kf01"), Agent(id="kf02", shop_id="s1", name="kf02")])
     session.flush()
+
+
+@pytest.fixture
+def shop(session: Session, tmp_path: Path) -> Session:
+    _seed(session)
     chats = tmp_path / "chats.csv"
     chats.write_text(CHATS, encoding="utf-8")
     assert import_chats(session, chats).inserted == 6
@@ -119,9 +124,7 @@ def test_cli_writes_reconcile_csv(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         upgrade(url)
         engine = make_engine(url)
         with session_factory(engine)() as session, session.begin():
-            session.add(Shop(id="s1", name="示例旗舰店"))
-            session.flush()
-            session.add_all([Agent(id="kf01", shop_id="s1", name="kf01"), Agent(id="kf02", shop_id="s1", name="kf02")])
+            _seed(session)
         engine.dispose()
         chats = tmp_path / "chats.csv"
         chats.write_text(CHATS, encoding="utf-8")

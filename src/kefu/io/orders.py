@@ -143,14 +143,20 @@ def _repeats(keys: list[str | None], first: int, seen: dict[str, int], errs: _Er
             seen[key] = first + k
 
 
+def _order_id(cells: pa.Array, errs: _Errors, first: int) -> pa.Array:
+    """订单编号 without Taobao's apostrophe; an empty one is a bad row."""
+    order_id = col.strip_apostrophe(cells)
+    errs.add(0, "order_id", col.rows_where(pc.is_null(order_id)), ("订单编号为空", "empty order id"), first=first)
+    return order_id
+
+
 def _orders(batch: Batch, layout: Layout, found: dict[str, str], shop: str, tz: ZoneInfo,
             errs: _Errors) -> pa.Table:  # fmt: skip
     def get(fld: str) -> pa.Array:
         return _cell(batch, layout, found, fld)
 
     first = batch.first_row
-    order_id = col.strip_apostrophe(get("order_id"))
-    errs.add(0, "order_id", col.rows_where(pc.is_null(order_id)), ("订单编号为空", "empty order id"), first=first)
+    order_id = _order_id(get("order_id"), errs, first)
     buyer = get("buyer")
     if "buyer" in layout.required:
         errs.add(1, "buyer", col.rows_where(pc.is_null(buyer)), ("买家会员名为空", "empty buyer"), first=first)
@@ -204,8 +210,7 @@ def _items(batch: Batch, layout: Layout, found: dict[str, str], shop: str, tz: Z
         return _cell(batch, layout, found, fld)
 
     first = batch.first_row
-    order_id = col.strip_apostrophe(get("order_id"))
-    errs.add(0, "order_id", col.rows_where(pc.is_null(order_id)), ("订单编号为空", "empty order id"), first=first)
+    order_id = _order_id(get("order_id"), errs, first)
     price, bad = col.fen(get("price"))
     errs.add(1, "price", col.rows_where(pc.or_(bad, pc.is_null(price))), values=_at(get("price"), bad), first=first)
     quantity, bad = col.whole(get("quantity"))
