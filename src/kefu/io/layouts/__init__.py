@@ -103,7 +103,7 @@ def detect(header: list[str], file: str, platform: str = "auto") -> Layout:
             return layout
     closest = ranked[0]
     missing = closest.missing(header)
-    absent = [c for c in closest.header if c not in set(header)]
+    absent = [c for c in closest.header if c not in set(header) and c not in missing]  # beyond the required
     extra = [c for c in header if c not in set(closest.header) and not c.startswith("#")]
     raise KefuError(
         ErrorCode.IMPORT_MISSING_COLUMN,
