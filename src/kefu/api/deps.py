@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import auth, users
+from kefu.service.org import actions as org
 from kefu.store.db import session_factory
 
 
@@ -48,9 +48,9 @@ class Caller:
 def _identify(request: Request, session: Session) -> Caller:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        token = auth.check_token(session, header[7:].strip())
+        token = org.check_token(session, header[7:].strip())
         return Caller(kind="token", name=token.name, role="integration")
-    user = users.signed_in(session, request.session) if "session" in request.scope else None
+    user = org.signed_in(session, request.session) if "session" in request.scope else None
     if user is not None:
         return Caller("user", user.username, user.role, user.agent_id, user.team, user.id,
                       user.must_change_password)

@@ -19,8 +19,8 @@ registers itself with the ``kefu_page`` decorator::
 
 * Not signed in → redirected to ``/login?next=<path>``; wrong role → a 403 view
   (HTTP status 403); a password that must be changed first → ``/account/password``.
-  The body of your function only runs for allowed users.
-* ``user`` is a ``PageUser`` (id, username, role, agent_id, team, lang). Agents see
+  The body of your function only runs for allowed org.
+* ``user`` is a ``UserOut`` (id, username, role, agent_id, team, locale). Agents see
   only their own data (filter by ``user.agent_id``), supervisors their team
   (``user.team``; "" means all teams), admins everything.
 * If the function also takes a ``request`` parameter, it gets the Starlette
@@ -48,7 +48,8 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
-from kefu.service import users
+from kefu.service.org import actions as org
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import current_lang, set_lang, t
 
@@ -57,18 +58,9 @@ MANAGERS: tuple[str, ...] = ("admin", "supervisor")
 PASSWORD_PAGE = "/account/password"  # the only page a user with a pending password change may open
 
 
-@dataclass(frozen=True)
-class PageUser:
-    """The signed-in user as pages see it."""
-
-    id: int
-    username: str
-    display_name: str
-    role: str
-    agent_id: str | None
-    team: str
-    lang: str = "zh"
-    must_change_password: bool = False
+# The signed-in user as pages see it is the org area's one user shape. Temporary alias (issue 16):
+# pages of other areas still name it PageUser; the integrator renames them to UserOut after merging.
+PageUser = UserOut
 
 
 @dataclass(frozen=True)
@@ -116,22 +108,21 @@ def session_user(request: Request | None = None) -> PageUser | None:
     if request.session.get("user_id") is None:
         return None
     with db_session() as session:
-        found = users.signed_in(session, request.session)
+        found = org.signed_in(session, request.session)
     if found is None:  # logged out elsewhere, password changed, deactivated or deleted: signed out
-        users.drop_identity(request.session)
+        org.drop_identity(request.session)
         return None
     storage = app.storage.user
     if "lang" not in storage:
         storage["lang"] = request.session.pop("lang", None) or found.locale
-    return PageUser(found.id, found.username, found.display_name, found.role, found.agent_id, found.team,
-                    current_lang(), found.must_change_password)
+    return found
 
 
 def _switch_language(user: PageUser) -> None:
     lang = "en" if current_lang() == "zh" else "zh"
     set_lang(lang)
     with db_session() as session:
-        users.set_locale(session, user.id, lang)
+        org.set_locale(session, user.id, lang)
     ui.navigate.reload()
 
 
