@@ -48,13 +48,14 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
+from kefu.service.access import ACCOUNT_ROLES, STAFF_MANAGERS, check_roles_known, may
 from kefu.service.org import actions as org
 from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import current_lang, set_lang, t
 
-ALL_ROLES: tuple[str, ...] = ("admin", "supervisor", "agent")
-MANAGERS: tuple[str, ...] = ("admin", "supervisor")
+ALL_ROLES = ACCOUNT_ROLES  # every dashboard account (integrations have no dashboard)
+MANAGERS = STAFF_MANAGERS
 PASSWORD_PAGE = "/account/password"  # the only page a user with a pending password change may open
 
 
@@ -133,7 +134,7 @@ def page_frame(title_zh: str, title_en: str, user: PageUser, path: str = "") -> 
     drawer = ui.left_drawer(value=True).classes("bg-grey-1 px-0")
     with drawer, ui.list().props("dense padding").classes("w-full"):
         for item in NAV:
-            if user.role not in item.roles:
+            if not may(user.role, item.roles):
                 continue
             active = item.path == path
             with ui.item(on_click=functools.partial(ui.navigate.to, item.path)).classes(
@@ -172,6 +173,8 @@ def kefu_page(path: str, title_zh: str, title_en: str, roles: tuple[str, ...] = 
               **page_kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a NiceGUI page that only signed-in users with one of ``roles`` can open."""
 
+    check_roles_known(roles)
+
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         wants_request = "request" in inspect.signature(func).parameters
 
@@ -182,7 +185,7 @@ def kefu_page(path: str, title_zh: str, title_en: str, roles: tuple[str, ...] = 
                 return RedirectResponse(f"/login?next={here}", status_code=303)
             if user.must_change_password and path != PASSWORD_PAGE:
                 return RedirectResponse(f"{PASSWORD_PAGE}?next={here}", status_code=303)
-            if user.role not in roles:
+            if not may(user.role, roles):  # the role check of kefu.service.access, as a 403 page
                 forbidden_view(user, title_zh, title_en)
                 return None
             return user

@@ -42,12 +42,12 @@ from kefu.config import new_token
 from kefu.domain.codes import check_code
 from kefu.domain.errors import ErrorCode, KefuError, not_found
 from kefu.domain.timeutil import utc_now
+from kefu.service.access import ACCOUNT_ROLES
 from kefu.service.org import events, passwords, store
 from kefu.service.org.schemas import AccountPasswordOut, TokenOut, UserOut
 from kefu.store.db import session_factory
 from kefu.store.models.org import Agent, ApiToken, User
 
-ROLES = ("admin", "supervisor", "agent")
 WINDOW = timedelta(minutes=5)
 LIMITS = {"pair": 5, "addr": 20, "user": 20}
 MAX_FAILURES = LIMITS["pair"]
@@ -220,7 +220,7 @@ def list_users(session: Session) -> list[UserOut]:
 def create_user(session: Session, username: str, password: str, role: str, *, display_name: str = "",
                 agent_id: str | None = None, team: str = "", must_change_password: bool = False) -> UserOut:
     """An account with this password (checked against the policy); CONFLICT when the name is taken."""
-    if role not in ROLES:
+    if role not in ACCOUNT_ROLES:
         raise KefuError(ErrorCode.BAD_ARGUMENT, f"未知角色: {role}", f"unknown role: {role}")
     if store.user_named(session, username) is not None:
         raise KefuError(ErrorCode.CONFLICT, f"用户名已存在: {username}", f"username already exists: {username}")
