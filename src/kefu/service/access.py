@@ -20,7 +20,7 @@ the service layer, where API, dashboard and CLI share it (issue 15, holes 4 and 
   team filter on lists is a view, applied by the lists themselves).
 
 The caller is anything with ``role`` and ``agent_id`` (the API's ``Caller``, the
-dashboard's ``PageUser``); an agent account not linked to an agent row sees nothing.
+dashboard's ``UserOut``); an agent account not linked to an agent row sees nothing.
 """
 
 from __future__ import annotations

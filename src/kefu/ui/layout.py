@@ -8,10 +8,11 @@ registers itself with the ``kefu_page`` decorator::
     from nicegui import ui
     from kefu.ui.db import db_session
     from kefu.ui.i18n import t
-    from kefu.ui.layout import PageUser, kefu_page
+    from kefu.ui.layout import kefu_page
+    from kefu.service.org.schemas import UserOut
 
     @kefu_page("/roster", "排班", "Roster", roles=("admin", "supervisor"))
-    def roster_page(user: PageUser) -> None:
+    def roster_page(user: UserOut) -> None:
         with db_session() as session:
             rows = my_service.list_something(session, team=user.team)
         ui.label(t("本月排班", "This month's roster"))
@@ -97,7 +98,7 @@ def role_name(role: str) -> str:
     return t(zh, en)
 
 
-def session_user(request: Request | None = None) -> PageUser | None:
+def session_user(request: Request | None = None) -> UserOut | None:
     """The signed-in user of this HTTP request, or None.
 
     The only proof is ``user_id`` with the current session version in the signed
@@ -119,7 +120,7 @@ def session_user(request: Request | None = None) -> PageUser | None:
     return found
 
 
-def _switch_language(user: PageUser) -> None:
+def _switch_language(user: UserOut) -> None:
     lang = "en" if current_lang() == "zh" else "zh"
     set_lang(lang)
     with db_session() as session:
@@ -128,7 +129,7 @@ def _switch_language(user: PageUser) -> None:
 
 
 @contextmanager
-def page_frame(title_zh: str, title_en: str, user: PageUser, path: str = "") -> Iterator[PageUser]:
+def page_frame(title_zh: str, title_en: str, user: UserOut, path: str = "") -> Iterator[UserOut]:
     """Header, left navigation and a content column; yields the user for the page body."""
     ui.page_title(f"{t(title_zh, title_en)} · kefu 客服")
     drawer = ui.left_drawer(value=True).classes("bg-grey-1 px-0")
@@ -161,7 +162,7 @@ def page_frame(title_zh: str, title_en: str, user: PageUser, path: str = "") -> 
         yield user
 
 
-def forbidden_view(user: PageUser, title_zh: str, title_en: str) -> None:
+def forbidden_view(user: UserOut, title_zh: str, title_en: str) -> None:
     ui.context.client.status_code = 403
     with page_frame(title_zh, title_en, user), ui.card().classes("p-8"):
         ui.label("403").classes("text-4xl text-negative")
@@ -178,7 +179,7 @@ def kefu_page(path: str, title_zh: str, title_en: str, roles: tuple[str, ...] = 
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         wants_request = "request" in inspect.signature(func).parameters
 
-        def check(request: Request) -> RedirectResponse | PageUser | None:
+        def check(request: Request) -> RedirectResponse | UserOut | None:
             user = session_user(request)
             here = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="")
             if user is None:
@@ -193,7 +194,7 @@ def kefu_page(path: str, title_zh: str, title_en: str, roles: tuple[str, ...] = 
         if inspect.iscoroutinefunction(func):
             async def async_page(request: Request) -> Any:
                 checked = check(request)
-                if not isinstance(checked, PageUser):
+                if not isinstance(checked, UserOut):
                     return checked
                 with page_frame(title_zh, title_en, checked, path):
                     return await (func(checked, request) if wants_request else func(checked))
@@ -202,7 +203,7 @@ def kefu_page(path: str, title_zh: str, title_en: str, roles: tuple[str, ...] = 
         else:
             def sync_page(request: Request) -> Any:
                 checked = check(request)
-                if not isinstance(checked, PageUser):
+                if not isinstance(checked, UserOut):
                     return checked
                 with page_frame(title_zh, title_en, checked, path):
                     return func(checked, request) if wants_request else func(checked)
