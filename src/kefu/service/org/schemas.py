@@ -30,7 +30,7 @@ class UserOut(BaseModel):
     team: str
     locale: str
     active: bool
-    must_change_password: bool = False
+    must_change_password: bool
     session_version: int = Field(default=0, exclude=True)
 
 
