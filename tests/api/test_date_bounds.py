@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine
 from kefu.api.app import create_app
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import parse_aware, parse_day
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from support import api_routes
 

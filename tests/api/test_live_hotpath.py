@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from kefu.api import app as kefu_app
 from kefu.api import hotpath
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 
 

@@ -25,7 +25,7 @@ from sqlalchemy import Engine, func, select, text
 
 from kefu.api import live_calls
 from kefu.api.app import create_app, served
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.live import Conversation, Event
 from kefu.store.models.org import Agent

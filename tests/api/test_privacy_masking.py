@@ -15,7 +15,8 @@ from sqlalchemy import Engine, select
 
 from kefu.api.app import create_app
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import auth, live
+from kefu.service import live
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.live import Event
 from kefu.store.models.org import Agent, Shop

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import Engine
 
 from kefu.api.app import create_app
-from kefu.service import auth, live
+from kefu.service import live
+from kefu.service.org import actions as auth
 from kefu.store.base import Base
 from kefu.store.db import make_engine, session_factory
 from kefu.store.models.org import Agent, Shop

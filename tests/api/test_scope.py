@@ -19,7 +19,8 @@ from test_permissions import _routes, declared_roles
 
 from kefu.api.app import create_app
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import auth, care
+from kefu.service import care
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.live import Conversation, Handover
 from kefu.store.models.org import Agent, Shop

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from kefu.api import app as kefu_app
-from kefu.service import auth, care
+from kefu.service import care
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.care import Survey
 from kefu.store.models.org import Agent, Shop

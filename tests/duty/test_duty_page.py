@@ -35,7 +35,8 @@ def bound(engine: Engine) -> Iterator[Engine]:
 
 
 def user(role: str, agent_id: str | None = None, team: str = "") -> PageUser:
-    return PageUser(1, "u", "u", role, agent_id, team)
+    return PageUser(id=1, username="u", display_name="u", role=role, agent_id=agent_id, team=team, locale="zh",
+                    active=True, must_change_password=False)
 
 
 @pytest.mark.clock("2026-11-21T10:00:00+08:00")  # due 11-20 17:30: overdue, whatever the real date

@@ -52,6 +52,17 @@ def _denied(call: object, *args: object, **kwargs: object) -> None:
     assert (exc.value.code, exc.value.http_status) == (ErrorCode.FORBIDDEN, 403)
 
 
+def test_the_one_role_check() -> None:
+    access.check_role("supervisor", access.STAFF_MANAGERS)
+    with pytest.raises(KefuError) as refused:
+        access.check_role("agent", access.STAFF_MANAGERS)
+    assert (refused.value.code, refused.value.details) == (ErrorCode.FORBIDDEN, {"role": "agent"})
+    assert access.ALL_ROLES == ("admin", "supervisor", "agent", "integration")
+    assert access.MANAGER_ROLES == ("admin", "supervisor", "integration")
+    with pytest.raises(ValueError, match="unknown role 'supervisr'"):
+        access.check_roles_known(("admin", "supervisr"))
+
+
 def test_own_agent_and_lists() -> None:
     assert access.own_agent(A1, None) == "a1"
     assert access.own_agent(A1, "a1") == "a1"

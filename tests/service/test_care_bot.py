@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from kefu.care import bot_index
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import care, care_bot, care_bot_mining, privacy
+from kefu.service import care, care_bot, care_bot_mining
+from kefu.service.org import actions_privacy as privacy
 from kefu.store.models.care import FaqPair
 from kefu.store.models.live import Conversation, Message
 from kefu.store.models.org import Agent, Shop

@@ -10,8 +10,9 @@ from sqlalchemy.orm import Session
 
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import auth, demo, demo_accounts
+from kefu.service import demo, demo_accounts
 from kefu.service.demo import default_start, load_demo
+from kefu.service.org import actions as auth
 from kefu.sim.shop import build_demo_shop
 from kefu.store.db import session_factory
 from kefu.store.models.care import LedgerEntry, LogbookEntry, Survey, Ticket

@@ -29,8 +29,9 @@ from kefu.api.deps import Caller
 from kefu.api.schemas import ApiIn
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import parse_aware, utc_now
-from kefu.service import access, auth, live, live_fast
+from kefu.service import access, live, live_fast
 from kefu.service.live_pg import Pg
+from kefu.service.org import actions as org
 from kefu.store.autocommit import autocommit_connection
 from kefu.store.db import session_factory
 
@@ -161,7 +162,7 @@ def bearer_caller(engine: Engine, header: str, session: Session) -> Caller:
     caller = remembered_caller(engine, header)
     if caller is not None:
         return caller
-    token = auth.check_token(session, header[7:].strip())
+    token = org.check_token(session, header[7:].strip())
     caller = Caller(kind="token", name=token.name, role="integration")
     if len(_token_cache) > 1000:
         _token_cache.clear()

@@ -107,6 +107,3 @@ def business_day(ts: datetime, *, tz: ZoneInfo = SHOP_TZ, cut_hour: int = 0) -> 
 def local_midnight(day: date, *, tz: ZoneInfo = SHOP_TZ) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)
 
-
-def daterange(start: date, days: int) -> list[date]:
-    return [start + timedelta(days=i) for i in range(days)]

@@ -23,7 +23,7 @@ from kefu.domain import privacy
 from kefu.domain.errors import bad_argument, not_found
 from kefu.domain.timeutil import utc_now
 from kefu.service.care_bot import shop_bot
-from kefu.service.privacy import ERASED
+from kefu.service.org.actions_privacy import ERASED
 from kefu.store.models.care import BotProposal, FaqPair
 from kefu.store.models.live import Message
 from kefu.store.models.org import Shop

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.service import care, credit, demo_accounts, passwords, plan
+from kefu.service import care, credit, demo_accounts, plan
+from kefu.service.org import passwords
 from kefu.sim.arrivals import check_window, window_epochs
 from kefu.sim.demo_rows import (
     care_rows,

@@ -18,7 +18,8 @@ from sqlalchemy.orm import Session
 
 from kefu.config import get_settings
 from kefu.domain.timeutil import utc_now
-from kefu.service import auth, passwords
+from kefu.service.org import actions as org
+from kefu.service.org import passwords
 from kefu.store.models.org import Shop, User
 
 DEMO_SHOP_ID = "demo"
@@ -46,16 +47,16 @@ def create(session: Session, agent_ids: list[str], agent_names: list[str], demo_
     admin_pw = ""
     if session.scalar(select(User).where(User.username == "admin")) is None:
         admin_pw = passwords.generate("admin")
-        auth.create_user(session, "admin", admin_pw, "admin", display_name="管理员", must_change_password=True)
+        org.create_user(session, "admin", admin_pw, "admin", display_name="管理员", must_change_password=True)
         created += 1
     sup = session.scalar(select(User).where(User.username == DEMO_SUPERVISOR))
     if sup is None:
-        sup = auth.create_user(session, DEMO_SUPERVISOR, demo_pw, "supervisor", display_name="演示主管",
+        made = org.create_user(session, DEMO_SUPERVISOR, demo_pw, "supervisor", display_name="演示主管",
                                must_change_password=True)
         created += 1
-        agent_hash = sup.password_hash
+        agent_hash = session.get_one(User, made.id).password_hash
     else:  # an existing ``demo`` account keeps its own password; the agents still get ``demo_pw``
-        agent_hash = auth.hash_password("", demo_pw)
+        agent_hash = org.hash_password("", demo_pw)
     taken = set(session.scalars(select(User.username).where(User.username.in_(agent_ids))))
     rows = [
         {"username": aid, "display_name": name, "password_hash": agent_hash, "role": "agent",

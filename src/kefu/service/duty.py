@@ -45,9 +45,9 @@ from kefu.duty.replay import ReplayResult, replay
 from kefu.duty.roster import DEFAULT_EVENING_CODE, RosterView, evening_codes_from_shifts
 from kefu.duty.rules import RATINGS, RuleSet, default_rules, load_rules, parse_rules, with_review_groups
 from kefu.io import duty_csv
-from kefu.service import privacy
 from kefu.service.duty_tasks import complete_task, escalate_overdue, get_task, list_tasks, task_stats
 from kefu.service.notify import dispatch_outbox, enqueue, insert_ignore
+from kefu.service.org import actions_privacy as privacy
 from kefu.store.db import get_engine, transaction
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.duty import DueTimer, Task
@@ -266,7 +266,7 @@ def run_due_timers(session: Session, now: datetime | None = None, *, batch: int 
 def run_worker(engine: Engine | None = None, *, once: bool = False, interval: float = 5.0, batch: int = 200,
                stop: Callable[[], bool] | None = None) -> int:
     """``kefu duty worker``: pick up new orders, fire timers, escalate overdue tasks, send the outbox; repeat.
-    Once a shop day it also anonymises personal data past the retention (:mod:`kefu.service.privacy`).
+    Once a shop day it also anonymises personal data past the retention (:mod:`kefu.service.org.actions_privacy`).
 
     Each step is its own transaction so a failing gateway never holds timer
     locks. A database error (a lost connection, SQLite's "database is locked"

@@ -13,7 +13,7 @@ from fastapi import Request
 from nicegui import ui
 
 from kefu.domain.errors import KefuError
-from kefu.service import users
+from kefu.service.org import actions as org
 from kefu.ui.db import db_session
 from kefu.ui.i18n import current_lang, t
 from kefu.ui.layout import PASSWORD_PAGE, PageUser, kefu_page
@@ -34,7 +34,7 @@ def password_page(user: PageUser, request: Request) -> None:
             return
         try:
             with db_session() as session:
-                changed = users.change_password(session, user.id, old.value or "", new.value or "")
+                changed = org.change_password(session, user.id, old.value or "", new.value or "")
         except KefuError as exc:
             message.text = exc.message if current_lang() == "zh" else exc.message_en
             return

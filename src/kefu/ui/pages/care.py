@@ -17,7 +17,7 @@ from kefu.care.templates import CATEGORIES as TEMPLATE_CATEGORIES
 from kefu.care.tickets import CALLBACK_OUTCOMES, CATEGORIES, DEPARTMENTS, SEVERITIES
 from kefu.domain.timeutil import business_day, parse_aware, utc_now
 from kefu.service import access, care
-from kefu.service import privacy as privacy_service
+from kefu.service.org import actions_privacy as privacy_service
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import MANAGERS, PageUser, kefu_page

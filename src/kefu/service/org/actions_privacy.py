@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -32,6 +31,9 @@ from kefu.config import get_settings
 from kefu.domain import privacy
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument, not_found
 from kefu.domain.timeutil import SHOP_TZ, local_midnight, utc_now
+from kefu.service.org import events
+from kefu.service.org.events import OrgEvent
+from kefu.service.org.schemas import Revealed, RevealedText
 from kefu.store.models.care import LogbookEntry, Survey, Ticket
 from kefu.store.models.commerce import Order
 from kefu.store.models.duty import OutboxMessage, Task
@@ -41,21 +43,6 @@ from kefu.store.models.org import Shop
 ERASED = "[已删除 / erased]"
 PSEUDONYM_PREFIX = "匿名-"
 MAX_RETENTION_DAYS = 3650
-
-
-class RevealedText(BaseModel):
-    field: str  # "message:42", "summary", "note:0", "phone", "address", "memo", "text"
-    text: str
-
-
-class Revealed(BaseModel):
-    subject: str
-    texts: list[RevealedText]
-
-
-def _event(session: Session, kind: str, subject: str, actor: str, shop: str | None, data: dict[str, Any],
-           now: datetime) -> None:
-    session.add(Event(ts=now, kind=kind, shop_id=shop, subject=subject[:128], actor=actor[:64], data=data))
 
 
 # ----------------------------------------------------------------- reveal
@@ -68,7 +55,8 @@ def reveal(session: Session, subject: str, *, role: str, actor: str, now: dateti
                         "only supervisors and admins may reveal personal data", {"role": role})
     kind, _, key = subject.partition(":")
     texts, shop = _subject_texts(session, kind, key, subject)
-    _event(session, "privacy.revealed", subject, actor, shop, {"role": role, "fields": len(texts)}, now or utc_now())
+    events.privacy_revealed(session, subject=subject, shop_id=shop, actor=actor, role=role, fields=len(texts),
+                            ts=now or utc_now())
     return Revealed(subject=subject, texts=[RevealedText(field=f, text=t) for f, t in texts])
 
 
@@ -261,7 +249,7 @@ def erase_buyer(session: Session, buyer: str, *, shop: str | None = None, actor:
         done.handovers = _mask_rows(session, Handover, [Handover.shop_id == s, Handover.note.contains(buyer)],
                                     ("note",), {buyer: p})
         total.add(done)
-        _event(session, "privacy.erased", f"buyer:{p}", actor, s, done.as_dict(), now)
+        events.privacy_erased(session, pseudonym=p, shop_id=s, actor=actor, rows=done.as_dict(), ts=now)
     session.flush()
     return ErasureReport(pseudonyms, total.as_dict())
 
@@ -281,7 +269,7 @@ def set_retention(session: Session, shop_id: str, days: int | None, *, actor: st
     if days is not None:
         current["retention_days"] = days
     shop.settings = {**(shop.settings or {}), "privacy": current}
-    _event(session, "privacy.retention_set", f"shop:{shop_id}", actor, shop_id, {"days": days}, utc_now())
+    events.retention_set(session, shop_id=shop_id, actor=actor, days=days, ts=utc_now())
     session.flush()
     return days
 
@@ -322,8 +310,8 @@ def sweep_retention(session: Session, now: datetime | None = None, *, actor: str
         done, n = _sweep_scope(session, key, skip, cutoff)
         total.add(done)
         buyers += n
-        _event(session, "privacy.retention_swept", f"shop:{key}", actor, None if key == "*" else key,
-               {"before": cutoff.isoformat(), "buyers": n, **done.as_dict()}, now)
+        events.retention_swept(session, scope=key, actor=actor, ts=now,
+                               data={"before": cutoff.isoformat(), "buyers": n, **done.as_dict()})
     session.flush()
     return SweepReport(cutoffs, buyers, total.as_dict())
 
@@ -335,7 +323,7 @@ def sweep_if_due(session: Session, now: datetime | None = None) -> SweepReport |
     if not default and not any(per_shop.values()):
         return None
     day_began = local_midnight(now.astimezone(SHOP_TZ).date())
-    last = session.scalar(select(func.max(Event.ts)).where(Event.kind == "privacy.retention_swept"))
+    last = session.scalar(select(func.max(Event.ts)).where(Event.kind == OrgEvent.RETENTION_SWEPT))
     if last is not None and last >= day_began:
         return None
     return sweep_retention(session, now)
@@ -357,7 +345,7 @@ def _window(column: Any, since: datetime | None, cutoff: datetime) -> list[Colum
 
 
 def _last_cutoff(session: Session, key: str) -> datetime | None:
-    last = session.scalar(select(Event).where(Event.kind == "privacy.retention_swept", Event.subject == f"shop:{key}")
+    last = session.scalar(select(Event).where(Event.kind == OrgEvent.RETENTION_SWEPT, Event.subject == f"shop:{key}")
                           .order_by(Event.id.desc()).limit(1))
     return datetime.fromisoformat(last.data["before"]) if last is not None and "before" in (last.data or {}) else None
 

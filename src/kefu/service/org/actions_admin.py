@@ -1,4 +1,4 @@
-"""Settings page use-cases: edit agents and shift templates (validated, each change an event row).
+"""Agents and shift templates, edited on the settings page (validated; each change an event row).
 
 Kept apart from ``service.live`` (which owns presence and routing) because these
 are slow-changing master data a supervisor edits, not floor operations.
@@ -7,16 +7,14 @@ are slow-changing master data a supervisor edits, not floor operations.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.domain.codes import check_code
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument, not_found
-from kefu.domain.timeutil import utc_now
-from kefu.store.models.live import Event
+from kefu.service.org import events
+from kefu.service.org.schemas import AgentOut, ShiftOut
 from kefu.store.models.org import Agent, Shop
 from kefu.store.models.plan import ShiftTemplate
 
@@ -25,43 +23,17 @@ _AGENT_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 KNOWN_SKILLS = ("售前", "售后")
 
 
-@dataclass(frozen=True)
-class AgentRow:
-    id: str
-    name: str
-    team: str
-    skills: list[str]
-    capacity: int
-    status: str
-    active: bool
-
-
-@dataclass(frozen=True)
-class ShiftRow:
-    id: int
-    shop_id: str
-    code: str
-    start: str
-    end: str
-    night: bool
-    evening: bool
-
-
-def _event(session: Session, kind: str, subject: str, actor: str, data: dict[str, Any]) -> None:
-    session.add(Event(ts=utc_now(), kind=kind, subject=subject, actor=actor[:64], data=data))
-
-
-def list_agents(session: Session, team: str | None = None) -> list[AgentRow]:
+def list_agents(session: Session, team: str | None = None) -> list[AgentOut]:
     stmt = select(Agent).order_by(Agent.id)
     if team:
         stmt = stmt.where(Agent.team == team)
-    return [AgentRow(a.id, a.name, a.team, list(a.skills or []), a.capacity, a.status, a.active)
+    return [AgentOut(a.id, a.name, a.team, list(a.skills or []), a.capacity, a.status, a.active)
             for a in session.scalars(stmt)]
 
 
 def save_agent(session: Session, agent_id: str, *, name: str, team: str, skills: list[str], capacity: int,
                active: bool = True, actor: str = "system", shop_id: str | None = None,
-               only_team: str | None = None) -> AgentRow:
+               only_team: str | None = None) -> AgentOut:
     """Create or update an agent. Capacity 1–50 (接待上限); at least one known skill.
 
     ``only_team`` is a supervisor's scope: agents of other teams cannot be changed or moved.
@@ -95,20 +67,20 @@ def save_agent(session: Session, agent_id: str, *, name: str, team: str, skills:
     agent.name, agent.team, agent.skills, agent.capacity, agent.active = (
         name.strip(), team.strip(), list(skills), capacity, active)
     session.flush()
-    _event(session, "agent.created" if created else "agent.updated", f"agent:{agent_id}", actor,
-           {"team": agent.team, "skills": agent.skills, "capacity": capacity, "active": active})
-    return AgentRow(agent.id, agent.name, agent.team, list(agent.skills), agent.capacity, agent.status, agent.active)
+    events.agent_saved(session, agent_id=agent_id, created=created, actor=actor, team=agent.team,
+                       skills=list(agent.skills), capacity=capacity, active=active)
+    return AgentOut(agent.id, agent.name, agent.team, list(agent.skills), agent.capacity, agent.status, agent.active)
 
 
-def list_shifts(session: Session, shop_id: str | None = None) -> list[ShiftRow]:
+def list_shifts(session: Session, shop_id: str | None = None) -> list[ShiftOut]:
     stmt = select(ShiftTemplate).order_by(ShiftTemplate.shop_id, ShiftTemplate.start, ShiftTemplate.code)
     if shop_id:
         stmt = stmt.where(ShiftTemplate.shop_id == shop_id)
-    return [ShiftRow(s.id, s.shop_id, s.code, s.start, s.end, s.night, s.evening) for s in session.scalars(stmt)]
+    return [ShiftOut(s.id, s.shop_id, s.code, s.start, s.end, s.night, s.evening) for s in session.scalars(stmt)]
 
 
 def save_shift(session: Session, shop_id: str, code: str, start: str, end: str, *, night: bool = False,
-               evening: bool = False, actor: str = "system") -> ShiftRow:
+               evening: bool = False, actor: str = "system") -> ShiftOut:
     """Create or update a shift template by (shop, code). ``end <= start`` means it ends the next day."""
     code = check_code("code", code.strip(), 32)
     for name, value in (("start", start), ("end", end)):
@@ -125,16 +97,16 @@ def save_shift(session: Session, shop_id: str, code: str, start: str, end: str, 
         session.add(shift)
     shift.start, shift.end, shift.night, shift.evening = start.strip(), end.strip(), night, evening
     session.flush()
-    _event(session, "shift.saved", f"shift:{shop_id}:{code}", actor,
-           {"start": shift.start, "end": shift.end, "night": night, "evening": evening})
-    return ShiftRow(shift.id, shift.shop_id, shift.code, shift.start, shift.end, shift.night, shift.evening)
+    events.shift_saved(session, shop_id=shop_id, code=code, actor=actor, start=shift.start, end=shift.end,
+                       night=night, evening=evening)
+    return ShiftOut(shift.id, shift.shop_id, shift.code, shift.start, shift.end, shift.night, shift.evening)
 
 
 def delete_shift(session: Session, shift_id: int, actor: str = "system") -> None:
     shift = session.get(ShiftTemplate, shift_id)
     if shift is None:
         raise not_found("班次/shift", shift_id)
-    _event(session, "shift.deleted", f"shift:{shift.shop_id}:{shift.code}", actor, {})
+    events.shift_deleted(session, shop_id=shift.shop_id, code=shift.code, actor=actor)
     session.delete(shift)
 
 
