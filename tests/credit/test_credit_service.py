@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.credit.kpi import parse_scheme
-from kefu.service.credit import claimed_agent, claims_report, run_month
-from kefu.service.pay import kpi_workbook, month_pay
+from kefu.service.credit.actions import claimed_agent, claims_report, run_month
+from kefu.service.credit.actions_pay import kpi_workbook, month_pay
 from kefu.store.models.care import LedgerEntry
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Message
@@ -120,7 +120,7 @@ def test_kpi_workbook(session: Session, tmp_path: Path) -> None:
 def test_month_exports_to_parquet_partitioned_by_shop_and_day(session: Session, tmp_path: Path) -> None:
     import pyarrow.dataset as ds
 
-    from kefu.service.credit import export_parquet
+    from kefu.service.credit.actions import export_parquet
 
     _seed(session)
     done = export_parquet(session, "2026-11", tmp_path / "pq")

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import overview as svc
+from kefu.service.credit import overview as svc
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Conversation, Message
 from kefu.store.models.org import Agent

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service.demo import load_demo
-from kefu.service.roster_month import plan_month
+from kefu.service.demo.actions import load_demo
+from kefu.service.plan.month import plan_month
 from kefu.store.db import session_factory
 from kefu.store.models.org import Shop
 from kefu.store.models.plan import Forecast, RosterEntry

@@ -37,7 +37,7 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """计算每单归属与客服日指标 / attribute every order and compute agent metrics per day."""
-        from kefu.service.credit import credit_files
+        from kefu.service.credit.actions import credit_files
 
         if rule not in RULES:
             raise bad_argument("--rule", f"必须是 {'/'.join(RULES)}", f"must be one of {', '.join(RULES)}")

@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
         weeks: int = typer.Option(4, "--weeks", help="weeks behind the seasonal model's weekday levels"),
     ) -> None:
         """预测每个营业时段的进线量 / forecast arrivals for every open interval."""
-        from kefu.service.forecast import predict_file
+        from kefu.service.plan.forecast_files import predict_file
 
         res = predict_file(
             history,
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
         """回测: 模型选择、各折 WAPE 与基线、泊松下限、P80 覆盖率 / backtest of the chosen model vs baselines."""
         from dataclasses import asdict
 
-        from kefu.service.forecast import backtest_file
+        from kefu.service.plan.forecast_files import backtest_file
 
         rep = backtest_file(
             history,
@@ -149,7 +149,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """由已存会话预测并计算人力需求 / forecast a shop from stored conversations and store the requirement."""
         from kefu.config import get_settings
-        from kefu.service import plan
+        from kefu.service.plan import actions as plan
         from kefu.store.db import transaction
         from kefu.store.migrate import upgrade
 

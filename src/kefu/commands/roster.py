@@ -1,4 +1,4 @@
-"""``kefu roster plan`` and ``kefu roster curtois``: thin wrappers over ``kefu.service.roster``."""
+"""``kefu roster plan`` and ``kefu roster curtois``: thin wrappers over ``kefu.service.plan.roster``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kefu.domain.timeutil import parse_day
 from kefu.plan.roster.types import Rules
-from kefu.service import roster as svc
+from kefu.service.plan import roster as svc
 
 
 def _progress(quiet: bool) -> Progress:

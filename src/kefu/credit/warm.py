@@ -1,6 +1,6 @@
 """Compile the credit engine's numba kernels into numba's on-disk cache, once, at install time.
 
-Why: the kernels (:mod:`kefu.credit.fastcsv`, :mod:`kefu.credit.columnar`,
+Why: the kernels (:mod:`kefu.io.fastcsv`, :mod:`kefu.credit.columnar`,
 :mod:`kefu.credit.attribution`) are compiled on first use and cached beside their
 source (``cache=True``). Left to the first ``kefu credit run``, that compile costs about
 2 CPU-seconds — a fifth of a 20 M-message month on two cores. ``make install`` runs this
@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from kefu.credit import synth
-from kefu.credit.files import read_messages, read_orders
 from kefu.credit.pipeline import run_arrow
+from kefu.io.credit_csv import read_messages, read_orders
 
 
 def warm(orders: int = 2_000, messages: int = 40_000) -> float:

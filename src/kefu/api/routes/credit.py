@@ -1,6 +1,6 @@
 """Credit API: order credit with its evidence, agent metrics per day and month, KPI and pay, imports.
 
-Thin: validate, authorise, call :mod:`kefu.service.credit` / :mod:`kefu.service.pay`.
+Thin: validate, authorise, call :mod:`kefu.service.credit.actions` / :mod:`kefu.service.credit.actions_pay`.
 Agents see only their own figures (:mod:`kefu.service.access`);
 recomputing a month and importing files are for supervisors and admins.
 """
@@ -18,8 +18,8 @@ from kefu.api.limits import MIB
 from kefu.domain.errors import ROW_ERRORS_SHOWN, ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ, parse_day, utc_now
 from kefu.service import access
-from kefu.service import credit as svc
-from kefu.service import pay as pay_svc
+from kefu.service.credit import actions as svc
+from kefu.service.credit import actions_pay as pay_svc
 
 router = APIRouter(prefix="/credit", tags=["credit"])
 

@@ -12,7 +12,8 @@ from kefu.api.deps import ALL_ROLES, MANAGER_ROLES, DbSession, require_roles
 from kefu.api.schemas import Day
 from kefu.domain.timeutil import parse_aware, utc_now
 from kefu.plan.forecast import MODELS
-from kefu.service import forecast_shop, plan
+from kefu.service.plan import actions as plan
+from kefu.service.plan import forecast_settings as forecast_shop
 
 router = APIRouter(prefix="/plan", tags=["plan"])
 MANAGERS = require_roles(*MANAGER_ROLES)

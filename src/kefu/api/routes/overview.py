@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from kefu.api.deps import CurrentCaller, DbSession
 from kefu.api.schemas import Day
-from kefu.service import overview as svc
+from kefu.service.credit import overview as svc
 
 router = APIRouter(tags=["overview"])
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from kefu.api.deps import MANAGER_ROLES, DbSession, require_roles
 from kefu.api.schemas import Day
 from kefu.plan.roster.types import Rules
-from kefu.service import roster as svc
+from kefu.service.plan import roster as svc
 
 router = APIRouter(prefix="/roster", tags=["roster"], dependencies=[require_roles(*MANAGER_ROLES)])
 

@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, parse_day, utc_now
-from kefu.service import plan
+from kefu.service.plan import actions as plan
 from kefu.store.models.org import Shop
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t

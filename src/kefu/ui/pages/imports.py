@@ -19,7 +19,8 @@ from nicegui import run, ui
 from nicegui.events import UploadEventArguments
 
 from kefu.domain.errors import KefuError
-from kefu.service import credit, org_admin
+from kefu.service import org_admin
+from kefu.service.credit import actions as credit
 from kefu.ui.db import db_session
 from kefu.ui.i18n import current_lang, t
 from kefu.ui.layout import MANAGERS, PageUser, kefu_page

@@ -9,7 +9,7 @@ from nicegui import ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import parse_day
-from kefu.service import overview as svc
+from kefu.service.credit import overview as svc
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import PageUser, kefu_page

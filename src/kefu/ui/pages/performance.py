@@ -11,8 +11,8 @@ from nicegui import ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.service import credit as svc
-from kefu.service import pay as pay_svc
+from kefu.service.credit import actions as svc
+from kefu.service.credit import actions_pay as pay_svc
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import PageUser, kefu_page

@@ -1,6 +1,6 @@
 """``/roster``: the month's roster grid (agents × days), agent totals, hand edits re-checked against the rules.
 
-Thin: reads and edits go through :mod:`kefu.service.roster`. Agents see only
+Thin: reads and edits go through :mod:`kefu.service.plan.roster`. Agents see only
 their own line; supervisors and admins see the shop and may edit a cell, after
 which every hard rule is re-checked and the violations are listed.
 """
@@ -18,8 +18,8 @@ from sqlalchemy import select
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, utc_now
 from kefu.plan.roster.solve import totals
-from kefu.service import roster as svc
-from kefu.service.roster_month import MonthPlan, plan_month
+from kefu.service.plan import roster as svc
+from kefu.service.plan.month import MonthPlan, plan_month
 from kefu.store.models.org import Shop
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t

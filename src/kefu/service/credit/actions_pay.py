@@ -2,7 +2,7 @@
 
 Attendance and overtime belong to other areas (live presence, overtime law); they come
 in through hooks so this module never guesses them. By default the hooks read the live
-floor's records (:mod:`kefu.service.attendance_pay`); a missing attendance figure (no
+floor's records (:mod:`kefu.service.credit.attendance`); a missing attendance figure (no
 roster) scores 0 on its item and the report says so.
 """
 
@@ -21,8 +21,8 @@ from kefu.credit import metrics as mx
 from kefu.credit.kpi import AgentScore, Scheme, grade_all, shipped_scheme
 from kefu.credit.pay import Ledger, Payslip, payslip
 from kefu.credit.pipeline import CreditResult
-from kefu.service.attendance_pay import attendance_from_presence, overtime_from_bookings
-from kefu.service.credit import month_bounds, run_month
+from kefu.service.credit.actions import month_bounds, run_month
+from kefu.service.credit.attendance import attendance_from_presence, overtime_from_bookings
 from kefu.store.models.care import LedgerEntry, Survey
 from kefu.store.models.org import Agent
 
@@ -72,7 +72,7 @@ def month_pay(
     attendance: AttendanceHook | None = None,
 ) -> MonthPay:
     """The month's KPI and payslips. Overtime and attendance default to the live floor's records
-    (:mod:`kefu.service.attendance_pay`); pass hooks to take them from elsewhere (e.g. an HR system)."""
+    (:mod:`kefu.service.credit.attendance`); pass hooks to take them from elsewhere (e.g. an HR system)."""
     scheme = shipped_scheme(scheme) if isinstance(scheme, str) else scheme
     overtime = overtime or overtime_from_bookings(session, lambda a: scheme.base_fen_by_agent.get(a, scheme.base_fen))
     attendance = attendance or attendance_from_presence(session)
@@ -120,7 +120,7 @@ def kpi_workbook(
 ) -> tuple[Path, str]:
     """Compute the month and write the workbook; returns (path, one-line summary)."""
     from kefu.io.kpi_report import write_kpi_report
-    from kefu.service.credit import claims_report
+    from kefu.service.credit.actions import claims_report
 
     mp = month_pay(session, month, scheme, shop_id)
     score = {s.agent: s for s in mp.scores}

@@ -1,6 +1,6 @@
 """The pay run's attendance and overtime, read from the live floor's records.
 
-Pay (:mod:`kefu.service.pay`) takes both through hooks so that it never guesses
+Pay (:mod:`kefu.service.credit.actions_pay`) takes both through hooks so that it never guesses
 them; these are the hooks a shop uses by default:
 
 * **overtime pay**: every overtime day a supervisor booked as *paid* (not as
@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.domain.timeutil import local_midnight
-from kefu.service.credit import month_bounds
+from kefu.service.credit.actions import month_bounds
 from kefu.store.models.live import Event, PresenceInterval
 from kefu.store.models.plan import RosterEntry
 

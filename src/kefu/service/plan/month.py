@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.roster.solve import coverage_ratio
 from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY
-from kefu.service import plan as plan_svc
-from kefu.service import roster as roster_svc
+from kefu.service.plan import actions as plan_svc
+from kefu.service.plan import roster as roster_svc
 from kefu.store.models.live import Conversation
 
 

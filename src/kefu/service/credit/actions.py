@@ -20,14 +20,14 @@ import pyarrow.dataset as ds
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kefu.credit.files import read_messages, read_orders, write_outputs
 from kefu.credit.pipeline import ENGINES, CreditResult, run_arrow, run_credit
 from kefu.credit.rules import CreditRules
-from kefu.credit.shops import ShopOutcome, run_shops
 from kefu.domain.errors import RowError, bad_argument, bad_rows
 from kefu.domain.timeutil import SHOP_TZ, bounded_day, utc_now
 from kefu.io import chats as chat_io
 from kefu.io import taobao_orders
+from kefu.io.credit_csv import read_messages, read_orders, write_outputs
+from kefu.service.credit.shops import ShopOutcome, run_shops
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Message
 from kefu.store.models.org import Agent, Shop

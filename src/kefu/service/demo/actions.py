@@ -20,8 +20,11 @@ from sqlalchemy import Engine, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
-from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.service import care, credit, demo_accounts, passwords, plan
+from kefu.domain.timeutil import SHOP_TZ, from_epoch, utc_now
+from kefu.service import care, passwords
+from kefu.service.credit import actions as credit
+from kefu.service.demo import accounts as demo_accounts
+from kefu.service.plan import actions as plan
 from kefu.sim.arrivals import check_window, window_epochs
 from kefu.sim.demo_rows import (
     care_rows,
@@ -200,7 +203,7 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
     ]  # fmt: skip
     session.execute(insert(RosterEntry), roster)
     presence = [
-        {"agent_id": shop.agents[a].id, "status": s, "start": _dt(b), "end": None if e is None else _dt(e)}
+        {"agent_id": shop.agents[a].id, "status": s, "start": from_epoch(b), "end": None if e is None else from_epoch(e)}
         for a, s, b, e in shop.presence
     ]
     session.execute(insert(PresenceInterval), presence)
@@ -289,9 +292,6 @@ def _table(model: type) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
-def _dt(epoch: int | np.integer) -> datetime:
-    return datetime.fromtimestamp(int(epoch), tz=UTC)
-
 
 def _template(code: str) -> dict[str, object]:
     spec = SHIFTS[code]
@@ -309,7 +309,7 @@ def _current_status(shop: DemoShop) -> list[tuple[str, datetime | None]]:
     out: list[tuple[str, datetime | None]] = [("offline", None)] * len(shop.agents)
     for a, status, s, e in shop.presence:
         if e is None:
-            out[a] = (status, _dt(s))
+            out[a] = (status, from_epoch(s))
     return out
 
 
@@ -320,7 +320,7 @@ def _break_times(shop: DemoShop) -> dict[tuple[int, int], list[dict[str, str]]]:
         if status != "break":
             continue
         day = (s - start_epoch) // 86400
-        local = _dt(s).astimezone(SHOP_TZ)
+        local = from_epoch(s).astimezone(SHOP_TZ)
         end = local + timedelta(minutes=30)
         out.setdefault((a, day), []).append(
             {"kind": "meal", "start": f"{local:%H:%M}", "end": f"{end:%H:%M}"}
