@@ -266,7 +266,7 @@ def _credit_months(session: Session, shop: DemoShop) -> int:
     """Run the credit engine over each month of the window so leaderboards show who earned what."""
     months = sorted({(shop.start + timedelta(days=d)).strftime("%Y-%m") for d in range(shop.days)})
     for month in months:
-        credit.run_month(session, month, DEMO_SHOP_ID, store=True)
+        credit.run_month(session, month, DEMO_SHOP_ID)
     return int(session.scalar(select(func.count()).select_from(OrderCredit)) or 0)
 
 

@@ -42,7 +42,7 @@ def performance_page(user: PageUser, request: Request) -> None:
         agent = user.agent_id or "-"
     try:
         with db_session() as session:
-            result = svc.run_month(session, month, store=False)
+            result = svc.run_month(session, month, store_credit=False)
     except KefuError as exc:
         ui.label(f"{exc.message} / {exc.message_en}").classes("text-negative")
         return

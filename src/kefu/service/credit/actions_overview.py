@@ -19,6 +19,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from kefu.domain.timeutil import SHOP_TZ, business_day, local_midnight, utc_now
+from kefu.service import access
+from kefu.service.credit.schemas import OverviewOut
 from kefu.service.overview import team_agent_ids
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Conversation, Message
@@ -257,3 +259,19 @@ def day_details(session: Session, day: date, *, team: str | None = None, agent_i
     leaderboard = sorted(board.values(), key=lambda r: (-r.orders, -r.conversations, r.agent))
     return DayDetails((len(wrote), len(ordered), len(paid)), buckets,
                       sum(1 for cid in first_in if cid not in first_out), leaderboard)
+
+
+def scope(viewer: access.Viewer, team: str | None) -> tuple[str | None, str | None]:
+    """(team, agent_id) filters: agents see their own figures, supervisors their team, others everything."""
+    if viewer.role == "agent":
+        return None, viewer.agent_id or "-"
+    if viewer.role == "supervisor":
+        return team or None, None
+    return None, None
+
+
+def overview_today(session: Session, viewer: access.Viewer, team: str | None, day: date | None) -> OverviewOut:
+    """``GET /overview``: the day's figures (default: the latest day with data) in the viewer's scope."""
+    team_f, agent_id = scope(viewer, team)
+    data = overview(session, day or default_day(session), team=team_f, agent_id=agent_id, trend_days=1)
+    return OverviewOut(**{k: getattr(data, k) for k in OverviewOut.model_fields})
