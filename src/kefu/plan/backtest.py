@@ -138,6 +138,28 @@ def recent_starts(history: Grid, folds: int, days: int = 7) -> list[date]:
     return [d for d in starts if d >= history.start + timedelta(days=7)]
 
 
+@dataclass(frozen=True)
+class AutoFold:
+    """One rolling origin of the model chosen by backtest: what it chose, its error and its band."""
+
+    fold: str
+    chosen: str
+    members: tuple[str, ...]
+    wape: float
+    baselines: dict[str, float]  # snaive, avg4 (calendar-blind, as a supervisor computes them)
+    floor: float
+    coverage80: float  # share of actual intervals with volume (expected or seen) inside [P10, P90]
+    actual_total: float
+    # rest of each day once 40 % of its forecast volume is due: WAPE of the day-ahead forecast, of the re-forecast
+    intraday: tuple[float, float] = (float("nan"), float("nan"))
+
+    @property
+    def ratio(self) -> float:
+        """WAPE ÷ the better baseline (the issue's yardstick: ≤ 0.95)."""
+        best = min(self.baselines.values())
+        return self.wape / best if best > 0 else float("nan")
+
+
 def backtest_auto(
     history: Grid,
     test_starts: list[date],
