@@ -9,7 +9,6 @@ shop / skill / model / window so a re-run is idempotent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -26,36 +25,10 @@ from kefu.plan.forecast_auto import predict_auto
 from kefu.plan.intraday import reforecast_today, staffing_gap
 from kefu.plan.staffing import erlang_c_service_level, required_agents
 from kefu.service.plan import forecast_settings as forecast_shop_settings
+from kefu.service.plan.schemas import Point, StaffingTarget
 from kefu.store.models.live import Conversation
 from kefu.store.models.org import Shop
 from kefu.store.models.plan import Forecast, RosterEntry, ShiftTemplate
-
-
-@dataclass(frozen=True)
-class StaffingTarget:
-    """How a shop staffs one skill: handle time, target, patience, chat concurrency, shrinkage."""
-
-    aht_s: float = 180.0
-    target_sl: float = 0.8
-    target_s: float = 20.0
-    patience_s: float | None = None
-    concurrency: int = 1
-    shrinkage: float = 0.0
-    max_occupancy: float | None = None
-
-
-@dataclass(frozen=True)
-class Point:
-    """One interval of a plan view (times aware, shop zone)."""
-
-    interval_start: datetime
-    forecast: float | None
-    actual: float | None = None
-    required: int | None = None
-    scheduled: int | None = None
-    service_level: float | None = None
-    p10: float | None = None
-    p90: float | None = None
 
 
 def _shop(session: Session, shop_id: str) -> tuple[Shop, ZoneInfo]:
