@@ -162,7 +162,7 @@ def test_cli_forecast_shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_shop_calendar_special_days_and_their_learned_effect(session: Session) -> None:
-    from kefu.service.plan import forecast_settings as forecast_shop
+    from kefu.service.plan import actions_settings as forecast_shop
 
     _seed(session)
     extra = [  # the live-stream day of 10 Sep doubled every half hour

@@ -11,8 +11,8 @@ from sqlalchemy.orm import Session
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.service import auth
-from kefu.service.demo import accounts as demo_accounts
 from kefu.service.demo import actions as demo
+from kefu.service.demo import actions_accounts as demo_accounts
 from kefu.service.demo.actions import default_start, load_demo
 from kefu.sim.shop import build_demo_shop
 from kefu.store.db import session_factory

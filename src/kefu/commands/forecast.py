@@ -33,7 +33,7 @@ def register(app: typer.Typer) -> None:
         weeks: int = typer.Option(4, "--weeks", help="weeks behind the seasonal model's weekday levels"),
     ) -> None:
         """预测每个营业时段的进线量 / forecast arrivals for every open interval."""
-        from kefu.service.plan.forecast_files import predict_file
+        from kefu.service.plan.actions_files import predict_file
 
         res = predict_file(
             history,
@@ -70,7 +70,7 @@ def register(app: typer.Typer) -> None:
         """回测: 模型选择、各折 WAPE 与基线、泊松下限、P80 覆盖率 / backtest of the chosen model vs baselines."""
         from dataclasses import asdict
 
-        from kefu.service.plan.forecast_files import backtest_file
+        from kefu.service.plan.actions_files import backtest_file
 
         rep = backtest_file(
             history,
@@ -122,7 +122,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out"),
     ) -> None:
         """由逐通话记录生成时段进线量 / interval counts from a call-by-call log (agent-queue arrivals)."""
-        from kefu.service.plan.forecast_files import calls_to_counts as convert
+        from kefu.service.plan.actions_files import calls_to_counts as convert
 
         typer.echo(f"wrote {convert(calls, interval, out)}")
 

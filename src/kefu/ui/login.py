@@ -27,7 +27,7 @@ from nicegui import app, ui
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.service import login as login_service
 from kefu.service import users
-from kefu.service.demo import accounts as demo_accounts
+from kefu.service.demo import actions_accounts as demo_accounts
 from kefu.ui.db import db_session, get_ui_engine
 from kefu.ui.i18n import current_lang, set_lang, t
 from kefu.ui.layout import session_user

@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from kefu.api.deps import ALL_ROLES, MANAGER_ROLES, DbSession, require_roles
 from kefu.api.schemas import Day
 from kefu.domain.timeutil import parse_aware, utc_now
+from kefu.service.plan import actions_settings as forecast_shop
 from kefu.service.plan import actions_staffing as staffing
-from kefu.service.plan import forecast_settings as forecast_shop
 from kefu.service.plan.schemas import (
     MODEL_HELP,
     ErlangIn,

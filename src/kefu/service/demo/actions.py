@@ -23,7 +23,7 @@ from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import SHOP_TZ, from_epoch, utc_now
 from kefu.service import care, passwords
 from kefu.service.credit import actions as credit
-from kefu.service.demo import accounts as demo_accounts
+from kefu.service.demo import actions_accounts as demo_accounts
 from kefu.service.plan import actions as plan
 from kefu.sim.arrivals import check_window, window_epochs
 from kefu.sim.demo_rows import (

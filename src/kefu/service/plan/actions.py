@@ -24,7 +24,7 @@ from kefu.plan.forecast import Grid, classify, fit_seasonal
 from kefu.plan.forecast_auto import predict_auto
 from kefu.plan.intraday import reforecast_today, staffing_gap
 from kefu.plan.staffing import erlang_c_service_level, required_agents
-from kefu.service.plan import forecast_settings as forecast_shop_settings
+from kefu.service.plan import actions_settings as forecast_shop_settings
 from kefu.service.plan.schemas import Point, StaffingTarget
 from kefu.store.models.live import Conversation
 from kefu.store.models.org import Shop

@@ -1,8 +1,8 @@
 """``/forecast``: forecast vs actual and required vs scheduled agents per interval for one day.
 
-Thin: the numbers come from :func:`kefu.service.plan.intraday` (which also
+Thin: the numbers come from :func:`kefu.service.plan.actions.intraday` (which also
 re-forecasts the rest of today); the "预测" button runs
-:func:`kefu.service.plan.forecast_shop` and :func:`kefu.service.plan.requirement`
+:func:`kefu.service.plan.actions.forecast_shop` and :func:`kefu.service.plan.actions.requirement`
 for the week starting at the chosen day.
 """
 
