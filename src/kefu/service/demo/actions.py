@@ -256,7 +256,8 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
         open_conversations=int(shop.conv_open.sum()), messages=len(msgs), orders=len(orders),
         paid_orders=sum(1 for o in orders if o["paid_at"] is not None),
         returns=sum(1 for o in orders if o["returned_at"] is not None), tasks=len(tasks), tickets=len(tickets),
-        surveys=len(surveys), ledger_entries=len(ledger), logbook_entries=len(handovers), events=len(events),
+        surveys=len(surveys), ledger_entries=len(ledger), logbook_entries=len(handovers),
+        events=len(events) + credited,  # + the order.credited event of each order credited on a fresh load
         supervisor_password=demo_pw, admin_password=admin_pw, forecast_intervals=forecasts,
         templates=templates, credited_orders=credited,
     )  # fmt: skip
