@@ -45,7 +45,7 @@ _BOOT = """
 import sys
 from kefu.config import get_settings, install_clock
 install_clock(get_settings())
-from kefu.service.demo import load_demo
+from kefu.service.demo.actions import load_demo
 from kefu.store.db import make_engine
 from kefu.store.migrate import upgrade
 url = sys.argv[1]

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 from kefu.credit.kpi import parse_scheme
 from kefu.domain.timeutil import SHOP_TZ
 from kefu.service import live, presence
-from kefu.service.attendance_pay import attendance_from_presence, overtime_from_bookings
-from kefu.service.pay import month_pay
+from kefu.service.credit.actions_pay import month_pay
+from kefu.service.credit.attendance import attendance_from_presence, overtime_from_bookings
 from kefu.store.models.live import Message
 from kefu.store.models.org import Shop
 from kefu.store.models.plan import RosterEntry, ShiftTemplate

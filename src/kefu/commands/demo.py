@@ -9,7 +9,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kefu.config import get_settings
 from kefu.domain.timeutil import parse_day
-from kefu.service.demo import load_demo, validate
+from kefu.service.demo.actions import load_demo, validate
 from kefu.store.db import make_engine
 from kefu.store.migrate import upgrade
 

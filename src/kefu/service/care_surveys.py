@@ -1,6 +1,6 @@
 """Satisfaction surveys: created by the system when a chat closes, answered only by the buyer.
 
-Why so strict: answered surveys feed pay (``kefu.service.pay``), so an agent
+Why so strict: answered surveys feed pay (``kefu.service.credit.actions_pay``), so an agent
 who could create or answer surveys could pay itself (issue 15, hole 3). Hence:
 
 * the system creates one survey when a conversation an agent served closes

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from kefu.care import tickets as tk
 from kefu.domain import privacy
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument, not_found
-from kefu.domain.timeutil import utc_now
+from kefu.domain.timeutil import month_span, utc_now
 from kefu.service import access
 from kefu.service.access import Viewer
 from kefu.service.care_hours import business_hours, care_settings
@@ -241,7 +241,7 @@ def root_cause_summary(
     session: Session, month: str, *, shop_id: str | None = None, now: datetime | None = None
 ) -> dict[str, Any]:
     """The month's tickets by category, root cause, department; SLA breaches; callback outcomes."""
-    start, end = tk.month_bounds(month)
+    start, end = month_span(month)
     q = select(Ticket).where(Ticket.created_at >= start, Ticket.created_at < end)
     if shop_id:
         q = q.where(Ticket.shop_id == shop_id)

@@ -9,7 +9,7 @@ message is queued in the outbox, once per task.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument, not_found
-from kefu.domain.timeutil import SHOP_TZ, local_midnight, utc_now
+from kefu.domain.timeutil import SHOP_TZ, month_span, utc_now
 from kefu.service.notify import enqueue
 from kefu.store.models.duty import Task
 from kefu.store.models.live import Event
@@ -111,18 +111,6 @@ def escalate_overdue(session: Session, now: datetime | None = None) -> int:
     return count
 
 
-def _month_bounds(month: str | date) -> tuple[datetime, datetime]:
-    if isinstance(month, str):
-        try:
-            first = date.fromisoformat(f"{month.strip()[:7]}-01")
-        except ValueError as exc:
-            raise bad_argument("month", f"应为 YYYY-MM: '{month}'", f"must be YYYY-MM: '{month}'") from exc
-    else:
-        first = month.replace(day=1)
-    nxt = (first + timedelta(days=32)).replace(day=1)
-    return local_midnight(first), local_midnight(nxt)
-
-
 def task_stats(session: Session, agent_id: str, month: str | date) -> dict[str, Any]:
     """One agent's duty figures for a shop-time month, for KPI scoring.
 
@@ -133,7 +121,7 @@ def task_stats(session: Session, agent_id: str, month: str | date) -> dict[str, 
     ``on_time_rate``: done_on_time / done as a string decimal ("" when none
     done); ``by_type`` the same counts per task type.
     """
-    start, end = _month_bounds(month)
+    start, end = month_span(month.strip()[:7] if isinstance(month, str) else month.strftime("%Y-%m"))
     cutoff = min(end, utc_now())
     created = list(session.scalars(select(Task).where(Task.assignee == agent_id, Task.created_at >= start,
                                                       Task.created_at < end)))

@@ -25,7 +25,7 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import demo_accounts
+from kefu.service.demo import actions_accounts as demo_accounts
 from kefu.service.org import actions as org
 from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session, get_ui_engine

@@ -19,7 +19,8 @@ from nicegui import run, ui
 from nicegui.events import UploadEventArguments
 
 from kefu.domain.errors import KefuError
-from kefu.service import credit
+from kefu.service.credit import actions_imports as credit
+from kefu.service.credit.schemas import ImportReport, Progress
 from kefu.service.org import actions_admin as org_admin
 from kefu.ui.db import db_session
 from kefu.ui.i18n import current_lang, t
@@ -30,7 +31,7 @@ IMPORTERS = {"orders": (credit.import_orders, "订单报表", "Order export"),
              "chats": (credit.import_chats, "聊天记录", "Chat records")}
 
 
-def run_import(kind: str, path: Path, skip_bad_rows: bool, shop: str, progress: credit.Progress) -> credit.ImportReport:
+def run_import(kind: str, path: Path, skip_bad_rows: bool, shop: str, progress: Progress) -> ImportReport:
     """One importer call in one transaction (runs in a worker thread; nothing is stored if it raises)."""
     importer = IMPORTERS[kind][0]
     with db_session() as session:

@@ -11,8 +11,8 @@ from nicegui import ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.service import credit as svc
-from kefu.service import pay as pay_svc
+from kefu.service.credit import actions as svc
+from kefu.service.credit import actions_pay as pay_svc
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import PageUser, kefu_page
@@ -42,7 +42,7 @@ def performance_page(user: PageUser, request: Request) -> None:
         agent = user.agent_id or "-"
     try:
         with db_session() as session:
-            result = svc.run_month(session, month, store=False)
+            result = svc.run_month(session, month, store_credit=False)
     except KefuError as exc:
         ui.label(f"{exc.message} / {exc.message_en}").classes("text-negative")
         return

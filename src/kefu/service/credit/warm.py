@@ -1,13 +1,14 @@
 """Compile the credit engine's numba kernels into numba's on-disk cache, once, at install time.
 
-Why: the kernels (:mod:`kefu.credit.fastcsv`, :mod:`kefu.credit.columnar`,
+Why here: it reads the contract files (kefu.io) and runs the engine, which an engine module may not.
+Why at all: the kernels (:mod:`kefu.io.fastcsv`, :mod:`kefu.credit.columnar`,
 :mod:`kefu.credit.attribution`) are compiled on first use and cached beside their
 source (``cache=True``). Left to the first ``kefu credit run``, that compile costs about
 2 CPU-seconds — a fifth of a 20 M-message month on two cores. ``make install`` runs this
 module instead: one pass of the full pipeline over a small generated month, through the
 same reader, dtypes and code paths as a real file, so every kernel signature is cached.
 
-    python -m kefu.credit.warm
+    python -m kefu.service.credit.warm
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import time
 from pathlib import Path
 
 from kefu.credit import synth
-from kefu.credit.files import read_messages, read_orders
 from kefu.credit.pipeline import run_arrow
+from kefu.io.credit_csv import read_messages, read_orders
 
 
 def warm(orders: int = 2_000, messages: int = 40_000) -> float:

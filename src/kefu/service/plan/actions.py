@@ -9,12 +9,10 @@ shop / skill / model / window so a re-run is idempotent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import numpy as np
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument, not_found
@@ -25,41 +23,15 @@ from kefu.plan.forecast import Grid, classify, fit_seasonal
 from kefu.plan.forecast_auto import predict_auto
 from kefu.plan.intraday import reforecast_today, staffing_gap
 from kefu.plan.staffing import erlang_c_service_level, required_agents
-from kefu.service import forecast_shop as forecast_shop_settings
-from kefu.store.models.live import Conversation
+from kefu.service.plan import actions_settings as forecast_shop_settings
+from kefu.service.plan import store
+from kefu.service.plan.schemas import Point, StaffingTarget
 from kefu.store.models.org import Shop
-from kefu.store.models.plan import Forecast, RosterEntry, ShiftTemplate
-
-
-@dataclass(frozen=True)
-class StaffingTarget:
-    """How a shop staffs one skill: handle time, target, patience, chat concurrency, shrinkage."""
-
-    aht_s: float = 180.0
-    target_sl: float = 0.8
-    target_s: float = 20.0
-    patience_s: float | None = None
-    concurrency: int = 1
-    shrinkage: float = 0.0
-    max_occupancy: float | None = None
-
-
-@dataclass(frozen=True)
-class Point:
-    """One interval of a plan view (times aware, shop zone)."""
-
-    interval_start: datetime
-    forecast: float | None
-    actual: float | None = None
-    required: int | None = None
-    scheduled: int | None = None
-    service_level: float | None = None
-    p10: float | None = None
-    p90: float | None = None
+from kefu.store.models.plan import Forecast
 
 
 def _shop(session: Session, shop_id: str) -> tuple[Shop, ZoneInfo]:
-    shop = session.get(Shop, shop_id)
+    shop = session.get(Shop, shop_id)  # by primary key: the identity map's, not a statement
     if shop is None:
         raise not_found("店铺/shop", shop_id)
     return shop, ZoneInfo(shop.timezone)
@@ -74,14 +46,8 @@ def arrival_history(
 ) -> Grid | None:
     """Conversations opened per interval between two local days (inclusive); None when there are none."""
     _, tz = _shop(session, shop_id)
-    q = select(Conversation.opened_at).where(
-        Conversation.shop_id == shop_id,
-        Conversation.opened_at >= _midnight(first, tz),
-        Conversation.opened_at < _midnight(last + timedelta(days=1), tz),
-    )
-    if skill:
-        q = q.where(Conversation.group == skill)
-    times = [ts.astimezone(tz).replace(tzinfo=None) for ts in session.scalars(q)]
+    opened = store.opened_times(session, shop_id, skill, _midnight(first, tz), _midnight(last + timedelta(days=1), tz))
+    times = [ts.astimezone(tz).replace(tzinfo=None) for ts in opened]
     if not times:
         return None
     return counts_from_times(times, interval_min)
@@ -130,15 +96,7 @@ def forecast_shop(
         session, shop_id, skill, forecast_shop_settings.report_of(start, auto, folds), effects
     )
     lo, hi = _midnight(start, tz), _midnight(start + timedelta(days=days), tz)
-    session.execute(
-        delete(Forecast).where(
-            Forecast.shop_id == shop_id,
-            Forecast.skill == skill,
-            Forecast.model == model,
-            Forecast.interval_start >= lo,
-            Forecast.interval_start < hi,
-        )
-    )
+    store.delete_forecasts(session, shop_id, skill, model, lo, hi)
     now = utc_now()
     points = _points(auto.point, tz)
     band = {q: _points(auto.quantiles[q], tz) for q in (0.1, 0.9)}
@@ -174,18 +132,7 @@ def stored_forecast(
     session: Session, shop_id: str, start: date, days: int = 7, *, skill: str = "", model: str = "auto"
 ) -> list[Forecast]:
     _, tz = _shop(session, shop_id)
-    q = (
-        select(Forecast)
-        .where(
-            Forecast.shop_id == shop_id,
-            Forecast.skill == skill,
-            Forecast.model == model,
-            Forecast.interval_start >= _midnight(start, tz),
-            Forecast.interval_start < _midnight(start + timedelta(days=days), tz),
-        )
-        .order_by(Forecast.interval_start)
-    )
-    return list(session.scalars(q))
+    return store.forecasts(session, shop_id, skill, model, _midnight(start, tz), _midnight(start + timedelta(days=days), tz))
 
 
 def requirement(
@@ -259,19 +206,10 @@ def scheduled_agents(
     An agent counts in a slot when the shift covers the whole slot and no break overlaps it.
     Night shifts (end ≤ start) of the previous day spill into this day.
     """
-    templates = {
-        t.code: t for t in session.scalars(select(ShiftTemplate).where(ShiftTemplate.shop_id == shop_id))
-    }
-    q = select(RosterEntry).where(
-        RosterEntry.shop_id == shop_id,
-        RosterEntry.day.in_([day - timedelta(days=1), day]),
-        RosterEntry.shift_code != "",
-    )
-    if skill:
-        q = q.where(RosterEntry.skill == skill)
+    templates = {t.code: t for t in store.shift_templates(session, shop_id)}
     slots = 1440 // interval_min
     out = np.zeros(slots, dtype=np.int64)
-    for entry in session.scalars(q):
+    for entry in store.working_entries(session, shop_id, [day - timedelta(days=1), day], skill):
         tpl = templates.get(entry.shift_code)
         if tpl is None:
             continue

@@ -3,7 +3,7 @@
 Why two paths: the happy path is Arrow's multithreaded CSV reader (20 M rows in
 seconds); only when it refuses a file do we re-read it row by row to report every
 bad row with its column and reason, in Chinese and English. The per-shop job
-(:mod:`kefu.credit.shops`) splits the files by shop here first.
+(:mod:`kefu.service.credit.shops`) splits the files by shop here first.
 """
 
 from __future__ import annotations
@@ -127,9 +127,9 @@ def _scan(path: Path, checks: dict[str, str]) -> list[RowError]:
 
 def read_messages(path: Path) -> pa.Table:
     """M.csv → Arrow (shop, buyer, agent, ts, direction, auto): the compiled reader of
-    :mod:`kefu.credit.fastcsv` when the file has its usual shape, else Arrow's reader."""
+    :mod:`kefu.io.fastcsv` when the file has its usual shape, else Arrow's reader."""
     _header(path, MSG_COLUMNS)
-    from kefu.credit.fastcsv import read_fixed  # local: numba loads only for readers of M.csv
+    from kefu.io.fastcsv import read_fixed  # local: numba loads only for readers of M.csv
 
     with small_pages():
         fast = read_fixed(path)

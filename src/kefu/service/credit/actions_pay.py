@@ -2,7 +2,7 @@
 
 Attendance and overtime belong to other areas (live presence, overtime law); they come
 in through hooks so this module never guesses them. By default the hooks read the live
-floor's records (:mod:`kefu.service.attendance_pay`); a missing attendance figure (no
+floor's records (:mod:`kefu.service.credit.attendance`); a missing attendance figure (no
 roster) scores 0 on its item and the report says so.
 """
 
@@ -14,17 +14,18 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.credit import metrics as mx
 from kefu.credit.kpi import AgentScore, Scheme, grade_all, shipped_scheme
 from kefu.credit.pay import Ledger, Payslip, payslip
 from kefu.credit.pipeline import CreditResult
-from kefu.service.attendance_pay import attendance_from_presence, overtime_from_bookings
-from kefu.service.credit import month_bounds, run_month
-from kefu.store.models.care import LedgerEntry, Survey
-from kefu.store.models.org import Agent
+from kefu.domain.timeutil import month_bounds, month_span
+from kefu.service import access
+from kefu.service.credit import store
+from kefu.service.credit.actions import claims_report, month_or_now, run_month
+from kefu.service.credit.attendance import attendance_from_presence, overtime_from_bookings
+from kefu.service.credit.schemas import GradeOut, PayLineOut, PayOut, PayslipOut
 
 OvertimeHook = Callable[[str, str], tuple[int, list[str]]]  # (agent, month) → (fen, evidence)
 AttendanceHook = Callable[[str, str], float | None]  # (agent, month) → share of scheduled days worked
@@ -51,11 +52,7 @@ def monthly_metrics(agent_day: pd.DataFrame, credit: CreditResult) -> pd.DataFra
 
 def _csat(session: Session, start: datetime, end: datetime) -> dict[str, float]:
     """Share of answered surveys scoring 4–5, per agent."""
-    rows = session.execute(
-        select(Survey.agent_id, Survey.score).where(
-            Survey.answered_at >= start, Survey.answered_at < end, Survey.score.is_not(None)
-        )  # fmt: skip
-    ).all()
+    rows = store.survey_scores(session, start, end)
     per: dict[str, list[int]] = {}
     for agent, score in rows:
         if agent:
@@ -72,31 +69,23 @@ def month_pay(
     attendance: AttendanceHook | None = None,
 ) -> MonthPay:
     """The month's KPI and payslips. Overtime and attendance default to the live floor's records
-    (:mod:`kefu.service.attendance_pay`); pass hooks to take them from elsewhere (e.g. an HR system)."""
+    (:mod:`kefu.service.credit.attendance`); pass hooks to take them from elsewhere (e.g. an HR system)."""
     scheme = shipped_scheme(scheme) if isinstance(scheme, str) else scheme
     overtime = overtime or overtime_from_bookings(session, lambda a: scheme.base_fen_by_agent.get(a, scheme.base_fen))
     attendance = attendance or attendance_from_presence(session)
     credit = run_month(session, month, shop_id)
     first, nxt = month_bounds(month)
-    tz = credit.rules.tz
-    start, end = (
-        datetime.combine(first, datetime.min.time(), tz),
-        datetime.combine(nxt, datetime.min.time(), tz),
-    )
+    start, end = month_span(month, credit.rules.tz)
     monthly = monthly_metrics(credit.agent_day, credit)
     csat = _csat(session, start, end)
     monthly["csat"] = [round(csat[a], 4) if a in csat else None for a in monthly["agent"]]
     monthly["attendance"] = [attendance(a, month) for a in monthly["agent"]]
-    agents = {a.id: a for a in session.scalars(select(Agent))}
-    probation = {a for a in monthly["agent"] if a in agents and agents[a].probation}
+    probation = set(monthly["agent"]) & store.probation_agents(session)
     values = {r["agent"]: r for r in monthly.to_dict("records")}
     scores = grade_all(values, scheme, probation)
     by_agent = {s.agent: s for s in scores}
     ledger: dict[str, list[Ledger]] = {}
-    q = select(LedgerEntry).where(
-        LedgerEntry.day >= first, LedgerEntry.day < nxt, LedgerEntry.kind.in_(["fine", "reward"])
-    )
-    for e in session.scalars(q.order_by(LedgerEntry.day, LedgerEntry.id)):
+    for e in store.ledger_entries(session, first, nxt):
         ledger.setdefault(e.agent_id, []).append(Ledger(e.id, e.amount_fen, e.kind, e.reason, e.evidence))
     ev = credit.evidence
     days = {d.isoformat() for d in pd.date_range(first, date.fromordinal(nxt.toordinal() - 1)).date}
@@ -119,8 +108,7 @@ def kpi_workbook(
     session: Session, month: str, path: Path, scheme: Scheme | str = "standard", shop_id: str | None = None
 ) -> tuple[Path, str]:
     """Compute the month and write the workbook; returns (path, one-line summary)."""
-    from kefu.io.kpi_report import write_kpi_report
-    from kefu.service.credit import claims_report
+    from kefu.io.kpi_report import write_kpi_report  # local: openpyxl loads only for the workbook
 
     mp = month_pay(session, month, scheme, shop_id)
     score = {s.agent: s for s in mp.scores}
@@ -160,3 +148,17 @@ def kpi_workbook(
     )
     summary = f"{month}: {len(agents)} agents, {len(orders)} orders, {len(claims)} claim mismatches, scheme {mp.scheme.name}"
     return out, summary
+
+
+def pay(session: Session, viewer: access.Viewer, month: str | None, scheme: str = "standard") -> PayOut:
+    """``GET /credit/pay``: payslips with every line's evidence and the grades (an agent gets only their own)."""
+    mp = month_pay(session, month_or_now(month), scheme)
+    slips = [
+        PayslipOut(agent=p.agent, total_fen=p.total_fen, excluded_from_kpi=p.excluded_from_kpi, notes=list(p.notes),
+                   lines=[PayLineOut(kind=x.kind, label=x.label, amount_fen=x.amount_fen, evidence=list(x.evidence))
+                          for x in p.lines])
+        for p in mp.payslips if access.sees_agent(viewer, p.agent)
+    ]  # fmt: skip
+    grades = [GradeOut(agent=s.agent, score=str(s.total), grade=s.grade, excluded=s.excluded)
+              for s in mp.scores if access.sees_agent(viewer, s.agent)]  # fmt: skip
+    return PayOut(month=mp.month, scheme=mp.scheme.name, version=mp.scheme.version, payslips=slips, grades=grades)

@@ -20,9 +20,12 @@ from sqlalchemy import Engine, Table, func, insert, select
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
-from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.service import care, credit, demo_accounts, plan
+from kefu.domain.timeutil import SHOP_TZ, from_epoch, utc_now
+from kefu.service import care
+from kefu.service.credit import actions as credit
+from kefu.service.demo import actions_accounts as demo_accounts
 from kefu.service.org import passwords
+from kefu.service.plan import actions as plan
 from kefu.sim.arrivals import check_window, window_epochs
 from kefu.sim.demo_rows import (
     care_rows,
@@ -201,7 +204,7 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
     ]  # fmt: skip
     session.execute(insert(RosterEntry), roster)
     presence = [
-        {"agent_id": shop.agents[a].id, "status": s, "start": _dt(b), "end": None if e is None else _dt(e)}
+        {"agent_id": shop.agents[a].id, "status": s, "start": from_epoch(b), "end": None if e is None else from_epoch(e)}
         for a, s, b, e in shop.presence
     ]
     session.execute(insert(PresenceInterval), presence)
@@ -254,7 +257,8 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
         open_conversations=int(shop.conv_open.sum()), messages=len(msgs), orders=len(orders),
         paid_orders=sum(1 for o in orders if o["paid_at"] is not None),
         returns=sum(1 for o in orders if o["returned_at"] is not None), tasks=len(tasks), tickets=len(tickets),
-        surveys=len(surveys), ledger_entries=len(ledger), logbook_entries=len(handovers), events=len(events),
+        surveys=len(surveys), ledger_entries=len(ledger), logbook_entries=len(handovers),
+        events=len(events) + credited,  # + the order.credited event of each order credited on a fresh load
         supervisor_password=demo_pw, admin_password=admin_pw, forecast_intervals=forecasts,
         templates=templates, credited_orders=credited,
     )  # fmt: skip
@@ -264,7 +268,7 @@ def _credit_months(session: Session, shop: DemoShop) -> int:
     """Run the credit engine over each month of the window so leaderboards show who earned what."""
     months = sorted({(shop.start + timedelta(days=d)).strftime("%Y-%m") for d in range(shop.days)})
     for month in months:
-        credit.run_month(session, month, DEMO_SHOP_ID, store=True)
+        credit.run_month(session, month, DEMO_SHOP_ID)
     return int(session.scalar(select(func.count()).select_from(OrderCredit)) or 0)
 
 
@@ -290,9 +294,6 @@ def _table(model: type) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]
 
 
-def _dt(epoch: int | np.integer) -> datetime:
-    return datetime.fromtimestamp(int(epoch), tz=UTC)
-
 
 def _template(code: str) -> dict[str, object]:
     spec = SHIFTS[code]
@@ -310,7 +311,7 @@ def _current_status(shop: DemoShop) -> list[tuple[str, datetime | None]]:
     out: list[tuple[str, datetime | None]] = [("offline", None)] * len(shop.agents)
     for a, status, s, e in shop.presence:
         if e is None:
-            out[a] = (status, _dt(s))
+            out[a] = (status, from_epoch(s))
     return out
 
 
@@ -321,7 +322,7 @@ def _break_times(shop: DemoShop) -> dict[tuple[int, int], list[dict[str, str]]]:
         if status != "break":
             continue
         day = (s - start_epoch) // 86400
-        local = _dt(s).astimezone(SHOP_TZ)
+        local = from_epoch(s).astimezone(SHOP_TZ)
         end = local + timedelta(minutes=30)
         out.setdefault((a, day), []).append(
             {"kind": "meal", "start": f"{local:%H:%M}", "end": f"{end:%H:%M}"}

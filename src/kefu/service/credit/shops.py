@@ -2,7 +2,7 @@
 
 Why: an outsourcing firm sends one month's export for many shops; a shop whose file
 rows are broken (a paid-before-created order, an unreadable time) must not stop the
-other shops' pay. Each shop's rows are split out (:func:`kefu.credit.files.split_by_shop`),
+other shops' pay. Each shop's rows are split out (:func:`kefu.io.credit_csv.split_by_shop`),
 read by the same checks as the whole-file run, credited by the chosen engine and
 written to ``DIR/shop=<id>/`` (Hive-style, the layout Spark reads back as a partition
 column); a failed shop gets no folder, only its line in ``DIR/shops.csv``.
@@ -20,10 +20,10 @@ from urllib.parse import quote
 
 import numpy as np
 
-from kefu.credit.files import read_messages, read_orders, split_by_shop, write_outputs
 from kefu.credit.ingest import MSG_COLUMNS, ORDER_COLUMNS
 from kefu.credit.pipeline import CreditResult
 from kefu.domain.errors import KefuError, RowError
+from kefu.io.credit_csv import read_messages, read_orders, split_by_shop, write_outputs
 
 Run = Callable[..., CreditResult]  # (messages, orders) Arrow tables → result
 REPORT_COLUMNS = ["shop", "status", "messages", "orders", "credited", "error_code", "bad_rows", "reason_zh", "reason_en"]  # fmt: skip

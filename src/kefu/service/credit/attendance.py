@@ -1,6 +1,6 @@
 """The pay run's attendance and overtime, read from the live floor's records.
 
-Pay (:mod:`kefu.service.pay`) takes both through hooks so that it never guesses
+Pay (:mod:`kefu.service.credit.actions_pay`) takes both through hooks so that it never guesses
 them; these are the hooks a shop uses by default:
 
 * **overtime pay**: every overtime day a supervisor booked as *paid* (not as
@@ -19,13 +19,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kefu.domain.timeutil import local_midnight
-from kefu.service.credit import month_bounds
-from kefu.store.models.live import Event, PresenceInterval
-from kefu.store.models.plan import RosterEntry
+from kefu.domain.timeutil import local_midnight, month_bounds
+from kefu.service.credit import store
 
 PAID_DAYS_PER_MONTH = Decimal("21.75")
 HOURS_PER_DAY = 8
@@ -38,10 +35,7 @@ def overtime_from_bookings(session: Session, base_fen: Callable[[str], int]) -> 
         first, nxt = month_bounds(month)
         hourly = Decimal(base_fen(agent)) / PAID_DAYS_PER_MONTH / HOURS_PER_DAY
         total, evidence = Decimal(0), []
-        rows = session.execute(select(Event.subject, Event.data).where(  # subject: overtime:<agent>:<ISO day>
-            Event.kind == "overtime.recorded", Event.agent_id == agent,
-            Event.subject >= f"overtime:{agent}:{first.isoformat()}",
-            Event.subject < f"overtime:{agent}:{nxt.isoformat()}").order_by(Event.id)).all()
+        rows = store.overtime_bookings(session, agent, first, nxt)
         for subject, data in rows:
             day = subject.rsplit(":", 1)[-1]
             if data.get("comp_leave") or not data.get("minutes"):
@@ -59,15 +53,11 @@ def attendance_from_presence(session: Session) -> Callable[[str, str], float | N
 
     def hook(agent: str, month: str) -> float | None:
         first, nxt = month_bounds(month)
-        days = list(session.scalars(select(RosterEntry.day).where(
-            RosterEntry.agent_id == agent, RosterEntry.day >= first, RosterEntry.day < nxt,
-            RosterEntry.shift_code != "")))
+        days = store.rostered_days(session, agent, first, nxt)
         if not days:
             return None
         start, end = local_midnight(first), local_midnight(nxt)
-        spans = session.execute(select(PresenceInterval.start, PresenceInterval.end).where(
-            PresenceInterval.agent_id == agent, PresenceInterval.status.in_(("online", "away")),
-            PresenceInterval.start < end, (PresenceInterval.end.is_(None)) | (PresenceInterval.end > start))).all()
+        spans = store.present_spans(session, agent, start, end)
         worked = sum(1 for d in days if any(_overlaps(s, e, local_midnight(d), local_midnight(d + timedelta(days=1)))
                                            for s, e in spans))
         return round(worked / len(days), 4)

@@ -171,3 +171,14 @@ def backtest_file(
     nxt = grid.start + timedelta(days=grid.values.shape[0])
     latest = _auto(grid, nxt, days, cals, "auto", 4, 0.5)
     return BacktestReport(fold_rows, pooled, latest.table, latest.chosen, _notes(hist.profile, latest))
+
+
+def calls_to_counts(calls: Path, interval: int, out: Path) -> Path:
+    """``kefu forecast calls-to-counts``: a call-by-call log (Anonymous Bank format) → interval counts CSV."""
+    from kefu.io.arrivals import bank_call_times, counts_from_times
+
+    if not calls.exists():
+        raise bad_argument("calls", f"找不到文件 {calls}", f"file not found: {calls}")
+    grid = counts_from_times(bank_call_times(calls), interval)
+    out.write_text(format_grid(grid, "count", 0).replace(".0\n", "\n"), encoding="utf-8")
+    return out
