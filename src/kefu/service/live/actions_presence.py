@@ -20,7 +20,8 @@ from kefu.domain.timeutil import SHOP_TZ, local_midnight, utc_now
 from kefu.live.floor import unknown_agent
 from kefu.live.presence import Interval, WorkPolicy, worked_day
 from kefu.live.shifts import ShiftWindow, window
-from kefu.service import live_store as db
+from kefu.service.live import events, store
+from kefu.service.live.events import LiveEvent
 from kefu.store.models.live import Conversation, Event, PresenceInterval
 from kefu.store.models.org import Agent, Shop
 from kefu.store.models.plan import RosterEntry, ShiftTemplate
@@ -80,26 +81,25 @@ def record_overtime(session: Session, agent_id: str, day: date, *, comp_leave: b
     now = now or utc_now()
     figures = worked_time(session, agent_id, day, now)
     subject = f"overtime:{agent_id}:{day.isoformat()}"
-    if session.scalar(select(Event.id).where(Event.kind == "overtime.recorded", Event.subject == subject)):
+    if session.scalar(select(Event.id).where(Event.kind == LiveEvent.OVERTIME_RECORDED, Event.subject == subject)):
         raise KefuError(ErrorCode.CONFLICT, f"{day} 的加班已登记", f"overtime for {day} is already recorded")
     if not figures["overtime_minutes"]:  # booking nothing would block booking the day once it is complete
         raise bad_argument("day", f"{day} 没有加班", f"no overtime on {day}", value=day.isoformat())
     if comp_leave and figures["overtime_kind"] != DayKind.REST:
         raise bad_argument("comp_leave", "只有休息日加班可以调休", "only rest-day overtime can become comp leave")
     minutes = int(figures["overtime_minutes"])
-    db.event(session, now, "overtime.recorded", subject, agent_id=agent_id, actor=actor,
-             data={"minutes": minutes, "kind": figures["overtime_kind"], "rate": figures["overtime_rate"],
-                   "comp_leave": comp_leave})
+    events.overtime_recorded(session, ts=now, subject=subject, agent_id=agent_id, actor=actor, minutes=minutes,
+                             kind=figures["overtime_kind"], rate=figures["overtime_rate"], comp_leave=comp_leave)
     if comp_leave and minutes:
-        db.event(session, now, "comp_leave", f"comp_leave:{agent_id}", agent_id=agent_id, actor=actor,
-                 data={"minutes": minutes, "day": day.isoformat(), "reason": "rest-day overtime"})
+        events.comp_leave(session, ts=now, agent_id=agent_id, actor=actor, minutes=minutes, day=day.isoformat(),
+                          reason="rest-day overtime")
     return {"agent": agent_id, "day": day.isoformat(), "minutes": minutes, "kind": figures["overtime_kind"],
             "comp_leave": comp_leave, "balance": comp_leave_balance(session, agent_id)}
 
 
 def comp_leave_balance(session: Session, agent_id: str) -> int:
     """Minutes of 调休 owed to the agent (credits minus leave taken)."""
-    rows = session.scalars(select(Event.data).where(Event.kind == "comp_leave", Event.agent_id == agent_id))
+    rows = session.scalars(select(Event.data).where(Event.kind == LiveEvent.COMP_LEAVE, Event.agent_id == agent_id))
     return sum(int(d.get("minutes", 0)) for d in rows)
 
 
@@ -108,7 +108,7 @@ def comp_leave_ledger(session: Session, agent_id: str) -> dict[str, Any]:
     if session.get(Agent, agent_id) is None:
         raise unknown_agent(agent_id)
     rows = session.execute(select(Event.ts, Event.data, Event.actor).where(
-        Event.kind == "comp_leave", Event.agent_id == agent_id).order_by(Event.id)).all()
+        Event.kind == LiveEvent.COMP_LEAVE, Event.agent_id == agent_id).order_by(Event.id)).all()
     entries, balance = [], 0
     for r in rows:
         balance += int(r.data.get("minutes", 0))
@@ -124,7 +124,7 @@ def take_comp_leave(session: Session, agent_id: str, minutes: int, day: date, *,
     The agent's row is locked first (PostgreSQL), so two requests at once cannot
     both spend the same balance.
     """
-    if db.lock_agent(session, agent_id) is None:
+    if store.lock_agent(session, agent_id) is None:
         raise unknown_agent(agent_id)
     if minutes <= 0:
         raise bad_argument("minutes", "应为正数", "must be positive", value=minutes)
@@ -132,6 +132,6 @@ def take_comp_leave(session: Session, agent_id: str, minutes: int, day: date, *,
     if minutes > balance:
         raise KefuError(ErrorCode.CONFLICT, f"调休余额不足: 剩余 {balance} 分钟", f"comp-leave balance too low: {balance} min",
                         {"balance": balance})
-    db.event(session, now or utc_now(), "comp_leave", f"comp_leave:{agent_id}", agent_id=agent_id, actor=actor,
-             data={"minutes": -minutes, "day": day.isoformat(), "reason": "leave taken"})
+    events.comp_leave(session, ts=now or utc_now(), agent_id=agent_id, actor=actor, minutes=-minutes,
+                      day=day.isoformat(), reason="leave taken")
     return balance - minutes
