@@ -60,11 +60,11 @@ class _Route:
 
 
 _ROUTES = (
-    _Route("POST", re.compile(r"/api/v1/conversations"), 201, ConversationIn, actions_chat.open_fast),
-    _Route("GET", re.compile(r"/api/v1/conversations/(\d{1,19})"), 200, None, actions_chat.read_fast),
+    _Route("POST", re.compile(r"/api/v1/conversations"), 201, ConversationIn, actions_chat.open_hot),
+    _Route("GET", re.compile(r"/api/v1/conversations/(\d{1,19})"), 200, None, actions_chat.read_hot),
     _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/messages"), 201, MessageIn,
-           actions_chat.message_fast),
-    _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/close"), 200, None, actions_chat.close_fast),
+           actions_chat.message_hot),
+    _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/close"), 200, None, actions_chat.close_hot),
 )
 
 
@@ -123,7 +123,7 @@ class LiveHotPath:
                 args.append(route.model.model_validate_json(body))
             except ValidationError:
                 complete = False
-        if complete and route.call is actions_chat.open_fast and (key := headers.get(b"idempotency-key")) is not None:
+        if complete and route.call is actions_chat.open_hot and (key := headers.get(b"idempotency-key")) is not None:
             text = key.decode("latin-1")
             if 1 <= len(text) <= 64:  # else FastAPI words the 422
                 args[-1] = args[-1].keyed(text)

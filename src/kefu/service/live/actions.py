@@ -115,7 +115,7 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
     Idempotent for a client's retry: a ``request_id`` seen before answers what
     it opened; with ``reuse_open`` the buyer's open conversation is the answer.
     ``routed`` carries the reads and the routing of an open whose one-statement
-    claim found nobody (:func:`kefu.service.live.actions_chat.open_fast`): it is not routed twice.
+    claim found nobody (:func:`kefu.service.live.actions_chat.open_hot`): it is not routed twice.
     """
     now = now or utc_now()
     if not shop.strip() or not buyer.strip():

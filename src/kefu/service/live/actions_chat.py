@@ -217,7 +217,7 @@ def try_open(pg: store.Pg, shop: str, buyer: str, group: str, now: datetime, *, 
     return written if written is not None else Routed(inputs, decision)
 
 
-def open_fast(engine: Engine, caller: access.Viewer, body: ConversationIn) -> OpenedOut:
+def open_hot(engine: Engine, caller: access.Viewer, body: ConversationIn) -> OpenedOut:
     routed = None
     if body.group is not None and not body.text:
         with _own_connection(engine) as pg:
@@ -231,17 +231,17 @@ def open_fast(engine: Engine, caller: access.Viewer, body: ConversationIn) -> Op
         return open_call(session, caller, body, routed)
 
 
-def read_fast(engine: Engine, caller: access.Viewer, conversation_id: int) -> ConversationOut:
+def read_hot(engine: Engine, caller: access.Viewer, conversation_id: int) -> ConversationOut:
     with single_statements(engine) as session:
         return read_call(session, caller, conversation_id)
 
 
-def message_fast(engine: Engine, caller: access.Viewer, conversation_id: int, body: MessageIn) -> MessageOut:
+def message_hot(engine: Engine, caller: access.Viewer, conversation_id: int, body: MessageIn) -> MessageOut:
     with transaction(engine) as session:
         return message_call(session, caller, conversation_id, body)
 
 
-def close_fast(engine: Engine, caller: access.Viewer, conversation_id: int) -> ConversationOut:
+def close_hot(engine: Engine, caller: access.Viewer, conversation_id: int) -> ConversationOut:
     if caller.role != "agent":  # an agent's own-conversation check reads first: general path
         with _own_connection(engine) as pg:
             fast = store.try_close(pg, conversation_id, utc_now())

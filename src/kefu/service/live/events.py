@@ -7,7 +7,8 @@ checks read them. Writers are keyword-only so a call names what it records.
 On PostgreSQL two writes are single statements (ADR 0002, "One round trip"):
 opening with a free agent and closing insert their ``conversation.assigned`` /
 ``conversation.closed`` row inside that statement (:mod:`kefu.service.live.store`),
-with the kind bound from this enum and the same ``data`` shape as the writers here.
+through :func:`in_statement`, with the kind bound from this enum and the same
+``data`` shape as the writers here.
 """
 
 from __future__ import annotations
@@ -32,6 +33,16 @@ class LiveEvent(StrEnum):
     HANDOVER = "handover"
     OVERTIME_RECORDED = "overtime.recorded"
     COMP_LEAVE = "comp_leave"
+
+
+def in_statement(*, source: str, shop: str, agent: str, subject: str, data: str) -> str:
+    """The ``INSERT … SELECT`` that a one-statement PostgreSQL write embeds as a CTE.
+
+    The SQL expressions name the columns of ``source``; ``%(now)s`` and
+    ``%(kind)s`` (a :class:`LiveEvent` value) are the statement's parameters.
+    """
+    return ("INSERT INTO events (ts, kind, shop_id, agent_id, subject, data, actor)\n"
+            f"  SELECT %(now)s, %(kind)s, {shop}, {agent}, {subject}, {data}, 'system' FROM {source}")
 
 
 def _conv(conversation_id: int) -> str:

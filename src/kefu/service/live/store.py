@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.live.model import Candidate, Contact, Decision, Policy, Reason, Request
+from kefu.service.live import events
 from kefu.service.live.events import LiveEvent
 from kefu.store.models.live import Conversation, Event
 from kefu.store.models.org import Agent, Shop
@@ -244,13 +245,11 @@ conv AS (
   INSERT INTO conversations (shop_id, buyer, "group", status, agent_id, opened_at, assigned_at, channel, request_id)
   SELECT %(shop)s, %(buyer)s, %(grp)s, 'assigned', claimed.id, %(now)s, %(now)s, %(channel)s, %(rid)s FROM claimed
   RETURNING id, agent_id),
-ev AS (  -- kefu.service.live.events.conversation_opened, in this statement
-  INSERT INTO events (ts, kind, shop_id, agent_id, subject, data, actor)
-  SELECT %(now)s, %(kind)s, %(shop)s, conv.agent_id, 'conversation:' || conv.id,
-         json_build_object('reason', claimed.reason, 'group', CAST(%(grp)s AS text),
-                           'buyer', CAST(%(buyer)s AS text)),
-         'system'
-  FROM conv JOIN claimed ON claimed.id = conv.agent_id)
+ev AS ({events.in_statement(
+    source="conv JOIN claimed ON claimed.id = conv.agent_id", shop="%(shop)s", agent="conv.agent_id",
+    subject="'conversation:' || conv.id",
+    data="json_build_object('reason', claimed.reason, 'group', CAST(%(grp)s AS text), "
+         "'buyer', CAST(%(buyer)s AS text))")})
 SELECT conv.id, conv.agent_id, claimed.reason FROM conv JOIN claimed ON claimed.id = conv.agent_id
 """
 
@@ -271,7 +270,7 @@ def open_claimed(pg: Pg, candidates: Sequence[Candidate], *, shop: str, buyer: s
     return int(row.id), next(c for c in candidates if c.agent_id == row.agent_id)
 
 
-_CLOSE = """
+_CLOSE = f"""
 WITH old AS (SELECT id, status, agent_id, shop_id, buyer, "group" FROM conversations WHERE id = %(c)s FOR UPDATE),
 upd AS (
   UPDATE conversations SET status = 'closed', closed_at = %(now)s FROM old
@@ -281,10 +280,8 @@ freed AS (
   UPDATE agents SET load = agents.load - 1 FROM upd
   WHERE agents.id = upd.agent_id AND upd.status = 'assigned'
   RETURNING agents.id),
-ev AS (  -- kefu.service.live.events.conversation_closed, in this statement
-  INSERT INTO events (ts, kind, shop_id, agent_id, subject, data, actor)
-  SELECT %(now)s, %(kind)s, upd.shop_id, upd.agent_id, 'conversation:' || upd.id,
-         json_build_object('was', upd.status), 'system' FROM upd),
+ev AS ({events.in_statement(source="upd", shop="upd.shop_id", agent="upd.agent_id",
+                           subject="'conversation:' || upd.id", data="json_build_object('was', upd.status)")}),
 survey AS (  -- the buyer's satisfaction survey (kefu.service.care_surveys.invite_on_close)
   INSERT INTO surveys (shop_id, conversation_id, agent_id, sent_at, comment, created_by)
   SELECT upd.shop_id, upd.id, upd.agent_id, %(now)s, '', 'system' FROM upd WHERE upd.status = 'assigned'

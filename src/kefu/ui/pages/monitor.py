@@ -17,7 +17,7 @@ from nicegui import ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import overview as reads
+from kefu.service import overview
 from kefu.service.live import actions
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
@@ -41,7 +41,7 @@ def monitor_page(user: PageUser) -> None:
     team_agents: set[str] | None = None
     if user.role == "supervisor" and user.team:
         with db_session() as session:
-            team_agents = set(reads.team_agent_ids(session, user.team))
+            team_agents = set(overview.team_agent_ids(session, user.team))
     trend: deque[tuple[str, float | None, float | None]] = deque(maxlen=TREND_POINTS)
 
     with ui.row().classes("gap-4 flex-wrap"):

@@ -15,7 +15,7 @@ from nicegui import ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, parse_aware
-from kefu.service import overview as reads
+from kefu.service import overview
 from kefu.service.live import actions
 from kefu.ui import extras
 from kefu.ui.db import db_session
@@ -50,7 +50,7 @@ def workspace_page(user: PageUser) -> None:
         try:
             with db_session() as session:
                 view = actions.agent_view(session, agent_id, role=user.role)  # buyer texts masked (PIPL)
-                view["queued"] = reads.queued_in_groups(session, list(view.get("skills", [])))
+                view["queued"] = overview.queued_in_groups(session, list(view.get("skills", [])))
                 return view
         except KefuError as exc:
             notify_error(exc)
@@ -112,11 +112,11 @@ def workspace_page(user: PageUser) -> None:
     def buyer_orders(shop: str, buyer: str) -> None:
         """The buyer's latest orders; phone and address arrive masked for the agent role (PIPL)."""
         with db_session() as session:
-            orders = reads.buyer_orders(session, shop, buyer, user.role, limit=3)
+            orders = overview.buyer_orders(session, shop, buyer, user.role, limit=3)
         if not orders:
             ui.label(t("该买家暂无订单", "no orders from this buyer")).classes("text-grey-6 text-xs")
         for o in orders:
-            ui.label(f"{o.id} · {o.status} · ¥{reads.yuan(o.amount_fen)} · {o.phone} · {o.address}").classes("text-grey-7 text-xs").props('data-testid="buyer-order"')
+            ui.label(f"{o.id} · {o.status} · ¥{overview.yuan(o.amount_fen)} · {o.phone} · {o.address}").classes("text-grey-7 text-xs").props('data-testid="buyer-order"')
 
     def selected_buyer() -> str:
         view = state["view"]
