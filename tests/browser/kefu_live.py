@@ -64,7 +64,7 @@ with transaction(engine) as session:
     # At night the demo leaves buyers queued for the morning shift; close them so the
     # journeys start from a quiet floor.
     for waiting in actions.queue_snapshot(session):
-        actions.close_conversation(session, waiting["id"])
+        actions.close_conversation(session, waiting.id)
 """
 
 _SERVE = """

@@ -52,7 +52,7 @@ def test_paid_overtime_is_priced_at_its_legal_rate(session: Session) -> None:
     with session.begin():
         _seed(session)
         booked = actions_presence.record_overtime(session, "kf01", date(2026, 11, 14), now=at(date(2026, 11, 14), 20))
-    assert (booked["minutes"], booked["kind"], booked["comp_leave"]) == (60, "rest", False)  # a Saturday
+    assert (booked.minutes, booked.kind, booked.comp_leave) == (60, "rest", False)  # a Saturday
     with session.begin():  # Sunday's rest-day overtime became 调休: not paid
         actions_presence.record_overtime(session, "kf01", date(2026, 11, 15), comp_leave=True, now=at(date(2026, 11, 15), 20))
     hook = overtime_from_bookings(session, lambda agent: 300000)

@@ -41,15 +41,15 @@ def test_hand_over_moves_everything_and_logs(session: Session) -> None:
         later = T0 + timedelta(hours=8)
         result = actions_handover.hand_over(session, "day", note="b2 要发票", now=later,
                                     followups=[{"buyer": "b7", "note": "明天回访"}])
-    assert result["queued"] == [str(opened[2])]
-    assert [m["id"] for m in result["moved"]["night1"]] == [str(opened[0]), "1"]
-    assert [m["id"] for m in result["moved"]["night2"]] == [str(opened[1]), "b7"]
+    assert result.queued == [str(opened[2])]
+    assert [m.id for m in result.moved["night1"]] == [str(opened[0]), "1"]
+    assert [m.id for m in result.moved["night2"]] == [str(opened[1]), "b7"]
     loads = {a.id: (a.load, a.status) for a in session.query(Agent)}
     assert loads == {"day": (0, "offline"), "night1": (1, "online"), "night2": (1, "online")}
     assert actions.get_conversation(session, opened[2])["status"] == "queued"
     assert session.get(Task, 1).assignee == "night1"
     book = actions_handover.handover_log(session, agent_id="night2")
-    assert [(h["from"], h["to"], h["note"]) for h in book] == [("day", "night2", "b2 要发票")]
+    assert [(h.from_, h.to, h.note) for h in book] == [("day", "night2", "b2 要发票")]
     assert len(actions_handover.handover_log(session, agent_id="day")) == 3  # two receivers and the queue
 
 

@@ -41,8 +41,8 @@ def test_intervals_roster_and_overtime(session: Session) -> None:
                            .order_by(PresenceInterval.id)).all()
     assert [(r.status, r.end is None) for r in rows] == [("online", False), ("offline", True)]
     got = actions_presence.worked_time(session, "a", d, now=at(d, 23))
-    assert (got["scheduled_minutes"], got["online_minutes"], got["late_start_minutes"]) == (450, 480, 5)
-    assert (got["overtime_minutes"], got["overtime_kind"], got["overtime_rate"]) == (30, "workday", "1.5")
+    assert (got.scheduled_minutes, got.online_minutes, got.late_start_minutes) == (450, 480, 5)
+    assert (got.overtime_minutes, got.overtime_kind, got.overtime_rate) == (30, "workday", "1.5")
     with pytest.raises(KefuError) as err:
         actions_presence.worked_time(session, "ghost", d)
     assert err.value.code is ErrorCode.AGENT_UNKNOWN
@@ -55,7 +55,7 @@ def test_comp_leave_ledger(session: Session) -> None:
         actions.set_agent_status(session, "a", "online", at(saturday, 10))
         actions.set_agent_status(session, "a", "offline", at(saturday, 14))
         booked = actions_presence.record_overtime(session, "a", saturday, comp_leave=True, now=at(saturday, 20))
-    assert (booked["minutes"], booked["kind"], booked["balance"]) == (240, "rest", 240)
+    assert (booked.minutes, booked.kind, booked.balance) == (240, "rest", 240)
     with session.begin(), pytest.raises(KefuError) as err:
         actions_presence.record_overtime(session, "a", saturday, now=at(saturday, 21))
     assert err.value.code is ErrorCode.CONFLICT

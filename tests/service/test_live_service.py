@@ -24,7 +24,7 @@ def test_bot_first_then_handover_to_human(session: Session) -> None:
         opened = actions.open_conversation(session, "s", "b", "售前", T0)
         assert opened["status"] == "bot" and opened["agent"] is None
         assert actions.get_agent(session, "a")["load"] == 0
-        assert actions.bot_handover(session, opened["id"], T0 + timedelta(seconds=30))["agent"] == "a"
+        assert actions.bot_handover(session, opened["id"], T0 + timedelta(seconds=30)).agent == "a"
 
 
 def test_sweep_assigns_what_a_commit_race_left_waiting(session: Session) -> None:
@@ -34,9 +34,9 @@ def test_sweep_assigns_what_a_commit_race_left_waiting(session: Session) -> None
         # as if another worker queued it while this agent's capacity was being freed
         session.execute(insert(Conversation).values(shop_id="s", buyer="b", group="售前", status="queued",
                                                     opened_at=T0))
-        assert actions.queue_snapshot(session, T0 + timedelta(seconds=9))[0]["waited_s"] == 9
-        assert actions.sweep(session, T0 + timedelta(seconds=10)) == {"assigned": 1, "reassigned": 0}
-        assert actions.sweep(session, T0 + timedelta(seconds=11)) == {"assigned": 0, "reassigned": 0}
+        assert actions.queue_snapshot(session, T0 + timedelta(seconds=9))[0].waited_s == 9
+        assert actions.sweep(session, T0 + timedelta(seconds=10)).model_dump() == {"assigned": 1, "reassigned": 0}
+        assert actions.sweep(session, T0 + timedelta(seconds=11)).model_dump() == {"assigned": 0, "reassigned": 0}
         assert actions.get_agent(session, "a")["load"] == 1 and actions.queue_snapshot(session) == []
 
 
@@ -70,10 +70,10 @@ def test_monitor_snapshot_figures(session: Session) -> None:
         actions.close_conversation(session, fast, T0 + timedelta(seconds=400))  # b2 waited 399 s
         del slow
         snap = actions.monitor_snapshot(session, T0 + timedelta(seconds=401))
-    assert (snap["queue_length"], snap["longest_wait_s"], snap["load"], snap["capacity"]) == (0, 0, 1, 1)
-    assert snap["agents_by_status"] == {"online": 1, "away": 0, "break": 0, "offline": 0}
-    assert snap["service_level"] == 0.5 and snap["offered"] == 2
-    assert snap["response_3min_rate"] == 0.5  # one answer in 60 s, one question unanswered for 331 s
+    assert (snap.queue_length, snap.longest_wait_s, snap.load, snap.capacity) == (0, 0, 1, 1)
+    assert snap.agents_by_status == {"online": 1, "away": 0, "break": 0, "offline": 0}
+    assert snap.service_level == 0.5 and snap.offered == 2
+    assert snap.response_3min_rate == 0.5  # one answer in 60 s, one question unanswered for 331 s
 
 
 def test_unknowns_and_offline_rules(session: Session) -> None:

@@ -66,7 +66,7 @@ def test_a_visitor_typing_a_real_buyers_name_is_not_that_buyer(shop: Session) ->
     assert conv.group == "售前"  # not routed as the real buyer's after-sales case
     assert session.scalar(select(Message.buyer).where(Message.conversation_id == conv.id)) == conv.buyer
     view = actions.agent_view(session, str(conv.agent_id))
-    assert [(c["buyer"], c["buyer_name"]) for c in view["conversations"]] == [(conv.buyer, REAL)]
+    assert [(c.buyer, c.buyer_name) for c in view.conversations] == [(conv.buyer, REAL)]
     # the same visitor continues the same conversation; another visitor cannot read it
     again = actions_webchat.send(session, token=token, address="203.0.113.9", shop="s1", name="", text="在吗",
                          conversation_id=sent.conversation_id, limits=actions_webchat.Limits.default())

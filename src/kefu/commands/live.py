@@ -28,7 +28,7 @@ def register(app: typer.Typer) -> None:
         while True:
             with transaction() as session:
                 done = actions.sweep(session)
-            typer.echo(json.dumps(done))
+            typer.echo(json.dumps(done.model_dump()))
             if every <= 0:
                 return
             time.sleep(every)
@@ -49,7 +49,7 @@ def register(app: typer.Typer) -> None:
         upgrade(get_settings().database_url)
         with transaction() as session:
             result = actions_handover.hand_over(session, from_agent, to or None, note=note, actor="cli")
-        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(result.model_dump(by_alias=True), ensure_ascii=False, indent=2))
 
     @app.command("worktime")
     def worktime(agent: str = typer.Argument(...), day: str = typer.Argument(..., help="YYYY-MM-DD")) -> None:
@@ -58,7 +58,7 @@ def register(app: typer.Typer) -> None:
         with transaction() as session:
             figures = actions_presence.worked_time(session, agent, parse_day(day))
         table = Table("项目 / item", "值 / value")
-        for key, value in figures.items():
+        for key, value in figures.model_dump().items():
             table.add_row(key, str(value))
         console.print(table)
 

@@ -22,14 +22,14 @@ AgentId = Annotated[str, Path(min_length=1, max_length=64)]
 
 @router.post("/agents/{agent_id}/overtime", status_code=201, response_model=OvertimeOut)
 def book_overtime(agent_id: AgentId, body: OvertimeIn, session: DbSession, caller: ManagerCaller) -> OvertimeOut:
-    return OvertimeOut(**actions_presence.record_overtime(session, agent_id, body.day, comp_leave=body.comp_leave,
-                                                          actor=caller.name))
+    return actions_presence.record_overtime(session, agent_id, body.day, comp_leave=body.comp_leave,
+                                            actor=caller.name)
 
 
 @router.get("/agents/{agent_id}/comp-leave", response_model=LedgerOut)
 def ledger(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> LedgerOut:
     access.own_agent(caller, agent_id)
-    return LedgerOut(**actions_presence.comp_leave_ledger(session, agent_id))
+    return actions_presence.comp_leave_ledger(session, agent_id)
 
 
 @router.post("/agents/{agent_id}/comp-leave", status_code=201, response_model=LeaveOut)

@@ -92,14 +92,14 @@ def change_status(agent_id: AgentId, body: StatusIn, session: DbSession, caller:
 @router.get("/agents/{agent_id}/workspace", response_model=WorkspaceOut)
 def workspace(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> WorkspaceOut:
     access.own_agent(caller, agent_id)
-    return WorkspaceOut(**actions.agent_view(session, agent_id, role=caller.role))
+    return actions.agent_view(session, agent_id, role=caller.role)
 
 
 @router.get("/agents/{agent_id}/worktime", response_model=WorktimeOut)
 def worktime(agent_id: AgentId, session: DbSession, caller: CurrentCaller,
              day: Annotated[Day, Query()]) -> WorktimeOut:
     access.own_agent(caller, agent_id)
-    return WorktimeOut(**actions_presence.worked_time(session, agent_id, day))
+    return actions_presence.worked_time(session, agent_id, day)
 
 
 @router.post("/conversations", status_code=status.HTTP_201_CREATED, response_model=OpenedOut)
@@ -129,43 +129,41 @@ def close(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) ->
 @router.post("/conversations/{conversation_id}/human", response_model=ConversationOut)
 def to_human(conversation_id: ConvId, session: DbSession, caller: ManagerCaller) -> ConversationOut:
     """The bot hands over (low confidence or the buyer asks for a person): route to an agent or queue."""
-    return ConversationOut(**actions.bot_handover(session, conversation_id))
+    return actions.bot_handover(session, conversation_id)
 
 
 @router.post("/conversations/{conversation_id}/transfer", response_model=ConversationOut)
 def transfer(conversation_id: ConvId, body: TransferIn, session: DbSession, caller: CurrentCaller) -> ConversationOut:
     access.own_conversation(session, caller, conversation_id)
-    return ConversationOut(**actions.transfer_conversation(session, conversation_id, to_agent=body.to_agent,
-                                                           to_group=body.to_group, note=body.note,
-                                                           actor=caller.name))
+    return actions.transfer_conversation(session, conversation_id, to_agent=body.to_agent, to_group=body.to_group,
+                                         note=body.note, actor=caller.name)
 
 
 @router.post("/agents/{agent_id}/handover", response_model=HandoverOut)
 def hand_over(agent_id: AgentId, body: HandoverIn, session: DbSession, caller: CurrentCaller) -> HandoverOut:
     """交接班: open chats, tasks and follow-ups go to the next shift; the agent goes offline."""
     access.own_agent(caller, agent_id)
-    return HandoverOut.model_validate(actions_handover.hand_over(session, agent_id, body.to, note=body.note,
-                                                                 followups=body.followups, actor=caller.name))
+    return actions_handover.hand_over(session, agent_id, body.to, note=body.note, followups=body.followups,
+                                      actor=caller.name)
 
 
 @router.get("/live/handovers", response_model=list[HandoverEntryOut])
 def handovers(session: DbSession, caller: CurrentCaller,
               agent: Annotated[str | None, Query(max_length=64)] = None) -> list[HandoverEntryOut]:
-    entries = actions_handover.handover_log(session, agent_id=access.own_agent(caller, agent), role=caller.role)
-    return [HandoverEntryOut.model_validate(e) for e in entries]
+    return actions_handover.handover_log(session, agent_id=access.own_agent(caller, agent), role=caller.role)
 
 
 @router.get("/live/queue", response_model=list[QueuedOut])
 def queue(session: DbSession, caller: ManagerCaller) -> list[QueuedOut]:
-    return [QueuedOut(**q) for q in actions.queue_snapshot(session)]
+    return actions.queue_snapshot(session)
 
 
 @router.get("/live/monitor", response_model=MonitorOut)
 def monitor(session: DbSession, caller: ManagerCaller) -> MonitorOut:
-    return MonitorOut(**actions.monitor_snapshot(session))
+    return actions.monitor_snapshot(session)
 
 
 @router.post("/live/sweep", response_model=SweepOut)
 def run_sweep(session: DbSession, caller: ManagerCaller) -> SweepOut:
     """Overflow, missed drains and auto-reassign now (also run by `kefu live sweep`)."""
-    return SweepOut(**actions.sweep(session))
+    return actions.sweep(session)

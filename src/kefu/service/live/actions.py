@@ -33,6 +33,14 @@ from kefu.live.model import PRESALES, Candidate, Decision, Policy, Reason, Reque
 from kefu.live.router import pick_for_agent, reassign_due, route
 from kefu.service import care_surveys
 from kefu.service.live import events, store, store_routing
+from kefu.service.live.schemas import (
+    ConversationOut,
+    MessageOut,
+    MonitorOut,
+    QueuedOut,
+    SweepOut,
+    WorkspaceOut,
+)
 from kefu.store.models.commerce import Order
 from kefu.store.models.live import Conversation, Message, PresenceInterval
 from kefu.store.models.org import Agent
@@ -173,7 +181,7 @@ def find_open_conversation(session: Session, shop: str, buyer: str) -> int | Non
 
 
 def post_message(session: Session, conversation_id: int, direction: str, text: str, ts: datetime | None = None,
-                 agent_id: str | None = None) -> dict[str, Any]:
+                 agent_id: str | None = None) -> MessageOut:
     """Store one message; a buyer's first message after a transfer counts as the receiver's reception."""
     ts = ts or utc_now()
     if direction not in ("in", "out"):
@@ -192,7 +200,7 @@ def post_message(session: Session, conversation_id: int, direction: str, text: s
     if direction == "in" and conv.agent_id and store.reception_pending(session, conversation_id, conv.agent_id):
         events.conversation_reception(session, ts=ts, conversation_id=conversation_id, shop=conv.shop_id,
                                       agent_id=conv.agent_id)
-    return {"id": mid, "conversation": conversation_id, "direction": direction, "ts": ts.astimezone(UTC).isoformat()}
+    return MessageOut(id=mid, conversation=conversation_id, direction=direction, ts=ts.astimezone(UTC).isoformat())
 
 
 def close_conversation(session: Session, conversation_id: int, now: datetime | None = None) -> dict[str, Any]:
@@ -222,7 +230,7 @@ def close_conversation(session: Session, conversation_id: int, now: datetime | N
 
 def transfer_conversation(session: Session, conversation_id: int, *, to_agent: str | None = None,
                           to_group: str | None = None, note: str = "", now: datetime | None = None,
-                          actor: str = "system") -> dict[str, Any]:
+                          actor: str = "system") -> ConversationOut:
     """转交 to an agent (needs room) or to a group (routed by load); the sender's capacity drains the queue."""
     now = now or utc_now()
     if (to_agent is None) == (to_group is None):
@@ -235,7 +243,7 @@ def transfer_conversation(session: Session, conversation_id: int, *, to_agent: s
     sender = conv.agent_id if conv.status == "assigned" else None
     if to_agent is not None:
         if to_agent == sender:
-            return get_conversation(session, conversation_id)
+            return ConversationOut(**get_conversation(session, conversation_id))
         if session.get(Agent, to_agent) is None:
             raise unknown_agent(to_agent)
         store.lock_agents(session, [a for a in (sender, to_agent) if a])  # id order: no deadlock between transfers
@@ -261,17 +269,17 @@ def transfer_conversation(session: Session, conversation_id: int, *, to_agent: s
     _drain_if_buyer_waits(session, claimed.agent_id, conv.shop_id, conv.buyer, now)
     if sender is not None:
         drain_agent(session, sender, now)
-    return get_conversation(session, conversation_id)
+    return ConversationOut(**get_conversation(session, conversation_id))
 
 
-def bot_handover(session: Session, conversation_id: int, now: datetime | None = None) -> dict[str, Any]:
+def bot_handover(session: Session, conversation_id: int, now: datetime | None = None) -> ConversationOut:
     """The bot gives up (low confidence or the buyer asks for a person): route it like a new one."""
     now = now or utc_now()
     conv = store.lock_conversation(session, conversation_id)
     if conv is None:
         raise unknown_conversation(conversation_id)
     if conv.status != "bot":
-        return get_conversation(session, conversation_id)
+        return ConversationOut(**get_conversation(session, conversation_id))
     req = Request(conversation_id, conv.shop_id, conv.buyer, conv.group, now)
     decision = route(req, store_routing.routable_agents(session, now), store.contact(session, conv.shop_id, conv.buyer, now),
                      store.policy(session, conv.shop_id), now)
@@ -283,7 +291,7 @@ def bot_handover(session: Session, conversation_id: int, now: datetime | None = 
         session.execute(update(C).where(C.c.id == conversation_id).values(status="queued"))
         events.conversation_queued(session, ts=now, conversation_id=conversation_id, shop=conv.shop_id,
                                    reason="bot_handover")
-    return get_conversation(session, conversation_id)
+    return ConversationOut(**get_conversation(session, conversation_id))
 
 
 def _assign_queued(session: Session, cid: int, shop: str, claimed: Candidate, now: datetime) -> None:
@@ -328,7 +336,7 @@ def drain_agent(session: Session, agent_id: str, now: datetime, *, batch: int = 
         taken += 1
 
 
-def sweep(session: Session, now: datetime | None = None, *, batch: int = 500, reassign: bool = True) -> dict[str, int]:
+def sweep(session: Session, now: datetime | None = None, *, batch: int = 500, reassign: bool = True) -> SweepOut:
     """Periodic pass: overflow after waiting, missed drains (commit-order races, killed workers), auto-reassign."""
     now = now or utc_now()
     assigned = reassigned = 0
@@ -358,18 +366,18 @@ def sweep(session: Session, now: datetime | None = None, *, batch: int = 500, re
                 _drain_if_buyer_waits(session, claimed.agent_id, req.shop, req.buyer, now)
                 assigned += 1
                 agents = store_routing.routable_agents(session, now)
-    return {"assigned": assigned, "reassigned": reassigned}
+    return SweepOut(assigned=assigned, reassigned=reassigned)
 
 
-def queue_snapshot(session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
+def queue_snapshot(session: Session, now: datetime | None = None) -> list[QueuedOut]:
     """Waiting conversations, oldest first, with seconds waited."""
     now = now or utc_now()
-    return [{"id": r.conversation_id, "shop": r.shop, "buyer": r.buyer, "group": r.group,
-             "opened_at": r.opened_at.isoformat(), "waited_s": int((now - r.opened_at).total_seconds())}
+    return [QueuedOut(id=r.conversation_id, shop=r.shop, buyer=r.buyer, group=r.group,
+                      opened_at=r.opened_at.isoformat(), waited_s=int((now - r.opened_at).total_seconds()))
             for r in store.queued(session, 10_000)]
 
 
-def agent_view(session: Session, agent_id: str, *, role: str = "agent") -> dict[str, Any]:
+def agent_view(session: Session, agent_id: str, *, role: str = "agent") -> WorkspaceOut:
     """What the agent workspace shows: presence, load, open conversations with their messages.
 
     Message texts are masked for ``role`` (phones, ID numbers, addresses…; kefu.domain.privacy).
@@ -385,28 +393,21 @@ def agent_view(session: Session, agent_id: str, *, role: str = "agent") -> dict[
             messages[int(m.conversation_id or 0)].append(
                 {"id": m.id, "direction": m.direction, "text": privacy.text_for(role, m.text), "ts": m.ts.isoformat(),
                  "agent": m.agent_id})
-    view["conversations"] = [{"id": c.id, "shop": c.shop_id, "buyer": c.buyer, "buyer_name": c.buyer_name,
-                              "group": c.group,
-                              "assigned_at": c.assigned_at.isoformat() if c.assigned_at else None,
-                              "messages": messages[c.id]} for c in convs]
-    return view
+    conversations = [{"id": c.id, "shop": c.shop_id, "buyer": c.buyer, "buyer_name": c.buyer_name, "group": c.group,
+                      "assigned_at": c.assigned_at.isoformat() if c.assigned_at else None,
+                      "messages": messages[c.id]} for c in convs]
+    return WorkspaceOut.model_validate({**view, "conversations": conversations})
 
 
 def monitor_snapshot(session: Session, now: datetime | None = None, *, sl_seconds: int = 30,
-                     window_minutes: int = 30) -> dict[str, Any]:
+                     window_minutes: int = 30) -> MonitorOut:
     """Queue, agents by status, load vs capacity, service level and 3-minute response rate (last 30 min)."""
     from kefu.service.live.actions_monitor import snapshot
 
-    return snapshot(session, now or utc_now(), sl_seconds=sl_seconds, window=timedelta(minutes=window_minutes))
-
-
-def worked_time(session: Session, agent_id: str, day: Any) -> dict[str, Any]:
-    """Per-agent day figures (scheduled, online, overtime…); see :mod:`kefu.service.live.actions_presence`."""
-    from kefu.service.live.actions_presence import worked_time as _worked
-
-    return _worked(session, agent_id, day)
+    return MonitorOut(**snapshot(session, now or utc_now(), sl_seconds=sl_seconds,
+                                 window=timedelta(minutes=window_minutes)))
 
 
 __all__ = ["PRESALES", "OPEN", "agent_view", "bot_handover", "close_conversation", "drain_agent", "find_open_conversation", "get_agent",
            "get_conversation", "monitor_snapshot", "open_conversation", "post_message", "queue_snapshot",
-           "register_agent", "set_agent_status", "sweep", "transfer_conversation", "worked_time"]
+           "register_agent", "set_agent_status", "sweep", "transfer_conversation"]

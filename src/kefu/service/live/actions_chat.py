@@ -184,8 +184,7 @@ def message_call(session: Session, caller: access.Viewer, conversation_id: int, 
         if body.direction != "out" or body.agent not in (None, caller.agent_id):
             raise KefuError(ErrorCode.FORBIDDEN, "客服只能以自己的身份回复", "agents may only reply as themselves")
     agent = body.agent or (caller.agent_id if body.direction == "out" else None)
-    return MessageOut(**actions.post_message(session, conversation_id, body.direction, body.text, _ts(body.ts),
-                                             agent))
+    return actions.post_message(session, conversation_id, body.direction, body.text, _ts(body.ts), agent)
 
 
 def close_call(session: Session, caller: access.Viewer, conversation_id: int) -> ConversationOut:

@@ -8,7 +8,6 @@ a Handover row with the items and the note; both shifts read the log.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -19,6 +18,7 @@ from kefu.domain.timeutil import utc_now
 from kefu.live import handover as engine
 from kefu.live.floor import unknown_agent
 from kefu.service.live import actions, events, store
+from kefu.service.live.schemas import HandoverEntryOut, HandoverOut
 from kefu.store.models.duty import Task
 from kefu.store.models.live import Conversation, Handover
 from kefu.store.models.org import Agent
@@ -26,7 +26,7 @@ from kefu.store.models.org import Agent
 
 def hand_over(session: Session, from_agent: str, to_agents: list[str] | None = None, *, note: str = "",
               followups: list[dict[str, str]] | None = None, now: datetime | None = None,
-              actor: str = "system", go_offline: bool = True) -> dict[str, Any]:
+              actor: str = "system", go_offline: bool = True) -> HandoverOut:
     """Move everything open of ``from_agent`` to ``to_agents`` (default: everyone else online).
 
     The leaving agent is put on ``break`` first so that the queue drains of the
@@ -86,7 +86,8 @@ def hand_over(session: Session, from_agent: str, to_agents: list[str] | None = N
     session.flush()
     if go_offline:  # everything moved or queued: nothing keeps the agent
         actions.set_agent_status(session, from_agent, "offline", now)
-    return {"from": from_agent, "moved": moved, "queued": [i.id for i in planned.queued], "note": note}
+    return HandoverOut.model_validate({"from": from_agent, "moved": moved, "queued": [i.id for i in planned.queued],
+                                       "note": note})
 
 
 def _requeue(session: Session, conversation_id: int, from_agent: str, now: datetime) -> None:
@@ -102,7 +103,7 @@ def _requeue(session: Session, conversation_id: int, from_agent: str, now: datet
 
 
 def handover_log(session: Session, *, agent_id: str | None = None, shop: str | None = None,
-                 since: datetime | None = None, limit: int = 200, role: str = "agent") -> list[dict[str, Any]]:
+                 since: datetime | None = None, limit: int = 200, role: str = "agent") -> list[HandoverEntryOut]:
     """The handover book, newest first: readable by the giving and the receiving shift (notes masked for ``role``)."""
     stmt = select(Handover).order_by(Handover.at.desc(), Handover.id.desc()).limit(limit)
     if agent_id is not None:
@@ -111,6 +112,7 @@ def handover_log(session: Session, *, agent_id: str | None = None, shop: str | N
         stmt = stmt.where(Handover.shop_id == shop)
     if since is not None:
         stmt = stmt.where(Handover.at >= since)
-    return [{"id": h.id, "at": h.at.isoformat(), "from": h.from_agent, "to": h.to_agent,
-             "items": privacy.items_for(role, h.items), "note": privacy.text_for(role, h.note), "shop": h.shop_id}
-            for h in session.scalars(stmt)]
+    return [HandoverEntryOut.model_validate(
+        {"id": h.id, "at": h.at.isoformat(), "from": h.from_agent, "to": h.to_agent,
+         "items": privacy.items_for(role, h.items), "note": privacy.text_for(role, h.note), "shop": h.shop_id})
+        for h in session.scalars(stmt)]

@@ -107,7 +107,7 @@ def handover(session: Session, *, ts: datetime, from_agent: str, shop: str | Non
 
 
 def overtime_recorded(session: Session, *, ts: datetime, subject: str, agent_id: str, actor: str, minutes: int,
-                      kind: str, rate: float, comp_leave: bool) -> None:
+                      kind: str, rate: str, comp_leave: bool) -> None:
     append(session, LiveEvent.OVERTIME_RECORDED, ts=ts, subject=subject, agent_id=agent_id, actor=actor,
            data={"minutes": minutes, "kind": kind, "rate": rate, "comp_leave": comp_leave})
 

@@ -130,7 +130,6 @@ class WorkspaceOut(AgentOut):
 class WorktimeOut(BaseModel):
     """An agent's day (:class:`kefu.live.presence.WorkedDay`, decimals as text)."""
 
-    agent: str
     day: str
     day_kind: str
     scheduled_minutes: int
@@ -148,6 +147,7 @@ class WorktimeOut(BaseModel):
     overtime_rate: str
     statutory_minutes: int
     absent: bool
+    agent: str
     provisional_calendar: bool
 
 

@@ -85,7 +85,7 @@ def monitor_page(user: PageUser) -> None:
     def tick() -> None:
         try:
             with db_session() as session:
-                snap: dict[str, Any] = actions.monitor_snapshot(session)
+                snap: dict[str, Any] = actions.monitor_snapshot(session).model_dump()
         except KefuError as exc:
             notify_error(exc)
             return

@@ -49,7 +49,7 @@ def workspace_page(user: PageUser) -> None:
     def load() -> dict[str, Any] | None:
         try:
             with db_session() as session:
-                view = actions.agent_view(session, agent_id, role=user.role)  # buyer texts masked (PIPL)
+                view = actions.agent_view(session, agent_id, role=user.role).model_dump()  # buyer texts masked (PIPL)
                 view["queued"] = overview.queued_in_groups(session, list(view.get("skills", [])))
                 return view
         except KefuError as exc:
