@@ -52,7 +52,7 @@ url = sys.argv[1]
 upgrade(url)
 engine = make_engine(url)
 summary = load_demo(engine, 1, 3, 4, credentials_dir=get_settings().data_dir)
-from kefu.service import live
+from kefu.service.live import actions
 from kefu.service.org import actions as org
 from kefu.store.db import transaction
 with transaction(engine) as session:
@@ -63,8 +63,8 @@ with transaction(engine) as session:
 with transaction(engine) as session:
     # At night the demo leaves buyers queued for the morning shift; close them so the
     # journeys start from a quiet floor.
-    for waiting in live.queue_snapshot(session):
-        live.close_conversation(session, waiting["id"])
+    for waiting in actions.queue_snapshot(session):
+        actions.close_conversation(session, waiting.id)
 """
 
 _SERVE = """

@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import access, care, live
+from kefu.service import access, care
+from kefu.service.live import actions
 from kefu.store.models.care import Survey
 from kefu.store.models.live import Conversation, Handover
 from kefu.store.models.org import Agent, Shop
@@ -145,17 +146,17 @@ def _surveys(db: Session) -> list[tuple[int | None, str | None, str]]:
 
 
 def test_closing_a_served_chat_invites_one_survey(db: Session) -> None:
-    live.set_agent_status(db, "a1", "online", T0)
-    served = live.open_conversation(db, "s1", "buyer-1", "售前", T0)
+    actions.set_agent_status(db, "a1", "online", T0)
+    served = actions.open_conversation(db, "s1", "buyer-1", "售前", T0)
     assert (served["agent"], served["status"]) == ("a1", "assigned")
-    live.close_conversation(db, served["id"], T0)
+    actions.close_conversation(db, served["id"], T0)
     with pytest.raises(KefuError):
-        live.close_conversation(db, served["id"], T0)  # closed once: still one survey
+        actions.close_conversation(db, served["id"], T0)  # closed once: still one survey
     assert _surveys(db) == [(served["id"], "a1", "system")]
-    live.set_agent_status(db, "a1", "offline", T0)
-    waiting = live.open_conversation(db, "s1", "buyer-2", "售前", T0)
+    actions.set_agent_status(db, "a1", "offline", T0)
+    waiting = actions.open_conversation(db, "s1", "buyer-2", "售前", T0)
     assert waiting["status"] == "queued"
-    live.close_conversation(db, waiting["id"], T0)  # nobody served it: nobody to rate
+    actions.close_conversation(db, waiting["id"], T0)  # nobody served it: nobody to rate
     assert db.scalar(select(func.count()).select_from(Survey)) == 1
     with pytest.raises(KefuError) as exc:
         care.send_survey(db, conversation_id=served["id"])

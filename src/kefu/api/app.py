@@ -21,7 +21,7 @@ from kefu.api.csrf import SameOriginMiddleware
 from kefu.api.docs import mount_docs
 from kefu.api.errors import install_error_handlers
 from kefu.api.headers import SecurityHeaders
-from kefu.api.hotpath import LiveHotPath
+from kefu.api.integration import LiveHotPath
 from kefu.api.limits import BodyLimit
 from kefu.api.retry import RetryReads
 from kefu.config import get_settings, install_clock
@@ -98,7 +98,7 @@ def served(app: FastAPI) -> ASGIApp:
     The hot path is in front of the framework, not inside: as a FastAPI
     middleware every per-chat call still went through FastAPI's own entry,
     telemetry and error layers (~5 % of a worker's CPU per call). Everything it
-    does not serve reaches the app unchanged (:mod:`kefu.api.hotpath`). The
+    does not serve reaches the app unchanged (:mod:`kefu.api.integration`). The
     boundary (:mod:`kefu.api.boundary`) keeps a keep-alive connection usable
     after an unhandled error in either.
     """

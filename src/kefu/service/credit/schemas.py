@@ -199,38 +199,3 @@ class OverviewOut(BaseModel):
     longest_wait_s: int
     hourly_contacts: list[int]
     hourly_orders: list[int]
-
-
-
-# Pay's inputs booked on the live floor (presence): overtime and the comp-leave (调休) ledger.
-
-
-class OvertimeOut(BaseModel):
-    agent: str
-    day: str
-    minutes: int
-    kind: str  # the day kind that sets the legal rate (workday, rest day, statutory holiday)
-    comp_leave: bool
-    balance: int  # 调休 minutes owed after this booking
-
-
-class CompLeaveEntryOut(BaseModel):
-    at: str
-    day: str | None
-    minutes: int  # credit (+) or leave taken (−)
-    reason: str
-    by: str
-    balance: int
-
-
-class CompLeaveLedgerOut(BaseModel):
-    agent: str
-    balance: int
-    entries: list[CompLeaveEntryOut]
-
-
-class LeaveTakenOut(BaseModel):
-    agent: str
-    day: str
-    minutes: int
-    balance: int

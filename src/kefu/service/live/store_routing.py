@@ -1,16 +1,16 @@
 """What routing reads: routable agents with their shift ends, and a new conversation's inputs.
 
-Split from :mod:`kefu.service.live_store` (which keeps the locks and claims).
+Split from :mod:`kefu.service.live.store` (which keeps the locks and claims).
 Every open reads every routable agent, so this is the hottest read of the live
-floor; on PostgreSQL it is :mod:`kefu.service.live_pg`'s one-JSON-value read
-(ADR 0002, "Hot path").
+floor; on PostgreSQL it is one psycopg statement returning the agents as one
+JSON value (ADR 0002, "Hot path").
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 from kefu.domain.timeutil import SHOP_TZ
 from kefu.live.model import AgentState, Contact, Policy, Status
 from kefu.live.shifts import shift_end_for, window
-from kefu.service import live_pg
-from kefu.service.live_store import OPEN_STATUSES, A, C, is_pg
+from kefu.service.live.store import OPEN_STATUSES, A, C, Pg, conflict, connection_of, is_pg, one_row
 from kefu.store.models.org import Shop
 from kefu.store.models.plan import RosterEntry, ShiftTemplate
 
@@ -105,6 +104,67 @@ def _open_inputs_stmt() -> Any:
         .select_from(ctx.outerjoin(agents, routable))
 
 
+_OPEN_INPUTS = """
+WITH ag AS (
+  SELECT a.id, CAST(a.skills AS text) AS skills, CAST(a.secondary_skills AS text) AS secondary_skills, a.capacity,
+         a.load, a.status, a.last_assigned_at, a.weight, a.shop_id, r.day, t.start, t."end"
+  FROM agents a
+  LEFT JOIN (roster_entries r JOIN shift_templates t ON t.shop_id = r.shop_id AND t.code = r.shift_code)
+    ON r.agent_id = a.id AND r.day IN (%(today)s, %(yesterday)s)
+  WHERE a.active AND a.status IN ('online', 'away') AND a.load < a.capacity),
+latest AS (
+  SELECT agent_id, closed_at FROM conversations
+  WHERE shop_id = %(shop)s AND buyer = %(buyer)s AND agent_id IS NOT NULL AND assigned_at IS NOT NULL
+  ORDER BY assigned_at DESC, id DESC LIMIT 1)
+SELECT (SELECT settings FROM shops WHERE id = %(shop)s) AS settings,
+       (SELECT agent_id FROM latest) AS contact_agent, (SELECT closed_at FROM latest) AS contact_closed_at,
+       EXISTS (SELECT 1 FROM conversations WHERE shop_id = %(shop)s AND buyer = %(buyer)s AND status = 'queued')
+         AS waiting,
+       (SELECT json_build_array(id, agent_id, status, buyer) FROM conversations
+        WHERE request_id = %(rid)s AND shop_id = %(shop)s) AS replayed,
+       (SELECT json_build_array(id, agent_id, status, buyer) FROM conversations
+        WHERE shop_id = %(shop)s AND buyer = %(buyer)s AND status IN ('assigned', 'queued', 'bot')
+        ORDER BY id DESC LIMIT 1) AS open_one,
+       (SELECT json_agg(json_build_array(id, skills, secondary_skills, capacity, load, status, last_assigned_at,
+                                         weight, shop_id, day, start, "end")) FROM ag) AS agents
+"""
+
+
+class AgentRow(NamedTuple):
+    """One routable agent of :func:`open_inputs`, named like the Core rows the SQLite path reads."""
+
+    id: str
+    skills: str
+    secondary_skills: str
+    capacity: int
+    load: int
+    status: str
+    last_assigned_at: datetime | None
+    weight: int
+    shop_id: str | None
+    day: date | None
+    s_start: str | None
+    s_end: str | None
+
+
+def _open_inputs_pg_rows(pg: Pg, shop: str, buyer: str, today: date, request_id: str | None) -> tuple[Any, list[AgentRow]]:
+    """A new conversation's reads in one round trip: the buyer context row and the routable agents.
+
+    The context includes the conversation an earlier request with ``request_id``
+    opened (``replayed``) and the buyer's open one (``open_one``), each as
+    ``[id, agent, status, buyer]``. The agents come back as one JSON array:
+    decoding ~100 rows cell by cell through the driver was most of an open's CPU.
+    """
+    head = one_row(pg, _OPEN_INPUTS, {"shop": shop, "buyer": buyer, "today": today, "rid": request_id,
+                                   "yesterday": today - timedelta(days=1)})
+    rows = []
+    for i in head.agents or ():
+        assigned = datetime.fromisoformat(i[6]) if i[6] else None
+        day = date.fromisoformat(i[9]) if i[9] else None
+        rows.append(AgentRow(i[0], i[1], i[2], i[3], i[4], i[5], assigned, i[7], i[8], day, i[10], i[11]))
+    return head, rows
+
+
 class Earlier(NamedTuple):
     """A conversation opened before: by the same client request, or the buyer's still open one."""
 
@@ -129,10 +189,10 @@ def open_inputs(session: Session, shop: str, buyer: str, now: datetime,
 
     The one-row buyer context is left-joined to the routable agents (with their
     shifts), so it comes back even when no agent is routable. PostgreSQL runs
-    :func:`kefu.service.live_pg.open_inputs` on the session's connection.
+    :func:`open_inputs_pg` on the session's connection.
     """
     if is_pg(session):
-        return open_inputs_pg(live_pg.connection_of(session), shop, buyer, now, request_id)
+        return open_inputs_pg(connection_of(session), shop, buyer, now, request_id)
     today = now.astimezone(SHOP_TZ).date()
     params = {"shop": shop, "buyer": buyer, "today": today, "yesterday": today - timedelta(days=1),
               "rid": request_id}
@@ -140,10 +200,10 @@ def open_inputs(session: Session, shop: str, buyer: str, now: datetime,
     return _inputs(rows[0], [r for r in rows if r.id is not None], now)
 
 
-def open_inputs_pg(pg: live_pg.Pg, shop: str, buyer: str, now: datetime,
+def open_inputs_pg(pg: Pg, shop: str, buyer: str, now: datetime,
                    request_id: str | None = None) -> OpenInputs:
     """:func:`open_inputs` on a psycopg connection (the hot path's own, or a session's)."""
-    head, agent_rows = live_pg.open_inputs(pg, shop, buyer, now.astimezone(SHOP_TZ).date(), request_id)
+    head, agent_rows = _open_inputs_pg_rows(pg, shop, buyer, now.astimezone(SHOP_TZ).date(), request_id)
     return _inputs(head, agent_rows, now)
 
 
@@ -176,3 +236,17 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value
+
+
+def answered_before(inputs: OpenInputs, buyer: str, *, reuse_open: bool) -> dict[str, Any] | None:
+    """The answer an open gets without writing: what its request id opened before, or the buyer's open chat.
+
+    Why: a client that got no answer (a timeout, a 500) retries, and a retry
+    must not assign the buyer again. With the request id it gets the same
+    conversation (as it stands now); without one, the buyer's open conversation.
+    """
+    earlier = inputs.replayed
+    if earlier is not None and earlier.buyer != buyer:
+        raise conflict("请求编号已用于另一位买家的会话", "this request id already opened another buyer's conversation")
+    earlier = earlier or (inputs.open_one if reuse_open else None)
+    return None if earlier is None else {"id": earlier.id, "agent": earlier.agent, "status": earlier.status}

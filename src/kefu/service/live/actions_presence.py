@@ -9,7 +9,6 @@ credit and debit is auditable and never overwritten.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -20,7 +19,9 @@ from kefu.domain.timeutil import SHOP_TZ, local_midnight, utc_now
 from kefu.live.floor import unknown_agent
 from kefu.live.presence import Interval, WorkPolicy, worked_day
 from kefu.live.shifts import ShiftWindow, window
-from kefu.service import live_store as db
+from kefu.service.live import events, store
+from kefu.service.live.events import LiveEvent
+from kefu.service.live.schemas import LedgerOut, OvertimeOut, WorktimeOut
 from kefu.store.models.live import Conversation, Event, PresenceInterval
 from kefu.store.models.org import Agent, Shop
 from kefu.store.models.plan import RosterEntry, ShiftTemplate
@@ -49,7 +50,7 @@ def _policy(session: Session, agent: Agent) -> WorkPolicy:
                       rounding_minutes=int(raw.get("rounding_minutes", 15)))
 
 
-def worked_time(session: Session, agent_id: str, day: date, now: datetime | None = None) -> dict[str, Any]:
+def worked_time(session: Session, agent_id: str, day: date, now: datetime | None = None) -> WorktimeOut:
     """Scheduled, online, away, break, offline-in-shift, late, early, adherence, conformance, overtime."""
     now = now or utc_now()
     agent = session.get(Agent, agent_id)
@@ -68,53 +69,49 @@ def worked_time(session: Session, agent_id: str, day: date, now: datetime | None
             Conversation.agent_id == agent_id, Conversation.assigned_at.is_not(None), Conversation.assigned_at < end,
             or_(Conversation.closed_at.is_(None), Conversation.closed_at > start))).all()]
     result = worked_day(day, (start, end), intervals, shifts, activity, _CALENDAR, now, _policy(session, agent))
-    out = result.as_dict()
-    out["agent"] = agent_id
-    out["provisional_calendar"] = _CALENDAR.info(day).provisional
-    return out
+    return WorktimeOut(**result.as_dict(), agent=agent_id, provisional_calendar=_CALENDAR.info(day).provisional)
 
 
 def record_overtime(session: Session, agent_id: str, day: date, *, comp_leave: bool = False,
-                    now: datetime | None = None, actor: str = "system") -> dict[str, Any]:
+                    now: datetime | None = None, actor: str = "system") -> OvertimeOut:
     """Book a day's overtime once: paid at its rate, or (rest days only) credited as 调休 minutes."""
     now = now or utc_now()
     figures = worked_time(session, agent_id, day, now)
     subject = f"overtime:{agent_id}:{day.isoformat()}"
-    if session.scalar(select(Event.id).where(Event.kind == "overtime.recorded", Event.subject == subject)):
+    if session.scalar(select(Event.id).where(Event.kind == LiveEvent.OVERTIME_RECORDED, Event.subject == subject)):
         raise KefuError(ErrorCode.CONFLICT, f"{day} 的加班已登记", f"overtime for {day} is already recorded")
-    if not figures["overtime_minutes"]:  # booking nothing would block booking the day once it is complete
+    if not figures.overtime_minutes:  # booking nothing would block booking the day once it is complete
         raise bad_argument("day", f"{day} 没有加班", f"no overtime on {day}", value=day.isoformat())
-    if comp_leave and figures["overtime_kind"] != DayKind.REST:
+    if comp_leave and figures.overtime_kind != DayKind.REST:
         raise bad_argument("comp_leave", "只有休息日加班可以调休", "only rest-day overtime can become comp leave")
-    minutes = int(figures["overtime_minutes"])
-    db.event(session, now, "overtime.recorded", subject, agent_id=agent_id, actor=actor,
-             data={"minutes": minutes, "kind": figures["overtime_kind"], "rate": figures["overtime_rate"],
-                   "comp_leave": comp_leave})
+    minutes = figures.overtime_minutes
+    events.overtime_recorded(session, ts=now, subject=subject, agent_id=agent_id, actor=actor, minutes=minutes,
+                             kind=figures.overtime_kind, rate=figures.overtime_rate, comp_leave=comp_leave)
     if comp_leave and minutes:
-        db.event(session, now, "comp_leave", f"comp_leave:{agent_id}", agent_id=agent_id, actor=actor,
-                 data={"minutes": minutes, "day": day.isoformat(), "reason": "rest-day overtime"})
-    return {"agent": agent_id, "day": day.isoformat(), "minutes": minutes, "kind": figures["overtime_kind"],
-            "comp_leave": comp_leave, "balance": comp_leave_balance(session, agent_id)}
+        events.comp_leave(session, ts=now, agent_id=agent_id, actor=actor, minutes=minutes, day=day.isoformat(),
+                          reason="rest-day overtime")
+    return OvertimeOut(agent=agent_id, day=day.isoformat(), minutes=minutes, kind=figures.overtime_kind,
+                       comp_leave=comp_leave, balance=comp_leave_balance(session, agent_id))
 
 
 def comp_leave_balance(session: Session, agent_id: str) -> int:
     """Minutes of 调休 owed to the agent (credits minus leave taken)."""
-    rows = session.scalars(select(Event.data).where(Event.kind == "comp_leave", Event.agent_id == agent_id))
+    rows = session.scalars(select(Event.data).where(Event.kind == LiveEvent.COMP_LEAVE, Event.agent_id == agent_id))
     return sum(int(d.get("minutes", 0)) for d in rows)
 
 
-def comp_leave_ledger(session: Session, agent_id: str) -> dict[str, Any]:
+def comp_leave_ledger(session: Session, agent_id: str) -> LedgerOut:
     """The agent's 调休 ledger, oldest first, with the running balance after each entry."""
     if session.get(Agent, agent_id) is None:
         raise unknown_agent(agent_id)
     rows = session.execute(select(Event.ts, Event.data, Event.actor).where(
-        Event.kind == "comp_leave", Event.agent_id == agent_id).order_by(Event.id)).all()
+        Event.kind == LiveEvent.COMP_LEAVE, Event.agent_id == agent_id).order_by(Event.id)).all()
     entries, balance = [], 0
     for r in rows:
         balance += int(r.data.get("minutes", 0))
         entries.append({"at": r.ts.isoformat(), "day": r.data.get("day"), "minutes": int(r.data.get("minutes", 0)),
                         "reason": r.data.get("reason", ""), "by": r.actor, "balance": balance})
-    return {"agent": agent_id, "balance": balance, "entries": entries}
+    return LedgerOut.model_validate({"agent": agent_id, "balance": balance, "entries": entries})
 
 
 def take_comp_leave(session: Session, agent_id: str, minutes: int, day: date, *, now: datetime | None = None,
@@ -124,7 +121,7 @@ def take_comp_leave(session: Session, agent_id: str, minutes: int, day: date, *,
     The agent's row is locked first (PostgreSQL), so two requests at once cannot
     both spend the same balance.
     """
-    if db.lock_agent(session, agent_id) is None:
+    if store.lock_agent(session, agent_id) is None:
         raise unknown_agent(agent_id)
     if minutes <= 0:
         raise bad_argument("minutes", "应为正数", "must be positive", value=minutes)
@@ -132,6 +129,6 @@ def take_comp_leave(session: Session, agent_id: str, minutes: int, day: date, *,
     if minutes > balance:
         raise KefuError(ErrorCode.CONFLICT, f"调休余额不足: 剩余 {balance} 分钟", f"comp-leave balance too low: {balance} min",
                         {"balance": balance})
-    db.event(session, now or utc_now(), "comp_leave", f"comp_leave:{agent_id}", agent_id=agent_id, actor=actor,
-             data={"minutes": -minutes, "day": day.isoformat(), "reason": "leave taken"})
+    events.comp_leave(session, ts=now or utc_now(), agent_id=agent_id, actor=actor, minutes=-minutes,
+                      day=day.isoformat(), reason="leave taken")
     return balance - minutes

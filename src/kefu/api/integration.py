@@ -5,10 +5,10 @@ scanned ~200 routes, solved dependencies and hopped to a thread pool three
 times: ~1.4 ms of CPU, as much as opening a conversation in the database
 (ADR 0002, "Hot path"). This ASGI layer sits in front of FastAPI and serves the
 four per-chat calls of bearer-token callers on PostgreSQL with the *same*
-use-cases (:mod:`kefu.api.live_calls`), the same validation models, the same
+use-cases (:mod:`kefu.service.live.actions_chat`), the same validation models, the same
 rule (committed before the response) and the same error bodies. Opening a
 chat that an agent can take and closing one are single statements, run without
-an explicit transaction (no BEGIN/COMMIT round trips, :mod:`kefu.service.live_fast`);
+an explicit transaction (no BEGIN/COMMIT round trips, :mod:`kefu.service.live.store`);
 everything else runs in a transaction as in the framework.
 
 Anything it does not fully recognise — another route or method, a cookie
@@ -35,23 +35,15 @@ import psycopg
 from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from kefu.api.deps import Caller
 from kefu.api.errors import integrity_body
-from kefu.api.live_calls import (
-    ConversationIn,
-    MessageIn,
-    bearer_caller,
-    close_hot,
-    keyed,
-    message_hot,
-    open_hot,
-    read_hot,
-    remembered_caller,
-    single_statements,
-)
 from kefu.api.retry import READS
 from kefu.domain.errors import KefuError
+from kefu.service.live import actions_chat
+from kefu.service.live.schemas import ConversationIn, MessageIn
 from kefu.store.db import is_disconnect
 
 _MAX_BODY = 64 * 1024  # larger bodies go to FastAPI, which applies its own limits
@@ -64,15 +56,31 @@ class _Route:
     pattern: re.Pattern[str]
     status: int
     model: type[BaseModel] | None
-    call: Callable[..., dict[str, Any]]
+    call: Callable[..., BaseModel]
 
 
 _ROUTES = (
-    _Route("POST", re.compile(r"/api/v1/conversations"), 201, ConversationIn, open_hot),
-    _Route("GET", re.compile(r"/api/v1/conversations/(\d{1,19})"), 200, None, read_hot),
-    _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/messages"), 201, MessageIn, message_hot),
-    _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/close"), 200, None, close_hot),
+    _Route("POST", re.compile(r"/api/v1/conversations"), 201, ConversationIn, actions_chat.open_hot),
+    _Route("GET", re.compile(r"/api/v1/conversations/(\d{1,19})"), 200, None, actions_chat.read_hot),
+    _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/messages"), 201, MessageIn,
+           actions_chat.message_hot),
+    _Route("POST", re.compile(r"/api/v1/conversations/(\d{1,19})/close"), 200, None, actions_chat.close_hot),
 )
+
+
+def token_caller(name: str) -> Caller:
+    return Caller(kind="token", name=name, role="integration")
+
+
+def remembered_caller(engine: Engine, header: str) -> Caller | None:
+    """The integration behind this ``Authorization`` header if checked within the last 5 s (no query)."""
+    name = actions_chat.remembered_token(engine, header)
+    return None if name is None else token_caller(name)
+
+
+def bearer_caller(engine: Engine, header: str, session: Session) -> Caller:
+    """The integration behind ``Authorization: Bearer …`` (remembered 5 s per worker, :mod:`actions_chat`)."""
+    return token_caller(actions_chat.checked_token(engine, header, session))
 
 
 def _headers(scope: Scope) -> dict[bytes, bytes]:
@@ -115,10 +123,10 @@ class LiveHotPath:
                 args.append(route.model.model_validate_json(body))
             except ValidationError:
                 complete = False
-        if complete and route.call is open_hot and (key := headers.get(b"idempotency-key")) is not None:
+        if complete and route.call is actions_chat.open_hot and (key := headers.get(b"idempotency-key")) is not None:
             text = key.decode("latin-1")
             if 1 <= len(text) <= 64:  # else FastAPI words the 422
-                args[-1] = keyed(args[-1], text)
+                args[-1] = args[-1].keyed(text)
             else:
                 complete = False
         if not complete:  # let the framework answer (and word the error) exactly as it always does
@@ -139,9 +147,9 @@ class LiveHotPath:
         try:
             caller = remembered_caller(self.engine, auth)
             if caller is None:  # a session only when the token must be looked up
-                with single_statements(self.engine) as session:
+                with actions_chat.single_statements(self.engine) as session:
                     caller = bearer_caller(self.engine, auth, session)
-            result = route.call(self.engine, caller, *args)
+            result = route.call(self.engine, caller, *args).model_dump(mode="json", by_alias=True)
         except KefuError as exc:
             return exc.http_status, exc.as_dict()
         except (IntegrityError, psycopg.IntegrityError):

@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
-from kefu.service import live
-from kefu.service import overview as reads
+from kefu.service import overview
+from kefu.service.live import actions
 
 VISITOR_PREFIX = "web-"
 MAX_TEXT = 2000
@@ -129,11 +129,11 @@ def send(session: Session, *, token: str, address: str, shop: str, name: str, te
     conv = _own(session, visitor, conversation_id)
     _check(limits.messages, visitor, address)
     if conv is not None and conv["status"] != "closed":
-        live.post_message(session, int(conv["id"]), "in", text)
+        actions.post_message(session, int(conv["id"]), "in", text)
         return Sent(int(conv["id"]), False)
     _check(limits.opens, visitor, address)
     display = name.strip()[:MAX_NAME] or f"访客{visitor[-4:]}"
-    opened = live.open_conversation(session, shop, visitor, text=text, channel="web", buyer_name=display)
+    opened = actions.open_conversation(session, shop, visitor, text=text, channel="web", buyer_name=display)
     return Sent(int(opened["id"]), True)
 
 
@@ -141,7 +141,7 @@ def _own(session: Session, visitor: str, conversation_id: int | None) -> dict[st
     if conversation_id is None:
         return None
     try:
-        return reads.conversation_messages(session, conversation_id, buyer=visitor)
+        return overview.conversation_messages(session, conversation_id, buyer=visitor)
     except KefuError:
         return None
 

@@ -29,18 +29,25 @@ from kefu.live.floor import (
     unknown_agent,
     unknown_conversation,
 )
-from kefu.live.model import PRESALES, Candidate, Policy, Reason, Request, Status, group_for
+from kefu.live.model import PRESALES, Candidate, Decision, Policy, Reason, Request, Status, group_for
 from kefu.live.router import pick_for_agent, reassign_due, route
-from kefu.service import care_surveys, live_fast, live_pg
-from kefu.service import live_reads as reads
-from kefu.service import live_store as db
+from kefu.service import care_surveys
+from kefu.service.live import events, store, store_routing
+from kefu.service.live.schemas import (
+    ConversationOut,
+    MessageOut,
+    MonitorOut,
+    QueuedOut,
+    SweepOut,
+    WorkspaceOut,
+)
 from kefu.store.models.commerce import Order
 from kefu.store.models.live import Conversation, Message, PresenceInterval
 from kefu.store.models.org import Agent
 
 C = cast(Table, Conversation.__table__)
 A = cast(Table, Agent.__table__)
-OPEN = db.OPEN_STATUSES
+OPEN = store.OPEN_STATUSES
 
 
 def register_agent(session: Session, agent_id: str, name: str, skills: list[str], capacity: int, *,
@@ -58,12 +65,11 @@ def register_agent(session: Session, agent_id: str, name: str, skills: list[str]
     if shop is not None:
         check_code("shop", shop)
     if session.get(Agent, agent_id) is not None:
-        raise db.conflict(f"客服编号已存在: {agent_id}", f"agent id already exists: {agent_id}")
+        raise store.conflict(f"客服编号已存在: {agent_id}", f"agent id already exists: {agent_id}")
     session.add(Agent(id=agent_id, name=name or agent_id, skills=list(skills), secondary_skills=list(secondary_skills or []),
                       capacity=capacity, load=0, status="offline", status_since=now, shop_id=shop, weight=weight))
     session.flush()
-    db.event(session, now, "agent.registered", f"agent:{agent_id}", agent_id=agent_id,
-             data={"skills": list(skills), "capacity": capacity})
+    events.agent_registered(session, ts=now, agent_id=agent_id, skills=skills, capacity=capacity)
     return get_agent(session, agent_id)
 
 
@@ -83,7 +89,7 @@ def set_agent_status(session: Session, agent_id: str, status: str, now: datetime
     except ValueError as exc:
         raise bad_argument("status", f"未知状态: {status}", f"unknown status: {status}",
                            allowed=[s.value for s in Status]) from exc
-    row = db.lock_agent(session, agent_id)
+    row = store.lock_agent(session, agent_id)
     if row is None:
         raise unknown_agent(agent_id)
     if new is Status.OFFLINE and row.load > 0:
@@ -93,8 +99,7 @@ def set_agent_status(session: Session, agent_id: str, status: str, now: datetime
                                                        PresenceInterval.end.is_(None)).values(end=now))
         session.execute(insert(PresenceInterval).values(agent_id=agent_id, status=new.value, start=now, end=None))
         session.execute(update(A).where(A.c.id == agent_id).values(status=new.value, status_since=now))
-        db.event(session, now, "agent.status", f"agent:{agent_id}", agent_id=agent_id,
-                 data={"from": row.status, "to": new.value})
+        events.agent_status(session, ts=now, agent_id=agent_id, was=row.status, becomes=new.value)
     if new in (Status.ONLINE, Status.AWAY):
         drain_agent(session, agent_id, now)
     return get_agent(session, agent_id)
@@ -109,33 +114,38 @@ def _order_group(session: Session, shop: str, buyer: str, text: str, policy: Pol
 def open_conversation(session: Session, shop: str, buyer: str, group: str | None = None,
                       now: datetime | None = None, *, text: str = "", channel: str = "web",
                       buyer_name: str = "", request_id: str | None = None,
-                      reuse_open: bool = False) -> dict[str, Any]:
+                      reuse_open: bool = False,
+                      routed: tuple[store_routing.OpenInputs, Decision] | None = None) -> dict[str, Any]:
     """A buyer starts a chat: run the cascade, claim an agent atomically, else queue.
 
     ``buyer`` is the identity (a platform nickname from an integration, or a web visitor's
     server-issued id); ``buyer_name`` is only what the agent sees beside it.
     Idempotent for a client's retry: a ``request_id`` seen before answers what
-    it opened; with ``reuse_open`` the buyer's open conversation is the answer
-    (see :func:`kefu.service.live_fast.answered_before`).
+    it opened; with ``reuse_open`` the buyer's open conversation is the answer.
+    ``routed`` carries the reads and the routing of an open whose one-statement
+    claim found nobody (:func:`kefu.service.live.actions_chat.open_hot`): it is not routed twice.
     """
     now = now or utc_now()
     if not shop.strip() or not buyer.strip():
         raise bad_argument("buyer", "店铺和买家不能为空", "shop and buyer are required")
-    inputs = reads.open_inputs(session, shop, buyer, now, request_id)  # one round trip
-    if (earlier := live_fast.answered_before(inputs, buyer, reuse_open=reuse_open)) is not None:
-        return earlier
-    group = group or _order_group(session, shop, buyer, text, inputs.policy)
-    req = Request(0, shop, buyer, group, now)
-    decision = route(req, inputs.agents, inputs.contact, inputs.policy, now, use_bot=True)
+    if routed is not None and group is not None:  # read and routed already; its one-statement claim found nobody
+        inputs, decision = routed
+    else:
+        inputs = store_routing.open_inputs(session, shop, buyer, now, request_id)  # one round trip
+        if (earlier := store_routing.answered_before(inputs, buyer, reuse_open=reuse_open)) is not None:
+            return earlier
+        group = group or _order_group(session, shop, buyer, text, inputs.policy)
+        decision = route(Request(0, shop, buyer, group, now), inputs.agents, inputs.contact, inputs.policy, now,
+                         use_bot=True)
     buyer_waits = inputs.buyer_waits
-    if not text and db.is_pg(session):  # claim + conversation + event in one statement (ADR 0002)
-        fast = live_fast.claim_open(live_pg.connection_of(session), decision, shop=shop, buyer=buyer, group=group,
-                                    channel=channel, now=now, buyer_waits=buyer_waits, request_id=request_id)
+    if not text and routed is None and store.is_pg(session):  # claim, conversation, event: one statement
+        fast = store.claim_open(store.connection_of(session), decision, shop=shop, buyer=buyer, group=group,
+                                channel=channel, now=now, buyer_waits=buyer_waits, request_id=request_id)
         if fast is not None:
             if fast.drain is not None:
                 drain_agent(session, fast.drain, now)
             return fast.result
-    claimed: Candidate | None = None if decision.bot else db.claim(session, decision.candidates, now)
+    claimed: Candidate | None = None if decision.bot else store.claim(session, decision.candidates, now)
     status = "bot" if decision.bot else ("assigned" if claimed else "queued")
     cid = session.execute(insert(C).values(
         shop_id=shop, buyer=buyer, group=group, status=status, agent_id=claimed.agent_id if claimed else None,
@@ -146,10 +156,10 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
         session.execute(insert(Message).values(conversation_id=cid, shop_id=shop, buyer=buyer, ts=now,
                                                direction="in", text=text))
         session.execute(update(C).where(C.c.id == cid).values(last_buyer_msg_at=now))
-    kind = "conversation.assigned" if claimed else f"conversation.{status}"
     reason = claimed.reason if claimed else decision.reason
-    db.event(session, now, kind, f"conversation:{cid}", shop=shop, agent_id=claimed.agent_id if claimed else None,
-             data={"reason": str(reason), "group": group, "buyer": buyer})
+    events.conversation_opened(session, ts=now, conversation_id=cid, shop=shop, status=status,
+                               agent_id=claimed.agent_id if claimed else None, reason=str(reason), group=group,
+                               buyer=buyer)
     if claimed and buyer_waits:  # the buyer's older queued chats are now sticky to this agent
         drain_agent(session, claimed.agent_id, now)
     return {"id": cid, "agent": claimed.agent_id if claimed else None, "status": status}
@@ -171,12 +181,12 @@ def find_open_conversation(session: Session, shop: str, buyer: str) -> int | Non
 
 
 def post_message(session: Session, conversation_id: int, direction: str, text: str, ts: datetime | None = None,
-                 agent_id: str | None = None) -> dict[str, Any]:
+                 agent_id: str | None = None) -> MessageOut:
     """Store one message; a buyer's first message after a transfer counts as the receiver's reception."""
     ts = ts or utc_now()
     if direction not in ("in", "out"):
         raise bad_argument("direction", "方向应为 in 或 out", "direction must be in or out", value=direction)
-    conv = db.lock_conversation(session, conversation_id)
+    conv = store.lock_conversation(session, conversation_id)
     if conv is None:
         raise unknown_conversation(conversation_id)
     if conv.status == "closed":
@@ -187,21 +197,21 @@ def post_message(session: Session, conversation_id: int, direction: str, text: s
         direction=direction, text=text).returning(Message.id)).scalar_one()
     column = "last_buyer_msg_at" if direction == "in" else "last_agent_msg_at"
     session.execute(update(C).where(C.c.id == conversation_id).values({column: ts}))
-    if direction == "in" and conv.agent_id and db.reception_pending(session, conversation_id, conv.agent_id):
-        db.event(session, ts, "conversation.reception", f"conversation:{conversation_id}", shop=conv.shop_id,
-                 agent_id=conv.agent_id, data={"after": "transfer"})
-    return {"id": mid, "conversation": conversation_id, "direction": direction, "ts": ts.astimezone(UTC).isoformat()}
+    if direction == "in" and conv.agent_id and store.reception_pending(session, conversation_id, conv.agent_id):
+        events.conversation_reception(session, ts=ts, conversation_id=conversation_id, shop=conv.shop_id,
+                                      agent_id=conv.agent_id)
+    return MessageOut(id=mid, conversation=conversation_id, direction=direction, ts=ts.astimezone(UTC).isoformat())
 
 
 def close_conversation(session: Session, conversation_id: int, now: datetime | None = None) -> dict[str, Any]:
     """End a chat; the agent's freed capacity immediately takes the oldest eligible queued one."""
     now = now or utc_now()
-    fast = live_fast.try_close(live_pg.connection_of(session), conversation_id, now) if db.is_pg(session) else None
+    fast = store.try_close(store.connection_of(session), conversation_id, now) if store.is_pg(session) else None
     if fast is not None:  # PostgreSQL: one statement
         if fast.drain is not None:  # drain only when something waits
             drain_agent(session, fast.drain, now)
         return fast.result
-    conv = db.close_row(session, conversation_id, now)
+    conv = store.close_row(session, conversation_id, now)
     if conv is None:
         raise unknown_conversation(conversation_id)
     if conv.status == "closed":
@@ -209,8 +219,8 @@ def close_conversation(session: Session, conversation_id: int, now: datetime | N
     freed = conv.agent_id if conv.status == "assigned" else None
     if freed is not None:
         session.execute(update(A).where(A.c.id == freed).values(load=A.c.load - 1))
-    db.event(session, now, "conversation.closed", f"conversation:{conversation_id}", shop=conv.shop_id,
-             agent_id=conv.agent_id, data={"was": conv.status})
+    events.conversation_closed(session, ts=now, conversation_id=conversation_id, shop=conv.shop_id,
+                               agent_id=conv.agent_id, was=conv.status)
     care_surveys.invite_on_close(session, conversation_id, conv.shop_id, freed, now)  # in SQL on PostgreSQL
     if freed is not None:
         drain_agent(session, freed, now)
@@ -220,12 +230,12 @@ def close_conversation(session: Session, conversation_id: int, now: datetime | N
 
 def transfer_conversation(session: Session, conversation_id: int, *, to_agent: str | None = None,
                           to_group: str | None = None, note: str = "", now: datetime | None = None,
-                          actor: str = "system") -> dict[str, Any]:
+                          actor: str = "system") -> ConversationOut:
     """转交 to an agent (needs room) or to a group (routed by load); the sender's capacity drains the queue."""
     now = now or utc_now()
     if (to_agent is None) == (to_group is None):
         raise bad_argument("to", "请指定目标客服或目标组之一", "give exactly one of to_agent or to_group")
-    conv = db.lock_conversation(session, conversation_id)
+    conv = store.lock_conversation(session, conversation_id)
     if conv is None:
         raise unknown_conversation(conversation_id)
     if conv.status == "closed":
@@ -233,11 +243,11 @@ def transfer_conversation(session: Session, conversation_id: int, *, to_agent: s
     sender = conv.agent_id if conv.status == "assigned" else None
     if to_agent is not None:
         if to_agent == sender:
-            return get_conversation(session, conversation_id)
+            return ConversationOut(**get_conversation(session, conversation_id))
         if session.get(Agent, to_agent) is None:
             raise unknown_agent(to_agent)
-        db.lock_agents(session, [a for a in (sender, to_agent) if a])  # id order: no deadlock between transfers
-        claimed = db.claim(session, (Candidate(to_agent, Reason.STICKY),), now)
+        store.lock_agents(session, [a for a in (sender, to_agent) if a])  # id order: no deadlock between transfers
+        claimed = store.claim(session, (Candidate(to_agent, Reason.STICKY),), now)
         if claimed is None:
             raise at_capacity(to_agent)
         group = conv.group
@@ -245,50 +255,50 @@ def transfer_conversation(session: Session, conversation_id: int, *, to_agent: s
         group = str(to_group)
         req = Request(conversation_id, conv.shop_id, conv.buyer, group, conv.opened_at)
         exclude = frozenset({sender}) if sender else frozenset()
-        decision = route(req, reads.routable_agents(session, now), None, db.policy(session, conv.shop_id), now,
+        decision = route(req, store_routing.routable_agents(session, now), None, store.policy(session, conv.shop_id), now,
                          exclude=exclude)
-        claimed = db.claim(session, decision.candidates, now)
+        claimed = store.claim(session, decision.candidates, now)
         if claimed is None:
             raise group_full(group)
     if sender is not None:
         session.execute(update(A).where(A.c.id == sender).values(load=A.c.load - 1))
     session.execute(update(C).where(C.c.id == conversation_id).values(
         status="assigned", agent_id=claimed.agent_id, assigned_at=now, group=group))
-    db.event(session, now, "conversation.transferred", f"conversation:{conversation_id}", shop=conv.shop_id,
-             agent_id=claimed.agent_id, actor=actor, data={"from": sender, "group": group, "note": note})
+    events.conversation_transferred(session, ts=now, conversation_id=conversation_id, shop=conv.shop_id,
+                                    agent_id=claimed.agent_id, actor=actor, sender=sender, group=group, note=note)
     _drain_if_buyer_waits(session, claimed.agent_id, conv.shop_id, conv.buyer, now)
     if sender is not None:
         drain_agent(session, sender, now)
-    return get_conversation(session, conversation_id)
+    return ConversationOut(**get_conversation(session, conversation_id))
 
 
-def bot_handover(session: Session, conversation_id: int, now: datetime | None = None) -> dict[str, Any]:
+def bot_handover(session: Session, conversation_id: int, now: datetime | None = None) -> ConversationOut:
     """The bot gives up (low confidence or the buyer asks for a person): route it like a new one."""
     now = now or utc_now()
-    conv = db.lock_conversation(session, conversation_id)
+    conv = store.lock_conversation(session, conversation_id)
     if conv is None:
         raise unknown_conversation(conversation_id)
     if conv.status != "bot":
-        return get_conversation(session, conversation_id)
+        return ConversationOut(**get_conversation(session, conversation_id))
     req = Request(conversation_id, conv.shop_id, conv.buyer, conv.group, now)
-    decision = route(req, reads.routable_agents(session, now), db.contact(session, conv.shop_id, conv.buyer, now),
-                     db.policy(session, conv.shop_id), now)
-    claimed = db.claim(session, decision.candidates, now)
+    decision = route(req, store_routing.routable_agents(session, now), store.contact(session, conv.shop_id, conv.buyer, now),
+                     store.policy(session, conv.shop_id), now)
+    claimed = store.claim(session, decision.candidates, now)
     if claimed:
         _assign_queued(session, conv.id, conv.shop_id, claimed, now)
         _drain_if_buyer_waits(session, claimed.agent_id, conv.shop_id, conv.buyer, now)
     else:
         session.execute(update(C).where(C.c.id == conversation_id).values(status="queued"))
-        db.event(session, now, "conversation.queued", f"conversation:{conversation_id}", shop=conv.shop_id,
-                 data={"reason": "bot_handover"})
-    return get_conversation(session, conversation_id)
+        events.conversation_queued(session, ts=now, conversation_id=conversation_id, shop=conv.shop_id,
+                                   reason="bot_handover")
+    return ConversationOut(**get_conversation(session, conversation_id))
 
 
 def _assign_queued(session: Session, cid: int, shop: str, claimed: Candidate, now: datetime) -> None:
     session.execute(update(C).where(C.c.id == cid).values(status="assigned", agent_id=claimed.agent_id,
                                                           assigned_at=now))
-    db.event(session, now, "conversation.assigned", f"conversation:{cid}", shop=shop, agent_id=claimed.agent_id,
-             data={"reason": str(claimed.reason)})
+    events.conversation_assigned(session, ts=now, conversation_id=cid, shop=shop, agent_id=claimed.agent_id,
+                                 reason=str(claimed.reason))
 
 
 def _drain_if_buyer_waits(session: Session, agent_id: str, shop: str, buyer: str, now: datetime) -> None:
@@ -307,30 +317,30 @@ def drain_agent(session: Session, agent_id: str, now: datetime, *, batch: int = 
     """
     taken = 0
     while True:
-        queued = db.queued(session, batch)
+        queued = store.queued(session, batch)
         if not queued:  # the common case: nothing waits, one cheap indexed query
             return taken
-        agent = reads.agent_state(session, agent_id, now)
+        agent = store_routing.agent_state(session, agent_id, now)
         if agent is None or not agent.has_room():
             return taken
-        picked = pick_for_agent(agent, queued, db.contacts(session, queued, now), db.policy_cache(session), now)
+        picked = pick_for_agent(agent, queued, store.contacts(session, queued, now), store.policy_cache(session), now)
         if picked is None:
             return taken
         req, reason = picked
-        if not db.lock_queued(session, req.conversation_id):
+        if not store.lock_queued(session, req.conversation_id):
             continue  # another worker took it: look again
-        claimed = db.claim(session, (Candidate(agent_id, reason),), now)
+        claimed = store.claim(session, (Candidate(agent_id, reason),), now)
         if claimed is None:
             return taken
         _assign_queued(session, req.conversation_id, req.shop, Candidate(agent_id, Reason.DRAIN), now)
         taken += 1
 
 
-def sweep(session: Session, now: datetime | None = None, *, batch: int = 500, reassign: bool = True) -> dict[str, int]:
+def sweep(session: Session, now: datetime | None = None, *, batch: int = 500, reassign: bool = True) -> SweepOut:
     """Periodic pass: overflow after waiting, missed drains (commit-order races, killed workers), auto-reassign."""
     now = now or utc_now()
     assigned = reassigned = 0
-    policies = db.policy_cache(session)
+    policies = store.policy_cache(session)
     stale = session.execute(select(C.c.id, C.c.shop_id, C.c.buyer, C.c.group, C.c.agent_id, C.c.opened_at,
                                    C.c.last_buyer_msg_at, C.c.last_agent_msg_at)
                             .where(C.c.status == "assigned", C.c.last_buyer_msg_at.is_not(None))
@@ -338,36 +348,36 @@ def sweep(session: Session, now: datetime | None = None, *, batch: int = 500, re
     for conv in stale:
         if reassign_due(conv.last_buyer_msg_at, conv.last_agent_msg_at, policies.get(conv.shop_id), now):
             req = Request(conv.id, conv.shop_id, conv.buyer, conv.group, conv.opened_at)
-            decision = route(req, reads.routable_agents(session, now), None, policies.get(conv.shop_id), now,
+            decision = route(req, store_routing.routable_agents(session, now), None, policies.get(conv.shop_id), now,
                              exclude=frozenset({conv.agent_id}))
             if decision.candidates:
                 transfer_conversation(session, conv.id, to_group=conv.group, now=now, actor="reassign")
                 reassigned += 1
-    queued = db.queued(session, batch)
-    agents = reads.routable_agents(session, now) if queued else []
+    queued = store.queued(session, batch)
+    agents = store_routing.routable_agents(session, now) if queued else []
     for req in queued:
         if not agents:
             break  # nobody has room: the rest waits (one query, not one per queued chat)
-        decision = route(req, agents, db.contact(session, req.shop, req.buyer, now), policies.get(req.shop), now)
-        if decision.candidates and db.lock_queued(session, req.conversation_id):
-            claimed = db.claim(session, decision.candidates, now)
+        decision = route(req, agents, store.contact(session, req.shop, req.buyer, now), policies.get(req.shop), now)
+        if decision.candidates and store.lock_queued(session, req.conversation_id):
+            claimed = store.claim(session, decision.candidates, now)
             if claimed is not None:
                 _assign_queued(session, req.conversation_id, req.shop, claimed, now)
                 _drain_if_buyer_waits(session, claimed.agent_id, req.shop, req.buyer, now)
                 assigned += 1
-                agents = reads.routable_agents(session, now)
-    return {"assigned": assigned, "reassigned": reassigned}
+                agents = store_routing.routable_agents(session, now)
+    return SweepOut(assigned=assigned, reassigned=reassigned)
 
 
-def queue_snapshot(session: Session, now: datetime | None = None) -> list[dict[str, Any]]:
+def queue_snapshot(session: Session, now: datetime | None = None) -> list[QueuedOut]:
     """Waiting conversations, oldest first, with seconds waited."""
     now = now or utc_now()
-    return [{"id": r.conversation_id, "shop": r.shop, "buyer": r.buyer, "group": r.group,
-             "opened_at": r.opened_at.isoformat(), "waited_s": int((now - r.opened_at).total_seconds())}
-            for r in db.queued(session, 10_000)]
+    return [QueuedOut(id=r.conversation_id, shop=r.shop, buyer=r.buyer, group=r.group,
+                      opened_at=r.opened_at.isoformat(), waited_s=int((now - r.opened_at).total_seconds()))
+            for r in store.queued(session, 10_000)]
 
 
-def agent_view(session: Session, agent_id: str, *, role: str = "agent") -> dict[str, Any]:
+def agent_view(session: Session, agent_id: str, *, role: str = "agent") -> WorkspaceOut:
     """What the agent workspace shows: presence, load, open conversations with their messages.
 
     Message texts are masked for ``role`` (phones, ID numbers, addresses…; kefu.domain.privacy).
@@ -383,28 +393,21 @@ def agent_view(session: Session, agent_id: str, *, role: str = "agent") -> dict[
             messages[int(m.conversation_id or 0)].append(
                 {"id": m.id, "direction": m.direction, "text": privacy.text_for(role, m.text), "ts": m.ts.isoformat(),
                  "agent": m.agent_id})
-    view["conversations"] = [{"id": c.id, "shop": c.shop_id, "buyer": c.buyer, "buyer_name": c.buyer_name,
-                              "group": c.group,
-                              "assigned_at": c.assigned_at.isoformat() if c.assigned_at else None,
-                              "messages": messages[c.id]} for c in convs]
-    return view
+    conversations = [{"id": c.id, "shop": c.shop_id, "buyer": c.buyer, "buyer_name": c.buyer_name, "group": c.group,
+                      "assigned_at": c.assigned_at.isoformat() if c.assigned_at else None,
+                      "messages": messages[c.id]} for c in convs]
+    return WorkspaceOut.model_validate({**view, "conversations": conversations})
 
 
 def monitor_snapshot(session: Session, now: datetime | None = None, *, sl_seconds: int = 30,
-                     window_minutes: int = 30) -> dict[str, Any]:
+                     window_minutes: int = 30) -> MonitorOut:
     """Queue, agents by status, load vs capacity, service level and 3-minute response rate (last 30 min)."""
-    from kefu.service.live_monitor import snapshot
+    from kefu.service.live.actions_monitor import snapshot
 
-    return snapshot(session, now or utc_now(), sl_seconds=sl_seconds, window=timedelta(minutes=window_minutes))
-
-
-def worked_time(session: Session, agent_id: str, day: Any) -> dict[str, Any]:
-    """Per-agent day figures (scheduled, online, overtime…); see :mod:`kefu.service.presence`."""
-    from kefu.service.presence import worked_time as _worked
-
-    return _worked(session, agent_id, day)
+    return MonitorOut(**snapshot(session, now or utc_now(), sl_seconds=sl_seconds,
+                                 window=timedelta(minutes=window_minutes)))
 
 
 __all__ = ["PRESALES", "OPEN", "agent_view", "bot_handover", "close_conversation", "drain_agent", "find_open_conversation", "get_agent",
            "get_conversation", "monitor_snapshot", "open_conversation", "post_message", "queue_snapshot",
-           "register_agent", "set_agent_status", "sweep", "transfer_conversation", "worked_time"]
+           "register_agent", "set_agent_status", "sweep", "transfer_conversation"]

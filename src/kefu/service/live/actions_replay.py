@@ -19,7 +19,7 @@ from kefu.domain.timeutil import SHOP_TZ, local_midnight
 from kefu.live.model import AgentState
 from kefu.live.replay import Arrival, StaffShift, replay
 from kefu.live.shifts import window
-from kefu.service import live_store as db
+from kefu.service.live import store
 from kefu.store.models.live import Conversation
 from kefu.store.models.org import Agent
 from kefu.store.models.plan import RosterEntry, ShiftTemplate
@@ -48,7 +48,7 @@ def replay_day(session: Session, day: date, *, shop: str, sl_seconds: int = 30) 
         w = window(r.day, r.start, r.end)
         shifts.append(StaffShift(AgentState(agent.id, tuple(agent.skills or ()), tuple(agent.secondary_skills or ()),
                                             agent.capacity, weight=agent.weight, shop=agent.shop_id), w.start, w.end))
-    predicted = replay(arrivals, shifts, db.policy(session, shop), sl_seconds=sl_seconds).summary()
+    predicted = replay(arrivals, shifts, store.policy(session, shop), sl_seconds=sl_seconds).summary()
     waited = [((c.assigned_at or c.closed_at or end) - c.opened_at).total_seconds() for c in convs]
     actual_ok = sum(1 for c, w in zip(convs, waited, strict=True) if c.assigned_at is not None and w <= sl_seconds)
     return {"day": day.isoformat(), "shop": shop, "conversations": len(convs), "shifts": len(shifts),

@@ -8,7 +8,6 @@ a Handover row with the items and the note; both shifts read the log.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -18,8 +17,8 @@ from kefu.domain.errors import KefuError, bad_argument
 from kefu.domain.timeutil import utc_now
 from kefu.live import handover as engine
 from kefu.live.floor import unknown_agent
-from kefu.service import live
-from kefu.service import live_store as db
+from kefu.service.live import actions, events, store
+from kefu.service.live.schemas import HandoverEntryOut, HandoverOut
 from kefu.store.models.duty import Task
 from kefu.store.models.live import Conversation, Handover
 from kefu.store.models.org import Agent
@@ -27,7 +26,7 @@ from kefu.store.models.org import Agent
 
 def hand_over(session: Session, from_agent: str, to_agents: list[str] | None = None, *, note: str = "",
               followups: list[dict[str, str]] | None = None, now: datetime | None = None,
-              actor: str = "system", go_offline: bool = True) -> dict[str, Any]:
+              actor: str = "system", go_offline: bool = True) -> HandoverOut:
     """Move everything open of ``from_agent`` to ``to_agents`` (default: everyone else online).
 
     The leaving agent is put on ``break`` first so that the queue drains of the
@@ -38,7 +37,7 @@ def hand_over(session: Session, from_agent: str, to_agents: list[str] | None = N
     if source is None:
         raise unknown_agent(from_agent)
     if source.status in ("online", "away"):
-        live.set_agent_status(session, from_agent, "break", now)
+        actions.set_agent_status(session, from_agent, "break", now)
     if to_agents is None:
         to_agents = list(session.scalars(select(Agent.id).where(Agent.status == "online", Agent.id != from_agent,
                                                                 Agent.active.is_(True)).order_by(Agent.id)))
@@ -63,7 +62,7 @@ def hand_over(session: Session, from_agent: str, to_agents: list[str] | None = N
         for item in given:
             if item.kind == "conversation":
                 try:
-                    live.transfer_conversation(session, int(item.id), to_agent=agent_id, note=note, now=now,
+                    actions.transfer_conversation(session, int(item.id), to_agent=agent_id, note=note, now=now,
                                                actor=actor)
                 except KefuError:  # filled up meanwhile by another worker: wait in the queue instead
                     planned.queued.append(item)
@@ -82,12 +81,13 @@ def hand_over(session: Session, from_agent: str, to_agents: list[str] | None = N
         session.add(Handover(shop_id=shop, at=now, from_agent=from_agent, to_agent="",
                              items=[{"kind": "conversation", "id": i.id, "buyer": i.buyer, "note": "queued"}
                                     for i in planned.queued], note=note))
-    db.event(session, now, "handover", f"agent:{from_agent}", shop=shop or None, agent_id=from_agent, actor=actor,
-             data={"to": sorted(moved), "items": sum(len(v) for v in moved.values()), "queued": len(planned.queued)})
+    events.handover(session, ts=now, from_agent=from_agent, shop=shop or None, actor=actor, to=sorted(moved),
+                    items=sum(len(v) for v in moved.values()), queued=len(planned.queued))
     session.flush()
     if go_offline:  # everything moved or queued: nothing keeps the agent
-        live.set_agent_status(session, from_agent, "offline", now)
-    return {"from": from_agent, "moved": moved, "queued": [i.id for i in planned.queued], "note": note}
+        actions.set_agent_status(session, from_agent, "offline", now)
+    return HandoverOut.model_validate({"from": from_agent, "moved": moved, "queued": [i.id for i in planned.queued],
+                                       "note": note})
 
 
 def _requeue(session: Session, conversation_id: int, from_agent: str, now: datetime) -> None:
@@ -96,14 +96,14 @@ def _requeue(session: Session, conversation_id: int, from_agent: str, now: datet
                                                       Conversation.agent_id == from_agent,
                                                       Conversation.status == "assigned")
                            .values(status="queued", agent_id=None, assigned_at=None))
-    if db._rowcount(done) == 1:
+    if store._rowcount(done) == 1:
         session.execute(update(Agent).where(Agent.id == from_agent).values(load=Agent.load - 1))
-        db.event(session, now, "conversation.queued", f"conversation:{conversation_id}", agent_id=from_agent,
-                 data={"reason": "handover"})
+        events.conversation_queued(session, ts=now, conversation_id=conversation_id, agent_id=from_agent,
+                                   reason="handover")
 
 
 def handover_log(session: Session, *, agent_id: str | None = None, shop: str | None = None,
-                 since: datetime | None = None, limit: int = 200, role: str = "agent") -> list[dict[str, Any]]:
+                 since: datetime | None = None, limit: int = 200, role: str = "agent") -> list[HandoverEntryOut]:
     """The handover book, newest first: readable by the giving and the receiving shift (notes masked for ``role``)."""
     stmt = select(Handover).order_by(Handover.at.desc(), Handover.id.desc()).limit(limit)
     if agent_id is not None:
@@ -112,6 +112,7 @@ def handover_log(session: Session, *, agent_id: str | None = None, shop: str | N
         stmt = stmt.where(Handover.shop_id == shop)
     if since is not None:
         stmt = stmt.where(Handover.at >= since)
-    return [{"id": h.id, "at": h.at.isoformat(), "from": h.from_agent, "to": h.to_agent,
-             "items": privacy.items_for(role, h.items), "note": privacy.text_for(role, h.note), "shop": h.shop_id}
-            for h in session.scalars(stmt)]
+    return [HandoverEntryOut.model_validate(
+        {"id": h.id, "at": h.at.isoformat(), "from": h.from_agent, "to": h.to_agent,
+         "items": privacy.items_for(role, h.items), "note": privacy.text_for(role, h.note), "shop": h.shop_id})
+        for h in session.scalars(stmt)]
