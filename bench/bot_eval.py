@@ -34,8 +34,15 @@ print(f"{(t2 - t1) * 1000:.0f} {(t1 - t0) * 1000:.0f}")
 """
 
 
+SET3 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "bot_set3.csv")
+
+
 def load_rows(split: str) -> list[tuple[str, str]]:
-    """Buyers' set (dev | dev2 | heldout) or the first set's halves (train | test)."""
+    """Buyers' set (dev | dev2 | heldout), the third set's halves (dev3 | heldout3, issue 21 second
+    round, ``bench/data/bot_set3.csv``) or the first set's halves (train | test)."""
+    if split in ("dev3", "heldout3"):
+        with open(SET3, encoding="utf-8", newline="") as f:
+            return [(r["question"], r["intent"]) for r in csv.DictReader(f) if r["split"] == split[:-1]]
     if split in ("dev", "dev2", "heldout"):
         name, col = f"data/bot_buyers_{split}.csv", None
     else:
@@ -66,7 +73,7 @@ def first_answer_ms() -> tuple[int, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--split", choices=["dev", "dev2", "heldout", "train", "test"], default=None)
+    ap.add_argument("--split", choices=["dev", "dev2", "dev3", "heldout", "heldout3", "train", "test"], default=None)
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--sweep", action="store_true", help="figures for thresholds 0.50…0.95 (with --split)")
     ap.add_argument("--fit", action="store_true", help="fit the calibration on dev + dev2")
@@ -93,6 +100,8 @@ def main() -> None:
             t0 = time.perf_counter()
             res = evaluate(matcher, rows, args.threshold)
             ms = (time.perf_counter() - t0) * 1000 / max(1, res.questions)
+            if args.errors and args.split.startswith(("heldout", "test")):
+                ap.error("--errors is for tuning splits only: held-out failures are never listed")
             if args.errors:
                 for q, label, got in res.errors:
                     print(f"WRONG {q!r} label={label} got={got}", file=sys.stderr)

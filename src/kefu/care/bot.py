@@ -226,11 +226,12 @@ class FaqMatcher:
         return first
 
     def _clauses(self, text: str) -> list[str]:
-        """Parts of a message that could be a question of their own: two content words or more,
-        or one that is a KB question by itself (greetings, bare slots and lone nouns drop out)."""
+        """Parts of a message that could be a question of their own: two content words or more (a
+        size counts), or one that is a KB question by itself (greetings, bare slots and lone nouns drop out)."""
         out = []
         for part in (p for p in _CLAUSE_SPLIT.split(text) if p and p.strip()):
-            words = [w for w in self.reader.fields(part)["w"] if w not in bt.SLOTS]
+            # a size is content (XL还有吗); an order number, a date or a sum alone is not
+            words = [w for w in self.reader.fields(part)["w"] if w not in bt.SLOTS or w == bt.SIZE]
             if len(words) >= 2 or (words and words[0] in self._one_word_questions):
                 out.append(part)
         return out
@@ -329,8 +330,8 @@ class FaqMatcher:
         if not any(phrase in q for q in (item.question, *item.paraphrases)):
             return False
         rest_text = text.replace(phrase, " ")
-        if len(self.reader.fields(rest_text)["w"]) < 2:  # 我要(人工)客服: nothing asked but a person
-            return False
+        if len(self.reader.fields(rest_text)["w"]) < 2 or not _ASKS.search(rest_text):
+            return False  # 我要(人工)客服, 我要找(人工)客服: nothing asked but a person
         rest = self._judge(rest_text, threshold)
         return rest is not None and rest.intent == whole.intent and rest.confidence >= threshold
 

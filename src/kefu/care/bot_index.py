@@ -31,7 +31,7 @@ _B = 0.75
 _MIN_DICT_FREQ = 50
 _KB_WORD_FREQ = 20000
 # Version of the state layout and of the reading rules: a change invalidates cached indexes.
-STATE_VERSION = 3
+STATE_VERSION = 4
 
 NEGATORS = frozenset(
     [
@@ -52,7 +52,7 @@ NEGATORS = frozenset(
         "不是",
     ]
 )
-# Particles, politeness and forms of address (老板 is how buyers greet the seller) that carry
+# Particles, politeness, forms of address (老板 is how buyers greet the seller) and sighs (无语) that carry
 # no intent; removed from the word field only. 才/还/一直 are *not* here: they mark lateness.
 _STOPWORD_TEXT = (
     "亲 亲亲 的 了 吗 呢 啊 吧 呀 哦 哈 么 嘛 啦 哟 噢 喔 呗 我 你 您 你们 我们 他 她 它 这 那 这个 那个 这件 "
@@ -61,7 +61,8 @@ _STOPWORD_TEXT = (
     "比较 现在 大概 大约 一般 的话 那边 这边 需要 得 地 着 过 呢亲 怕 别的 然后 但是 可是 所以 "
     "因为 如果 真的 非常 特别 很 太 挺 一点 有点 一些 那么 这么 或者 马上 刚 刚刚 再 又 "
     "订单号 订单编号 单子 到底 究竟 请问下 咨询 问下 问一下 想问 我想 弄 咋 咋样 呐 哇 嘞 吖 撒 你好 您好 "
-    "在不在 hello hi 老板 老板娘 美女 小姐姐 掌柜的 宝宝 哈哈 哈哈哈 嘿 喂 噻 咯 捏 滴 哒 昂 鸭"
+    "在不在 hello hi 老板 老板娘 美女 小姐姐 掌柜的 宝宝 哈哈 哈哈哈 嘿 喂 噻 咯 捏 滴 哒 昂 鸭 "
+    "无语 真无语 服了 郁闷 醉了 唉 哎"
 )
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 

@@ -138,7 +138,7 @@ def prepare(message: str) -> Prepared:
     def slot(char: str) -> Any:
         def put(m: re.Match[str]) -> str:
             slots.append((SLOT_NAMES[char], m.group(0).strip()))
-            return f" {char} " if char in (ORDER, SIZE, ADDRESS) else char
+            return f" {char} " if char in (ORDER, ADDRESS) else char
 
         return put
 
