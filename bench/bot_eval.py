@@ -3,7 +3,7 @@
 Default run = the figures to report: the buyers' **held-out** half and, for comparison, the first
 set's test half, at the shipped threshold; then the speed: ms per question in process and the
 first answer of a fresh process whose index is read from the cache. Tuning loops look at dev
-only: ``--split dev|dev2 [--sweep] [--errors]`` and ``--fit`` (calibration on dev + dev2).
+only: ``--split dev|dev2 [--sweep] [--errors]`` and ``--fit`` (calibration on dev + dev2 + dev3).
 Last line: ``answer_rate=… precision=… unanswerable_answered=… ms_per_question=… first_answer_ms=…``
 (held-out half; ``first_*`` figures are the first set's test half).
 """
@@ -76,7 +76,7 @@ def main() -> None:
     ap.add_argument("--split", choices=["dev", "dev2", "dev3", "heldout", "heldout3", "train", "test"], default=None)
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--sweep", action="store_true", help="figures for thresholds 0.50…0.95 (with --split)")
-    ap.add_argument("--fit", action="store_true", help="fit the calibration on dev + dev2")
+    ap.add_argument("--fit", action="store_true", help="fit the calibration on dev + dev2 + dev3")
     ap.add_argument("--loo", action="store_true", help="KB leave-one-out figures")
     ap.add_argument("--errors", action="store_true", help="list wrong answers and misses (with --split)")
     args = ap.parse_args()
@@ -86,7 +86,7 @@ def main() -> None:
         os.environ.setdefault("KEFU_DATA_DIR", tmp)
         matcher: FaqMatcher = bot_matcher()
         if args.fit:
-            coef = fit_logistic(calibration_samples(matcher, load_rows("dev") + load_rows("dev2")))
+            coef = fit_logistic(calibration_samples(matcher, load_rows("dev") + load_rows("dev2") + load_rows("dev3")))
             print("CALIBRATION = (" + ", ".join(f"{c:.3f}" for c in coef) + ")")
             return
         if args.loo:

@@ -31,7 +31,7 @@ _B = 0.75
 _MIN_DICT_FREQ = 50
 _KB_WORD_FREQ = 20000
 # Version of the state layout and of the reading rules: a change invalidates cached indexes.
-STATE_VERSION = 4
+STATE_VERSION = 5
 
 NEGATORS = frozenset(
     [
@@ -76,12 +76,13 @@ class Doc:
 
 @lru_cache(maxsize=1)
 def _dictionary() -> dict[str, int]:
-    """jieba's word frequencies (read straight from the file the package ships; once per process)."""
+    """jieba's word frequencies, words of up to four characters (read straight from the file the
+    package ships; once per process)."""
     raw = resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
     out: dict[str, int] = {}
     for line in raw.splitlines():
         parts = line.split(" ")
-        if len(parts) >= 2 and len(parts[0]) <= 4 and int(parts[1]) >= _MIN_DICT_FREQ:
+        if len(parts) >= 2 and len(parts[0]) <= 4:
             out[parts[0]] = int(parts[1])
     return out
 
@@ -220,8 +221,10 @@ def build_state(
     dictionary with KB words boosted: the given ones and every dictionary word of two or more
     characters found inside a KB question, so 下单 in 下单是 stays one word) and the default
     reading of every character in it."""
-    counts = dict(_dictionary())
+    full = _dictionary()
+    counts = {w: n for w, n in full.items() if n >= _MIN_DICT_FREQ}
     found = {t[i:j] for t in kb_texts for i in range(len(t)) for j in range(i + 2, min(len(t), i + 4) + 1)}
-    counts = build_lexicon_counts([*kb_words, *(w for w in found if w in counts)], counts)
+    # a rare dictionary word the KB uses is a KB word all the same (下单 is 38 in jieba's counts)
+    counts = build_lexicon_counts([*kb_words, *(w for w in found if w in full)], counts)
     pinyin = char_pinyin(ch for w in counts for ch in w)
     return {"version": STATE_VERSION, "kb": kb_data, "lexicon": counts, "pinyin": pinyin}
