@@ -47,6 +47,34 @@ def test_buyers_set_shape_and_no_held_out_question_in_the_kb() -> None:
     assert sum(key(r["question"]) in kb_questions for r in held) == 27
 
 
+_SET3 = Path(__file__).resolve().parents[2] / "bench" / "data" / "bot_set3.csv"
+
+
+def test_third_set_is_the_file_recorded_before_tuning_and_split_by_hash() -> None:
+    assert hashlib.sha256(_SET3.read_bytes()).hexdigest() in _DOC.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))))
+    assert len(rows) == 526 and sum(r["intent"] == "handover" for r in rows) == 161
+    # the half is a function of the question alone: even first byte of its SHA-256 → dev
+    assert all(
+        r["split"] == ("dev" if hashlib.sha256(r["question"].encode()).digest()[0] % 2 == 0 else "heldout")
+        for r in rows
+    )
+    assert (sum(r["split"] == "dev" for r in rows), sum(r["split"] == "heldout" for r in rows)) == (273, 253)
+    intents = {i.intent for i in load_knowledge_base().intents}
+    assert all(part in intents or r["intent"] == "handover" for r in rows for part in r["intent"].split("+"))
+
+
+def test_third_set_held_out_half_stays_out_of_the_kb() -> None:
+    def key(q: str) -> str:
+        return bt.prepare(q).text.replace(" ", "")
+
+    held = [r for r in csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))) if r["split"] == "heldout"]
+    kb = load_knowledge_base()
+    kb_questions = {key(q) for i in kb.intents for q in (i.question, *i.paraphrases, *i.negatives)}
+    # 25 short, common ones were in the KB before the set was written; none may join them
+    assert sum(key(r["question"]) in kb_questions for r in held) == 25
+
+
 def test_scoring_counts_exactly() -> None:
     res = score([
         ("a", "invoice", "invoice"),  # right
