@@ -316,9 +316,22 @@ class FaqMatcher:
             parts[m.intent] = m
         if unknown and parts:
             return BotReply(BotAction.HANDOVER, "partly_unknown", confidence=whole.confidence)
+        if parts and any(self._unsure_question(c, m, parts, threshold) for c, m in judged):
+            return BotReply(BotAction.HANDOVER, "partly_unsure", confidence=whole.confidence)
         if len(parts) >= 2:
             return list(parts.values())
         return [whole]
+
+    def _unsure_question(self, clause: str, m: Match | None, parts: Mapping[str, Match], threshold: float) -> bool:
+        """A clause that asks about another intent than the ones answered, without the bot being
+        sure of it (怎么退货 | 运费谁出): answering the rest would be half an answer."""
+        if m is None or m.intent in parts or m.intent == OUT_OF_SCOPE or m.confidence >= threshold:
+            return False
+        if not _ASKS.search(clause) or self.index.known_share(self.reader.fields(clause)) < CLAUSE_KNOWN_SHARE:
+            return False
+        # unsure between an answered intent and another (能退货吗 in 收到了不喜欢 能退货吗): the whole
+        # message has settled it
+        return not any(r.intent in parts for r in self.rank(clause, 3))
 
     def _phrase_is_topic(self, text: str, phrase: str, whole: Match | None, threshold: float) -> bool:
         """A hand-over phrase is the topic, not a request for a person, when the message is still
