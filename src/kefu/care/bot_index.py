@@ -223,8 +223,30 @@ def build_state(
     reading of every character in it."""
     full = _dictionary()
     counts = {w: n for w, n in full.items() if n >= _MIN_DICT_FREQ}
-    found = {t[i:j] for t in kb_texts for i in range(len(t)) for j in range(i + 2, min(len(t), i + 4) + 1)}
-    # a rare dictionary word the KB uses is a KB word all the same (下单 is 38 in jieba's counts)
-    counts = build_lexicon_counts([*kb_words, *(w for w in found if w in full)], counts)
+    texts = list(kb_texts)
+    found = {t[i:j] for t in texts for i in range(len(t)) for j in range(i + 2, min(len(t), i + 4) + 1)}
+    counts = build_lexicon_counts([*kb_words, *(w for w in found if w in counts)], counts)
+    # a rare dictionary word is a KB word too where the KB's text would otherwise fall apart into
+    # single characters (下单 is 38 in jieba's counts: 下|单); not where it straddles a word (改地|址)
+    lexicon = bt.Lexicon.from_counts(counts)
+    rare = {w for t in texts for run in _single_runs(lexicon.segment(t)) for w in _substrings(run) if w in full}
+    counts = build_lexicon_counts(rare, counts)
     pinyin = char_pinyin(ch for w in counts for ch in w)
     return {"version": STATE_VERSION, "kb": kb_data, "lexicon": counts, "pinyin": pinyin}
+
+
+def _single_runs(words: list[str]) -> list[str]:
+    """Runs of two or more consecutive one-character words, joined."""
+    runs, cur = [], ""
+    for w in [*words, "  "]:
+        if len(w) == 1:
+            cur += w
+            continue
+        if len(cur) >= 2:
+            runs.append(cur)
+        cur = ""
+    return runs
+
+
+def _substrings(run: str) -> set[str]:
+    return {run[i:j] for i in range(len(run)) for j in range(i + 2, min(len(run), i + 4) + 1)}
