@@ -161,18 +161,9 @@ class FaqMatcher:
                 out.append(target)
                 i += 2 if len(w) == 1 else 1
                 continue
-            if pair == w and i + 1 < len(words) and self._tail_slip(w, words[i + 1]):
-                out.append(w[0] + self._homophones[self._key(w[1] + words[i + 1])])
-                i += 2  # a rare word swallowed the slip's first half: 改地|止 → 改|地址
-                continue
             out.append(w)
             i += 1
         return "".join(out)
-
-    def _tail_slip(self, word: str, nxt: str) -> bool:
-        pair = word[1] + nxt
-        return (len(nxt) == 1 and _cjk(pair) and nxt not in _FUNCTION_CHARS and pair not in self._kb_words
-                and self._homophones.get(self._key(pair), pair) != pair)  # fmt: skip
 
     # ------------------------------------------------------------ ranking
 
