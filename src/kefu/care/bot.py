@@ -51,7 +51,7 @@ from kefu.domain.errors import bad_argument
 COVERAGE_ALPHA = 0.8
 # Logistic calibration: p = σ(a·raw + b·margin + c). Fitted by
 # ``bench/bot_eval.py --fit`` on the dev half and the KB leave-one-out check (never held-out).
-CALIBRATION = (3.645, 9.084, -2.186)
+CALIBRATION = (3.378, 8.485, -1.963)
 # A clause the bot cannot place is harmless context ("我在沈阳 …") only when the KB knows
 # at least this share of its words; otherwise the message holds a question the KB cannot answer.
 CLAUSE_KNOWN_SHARE = 0.5
