@@ -351,7 +351,8 @@ class FaqMatcher:
     def _answered_by(self, clause: str, intent: str) -> bool:
         """Whether the intent's answer already speaks of the clause's topic: its weightiest KB
         word of two or more characters (single characters such as 算/谁/出 frame the question)
-        occurs in the answer, character by character (补差价 in 补运费差价)."""
+        occurs in the answer, a two-character word as it is (退货 is not in 退换 … 发错货), a
+        longer one character by character (补差价 in 补运费差价)."""
         words = [w.lstrip(bt.NEG) for w in self.reader.fields(clause)["w"]
                  if w not in bt.SLOTS and self.index.df["w"].get(w)]  # fmt: skip
         topics = [w for w in words if len(w) >= 2] or words
@@ -359,7 +360,7 @@ class FaqMatcher:
             return True
         key = max(topics, key=lambda t: (self.index.idf("w", t), t))
         answer = render_answer(self.kb.intent(intent).answer)
-        return all(ch in answer for ch in key)
+        return key in answer if len(key) <= 2 else all(ch in answer for ch in key)
 
 
 def _cjk(s: str) -> bool:
