@@ -73,7 +73,9 @@ def first_answer_ms() -> tuple[int, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--split", choices=["dev", "dev2", "dev3", "heldout", "heldout3", "train", "test"], default=None)
+    ap.add_argument(
+        "--split", choices=["dev", "dev2", "dev3", "heldout", "heldout3", "train", "test"], default=None
+    )
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--sweep", action="store_true", help="figures for thresholds 0.50…0.95 (with --split)")
     ap.add_argument("--fit", action="store_true", help="fit the calibration on dev + dev2 + dev3")
@@ -86,7 +88,9 @@ def main() -> None:
         os.environ.setdefault("KEFU_DATA_DIR", tmp)
         matcher: FaqMatcher = bot_matcher()
         if args.fit:
-            coef = fit_logistic(calibration_samples(matcher, load_rows("dev") + load_rows("dev2") + load_rows("dev3")))
+            coef = fit_logistic(
+                calibration_samples(matcher, load_rows("dev") + load_rows("dev2") + load_rows("dev3"))
+            )
             print("CALIBRATION = (" + ", ".join(f"{c:.3f}" for c in coef) + ")")
             return
         if args.loo:
