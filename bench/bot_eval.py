@@ -125,5 +125,6 @@ def main() -> None:
               f"{_figures(old, 'first_set_')} {_figures(buyers, 'buyers_')} {_figures(res)} "
               f"ms_per_question={ms:.2f} first_answer_ms={first_ms}")  # fmt: skip
 
+
 if __name__ == "__main__":
     main()
