@@ -114,6 +114,13 @@ def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     assert dev.precision >= 0.95 and dev.answer_rate >= 0.85 and dev.unanswerable_answered <= 0.03
     dev2 = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_dev2.csv")])
     assert dev2.precision >= 0.95 and dev2.answer_rate >= 0.83 and dev2.unanswerable_answered <= 0.03
-    # held-out: pass/fail against floors under the recorded 0.703 / 0.942 / 0.068 only
+    # held-out: pass/fail against floors under the recorded figures only (first round 0.703 / 0.942 /
+    # 0.068, second round 0.764 / 0.932 / 0.082)
     held = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_heldout.csv")])
     assert held.precision >= 0.92 and held.answer_rate >= 0.68 and held.unanswerable_answered <= 0.09
+    third = list(csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))))
+    dev3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "dev"])
+    assert dev3.precision >= 0.95 and dev3.answer_rate >= 0.88 and dev3.unanswerable_answered <= 0.06
+    # third set's held-out half: recorded 0.830 / 0.986 / 0.026 (2 of 77)
+    held3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "heldout"])
+    assert held3.precision >= 0.97 and held3.answer_rate >= 0.80 and held3.unanswerable_answered <= 0.04
