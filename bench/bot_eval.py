@@ -45,6 +45,9 @@ def load_rows(split: str) -> list[tuple[str, str]]:
     if split in ("dev3", "heldout3"):
         with open(SET3, encoding="utf-8", newline="") as f:
             return [(r["question"], r["intent"]) for r in csv.DictReader(f) if r["split"] == split[:-1]]
+    if split == "fresh4":  # written after all tuning of the second round; run for figures only
+        with open(SET3.replace("set3", "set4"), encoding="utf-8", newline="") as f:
+            return [(r["question"], r["intent"]) for r in csv.DictReader(f)]
     if split in ("dev", "dev2", "heldout"):
         name, col = f"data/bot_buyers_{split}.csv", None
     else:
@@ -76,7 +79,9 @@ def first_answer_ms() -> tuple[int, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument(
-        "--split", choices=["dev", "dev2", "dev3", "heldout", "heldout3", "train", "test"], default=None
+        "--split",
+        choices=["dev", "dev2", "dev3", "heldout", "heldout3", "fresh4", "train", "test"],
+        default=None,
     )
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--sweep", action="store_true", help="figures for thresholds 0.50…0.95 (with --split)")
@@ -106,7 +111,7 @@ def main() -> None:
             t0 = time.perf_counter()
             res = evaluate(matcher, rows, args.threshold)
             ms = (time.perf_counter() - t0) * 1000 / max(1, res.questions)
-            if args.errors and args.split.startswith(("heldout", "test")):
+            if args.errors and args.split.startswith(("heldout", "test", "fresh")):
                 ap.error("--errors is for tuning splits only: held-out failures are never listed")
             if args.errors:
                 for q, label, got in res.errors:
