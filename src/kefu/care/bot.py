@@ -55,6 +55,9 @@ CALIBRATION = (3.378, 8.485, -1.963)
 # A clause the bot cannot place is harmless context ("我在沈阳 …") only when the KB knows
 # at least this share of its words; otherwise the message holds a question the KB cannot answer.
 CLAUSE_KNOWN_SHARE = 0.5
+# A word used by at least this share of the intents frames a question (怎么, 多久) rather than
+# naming its topic: alone it does not make a clause a second question.
+FRAME_SHARE = 0.4
 # Sound-based repair may replace a two-character dictionary word only when it is this rare
 # (顺风 148 → 顺丰), never a common one (那天 2224 stays 那天).
 REPAIR_MAX_FREQ = 1000
@@ -101,6 +104,7 @@ class FaqMatcher:
         # question only then; otherwise it is context (订单 …, 我在沈阳 …)
         self._one_word_questions = frozenset(next(iter(d.fields["w"])) for d in docs if len(d.fields["w"]) == 1)
         self._kb_words = frozenset(kb_words)
+        self._frame_df = len(kb.intents) * FRAME_SHARE
         self._homophones: dict[str, str] = {}
         for word, _ in kb_words.most_common():
             if len(word) == 2 and word not in bi.STOPWORDS and all(ch in self._pinyin for ch in word):
@@ -227,12 +231,19 @@ class FaqMatcher:
 
     def _clauses(self, text: str) -> list[str]:
         """Parts of a message that could be a question of their own: two content words or more (a
-        size counts), or one that is a KB question by itself (greetings, bare slots and lone nouns drop out)."""
+        size counts), or one that is a KB question by itself (greetings, bare slots and lone nouns
+        drop out); not a part whose topic words all occur in another part (退的钱到哪了 | 什么时候到:
+        the second follows up on the first, it asks nothing new)."""
+        parts = [p for p in _CLAUSE_SPLIT.split(text) if p and p.strip()]
+        # a size is content (XL还有吗); an order number, a date or a sum alone is not
+        words = [[w for w in self.reader.fields(p)["w"] if w not in bt.SLOTS or w == bt.SIZE] for p in parts]
         out = []
-        for part in (p for p in _CLAUSE_SPLIT.split(text) if p and p.strip()):
-            # a size is content (XL还有吗); an order number, a date or a sum alone is not
-            words = [w for w in self.reader.fields(part)["w"] if w not in bt.SLOTS or w == bt.SIZE]
-            if len(words) >= 2 or (words and words[0] in self._one_word_questions):
+        for i, part in enumerate(parts):
+            topical = [w for w in words[i] if self.index.df["w"].get(w, 0) < self._frame_df]
+            others = {w for j, ws in enumerate(words) if j != i for w in ws}
+            if topical and all(w in others for w in topical):
+                continue
+            if (len(words[i]) >= 2 and topical) or (words[i] and words[i][0] in self._one_word_questions):
                 out.append(part)
         return out
 
