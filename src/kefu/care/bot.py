@@ -315,6 +315,7 @@ class FaqMatcher:
         unknown = [
             c for c, m in judged
             if (m is None or m.confidence < threshold)
+            and (_ASKS.search(c) or bt.NEG in "".join(self.reader.fields(c)["w"]))  # asks or objects
             and self.index.known_share(self.reader.fields(c)) < CLAUSE_KNOWN_SHARE
         ]  # fmt: skip
         confident_whole = whole.confidence >= threshold and whole.intent != OUT_OF_SCOPE
