@@ -165,6 +165,18 @@ def test_an_unsure_second_question_is_never_half_answered(matcher: FaqMatcher) -
     assert matcher.reply("收到了不喜欢 能退货吗").intent == "return_policy"
 
 
+def test_a_follow_up_clause_is_no_second_question(matcher: FaqMatcher) -> None:
+    # 什么时候到 repeats the first clause's topic (到); 什么时候发 after 包邮吗 asks something new
+    assert matcher.reply("退的钱到哪了 什么时候到").intent == "refund_progress"
+    assert set(matcher.reply("包邮吗 什么时候发").intents) == {"shipping_fee", "ship_time"}
+    assert matcher.reply("衣服有个破洞 怎么处理").intent == "quality_issue"
+
+
+def test_an_unknown_clause_hands_over_only_when_it_asks_or_objects(matcher: FaqMatcher) -> None:
+    assert matcher.reply("降价了能补吗 我前天买的").intent == "price_protect"  # context
+    assert matcher.reply("收到的衣服有污渍 你们还不给退 什么意思").reason == "partly_unknown"
+
+
 # ---------------------------------------------------------------- decisions
 
 
