@@ -64,11 +64,20 @@ def test_third_set_is_the_file_recorded_before_tuning_and_split_by_hash() -> Non
     assert all(part in intents or r["intent"] == "handover" for r in rows for part in r["intent"].split("+"))
 
 
+def test_fourth_set_is_the_file_recorded_before_its_first_run() -> None:
+    raw = _SET3.with_name("bot_set4.csv").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() in _DOC.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+    assert (len(rows), sum(r["intent"] == "handover" for r in rows)) == (204, 62)
+
+
 def test_third_set_held_out_half_stays_out_of_the_kb() -> None:
     def key(q: str) -> str:
         return bt.prepare(q).text.replace(" ", "")
 
-    held = [r for r in csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))) if r["split"] == "heldout"]
+    held = [
+        r for r in csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))) if r["split"] == "heldout"
+    ]
     kb = load_knowledge_base()
     kb_questions = {key(q) for i in kb.intents for q in (i.question, *i.paraphrases, *i.negatives)}
     # 25 short, common ones were in the KB before the set was written; none may join them
@@ -115,12 +124,15 @@ def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     dev2 = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_dev2.csv")])
     assert dev2.precision >= 0.95 and dev2.answer_rate >= 0.83 and dev2.unanswerable_answered <= 0.03
     # held-out: pass/fail against floors under the recorded figures only (first round 0.703 / 0.942 /
-    # 0.068, second round 0.764 / 0.932 / 0.082)
+    # 0.068, second round 0.776 / 0.933 / 0.082)
     held = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_heldout.csv")])
     assert held.precision >= 0.92 and held.answer_rate >= 0.68 and held.unanswerable_answered <= 0.09
     third = list(csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))))
     dev3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "dev"])
     assert dev3.precision >= 0.95 and dev3.answer_rate >= 0.88 and dev3.unanswerable_answered <= 0.06
-    # third set's held-out half: recorded 0.830 / 0.986 / 0.026 (2 of 77)
+    # third set's held-out half: recorded 0.847 / 0.987 / 0.026 (2 of 77)
     held3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "heldout"])
-    assert held3.precision >= 0.97 and held3.answer_rate >= 0.80 and held3.unanswerable_answered <= 0.04
+    assert held3.precision >= 0.97 and held3.answer_rate >= 0.82 and held3.unanswerable_answered <= 0.04
+    fourth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set4.csv").read_text(encoding="utf-8"))))
+    dev4 = evaluate(matcher, [(r["question"], r["intent"]) for r in fourth])
+    assert dev4.precision >= 0.95 and dev4.answer_rate >= 0.78 and dev4.unanswerable_answered <= 0.08

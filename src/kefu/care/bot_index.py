@@ -229,7 +229,9 @@ def build_state(
     # a rare dictionary word is a KB word too where the KB's text would otherwise fall apart into
     # single characters (下单 is 38 in jieba's counts: 下|单); not where it straddles a word (改地|址)
     lexicon = bt.Lexicon.from_counts(counts)
-    rare = {w for t in texts for run in _single_runs(lexicon.segment(t)) for w in _substrings(run) if w in full}
+    rare = {
+        w for t in texts for run in _single_runs(lexicon.segment(t)) for w in _substrings(run) if w in full
+    }
     counts = build_lexicon_counts(rare, counts)
     pinyin = char_pinyin(ch for w in counts for ch in w)
     return {"version": STATE_VERSION, "kb": kb_data, "lexicon": counts, "pinyin": pinyin}
