@@ -31,9 +31,10 @@ from kefu.live.floor import (
 )
 from kefu.live.model import PRESALES, Candidate, Policy, Reason, Request, Status, group_for
 from kefu.live.router import pick_for_agent, reassign_due, route
-from kefu.service import care_surveys, live_fast, live_pg
+from kefu.service import live_fast, live_pg
 from kefu.service import live_reads as reads
 from kefu.service import live_store as db
+from kefu.service.care import actions_surveys as care_surveys
 from kefu.store.models.commerce import Order
 from kefu.store.models.live import Conversation, Message, PresenceInterval
 from kefu.store.models.org import Agent

@@ -164,7 +164,7 @@ ev AS (
   INSERT INTO events (ts, kind, shop_id, agent_id, subject, data, actor)
   SELECT %(now)s, 'conversation.closed', upd.shop_id, upd.agent_id, 'conversation:' || upd.id,
          json_build_object('was', upd.status), 'system' FROM upd),
-survey AS (  -- the buyer's satisfaction survey (kefu.service.care_surveys.invite_on_close)
+survey AS (  -- the buyer's satisfaction survey (kefu.service.care.actions_surveys.invite_on_close)
   INSERT INTO surveys (shop_id, conversation_id, agent_id, sent_at, comment, created_by)
   SELECT upd.shop_id, upd.id, upd.agent_id, %(now)s, '', 'system' FROM upd WHERE upd.status = 'assigned'
   ON CONFLICT (conversation_id) DO NOTHING)

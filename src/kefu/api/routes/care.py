@@ -30,7 +30,13 @@ from kefu.api.deps import (
 )
 from kefu.api.schemas import ApiIn
 from kefu.domain.timeutil import parse_aware, parse_day
-from kefu.service import access, care
+from kefu.service import access
+from kefu.service.care import actions as care
+from kefu.service.care import actions_books as books
+from kefu.service.care import actions_bot as bot
+from kefu.service.care import actions_surveys as surveys
+from kefu.service.care import actions_templates as templates
+from kefu.service.care import actions_tickets as tickets
 
 router = APIRouter(prefix="/care", tags=["care"])
 
@@ -93,7 +99,7 @@ class CallbackResultIn(ApiIn):
 
 @router.post("/tickets", status_code=status.HTTP_201_CREATED)
 def create_ticket(body: TicketIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return care.create_ticket(session, shop_id=body.shop_id, buyer=body.buyer, category=body.category,
+    return tickets.create_ticket(session, shop_id=body.shop_id, buyer=body.buyer, category=body.category,
                               severity=body.severity, summary=body.summary, order_id=body.order_id,
                               owner=body.owner, by=_who(caller), viewer=caller)  # fmt: skip
 
@@ -102,50 +108,50 @@ def create_ticket(body: TicketIn, session: DbSession, caller: CurrentCaller) -> 
 def list_tickets(session: DbSession, caller: CurrentCaller,
                  shop_id: Annotated[str | None, Query(max_length=64)] = None,
                  status_: Annotated[str | None, Query(alias="status", max_length=16)] = None) -> list[dict[str, Any]]:  # fmt: skip
-    return care.list_tickets(session, shop_id=shop_id, status=status_, viewer=caller, role=caller.role)
+    return tickets.list_tickets(session, shop_id=shop_id, status=status_, viewer=caller, role=caller.role)
 
 
 @router.get("/tickets/{ticket_id}")
 def read_ticket(ticket_id: Id, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return care.get_ticket(session, ticket_id, viewer=caller, role=caller.role)
+    return tickets.get_ticket(session, ticket_id, viewer=caller, role=caller.role)
 
 
 @router.post("/tickets/{ticket_id}/respond")
 def respond(ticket_id: Id, body: TextIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return care.respond_ticket(session, ticket_id, text=body.text, by=_who(caller), viewer=caller)
+    return tickets.respond_ticket(session, ticket_id, text=body.text, by=_who(caller), viewer=caller)
 
 
 @router.post("/tickets/{ticket_id}/escalate")
 def escalate(ticket_id: Id, body: EscalateIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return care.escalate_ticket(
+    return tickets.escalate_ticket(
         session, ticket_id, department=body.department, note=body.note, by=_who(caller), viewer=caller
     )
 
 
 @router.post("/tickets/{ticket_id}/resolve")
 def resolve(ticket_id: Id, body: ResolveIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return care.resolve_ticket(
+    return tickets.resolve_ticket(
         session, ticket_id, root_cause=body.root_cause, note=body.note, by=_who(caller), viewer=caller
     )
 
 
 @router.post("/tickets/{ticket_id}/close")
 def close(ticket_id: Id, session: DbSession, caller: Annotated[Caller, MANAGERS]) -> dict[str, Any]:
-    return care.close_ticket(session, ticket_id, by=_who(caller))
+    return tickets.close_ticket(session, ticket_id, by=_who(caller))
 
 
 @router.post("/tickets/{ticket_id}/callback")
 def schedule_callback(
     ticket_id: Id, body: CallbackIn, session: DbSession, caller: CurrentCaller
 ) -> dict[str, Any]:
-    return care.schedule_callback(session, ticket_id, at=_moment(body.at), by=_who(caller), viewer=caller)
+    return tickets.schedule_callback(session, ticket_id, at=_moment(body.at), by=_who(caller), viewer=caller)
 
 
 @router.post("/tickets/{ticket_id}/callback-result")
 def record_callback(
     ticket_id: Id, body: CallbackResultIn, session: DbSession, caller: CurrentCaller
 ) -> dict[str, Any]:
-    return care.record_callback(session, ticket_id, outcome=body.outcome, note=body.note, by=_who(caller),
+    return tickets.record_callback(session, ticket_id, outcome=body.outcome, note=body.note, by=_who(caller),
                                 viewer=caller)
 
 
@@ -153,7 +159,7 @@ def record_callback(
 def root_causes(session: DbSession, month: Annotated[str, Query(min_length=7, max_length=7, description="YYYY-MM")],
                 shop_id: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:  # fmt: skip
     _day(f"{month}-01")
-    return care.root_cause_summary(session, month, shop_id=shop_id)
+    return tickets.root_cause_summary(session, month, shop_id=shop_id)
 
 
 # ----------------------------------------------------------------- surveys
@@ -173,7 +179,7 @@ class AnswerIn(ApiIn):
 @router.post("/surveys", status_code=status.HTTP_201_CREATED)
 def send_survey(body: SurveyIn, session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
     """A survey for a conversation or ticket that has none (409 otherwise), with the buyer's link."""
-    return care.send_survey(session, conversation_id=body.conversation_id, ticket_id=body.ticket_id,
+    return surveys.send_survey(session, conversation_id=body.conversation_id, ticket_id=body.ticket_id,
                             by=caller.name)
 
 
@@ -181,20 +187,20 @@ def send_survey(body: SurveyIn, session: DbSession, caller: ManagerCaller) -> di
 def survey_link(session: DbSession, conversation_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
                 ticket_id: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None) -> dict[str, Any]:
     """The buyer's one-time link of a conversation's (or ticket's) survey, to send through the buyer's channel."""
-    return care.survey_link(session, conversation_id=conversation_id, ticket_id=ticket_id)
+    return surveys.survey_link(session, conversation_id=conversation_id, ticket_id=ticket_id)
 
 
 @router.post("/surveys/answer")
 def answer_survey(body: AnswerIn, session: DbSession) -> dict[str, Any]:
     """Public: the buyer answers with the token of the link; a wrong token is 403, a used one 409."""
-    return care.answer_survey(session, body.token, body.score, body.comment)
+    return surveys.answer_survey(session, body.token, body.score, body.comment)
 
 
 @router.get("/surveys/stats")
 def survey_stats(session: DbSession, caller: CurrentCaller, start: DayQ, end: DayQ,
                  shop_id: Annotated[str | None, Query(max_length=64)] = None,
                  agent_id: Annotated[str | None, Query(max_length=64)] = None) -> dict[str, Any]:  # fmt: skip
-    return care.survey_stats(
+    return surveys.survey_stats(
         session, _day(start), _day(end), shop_id=shop_id, agent_id=access.own_agent(caller, agent_id)
     )
 
@@ -243,30 +249,30 @@ class SettingsIn(ApiIn):
 def search_templates(session: DbSession, caller: CurrentCaller, q: Annotated[str, Query(max_length=100)] = "",
                      shop_id: Annotated[str | None, Query(max_length=64)] = None,
                      limit: Annotated[int, Query(ge=1, le=200)] = 20) -> list[dict[str, Any]]:  # fmt: skip
-    return care.search_templates(session, q, shop_id=shop_id, limit=limit)
+    return templates.search_templates(session, q, shop_id=shop_id, limit=limit)
 
 
 @router.post("/templates", status_code=status.HTTP_201_CREATED, dependencies=[MANAGERS])
 def create_template(body: TemplateIn, session: DbSession) -> dict[str, Any]:
-    return care.create_template(session, category=body.category, title=body.title, body=body.body,
+    return templates.create_template(session, category=body.category, title=body.title, body=body.body,
                                 steps=body.steps, shop_id=body.shop_id)  # fmt: skip
 
 
 @router.post("/templates/seed", dependencies=[MANAGERS])
 def seed_templates(session: DbSession) -> dict[str, int]:
-    return {"added": care.seed_templates(session)}
+    return {"added": templates.seed_templates(session)}
 
 
 @router.post("/templates/{template_id}/render")
 def render_template(
     template_id: Id, body: RenderIn, session: DbSession, caller: CurrentCaller
 ) -> dict[str, Any]:
-    return care.render_template(session, template_id, dict(body.variables))
+    return templates.render_template(session, template_id, dict(body.variables))
 
 
 @router.post("/bot/answer")
 def bot_answer(body: BotIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return care.bot_answer(session, body.question, body.mode, shop_id=body.shop_id)
+    return bot.bot_answer(session, body.question, body.mode, shop_id=body.shop_id)
 
 
 @router.get("/settings/{shop_id}")
@@ -303,7 +309,7 @@ class LedgerIn(ApiIn):
 
 @router.post("/logbook", status_code=status.HTTP_201_CREATED)
 def add_logbook_entry(body: LogbookIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return care.add_logbook_entry(session, shop_id=body.shop_id, book=body.book, kind=body.kind, text=body.text,
+    return books.add_logbook_entry(session, shop_id=body.shop_id, book=body.book, kind=body.kind, text=body.text,
                                   author=_who(caller), day=_day(body.day) if body.day else None,
                                   viewer=caller)  # fmt: skip
 
@@ -312,7 +318,7 @@ def add_logbook_entry(body: LogbookIn, session: DbSession, caller: CurrentCaller
 def list_logbook(session: DbSession, caller: CurrentCaller, shop_id: Annotated[str, Query(min_length=1, max_length=64)],
                  book: Annotated[str, Query(max_length=16)], start: DayQ, end: DayQ,
                  author: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:  # fmt: skip
-    return care.list_logbook(
+    return books.list_logbook(
         session, shop_id=shop_id, book=book, start=_day(start), end=_day(end), author=access.own_agent(caller, author),
         role=caller.role,
     )
@@ -322,25 +328,25 @@ def list_logbook(session: DbSession, caller: CurrentCaller, shop_id: Annotated[s
 def weekly_summary(
     session: DbSession, caller: Annotated[Caller, MANAGERS], shop_id: Annotated[str, Query(min_length=1, max_length=64)], day: DayQ
 ) -> dict[str, Any]:
-    return care.weekly_issue_summary(session, shop_id=shop_id, day=_day(day), role=caller.role)
+    return books.weekly_issue_summary(session, shop_id=shop_id, day=_day(day), role=caller.role)
 
 
 @router.get("/handover-log")
 def handover_log(session: DbSession, caller: CurrentCaller, shop_id: Annotated[str, Query(min_length=1, max_length=64)],
                  day: DayQ) -> dict[str, Any]:  # fmt: skip
-    return care.handover_log(session, shop_id=shop_id, day=_day(day), agent_id=access.own_agent(caller, None),
+    return books.handover_log(session, shop_id=shop_id, day=_day(day), agent_id=access.own_agent(caller, None),
                              role=caller.role)
 
 
 @router.get("/service-stats")
 def service_stats(session: DbSession, caller: CurrentCaller, day: DayQ,
                   shop_id: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:  # fmt: skip
-    return care.service_stats(session, _day(day), shop_id=shop_id, agent_id=access.own_agent(caller, None))
+    return books.service_stats(session, _day(day), shop_id=shop_id, agent_id=access.own_agent(caller, None))
 
 
 @router.post("/ledger", status_code=status.HTTP_201_CREATED)
 def add_ledger_entry(body: LedgerIn, session: DbSession, caller: Annotated[Caller, MANAGERS]) -> dict[str, Any]:
-    return care.add_ledger_entry(session, agent_id=body.agent_id, day=_day(body.day), kind=body.kind,
+    return books.add_ledger_entry(session, agent_id=body.agent_id, day=_day(body.day), kind=body.kind,
                                  amount_fen=body.amount_fen, reason=body.reason, evidence=body.evidence,
                                  by=_who(caller))  # fmt: skip
 
@@ -349,5 +355,5 @@ def add_ledger_entry(body: LedgerIn, session: DbSession, caller: Annotated[Calle
 def list_ledger(session: DbSession, caller: CurrentCaller, agent_id: Annotated[str | None, Query(max_length=64)] = None,
                 start: Annotated[str | None, Query(max_length=10)] = None,
                 end: Annotated[str | None, Query(max_length=10)] = None) -> dict[str, Any]:  # fmt: skip
-    return care.list_ledger(session, agent_id=access.own_agent(caller, agent_id), start=_day(start) if start else None,
+    return books.list_ledger(session, agent_id=access.own_agent(caller, agent_id), start=_day(start) if start else None,
                             end=_day(end) if end else None)  # fmt: skip

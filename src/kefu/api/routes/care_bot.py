@@ -1,7 +1,7 @@
 """FAQ bot API: the shop's facts, and proposals mined from the shop's chats (issue 21).
 
-Thin: validate, authorise (supervisors and admins), call :mod:`kefu.service.care_bot` and
-:mod:`kefu.service.care_bot_mining`. Asking the bot stays at ``POST /care/bot/answer``.
+Thin: validate, authorise (supervisors and admins), call :mod:`kefu.service.care.actions_bot` and
+:mod:`kefu.service.care.actions_bot_mining`. Asking the bot stays at ``POST /care/bot/answer``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from pydantic import Field
 
 from kefu.api.deps import Caller, DbSession, require_roles
 from kefu.api.schemas import ApiIn
-from kefu.service import care_bot, care_bot_mining
+from kefu.service.care import actions_bot as bot
+from kefu.service.care import actions_bot_mining as mining
+from kefu.service.care import schemas as care_schemas
 
 router = APIRouter(prefix="/care/bot", tags=["care"])
 
@@ -21,7 +23,7 @@ MANAGERS = require_roles("admin", "supervisor")
 ShopPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-class FactsIn(ApiIn, care_bot.BotFactsIn):
+class FactsIn(ApiIn, care_schemas.BotFactsIn):
     pass
 
 
@@ -36,18 +38,18 @@ class DecisionIn(ApiIn):
 
 
 @router.get("/facts/{shop_id}", dependencies=[MANAGERS])
-def read_facts(shop_id: ShopPath, session: DbSession) -> care_bot.BotFactsView:
-    return care_bot.get_bot_facts(session, shop_id)
+def read_facts(shop_id: ShopPath, session: DbSession) -> care_schemas.BotFactsOut:
+    return bot.get_bot_facts(session, shop_id)
 
 
 @router.put("/facts/{shop_id}", dependencies=[MANAGERS])
-def write_facts(shop_id: ShopPath, body: FactsIn, session: DbSession) -> care_bot.BotFactsView:
-    return care_bot.set_bot_facts(session, shop_id, body)
+def write_facts(shop_id: ShopPath, body: FactsIn, session: DbSession) -> care_schemas.BotFactsOut:
+    return bot.set_bot_facts(session, shop_id, body)
 
 
 @router.post("/proposals/mine", dependencies=[MANAGERS])
-def mine(body: MineIn, session: DbSession) -> care_bot_mining.MineResult:
-    return care_bot_mining.mine_bot_proposals(session, body.shop_id, min_count=body.min_count)
+def mine(body: MineIn, session: DbSession) -> care_schemas.MineOut:
+    return mining.mine_bot_proposals(session, body.shop_id, min_count=body.min_count)
 
 
 @router.get("/proposals", dependencies=[MANAGERS])
@@ -55,8 +57,8 @@ def proposals(
     session: DbSession,
     shop_id: Annotated[str, Query(min_length=1, max_length=64)],
     status: Annotated[str | None, Query(max_length=16)] = None,
-) -> list[care_bot_mining.ProposalView]:
-    return care_bot_mining.list_bot_proposals(session, shop_id, status)
+) -> list[care_schemas.ProposalOut]:
+    return mining.list_bot_proposals(session, shop_id, status)
 
 
 @router.post("/proposals/{proposal_id}/decision")
@@ -65,7 +67,7 @@ def decide(
     body: DecisionIn,
     session: DbSession,
     caller: Annotated[Caller, MANAGERS],
-) -> care_bot_mining.ProposalView:
-    return care_bot_mining.decide_bot_proposal(
+) -> care_schemas.ProposalOut:
+    return mining.decide_bot_proposal(
         session, proposal_id, approve=body.approve, by=caller.name, answer=body.answer
     )

@@ -19,7 +19,9 @@ from kefu.api.deps import MANAGER_ROLES, Caller, CurrentCaller, DbSession, requi
 from kefu.api.schemas import ApiIn
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_aware, utc_now
-from kefu.service import access, duty
+from kefu.service import access
+from kefu.service.duty import actions as duty
+from kefu.service.duty import actions_tasks as tasks
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -83,7 +85,7 @@ def list_tasks(
 ) -> list[dict[str, Any]]:
     """任务列表 / tasks by due time (agents: their own only)."""
     agent_id, team_name = _scope(caller, agent, team)
-    return duty.list_tasks(session, agent_id=agent_id, team=team_name, status=status)
+    return tasks.list_tasks(session, agent_id=agent_id, team=team_name, status=status)
 
 
 @router.get("/stats")
@@ -97,12 +99,12 @@ def task_stats(
     agent_id, _ = _scope(caller, agent, None)
     if agent_id is None:
         raise bad_argument("agent", "需要客服编号", "agent is required")
-    return duty.task_stats(session, agent_id, month)
+    return tasks.task_stats(session, agent_id, month)
 
 
 @router.get("/{task_id}")
 def get_task(session: DbSession, caller: CurrentCaller, task_id: TaskId) -> dict[str, Any]:
-    task = duty.get_task(session, task_id)
+    task = tasks.get_task(session, task_id)
     _own(caller, task)
     return task
 
@@ -110,15 +112,15 @@ def get_task(session: DbSession, caller: CurrentCaller, task_id: TaskId) -> dict
 @router.post("/{task_id}/complete")
 def complete_task(session: DbSession, caller: CurrentCaller, task_id: TaskId, body: CompleteIn) -> dict[str, Any]:
     """完成任务 / mark a task done with its outcome (an event row is written)."""
-    _own(caller, duty.get_task(session, task_id))
+    _own(caller, tasks.get_task(session, task_id))
     by = caller.agent_id or caller.name
-    return duty.complete_task(session, task_id, by, body.outcome)
+    return tasks.complete_task(session, task_id, by, body.outcome)
 
 
 @router.post("/escalate", dependencies=[MANAGERS])
 def escalate(session: DbSession) -> dict[str, int]:
     """逾期任务升级给主管 / escalate overdue tasks now (the worker also does it)."""
-    return {"escalated": duty.escalate_overdue(session, utc_now())}
+    return {"escalated": tasks.escalate_overdue(session, utc_now())}
 
 
 @router.post("/events/returns", status_code=201, dependencies=[MANAGERS])

@@ -1,0 +1,327 @@
+"""Typed in/out models of the care area (one naming family per entity: XxxIn, XxxOut, XxxPage).
+
+The API declares these as response models, so the OpenAPI document says what each care route
+returns. Times are ISO-8601 strings exactly as stored (with their offset), amounts are integer
+fen, rates and averages decimal strings: the models describe the JSON the routes always sent.
+Also the value lists a form offers (ticket categories, template categories, bot modes), taken
+from the engine so outer layers need not import it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from kefu.care import bot as botlib
+from kefu.care import templates as tpl
+from kefu.care import tickets as tk
+
+TICKET_CATEGORIES = tk.CATEGORIES
+TICKET_SEVERITIES = tk.SEVERITIES
+TICKET_DEPARTMENTS = tk.DEPARTMENTS
+CALLBACK_OUTCOMES = tk.CALLBACK_OUTCOMES
+TEMPLATE_CATEGORIES = tpl.CATEGORIES
+BOT_MODES = tuple(m.value for m in botlib.BotMode)
+BOT_DEFAULT_MODE = botlib.BotMode.BOT_FIRST.value
+BOT_DEFAULT_THRESHOLD = botlib.DEFAULT_THRESHOLD
+
+
+# ----------------------------------------------------------------- tickets
+
+
+class TicketNoteOut(BaseModel):
+    """One line of a ticket's history; escalations add ``department``, callbacks ``outcome``."""
+
+    model_config = ConfigDict(extra="allow")
+    at: str
+    by: str
+    kind: str
+    text: str
+
+
+class TicketSlaOut(BaseModel):
+    first_response_due: str | None
+    resolution_due: str | None
+    first_response: str  # met | breached | pending
+    resolution: str
+    first_response_minutes: int | None  # business minutes taken
+    resolution_minutes: int | None
+
+
+class TicketOut(BaseModel):
+    id: int
+    shop_id: str
+    buyer: str
+    order_id: str | None
+    category: str
+    severity: str
+    status: str
+    department: str
+    owner: str | None
+    summary: str
+    root_cause: str
+    created_at: str | None
+    first_response_at: str | None
+    resolved_at: str | None
+    callback_at: str | None
+    callback_outcome: str
+    notes: list[TicketNoteOut]
+    sla: TicketSlaOut
+
+
+class RootCausesOut(BaseModel):
+    month: str
+    tickets: int
+    resolved: int
+    by_category: dict[str, int]
+    by_root_cause: dict[str, int]
+    by_department: dict[str, int]
+    by_severity: dict[str, int]
+    first_response_breaches: int
+    resolution_breaches: int
+    avg_resolution_business_hours: str | None
+    callback_outcomes: dict[str, int]
+
+
+# ----------------------------------------------------------------- surveys
+
+
+class SurveyOut(BaseModel):
+    id: int
+    shop_id: str
+    conversation_id: int | None
+    ticket_id: int | None
+    agent_id: str | None
+    sent_at: str
+    score: int | None
+    level: str | None
+    comment: str
+    answered_at: str | None
+    created_by: str
+
+
+class SurveyLinkOut(BaseModel):
+    """The buyer's one-time link: ``link`` carries ``token``, the signed survey id."""
+
+    survey: int
+    token: str
+    link: str
+
+
+class SurveySentOut(SurveyOut, SurveyLinkOut):
+    pass
+
+
+class SurveyForBuyerOut(BaseModel):
+    shop: str
+    answered: bool
+    levels: dict[str, str]
+
+
+class SurveyAnswerOut(BaseModel):
+    answered: bool
+    score: int
+    level: str
+
+
+class SurveyStatsOut(BaseModel):
+    sent: int
+    answered: int
+    response_rate: str | None
+    distribution: dict[str, int]
+    satisfied_rate: str | None
+    mean_score: str | None
+
+
+# ----------------------------------------------------------------- templates, settings, bot
+
+
+class TemplateOut(BaseModel):
+    id: int
+    shop_id: str | None
+    category: str
+    title: str
+    body: str
+    steps: list[str]
+    variables: list[str]
+    usage_count: int
+
+
+class TemplateRenderOut(BaseModel):
+    id: int
+    title: str
+    text: str
+    steps: list[str]
+    usage_count: int
+
+
+class TemplateSeedOut(BaseModel):
+    added: int
+
+
+class CareSettingsOut(BaseModel):
+    """A shop's care settings as stored (keys never set are left out of the answer)."""
+
+    model_config = ConfigDict(extra="allow")
+    open: str | None = None
+    close: str | None = None
+    open_on_rest_days: bool | None = None
+    open_on_statutory: bool | None = None
+    bot_mode: str | None = None
+    bot_threshold: float | None = None
+    sla: dict[str, list[int]] | None = None
+    calendar_overrides: dict[str, str] | None = None
+
+
+class BotReplyOut(BaseModel):
+    action: str  # answer | suggest | handover
+    reason: str
+    intent: str | None
+    answer: str | None
+    confidence: float
+    matched_question: str | None
+
+
+# ----------------------------------------------------------------- logbooks and ledger
+
+
+class LogbookEntryOut(BaseModel):
+    id: int
+    shop_id: str
+    book: str
+    day: str
+    author: str
+    kind: str
+    text: str
+    data: dict[str, Any]
+
+
+class IssueItemOut(BaseModel):
+    day: str
+    author: str
+    text: str
+
+
+class WeeklyIssuesOut(BaseModel):
+    week_start: str
+    week_end: str
+    problems: list[IssueItemOut]
+    ideas: list[IssueItemOut]
+    per_author: dict[str, dict[str, int]]
+    total: int
+
+
+class ServiceStatsOut(BaseModel):
+    """One agent's 服务统计 row of a day (computed, never typed)."""
+
+    agent_id: str
+    served: int
+    converted: int
+    conversion_rate: str | None
+    orders: int
+    amount_fen: int
+    day: str
+
+
+class HandoverOut(BaseModel):
+    id: int
+    at: str
+    from_agent: str
+    to_agent: str
+    items: list[dict[str, Any]]
+    note: str
+
+
+class HandoverLogOut(BaseModel):
+    day: str
+    notes: list[LogbookEntryOut]
+    handovers: list[HandoverOut]
+
+
+class LedgerEntryOut(BaseModel):
+    id: int
+    agent_id: str
+    day: str
+    kind: str
+    amount_fen: int
+    reason: str
+    evidence: str
+    created_by: str
+
+
+class LedgerPage(BaseModel):
+    entries: list[LedgerEntryOut]
+    fines_fen: int
+    rewards_fen: int
+    total_fen: int
+
+
+# ----------------------------------------------------------------- the bot's shop facts, evaluation, mining
+
+
+class BotFactsOut(BaseModel):
+    shop_id: str
+    ship_within_hours: int
+    same_day_cutoff: str
+    couriers: str
+    upgrade_courier: str
+    free_shipping_over_yuan: int
+    shipping_fee_yuan: int
+    remote_regions: str
+    remote_extra_yuan: int
+    invoice_types: str
+    special_invoice: bool
+    return_address: str
+    return_days: int
+    price_protect_days: int
+    service_hours: str
+
+
+class BotFactsIn(BaseModel):
+    """Facts to change; fields left out keep their value."""
+
+    ship_within_hours: int | None = Field(default=None, ge=1, le=24 * 60)
+    same_day_cutoff: str | None = Field(default=None, pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")
+    couriers: str | None = Field(default=None, min_length=1, max_length=100)
+    upgrade_courier: str | None = Field(default=None, min_length=1, max_length=50)
+    free_shipping_over_yuan: int | None = Field(default=None, ge=0, le=100_000)
+    shipping_fee_yuan: int | None = Field(default=None, ge=0, le=10_000)
+    remote_regions: str | None = Field(default=None, min_length=1, max_length=200)
+    remote_extra_yuan: int | None = Field(default=None, ge=0, le=10_000)
+    invoice_types: str | None = Field(default=None, min_length=1, max_length=100)
+    special_invoice: bool | None = None
+    return_address: str | None = Field(default=None, max_length=300)
+    return_days: int | None = Field(default=None, ge=0, le=365)
+    price_protect_days: int | None = Field(default=None, ge=0, le=365)
+    service_hours: str | None = Field(default=None, min_length=1, max_length=50)
+
+
+class BotEvalOut(BaseModel):
+    questions: int
+    answered: int
+    handed_over: int
+
+
+class ProposalOut(BaseModel):
+    id: int
+    shop_id: str
+    intent: str
+    new_intent: bool
+    question: str
+    answer: str
+    paraphrases: list[str]
+    asked: int  # how many buyer messages the group holds
+    status: str
+    answered_after: int | None
+    pool_before: str
+    pool_after: str
+    created_at: datetime
+    decided_by: str
+
+
+class MineOut(BaseModel):
+    pairs: int  # buyer messages read
+    pool_answer_rate: str  # share of them the bot answers now
+    proposals: list[ProposalOut]
