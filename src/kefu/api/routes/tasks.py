@@ -22,6 +22,7 @@ from kefu.domain.timeutil import parse_aware, utc_now
 from kefu.service import access
 from kefu.service.duty import actions as duty
 from kefu.service.duty import actions_tasks as tasks
+from kefu.service.duty.schemas import EscalatedOut, TaskOut, TaskStatsOut, TimersOut
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
@@ -75,7 +76,7 @@ def _own(caller: Caller, task: dict[str, Any]) -> None:
     access.own_row(caller, task["assignee"], "任务", "tasks", task["id"])
 
 
-@router.get("")
+@router.get("", response_model=list[TaskOut])
 def list_tasks(
     session: DbSession,
     caller: CurrentCaller,
@@ -88,7 +89,7 @@ def list_tasks(
     return tasks.list_tasks(session, agent_id=agent_id, team=team_name, status=status)
 
 
-@router.get("/stats")
+@router.get("/stats", response_model=TaskStatsOut)
 def task_stats(
     session: DbSession,
     caller: CurrentCaller,
@@ -102,14 +103,14 @@ def task_stats(
     return tasks.task_stats(session, agent_id, month)
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id}", response_model=TaskOut)
 def get_task(session: DbSession, caller: CurrentCaller, task_id: TaskId) -> dict[str, Any]:
     task = tasks.get_task(session, task_id)
     _own(caller, task)
     return task
 
 
-@router.post("/{task_id}/complete")
+@router.post("/{task_id}/complete", response_model=TaskOut)
 def complete_task(session: DbSession, caller: CurrentCaller, task_id: TaskId, body: CompleteIn) -> dict[str, Any]:
     """完成任务 / mark a task done with its outcome (an event row is written)."""
     _own(caller, tasks.get_task(session, task_id))
@@ -117,26 +118,26 @@ def complete_task(session: DbSession, caller: CurrentCaller, task_id: TaskId, bo
     return tasks.complete_task(session, task_id, by, body.outcome)
 
 
-@router.post("/escalate", dependencies=[MANAGERS])
+@router.post("/escalate", dependencies=[MANAGERS], response_model=EscalatedOut)
 def escalate(session: DbSession) -> dict[str, int]:
     """逾期任务升级给主管 / escalate overdue tasks now (the worker also does it)."""
     return {"escalated": tasks.escalate_overdue(session, utc_now())}
 
 
-@router.post("/events/returns", status_code=201, dependencies=[MANAGERS])
+@router.post("/events/returns", status_code=201, dependencies=[MANAGERS], response_model=TimersOut)
 def report_return(session: DbSession, body: ReturnIn) -> dict[str, int]:
     """退货包裹签收 / a return parcel was received: starts the 退货 rule."""
     return {"timers": duty.record_return(session, body.order_id, _when("received_at", body.received_at), body.shop)}
 
 
-@router.post("/events/reviews", status_code=201, dependencies=[MANAGERS])
+@router.post("/events/reviews", status_code=201, dependencies=[MANAGERS], response_model=TimersOut)
 def report_review(session: DbSession, body: ReviewIn) -> dict[str, int]:
     """买家评价 / a review was posted: neutral and bad ones start the 中差评 rule."""
     posted = _when("posted_at", body.posted_at)
     return {"timers": duty.record_review(session, body.order_id, body.buyer, posted, body.rating, body.shop)}
 
 
-@router.post("/schedule", dependencies=[MANAGERS])
+@router.post("/schedule", dependencies=[MANAGERS], response_model=TimersOut)
 def schedule(session: DbSession, body: ScheduleIn) -> dict[str, int]:
     """为已存订单排定跟进 / start the rules' timers for stored orders (idempotent)."""
     return {"timers": duty.schedule_orders(session, body.order_ids)}
