@@ -1,7 +1,7 @@
 """Care API: tickets, callbacks, surveys, reply templates, FAQ bot, logbooks, fines/rewards.
 
-Thin: validate, authorise, call :mod:`kefu.service.care`. Field limits mirror the
-columns so bad input is a 4xx with a code, never a database error. Agents may
+Thin: validate, authorise, call the care area's actions (:mod:`kefu.service.care`); bodies and
+answers are the area's schemas, whose field limits mirror the columns. Agents may
 read only their own ledger and service statistics; configuration, closing
 tickets, the monthly review and ledger entries are for supervisors and admins.
 Every route declares its roles (``require_roles``); what an agent may see within
@@ -17,7 +17,6 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, status
-from pydantic import Field
 
 from kefu.api.deps import (
     MANAGER_ROLES,
@@ -28,7 +27,6 @@ from kefu.api.deps import (
     ManagerCaller,
     require_roles,
 )
-from kefu.api.schemas import ApiIn
 from kefu.domain.timeutil import parse_aware, parse_day
 from kefu.service import access
 from kefu.service.care import actions as care
@@ -38,22 +36,36 @@ from kefu.service.care import actions_surveys as surveys
 from kefu.service.care import actions_templates as templates
 from kefu.service.care import actions_tickets as tickets
 from kefu.service.care.schemas import (
+    BotQuestionIn,
     BotReplyOut,
+    CallbackIn,
+    CallbackResultIn,
+    CareSettingsIn,
     CareSettingsOut,
     HandoverLogOut,
+    LedgerEntryIn,
     LedgerEntryOut,
     LedgerPage,
+    LogbookEntryIn,
     LogbookEntryOut,
     RootCausesOut,
     ServiceStatsOut,
+    SurveyAnswerIn,
     SurveyAnswerOut,
+    SurveyIn,
     SurveyLinkOut,
     SurveySentOut,
     SurveyStatsOut,
+    TemplateIn,
     TemplateOut,
+    TemplateRenderIn,
     TemplateRenderOut,
     TemplateSeedOut,
+    TicketEscalateIn,
+    TicketIn,
     TicketOut,
+    TicketResolveIn,
+    TicketResponseIn,
     WeeklyIssuesOut,
 )
 
@@ -61,11 +73,7 @@ router = APIRouter(prefix="/care", tags=["care"])
 
 MANAGERS = require_roles(*STAFF_MANAGERS)
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Str64 = Annotated[str, Field(min_length=1, max_length=64)]
-OptId = Annotated[int | None, Field(default=None, ge=1, le=2**31 - 1)]
 DayQ = Annotated[str, Query(min_length=10, max_length=10, description="YYYY-MM-DD")]
-
-
 
 
 def _day(text: str) -> date:
@@ -81,39 +89,6 @@ def _who(caller: Caller) -> str:
 
 
 # ----------------------------------------------------------------- tickets
-
-
-class TicketIn(ApiIn):
-    shop_id: Str64
-    buyer: Annotated[str, Field(min_length=1, max_length=128)]
-    category: Annotated[str, Field(max_length=32)]
-    severity: Annotated[str, Field(max_length=16)] = "normal"
-    summary: Annotated[str, Field(max_length=5000)] = ""
-    order_id: Annotated[str | None, Field(default=None, max_length=64)] = None
-    owner: Annotated[str | None, Field(default=None, max_length=64)] = None
-
-
-class TextIn(ApiIn):
-    text: Annotated[str, Field(min_length=1, max_length=5000)]
-
-
-class EscalateIn(ApiIn):
-    department: Annotated[str, Field(max_length=32)]
-    note: Annotated[str, Field(min_length=1, max_length=5000)]
-
-
-class ResolveIn(ApiIn):
-    root_cause: Annotated[str, Field(min_length=1, max_length=64)]
-    note: Annotated[str, Field(max_length=5000)] = ""
-
-
-class CallbackIn(ApiIn):
-    at: Annotated[str, Field(min_length=1, max_length=64)]
-
-
-class CallbackResultIn(ApiIn):
-    outcome: Annotated[str, Field(max_length=32)]
-    note: Annotated[str, Field(max_length=5000)] = ""
 
 
 @router.post("/tickets", status_code=status.HTTP_201_CREATED, response_model=TicketOut)
@@ -136,19 +111,19 @@ def read_ticket(ticket_id: Id, session: DbSession, caller: CurrentCaller) -> dic
 
 
 @router.post("/tickets/{ticket_id}/respond", response_model=TicketOut)
-def respond(ticket_id: Id, body: TextIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+def respond(ticket_id: Id, body: TicketResponseIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     return tickets.respond_ticket(session, ticket_id, text=body.text, by=_who(caller), viewer=caller)
 
 
 @router.post("/tickets/{ticket_id}/escalate", response_model=TicketOut)
-def escalate(ticket_id: Id, body: EscalateIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+def escalate(ticket_id: Id, body: TicketEscalateIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     return tickets.escalate_ticket(
         session, ticket_id, department=body.department, note=body.note, by=_who(caller), viewer=caller
     )
 
 
 @router.post("/tickets/{ticket_id}/resolve", response_model=TicketOut)
-def resolve(ticket_id: Id, body: ResolveIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+def resolve(ticket_id: Id, body: TicketResolveIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     return tickets.resolve_ticket(
         session, ticket_id, root_cause=body.root_cause, note=body.note, by=_who(caller), viewer=caller
     )
@@ -184,17 +159,6 @@ def root_causes(session: DbSession, month: Annotated[str, Query(min_length=7, ma
 # ----------------------------------------------------------------- surveys
 
 
-class SurveyIn(ApiIn):
-    conversation_id: OptId = None
-    ticket_id: OptId = None
-
-
-class AnswerIn(ApiIn):
-    token: Annotated[str, Field(min_length=1, max_length=200)]
-    score: int | Annotated[str, Field(max_length=8)]
-    comment: Annotated[str, Field(max_length=2000)] = ""
-
-
 @router.post("/surveys", status_code=status.HTTP_201_CREATED, response_model=SurveySentOut)
 def send_survey(body: SurveyIn, session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
     """A survey for a conversation or ticket that has none (409 otherwise), with the buyer's link."""
@@ -210,7 +174,7 @@ def survey_link(session: DbSession, conversation_id: Annotated[int | None, Query
 
 
 @router.post("/surveys/answer", response_model=SurveyAnswerOut)
-def answer_survey(body: AnswerIn, session: DbSession) -> dict[str, Any]:
+def answer_survey(body: SurveyAnswerIn, session: DbSession) -> dict[str, Any]:
     """Public: the buyer answers with the token of the link; a wrong token is 403, a used one 409."""
     return surveys.answer_survey(session, body.token, body.score, body.comment)
 
@@ -225,43 +189,6 @@ def survey_stats(session: DbSession, caller: CurrentCaller, start: DayQ, end: Da
 
 
 # ----------------------------------------------------------------- templates and bot
-
-
-class TemplateIn(ApiIn):
-    category: Annotated[str, Field(max_length=32)]
-    title: Annotated[str, Field(min_length=1, max_length=100)]
-    body: Annotated[str, Field(min_length=1, max_length=5000)]
-    steps: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=50)] = []
-    shop_id: Annotated[str | None, Field(default=None, max_length=64)] = None
-
-
-class RenderIn(ApiIn):
-    variables: Annotated[dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=500)] | int],
-                         Field(max_length=20)] = {}  # fmt: skip
-
-
-class BotIn(ApiIn):
-    question: Annotated[str, Field(min_length=1, max_length=1000)]
-    mode: Annotated[str | None, Field(default=None, max_length=16)] = None
-    shop_id: Annotated[str | None, Field(default=None, max_length=64)] = None
-
-
-class SettingsIn(ApiIn):
-    open: Annotated[str | None, Field(default=None, max_length=5)] = None
-    close: Annotated[str | None, Field(default=None, max_length=5)] = None
-    open_on_rest_days: bool | None = None
-    open_on_statutory: bool | None = None
-    bot_mode: Annotated[str | None, Field(default=None, max_length=16)] = None
-    bot_threshold: Annotated[float | None, Field(default=None, ge=0.0, le=1.0)] = None
-    sla: Annotated[
-        dict[Annotated[str, Field(max_length=16)], Annotated[list[int], Field(min_length=2, max_length=2)]]
-        | None,
-        Field(default=None, max_length=4),
-    ] = None
-    calendar_overrides: Annotated[
-        dict[Annotated[str, Field(max_length=10)], Annotated[str, Field(max_length=16)]] | None,
-        Field(default=None, max_length=400),
-    ] = None
 
 
 @router.get("/templates", response_model=list[TemplateOut])
@@ -284,13 +211,13 @@ def seed_templates(session: DbSession) -> dict[str, int]:
 
 @router.post("/templates/{template_id}/render", response_model=TemplateRenderOut)
 def render_template(
-    template_id: Id, body: RenderIn, session: DbSession, caller: CurrentCaller
+    template_id: Id, body: TemplateRenderIn, session: DbSession, caller: CurrentCaller
 ) -> dict[str, Any]:
     return templates.render_template(session, template_id, dict(body.variables))
 
 
 @router.post("/bot/answer", response_model=BotReplyOut)
-def bot_answer(body: BotIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+def bot_answer(body: BotQuestionIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     return bot.bot_answer(session, body.question, body.mode, shop_id=body.shop_id)
 
 
@@ -301,7 +228,7 @@ def read_settings(shop_id: Annotated[str, Path(min_length=1, max_length=64)], se
 
 
 @router.put("/settings/{shop_id}", dependencies=[MANAGERS], response_model=CareSettingsOut, response_model_exclude_unset=True)
-def write_settings(shop_id: Annotated[str, Path(min_length=1, max_length=64)], body: SettingsIn,
+def write_settings(shop_id: Annotated[str, Path(min_length=1, max_length=64)], body: CareSettingsIn,
                    session: DbSession) -> dict[str, Any]:  # fmt: skip
     return care.set_care_settings(session, shop_id, **body.model_dump(exclude_none=True))
 
@@ -309,25 +236,8 @@ def write_settings(shop_id: Annotated[str, Path(min_length=1, max_length=64)], b
 # ----------------------------------------------------------------- logbooks and ledger
 
 
-class LogbookIn(ApiIn):
-    shop_id: Str64
-    book: Annotated[str, Field(max_length=16)]
-    kind: Annotated[str, Field(max_length=16)] = "note"
-    text: Annotated[str, Field(min_length=1, max_length=5000)]
-    day: Annotated[str | None, Field(default=None, max_length=10)] = None
-
-
-class LedgerIn(ApiIn):
-    agent_id: Str64
-    day: Annotated[str, Field(min_length=10, max_length=10)]
-    kind: Annotated[str, Field(max_length=16)]
-    amount_fen: Annotated[int, Field(ge=-(10**10), le=10**10)]
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
-    evidence: Annotated[str, Field(max_length=200)] = ""
-
-
 @router.post("/logbook", status_code=status.HTTP_201_CREATED, response_model=LogbookEntryOut)
-def add_logbook_entry(body: LogbookIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+def add_logbook_entry(body: LogbookEntryIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     return books.add_logbook_entry(session, shop_id=body.shop_id, book=body.book, kind=body.kind, text=body.text,
                                   author=_who(caller), day=_day(body.day) if body.day else None,
                                   viewer=caller)  # fmt: skip
@@ -364,7 +274,7 @@ def service_stats(session: DbSession, caller: CurrentCaller, day: DayQ,
 
 
 @router.post("/ledger", status_code=status.HTTP_201_CREATED, response_model=LedgerEntryOut)
-def add_ledger_entry(body: LedgerIn, session: DbSession, caller: Annotated[Caller, MANAGERS]) -> dict[str, Any]:
+def add_ledger_entry(body: LedgerEntryIn, session: DbSession, caller: Annotated[Caller, MANAGERS]) -> dict[str, Any]:
     return books.add_ledger_entry(session, agent_id=body.agent_id, day=_day(body.day), kind=body.kind,
                                  amount_fen=body.amount_fen, reason=body.reason, evidence=body.evidence,
                                  by=_who(caller))  # fmt: skip

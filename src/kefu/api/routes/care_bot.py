@@ -9,10 +9,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import Field
 
 from kefu.api.deps import Caller, DbSession, require_roles
-from kefu.api.schemas import ApiIn
 from kefu.service.care import actions_bot as bot
 from kefu.service.care import actions_bot_mining as mining
 from kefu.service.care import schemas as care_schemas
@@ -23,32 +21,18 @@ MANAGERS = require_roles("admin", "supervisor")
 ShopPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-class FactsIn(ApiIn, care_schemas.BotFactsIn):
-    pass
-
-
-class MineIn(ApiIn):
-    shop_id: Annotated[str, Field(min_length=1, max_length=64)]
-    min_count: Annotated[int, Field(ge=1, le=1000)] = 3
-
-
-class DecisionIn(ApiIn):
-    approve: bool
-    answer: Annotated[str | None, Field(default=None, max_length=1000)] = None
-
-
 @router.get("/facts/{shop_id}", dependencies=[MANAGERS])
 def read_facts(shop_id: ShopPath, session: DbSession) -> care_schemas.BotFactsOut:
     return bot.get_bot_facts(session, shop_id)
 
 
 @router.put("/facts/{shop_id}", dependencies=[MANAGERS])
-def write_facts(shop_id: ShopPath, body: FactsIn, session: DbSession) -> care_schemas.BotFactsOut:
+def write_facts(shop_id: ShopPath, body: care_schemas.BotFactsIn, session: DbSession) -> care_schemas.BotFactsOut:
     return bot.set_bot_facts(session, shop_id, body)
 
 
 @router.post("/proposals/mine", dependencies=[MANAGERS])
-def mine(body: MineIn, session: DbSession) -> care_schemas.MineOut:
+def mine(body: care_schemas.MineIn, session: DbSession) -> care_schemas.MineOut:
     return mining.mine_bot_proposals(session, body.shop_id, min_count=body.min_count)
 
 
@@ -64,7 +48,7 @@ def proposals(
 @router.post("/proposals/{proposal_id}/decision")
 def decide(
     proposal_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    body: DecisionIn,
+    body: care_schemas.ProposalDecisionIn,
     session: DbSession,
     caller: Annotated[Caller, MANAGERS],
 ) -> care_schemas.ProposalOut:

@@ -1,6 +1,6 @@
 """Follow-up tasks over HTTP: lists, completion, escalation, KPI figures, and duty events.
 
-Thin: validate, scope by caller, call :mod:`kefu.service.duty`. Agents only
+Thin: validate, scope by caller, call :mod:`kefu.service.duty`'s actions. Agents only
 ever see and complete their own tasks (their ``agent_id`` replaces any filter
 they send); a supervisor with a team sees that team; admins and integrations
 see everything. Integrations report returns and reviews here so the 退货 and
@@ -13,47 +13,28 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import Field
 
 from kefu.api.deps import MANAGER_ROLES, Caller, CurrentCaller, DbSession, require_roles
-from kefu.api.schemas import ApiIn
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_aware, utc_now
 from kefu.service import access
 from kefu.service.duty import actions as duty
 from kefu.service.duty import actions_tasks as tasks
-from kefu.service.duty.schemas import EscalatedOut, TaskOut, TaskStatsOut, TimersOut
+from kefu.service.duty.schemas import (
+    EscalatedOut,
+    ReturnIn,
+    ReviewIn,
+    ScheduleIn,
+    TaskCompleteIn,
+    TaskOut,
+    TaskStatsOut,
+    TimersOut,
+)
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 MANAGERS = require_roles(*MANAGER_ROLES)
-
-
-
-
-
-class CompleteIn(ApiIn):
-    outcome: str = Field(default="", max_length=2000)
-
-
-class ReturnIn(ApiIn):
-    order_id: Text64
-    received_at: str = Field(min_length=1, max_length=40)
-    shop: str = Field(default="", max_length=64)
-
-
-class ReviewIn(ApiIn):
-    order_id: Text64
-    buyer: str = Field(default="", max_length=128)
-    posted_at: str = Field(min_length=1, max_length=40)
-    rating: str = Field(pattern="^(good|neutral|bad)$")
-    shop: str = Field(default="", max_length=64)
-
-
-class ScheduleIn(ApiIn):
-    order_ids: list[Text64] | None = Field(default=None, max_length=10000)
 
 
 def _when(name: str, text: str) -> datetime:
@@ -111,7 +92,7 @@ def get_task(session: DbSession, caller: CurrentCaller, task_id: TaskId) -> dict
 
 
 @router.post("/{task_id}/complete", response_model=TaskOut)
-def complete_task(session: DbSession, caller: CurrentCaller, task_id: TaskId, body: CompleteIn) -> dict[str, Any]:
+def complete_task(session: DbSession, caller: CurrentCaller, task_id: TaskId, body: TaskCompleteIn) -> dict[str, Any]:
     """完成任务 / mark a task done with its outcome (an event row is written)."""
     _own(caller, tasks.get_task(session, task_id))
     by = caller.agent_id or caller.name

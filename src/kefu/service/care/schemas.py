@@ -10,13 +10,14 @@ from the engine so outer layers need not import it.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.care import bot as botlib
 from kefu.care import templates as tpl
 from kefu.care import tickets as tk
+from kefu.service.schemas import ApiIn
 
 TICKET_CATEGORIES = tk.CATEGORIES
 TICKET_SEVERITIES = tk.SEVERITIES
@@ -26,6 +27,122 @@ TEMPLATE_CATEGORIES = tpl.CATEGORIES
 BOT_MODES = tuple(m.value for m in botlib.BotMode)
 BOT_DEFAULT_MODE = botlib.BotMode.BOT_FIRST.value
 BOT_DEFAULT_THRESHOLD = botlib.DEFAULT_THRESHOLD
+
+# Field limits of the request bodies mirror the columns, so bad input is a 4xx with a code,
+# never a database error.
+Str64 = Annotated[str, Field(min_length=1, max_length=64)]
+OptId = Annotated[int | None, Field(default=None, ge=1, le=2**31 - 1)]
+
+
+# ----------------------------------------------------------------- request bodies
+
+
+class TicketIn(ApiIn):
+    shop_id: Str64
+    buyer: Annotated[str, Field(min_length=1, max_length=128)]
+    category: Annotated[str, Field(max_length=32)]
+    severity: Annotated[str, Field(max_length=16)] = "normal"
+    summary: Annotated[str, Field(max_length=5000)] = ""
+    order_id: Annotated[str | None, Field(default=None, max_length=64)] = None
+    owner: Annotated[str | None, Field(default=None, max_length=64)] = None
+
+
+class TicketResponseIn(ApiIn):
+    text: Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class TicketEscalateIn(ApiIn):
+    department: Annotated[str, Field(max_length=32)]
+    note: Annotated[str, Field(min_length=1, max_length=5000)]
+
+
+class TicketResolveIn(ApiIn):
+    root_cause: Annotated[str, Field(min_length=1, max_length=64)]
+    note: Annotated[str, Field(max_length=5000)] = ""
+
+
+class CallbackIn(ApiIn):
+    at: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class CallbackResultIn(ApiIn):
+    outcome: Annotated[str, Field(max_length=32)]
+    note: Annotated[str, Field(max_length=5000)] = ""
+
+
+class SurveyIn(ApiIn):
+    conversation_id: OptId = None
+    ticket_id: OptId = None
+
+
+class SurveyAnswerIn(ApiIn):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    score: int | Annotated[str, Field(max_length=8)]
+    comment: Annotated[str, Field(max_length=2000)] = ""
+
+
+class TemplateIn(ApiIn):
+    category: Annotated[str, Field(max_length=32)]
+    title: Annotated[str, Field(min_length=1, max_length=100)]
+    body: Annotated[str, Field(min_length=1, max_length=5000)]
+    steps: Annotated[list[Annotated[str, Field(max_length=500)]], Field(max_length=50)] = []
+    shop_id: Annotated[str | None, Field(default=None, max_length=64)] = None
+
+
+class TemplateRenderIn(ApiIn):
+    variables: Annotated[dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=500)] | int],
+                         Field(max_length=20)] = {}  # fmt: skip
+
+
+class BotQuestionIn(ApiIn):
+    question: Annotated[str, Field(min_length=1, max_length=1000)]
+    mode: Annotated[str | None, Field(default=None, max_length=16)] = None
+    shop_id: Annotated[str | None, Field(default=None, max_length=64)] = None
+
+
+class CareSettingsIn(ApiIn):
+    open: Annotated[str | None, Field(default=None, max_length=5)] = None
+    close: Annotated[str | None, Field(default=None, max_length=5)] = None
+    open_on_rest_days: bool | None = None
+    open_on_statutory: bool | None = None
+    bot_mode: Annotated[str | None, Field(default=None, max_length=16)] = None
+    bot_threshold: Annotated[float | None, Field(default=None, ge=0.0, le=1.0)] = None
+    sla: Annotated[
+        dict[Annotated[str, Field(max_length=16)], Annotated[list[int], Field(min_length=2, max_length=2)]]
+        | None,
+        Field(default=None, max_length=4),
+    ] = None
+    calendar_overrides: Annotated[
+        dict[Annotated[str, Field(max_length=10)], Annotated[str, Field(max_length=16)]] | None,
+        Field(default=None, max_length=400),
+    ] = None
+
+
+class LogbookEntryIn(ApiIn):
+    shop_id: Str64
+    book: Annotated[str, Field(max_length=16)]
+    kind: Annotated[str, Field(max_length=16)] = "note"
+    text: Annotated[str, Field(min_length=1, max_length=5000)]
+    day: Annotated[str | None, Field(default=None, max_length=10)] = None
+
+
+class LedgerEntryIn(ApiIn):
+    agent_id: Str64
+    day: Annotated[str, Field(min_length=10, max_length=10)]
+    kind: Annotated[str, Field(max_length=16)]
+    amount_fen: Annotated[int, Field(ge=-(10**10), le=10**10)]
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    evidence: Annotated[str, Field(max_length=200)] = ""
+
+
+class MineIn(ApiIn):
+    shop_id: Annotated[str, Field(min_length=1, max_length=64)]
+    min_count: Annotated[int, Field(ge=1, le=1000)] = 3
+
+
+class ProposalDecisionIn(ApiIn):
+    approve: bool
+    answer: Annotated[str | None, Field(default=None, max_length=1000)] = None
 
 
 # ----------------------------------------------------------------- tickets
@@ -279,7 +396,7 @@ class BotFactsOut(BaseModel):
     service_hours: str
 
 
-class BotFactsIn(BaseModel):
+class BotFactsIn(ApiIn):
     """Facts to change; fields left out keep their value."""
 
     ship_within_hours: int | None = Field(default=None, ge=1, le=24 * 60)

@@ -1,4 +1,4 @@
-"""Typed out models of the duty area (one naming family per entity: XxxIn, XxxOut, XxxPage).
+"""Typed in/out models of the duty area (one naming family per entity: XxxIn, XxxOut, XxxPage).
 
 The API declares these as response models. Times are ISO-8601 strings as stored (with their
 offset), the on-time rate a decimal string ("" while nothing is done): the JSON the routes
@@ -7,7 +7,35 @@ always sent.
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from kefu.service.schemas import ApiIn
+
+Text64 = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class TaskCompleteIn(ApiIn):
+    outcome: str = Field(default="", max_length=2000)
+
+
+class ReturnIn(ApiIn):
+    order_id: Text64
+    received_at: str = Field(min_length=1, max_length=40)
+    shop: str = Field(default="", max_length=64)
+
+
+class ReviewIn(ApiIn):
+    order_id: Text64
+    buyer: str = Field(default="", max_length=128)
+    posted_at: str = Field(min_length=1, max_length=40)
+    rating: str = Field(pattern="^(good|neutral|bad)$")
+    shop: str = Field(default="", max_length=64)
+
+
+class ScheduleIn(ApiIn):
+    order_ids: list[Text64] | None = Field(default=None, max_length=10000)
 
 
 class TaskOut(BaseModel):
