@@ -18,7 +18,7 @@ from kefu.service import privacy
 from kefu.service.care import actions as care
 from kefu.service.care import actions_bot as bot
 from kefu.service.care import actions_bot_mining as mining
-from kefu.service.care import schemas as care_schemas
+from kefu.service.care import schemas_bot as care_schemas
 from kefu.store.models.care import FaqPair
 from kefu.store.models.live import Conversation, Message
 from kefu.store.models.org import Agent, Shop

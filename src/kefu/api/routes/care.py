@@ -36,8 +36,6 @@ from kefu.service.care import actions_surveys as surveys
 from kefu.service.care import actions_templates as templates
 from kefu.service.care import actions_tickets as tickets
 from kefu.service.care.schemas import (
-    BotQuestionIn,
-    BotReplyOut,
     CallbackIn,
     CallbackResultIn,
     CareSettingsIn,
@@ -68,6 +66,7 @@ from kefu.service.care.schemas import (
     TicketResponseIn,
     WeeklyIssuesOut,
 )
+from kefu.service.care.schemas_bot import BotQuestionIn, BotReplyOut
 
 router = APIRouter(prefix="/care", tags=["care"])
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Path, Query
 from kefu.api.deps import Caller, DbSession, require_roles
 from kefu.service.care import actions_bot as bot
 from kefu.service.care import actions_bot_mining as mining
-from kefu.service.care import schemas as care_schemas
+from kefu.service.care import schemas_bot as care_schemas
 
 router = APIRouter(prefix="/care/bot", tags=["care"])
 

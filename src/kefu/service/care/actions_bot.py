@@ -30,7 +30,7 @@ from kefu.domain.errors import RowError, bad_argument, bad_rows, not_found
 from kefu.domain.timeutil import utc_now
 from kefu.service.care import store
 from kefu.service.care.actions import care_settings
-from kefu.service.care.schemas import BotEvalOut, BotFactsIn, BotFactsOut
+from kefu.service.care.schemas_bot import BotEvalOut, BotFactsIn, BotFactsOut
 from kefu.store.models.care import BotShopFacts
 from kefu.store.models.org import Shop
 

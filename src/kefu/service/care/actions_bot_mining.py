@@ -21,7 +21,7 @@ from kefu.domain.errors import bad_argument, not_found
 from kefu.domain.timeutil import utc_now
 from kefu.service.care import store
 from kefu.service.care.actions_bot import shop_bot
-from kefu.service.care.schemas import MineOut, ProposalOut
+from kefu.service.care.schemas_bot import MineOut, ProposalOut
 from kefu.service.privacy import ERASED
 from kefu.store.models.care import BotProposal, FaqPair
 from kefu.store.models.org import Shop

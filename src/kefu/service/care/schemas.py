@@ -1,20 +1,19 @@
-"""Typed in/out models of the care area (one naming family per entity: XxxIn, XxxOut, XxxPage).
+"""Typed in/out models of the care area (one naming family per entity: XxxIn, XxxOut, XxxPage);
+the FAQ bot's are in :mod:`kefu.service.care.schemas_bot`.
 
 The API declares these as response models, so the OpenAPI document says what each care route
 returns. Times are ISO-8601 strings exactly as stored (with their offset), amounts are integer
 fen, rates and averages decimal strings: the models describe the JSON the routes always sent.
-Also the value lists a form offers (ticket categories, template categories, bot modes), taken
+Also the value lists a form offers (ticket and template categories), taken
 from the engine so outer layers need not import it.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from kefu.care import bot as botlib
 from kefu.care import templates as tpl
 from kefu.care import tickets as tk
 from kefu.service.schemas import ApiIn
@@ -24,9 +23,6 @@ TICKET_SEVERITIES = tk.SEVERITIES
 TICKET_DEPARTMENTS = tk.DEPARTMENTS
 CALLBACK_OUTCOMES = tk.CALLBACK_OUTCOMES
 TEMPLATE_CATEGORIES = tpl.CATEGORIES
-BOT_MODES = tuple(m.value for m in botlib.BotMode)
-BOT_DEFAULT_MODE = botlib.BotMode.BOT_FIRST.value
-BOT_DEFAULT_THRESHOLD = botlib.DEFAULT_THRESHOLD
 
 # Field limits of the request bodies mirror the columns, so bad input is a 4xx with a code,
 # never a database error.
@@ -94,12 +90,6 @@ class TemplateRenderIn(ApiIn):
                          Field(max_length=20)] = {}  # fmt: skip
 
 
-class BotQuestionIn(ApiIn):
-    question: Annotated[str, Field(min_length=1, max_length=1000)]
-    mode: Annotated[str | None, Field(default=None, max_length=16)] = None
-    shop_id: Annotated[str | None, Field(default=None, max_length=64)] = None
-
-
 class CareSettingsIn(ApiIn):
     open: Annotated[str | None, Field(default=None, max_length=5)] = None
     close: Annotated[str | None, Field(default=None, max_length=5)] = None
@@ -133,16 +123,6 @@ class LedgerEntryIn(ApiIn):
     amount_fen: Annotated[int, Field(ge=-(10**10), le=10**10)]
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
     evidence: Annotated[str, Field(max_length=200)] = ""
-
-
-class MineIn(ApiIn):
-    shop_id: Annotated[str, Field(min_length=1, max_length=64)]
-    min_count: Annotated[int, Field(ge=1, le=1000)] = 3
-
-
-class ProposalDecisionIn(ApiIn):
-    approve: bool
-    answer: Annotated[str | None, Field(default=None, max_length=1000)] = None
 
 
 # ----------------------------------------------------------------- tickets
@@ -252,7 +232,7 @@ class SurveyStatsOut(BaseModel):
     mean_score: str | None
 
 
-# ----------------------------------------------------------------- templates, settings, bot
+# ----------------------------------------------------------------- templates and settings
 
 
 class TemplateOut(BaseModel):
@@ -290,15 +270,6 @@ class CareSettingsOut(BaseModel):
     bot_threshold: float | None = None
     sla: dict[str, list[int]] | None = None
     calendar_overrides: dict[str, str] | None = None
-
-
-class BotReplyOut(BaseModel):
-    action: str  # answer | suggest | handover
-    reason: str
-    intent: str | None
-    answer: str | None
-    confidence: float
-    matched_question: str | None
 
 
 # ----------------------------------------------------------------- logbooks and ledger
@@ -373,72 +344,3 @@ class LedgerPage(BaseModel):
     fines_fen: int
     rewards_fen: int
     total_fen: int
-
-
-# ----------------------------------------------------------------- the bot's shop facts, evaluation, mining
-
-
-class BotFactsOut(BaseModel):
-    shop_id: str
-    ship_within_hours: int
-    same_day_cutoff: str
-    couriers: str
-    upgrade_courier: str
-    free_shipping_over_yuan: int
-    shipping_fee_yuan: int
-    remote_regions: str
-    remote_extra_yuan: int
-    invoice_types: str
-    special_invoice: bool
-    return_address: str
-    return_days: int
-    price_protect_days: int
-    service_hours: str
-
-
-class BotFactsIn(ApiIn):
-    """Facts to change; fields left out keep their value."""
-
-    ship_within_hours: int | None = Field(default=None, ge=1, le=24 * 60)
-    same_day_cutoff: str | None = Field(default=None, pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")
-    couriers: str | None = Field(default=None, min_length=1, max_length=100)
-    upgrade_courier: str | None = Field(default=None, min_length=1, max_length=50)
-    free_shipping_over_yuan: int | None = Field(default=None, ge=0, le=100_000)
-    shipping_fee_yuan: int | None = Field(default=None, ge=0, le=10_000)
-    remote_regions: str | None = Field(default=None, min_length=1, max_length=200)
-    remote_extra_yuan: int | None = Field(default=None, ge=0, le=10_000)
-    invoice_types: str | None = Field(default=None, min_length=1, max_length=100)
-    special_invoice: bool | None = None
-    return_address: str | None = Field(default=None, max_length=300)
-    return_days: int | None = Field(default=None, ge=0, le=365)
-    price_protect_days: int | None = Field(default=None, ge=0, le=365)
-    service_hours: str | None = Field(default=None, min_length=1, max_length=50)
-
-
-class BotEvalOut(BaseModel):
-    questions: int
-    answered: int
-    handed_over: int
-
-
-class ProposalOut(BaseModel):
-    id: int
-    shop_id: str
-    intent: str
-    new_intent: bool
-    question: str
-    answer: str
-    paraphrases: list[str]
-    asked: int  # how many buyer messages the group holds
-    status: str
-    answered_after: int | None
-    pool_before: str
-    pool_after: str
-    created_at: datetime
-    decided_by: str
-
-
-class MineOut(BaseModel):
-    pairs: int  # buyer messages read
-    pool_answer_rate: str  # share of them the bot answers now
-    proposals: list[ProposalOut]

@@ -12,7 +12,7 @@ from nicegui import ui
 from kefu.service.care import actions as care
 from kefu.service.care import actions_bot as bot
 from kefu.service.care import actions_bot_mining as mining
-from kefu.service.care import schemas as care_schemas
+from kefu.service.care import schemas_bot as care_schemas
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import MANAGERS, PageUser, kefu_page
