@@ -28,7 +28,7 @@ from kefu.care.bot_eval import EvalResult, calibration_samples, evaluate, fit_lo
 _FIRST_ANSWER = """
 import time
 t0 = time.perf_counter()
-from kefu.service.care_bot import bot_matcher
+from kefu.service.care.actions_bot import bot_matcher
 t1 = time.perf_counter()
 bot_matcher().reply("亲 拍了什么时候能发货呀")
 t2 = time.perf_counter()
@@ -65,7 +65,7 @@ def _figures(r: EvalResult, prefix: str = "") -> str:
 def first_answer_ms() -> tuple[int, int]:
     """(ms from the first call to its answer with the index read from the cache, ms to import the
     service layer) in a fresh process; the cache is written by this process's first call."""
-    from kefu.service.care_bot import bot_matcher
+    from kefu.service.care.actions_bot import bot_matcher
 
     bot_matcher()  # make sure the cache file exists
     env = dict(os.environ)
@@ -89,7 +89,7 @@ def main() -> None:
     ap.add_argument("--loo", action="store_true", help="KB leave-one-out figures")
     ap.add_argument("--errors", action="store_true", help="list wrong answers and misses (with --split)")
     args = ap.parse_args()
-    from kefu.service.care_bot import bot_matcher
+    from kefu.service.care.actions_bot import bot_matcher
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("KEFU_DATA_DIR", tmp)

@@ -25,7 +25,7 @@ from kefu.api.integration import LiveHotPath
 from kefu.api.limits import BodyLimit
 from kefu.api.retry import RetryReads
 from kefu.config import get_settings, install_clock
-from kefu.service import care
+from kefu.service.care import actions_bot as bot
 from kefu.store.db import get_engine
 
 
@@ -46,7 +46,7 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 
     Uvicorn (and any ASGI test client that runs the lifespan) accepts requests only after this.
     """
-    await run_in_threadpool(care.warm_bot)
+    await run_in_threadpool(bot.warm_bot)
     yield
 
 

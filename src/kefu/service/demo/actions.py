@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import SHOP_TZ, from_epoch, utc_now
-from kefu.service import care
+from kefu.service.care import actions_templates
 from kefu.service.credit import actions as credit
 from kefu.service.demo import actions_accounts as demo_accounts
 from kefu.service.org import passwords
@@ -248,7 +248,7 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
                                            demo_pw)
     step("预测与话术 / forecast and templates", 7, 8)
     forecasts = _forecast_around(session, as_of_dt)
-    templates = care.seed_templates(session)
+    templates = actions_templates.seed_templates(session)
     credited = _credit_months(session, shop)
     step("完成 / done", 8, 8)
     return DemoSummary(

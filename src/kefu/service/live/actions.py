@@ -31,7 +31,7 @@ from kefu.live.floor import (
 )
 from kefu.live.model import PRESALES, Candidate, Decision, Policy, Reason, Request, Status, group_for
 from kefu.live.router import pick_for_agent, reassign_due, route
-from kefu.service import care_surveys
+from kefu.service.care import actions_surveys as care_surveys
 from kefu.service.live import events, store, store_routing
 from kefu.service.live.schemas import (
     ConversationOut,

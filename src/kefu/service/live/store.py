@@ -282,7 +282,7 @@ freed AS (
   RETURNING agents.id),
 ev AS ({events.in_statement(source="upd", shop="upd.shop_id", agent="upd.agent_id",
                            subject="'conversation:' || upd.id", data="json_build_object('was', upd.status)")}),
-survey AS (  -- the buyer's satisfaction survey (kefu.service.care_surveys.invite_on_close)
+survey AS (  -- the buyer's satisfaction survey (kefu.service.care.actions_surveys.invite_on_close)
   INSERT INTO surveys (shop_id, conversation_id, agent_id, sent_at, comment, created_by)
   SELECT upd.shop_id, upd.id, upd.agent_id, %(now)s, '', 'system' FROM upd WHERE upd.status = 'assigned'
   ON CONFLICT (conversation_id) DO NOTHING)

@@ -18,7 +18,7 @@ from nicegui import app, ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import care
+from kefu.service.care import actions_surveys as surveys
 from kefu.service.live import actions_webchat
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
@@ -68,7 +68,7 @@ def chat_page(request: Request) -> None:
         if conv["status"] == "closed":  # the buyer's one-time survey link (only a served chat has one)
             try:
                 with db_session() as session:
-                    link = care.survey_link(session, conversation_id=int(str(conv["id"])))["link"]
+                    link = surveys.survey_link(session, conversation_id=int(str(conv["id"])))["link"]
             except KefuError:
                 return
             ui.link(t("评价本次服务", "Rate this chat"), link).props('data-testid="chat-survey"')

@@ -24,14 +24,13 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from kefu.care import surveys as surv
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument, not_found
 from kefu.domain.timeutil import local_midnight, utc_now
+from kefu.service.care import store
 from kefu.store.models.care import Survey, Ticket
 from kefu.store.models.live import Conversation
 from kefu.store.models.org import Shop
@@ -75,19 +74,12 @@ def _link(s: Survey) -> dict[str, Any]:
     return {"survey": s.id, "token": token, "link": f"{LINK_PATH}?t={token}"}
 
 
-def _insert_ignoring_duplicates(session: Session, values: dict[str, Any]) -> None:
-    """Insert unless the conversation already has a survey (a supervisor's, or a close retried)."""
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    session.execute(insert(Survey).values(**values).on_conflict_do_nothing())
-
-
 def invite_on_close(session: Session, conversation_id: int, shop_id: str, agent_id: str | None,
                     now: datetime) -> None:
     """The system's survey for a conversation an agent served, written with its close."""
     if agent_id is None:  # a bot chat or a buyer who left the queue: nobody to rate
         return
-    _insert_ignoring_duplicates(session, {"shop_id": shop_id, "conversation_id": conversation_id,
+    store.insert_survey_unless_exists(session, {"shop_id": shop_id, "conversation_id": conversation_id,
                                           "agent_id": agent_id, "sent_at": now, "comment": "",
                                           "created_by": "system"})
 

@@ -1,7 +1,7 @@
 """Reply templates (话术): the shipped library, search by keyword or pinyin initials, render with usage counts.
 
-Split from :mod:`kefu.service.care` (which re-exports these); :mod:`kefu.care.templates`
-does the matching and rendering, this module maps ``ReplyTemplate`` rows to it.
+:mod:`kefu.care.templates` does the matching and rendering; this module maps
+``ReplyTemplate`` rows to it.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""A shop's care settings and the business hours in which ticket SLA clocks run.
+"""Care use-cases of a shop's settings: the business hours in which ticket SLA clocks run, the bot's mode.
 
-Split from :mod:`kefu.service.care` (which re-exports every name here) so that
-tickets (:mod:`kefu.service.care_tickets`) and the bot read the same settings.
+The other care use-cases are in ``actions_<topic>`` (tickets, surveys, books, templates, bot,
+bot_mining); tickets and the bot read the settings through this module.
 Per-shop settings live in ``Shop.settings["care"]``:
 ``{"open": "09:00", "close": "22:30", "open_on_rest_days": true,
 "open_on_statutory": false, "calendar_overrides": {"2027-02-16": "rest"},

@@ -19,15 +19,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import Engine, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from kefu.domain.timeutil import utc_now
 from kefu.duty.notify import Notifier, NotifyError, adapters_from_settings
+from kefu.service.duty import store
 from kefu.store.db import session_factory
 from kefu.store.models.duty import OutboxMessage
 from kefu.store.models.org import Shop
@@ -35,28 +33,6 @@ from kefu.store.models.org import Shop
 BASE_DELAY = timedelta(seconds=30)
 MAX_DELAY = timedelta(hours=1)
 MAX_ATTEMPTS = 6
-
-
-def insert_ignore(session: Session, model: Any, values: Mapping[str, Any]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING on either backend; True when a row was added.
-
-    Concurrent schedulers race on the unique keys; this makes losing the race
-    a no-op instead of an error that would roll back the winner's caller.
-    """
-    dialect = session.get_bind().dialect.name
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(model.__table__.c.id)
-    return session.execute(stmt).first() is not None
-
-
-def enqueue(session: Session, channel: str, dedupe_key: str, payload: Mapping[str, Any],
-            now: datetime | None = None) -> bool:
-    """Queue a message unless one with this key exists; True when newly queued."""
-    when = now or utc_now()
-    return insert_ignore(session, OutboxMessage, {
-        "channel": channel, "dedupe_key": dedupe_key, "payload": {**payload, "key": dedupe_key},
-        "status": "pending", "attempts": 0, "next_attempt_at": when, "created_at": when, "last_error": "",
-    })
 
 
 def backoff(attempts: int, base: timedelta = BASE_DELAY, cap: timedelta = MAX_DELAY) -> timedelta:
@@ -84,17 +60,6 @@ def shop_adapters(session: Session, message: OutboxMessage) -> Notifier | None:
     return adapters_from_settings(config).get(message.channel)
 
 
-def _claim(session: Session, now: datetime) -> OutboxMessage | None:
-    stmt = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-    )
-    return session.scalars(stmt).first()
-
-
 def dispatch_outbox(
     engine: Engine,
     adapters: Mapping[str, Notifier] | AdapterSource | None = None,
@@ -110,7 +75,7 @@ def dispatch_outbox(
     for _ in range(batch):
         with factory() as session, session.begin():
             when = now or utc_now()
-            message = _claim(session, when)
+            message = store.claim_outbox(session, when)
             if message is None:
                 break
             # PostgreSQL: already locked. SQLite: this write takes the database lock, and a row

@@ -12,9 +12,6 @@ proposed or stored with a proposal), and messages erased for privacy (``kefu pri
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from pydantic import BaseModel
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
@@ -22,41 +19,19 @@ from kefu.care import bot_mining as mining
 from kefu.domain import privacy
 from kefu.domain.errors import bad_argument, not_found
 from kefu.domain.timeutil import utc_now
-from kefu.service.care_bot import shop_bot
+from kefu.service.care import store
+from kefu.service.care.actions_bot import shop_bot
+from kefu.service.care.schemas_bot import MineOut, ProposalOut
 from kefu.service.org.actions_privacy import ERASED
 from kefu.store.models.care import BotProposal, FaqPair
-from kefu.store.models.live import Message
 from kefu.store.models.org import Shop
 
 # Messages read per mining run (the most recent ones): bounds time and memory on big shops.
 MAX_MESSAGES = 200_000
 
 
-class ProposalView(BaseModel):
-    id: int
-    shop_id: str
-    intent: str
-    new_intent: bool
-    question: str
-    answer: str
-    paraphrases: list[str]
-    asked: int  # how many buyer messages the group holds
-    status: str
-    answered_after: int | None
-    pool_before: str
-    pool_after: str
-    created_at: datetime
-    decided_by: str
-
-
-class MineResult(BaseModel):
-    pairs: int  # buyer messages read
-    pool_answer_rate: str  # share of them the bot answers now
-    proposals: list[ProposalView]
-
-
-def _view(p: BotProposal) -> ProposalView:
-    return ProposalView(
+def _view(p: BotProposal) -> ProposalOut:
+    return ProposalOut(
         id=p.id, shop_id=p.shop_id, intent=p.intent, new_intent=p.new_intent, question=p.question, answer=p.answer,
         paraphrases=[str(x) for x in p.paraphrases], asked=len(p.members), status=p.status,
         answered_after=p.answered_after, pool_before=p.pool_before, pool_after=p.pool_after,
@@ -65,16 +40,8 @@ def _view(p: BotProposal) -> ProposalView:
 
 
 def _pairs(session: Session, shop_id: str) -> list[mining.QaPair]:
-    rows = session.execute(
-        select(Message.conversation_id, Message.direction, Message.text, Message.auto, Message.bot)
-        .where(Message.shop_id == shop_id, Message.conversation_id.is_not(None), Message.text != ERASED)
-        .order_by(Message.ts.desc(), Message.id.desc())
-        .limit(MAX_MESSAGES)
-    ).all()
-    msgs = [
-        mining.ChatMessage(int(c or 0), str(d), privacy.mask_text(str(t or "")), bool(a) or bool(b))
-        for c, d, t, a, b in reversed(rows)
-    ]
+    msgs = [mining.ChatMessage(c, d, privacy.mask_text(t), auto)
+            for c, d, t, auto in store.recent_chat(session, shop_id, ERASED, MAX_MESSAGES)]
     return mining.qa_pairs(msgs)
 
 
@@ -82,7 +49,7 @@ def _rate(answered: int, total: int) -> str:
     return f"{answered / total:.3f}" if total else "0.000"
 
 
-def mine_bot_proposals(session: Session, shop_id: str, *, min_count: int = mining.MIN_COUNT) -> MineResult:
+def mine_bot_proposals(session: Session, shop_id: str, *, min_count: int = mining.MIN_COUNT) -> MineOut:
     """Mine the shop's chats; replaces the shop's undecided proposals by the new ones."""
     if session.get(Shop, shop_id) is None:
         raise not_found("店铺 / shop", shop_id)
@@ -113,12 +80,12 @@ def mine_bot_proposals(session: Session, shop_id: str, *, min_count: int = minin
     ]
     session.add_all(rows)
     session.flush()
-    return MineResult(
+    return MineOut(
         pairs=len(pairs), pool_answer_rate=_rate(pool, len(pairs)), proposals=[_view(r) for r in rows]
     )
 
 
-def list_bot_proposals(session: Session, shop_id: str, status: str | None = None) -> list[ProposalView]:
+def list_bot_proposals(session: Session, shop_id: str, status: str | None = None) -> list[ProposalOut]:
     """The shop's proposals, most asked first (undecided ones only when ``status='proposed'``)."""
     if status is not None and status not in ("proposed", "approved", "rejected"):
         raise bad_argument("status", f"未知状态 {status}", f"unknown status {status}")
@@ -130,7 +97,7 @@ def list_bot_proposals(session: Session, shop_id: str, status: str | None = None
 
 
 def decide_bot_proposal(session: Session, proposal_id: int, *, approve: bool, by: str,
-                        answer: str | None = None) -> ProposalView:  # fmt: skip
+                        answer: str | None = None) -> ProposalOut:  # fmt: skip
     """Approve (the proposal's wordings become the shop's FAQ rows; the effect is measured at
     once) or reject a proposal. A new intent needs an answer: the mined one or ``answer``."""
     p = session.get(BotProposal, proposal_id)

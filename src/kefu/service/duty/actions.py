@@ -7,7 +7,7 @@ unique so a rule fires once per order however many workers poll. Claimed
 rows are locked ``FOR UPDATE SKIP LOCKED`` on PostgreSQL; on SQLite one
 worker process polls. A firing and its task / outbox row / skip mark are one
 transaction. Task list, completion, escalation and KPI figures are in
-``kefu.service.duty_tasks`` and re-exported here.
+:mod:`kefu.service.duty.actions_tasks`; statements and locks in :mod:`kefu.service.duty.store`.
 """
 
 from __future__ import annotations
@@ -21,14 +21,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from kefu.credit.pipeline import run_credit
 from kefu.domain.calendar import BusinessCalendar
 from kefu.domain.errors import KefuError, bad_argument
 from kefu.domain.timeutil import SHOP_TZ, local_midnight, utc_now
-from kefu.duty.credit_bridge import attribution_from_credit, attribution_from_frame
+from kefu.duty.credit_bridge import attribution_from_frame
 from kefu.duty.engine import (
     Attribution,
     FireContext,
@@ -45,22 +46,15 @@ from kefu.duty.replay import ReplayResult, replay
 from kefu.duty.roster import DEFAULT_EVENING_CODE, RosterView, evening_codes_from_shifts
 from kefu.duty.rules import RATINGS, RuleSet, default_rules, load_rules, parse_rules, with_review_groups
 from kefu.io import duty_csv
-from kefu.service.duty_tasks import complete_task, escalate_overdue, get_task, list_tasks, task_stats
-from kefu.service.notify import dispatch_outbox, enqueue, insert_ignore
+from kefu.service.duty import events, store
+from kefu.service.duty.actions_outbox import dispatch_outbox
+from kefu.service.duty.actions_tasks import escalate_overdue
 from kefu.service.org import actions_privacy as privacy
 from kefu.store.db import get_engine, transaction
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.duty import DueTimer, Task
-from kefu.store.models.live import Event, Message
+from kefu.store.models.live import Message
 from kefu.store.models.org import Agent, Shop
-from kefu.store.models.plan import RosterEntry, ShiftTemplate
-
-__all__ = [
-    "apply_outcome", "complete_task", "escalate_overdue", "get_task", "list_tasks", "record_return", "record_review",
-    "replay_files", "run_due_timers", "run_worker", "schedule_new_orders", "schedule_order", "schedule_orders",
-    "shop_rules",
-    "task_load", "task_stats", "with_review_groups",
-]
 
 
 def replay_files(
@@ -133,7 +127,7 @@ def _add_timers(session: Session, trigger: Trigger, shop_id: str, rules: RuleSet
         late = stale_before is not None and timer.due_at < stale_before
         if late:
             payload["reason"] = "late"
-        added += insert_ignore(session, DueTimer, {
+        added += store.insert_ignore(session, DueTimer, {
             "rule": timer.rule_id, "order_id": timer.order_id, "due_at": timer.due_at,
             "status": "skipped" if late else "pending", "payload": payload,
         })
@@ -212,21 +206,9 @@ def record_review(session: Session, order_id: str, buyer: str, posted_at: dateti
         raise bad_argument("rating", f"应为 {RATINGS}", f"must be one of {RATINGS}")
     order = session.get(Order, order_id)
     shop_id = order.shop_id if order is not None else shop_id
-    session.add(Event(ts=posted_at, kind="review.posted", shop_id=shop_id or None, subject=f"order:{order_id}",
-                      data={"buyer": buyer, "rating": rating}))
+    events.review_posted(session, order_id=order_id, shop_id=shop_id, at=posted_at, buyer=buyer, rating=rating)
     rules = shop_rules(session, shop_id)
     return _add_timers(session, Trigger("review_posted", order_id, posted_at, rating), shop_id, rules)
-
-
-def _claim_timers(session: Session, now: datetime, batch: int) -> list[DueTimer]:
-    stmt = (
-        select(DueTimer)
-        .where(DueTimer.status == "pending", DueTimer.due_at <= now)
-        .order_by(DueTimer.due_at, DueTimer.id)
-        .limit(batch)
-        .with_for_update(skip_locked=True)
-    )
-    return list(session.scalars(stmt))
 
 
 def run_due_timers(session: Session, now: datetime | None = None, *, batch: int = 200,
@@ -239,7 +221,7 @@ def run_due_timers(session: Session, now: datetime | None = None, *, batch: int 
     when = now or utc_now()
     cal = calendar or BusinessCalendar()
     outcomes: list[Outcome] = []
-    claimed = _claim_timers(session, when, batch)
+    claimed = store.claim_timers(session, when, batch)
     rank = {r.id: i for i, r in enumerate(default_rules().rules)}
     claimed.sort(key=lambda t: (t.due_at, rank.get(t.rule, len(rank)), t.order_id))  # the replay's order
     for row in claimed:
@@ -291,18 +273,9 @@ def run_worker(engine: Engine | None = None, *, once: bool = False, interval: fl
 
 def _roster(session: Session, shop_id: str, around: datetime, tz: ZoneInfo) -> RosterView:
     """The shop's roster from the day before to two days after ``around`` (enough for any due day)."""
-    day = around.astimezone(tz).date()
-    stmt = select(RosterEntry).where(RosterEntry.day >= day - timedelta(days=1), RosterEntry.day <= day + timedelta(days=2))
-    templates = select(ShiftTemplate)
-    if shop_id:
-        stmt, templates = stmt.where(RosterEntry.shop_id == shop_id), templates.where(ShiftTemplate.shop_id == shop_id)
-    team = select(RosterEntry.agent_id).distinct()
-    if shop_id:
-        team = team.where(RosterEntry.shop_id == shop_id)
-    shifts = [(t.code, t.evening, t.night) for t in session.scalars(templates)]
+    entries, shifts, team = store.roster_rows(session, shop_id, around.astimezone(tz).date())
     evening = evening_codes_from_shifts(shifts) if shifts else frozenset({DEFAULT_EVENING_CODE})
-    return RosterView.from_entries(((e.agent_id, e.day, e.shift_code) for e in session.scalars(stmt)), evening,
-                                   everyone=session.scalars(team))
+    return RosterView.from_entries(entries, evening, everyone=team)
 
 
 def task_load(session: Session, rules: RuleSet, day: date, tz: ZoneInfo = SHOP_TZ) -> dict[str, int]:
@@ -317,6 +290,11 @@ def task_load(session: Session, rules: RuleSet, day: date, tz: ZoneInfo = SHOP_T
         if moment.astimezone(tz).date() == day and task.assignee:
             counts[task.assignee] = counts.get(task.assignee, 0) + 1
     return counts
+
+
+def attribution_from_credit(messages: pd.DataFrame, orders: pd.DataFrame) -> dict[str, Attribution]:
+    """The credit engine's attribution of ``orders`` from ``messages`` (duty never re-implements it)."""
+    return attribution_from_frame(run_credit(messages, orders).order_credit)
 
 
 def _attribution(session: Session, order: Order | None) -> Attribution | None:
@@ -352,8 +330,7 @@ def fire_context(session: Session, timer: Timer, shop_id: str, rules: RuleSet, c
                                                 row.amount_fen)
     rule = rules.get(timer.rule_id)
     needs_credit = rule.conditions.attributed or (rule.action.assign is not None and rule.action.assign.by == "credit")
-    first = session.scalar(select(func.min(Event.ts)).where(Event.kind == "review.posted",
-                                                             Event.subject == f"order:{timer.order_id}"))
+    first = store.first_review_at(session, timer.order_id)
     return FireContext(
         order=facts,
         attribution=_attribution(session, row) if needs_credit else None,
@@ -375,7 +352,7 @@ def apply_outcome(session: Session, row: DueTimer, outcome: Outcome, shop_id: st
     row.status = "fired"
     if isinstance(outcome, MessageOut):
         order = session.get(Order, outcome.order_id)
-        enqueue(session, outcome.channel, outcome.dedupe_key, {
+        store.enqueue(session, outcome.channel, outcome.dedupe_key, {
             "text": outcome.text, "phone": order.phone if order is not None else "", "order_id": outcome.order_id,
             "shop_id": shop_id, "rule": outcome.rule_id}, now)
         return
@@ -387,6 +364,6 @@ def apply_outcome(session: Session, row: DueTimer, outcome: Outcome, shop_id: st
                 source_rule=outcome.rule_id, note=note)
     session.add(task)
     session.flush()
-    session.add(Event(ts=outcome.created_at, kind="task.created", shop_id=shop_id or None, agent_id=assignee,
-                      subject=f"task:{task.id}", data={"task_type": outcome.task_type, "order_id": outcome.order_id,
-                                                       "rule": outcome.rule_id, "due_at": outcome.due_at.isoformat()}))
+    events.task_created(session, task_id=task.id, shop_id=shop_id, assignee=assignee, at=outcome.created_at,
+                        task_type=outcome.task_type, order_id=outcome.order_id, rule=outcome.rule_id,
+                        due_at=outcome.due_at)

@@ -1,7 +1,6 @@
 """Care use-cases for seed 001's record books and the fines/rewards ledger.
 
-Split from :mod:`kefu.service.care` (which re-exports every name here) to keep
-files small. Service statistics are computed from conversations and credited
+Service statistics are computed from conversations and credited
 orders, never typed; ledger rows are what the pay engine reads for fines and rewards.
 Scope (issue 15, hole 18): callers pass ``agent_id``/``author`` already narrowed by
 :func:`kefu.service.access.own_agent`, so an agent reads only its own entries, its
@@ -23,9 +22,8 @@ from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import business_day, local_midnight, utc_now
 from kefu.service import access
 from kefu.service.access import Viewer
+from kefu.service.care import store
 from kefu.store.models.care import LedgerEntry, LogbookEntry
-from kefu.store.models.commerce import Order, OrderCredit
-from kefu.store.models.live import Conversation, Handover
 from kefu.store.models.org import Agent
 
 # ----------------------------------------------------------------- logbooks
@@ -75,14 +73,8 @@ def service_stats(session: Session, day: date, *, shop_id: str | None = None,
     """服务统计本, computed: buyers each agent served (conversations opened that day), buyers among
     them with an order paid that day and credited to the agent, conversion rate (one agent's row with ``agent_id``)."""
     lo, hi = local_midnight(day), local_midnight(day + timedelta(days=1))
-    cq = select(Conversation.agent_id, Conversation.buyer).where(
-        Conversation.agent_id.is_not(None), Conversation.opened_at >= lo, Conversation.opened_at < hi)  # fmt: skip
-    oq = select(OrderCredit.credited_agent, Order.buyer, Order.id, Order.amount_fen).join(Order, Order.id == OrderCredit.order_id).where(
-        OrderCredit.credited_agent != "", Order.paid_at.is_not(None), Order.paid_at >= lo, Order.paid_at < hi)  # fmt: skip
-    if shop_id:
-        cq, oq = cq.where(Conversation.shop_id == shop_id), oq.where(Order.shop_id == shop_id)
-    served = [books.ServedFact(str(a), str(b)) for a, b in session.execute(cq)]
-    credits = [books.CreditFact(str(a), str(b), str(o), int(m or 0)) for a, b, o, m in session.execute(oq)]
+    served = [books.ServedFact(a, b) for a, b in store.served_buyers(session, lo, hi, shop_id)]
+    credits = [books.CreditFact(a, b, o, m) for a, b, o, m in store.credited_orders(session, lo, hi, shop_id)]
     rows = [r for r in books.service_stats(served, credits) if agent_id is None or r["agent_id"] == agent_id]
     return [
         {
@@ -102,10 +94,7 @@ def handover_log(session: Session, *, shop_id: str, day: date, agent_id: str | N
     Texts are masked for ``role`` (PIPL).
     """
     lo, hi = local_midnight(day), local_midnight(day + timedelta(days=1))
-    stmt = select(Handover).where(Handover.shop_id == shop_id, Handover.at >= lo, Handover.at < hi)
-    if agent_id is not None:
-        stmt = stmt.where((Handover.from_agent == agent_id) | (Handover.to_agent == agent_id))
-    live = session.scalars(stmt.order_by(Handover.at))
+    live = store.handovers(session, shop_id, lo, hi, agent_id)
     return {
         "day": day.isoformat(),
         "notes": list_logbook(session, shop_id=shop_id, book="handover", start=day, end=day, author=agent_id,

@@ -20,8 +20,6 @@ from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.care import bot as botlib
@@ -30,8 +28,10 @@ from kefu.care.bot_facts import ShopFacts
 from kefu.config import get_settings
 from kefu.domain.errors import RowError, bad_argument, bad_rows, not_found
 from kefu.domain.timeutil import utc_now
-from kefu.service.care_hours import care_settings
-from kefu.store.models.care import BotShopFacts, FaqPair
+from kefu.service.care import store
+from kefu.service.care.actions import care_settings
+from kefu.service.care.schemas_bot import BotEvalOut, BotFactsIn, BotFactsOut
+from kefu.store.models.care import BotShopFacts
 from kefu.store.models.org import Shop
 
 _lock = threading.Lock()
@@ -96,16 +96,10 @@ def _write_cache(path: Path, state: dict[str, Any]) -> None:
         pass  # read-only data dir: the index is simply built again next start-up
 
 
-def _shop_extra(session: Session, shop_id: str | None) -> Extra:
-    rows = session.execute(select(FaqPair.intent, FaqPair.question, FaqPair.answer).where(
-        FaqPair.shop_id.is_(None) | (FaqPair.shop_id == shop_id)).order_by(FaqPair.id)).all()  # fmt: skip
-    return tuple((str(a), str(b), str(c)) for a, b, c in rows)
-
-
 def shop_bot(session: Session, shop_id: str | None) -> tuple[botlib.FaqMatcher, float, dict[str, str]]:
     """The shop's matcher, its bot_first threshold and the facts its answers are filled with."""
     threshold = float(care_settings(session, shop_id).get("bot_threshold", botlib.DEFAULT_THRESHOLD))
-    return bot_matcher(_shop_extra(session, shop_id)), threshold, _facts(session, shop_id).values()
+    return bot_matcher(store.faq_rows(session, shop_id)), threshold, _facts(session, shop_id).values()
 
 
 def _reply_view(reply: botlib.BotReply) -> dict[str, Any]:
@@ -142,14 +136,8 @@ def warm_bot() -> None:
     bot_matcher(())
 
 
-class BotEvalSummary(BaseModel):
-    questions: int
-    answered: int
-    handed_over: int
-
-
 def bot_eval_csv(questions_csv: Path, out_csv: Path, *, session: Session | None = None,
-                 shop_id: str | None = None) -> BotEvalSummary:  # fmt: skip
+                 shop_id: str | None = None) -> BotEvalOut:  # fmt: skip
     """The evaluation contract: QUESTIONS.csv (``question`` column, UTF-8) → ANSWERS.csv
     (``question,action,intent,confidence,reason``) in bot_first mode, one process, one index."""
     try:
@@ -178,47 +166,10 @@ def bot_eval_csv(questions_csv: Path, out_csv: Path, *, session: Session | None 
         answered += r.answered
         n += 1
     out_csv.write_text(out.getvalue(), encoding="utf-8")
-    return BotEvalSummary(questions=n, answered=answered, handed_over=n - answered)
+    return BotEvalOut(questions=n, answered=answered, handed_over=n - answered)
 
 
 # ----------------------------------------------------------------- shop facts
-
-
-class BotFactsView(BaseModel):
-    shop_id: str
-    ship_within_hours: int
-    same_day_cutoff: str
-    couriers: str
-    upgrade_courier: str
-    free_shipping_over_yuan: int
-    shipping_fee_yuan: int
-    remote_regions: str
-    remote_extra_yuan: int
-    invoice_types: str
-    special_invoice: bool
-    return_address: str
-    return_days: int
-    price_protect_days: int
-    service_hours: str
-
-
-class BotFactsIn(BaseModel):
-    """Facts to change; fields left out keep their value."""
-
-    ship_within_hours: int | None = Field(default=None, ge=1, le=24 * 60)
-    same_day_cutoff: str | None = Field(default=None, pattern=r"^([01]?\d|2[0-3]):[0-5]\d$")
-    couriers: str | None = Field(default=None, min_length=1, max_length=100)
-    upgrade_courier: str | None = Field(default=None, min_length=1, max_length=50)
-    free_shipping_over_yuan: int | None = Field(default=None, ge=0, le=100_000)
-    shipping_fee_yuan: int | None = Field(default=None, ge=0, le=10_000)
-    remote_regions: str | None = Field(default=None, min_length=1, max_length=200)
-    remote_extra_yuan: int | None = Field(default=None, ge=0, le=10_000)
-    invoice_types: str | None = Field(default=None, min_length=1, max_length=100)
-    special_invoice: bool | None = None
-    return_address: str | None = Field(default=None, max_length=300)
-    return_days: int | None = Field(default=None, ge=0, le=365)
-    price_protect_days: int | None = Field(default=None, ge=0, le=365)
-    service_hours: str | None = Field(default=None, min_length=1, max_length=50)
 
 
 _FACT_NAMES = [f.name for f in fields(ShopFacts)]
@@ -229,14 +180,14 @@ def _facts(session: Session, shop_id: str | None) -> ShopFacts:
     return ShopFacts(**{n: getattr(row, n) for n in _FACT_NAMES}) if row is not None else ShopFacts()
 
 
-def get_bot_facts(session: Session, shop_id: str) -> BotFactsView:
+def get_bot_facts(session: Session, shop_id: str) -> BotFactsOut:
     """The shop's facts (the shipped defaults until the supervisor saves some)."""
     if session.get(Shop, shop_id) is None:
         raise not_found("店铺 / shop", shop_id)
-    return BotFactsView(shop_id=shop_id, **asdict(_facts(session, shop_id)))
+    return BotFactsOut(shop_id=shop_id, **asdict(_facts(session, shop_id)))
 
 
-def set_bot_facts(session: Session, shop_id: str, body: BotFactsIn) -> BotFactsView:
+def set_bot_facts(session: Session, shop_id: str, body: BotFactsIn) -> BotFactsOut:
     """Save the shop's facts; the bot's answers use them from the next message on."""
     if session.get(Shop, shop_id) is None:
         raise not_found("店铺 / shop", shop_id)

@@ -13,15 +13,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument, not_found
 from kefu.domain.timeutil import SHOP_TZ, month_span, utc_now
-from kefu.service.notify import enqueue
+from kefu.service.duty import events, store
 from kefu.store.models.duty import Task
-from kefu.store.models.live import Event
-from kefu.store.models.org import Agent, Shop, User
+from kefu.store.models.org import Agent, Shop
 
 STATUSES = ("open", "done", "escalated", "cancelled", "overdue")
 OPEN = ("open", "escalated")
@@ -71,41 +70,33 @@ def complete_task(session: Session, task_id: int, by_agent: str, outcome: str,
     if task.assignee is None and session.get(Agent, by_agent) is not None:
         task.assignee = by_agent
     on_time = task.due_at is None or when <= task.due_at
-    session.add(Event(ts=when, kind="task.done", shop_id=task.shop_id or None, agent_id=task.assignee,
-                      subject=f"task:{task.id}", actor=by_agent,
-                      data={"task_type": task.task_type, "order_id": task.order_id, "outcome": task.outcome,
-                            "on_time": on_time}))
+    events.task_done(session, task_id=task.id, shop_id=task.shop_id, assignee=task.assignee, by=by_agent, at=when,
+                     task_type=task.task_type, order_id=task.order_id, outcome=task.outcome, on_time=on_time)
     session.flush()
     return _view(task, when)
 
 
 def _supervisors(session: Session, agent_id: str | None) -> list[str]:
     agent = session.get(Agent, agent_id) if agent_id else None
-    team = agent.team if agent is not None else ""
-    stmt = select(User.username).where(User.role == "supervisor", User.active.is_(True),
-                                       or_(User.team == "", User.team == team))
-    return sorted(session.scalars(stmt))
+    return store.supervisors(session, agent.team if agent is not None else "")
 
 
 def escalate_overdue(session: Session, now: datetime | None = None) -> int:
     """Open tasks past their due time go to the supervisor (strictly after due); returns how many."""
     when = now or utc_now()
-    stmt = (select(Task).where(Task.status == "open", Task.due_at < when)
-            .order_by(Task.id).with_for_update(skip_locked=True))
     count = 0
-    for task in session.scalars(stmt):
+    for task in store.overdue_open_tasks(session, when):
         supervisors = _supervisors(session, task.assignee)
         task.status = "escalated"
-        session.add(Event(ts=when, kind="task.escalated", shop_id=task.shop_id or None, agent_id=task.assignee,
-                          subject=f"task:{task.id}", data={"task_type": task.task_type, "order_id": task.order_id,
-                                                           "supervisors": supervisors}))
+        events.task_escalated(session, task_id=task.id, shop_id=task.shop_id, assignee=task.assignee, at=when,
+                              task_type=task.task_type, order_id=task.order_id, supervisors=supervisors)
         shop = session.get(Shop, task.shop_id) if task.shop_id else None
         channel = ((shop.settings or {}).get("duty", {}) if shop is not None else {}).get("escalation_channel")
         if channel:
             due = task.due_at.astimezone(SHOP_TZ).strftime("%m-%d %H:%M") if task.due_at else ""
             text = (f"任务逾期: {task.task_type} 订单 {task.order_id or '-'} 负责人 {task.assignee or '未分配'} "
                     f"截止 {due}; 请主管 {', '.join(supervisors) or '-'} 跟进")
-            enqueue(session, str(channel), f"escalate:task:{task.id}",
+            store.enqueue(session, str(channel), f"escalate:task:{task.id}",
                     {"text": text, "shop_id": task.shop_id, "task_id": task.id}, when)
         count += 1
     return count
@@ -127,8 +118,7 @@ def task_stats(session: Session, agent_id: str, month: str | date) -> dict[str, 
                                                       Task.created_at < end)))
     done = list(session.scalars(select(Task).where(Task.assignee == agent_id, Task.status == "done",
                                                    Task.done_at >= start, Task.done_at < end)))
-    escalated = session.scalars(select(Event).where(Event.kind == "task.escalated", Event.agent_id == agent_id,
-                                                    Event.ts >= start, Event.ts < end)).all()
+    escalated = store.escalations(session, agent_id, start, end)
     by_type: dict[str, dict[str, int]] = {}
 
     def bucket(kind: str) -> dict[str, int]:
@@ -147,7 +137,7 @@ def task_stats(session: Session, agent_id: str, month: str | date) -> dict[str, 
     rate = "" if not done else str((Decimal(on_time) / Decimal(len(done))).quantize(Decimal("0.0001")))
     return {
         "agent_id": agent_id, "month": start.strftime("%Y-%m"), "assigned": len(created), "done": len(done),
-        "done_on_time": on_time, "overdue_open": overdue, "escalated": len(escalated), "on_time_rate": rate,
+        "done_on_time": on_time, "overdue_open": overdue, "escalated": escalated, "on_time_rate": rate,
         "by_type": dict(sorted(by_type.items())),
     }
 

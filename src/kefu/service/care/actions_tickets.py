@@ -1,7 +1,6 @@
 """Ticket use-cases (complaints, escalations, callbacks) with the agent's scope enforced here.
 
-Split from :mod:`kefu.service.care` (which re-exports every name here). Every
-lifecycle change writes an ``Event``. Scope (issue 15, hole 4): an agent sees
+Every lifecycle change writes an event (:mod:`kefu.service.care.events`). Scope (issue 15, hole 4): an agent sees
 and works only the tickets it owns in a shop it serves (``kefu.service.access``);
 it creates tickets only for itself and only in a shop it serves; supervisors,
 admins and integrations reach every ticket. Closing is for supervisors and
@@ -23,9 +22,9 @@ from kefu.domain.errors import ErrorCode, KefuError, bad_argument, not_found
 from kefu.domain.timeutil import month_span, utc_now
 from kefu.service import access
 from kefu.service.access import Viewer
-from kefu.service.care_hours import business_hours, care_settings
+from kefu.service.care import events
+from kefu.service.care.actions import business_hours, care_settings
 from kefu.store.models.care import Ticket
-from kefu.store.models.live import Event
 from kefu.store.models.org import Agent, Shop
 
 
@@ -74,11 +73,6 @@ def in_scope(session: Session, viewer: Viewer | None, t: Ticket) -> bool:
     return access.sees_agent(viewer, t.owner) and access.serves(session, viewer, t.shop_id)
 
 
-def _event(session: Session, t: Ticket, kind: str, by: str, when: datetime, **data: Any) -> None:
-    session.add(Event(ts=when, kind=f"ticket.{kind}", shop_id=t.shop_id, agent_id=t.owner,
-                      subject=f"ticket:{t.id}", data=data, actor=by[:64]))  # fmt: skip
-
-
 def _note(t: Ticket, kind: str, by: str, when: datetime, text: str, **extra: Any) -> None:
     t.notes = [*(t.notes or []), {"at": when.isoformat(), "by": by, "kind": kind, "text": text, **extra}]
 
@@ -111,7 +105,8 @@ def create_ticket(
                callback_outcome="", notes=[])  # fmt: skip
     session.add(t)
     session.flush()
-    _event(session, t, "created", by, when, category=category, severity=severity)
+    events.ticket_created(session, ticket_id=t.id, shop_id=shop_id, owner=owner, by=by, at=when, category=category,
+                          severity=severity)
     return ticket_view(session, t, when)
 
 
@@ -125,7 +120,7 @@ def respond_ticket(
     if t.first_response_at is None:
         t.first_response_at = when
     _note(t, "response", by, when, text)
-    _event(session, t, "responded", by, when)
+    events.ticket_responded(session, ticket_id=t.id, shop_id=t.shop_id, owner=t.owner, by=by, at=when)
     return ticket_view(session, t, when)
 
 
@@ -141,7 +136,8 @@ def escalate_ticket(
     tk.check_transition(t.status, "escalated")
     t.status, t.department = "escalated", department
     _note(t, "escalation", by, when, note, department=department)
-    _event(session, t, "escalated", by, when, department=department)
+    events.ticket_escalated(session, ticket_id=t.id, shop_id=t.shop_id, owner=t.owner, by=by, at=when,
+                            department=department)
     return ticket_view(session, t, when)
 
 
@@ -157,7 +153,8 @@ def resolve_ticket(
     t.status, t.resolved_at, t.root_cause = "resolved", when, root_cause.strip()[:64]
     t.first_response_at = t.first_response_at or when
     _note(t, "resolution", by, when, note or root_cause)
-    _event(session, t, "resolved", by, when, root_cause=t.root_cause)
+    events.ticket_resolved(session, ticket_id=t.id, shop_id=t.shop_id, owner=t.owner, by=by, at=when,
+                           root_cause=t.root_cause)
     return ticket_view(session, t, when)
 
 
@@ -166,7 +163,7 @@ def close_ticket(session: Session, ticket_id: int, *, by: str, now: datetime | N
     t, when = _ticket(session, ticket_id, viewer), now or utc_now()
     tk.check_transition(t.status, "closed")
     t.status = "closed"
-    _event(session, t, "closed", by, when)
+    events.ticket_closed(session, ticket_id=t.id, shop_id=t.shop_id, owner=t.owner, by=by, at=when)
     return ticket_view(session, t, when)
 
 
@@ -185,7 +182,8 @@ def schedule_callback(
             "callback time must be aware and not before resolution",
         )
     t.callback_at, t.callback_outcome = at, ""
-    _event(session, t, "callback_scheduled", by, when, at=at.isoformat())
+    events.ticket_callback_scheduled(session, ticket_id=t.id, shop_id=t.shop_id, owner=t.owner, by=by, at=when,
+                                     callback_at=at)
     return ticket_view(session, t, when)
 
 
@@ -204,7 +202,8 @@ def record_callback(
     _note(t, "callback", by, when, note, outcome=outcome)
     if outcome == "reopened":
         t.status, t.resolved_at = "open", None
-    _event(session, t, "callback_done", by, when, outcome=outcome)
+    events.ticket_callback_done(session, ticket_id=t.id, shop_id=t.shop_id, owner=t.owner, by=by, at=when,
+                                outcome=outcome)
     return ticket_view(session, t, when)
 
 
