@@ -9,7 +9,7 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from kefu.domain.timeutil import parse_day
-from kefu.sim.export import DEFAULT_START, export_benchmark, validate_export
+from kefu.service.sim.actions import DEFAULT_START, export
 
 
 def register(app: typer.Typer) -> None:
@@ -27,7 +27,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """导出模拟聊天与订单 / export simulated messages.csv and orders.csv (+ Parquet)."""
         first: date = parse_day(start)
-        validate_export(orders, messages, fmt, first, days)  # before the folder is created
         with Progress(
             TextColumn("[bold]模拟 / simulating"),
             BarColumn(),
@@ -40,9 +39,7 @@ def register(app: typer.Typer) -> None:
             def tick(done: int, total: int) -> None:
                 bar.update(task, completed=done)
 
-            paths = export_benchmark(
-                orders, messages, out, seed=seed, fmt=fmt, progress=tick, start=first, days=days
-            )
+            paths = export(orders, messages, out, seed=seed, fmt=fmt, progress=tick, start=first, days=days)
         typer.echo(f"messages: {paths[0]}  ({messages:,} rows)")
         typer.echo(f"orders:   {paths[1]}  ({orders:,} rows)")
 
