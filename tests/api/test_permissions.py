@@ -182,4 +182,4 @@ def test_overview_is_scoped_per_role(clients: dict[str, TestClient]) -> None:
         assert response.status_code == 200
     assert clients["agent"].get(f"/api/v1/overview?day={day}").json()["agents_total"] == 1
     assert clients["supervisor"].get(f"/api/v1/overview?day={day}").json()["agents_total"] == 2
-    assert clients["admin"].get("/api/v1/overview?day=0001-01-01").status_code == 422  # kefu.api.schemas.Day
+    assert clients["admin"].get("/api/v1/overview?day=0001-01-01").status_code == 422  # kefu.service.schemas.Day

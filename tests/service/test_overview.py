@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.money import yuan
-from kefu.service import overview as reads
 from kefu.service.credit import actions_overview as svc
+from kefu.service.live import actions_reads as reads
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Conversation, Message
 from kefu.store.models.org import Agent

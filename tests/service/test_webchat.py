@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import overview as reads
 from kefu.service.live import actions, actions_webchat
+from kefu.service.live import actions_reads as reads
 from kefu.store.models.commerce import Order
 from kefu.store.models.live import Conversation, Message
 from kefu.store.models.org import Agent, Shop

@@ -60,11 +60,6 @@ MANAGERS = STAFF_MANAGERS
 PASSWORD_PAGE = "/account/password"  # the only page a user with a pending password change may open
 
 
-# The signed-in user as pages see it is the org area's one user shape. Temporary alias (issue 16):
-# pages of other areas still name it PageUser; the integrator renames them to UserOut after merging.
-PageUser = UserOut
-
-
 @dataclass(frozen=True)
 class NavItem:
     path: str

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.api.deps import ALL_ROLES, MANAGER_ROLES, DbSession, require_roles
-from kefu.api.schemas import Day
 from kefu.domain.timeutil import parse_aware, utc_now
 from kefu.service.plan import actions_settings as forecast_shop
 from kefu.service.plan import actions_staffing as staffing
@@ -23,6 +22,7 @@ from kefu.service.plan.schemas import (
     StaffingTarget,
     StoredForecastOut,
 )
+from kefu.service.schemas import Day
 
 router = APIRouter(prefix="/plan", tags=["plan"])
 MANAGERS = require_roles(*MANAGER_ROLES)

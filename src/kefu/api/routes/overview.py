@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kefu.api.deps import CurrentCaller, DbSession
-from kefu.api.schemas import Day
 from kefu.service.credit import actions_overview as svc
 from kefu.service.credit.schemas import OverviewOut
+from kefu.service.schemas import Day
 
 router = APIRouter(tags=["overview"])
 

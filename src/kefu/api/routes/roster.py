@@ -8,7 +8,6 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.api.deps import MANAGER_ROLES, DbSession, require_roles
-from kefu.api.schemas import Day
 from kefu.service.plan import actions_roster as svc
 from kefu.service.plan.schemas import (
     RosterCheckOut,
@@ -17,6 +16,7 @@ from kefu.service.plan.schemas import (
     RosterRulesIn,
     StoredRosterOut,
 )
+from kefu.service.schemas import Day
 
 router = APIRouter(prefix="/roster", tags=["roster"], dependencies=[require_roles(*MANAGER_ROLES)])
 

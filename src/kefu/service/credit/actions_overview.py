@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from kefu.domain.timeutil import SHOP_TZ, business_day, local_midnight, utc_now
 from kefu.service import access
 from kefu.service.credit.schemas import OverviewOut
-from kefu.service.overview import team_agent_ids
+from kefu.service.live.actions_reads import team_agent_ids
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Conversation, Message
 from kefu.store.models.org import Agent

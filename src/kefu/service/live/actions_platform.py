@@ -2,7 +2,7 @@
 
 The API verifies the signature (:mod:`kefu.api.routes.webhooks`); the rules are
 here: an event's signed ``id`` is applied once per source
-(:mod:`kefu.service.deliveries`), and a message goes to the buyer's open
+(:mod:`kefu.service.live.deliveries`), and a message goes to the buyer's open
 conversation, else opens one on the source's channel.
 """
 
@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_aware
-from kefu.service import deliveries
-from kefu.service.live import actions
+from kefu.service.live import actions, deliveries
 from kefu.service.live.schemas import AgentOut, DuplicateOut, WebhookOut
 
 PlatformOut = WebhookOut | DuplicateOut | AgentOut

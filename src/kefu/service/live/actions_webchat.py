@@ -26,8 +26,8 @@ from sqlalchemy.orm import Session
 
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
-from kefu.service import overview
 from kefu.service.live import actions
+from kefu.service.live import actions_reads as overview
 
 VISITOR_PREFIX = "web-"
 MAX_TEXT = 2000

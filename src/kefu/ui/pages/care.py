@@ -27,9 +27,10 @@ from kefu.service.care.schemas import (
     TICKET_SEVERITIES,
 )
 from kefu.service.org import actions_privacy as privacy_service
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.widgets import run, stat_card
 from kefu.ui.widgets import testid as set_testid
 
@@ -48,7 +49,7 @@ def _table(columns: list[tuple[str, str, str]], rows: list[dict[str, Any]], test
 
 
 @kefu_page("/care/tickets", "工单", "Tickets")
-def tickets_page(user: PageUser) -> None:
+def tickets_page(user: UserOut) -> None:
     shops = _shops()
     who = user.agent_id or user.username
 
@@ -166,7 +167,7 @@ def tickets_page(user: PageUser) -> None:
 
 
 @kefu_page("/care/templates", "快捷回复", "Templates")
-def templates_page(user: PageUser) -> None:
+def templates_page(user: UserOut) -> None:
     query = ui.input(t("搜索 (关键词或拼音首字母, 如 wl)", "Search (keyword or pinyin initials, e.g. wl)"),
                      on_change=lambda: results.refresh()).props('clearable data-testid="template-search"')  # fmt: skip
 
@@ -215,7 +216,7 @@ def templates_page(user: PageUser) -> None:
 
 
 @kefu_page("/care/logbooks", "交接日志", "Logbooks")
-def logbooks_page(user: PageUser) -> None:
+def logbooks_page(user: UserOut) -> None:
     shops = _shops()
     today = business_day(utc_now())
     who = user.agent_id or user.username

@@ -13,9 +13,10 @@ from kefu.service.care import actions as care
 from kefu.service.care import actions_bot as bot
 from kefu.service.care import actions_bot_mining as mining
 from kefu.service.care import schemas_bot as care_schemas
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.widgets import run
 
 _FACT_FIELDS = [
@@ -46,7 +47,7 @@ def _shops() -> list[str]:
 
 
 @kefu_page("/care/bot", "机器人", "Bot", roles=MANAGERS)
-def bot_page(user: PageUser) -> None:
+def bot_page(user: UserOut) -> None:
     shops = _shops()
     shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop"))
     with db_session() as session:

@@ -18,11 +18,12 @@ from nicegui import ui
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, parse_day, utc_now
 from kefu.service.org import actions_admin as org_admin
+from kefu.service.org.schemas import UserOut
 from kefu.service.plan import actions as plan
 from kefu.service.plan.schemas import Point, StaffingTarget
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import PageUser, kefu_page
+from kefu.ui.layout import kefu_page
 from kefu.ui.pages.forecast_model import model_section
 from kefu.ui.widgets import notify_error, run, stat_card
 
@@ -111,7 +112,7 @@ def _target(aht: Any, sl: Any, secs: Any) -> StaffingTarget:
 
 
 @kefu_page("/forecast", "预测", "Forecast", roles=("admin", "supervisor"))
-def forecast_page(user: PageUser, request: Request) -> None:
+def forecast_page(user: UserOut, request: Request) -> None:
     with db_session() as session:
         shops = org_admin.shop_ids(session)
     params = request.query_params

@@ -17,11 +17,12 @@ from nicegui import ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import overview
 from kefu.service.live import actions
+from kefu.service.live import actions_reads as overview
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.widgets import STATUS_COLORS, notify_error, stat_card, status_label, testid
 
 TICK_S = 3.0
@@ -37,7 +38,7 @@ def _hhmm(iso: str, fmt: str = "%H:%M") -> str:
 
 
 @kefu_page("/monitor", "实时监控", "Live monitor", roles=MANAGERS)
-def monitor_page(user: PageUser) -> None:
+def monitor_page(user: UserOut) -> None:
     team_agents: set[str] | None = None
     if user.role == "supervisor" and user.team:
         with db_session() as session:

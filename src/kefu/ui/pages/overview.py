@@ -11,14 +11,15 @@ from kefu.domain.errors import KefuError
 from kefu.domain.money import yuan
 from kefu.domain.timeutil import parse_day
 from kefu.service.credit import actions_overview as svc
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import PageUser, kefu_page
+from kefu.ui.layout import kefu_page
 from kefu.ui.widgets import stat_card
 
 
 @kefu_page("/", "概览", "Overview")
-def overview_page(user: PageUser, request: Request) -> None:
+def overview_page(user: UserOut, request: Request) -> None:
     with db_session() as session:
         day: date
         try:
@@ -80,7 +81,7 @@ def overview_page(user: PageUser, request: Request) -> None:
     details_row(details, user)
 
 
-def details_row(details: svc.DayDetails, user: PageUser) -> None:
+def details_row(details: svc.DayDetails, user: UserOut) -> None:
     """Conversion funnel, first-response distribution and leaderboard of the day."""
     wrote, ordered, paid = details.funnel
     with ui.row().classes("w-full gap-4 flex-nowrap max-lg:flex-wrap"):

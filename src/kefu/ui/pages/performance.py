@@ -13,9 +13,10 @@ from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, utc_now
 from kefu.service.credit import actions as svc
 from kefu.service.credit import actions_pay as pay_svc
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import PageUser, kefu_page
+from kefu.ui.layout import kefu_page
 from kefu.ui.widgets import stat_card
 
 
@@ -35,7 +36,7 @@ def _text(v: Any) -> Any:
 
 
 @kefu_page("/performance", "绩效", "Performance")
-def performance_page(user: PageUser, request: Request) -> None:
+def performance_page(user: UserOut, request: Request) -> None:
     month = request.query_params.get("month") or utc_now().astimezone(SHOP_TZ).strftime("%Y-%m")
     agent = request.query_params.get("agent", "")
     if user.role == "agent":

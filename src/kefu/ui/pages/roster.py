@@ -16,11 +16,12 @@ from nicegui import ui
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, utc_now
 from kefu.service.org import actions_admin as org_admin
+from kefu.service.org.schemas import UserOut
 from kefu.service.plan import actions_roster as svc
 from kefu.service.plan.schemas import RosterPlanOut, ShopMonth
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import ALL_ROLES, MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import ALL_ROLES, MANAGERS, kefu_page
 from kefu.ui.widgets import notify_error, run
 
 
@@ -30,14 +31,14 @@ def _plan_and_store(shop: str, first: date) -> RosterPlanOut:
         return svc.plan_roster(ShopMonth(shop, first), time_limit=30.0, session=session)
 
 
-def grid(user: PageUser, shop: str, year: int, month: int) -> dict[str, Any]:
+def grid(user: UserOut, shop: str, year: int, month: int) -> dict[str, Any]:
     """Rows for the grid and totals tables, and the rule violations of the stored roster."""
     with db_session() as session:
         return svc.grid(session, user, shop, year, month).model_dump()
 
 
 @kefu_page("/roster", "排班", "Roster", roles=ALL_ROLES)
-def roster_page(user: PageUser) -> None:
+def roster_page(user: UserOut) -> None:
     with db_session() as session:
         shops = org_admin.shop_ids(session)
     today = utc_now().astimezone(SHOP_TZ).date()

@@ -14,14 +14,14 @@ from nicegui import ui
 
 from kefu.service.org import actions as org
 from kefu.service.org import actions_admin as org_admin
-from kefu.service.org.schemas import AccountPasswordOut, ShiftOut
+from kefu.service.org.schemas import AccountPasswordOut, ShiftOut, UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page, role_name
+from kefu.ui.layout import MANAGERS, kefu_page, role_name
 from kefu.ui.widgets import run, status_label, testid
 
 
-def _agents_tab(user: PageUser) -> None:
+def _agents_tab(user: UserOut) -> None:
     team = user.team if user.role == "supervisor" and user.team else None
 
     @ui.refreshable
@@ -86,7 +86,7 @@ def shift_row(r: ShiftOut, remove: Callable[[int], None]) -> ui.row:
     return row
 
 
-def _shifts_tab(user: PageUser) -> None:
+def _shifts_tab(user: UserOut) -> None:
     with db_session() as session:
         shops = org_admin.shop_ids(session)
 
@@ -124,7 +124,7 @@ def _shifts_tab(user: PageUser) -> None:
         ui.button(t("保存", "Save"), on_click=save).props('data-testid="shift-save"')
 
 
-def _accounts_tab(user: PageUser) -> None:
+def _accounts_tab(user: UserOut) -> None:
     @ui.refreshable
     def table() -> None:
         with db_session() as session:
@@ -189,7 +189,7 @@ def _accounts_tab(user: PageUser) -> None:
 
 
 @kefu_page("/settings", "设置", "Settings", roles=MANAGERS)
-def settings_page(user: PageUser) -> None:
+def settings_page(user: UserOut) -> None:
     with ui.tabs().classes("w-full") as tabs:
         agents_tab = ui.tab(t("客服", "Agents"))
         shifts_tab = ui.tab(t("班次", "Shifts"))

@@ -15,9 +15,10 @@ from nicegui import ui
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ, utc_now
 from kefu.service.duty import actions_tasks as duty_tasks
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.widgets import run, stat_card
 
 TYPE_LABELS = {"pay_reminder": ("催付", "Pay reminder"), "address_check": ("核对地址", "Address check"),
@@ -35,7 +36,7 @@ def _label(table: dict[str, tuple[str, str]], key: str) -> str:
     return t(zh, en)
 
 
-def rows_for(user: PageUser, status: str | None) -> list[dict[str, Any]]:
+def rows_for(user: UserOut, status: str | None) -> list[dict[str, Any]]:
     """The tasks this user may see, shaped for the table."""
     agent_id = (user.agent_id or "-") if user.role == "agent" else None
     team = user.team or None if user.role == "supervisor" else None
@@ -49,7 +50,7 @@ def rows_for(user: PageUser, status: str | None) -> list[dict[str, Any]]:
     } for task in tasks]
 
 
-def _complete(user: PageUser, task_id: int, outcome: str) -> dict[str, Any] | None:
+def _complete(user: UserOut, task_id: int, outcome: str) -> dict[str, Any] | None:
     def action(session: Any) -> dict[str, Any]:
         task = duty_tasks.get_task(session, task_id)
         if user.role == "agent" and task["assignee"] != user.agent_id:
@@ -61,7 +62,7 @@ def _complete(user: PageUser, task_id: int, outcome: str) -> dict[str, Any] | No
 
 
 @kefu_page("/tasks", "任务", "Tasks")
-def tasks_page(user: PageUser) -> None:
+def tasks_page(user: UserOut) -> None:
     month = utc_now().astimezone(SHOP_TZ).strftime("%Y-%m")
     if user.agent_id:
         with db_session() as session:

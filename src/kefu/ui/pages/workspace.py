@@ -15,12 +15,13 @@ from nicegui import ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, parse_aware
-from kefu.service import overview
 from kefu.service.live import actions
+from kefu.service.live import actions_reads as overview
+from kefu.service.org.schemas import UserOut
 from kefu.ui import extras
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import PageUser, kefu_page
+from kefu.ui.layout import kefu_page
 from kefu.ui.widgets import STATUS_LABELS, notify_error, run, testid
 
 
@@ -39,7 +40,7 @@ def _name(conv: dict[str, Any]) -> str:
 
 
 @kefu_page("/workspace", "我的工作台", "My workspace", roles=("agent",))
-def workspace_page(user: PageUser) -> None:
+def workspace_page(user: UserOut) -> None:
     agent_id = user.agent_id
     if not agent_id:
         ui.label(t("此账号未关联客服, 请联系管理员。", "This account is not linked to an agent; ask an admin."))

@@ -1,7 +1,6 @@
 """Reads of the live floor the agent workspace, monitor and buyer chat page show.
 
-Left here from the old ``service/overview.py`` when the dashboard figures moved to
-:mod:`kefu.service.credit.actions_overview`; they are the live area's to fold into its package.
+(The dashboard's figures are :mod:`kefu.service.credit.actions_overview`.)
 """
 
 from __future__ import annotations
