@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kefu.domain.timeutil import parse_day
-from kefu.service.plan import actions_roster as svc
 from kefu.service.plan.schemas import RosterFiles, RosterOutputs, RosterRulesIn
 
 
@@ -51,6 +50,8 @@ def register(app: typer.Typer) -> None:
         outputs = RosterOutputs(out, xlsx, ics_dir, report, volume, aht_s, target_s, concurrency)
         with _progress(quiet) as bar:
             task = bar.add_task(f"排班 / solving ({days} days)", total=None)
+            from kefu.service.plan import actions_roster as svc  # OR-Tools, numba: only when planning
+
             done = svc.plan_roster(files, time_limit=time_limit, outputs=outputs,
                                    progress=lambda t, v: bar.update(task, description=f"排班 / solving: score {v:.0f}"))
         if not quiet:
@@ -67,6 +68,8 @@ def register(app: typer.Typer) -> None:
         """用同一引擎求解 Curtois & Qu 基准实例 / solve a Curtois & Qu benchmark instance."""
         with _progress(as_json) as bar:
             task = bar.add_task(f"{instance.name}", total=None)
+            from kefu.service.plan import actions_roster as svc  # OR-Tools, numba: only when solving
+
             result = svc.solve_curtois(instance, time_limit, seed=seed,
                                        progress=lambda t, v: bar.update(task, description=f"{instance.name}: {v}"))
         if as_json:
