@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
+from kefu.service.credit.actions_pay import with_phone
 from kefu.service.imports.actions import PhoneFigures, import_calls, phone_figures
-from kefu.service.pay import with_phone
-from kefu.service.plan import PHONE_SKILL, arrival_history
+from kefu.service.plan.actions import PHONE_SKILL, arrival_history
 from kefu.store.models.org import Shop
 from kefu.store.models.phone import CallRecord
 

@@ -101,14 +101,14 @@ def test_cli_imports_then_credits_from_the_database(sim: tuple[Path, Path, Path]
 
 def test_performance_pages_read_the_same_figures(session: Session, sim: tuple[Path, Path, Path]) -> None:
     """The month run behind the performance pages and ``credit run --shop`` agree on every agent-day."""
-    from kefu.service.credit import run_month
+    from kefu.service.credit.actions import run_month
     from kefu.service.imports.credit_run import shop_range_result
 
     messages, orders, _ = sim
     import_orders(session, orders)
     import_chats(session, messages)
     shop = session.query(Order.shop_id).first()[0]
-    pages = run_month(session, "2026-11", shop, store=False).agent_day
+    pages = run_month(session, "2026-11", shop, store_credit=False).agent_day
     ours, _ = shop_range_result(session, shop, date(2026, 11, 1), date(2026, 11, 30))
     files = ours.agent_day[ours.agent_day["agent"] != ""].reset_index(drop=True)
     assert len(pages) == len(files) > 0

@@ -1,4 +1,5 @@
-"""``kefu credit run``: the contract command — two CSV files in, credits and daily metrics out."""
+"""``kefu credit run``: the contract command — two CSV files in (or a shop's imported data), credits and
+daily metrics out; ``kefu credit reconcile``: ours beside the platform's daily sheet."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from pathlib import Path
 
 import typer
 
-from kefu.credit.rules import RULES, CreditRules
 from kefu.domain.errors import bad_argument
 
 
@@ -40,24 +40,19 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """计算每单归属与客服日指标 / attribute every order and compute agent metrics per day."""
-        from kefu.service.credit import credit_files
+        from kefu.service.credit import actions as svc
+        from kefu.service.credit.schemas import CreditFilesIn
 
-        if rule not in RULES:
-            raise bad_argument("--rule", f"必须是 {'/'.join(RULES)}", f"must be one of {', '.join(RULES)}")
-        if window_hours <= 0 or session_gap_min <= 0:
-            raise bad_argument("--window-hours/--session-gap-min", "必须大于 0", "must be positive")
-        rules = CreditRules(
-            rule=rule,  # type: ignore[arg-type]
-            credit_window_s=round(window_hours * 3600),
-            session_gap_s=round(session_gap_min * 60),
-        )
         if shop or first or last:
             _from_database(shop, first, last, out, messages, orders, rule, window_hours, session_gap_min)
             return
         if messages is None or orders is None:
             raise bad_argument("--messages/--orders", "请给出 M.csv 与 O.csv, 或 --shop --from --to",
                                "give M.csv and O.csv, or --shop --from --to")  # fmt: skip
-        done = credit_files(messages, orders, out, rules, engine, master, parquet_out, per_shop)
+        done = svc.run_files(CreditFilesIn(
+            messages=messages, orders=orders, out=out, rule=rule, window_hours=window_hours,
+            session_gap_min=session_gap_min, engine=engine, master=master, parquet=parquet_out, per_shop=per_shop,
+        ))  # fmt: skip
         if not per_shop:
             typer.echo(
                 f"orders={done.orders} credited={done.credited} silent={done.silent} "
@@ -108,8 +103,8 @@ def _from_database(shop: str, first: str, last: str, out: Path, messages: Path |
         raise bad_argument("--shop/--from/--to", "三者须同时给出", "give all three")
     run = CreditRunIn(shop, parse_day(first, "--from"), parse_day(last, "--to"), out,
                       rule=None if rule == "order_first" else rule,
-                      window_s=None if window_hours == 48 else round(window_hours * 3600),
-                      session_gap_s=None if session_gap_min == 10 else round(session_gap_min * 60))  # fmt: skip
+                      window_hours=None if window_hours == 48 else window_hours,
+                      session_gap_min=None if session_gap_min == 10 else session_gap_min)  # fmt: skip
     upgrade(get_settings().database_url)
     with transaction() as session:
         done = actions.credit_imported(session, run)

@@ -9,8 +9,7 @@ are read, so memory stays bounded by a batch, not by the file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -18,59 +17,26 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy.orm import Session
 
-from kefu.domain.errors import ErrorCode, KefuError, RowError, bad_rows
+from kefu.domain.errors import ROW_ERRORS_SHOWN, ErrorCode, KefuError, RowError, bad_rows
 from kefu.domain.timeutil import SHOP_TZ
 from kefu.io.calls import read_calls
 from kefu.io.chats import read_chats
 from kefu.io.orders import read_orders
-from kefu.service.credit import shop_rules
-from kefu.service.imports import store
+from kefu.service.credit.actions import rules_from_options
+from kefu.service.credit.store import shop_rules
+from kefu.service.imports import events, store
 from kefu.service.imports.bulk import all_or_nothing
 from kefu.service.imports.credit_run import credit_shop_range
 from kefu.service.imports.reconcile import ReconcileOut, reconcile
-from kefu.service.imports.schemas import CreditRunIn, CreditRunOut
-
-Progress = Callable[[int, int], None]
-
-
-@dataclass
-class ImportReport:
-    """What one import did; ``summary()`` is the line every import command ends with."""
-
-    file: str
-    rows: int = 0  # good rows read
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[RowError] = field(default_factory=list)
-    layout: str = ""
-    linked: int = 0  # buyer-less orders linked to a conversation by their order number
-    unlinked: list[str] = field(default_factory=list)  # buyer-less orders no conversation mentions
-    extra: list[str] = field(default_factory=list)  # figures of the file worth a line (calls: answer rate)
-
-    def add(self, counts: store.Counts) -> None:
-        self.inserted += counts.inserted
-        self.updated += counts.updated
-        self.unchanged += counts.unchanged
-
-    def notes(self) -> list[str]:
-        """Lines shown before the summary: the layout read, and orders still without a buyer."""
-        out = [f"格式 / layout: {self.layout}"] if self.layout else []
-        if self.linked or self.unlinked:
-            shown = ", ".join(self.unlinked[:10]) + (" …" if len(self.unlinked) > 10 else "")
-            out.append(
-                f"无买家昵称的订单: 按聊天中的订单号关联 {self.linked} 单, 未关联 {len(self.unlinked)} 单 (不计入静默) / "
-                f"orders without buyer: {self.linked} linked by order number in chats, {len(self.unlinked)} unlinked "
-                f"(not counted as silent)" + (f": {shown}" if shown else "")
-            )
-        return out + self.extra
-
-    def summary(self) -> str:
-        return (
-            f"{self.file}: 读取 {self.rows} 行, 新增 {self.inserted}, 更新 {self.updated}, 未变 {self.unchanged}, "
-            f"拒绝 {len(self.rejected)} / read {self.rows}, inserted {self.inserted}, updated {self.updated}, "
-            f"unchanged {self.unchanged}, rejected {len(self.rejected)}"
-        )
+from kefu.service.imports.schemas import (
+    CreditRunIn,
+    CreditRunOut,
+    ImportOut,
+    ImportReport,
+    Progress,
+    RowErrorOut,
+    UploadIn,
+)
 
 
 def finish(session: Session, report: ImportReport, errors: list[RowError], skip_bad_rows: bool) -> None:
@@ -124,6 +90,7 @@ def _import_orders(session: Session, path: Path, skip_bad_rows: bool, progress: 
     finish(session, report, errors, skip_bad_rows)
     if buyerless:
         report.linked, report.unlinked = store.link_orders(session, shops, buyerless)
+    events.orders_imported(session, report=report, shops=shops)
     session.flush()
     return report
 
@@ -185,6 +152,7 @@ def _import_chats(session: Session, path: Path, skip_bad_rows: bool, progress: P
     errors.extend(out.errors)
     finish(session, report, errors, skip_bad_rows)
     report.linked, report.unlinked = store.link_orders(session, shops)
+    events.chats_imported(session, report=report, shops=shops)
     session.flush()
     return report
 
@@ -200,6 +168,20 @@ def _agent_ids(table: pa.Table, directory: store.AgentDirectory) -> tuple[pa.Tab
     bad = joined.filter(pc.is_null(joined.column("agent_id")))
     unknown = sorted(zip(bad.column("row").to_pylist(), bad.column("agent").to_pylist(), strict=True))
     return joined.filter(pc.is_valid(joined.column("agent_id"))).drop_columns(["agent"]), unknown
+
+
+def import_file(session: Session, path: Path, upload: UploadIn) -> ImportOut:
+    """An uploaded file (API) into the database: the counts, the first rejected rows and their total."""
+    if upload.kind == "orders":
+        report = import_orders(session, path, upload.skip_bad_rows, shop=upload.shop, platform=upload.platform)
+    elif upload.kind == "chats":
+        report = import_chats(session, path, upload.skip_bad_rows, shop=upload.shop, fmt=upload.fmt, day=upload.day)
+    else:
+        report = import_calls(session, path, upload.skip_bad_rows, shop=upload.shop)
+    return ImportOut(file=report.file, layout=report.layout, rows=report.rows, inserted=report.inserted,
+                     updated=report.updated, unchanged=report.unchanged,
+                     rejected=[RowErrorOut(**r.as_dict()) for r in report.rejected[:ROW_ERRORS_SHOWN]],
+                     rejected_total=len(report.rejected), linked=report.linked, unlinked=report.unlinked)  # fmt: skip
 
 
 def shop_aliases(session: Session, shop_id: str) -> list[str]:
@@ -265,6 +247,7 @@ def import_calls(session: Session, path: Path, skip_bad_rows: bool = False, prog
         rate = f"{tally[1] / tally[0]:.1%}" if tally[0] else "-"
         report.extra.append(f"呼入 {tally[0]}, 接通 {tally[1]} (接通率 {rate}), 通话 {tally[2]} 秒 / inbound {tally[0]}, "
                             f"answered {tally[1]} (answer rate {rate}), talk {tally[2]} s")  # fmt: skip
+        events.calls_imported(session, report=report, shop_id=shop)
         session.flush()
         return report
 
@@ -292,13 +275,15 @@ def inbound_call_times(session: Session, shop_id: str, start: datetime, end: dat
 
 def credit_imported(session: Session, run: CreditRunIn) -> CreditRunOut:
     """Credit a shop's imported orders and chats into the contract's files: the shop's rules, options given win."""
+    given = rules_from_options(run.rule or "order_first", 48 if run.window_hours is None else run.window_hours,
+                               10 if run.session_gap_min is None else run.session_gap_min)  # fmt: skip
     rules = shop_rules(session, run.shop)
     if run.rule is not None:
-        rules = replace(rules, rule=run.rule)  # type: ignore[arg-type]
-    if run.window_s is not None:
-        rules = replace(rules, credit_window_s=run.window_s)
-    if run.session_gap_s is not None:
-        rules = replace(rules, session_gap_s=run.session_gap_s)
+        rules = replace(rules, rule=given.rule)
+    if run.window_hours is not None:
+        rules = replace(rules, credit_window_s=given.credit_window_s)
+    if run.session_gap_min is not None:
+        rules = replace(rules, session_gap_s=given.session_gap_s)
     return credit_shop_range(session, run.shop, run.first, run.last, run.out, rules)
 
 

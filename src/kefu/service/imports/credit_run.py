@@ -25,11 +25,11 @@ import pyarrow.csv as pacsv
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from kefu.credit.files import MSG_TYPES, ORDER_TYPES, write_outputs
 from kefu.credit.pipeline import CreditResult, run_arrow
 from kefu.credit.rules import CreditRules
 from kefu.domain.errors import bad_argument
-from kefu.service.credit import shop_rules
+from kefu.io.credit_csv import MSG_TYPES, ORDER_TYPES, write_outputs
+from kefu.service.credit.store import shop_rules
 from kefu.service.imports.schemas import CreditRunOut
 from kefu.store.models.commerce import Order
 

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from kefu.credit.rules import CreditRules
 from kefu.domain.errors import bad_rows
+from kefu.domain.timeutil import month_bounds
 from kefu.io.platform_daily import DailySheet, Figure, SheetLayout, SheetMetric, layout, read_daily_sheet
-from kefu.service.credit import month_bounds, shop_rules
+from kefu.service.credit.store import shop_rules
 from kefu.service.imports import store
 from kefu.service.imports.credit_run import shop_range_result
 

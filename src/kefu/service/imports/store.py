@@ -18,6 +18,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from kefu.service.imports.bulk import Stage, dialect, load, same, sqlite_rows
+from kefu.service.imports.schemas import Counts
 from kefu.store.models.commerce import Order
 from kefu.store.models.live import Message
 from kefu.store.models.org import Agent, Shop, ShopAlias
@@ -41,18 +42,6 @@ MESSAGE_STAGE = Stage("imp_messages", (
 ORDER_ID = re.compile(r"\d[\d-]{8,}\d")  # 订单号 as pasted in chats: Taobao/JD/Douyin digits, PDD 230101-…
 LINK_WINDOW = timedelta(days=30)
 IN_LIST = 10_000  # ids per SELECT … IN (…) on SQLite (its limit is 32 766 parameters)
-
-
-@dataclass
-class Counts:
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-
-    def add(self, other: Counts) -> None:
-        self.inserted += other.inserted
-        self.updated += other.updated
-        self.unchanged += other.unchanged
 
 
 def _upsert(session: Session, stage: Stage, target: str, keys: tuple[str, ...], rows: pa.Table,

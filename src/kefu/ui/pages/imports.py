@@ -21,11 +21,13 @@ from nicegui import run, ui
 from nicegui.events import UploadEventArguments
 
 from kefu.domain.errors import KefuError
-from kefu.service import org_admin
 from kefu.service.imports import actions
+from kefu.service.imports.schemas import ImportReport, Progress
+from kefu.service.org import actions_admin as org_admin
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import current_lang, t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import MANAGERS, kefu_page
 
 MAX_BYTES = 50 * 1024 * 1024  # the page's upload limit (kefu.api.limits allows 64 MiB for it)
 KINDS = {"orders": ("订单导出 / 宝贝报表", "Order export / item rows"), "chats": ("聊天记录", "Chat records"),
@@ -34,7 +36,7 @@ PLATFORMS = ("auto", "taobao", "qianniu", "pdd", "jd", "douyin")
 FORMATS = ("auto", "qianniu-text", "qianniu-web", "qianniu-xlsx", "csv")
 
 
-def run_import(kind: str, path: Path, options: dict[str, Any], progress: actions.Progress) -> actions.ImportReport:
+def run_import(kind: str, path: Path, options: dict[str, Any], progress: Progress) -> ImportReport:
     """One import in one transaction (runs in a worker thread; nothing is stored if it raises)."""
     with db_session() as session:
         if kind == "orders":
@@ -48,7 +50,7 @@ def run_import(kind: str, path: Path, options: dict[str, Any], progress: actions
 
 
 @kefu_page("/imports", "数据导入", "Imports", roles=MANAGERS)
-def imports_page(user: PageUser) -> None:
+def imports_page(user: UserOut) -> None:
     state: dict[str, Any] = {"done": 0, "total": 0}
     ui.label(t("上传订单导出 (淘宝/天猫、千牛、拼多多、京东、抖店, 格式按表头识别)、宝贝报表、千牛聊天记录或通话记录。"
                "重复导入同一文件不会改变数据。",

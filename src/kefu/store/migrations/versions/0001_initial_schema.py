@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 13:55:14.301295
+Create Date: 2026-12-07 15:08:16.349525
 """
 
 from alembic import op
