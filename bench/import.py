@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import text
 
 from kefu.service.imports import actions
+from kefu.service.imports.schemas import ImportReport
 from kefu.store.base import Base
 from kefu.store.db import make_engine, session_factory
 
@@ -68,7 +69,7 @@ def write_chats(path: Path, n: int) -> None:
                 fh.write(f"{agent} {ts}\r\n亲, 有的, 第 {i} 条回复\r\n已读\r\n")
 
 
-def timed(url: str, call: Callable[[Any], actions.ImportReport]) -> tuple[float, float, actions.ImportReport]:
+def timed(url: str, call: Callable[[Any], ImportReport]) -> tuple[float, float, ImportReport]:
     engine = make_engine(url)
     with session_factory(engine)() as session, session.begin():
         wall, cpu = time.perf_counter(), time.process_time()

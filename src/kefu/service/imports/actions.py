@@ -170,14 +170,18 @@ def _agent_ids(table: pa.Table, directory: store.AgentDirectory) -> tuple[pa.Tab
     return joined.filter(pc.is_valid(joined.column("agent_id"))).drop_columns(["agent"]), unknown
 
 
+def import_upload(session: Session, path: Path, upload: UploadIn, progress: Progress | None = None) -> ImportReport:
+    """A file uploaded through the API or the imports page, by its kind and options."""
+    if upload.kind == "orders":
+        return import_orders(session, path, upload.skip_bad_rows, progress, upload.shop, upload.platform)
+    if upload.kind == "chats":
+        return import_chats(session, path, upload.skip_bad_rows, progress, upload.shop, upload.fmt, upload.day)
+    return import_calls(session, path, upload.skip_bad_rows, progress, upload.shop)
+
+
 def import_file(session: Session, path: Path, upload: UploadIn) -> ImportOut:
     """An uploaded file (API) into the database: the counts, the first rejected rows and their total."""
-    if upload.kind == "orders":
-        report = import_orders(session, path, upload.skip_bad_rows, shop=upload.shop, platform=upload.platform)
-    elif upload.kind == "chats":
-        report = import_chats(session, path, upload.skip_bad_rows, shop=upload.shop, fmt=upload.fmt, day=upload.day)
-    else:
-        report = import_calls(session, path, upload.skip_bad_rows, shop=upload.shop)
+    report = import_upload(session, path, upload)
     return ImportOut(file=report.file, layout=report.layout, rows=report.rows, inserted=report.inserted,
                      updated=report.updated, unchanged=report.unchanged,
                      rejected=[RowErrorOut(**r.as_dict()) for r in report.rejected[:ROW_ERRORS_SHOWN]],

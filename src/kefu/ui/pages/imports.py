@@ -22,7 +22,7 @@ from nicegui.events import UploadEventArguments
 
 from kefu.domain.errors import KefuError
 from kefu.service.imports import actions
-from kefu.service.imports.schemas import ImportReport, Progress
+from kefu.service.imports.schemas import ImportReport, Progress, UploadIn
 from kefu.service.org import actions_admin as org_admin
 from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
@@ -36,17 +36,10 @@ PLATFORMS = ("auto", "taobao", "qianniu", "pdd", "jd", "douyin")
 FORMATS = ("auto", "qianniu-text", "qianniu-web", "qianniu-xlsx", "csv")
 
 
-def run_import(kind: str, path: Path, options: dict[str, Any], progress: Progress) -> ImportReport:
+def run_import(path: Path, upload: UploadIn, progress: Progress) -> ImportReport:
     """One import in one transaction (runs in a worker thread; nothing is stored if it raises)."""
     with db_session() as session:
-        if kind == "orders":
-            return actions.import_orders(session, path, skip_bad_rows=options["skip"], progress=progress,
-                                         shop=options["shop"], platform=options["platform"])  # fmt: skip
-        if kind == "chats":
-            return actions.import_chats(session, path, skip_bad_rows=options["skip"], progress=progress,
-                                        shop=options["shop"], fmt=options["format"], day=options["day"])  # fmt: skip
-        return actions.import_calls(session, path, skip_bad_rows=options["skip"], progress=progress,
-                                    shop=options["shop"])  # fmt: skip
+        return actions.import_upload(session, path, upload, progress)
 
 
 @kefu_page("/imports", "数据导入", "Imports", roles=MANAGERS)
@@ -89,7 +82,7 @@ def imports_page(user: UserOut) -> None:
 
     ui.timer(0.3, show_progress)
 
-    def options() -> dict[str, Any] | None:
+    def options() -> UploadIn | None:
         text = (day.value or "").strip()
         try:
             when = date.fromisoformat(text) if text else None
@@ -97,8 +90,7 @@ def imports_page(user: UserOut) -> None:
             status.set_text(t(f"日期格式应为 YYYY-MM-DD: {text}", f"date must be YYYY-MM-DD: {text}"))
             status.classes(replace="text-negative")
             return None
-        return {"skip": bool(skip.value), "shop": shop.value or "", "platform": platform.value, "format": fmt.value,
-                "day": when}  # fmt: skip
+        return UploadIn(kind.value, bool(skip.value), shop.value or "", platform.value, fmt.value, when)
 
     async def start(path: Path) -> None:
         errors.clear()
@@ -111,7 +103,7 @@ def imports_page(user: UserOut) -> None:
         progress.set_value(0)
         status.set_text(t("正在导入…", "importing…"))
         try:
-            result = await run.io_bound(run_import, kind.value, path, opts, on_progress)
+            result = await run.io_bound(run_import, path, opts, on_progress)
         except KefuError as exc:
             progress.set_visibility(False)
             status.set_text(exc.message if current_lang() == "zh" else exc.message_en)
