@@ -7,6 +7,7 @@ one frozen ``CreditRules`` so a run is reproducible from its settings alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -59,6 +60,16 @@ class CreditRules:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def read_span(self, start: datetime, end: datetime) -> tuple[datetime, datetime, datetime]:
+        """What crediting [start, end) must read: messages from, orders from, both until.
+
+        Messages a window plus a session gap (and a day) earlier, orders the 售后 period earlier,
+        both four days past the end (late payments, sessions running over the cut).
+        """
+        m_lo = start - timedelta(seconds=self.credit_window_s + self.session_gap_s) - timedelta(days=1)
+        o_lo = start - timedelta(days=self.aftersale_days + 1)
+        return m_lo, o_lo, end + timedelta(days=4)
 
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None, base: CreditRules | None = None) -> CreditRules:

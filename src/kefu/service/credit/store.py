@@ -6,7 +6,7 @@ One copy of each statement; :mod:`kefu.service.credit.actions` and friends own t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -35,9 +35,7 @@ def shop_rules(session: Session, shop_id: str | None = None) -> CreditRules:
 def load_frames(session: Session, start: datetime, end: datetime, rules: CreditRules,
                 shop_id: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """Messages and orders around [start, end) with the margins attribution and 售后 need."""
-    m_lo = start - timedelta(seconds=rules.credit_window_s + rules.session_gap_s) - timedelta(days=1)
-    o_lo = start - timedelta(days=rules.aftersale_days + 1)
-    hi = end + timedelta(days=4)
+    m_lo, o_lo, hi = rules.read_span(start, end)
     mq = select(
         Message.shop_id, Message.buyer, Message.agent_id, Message.ts, Message.direction, Message.auto
     ).where(Message.ts >= m_lo, Message.ts < hi)

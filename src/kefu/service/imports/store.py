@@ -1,4 +1,5 @@
-"""The imports area's statements: upsert orders and items, insert messages, link buyer-less orders, shop aliases.
+"""The imports area's statements: upsert orders and items, insert messages, link buyer-less orders, shop aliases,
+calls, and the imported rows read back in the contract's columns for ``credit run --shop``.
 
 Each writer takes one staged batch (``bulk.load``) and answers how many rows it
 inserted, updated and left unchanged, so re-importing a file reports "unchanged"
@@ -8,15 +9,19 @@ line, messages by their natural key shop, buyer, agent, time, direction, text).
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
-from sqlalchemy import delete, select, update
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from kefu.io.credit_csv import MSG_TYPES, ORDER_TYPES
 from kefu.service.imports.bulk import Stage, dialect, load, same, sqlite_rows
 from kefu.service.imports.schemas import Counts
 from kefu.store.models.commerce import Order
@@ -253,3 +258,75 @@ def calls_between(session: Session, start: datetime, end: datetime,
     if shop_id:
         q = q.where(CallRecord.shop_id == shop_id)
     return [tuple(r) for r in session.execute(q)]  # type: ignore[misc]
+
+
+# the contract's columns (M.csv / O.csv) of a shop's imported rows, for ``credit run --shop``
+FETCH = 100_000
+MESSAGE_SQL = ("SELECT shop_id, buyer, COALESCE(agent_id, ''), ts, direction, CASE WHEN auto THEN 1 ELSE 0 END "
+               "FROM messages WHERE shop_id = {shop} AND ts >= {lo} AND ts < {hi} ORDER BY id")  # fmt: skip
+ORDER_SQL = ("SELECT id, shop_id, buyer, created_at, paid_at, amount_fen, status, refund_fen FROM orders "
+             "WHERE shop_id = {shop} AND created_at >= {lo} AND created_at < {hi} AND buyer <> '' ORDER BY id")  # fmt: skip
+
+
+def contract_messages(session: Session, shop_id: str, lo: datetime, hi: datetime) -> pa.Table:
+    """The shop's messages in [lo, hi) as M.csv's Arrow schema."""
+    return _read(session, MESSAGE_SQL, shop_id, lo, hi, MSG_TYPES)
+
+
+def contract_orders(session: Session, shop_id: str, lo: datetime, hi: datetime) -> pa.Table:
+    """The shop's orders with a buyer created in [lo, hi) as O.csv's Arrow schema."""
+    return _read(session, ORDER_SQL, shop_id, lo, hi, ORDER_TYPES)
+
+
+def buyerless_orders(session: Session, shop_id: str, start: datetime, end: datetime) -> int:
+    """Orders created in [start, end) still without a buyer: neither credited nor silent."""
+    return int(session.scalar(select(func.count()).select_from(Order).where(
+        Order.shop_id == shop_id, Order.created_at >= start, Order.created_at < end, Order.buyer == "")) or 0)  # fmt: skip
+
+
+def _read(session: Session, sql: str, shop_id: str, lo: datetime, hi: datetime,
+          types: dict[str, pa.DataType]) -> pa.Table:  # fmt: skip
+    """One query's rows as an Arrow table of the contract schema."""
+    conn = session.connection()
+    names = list(types)
+    if conn.dialect.name == "postgresql":
+        from psycopg import sql as pg
+
+        query = pg.SQL(sql).format(shop=pg.Literal(shop_id), lo=pg.Literal(lo), hi=pg.Literal(hi))
+        raw = conn.connection.driver_connection
+        buf = io.BytesIO()
+        with raw.cursor() as cur, cur.copy(pg.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query)) as copy:  # type: ignore[union-attr]
+            for block in copy:
+                buf.write(block)
+        buf.seek(0)
+        if not buf.getbuffer().nbytes:
+            return _empty(types)
+        table = pacsv.read_csv(buf, read_options=pacsv.ReadOptions(column_names=names),
+                               convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                                                    quoted_strings_can_be_null=False))  # fmt: skip
+        return table
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cur.execute(sql.format(shop="?", lo="?", hi="?"), (shop_id, _sqlite_time(lo), _sqlite_time(hi)))
+    parts = []
+    while rows := cur.fetchmany(FETCH):
+        cols = list(zip(*rows, strict=True))
+        arrays = []
+        for name, values in zip(names, cols, strict=True):
+            kind = types[name]
+            if pa.types.is_timestamp(kind):
+                naive = pc.cast(pa.array(values, pa.string()), pa.timestamp("us"))
+                arrays.append(pc.cast(pc.assume_timezone(naive, "UTC"), kind, safe=False))
+            else:
+                arrays.append(pa.array(values).cast(kind))
+        parts.append(pa.table(arrays, names=names))
+    cur.close()
+    return pa.concat_tables(parts) if parts else _empty(types)
+
+
+def _sqlite_time(value: datetime) -> str:
+    """The text SQLAlchemy stores for a UTC time on SQLite (so range comparisons are text comparisons)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _empty(types: dict[str, pa.DataType]) -> pa.Table:
+    return pa.table({n: pa.array([], t) for n, t in types.items()})
