@@ -93,7 +93,7 @@ def _from_database(shop: str, first: str, last: str, out: Path, messages: Path |
     from kefu.config import get_settings
     from kefu.domain.timeutil import parse_day
     from kefu.service.imports import actions
-    from kefu.service.imports.schemas import CreditRunIn
+    from kefu.service.imports.schemas import ShopCreditIn
     from kefu.store.db import transaction
     from kefu.store.migrate import upgrade
 
@@ -101,7 +101,7 @@ def _from_database(shop: str, first: str, last: str, out: Path, messages: Path |
         raise bad_argument("--shop", "--shop 与 --messages/--orders 不能同时使用", "--shop excludes --messages/--orders")
     if not (shop and first and last):
         raise bad_argument("--shop/--from/--to", "三者须同时给出", "give all three")
-    run = CreditRunIn(shop, parse_day(first, "--from"), parse_day(last, "--to"), out,
+    run = ShopCreditIn(shop, parse_day(first, "--from"), parse_day(last, "--to"), out,
                       rule=None if rule == "order_first" else rule,
                       window_hours=None if window_hours == 48 else window_hours,
                       session_gap_min=None if session_gap_min == 10 else session_gap_min)  # fmt: skip

@@ -29,12 +29,12 @@ from kefu.service.imports.bulk import all_or_nothing
 from kefu.service.imports.credit_run import credit_shop_range
 from kefu.service.imports.reconcile import ReconcileOut, reconcile
 from kefu.service.imports.schemas import (
-    CreditRunIn,
-    CreditRunOut,
     ImportOut,
     ImportReport,
     Progress,
     RowErrorOut,
+    ShopCreditIn,
+    ShopCreditOut,
     UploadIn,
 )
 
@@ -277,7 +277,7 @@ def inbound_call_times(session: Session, shop_id: str, start: datetime, end: dat
     return [s for _, d, s, _, _ in store.calls_between(session, start, end, shop_id) if d == "in"]
 
 
-def credit_imported(session: Session, run: CreditRunIn) -> CreditRunOut:
+def credit_imported(session: Session, run: ShopCreditIn) -> ShopCreditOut:
     """Credit a shop's imported orders and chats into the contract's files: the shop's rules, options given win."""
     given = rules_from_options(run.rule or "order_first", 48 if run.window_hours is None else run.window_hours,
                                10 if run.session_gap_min is None else run.session_gap_min)  # fmt: skip

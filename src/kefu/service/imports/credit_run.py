@@ -28,16 +28,16 @@ from kefu.domain.errors import bad_argument
 from kefu.io.credit_csv import write_outputs
 from kefu.service.credit.store import shop_rules
 from kefu.service.imports import store
-from kefu.service.imports.schemas import CreditRunOut
+from kefu.service.imports.schemas import ShopCreditOut
 
 
 def credit_shop_range(session: Session, shop_id: str, first: date, last: date, out: Path,
-                      rules: CreditRules | None = None) -> CreditRunOut:  # fmt: skip
+                      rules: CreditRules | None = None) -> ShopCreditOut:  # fmt: skip
     """Credit a shop's imported orders created between two local days (inclusive) into the contract files."""
     result, unlinked = shop_range_result(session, shop_id, first, last, rules)
     write_outputs(result, out)
     oc = result.order_credit
-    return CreditRunOut(len(oc), int((oc["credited_agent"] != "").sum()), int(oc["silent"].sum()),
+    return ShopCreditOut(len(oc), int((oc["credited_agent"] != "").sum()), int(oc["silent"].sum()),
                         len(result.agent_day), unlinked, out)  # fmt: skip
 
 

@@ -115,7 +115,7 @@ class AliasesOut(BaseModel):
 
 
 @dataclass(frozen=True)
-class CreditRunIn:
+class ShopCreditIn:
     """``kefu credit run --shop S --from D --to D --out DIR``; an option left as None keeps the shop's setting."""
 
     shop: str
@@ -128,7 +128,7 @@ class CreditRunIn:
 
 
 @dataclass(frozen=True)
-class CreditRunOut:
+class ShopCreditOut:
     """What ``credit run --shop`` wrote: the same figures the CSV path prints, plus orders left out."""
 
     orders: int
