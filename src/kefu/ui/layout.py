@@ -83,9 +83,12 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("/", "概览", "Overview", "dashboard", ALL_ROLES),
     NavItem("/monitor", "实时监控", "Live monitor", "monitor_heart", MANAGERS),
+    NavItem("/me", "我的", "Me", "person", ("agent",)),
     NavItem("/workspace", "我的工作台", "My workspace", "support_agent", ("agent",)),
     NavItem("/tasks", "任务", "Tasks", "checklist", ALL_ROLES),
     NavItem("/roster", "排班", "Roster", "calendar_month", ALL_ROLES),
+    NavItem("/team", "团队审批", "Approvals", "how_to_reg", MANAGERS),
+    NavItem("/team/people", "团队管理", "Team", "groups", MANAGERS),
     NavItem("/forecast", "预测", "Forecast", "insights", MANAGERS),
     NavItem("/performance", "绩效", "Performance", "leaderboard", ALL_ROLES),
     NavItem("/care/tickets", "工单", "Tickets", "confirmation_number", ALL_ROLES),
