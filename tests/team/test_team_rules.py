@@ -126,7 +126,7 @@ def test_ladder_and_fund() -> None:
         ladder.parse_ladder([{"outcome": "fire", "amount_fen": 0}])
     lines = ladder.fund_statement([(MON, -1000, "a1 QQ"), (date(2026, 3, 5), -3000, "a1 QQ")],
                                   [(date(2026, 3, 5), 2500, "水果")], opening_fen=100)
-    assert [(l.kind, l.amount_fen, l.balance_fen) for l in lines] == [("fine", 1000, 1100), ("fine", 3000, 4100),
+    assert [(ln.kind, ln.amount_fen, ln.balance_fen) for ln in lines] == [("fine", 1000, 1100), ("fine", 3000, 4100),
                                                                       ("spend", -2500, 1600)]
 
 
