@@ -66,9 +66,9 @@ def register(app: typer.Typer) -> None:
         reason: str = typer.Option("", "--reason"),
     ) -> None:
         """提交请假申请, 输出申请编号 / file a leave request; prints its id."""
-        from kefu.service.team import actions
+        from kefu.service.team import actions, schemas
 
-        body = actions.LeaveIn(agent_id=agent, kind=kind, first_day=parse_day(first), last_day=parse_day(last),
+        body = schemas.LeaveIn(agent_id=agent, kind=kind, first_day=parse_day(first), last_day=parse_day(last),
                                reason=reason)  # fmt: skip
         out = _as_agent(agent, lambda s, who: actions.request_leave(s, who, body))
         typer.echo(str(out.id))
@@ -93,9 +93,9 @@ def register(app: typer.Typer) -> None:
     def swap_request(agent: str = typer.Option(..., "--agent"), day: str = typer.Option(..., "--date"),
                      peer: str = typer.Option(..., "--with"), reason: str = typer.Option("", "--reason")) -> None:  # fmt: skip
         """申请与同事换班, 输出申请编号 / ask a peer to swap that day's shifts; prints the id."""
-        from kefu.service.team import actions
+        from kefu.service.team import actions, schemas
 
-        body = actions.SwapIn(agent_id=agent, day=parse_day(day), peer_id=peer, reason=reason)
+        body = schemas.SwapIn(agent_id=agent, day=parse_day(day), peer_id=peer, reason=reason)
         out = _as_agent(agent, lambda s, who: actions.request_swap(s, who, body))
         typer.echo(str(out.id))
 

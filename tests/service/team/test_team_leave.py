@@ -10,7 +10,7 @@ from team_world import NOW, World, shift_of
 
 from kefu.domain.errors import KefuError
 from kefu.service import presence
-from kefu.service.team import actions
+from kefu.service.team import actions, schemas
 from kefu.store.models.duty import OutboxMessage
 from kefu.store.models.live import Event
 from kefu.store.models.org import Shop
@@ -19,8 +19,8 @@ D3, D4, D5 = date(2026, 3, 3), date(2026, 3, 4), date(2026, 3, 5)
 
 
 def ask(w: World, kind: str = "事假", first: date = D3, last: date = D4, who: str = "a1", by: actions.Actor | None = None,
-        reason: str = "家里有事") -> actions.LeaveOut:  # fmt: skip
-    return actions.request_leave(w.session, by or getattr(w, who), actions.LeaveIn(
+        reason: str = "家里有事") -> schemas.LeaveOut:  # fmt: skip
+    return actions.request_leave(w.session, by or getattr(w, who), schemas.LeaveIn(
         agent_id=who, kind=kind, first_day=first, last_day=last, reason=reason), now=NOW)
 
 

@@ -11,15 +11,15 @@ from team_world import NOW, World
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ
 from kefu.service import presence
-from kefu.service.team import actions
+from kefu.service.team import actions, schemas
 from kefu.store.models.live import Event, PresenceInterval
 
 MON, SUN, MAY1 = date(2026, 3, 2), date(2026, 3, 8), date(2026, 5, 1)
 
 
 def ot(w: World, who: actions.Actor, day: date, minutes: int, comp: str = "pay", agent: str = "a1",
-       order: bool = False) -> actions.OvertimeOut:  # fmt: skip
-    body = actions.OvertimeIn(agent_id=agent, day=day, minutes=minutes, reason="双11", compensation=comp)
+       order: bool = False) -> schemas.OvertimeOut:  # fmt: skip
+    body = schemas.OvertimeIn(agent_id=agent, day=day, minutes=minutes, reason="双11", compensation=comp)
     use = actions.order_overtime if order else actions.request_overtime
     return use(w.session, who, body, now=NOW)
 

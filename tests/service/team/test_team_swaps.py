@@ -9,15 +9,15 @@ from sqlalchemy import select
 from team_world import NOW, World, shift_of
 
 from kefu.domain.errors import KefuError
-from kefu.service.team import actions, store
+from kefu.service.team import actions, schemas, store
 from kefu.store.models.live import Event
 
 D3, D4, D8 = date(2026, 3, 3), date(2026, 3, 4), date(2026, 3, 8)
 A4 = actions.Actor("a4", "agent", "a4", "U")
 
 
-def ask(w: World, who: actions.Actor, peer: str, day: date = D3) -> actions.SwapOut:
-    return actions.request_swap(w.session, who, actions.SwapIn(agent_id=who.agent_id or "", day=day, peer_id=peer,
+def ask(w: World, who: actions.Actor, peer: str, day: date = D3) -> schemas.SwapOut:
+    return actions.request_swap(w.session, who, schemas.SwapIn(agent_id=who.agent_id or "", day=day, peer_id=peer,
                                                                reason="有事"), now=NOW)  # fmt: skip
 
 
@@ -43,7 +43,7 @@ def test_cover_approved_by_an_admin(world: World) -> None:
     assert kinds == ["swap.requested", "swap.accepted", "swap.approved"]
 
 
-def _rest_hours_case(w: World) -> actions.SwapOut:
+def _rest_hours_case(w: World) -> schemas.SwapOut:
     """a2 works 晚班 on 03-03 (to 22:30); a1 holds 早班 (07:00) on 03-04: a2 taking it leaves 8.5 h rest."""
     store.set_cell(w.session, "s1", "a2", D3, "晚班", "售前")
     store.set_cell(w.session, "s1", "a1", D4, "早班", "售前")
@@ -141,7 +141,7 @@ def test_one_open_swap_a_day_and_only_for_oneself(world: World) -> None:
         ask(w, w.a2, "a4")
     assert code(exc) == "CONFLICT"
     with pytest.raises(KefuError) as exc:
-        actions.request_swap(w.session, w.a3, actions.SwapIn(agent_id="a1", day=D4, peer_id="a3"), now=NOW)
+        actions.request_swap(w.session, w.a3, schemas.SwapIn(agent_id="a1", day=D4, peer_id="a3"), now=NOW)
     assert code(exc) == "FORBIDDEN"
     assert [s.requester for s in actions.list_swaps(w.session, A4)] == ["a1"]
     assert [s.requester for s in actions.list_swaps(w.session, w.other_sup)] == ["a1"]  # a4 is in team U
@@ -165,9 +165,9 @@ def test_fit_ranking_for_a_freed_shift(world: World) -> None:
 def test_open_shift_picked_up_by_the_first_it_fits(world: World) -> None:
     w = world
     with pytest.raises(KefuError) as exc:
-        actions.open_shift(w.session, w.a1, actions.OpenShiftIn(shop_id="s1", day=D3, shift_code="白班", skill="售前"), now=NOW)
+        actions.open_shift(w.session, w.a1, schemas.OpenShiftIn(shop_id="s1", day=D3, shift_code="白班", skill="售前"), now=NOW)
     assert code(exc) == "FORBIDDEN"
-    opened = actions.open_shift(w.session, w.sup, actions.OpenShiftIn(
+    opened = actions.open_shift(w.session, w.sup, schemas.OpenShiftIn(
         shop_id="s1", day=D3, shift_code="白班", skill="售前", source="leave:1"), now=NOW)
     with pytest.raises(KefuError) as exc:
         actions.pick_up_shift(w.session, w.a2, opened.id, "a2", now=NOW)

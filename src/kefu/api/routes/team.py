@@ -1,4 +1,4 @@
-"""Team self-service over HTTP: leave, shift swaps, who could take a shift, open shifts (issue 22).
+"""Team self-service over HTTP: leave, shift swaps, who could take a shift, open shifts, overtime, my page (issue 22).
 
 Thin: validate, let ``require_roles`` admit the roles, call one
 :mod:`kefu.service.team.actions` use-case. Which rows are the caller's (agents
@@ -9,168 +9,182 @@ an agent: it means the caller's own.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import Field
 
 from kefu.api.deps import Caller, DbSession, require_roles
-from kefu.api.schemas import ApiIn
+from kefu.api.schemas import Day
 from kefu.service.team import actions
+from kefu.service.team.schemas import (
+    BalanceOut,
+    FitOut,
+    LeaveIn,
+    LeaveOut,
+    MyPage,
+    NoteIn,
+    OpenShiftIn,
+    OpenShiftOut,
+    OvertimeIn,
+    OvertimeOut,
+    PickUpIn,
+    SwapIn,
+    SwapOut,
+)
 
 router = APIRouter(tags=["team"])
 
 Id = Annotated[int, Path(ge=1, le=2**31 - 1)]
-AgentRef = Annotated[str | None, Field(default=None, min_length=1, max_length=64)]
-Note = Annotated[str, Field(default="", max_length=500)]
+AgentPath = Annotated[str, Path(min_length=1, max_length=64)]
+Status = Annotated[str | None, Query(max_length=16)]
 EVERYONE = ("admin", "supervisor", "agent")
 DECIDERS = ("admin", "supervisor")
+Anyone = Annotated[Caller, require_roles(*EVERYONE)]
+Decider = Annotated[Caller, require_roles(*DECIDERS)]
+AgentOnly = Annotated[Caller, require_roles("agent")]
 
 
 def actor(caller: Caller) -> actions.Actor:
     return actions.Actor(caller.name, caller.role, caller.agent_id, caller.team)
 
 
-def _agent(caller: Caller, agent_id: str | None) -> str:
-    return agent_id or caller.agent_id or ""
+@router.post("/leave", status_code=201, response_model=LeaveOut)
+def request_leave(body: LeaveIn, session: DbSession, caller: Anyone) -> LeaveOut:
+    return actions.request_leave(session, actor(caller), body)
 
 
-class LeaveRequestIn(ApiIn):
-    agent_id: AgentRef = None
-    kind: str = Field(max_length=16, description="事假|病假|年假|调休")
-    first_day: date
-    last_day: date
-    reason: Note = ""
-
-
-class NoteIn(ApiIn):
-    note: Note = ""
-
-
-class SwapRequestIn(ApiIn):
-    agent_id: AgentRef = None
-    day: date
-    peer_id: str = Field(min_length=1, max_length=64)
-    reason: Note = ""
-
-
-class PickUpIn(ApiIn):
-    agent_id: AgentRef = None
-
-
-class OpenShiftRequestIn(ApiIn):
-    shop_id: str = Field(min_length=1, max_length=64)
-    day: date
-    shift_code: str = Field(min_length=1, max_length=32)
-    skill: str = Field(min_length=1, max_length=64)
-    note: Note = ""
-    source: str = Field(default="", max_length=64)
-
-
-@router.post("/leave", status_code=201)
-def request_leave(body: LeaveRequestIn, session: DbSession, caller: Caller = require_roles(*EVERYONE)) -> actions.LeaveOut:
-    return actions.request_leave(session, actor(caller), actions.LeaveIn(
-        agent_id=_agent(caller, body.agent_id), kind=body.kind, first_day=body.first_day, last_day=body.last_day,
-        reason=body.reason))  # fmt: skip
-
-
-@router.get("/leave")
-def list_leave(session: DbSession, caller: Caller = require_roles(*EVERYONE),
-               status: Annotated[str | None, Query(max_length=16)] = None,
-               agent: Annotated[str | None, Query(max_length=64)] = None) -> list[actions.LeaveOut]:  # fmt: skip
+@router.get("/leave", response_model=list[LeaveOut])
+def list_leave(session: DbSession, caller: Anyone, status: Status = None,
+               agent: Annotated[str | None, Query(max_length=64)] = None) -> list[LeaveOut]:  # fmt: skip
     return actions.list_leave(session, actor(caller), agent_id=agent, status=status)
 
 
-@router.post("/leave/{leave_id}/approve")
-def approve_leave(leave_id: Id, body: NoteIn, session: DbSession, caller: Caller = require_roles(*DECIDERS)) -> actions.LeaveOut:
+@router.post("/leave/{leave_id}/approve", response_model=LeaveOut)
+def approve_leave(leave_id: Id, body: NoteIn, session: DbSession, caller: Decider) -> LeaveOut:
     return actions.approve_leave(session, actor(caller), leave_id, body.note)
 
 
-@router.post("/leave/{leave_id}/reject")
-def reject_leave(leave_id: Id, body: NoteIn, session: DbSession, caller: Caller = require_roles(*DECIDERS)) -> actions.LeaveOut:
+@router.post("/leave/{leave_id}/reject", response_model=LeaveOut)
+def reject_leave(leave_id: Id, body: NoteIn, session: DbSession, caller: Decider) -> LeaveOut:
     return actions.reject_leave(session, actor(caller), leave_id, body.note)
 
 
-@router.post("/leave/{leave_id}/cancel")
-def cancel_leave(leave_id: Id, session: DbSession, caller: Caller = require_roles(*EVERYONE)) -> actions.LeaveOut:
+@router.post("/leave/{leave_id}/cancel", response_model=LeaveOut)
+def cancel_leave(leave_id: Id, session: DbSession, caller: Anyone) -> LeaveOut:
     return actions.cancel_leave(session, actor(caller), leave_id)
 
 
-@router.get("/agents/{agent_id}/leave-balances")
-def leave_balances(agent_id: Annotated[str, Path(min_length=1, max_length=64)], session: DbSession,
-                   caller: Caller = require_roles(*EVERYONE)) -> list[actions.BalanceOut]:  # fmt: skip
+@router.get("/agents/{agent_id}/leave-balances", response_model=list[BalanceOut])
+def leave_balances(agent_id: AgentPath, session: DbSession, caller: Anyone) -> list[BalanceOut]:
     return actions.leave_balances(session, actor(caller), agent_id)
 
 
-@router.post("/swaps", status_code=201)
-def request_swap(body: SwapRequestIn, session: DbSession, caller: Caller = require_roles(*EVERYONE)) -> actions.SwapOut:
-    return actions.request_swap(session, actor(caller), actions.SwapIn(
-        agent_id=_agent(caller, body.agent_id), day=body.day, peer_id=body.peer_id, reason=body.reason))  # fmt: skip
+@router.get("/agents/{agent_id}/my-page", response_model=MyPage)
+def my_page(agent_id: AgentPath, session: DbSession, caller: Anyone) -> MyPage:
+    """The agent's roster, requests, tasks, balances and marks (what the 我的 page shows)."""
+    return actions.my_page(session, actor(caller), agent_id)
 
 
-@router.get("/swaps")
-def list_swaps(session: DbSession, caller: Caller = require_roles(*EVERYONE),
-               status: Annotated[str | None, Query(max_length=16)] = None) -> list[actions.SwapOut]:  # fmt: skip
+@router.post("/swaps", status_code=201, response_model=SwapOut)
+def request_swap(body: SwapIn, session: DbSession, caller: Anyone) -> SwapOut:
+    return actions.request_swap(session, actor(caller), body)
+
+
+@router.get("/swaps", response_model=list[SwapOut])
+def list_swaps(session: DbSession, caller: Anyone, status: Status = None) -> list[SwapOut]:
     return actions.list_swaps(session, actor(caller), status=status)
 
 
-@router.post("/swaps/{swap_id}/accept")
-def accept_swap(swap_id: Id, session: DbSession, caller: Caller = require_roles("agent")) -> actions.SwapOut:
+@router.post("/swaps/{swap_id}/accept", response_model=SwapOut)
+def accept_swap(swap_id: Id, session: DbSession, caller: AgentOnly) -> SwapOut:
     return actions.accept_swap(session, actor(caller), swap_id)
 
 
-@router.post("/swaps/{swap_id}/decline")
-def decline_swap(swap_id: Id, session: DbSession, caller: Caller = require_roles("agent")) -> actions.SwapOut:
+@router.post("/swaps/{swap_id}/decline", response_model=SwapOut)
+def decline_swap(swap_id: Id, session: DbSession, caller: AgentOnly) -> SwapOut:
     return actions.decline_swap(session, actor(caller), swap_id)
 
 
-@router.post("/swaps/{swap_id}/cancel")
-def cancel_swap(swap_id: Id, session: DbSession, caller: Caller = require_roles(*EVERYONE)) -> actions.SwapOut:
+@router.post("/swaps/{swap_id}/cancel", response_model=SwapOut)
+def cancel_swap(swap_id: Id, session: DbSession, caller: Anyone) -> SwapOut:
     return actions.cancel_swap(session, actor(caller), swap_id)
 
 
-@router.post("/swaps/{swap_id}/approve")
-def approve_swap(swap_id: Id, body: NoteIn, session: DbSession, caller: Caller = require_roles(*DECIDERS)) -> actions.SwapOut:
+@router.post("/swaps/{swap_id}/approve", response_model=SwapOut)
+def approve_swap(swap_id: Id, body: NoteIn, session: DbSession, caller: Decider) -> SwapOut:
+    """Approve, or 409 ROSTER_RULE_BROKEN naming every hard rule the swap would break."""
     return actions.approve_swap(session, actor(caller), swap_id, body.note)
 
 
-@router.post("/swaps/{swap_id}/reject")
-def reject_swap(swap_id: Id, body: NoteIn, session: DbSession, caller: Caller = require_roles(*DECIDERS)) -> actions.SwapOut:
+@router.post("/swaps/{swap_id}/reject", response_model=SwapOut)
+def reject_swap(swap_id: Id, body: NoteIn, session: DbSession, caller: Decider) -> SwapOut:
     return actions.reject_swap(session, actor(caller), swap_id, body.note)
 
 
-@router.get("/shifts/candidates")
+@router.get("/shifts/candidates", response_model=list[FitOut])
 def shift_candidates(
     session: DbSession,
+    caller: Anyone,
     shop: Annotated[str, Query(min_length=1, max_length=64)],
-    day: date,
+    day: Day,
     shift: Annotated[str, Query(min_length=1, max_length=32)],
     skill: Annotated[str, Query(min_length=1, max_length=64)],
     exclude: Annotated[str | None, Query(max_length=64)] = None,
-    caller: Caller = require_roles(*EVERYONE),
-) -> list[actions.FitOut]:
+) -> list[FitOut]:
     """Who could work the shift, best first (an agent may ask only about its own shift)."""
     return actions.shift_candidates(session, actor(caller), shop, day, shift, skill, exclude=exclude)
 
 
-@router.post("/open-shifts", status_code=201)
-def open_shift(body: OpenShiftRequestIn, session: DbSession,
-               caller: Caller = require_roles(*DECIDERS)) -> actions.OpenShiftOut:  # fmt: skip
-    return actions.open_shift(session, actor(caller), actions.OpenShiftIn(**body.model_dump()))
+@router.post("/open-shifts", status_code=201, response_model=OpenShiftOut)
+def open_shift(body: OpenShiftIn, session: DbSession, caller: Decider) -> OpenShiftOut:
+    return actions.open_shift(session, actor(caller), body)
 
 
-@router.get("/open-shifts")
-def list_open_shifts(session: DbSession, caller: Caller = require_roles(*EVERYONE),
-                     shop: Annotated[str | None, Query(max_length=64)] = None) -> list[actions.OpenShiftOut]:  # fmt: skip
+@router.get("/open-shifts", response_model=list[OpenShiftOut])
+def list_open_shifts(session: DbSession, caller: Anyone,
+                     shop: Annotated[str | None, Query(max_length=64)] = None) -> list[OpenShiftOut]:  # fmt: skip
     return actions.list_open_shifts(session, actor(caller), shop_id=shop)
 
 
-@router.post("/open-shifts/{open_id}/pick-up")
-def pick_up(open_id: Id, body: PickUpIn, session: DbSession, caller: Caller = require_roles(*EVERYONE)) -> actions.OpenShiftOut:
-    return actions.pick_up_shift(session, actor(caller), open_id, _agent(caller, body.agent_id))
+@router.post("/open-shifts/{open_id}/pick-up", response_model=OpenShiftOut)
+def pick_up(open_id: Id, body: PickUpIn, session: DbSession, caller: Anyone) -> OpenShiftOut:
+    return actions.pick_up_shift(session, actor(caller), open_id, body.agent_id)
 
 
-@router.post("/open-shifts/{open_id}/cancel")
-def cancel_open_shift(open_id: Id, session: DbSession, caller: Caller = require_roles(*DECIDERS)) -> actions.OpenShiftOut:
+@router.post("/open-shifts/{open_id}/cancel", response_model=OpenShiftOut)
+def cancel_open_shift(open_id: Id, session: DbSession, caller: Decider) -> OpenShiftOut:
     return actions.cancel_open_shift(session, actor(caller), open_id)
+
+
+@router.post("/overtime", status_code=201, response_model=OvertimeOut)
+def request_overtime(body: OvertimeIn, session: DbSession, caller: Anyone) -> OvertimeOut:
+    """An agent asks (pending) — or a supervisor orders (approved at once, the agent is told)."""
+    if caller.role == "agent":
+        return actions.request_overtime(session, actor(caller), body)
+    return actions.order_overtime(session, actor(caller), body)
+
+
+@router.get("/overtime", response_model=list[OvertimeOut])
+def list_overtime(session: DbSession, caller: Anyone, status: Status = None) -> list[OvertimeOut]:
+    return actions.list_overtime(session, actor(caller), status=status)
+
+
+@router.post("/overtime/{request_id}/approve", response_model=OvertimeOut)
+def approve_overtime(request_id: Id, body: NoteIn, session: DbSession, caller: Decider) -> OvertimeOut:
+    return actions.approve_overtime(session, actor(caller), request_id, body.note)
+
+
+@router.post("/overtime/{request_id}/reject", response_model=OvertimeOut)
+def reject_overtime(request_id: Id, body: NoteIn, session: DbSession, caller: Decider) -> OvertimeOut:
+    return actions.reject_overtime(session, actor(caller), request_id, body.note)
+
+
+@router.post("/overtime/{request_id}/cancel", response_model=OvertimeOut)
+def cancel_overtime(request_id: Id, session: DbSession, caller: Anyone) -> OvertimeOut:
+    return actions.cancel_overtime(session, actor(caller), request_id)
+
+
+@router.post("/overtime/{request_id}/book", response_model=OvertimeOut)
+def book_overtime(request_id: Id, session: DbSession, caller: Decider) -> OvertimeOut:
+    """After the day: the minutes worked are paid at the day's rate or credited as 调休."""
+    return actions.book_overtime(session, actor(caller), request_id)

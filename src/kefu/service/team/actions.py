@@ -7,13 +7,9 @@ Leave (:mod:`.actions_leave`), swaps and who could take a shift
 
 from __future__ import annotations
 
-from kefu.service.team.actions_attendance import MarkOut, attendance_marks, record_attendance
+from kefu.service.team.actions_attendance import attendance_marks, record_attendance
 from kefu.service.team.actions_common import Actor, actor_named, agent_actor
 from kefu.service.team.actions_leave import (
-    BalanceOut,
-    LeaveIn,
-    LeaveOut,
-    RosterChange,
     approve_leave,
     cancel_leave,
     leave_balances,
@@ -22,27 +18,17 @@ from kefu.service.team.actions_leave import (
     request_leave,
 )
 from kefu.service.team.actions_me import (
-    DayCell,
-    MyFigures,
-    MyPage,
-    PayLineOut,
-    Peer,
-    TaskLine,
     my_figures,
     my_page,
     peers,
 )
 from kefu.service.team.actions_open import (
-    OpenShiftIn,
-    OpenShiftOut,
     cancel_open_shift,
     list_open_shifts,
     open_shift,
     pick_up_shift,
 )
 from kefu.service.team.actions_overtime import (
-    OvertimeIn,
-    OvertimeOut,
     approve_overtime,
     book_overtime,
     cancel_overtime,
@@ -52,10 +38,6 @@ from kefu.service.team.actions_overtime import (
     request_overtime,
 )
 from kefu.service.team.actions_swap import (
-    FitOut,
-    RuleOut,
-    SwapIn,
-    SwapOut,
     accept_swap,
     approve_swap,
     cancel_swap,
@@ -67,11 +49,11 @@ from kefu.service.team.actions_swap import (
 )
 
 __all__ = [
-    "DayCell", "MyFigures", "MyPage", "PayLineOut", "Peer", "TaskLine", "my_figures", "my_page", "peers",
-    "MarkOut", "OvertimeIn", "OvertimeOut", "approve_overtime", "attendance_marks", "book_overtime", "cancel_overtime",
+    "my_figures", "my_page", "peers",
+    "approve_overtime", "attendance_marks", "book_overtime", "cancel_overtime",
     "list_overtime", "order_overtime", "record_attendance", "reject_overtime", "request_overtime",
-    "Actor", "BalanceOut", "FitOut", "LeaveIn", "LeaveOut", "OpenShiftIn", "OpenShiftOut", "RosterChange", "RuleOut",
-    "SwapIn", "SwapOut", "accept_swap", "actor_named", "agent_actor", "approve_leave", "approve_swap", "cancel_leave",
+    "Actor",
+    "accept_swap", "actor_named", "agent_actor", "approve_leave", "approve_swap", "cancel_leave",
     "cancel_open_shift", "cancel_swap", "decline_swap", "leave_balances", "list_leave", "list_open_shifts",
     "list_swaps", "open_shift", "pick_up_shift", "reject_leave", "reject_swap", "request_leave", "request_swap",
     "shift_candidates",

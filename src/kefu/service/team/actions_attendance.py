@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -22,17 +21,10 @@ from kefu.service import presence
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import Actor, agent_names, manager, own, today
 from kefu.service.team.events import TeamEvent
+from kefu.service.team.schemas import MarkOut
 from kefu.store.models.live import Event
 from kefu.store.models.plan import RosterEntry
 from kefu.team import people
-
-
-class MarkOut(BaseModel):
-    agent_id: str
-    agent_name: str
-    day: date
-    kind: str  # late | absent
-    minutes: int
 
 
 def _subject(agent_id: str, day: date) -> str:
@@ -61,9 +53,8 @@ def record_attendance(session: Session, actor: Actor, shop_id: str, day: date, *
     names = agent_names(session, {m.agent for m in marks})
     for m in marks:
         if _subject(m.agent, day) not in done:
-            events.people_recorded(session, kind=TeamEvent.ATTENDANCE_MARKED, subject=_subject(m.agent, day),
-                                   agent_id=m.agent, shop_id=shop_id, actor=actor.name, now=now,
-                                   data={"day": day.isoformat(), "kind": m.kind, "minutes": m.minutes})  # fmt: skip
+            events.attendance_marked(session, subject=_subject(m.agent, day), agent_id=m.agent, shop_id=shop_id,
+                                     actor=actor.name, now=now, day=day.isoformat(), kind=m.kind, minutes=m.minutes)
     return [MarkOut(agent_id=m.agent, agent_name=names[m.agent], day=m.day, kind=m.kind, minutes=m.minutes)
             for m in marks]  # fmt: skip
 

@@ -15,8 +15,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from kefu.domain.errors import ErrorCode, KefuError, bad_argument
+from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import SHOP_TZ, utc_now
+from kefu.service import access
 from kefu.service.team import store
 from kefu.store.models.org import Agent
 
@@ -45,32 +46,33 @@ def agent_actor(session: Session, agent_id: str) -> Actor:
     return Actor(row.id, "agent", row.id, row.team)
 
 
-def forbidden(zh: str, en: str) -> KefuError:
-    return KefuError(ErrorCode.FORBIDDEN, zh, en)
+def own(session: Session, actor: Actor, agent_id: str | None) -> Agent:
+    """The agent row a request is for, when the actor may act for it.
 
-
-def own(session: Session, actor: Actor, agent_id: str) -> Agent:
-    """The agent row a request is for, when the actor may act for it (agents: only themselves)."""
-    if actor.role == "agent" and (not actor.agent_id or actor.agent_id != agent_id):
-        raise forbidden("只能为自己提交或撤回申请", "agents file and withdraw only their own requests")
+    Agents: only themselves (:func:`kefu.service.access.own_agent`; left out = their own).
+    Supervisors with a team: only that team's agents.
+    """
+    agent_id = access.own_agent(actor, agent_id)
+    if not agent_id:
+        raise bad_argument("agent_id", "请指定客服", "name the agent")
     row = store.agent(session, agent_id)
     if actor.role == "supervisor" and actor.team and row.team != actor.team:
-        raise forbidden("只能处理本组客服的申请", "supervisors act only for their own team")
+        raise access.forbidden("只能处理本组客服的申请", "supervisors act only for their own team", agent=agent_id)
     return row
 
 
 def approver(actor: Actor, agent: Agent) -> None:
     """Supervisors (of the agent's team when they have one) and admins decide."""
     if actor.role not in APPROVERS:
-        raise forbidden("只有主管可以审批", "only a supervisor may decide")
+        raise access.forbidden("只有主管可以审批", "only a supervisor may decide")
     if actor.role == "supervisor" and actor.team and agent.team != actor.team:
-        raise forbidden("只能审批本组客服的申请", "supervisors decide only for their own team")
+        raise access.forbidden("只能审批本组客服的申请", "supervisors decide only for their own team")
 
 
 def manager(actor: Actor) -> None:
     """Supervisors and admins only (shop-wide acts: open shifts, briefings, the fund)."""
     if actor.role not in APPROVERS:
-        raise forbidden("只有主管可以操作", "only a supervisor may do this")
+        raise access.forbidden("只有主管可以操作", "only a supervisor may do this")
 
 
 def today(now: datetime | None = None) -> date:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,56 +20,11 @@ from kefu.domain.timeutil import utc_now
 from kefu.service import presence
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import Actor, approver, near, own, today
+from kefu.service.team.schemas import BalanceOut, LeaveIn, LeaveOut, RosterChange
 from kefu.store.models.org import Agent
 from kefu.store.models.plan import LeaveRequest
 from kefu.team import flow
 from kefu.team import leave as rules
-
-
-class LeaveIn(BaseModel):
-    agent_id: str = Field(min_length=1, max_length=64)
-    kind: str = Field(description="事假|病假|年假|调休 (or personal|sick|annual|comp)", max_length=16)
-    first_day: date
-    last_day: date
-    reason: str = Field(default="", max_length=500)
-
-
-class RosterChange(BaseModel):
-    day: date
-    before: str
-    after: str
-    skill: str = ""
-
-
-class LeaveOut(BaseModel):
-    id: int
-    agent_id: str
-    agent_name: str
-    shop_id: str | None
-    kind: str
-    kind_label: str
-    first_day: date
-    last_day: date
-    days: int
-    minutes: int
-    status: str
-    reason: str
-    created_at: datetime
-    created_by: str
-    decided_by: str
-    decided_at: datetime | None
-    decision_note: str
-    roster_changes: list[RosterChange]
-
-
-class BalanceOut(BaseModel):
-    kind: str
-    label: str
-    unit: str  # day | minute
-    entitled: int | None
-    used: int
-    pending: int
-    remaining: int | None
 
 
 def _policy(session: Session, shop_id: str | None) -> rules.LeavePolicy:
@@ -165,8 +119,8 @@ def approve_leave(session: Session, actor: Actor, leave_id: int, note: str = "",
     row.roster_changes = store.free_days(session, agent.id, row.first_day, row.last_day)
     row.decided_by, row.decided_at, row.decision_note = actor.name, now, note.strip()
     freed = "、".join(c["day"][5:] for c in row.roster_changes) or "无"
-    events.leave_decided(session, leave_id=row.id, agent_id=agent.id, shop_id=agent.shop_id, actor=actor.name, now=now,
-                         approved=True, note=row.decision_note, changes=row.roster_changes,
+    events.leave_approved(session, leave_id=row.id, agent_id=agent.id, shop_id=agent.shop_id, actor=actor.name, now=now,
+                          note=row.decision_note, changes=row.roster_changes,
                          tell=f"{agent.name} 的{rules.LABELS[kind][0]} {row.first_day}~{row.last_day} 已批准 "
                               f"(审批 {actor.name}); 排班改为休息: {freed}")  # fmt: skip
     return _view(row, (agent.name, agent.shop_id))
@@ -183,8 +137,8 @@ def reject_leave(session: Session, actor: Actor, leave_id: int, note: str, *, no
     row.status = flow.LEAVE.next(row.status, "reject")
     row.decided_by, row.decided_at, row.decision_note = actor.name, now, note.strip()
     label = rules.LABELS[rules.LeaveKind(row.kind)][0]
-    events.leave_decided(session, leave_id=row.id, agent_id=agent.id, shop_id=agent.shop_id, actor=actor.name, now=now,
-                         approved=False, note=row.decision_note, changes=[],
+    events.leave_rejected(session, leave_id=row.id, agent_id=agent.id, shop_id=agent.shop_id, actor=actor.name, now=now,
+                          note=row.decision_note,
                          tell=f"{agent.name} 的{label} {row.first_day}~{row.last_day} 未批准: {row.decision_note}")  # fmt: skip
     return _view(row, (agent.name, agent.shop_id))
 

@@ -7,61 +7,37 @@ month's credit, which a phone should not wait for before showing the roster.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.domain.timeutil import utc_now
 from kefu.service import duty, presence
 from kefu.service.team import store
-from kefu.service.team.actions_attendance import MarkOut, attendance_marks
+from kefu.service.team.actions_attendance import attendance_marks
 from kefu.service.team.actions_common import Actor, own, today
-from kefu.service.team.actions_leave import BalanceOut, LeaveOut, leave_balances, list_leave
-from kefu.service.team.actions_open import OpenShiftOut, list_open_shifts
-from kefu.service.team.actions_overtime import OvertimeOut, list_overtime
-from kefu.service.team.actions_swap import SwapOut, list_swaps
+from kefu.service.team.actions_leave import leave_balances, list_leave
+from kefu.service.team.actions_open import list_open_shifts
+from kefu.service.team.actions_overtime import list_overtime
+from kefu.service.team.actions_swap import list_swaps
+from kefu.service.team.schemas import (
+    DayCell,
+    MyFigures,
+    MyPage,
+    PayLineOut,
+    Peer,
+    TaskLine,
+)
 from kefu.store.models.org import Agent
 from kefu.store.models.plan import ShiftTemplate
-
-
-class DayCell(BaseModel):
-    day: date
-    shift: str  # "" = rest
-    start: str
-    end: str
-    leave: bool  # on approved leave
-
-
-class TaskLine(BaseModel):
-    id: int
-    task_type: str
-    order_id: str
-    due_at: datetime | None
-    overdue: bool
-
-
-class MyPage(BaseModel):
-    agent_id: str
-    name: str
-    today: date
-    roster: list[DayCell]
-    leave: list[LeaveOut]
-    swaps: list[SwapOut]
-    overtime: list[OvertimeOut]
-    open_shifts: list[OpenShiftOut]
-    balances: list[BalanceOut]
-    comp_minutes: int
-    tasks: list[TaskLine]
-    marks: list[MarkOut]
 
 
 def my_page(session: Session, actor: Actor, agent_id: str | None = None, *, now: datetime | None = None,
             before: int = 3, after: int = 13) -> MyPage:  # fmt: skip
     """The agent's page: ``before`` days back to ``after`` days ahead of today, and everything pending."""
     now = now or utc_now()
-    agent = own(session, actor, agent_id or actor.agent_id or "")
+    agent = own(session, actor, agent_id)
     base = today(now)
     first, last = base - timedelta(days=before), base + timedelta(days=after)
     cells = store.cells(session, [agent.id], first, last)
@@ -87,27 +63,12 @@ def my_page(session: Session, actor: Actor, agent_id: str | None = None, *, now:
     )  # fmt: skip
 
 
-class PayLineOut(BaseModel):
-    kind: str
-    label: str
-    amount_fen: int
-
-
-class MyFigures(BaseModel):
-    month: str
-    score: str | None  # KPI points so far (None: no figures yet)
-    grade: str
-    excluded: bool  # probation: not graded
-    pay_total_fen: int | None
-    lines: list[PayLineOut]
-
-
 def my_figures(session: Session, actor: Actor, agent_id: str | None = None, *, month: str | None = None,
                now: datetime | None = None) -> MyFigures:  # fmt: skip
     """The month's KPI score and pay so far (the month's credit run, standard scheme)."""
     from kefu.service import pay
 
-    agent = own(session, actor, agent_id or actor.agent_id or "")
+    agent = own(session, actor, agent_id)
     month = month or today(now).strftime("%Y-%m")
     result = pay.month_pay(session, month, shop_id=agent.shop_id)
     score = next((s for s in result.scores if s.agent == agent.id), None)
@@ -118,14 +79,9 @@ def my_figures(session: Session, actor: Actor, agent_id: str | None = None, *, m
                             for line in (slip.lines if slip else ())])  # fmt: skip
 
 
-class Peer(BaseModel):
-    agent_id: str
-    name: str
-
-
 def peers(session: Session, actor: Actor, agent_id: str | None = None) -> list[Peer]:
     """The other active agents of the agent's shop (whom it may ask to swap)."""
-    agent = own(session, actor, agent_id or actor.agent_id or "")
+    agent = own(session, actor, agent_id)
     rows = session.execute(select(Agent.id, Agent.name).where(Agent.shop_id == agent.shop_id, Agent.active,
                                                               Agent.id != agent.id).order_by(Agent.id))  # fmt: skip
     return [Peer(agent_id=str(i), name=str(n)) for i, n in rows]

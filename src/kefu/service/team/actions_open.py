@@ -8,9 +8,8 @@ which rule it would break.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 
-from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,33 +19,10 @@ from kefu.plan.roster.rules import Violation
 from kefu.plan.roster.types import Assignment
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import Actor, agent_names, manager, near, own, today
+from kefu.service.team.schemas import OpenShiftIn, OpenShiftOut
 from kefu.store.models.org import Shop
 from kefu.store.models.team import OpenShift
 from kefu.team import swap as rules
-
-
-class OpenShiftIn(BaseModel):
-    shop_id: str = Field(min_length=1, max_length=64)
-    day: date
-    shift_code: str = Field(min_length=1, max_length=32)
-    skill: str = Field(min_length=1, max_length=64)
-    note: str = Field(default="", max_length=500)
-    source: str = Field(default="", max_length=64, description='where it came from, e.g. "leave:12"')
-
-
-class OpenShiftOut(BaseModel):
-    id: int
-    shop_id: str
-    day: date
-    shift_code: str
-    skill: str
-    note: str
-    source: str
-    status: str
-    created_by: str
-    taken_by: str | None
-    taken_by_name: str
-    taken_at: datetime | None
 
 
 def _view(session: Session, r: OpenShift) -> OpenShiftOut:
@@ -78,7 +54,7 @@ def open_shift(session: Session, actor: Actor, body: OpenShiftIn, *, now: dateti
     return _view(session, row)
 
 
-def pick_up_shift(session: Session, actor: Actor, open_id: int, agent_id: str, *,
+def pick_up_shift(session: Session, actor: Actor, open_id: int, agent_id: str | None, *,
                   now: datetime | None = None) -> OpenShiftOut:  # fmt: skip
     """The agent takes the open shift when it breaks none of its hard rules; refused naming the rule otherwise."""
     now = now or utc_now()
@@ -104,13 +80,15 @@ def pick_up_shift(session: Session, actor: Actor, open_id: int, agent_id: str, *
     return _view(session, row)
 
 
-def cancel_open_shift(session: Session, actor: Actor, open_id: int) -> OpenShiftOut:
+def cancel_open_shift(session: Session, actor: Actor, open_id: int, *, now: datetime | None = None) -> OpenShiftOut:
+    """The supervisor withdraws a shift nobody has taken."""
+    now = now or utc_now()
     manager(actor)
     row = store.locked(session, OpenShift, open_id, "开放班次 / open shift")
     if row.status != "open":
         raise store.conflict("该班次已被领取或已取消", "this shift was already taken or withdrawn", status=row.status)
     row.status = "cancelled"
-    session.flush()
+    events.shift_open_cancelled(session, open_id=row.id, shop_id=row.shop_id, actor=actor.name, now=now)
     return _view(session, row)
 
 

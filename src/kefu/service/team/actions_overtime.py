@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -21,41 +20,13 @@ from kefu.domain.timeutil import utc_now
 from kefu.service import presence
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import Actor, agent_names, approver, near, own, today
-from kefu.service.team.events import TeamEvent
+from kefu.service.team.schemas import OvertimeIn, OvertimeOut
 from kefu.store.models.org import Agent
 from kefu.store.models.team import OvertimeRequest
 from kefu.team import flow
 from kefu.team import overtime as rules
 
 KIND_TEXT = {"workday": "工作日", "rest": "休息日", "statutory": "法定节假日"}
-
-
-class OvertimeIn(BaseModel):
-    agent_id: str = Field(min_length=1, max_length=64)
-    day: date
-    minutes: int = Field(ge=1, le=24 * 60)
-    reason: str = Field(min_length=1, max_length=500, description="e.g. 双11")
-    compensation: rules.Compensation = rules.Compensation.PAY
-
-
-class OvertimeOut(BaseModel):
-    id: int
-    agent_id: str
-    agent_name: str
-    day: date
-    minutes: int
-    reason: str
-    origin: str  # requested | ordered
-    compensation: str
-    day_kind: str
-    rate: str
-    status: str
-    created_by: str
-    created_at: datetime
-    decided_by: str
-    decided_at: datetime | None
-    decision_note: str
-    booked_minutes: int | None
 
 
 def _view(r: OvertimeRequest, name: str) -> OvertimeOut:
@@ -93,12 +64,16 @@ def _arrange(session: Session, actor: Actor, body: OvertimeIn, origin: str, now:
     session.add(row)
     session.flush()
     comp = "调休" if terms.compensation is rules.Compensation.COMP_LEAVE else f"{terms.rate * 100:g}% 加班费"
-    events.overtime_moved(session, kind=TeamEvent.OVERTIME_ORDERED if ordered else TeamEvent.OVERTIME_REQUESTED,
-                          request_id=row.id, agent_id=agent.id, shop_id=agent.shop_id, actor=actor.name, now=now,
-                          data={"day": body.day.isoformat(), "minutes": body.minutes, "rate": row.rate,
-                                "compensation": row.compensation, "reason": row.reason},
-                          tell=(f"加班安排: {agent.name} {body.day} ({KIND_TEXT[row.day_kind]}) {body.minutes} 分钟, "
-                                f"{comp}; 原因: {row.reason}") if ordered else "")  # fmt: skip
+    said = {"day": body.day.isoformat(), "minutes": body.minutes, "rate": row.rate, "compensation": row.compensation,
+            "reason": row.reason}
+    if ordered:
+        events.overtime_ordered(session, request_id=row.id, agent_id=agent.id, shop_id=agent.shop_id, actor=actor.name,
+                                now=now, terms=said,
+                                tell=f"加班安排: {agent.name} {body.day} ({KIND_TEXT[row.day_kind]}) {body.minutes} 分钟, "
+                                     f"{comp}; 原因: {row.reason}")  # fmt: skip
+    else:
+        events.overtime_requested(session, request_id=row.id, agent_id=agent.id, shop_id=agent.shop_id,
+                                  actor=actor.name, now=now, terms=said)
     return _view(row, agent.name)
 
 
@@ -119,11 +94,11 @@ def _decide(session: Session, actor: Actor, request_id: int, action: str, note: 
     row.status = flow.OVERTIME.next(row.status, action)
     row.decided_by, row.decided_at, row.decision_note = actor.name, now, note.strip()
     approved = action == "approve"
-    events.overtime_moved(session, kind=TeamEvent.OVERTIME_APPROVED if approved else TeamEvent.OVERTIME_REJECTED,
-                          request_id=row.id, agent_id=agent.id, shop_id=agent.shop_id, actor=actor.name, now=now,
-                          data={"note": row.decision_note},
-                          tell=f"{agent.name} {row.day} 的加班申请{'已批准' if approved else '未批准'}"
-                               + (f": {row.decision_note}" if row.decision_note else ""))  # fmt: skip
+    tell = f"{agent.name} {row.day} 的加班申请{'已批准' if approved else '未批准'}" + (
+        f": {row.decision_note}" if row.decision_note else "")
+    write = events.overtime_approved if approved else events.overtime_rejected
+    write(session, request_id=row.id, agent_id=agent.id, shop_id=agent.shop_id, actor=actor.name, now=now,
+          note=row.decision_note, tell=tell)
     return _view(row, agent.name)
 
 
@@ -144,8 +119,8 @@ def cancel_overtime(session: Session, actor: Actor, request_id: int, *, now: dat
     row = store.locked(session, OvertimeRequest, request_id, "加班申请 / overtime request")
     agent = own(session, actor, row.agent_id)
     row.status = flow.OVERTIME.next(row.status, "cancel")
-    events.overtime_moved(session, kind=TeamEvent.OVERTIME_CANCELLED, request_id=row.id, agent_id=agent.id,
-                          shop_id=agent.shop_id, actor=actor.name, now=now, data={})  # fmt: skip
+    events.overtime_cancelled(session, request_id=row.id, agent_id=agent.id, shop_id=agent.shop_id, actor=actor.name,
+                              now=now)
     return _view(row, agent.name)
 
 
@@ -161,10 +136,9 @@ def book_overtime(session: Session, actor: Actor, request_id: int, *, now: datet
     booked = presence.record_overtime(session, agent.id, row.day, comp_leave=row.compensation == "comp_leave",
                                       now=now, actor=actor.name)  # fmt: skip
     row.status, row.booked_minutes = status, int(booked["minutes"])
-    events.overtime_moved(session, kind=TeamEvent.OVERTIME_BOOKED, request_id=row.id, agent_id=agent.id,
-                          shop_id=agent.shop_id, actor=actor.name, now=now,
-                          data={"minutes": row.booked_minutes, "planned": row.minutes, "compensation": row.compensation},
-                          tell=f"{agent.name} {row.day} 加班已登记 {row.booked_minutes} 分钟")  # fmt: skip
+    events.overtime_booked(session, request_id=row.id, agent_id=agent.id, shop_id=agent.shop_id, actor=actor.name,
+                           now=now, minutes=row.booked_minutes, planned=row.minutes, compensation=row.compensation,
+                           tell=f"{agent.name} {row.day} 加班已登记 {row.booked_minutes} 分钟")  # fmt: skip
     return _view(row, agent.name)
 
 

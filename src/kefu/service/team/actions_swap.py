@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from pydantic import BaseModel, Field
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, aliased
 
@@ -19,55 +18,22 @@ from kefu.domain.errors import bad_argument, not_found
 from kefu.domain.timeutil import utc_now
 from kefu.plan.roster.rules import FAMILY_TEXT, Violation
 from kefu.plan.roster.types import Assignment
+from kefu.service import access
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import (
     Actor,
     agent_names,
     approver,
-    forbidden,
     manager,
     near,
     own,
     today,
 )
-from kefu.service.team.events import TeamEvent
+from kefu.service.team.schemas import FitOut, RuleOut, SwapIn, SwapOut
 from kefu.store.models.org import Agent
 from kefu.store.models.team import ShiftSwap
 from kefu.team import flow
 from kefu.team import swap as rules
-
-
-class SwapIn(BaseModel):
-    agent_id: str = Field(min_length=1, max_length=64)
-    day: date
-    peer_id: str = Field(min_length=1, max_length=64)
-    reason: str = Field(default="", max_length=500)
-
-
-class RuleOut(BaseModel):
-    agent: str
-    day: date | None
-    rule: str
-    message: str
-    message_en: str
-
-
-class SwapOut(BaseModel):
-    id: int
-    day: date
-    requester: str
-    requester_name: str
-    peer: str
-    peer_name: str
-    status: str
-    reason: str
-    cells: dict[str, str]  # agent -> shift code held before the swap ("" = rest)
-    created_at: datetime
-    accepted_at: datetime | None
-    decided_by: str
-    decided_at: datetime | None
-    decision_note: str
-    findings: list[RuleOut]  # hard rules the swap would break, as checked at acceptance
 
 
 def _rule(v: Violation) -> RuleOut:
@@ -128,8 +94,8 @@ def request_swap(session: Session, actor: Actor, body: SwapIn, *, now: datetime 
                     reason=body.reason.strip(), created_at=now, cells=cells, findings=[])  # fmt: skip
     session.add(row)
     session.flush()
-    events.swap_moved(session, kind=TeamEvent.SWAP_REQUESTED, swap_id=row.id, requester=agent.id, peer=peer.id,
-                      shop_id=agent.shop_id, actor=actor.name, now=now, data={"day": body.day.isoformat(), "cells": cells},
+    events.swap_requested(session, swap_id=row.id, requester=agent.id, peer=peer.id, shop_id=agent.shop_id,
+                          actor=actor.name, now=now, day=body.day.isoformat(), cells=cells,
                       tell=f"{agent.name} 想与 {peer.name} 交换 {body.day} 的班次 ({_shift(cells[agent.id])} ↔ "
                            f"{_shift(cells[peer.id])}), 请 {peer.name} 在「我的」页面接受或拒绝")  # fmt: skip
     return _view(session, row)
@@ -138,7 +104,7 @@ def request_swap(session: Session, actor: Actor, body: SwapIn, *, now: datetime 
 def _peer_answers(session: Session, actor: Actor, swap_id: int, action: str, now: datetime) -> ShiftSwap:
     row = store.locked(session, ShiftSwap, swap_id, "换班申请 / swap")
     if actor.role != "agent" or actor.agent_id != row.peer:
-        raise forbidden("只有被邀请的客服可以接受或拒绝", "only the asked agent may accept or decline")
+        raise access.forbidden("只有被邀请的客服可以接受或拒绝", "only the asked agent may accept or decline")
     row.status = flow.SWAP.next(row.status, action)
     return row
 
@@ -150,8 +116,8 @@ def accept_swap(session: Session, actor: Actor, swap_id: int, *, now: datetime |
     _, found = _check(session, row)
     row.accepted_at, row.findings = now, [_rule(v).model_dump(mode="json") for v in found]
     broken = "、".join(dict.fromkeys(FAMILY_TEXT.get(v.rule, (v.rule,))[0] for v in found))
-    events.swap_moved(session, kind=TeamEvent.SWAP_ACCEPTED, swap_id=row.id, requester=row.requester, peer=row.peer,
-                      shop_id=row.shop_id, actor=actor.name, now=now, data={"findings": row.findings},
+    events.swap_accepted(session, swap_id=row.id, requester=row.requester, peer=row.peer, shop_id=row.shop_id,
+                         actor=actor.name, now=now, findings=row.findings,
                       tell=f"换班 #{row.id} ({row.day}) 双方已同意, 待主管审批" + (f"; 违反规则: {broken}" if broken else ""))  # fmt: skip
     return _view(session, row)
 
@@ -160,8 +126,8 @@ def decline_swap(session: Session, actor: Actor, swap_id: int, *, now: datetime 
     now = now or utc_now()
     row = _peer_answers(session, actor, swap_id, "decline", now)
     row.decided_by, row.decided_at = actor.name, now
-    events.swap_moved(session, kind=TeamEvent.SWAP_DECLINED, swap_id=row.id, requester=row.requester, peer=row.peer,
-                      shop_id=row.shop_id, actor=actor.name, now=now, data={})  # fmt: skip
+    events.swap_declined(session, swap_id=row.id, requester=row.requester, peer=row.peer, shop_id=row.shop_id,
+                          actor=actor.name, now=now)
     return _view(session, row)
 
 
@@ -171,8 +137,8 @@ def cancel_swap(session: Session, actor: Actor, swap_id: int, *, now: datetime |
     row = store.locked(session, ShiftSwap, swap_id, "换班申请 / swap")
     own(session, actor, row.requester)
     row.status = flow.SWAP.next(row.status, "cancel")
-    events.swap_moved(session, kind=TeamEvent.SWAP_CANCELLED, swap_id=row.id, requester=row.requester, peer=row.peer,
-                      shop_id=row.shop_id, actor=actor.name, now=now, data={})  # fmt: skip
+    events.swap_cancelled(session, swap_id=row.id, requester=row.requester, peer=row.peer, shop_id=row.shop_id,
+                          actor=actor.name, now=now)
     return _view(session, row)
 
 
@@ -193,8 +159,8 @@ def approve_swap(session: Session, actor: Actor, swap_id: int, note: str = "", *
         store.set_cell(session, row.shop_id or "", agent_id, row.day, cell.shift if cell else "", cell.skill if cell else "")
     row.status, row.decided_by, row.decided_at, row.decision_note = status, actor.name, now, note.strip()
     names = agent_names(session, {row.requester, row.peer})
-    events.swap_moved(session, kind=TeamEvent.SWAP_APPROVED, swap_id=row.id, requester=row.requester, peer=row.peer,
-                      shop_id=row.shop_id, actor=actor.name, now=now, data={"note": row.decision_note},
+    events.swap_approved(session, swap_id=row.id, requester=row.requester, peer=row.peer, shop_id=row.shop_id,
+                          actor=actor.name, now=now, note=row.decision_note,
                       tell=f"换班 #{row.id} 已批准: {row.day} {names[row.requester]} 上 {_shift(theirs.shift if theirs else '')}, "
                            f"{names[row.peer]} 上 {_shift(mine.shift if mine else '')}")  # fmt: skip
     return _view(session, row)
@@ -209,8 +175,8 @@ def reject_swap(session: Session, actor: Actor, swap_id: int, note: str, *, now:
         approver(actor, store.agent(session, agent_id))
     row.status = flow.SWAP.next(row.status, "reject")
     row.decided_by, row.decided_at, row.decision_note = actor.name, now, note.strip()
-    events.swap_moved(session, kind=TeamEvent.SWAP_REJECTED, swap_id=row.id, requester=row.requester, peer=row.peer,
-                      shop_id=row.shop_id, actor=actor.name, now=now, data={"note": row.decision_note},
+    events.swap_rejected(session, swap_id=row.id, requester=row.requester, peer=row.peer, shop_id=row.shop_id,
+                          actor=actor.name, now=now, note=row.decision_note,
                       tell=f"换班 #{row.id} ({row.day}) 未批准: {row.decision_note}")  # fmt: skip
     return _view(session, row)
 
@@ -230,16 +196,6 @@ def list_swaps(session: Session, actor: Actor, *, status: str | None = None, lim
     return [_view(session, r) for r in session.scalars(stmt.order_by(ShiftSwap.id.desc()).limit(limit))]
 
 
-class FitOut(BaseModel):
-    agent_id: str
-    name: str
-    eligible: bool
-    rules: list[str]
-    rule_labels: list[str]  # the broken rules in the reader's words (zh)
-    primary_skill: bool
-    hours: float
-
-
 def shift_candidates(session: Session, actor: Actor, shop_id: str, day: date, shift_code: str, skill: str,
                      *, exclude: str | None = None, now: datetime | None = None) -> list[FitOut]:  # fmt: skip
     """Who could work ``shift_code``/``skill`` on ``day``, best first (supervisors, or an agent for its own shift)."""
@@ -250,7 +206,7 @@ def shift_candidates(session: Session, actor: Actor, shop_id: str, day: date, sh
     if actor.role == "agent":
         mine = store.cell_at(win, actor.agent_id or "", day)
         if mine is None or mine.shift != shift_code:
-            raise forbidden("只能为自己的班次找人", "agents look for takers of their own shift only")
+            raise access.forbidden("只能为自己的班次找人", "agents look for takers of their own shift only")
         exclude = actor.agent_id
     else:
         manager(actor)

@@ -16,7 +16,7 @@ from nicegui import ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import parse_day
-from kefu.service.team import actions
+from kefu.service.team import actions, schemas
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import PageUser, kefu_page
@@ -88,7 +88,7 @@ def me_page(user: PageUser) -> None:
         tasks_card(page)
         figures_card()
 
-    def roster_card(page: actions.MyPage) -> None:
+    def roster_card(page: schemas.MyPage) -> None:
         with section("我的排班", "My roster"), ui.column().classes("w-full gap-0").props('data-testid="my-roster"'):
             for cell in page.roster:
                 today = cell.day == page.today
@@ -100,7 +100,7 @@ def me_page(user: PageUser) -> None:
                     text = f"{cell.shift} {cell.start}–{cell.end}" if cell.shift else t("休息", "rest")
                     ui.label(text).classes("text-sm" + ("" if cell.shift else " text-grey-6"))
 
-    def requests_card(page: actions.MyPage) -> None:
+    def requests_card(page: schemas.MyPage) -> None:
         with section("我的申请", "My requests"):
             if not (page.leave or page.swaps or page.overtime):
                 ui.label(t("暂无申请", "no requests yet")).classes("text-grey-6")
@@ -138,7 +138,7 @@ def me_page(user: PageUser) -> None:
                     ui.label(t(f"加班 {o.day:%m-%d} {o.minutes} 分钟 ×{o.rate}", f"overtime {o.day:%m-%d} {o.minutes} min ×{o.rate}"))
                     status_badge(o.status, f"overtime-status-{o.id}")
 
-    def leave_form(page: actions.MyPage) -> None:
+    def leave_form(page: schemas.MyPage) -> None:
         with section("请假", "Request leave"):
             kind = ui.select(list(LEAVE_KINDS), value="事假", label=t("假别", "Type")).props('dense outlined data-testid="leave-kind"').classes("w-full")
             with ui.row().classes("w-full no-wrap gap-2"):
@@ -148,7 +148,7 @@ def me_page(user: PageUser) -> None:
 
             def send() -> None:
                 try:
-                    body_in = actions.LeaveIn(agent_id=user.agent_id or "", kind=str(kind.value), first_day=_day(first.value),
+                    body_in = schemas.LeaveIn(agent_id=user.agent_id or "", kind=str(kind.value), first_day=_day(first.value),
                                               last_day=_day(last.value), reason=str(reason.value or ""))  # fmt: skip
                 except KefuError as exc:
                     notify_error(exc)
@@ -157,7 +157,7 @@ def me_page(user: PageUser) -> None:
 
             ui.button(t("提交请假", "Submit"), on_click=send).props('no-caps data-testid="leave-submit"').classes("w-full")
 
-    def swap_form(page: actions.MyPage, peers: list[actions.Peer]) -> None:
+    def swap_form(page: schemas.MyPage, peers: list[schemas.Peer]) -> None:
         with section("换班", "Swap a shift"):
             day = ui.input(t("日期", "Date")).props('dense outlined type=date data-testid="swap-date"').classes("w-full")
             peer = ui.select({p.agent_id: p.name for p in peers}, label=t("与谁换", "With")).props(
@@ -165,7 +165,7 @@ def me_page(user: PageUser) -> None:
 
             def send() -> None:
                 try:
-                    body_in = actions.SwapIn(agent_id=user.agent_id or "", day=_day(day.value), peer_id=str(peer.value or "-"))
+                    body_in = schemas.SwapIn(agent_id=user.agent_id or "", day=_day(day.value), peer_id=str(peer.value or "-"))
                 except KefuError as exc:
                     notify_error(exc)
                     return
@@ -183,7 +183,7 @@ def me_page(user: PageUser) -> None:
 
             def send() -> None:
                 try:
-                    body_in = actions.OvertimeIn(agent_id=user.agent_id or "", day=_day(day.value), minutes=int(minutes.value or 0),
+                    body_in = schemas.OvertimeIn(agent_id=user.agent_id or "", day=_day(day.value), minutes=int(minutes.value or 0),
                                                  reason=str(reason.value or "-"), compensation=comp.value)  # fmt: skip
                 except KefuError as exc:
                     notify_error(exc)
@@ -195,7 +195,7 @@ def me_page(user: PageUser) -> None:
 
             ui.button(t("提交加班申请", "Submit"), on_click=send).props("no-caps").classes("w-full")
 
-    def open_shifts_card(page: actions.MyPage) -> None:
+    def open_shifts_card(page: schemas.MyPage) -> None:
         if not page.open_shifts:
             return
         with section("可领取的班次", "Open shifts"):
@@ -205,7 +205,7 @@ def me_page(user: PageUser) -> None:
                     ui.button(t("领取", "Pick up"), on_click=lambda i=o.id: submit(
                         lambda s: actions.pick_up_shift(s, who, i, user.agent_id or ""))).props("dense no-caps")
 
-    def balances_card(page: actions.MyPage) -> None:
+    def balances_card(page: schemas.MyPage) -> None:
         with section("我的假期余额", "My balances"), ui.row().classes("w-full gap-4"):
             for b in page.balances:
                 if b.unit == "minute":
@@ -221,7 +221,7 @@ def me_page(user: PageUser) -> None:
                 marks = "、".join(f"{m.day:%m-%d} {t(*MARKS[m.kind])}" for m in page.marks)
                 ui.label(t(f"本月考勤: {marks}", f"This month: {marks}")).classes("text-xs text-negative").props('data-testid="my-marks"')
 
-    def tasks_card(page: actions.MyPage) -> None:
+    def tasks_card(page: schemas.MyPage) -> None:
         with section("我的任务", "My tasks"):
             if not page.tasks:
                 ui.label(t("没有待办任务", "no open tasks")).classes("text-grey-6")
@@ -237,7 +237,7 @@ def me_page(user: PageUser) -> None:
                 ui.spinner()
 
         async def load() -> None:
-            def compute() -> actions.MyFigures | KefuError:
+            def compute() -> schemas.MyFigures | KefuError:
                 try:
                     with db_session() as session:
                         return actions.my_figures(session, who)

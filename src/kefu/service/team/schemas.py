@@ -1,0 +1,229 @@
+"""In / Out models of the team area (issue 22): what the API, the pages and the CLI send and get back.
+
+One naming family per entity (``LeaveIn`` / ``LeaveOut`` …). Dates are shop-local
+days; money is in fen; durations in minutes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from kefu.service.schemas import ApiIn, Day
+from kefu.team.overtime import Compensation
+
+# An agent id in a body; left out by an agent, it means the caller's own (kefu.service.access.own_agent).
+AgentRef = Annotated[str | None, Field(default=None, min_length=1, max_length=64)]
+Note = Annotated[str, Field(default="", max_length=500)]
+
+
+class LeaveIn(ApiIn):
+    agent_id: AgentRef = None
+    kind: str = Field(description="事假|病假|年假|调休 (or personal|sick|annual|comp)", max_length=16)
+    first_day: Day
+    last_day: Day
+    reason: Note = ""
+
+
+class NoteIn(ApiIn):
+    """A supervisor's decision note (required to reject)."""
+
+    note: Note = ""
+
+
+class PickUpIn(ApiIn):
+    agent_id: AgentRef = None
+
+
+class RosterChange(BaseModel):
+    day: date
+    before: str
+    after: str
+    skill: str = ""
+
+
+class LeaveOut(BaseModel):
+    id: int
+    agent_id: str
+    agent_name: str
+    shop_id: str | None
+    kind: str
+    kind_label: str
+    first_day: date
+    last_day: date
+    days: int
+    minutes: int
+    status: str
+    reason: str
+    created_at: datetime
+    created_by: str
+    decided_by: str
+    decided_at: datetime | None
+    decision_note: str
+    roster_changes: list[RosterChange]
+
+
+class BalanceOut(BaseModel):
+    kind: str
+    label: str
+    unit: str  # day | minute
+    entitled: int | None
+    used: int
+    pending: int
+    remaining: int | None
+
+
+class SwapIn(ApiIn):
+    agent_id: AgentRef = None
+    day: Day
+    peer_id: str = Field(min_length=1, max_length=64)
+    reason: Note = ""
+
+
+class RuleOut(BaseModel):
+    agent: str
+    day: date | None
+    rule: str
+    message: str
+    message_en: str
+
+
+class SwapOut(BaseModel):
+    id: int
+    day: date
+    requester: str
+    requester_name: str
+    peer: str
+    peer_name: str
+    status: str
+    reason: str
+    cells: dict[str, str]  # agent -> shift code held before the swap ("" = rest)
+    created_at: datetime
+    accepted_at: datetime | None
+    decided_by: str
+    decided_at: datetime | None
+    decision_note: str
+    findings: list[RuleOut]  # hard rules the swap would break, as checked at acceptance
+
+
+class FitOut(BaseModel):
+    agent_id: str
+    name: str
+    eligible: bool
+    rules: list[str]
+    rule_labels: list[str]  # the broken rules in the reader's words (zh)
+    primary_skill: bool
+    hours: float
+
+
+class OpenShiftIn(ApiIn):
+    shop_id: str = Field(min_length=1, max_length=64)
+    day: Day
+    shift_code: str = Field(min_length=1, max_length=32)
+    skill: str = Field(min_length=1, max_length=64)
+    note: Note = ""
+    source: str = Field(default="", max_length=64, description='where it came from, e.g. "leave:12"')
+
+
+class OpenShiftOut(BaseModel):
+    id: int
+    shop_id: str
+    day: date
+    shift_code: str
+    skill: str
+    note: str
+    source: str
+    status: str
+    created_by: str
+    taken_by: str | None
+    taken_by_name: str
+    taken_at: datetime | None
+
+
+class OvertimeIn(ApiIn):
+    agent_id: AgentRef = None
+    day: Day
+    minutes: int = Field(ge=1, le=24 * 60)
+    reason: str = Field(min_length=1, max_length=500, description="e.g. 双11")
+    compensation: Compensation = Compensation.PAY
+
+
+class OvertimeOut(BaseModel):
+    id: int
+    agent_id: str
+    agent_name: str
+    day: date
+    minutes: int
+    reason: str
+    origin: str  # requested | ordered
+    compensation: str
+    day_kind: str
+    rate: str
+    status: str
+    created_by: str
+    created_at: datetime
+    decided_by: str
+    decided_at: datetime | None
+    decision_note: str
+    booked_minutes: int | None
+
+
+class MarkOut(BaseModel):
+    agent_id: str
+    agent_name: str
+    day: date
+    kind: str  # late | absent
+    minutes: int
+
+
+class DayCell(BaseModel):
+    day: date
+    shift: str  # "" = rest
+    start: str
+    end: str
+    leave: bool  # on approved leave
+
+
+class TaskLine(BaseModel):
+    id: int
+    task_type: str
+    order_id: str
+    due_at: datetime | None
+    overdue: bool
+
+
+class MyPage(BaseModel):
+    agent_id: str
+    name: str
+    today: date
+    roster: list[DayCell]
+    leave: list[LeaveOut]
+    swaps: list[SwapOut]
+    overtime: list[OvertimeOut]
+    open_shifts: list[OpenShiftOut]
+    balances: list[BalanceOut]
+    comp_minutes: int
+    tasks: list[TaskLine]
+    marks: list[MarkOut]
+
+
+class PayLineOut(BaseModel):
+    kind: str
+    label: str
+    amount_fen: int
+
+
+class MyFigures(BaseModel):
+    month: str
+    score: str | None  # KPI points so far (None: no figures yet)
+    grade: str
+    excluded: bool  # probation: not graded
+    pay_total_fen: int | None
+    lines: list[PayLineOut]
+
+
+class Peer(BaseModel):
+    agent_id: str
+    name: str
