@@ -154,3 +154,34 @@ def test_swap_approved_and_open_shift_picked_up(api: Api) -> None:
     taken = a3.post(f"/api/v1/open-shifts/{oid}/pick-up", json={})
     assert taken.status_code == 200 and taken.json()["taken_by"] == "a3"
     assert api.shift("a3", api.day[5]) == "白班"
+
+
+def test_agents_reach_only_their_own_team_rows(api: Api) -> None:
+    """Every team route open to agents, against another agent's rows (the data half; roles: test_permissions)."""
+    a1, a2, a3, sup = (api.clients[n] for n in ("a1", "a2", "a3", "sup"))
+    d1, d2 = api.day[1].isoformat(), api.day[2].isoformat()
+    leave = a2.post("/api/v1/leave", json={"kind": "事假", "first_day": d1, "last_day": d1}).json()
+    overtime = a2.post("/api/v1/overtime", json={"day": d2, "minutes": 60, "reason": "双11"}).json()
+    swap = a2.post("/api/v1/swaps", json={"day": d2, "peer_id": "a3"}).json()
+    opened = sup.post("/api/v1/open-shifts", json={"shop_id": "s1", "day": api.day[9].isoformat(),
+                                                    "shift_code": "白班", "skill": "售前"}).json()  # fmt: skip
+    refused = [
+        a1.post("/api/v1/leave", json={"agent_id": "a2", "kind": "事假", "first_day": d2, "last_day": d2}),
+        a1.post(f"/api/v1/leave/{leave['id']}/cancel"),
+        a1.get("/api/v1/agents/a2/leave-balances"),
+        a1.get("/api/v1/agents/a2/my-page"),
+        a1.post("/api/v1/swaps", json={"agent_id": "a2", "day": d2, "peer_id": "a3"}),
+        a1.post(f"/api/v1/swaps/{swap['id']}/accept"),
+        a1.post(f"/api/v1/swaps/{swap['id']}/decline"),
+        a1.post(f"/api/v1/swaps/{swap['id']}/cancel"),
+        a3.get(f"/api/v1/shifts/candidates?shop=s1&day={d2}&shift=白班&skill=售前"),
+        a1.post(f"/api/v1/open-shifts/{opened['id']}/pick-up", json={"agent_id": "a3"}),
+        a1.post("/api/v1/overtime", json={"agent_id": "a2", "day": d2, "minutes": 60, "reason": "双11"}),
+        a1.post(f"/api/v1/overtime/{overtime['id']}/cancel"),
+    ]
+    assert [(r.status_code, r.json()["code"]) for r in refused] == [(403, "FORBIDDEN")] * len(refused)
+    assert (a1.get("/api/v1/leave").json(), a1.get("/api/v1/swaps").json(), a1.get("/api/v1/overtime").json()) == ([], [], [])
+    assert a1.get("/api/v1/leave?agent=a2").json() == []  # the filter cannot widen an agent's view
+    assert [x["id"] for x in a3.get("/api/v1/swaps").json()] == [swap["id"]]  # the asked peer sees it
+    assert [x["id"] for x in a1.get("/api/v1/open-shifts?shop=s2").json()] == [opened["id"]]  # always its own shop
+    assert a1.get("/api/v1/agents/a1/my-page").json()["agent_id"] == "a1"
