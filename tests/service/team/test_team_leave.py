@@ -43,7 +43,11 @@ def test_request_then_approve_frees_only_the_agents_days(world: World) -> None:
         (D3, "白班", "", "售前"), (D4, "白班", "", "售前")]
     assert [shift_of(w.session, "a1", d) for d in (D3, D4, D5)] == ["", "", "白班"]
     assert [shift_of(w.session, "a2", d) for d in (D3, D4)] == ["白班", "白班"]  # nobody else moves
-    assert kinds(w) == [("leave.requested", f"leave:{out.id}", "a1"), ("leave.approved", f"leave:{out.id}", "a1")]
+    assert kinds(w) == [("leave.requested", f"leave:{out.id}", "a1"), ("leave.approved", f"leave:{out.id}", "a1"),
+                        ("shift.opened", "open_shift:1", None), ("shift.opened", "open_shift:2", None)]
+    offered = actions.list_open_shifts(w.session, w.a2, now=NOW)  # the gaps, for a peer to pick up
+    assert [(o.day, o.shift_code, o.skill, o.source) for o in offered] == [
+        (D3, "白班", "售前", f"leave:{out.id}"), (D4, "白班", "售前", f"leave:{out.id}")]
     data = w.session.scalars(select(Event.data).where(Event.kind == "leave.approved")).one()
     assert data == {"note": "注意交接", "roster_changes": [
         {"day": "2026-03-03", "before": "白班", "skill": "售前", "after": ""},
@@ -56,8 +60,10 @@ def test_approval_is_posted_to_the_configured_robots(world: World) -> None:
     w.session.get(Shop, "s1").settings = {"notify": {"dingtalk": {"webhook": "http://127.0.0.1:9/robot"}}}
     out = ask(w)
     actions.approve_leave(w.session, w.sup, out.id, now=NOW)
-    msg = w.session.scalars(select(OutboxMessage)).one()
-    assert (msg.channel, msg.dedupe_key) == ("dingtalk", f"team:leave.approved:leave:{out.id}:a1")
+    keys = w.session.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.channel == "dingtalk")).all()
+    assert sorted(keys) == [f"team:leave.approved:leave:{out.id}:a1", "team:shift.opened:open_shift:1:",
+                            "team:shift.opened:open_shift:2:"]
+    msg = w.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.startswith("team:leave"))).one()
     assert msg.payload["text"] == "A1 的事假 2026-03-03~2026-03-04 已批准 (审批 sup); 排班改为休息: 03-03、03-04"
 
 

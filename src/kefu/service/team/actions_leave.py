@@ -4,8 +4,8 @@ Approval changes the roster only where it must: the agent's own rostered work
 days in the range become rest days and each changed cell is recorded on the
 request and in the approval event. Nobody else is moved; re-planning others with
 minimal change is the roster area's action (issue 22 names it) and takes over
-here when it lands. The freed shifts can be offered as open shifts, with a fit
-ranking of who could take them (:mod:`kefu.service.team.actions_swap`).
+here when it lands. Until then the freed shifts are offered as open shifts, with a
+fit ranking of who could take them (:mod:`kefu.service.team.actions_swap`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from kefu.domain.timeutil import utc_now
 from kefu.service import presence
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import Actor, approver, near, own, today
-from kefu.service.team.schemas import BalanceOut, LeaveIn, LeaveOut, RosterChange
+from kefu.service.team.actions_open import open_shift
+from kefu.service.team.schemas import BalanceOut, LeaveIn, LeaveOut, OpenShiftIn, RosterChange
 from kefu.store.models.org import Agent
 from kefu.store.models.plan import LeaveRequest
 from kefu.team import flow
@@ -123,7 +124,23 @@ def approve_leave(session: Session, actor: Actor, leave_id: int, note: str = "",
                           note=row.decision_note, changes=row.roster_changes,
                          tell=f"{agent.name} 的{rules.LABELS[kind][0]} {row.first_day}~{row.last_day} 已批准 "
                               f"(审批 {actor.name}); 排班改为休息: {freed}")  # fmt: skip
+    _offer_freed(session, actor, row, agent, now)
     return _view(row, (agent.name, agent.shop_id))
+
+
+def _offer_freed(session: Session, actor: Actor, row: LeaveRequest, agent: Agent, now: datetime) -> None:
+    """Each freed shift from today on becomes an open shift (source ``leave:<id>``) with its fit ranking.
+
+    Nobody else's roster moves at approval: the gap is offered, and the first
+    agent it fits picks it up. The roster area's minimal-change re-plan (issue 18)
+    takes this over when it lands.
+    """
+    for change in row.roster_changes:
+        day = date.fromisoformat(change["day"])
+        if agent.shop_id and change["skill"] and day >= today(now):
+            open_shift(session, actor, OpenShiftIn(shop_id=agent.shop_id, day=day, shift_code=change["before"],
+                                                   skill=change["skill"], source=f"leave:{row.id}",
+                                                   note=f"{agent.name} 请假空出 / freed by leave"), now=now)  # fmt: skip
 
 
 def reject_leave(session: Session, actor: Actor, leave_id: int, note: str, *, now: datetime | None = None) -> LeaveOut:
