@@ -89,6 +89,8 @@ SCOPE_TESTS = {
     ("POST", "/api/v1/overtime"): TEAM,
     ("GET", "/api/v1/overtime"): TEAM,
     ("POST", "/api/v1/overtime/{request_id}/cancel"): TEAM,
+    ("GET", "/api/v1/agents/{agent_id}/conduct"): TEAM,
+    ("GET", "/api/v1/fund"): "no private rows: the activity fund's statement is published to the team (seed 001 十二)",
     ("GET", "/api/v1/tasks/{task_id}"): "tests/duty/test_duty_api.py::test_agent_completes_own_task_only",
     ("POST", "/api/v1/tasks/{task_id}/complete"): "tests/duty/test_duty_api.py::test_agent_completes_own_task_only",
 }

@@ -178,6 +178,7 @@ def test_agents_reach_only_their_own_team_rows(api: Api) -> None:
         a1.post(f"/api/v1/open-shifts/{opened['id']}/pick-up", json={"agent_id": "a3"}),
         a1.post("/api/v1/overtime", json={"agent_id": "a2", "day": d2, "minutes": 60, "reason": "双11"}),
         a1.post(f"/api/v1/overtime/{overtime['id']}/cancel"),
+        a1.get("/api/v1/agents/a2/conduct"),
     ]
     assert [(r.status_code, r.json()["code"]) for r in refused] == [(403, "FORBIDDEN")] * len(refused)
     assert (a1.get("/api/v1/leave").json(), a1.get("/api/v1/swaps").json(), a1.get("/api/v1/overtime").json()) == ([], [], [])
@@ -185,3 +186,19 @@ def test_agents_reach_only_their_own_team_rows(api: Api) -> None:
     assert [x["id"] for x in a3.get("/api/v1/swaps").json()] == [swap["id"]]  # the asked peer sees it
     assert [x["id"] for x in a1.get("/api/v1/open-shifts?shop=s2").json()] == [opened["id"]]  # always its own shop
     assert a1.get("/api/v1/agents/a1/my-page").json()["agent_id"] == "a1"
+
+
+def test_fines_feed_the_fund_statement(api: Api) -> None:
+    sup, a1 = api.clients["sup"], api.clients["a1"]
+    body = {"agent_id": "a1", "day": api.day[0].isoformat(), "kind": "violation", "rule": "离岗未请示", "evidence": "presence:a1"}
+    assert a1.post("/api/v1/conduct", json=body).status_code == 403
+    fines = [sup.post("/api/v1/conduct", json=body).json() for _ in range(2)]
+    assert [(f["step"], f["amount_fen"]) for f in fines] == [(1, -1000), (2, -3000)]
+    assert [c["step"] for c in a1.get("/api/v1/agents/a1/conduct").json()] == [2, 1]
+    day = api.day[0].isoformat()
+    spent = sup.post("/api/v1/fund/spends", json={"shop_id": "s1", "day": day, "amount_fen": 2500, "purpose": "水果"})
+    assert spent.status_code == 201, spent.text
+    statement = a1.get(f"/api/v1/fund?shop=s1&from={day}&to={day}").json()
+    assert ([x["balance_fen"] for x in statement["lines"]], statement["closing_fen"]) == ([1000, 4000, 1500], 1500)
+    r = sup.post("/api/v1/conduct", json={**body, "kind": "bonus"})
+    assert (r.status_code, r.json()["code"]) == (422, "BAD_REQUEST")

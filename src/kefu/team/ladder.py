@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from kefu.care.logbook import FINE_LADDER_FEN
 from kefu.domain.errors import bad_argument
 
 
@@ -25,7 +26,9 @@ class Step:
     amount_fen: int  # fine (positive number of fen taken)
 
 
-LADDER: tuple[Step, ...] = (Step(1, "fine", 1000), Step(2, "fine", 3000), Step(3, "dismissal_warning", 0))
+# The seed's ladder: the fines of kefu.care.logbook (the one copy of the amounts), then the warning.
+LADDER: tuple[Step, ...] = (*(Step(i, "fine", fen) for i, fen in enumerate(FINE_LADDER_FEN, start=1)),
+                            Step(len(FINE_LADDER_FEN) + 1, "dismissal_warning", 0))
 REWARDS: dict[str, tuple[str, str, int]] = {  # kind -> (zh, en, default fen)
     "listing_error": ("发现宝贝数据错误", "listing error found", 1000),
     "suggestion": ("建议被采纳", "suggestion adopted", 1000),

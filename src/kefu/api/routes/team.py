@@ -1,4 +1,4 @@
-"""Team self-service over HTTP: leave, shift swaps, who could take a shift, open shifts, overtime, my page (issue 22).
+"""Team self-service over HTTP (issue 22): leave, swaps, open shifts, overtime, fines and rewards, the fund, my page.
 
 Thin: validate, let ``require_roles`` admit the roles, call one
 :mod:`kefu.service.team.actions` use-case. Which rows are the caller's (agents
@@ -18,7 +18,11 @@ from kefu.api.schemas import Day
 from kefu.service.team import actions
 from kefu.service.team.schemas import (
     BalanceOut,
+    ConductIn,
+    ConductOut,
     FitOut,
+    FundSpendIn,
+    FundStatementOut,
     LeaveIn,
     LeaveOut,
     MyPage,
@@ -188,3 +192,26 @@ def cancel_overtime(request_id: Id, session: DbSession, caller: Anyone) -> Overt
 def book_overtime(request_id: Id, session: DbSession, caller: Decider) -> OvertimeOut:
     """After the day: the minutes worked are paid at the day's rate or credited as 调休."""
     return actions.book_overtime(session, actor(caller), request_id)
+
+
+@router.post("/conduct", status_code=201, response_model=ConductOut)
+def record_conduct(body: ConductIn, session: DbSession, caller: Decider) -> ConductOut:
+    """A violation (the shop's ladder: 10 → 30 元 → dismissal warning) or a reward; both feed pay."""
+    return actions.record_conduct(session, actor(caller), body)
+
+
+@router.get("/agents/{agent_id}/conduct", response_model=list[ConductOut])
+def list_conduct(agent_id: AgentPath, session: DbSession, caller: Anyone) -> list[ConductOut]:
+    return actions.list_conduct(session, actor(caller), agent_id)
+
+
+@router.get("/fund", response_model=FundStatementOut)
+def fund_statement(session: DbSession, caller: Anyone, shop: Annotated[str, Query(min_length=1, max_length=64)],
+                   first: Annotated[Day, Query(alias="from")], last: Annotated[Day, Query(alias="to")]) -> FundStatementOut:  # fmt: skip
+    """The team activity fund's published statement (fines in, spends out)."""
+    return actions.fund_statement(session, actor(caller), shop, first, last)
+
+
+@router.post("/fund/spends", status_code=201, response_model=FundStatementOut)
+def spend_fund(body: FundSpendIn, session: DbSession, caller: Decider) -> FundStatementOut:
+    return actions.spend_fund(session, actor(caller), body)

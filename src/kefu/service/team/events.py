@@ -44,6 +44,8 @@ class TeamEvent(StrEnum):
     OVERTIME_CANCELLED = "overtime.cancelled"
     OVERTIME_BOOKED = "overtime.booked"
     ATTENDANCE_MARKED = "attendance.marked"
+    CONDUCT_RECORDED = "conduct.recorded"
+    FUND_SPENT = "fund.spent"
 
 
 def _record(session: Session, kind: TeamEvent, subject: str, *, now: datetime, actor: str, agent_id: str | None,
@@ -197,3 +199,20 @@ def attendance_marked(session: Session, *, subject: str, agent_id: str, shop_id:
     """A late start or an absence of ``day`` (``subject`` is unique per agent and day)."""
     _record(session, TeamEvent.ATTENDANCE_MARKED, subject, now=now, actor=actor, agent_id=agent_id, shop_id=shop_id,
             data={"day": day, "kind": kind, "minutes": minutes})
+
+
+# -- fines, rewards and the activity fund ----------------------------------------------------------------
+
+
+def conduct_recorded(session: Session, *, entry_id: int, agent_id: str, shop_id: str | None, actor: str,
+                     now: datetime, outcome: str, step: int, amount_fen: int, evidence: str, tell: str) -> None:  # fmt: skip
+    """A fine, dismissal warning or reward with its evidence (the agent is told)."""
+    _record(session, TeamEvent.CONDUCT_RECORDED, f"conduct:{entry_id}", now=now, actor=actor, agent_id=agent_id,
+            shop_id=shop_id, data={"outcome": outcome, "step": step, "amount_fen": amount_fen, "evidence": evidence},
+            tell=tell)
+
+
+def fund_spent(session: Session, *, spend_id: int, shop_id: str, actor: str, now: datetime, amount_fen: int,
+               purpose: str) -> None:  # fmt: skip
+    _record(session, TeamEvent.FUND_SPENT, f"fund_spend:{spend_id}", now=now, actor=actor, agent_id=None,
+            shop_id=shop_id, data={"amount_fen": amount_fen, "purpose": purpose})

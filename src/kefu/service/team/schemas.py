@@ -227,3 +227,55 @@ class MyFigures(BaseModel):
 class Peer(BaseModel):
     agent_id: str
     name: str
+
+
+class ConductIn(ApiIn):
+    """A violation (the ladder decides the fine) or a reward (listing error found, suggestion adopted)."""
+
+    agent_id: str = Field(min_length=1, max_length=64)
+    day: Day
+    kind: str = Field(pattern="^(violation|listing_error|suggestion)$")
+    rule: str = Field(min_length=1, max_length=200, description="what was broken, found or suggested")
+    evidence: str = Field(min_length=1, max_length=200, description='e.g. "conversation:9", "order:123"')
+    amount_fen: int | None = Field(default=None, ge=1, le=1_000_000, description="rewards only; default per kind")
+
+
+class ConductOut(BaseModel):
+    id: int
+    agent_id: str
+    agent_name: str
+    day: date
+    kind: str
+    rule: str
+    outcome: str  # fine | dismissal_warning | reward
+    step: int  # n-th violation in the window (0 for rewards)
+    amount_fen: int  # signed as in the pay ledger
+    evidence: str
+    ledger_entry_id: int | None
+    created_by: str
+
+
+class FundSpendIn(ApiIn):
+    shop_id: str = Field(min_length=1, max_length=64)
+    day: Day
+    amount_fen: int = Field(ge=1, le=100_000_000)
+    purpose: str = Field(min_length=1, max_length=500)
+
+
+class FundLineOut(BaseModel):
+    day: date
+    kind: str  # fine | spend
+    amount_fen: int  # + in, − out
+    text: str
+    balance_fen: int
+
+
+class FundStatementOut(BaseModel):
+    """The team activity fund, published: every fine in, every spend out, the running balance."""
+
+    shop_id: str
+    first_day: date
+    last_day: date
+    opening_fen: int
+    lines: list[FundLineOut]
+    closing_fen: int

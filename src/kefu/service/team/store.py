@@ -188,3 +188,9 @@ def lock_agent(session: Session, agent_id: str) -> None:
     """Serialise an agent's requests that share a limit (PostgreSQL row lock; SQLite serialises writers)."""
     if is_pg(session):
         session.execute(select(Agent.id).where(Agent.id == agent_id).with_for_update())
+
+
+def lock_shop(session: Session, shop_id: str) -> None:
+    """Serialise writes that share a shop-wide balance (the activity fund)."""
+    if is_pg(session):
+        session.execute(select(Shop.id).where(Shop.id == shop_id).with_for_update())
