@@ -202,3 +202,33 @@ def test_fines_feed_the_fund_statement(api: Api) -> None:
     assert ([x["balance_fen"] for x in statement["lines"]], statement["closing_fen"]) == ([1000, 4000, 1500], 1500)
     r = sup.post("/api/v1/conduct", json={**body, "kind": "bonus"})
     assert (r.status_code, r.json()["code"]) == (422, "BAD_REQUEST")
+
+
+def test_briefing_acknowledged_and_who_has_not(api: Api) -> None:
+    sup, a1, a2 = api.clients["sup"], api.clients["a1"], api.clients["a2"]
+    with session_factory(api.engine)() as s, s.begin():  # b1 serves another shop
+        s.add(Shop(id="s2", name="二店", settings={}))
+        s.flush()
+        s.add(Agent(id="b1", shop_id="s2", name="B1", team="T", skills=["售前"]))
+        s.flush()
+        auth.create_user(s, "b1", PW, "agent", agent_id="b1", team="T")
+    b1 = TestClient(a1.app, base_url=BASE, headers={"Origin": BASE})
+    assert b1.post("/api/v1/auth/login", json={"username": "b1", "password": PW}).status_code == 200
+    body = {"shop_id": "s1", "product": "保温杯", "launch_on": api.day[5].isoformat(),
+            "attributes": [{"name": "容量", "value": "500ml"}],
+            "quiz": [{"question": "容量?", "options": ["350ml", "500ml"], "answer": 1}]}  # fmt: skip
+    assert a1.post("/api/v1/briefings", json=body).status_code == 403
+    made = sup.post("/api/v1/briefings", json=body)
+    assert made.status_code == 201, made.text
+    bid = made.json()["id"]
+    assert made.json()["quiz"] == [{"question": "容量?", "options": ["350ml", "500ml"]}]
+    graded = a1.post(f"/api/v1/briefings/{bid}/acknowledge", json={"answers": [1]}).json()
+    assert (graded["passed"], graded["right"], graded["total"]) == (True, 1, 1)
+    assert [x["id"] for x in a2.get("/api/v1/briefings").json()] == [bid]
+    assert b1.get("/api/v1/briefings?shop=s1").json() == []  # another shop's briefings stay out of reach
+    r = b1.post(f"/api/v1/briefings/{bid}/acknowledge", json={"answers": [1]})
+    assert (r.status_code, r.json()["code"]) == (403, "FORBIDDEN")
+    status = sup.get(f"/api/v1/briefings/{bid}/status").json()
+    assert (status["missing"], [(r["agent_id"], r["state"]) for r in status["rows"]]) == (
+        2, [("a2", "missing"), ("a3", "missing"), ("a1", "acknowledged")])
+    assert a1.get(f"/api/v1/briefings/{bid}/status").status_code == 403

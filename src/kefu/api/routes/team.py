@@ -1,4 +1,5 @@
-"""Team self-service over HTTP (issue 22): leave, swaps, open shifts, overtime, fines and rewards, the fund, my page.
+"""Team self-service over HTTP (issue 22): leave, swaps, open shifts, overtime, fines and rewards, the fund,
+product briefings, my page.
 
 Thin: validate, let ``require_roles`` admit the roles, call one
 :mod:`kefu.service.team.actions` use-case. Which rows are the caller's (agents
@@ -17,12 +18,17 @@ from kefu.api.deps import Caller, DbSession, require_roles
 from kefu.api.schemas import Day
 from kefu.service.team import actions
 from kefu.service.team.schemas import (
+    AnswersIn,
     BalanceOut,
+    BriefingIn,
+    BriefingOut,
+    BriefingStatusOut,
     ConductIn,
     ConductOut,
     FitOut,
     FundSpendIn,
     FundStatementOut,
+    GradeOut,
     LeaveIn,
     LeaveOut,
     MyPage,
@@ -215,3 +221,26 @@ def fund_statement(session: DbSession, caller: Anyone, shop: Annotated[str, Quer
 @router.post("/fund/spends", status_code=201, response_model=FundStatementOut)
 def spend_fund(body: FundSpendIn, session: DbSession, caller: Decider) -> FundStatementOut:
     return actions.spend_fund(session, actor(caller), body)
+
+
+@router.post("/briefings", status_code=201, response_model=BriefingOut)
+def publish_briefing(body: BriefingIn, session: DbSession, caller: Decider) -> BriefingOut:
+    """A product briefing with its quiz; agents acknowledge by passing it (it blocks nobody)."""
+    return actions.publish_briefing(session, actor(caller), body)
+
+
+@router.get("/briefings", response_model=list[BriefingOut])
+def list_briefings(session: DbSession, caller: Anyone,
+                   shop: Annotated[str | None, Query(max_length=64)] = None) -> list[BriefingOut]:  # fmt: skip
+    return actions.list_briefings(session, actor(caller), shop_id=shop)
+
+
+@router.post("/briefings/{briefing_id}/acknowledge", response_model=GradeOut)
+def acknowledge_briefing(briefing_id: Id, body: AnswersIn, session: DbSession, caller: AgentOnly) -> GradeOut:
+    return actions.acknowledge_briefing(session, actor(caller), briefing_id, body)
+
+
+@router.get("/briefings/{briefing_id}/status", response_model=BriefingStatusOut)
+def briefing_status(briefing_id: Id, session: DbSession, caller: Decider) -> BriefingStatusOut:
+    """Who has acknowledged, who has not, who was still missing at launch."""
+    return actions.briefing_status(session, actor(caller), briefing_id)

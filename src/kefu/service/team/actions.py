@@ -3,12 +3,19 @@
 Leave (:mod:`.actions_leave`), swaps and who could take a shift
 (:mod:`.actions_swap`), open shifts (:mod:`.actions_open`), overtime
 (:mod:`.actions_overtime`), late and absent marks (:mod:`.actions_attendance`),
-fines, rewards and the activity fund (:mod:`.actions_conduct`), the agent's page (:mod:`.actions_me`).
+fines, rewards and the activity fund (:mod:`.actions_conduct`), product briefings
+(:mod:`.actions_briefing`), the agent's page (:mod:`.actions_me`).
 """
 
 from __future__ import annotations
 
 from kefu.service.team.actions_attendance import attendance_marks, record_attendance
+from kefu.service.team.actions_briefing import (
+    acknowledge_briefing,
+    briefing_status,
+    list_briefings,
+    publish_briefing,
+)
 from kefu.service.team.actions_common import Actor, actor_named, agent_actor
 from kefu.service.team.actions_conduct import fund_statement, list_conduct, record_conduct, spend_fund
 from kefu.service.team.actions_leave import (
@@ -59,4 +66,5 @@ __all__ = [
     "cancel_open_shift", "cancel_swap", "decline_swap", "leave_balances", "list_leave", "list_open_shifts",
     "list_swaps", "open_shift", "pick_up_shift", "reject_leave", "reject_swap", "request_leave", "request_swap",
     "shift_candidates", "fund_statement", "list_conduct", "record_conduct", "spend_fund",
+    "acknowledge_briefing", "briefing_status", "list_briefings", "publish_briefing",
 ]  # fmt: skip

@@ -45,6 +45,8 @@ class TeamEvent(StrEnum):
     OVERTIME_BOOKED = "overtime.booked"
     ATTENDANCE_MARKED = "attendance.marked"
     CONDUCT_RECORDED = "conduct.recorded"
+    BRIEFING_PUBLISHED = "briefing.published"
+    BRIEFING_ACKNOWLEDGED = "briefing.acknowledged"
     FUND_SPENT = "fund.spent"
 
 
@@ -216,3 +218,19 @@ def fund_spent(session: Session, *, spend_id: int, shop_id: str, actor: str, now
                purpose: str) -> None:  # fmt: skip
     _record(session, TeamEvent.FUND_SPENT, f"fund_spend:{spend_id}", now=now, actor=actor, agent_id=None,
             shop_id=shop_id, data={"amount_fen": amount_fen, "purpose": purpose})
+
+
+# -- product briefings ----------------------------------------------------------------------------------
+
+
+def briefing_published(session: Session, *, briefing_id: int, shop_id: str, actor: str, now: datetime, product: str,
+                       launch_on: str, faq_rows: int, tell: str) -> None:  # fmt: skip
+    _record(session, TeamEvent.BRIEFING_PUBLISHED, f"briefing:{briefing_id}", now=now, actor=actor, agent_id=None,
+            shop_id=shop_id, data={"product": product, "launch_on": launch_on, "faq_rows": faq_rows}, tell=tell)
+
+
+def briefing_acknowledged(session: Session, *, briefing_id: int, agent_id: str, shop_id: str, actor: str,
+                          now: datetime, right: int, total: int) -> None:  # fmt: skip
+    """The agent's first pass of the briefing's quiz."""
+    _record(session, TeamEvent.BRIEFING_ACKNOWLEDGED, f"briefing:{briefing_id}", now=now, actor=actor,
+            agent_id=agent_id, shop_id=shop_id, data={"right": right, "total": total})

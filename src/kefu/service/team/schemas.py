@@ -279,3 +279,75 @@ class FundStatementOut(BaseModel):
     opening_fen: int
     lines: list[FundLineOut]
     closing_fen: int
+
+
+class AttributeIn(ApiIn):
+    name: str = Field(min_length=1, max_length=200)
+    value: str = Field(min_length=1, max_length=1000)
+
+
+class FaqIn(ApiIn):
+    question: str = Field(min_length=1, max_length=200)
+    answer: str = Field(min_length=1, max_length=1000)
+
+
+class QuestionIn(ApiIn):
+    question: str = Field(min_length=1, max_length=500)
+    options: list[str] = Field(min_length=2, max_length=6)
+    answer: int = Field(ge=0, le=5, description="index of the right option, from 0")
+
+
+class BriefingIn(ApiIn):
+    """A product briefing (seed 001 三): what agents must know before ``launch_on``."""
+
+    shop_id: str = Field(min_length=1, max_length=64)
+    product: str = Field(min_length=1, max_length=200)
+    launch_on: Day
+    attributes: list[AttributeIn] = Field(min_length=1, max_length=20)
+    faq: list[FaqIn] = Field(default_factory=list, max_length=20)
+    quiz: list[QuestionIn] = Field(min_length=1, max_length=10)
+
+
+class AnswersIn(ApiIn):
+    answers: list[int] = Field(max_length=10, description="one option index per quiz question, in order")
+
+
+class QuestionOut(BaseModel):
+    question: str
+    options: list[str]  # the right answer is never sent to agents
+
+
+class BriefingOut(BaseModel):
+    id: int
+    shop_id: str
+    product: str
+    launch_on: date
+    attributes: list[dict[str, str]]
+    faq: list[dict[str, str]]
+    quiz: list[QuestionOut]
+    created_by: str
+    acknowledged_at: datetime | None  # the reader's own acknowledgement (agents)
+
+
+class GradeOut(BaseModel):
+    briefing_id: int
+    right: int
+    total: int
+    passed: bool
+    wrong: list[int]  # 0-based questions answered wrongly
+    acknowledged_at: datetime | None
+
+
+class AckRowOut(BaseModel):
+    agent_id: str
+    agent_name: str
+    acknowledged_on: date | None
+    state: str  # acknowledged | acknowledged_late | missing | missing_at_launch
+
+
+class BriefingStatusOut(BaseModel):
+    """Who has acknowledged and who has not (the briefing blocks nobody)."""
+
+    briefing: BriefingOut
+    missing: int
+    rows: list[AckRowOut]
