@@ -16,7 +16,9 @@ from kefu.domain.timeutil import utc_now
 from kefu.service import duty, presence
 from kefu.service.team import store
 from kefu.service.team.actions_attendance import attendance_marks
+from kefu.service.team.actions_briefing import list_briefings
 from kefu.service.team.actions_common import Actor, own, today
+from kefu.service.team.actions_conduct import list_conduct
 from kefu.service.team.actions_leave import leave_balances, list_leave
 from kefu.service.team.actions_open import list_open_shifts
 from kefu.service.team.actions_overtime import list_overtime
@@ -60,6 +62,7 @@ def my_page(session: Session, actor: Actor, agent_id: str | None = None, *, now:
         open_shifts=list_open_shifts(session, me, now=now), balances=leave_balances(session, me, agent.id, now=now),
         comp_minutes=presence.comp_leave_balance(session, agent.id), tasks=tasks,
         marks=attendance_marks(session, me, agent.id, base.replace(day=1), base),
+        briefings=list_briefings(session, me, now=now), conduct=list_conduct(session, me, agent.id, limit=20),
     )  # fmt: skip
 
 

@@ -207,6 +207,8 @@ class MyPage(BaseModel):
     comp_minutes: int
     tasks: list[TaskLine]
     marks: list[MarkOut]
+    briefings: list[BriefingOut]  # this month's and coming ones, with the agent's own acknowledgement
+    conduct: list[ConductOut]  # fines and rewards, newest first
 
 
 class PayLineOut(BaseModel):
@@ -351,3 +353,6 @@ class BriefingStatusOut(BaseModel):
     briefing: BriefingOut
     missing: int
     rows: list[AckRowOut]
+
+
+MyPage.model_rebuild()  # its briefings and conduct entries are declared further down

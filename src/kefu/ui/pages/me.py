@@ -79,6 +79,7 @@ def me_page(user: PageUser) -> None:
             ui.label(f"{exc.message} / {exc.message_en}").classes("text-negative")
             return
         roster_card(page)
+        briefings_card(page)
         requests_card(page)
         leave_form(page)
         swap_form(page, peers)
@@ -86,6 +87,7 @@ def me_page(user: PageUser) -> None:
         open_shifts_card(page)
         balances_card(page)
         tasks_card(page)
+        conduct_card(page)
         figures_card()
 
     def roster_card(page: schemas.MyPage) -> None:
@@ -99,6 +101,45 @@ def me_page(user: PageUser) -> None:
                         ui.badge(t("请假", "leave"), color="orange")
                     text = f"{cell.shift} {cell.start}–{cell.end}" if cell.shift else t("休息", "rest")
                     ui.label(text).classes("text-sm" + ("" if cell.shift else " text-grey-6"))
+
+    def briefings_card(page: schemas.MyPage) -> None:
+        todo = [b for b in page.briefings if b.acknowledged_at is None]
+        if not todo:
+            return
+        with section("待学习的新品", "Briefings to acknowledge"):
+            for b in todo:
+                with ui.expansion(t(f"{b.product} · {b.launch_on:%m-%d} 上架", f"{b.product} · launch {b.launch_on:%m-%d}")
+                                  ).classes("w-full").props(f'data-testid="briefing-{b.id}"'):  # fmt: skip
+                    for a in b.attributes:
+                        ui.label(f"{a['name']}: {a['value']}").classes("text-sm")
+                    for f in b.faq:
+                        ui.label(f"问: {f['question']} — 答: {f['answer']}").classes("text-xs text-grey-7")
+                    picks = []
+                    for q in b.quiz:
+                        ui.label(q.question).classes("text-sm font-bold")
+                        picks.append(ui.radio(dict(enumerate(q.options))).props("dense"))
+
+                    def send(i: int = b.id, picks: list[Any] = picks) -> None:
+                        answers = [int(p.value) if p.value is not None else -1 for p in picks]
+                        graded = run(lambda s: actions.acknowledge_briefing(s, who, i, schemas.AnswersIn(answers=answers)))
+                        if graded is not None and not graded.passed:
+                            ui.notify(t(f"答对 {graded.right}/{graded.total}, 请再学习", f"{graded.right}/{graded.total} right, try again"),
+                                      type="warning")  # fmt: skip
+                        elif graded is not None:
+                            ui.notify(t("已确认学习", "acknowledged"), type="positive")
+                            body.refresh()
+
+                    ui.button(t("提交答案", "Submit answers"), on_click=send).props("dense no-caps")
+
+    def conduct_card(page: schemas.MyPage) -> None:
+        if not page.conduct:
+            return
+        with section("奖惩记录", "Fines and rewards"):
+            for c in page.conduct:
+                money = f" ¥{c.amount_fen / 100:,.2f}" if c.amount_fen else ""
+                outcome = {"fine": t("罚款", "fine"), "reward": t("奖励", "reward")}.get(c.outcome, t("辞退警告", "dismissal warning"))
+                ui.label(f"{c.day:%m-%d} {outcome}{money} · {c.rule}").classes(
+                    "text-sm " + ("text-positive" if c.amount_fen > 0 else "text-negative"))
 
     def requests_card(page: schemas.MyPage) -> None:
         with section("我的申请", "My requests"):
