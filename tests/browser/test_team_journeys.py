@@ -1,0 +1,85 @@
+"""Team self-service in headless Chromium (issue 22): an agent asks for leave on a phone, the supervisor
+approves on /team, the roster changes only in the agent's own cells of those days, and the agent sees it.
+Screenshots: me-leave-phone.png (the agent's page after approval), team-approvals.png.
+"""
+
+from __future__ import annotations
+
+import pytest
+from kefu_live import CHROMIUM, DEMO_PASSWORD, Server, Tab, sign_in
+from sqlalchemy import create_engine, text
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("kefu_server"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium"),
+]
+
+if CHROMIUM.exists():
+    from playwright.sync_api import Browser, expect
+
+PHONE = (390, 844)  # a phone held upright
+DAYS = ("2026-11-24", "2026-11-25")  # Tuesday and Wednesday after the server's Friday night
+
+
+def _roster(db_url: str) -> dict[tuple[str, str], str]:
+    eng = create_engine(db_url)
+    with eng.connect() as conn:
+        rows = conn.execute(text("select agent_id, day, shift_code from roster_entries where day >= '2026-11-21'")).all()
+    eng.dispose()
+    return {(a, str(d)): s for a, d, s in rows}
+
+
+def _agent_working(db_url: str, skip: str) -> str:
+    """An agent account (not the live journeys' one) rostered to work on both days."""
+    eng = create_engine(db_url)
+    with eng.connect() as conn:
+        agent = conn.execute(text(
+            "select u.username from users u join roster_entries r on r.agent_id = u.agent_id "
+            "where u.role = 'agent' and u.username != :skip and r.day in (:d1, :d2) and r.shift_code != '' "
+            "group by u.username having count(*) = 2 order by u.username"), {"skip": skip, "d1": DAYS[0], "d2": DAYS[1]}
+        ).scalars().first()  # fmt: skip
+    eng.dispose()
+    assert agent is not None, "the demo roster has nobody working both days"
+    return str(agent)
+
+
+def _date_input(tab: Tab, testid: str) -> object:
+    return tab.page.locator(f"[data-testid={testid}] input, input[data-testid={testid}]").first
+
+
+def test_leave_on_a_phone_approved_by_the_supervisor(kefu_server: Server, browser: Browser) -> None:
+    agent = _agent_working(kefu_server.db_url, kefu_server.agent)
+    before = _roster(kefu_server.db_url)
+    phone = Tab(browser, viewport=PHONE, mobile=True)
+    page = phone.page
+    sign_in(phone, kefu_server.base, "/me", agent, DEMO_PASSWORD)
+    expect(page.get_by_test_id(f"roster-{DAYS[0]}")).to_contain_text(before[(agent, DAYS[0])])
+    _date_input(phone, "leave-from").fill(DAYS[0])  # type: ignore[attr-defined]
+    _date_input(phone, "leave-to").fill(DAYS[1])  # type: ignore[attr-defined]
+    page.locator("[data-testid=leave-reason] input, input[data-testid=leave-reason]").first.fill("家里有事")
+    page.get_by_test_id("leave-submit").click()
+    status = page.locator("[data-testid^=leave-status-]").first
+    expect(status).to_have_text("待审批")
+    leave_id = (status.get_attribute("data-testid") or "").rsplit("-", 1)[1]
+    phone.shot("me-leave-request-phone", full_page=True)
+
+    desk = Tab(browser)
+    sign_in(desk, kefu_server.base, "/team", "demo", DEMO_PASSWORD)
+    expect(desk.page.get_by_test_id(f"leave-{leave_id}")).to_contain_text("事假")
+    desk.shot("team-approvals", full_page=True)
+    desk.page.get_by_test_id(f"leave-approve-{leave_id}").click()
+    expect(desk.page.get_by_test_id(f"leave-{leave_id}")).to_have_count(0)
+
+    page.reload()
+    expect(page.get_by_test_id(f"leave-status-{leave_id}")).to_have_text("已批准")
+    for day in DAYS:
+        expect(page.get_by_test_id(f"roster-{day}")).to_contain_text("请假")
+        expect(page.get_by_test_id(f"roster-{day}")).to_contain_text("休息")
+    phone.shot("me-leave-phone", full_page=True)
+    after = _roster(kefu_server.db_url)
+    changed = sorted(k for k in before if before[k] != after.get(k))
+    assert changed == [(agent, DAYS[0]), (agent, DAYS[1])]  # the roster changed only where it must
+    assert phone.errors == [] and desk.errors == []
+    phone.close()
+    desk.close()
