@@ -30,17 +30,22 @@ def _roster(db_url: str) -> dict[tuple[str, str], str]:
     return {(a, str(d)): s for a, d, s in rows}
 
 
-def _agent_working(db_url: str, skip: str) -> str:
-    """An agent account (not the live journeys' one) rostered to work on both days."""
+def _plan_next_week(db_url: str, skip: str) -> str:
+    """Roster every agent of an agent's shop on both days (the demo holds only past days); that agent's account."""
     eng = create_engine(db_url)
-    with eng.connect() as conn:
-        agent = conn.execute(text(
-            "select u.username from users u join roster_entries r on r.agent_id = u.agent_id "
-            "where u.role = 'agent' and u.username != :skip and r.day in (:d1, :d2) and r.shift_code != '' "
-            "group by u.username having count(*) = 2 order by u.username"), {"skip": skip, "d1": DAYS[0], "d2": DAYS[1]}
-        ).scalars().first()  # fmt: skip
+    with eng.begin() as conn:
+        agent, shop = conn.execute(text(
+            "select u.username, a.shop_id from users u join agents a on a.id = u.agent_id "
+            "where u.role = 'agent' and u.username != :skip and a.shop_id is not null order by u.username"),
+            {"skip": skip}).first()  # fmt: skip
+        code = conn.execute(text("select code from shift_templates where shop_id = :s order by start limit 1"),
+                            {"s": shop}).scalar_one()  # fmt: skip
+        for (other,) in conn.execute(text("select id from agents where shop_id = :s and active"), {"s": shop}).all():
+            for day in DAYS:
+                conn.execute(text("delete from roster_entries where agent_id = :a and day = :d"), {"a": other, "d": day})
+                conn.execute(text("insert into roster_entries (shop_id, agent_id, day, shift_code, skill, breaks) "
+                                  "values (:s, :a, :d, :c, '售前', '[]')"), {"s": shop, "a": other, "d": day, "c": code})
     eng.dispose()
-    assert agent is not None, "the demo roster has nobody working both days"
     return str(agent)
 
 
@@ -49,7 +54,7 @@ def _date_input(tab: Tab, testid: str) -> object:
 
 
 def test_leave_on_a_phone_approved_by_the_supervisor(kefu_server: Server, browser: Browser) -> None:
-    agent = _agent_working(kefu_server.db_url, kefu_server.agent)
+    agent = _plan_next_week(kefu_server.db_url, kefu_server.agent)
     before = _roster(kefu_server.db_url)
     phone = Tab(browser, viewport=PHONE, mobile=True)
     page = phone.page

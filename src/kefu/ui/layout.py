@@ -141,7 +141,8 @@ def _switch_language(user: PageUser) -> None:
 def page_frame(title_zh: str, title_en: str, user: PageUser, path: str = "") -> Iterator[PageUser]:
     """Header, left navigation and a content column; yields the user for the page body."""
     ui.page_title(f"{t(title_zh, title_en)} · kefu 客服")
-    drawer = ui.left_drawer(value=True).classes("bg-grey-1 px-0")
+    # open beside the page on a wide screen; on a phone it waits behind the menu button (value=None: by width)
+    drawer = ui.left_drawer(value=None).classes("bg-grey-1 px-0")
     with drawer, ui.list().props("dense padding").classes("w-full"):
         for item in NAV:
             if user.role not in item.roles:
