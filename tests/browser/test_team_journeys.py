@@ -1,12 +1,14 @@
 """Team self-service in headless Chromium (issue 22): an agent asks for leave on a phone, the supervisor
-approves on /team, the roster changes only in the agent's own cells of those days, and the agent sees it.
-Screenshots: me-leave-phone.png (the agent's page after approval), team-approvals.png.
+approves on /team, the roster changes only in the agent's own cells of those days, and the agent sees it;
+a swap that would break the rest-hours rule is refused on /team with the rule named.
+Screenshots: me-leave-phone.png (the agent's page after approval), team-approvals.png, team-swap-refused.png.
 """
 
 from __future__ import annotations
 
+import httpx
 import pytest
-from kefu_live import CHROMIUM, DEMO_PASSWORD, Server, Tab, sign_in
+from kefu_live import CHROMIUM, DEMO_PASSWORD, Server, Tab, login, sign_in
 from sqlalchemy import create_engine, text
 
 pytestmark = [
@@ -87,4 +89,48 @@ def test_leave_on_a_phone_approved_by_the_supervisor(kefu_server: Server, browse
     assert changed == [(agent, DAYS[0]), (agent, DAYS[1])]  # the roster changed only where it must
     assert phone.errors == [] and desk.errors == []
     phone.close()
+    desk.close()
+
+
+def _swap_pair(db_url: str, skip: str) -> tuple[str, str]:
+    """Two agents of one shop: A holds an 早班 (07:00) on Friday, B works 晚班 (to 22:30) on Thursday, 白班 Friday."""
+    eng = create_engine(db_url)
+    with eng.begin() as conn:
+        a, b, shop = conn.execute(text(
+            "select u1.username, u2.username, x.shop_id from users u1 join agents x on x.id = u1.agent_id "
+            "join agents y on y.shop_id = x.shop_id join users u2 on u2.agent_id = y.id "
+            "where u1.role = 'agent' and u2.role = 'agent' and u1.username not in (:skip) and u2.username > u1.username "
+            "and u2.username != :skip order by u2.username desc, u1.username desc"), {"skip": skip}).first()  # fmt: skip
+        conn.execute(text("insert into shift_templates (shop_id, code, start, \"end\", night, evening, breaks, color) "
+                          "values (:s, '早班', '07:00', '15:00', false, false, '[]', '')"), {"s": shop})
+        conn.execute(text("update agents set skills = :k where id in (:a, :b)"), {"k": '["售前"]', "a": a, "b": b})
+        for agent, day, code in ((b, "2026-11-26", "晚班"), (b, "2026-11-27", "白班"), (a, "2026-11-27", "早班")):
+            conn.execute(text("delete from roster_entries where agent_id = :a and day = :d"), {"a": agent, "d": day})
+            conn.execute(text("insert into roster_entries (shop_id, agent_id, day, shift_code, skill, breaks) "
+                              "values (:s, :a, :d, :c, '售前', '[]')"), {"s": shop, "a": agent, "d": day, "c": code})
+    eng.dispose()
+    return str(a), str(b)
+
+
+def test_a_swap_breaking_the_rest_hours_is_refused_with_the_rule_named(kefu_server: Server, browser: Browser) -> None:
+    a, b = _swap_pair(kefu_server.db_url, kefu_server.agent)
+    with httpx.Client() as ca, httpx.Client() as cb:
+        login(ca, kefu_server.base, a, DEMO_PASSWORD)
+        login(cb, kefu_server.base, b, DEMO_PASSWORD)
+        origin = {"Origin": kefu_server.base}
+        asked = ca.post(f"{kefu_server.base}/api/v1/swaps", json={"day": "2026-11-27", "peer_id": b}, headers=origin)
+        assert asked.status_code == 201, asked.text
+        swap = asked.json()["id"]
+        accepted = cb.post(f"{kefu_server.base}/api/v1/swaps/{swap}/accept", headers=origin).json()
+        assert [f["rule"] for f in accepted["findings"]] == ["min_rest_hours"]
+    desk = Tab(browser)
+    sign_in(desk, kefu_server.base, "/team", "demo", DEMO_PASSWORD)
+    row = desk.page.get_by_test_id(f"swap-{swap}")
+    expect(row).to_contain_text("与前一班只隔 8.5 小时")  # the finding, shown before the decision
+    desk.page.get_by_test_id(f"swap-approve-{swap}").click()
+    notice = desk.page.locator(".q-notification").filter(has_text="ROSTER_RULE_BROKEN")
+    expect(notice).to_contain_text("违反排班硬性规则: 两个班次之间的最少休息小时")
+    desk.shot("team-swap-refused")
+    expect(desk.page.get_by_test_id(f"swap-status-{swap}")).to_have_text("待主管审批")  # nothing changed
+    assert desk.errors == []
     desk.close()
