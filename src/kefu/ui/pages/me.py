@@ -20,7 +20,7 @@ from kefu.service.team import actions, schemas
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import PageUser, kefu_page
-from kefu.ui.widgets import notify_error, run
+from kefu.ui.widgets import notify_error, run, testid
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -38,9 +38,9 @@ def actor_of(user: PageUser) -> actions.Actor:
     return actions.Actor(user.username, user.role, user.agent_id, user.team)
 
 
-def status_badge(status: str, testid: str) -> None:
+def status_badge(status: str, key: str) -> None:
     zh, en = STATUS.get(status, (status, status))
-    ui.badge(t(zh, en), color=STATUS_COLOR.get(status, "primary")).props(f'data-testid="{testid}"')
+    testid(ui.badge(t(zh, en), color=STATUS_COLOR.get(status, "primary")), key)
 
 
 def weekday(day: date) -> str:
@@ -94,8 +94,8 @@ def me_page(user: PageUser) -> None:
         with section("我的排班", "My roster"), ui.column().classes("w-full gap-0").props('data-testid="my-roster"'):
             for cell in page.roster:
                 today = cell.day == page.today
-                with ui.row().classes("w-full items-center justify-between py-1 border-b" + (" bg-blue-1" if today else "")
-                                      ).props(f'data-testid="roster-{cell.day.isoformat()}"'):  # fmt: skip
+                row = ui.row().classes("w-full items-center justify-between py-1 border-b" + (" bg-blue-1" if today else ""))
+                with testid(row, f"roster-{cell.day.isoformat()}"):
                     ui.label(f"{cell.day:%m-%d} {weekday(cell.day)}").classes("text-sm")
                     if cell.leave:
                         ui.badge(t("请假", "leave"), color="orange")
@@ -108,8 +108,8 @@ def me_page(user: PageUser) -> None:
             return
         with section("待学习的新品", "Briefings to acknowledge"):
             for b in todo:
-                with ui.expansion(t(f"{b.product} · {b.launch_on:%m-%d} 上架", f"{b.product} · launch {b.launch_on:%m-%d}")
-                                  ).classes("w-full").props(f'data-testid="briefing-{b.id}"'):  # fmt: skip
+                title = t(f"{b.product} · {b.launch_on:%m-%d} 上架", f"{b.product} · launch {b.launch_on:%m-%d}")
+                with testid(ui.expansion(title).classes("w-full"), f"briefing-{b.id}"):
                     for a in b.attributes:
                         ui.label(f"{a['name']}: {a['value']}").classes("text-sm")
                     for f in b.faq:
@@ -146,7 +146,7 @@ def me_page(user: PageUser) -> None:
             if not (page.leave or page.swaps or page.overtime):
                 ui.label(t("暂无申请", "no requests yet")).classes("text-grey-6")
             for leave in page.leave:
-                with ui.column().classes("w-full gap-0 border-b py-1").props(f'data-testid="leave-{leave.id}"'):
+                with testid(ui.column().classes("w-full gap-0 border-b py-1"), f"leave-{leave.id}"):
                     with ui.row().classes("w-full items-center justify-between"):
                         ui.label(f"{leave.kind_label} {leave.first_day:%m-%d}~{leave.last_day:%m-%d} · {leave.days}"
                                  + t("天", " d"))  # fmt: skip
@@ -159,7 +159,7 @@ def me_page(user: PageUser) -> None:
             for swap in page.swaps:
                 mine = swap.requester == user.agent_id
                 other = swap.peer_name if mine else swap.requester_name
-                with ui.column().classes("w-full gap-0 border-b py-1").props(f'data-testid="swap-{swap.id}"'):
+                with testid(ui.column().classes("w-full gap-0 border-b py-1"), f"swap-{swap.id}"):
                     with ui.row().classes("w-full items-center justify-between"):
                         ui.label(t(f"换班 {swap.day:%m-%d} 与 {other}", f"swap {swap.day:%m-%d} with {other}"))
                         status_badge(swap.status, f"swap-status-{swap.id}")
@@ -169,13 +169,12 @@ def me_page(user: PageUser) -> None:
                         ui.label(swap.decision_note).classes("text-xs text-grey-7")
                     if not mine and swap.status == "requested":
                         with ui.row():
-                            ui.button(t("接受", "Accept"), on_click=lambda i=swap.id: submit(
-                                lambda s: actions.accept_swap(s, who, i))).props(
-                                f'dense no-caps data-testid="swap-accept-{swap.id}"')
+                            testid(ui.button(t("接受", "Accept"), on_click=lambda i=swap.id: submit(
+                                lambda s: actions.accept_swap(s, who, i))).props("dense no-caps"), f"swap-accept-{swap.id}")
                             ui.button(t("拒绝", "Decline"), on_click=lambda i=swap.id: submit(
                                 lambda s: actions.decline_swap(s, who, i))).props("flat dense no-caps")
             for o in page.overtime:
-                with ui.row().classes("w-full items-center justify-between border-b py-1").props(f'data-testid="overtime-{o.id}"'):
+                with testid(ui.row().classes("w-full items-center justify-between border-b py-1"), f"overtime-{o.id}"):
                     ui.label(t(f"加班 {o.day:%m-%d} {o.minutes} 分钟 ×{o.rate}", f"overtime {o.day:%m-%d} {o.minutes} min ×{o.rate}"))
                     status_badge(o.status, f"overtime-status-{o.id}")
 
@@ -241,7 +240,7 @@ def me_page(user: PageUser) -> None:
             return
         with section("可领取的班次", "Open shifts"):
             for o in page.open_shifts:
-                with ui.row().classes("w-full items-center justify-between").props(f'data-testid="open-{o.id}"'):
+                with testid(ui.row().classes("w-full items-center justify-between"), f"open-{o.id}"):
                     ui.label(f"{o.day:%m-%d} {weekday(o.day)} {o.shift_code} · {o.skill}")
                     ui.button(t("领取", "Pick up"), on_click=lambda i=o.id: submit(
                         lambda s: actions.pick_up_shift(s, who, i, user.agent_id or ""))).props("dense no-caps")
@@ -255,7 +254,7 @@ def me_page(user: PageUser) -> None:
                     value = t(f"剩 {b.remaining} 天", f"{b.remaining} d left")
                 else:
                     value = t(f"已用 {b.used} 天", f"{b.used} d used")
-                with ui.column().classes("gap-0").props(f'data-testid="balance-{b.kind}"'):
+                with testid(ui.column().classes("gap-0"), f"balance-{b.kind}"):
                     ui.label(b.label).classes("text-xs text-grey-7")
                     ui.label(value).classes("text-sm font-bold")
             if page.marks:

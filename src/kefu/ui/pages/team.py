@@ -16,7 +16,7 @@ from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import MANAGERS, PageUser, kefu_page
 from kefu.ui.pages.me import actor_of, section, status_badge, weekday
-from kefu.ui.widgets import run
+from kefu.ui.widgets import run, testid
 
 
 @kefu_page("/team", "团队审批", "Approvals", roles=MANAGERS)
@@ -29,20 +29,20 @@ def team_page(user: PageUser) -> None:
             body.refresh()
 
     def buttons(kind: str, key: int, approve: Any, reject: Any) -> None:
-        note = ui.input(t("备注 (驳回必填)", "Note (required to reject)")).props(
-            f'dense outlined maxlength=500 data-testid="{kind}-note-{key}"').classes("w-full")
+        note = ui.input(t("备注 (驳回必填)", "Note (required to reject)")).props("dense outlined maxlength=500")
+        testid(note.classes("w-full"), f"{kind}-note-{key}")
         with ui.row():
-            ui.button(t("批准", "Approve"), on_click=lambda: decide(lambda s: approve(s, who, key, str(note.value or "")))
-                      ).props(f'dense no-caps data-testid="{kind}-approve-{key}"')  # fmt: skip
-            ui.button(t("驳回", "Reject"), on_click=lambda: decide(lambda s: reject(s, who, key, str(note.value or "")))
-                      ).props(f'flat dense no-caps data-testid="{kind}-reject-{key}"')  # fmt: skip
+            yes = ui.button(t("批准", "Approve"), on_click=lambda: decide(lambda s: approve(s, who, key, str(note.value or ""))))
+            no = ui.button(t("驳回", "Reject"), on_click=lambda: decide(lambda s: reject(s, who, key, str(note.value or ""))))
+            testid(yes.props("dense no-caps"), f"{kind}-approve-{key}")
+            testid(no.props("flat dense no-caps"), f"{kind}-reject-{key}")
 
     def leave_card(rows: list[schemas.LeaveOut]) -> None:
         with section("待审批的请假", "Leave to decide"):
             if not rows:
                 ui.label(t("没有待审批的请假", "nothing to decide")).classes("text-grey-6")
             for r in rows:
-                with ui.column().classes("w-full gap-1 border-b py-2").props(f'data-testid="leave-{r.id}"'):
+                with testid(ui.column().classes("w-full gap-1 border-b py-2"), f"leave-{r.id}"):
                     ui.label(f"{r.agent_name} · {r.kind_label} {r.first_day:%m-%d} {weekday(r.first_day)} ~ "
                              f"{r.last_day:%m-%d} · {r.days}" + t("天", " d") + (f" · {r.reason}" if r.reason else ""))  # fmt: skip
                     buttons("leave", r.id, actions.approve_leave, actions.reject_leave)
@@ -52,7 +52,7 @@ def team_page(user: PageUser) -> None:
             if not rows:
                 ui.label(t("没有进行中的换班", "no open swaps")).classes("text-grey-6")
             for r in rows:
-                with ui.column().classes("w-full gap-1 border-b py-2").props(f'data-testid="swap-{r.id}"'):
+                with testid(ui.column().classes("w-full gap-1 border-b py-2"), f"swap-{r.id}"):
                     with ui.row().classes("items-center gap-2"):
                         ui.label(f"{r.day:%m-%d} {r.requester_name} ({r.cells.get(r.requester) or t('休', 'rest')}) ↔ "
                                  f"{r.peer_name} ({r.cells.get(r.peer) or t('休', 'rest')})")  # fmt: skip
@@ -67,7 +67,7 @@ def team_page(user: PageUser) -> None:
             return
         with section("待审批的加班", "Overtime to decide"):
             for r in rows:
-                with ui.column().classes("w-full gap-1 border-b py-2").props(f'data-testid="overtime-{r.id}"'):
+                with testid(ui.column().classes("w-full gap-1 border-b py-2"), f"overtime-{r.id}"):
                     ui.label(f"{r.agent_name} · {r.day:%m-%d} {r.minutes}" + t(" 分钟", " min") + f" ×{r.rate} · {r.reason}")
                     buttons("overtime", r.id, actions.approve_overtime, actions.reject_overtime)
 
@@ -77,9 +77,9 @@ def team_page(user: PageUser) -> None:
         with section("新品培训: 未确认的客服", "Briefings: who has not acknowledged"):
             for b in rows:
                 missing = [r.agent_name for r in b.rows if r.acknowledged_on is None]
-                ui.label(f"{b.briefing.product} · {b.briefing.launch_on:%m-%d}: "
-                         + (t("全部已确认", "everyone acknowledged") if not missing else "、".join(missing))
-                         ).classes("text-sm").props(f'data-testid="briefing-{b.briefing.id}"')  # fmt: skip
+                who_not = t("全部已确认", "everyone acknowledged") if not missing else "、".join(missing)
+                line = ui.label(f"{b.briefing.product} · {b.briefing.launch_on:%m-%d}: {who_not}").classes("text-sm")
+                testid(line, f"briefing-{b.briefing.id}")
 
     @ui.refreshable
     def body() -> None:
