@@ -90,6 +90,8 @@ SCOPE_TESTS = {
     ("GET", "/api/v1/overtime"): TEAM,
     ("POST", "/api/v1/overtime/{request_id}/cancel"): TEAM,
     ("GET", "/api/v1/agents/{agent_id}/conduct"): TEAM,
+    ("GET", "/api/v1/agents/{agent_id}/goals"): TEAM,
+    ("POST", "/api/v1/onboarding/{agent_id}/checklist/{item}"): TEAM,
     ("GET", "/api/v1/briefings"): "tests/api/test_team_api.py::test_briefing_acknowledged_and_who_has_not",
     ("POST", "/api/v1/briefings/{briefing_id}/acknowledge"): "tests/api/test_team_api.py::test_briefing_acknowledged_and_who_has_not",
     ("GET", "/api/v1/fund"): "no private rows: the activity fund's statement is published to the team (seed 001 十二)",

@@ -162,6 +162,9 @@ def test_agents_reach_only_their_own_team_rows(api: Api) -> None:
     d1, d2 = api.day[1].isoformat(), api.day[2].isoformat()
     leave = a2.post("/api/v1/leave", json={"kind": "事假", "first_day": d1, "last_day": d1}).json()
     overtime = a2.post("/api/v1/overtime", json={"day": d2, "minutes": 60, "reason": "双11"}).json()
+    started = sup.post("/api/v1/onboarding", json={"agent_id": "a3", "mentor_id": "a2", "started_on": d1})
+    assert started.status_code == 201, started.text
+    assert a2.post("/api/v1/onboarding/a3/checklist/0").json()["checklist"][0]["by"] == "a2"
     swap = a2.post("/api/v1/swaps", json={"day": d2, "peer_id": "a3"}).json()
     opened = sup.post("/api/v1/open-shifts", json={"shop_id": "s1", "day": api.day[9].isoformat(),
                                                     "shift_code": "白班", "skill": "售前"}).json()  # fmt: skip
@@ -179,6 +182,8 @@ def test_agents_reach_only_their_own_team_rows(api: Api) -> None:
         a1.post("/api/v1/overtime", json={"agent_id": "a2", "day": d2, "minutes": 60, "reason": "双11"}),
         a1.post(f"/api/v1/overtime/{overtime['id']}/cancel"),
         a1.get("/api/v1/agents/a2/conduct"),
+        a1.get("/api/v1/agents/a2/goals"),
+        a1.post("/api/v1/onboarding/a3/checklist/0"),  # a2 mentors a3, not a1
     ]
     assert [(r.status_code, r.json()["code"]) for r in refused] == [(403, "FORBIDDEN")] * len(refused)
     assert (a1.get("/api/v1/leave").json(), a1.get("/api/v1/swaps").json(), a1.get("/api/v1/overtime").json()) == ([], [], [])

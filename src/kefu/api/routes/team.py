@@ -1,5 +1,5 @@
 """Team self-service over HTTP (issue 22): leave, swaps, open shifts, overtime, fines and rewards, the fund,
-product briefings, my page.
+product briefings, onboarding and goals, my page.
 
 Thin: validate, let ``require_roles`` admit the roles, call one
 :mod:`kefu.service.team.actions` use-case. Which rows are the caller's (agents
@@ -25,19 +25,25 @@ from kefu.service.team.schemas import (
     BriefingStatusOut,
     ConductIn,
     ConductOut,
+    EarlyRegularOut,
     FitOut,
     FundSpendIn,
     FundStatementOut,
+    GoalIn,
+    GoalOut,
     GradeOut,
     LeaveIn,
     LeaveOut,
     MyPage,
     NoteIn,
+    OnboardingIn,
+    OnboardingOut,
     OpenShiftIn,
     OpenShiftOut,
     OvertimeIn,
     OvertimeOut,
     PickUpIn,
+    RegularIn,
     SwapIn,
     SwapOut,
 )
@@ -244,3 +250,39 @@ def acknowledge_briefing(briefing_id: Id, body: AnswersIn, session: DbSession, c
 def briefing_status(briefing_id: Id, session: DbSession, caller: Decider) -> BriefingStatusOut:
     """Who has acknowledged, who has not, who was still missing at launch."""
     return actions.briefing_status(session, actor(caller), briefing_id)
+
+
+@router.post("/onboarding", status_code=201, response_model=OnboardingOut)
+def start_onboarding(body: OnboardingIn, session: DbSession, caller: Decider) -> OnboardingOut:
+    """A new hire's mentor (一人带一个), checklist and probation end."""
+    return actions.start_onboarding(session, actor(caller), body)
+
+
+@router.post("/onboarding/{agent_id}/checklist/{item}", response_model=OnboardingOut)
+def tick_onboarding(agent_id: AgentPath, item: Annotated[int, Path(ge=0, le=99)], session: DbSession,
+                    caller: Anyone) -> OnboardingOut:  # fmt: skip
+    """The mentor (or a supervisor) marks a checklist item done."""
+    return actions.tick_onboarding(session, actor(caller), agent_id, item)
+
+
+@router.get("/agents/{agent_id}/early-regular", response_model=EarlyRegularOut)
+def early_regular(agent_id: AgentPath, session: DbSession, caller: Decider,
+                  month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None) -> EarlyRegularOut:  # fmt: skip
+    """Whether kefu proposes early 转正 (checklist done, KPI score at the team's norm)."""
+    return actions.early_regular(session, actor(caller), agent_id, month=month)
+
+
+@router.post("/onboarding/{agent_id}/regular", response_model=OnboardingOut)
+def confirm_regular(agent_id: AgentPath, body: RegularIn, session: DbSession, caller: Decider) -> OnboardingOut:
+    return actions.confirm_regular(session, actor(caller), agent_id, body.day)
+
+
+@router.post("/goals", status_code=201, response_model=GoalOut)
+def set_goal(body: GoalIn, session: DbSession, caller: Decider) -> GoalOut:
+    """A six-month goal at 120–130 % of the team norm, with the agent's development direction."""
+    return actions.set_goal(session, actor(caller), body)
+
+
+@router.get("/agents/{agent_id}/goals", response_model=list[GoalOut])
+def list_goals(agent_id: AgentPath, session: DbSession, caller: Anyone) -> list[GoalOut]:
+    return actions.list_goals(session, actor(caller), agent_id)

@@ -4,7 +4,8 @@ Leave (:mod:`.actions_leave`), swaps and who could take a shift
 (:mod:`.actions_swap`), open shifts (:mod:`.actions_open`), overtime
 (:mod:`.actions_overtime`), late and absent marks (:mod:`.actions_attendance`),
 fines, rewards and the activity fund (:mod:`.actions_conduct`), product briefings
-(:mod:`.actions_briefing`), the agent's page (:mod:`.actions_me`).
+(:mod:`.actions_briefing`), the agent's page (:mod:`.actions_me`),
+onboarding, early 转正 and goals (:mod:`.actions_people`).
 """
 
 from __future__ import annotations
@@ -46,6 +47,14 @@ from kefu.service.team.actions_overtime import (
     reject_overtime,
     request_overtime,
 )
+from kefu.service.team.actions_people import (
+    confirm_regular,
+    early_regular,
+    list_goals,
+    set_goal,
+    start_onboarding,
+    tick_onboarding,
+)
 from kefu.service.team.actions_swap import (
     accept_swap,
     approve_swap,
@@ -67,4 +76,5 @@ __all__ = [
     "list_swaps", "open_shift", "pick_up_shift", "reject_leave", "reject_swap", "request_leave", "request_swap",
     "shift_candidates", "fund_statement", "list_conduct", "record_conduct", "spend_fund",
     "acknowledge_briefing", "briefing_status", "list_briefings", "publish_briefing",
+    "confirm_regular", "early_regular", "list_goals", "set_goal", "start_onboarding", "tick_onboarding",
 ]  # fmt: skip

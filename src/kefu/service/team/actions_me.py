@@ -22,6 +22,7 @@ from kefu.service.team.actions_conduct import list_conduct
 from kefu.service.team.actions_leave import leave_balances, list_leave
 from kefu.service.team.actions_open import list_open_shifts
 from kefu.service.team.actions_overtime import list_overtime
+from kefu.service.team.actions_people import list_goals
 from kefu.service.team.actions_swap import list_swaps
 from kefu.service.team.schemas import (
     DayCell,
@@ -63,6 +64,7 @@ def my_page(session: Session, actor: Actor, agent_id: str | None = None, *, now:
         comp_minutes=presence.comp_leave_balance(session, agent.id), tasks=tasks,
         marks=attendance_marks(session, me, agent.id, base.replace(day=1), base),
         briefings=list_briefings(session, me, now=now), conduct=list_conduct(session, me, agent.id, limit=20),
+        goals=list_goals(session, me, agent.id),
     )  # fmt: skip
 
 

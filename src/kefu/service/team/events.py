@@ -47,6 +47,10 @@ class TeamEvent(StrEnum):
     CONDUCT_RECORDED = "conduct.recorded"
     BRIEFING_PUBLISHED = "briefing.published"
     BRIEFING_ACKNOWLEDGED = "briefing.acknowledged"
+    ONBOARDING_STARTED = "onboarding.started"
+    ONBOARDING_ITEM_DONE = "onboarding.item_done"
+    ONBOARDING_REGULAR = "onboarding.regular"
+    GOAL_SET = "goal.set"
     FUND_SPENT = "fund.spent"
 
 
@@ -234,3 +238,30 @@ def briefing_acknowledged(session: Session, *, briefing_id: int, agent_id: str, 
     """The agent's first pass of the briefing's quiz."""
     _record(session, TeamEvent.BRIEFING_ACKNOWLEDGED, f"briefing:{briefing_id}", now=now, actor=actor,
             agent_id=agent_id, shop_id=shop_id, data={"right": right, "total": total})
+
+
+# -- onboarding and goals ----------------------------------------------------------------------------------
+
+
+def onboarding_started(session: Session, *, agent_id: str, shop_id: str | None, actor: str, now: datetime,
+                       mentor_id: str, probation_end: str, tell: str) -> None:  # fmt: skip
+    _record(session, TeamEvent.ONBOARDING_STARTED, f"onboarding:{agent_id}", now=now, actor=actor, agent_id=agent_id,
+            shop_id=shop_id, data={"mentor": mentor_id, "probation_end": probation_end}, tell=tell)
+
+
+def onboarding_item_done(session: Session, *, agent_id: str, actor: str, now: datetime, item: str) -> None:
+    _record(session, TeamEvent.ONBOARDING_ITEM_DONE, f"onboarding:{agent_id}", now=now, actor=actor,
+            agent_id=agent_id, shop_id=None, data={"item": item})
+
+
+def onboarding_regular(session: Session, *, agent_id: str, shop_id: str | None, actor: str, now: datetime, day: str,
+                       early: bool, tell: str) -> None:  # fmt: skip
+    """转正 confirmed by a supervisor (``early`` when before the probation end)."""
+    _record(session, TeamEvent.ONBOARDING_REGULAR, f"onboarding:{agent_id}", now=now, actor=actor, agent_id=agent_id,
+            shop_id=shop_id, data={"day": day, "early": early}, tell=tell)
+
+
+def goal_set(session: Session, *, goal_id: int, agent_id: str, shop_id: str | None, actor: str, now: datetime,
+             metric: str, target: str, end: str, tell: str) -> None:  # fmt: skip
+    _record(session, TeamEvent.GOAL_SET, f"goal:{goal_id}", now=now, actor=actor, agent_id=agent_id, shop_id=shop_id,
+            data={"metric": metric, "target": target, "end": end}, tell=tell)

@@ -7,6 +7,7 @@ days; money is in fen; durations in minutes.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Annotated
 
 from pydantic import BaseModel, Field
@@ -209,6 +210,7 @@ class MyPage(BaseModel):
     marks: list[MarkOut]
     briefings: list[BriefingOut]  # this month's and coming ones, with the agent's own acknowledgement
     conduct: list[ConductOut]  # fines and rewards, newest first
+    goals: list[GoalOut]  # six-month goals, latest first
 
 
 class PayLineOut(BaseModel):
@@ -355,4 +357,83 @@ class BriefingStatusOut(BaseModel):
     rows: list[AckRowOut]
 
 
-MyPage.model_rebuild()  # its briefings and conduct entries are declared further down
+
+
+class OnboardingIn(ApiIn):
+    """A new hire, its mentor (一人带一个) and its probation (1–6 months, 劳动合同法 第19条)."""
+
+    agent_id: str = Field(min_length=1, max_length=64)
+    mentor_id: str = Field(min_length=1, max_length=64)
+    started_on: Day
+    months: int = Field(default=3, ge=1, le=6)
+
+
+class ChecklistItemOut(BaseModel):
+    item: str
+    done_on: date | None
+    by: str
+
+
+class OnboardingOut(BaseModel):
+    agent_id: str
+    agent_name: str
+    mentor_id: str
+    mentor_name: str
+    started_on: date
+    probation_end: date
+    status: str  # probation | regular
+    regular_on: date | None
+    checklist: list[ChecklistItemOut]
+
+
+class CheckOut(BaseModel):
+    metric: str
+    label: str
+    value: str | None
+    norm: str | None
+    met: bool
+
+
+class EarlyRegularOut(BaseModel):
+    """Whether kefu proposes early 转正: the checklist is done and every target reaches the team's norm."""
+
+    agent_id: str
+    month: str
+    eligible: bool
+    checklist_done: bool
+    checks: list[CheckOut]
+
+
+class GoalIn(ApiIn):
+    """A six-month goal: the target is the team norm × 1.2–1.3 (÷ when lower is better)."""
+
+    agent_id: str = Field(min_length=1, max_length=64)
+    metric: str = Field(min_length=1, max_length=64)
+    label: str = Field(min_length=1, max_length=100)
+    norm: Decimal = Field(gt=0, max_digits=14, decimal_places=4)
+    factor: Decimal = Field(default=Decimal("1.2"), max_digits=4, decimal_places=2)
+    lower_is_better: bool = False
+    start: Day
+    direction: str = Field(default="", max_length=500, description="发展方向: where the agent wants to grow")
+
+
+class GoalOut(BaseModel):
+    id: int
+    agent_id: str
+    metric: str
+    label: str
+    lower_is_better: bool
+    norm: str
+    factor: str
+    target: str
+    start: date
+    end: date
+    direction: str
+    created_by: str
+
+
+class RegularIn(ApiIn):
+    day: Day
+
+
+MyPage.model_rebuild()  # its briefings, conduct entries and goals are declared further down

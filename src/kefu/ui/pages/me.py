@@ -88,6 +88,7 @@ def me_page(user: PageUser) -> None:
         balances_card(page)
         tasks_card(page)
         conduct_card(page)
+        goals_card(page)
         figures_card()
 
     def roster_card(page: schemas.MyPage) -> None:
@@ -140,6 +141,16 @@ def me_page(user: PageUser) -> None:
                 outcome = {"fine": t("罚款", "fine"), "reward": t("奖励", "reward")}.get(c.outcome, t("辞退警告", "dismissal warning"))
                 ui.label(f"{c.day:%m-%d} {outcome}{money} · {c.rule}").classes(
                     "text-sm " + ("text-positive" if c.amount_fen > 0 else "text-negative"))
+
+    def goals_card(page: schemas.MyPage) -> None:
+        if not page.goals:
+            return
+        with section("我的半年目标", "My six-month goals"):
+            for g in page.goals:
+                sign = "≤" if g.lower_is_better else "≥"
+                ui.label(f"{g.label} {sign} {g.target} ({g.start:%m-%d}~{g.end:%m-%d})").classes("text-sm")
+                if g.direction:
+                    ui.label(t(f"发展方向: {g.direction}", f"Direction: {g.direction}")).classes("text-xs text-grey-7")
 
     def requests_card(page: schemas.MyPage) -> None:
         with section("我的申请", "My requests"):
