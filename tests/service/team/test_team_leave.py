@@ -48,6 +48,7 @@ def test_request_then_approve_frees_only_the_agents_days(world: World) -> None:
     offered = actions.list_open_shifts(w.session, w.a2, now=NOW)  # the gaps, for a peer to pick up
     assert [(o.day, o.shift_code, o.skill, o.source) for o in offered] == [
         (D3, "白班", "售前", f"leave:{out.id}"), (D4, "白班", "售前", f"leave:{out.id}")]
+    assert actions.list_open_shifts(w.session, w.a1, now=NOW) == []  # not offered back to the agent on leave
     data = w.session.scalars(select(Event.data).where(Event.kind == "leave.approved")).one()
     assert data == {"note": "注意交接", "roster_changes": [
         {"day": "2026-03-03", "before": "白班", "skill": "售前", "after": ""},

@@ -1,10 +1,12 @@
 """Who acts: the actor of a team use-case and the data half of its permission.
 
-Roles alone (``require_roles`` on the API, ``kefu_page(roles=…)`` on pages) say who
-may call a use-case; whether *this* row is theirs depends on the data, so it is
-checked here, where the API, the pages and the CLI share it: an agent files and
-withdraws only its own requests and accepts only swaps offered to it; approvals
-are for supervisors (of the agent's team, when the supervisor has one) and admins.
+Roles say who may call a use-case: ``require_roles`` on the API (the one role
+check, enumerated by the permission matrix) and ``kefu_page(roles=…)`` on pages.
+The CLI has no such dependency (``--by SUPERVISOR`` names an account), so the
+deciding use-cases re-check the actor's role here (:func:`approver`,
+:func:`manager`). Whether *this* row is the actor's depends on the data: agents
+act only for themselves (:func:`kefu.service.access.own_agent`), accept only swaps
+offered to them; supervisors with a team decide for that team; admins for all.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ which rule it would break.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -94,12 +94,14 @@ def cancel_open_shift(session: Session, actor: Actor, open_id: int, *, now: date
 
 def list_open_shifts(session: Session, actor: Actor, *, shop_id: str | None = None, status: str | None = "open",
                      now: datetime | None = None) -> list[OpenShiftOut]:  # fmt: skip
-    """Open shifts from today on (an agent sees its own shop's)."""
+    """Open shifts from today on (an agent sees its own shop's, except on the days of its own approved leave)."""
     stmt = select(OpenShift).where(OpenShift.day >= today(now))
+    away: frozenset[date] = frozenset()
     if actor.role == "agent":
         shop_id = store.agent(session, actor.agent_id or "").shop_id if actor.agent_id else "-"
+        away = store.leave_days(session, [actor.agent_id or ""], today(now), date.max).get(actor.agent_id or "", away)
     if shop_id:
         stmt = stmt.where(OpenShift.shop_id == shop_id)
     if status:
         stmt = stmt.where(OpenShift.status == status)
-    return [_view(session, r) for r in session.scalars(stmt.order_by(OpenShift.day, OpenShift.id))]
+    return [_view(session, r) for r in session.scalars(stmt.order_by(OpenShift.day, OpenShift.id)) if r.day not in away]
