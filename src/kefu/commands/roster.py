@@ -1,4 +1,4 @@
-"""``kefu roster plan`` and ``kefu roster curtois``: thin wrappers over ``kefu.service.roster``."""
+"""``kefu roster plan`` and ``kefu roster curtois``: thin wrappers over the plan area's roster actions."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from kefu.domain.timeutil import parse_day
-from kefu.plan.roster.types import Rules
-from kefu.service import roster as svc
+from kefu.service.plan.schemas import RosterFiles, RosterOutputs, RosterRulesIn
 
 
 def _progress(quiet: bool) -> Progress:
@@ -45,31 +44,19 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet"),
     ) -> None:
         """排一个月的班 / build the roster: hard rules always hold, coverage as high as possible."""
-        rules = Rules(rest_days_per_month, max_consecutive, min_rest_hours)
-        problem = svc.load_problem(svc.PlanFiles(agents, shifts, requirement, preferences), parse_day(start), days, rules)
+        rules = RosterRulesIn.model_construct(rest_days_per_month=rest_days_per_month,  # the CLI's bounds are the engine's
+                                              max_consecutive=max_consecutive, min_rest_hours=min_rest_hours)
+        files = RosterFiles(agents, shifts, requirement, parse_day(start), days, rules, preferences)
+        outputs = RosterOutputs(out, xlsx, ics_dir, report, volume, aht_s, target_s, concurrency)
         with _progress(quiet) as bar:
-            task = bar.add_task(f"排班 / solving ({len(problem.agents)} agents, {days} days)", total=None)
-            result = svc.plan(problem, time_limit,
-                              progress=lambda t, v: bar.update(task, description=f"排班 / solving: score {v:.0f}"))
-        from kefu.io.roster_csv import write_roster
+            task = bar.add_task(f"排班 / solving ({days} days)", total=None)
+            from kefu.service.plan import actions_roster as svc  # OR-Tools, numba: only when planning
 
-        write_roster(out, result.roster, problem.start, problem.days)
-        summary = svc.result_summary(problem, result)
-        if volume:
-            summary["service_level"] = svc.service_level(problem, result, volume, aht_s, target_s, concurrency)
-            summary["coverage"] = {k: [round(v, 2) for v in c] for k, c in result.coverage.items()}
-        if xlsx or ics_dir:
-            from kefu.io import roster_export
-
-            if xlsx:
-                roster_export.write_xlsx(xlsx, problem, result)
-            if ics_dir:
-                roster_export.write_ics_dir(ics_dir, problem, result.roster)
-        if report:
-            report.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+            done = svc.plan_roster(files, time_limit=time_limit, outputs=outputs,
+                                   progress=lambda t, v: bar.update(task, description=f"排班 / solving: score {v:.0f}"))
         if not quiet:
-            typer.echo(f"{out}: status={summary['status']} coverage={summary['coverage_ratio']:.2%} "
-                       f"seconds={summary['seconds']}", err=True)
+            typer.echo(f"{out}: status={done.status} coverage={done.coverage_ratio:.2%} seconds={done.seconds}",
+                       err=True)
 
     @roster.command("curtois")
     def curtois_cmd(
@@ -81,6 +68,8 @@ def register(app: typer.Typer) -> None:
         """用同一引擎求解 Curtois & Qu 基准实例 / solve a Curtois & Qu benchmark instance."""
         with _progress(as_json) as bar:
             task = bar.add_task(f"{instance.name}", total=None)
+            from kefu.service.plan import actions_roster as svc  # OR-Tools, numba: only when solving
+
             result = svc.solve_curtois(instance, time_limit, seed=seed,
                                        progress=lambda t, v: bar.update(task, description=f"{instance.name}: {v}"))
         if as_json:

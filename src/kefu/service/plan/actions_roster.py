@@ -1,0 +1,177 @@
+"""Roster use-cases: plan a roster (one action for CLI, API and dashboard), check edits, read the stored one.
+
+Planning takes one of three sources — the CLI's files, the API's JSON rows, or a shop's
+month with the requirement forecast from its own history — turns it into the engine's
+problem, solves it, stores it when asked (the shop's rows for those days are replaced)
+and writes the CLI's files when asked. Every caller gets the same :class:`RosterPlanOut`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from kefu.domain.errors import ErrorCode, KefuError
+from kefu.plan.roster.solve import totals
+from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY, RosterProblem, RosterResult, Rules
+from kefu.service import access
+from kefu.service.plan import actions as forecasts
+from kefu.service.plan import roster, store
+from kefu.service.plan.schemas import (
+    MonthPlanOut,
+    RosterCheckOut,
+    RosterFiles,
+    RosterGridOut,
+    RosterOutputs,
+    RosterPlanOut,
+    RosterRowOut,
+    RosterRowsIn,
+    RosterRulesIn,
+    ShopMonth,
+    StoredRosterOut,
+    StoredRosterRowOut,
+    ViolationOut,
+)
+
+RosterSource = RosterFiles | RosterRowsIn | ShopMonth
+
+
+def _rules(r: RosterRulesIn) -> Rules:
+    return Rules(r.rest_days_per_month, r.max_consecutive, r.min_rest_hours)
+
+
+def _problem(source: RosterFiles | RosterRowsIn) -> RosterProblem:
+    if isinstance(source, RosterFiles):
+        files = roster.PlanFiles(source.agents, source.shifts, source.requirement, source.preferences)
+        return roster.load_problem(files, source.start, source.days, _rules(source.rules))
+    return roster.problem_from_rows(source.start, source.days, _rules(source.rules), source.agents, source.shifts,
+                                    source.requirement, source.preferences or None)  # fmt: skip
+
+
+def plan_roster(
+    source: RosterSource,
+    *,
+    time_limit: float,
+    session: Session | None = None,
+    store_for: str | None = None,
+    outputs: RosterOutputs | None = None,
+    progress: Callable[[float, float], None] | None = None,
+) -> RosterPlanOut:
+    """Plan a roster from ``source``; store it for ``store_for`` (a shop month is always stored for its shop)."""
+    month = None
+    if isinstance(source, ShopMonth):
+        if session is None:
+            raise ValueError("a shop month is planned from the database: pass the session")
+        problem, month = _month_problem(session, source)
+        store_for = source.shop
+    else:
+        problem = _problem(source)
+    result = roster.plan(problem, time_limit, progress=progress)
+    entries = 0
+    if store_for:
+        if session is None:
+            raise ValueError("storing a roster needs the session")
+        entries = roster.save_roster(session, store_for, problem.start, result.roster)
+    summary = roster.result_summary(problem, result)
+    out = RosterPlanOut(**summary, start=problem.start, days=problem.days, entries=entries, month=month,
+                        roster=[RosterRowOut(**r) for r in roster.roster_rows(problem, result.roster)])  # fmt: skip
+    if outputs is not None:
+        _write(outputs, problem, result, summary)
+    return out
+
+
+def _month_problem(session: Session, source: ShopMonth) -> tuple[RosterProblem, MonthPlanOut]:
+    """The shop's agents and shifts over the month, each skill group's requirement from its forecast."""
+    start = source.first_day.replace(day=1)
+    days = calendar.monthrange(start.year, start.month)[1]
+    problem = roster.db_problem(session, source.shop, start, days)
+    if not problem.agents or not problem.shifts:
+        raise KefuError(ErrorCode.ROSTER_INFEASIBLE, "店铺还没有客服或班次模板, 无法排班",
+                        "the shop has no agents or shift templates to roster", {"shop": source.shop})  # fmt: skip
+    skills = sorted(g for g in store.conversation_groups(session, source.shop)
+                    if any(g in a.skills for a in problem.agents))  # fmt: skip
+    requirement: dict[str, list[float]] = {}
+    forecast_skills = []
+    for skill in skills:
+        need = [0.0] * (days * SLOTS_PER_DAY)
+        requirement[skill] = need
+        if not forecasts.forecast_shop(session, source.shop, start, days, skill=skill):
+            continue  # too little history to forecast this group: it asks for nobody
+        forecast_skills.append(skill)
+        for point in forecasts.requirement(session, source.shop, start, days, skill=skill):
+            local = point.interval_start
+            slot = (local.date() - start).days * SLOTS_PER_DAY + (local.hour * 60 + local.minute) // SLOT
+            if 0 <= slot < len(need):
+                need[slot] = float(point.required or 0)
+    problem.requirement = requirement
+    asked = int(sum(sum(v) for v in requirement.values()))
+    return problem, MonthPlanOut(skills=skills, forecast_skills=forecast_skills, required_agent_slots=asked)
+
+
+def _write(outputs: RosterOutputs, problem: RosterProblem, result: RosterResult, summary: dict[str, object]) -> None:
+    """The CLI's files: roster CSV, and on request the Excel roster, one .ics per agent, the JSON report."""
+    from kefu.io import roster_export
+    from kefu.io.roster_csv import write_roster
+
+    write_roster(outputs.out, result.roster, problem.start, problem.days)
+    if outputs.volume:
+        summary["service_level"] = roster.service_level(problem, result, outputs.volume, outputs.aht_s,
+                                                        outputs.target_s, outputs.concurrency)  # fmt: skip
+        summary["coverage"] = {k: [round(v, 2) for v in c] for k, c in result.coverage.items()}
+    if outputs.xlsx:
+        roster_export.write_xlsx(outputs.xlsx, problem, result)
+    if outputs.ics_dir:
+        roster_export.write_ics_dir(outputs.ics_dir, problem, result.roster)
+    if outputs.report:
+        outputs.report.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def check_rows(source: RosterRowsIn, rows: list[dict[str, object]]) -> RosterCheckOut:
+    """Hard-rule violations of a hand-edited roster (empty list = all rules hold)."""
+    problem = _problem(source)
+    edited = roster.roster_from_rows(problem, rows)
+    return RosterCheckOut(violations=[ViolationOut.model_validate(v.as_dict()) for v in roster.check_roster(problem, edited)])
+
+
+def stored(session: Session, shop: str, start: date, days: int) -> StoredRosterOut:
+    """The stored roster of a shop for a period, one row per agent and day."""
+    lines = roster.load_roster(session, shop, start, days)
+    rows = [StoredRosterRowOut(agent=a, date=date.fromordinal(start.toordinal() + d).isoformat(),
+                               shift="" if c is None else c.shift, skill="" if c is None else c.skill)
+            for a, line in sorted(lines.items()) for d, c in enumerate(line)]  # fmt: skip
+    return StoredRosterOut(shop=shop, start=start.isoformat(), days=days, roster=rows)
+
+
+def grid(session: Session, viewer: access.Viewer, shop: str, year: int, month: int) -> RosterGridOut:
+    """The dashboard's month grid and the rule violations of the stored roster (an agent: their own line)."""
+    days = calendar.monthrange(year, month)[1]
+    start = date(year, month, 1)
+    problem = roster.db_problem(session, shop, start, days)
+    lines = roster.load_roster(session, shop, start, days)
+    if viewer.role == "agent":
+        problem.agents = [a for a in problem.agents if a.id == viewer.agent_id]
+    shown = {a.id: lines.get(a.id, [None] * days) for a in problem.agents}
+    rows = [{"agent": a, **{f"d{d + 1}": "" if c is None else c.shift for d, c in enumerate(line)}}
+            for a, line in shown.items()]  # fmt: skip
+    violations = [ViolationOut.model_validate(v.as_dict()) for v in roster.check_roster(problem, shown)] if problem.shifts else []
+    return RosterGridOut(days=days, rows=rows, totals=[t.__dict__ for t in totals(problem, shown)],
+                         violations=violations, agents=[a.id for a in problem.agents],
+                         shifts=[s.code for s in problem.shifts])  # fmt: skip
+
+
+def set_cell(session: Session, shop_id: str, agent_id: str, day: date, shift_code: str) -> None:
+    """A supervisor's hand edit of one roster cell ("" = rest day)."""
+    roster.set_cell(session, shop_id, agent_id, day, shift_code)
+
+
+
+def solve_curtois(path: Path, time_limit: float, *, seed: int = 0, workers: int = 1,
+                  progress: Callable[[float, int], None] | None = None) -> dict[str, Any]:  # fmt: skip
+    """``kefu roster curtois``: a Curtois & Qu benchmark instance solved by the same engine, as data."""
+    return roster.solve_curtois(path, time_limit, seed=seed, workers=workers, progress=progress)
