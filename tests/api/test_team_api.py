@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from kefu.api.app import create_app
 from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.org import Agent, Shop
 from kefu.store.models.plan import RosterEntry, ShiftTemplate

@@ -17,7 +17,7 @@ from kefu.cli import app
 from kefu.config import get_settings
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import make_engine, session_factory
 from kefu.store.migrate import upgrade
 from kefu.store.models.org import Agent, Shop

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.service.team.actions import Actor
 from kefu.store.models.org import Agent, Shop
 from kefu.store.models.plan import RosterEntry, ShiftTemplate

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from team_world import NOW, World, shift_of
 
 from kefu.domain.errors import KefuError
-from kefu.service import presence
+from kefu.service.live import actions_presence as presence
 from kefu.service.team import actions, schemas
 from kefu.store.models.duty import OutboxMessage
 from kefu.store.models.live import Event

@@ -10,7 +10,7 @@ from team_world import NOW, World
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import presence
+from kefu.service.live import actions_presence as presence
 from kefu.service.team import actions, schemas
 from kefu.store.models.live import Event, PresenceInterval
 

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from kefu.api.deps import Caller, DbSession, require_roles
-from kefu.api.schemas import Day
+from kefu.service.schemas import Day
 from kefu.service.team import actions
 from kefu.service.team.schemas import (
     AnswersIn,

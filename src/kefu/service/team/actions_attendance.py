@@ -1,7 +1,7 @@
 """Late arrival and absence (seed 001 六: 上班时间不得迟到), recorded from presence against the roster.
 
 For a past day, every agent rostered to work is compared with its presence
-(:func:`kefu.service.presence.worked_time`): a start later than the shop's grace
+(:func:`kefu.service.live.actions_presence.worked_time`): a start later than the shop's grace
 (``settings["team"]["late_grace_minutes"]``, default 0) is *late*; a rostered day
 without any work and without approved leave is *absent*. Each mark is one event
 row, written once however often the day is recorded again; the agent sees its
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import utc_now
-from kefu.service import presence
+from kefu.service.live import actions_presence as presence
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import Actor, agent_names, manager, own, today
 from kefu.service.team.events import TeamEvent
@@ -44,8 +44,8 @@ def record_attendance(session: Session, actor: Actor, shop_id: str, day: date, *
     facts = []
     for agent_id in sorted(rostered):
         w = presence.worked_time(session, agent_id, day, now)
-        facts.append(people.DayFacts(agent_id, day, int(w["scheduled_minutes"]), int(w["late_start_minutes"]),
-                                     int(w["online_minutes"]) + int(w["away_minutes"]), day in leave.get(agent_id, ())))  # fmt: skip
+        facts.append(people.DayFacts(agent_id, day, w.scheduled_minutes, w.late_start_minutes,
+                                     w.online_minutes + w.away_minutes, day in leave.get(agent_id, ())))  # fmt: skip
     grace = int(store.team_settings(session, shop_id).get("late_grace_minutes", 0))
     marks = people.attendance_marks(facts, grace)
     done = set(session.scalars(select(Event.subject).where(

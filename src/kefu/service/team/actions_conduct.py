@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import bad_argument, not_found
 from kefu.domain.timeutil import utc_now
-from kefu.service import care_books
+from kefu.service.care import actions_books as care_books
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import Actor, agent_names, manager, near, own
 from kefu.service.team.schemas import ConductIn, ConductOut, FundLineOut, FundSpendIn, FundStatementOut

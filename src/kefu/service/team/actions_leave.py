@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import utc_now
-from kefu.service import presence
+from kefu.service.live import actions_presence as presence
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import Actor, approver, near, own, today
 from kefu.service.team.actions_open import open_shift

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.domain.timeutil import utc_now
-from kefu.service import duty, presence
+from kefu.service.duty import actions_tasks
+from kefu.service.live import actions_presence as presence
 from kefu.service.team import store
 from kefu.service.team.actions_attendance import attendance_marks
 from kefu.service.team.actions_briefing import list_briefings
@@ -56,7 +57,7 @@ def my_page(session: Session, actor: Actor, agent_id: str | None = None, *, now:
     me = Actor(actor.name, "agent", agent.id, agent.team)  # the lists below, as the agent sees them
     tasks = [TaskLine(id=t["id"], task_type=t["task_type"], order_id=t["order_id"] or "",
                       due_at=datetime.fromisoformat(t["due_at"]) if t["due_at"] else None, overdue=bool(t["overdue"]))
-             for t in duty.list_tasks(session, agent_id=agent.id, status="open", now=now, limit=50)]  # fmt: skip
+             for t in actions_tasks.list_tasks(session, agent_id=agent.id, status="open", now=now, limit=50)]  # fmt: skip
     return MyPage(
         agent_id=agent.id, name=agent.name, today=base, roster=roster, leave=list_leave(session, me, limit=20),
         swaps=list_swaps(session, me, limit=20), overtime=list_overtime(session, me, limit=20),
@@ -71,7 +72,7 @@ def my_page(session: Session, actor: Actor, agent_id: str | None = None, *, now:
 def my_figures(session: Session, actor: Actor, agent_id: str | None = None, *, month: str | None = None,
                now: datetime | None = None) -> MyFigures:  # fmt: skip
     """The month's KPI score and pay so far (the month's credit run, standard scheme)."""
-    from kefu.service import pay
+    from kefu.service.credit import actions_pay as pay
 
     agent = own(session, actor, agent_id)
     month = month or today(now).strftime("%Y-%m")

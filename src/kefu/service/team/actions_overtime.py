@@ -4,7 +4,7 @@ The terms come from the calendar when the overtime is arranged: 150 % on a
 workday, 200 % on a rest day (or 调休 instead), 300 % on a statutory holiday,
 within the legal 3 hours a workday and 36 hours a month. After the day the
 supervisor books it: the minutes actually worked outside the schedule (from
-presence) are recorded once through :func:`kefu.service.presence.record_overtime`,
+presence) are recorded once through :func:`kefu.service.live.actions_presence.record_overtime`,
 so pay reads them at the day's rate or the 调休 ledger is credited.
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import utc_now
-from kefu.service import presence
+from kefu.service.live import actions_presence as presence
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import Actor, agent_names, approver, near, own, today
 from kefu.service.team.schemas import OvertimeIn, OvertimeOut
@@ -135,7 +135,7 @@ def book_overtime(session: Session, actor: Actor, request_id: int, *, now: datet
         raise bad_argument("day", "加班日还没到, 不能登记", "the overtime day has not come yet")
     booked = presence.record_overtime(session, agent.id, row.day, comp_leave=row.compensation == "comp_leave",
                                       now=now, actor=actor.name)  # fmt: skip
-    row.status, row.booked_minutes = status, int(booked["minutes"])
+    row.status, row.booked_minutes = status, booked.minutes
     events.overtime_booked(session, request_id=row.id, agent_id=agent.id, shop_id=agent.shop_id, actor=actor.name,
                            now=now, minutes=row.booked_minutes, planned=row.minutes, compensation=row.compensation,
                            tell=f"{agent.name} {row.day} 加班已登记 {row.booked_minutes} 分钟")  # fmt: skip

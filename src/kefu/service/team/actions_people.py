@@ -95,7 +95,7 @@ def tick_onboarding(session: Session, actor: Actor, agent_id: str, item: int, *,
 def early_regular(session: Session, actor: Actor, agent_id: str, *, month: str | None = None,
                   now: datetime | None = None) -> EarlyRegularOut:  # fmt: skip
     """Whether to propose early 转正: checklist done and the month's KPI score at least the team's norm."""
-    from kefu.service import pay
+    from kefu.service.credit import actions_pay as pay
 
     agent = own(session, actor, agent_id)
     row = _onboarding(session, agent.id)

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from kefu.service.events import append
-from kefu.service.notify import enqueue
+from kefu.service.duty.store import enqueue
 from kefu.store.models.org import Shop
 
 ROBOTS = ("dingtalk", "wecom")

@@ -20,7 +20,7 @@ from kefu.domain.calendar import BusinessCalendar
 from kefu.domain.errors import ErrorCode, KefuError, not_found
 from kefu.live.floor import unknown_agent
 from kefu.plan.roster.types import Assignment, Roster, RosterProblem, Rules
-from kefu.service import roster as roster_svc
+from kefu.service.plan import roster as roster_svc
 from kefu.store.models.org import Agent, Shop, User
 from kefu.store.models.plan import LeaveRequest, RosterEntry, ShiftTemplate
 

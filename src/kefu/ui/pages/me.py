@@ -16,10 +16,11 @@ from nicegui import ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import parse_day
+from kefu.service.org.schemas import UserOut
 from kefu.service.team import actions, schemas
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import PageUser, kefu_page
+from kefu.ui.layout import kefu_page
 from kefu.ui.widgets import notify_error, run, testid
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -34,7 +35,7 @@ LEAVE_KINDS = ("事假", "病假", "年假", "调休")
 MARKS = {"late": ("迟到", "late"), "absent": ("缺勤", "absent")}
 
 
-def actor_of(user: PageUser) -> actions.Actor:
+def actor_of(user: UserOut) -> actions.Actor:
     return actions.Actor(user.username, user.role, user.agent_id, user.team)
 
 
@@ -59,7 +60,7 @@ def _day(text: str | None) -> date:
 
 
 @kefu_page("/me", "我的", "Me", roles=("agent",))
-def me_page(user: PageUser) -> None:
+def me_page(user: UserOut) -> None:
     who = actor_of(user)
     box = ui.column().classes("w-full max-w-xl gap-3")
 

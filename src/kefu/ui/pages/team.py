@@ -11,16 +11,17 @@ from typing import Any
 
 from nicegui import ui
 
+from kefu.service.org.schemas import UserOut
 from kefu.service.team import actions, schemas
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.pages.me import actor_of, section, status_badge, weekday
 from kefu.ui.widgets import run, testid
 
 
 @kefu_page("/team", "团队审批", "Approvals", roles=MANAGERS)
-def team_page(user: PageUser) -> None:
+def team_page(user: UserOut) -> None:
     who = actor_of(user)
 
     def decide(action: Any) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 13:54:21.589374
+Create Date: 2026-12-07 15:10:45.970519
 """
 
 from alembic import op
