@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kefu.service.events import append
 from kefu.service.duty.store import enqueue
+from kefu.service.events import append
 from kefu.store.models.org import Shop
 
 ROBOTS = ("dingtalk", "wecom")
