@@ -1,5 +1,5 @@
 """Team self-service: shift swaps and open shifts, overtime requests, product briefings,
-onboarding, conduct (fines and rewards ladder), the activity fund, goals and levels.
+onboarding, conduct (fines and rewards ladder), the activity fund, goals.
 
 Leave requests live in :mod:`kefu.store.models.plan` (``leave_requests``) next to the
 roster they change. Decimal figures are stored as their exact text.
@@ -166,13 +166,3 @@ class AgentGoal(Base):
     direction: Mapped[str] = mapped_column(String(500), default="")  # 发展方向
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class AgentLevel(Base):
-    """Where an agent stands on the track 初级 → 中级 → 高级 → 组长."""
-
-    __tablename__ = "agent_levels"
-    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), primary_key=True)
-    level: Mapped[str] = mapped_column(String(16))
-    since: Mapped[date] = mapped_column(Date)
-    updated_by: Mapped[str] = mapped_column(String(64), default="")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 15:10:45.970519
+Create Date: 2026-12-07 15:28:59.485429
 """
 
 from alembic import op
@@ -359,14 +359,6 @@ def upgrade() -> None:
     with op.batch_alter_table('agent_goals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agent_goals_agent_id'), ['agent_id'], unique=False)
 
-    op.create_table('agent_levels',
-    sa.Column('agent_id', sa.String(length=64), nullable=False),
-    sa.Column('level', sa.String(length=16), nullable=False),
-    sa.Column('since', sa.Date(), nullable=False),
-    sa.Column('updated_by', sa.String(length=64), nullable=False),
-    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_agent_levels_agent_id_agents')),
-    sa.PrimaryKeyConstraint('agent_id', name=op.f('pk_agent_levels'))
-    )
     op.create_table('briefing_acks',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('briefing_id', sa.Integer(), nullable=False),
@@ -747,7 +739,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_briefing_acks_agent_id'))
 
     op.drop_table('briefing_acks')
-    op.drop_table('agent_levels')
     with op.batch_alter_table('agent_goals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agent_goals_agent_id'))
 
