@@ -16,7 +16,7 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e ".[dev]"
 	$(BIN)/python -m kefu.credit.warm  # compile the credit kernels into numba's cache now, not on the first run
-	$(BIN)/python -c "from kefu.plan.roster.curtois_pricing import warm; warm()"  # and the roster line pricing
+	$(BIN)/python -c "from kefu.plan.roster.engine.lines import warm; warm()"  # and the roster line pricing
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import bad_argument
 from kefu.io import roster_csv
-from kefu.plan.roster import curtois, curtois_solve
+from kefu.plan.roster.curtois import reader as curtois
+from kefu.plan.roster.curtois import solve as curtois_solve
 from kefu.plan.roster.rules import Violation, check
 from kefu.plan.roster.solve import coverage_ratio, plan_roster
 from kefu.plan.roster.types import Assignment, Roster, RosterProblem, RosterResult, Rules
