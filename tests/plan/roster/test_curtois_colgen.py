@@ -14,7 +14,14 @@ import pytest
 
 from kefu.plan.roster.curtois import mapping
 from kefu.plan.roster.curtois.mapping import ExactLine, employee_rules, line_problem, suits
-from kefu.plan.roster.curtois.reader import REST, Instance, line_violations, objective, parse_instance, violations
+from kefu.plan.roster.curtois.reader import (
+    REST,
+    Instance,
+    line_violations,
+    objective,
+    parse_instance,
+    violations,
+)
 from kefu.plan.roster.curtois.solve import solve
 from kefu.plan.roster.engine import lines
 from kefu.plan.roster.engine.colgen import ColumnGeneration, lower_bound

@@ -51,8 +51,8 @@ class MonthMove:
 class MonthNeighbourhoods:
     """The engine's LNS hooks for the month."""
 
-    kinds = ("agents", "group")
-    lane_kinds = kinds
+    kinds: tuple[str, ...] = ("agents", "group")
+    lane_kinds: tuple[str, ...] = kinds
 
     def __init__(self, month: MonthModel) -> None:
         self.month = month
