@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
 
     @roster.command("plan")
     def plan_cmd(
-        agents: Path = typer.Option(..., "--agents", help="agent,skills,night_ok[,min_hours,max_hours,leave]"),
+        agents: Path = typer.Option(..., "--agents", help="agent,skills,night_ok[,min_hours,max_hours,leave,min_days,max_days]"),
         shifts: Path = typer.Option(..., "--shifts", help="code,start,end,night[,breaks]"),
         requirement: Path = typer.Option(..., "--requirement", help="interval_start,skill,agents (30 min)"),
         start: str = typer.Option(..., "--start", help="first day YYYY-MM-DD"),
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
             from kefu.io import roster_export
 
             if xlsx:
-                roster_export.write_xlsx(xlsx, problem, result)
+                roster_export.write_xlsx(xlsx, problem, result.roster)
             if ics_dir:
                 roster_export.write_ics_dir(ics_dir, problem, result.roster)
         if report:
@@ -90,5 +90,39 @@ def register(app: typer.Typer) -> None:
                    f"seconds={result['seconds']}")
         for emp, line in result["roster"].items():
             typer.echo(f"{emp:>4} " + " ".join(f"{c or '-':>3}" for c in line))
+
+    @roster.command("plan-month")
+    def plan_month_cmd(
+        shop: str = typer.Option(..., "--shop", help="shop id"),
+        month: str = typer.Option(..., "--month", help="YYYY-MM"),
+        time_limit: float = typer.Option(60.0, "--time-limit", help="seconds"),
+        as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+    ) -> None:
+        """预测 → 需求 → 排班 → 保存 (同页面的排班按钮) / forecast, staff, roster and store a shop's month."""
+        from kefu.service import roster_month
+
+        with _progress(as_json) as bar:
+            task = bar.add_task(f"排班 / planning {shop} {month}", total=None)
+            result = roster_month.plan_month_command(
+                shop, month, time_limit, progress=lambda t, v: bar.update(task, description=f"排班 / score {v:.0f}"))
+        if as_json:
+            typer.echo(json.dumps(roster_month.plan_json(result), ensure_ascii=False))
+            return
+        typer.echo(f"{shop} {month}: coverage={result.coverage:.2%} bound={result.bound:.2%} gap={result.gap:.2%} "
+                   f"violations={result.violations} changed={len(result.changed)} entries={result.entries}")
+        for c in result.changed:
+            typer.echo(f"  {c.agent} {c.day.isoformat()}: {c.before or '休'} → {c.after or '休'}")
+
+    @roster.command("export")
+    def export_cmd(
+        shop: str = typer.Option(..., "--shop", help="shop id"),
+        month: str = typer.Option(..., "--month", help="YYYY-MM"),
+        out: Path = typer.Option(..., "--out", help="F.csv (agent,date,shift) | F.xlsx | F.ics"),
+    ) -> None:
+        """导出已保存的月排班 / export the stored roster of a month (as the page shows it)."""
+        from kefu.service import roster_month
+
+        rows = roster_month.export_month_command(shop, month, out)
+        typer.echo(f"{out}: {rows} cells", err=True)
 
     app.add_typer(roster, name="roster")

@@ -29,7 +29,7 @@ class ProblemIn(BaseModel):
     days: int = Field(ge=1, le=62)
     rules: RulesIn = Field(default_factory=RulesIn)
     agents: list[dict[str, Any]] = Field(min_length=1, max_length=500,
-                                         description="agent, skills[], night_ok, min_hours?, max_hours?, leave[]?")
+                                         description="agent, skills[], night_ok, min_hours?, max_hours?, leave[]?, min_days?, max_days?")
     shifts: list[dict[str, Any]] = Field(min_length=1, max_length=50,
                                          description="code, start HH:MM, end HH:MM, night, breaks?")
     requirement: list[dict[str, Any]] = Field(default_factory=list, max_length=200000,

@@ -38,12 +38,11 @@ FAMILY_TEXT = {
     "min_days": ("合同最少出勤天数", "contract minimum working days"),
     "max_days": ("合同最多出勤天数", "contract maximum working days"),
 }
-LEAVE_DAY_MINUTES = 480  # a day of approved leave counts as 8 paid hours toward an hours contract
 
 
 @dataclass(frozen=True)
 class Contract:
-    """An agent's working days and paid minutes owed over the horizon, approved leave deducted."""
+    """An agent's working days and paid minutes owed over the horizon (leave deducted from the days)."""
 
     min_days: int
     max_days: int | None
@@ -52,14 +51,17 @@ class Contract:
 
 
 def contract_bounds(problem: RosterProblem, agent: Agent) -> Contract:
-    """The contract the roster must meet: leave days count as worked days and 8 paid hours each."""
+    """The contract the roster must meet: a day of approved leave counts as a working day.
+
+    Hours are hours worked, as ``kefu roster plan`` has always read
+    ``min_hours``/``max_hours``: leave does not count toward them.
+    """
     leave = sum(1 for d in problem.dates() if d in agent.leave)
-    credit = leave * LEAVE_DAY_MINUTES
     return Contract(
         max(0, (agent.min_days or 0) - leave),
         None if agent.max_days is None else max(0, agent.max_days - leave),
-        max(0, round(agent.min_hours * 60) - credit),
-        None if agent.max_hours is None else max(0, round(agent.max_hours * 60) - credit),
+        round(agent.min_hours * 60),
+        None if agent.max_hours is None else round(agent.max_hours * 60),
     )
 
 

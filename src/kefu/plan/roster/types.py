@@ -58,9 +58,8 @@ class Agent:
 
     ``min_days``/``max_days`` are working days in the period (the seeds' full
     timer: the period's days less 4 rest days a month, both bounds equal);
-    ``min_hours``/``max_hours`` paid hours. Approved leave counts toward
-    both: a leave day is a day worked and 8 paid hours
-    (``rules.contract_bounds``).
+    ``min_hours``/``max_hours`` paid hours worked. A day of approved leave
+    counts as a working day, not as hours (``rules.contract_bounds``).
     """
 
     id: str

@@ -19,7 +19,7 @@ from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, utc_now
 from kefu.plan.roster.solve import totals
 from kefu.service import roster as svc
-from kefu.service.roster_month import MonthPlan, plan_month
+from kefu.service.roster_month import MonthPlan, month_view, plan_month
 from kefu.store.models.org import Shop
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
@@ -38,16 +38,15 @@ def grid(user: PageUser, shop: str, year: int, month: int) -> dict[str, Any]:
     days = calendar.monthrange(year, month)[1]
     start = date(year, month, 1)
     with db_session() as session:
-        problem = svc.db_problem(session, shop, start, days)
-        roster = svc.load_roster(session, shop, start, days)
+        problem, roster, checked = month_view(session, shop, start)
     if user.role == "agent":
         problem.agents = [a for a in problem.agents if a.id == user.agent_id]
-    line_of = {a.id: roster.get(a.id, [None] * days) for a in problem.agents}
-    roster = line_of
+        roster = {a: line for a, line in roster.items() if a == user.agent_id}
+        checked = [v for v in checked if v.agent == user.agent_id]
     rows = [{"agent": a, **{f"d{d + 1}": "" if c is None else c.shift for d, c in enumerate(line)}}
             for a, line in roster.items()]
     tot = [t_.__dict__ for t_ in totals(problem, roster)]
-    violations = [v.as_dict() for v in svc.check_roster(problem, roster)] if problem.shifts else []
+    violations = [v.as_dict() for v in checked]
     return {"days": days, "rows": rows, "totals": tot, "violations": violations,
             "agents": [a.id for a in problem.agents], "shifts": [s.code for s in problem.shifts]}
 

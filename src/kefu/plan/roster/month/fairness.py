@@ -3,9 +3,9 @@
 Measures: paid minutes, evening and night shifts, weekend days and 法定节假日
 worked. Agents with the same contract (days, hours, night_ok) form a group;
 the supervisor's tolerance is the spread allowed inside a group (``Fairness``).
-In the LP every type's average lies in a band [low, low + tolerance] whose
-low the LP chooses (``mapping._RowBuilder.fairness``): a relaxation every
-fair roster satisfies, so the coverage bound holds for fair rosters. Column
+In the roster's LP every type's average lies in a band [low, low + tolerance]
+whose low the LP chooses (``mapping._RowBuilder.fairness``); the coverage
+bound's LP has no such rows, so it bounds every legal roster. Column
 generation works with agent *types*, whose lines are shared by
 interchangeable agents, so in the roster fairness is a property of each
 line: its total must lie in the band the coverage LP chose
@@ -38,11 +38,17 @@ MEASURES = ("nights", "weekends", "hours", "holidays")  # the order bands become
 
 
 def fairness_groups(problem: RosterProblem) -> list[list[int]]:
-    """Agents on the same contract (days, hours, night_ok): the ones whose totals are compared."""
+    """Agents on the same contract (days, hours, night_ok, days of leave): the ones whose totals are compared.
+
+    Days of leave are part of the key: two agents without a contract, one of
+    them away half the month, cannot work the same hours.
+    """
     groups: dict[tuple[object, ...], list[int]] = {}
+    dates = problem.dates()
     for i, agent in enumerate(problem.agents):
         owed = contract_bounds(problem, agent)
-        groups.setdefault((owed, agent.night_ok), []).append(i)
+        leave = sum(1 for d in dates if d in agent.leave)
+        groups.setdefault((owed, agent.night_ok, leave), []).append(i)
     return list(groups.values())
 
 

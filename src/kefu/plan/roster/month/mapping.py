@@ -63,7 +63,6 @@ from kefu.plan.roster.rules import contract_bounds, forbidden_successions, month
 from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY, Agent, Assignment, Roster, RosterProblem, Shift
 
 INF = math.inf
-BAND_SLACK = 1000.0  # per unit and agent: widening a fair band in the coverage LP (a fair roster never needs it)
 
 
 @dataclass
@@ -288,8 +287,9 @@ def build_model(problem: RosterProblem, *, coverage_only: bool = False, bands: d
     rows.breaks()
     group_of_type = [group_of[a] for a in reps]
     counts = np.bincount(np.asarray(agent_type), minlength=len(reps))
-    band_columns = rows.fairness(group_of_type, counts, measures, tolerances(problem),
-                                 BAND_SLACK if coverage_only else None)
+    # in the coverage bound a band widens for free: it must bound every roster the hard rules allow, fair or
+    # not (fairness is a cost); the rows are there so the roster's column generation continues this one
+    band_columns = rows.fairness(group_of_type, counts, measures, tolerances(problem), free=coverage_only)
     lines = LineProblem(problem.days, len(choices), rules, penalty, rows.coupling(), agent_type=agent_type)
     model = MonthModel(problem, choices, lines, rows.need, measures, group_of, dict(bands or {}), hard, band_columns)
     if bands and not coverage_only:
@@ -301,13 +301,18 @@ def bands_from(model: MonthModel, lines_by_type: list[list[tuple[int, ...]]], la
                ) -> dict[tuple[int, str], Band]:
     """Each group's fair band per measure: as wide as the tolerance, centred on the group's mean in the LP.
 
-    Counts get whole bands [lo, lo + tolerance] holding the mean.
+    Counts get whole bands [lo, lo + tolerance] holding the mean. A group of
+    one agent has nobody to be fair to: no band (it would only push the
+    agent toward the LP's arbitrary choice, e.g. a shift nobody needs).
     """
     tol = tolerances(model.problem)
+    sizes = np.bincount(np.asarray(model.group_of, dtype=np.int64))
     sums: dict[tuple[int, str], float] = {}
     mass: dict[int, float] = {}
     for t, (lines, lams) in enumerate(zip(lines_by_type, lam, strict=False)):
         g = model.group_of_type[t]
+        if sizes[g] < 2:
+            continue
         for line, x in zip(lines, lams, strict=False):  # lines priced after the last LP solve have no λ
             if x <= 1e-9:
                 continue
@@ -404,14 +409,14 @@ class _RowBuilder:
                         self.column(0.0, entries)
 
     def fairness(self, group_of_type: list[int], counts: npt.NDArray[np.int64], measures: dict[str, npt.NDArray[np.int64]],
-                 tol: dict[str, tuple[float, int]], slack: float | None) -> dict[tuple[int, str], int]:
+                 tol: dict[str, tuple[float, int]], free: bool) -> dict[tuple[int, str], int]:
         """Per group and measure, a band [low, low + tolerance] every type's average total lies in.
 
-        ``low`` is a column the LP chooses; widening the band costs ``slack``
-        per unit and agent (``None``: the measure's fairness weight). A roster
-        whose spreads are within tolerance satisfies these rows with no
-        widening, so the coverage LP with them still bounds every fair roster.
-        Returns the column of each band's ``low``.
+        ``low`` is a column the LP chooses; widening the band costs the
+        measure's fairness weight per unit and agent (nothing when ``free``:
+        the coverage bound). A roster whose spreads are within tolerance
+        satisfies these rows with no widening. Returns the column of each
+        band's ``low``.
         """
         members: dict[int, list[int]] = {}
         for t, g in enumerate(group_of_type):
@@ -432,7 +437,7 @@ class _RowBuilder:
                     ups.append((up, t))
                     downs.append((down, t))
                 low = self.column(0.0, [(r, -float(counts[t])) for r, t in ups + downs])
-                self.column(float(weight if slack is None else slack) * size, [(r, -float(counts[t])) for r, t in ups])
+                self.column(0.0 if free else float(weight) * size, [(r, -float(counts[t])) for r, t in ups])
                 out[(g, name)] = low
         return out
 
