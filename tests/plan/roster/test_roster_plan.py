@@ -82,7 +82,8 @@ def test_plan_meets_hard_rules_and_covers_requirement() -> None:
     days = 14
     problem = RosterProblem(START, days, agents, [EARLY, DAY, LATE, NIGHT],
                             _req(days, {"售前": (9, 17, 1.0), "售后": (16, 24, 1.0)}), Rules(4, 5, 10))
-    result = plan_roster(problem, time_limit=4)
+    # the engine proves its bound first and polishes last: 20 s is what a loaded 2-core machine needs here
+    result = plan_roster(problem, time_limit=20)
     assert _independent(problem, result.roster) == []
     assert check(problem, result.roster) == []
     # capacity allows full coverage even after the 白 meal break: the first stage charges the

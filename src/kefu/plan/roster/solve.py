@@ -125,10 +125,14 @@ def plan_roster(
     bound_model = build_model(problem, coverage_only=True)
     start = first_lines(bound_model, explain_limit=max(1.0, time_limit / 20))
     end = t0 + time_limit - min(10.0, time_limit * BREAK_SHARE)
-    bound, cg, lam = coverage_bound(bound_model, start, t0 + BOUND_SHARE * (end - t0), lanes)
+    tb = time.monotonic()  # after the first lines, which load the compiled DP (about a second)
+    bound, cg, lam = coverage_bound(bound_model, start, tb + BOUND_SHARE * (end - tb), lanes)
     log.debug("coverage bound %.4f after %.1f s, %.1f CPU-s (%d types, %d lines)", bound, time.monotonic() - t0,
               time.process_time(), cg.n_types, sum(len(x) for x in cg.lines))
-    model = build_model(problem, bands=bands_from(bound_model, cg.lines, lam))
+    # fair bands are centred on the LP's group means: an LP stopped early (all but the first lines) would
+    # centre them on nearly idle lines and, as line rules, hold everyone there
+    bands = bands_from(bound_model, cg.lines, lam) if cg.converged else {}
+    model = build_model(problem, bands=bands)
     start = first_lines(model, explain_limit=max(1.0, time_limit / 20))  # legal under the fair bands too
     t1 = time.monotonic()
     phase = colgen_phase(model.lines, start, None, Budget(t1, max(0.1, end - t1), cg_share=DIVE_SHARE,
@@ -155,6 +159,8 @@ def plan_roster(
     if ratio > bound + 1e-6:  # a roster above a proven bound means a modelling bug: never report it
         raise RuntimeError(f"coverage {ratio:.6f} above the LP bound {bound:.6f}")
     notes = [f"dives: {phase.dives}", f"LNS moves: {polished.iterations}"]
+    if not bands:
+        notes.append("fairness not balanced: the coverage LP did not converge in time")
     return RosterResult(roster, "FEASIBLE", polished.best, time.monotonic() - t0, coverage, totals(problem, roster),
                         notes=notes, bound=bound, coverage_ratio=ratio)
 
