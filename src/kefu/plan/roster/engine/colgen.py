@@ -36,6 +36,7 @@ from kefu.plan.roster.engine.master import MasterLP
 from kefu.plan.roster.engine.problem import Line, LineProblem
 
 EPS = 1e-6
+VARIANTS = 4  # lines per type and pricing round, at most (the exact one and variants), for types of several agents
 FORCE_COST = 1e5  # added to a choice a branching decision took away: above any line's reduced cost
 Fallback = Callable[[int, npt.NDArray[np.float64]], "tuple[list[int], bool] | None"]
 Roster = list[list[int]]
@@ -198,6 +199,20 @@ class ColumnGeneration:
                     cost[d, c] += FORCE_COST
         return cost
 
+    def _add_variants(self, t: int, mu: npt.NDArray[np.float64], shared: npt.NDArray[np.float64], line: list[int],
+                      pi: float) -> int:
+        """Add the variants of a type's new line that also price out; how many were added."""
+        n = min(int(self.free[t]), VARIANTS) - 1
+        if n <= 0:
+            return 0
+        cost = self.priced_costs(t, shared, mu)
+        added = 0
+        for other in self.variants(t, mu, shared, line, n):
+            extra = self.problem.extra_cost(t, tuple(other)) if self.problem.extra_cost is not None else 0.0
+            if self.problem.line_value(t, cost, other) + extra - pi < -EPS and self.add(t, other):
+                added += 1
+        return added
+
     def price(self, t: int, mu: npt.NDArray[np.float64], shared: npt.NDArray[np.float64] | None = None
               ) -> tuple[list[int], float, bool] | None:
         """Type ``t``'s cheapest line under row prices ``mu``, its cost, and whether it is proven cheapest.
@@ -217,6 +232,31 @@ class ColumnGeneration:
             return None
         line, exact = answer
         return line, self.problem.line_value(t, cost, line), exact
+
+    def variants(self, t: int, mu: npt.NDArray[np.float64], shared: npt.NDArray[np.float64], first: Sequence[int],
+                 n: int) -> list[list[int]]:
+        """Up to ``n`` more lines of type ``t`` unlike ``first``, each cheapest with the cells already taken dearer.
+
+        A type stands for several interchangeable agents, but exact pricing
+        gives one line per round: with the seed month's full-timers (one or
+        two types) the root LP took hundreds of rounds. Lines found this way
+        are only candidates (each still needs a negative reduced cost); the
+        bound comes from the exact first line alone.
+        """
+        cost = self.priced_costs(t, shared, mu)
+        off = cost.shape[1] - 1
+        out: list[list[int]] = []
+        line = list(first)
+        for _k in range(n):
+            bump = max(1.0, float(np.abs(cost).mean()))
+            for d, c in enumerate(line):
+                cost[d, off if c == REST else c] += bump
+            found = best_line(self.problem.shapes[t], cost)
+            if found is None:
+                break
+            line = found[0]
+            out.append(line)
+        return out
 
     def run(self, deadline: float, pool: ThreadPoolExecutor, max_rounds: int = 400) -> tuple[float, list[list[float]], float]:
         """Price until no line has negative reduced cost (or the deadline): LP value, λ, Lagrangian bound.
@@ -246,6 +286,7 @@ class ColumnGeneration:
                 lagrangian += self.free[t] * min(0.0, red - pi[t])
                 if reduced < -EPS and self.add(t, line):
                     added += 1
+                    added += self._add_variants(t, mu, shared, line, pi[t])
             if exact:
                 bound = max(bound, lagrangian)
             self.converged = added == 0
