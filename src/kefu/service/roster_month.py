@@ -112,8 +112,9 @@ def plan_month(
         problem.frozen_days = min(days, max(0, (now - start).days))
     result = roster_svc.plan(problem, time_limit, progress=progress)
     entries = roster_svc.save_roster(session, shop_id, start, result.roster)
-    coverage = result.coverage_ratio if result.coverage_ratio is not None else coverage_ratio(problem, result.coverage)
-    bound = result.bound if result.bound is not None else 1.0
+    coverage = round(result.coverage_ratio if result.coverage_ratio is not None else
+                     coverage_ratio(problem, result.coverage), 4)
+    bound = round(result.bound if result.bound is not None else 1.0, 4)
     return MonthPlan(
         shop_id=shop_id,
         start=start,
@@ -122,9 +123,9 @@ def plan_month(
         skills=tuple(skills),
         forecast_skills=tuple(forecast_skills),
         required_agent_slots=int(sum(sum(v) for v in requirement.values())),
-        coverage=round(coverage, 4),
+        coverage=coverage,
         entries=entries,
-        bound=round(bound, 4),
+        bound=bound,
         gap=round(max(0.0, 1.0 - coverage / bound) if bound else 0.0, 4),
         violations=len(check(problem, result.roster)),
         totals=tuple(result.totals),
