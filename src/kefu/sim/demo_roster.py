@@ -11,7 +11,8 @@ month the roster page checks is whole from its first stored day on.
 Rest days are chosen per agent by a small dynamic programme over (days in
 the current run, rest days taken this month): exactly the month's count,
 runs of at most ``MAX_RUN``, as near as it can to evenly spaced targets
-staggered across the team, and on the agent's more frequent shift; then
+staggered across the team, on days few others rest, and on the agent's more
+frequent shift; then
 single-day 白/晚 swaps keep the evening shifts within two of each other.
 Runs are counted within a calendar month, as the planner (days before its
 horizon are off) and the checker read the rule: exactly four rest days in
@@ -96,6 +97,7 @@ def make_roster(n_agents: int, start: date, days: int, peaks: set[date]) -> list
     rows = [_rotation(a, start, days) for a in range(n_agents)]
     mean_nights = sum(row.count(NIGHT_SHIFT) for row in rows) / max(1, n_agents)
     roster = []
+    resting = [0] * days  # agents already resting each day: the next one rests elsewhere if it can
     for a, row in enumerate(rows):
         lean = NIGHT_SHIFT if row.count(NIGHT_SHIFT) > mean_nights else DAY_SHIFT
         targets = []
@@ -109,8 +111,10 @@ def make_roster(n_agents: int, start: date, days: int, peaks: set[date]) -> list
                 cost.append(float(FORBIDDEN))
                 continue
             near = min((abs(d - t) for t in targets), default=0.0)
-            cost.append(near + (0.0 if row[d] == lean else 3.0))
+            cost.append(near + (0.0 if row[d] == lean else 3.0) + 5.0 * resting[d])
         rest = _rest_days(cost, parts)
+        for d in rest:
+            resting[d] += 1
         roster.append(["" if d in rest else row[d] for d in range(days)])
     for d in range(days):  # a shift left empty by rest days borrows from the other one
         for empty, full in ((DAY_SHIFT, NIGHT_SHIFT), (NIGHT_SHIFT, DAY_SHIFT)):
