@@ -3,27 +3,35 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+RUN_STAMP := $(VENV)/.runtime-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 SPARK_STAMP := $(VENV)/.spark-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench bench-full install demo clean browser java schema
+.PHONY: run test lint bench bench-full install runtime demo clean browser java schema
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install -q -e ".[dev]"
+# runtime: what `make run` needs (no test or lint tools); the full dev set builds on it
+$(RUN_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install -q -e .
 	$(BIN)/python -m kefu.credit.warm  # compile the credit kernels into numba's cache now, not on the first run
 	$(BIN)/python -c "from kefu.plan.roster.engine.lines import warm; warm()"  # and the roster line pricing
+	rm -f $(VENV)/.runtime-*
+	touch $(RUN_STAMP)
+
+$(STAMP): $(RUN_STAMP)
+	$(BIN)/pip install -q -e ".[dev]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
+runtime: $(RUN_STAMP)
 install: $(STAMP)
 
-## run: install, migrate, load the demo shop if empty, serve the dashboard on :8000
-run: install
+## run: install the runtime (not the dev tools), migrate, load the demo shop if empty, serve the dashboard on :8000
+run: runtime
 	$(BIN)/kefu db upgrade
 	$(BIN)/kefu demo --if-empty --seed 1 --days 31 --agents 12
 	$(BIN)/kefu serve --host $(HOST) --port $(PORT)
@@ -76,7 +84,7 @@ schema: install
 	$(BIN)/python -c "from alembic import command; from kefu.store.migrate import alembic_config; command.revision(alembic_config('sqlite:///$(VENV)/schema.db'), message='initial schema', autogenerate=True, rev_id='0001')"
 	rm -f $(VENV)/schema.db
 
-demo: install
+demo: runtime
 	$(BIN)/kefu db upgrade
 	$(BIN)/kefu demo --seed 1 --days 31 --agents 12
 

@@ -18,6 +18,7 @@ from kefu import __version__
 from kefu.api import routes
 from kefu.api.boundary import ErrorBoundary
 from kefu.api.csrf import SameOriginMiddleware
+from kefu.api.docs import mount_docs
 from kefu.api.errors import install_error_handlers
 from kefu.api.headers import SecurityHeaders
 from kefu.api.hotpath import LiveHotPath
@@ -64,7 +65,7 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
         version=__version__,
         description="kefu (客服): plan the team, run the day, credit the work.",
         openapi_url="/api/v1/openapi.json" if settings.api_docs else None,
-        docs_url="/docs" if settings.api_docs else None,
+        docs_url=None,  # served by kefu.api.docs from this host, not a CDN
         redoc_url=None,
     )
     app.state.engine = engine or get_engine()
@@ -82,6 +83,8 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=[str(n) for n in settings.trusted_proxies])
     install_error_handlers(app)
     app.include_router(api_router())
+    if settings.api_docs:
+        mount_docs(app)
     if with_ui:
         from kefu.ui.shell import mount_ui  # NiceGUI only when the dashboard is served
 
@@ -101,4 +104,4 @@ def served(app: FastAPI) -> ASGIApp:
     """
     engine = app.state.engine
     inner: ASGIApp = LiveHotPath(app, engine) if engine.dialect.name == "postgresql" else app
-    return SecurityHeaders(ErrorBoundary(inner), app.docs_url)  # the boundary's 500 gets the headers too
+    return SecurityHeaders(ErrorBoundary(inner))  # the boundary's 500 gets the headers too

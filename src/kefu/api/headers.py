@@ -6,8 +6,8 @@ renders each page with inline scripts and compiles Vue templates in the
 browser, and Quasar sets inline styles, so ``'unsafe-inline'`` and
 ``'unsafe-eval'`` stay for scripts and styles; what the policy still stops is
 loading code from, or sending data to, any other host, and being framed
-(clickjacking). ``/docs`` (Swagger UI, on only when ``KEFU_API_DOCS`` allows)
-loads its bundle from a CDN, so that one page also admits it.
+(clickjacking). ``/docs`` (Swagger UI) is served from this host too
+(:mod:`kefu.api.docs`), so one policy covers every page.
 
 Applied in :func:`kefu.api.app.served`, the outermost layer, so API answers,
 dashboard pages, static files, the live hot path and even a framework 500 all
@@ -31,10 +31,6 @@ CSP = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
-DOCS_CDN = "https://cdn.jsdelivr.net"
-DOCS_CSP = CSP.replace("script-src 'self'", f"script-src 'self' {DOCS_CDN}").replace(
-    "style-src 'self'", f"style-src 'self' {DOCS_CDN}").replace("img-src 'self'", "img-src 'self' https:")
-
 FIXED = [
     (b"x-frame-options", b"DENY"),
     (b"x-content-type-options", b"nosniff"),
@@ -42,24 +38,20 @@ FIXED = [
 ]
 
 
-def headers_for(path: str, docs_path: str | None = "/docs") -> list[tuple[bytes, bytes]]:
-    """The security headers of a response to ``path``."""
-    csp = DOCS_CSP if docs_path is not None and path == docs_path else CSP
-    return [(b"content-security-policy", csp.encode()), *FIXED]
+HEADERS = [(b"content-security-policy", CSP.encode()), *FIXED]
 
 
 class SecurityHeaders:
-    """ASGI middleware adding :func:`headers_for` to every HTTP response start."""
+    """ASGI middleware adding :data:`HEADERS` to every HTTP response start."""
 
-    def __init__(self, app: ASGIApp, docs_path: str | None = "/docs") -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.docs_path = docs_path
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        extra = headers_for(scope["path"], self.docs_path)
+        extra = HEADERS
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
