@@ -75,8 +75,10 @@ def roster_page(user: PageUser) -> None:
                 try:
                     done = await ng_run.io_bound(_plan_and_store, shop.value, first)
                     assert done is not None  # io_bound returns None only when the app is shutting down
-                    ui.notify(t(f"已排班 {done.entries} 格, 需求覆盖率 {done.coverage:.1%}",
-                                f"rostered {done.entries} cells, requirement covered {done.coverage:.1%}"),
+                    ui.notify(t(f"已排班 {done.entries} 格, 需求覆盖率 {done.coverage:.1%} (上界 {done.bound:.1%}, "
+                                f"差距 {done.gap:.1%}), 改动 {len(done.changed)} 格",
+                                f"rostered {done.entries} cells, requirement covered {done.coverage:.1%} (bound "
+                                f"{done.bound:.1%}, gap {done.gap:.1%}), {len(done.changed)} cells changed"),
                               type="positive")
                 except KefuError as exc:
                     notify_error(exc)

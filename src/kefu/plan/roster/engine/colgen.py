@@ -36,7 +36,7 @@ from kefu.plan.roster.engine.master import MasterLP
 from kefu.plan.roster.engine.problem import Line, LineProblem
 
 EPS = 1e-6
-VARIANTS = 4  # lines per type and pricing round, at most (the exact one and variants), for types of several agents
+VARIANTS = 8  # lines per type and pricing round, at most (the exact one and variants), for types of several agents
 FORCE_COST = 1e5  # added to a choice a branching decision took away: above any line's reduced cost
 Fallback = Callable[[int, npt.NDArray[np.float64]], "tuple[list[int], bool] | None"]
 Roster = list[list[int]]
