@@ -184,3 +184,16 @@ def test_contract_days_leave_and_day_off_requests_are_met() -> None:
     assert result.roster["L"][4] is None and result.roster["F0"][9] is None
     assert result.bound is not None and result.coverage_ratio is not None
     assert result.coverage_ratio <= result.bound + 1e-9
+
+
+def test_contract_days_beyond_the_rest_days_owed_is_explained() -> None:
+    # 14 March days owe 2 rest days: a contract of 13 working days cannot be met
+    agents = [Agent("ok", ("s",), False, min_days=12, max_days=12), Agent("x", ("s",), False, min_days=13)]
+    problem = RosterProblem(START, 14, agents, [EARLY], _req(14, {"s": (6, 14, 1.0)}), Rules(4, 13, 10))
+    with pytest.raises(KefuError) as err:
+        plan_roster(problem, time_limit=3)
+    assert err.value.code == ErrorCode.ROSTER_INFEASIBLE
+    assert err.value.details["conflicts"] == [{
+        "agent": "x", "rules": ["rest_days_per_month", "min_days"],
+        "rules_zh": ["每个自然月的最少休息天数", "合同最少出勤天数"],
+        "rules_en": ["minimum rest days each calendar month", "contract minimum working days"]}]
