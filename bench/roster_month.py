@@ -41,14 +41,14 @@ def independent_violations(problem: RosterProblem, roster: dict[str, list[Assign
 
 
 def spreads(problem: RosterProblem, roster: dict[str, list[Assignment | None]]) -> tuple[float, int]:
-    """Largest hours and nights spread among agents on the same contract (days)."""
+    """Largest hours and nights spread among agents on the same contract (days, night_ok), as the engine groups them."""
     by = {s.code: s for s in problem.shifts}
-    groups: dict[tuple[int | None, int | None], list[tuple[float, int]]] = {}
+    groups: dict[tuple[int | None, int | None, bool], list[tuple[float, int]]] = {}
     for a in problem.agents:
         cells = [c for c in roster[a.id] if c is not None]
         hours = sum(by[c.shift].paid_minutes for c in cells) / 60
         nights = sum(1 for c in cells if by[c.shift].late)
-        groups.setdefault((a.min_days, a.max_days), []).append((hours, nights))
+        groups.setdefault((a.min_days, a.max_days, a.night_ok), []).append((hours, nights))
     hours = max((max(h for h, _n in g) - min(h for h, _n in g)) for g in groups.values())
     nights = max((max(n for _h, n in g) - min(n for _h, n in g)) for g in groups.values())
     return hours, nights

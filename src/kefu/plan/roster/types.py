@@ -103,7 +103,7 @@ class Weights:
     over: int = 1
     night_fairness: int = 2000
     weekend_fairness: int = 1000
-    hours_fairness: int = 20  # per minute
+    hours_fairness: int = 100  # per minute
     holiday_fairness: int = 1000
     switch: int = 60  # changing shift inside a week (the seeds' week of 白 then week of 晚)
     rotate: int = 30  # working the same shift as the week before (0: blocks without weekly alternation)
