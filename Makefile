@@ -17,7 +17,7 @@ $(BIN)/python:
 # runtime: what `make run` needs (no test or lint tools); the full dev set builds on it
 $(RUN_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e .
-	$(BIN)/python -m kefu.credit.warm  # compile the credit kernels into numba's cache now, not on the first run
+	$(BIN)/python -m kefu.service.credit.warm  # compile the credit kernels into numba's cache now, not on the first run
 	$(BIN)/python -c "from kefu.plan.roster.engine.lines import warm; warm()"  # and the roster line pricing
 	rm -f $(VENV)/.runtime-*
 	touch $(RUN_STAMP)

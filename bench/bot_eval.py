@@ -1,11 +1,13 @@
 """FAQ bot benchmark: the buyers' set (issue 21) and the first set (issue 6).
 
-Default run = the figures to report: the buyers' **held-out** half and, for comparison, the first
-set's test half, at the shipped threshold; then the speed: ms per question in process and the
-first answer of a fresh process whose index is read from the cache. Tuning loops look at dev
-only: ``--split dev|dev2 [--sweep] [--errors]`` and ``--fit`` (calibration on dev + dev2).
+Default run = the figures to report, at the shipped threshold: the third set's **held-out** half
+(``bench/data/bot_set3.csv``, split by hash) and, for comparison, the first buyers' held-out half
+(``buyers_*``) and the first set's test half (``first_set_*``); then the speed: ms per question in
+process and the first answer of a fresh process whose index is read from the cache. Tuning loops
+look at dev only: ``--split dev|dev2|dev3 [--sweep] [--errors]`` and ``--fit`` (calibration on
+dev + dev2 + dev3); ``--errors`` is refused on held-out splits.
 Last line: ``answer_rate=… precision=… unanswerable_answered=… ms_per_question=… first_answer_ms=…``
-(held-out half; ``first_*`` figures are the first set's test half).
+(unprefixed figures: the third set's held-out half).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from kefu.care.bot_eval import EvalResult, calibration_samples, evaluate, fit_lo
 _FIRST_ANSWER = """
 import time
 t0 = time.perf_counter()
-from kefu.service.care_bot import bot_matcher
+from kefu.service.care.actions_bot import bot_matcher
 t1 = time.perf_counter()
 bot_matcher().reply("亲 拍了什么时候能发货呀")
 t2 = time.perf_counter()
@@ -34,8 +36,18 @@ print(f"{(t2 - t1) * 1000:.0f} {(t1 - t0) * 1000:.0f}")
 """
 
 
+SET3 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "bot_set3.csv")
+
+
 def load_rows(split: str) -> list[tuple[str, str]]:
-    """Buyers' set (dev | dev2 | heldout) or the first set's halves (train | test)."""
+    """Buyers' set (dev | dev2 | heldout), the third set's halves (dev3 | heldout3, issue 21 second
+    round, ``bench/data/bot_set3.csv``) or the first set's halves (train | test)."""
+    if split in ("dev3", "heldout3"):
+        with open(SET3, encoding="utf-8", newline="") as f:
+            return [(r["question"], r["intent"]) for r in csv.DictReader(f) if r["split"] == split[:-1]]
+    if split == "fresh4":  # written after the tuning on dev3; its first run is recorded, then it was tuned on
+        with open(SET3.replace("set3", "set4"), encoding="utf-8", newline="") as f:
+            return [(r["question"], r["intent"]) for r in csv.DictReader(f)]
     if split in ("dev", "dev2", "heldout"):
         name, col = f"data/bot_buyers_{split}.csv", None
     else:
@@ -53,7 +65,7 @@ def _figures(r: EvalResult, prefix: str = "") -> str:
 def first_answer_ms() -> tuple[int, int]:
     """(ms from the first call to its answer with the index read from the cache, ms to import the
     service layer) in a fresh process; the cache is written by this process's first call."""
-    from kefu.service.care_bot import bot_matcher
+    from kefu.service.care.actions_bot import bot_matcher
 
     bot_matcher()  # make sure the cache file exists
     env = dict(os.environ)
@@ -66,20 +78,26 @@ def first_answer_ms() -> tuple[int, int]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--split", choices=["dev", "dev2", "heldout", "train", "test"], default=None)
+    ap.add_argument(
+        "--split",
+        choices=["dev", "dev2", "dev3", "heldout", "heldout3", "fresh4", "train", "test"],
+        default=None,
+    )
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
     ap.add_argument("--sweep", action="store_true", help="figures for thresholds 0.50…0.95 (with --split)")
-    ap.add_argument("--fit", action="store_true", help="fit the calibration on dev + dev2")
+    ap.add_argument("--fit", action="store_true", help="fit the calibration on dev + dev2 + dev3")
     ap.add_argument("--loo", action="store_true", help="KB leave-one-out figures")
     ap.add_argument("--errors", action="store_true", help="list wrong answers and misses (with --split)")
     args = ap.parse_args()
-    from kefu.service.care_bot import bot_matcher
+    from kefu.service.care.actions_bot import bot_matcher
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("KEFU_DATA_DIR", tmp)
         matcher: FaqMatcher = bot_matcher()
         if args.fit:
-            coef = fit_logistic(calibration_samples(matcher, load_rows("dev") + load_rows("dev2")))
+            coef = fit_logistic(
+                calibration_samples(matcher, load_rows("dev") + load_rows("dev2") + load_rows("dev3"))
+            )
             print("CALIBRATION = (" + ", ".join(f"{c:.3f}" for c in coef) + ")")
             return
         if args.loo:
@@ -93,21 +111,24 @@ def main() -> None:
             t0 = time.perf_counter()
             res = evaluate(matcher, rows, args.threshold)
             ms = (time.perf_counter() - t0) * 1000 / max(1, res.questions)
+            if args.errors and args.split.startswith(("heldout", "test")):
+                ap.error("--errors is for tuning splits only: held-out failures are never listed")
             if args.errors:
                 for q, label, got in res.errors:
                     print(f"WRONG {q!r} label={label} got={got}", file=sys.stderr)
             print(f"split={args.split} questions={res.questions} threshold={args.threshold:.2f} "
                   f"ms_per_question={ms:.2f} {_figures(res)}")  # fmt: skip
             return
-        held, first = load_rows("heldout"), load_rows("test")
+        held3, held, first = load_rows("heldout3"), load_rows("heldout"), load_rows("test")
         t0 = time.perf_counter()
-        res = evaluate(matcher, held, args.threshold)
+        res = evaluate(matcher, held3, args.threshold)
         ms = (time.perf_counter() - t0) * 1000 / max(1, res.questions)
-        old = evaluate(matcher, first, args.threshold)
+        buyers, old = evaluate(matcher, held, args.threshold), evaluate(matcher, first, args.threshold)
         first_ms, import_ms = first_answer_ms()
-        print(f"heldout_questions={res.questions} first_set_questions={old.questions} threshold={args.threshold:.2f} "
-              f"import_ms={import_ms} {_figures(old, 'first_set_')} {_figures(res)} ms_per_question={ms:.2f} "
-              f"first_answer_ms={first_ms}")  # fmt: skip
+        print(f"heldout3_questions={res.questions} buyers_heldout_questions={buyers.questions} "
+              f"first_set_questions={old.questions} threshold={args.threshold:.2f} import_ms={import_ms} "
+              f"{_figures(old, 'first_set_')} {_figures(buyers, 'buyers_')} {_figures(res)} "
+              f"ms_per_question={ms:.2f} first_answer_ms={first_ms}")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -39,8 +39,8 @@ def _generate(orders: int, messages: int, seed: int, data: Path) -> tuple[Path, 
 
 
 def _child_kefu(messages: Path, orders: Path, out: Path, engine: str) -> dict[str, float]:
-    from kefu.credit.files import read_messages, read_orders
     from kefu.credit.pipeline import run_arrow
+    from kefu.io.credit_csv import read_messages, read_orders
 
     start = time.perf_counter()
     m, o = read_messages(messages), read_orders(orders)

@@ -43,9 +43,9 @@ def _data(orders: int, messages: int, seed: int, root: Path) -> tuple[Path, Path
 
 def equality(seeds: list[int], orders: int, messages: int, root: Path, master: str) -> int:
     """Byte-compare the files of both engines on several simulator months; returns months checked."""
-    from kefu.credit.files import read_messages, read_orders, write_outputs
     from kefu.credit.pipeline import run_arrow
     from kefu.credit.spark import session
+    from kefu.io.credit_csv import read_messages, read_orders, write_outputs
 
     spark = session(master)
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,8 +75,8 @@ def _cpu(pid: int) -> float:
 
 
 def child(kind: str, m_csv: Path, o_csv: Path, out: Path, master: str, memory: str) -> dict[str, float]:
-    from kefu.credit.files import read_messages, read_orders
     from kefu.credit.pipeline import run_arrow
+    from kefu.io.credit_csv import read_messages, read_orders
 
     figures: dict[str, float] = {}
     spark = None

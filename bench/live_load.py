@@ -42,7 +42,7 @@ from sqlalchemy import create_engine, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from kefu.service import auth  # noqa: E402
+from kefu.service.org import actions as auth  # noqa: E402
 from kefu.store.db import make_engine, session_factory  # noqa: E402
 from kefu.store.migrate import upgrade  # noqa: E402
 from kefu.store.models.live import Conversation, Event  # noqa: E402

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from kefu.service import auth
+from kefu.service.org import actions as org
 from kefu.store.db import make_engine, session_factory
 from kefu.store.models.org import User
 
@@ -47,14 +47,14 @@ def test_first_admin_typed_generated_and_reset(tmp_path: Path) -> None:
     assert typed.returncode == 0, typed.stderr
     assert "account created: boss (admin)" in typed.stdout and "password / password" not in typed.stdout
     boss = _user(db, "boss")
-    assert (boss.role, boss.must_change_password, auth.verify(boss, "harbour-lights-17")) == ("admin", False, True)
+    assert (boss.role, boss.must_change_password, org.verify(boss, "harbour-lights-17")) == ("admin", False, True)
 
     generated = kefu("users", "create", "sup", "--role", "supervisor", "--generate", "--team", "A", db=db,
                      tmp=tmp_path)
     assert generated.returncode == 0, generated.stderr
     password = generated.stdout.split("密码 / password: ")[1].split()[0]
     sup = _user(db, "sup")
-    assert (sup.team, sup.must_change_password, auth.verify(sup, password)) == ("A", True, True)
+    assert (sup.team, sup.must_change_password, org.verify(sup, password)) == ("A", True, True)
 
     weak = kefu("users", "create", "sup2", "--role", "supervisor", "--password", "12345678", db=db, tmp=tmp_path)
     assert weak.returncode == 2
@@ -66,7 +66,7 @@ def test_first_admin_typed_generated_and_reset(tmp_path: Path) -> None:
     assert reset.returncode == 0, reset.stderr
     temporary = reset.stdout.split("临时密码 / temporary password: ")[1].split()[0]
     boss = _user(db, "boss")
-    assert (boss.must_change_password, boss.session_version, auth.verify(boss, temporary)) == (True, 1, True)
+    assert (boss.must_change_password, boss.session_version, org.verify(boss, temporary)) == (True, 1, True)
     missing = kefu("users", "reset-password", "nobody", db=db, tmp=tmp_path)
     assert missing.returncode == 2 and "NOT_FOUND" in missing.stderr
 
@@ -83,7 +83,7 @@ def test_tokens_list_and_revoke(tmp_path: Path) -> None:
     engine = make_engine(db)
     try:
         with session_factory(engine)() as s, pytest.raises(Exception, match="invalid token"):
-            auth.check_token(s, secret)
+            org.check_token(s, secret)
     finally:
         engine.dispose()
     assert kefu("tokens", "revoke", "nope", db=db, tmp=tmp_path).returncode == 2

@@ -33,3 +33,14 @@ def test_db_upgrade_then_token_create(tmp_path: Path) -> None:
 
 def test_usage_error_exits_2(tmp_path: Path) -> None:
     assert run_kefu("db", "upgrade", "--no-such-flag", db=tmp_path / "k.db").returncode == 2
+
+
+HEAVY = ("pandas", "numba", "scipy", "ortools", "duckdb", "pyarrow", "highspy", "statsforecast", "jieba",
+         "nicegui", "openpyxl")
+
+
+def test_kefu_help_loads_no_heavy_library() -> None:
+    """`kefu --help` must answer quickly on a busy machine: the number crunchers load with the command that uses them."""
+    probe = f"import sys, kefu.cli; print(sorted(m for m in {HEAVY!r} if m in sys.modules))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -34,14 +34,17 @@ ProxyNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 @dataclass(frozen=True)
 class Settings:
-    """Process-wide settings. Defaults give a zero-setup embedded install."""
+    """Process-wide settings. Defaults give a zero-setup embedded install.
+
+    A shop's time zone is not a process setting: it is stored with the shop
+    (``shops.timezone``, default Asia/Shanghai), and code without a shop uses
+    ``kefu.domain.timeutil.SHOP_TZ``.
+    """
 
     database_url: str = "sqlite:///var/kefu.db"
     configured_secret: str = ""  # KEFU_SECRET_KEY; empty: the generated key in data_dir/secret_key
     environment: str = "development"  # development | production
-    shop_timezone: str = "Asia/Shanghai"
     data_dir: Path = field(default_factory=lambda: Path("var"))
-    redis_url: str = ""  # optional: live monitor fan-out across workers
     webhook_secret: str = ""  # HMAC-SHA256 key of POST /api/v1/webhooks/{source}; empty = webhooks refused
     retention_days: int = 0  # buyers' personal data older than this is anonymised (0 = kept); shops may override
     clock_start: datetime | None = None  # tests and demos only: the process's clock starts here (KEFU_CLOCK_START)
@@ -69,10 +72,6 @@ class Settings:
                 "生产环境不能设置 KEFU_CLOCK_START (仅用于测试)",
                 "KEFU_CLOCK_START is for tests only, not production",
             )
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
     @property
     def production(self) -> bool:
@@ -175,9 +174,7 @@ def get_settings() -> Settings:
         database_url=normalise_database_url(env.get("KEFU_DATABASE_URL", f"sqlite:///{data_dir / 'kefu.db'}")),
         configured_secret=env.get("KEFU_SECRET_KEY", ""),
         environment=environment,
-        shop_timezone=env.get("KEFU_TZ", "Asia/Shanghai"),
         data_dir=data_dir,
-        redis_url=env.get("KEFU_REDIS_URL", ""),
         webhook_secret=env.get("KEFU_WEBHOOK_SECRET", ""),
         retention_days=int(env.get("KEFU_RETENTION_DAYS", "0") or 0),
         clock_start=_clock_start(env.get("KEFU_CLOCK_START", "")),

@@ -7,7 +7,7 @@ from sqlalchemy import Engine
 
 from kefu.api.app import create_app
 from kefu.api.csrf import is_cross_site
-from kefu.service import auth
+from kefu.service.org import actions as org
 from kefu.store.db import session_factory
 from kefu.store.models.org import Agent
 
@@ -18,9 +18,9 @@ def _setup(engine: Engine) -> str:
     with session_factory(engine)() as s, s.begin():
         s.add(Agent(id="a1", name="小美", team="A"))
         s.flush()
-        auth.create_user(s, "boss", "admin-pass-1", "admin")
-        auth.create_user(s, "amei", "agent-pass-1", "agent", agent_id="a1", team="A")
-        return auth.create_token(s, "erp")
+        org.create_user(s, "boss", "admin-pass-1", "admin")
+        org.create_user(s, "amei", "agent-pass-1", "agent", agent_id="a1", team="A")
+        return org.create_token(s, "erp")
 
 
 def _login(client: TestClient, user: str, password: str) -> int:

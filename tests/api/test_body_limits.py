@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select
 from kefu.api.app import create_app, served
 from kefu.api.limits import DEFAULT_LIMIT, limit_for
 from kefu.domain.errors import ROW_ERRORS_SHOWN
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.commerce import Order
 from support import RawHttp, live_server

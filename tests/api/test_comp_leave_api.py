@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from test_permissions import clients  # noqa: F401  (fixture: one logged-in client per role)
 
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import live
+from kefu.service.live import actions
 from kefu.store.db import session_factory
 
 SATURDAY = date(2026, 11, 14)
@@ -19,8 +19,8 @@ SATURDAY = date(2026, 11, 14)
 def _worked_saturday(engine: Engine) -> None:
     """a1 online 10:00–14:00 on a rest day: 240 minutes of rest-day overtime."""
     with session_factory(engine)() as session, session.begin():
-        live.set_agent_status(session, "a1", "online", datetime(2026, 11, 14, 10, tzinfo=SHOP_TZ))
-        live.set_agent_status(session, "a1", "offline", datetime(2026, 11, 14, 14, tzinfo=SHOP_TZ))
+        actions.set_agent_status(session, "a1", "online", datetime(2026, 11, 14, 10, tzinfo=SHOP_TZ))
+        actions.set_agent_status(session, "a1", "offline", datetime(2026, 11, 14, 14, tzinfo=SHOP_TZ))
 
 
 @pytest.mark.clock("2026-11-25T10:00:00+08:00")  # the Saturday is past, whatever the real date

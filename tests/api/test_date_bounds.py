@@ -3,7 +3,7 @@
 Dates such as ``9999-12-31`` or ``0001-01-01`` parse, but the arithmetic after
 them (``start + days``, a shift into the shop's zone) overflowed: OverflowError,
 answered 500. The bound is ``kefu.domain.timeutil.FIRST_DAY``–``LAST_DAY`` for
-parsed text and ``kefu.api.schemas.Day`` for typed fields.
+parsed text and ``kefu.service.schemas.Day`` for typed fields.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy import Engine, create_engine
 from kefu.api.app import create_app
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import parse_aware, parse_day
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from support import api_routes
 
@@ -122,7 +122,7 @@ def _date_fields(model: type[BaseModel], seen: set[type[BaseModel]]) -> Iterator
 
 
 def test_no_route_takes_an_unbounded_date() -> None:
-    """Every date/datetime a route declares (query, path or body) is ``kefu.api.schemas.Day``-bounded."""
+    """Every date/datetime a route declares (query, path or body) is ``kefu.service.schemas.Day``-bounded."""
     found, unbounded = 0, []
     for route in api_routes(create_app(create_engine("sqlite://"))):
         params = [*route.dependant.query_params, *route.dependant.path_params, *route.dependant.body_params]

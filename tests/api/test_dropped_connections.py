@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from kefu.api.app import create_app, served
 from kefu.config import normalise_database_url
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.base import Base
 from kefu.store.db import make_engine, session_factory
 from support import RawHttp, live_server

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from kefu.api.app import create_app, served
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from support import RawHttp, live_server
 

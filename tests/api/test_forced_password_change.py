@@ -15,7 +15,7 @@ from test_permissions import PUBLIC, _fill, _routes
 
 from kefu.api.app import create_app
 from kefu.api.deps import get_caller
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.org import Agent
 

@@ -1,4 +1,4 @@
-"""The integration hot path (kefu.api.hotpath): same answers as FastAPI, and only for what it fully recognises."""
+"""The integration hot path (kefu.api.integration): same answers as FastAPI, and only for what it fully recognises."""
 
 from __future__ import annotations
 
@@ -10,22 +10,22 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from kefu.api import app as kefu_app
-from kefu.api import hotpath
-from kefu.service import auth
+from kefu.api import integration
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 
 
 def test_match_recognises_only_the_four_per_chat_calls() -> None:
-    assert hotpath.match("POST", "/api/v1/conversations")[1] == []  # type: ignore[index]
-    assert hotpath.match("GET", "/api/v1/conversations/42")[1] == [42]  # type: ignore[index]
-    assert hotpath.match("POST", "/api/v1/conversations/42/messages")[1] == [42]  # type: ignore[index]
-    assert hotpath.match("POST", "/api/v1/conversations/42/close")[1] == [42]  # type: ignore[index]
-    assert hotpath.match("GET", "/api/v1/conversations") is None
-    assert hotpath.match("POST", "/api/v1/conversations/42/transfer") is None
-    assert hotpath.match("POST", "/api/v1/conversations/0/close") is None  # out of range: FastAPI words the 422
-    assert hotpath.match("GET", "/api/v1/conversations/9223372036854775808") is None
-    assert hotpath.match("GET", "/api/v1/conversations/x1") is None
-    assert hotpath.match("DELETE", "/api/v1/conversations/1") is None
+    assert integration.match("POST", "/api/v1/conversations")[1] == []  # type: ignore[index]
+    assert integration.match("GET", "/api/v1/conversations/42")[1] == [42]  # type: ignore[index]
+    assert integration.match("POST", "/api/v1/conversations/42/messages")[1] == [42]  # type: ignore[index]
+    assert integration.match("POST", "/api/v1/conversations/42/close")[1] == [42]  # type: ignore[index]
+    assert integration.match("GET", "/api/v1/conversations") is None
+    assert integration.match("POST", "/api/v1/conversations/42/transfer") is None
+    assert integration.match("POST", "/api/v1/conversations/0/close") is None  # out of range: FastAPI words the 422
+    assert integration.match("GET", "/api/v1/conversations/9223372036854775808") is None
+    assert integration.match("GET", "/api/v1/conversations/x1") is None
+    assert integration.match("DELETE", "/api/v1/conversations/1") is None
 
 
 @pytest.fixture
@@ -34,13 +34,13 @@ def served(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Te
     if engine.dialect.name != "postgresql":
         pytest.skip("the hot path is installed for PostgreSQL only")
     seen: list[str] = []
-    original = hotpath.LiveHotPath._run
+    original = integration.LiveHotPath._run
 
-    def spy(self: hotpath.LiveHotPath, route: Any, auth_header: str, args: list[Any]) -> tuple[int, dict[str, Any]]:
+    def spy(self: integration.LiveHotPath, route: Any, auth_header: str, args: list[Any]) -> tuple[int, dict[str, Any]]:
         seen.append(route.call.__name__)
         return original(self, route, auth_header, args)
 
-    monkeypatch.setattr(hotpath.LiveHotPath, "_run", spy)
+    monkeypatch.setattr(integration.LiveHotPath, "_run", spy)
     with session_factory(engine)() as s, s.begin():
         token = auth.create_token(s, "hot")
     with TestClient(kefu_app.served(kefu_app.create_app(engine))) as client:

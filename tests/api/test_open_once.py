@@ -23,9 +23,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select, text
 
-from kefu.api import live_calls
 from kefu.api.app import create_app, served
-from kefu.service import auth
+from kefu.service.live import actions_chat
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.live import Conversation, Event
 from kefu.store.models.org import Agent
@@ -84,7 +84,7 @@ def test_a_failing_sweep_after_the_commit_does_not_fail_the_open(
     _fault(engine)
     with engine.begin() as conn:  # room appears without a drain (as when a worker died mid-drain)
         conn.execute(text("UPDATE agents SET capacity = 3 WHERE id = 'a1'"))
-    monkeypatch.setattr(live_calls, "_last_sweep", [0.0])  # the once-a-second sweep is due
+    monkeypatch.setattr(actions_chat, "_last_sweep", [0.0])  # the once-a-second sweep is due
     with caplog.at_level(logging.ERROR, logger="kefu.api"):
         r = _open(client, "r", key="order-778-open")
     assert r.status_code == 201, r.text

@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine
 
 from kefu.api.app import create_app
-from kefu.service import auth
+from kefu.service.org import actions as org
 from kefu.store.db import session_factory
 from kefu.store.models.org import Agent
 
@@ -93,10 +93,10 @@ def clients(engine: Engine) -> dict[str, TestClient]:
     with session_factory(engine)() as s, s.begin():
         s.add_all([Agent(id="a1", name="A1", team="T"), Agent(id="a2", name="A2", team="T")])
         s.flush()
-        auth.create_user(s, "u-admin", PASSWORD, "admin")
-        auth.create_user(s, "u-supervisor", PASSWORD, "supervisor", team="T")
-        auth.create_user(s, "u-agent", PASSWORD, "agent", agent_id="a1", team="T")
-        token = auth.create_token(s, "erp")
+        org.create_user(s, "u-admin", PASSWORD, "admin")
+        org.create_user(s, "u-supervisor", PASSWORD, "supervisor", team="T")
+        org.create_user(s, "u-agent", PASSWORD, "agent", agent_id="a1", team="T")
+        token = org.create_token(s, "erp")
     app = create_app(engine)
     out = {"anonymous": TestClient(app, base_url=BASE)}
     for role in ("admin", "supervisor", "agent"):
@@ -182,4 +182,4 @@ def test_overview_is_scoped_per_role(clients: dict[str, TestClient]) -> None:
         assert response.status_code == 200
     assert clients["agent"].get(f"/api/v1/overview?day={day}").json()["agents_total"] == 1
     assert clients["supervisor"].get(f"/api/v1/overview?day={day}").json()["agents_total"] == 2
-    assert clients["admin"].get("/api/v1/overview?day=0001-01-01").status_code == 422  # kefu.api.schemas.Day
+    assert clients["admin"].get("/api/v1/overview?day=0001-01-01").status_code == 422  # kefu.service.schemas.Day

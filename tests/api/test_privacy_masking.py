@@ -15,7 +15,8 @@ from sqlalchemy import Engine, select
 
 from kefu.api.app import create_app
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import auth, live
+from kefu.service.live import actions
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.live import Event
 from kefu.store.models.org import Agent, Shop
@@ -37,7 +38,7 @@ def clients(engine: Engine) -> dict[str, TestClient]:
         auth.create_user(s, "u-supervisor", PASSWORD, "supervisor")
         auth.create_user(s, "u-agent", PASSWORD, "agent", agent_id="a1")
         token = auth.create_token(s, "erp")
-        live.set_agent_status(s, "a1", "online")
+        actions.set_agent_status(s, "a1", "online")
     return role_clients(create_app(engine), token, PASSWORD)
 
 

@@ -17,7 +17,8 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import Engine
 
 from kefu.api.app import create_app
-from kefu.service import auth, live
+from kefu.service.live import actions
+from kefu.service.org import actions as auth
 from kefu.store.base import Base
 from kefu.store.db import make_engine, session_factory
 from kefu.store.models.org import Agent, Shop
@@ -36,8 +37,8 @@ def seeded_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
         s.add_all([Agent(id="a1", name="A1", skills=["售前"], capacity=2, shop_id="demo"),
                    Agent(id="a2", name="A2", skills=["售后"], capacity=2, shop_id="demo")])
         s.flush()
-        live.set_agent_status(s, "a1", "online")
-        live.open_conversation(s, "demo", "buyer-1", text="在吗")
+        actions.set_agent_status(s, "a1", "online")
+        actions.open_conversation(s, "demo", "buyer-1", text="在吗")
         auth.create_user(s, "admin", "harbour-lights-17", "admin")
         _token["value"] = auth.create_token(s, "schemathesis")
     yield engine

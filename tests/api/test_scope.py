@@ -19,7 +19,8 @@ from test_permissions import _routes, declared_roles
 
 from kefu.api.app import create_app
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import auth, care
+from kefu.service.care import actions_tickets
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.live import Conversation, Handover
 from kefu.store.models.org import Agent, Shop
@@ -108,9 +109,9 @@ def world(engine: Engine) -> World:
         s.add_all([Handover(shop_id="s1", at=T0, from_agent="a1", to_agent="a2", items=[], note="a1→a2"),
                    Handover(shop_id="s1", at=T0, from_agent="a2", to_agent="b1", items=[], note="a2→b1")])
         tickets = {  # a1's in s1, a2's in s1, and a1's in s2 (a shop a1 does not serve)
-            "a1": care.create_ticket(s, shop_id="s1", buyer="x", category="质量", owner="a1")["id"],
-            "a2": care.create_ticket(s, shop_id="s1", buyer="y", category="质量", owner="a2")["id"],
-            "a1@s2": care.create_ticket(s, shop_id="s2", buyer="z", category="质量", owner="a1")["id"],
+            "a1": actions_tickets.create_ticket(s, shop_id="s1", buyer="x", category="质量", owner="a1")["id"],
+            "a2": actions_tickets.create_ticket(s, shop_id="s1", buyer="y", category="质量", owner="a2")["id"],
+            "a1@s2": actions_tickets.create_ticket(s, shop_id="s2", buyer="z", category="质量", owner="a1")["id"],
         }
         for agent in ("a1", "a2", "b1"):
             auth.create_user(s, f"u-{agent}", PASSWORD, "agent", agent_id=agent)

@@ -21,7 +21,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from kefu.api.workers import can_share_port
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import make_engine, session_factory
 from kefu.store.migrate import upgrade
 

@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from kefu.api.app import create_app
 from kefu.config import get_settings
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 
 BASE = "http://testserver"

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
 from kefu.api import app as kefu_app
-from kefu.service import auth, care
+from kefu.service.care import actions_tickets as tickets
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.care import Survey
 from kefu.store.models.org import Agent, Shop
@@ -90,7 +91,7 @@ def test_one_survey_per_conversation_and_per_ticket(clients: dict[str, TestClien
     twice = sup.post("/api/v1/care/surveys", json={"conversation_id": cid})
     assert (twice.status_code, twice.json()["code"]) == (409, "SURVEY_EXISTS")
     with session_factory(engine)() as s, s.begin():
-        ticket = care.create_ticket(s, shop_id="s1", buyer="b9", category="质量", owner="a2")["id"]
+        ticket = tickets.create_ticket(s, shop_id="s1", buyer="b9", category="质量", owner="a2")["id"]
     made = sup.post("/api/v1/care/surveys", json={"ticket_id": ticket})
     assert made.status_code == 201 and (made.json()["agent_id"], made.json()["created_by"]) == ("a2", "u-sup")
     assert sup.post("/api/v1/care/surveys", json={"ticket_id": ticket}).json()["code"] == "SURVEY_EXISTS"

@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, select
 from kefu.api.app import create_app
 from kefu.api.routes.webhooks import signature
 from kefu.config import get_settings
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.live import Message, WebhookDelivery
 

@@ -45,25 +45,26 @@ _BOOT = """
 import sys
 from kefu.config import get_settings, install_clock
 install_clock(get_settings())
-from kefu.service.demo import load_demo
+from kefu.service.demo.actions import load_demo
 from kefu.store.db import make_engine
 from kefu.store.migrate import upgrade
 url = sys.argv[1]
 upgrade(url)
 engine = make_engine(url)
 summary = load_demo(engine, 1, 3, 4, credentials_dir=get_settings().data_dir)
-from kefu.service import live, users
+from kefu.service.live import actions
+from kefu.service.org import actions as org
 from kefu.store.db import transaction
 with transaction(engine) as session:
-    for user in users.list_users(session):
+    for user in org.list_users(session):
         admin = user.username == "admin"
-        users.change_password(session, user.id, summary.admin_password if admin else summary.supervisor_password,
+        org.change_password(session, user.id, summary.admin_password if admin else summary.supervisor_password,
                               sys.argv[3] if admin else sys.argv[2])
 with transaction(engine) as session:
     # At night the demo leaves buyers queued for the morning shift; close them so the
     # journeys start from a quiet floor.
-    for waiting in live.queue_snapshot(session):
-        live.close_conversation(session, waiting["id"])
+    for waiting in actions.queue_snapshot(session):
+        actions.close_conversation(session, waiting.id)
 """
 
 _SERVE = """

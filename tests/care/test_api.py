@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from kefu.api.app import create_app
 from kefu.config import get_settings
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.live import Conversation, Message
 from kefu.store.models.org import Agent, Shop
@@ -226,7 +226,7 @@ def test_bot_proposals_over_http(engine: Engine, clients: dict[str, TestClient],
 def test_the_bot_index_is_loaded_at_startup_not_by_the_first_question(engine: Engine, bot_data_dir: None) -> None:
     """The first bot call used to build jieba's dictionary and the FAQ index on the request path
     (3 s idle, past schemathesis' 10 s timeout under load). Now the app's startup loads it."""
-    from kefu.service import care_bot
+    from kefu.service.care import actions_bot as care_bot
 
     with session_factory(engine)() as s, s.begin():
         token = auth.create_token(s, "bot-startup")

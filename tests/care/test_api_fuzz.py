@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 
 from kefu.api.app import create_app
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.base import Base
 from kefu.store.db import make_engine, session_factory
 from kefu.store.models.org import Agent, Shop

@@ -128,6 +128,55 @@ def test_cause_look_alike_questions_get_their_own_answer_or_a_person(matcher: Fa
     assert bt.NEG + "拒收" in matcher.features("我没拒收啊")["w"]
 
 
+# ---------------------------------------------------------------- issue 21, second round (third set's dev half)
+
+
+def test_a_size_stays_inside_its_clause(matcher: FaqMatcher) -> None:
+    # the size slot once split 还有XL吗 into 还有 | 吗, and the stock question vanished
+    r = matcher.reply("还有XL吗 是纯棉的吗")
+    assert (r.action, set(r.intents)) == (BotAction.ANSWER, {"stock", "material"})
+
+
+def test_a_hand_over_phrase_is_a_topic_only_when_the_rest_asks(matcher: FaqMatcher) -> None:
+    assert matcher.reply("我要找人工客服").reason == "asked_for_human"
+    assert matcher.reply("人工客服啥时候有人").intent == "service_hours"
+
+
+def test_a_sigh_is_not_a_topic(matcher: FaqMatcher) -> None:
+    assert matcher.reply("发错货了 真无语").intent == "wrong_item"
+
+
+def test_rare_dictionary_words_of_the_kb_stay_whole_without_straddling(matcher: FaqMatcher) -> None:
+    assert "下单" in matcher.reader.lexicon.segment("都下单两天了")  # 38 in jieba's counts
+    assert not matcher.reader.lexicon.knows("改地")  # would swallow half of 改地址
+    assert matcher.correct("改地止") == "改地址"
+
+
+def test_how_to_questions_lean_to_how_to_intents(matcher: FaqMatcher) -> None:
+    assert matcher.reply("怎么退货").intent == "return_how"
+    assert matcher.reply("支持价保吗").intent == "price_protect"  # 支持 frames, it is no topic
+
+
+def test_an_unsure_second_question_is_never_half_answered(matcher: FaqMatcher) -> None:
+    for q in ("怎么退货 运费谁出", "有货吗 什么时候发货"):
+        r = matcher.reply(q)
+        assert r.action is BotAction.HANDOVER or len(r.intents) == 2, q
+    # context settles a clause that alone is unsure: the whole message is about a return
+    assert matcher.reply("收到了不喜欢 能退货吗").intent == "return_policy"
+
+
+def test_a_follow_up_clause_is_no_second_question(matcher: FaqMatcher) -> None:
+    # 什么时候到 repeats the first clause's topic (到); 什么时候发 after 包邮吗 asks something new
+    assert matcher.reply("退的钱到哪了 什么时候到").intent == "refund_progress"
+    assert set(matcher.reply("包邮吗 什么时候发").intents) == {"shipping_fee", "ship_time"}
+    assert matcher.reply("衣服有个破洞 怎么处理").intent == "quality_issue"
+
+
+def test_an_unknown_clause_hands_over_only_when_it_asks_or_objects(matcher: FaqMatcher) -> None:
+    assert matcher.reply("降价了能补吗 我前天买的").intent == "price_protect"  # context
+    assert matcher.reply("收到的衣服有污渍 你们还不给退 什么意思").reason == "partly_unknown"
+
+
 # ---------------------------------------------------------------- decisions
 
 

@@ -47,6 +47,43 @@ def test_buyers_set_shape_and_no_held_out_question_in_the_kb() -> None:
     assert sum(key(r["question"]) in kb_questions for r in held) == 27
 
 
+_SET3 = Path(__file__).resolve().parents[2] / "bench" / "data" / "bot_set3.csv"
+
+
+def test_third_set_is_the_file_recorded_before_tuning_and_split_by_hash() -> None:
+    assert hashlib.sha256(_SET3.read_bytes()).hexdigest() in _DOC.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))))
+    assert len(rows) == 526 and sum(r["intent"] == "handover" for r in rows) == 161
+    # the half is a function of the question alone: even first byte of its SHA-256 → dev
+    assert all(
+        r["split"] == ("dev" if hashlib.sha256(r["question"].encode()).digest()[0] % 2 == 0 else "heldout")
+        for r in rows
+    )
+    assert (sum(r["split"] == "dev" for r in rows), sum(r["split"] == "heldout" for r in rows)) == (273, 253)
+    intents = {i.intent for i in load_knowledge_base().intents}
+    assert all(part in intents or r["intent"] == "handover" for r in rows for part in r["intent"].split("+"))
+
+
+def test_fourth_set_is_the_file_recorded_before_its_first_run() -> None:
+    raw = _SET3.with_name("bot_set4.csv").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() in _DOC.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+    assert (len(rows), sum(r["intent"] == "handover" for r in rows)) == (204, 62)
+
+
+def test_third_set_held_out_half_stays_out_of_the_kb() -> None:
+    def key(q: str) -> str:
+        return bt.prepare(q).text.replace(" ", "")
+
+    held = [
+        r for r in csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))) if r["split"] == "heldout"
+    ]
+    kb = load_knowledge_base()
+    kb_questions = {key(q) for i in kb.intents for q in (i.question, *i.paraphrases, *i.negatives)}
+    # 25 short, common ones were in the KB before the set was written; none may join them
+    assert sum(key(r["question"]) in kb_questions for r in held) == 25
+
+
 def test_scoring_counts_exactly() -> None:
     res = score([
         ("a", "invoice", "invoice"),  # right
@@ -86,6 +123,16 @@ def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     assert dev.precision >= 0.95 and dev.answer_rate >= 0.85 and dev.unanswerable_answered <= 0.03
     dev2 = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_dev2.csv")])
     assert dev2.precision >= 0.95 and dev2.answer_rate >= 0.83 and dev2.unanswerable_answered <= 0.03
-    # held-out: pass/fail against floors under the recorded 0.703 / 0.942 / 0.068 only
+    # held-out: pass/fail against floors under the recorded figures only (first round 0.703 / 0.942 /
+    # 0.068, second round 0.776 / 0.933 / 0.082)
     held = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_heldout.csv")])
     assert held.precision >= 0.92 and held.answer_rate >= 0.68 and held.unanswerable_answered <= 0.09
+    third = list(csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))))
+    dev3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "dev"])
+    assert dev3.precision >= 0.95 and dev3.answer_rate >= 0.88 and dev3.unanswerable_answered <= 0.06
+    # third set's held-out half: recorded 0.847 / 0.987 / 0.026 (2 of 77)
+    held3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "heldout"])
+    assert held3.precision >= 0.97 and held3.answer_rate >= 0.82 and held3.unanswerable_answered <= 0.04
+    fourth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set4.csv").read_text(encoding="utf-8"))))
+    dev4 = evaluate(matcher, [(r["question"], r["intent"]) for r in fourth])
+    assert dev4.precision >= 0.95 and dev4.answer_rate >= 0.78 and dev4.unanswerable_answered <= 0.08

@@ -43,3 +43,7 @@ def test_mining_pairs_questions_with_the_next_human_reply_and_groups_wordings(ma
                                                                ("可以刻字吗", "可以刻字吗", "能刻字吗"))  # fmt: skip
     assert mining.mine(matcher, pairs, 0.85, min_count=4) == []
     assert mining.answered_count(matcher, ["什么时候发货", "可以刻字吗", "什么时候发货"], 0.85) == 2
+
+
+def test_a_week_written_as_libai_is_a_day_count() -> None:
+    assert bt.prepare("一个礼拜了 货呢").slots == (("days", "1个礼拜"),)

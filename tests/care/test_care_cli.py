@@ -50,7 +50,7 @@ def test_seed_search_render(db_env: None) -> None:
 
 
 def test_bot_eval_contract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kefu.service import care_bot
+    from kefu.service.care import actions_bot as care_bot
 
     monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "var"))
     monkeypatch.setattr(care_bot, "_matchers", {})  # as in a fresh process

@@ -15,12 +15,11 @@ from kefu.care.tickets import (
     check_department,
     check_new_ticket,
     check_transition,
-    month_bounds,
     root_cause_summary,
     sla_report,
 )
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.domain.timeutil import SHOP_TZ
+from kefu.domain.timeutil import SHOP_TZ, month_span
 
 H = BusinessHours()  # 09:00–22:30, rest days open, statutory days closed
 
@@ -137,12 +136,12 @@ def test_validators() -> None:
             call()
 
 
-def test_month_bounds() -> None:
-    assert month_bounds("2026-12") == (sh(2026, 12, 1), sh(2027, 1, 1))
+def test_month_span() -> None:
+    assert month_span("2026-12") == (sh(2026, 12, 1), sh(2027, 1, 1))
     with pytest.raises(KefuError):
-        month_bounds("2026/12")
+        month_span("2026/12")
     with pytest.raises(KefuError):
-        month_bounds("2026-13")
+        month_span("2026-13")
 
 
 def test_root_cause_summary() -> None:

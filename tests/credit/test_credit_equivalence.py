@@ -9,10 +9,10 @@ import pyarrow.compute as pc
 import pytest
 
 from kefu.credit import columnar, synth
-from kefu.credit.files import read_messages, read_orders
 from kefu.credit.pipeline import run_arrow
 from kefu.credit.reference_pandas import run_reference
 from kefu.credit.rules import CreditRules
+from kefu.io.credit_csv import read_messages, read_orders
 
 CORE = ["agent", "day", "receptions", "placed_orders", "paid_orders", "credited_orders", "sales_fen"]
 

@@ -7,9 +7,10 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from kefu.credit import fastcsv, files
 from kefu.credit.ingest import MSG_COLUMNS
 from kefu.domain.errors import KefuError
+from kefu.io import credit_csv as files
+from kefu.io import fastcsv
 
 HEADER = "shop,buyer,agent,ts,direction,auto\n"
 ROWS = [

@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.credit.kpi import parse_scheme
-from kefu.service.credit import claimed_agent, claims_report, run_month
-from kefu.service.pay import kpi_workbook, month_pay
+from kefu.service.credit.actions import claimed_agent, claims_report, run_month
+from kefu.service.credit.actions_pay import kpi_workbook, month_pay
 from kefu.store.models.care import LedgerEntry
 from kefu.store.models.commerce import Order, OrderCredit
-from kefu.store.models.live import Message
+from kefu.store.models.live import Event, Message
 from kefu.store.models.org import Agent
 
 
@@ -64,6 +64,28 @@ def test_month_credit_is_stored(session: Session) -> None:
     }
     assert stored == {"A1": ("kf01", "kf01", False), "B1": ("kf02", "kf02", False), "C1": ("", "", True)}
     assert set(result.agent_day["day"]) == {"2026-11-03", "2026-11-04"}
+
+
+def _credit_events(session: Session) -> list[tuple[str, str | None, str, object]]:
+    rows = session.scalars(select(Event).where(Event.kind == "order.credited").order_by(Event.id))
+    return [(e.subject, e.agent_id, e.shop_id or "", e.data["previous_agent"]) for e in rows]
+
+
+def test_crediting_writes_an_event_per_new_or_changed_credit(session: Session) -> None:
+    """Given a month credited once, when it is recomputed unchanged, then no event; when an order's
+    credited agent changes, then exactly that order gets an event naming the previous agent."""
+    _seed(session)
+    run_month(session, "2026-11")
+    first = [("order:A1", "kf01", "s1", None), ("order:B1", "kf02", "s1", None), ("order:C1", None, "s1", None)]
+    assert sorted(_credit_events(session)) == sorted(first)
+    run_month(session, "2026-11")
+    assert len(_credit_events(session)) == 3  # unchanged: silent
+    session.get(OrderCredit, "B1").credited_agent = "kf01"  # type: ignore[union-attr]
+    session.flush()
+    run_month(session, "2026-11")
+    assert _credit_events(session)[3:] == [("order:B1", "kf02", "s1", "kf01")]
+    run_month(session, "2026-11", store_credit=False)
+    assert len(_credit_events(session)) == 4  # a read-only recomputation stores and writes nothing
 
 
 def test_claims_report_lists_disagreements(session: Session) -> None:
@@ -120,7 +142,7 @@ def test_kpi_workbook(session: Session, tmp_path: Path) -> None:
 def test_month_exports_to_parquet_partitioned_by_shop_and_day(session: Session, tmp_path: Path) -> None:
     import pyarrow.dataset as ds
 
-    from kefu.service.credit import export_parquet
+    from kefu.service.credit.actions import export_parquet
 
     _seed(session)
     done = export_parquet(session, "2026-11", tmp_path / "pq")

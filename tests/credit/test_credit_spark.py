@@ -19,11 +19,11 @@ from test_credit_cli import _write
 from typer.testing import CliRunner
 
 from kefu.cli import app
-from kefu.credit.files import read_messages, read_orders
 from kefu.credit.pipeline import run_arrow
 from kefu.credit.rules import CreditRules
 from kefu.credit.spark import to_spark
 from kefu.credit.sql import statements
+from kefu.io.credit_csv import read_messages, read_orders
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 FILES = ("order_credit.csv", "agent_day.csv", "shop_day.csv", "provisional.csv", "evidence.csv")

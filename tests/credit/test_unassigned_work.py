@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 from kefu.api.app import create_app
 from kefu.cli import app as cli
 from kefu.credit.kpi import score_items, shipped_scheme
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import make_engine, session_factory
 from kefu.store.migrate import upgrade
 from kefu.store.models.care import Survey

@@ -10,7 +10,7 @@ from sqlalchemy import Engine, func, select
 
 from kefu.api.app import create_app
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.duty import DueTimer, Task
 from kefu.store.models.live import Event

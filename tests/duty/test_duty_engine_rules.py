@@ -168,7 +168,7 @@ def test_review_parity_uses_the_first_review_date_whatever_its_rating() -> None:
 
 
 def test_review_configured_groups_and_one_task_per_order() -> None:
-    from kefu.service.duty import with_review_groups
+    from kefu.service.duty.actions import with_review_groups
 
     rules = with_review_groups(RULES, ["odd1"], ["even1", "even2"])
     reviews = [review("o1", at(SAT, 9), "bad"), review("o1", at(SAT, 10), "bad"), review("o2", at(FRI, 9), "bad"),

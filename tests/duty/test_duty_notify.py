@@ -14,7 +14,8 @@ from sqlalchemy import Engine, select
 
 from duty.http_stub import http_stub
 from kefu.duty.notify import DingTalkRobot, NotifyError, SmsGateway, WeComRobot, adapters_from_settings
-from kefu.service.notify import backoff, dispatch_outbox, enqueue, retry_failed
+from kefu.service.duty.actions_outbox import backoff, dispatch_outbox, retry_failed
+from kefu.service.duty.store import enqueue
 from kefu.store.db import session_factory
 from kefu.store.models.duty import OutboxMessage
 
@@ -149,11 +150,11 @@ def test_outbox_gives_up_after_max_attempts_and_on_permanent_errors(engine: Engi
 
 
 def test_two_dispatchers_racing_send_once(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    import kefu.service.notify as svc
+    from kefu.service.duty import store
 
     with session_factory(engine)() as s, s.begin():
         enqueue(s, "wecom", "pay_sms:o1", {"text": "a"}, T0)
-    claim, raced = svc._claim, []
+    claim, raced = store.claim_outbox, []
     with http_stub() as stub:
         adapters = {"wecom": WeComRobot(f"{stub.url}/send?key=k")}
 
@@ -164,7 +165,7 @@ def test_two_dispatchers_racing_send_once(engine: Engine, monkeypatch: pytest.Mo
                 raced.append(dispatch_outbox(engine, adapters, now=now).sent)  # the other worker
             return row
 
-        monkeypatch.setattr(svc, "_claim", claim_while_another_dispatches)
+        monkeypatch.setattr(store, "claim_outbox", claim_while_another_dispatches)
         ours = dispatch_outbox(engine, adapters, now=T0)
     # PostgreSQL: the other worker skips our locked row; SQLite: it wins and our guarded claim sees that
     assert raced[1] + ours.sent == 1

@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import Engine
 
 from kefu.domain.timeutil import SHOP_TZ
+from kefu.service.org.schemas import UserOut
 from kefu.store.db import session_factory
 from kefu.store.models.duty import Task
 from kefu.store.models.org import Agent
 from kefu.ui import db as ui_db
-from kefu.ui.layout import PageUser
 from kefu.ui.pages.tasks import _complete, rows_for
 
 DUE = datetime(2026, 11, 20, 17, 30, tzinfo=SHOP_TZ)
@@ -34,8 +34,9 @@ def bound(engine: Engine) -> Iterator[Engine]:
     ui_db._engine = previous
 
 
-def user(role: str, agent_id: str | None = None, team: str = "") -> PageUser:
-    return PageUser(1, "u", "u", role, agent_id, team)
+def user(role: str, agent_id: str | None = None, team: str = "") -> UserOut:
+    return UserOut(id=1, username="u", display_name="u", role=role, agent_id=agent_id, team=team, locale="zh",
+                    active=True, must_change_password=False)
 
 
 @pytest.mark.clock("2026-11-21T10:00:00+08:00")  # due 11-20 17:30: overdue, whatever the real date

@@ -12,7 +12,7 @@ import pytest
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import parse_aware
-from kefu.service.duty import replay_files
+from kefu.service.duty.actions import replay_files
 
 ORDERS = """order_id,shop,buyer,created_at,paid_at,amount_fen,status,refund_fen
 o-small,s1,b1,2026-11-20T10:00:00+08:00,,800,等待买家付款,0

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.io.chats import parse_text_export
-from kefu.service.credit import import_chats
+from kefu.service.credit.actions import import_chats
 from kefu.store.models.live import Message
 from kefu.store.models.org import Agent
 

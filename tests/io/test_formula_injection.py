@@ -21,7 +21,7 @@ from kefu.io.duty_csv import read_roster, write_messages, write_tasks
 from kefu.io.roster_csv import write_roster
 from kefu.io.roster_export import write_xlsx
 from kefu.plan.roster.types import SLOTS_PER_DAY, Agent, Assignment, RosterProblem, Shift
-from kefu.service.pay import kpi_workbook
+from kefu.service.credit.actions_pay import kpi_workbook
 from kefu.store.models.commerce import Order
 from kefu.store.models.live import Message
 from kefu.store.models.org import Agent as AgentRow

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.io.csvfile import yuan_to_fen
-from kefu.service.credit import import_orders
+from kefu.service.credit.actions import import_orders
 from kefu.store.models.commerce import Order
 
 HEADER = "订单编号,买家会员名,买家实际支付金额,订单状态,订单创建时间,订单付款时间,宝贝标题,宝贝总数量,订单备注,退款金额,店铺名称\n"

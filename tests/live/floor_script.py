@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from kefu.domain.errors import KefuError
 from kefu.live.floor import Floor
 from kefu.live.model import AgentState, Policy, Status
-from kefu.service import live
+from kefu.service.live import actions
 from kefu.store.db import session_factory
 from kefu.store.models.live import Conversation
 from kefu.store.models.org import Agent, Shop
@@ -108,9 +108,9 @@ class ServiceRunner:
         with self.factory() as s, s.begin():
             s.add(Shop(id="shop", name="shop", settings={"live": settings}))
             for a in agents:
-                live.register_agent(s, a.id, a.id, list(a.skills), a.capacity, secondary_skills=list(a.secondary),
+                actions.register_agent(s, a.id, a.id, list(a.skills), a.capacity, secondary_skills=list(a.secondary),
                                     now=T0)
-                live.set_agent_status(s, a.id, a.status, T0)
+                actions.set_agent_status(s, a.id, a.status, T0)
         self.known = {a.id for a in agents}
         self.ids: list[int] = []
 
@@ -120,20 +120,20 @@ class ServiceRunner:
                 kind = item[0]
                 if kind == "status":
                     if f"a{item[1]}" in self.known:
-                        live.set_agent_status(s, f"a{item[1]}", item[2], now)
+                        actions.set_agent_status(s, f"a{item[1]}", item[2], now)
                 elif kind == "open":
-                    self.ids.append(live.open_conversation(s, "shop", f"b{item[1]}", item[2], now)["id"])
+                    self.ids.append(actions.open_conversation(s, "shop", f"b{item[1]}", item[2], now)["id"])
                 elif kind == "tick":
-                    live.sweep(s, now)
+                    actions.sweep(s, now)
                 elif (cid := _pick(self.ids, item[1])) is not None:
                     if kind == "close":
-                        live.close_conversation(s, cid, now)
+                        actions.close_conversation(s, cid, now)
                     elif kind == "transfer_agent":
-                        live.transfer_conversation(s, cid, to_agent=f"a{item[2]}", now=now)
+                        actions.transfer_conversation(s, cid, to_agent=f"a{item[2]}", now=now)
                     elif kind == "transfer_group":
-                        live.transfer_conversation(s, cid, to_group=item[2], now=now)
+                        actions.transfer_conversation(s, cid, to_group=item[2], now=now)
                     elif kind == "msg":
-                        live.post_message(s, cid, item[2], "x", now)
+                        actions.post_message(s, cid, item[2], "x", now)
         except KefuError as exc:
             if kind == "open":  # the failed transaction rolled back; keep ids aligned with the floor
                 raise

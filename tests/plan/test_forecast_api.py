@@ -9,7 +9,7 @@ from sqlalchemy import Engine
 
 from kefu.api.app import create_app
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.live import Conversation
 from kefu.store.models.org import Shop

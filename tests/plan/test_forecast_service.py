@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import plan
+from kefu.service.plan import actions as plan
 from kefu.store.models.live import Conversation
 from kefu.store.models.org import Agent, Shop
 from kefu.store.models.plan import Forecast, RosterEntry, ShiftTemplate
@@ -162,7 +162,7 @@ def test_cli_forecast_shop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
 
 
 def test_shop_calendar_special_days_and_their_learned_effect(session: Session) -> None:
-    from kefu.service import forecast_shop
+    from kefu.service.plan import actions_settings as forecast_shop
 
     _seed(session)
     extra = [  # the live-stream day of 10 Sep doubled every half hour

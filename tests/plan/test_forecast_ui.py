@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service.plan import Point
+from kefu.service.plan.schemas import Point
 from kefu.ui.pages.forecast import chart_options
 
 

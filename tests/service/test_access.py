@@ -16,7 +16,11 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import access, care, live
+from kefu.service import access
+from kefu.service.care import actions_books as books
+from kefu.service.care import actions_surveys as surveys
+from kefu.service.care import actions_tickets as tickets
+from kefu.service.live import actions
 from kefu.store.models.care import Survey
 from kefu.store.models.live import Conversation, Handover
 from kefu.store.models.org import Agent, Shop
@@ -52,6 +56,17 @@ def _denied(call: object, *args: object, **kwargs: object) -> None:
     assert (exc.value.code, exc.value.http_status) == (ErrorCode.FORBIDDEN, 403)
 
 
+def test_the_one_role_check() -> None:
+    access.check_role("supervisor", access.STAFF_MANAGERS)
+    with pytest.raises(KefuError) as refused:
+        access.check_role("agent", access.STAFF_MANAGERS)
+    assert (refused.value.code, refused.value.details) == (ErrorCode.FORBIDDEN, {"role": "agent"})
+    assert access.ALL_ROLES == ("admin", "supervisor", "agent", "integration")
+    assert access.MANAGER_ROLES == ("admin", "supervisor", "integration")
+    with pytest.raises(ValueError, match="unknown role 'supervisr'"):
+        access.check_roles_known(("admin", "supervisr"))
+
+
 def test_own_agent_and_lists() -> None:
     assert access.own_agent(A1, None) == "a1"
     assert access.own_agent(A1, "a1") == "a1"
@@ -85,46 +100,46 @@ def test_own_conversation(db: Session) -> None:
 
 
 def test_tickets_are_scoped_to_owner_and_shop(db: Session) -> None:
-    own = care.create_ticket(db, shop_id="s1", buyer="b1", category="质量", viewer=A1)
+    own = tickets.create_ticket(db, shop_id="s1", buyer="b1", category="质量", viewer=A1)
     assert own["owner"] == "a1"  # an agent's ticket is its own
-    other = care.create_ticket(db, shop_id="s1", buyer="b2", category="质量", owner="a2", viewer=SUP)
-    elsewhere = care.create_ticket(db, shop_id="s2", buyer="b3", category="质量", owner="a1", viewer=SUP)
-    _denied(care.create_ticket, db, shop_id="s2", buyer="b", category="质量", viewer=A1)  # not its shop
-    _denied(care.create_ticket, db, shop_id="s1", buyer="b", category="质量", owner="a2", viewer=A1)
+    other = tickets.create_ticket(db, shop_id="s1", buyer="b2", category="质量", owner="a2", viewer=SUP)
+    elsewhere = tickets.create_ticket(db, shop_id="s2", buyer="b3", category="质量", owner="a1", viewer=SUP)
+    _denied(tickets.create_ticket, db, shop_id="s2", buyer="b", category="质量", viewer=A1)  # not its shop
+    _denied(tickets.create_ticket, db, shop_id="s1", buyer="b", category="质量", owner="a2", viewer=A1)
     with pytest.raises(KefuError) as exc:
-        care.create_ticket(db, shop_id="nowhere", buyer="b", category="质量", viewer=SUP)
+        tickets.create_ticket(db, shop_id="nowhere", buyer="b", category="质量", viewer=SUP)
     assert (exc.value.code, exc.value.http_status) == (ErrorCode.NOT_FOUND, 404)
-    assert [t["id"] for t in care.list_tickets(db, viewer=A1)] == [own["id"]]
-    assert sorted(t["id"] for t in care.list_tickets(db, viewer=SUP)) == [own["id"], other["id"], elsewhere["id"]]
-    _denied(care.list_tickets, db, viewer=UNLINKED)
+    assert [t["id"] for t in tickets.list_tickets(db, viewer=A1)] == [own["id"]]
+    assert sorted(t["id"] for t in tickets.list_tickets(db, viewer=SUP)) == [own["id"], other["id"], elsewhere["id"]]
+    _denied(tickets.list_tickets, db, viewer=UNLINKED)
     for ticket in (other, elsewhere):  # another agent's, and its own in a shop it does not serve
-        _denied(care.get_ticket, db, ticket["id"], viewer=A1)
-        _denied(care.respond_ticket, db, ticket["id"], text="x", by="a1", viewer=A1)
-        _denied(care.escalate_ticket, db, ticket["id"], department="tech", note="x", by="a1", viewer=A1)
-        _denied(care.resolve_ticket, db, ticket["id"], root_cause="x", by="a1", viewer=A1)
-        _denied(care.close_ticket, db, ticket["id"], by="a1", viewer=A1)
-    assert care.respond_ticket(db, own["id"], text="在的", by="a1", viewer=A1)["first_response_at"] is not None
-    assert care.resolve_ticket(db, own["id"], root_cause="x", by="a1", viewer=A1)["status"] == "resolved"
-    _denied(care.schedule_callback, db, other["id"], at=datetime(2030, 1, 1, tzinfo=SHOP_TZ), by="a1", viewer=A1)
-    _denied(care.record_callback, db, other["id"], outcome="satisfied", by="a1", viewer=A1)
-    assert care.get_ticket(db, other["id"], viewer=SUP)["owner"] == "a2"
+        _denied(tickets.get_ticket, db, ticket["id"], viewer=A1)
+        _denied(tickets.respond_ticket, db, ticket["id"], text="x", by="a1", viewer=A1)
+        _denied(tickets.escalate_ticket, db, ticket["id"], department="tech", note="x", by="a1", viewer=A1)
+        _denied(tickets.resolve_ticket, db, ticket["id"], root_cause="x", by="a1", viewer=A1)
+        _denied(tickets.close_ticket, db, ticket["id"], by="a1", viewer=A1)
+    assert tickets.respond_ticket(db, own["id"], text="在的", by="a1", viewer=A1)["first_response_at"] is not None
+    assert tickets.resolve_ticket(db, own["id"], root_cause="x", by="a1", viewer=A1)["status"] == "resolved"
+    _denied(tickets.schedule_callback, db, other["id"], at=datetime(2030, 1, 1, tzinfo=SHOP_TZ), by="a1", viewer=A1)
+    _denied(tickets.record_callback, db, other["id"], outcome="satisfied", by="a1", viewer=A1)
+    assert tickets.get_ticket(db, other["id"], viewer=SUP)["owner"] == "a2"
 
 
 def test_logbooks_and_handovers_are_the_agents_own(db: Session) -> None:
     day = date(2026, 11, 18)
     for who, author in ((A1, "a1"), (A2, "a2")):
-        care.add_logbook_entry(db, shop_id="s1", book="handover", author=author, text=f"{author} 交接", day=day,
+        books.add_logbook_entry(db, shop_id="s1", book="handover", author=author, text=f"{author} 交接", day=day,
                                viewer=who)
-    _denied(care.add_logbook_entry, db, shop_id="s2", book="issues", author="a1", text="x", viewer=A1)
+    _denied(books.add_logbook_entry, db, shop_id="s2", book="issues", author="a1", text="x", viewer=A1)
     db.add_all([Handover(shop_id="s1", at=T0, from_agent="a1", to_agent="a2", items=[], note="给 a2"),
                 Handover(shop_id="s1", at=T0, from_agent="a2", to_agent="n1", items=[], note="给 n1")])
     db.flush()
-    mine = care.handover_log(db, shop_id="s1", day=day, agent_id=access.own_agent(A1, None))
+    mine = books.handover_log(db, shop_id="s1", day=day, agent_id=access.own_agent(A1, None))
     assert [n["author"] for n in mine["notes"]] == ["a1"]
     assert [h["note"] for h in mine["handovers"]] == ["给 a2"]
-    theirs = care.handover_log(db, shop_id="s1", day=day, agent_id=access.own_agent(A2, None))
+    theirs = books.handover_log(db, shop_id="s1", day=day, agent_id=access.own_agent(A2, None))
     assert [h["note"] for h in theirs["handovers"]] == ["给 a2", "给 n1"]  # received and given
-    everything = care.handover_log(db, shop_id="s1", day=day, agent_id=access.own_agent(SUP, None))
+    everything = books.handover_log(db, shop_id="s1", day=day, agent_id=access.own_agent(SUP, None))
     assert len(everything["notes"]) == 2 and len(everything["handovers"]) == 2
 
 
@@ -134,18 +149,18 @@ def _surveys(db: Session) -> list[tuple[int | None, str | None, str]]:
 
 
 def test_closing_a_served_chat_invites_one_survey(db: Session) -> None:
-    live.set_agent_status(db, "a1", "online", T0)
-    served = live.open_conversation(db, "s1", "buyer-1", "售前", T0)
+    actions.set_agent_status(db, "a1", "online", T0)
+    served = actions.open_conversation(db, "s1", "buyer-1", "售前", T0)
     assert (served["agent"], served["status"]) == ("a1", "assigned")
-    live.close_conversation(db, served["id"], T0)
+    actions.close_conversation(db, served["id"], T0)
     with pytest.raises(KefuError):
-        live.close_conversation(db, served["id"], T0)  # closed once: still one survey
+        actions.close_conversation(db, served["id"], T0)  # closed once: still one survey
     assert _surveys(db) == [(served["id"], "a1", "system")]
-    live.set_agent_status(db, "a1", "offline", T0)
-    waiting = live.open_conversation(db, "s1", "buyer-2", "售前", T0)
+    actions.set_agent_status(db, "a1", "offline", T0)
+    waiting = actions.open_conversation(db, "s1", "buyer-2", "售前", T0)
     assert waiting["status"] == "queued"
-    live.close_conversation(db, waiting["id"], T0)  # nobody served it: nobody to rate
+    actions.close_conversation(db, waiting["id"], T0)  # nobody served it: nobody to rate
     assert db.scalar(select(func.count()).select_from(Survey)) == 1
     with pytest.raises(KefuError) as exc:
-        care.send_survey(db, conversation_id=served["id"])
+        surveys.send_survey(db, conversation_id=served["id"])
     assert exc.value.code is ErrorCode.SURVEY_EXISTS

@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from kefu.credit.kpi import parse_scheme
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import live, presence
-from kefu.service.attendance_pay import attendance_from_presence, overtime_from_bookings
-from kefu.service.pay import month_pay
+from kefu.service.credit.actions_pay import month_pay
+from kefu.service.credit.attendance import attendance_from_presence, overtime_from_bookings
+from kefu.service.live import actions, actions_presence
 from kefu.store.models.live import Message
 from kefu.store.models.org import Shop
 from kefu.store.models.plan import RosterEntry, ShiftTemplate
@@ -33,15 +33,15 @@ def _seed(session: Session) -> None:
     sat, sun, mon = date(2026, 11, 14), date(2026, 11, 15), date(2026, 11, 16)
     session.add(Shop(id="s1", name="s1"))
     session.add(ShiftTemplate(shop_id="s1", code="白", start="09:00", end="17:00"))
-    live.register_agent(session, "kf01", "一号", ["售前"], 3, shop="s1", now=at(sat, 8))
+    actions.register_agent(session, "kf01", "一号", ["售前"], 3, shop="s1", now=at(sat, 8))
     session.flush()
     session.add_all([RosterEntry(shop_id="s1", agent_id="kf01", day=sat, shift_code="白"),
                      RosterEntry(shop_id="s1", agent_id="kf01", day=mon, shift_code="白"),
                      RosterEntry(shop_id="s1", agent_id="kf01", day=sun, shift_code="")])  # rest day: not counted
     session.flush()
     for day, start, end in ((sat, 10, 18), (sun, 10, 11)):
-        live.set_agent_status(session, "kf01", "online", at(day, start))
-        live.set_agent_status(session, "kf01", "offline", at(day, end))
+        actions.set_agent_status(session, "kf01", "online", at(day, start))
+        actions.set_agent_status(session, "kf01", "offline", at(day, end))
     session.add_all([Message(shop_id="s1", buyer="甲", agent_id="kf01", ts=at(sat, 11), direction="in", text="在吗"),
                      Message(shop_id="s1", buyer="甲", agent_id="kf01", ts=at(sat, 11).replace(minute=1),
                              direction="out", text="在")])
@@ -51,10 +51,10 @@ def _seed(session: Session) -> None:
 def test_paid_overtime_is_priced_at_its_legal_rate(session: Session) -> None:
     with session.begin():
         _seed(session)
-        booked = presence.record_overtime(session, "kf01", date(2026, 11, 14), now=at(date(2026, 11, 14), 20))
-    assert (booked["minutes"], booked["kind"], booked["comp_leave"]) == (60, "rest", False)  # a Saturday
+        booked = actions_presence.record_overtime(session, "kf01", date(2026, 11, 14), now=at(date(2026, 11, 14), 20))
+    assert (booked.minutes, booked.kind, booked.comp_leave) == (60, "rest", False)  # a Saturday
     with session.begin():  # Sunday's rest-day overtime became 调休: not paid
-        presence.record_overtime(session, "kf01", date(2026, 11, 15), comp_leave=True, now=at(date(2026, 11, 15), 20))
+        actions_presence.record_overtime(session, "kf01", date(2026, 11, 15), comp_leave=True, now=at(date(2026, 11, 15), 20))
     hook = overtime_from_bookings(session, lambda agent: 300000)
     # 300000 fen / 21.75 / 8 = 1724.1379 fen an hour; 1 h at 200 % = 3448.28 → 3448
     assert hook("kf01", "2026-11") == (3448, ["overtime:2026-11-14:60min×2"])
@@ -72,8 +72,8 @@ def test_attendance_is_worked_rostered_days(session: Session) -> None:
 def test_month_pay_uses_the_floor_by_default(session: Session) -> None:
     with session.begin():
         _seed(session)
-        presence.record_overtime(session, "kf01", date(2026, 11, 15), now=at(date(2026, 11, 15), 20))
-        presence.record_overtime(session, "kf01", date(2026, 11, 14), now=at(date(2026, 11, 14), 20))
+        actions_presence.record_overtime(session, "kf01", date(2026, 11, 15), now=at(date(2026, 11, 15), 20))
+        actions_presence.record_overtime(session, "kf01", date(2026, 11, 14), now=at(date(2026, 11, 14), 20))
     mp = month_pay(session, "2026-11", SCHEME)
     assert mp.monthly.set_index("agent").loc["kf01", "attendance"] == 0.5
     slip = {p.agent: p for p in mp.payslips}["kf01"]

@@ -14,7 +14,11 @@ from sqlalchemy.orm import Session
 from kefu.care import bot_index
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import care, care_bot, care_bot_mining, privacy
+from kefu.service.care import actions as care
+from kefu.service.care import actions_bot as bot
+from kefu.service.care import actions_bot_mining as mining
+from kefu.service.care import schemas_bot as care_schemas
+from kefu.service.org import actions_privacy as privacy
 from kefu.store.models.care import FaqPair
 from kefu.store.models.live import Conversation, Message
 from kefu.store.models.org import Agent, Shop
@@ -23,7 +27,7 @@ from kefu.store.models.org import Agent, Shop
 @pytest.fixture(autouse=True)
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("KEFU_DATA_DIR", str(tmp_path / "var"))
-    monkeypatch.setattr(care_bot, "_matchers", {})  # each test starts like a fresh process
+    monkeypatch.setattr(bot, "_matchers", {})  # each test starts like a fresh process
     get_settings.cache_clear()
     yield tmp_path / "var"
     get_settings.cache_clear()
@@ -41,31 +45,31 @@ def db(session: Session) -> Session:
 def test_index_is_built_once_and_read_back_by_a_new_process(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    first = care_bot.bot_matcher()
+    first = bot.bot_matcher()
     files = list((data_dir / "bot").glob("index-*.json"))
     assert len(files) == 1
-    assert care_bot.bot_matcher() is first  # same process: kept in memory
-    monkeypatch.setattr(care_bot, "_matchers", {})  # a new process: nothing in memory
+    assert bot.bot_matcher() is first  # same process: kept in memory
+    monkeypatch.setattr(bot, "_matchers", {})  # a new process: nothing in memory
 
     def no_build(*_: object) -> None:
         raise AssertionError("the index was rebuilt although the cache file exists")
 
     monkeypatch.setattr(bot_index, "build_state", no_build)
-    again = care_bot.bot_matcher()
+    again = bot.bot_matcher()
     assert again is not first
     assert again.reply("什么时候发货") == first.reply("什么时候发货")
     files[0].write_text("{not json", encoding="utf-8")  # a damaged file is rebuilt, not fatal
-    monkeypatch.setattr(care_bot, "_matchers", {})
+    monkeypatch.setattr(bot, "_matchers", {})
     monkeypatch.undo()
     monkeypatch.setenv("KEFU_DATA_DIR", str(data_dir))
-    assert care_bot.bot_matcher().reply("什么时候发货").intent == "ship_time"
+    assert bot.bot_matcher().reply("什么时候发货").intent == "ship_time"
 
 
 def test_bot_eval_csv_writes_the_contract_columns(tmp_path: Path, db: Session) -> None:
     questions = tmp_path / "q.csv"
     questions.write_text("question\n什么时候发货\n转人工\n什么时候发货 发什么快递\n", encoding="utf-8")
     out = tmp_path / "a.csv"
-    summary = care_bot.bot_eval_csv(questions, out)
+    summary = bot.bot_eval_csv(questions, out)
     rows = list(csv.reader(out.read_text(encoding="utf-8").splitlines()))
     assert rows[0] == ["question", "action", "intent", "confidence", "reason"]
     assert [r[:3] for r in rows[1:]] == [["什么时候发货", "answer", "ship_time"], ["转人工", "handover", ""],
@@ -73,31 +77,31 @@ def test_bot_eval_csv_writes_the_contract_columns(tmp_path: Path, db: Session) -
     assert rows[2][4] == "asked_for_human" and rows[3][4] == "two_part"
     assert (summary.questions, summary.answered, summary.handed_over) == (3, 2, 1)
     care.set_care_settings(db, "s1", bot_threshold=1.0)  # the shop's own threshold applies with --shop
-    assert care_bot.bot_eval_csv(questions, out, session=db, shop_id="s1").answered == 0
+    assert bot.bot_eval_csv(questions, out, session=db, shop_id="s1").answered == 0
     bad = tmp_path / "bad.csv"
     bad.write_text("text\n什么时候发货\n", encoding="utf-8")
     with pytest.raises(KefuError) as exc:
-        care_bot.bot_eval_csv(bad, out)
+        bot.bot_eval_csv(bad, out)
     assert exc.value.code is ErrorCode.IMPORT_BAD_ROW
 
 
 def test_shop_facts_fill_the_answers(db: Session) -> None:
-    assert care_bot.get_bot_facts(db, "s1").couriers == "中通和圆通"
-    saved = care_bot.set_bot_facts(db, "s1", care_bot.BotFactsIn(couriers="韵达和申通", ship_within_hours=24,
+    assert bot.get_bot_facts(db, "s1").couriers == "中通和圆通"
+    saved = bot.set_bot_facts(db, "s1", care_schemas.BotFactsIn(couriers="韵达和申通", ship_within_hours=24,
                                                                   special_invoice=True))  # fmt: skip
     assert (saved.couriers, saved.ship_within_hours, saved.invoice_types) == (
         "韵达和申通",
         24,
         "电子普通发票",
     )
-    assert "默认发韵达和申通" in care.bot_answer(db, "发什么快递", "bot_first", shop_id="s1")["answer"]
-    assert "24小时内发货" in care.bot_answer(db, "什么时候发货", "bot_first", shop_id="s1")["answer"]
-    assert "可以开具增值税专用发票" in care.bot_answer(db, "能开专票吗", "bot_first", shop_id="s1")["answer"]
-    assert "默认发中通和圆通" in care.bot_answer(db, "发什么快递", "bot_first")["answer"]  # no shop: defaults
+    assert "默认发韵达和申通" in bot.bot_answer(db, "发什么快递", "bot_first", shop_id="s1")["answer"]
+    assert "24小时内发货" in bot.bot_answer(db, "什么时候发货", "bot_first", shop_id="s1")["answer"]
+    assert "可以开具增值税专用发票" in bot.bot_answer(db, "能开专票吗", "bot_first", shop_id="s1")["answer"]
+    assert "默认发中通和圆通" in bot.bot_answer(db, "发什么快递", "bot_first")["answer"]  # no shop: defaults
     with pytest.raises(ValidationError):
-        care_bot.BotFactsIn(same_day_cutoff="25:00")
+        care_schemas.BotFactsIn(same_day_cutoff="25:00")
     with pytest.raises(KefuError) as exc:
-        care_bot.set_bot_facts(db, "nope", care_bot.BotFactsIn())
+        bot.set_bot_facts(db, "nope", care_schemas.BotFactsIn())
     assert exc.value.code is ErrorCode.NOT_FOUND
 
 
@@ -120,7 +124,7 @@ def _chat(db: Session, buyer_lines: list[str], reply: str) -> None:
 def test_mined_new_intent_is_proposed_approved_and_measured(db: Session) -> None:
     _chat(db, ["可以刻字吗", "能刻字吗", "可以刻字吗", "刻字可以吗"], "可以免费刻字, 下单时备注内容即可")
     _chat(db, ["什么时候发货"] * 3, "48小时内发货")  # answered by the bot already: not mined
-    res = care_bot_mining.mine_bot_proposals(db, "s1")
+    res = mining.mine_bot_proposals(db, "s1")
     assert (res.pairs, res.pool_answer_rate) == (7, "0.429")
     assert len(res.proposals) == 1
     p = res.proposals[0]
@@ -131,49 +135,49 @@ def test_mined_new_intent_is_proposed_approved_and_measured(db: Session) -> None
         4,
     )
     assert p.intent.startswith("mined_") and set(p.paraphrases) == {"可以刻字吗", "能刻字吗", "刻字可以吗"}
-    assert care.bot_answer(db, "可以刻字吗", "bot_first", shop_id="s1")["action"] == "handover"
-    done = care_bot_mining.decide_bot_proposal(db, p.id, approve=True, by="sup")
+    assert bot.bot_answer(db, "可以刻字吗", "bot_first", shop_id="s1")["action"] == "handover"
+    done = mining.decide_bot_proposal(db, p.id, approve=True, by="sup")
     assert (done.status, done.answered_after, done.pool_before, done.pool_after) == (
         "approved",
         4,
         "0.429",
         "1.000",
     )
-    r = care.bot_answer(db, "能刻字吗", "bot_first", shop_id="s1")
+    r = bot.bot_answer(db, "能刻字吗", "bot_first", shop_id="s1")
     assert (r["action"], r["intent"], r["answer"]) == ("answer", p.intent, "可以免费刻字, 下单时备注内容即可")
     assert db.query(FaqPair).filter_by(shop_id="s1", intent=p.intent).count() == 3
     with pytest.raises(KefuError):
-        care_bot_mining.decide_bot_proposal(db, p.id, approve=False, by="sup")  # decided once only
-    assert [x.status for x in care_bot_mining.list_bot_proposals(db, "s1")] == ["approved"]
+        mining.decide_bot_proposal(db, p.id, approve=False, by="sup")  # decided once only
+    assert [x.status for x in mining.list_bot_proposals(db, "s1")] == ["approved"]
 
 
 def test_rejected_and_unanswerable_proposals(db: Session) -> None:
     _chat(db, ["可以刻字吗", "能刻字吗", "可以刻字吗"], "")  # no agent reply: nothing to answer with
-    assert care_bot_mining.mine_bot_proposals(db, "s1").proposals == []
+    assert mining.mine_bot_proposals(db, "s1").proposals == []
     _chat(db, ["可以刻字吗"], "可以免费刻字")
-    p = care_bot_mining.mine_bot_proposals(db, "s1").proposals[0]
+    p = mining.mine_bot_proposals(db, "s1").proposals[0]
     with pytest.raises(KefuError):
-        care_bot_mining.decide_bot_proposal(db, p.id, approve=True, by="sup", answer=" ")
-    rejected = care_bot_mining.decide_bot_proposal(db, p.id, approve=False, by="sup")
+        mining.decide_bot_proposal(db, p.id, approve=True, by="sup", answer=" ")
+    rejected = mining.decide_bot_proposal(db, p.id, approve=False, by="sup")
     assert (rejected.status, rejected.answered_after, rejected.decided_by) == ("rejected", None, "sup")
-    assert care_bot_mining.list_bot_proposals(db, "s1", "proposed") == []
+    assert mining.list_bot_proposals(db, "s1", "proposed") == []
     with pytest.raises(KefuError):
-        care_bot_mining.list_bot_proposals(db, "s1", "maybe")
+        mining.list_bot_proposals(db, "s1", "maybe")
     with pytest.raises(KefuError):
-        care_bot_mining.mine_bot_proposals(db, "nope")
+        mining.mine_bot_proposals(db, "nope")
     with pytest.raises(KefuError):
-        care_bot_mining.decide_bot_proposal(db, 999, approve=True, by="sup")
+        mining.decide_bot_proposal(db, 999, approve=True, by="sup")
 
 
 def test_mining_proposes_masked_wordings_and_skips_erased_chats(db: Session) -> None:
     """Proposals are shown to supervisors and become FAQ rows: no buyer's phone in them (PIPL), and
     chats erased by ``kefu privacy erase`` are not mined as a question "[已删除 / erased]"."""
     _chat(db, ["可以刻字吗 电话13812341234"] * 3, "可以免费刻字")
-    mined = care_bot_mining.mine_bot_proposals(db, "s1")
+    mined = mining.mine_bot_proposals(db, "s1")
     assert [(p.question, p.paraphrases) for p in mined.proposals] == [
         ("可以刻字吗 电话138****1234", ["可以刻字吗 电话138****1234"])
     ]
     for buyer in ("b0", "b1", "b2"):
         privacy.erase_buyer(db, buyer, shop="s1")
-    again = care_bot_mining.mine_bot_proposals(db, "s1")
+    again = mining.mine_bot_proposals(db, "s1")
     assert (again.pairs, again.proposals) == (0, [])

@@ -10,8 +10,10 @@ from sqlalchemy.orm import Session
 
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import auth, demo, demo_accounts
-from kefu.service.demo import default_start, load_demo
+from kefu.service.demo import actions as demo
+from kefu.service.demo import actions_accounts as demo_accounts
+from kefu.service.demo.actions import default_start, load_demo
+from kefu.service.org import actions as auth
 from kefu.sim.shop import build_demo_shop
 from kefu.store.db import session_factory
 from kefu.store.models.care import LedgerEntry, LogbookEntry, Survey, Ticket
@@ -49,8 +51,10 @@ def test_small_demo_exact_counts(engine: Engine) -> None:
         order_events = int(
             (b.order_refund_at >= 0).sum() + (b.order_returned_at >= 0).sum() + (b.order_review >= 0).sum()
         )
-        # assigned + closed per conversation, then refund / return / review per order
-        assert _count(s, Event) == summary.events == summary.conversations * 2 + order_events
+        # assigned + closed per conversation, refund / return / review per order, then order.credited per order
+        assert _count(s, Event) == summary.events == summary.conversations * 2 + order_events + summary.credited_orders
+        credited_events = select(func.count()).select_from(Event).where(Event.kind == "order.credited")
+        assert s.scalar(credited_events) == summary.credited_orders == 161
         assert _count(s, LogbookEntry) == summary.logbook_entries == 2  # one 交接 note a day
         paid = s.scalar(select(func.count()).select_from(Order).where(Order.paid_at.is_not(None)))
         assert paid == int((shop.block.order_paid >= 0).sum()) == summary.paid_orders

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Engine, func, select
 
-from kefu.service.demo import load_demo
+from kefu.service.demo.actions import load_demo
 from kefu.store.db import session_factory
 from kefu.store.models.care import ReplyTemplate
 from kefu.store.models.plan import Forecast

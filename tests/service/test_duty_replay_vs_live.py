@@ -20,7 +20,7 @@ from kefu.duty.engine import Attribution, OrderFacts
 from kefu.duty.replay import ReturnEvent, ReviewEvent, replay
 from kefu.duty.roster import RosterView
 from kefu.duty.rules import default_rules
-from kefu.service.duty import record_return, record_review, run_due_timers, schedule_orders
+from kefu.service.duty.actions import record_return, record_review, run_due_timers, schedule_orders
 from kefu.store.db import make_engine, session_factory
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.duty import OutboxMessage, Task

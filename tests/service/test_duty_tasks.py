@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from duty.http_stub import http_stub
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service.duty import complete_task, escalate_overdue, list_tasks, run_worker, task_stats
+from kefu.service.duty.actions import run_worker
+from kefu.service.duty.actions_tasks import complete_task, escalate_overdue, list_tasks, task_stats
 from kefu.store.db import session_factory
 from kefu.store.models.duty import OutboxMessage, Task
 from kefu.store.models.live import Event

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.timeutil import SHOP_TZ
 from kefu.duty.engine import MessageOut, TaskOut
-from kefu.service.duty import record_return, record_review, run_due_timers, schedule_orders
+from kefu.service.duty import store
+from kefu.service.duty.actions import record_return, record_review, run_due_timers, schedule_orders
 from kefu.store.db import make_engine, session_factory
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.duty import DueTimer, OutboxMessage, Task
@@ -185,7 +186,7 @@ def test_worker_sweep_picks_up_stored_orders_and_skips_stale_ones(engine: Engine
         add_order(s, "stale", at(FRI, 10), amount=900)  # both due hours ago: recorded, never fired
         add_order(s, "old", at(FRI, 19) - timedelta(days=3))  # outside the look-back
         s.flush()
-        from kefu.service.duty import schedule_new_orders
+        from kefu.service.duty.actions import schedule_new_orders
 
         assert schedule_new_orders(s, now) == 4
         assert schedule_new_orders(s, now) == 0
@@ -205,7 +206,6 @@ def test_worker_sweep_picks_up_stored_orders_and_skips_stale_ones(engine: Engine
 def test_a_worker_that_read_pending_rows_another_one_fired_fires_nothing(
         engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     """SQLite has no row locks: the guarded claim (pending → firing) must lose the race cleanly."""
-    import kefu.service.duty as svc
 
     created = at(FRI, 19)
     with session_factory(engine)() as s, s.begin():
@@ -213,7 +213,7 @@ def test_a_worker_that_read_pending_rows_another_one_fired_fires_nothing(
         add_order(s, "o1", created, amount=500)
         s.flush()
         schedule_orders(s)
-    claim, raced = svc._claim_timers, []
+    claim, raced = store.claim_timers, []
 
     def claim_then_lose_the_race(session: Session, now: datetime, batch: int) -> list[DueTimer]:
         rows = claim(session, now, batch)
@@ -222,10 +222,10 @@ def test_a_worker_that_read_pending_rows_another_one_fired_fires_nothing(
             raced[0] = tick(engine, now)
         return rows
 
-    monkeypatch.setattr(svc, "_claim_timers", claim_then_lose_the_race)
+    monkeypatch.setattr(store, "claim_timers", claim_then_lose_the_race)
     if engine.dialect.name == "postgresql":
         pytest.skip("PostgreSQL: the claimed rows are locked, the other worker skips them (SKIP LOCKED test)")
     with session_factory(engine)() as s, s.begin():
-        assert svc.run_due_timers(s, created + 31 * M) == []
+        assert run_due_timers(s, created + 31 * M) == []
     assert [len(r) for r in raced] == [2]
     assert counts(engine) == (1, 0, 0)

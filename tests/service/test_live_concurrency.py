@@ -26,7 +26,7 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from kefu.config import normalise_database_url
-from kefu.service import auth
+from kefu.service.org import actions as auth
 from kefu.store.base import Base
 from kefu.store.db import make_engine, session_factory
 from kefu.store.models.live import Conversation, Event

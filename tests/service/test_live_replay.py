@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import live, live_replay
+from kefu.service.live import actions, actions_replay
 from kefu.store.models.org import Shop
 from kefu.store.models.plan import RosterEntry, ShiftTemplate
 
@@ -20,16 +20,16 @@ def test_replay_of_a_recorded_day_matches_it(session: Session) -> None:
     with session.begin():
         session.add(Shop(id="s", name="s"))
         session.add(ShiftTemplate(shop_id="s", code="白班", start="09:00", end="16:30"))
-        live.register_agent(session, "a", "a", ["售前"], 1, shop="s", now=T9)
+        actions.register_agent(session, "a", "a", ["售前"], 1, shop="s", now=T9)
         session.flush()
         session.add(RosterEntry(shop_id="s", agent_id="a", day=D, shift_code="白班"))
-        live.set_agent_status(session, "a", "online", T9)
-        first = live.open_conversation(session, "s", "b1", "售前", T9)["id"]
-        second = live.open_conversation(session, "s", "b2", "售前", T9 + timedelta(seconds=5))["id"]
-        live.close_conversation(session, first, T9 + timedelta(seconds=60))  # b2 waited 55 s
-        live.close_conversation(session, second, T9 + timedelta(seconds=180))
+        actions.set_agent_status(session, "a", "online", T9)
+        first = actions.open_conversation(session, "s", "b1", "售前", T9)["id"]
+        second = actions.open_conversation(session, "s", "b2", "售前", T9 + timedelta(seconds=5))["id"]
+        actions.close_conversation(session, first, T9 + timedelta(seconds=60))  # b2 waited 55 s
+        actions.close_conversation(session, second, T9 + timedelta(seconds=180))
     with session.begin():
-        result = live_replay.replay_day(session, D, shop="s", sl_seconds=30)
+        result = actions_replay.replay_day(session, D, shop="s", sl_seconds=30)
     assert (result["conversations"], result["shifts"]) == (2, 1)
     assert result["actual_service_level"] == 0.5
     assert result["predicted"]["service_level"] == 0.5

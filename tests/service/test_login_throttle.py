@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from kefu.api.app import create_app
 from kefu.config import get_settings
 from kefu.domain.errors import KefuError
-from kefu.service import auth, login
+from kefu.service.org import actions as org
 from kefu.store.db import session_factory
 
 T0 = datetime(2026, 11, 11, 2, 0, tzinfo=UTC)
@@ -29,19 +29,19 @@ PW = "right-password-7"
 @pytest.fixture(autouse=True)
 def _cheap_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Real argon2 at its lowest cost: these tests make hundreds of attempts, not one."""
-    monkeypatch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(org, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 def _users(engine: Engine, *names: str) -> None:
     with session_factory(engine)() as s, s.begin():
         for name in names:
-            auth.create_user(s, name, PW, "supervisor")
+            org.create_user(s, name, PW, "supervisor")
 
 
 def _attempt(engine: Engine, username: str, address: str, password: str = "wrong-password", *,
              at: datetime = T0) -> str:
     try:
-        login.login(engine, username, password, address, now=at)
+        org.login(engine, username, password, address, now=at)
     except KefuError as exc:
         return str(exc.code)
     return "OK"

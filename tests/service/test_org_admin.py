@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import org_admin
+from kefu.service.org import actions_admin as org_admin
 from kefu.store.models.live import Event
 from kefu.store.models.org import Agent, Shop
 

@@ -8,7 +8,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import overview as svc
+from kefu.domain.money import yuan
+from kefu.service.credit import actions_overview as svc
+from kefu.service.live import actions_reads as reads
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Conversation, Message
 from kefu.store.models.org import Agent
@@ -63,7 +65,7 @@ def test_overview_admin_counts(session: Session) -> None:
     assert o.trend_orders == [0, 1, 2]
     assert o.trend_contacts == [0, 0, 2]
     assert o.trend_paid_fen == [0, 0, 12346]
-    assert svc.yuan(o.paid_fen) == "123.46"
+    assert yuan(o.paid_fen) == "123.46"
 
 
 def test_overview_scopes(session: Session) -> None:
@@ -85,15 +87,15 @@ def test_conversation_messages_checks_buyer(session: Session) -> None:
     conv = session.query(Conversation).filter_by(buyer="x").one()
     session.add(Message(conversation_id=conv.id, shop_id="s", buyer="x", ts=_utc(2, 1), direction="in", text="hi"))
     session.flush()
-    got = svc.conversation_messages(session, conv.id, buyer="x")
+    got = reads.conversation_messages(session, conv.id, buyer="x")
     assert [m["text"] for m in got["messages"]] == ["hi"]
     with pytest.raises(KefuError) as info:
-        svc.conversation_messages(session, conv.id, buyer="someone-else")
+        reads.conversation_messages(session, conv.id, buyer="someone-else")
     assert info.value.code == ErrorCode.CONVERSATION_UNKNOWN
 
 
 def test_yuan_formatting() -> None:
-    assert [svc.yuan(v) for v in (0, 5, 100, 123456789, -250)] == ["0.00", "0.05", "1.00", "1,234,567.89", "-2.50"]
+    assert [yuan(v) for v in (0, 5, 100, 123456789, -250)] == ["0.00", "0.05", "1.00", "1,234,567.89", "-2.50"]
 
 
 def test_day_details_funnel_response_and_leaderboard(session: Session) -> None:
@@ -126,18 +128,18 @@ def test_buyer_orders_masks_personal_data_except_for_admin(session: Session) -> 
     session.add(Order(id="p1", shop_id="s", buyer="x", created_at=_utc(1), amount_fen=100, status="交易成功",
                       phone="13812341234", address="浙江省杭州市西湖区文三路90号"))
     session.flush()
-    agent_view = svc.buyer_orders(session, "s", "x", "agent")
+    agent_view = reads.buyer_orders(session, "s", "x", "agent")
     assert [(o.id, o.phone, o.address) for o in agent_view] == [
         ("p1", "138****1234", "浙江省杭州市西湖区****")]
-    assert svc.buyer_orders(session, "s", "x", "supervisor")[0].phone == "138****1234"
-    assert svc.buyer_orders(session, "s", "x", "admin")[0].phone == "13812341234"
-    assert svc.buyer_orders(session, "other", "x", "admin") == []
+    assert reads.buyer_orders(session, "s", "x", "supervisor")[0].phone == "138****1234"
+    assert reads.buyer_orders(session, "s", "x", "admin")[0].phone == "13812341234"
+    assert reads.buyer_orders(session, "other", "x", "admin") == []
 
 
 def test_queued_in_groups(session: Session) -> None:
     _load(session)
     session.add(Conversation(shop_id="s", buyer="q3", group="售后", status="queued", opened_at=_utc(7)))
     session.flush()
-    assert svc.queued_in_groups(session, ["售前"]) == 2
-    assert svc.queued_in_groups(session, ["售前", "售后"]) == 3
-    assert svc.queued_in_groups(session, []) == 0
+    assert reads.queued_in_groups(session, ["售前"]) == 2
+    assert reads.queued_in_groups(session, ["售前", "售后"]) == 3
+    assert reads.queued_in_groups(session, []) == 0

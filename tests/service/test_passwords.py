@@ -8,7 +8,8 @@ from sqlalchemy import Engine
 
 from kefu.api.app import create_app
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import auth, passwords
+from kefu.service.org import actions as org
+from kefu.service.org import passwords
 from kefu.store.db import session_factory
 
 
@@ -47,7 +48,7 @@ def test_the_shipped_list() -> None:
 
 def test_the_api_refuses_a_weak_first_password(engine: Engine) -> None:
     with session_factory(engine)() as s, s.begin():
-        auth.create_user(s, "boss", "harbour-lights-17", "admin")
+        org.create_user(s, "boss", "harbour-lights-17", "admin")
     client = TestClient(create_app(engine), base_url="http://testserver", headers={"Origin": "http://testserver"})
     client.post("/api/v1/auth/login", json={"username": "boss", "password": "harbour-lights-17"})
     r = client.post("/api/v1/users", json={"username": "amei", "password": "amei", "role": "supervisor"})

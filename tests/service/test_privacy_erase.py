@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 from kefu.cli import app
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import privacy
-from kefu.service.credit import run_month
+from kefu.service.credit.actions import run_month
+from kefu.service.org import actions_privacy as privacy
 from kefu.store.db import make_engine, session_factory
 from kefu.store.migrate import upgrade
 from kefu.store.models.care import LogbookEntry, Survey, Ticket

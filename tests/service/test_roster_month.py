@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service.demo import load_demo
-from kefu.service.roster_month import plan_month
+from kefu.service.demo.actions import load_demo
+from kefu.service.plan.actions_roster import plan_roster
+from kefu.service.plan.schemas import ShopMonth
 from kefu.store.db import session_factory
 from kefu.store.models.org import Shop
 from kefu.store.models.plan import Forecast, RosterEntry
@@ -20,27 +21,28 @@ NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
 def test_plan_next_month_from_the_demo_history(engine: Engine) -> None:
     load_demo(engine, seed=5, days=21, agents=4, now=NOW)
     with session_factory(engine)() as session, session.begin():
-        result = plan_month(session, "demo", date(2026, 12, 1), time_limit=3)
-    assert (result.start, result.days, result.skills) == (date(2026, 12, 1), 31, ("售前", "售后"))
+        result = plan_roster(ShopMonth("demo", date(2026, 12, 1)), time_limit=3, session=session)
+    assert result.month is not None
+    assert (result.start, result.days, result.month.skills) == (date(2026, 12, 1), 31, ["售前", "售后"])
     assert result.status in {"OPTIMAL", "FEASIBLE"}
-    assert result.entries == 4 * 31
-    assert result.required_agent_slots > 0
-    assert 0 < result.coverage <= 1
+    assert result.entries == len(result.roster) == 4 * 31
+    assert result.month.required_agent_slots > 0
+    assert 0 < result.coverage_ratio <= 1
     with session_factory(engine)() as session:
         december = select(func.count()).select_from(RosterEntry).where(
             RosterEntry.day >= date(2026, 12, 1), RosterEntry.day <= date(2026, 12, 31))
         assert session.scalar(december) == 4 * 31
         skills = set(session.scalars(select(Forecast.skill).where(
             Forecast.interval_start >= datetime(2026, 11, 30, 16, tzinfo=UTC), Forecast.skill != "").distinct()))
-        assert skills == set(result.forecast_skills)
-    assert "售前" in result.forecast_skills
+        assert skills == set(result.month.forecast_skills)
+    assert "售前" in result.month.forecast_skills
 
 
 def test_shop_without_agents_is_refused_and_stores_nothing(engine: Engine) -> None:
     with session_factory(engine)() as session, session.begin():
         session.add(Shop(id="empty", name="空店"))
     with pytest.raises(KefuError) as exc, session_factory(engine)() as session, session.begin():
-        plan_month(session, "empty", date(2026, 12, 1), time_limit=1)
+        plan_roster(ShopMonth("empty", date(2026, 12, 1)), time_limit=1, session=session)
     assert exc.value.code is ErrorCode.ROSTER_INFEASIBLE
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(RosterEntry)) == 0

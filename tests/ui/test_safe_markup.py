@@ -16,7 +16,7 @@ import pytest
 from nicegui import ui
 
 import kefu.ui
-from kefu.service.org_admin import ShiftRow
+from kefu.service.org.schemas import ShiftOut
 from kefu.ui.pages.settings import shift_row
 from kefu.ui.widgets import testid as set_testid
 
@@ -62,7 +62,7 @@ def test_no_page_builds_props_classes_style_or_html_from_data() -> None:
 
 @pytest.mark.parametrize("code", [PROBE, 'x" onmouseover="alert(1)', "白班"])
 def test_a_stored_odd_shift_code_renders_as_text(code: str) -> None:
-    row = shift_row(ShiftRow(1, "demo", code, "09:00", "17:00", False, False), lambda _id: None)
+    row = shift_row(ShiftOut(1, "demo", code, "09:00", "17:00", False, False), lambda _id: None)
     assert dict(row.props) == {"data-testid": f"shift-{code}"}  # one attribute, its value escaped by Vue
     texts = [child.text for child in row.default_slot.children if isinstance(child, ui.label)]
     assert texts[0] == f"demo · {code}"

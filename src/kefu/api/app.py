@@ -21,11 +21,11 @@ from kefu.api.csrf import SameOriginMiddleware
 from kefu.api.docs import mount_docs
 from kefu.api.errors import install_error_handlers
 from kefu.api.headers import SecurityHeaders
-from kefu.api.hotpath import LiveHotPath
+from kefu.api.integration import LiveHotPath
 from kefu.api.limits import BodyLimit
 from kefu.api.retry import RetryReads
 from kefu.config import get_settings, install_clock
-from kefu.service import care
+from kefu.service.care import actions_bot as bot
 from kefu.store.db import get_engine
 
 
@@ -46,7 +46,7 @@ async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
 
     Uvicorn (and any ASGI test client that runs the lifespan) accepts requests only after this.
     """
-    await run_in_threadpool(care.warm_bot)
+    await run_in_threadpool(bot.warm_bot)
     yield
 
 
@@ -98,7 +98,7 @@ def served(app: FastAPI) -> ASGIApp:
     The hot path is in front of the framework, not inside: as a FastAPI
     middleware every per-chat call still went through FastAPI's own entry,
     telemetry and error layers (~5 % of a worker's CPU per call). Everything it
-    does not serve reaches the app unchanged (:mod:`kefu.api.hotpath`). The
+    does not serve reaches the app unchanged (:mod:`kefu.api.integration`). The
     boundary (:mod:`kefu.api.boundary`) keeps a keep-alive connection usable
     after an unhandled error in either.
     """

@@ -4,7 +4,7 @@ Why: Starlette's outermost middleware answers an unhandled exception with 500
 and then *re-raises* it so that the server can log it. Uvicorn, seeing an
 exception after the response started, closes the transport, so the next request
 a client pool sends on that keep-alive connection was reset (issue 15, the
-operator's path). The integration hot path (:mod:`kefu.api.hotpath`) sits in
+operator's path). The integration hot path (:mod:`kefu.api.integration`) sits in
 front of Starlette and had no 500 of its own at all.
 
 This layer wraps everything Uvicorn runs (:func:`kefu.api.app.served`):

@@ -11,7 +11,13 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import auth, users
+
+# the role sets are kefu.service.access's; routes take them from here with the dependency
+from kefu.service.access import ALL_ROLES as ALL_ROLES
+from kefu.service.access import MANAGER_ROLES as MANAGER_ROLES
+from kefu.service.access import STAFF_MANAGERS as STAFF_MANAGERS
+from kefu.service.access import check_role, check_roles_known
+from kefu.service.org import actions as org
 from kefu.store.db import session_factory
 
 
@@ -48,9 +54,9 @@ class Caller:
 def _identify(request: Request, session: Session) -> Caller:
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
-        token = auth.check_token(session, header[7:].strip())
+        token = org.check_token(session, header[7:].strip())
         return Caller(kind="token", name=token.name, role="integration")
-    user = users.signed_in(session, request.session) if "session" in request.scope else None
+    user = org.signed_in(session, request.session) if "session" in request.scope else None
     if user is not None:
         return Caller("user", user.username, user.role, user.agent_id, user.team, user.id,
                       user.must_change_password)
@@ -71,13 +77,8 @@ def get_caller_before_change(request: Request, session: DbSession) -> Caller:
     return _identify(request, session)
 
 
-ALL_ROLES = ("admin", "supervisor", "agent", "integration")  # any signed-in caller; scope is checked by the service
-MANAGER_ROLES = ("admin", "supervisor", "integration")  # floor-wide views, planning, integrations
-STAFF_MANAGERS = ("admin", "supervisor")  # people who manage staff: pay inputs, closing tickets, configuration
-
-
 def require_roles(*roles: str, via: Callable[..., Caller] = get_caller) -> Any:
-    """The one role check: a dependency that lets only ``roles`` through (403 otherwise).
+    """The API's door to the one role check (:func:`kefu.service.access.check_role`): 403 unless ``roles``.
 
     Every route that is not public declares it (``tests/api/test_permissions.py``
     walks the routes and fails on one that does not), either in ``dependencies=[…]``
@@ -86,13 +87,10 @@ def require_roles(*roles: str, via: Callable[..., Caller] = get_caller) -> Any:
     scope check (``kefu.service.access``). ``via`` is the dependency that finds the
     caller (the live routes use their own, which remembers bearer tokens).
     """
-    for role in roles:
-        if role not in ALL_ROLES:
-            raise ValueError(f"unknown role {role!r}")
+    check_roles_known(roles)
 
     def check(caller: Caller = Depends(via)) -> Caller:  # a default, not Annotated: ``via`` is local
-        if caller.role not in roles:
-            raise KefuError(ErrorCode.FORBIDDEN, "没有权限", "permission denied", {"role": caller.role})
+        check_role(caller.role, roles)
         return caller
 
     return Depends(check)

@@ -51,10 +51,13 @@ from kefu.domain.errors import bad_argument
 COVERAGE_ALPHA = 0.8
 # Logistic calibration: p = σ(a·raw + b·margin + c). Fitted by
 # ``bench/bot_eval.py --fit`` on the dev half and the KB leave-one-out check (never held-out).
-CALIBRATION = (3.629, 9.084, -2.560)
+CALIBRATION = (3.378, 8.485, -1.963)
 # A clause the bot cannot place is harmless context ("我在沈阳 …") only when the KB knows
 # at least this share of its words; otherwise the message holds a question the KB cannot answer.
 CLAUSE_KNOWN_SHARE = 0.5
+# A word used by at least this share of the intents frames a question (怎么, 多久) rather than
+# naming its topic: alone it does not make a clause a second question.
+FRAME_SHARE = 0.4
 # Sound-based repair may replace a two-character dictionary word only when it is this rare
 # (顺风 148 → 顺丰), never a common one (那天 2224 stays 那天).
 REPAIR_MAX_FREQ = 1000
@@ -101,6 +104,7 @@ class FaqMatcher:
         # question only then; otherwise it is context (订单 …, 我在沈阳 …)
         self._one_word_questions = frozenset(next(iter(d.fields["w"])) for d in docs if len(d.fields["w"]) == 1)
         self._kb_words = frozenset(kb_words)
+        self._frame_df = len(kb.intents) * FRAME_SHARE
         self._homophones: dict[str, str] = {}
         for word, _ in kb_words.most_common():
             if len(word) == 2 and word not in bi.STOPWORDS and all(ch in self._pinyin for ch in word):
@@ -226,12 +230,20 @@ class FaqMatcher:
         return first
 
     def _clauses(self, text: str) -> list[str]:
-        """Parts of a message that could be a question of their own: two content words or more,
-        or one that is a KB question by itself (greetings, bare slots and lone nouns drop out)."""
+        """Parts of a message that could be a question of their own: two content words or more (a
+        size counts), or one that is a KB question by itself (greetings, bare slots and lone nouns
+        drop out); not a part whose topic words all occur in another part (退的钱到哪了 | 什么时候到:
+        the second follows up on the first, it asks nothing new)."""
+        parts = [p for p in _CLAUSE_SPLIT.split(text) if p and p.strip()]
+        # a size is content (XL还有吗); an order number, a date or a sum alone is not
+        words = [[w for w in self.reader.fields(p)["w"] if w not in bt.SLOTS or w == bt.SIZE] for p in parts]
         out = []
-        for part in (p for p in _CLAUSE_SPLIT.split(text) if p and p.strip()):
-            words = [w for w in self.reader.fields(part)["w"] if w not in bt.SLOTS]
-            if len(words) >= 2 or (words and words[0] in self._one_word_questions):
+        for i, part in enumerate(parts):
+            topical = [w for w in words[i] if self.index.df["w"].get(w, 0) < self._frame_df]
+            others = {w for j, ws in enumerate(words) if j != i for w in ws}
+            if topical and all(w in others for w in topical):
+                continue
+            if (len(words[i]) >= 2 and topical) or (words[i] and words[i][0] in self._one_word_questions):
                 out.append(part)
         return out
 
@@ -303,6 +315,7 @@ class FaqMatcher:
         unknown = [
             c for c, m in judged
             if (m is None or m.confidence < threshold)
+            and (_ASKS.search(c) or bt.NEG in "".join(self.reader.fields(c)["w"]))  # asks or objects
             and self.index.known_share(self.reader.fields(c)) < CLAUSE_KNOWN_SHARE
         ]  # fmt: skip
         confident_whole = whole.confidence >= threshold and whole.intent != OUT_OF_SCOPE
@@ -315,9 +328,22 @@ class FaqMatcher:
             parts[m.intent] = m
         if unknown and parts:
             return BotReply(BotAction.HANDOVER, "partly_unknown", confidence=whole.confidence)
+        if parts and any(self._unsure_question(c, m, parts, threshold) for c, m in judged):
+            return BotReply(BotAction.HANDOVER, "partly_unsure", confidence=whole.confidence)
         if len(parts) >= 2:
             return list(parts.values())
         return [whole]
+
+    def _unsure_question(self, clause: str, m: Match | None, parts: Mapping[str, Match], threshold: float) -> bool:
+        """A clause that asks about another intent than the ones answered, without the bot being
+        sure of it (怎么退货 | 运费谁出): answering the rest would be half an answer."""
+        if m is None or m.intent in parts or m.intent == OUT_OF_SCOPE or m.confidence >= threshold:
+            return False
+        if not _ASKS.search(clause) or self.index.known_share(self.reader.fields(clause)) < CLAUSE_KNOWN_SHARE:
+            return False
+        # unsure between an answered intent and another (能退货吗 in 收到了不喜欢 能退货吗): the whole
+        # message has settled it
+        return not any(r.intent in parts for r in self.rank(clause, 3))
 
     def _phrase_is_topic(self, text: str, phrase: str, whole: Match | None, threshold: float) -> bool:
         """A hand-over phrase is the topic, not a request for a person, when the message is still
@@ -329,15 +355,16 @@ class FaqMatcher:
         if not any(phrase in q for q in (item.question, *item.paraphrases)):
             return False
         rest_text = text.replace(phrase, " ")
-        if len(self.reader.fields(rest_text)["w"]) < 2:  # 我要(人工)客服: nothing asked but a person
-            return False
+        if len(self.reader.fields(rest_text)["w"]) < 2 or not _ASKS.search(rest_text):
+            return False  # 我要(人工)客服, 我要找(人工)客服: nothing asked but a person
         rest = self._judge(rest_text, threshold)
         return rest is not None and rest.intent == whole.intent and rest.confidence >= threshold
 
     def _answered_by(self, clause: str, intent: str) -> bool:
         """Whether the intent's answer already speaks of the clause's topic: its weightiest KB
         word of two or more characters (single characters such as 算/谁/出 frame the question)
-        occurs in the answer, character by character (补差价 in 补运费差价)."""
+        occurs in the answer, a two-character word as it is (退货 is not in 退换 … 发错货), a
+        longer one character by character (补差价 in 补运费差价)."""
         words = [w.lstrip(bt.NEG) for w in self.reader.fields(clause)["w"]
                  if w not in bt.SLOTS and self.index.df["w"].get(w)]  # fmt: skip
         topics = [w for w in words if len(w) >= 2] or words
@@ -345,7 +372,7 @@ class FaqMatcher:
             return True
         key = max(topics, key=lambda t: (self.index.idf("w", t), t))
         answer = render_answer(self.kb.intent(intent).answer)
-        return all(ch in answer for ch in key)
+        return key in answer if len(key) <= 2 else all(ch in answer for ch in key)
 
 
 def _cjk(s: str) -> bool:

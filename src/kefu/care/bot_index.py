@@ -31,7 +31,7 @@ _B = 0.75
 _MIN_DICT_FREQ = 50
 _KB_WORD_FREQ = 20000
 # Version of the state layout and of the reading rules: a change invalidates cached indexes.
-STATE_VERSION = 3
+STATE_VERSION = 6
 
 NEGATORS = frozenset(
     [
@@ -52,16 +52,17 @@ NEGATORS = frozenset(
         "不是",
     ]
 )
-# Particles, politeness and forms of address (老板 is how buyers greet the seller) that carry
+# Particles, politeness, forms of address (老板 is how buyers greet the seller) and sighs (无语) that carry
 # no intent; removed from the word field only. 才/还/一直 are *not* here: they mark lateness.
 _STOPWORD_TEXT = (
     "亲 亲亲 的 了 吗 呢 啊 吧 呀 哦 哈 么 嘛 啦 哟 噢 喔 呗 我 你 您 你们 我们 他 她 它 这 那 这个 那个 这件 "
     "请问 麻烦 一下 下 帮 帮忙 帮我 给 给我 想 要 能 能不能 可以 可不可以 是 是不是 有 有没有 会 会不会 "
-    "就 都 也 和 跟 在 怎么 怎么办 怎样 如何 什么 啥 哪 一个 个 一 呃 嗯 好 好的 谢谢 请 "
+    "就 都 也 和 跟 在 怎么办 什么 啥 哪 一个 个 一 呃 嗯 好 好的 谢谢 请 "
     "比较 现在 大概 大约 一般 的话 那边 这边 需要 得 地 着 过 呢亲 怕 别的 然后 但是 可是 所以 "
     "因为 如果 真的 非常 特别 很 太 挺 一点 有点 一些 那么 这么 或者 马上 刚 刚刚 再 又 "
-    "订单号 订单编号 单子 到底 究竟 请问下 咨询 问下 问一下 想问 我想 弄 咋 咋样 呐 哇 嘞 吖 撒 你好 您好 "
-    "在不在 hello hi 老板 老板娘 美女 小姐姐 掌柜的 宝宝 哈哈 哈哈哈 嘿 喂 噻 咯 捏 滴 哒 昂 鸭"
+    "订单号 订单编号 单子 到底 究竟 请问下 咨询 问下 问一下 想问 我想 弄 咋样 呐 哇 嘞 吖 撒 你好 您好 "
+    "在不在 hello hi 老板 老板娘 美女 小姐姐 掌柜的 宝宝 哈哈 哈哈哈 嘿 喂 噻 咯 捏 滴 哒 昂 鸭 "
+    "无语 真无语 服了 郁闷 醉了 唉 哎 支持 提供 怎么回事 咋回事 啥情况 什么情况 怎么处理 离谱 太离谱了"
 )
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
@@ -75,12 +76,13 @@ class Doc:
 
 @lru_cache(maxsize=1)
 def _dictionary() -> dict[str, int]:
-    """jieba's word frequencies (read straight from the file the package ships; once per process)."""
+    """jieba's word frequencies, words of up to four characters (read straight from the file the
+    package ships; once per process)."""
     raw = resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
     out: dict[str, int] = {}
     for line in raw.splitlines():
         parts = line.split(" ")
-        if len(parts) >= 2 and len(parts[0]) <= 4 and int(parts[1]) >= _MIN_DICT_FREQ:
+        if len(parts) >= 2 and len(parts[0]) <= 4:
             out[parts[0]] = int(parts[1])
     return out
 
@@ -219,8 +221,34 @@ def build_state(
     dictionary with KB words boosted: the given ones and every dictionary word of two or more
     characters found inside a KB question, so 下单 in 下单是 stays one word) and the default
     reading of every character in it."""
-    counts = dict(_dictionary())
-    found = {t[i:j] for t in kb_texts for i in range(len(t)) for j in range(i + 2, min(len(t), i + 4) + 1)}
+    full = _dictionary()
+    counts = {w: n for w, n in full.items() if n >= _MIN_DICT_FREQ}
+    texts = list(kb_texts)
+    found = {t[i:j] for t in texts for i in range(len(t)) for j in range(i + 2, min(len(t), i + 4) + 1)}
     counts = build_lexicon_counts([*kb_words, *(w for w in found if w in counts)], counts)
+    # a rare dictionary word is a KB word too where the KB's text would otherwise fall apart into
+    # single characters (下单 is 38 in jieba's counts: 下|单); not where it straddles a word (改地|址)
+    lexicon = bt.Lexicon.from_counts(counts)
+    rare = {
+        w for t in texts for run in _single_runs(lexicon.segment(t)) for w in _substrings(run) if w in full
+    }
+    counts = build_lexicon_counts(rare, counts)
     pinyin = char_pinyin(ch for w in counts for ch in w)
     return {"version": STATE_VERSION, "kb": kb_data, "lexicon": counts, "pinyin": pinyin}
+
+
+def _single_runs(words: list[str]) -> list[str]:
+    """Runs of two or more consecutive one-character words, joined."""
+    runs, cur = [], ""
+    for w in [*words, "  "]:
+        if len(w) == 1:
+            cur += w
+            continue
+        if len(cur) >= 2:
+            runs.append(cur)
+        cur = ""
+    return runs
+
+
+def _substrings(run: str) -> set[str]:
+    return {run[i:j] for i in range(len(run)) for j in range(i + 2, min(len(run), i + 4) + 1)}

@@ -63,7 +63,7 @@ _CN_DIGITS = {
     "八": 8,
     "九": 9,
 }
-_CN_NUMBER = re.compile(r"[一二两三四五六七八九十百]+(?=[天号日点个件条单斤块元周年月])")
+_CN_NUMBER = re.compile(r"[一二两三四五六七八九十百]+(?=[天号日点个件条单斤块元周年月礼])")
 _HEIGHT = re.compile(r"(?:一|1)米[五六七八九5-9][0-9一二三四五六七八九]?")
 _ORDER = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,4}\d{8,}|\d{6,})(?![a-z0-9])")
 _SIZE = re.compile(
@@ -75,7 +75,7 @@ _WITH_UNIT = (
     (re.compile(r"\d+(?:\.\d+)?\s*(?:cm|厘米|公分|mm)"), LENGTH),
     (re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*[号日]?|\d{1,2}\s*[号日](?!元)|双\s*\d{1,2}"), DATE),
     (re.compile(r"\d{1,2}\s*(?:点|:\d\d)"), CLOCK),
-    (re.compile(r"\d+\s*(?:天|小时|个小时|周|个星期|星期|个月)"), DAYS),
+    (re.compile(r"\d+\s*(?:天|小时|个小时|周|个星期|星期|个礼拜|礼拜|个月)"), DAYS),
     (re.compile(r"\d+\s*(?:件|条|个|单|套|双)"), COUNT),
     (re.compile(r"\d+(?:\.\d+)?"), NUM),
 )
@@ -138,7 +138,7 @@ def prepare(message: str) -> Prepared:
     def slot(char: str) -> Any:
         def put(m: re.Match[str]) -> str:
             slots.append((SLOT_NAMES[char], m.group(0).strip()))
-            return f" {char} " if char in (ORDER, SIZE, ADDRESS) else char
+            return f" {char} " if char in (ORDER, ADDRESS) else char
 
         return put
 

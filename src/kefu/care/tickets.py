@@ -265,19 +265,6 @@ def check_callback_outcome(outcome: str) -> None:
         )
 
 
-def month_bounds(month: str, tz: ZoneInfo = SHOP_TZ) -> tuple[datetime, datetime]:
-    """``"2026-11"`` → [first local midnight of the month, first of the next) as aware datetimes."""
-    try:
-        year, mon = (int(x) for x in month.split("-"))
-        start = datetime(year, mon, 1, tzinfo=tz)
-    except (ValueError, TypeError) as exc:
-        raise bad_argument(
-            "month", f"月份格式应为 YYYY-MM: '{month}'", f"month must be YYYY-MM: '{month}'"
-        ) from exc
-    end = datetime(year + (mon == 12), mon % 12 + 1, 1, tzinfo=tz)
-    return start, end
-
-
 def root_cause_summary(
     tickets: Iterable[TicketFacts], now: datetime, hours: BusinessHours, policy: SlaPolicy | None = None
 ) -> dict[str, object]:

@@ -41,10 +41,10 @@ def register(app: typer.Typer) -> None:
         shop: str | None = typer.Option(None, "--shop", help="shop id; default: shared library"),
     ) -> None:
         """载入内置快捷短语与 SOP / load the shipped reply templates and SOPs (idempotent)."""
-        from kefu.service import care
+        from kefu.service.care import actions_templates as templates
 
         with _db() as session:
-            typer.echo(f"added={care.seed_templates(session, shop)}")
+            typer.echo(f"added={templates.seed_templates(session, shop)}")
 
     @care_app.command("templates")
     def templates_cmd(
@@ -53,10 +53,10 @@ def register(app: typer.Typer) -> None:
         limit: int = typer.Option(20, "--limit", min=1, max=200),
     ) -> None:
         """搜索快捷短语 / search reply templates."""
-        from kefu.service import care
+        from kefu.service.care import actions_templates as templates
 
         with _db() as session:
-            hits = care.search_templates(session, query, shop_id=shop, limit=limit)
+            hits = templates.search_templates(session, query, shop_id=shop, limit=limit)
         table = Table("id", "分类", "标题", "变量", "使用次数")
         for h in hits:
             table.add_row(
@@ -71,7 +71,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """填充模板变量并计数 / render a template with variables (counts one use)."""
         from kefu.domain.errors import bad_argument
-        from kefu.service import care
+        from kefu.service.care import actions_templates as templates
 
         values: dict[str, Any] = {}
         for item in var:
@@ -80,7 +80,7 @@ def register(app: typer.Typer) -> None:
             k, v = item.split("=", 1)
             values[k.strip()] = v
         with _db() as session:
-            typer.echo(care.render_template(session, template_id, values)["text"])
+            typer.echo(templates.render_template(session, template_id, values)["text"])
 
     @care_app.command("bot-ask")
     def bot_ask_cmd(
@@ -91,13 +91,13 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """问答机器人回答或转人工 / what the FAQ bot does with one buyer message."""
-        from kefu.service import care_bot
+        from kefu.service.care import actions_bot as bot
 
         if shop is None:
-            _print_json(care_bot.bot_ask(question, mode))
+            _print_json(bot.bot_ask(question, mode))
             return
         with _db() as session:
-            _print_json(care_bot.bot_answer(session, question, mode, shop_id=shop))
+            _print_json(bot.bot_answer(session, question, mode, shop_id=shop))
 
     @care_app.command("bot-eval")
     def bot_eval_cmd(
@@ -106,13 +106,13 @@ def register(app: typer.Typer) -> None:
         shop: str | None = typer.Option(None, "--shop", help="use this shop's FAQ rows, facts and threshold"),
     ) -> None:
         """问答机器人批量评测 / answer every question of a file in bot_first mode (one process, one index)."""
-        from kefu.service import care_bot
+        from kefu.service.care import actions_bot as bot
 
         if shop is None:
-            summary = care_bot.bot_eval_csv(questions, out)
+            summary = bot.bot_eval_csv(questions, out)
         else:
             with _db() as session:
-                summary = care_bot.bot_eval_csv(questions, out, session=session, shop_id=shop)
+                summary = bot.bot_eval_csv(questions, out, session=session, shop_id=shop)
         typer.echo(
             f"questions={summary.questions} answered={summary.answered} handed_over={summary.handed_over}"
         )
@@ -122,10 +122,10 @@ def register(app: typer.Typer) -> None:
         month: str = typer.Argument(..., help="YYYY-MM"), shop: str | None = typer.Option(None, "--shop")
     ) -> None:
         """月度投诉根因汇总 / monthly root-cause summary of tickets."""
-        from kefu.service import care
+        from kefu.service.care import actions_tickets as tickets
 
         with _db() as session:
-            _print_json(care.root_cause_summary(session, month, shop_id=shop))
+            _print_json(tickets.root_cause_summary(session, month, shop_id=shop))
 
     @care_app.command("weekly-issues")
     def weekly_cmd(
@@ -133,21 +133,21 @@ def register(app: typer.Typer) -> None:
         day: str = typer.Option(..., "--day", help="any day of the week"),
     ) -> None:
         """问题登记本周汇总 / weekly summary of the issue register."""
-        from kefu.service import care
+        from kefu.service.care import actions_books as books
 
         with _db() as session:
             # the operator reads the database directly anyway: the CLI shows texts whole, like an admin
-            _print_json(care.weekly_issue_summary(session, shop_id=shop, day=parse_day(day), role="admin"))
+            _print_json(books.weekly_issue_summary(session, shop_id=shop, day=parse_day(day), role="admin"))
 
     @care_app.command("service-stats")
     def stats_cmd(
         day: str = typer.Option(..., "--day"), shop: str | None = typer.Option(None, "--shop")
     ) -> None:
         """服务统计本(计算得出) / computed served, converted and conversion rate per agent."""
-        from kefu.service import care
+        from kefu.service.care import actions_books as books
 
         with _db() as session:
-            rows = care.service_stats(session, parse_day(day), shop_id=shop)
+            rows = books.service_stats(session, parse_day(day), shop_id=shop)
         table = Table("客服", "接待", "成交", "转化率", "订单", "金额(分)")
         for r in rows:
             table.add_row(

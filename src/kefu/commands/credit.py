@@ -6,9 +6,6 @@ from pathlib import Path
 
 import typer
 
-from kefu.credit.rules import RULES, CreditRules
-from kefu.domain.errors import bad_argument
-
 
 def register(app: typer.Typer) -> None:
     credit = typer.Typer(help="业绩归属与绩效 / order credit and agent metrics", no_args_is_help=True)
@@ -37,18 +34,13 @@ def register(app: typer.Typer) -> None:
         ),
     ) -> None:
         """计算每单归属与客服日指标 / attribute every order and compute agent metrics per day."""
-        from kefu.service.credit import credit_files
+        from kefu.service.credit import actions as svc
+        from kefu.service.credit.schemas import CreditFilesIn
 
-        if rule not in RULES:
-            raise bad_argument("--rule", f"必须是 {'/'.join(RULES)}", f"must be one of {', '.join(RULES)}")
-        if window_hours <= 0 or session_gap_min <= 0:
-            raise bad_argument("--window-hours/--session-gap-min", "必须大于 0", "must be positive")
-        rules = CreditRules(
-            rule=rule,  # type: ignore[arg-type]
-            credit_window_s=round(window_hours * 3600),
-            session_gap_s=round(session_gap_min * 60),
-        )
-        done = credit_files(messages, orders, out, rules, engine, master, parquet_out, per_shop)
+        done = svc.run_files(CreditFilesIn(
+            messages=messages, orders=orders, out=out, rule=rule, window_hours=window_hours,
+            session_gap_min=session_gap_min, engine=engine, master=master, parquet=parquet_out, per_shop=per_shop,
+        ))  # fmt: skip
         if not per_shop:
             typer.echo(
                 f"orders={done.orders} credited={done.credited} silent={done.silent} "

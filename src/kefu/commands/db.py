@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kefu.config import get_settings
-from kefu.service import auth
+from kefu.service.org import actions as org
 from kefu.store.db import transaction
 from kefu.store.migrate import upgrade
 
@@ -28,14 +28,14 @@ def register(app: typer.Typer) -> None:
         """创建 API 令牌并打印 / create an API token and print it once."""
         upgrade(get_settings().database_url)
         with transaction() as session:
-            typer.echo(auth.create_token(session, name))
+            typer.echo(org.create_token(session, name))
 
     @tokens.command("list")
     def token_list() -> None:
         """列出令牌 (不显示密钥) / list tokens (never their secrets)."""
         upgrade(get_settings().database_url)
         with transaction() as session:
-            rows = auth.list_tokens(session)
+            rows = org.list_tokens(session)
         table = Table("name", "created (UTC)", "revoked (UTC)")
         for t in rows:
             table.add_row(t.name, f"{t.created_at:%Y-%m-%d %H:%M}",
@@ -47,7 +47,7 @@ def register(app: typer.Typer) -> None:
         """吊销令牌: 之后使用它的请求得到 401 / revoke a token: calls with it get 401 from now on."""
         upgrade(get_settings().database_url)
         with transaction() as session:
-            auth.revoke_token(session, name)
+            org.revoke_token(session, name)
         typer.echo(f"令牌已吊销 / token revoked: {name}")
 
     app.add_typer(db, name="db")

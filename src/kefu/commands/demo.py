@@ -9,7 +9,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from kefu.config import get_settings
 from kefu.domain.timeutil import parse_day
-from kefu.service.demo import load_demo, validate
 from kefu.store.db import make_engine
 from kefu.store.migrate import upgrade
 
@@ -29,6 +28,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """载入演示店铺 / load a simulated demo shop (chats, orders, roster, accounts)."""
         first = parse_day(start) if start else None
+        # pandas, numba…: imported only when a demo is loaded, so `kefu --help` stays quick
+        from kefu.service.demo.actions import load_demo, validate
+
         validate(seed, days, agents, first)  # before the database is created or touched
         settings = get_settings()
         url = settings.database_url

@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
         review_even: str = typer.Option("", "--review-even", help="agents for even first-review days"),
     ) -> None:
         """按历史数据重放跟进规则 / replay the follow-up rules over CSV history."""
-        from kefu.service.duty import replay_files
+        from kefu.service.duty.actions import replay_files
 
         if bool(review_odd) != bool(review_even):
             raise bad_argument("--review-odd/--review-even", "需同时给出", "give both or neither")
@@ -62,7 +62,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """轮询到期规则、逾期任务与待发通知 / poll due timers, overdue tasks and the outbox."""
         from kefu.config import get_settings
-        from kefu.service.duty import run_worker
+        from kefu.service.duty.actions import run_worker
         from kefu.store.migrate import upgrade
 
         upgrade(get_settings().database_url)

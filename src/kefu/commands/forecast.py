@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_day
 
 
@@ -34,7 +33,7 @@ def register(app: typer.Typer) -> None:
         weeks: int = typer.Option(4, "--weeks", help="weeks behind the seasonal model's weekday levels"),
     ) -> None:
         """预测每个营业时段的进线量 / forecast arrivals for every open interval."""
-        from kefu.service.forecast import predict_file
+        from kefu.service.plan.actions_files import predict_file
 
         res = predict_file(
             history,
@@ -71,7 +70,7 @@ def register(app: typer.Typer) -> None:
         """回测: 模型选择、各折 WAPE 与基线、泊松下限、P80 覆盖率 / backtest of the chosen model vs baselines."""
         from dataclasses import asdict
 
-        from kefu.service.forecast import backtest_file
+        from kefu.service.plan.actions_files import backtest_file
 
         rep = backtest_file(
             history,
@@ -123,13 +122,9 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out"),
     ) -> None:
         """由逐通话记录生成时段进线量 / interval counts from a call-by-call log (agent-queue arrivals)."""
-        from kefu.io.arrivals import bank_call_times, counts_from_times, format_grid
+        from kefu.service.plan.actions_files import calls_to_counts as convert
 
-        if not calls.exists():
-            raise bad_argument("calls", f"找不到文件 {calls}", f"file not found: {calls}")
-        grid = counts_from_times(bank_call_times(calls), interval)
-        out.write_text(format_grid(grid, "count", 0).replace(".0\n", "\n"), encoding="utf-8")
-        typer.echo(f"wrote {out}")
+        typer.echo(f"wrote {convert(calls, interval, out)}")
 
     @fc.command("shop")
     def shop_cmd(
@@ -149,13 +144,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """由已存会话预测并计算人力需求 / forecast a shop from stored conversations and store the requirement."""
         from kefu.config import get_settings
-        from kefu.service import plan
+        from kefu.service.plan import actions as plan
+        from kefu.service.plan.schemas import StaffingTarget
         from kefu.store.db import transaction
         from kefu.store.migrate import upgrade
 
         upgrade(get_settings().database_url)
         first = parse_day(start)
-        target = plan.StaffingTarget(aht_s, target_sl, target_s, patience_s, concurrency, shrinkage)
+        target = StaffingTarget(aht_s, target_sl, target_s, patience_s, concurrency, shrinkage)
         with transaction() as session:
             plan.forecast_shop(session, shop, first, days, skill=skill, interval_min=interval, model=model)
             points = plan.requirement(

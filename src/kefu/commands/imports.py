@@ -30,7 +30,7 @@ def register(app: typer.Typer) -> None:
     imp = typer.Typer(help="导入订单与聊天记录 / import orders and chat records", no_args_is_help=True)
 
     def _run(kind: str, file: Path, skip_bad_rows: bool, shop: str) -> None:
-        from kefu.service import credit as svc
+        from kefu.service.credit import actions_imports as svc
 
         upgrade(get_settings().database_url)
         fn = svc.import_orders if kind == "orders" else svc.import_chats

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from kefu.config import get_settings
 from kefu.domain.timeutil import parse_day
-from kefu.service import handover, live, live_replay, presence
+from kefu.service.live import actions, actions_handover, actions_presence, actions_replay
 from kefu.store.db import transaction
 from kefu.store.migrate import upgrade
 
@@ -27,8 +27,8 @@ def register(app: typer.Typer) -> None:
         upgrade(get_settings().database_url)
         while True:
             with transaction() as session:
-                done = live.sweep(session)
-            typer.echo(json.dumps(done))
+                done = actions.sweep(session)
+            typer.echo(json.dumps(done.model_dump()))
             if every <= 0:
                 return
             time.sleep(every)
@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         """用真实分流规则重放一天 / replay a recorded day through the routing engine."""
         upgrade(get_settings().database_url)
         with transaction() as session:
-            result = live_replay.replay_day(session, parse_day(day), shop=shop, sl_seconds=sl)
+            result = actions_replay.replay_day(session, parse_day(day), shop=shop, sl_seconds=sl)
         typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
 
     @group.command("handover")
@@ -48,17 +48,17 @@ def register(app: typer.Typer) -> None:
         """交接班 / hand open conversations and tasks to the next shift."""
         upgrade(get_settings().database_url)
         with transaction() as session:
-            result = handover.hand_over(session, from_agent, to or None, note=note, actor="cli")
-        typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+            result = actions_handover.hand_over(session, from_agent, to or None, note=note, actor="cli")
+        typer.echo(json.dumps(result.model_dump(by_alias=True), ensure_ascii=False, indent=2))
 
     @app.command("worktime")
     def worktime(agent: str = typer.Argument(...), day: str = typer.Argument(..., help="YYYY-MM-DD")) -> None:
         """工时与加班 / worked time and overtime of one agent on one day."""
         upgrade(get_settings().database_url)
         with transaction() as session:
-            figures = presence.worked_time(session, agent, parse_day(day))
+            figures = actions_presence.worked_time(session, agent, parse_day(day))
         table = Table("项目 / item", "值 / value")
-        for key, value in figures.items():
+        for key, value in figures.model_dump().items():
             table.add_row(key, str(value))
         console.print(table)
 

@@ -1,6 +1,6 @@
 """``kefu privacy …``: erase a buyer, set how long personal data is kept, run the retention sweep.
 
-Thin: each command is one :mod:`kefu.service.privacy` call in one transaction
+Thin: each command is one :mod:`kefu.service.org.actions_privacy` call in one transaction
 (nothing is changed when it fails), then one line of ``key=value`` figures.
 """
 
@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         shop: str | None = typer.Option(None, "--shop", help="only in this shop (default: every shop)"),
     ) -> None:
         """匿名化一位买家的全部数据 / anonymise everything about one buyer (messages, orders, tickets…)."""
-        from kefu.service import privacy
+        from kefu.service.org import actions_privacy as privacy
 
         upgrade(get_settings().database_url)
         with transaction() as session:
@@ -42,7 +42,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """查看或设置保存期限 / show or set how many days personal data is kept."""
         from kefu.domain.errors import bad_argument
-        from kefu.service import privacy
+        from kefu.service.org import actions_privacy as privacy
 
         upgrade(get_settings().database_url)
         with transaction() as session:
@@ -57,7 +57,7 @@ def register(app: typer.Typer) -> None:
     @privacy_app.command("sweep")
     def sweep_cmd() -> None:
         """按保存期限匿名化旧数据 / anonymise personal data older than the retention (the duty worker does it daily)."""
-        from kefu.service import privacy
+        from kefu.service.org import actions_privacy as privacy
 
         upgrade(get_settings().database_url)
         with transaction() as session:

@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
         shop: str = typer.Option("", "--shop", help="one shop (default: all)"),
     ) -> None:
         """月度绩效、工资与认领核对表 / monthly KPI, pay and claims workbook."""
-        from kefu.service.pay import kpi_workbook
+        from kefu.service.credit.actions_pay import kpi_workbook
 
         upgrade(get_settings().database_url)
         with transaction() as session:

@@ -1,4 +1,4 @@
-"""``kefu roster plan`` and ``kefu roster curtois``: thin wrappers over ``kefu.service.roster``."""
+"""``kefu roster plan|curtois|plan-month|export``: thin wrappers over the plan area's roster actions."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from kefu.config import get_settings
+from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_day
-from kefu.plan.roster.types import Rules
-from kefu.service import roster as svc
+from kefu.service.plan.schemas import RosterFiles, RosterOutputs, RosterRulesIn
+from kefu.store.db import transaction
+from kefu.store.migrate import upgrade
 
 
 def _progress(quiet: bool) -> Progress:
@@ -45,31 +48,19 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet"),
     ) -> None:
         """排一个月的班 / build the roster: hard rules always hold, coverage as high as possible."""
-        rules = Rules(rest_days_per_month, max_consecutive, min_rest_hours)
-        problem = svc.load_problem(svc.PlanFiles(agents, shifts, requirement, preferences), parse_day(start), days, rules)
+        rules = RosterRulesIn.model_construct(rest_days_per_month=rest_days_per_month,  # the CLI's bounds are the engine's
+                                              max_consecutive=max_consecutive, min_rest_hours=min_rest_hours)
+        files = RosterFiles(agents, shifts, requirement, parse_day(start), days, rules, preferences)
+        outputs = RosterOutputs(out, xlsx, ics_dir, report, volume, aht_s, target_s, concurrency)
         with _progress(quiet) as bar:
-            task = bar.add_task(f"排班 / solving ({len(problem.agents)} agents, {days} days)", total=None)
-            result = svc.plan(problem, time_limit,
-                              progress=lambda t, v: bar.update(task, description=f"排班 / solving: score {v:.0f}"))
-        from kefu.io.roster_csv import write_roster
+            task = bar.add_task(f"排班 / solving ({days} days)", total=None)
+            from kefu.service.plan import actions_roster as svc  # OR-Tools, numba: only when planning
 
-        write_roster(out, result.roster, problem.start, problem.days)
-        summary = svc.result_summary(problem, result)
-        if volume:
-            summary["service_level"] = svc.service_level(problem, result, volume, aht_s, target_s, concurrency)
-            summary["coverage"] = {k: [round(v, 2) for v in c] for k, c in result.coverage.items()}
-        if xlsx or ics_dir:
-            from kefu.io import roster_export
-
-            if xlsx:
-                roster_export.write_xlsx(xlsx, problem, result.roster)
-            if ics_dir:
-                roster_export.write_ics_dir(ics_dir, problem, result.roster)
-        if report:
-            report.write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+            done = svc.plan_roster(files, time_limit=time_limit, outputs=outputs,
+                                   progress=lambda t, v: bar.update(task, description=f"排班 / solving: score {v:.0f}"))
         if not quiet:
-            typer.echo(f"{out}: status={summary['status']} coverage={summary['coverage_ratio']:.2%} "
-                       f"seconds={summary['seconds']}", err=True)
+            typer.echo(f"{out}: status={done.status} coverage={done.coverage_ratio:.2%} seconds={done.seconds}",
+                       err=True)
 
     @roster.command("curtois")
     def curtois_cmd(
@@ -81,6 +72,8 @@ def register(app: typer.Typer) -> None:
         """用同一引擎求解 Curtois & Qu 基准实例 / solve a Curtois & Qu benchmark instance."""
         with _progress(as_json) as bar:
             task = bar.add_task(f"{instance.name}", total=None)
+            from kefu.service.plan import actions_roster as svc  # OR-Tools, numba: only when solving
+
             result = svc.solve_curtois(instance, time_limit, seed=seed,
                                        progress=lambda t, v: bar.update(task, description=f"{instance.name}: {v}"))
         if as_json:
@@ -99,19 +92,27 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
     ) -> None:
         """预测 → 需求 → 排班 → 保存 (同页面的排班按钮) / forecast, staff, roster and store a shop's month."""
-        from kefu.service import roster_month
+        from kefu.service.plan import actions_month, actions_roster  # OR-Tools, numba: only when planning
+        from kefu.service.plan.schemas import ShopMonth
 
-        with _progress(as_json) as bar:
+        if time_limit <= 0:
+            raise bad_argument("time-limit", "时间限制须大于 0", "time limit must be positive")
+        source = ShopMonth(shop, actions_month.month_first(month))
+        upgrade(get_settings().database_url)
+        with _progress(as_json) as bar, transaction() as session:
             task = bar.add_task(f"排班 / planning {shop} {month}", total=None)
-            result = roster_month.plan_month_command(
-                shop, month, time_limit, progress=lambda t, v: bar.update(task, description=f"排班 / score {v:.0f}"))
+            done = actions_roster.plan_roster(source, time_limit=time_limit, session=session,
+                                              progress=lambda t, v: bar.update(task, description=f"排班 / score {v:.0f}"))
+        changed = done.month.changed if done.month else []
+        for c in changed:  # the cells a re-plan changed: on stderr, the JSON on stdout stays the contract
+            typer.echo(f"  {c.agent} {c.date}: {c.before or '休'} → {c.after or '休'}", err=True)
         if as_json:
-            typer.echo(json.dumps(roster_month.plan_json(result), ensure_ascii=False))
+            agents = {t["agent"]: {"days": t["workdays"], "hours": t["hours"], "nights": t["nights"]} for t in done.totals}
+            typer.echo(json.dumps({"coverage": done.coverage_ratio, "bound": done.bound, "gap": done.gap,
+                                   "violations": done.violations, "agents": agents}, ensure_ascii=False))
             return
-        typer.echo(f"{shop} {month}: coverage={result.coverage:.2%} bound={result.bound:.2%} gap={result.gap:.2%} "
-                   f"violations={result.violations} changed={len(result.changed)} entries={result.entries}")
-        for c in result.changed:
-            typer.echo(f"  {c.agent} {c.day.isoformat()}: {c.before or '休'} → {c.after or '休'}")
+        typer.echo(f"{shop} {month}: coverage={done.coverage_ratio:.2%} bound={done.bound:.2%} gap={done.gap:.2%} "
+                   f"violations={done.violations} changed={len(changed)} entries={done.entries}")
 
     @roster.command("export")
     def export_cmd(
@@ -120,9 +121,11 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="F.csv (agent,date,shift) | F.xlsx | F.ics"),
     ) -> None:
         """导出已保存的月排班 / export the stored roster of a month (as the page shows it)."""
-        from kefu.service import roster_month
+        from kefu.service.plan import actions_month  # openpyxl, the roster engine's types: only when exporting
 
-        rows = roster_month.export_month_command(shop, month, out)
-        typer.echo(f"{out}: {rows} cells", err=True)
+        upgrade(get_settings().database_url)
+        with transaction() as session:
+            cells = actions_month.export_month(session, shop, month, out)
+        typer.echo(f"{out}: {cells} cells", err=True)
 
     app.add_typer(roster, name="roster")

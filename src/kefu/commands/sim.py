@@ -9,7 +9,6 @@ import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from kefu.domain.timeutil import parse_day
-from kefu.sim.export import DEFAULT_START, export_benchmark, validate_export
 
 
 def register(app: typer.Typer) -> None:
@@ -22,12 +21,13 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="输出目录 / output folder"),
         seed: int = typer.Option(1, "--seed"),
         fmt: str = typer.Option("both", "--format", help="csv|parquet|both"),
-        start: str = typer.Option(DEFAULT_START.isoformat(), "--start", help="YYYY-MM-DD (shop time)"),
+        start: str = typer.Option("", "--start", help="YYYY-MM-DD (shop time; default: the simulator's fixed start)"),
         days: int = typer.Option(30, "--days"),
     ) -> None:
         """导出模拟聊天与订单 / export simulated messages.csv and orders.csv (+ Parquet)."""
-        first: date = parse_day(start)
-        validate_export(orders, messages, fmt, first, days)  # before the folder is created
+        from kefu.service.sim.actions import DEFAULT_START, export  # numpy, pyarrow: only when exporting
+
+        first: date = parse_day(start) if start else DEFAULT_START
         with Progress(
             TextColumn("[bold]模拟 / simulating"),
             BarColumn(),
@@ -40,9 +40,7 @@ def register(app: typer.Typer) -> None:
             def tick(done: int, total: int) -> None:
                 bar.update(task, completed=done)
 
-            paths = export_benchmark(
-                orders, messages, out, seed=seed, fmt=fmt, progress=tick, start=first, days=days
-            )
+            paths = export(orders, messages, out, seed=seed, fmt=fmt, progress=tick, start=first, days=days)
         typer.echo(f"messages: {paths[0]}  ({messages:,} rows)")
         typer.echo(f"orders:   {paths[1]}  ({orders:,} rows)")
 

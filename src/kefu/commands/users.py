@@ -12,7 +12,7 @@ from __future__ import annotations
 import typer
 
 from kefu.config import get_settings
-from kefu.service import users
+from kefu.service.org import actions as org
 from kefu.store.db import transaction
 from kefu.store.migrate import upgrade
 
@@ -36,9 +36,9 @@ def register(app: typer.Typer) -> None:
             password = typer.prompt("密码 / password (≥ 10)", hide_input=True, confirmation_prompt=True)
         upgrade(get_settings().database_url)
         with transaction() as session:
-            made = users.add_user(session, username, None if generate else password, role, agent_id=agent,
+            made = org.add_user(session, username, None if generate else password, role, agent_id=agent,
                                   team=team, display_name=name, must_change_password=False)
-        typer.echo(f"账号已创建 / account created: {made.user.username} ({made.user.role})")
+        typer.echo(f"账号已创建 / account created: {made.username} ({made.role})")
         if made.generated_password:
             typer.echo(f"密码 / password: {made.generated_password}")
             typer.echo("首次登录时必须修改 / it must be changed at first sign-in")
@@ -52,8 +52,8 @@ def register(app: typer.Typer) -> None:
         """重置密码: 旧会话全部失效, 下次登录须修改 / reset a password: sessions end, change forced at sign-in."""
         upgrade(get_settings().database_url)
         with transaction() as session:
-            made = users.reset_password(session, username=username, new_password=password)
-        typer.echo(f"密码已重置 / password reset: {made.user.username}")
+            made = org.reset_password(session, username=username, new_password=password)
+        typer.echo(f"密码已重置 / password reset: {made.username}")
         if made.generated_password:
             typer.echo(f"临时密码 / temporary password: {made.generated_password}")
         typer.echo("下次登录时必须修改 / it must be changed at the next sign-in")

@@ -16,8 +16,6 @@ import yaml
 
 from kefu.domain.errors import ErrorCode, KefuError
 
-HUNDRED = Decimal(100)
-
 
 def _invalid(zh: str, en: str, **details: Any) -> KefuError:
     return KefuError(

@@ -81,13 +81,6 @@ def ratio(num: int, den: int, places: int = 4) -> Decimal | None:
     return (Decimal(int(num)) / Decimal(int(den))).quantize(q, rounding=ROUND_HALF_UP)
 
 
-def fen_div(num: int, den: int) -> int | None:
-    """Integer fen ÷ count, rounded half-up (客单价)."""
-    if den == 0:
-        return None
-    return int((Decimal(int(num)) / Decimal(int(den))).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def ratios(num: object, den: object, places: int = 4) -> list[Decimal | None]:
     """Column-wise :func:`ratio`: exact integer half-up rounding in numpy, Decimal only at the end."""
     n = np.asarray(num, dtype=np.int64)

@@ -10,6 +10,7 @@ import time as _time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
+from typing import SupportsInt
 from zoneinfo import ZoneInfo
 
 from kefu.domain.errors import bad_argument
@@ -77,6 +78,29 @@ def bounded_day(day: date, name: str = "date") -> date:
     return day
 
 
+def month_bounds(month: str) -> tuple[date, date]:
+    """``"2026-11"`` → (its first day, the first day of the next month); a bad or unbounded month is BAD_ARGUMENT."""
+    try:
+        first = date.fromisoformat(f"{month.strip()}-01")
+    except ValueError as exc:
+        raise bad_argument(
+            "month", f"月份格式应为 YYYY-MM: '{month}'", f"month must be YYYY-MM: '{month}'"
+        ) from exc
+    bounded_day(first, "month")  # 9999-12 parses, but its next month does not exist
+    return first, date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
+def month_span(month: str, tz: ZoneInfo = SHOP_TZ) -> tuple[datetime, datetime]:
+    """:func:`month_bounds` as aware local midnights in ``tz``: [first, next first)."""
+    first, nxt = month_bounds(month)
+    return datetime.combine(first, time.min, tz), datetime.combine(nxt, time.min, tz)
+
+
+def from_epoch(epoch: int | SupportsInt) -> datetime:
+    """Seconds since the epoch (numpy integers too) as an aware UTC datetime."""
+    return datetime.fromtimestamp(int(epoch), tz=UTC)
+
+
 def parse_aware(text: str, *, default_tz: ZoneInfo = SHOP_TZ, name: str = "time") -> datetime:
     """Parse ISO-8601 within FIRST_DAY–LAST_DAY; a value without offset is read as shop wall-clock time."""
     try:
@@ -107,6 +131,3 @@ def business_day(ts: datetime, *, tz: ZoneInfo = SHOP_TZ, cut_hour: int = 0) -> 
 def local_midnight(day: date, *, tz: ZoneInfo = SHOP_TZ) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz)
 
-
-def daterange(start: date, days: int) -> list[date]:
-    return [start + timedelta(days=i) for i in range(days)]

@@ -1,18 +1,16 @@
-"""Attribution for the 核对地址 rule, taken from the credit engine.
+"""Attribution for the 核对地址 rule, taken from the credit engine's ``order_credit`` rows.
 
 The address check goes to the 落实付款 agent, else the 落实下单 agent, and
 to nobody for a fully silent order. Those are exactly the credit engine's
-answers, so duty never re-implements attribution: it calls
-``kefu.credit.pipeline.run_credit`` and reads ``order_credit``. The engine
-takes the result as plain ``Attribution`` values so it can be tested and
-replayed without chat logs.
+answers, so duty never re-implements attribution: the service layer runs
+``kefu.credit.pipeline.run_credit`` (:mod:`kefu.service.duty.actions`) and this
+module reads its ``order_credit`` as plain ``Attribution`` values, so the engine
+can be tested and replayed without chat logs.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
-from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -39,17 +37,3 @@ def attribution_from_frame(order_credit: pd.DataFrame) -> dict[str, Attribution]
     ):
         out[str(order_id)] = Attribution(_agent(order_agent), _agent(payment_agent))
     return out
-
-
-def attribution_from_credit(messages: pd.DataFrame, orders: pd.DataFrame) -> Mapping[str, Attribution]:
-    """Run the credit engine on chats and orders; raise a readable error if it is not installed."""
-    try:
-        pipeline = importlib.import_module("kefu.credit.pipeline")
-    except ImportError as exc:
-        raise KefuError(
-            ErrorCode.BAD_REQUEST,
-            "绩效归属引擎 (kefu.credit.pipeline) 不可用; 可用 --attribution 提供归属结果",
-            "the credit engine (kefu.credit.pipeline) is not available; pass --attribution instead",
-        ) from exc
-    result = pipeline.run_credit(messages, orders)
-    return attribution_from_frame(result.order_credit)

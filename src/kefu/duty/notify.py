@@ -1,6 +1,6 @@
 """Notification adapters behind one interface: SMS gateway, DingTalk and WeCom group robots.
 
-The outbox (``kefu.service.notify``) decides *when* and *whether* to send;
+The outbox (``kefu.service.duty.actions_outbox``) decides *when* and *whether* to send;
 adapters only know *how*. Each adapter's ``send`` either returns or raises
 ``NotifyError`` saying whether a retry may help (timeouts, 5xx, 429 and
 robot rate limits) or not (a 4xx, a missing phone number): retrying a

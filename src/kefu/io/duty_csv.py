@@ -22,13 +22,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kefu.credit import files as credit_files
 from kefu.domain.errors import ErrorCode, KefuError, RowError, bad_rows
 from kefu.domain.timeutil import SHOP_TZ
 from kefu.duty.engine import MessageOut, OrderFacts, TaskOut
 from kefu.duty.replay import ReturnEvent, ReviewEvent
 from kefu.duty.roster import REST_CODES
 from kefu.io import cells, csvfile
+from kefu.io import credit_csv as credit_files
 from kefu.io.csvfile import BadCell
 
 T = TypeVar("T")

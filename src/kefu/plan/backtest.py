@@ -138,16 +138,6 @@ def recent_starts(history: Grid, folds: int, days: int = 7) -> list[date]:
     return [d for d in starts if d >= history.start + timedelta(days=7)]
 
 
-def weekly_starts(first: date, last: date, step_days: int = 7) -> list[date]:
-    """Test starts every ``step_days`` from ``first`` while ``≤ last``."""
-    out: list[date] = []
-    d = first
-    while d <= last:
-        out.append(d)
-        d += timedelta(days=step_days)
-    return out
-
-
 @dataclass(frozen=True)
 class AutoFold:
     """One rolling origin of the model chosen by backtest: what it chose, its error and its band."""

@@ -1,7 +1,12 @@
-"""Who may see which rows: the data half of every permission (the role half is ``require_roles``).
+"""Who may do what: the roles, the one role check, and who may see which rows.
 
-Roles decide which use-cases a caller may run at all (``kefu.api.deps.require_roles``,
-the dashboard's ``kefu_page(roles=…)``). Some use-cases are open to agents but
+Roles decide which use-cases a caller may run at all. There is one check,
+:func:`check_role`, and two doors that call it: the API's ``require_roles``
+dependency (``kefu.api.deps``; every route declares exactly one, which the
+permission matrix ``tests/api/test_permissions.py`` enumerates) and the
+dashboard's ``kefu_page(roles=…)``. The role sets below are the vocabulary both use.
+
+Some use-cases are open to agents but
 only on their *own* rows; that check depends on the data, so it lives here, in
 the service layer, where API, dashboard and CLI share it (issue 15, holes 4 and 18):
 
@@ -15,11 +20,12 @@ the service layer, where API, dashboard and CLI share it (issue 15, holes 4 and 
   team filter on lists is a view, applied by the lists themselves).
 
 The caller is anything with ``role`` and ``agent_id`` (the API's ``Caller``, the
-dashboard's ``PageUser``); an agent account not linked to an agent row sees nothing.
+dashboard's ``UserOut``); an agent account not linked to an agent row sees nothing.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Protocol
 
 from sqlalchemy import select
@@ -28,6 +34,36 @@ from sqlalchemy.orm import Session
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.store.models.live import Conversation
 from kefu.store.models.org import Agent
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    AGENT = "agent"
+    INTEGRATION = "integration"  # a bearer token, never a dashboard account
+
+
+ACCOUNT_ROLES: tuple[str, ...] = (Role.ADMIN, Role.SUPERVISOR, Role.AGENT)  # people who sign in
+ALL_ROLES: tuple[str, ...] = (*ACCOUNT_ROLES, Role.INTEGRATION)  # any caller; scope is checked per row
+MANAGER_ROLES: tuple[str, ...] = (Role.ADMIN, Role.SUPERVISOR, Role.INTEGRATION)  # floor-wide views, planning
+STAFF_MANAGERS: tuple[str, ...] = (Role.ADMIN, Role.SUPERVISOR)  # people who manage staff and configuration
+
+
+def check_roles_known(roles: tuple[str, ...]) -> None:
+    """A declaration names only real roles (a typo would lock everyone out, silently)."""
+    for role in roles:
+        if role not in ALL_ROLES:
+            raise ValueError(f"unknown role {role!r}")
+
+
+def may(role: str, roles: tuple[str, ...]) -> bool:
+    return role in roles
+
+
+def check_role(role: str, roles: tuple[str, ...]) -> None:
+    """The one role check: 403 FORBIDDEN unless ``role`` is one of ``roles``."""
+    if not may(role, roles):
+        raise forbidden("没有权限", "permission denied", role=role)
 
 
 class Viewer(Protocol):

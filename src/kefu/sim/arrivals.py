@@ -12,7 +12,7 @@ times of a fixed total are the same process conditioned on its total
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -162,6 +162,3 @@ def local_minute_of_day(epoch: np.ndarray) -> np.ndarray:
     """Minute of the Shanghai day (0..1439) for UTC epoch seconds (UTC+8, no DST)."""
     return np.asarray(((epoch + 8 * 3600) // 60) % MINUTES_PER_DAY, dtype=np.int64)
 
-
-def epoch_to_local(epoch: int) -> datetime:
-    return datetime.fromtimestamp(int(epoch), tz=SHOP_TZ)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from kefu.domain.timeutil import SHOP_TZ
+from kefu.domain.timeutil import SHOP_TZ, from_epoch
 from kefu.sim.config import STATUSES, WAIT_PAY
 from kefu.sim.shop import DemoShop
 
@@ -44,12 +44,9 @@ ADDRESSES = ("浙江省杭州市西湖区文三路", "上海市浦东新区张�
              "江苏省南京市鼓楼区中山路", "四川省成都市武侯区天府大道")  # fmt: skip
 
 
-def _dt(epoch: int | np.integer) -> datetime:
-    return datetime.fromtimestamp(int(epoch), tz=UTC)
-
 
 def _opt(epoch: int | np.integer) -> datetime | None:
-    return None if epoch < 0 else _dt(epoch)
+    return None if epoch < 0 else from_epoch(epoch)
 
 
 def conversation_rows(shop: DemoShop, shop_id: str) -> list[Row]:
@@ -65,8 +62,8 @@ def conversation_rows(shop: DemoShop, shop_id: str) -> list[Row]:
         rows.append({
             "shop_id": shop_id, "buyer": shop.buyer_names[int(b.conv_buyer[i])],
             "group": "售后" if b.conv_aftersale[i] else "售前", "status": "assigned" if open_ else "closed",
-            "agent_id": shop.agents[int(shop.conv_agent[i])].id, "opened_at": _dt(b.conv_start[i]),
-            "assigned_at": _dt(b.conv_start[i] + 2), "closed_at": None if open_ else _dt(min(b.conv_end[i] + 300, shop.as_of)),
+            "agent_id": shop.agents[int(shop.conv_agent[i])].id, "opened_at": from_epoch(b.conv_start[i]),
+            "assigned_at": from_epoch(b.conv_start[i] + 2), "closed_at": None if open_ else from_epoch(min(b.conv_end[i] + 300, shop.as_of)),
             "last_buyer_msg_at": _opt(last_in[i]), "last_agent_msg_at": _opt(last_out[i]), "channel": "tmall",
         })  # fmt: skip
     return rows
@@ -89,7 +86,7 @@ def message_rows(rng: np.random.Generator, shop: DemoShop, shop_id: str, conv_id
             text = lines[int(pick[k] * len(lines))]
         rows.append({
             "conversation_id": conv_ids[c], "shop_id": shop_id, "buyer": shop.buyer_names[int(b.conv_buyer[c])],
-            "agent_id": shop.agents[int(shop.conv_agent[c])].id, "ts": _dt(b.msg_ts[k]),
+            "agent_id": shop.agents[int(shop.conv_agent[c])].id, "ts": from_epoch(b.msg_ts[k]),
             "direction": "out" if out else "in", "auto": auto, "bot": False, "text": text,
         })  # fmt: skip
     return rows
@@ -112,7 +109,7 @@ def order_rows(rng: np.random.Generator, shop: DemoShop, shop_id: str) -> list[R
             memo, flag = f"{shop.agents[agent].id} 已核对地址", "red"
         rows.append({
             "id": f"{3_100_000_000_000_000_000 + i}", "shop_id": shop_id,
-            "buyer": shop.buyer_names[int(b.order_buyer[i])], "created_at": _dt(b.order_created[i]),
+            "buyer": shop.buyer_names[int(b.order_buyer[i])], "created_at": from_epoch(b.order_created[i]),
             "paid_at": _opt(b.order_paid[i]), "amount_fen": int(b.order_amount[i]),
             "status": STATUSES[int(b.order_status[i])], "refund_fen": int(b.order_refund[i]),
             "title": TITLES[int(u[i, 2] * len(TITLES))], "quantity": 1 + int(u[i, 3] * 3), "memo": memo,
@@ -152,7 +149,7 @@ def task_rows(
             rows.append(_task(shop_id, "return", order["id"], after[i % len(after)], order["returned_at"],
                               done if done <= as_of else None, "已入库退款 / restocked, refunded", "return_received"))  # fmt: skip
         if b.order_review[i] in (1, 2):
-            at = _dt(b.order_review_at[i])
+            at = from_epoch(b.order_review_at[i])
             done = at + timedelta(days=2)
             rows.append(_task(shop_id, "review", order["id"], _owner(shop, i, after), at,
                               done if done <= as_of else None, "已回访 / called back", "bad_review"))  # fmt: skip
@@ -185,7 +182,7 @@ def care_rows(
             good[owner] = good.get(owner, 0) + 1
         if review != 2:
             continue
-        at = _dt(b.order_review_at[i])
+        at = from_epoch(b.order_review_at[i])
         tickets.append({
             "shop_id": shop_id, "buyer": order["buyer"], "order_id": order["id"], "category": "质量",
             "severity": "high", "status": "open", "department": "logistics", "owner": owner,
@@ -225,12 +222,12 @@ def lifecycle_events(shop: DemoShop, shop_id: str, orders: list[Row]) -> list[Ro
         data: Row
         if b.order_refund_at[i] >= 0:
             data = {"refund_fen": int(b.order_refund[i])}
-            rows.append({**base, "ts": _dt(b.order_refund_at[i]), "kind": "order.refunded", "data": data})
+            rows.append({**base, "ts": from_epoch(b.order_refund_at[i]), "kind": "order.refunded", "data": data})
         if b.order_returned_at[i] >= 0:
-            rows.append({**base, "ts": _dt(b.order_returned_at[i]), "kind": "order.returned", "data": {}})
+            rows.append({**base, "ts": from_epoch(b.order_returned_at[i]), "kind": "order.returned", "data": {}})
         if b.order_review[i] >= 0:
             data = {"review": names[int(b.order_review[i])]}
-            rows.append({**base, "ts": _dt(b.order_review_at[i]), "kind": "order.reviewed", "data": data})
+            rows.append({**base, "ts": from_epoch(b.order_review_at[i]), "kind": "order.reviewed", "data": data})
     return rows
 
 

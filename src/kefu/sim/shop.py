@@ -1,6 +1,6 @@
 """A demo shop as plain data: agents, shifts, a month's roster, presence and the buyers' traffic.
 
-Pure (no database): ``kefu.service.demo`` stores what this builds. The floor
+Pure (no database): ``kefu.service.demo.actions`` stores what this builds. The floor
 follows seed 001: 白班 09:00–16:30 and 晚班 16:00–22:30 in weekly rotation,
 four rest days a month, nobody resting on a promotion peak (``demo_roster``). Conversations go to
 an agent rostered on the shift and skill of the first message (售后 chats to

@@ -1,6 +1,6 @@
 """One autocommit psycopg connection per process and engine, held for the live hot path.
 
-Why: the hot path (:mod:`kefu.api.hotpath`) runs on the event loop one call at
+Why: the hot path (:mod:`kefu.api.integration`) runs on the event loop one call at
 a time, so one connection per worker process is all it needs. Holding it skips,
 on every call, the pool's checkout and checkin, SQLAlchemy's switch to and from
 autocommit, and the session around them (ADR 0002, "Hot path").

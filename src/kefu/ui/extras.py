@@ -1,50 +1,33 @@
-"""Workspace parts that call other areas' services: reply templates (care) and my tasks (duty).
-
-They are looked up by name at call time because those areas land in parallel;
-if a function is missing, the section says so instead of failing the page.
-"""
+"""Workspace parts that call other areas' front doors: reply templates (care) and my tasks (duty)."""
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from typing import Any
 
 from nicegui import ui
 
 from kefu.domain.errors import KefuError
+from kefu.service.care import actions_templates as templates
+from kefu.service.duty import actions_tasks as tasks_actions
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.widgets import notify_error, testid
 
 
-def service_function(module: str, name: str) -> Callable[..., Any] | None:
-    try:
-        mod = importlib.import_module(f"kefu.service.{module}")
-    except ImportError:
-        return None
-    fn = getattr(mod, name, None)
-    return fn if callable(fn) else None
-
-
 def template_picker(target: ui.input, variables: Callable[[], dict[str, str]]) -> None:
-    """Search reply templates (``care.search_templates``) and insert one into ``target``.
+    """Search reply templates (``templates.search_templates``) and insert one into ``target``.
 
     Variables the page knows (e.g. {买家}) are filled; when all are known the text
-    comes from ``care.render_template`` (which counts the use), otherwise the
+    comes from ``templates.render_template`` (which counts the use), otherwise the
     remaining placeholders such as {订单号} stay in the box for the agent to complete.
     """
-    search = service_function("care", "search_templates")
-    render = service_function("care", "render_template")
-    if search is None or render is None:
-        ui.label(t("快捷回复模块尚未就绪", "reply templates are not available yet")).classes("text-grey-6 text-xs")
-        return
     options: dict[int, dict[str, Any]] = {}
 
     def refresh_options(query: str) -> None:
         try:
             with db_session() as session:
-                found = search(session, query or "", limit=20)
+                found = templates.search_templates(session, query or "", limit=20)
         except KefuError as exc:
             notify_error(exc)
             return
@@ -61,7 +44,7 @@ def template_picker(target: ui.input, variables: Callable[[], dict[str, str]]) -
         if all(name in known for name in item.get("variables", [])):
             try:
                 with db_session() as session:
-                    text = str(render(session, int(item["id"]), known)["text"])
+                    text = str(templates.render_template(session, int(item["id"]), known)["text"])
             except KefuError as exc:
                 notify_error(exc)
                 return
@@ -78,19 +61,14 @@ def template_picker(target: ui.input, variables: Callable[[], dict[str, str]]) -
 
 
 def task_list(agent_id: str) -> None:
-    """The agent's open follow-up tasks (``service.duty_tasks``) with an outcome and a 'done' button each."""
-    list_tasks = service_function("duty_tasks", "list_tasks")
-    complete = service_function("duty_tasks", "complete_task")
-    if list_tasks is None or complete is None:
-        ui.label(t("任务模块尚未就绪", "tasks are not available yet")).classes("text-grey-6")
-        return
+    """The agent's open follow-up tasks (``duty.actions_tasks``) with an outcome and a 'done' button each."""
 
     @ui.refreshable
     def rows() -> None:
         try:
             with db_session() as session:
                 tasks = [task for status in ("open", "escalated")
-                         for task in list_tasks(session, agent_id=agent_id, status=status, limit=50)]
+                         for task in tasks_actions.list_tasks(session, agent_id=agent_id, status=status, limit=50)]
         except KefuError as exc:
             notify_error(exc)
             return
@@ -111,7 +89,7 @@ def task_list(agent_id: str) -> None:
     def done(task_id: int, outcome: str) -> None:
         try:
             with db_session() as session:
-                complete(session, task_id, agent_id, outcome or "")
+                tasks_actions.complete_task(session, task_id, agent_id, outcome or "")
         except KefuError as exc:
             notify_error(exc)
             return

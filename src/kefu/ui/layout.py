@@ -8,10 +8,11 @@ registers itself with the ``kefu_page`` decorator::
     from nicegui import ui
     from kefu.ui.db import db_session
     from kefu.ui.i18n import t
-    from kefu.ui.layout import PageUser, kefu_page
+    from kefu.ui.layout import kefu_page
+    from kefu.service.org.schemas import UserOut
 
     @kefu_page("/roster", "排班", "Roster", roles=("admin", "supervisor"))
-    def roster_page(user: PageUser) -> None:
+    def roster_page(user: UserOut) -> None:
         with db_session() as session:
             rows = my_service.list_something(session, team=user.team)
         ui.label(t("本月排班", "This month's roster"))
@@ -19,8 +20,8 @@ registers itself with the ``kefu_page`` decorator::
 
 * Not signed in → redirected to ``/login?next=<path>``; wrong role → a 403 view
   (HTTP status 403); a password that must be changed first → ``/account/password``.
-  The body of your function only runs for allowed users.
-* ``user`` is a ``PageUser`` (id, username, role, agent_id, team, lang). Agents see
+  The body of your function only runs for allowed org.
+* ``user`` is a ``UserOut`` (id, username, role, agent_id, team, locale). Agents see
   only their own data (filter by ``user.agent_id``), supervisors their team
   (``user.team``; "" means all teams), admins everything.
 * If the function also takes a ``request`` parameter, it gets the Starlette
@@ -48,27 +49,15 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
-from kefu.service import users
+from kefu.service.access import ACCOUNT_ROLES, STAFF_MANAGERS, check_roles_known, may
+from kefu.service.org import actions as org
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import current_lang, set_lang, t
 
-ALL_ROLES: tuple[str, ...] = ("admin", "supervisor", "agent")
-MANAGERS: tuple[str, ...] = ("admin", "supervisor")
+ALL_ROLES = ACCOUNT_ROLES  # every dashboard account (integrations have no dashboard)
+MANAGERS = STAFF_MANAGERS
 PASSWORD_PAGE = "/account/password"  # the only page a user with a pending password change may open
-
-
-@dataclass(frozen=True)
-class PageUser:
-    """The signed-in user as pages see it."""
-
-    id: int
-    username: str
-    display_name: str
-    role: str
-    agent_id: str | None
-    team: str
-    lang: str = "zh"
-    must_change_password: bool = False
 
 
 @dataclass(frozen=True)
@@ -104,7 +93,7 @@ def role_name(role: str) -> str:
     return t(zh, en)
 
 
-def session_user(request: Request | None = None) -> PageUser | None:
+def session_user(request: Request | None = None) -> UserOut | None:
     """The signed-in user of this HTTP request, or None.
 
     The only proof is ``user_id`` with the current session version in the signed
@@ -116,33 +105,32 @@ def session_user(request: Request | None = None) -> PageUser | None:
     if request.session.get("user_id") is None:
         return None
     with db_session() as session:
-        found = users.signed_in(session, request.session)
+        found = org.signed_in(session, request.session)
     if found is None:  # logged out elsewhere, password changed, deactivated or deleted: signed out
-        users.drop_identity(request.session)
+        org.drop_identity(request.session)
         return None
     storage = app.storage.user
     if "lang" not in storage:
         storage["lang"] = request.session.pop("lang", None) or found.locale
-    return PageUser(found.id, found.username, found.display_name, found.role, found.agent_id, found.team,
-                    current_lang(), found.must_change_password)
+    return found
 
 
-def _switch_language(user: PageUser) -> None:
+def _switch_language(user: UserOut) -> None:
     lang = "en" if current_lang() == "zh" else "zh"
     set_lang(lang)
     with db_session() as session:
-        users.set_locale(session, user.id, lang)
+        org.set_locale(session, user.id, lang)
     ui.navigate.reload()
 
 
 @contextmanager
-def page_frame(title_zh: str, title_en: str, user: PageUser, path: str = "") -> Iterator[PageUser]:
+def page_frame(title_zh: str, title_en: str, user: UserOut, path: str = "") -> Iterator[UserOut]:
     """Header, left navigation and a content column; yields the user for the page body."""
     ui.page_title(f"{t(title_zh, title_en)} · kefu 客服")
     drawer = ui.left_drawer(value=True).classes("bg-grey-1 px-0")
     with drawer, ui.list().props("dense padding").classes("w-full"):
         for item in NAV:
-            if user.role not in item.roles:
+            if not may(user.role, item.roles):
                 continue
             active = item.path == path
             with ui.item(on_click=functools.partial(ui.navigate.to, item.path)).classes(
@@ -169,7 +157,7 @@ def page_frame(title_zh: str, title_en: str, user: PageUser, path: str = "") -> 
         yield user
 
 
-def forbidden_view(user: PageUser, title_zh: str, title_en: str) -> None:
+def forbidden_view(user: UserOut, title_zh: str, title_en: str) -> None:
     ui.context.client.status_code = 403
     with page_frame(title_zh, title_en, user), ui.card().classes("p-8"):
         ui.label("403").classes("text-4xl text-negative")
@@ -181,17 +169,19 @@ def kefu_page(path: str, title_zh: str, title_en: str, roles: tuple[str, ...] = 
               **page_kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register a NiceGUI page that only signed-in users with one of ``roles`` can open."""
 
+    check_roles_known(roles)
+
     def decorate(func: Callable[..., Any]) -> Callable[..., Any]:
         wants_request = "request" in inspect.signature(func).parameters
 
-        def check(request: Request) -> RedirectResponse | PageUser | None:
+        def check(request: Request) -> RedirectResponse | UserOut | None:
             user = session_user(request)
             here = quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""), safe="")
             if user is None:
                 return RedirectResponse(f"/login?next={here}", status_code=303)
             if user.must_change_password and path != PASSWORD_PAGE:
                 return RedirectResponse(f"{PASSWORD_PAGE}?next={here}", status_code=303)
-            if user.role not in roles:
+            if not may(user.role, roles):  # the role check of kefu.service.access, as a 403 page
                 forbidden_view(user, title_zh, title_en)
                 return None
             return user
@@ -199,7 +189,7 @@ def kefu_page(path: str, title_zh: str, title_en: str, roles: tuple[str, ...] = 
         if inspect.iscoroutinefunction(func):
             async def async_page(request: Request) -> Any:
                 checked = check(request)
-                if not isinstance(checked, PageUser):
+                if not isinstance(checked, UserOut):
                     return checked
                 with page_frame(title_zh, title_en, checked, path):
                     return await (func(checked, request) if wants_request else func(checked))
@@ -208,7 +198,7 @@ def kefu_page(path: str, title_zh: str, title_en: str, roles: tuple[str, ...] = 
         else:
             def sync_page(request: Request) -> Any:
                 checked = check(request)
-                if not isinstance(checked, PageUser):
+                if not isinstance(checked, UserOut):
                     return checked
                 with page_frame(title_zh, title_en, checked, path):
                     return func(checked, request) if wants_request else func(checked)

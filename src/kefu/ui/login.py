@@ -1,6 +1,6 @@
 """``/login`` and ``/logout``: the only dashboard pages open to everyone (besides ``/chat``).
 
-The password is checked by ``kefu.service.login.login`` (argon2 and a rate limit
+The password is checked by ``kefu.service.org.actions.login`` (argon2 and a rate limit
 per username+address, per address and per username). The check runs over the page's
 websocket, where no cookie can be set, so it leaves a one-time nonce in NiceGUI's
 server-side storage and sends the browser to ``/login/finish``: that plain HTTP
@@ -25,8 +25,9 @@ from fastapi.responses import RedirectResponse
 from nicegui import app, ui
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.service import demo_accounts, users
-from kefu.service import login as login_service
+from kefu.service.demo import actions_accounts as demo_accounts
+from kefu.service.org import actions as org
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session, get_ui_engine
 from kefu.ui.i18n import current_lang, set_lang, t
 from kefu.ui.layout import session_user
@@ -52,7 +53,7 @@ def login_page(request: Request, next: str = "/") -> RedirectResponse | None:
     def submit() -> None:
         ip = ui.context.client.ip or "unknown"
         try:
-            user = login_service.login(get_ui_engine(), username.value or "", password.value or "", ip)
+            user = org.login(get_ui_engine(), username.value or "", password.value or "", ip)
         except KefuError as exc:
             message.text = exc.message if current_lang() == "zh" else exc.message_en
             message.classes(replace="text-negative" if exc.code != ErrorCode.RATE_LIMITED else "text-warning")
@@ -81,7 +82,7 @@ def login_page(request: Request, next: str = "/") -> RedirectResponse | None:
     return None
 
 
-def finish_sign_in(user: users.UserInfo, target: str) -> None:
+def finish_sign_in(user: UserOut, target: str) -> None:
     """From a websocket event: let ``/login/finish`` write this user's cookie, then go to ``target``."""
     nonce = secrets.token_urlsafe(24)
     app.storage.user["pending_login"] = {"user_id": user.id, "sv": user.session_version, "nonce": nonce,
@@ -98,7 +99,7 @@ def login_finish(request: Request, nonce: str = "", next: str = "/") -> Redirect
         return RedirectResponse("/login", status_code=303)
     lang = app.storage.user.get("lang", "zh")
     request.session["id"] = str(uuid.uuid4())  # fresh NiceGUI storage id: no session fixation
-    users.put_identity(request.session, int(pending["user_id"]), int(pending["sv"]))
+    org.put_identity(request.session, int(pending["user_id"]), int(pending["sv"]))
     request.session["lang"] = lang
     return RedirectResponse(safe_next(next), status_code=303)
 
@@ -107,6 +108,6 @@ def login_finish(request: Request, nonce: str = "", next: str = "/") -> Redirect
 def logout(request: Request) -> RedirectResponse:
     """End the user's sessions server-side; a plain HTTP route so the signed cookie can be rewritten."""
     with db_session() as session:
-        users.sign_out(session, request.session)
+        org.sign_out(session, request.session)
     request.session["id"] = str(uuid.uuid4())  # drop the per-browser storage of the signed-in user
     return RedirectResponse("/login", status_code=303)

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.roster.types import Assignment
-from kefu.service import roster as svc
+from kefu.service.plan import roster as svc
 from kefu.store.models.org import Agent, Shop
 from kefu.store.models.plan import RosterEntry, ShiftTemplate
 

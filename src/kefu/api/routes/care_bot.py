@@ -1,7 +1,7 @@
 """FAQ bot API: the shop's facts, and proposals mined from the shop's chats (issue 21).
 
-Thin: validate, authorise (supervisors and admins), call :mod:`kefu.service.care_bot` and
-:mod:`kefu.service.care_bot_mining`. Asking the bot stays at ``POST /care/bot/answer``.
+Thin: validate, authorise (supervisors and admins), call :mod:`kefu.service.care.actions_bot` and
+:mod:`kefu.service.care.actions_bot_mining`. Asking the bot stays at ``POST /care/bot/answer``.
 """
 
 from __future__ import annotations
@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import Field
 
 from kefu.api.deps import Caller, DbSession, require_roles
-from kefu.api.schemas import ApiIn
-from kefu.service import care_bot, care_bot_mining
+from kefu.service.care import actions_bot as bot
+from kefu.service.care import actions_bot_mining as mining
+from kefu.service.care import schemas_bot as care_schemas
 
 router = APIRouter(prefix="/care/bot", tags=["care"])
 
@@ -21,33 +21,19 @@ MANAGERS = require_roles("admin", "supervisor")
 ShopPath = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-class FactsIn(ApiIn, care_bot.BotFactsIn):
-    pass
-
-
-class MineIn(ApiIn):
-    shop_id: Annotated[str, Field(min_length=1, max_length=64)]
-    min_count: Annotated[int, Field(ge=1, le=1000)] = 3
-
-
-class DecisionIn(ApiIn):
-    approve: bool
-    answer: Annotated[str | None, Field(default=None, max_length=1000)] = None
-
-
 @router.get("/facts/{shop_id}", dependencies=[MANAGERS])
-def read_facts(shop_id: ShopPath, session: DbSession) -> care_bot.BotFactsView:
-    return care_bot.get_bot_facts(session, shop_id)
+def read_facts(shop_id: ShopPath, session: DbSession) -> care_schemas.BotFactsOut:
+    return bot.get_bot_facts(session, shop_id)
 
 
 @router.put("/facts/{shop_id}", dependencies=[MANAGERS])
-def write_facts(shop_id: ShopPath, body: FactsIn, session: DbSession) -> care_bot.BotFactsView:
-    return care_bot.set_bot_facts(session, shop_id, body)
+def write_facts(shop_id: ShopPath, body: care_schemas.BotFactsIn, session: DbSession) -> care_schemas.BotFactsOut:
+    return bot.set_bot_facts(session, shop_id, body)
 
 
 @router.post("/proposals/mine", dependencies=[MANAGERS])
-def mine(body: MineIn, session: DbSession) -> care_bot_mining.MineResult:
-    return care_bot_mining.mine_bot_proposals(session, body.shop_id, min_count=body.min_count)
+def mine(body: care_schemas.MineIn, session: DbSession) -> care_schemas.MineOut:
+    return mining.mine_bot_proposals(session, body.shop_id, min_count=body.min_count)
 
 
 @router.get("/proposals", dependencies=[MANAGERS])
@@ -55,17 +41,17 @@ def proposals(
     session: DbSession,
     shop_id: Annotated[str, Query(min_length=1, max_length=64)],
     status: Annotated[str | None, Query(max_length=16)] = None,
-) -> list[care_bot_mining.ProposalView]:
-    return care_bot_mining.list_bot_proposals(session, shop_id, status)
+) -> list[care_schemas.ProposalOut]:
+    return mining.list_bot_proposals(session, shop_id, status)
 
 
 @router.post("/proposals/{proposal_id}/decision")
 def decide(
     proposal_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
-    body: DecisionIn,
+    body: care_schemas.ProposalDecisionIn,
     session: DbSession,
     caller: Annotated[Caller, MANAGERS],
-) -> care_bot_mining.ProposalView:
-    return care_bot_mining.decide_bot_proposal(
+) -> care_schemas.ProposalOut:
+    return mining.decide_bot_proposal(
         session, proposal_id, approve=body.approve, by=caller.name, answer=body.answer
     )

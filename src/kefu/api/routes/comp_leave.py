@@ -7,41 +7,32 @@ balance. Agents read their own ledger.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Path
-from pydantic import Field
 
 from kefu.api.deps import CurrentCaller, DbSession, ManagerCaller
-from kefu.api.schemas import ApiIn, Day
-from kefu.service import access, presence
+from kefu.service import access
+from kefu.service.live import actions_presence
+from kefu.service.live.schemas import LeaveIn, LeaveOut, LedgerOut, OvertimeIn, OvertimeOut
 
 router = APIRouter(tags=["live"])
 AgentId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-class OvertimeIn(ApiIn):
-    day: Day
-    comp_leave: bool = False  # rest-day overtime only: credit 调休 minutes instead of pay
+@router.post("/agents/{agent_id}/overtime", status_code=201, response_model=OvertimeOut)
+def book_overtime(agent_id: AgentId, body: OvertimeIn, session: DbSession, caller: ManagerCaller) -> OvertimeOut:
+    return actions_presence.record_overtime(session, agent_id, body.day, comp_leave=body.comp_leave,
+                                            actor=caller.name)
 
 
-class LeaveIn(ApiIn):
-    day: Day
-    minutes: int = Field(ge=1, le=31 * 24 * 60)
-
-
-@router.post("/agents/{agent_id}/overtime", status_code=201)
-def book_overtime(agent_id: AgentId, body: OvertimeIn, session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
-    return presence.record_overtime(session, agent_id, body.day, comp_leave=body.comp_leave, actor=caller.name)
-
-
-@router.get("/agents/{agent_id}/comp-leave")
-def ledger(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+@router.get("/agents/{agent_id}/comp-leave", response_model=LedgerOut)
+def ledger(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> LedgerOut:
     access.own_agent(caller, agent_id)
-    return presence.comp_leave_ledger(session, agent_id)
+    return actions_presence.comp_leave_ledger(session, agent_id)
 
 
-@router.post("/agents/{agent_id}/comp-leave", status_code=201)
-def take_leave(agent_id: AgentId, body: LeaveIn, session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
-    balance = presence.take_comp_leave(session, agent_id, body.minutes, body.day, actor=caller.name)
-    return {"agent": agent_id, "day": body.day.isoformat(), "minutes": body.minutes, "balance": balance}
+@router.post("/agents/{agent_id}/comp-leave", status_code=201, response_model=LeaveOut)
+def take_leave(agent_id: AgentId, body: LeaveIn, session: DbSession, caller: ManagerCaller) -> LeaveOut:
+    balance = actions_presence.take_comp_leave(session, agent_id, body.minutes, body.day, actor=caller.name)
+    return LeaveOut(agent=agent_id, day=body.day.isoformat(), minutes=body.minutes, balance=balance)

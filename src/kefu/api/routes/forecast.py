@@ -1,18 +1,28 @@
-"""Plan API: forecast, requirement, Erlang figures, intraday. Thin: validate, authorise, call service.plan."""
+"""Plan API: forecast, requirement, Erlang figures, intraday. Thin: validate, authorise, call the plan actions."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.api.deps import ALL_ROLES, MANAGER_ROLES, DbSession, require_roles
-from kefu.api.schemas import Day
 from kefu.domain.timeutil import parse_aware, utc_now
-from kefu.plan.forecast import MODELS
-from kefu.service import forecast_shop, plan
+from kefu.service.plan import actions_settings as forecast_shop
+from kefu.service.plan import actions_staffing as staffing
+from kefu.service.plan.schemas import (
+    MODEL_HELP,
+    ErlangIn,
+    ErlangOut,
+    ForecastOut,
+    IntradayOut,
+    RequirementOut,
+    StaffingTarget,
+    StoredForecastOut,
+)
+from kefu.service.schemas import Day
 
 router = APIRouter(prefix="/plan", tags=["plan"])
 MANAGERS = require_roles(*MANAGER_ROLES)
@@ -28,8 +38,8 @@ class TargetIn(BaseModel):
     shrinkage: float = Field(default=0.0, ge=0, lt=1)
     max_occupancy: float | None = Field(default=None, gt=0, le=1)
 
-    def target(self) -> plan.StaffingTarget:
-        return plan.StaffingTarget(**self.model_dump())
+    def target(self) -> StaffingTarget:
+        return StaffingTarget(**self.model_dump())
 
 
 class ForecastIn(BaseModel):
@@ -39,7 +49,7 @@ class ForecastIn(BaseModel):
     start: Day
     days: int = Field(default=7, ge=1, le=42)
     interval: int = Field(default=30, description="15, 30 or 60 minutes")
-    model: str = Field(default="auto", description=" | ".join(MODELS) + " | a candidate name")
+    model: str = Field(default="auto", description=MODEL_HELP)
 
 
 class RequirementIn(BaseModel):
@@ -53,44 +63,14 @@ class RequirementIn(BaseModel):
     target: TargetIn = Field(default_factory=TargetIn)
 
 
-class ErlangIn(TargetIn):
-    calls: float = Field(ge=0, le=1e7)
-    interval_s: float = Field(default=1800.0, gt=0, le=86400)
-    agents: int = Field(ge=0, le=100000)
-
-
-def _point(p: plan.Point) -> dict[str, Any]:
-    return {
-        "interval_start": p.interval_start.isoformat(),
-        "forecast": p.forecast,
-        "actual": p.actual,
-        "required": p.required,
-        "scheduled": p.scheduled,
-        "service_level": p.service_level,
-    }
-
-
-@router.post("/forecast", dependencies=[MANAGERS])
-def make_forecast(body: ForecastIn, session: DbSession) -> dict[str, Any]:
+@router.post("/forecast", dependencies=[MANAGERS], response_model=ForecastOut)
+def make_forecast(body: ForecastIn, session: DbSession) -> ForecastOut:
     """Forecast from the shop's stored conversations and store it (replaces the same window)."""
-    points = plan.forecast_shop(
-        session,
-        body.shop,
-        body.start,
-        body.days,
-        skill=body.skill,
-        interval_min=body.interval,
-        model=body.model,
-    )
-    return {
-        "shop": body.shop,
-        "skill": body.skill,
-        "model": body.model,
-        "points": [_point(p) for p in points],
-    }
+    return staffing.forecast(session, body.shop, body.start, body.days, skill=body.skill,
+                             interval_min=body.interval, model=body.model)  # fmt: skip
 
 
-@router.get("/forecast", dependencies=[MANAGERS])
+@router.get("/forecast", dependencies=[MANAGERS], response_model=StoredForecastOut)
 def get_forecast(
     session: DbSession,
     start: Annotated[Day, Query()],  # Annotated: a `= Query()` default drops the type's bound
@@ -98,71 +78,27 @@ def get_forecast(
     days: int = Query(7, ge=1, le=42),
     skill: str = Query("", max_length=64),
     model: str = Query("auto", max_length=32),
-) -> dict[str, Any]:
+) -> StoredForecastOut:
     """The stored forecast (with required agents when computed)."""
-    rows = plan.stored_forecast(session, shop, start, days, skill=skill, model=model)
-    return {
-        "shop": shop,
-        "skill": skill,
-        "model": model,
-        "points": [
-            {
-                "interval_start": r.interval_start.isoformat(),
-                "forecast": r.forecast,
-                "p10": r.p10,
-                "p90": r.p90,
-                "required": None if r.required_agents is None else int(r.required_agents),
-            }
-            for r in rows
-        ],
-    }
+    return staffing.stored_forecast(session, shop, start, days, skill=skill, model=model)
 
 
-@router.post("/requirement", dependencies=[MANAGERS])
-def make_requirement(body: RequirementIn, session: DbSession) -> dict[str, Any]:
+@router.post("/requirement", dependencies=[MANAGERS], response_model=RequirementOut)
+def make_requirement(body: RequirementIn, session: DbSession) -> RequirementOut:
     """Agents required per interval of the stored forecast (Erlang C, or A with patience)."""
-    points = plan.requirement(
-        session,
-        body.shop,
-        body.start,
-        body.days,
-        skill=body.skill,
-        model=body.model,
-        target=body.target.target(),
-        quantile=body.quantile,
-    )
-    return {"shop": body.shop, "skill": body.skill, "points": [_point(p) for p in points]}
+    return staffing.requirement(session, body.shop, body.start, body.days, skill=body.skill, model=body.model,
+                                target=body.target.target(), quantile=body.quantile)  # fmt: skip
 
 
-@router.post("/erlang", dependencies=[require_roles(*ALL_ROLES)])
-def erlang(body: ErlangIn) -> dict[str, float | None]:
+@router.post("/erlang", dependencies=[require_roles(*ALL_ROLES)], response_model=ErlangOut,
+             response_model_exclude_unset=True)
+def erlang(body: ErlangIn) -> ErlangOut:
     """Queue figures for one interval; same JSON as ``kefu staffing erlang --json``."""
-    from kefu.plan.staffing import erlang_a, erlang_c
-
-    if body.patience_s is None:
-        res = erlang_c(
-            body.calls, body.interval_s, body.aht_s, body.agents, body.target_s, concurrency=body.concurrency
-        )
-    else:
-        res = erlang_a(
-            body.calls,
-            body.interval_s,
-            body.aht_s,
-            body.agents,
-            body.target_s,
-            body.patience_s,
-            concurrency=body.concurrency,
-        )
-    out: dict[str, float | None] = {}
-    for key in ("p_wait", "service_level", "asa_s", "occupancy") + (
-        ("p_abandon",) if body.patience_s else ()
-    ):
-        value = float(getattr(res, key))
-        out[key] = round(value, 7) if value == value and abs(value) != float("inf") else None
-    return out
+    return staffing.erlang(body.calls, body.interval_s, body.aht_s, body.agents, body.target_s,
+                           patience_s=body.patience_s, concurrency=body.concurrency)
 
 
-@router.get("/intraday", dependencies=[MANAGERS])
+@router.get("/intraday", dependencies=[MANAGERS], response_model=IntradayOut)
 def get_intraday(
     session: DbSession,
     day: Annotated[Day, Query()],
@@ -174,27 +110,12 @@ def get_intraday(
     target_s: float = Query(20.0, ge=0, le=86400),
     patience_s: float | None = Query(None, gt=0, le=86400),
     concurrency: int = Query(1, ge=1, le=50),
-) -> dict[str, Any]:
+) -> IntradayOut:
     """Rest-of-day re-forecast, required vs scheduled per interval, overtime offers and break windows."""
     moment: datetime = parse_aware(now, name="now") if now else utc_now()
-    view = plan.intraday(
-        session,
-        shop,
-        day,
-        moment,
-        skill=skill,
-        target=plan.StaffingTarget(
-            aht_s=aht_s,
-            target_sl=target_sl,
-            target_s=target_s,
-            patience_s=patience_s,
-            concurrency=concurrency,
-        ),
-    )
-    points = view.pop("points")
-    assert isinstance(points, list)
-    view["points"] = [_point(p) for p in points]
-    return view
+    target = StaffingTarget(aht_s=aht_s, target_sl=target_sl, target_s=target_s, patience_s=patience_s,
+                            concurrency=concurrency)  # fmt: skip
+    return staffing.intraday(session, shop, day, moment, skill=skill, target=target)
 
 
 class CalendarIn(BaseModel):
@@ -209,22 +130,22 @@ class SpecialDayIn(BaseModel):
     kind: str = Field(default="promotion", description=" | ".join(forecast_shop.KINDS))
 
 
-@router.get("/forecast-settings/{shop}", dependencies=[MANAGERS])
+@router.get("/forecast-settings/{shop}", dependencies=[MANAGERS], response_model=forecast_shop.ForecastSettings)
 def get_forecast_settings(shop: str, session: DbSession) -> forecast_shop.ForecastSettings:
     """The shop's holiday calendar, special days (with learned effects) and the last model choice."""
     return forecast_shop.settings(session, shop)
 
 
-@router.put("/forecast-settings/{shop}/calendar", dependencies=[MANAGERS])
+@router.put("/forecast-settings/{shop}/calendar", dependencies=[MANAGERS], response_model=forecast_shop.ForecastSettings)
 def put_calendar(shop: str, body: CalendarIn, session: DbSession) -> forecast_shop.ForecastSettings:
     return forecast_shop.set_calendar(session, shop, body.calendar)
 
 
-@router.put("/forecast-settings/{shop}/special-days", dependencies=[MANAGERS])
+@router.put("/forecast-settings/{shop}/special-days", dependencies=[MANAGERS], response_model=forecast_shop.ForecastSettings)
 def put_special_day(shop: str, body: SpecialDayIn, session: DbSession) -> forecast_shop.ForecastSettings:
     return forecast_shop.set_special_day(session, shop, body.day, body.name, body.kind)
 
 
-@router.delete("/forecast-settings/{shop}/special-days/{day}", dependencies=[MANAGERS])
+@router.delete("/forecast-settings/{shop}/special-days/{day}", dependencies=[MANAGERS], response_model=forecast_shop.ForecastSettings)
 def delete_special_day(shop: str, day: Day, session: DbSession) -> forecast_shop.ForecastSettings:
     return forecast_shop.remove_special_day(session, shop, day)

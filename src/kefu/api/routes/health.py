@@ -7,11 +7,12 @@ from sqlalchemy import text
 
 from kefu import __version__
 from kefu.api.deps import DbSession
+from kefu.service.schemas import HealthOut
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
-def health(session: DbSession) -> dict[str, str]:
+@router.get("/health", response_model=HealthOut)
+def health(session: DbSession) -> HealthOut:
     session.execute(text("select 1"))
-    return {"status": "ok", "version": __version__, "database": session.get_bind().dialect.name}
+    return HealthOut(status="ok", version=__version__, database=session.get_bind().dialect.name)

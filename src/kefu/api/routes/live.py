@@ -1,7 +1,7 @@
 """Integration API of the live floor (contract in spec/live.md; checked from outside).
 
-Thin: validate the JSON, authorise the caller, call :mod:`kefu.service.live`. The
-per-chat calls are in :mod:`kefu.api.live_calls` (also served by the hot path).
+Thin: validate the JSON, authorise the caller, call :mod:`kefu.service.live.actions`. The
+per-chat calls are :mod:`kefu.service.live.actions_chat`'s (also served by :mod:`kefu.api.integration`).
 Every route declares its roles (``require_roles`` over this module's caller
 dependency); an agent's own-agent, own-conversation and served-shop checks are
 the service's (:mod:`kefu.service.access`).
@@ -12,33 +12,42 @@ a database error (500).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, status
-from pydantic import Field
 from sqlalchemy.orm import Session
 
 from kefu.api.deps import ALL_ROLES, MANAGER_ROLES, Caller, get_caller, require_roles
-from kefu.api.live_calls import (
+from kefu.api.integration import bearer_caller
+from kefu.service import access
+from kefu.service.live import actions, actions_chat, actions_handover, actions_presence
+from kefu.service.live.schemas import (
+    AgentIn,
+    AgentOut,
     ConversationIn,
+    ConversationOut,
+    HandoverEntryOut,
+    HandoverIn,
+    HandoverOut,
     MessageIn,
-    bearer_caller,
-    close_call,
-    keyed,
-    message_call,
-    open_call,
-    read_call,
-    transaction,
+    MessageOut,
+    MonitorOut,
+    OpenedOut,
+    QueuedOut,
+    StatusIn,
+    SweepOut,
+    TransferIn,
+    WorkspaceOut,
+    WorktimeOut,
 )
-from kefu.api.schemas import ApiIn, Day
-from kefu.service import access, handover, live, presence
+from kefu.service.schemas import Day
 
 router = APIRouter(tags=["live"])
 
 
 def _tx(request: Request) -> Iterator[Session]:
-    """One transaction per request, committed *before* the response is sent (see live_calls.transaction)."""
-    with transaction(request.app.state.engine) as session:
+    """One transaction per request, committed *before* the response is sent (see actions_chat.transaction)."""
+    with actions_chat.transaction(request.app.state.engine) as session:
         yield session
 
 
@@ -46,7 +55,7 @@ DbSession = Annotated[Session, Depends(_tx, scope="function")]
 
 
 def _caller(request: Request, session: DbSession) -> Caller:
-    """The shared check, with bearer tokens remembered for 5 s per worker (live_calls.bearer_caller)."""
+    """The shared check, with bearer tokens remembered for 5 s per worker (kefu.api.integration.bearer_caller)."""
     header = request.headers.get("authorization", "")
     if header.lower().startswith("bearer "):
         return bearer_caller(request.app.state.engine, header, session)
@@ -60,127 +69,101 @@ ConvId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 AgentId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
-class AgentIn(ApiIn):
-    id: str = Field(min_length=1, max_length=64)
-    name: str = Field(default="", max_length=100)
-    skills: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(min_length=1, max_length=20)
-    capacity: int = Field(ge=1, le=200)
-    secondary_skills: list[Annotated[str, Field(min_length=1, max_length=64)]] = Field(default=[], max_length=20)
-    shop: str | None = Field(default=None, max_length=64)
-    weight: int = Field(default=1, ge=1, le=100)
+@router.post("/agents", status_code=status.HTTP_201_CREATED, response_model=AgentOut)
+def create_agent(body: AgentIn, session: DbSession, caller: ManagerCaller) -> AgentOut:
+    return AgentOut(**actions.register_agent(session, body.id, body.name, body.skills, body.capacity,
+                                             secondary_skills=body.secondary_skills, shop=body.shop,
+                                             weight=body.weight))
 
 
-class StatusIn(ApiIn):
-    status: str = Field(max_length=16)
-
-
-class TransferIn(ApiIn):
-    to_agent: str | None = Field(default=None, min_length=1, max_length=64)
-    to_group: str | None = Field(default=None, min_length=1, max_length=64)
-    note: str = Field(default="", max_length=2000)
-
-
-class HandoverIn(ApiIn):
-    to: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(default=None, max_length=50)
-    note: str = Field(default="", max_length=4000)
-    followups: list[dict[str, str]] = Field(default=[], max_length=200)
-
-
-@router.post("/agents", status_code=status.HTTP_201_CREATED)
-def create_agent(body: AgentIn, session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
-    return live.register_agent(session, body.id, body.name, body.skills, body.capacity,
-                               secondary_skills=body.secondary_skills, shop=body.shop, weight=body.weight)
-
-
-@router.get("/agents/{agent_id}")
-def read_agent(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+@router.get("/agents/{agent_id}", response_model=AgentOut)
+def read_agent(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> AgentOut:
     """An agent's status and load (an agent reads only its own)."""
     access.own_agent(caller, agent_id)
-    return live.get_agent(session, agent_id)
+    return AgentOut(**actions.get_agent(session, agent_id))
 
 
-@router.post("/agents/{agent_id}/status")
-def change_status(agent_id: AgentId, body: StatusIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+@router.post("/agents/{agent_id}/status", response_model=AgentOut)
+def change_status(agent_id: AgentId, body: StatusIn, session: DbSession, caller: CurrentCaller) -> AgentOut:
     access.own_agent(caller, agent_id)
-    return live.set_agent_status(session, agent_id, body.status)
+    return AgentOut(**actions.set_agent_status(session, agent_id, body.status))
 
 
-@router.get("/agents/{agent_id}/workspace")
-def workspace(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+@router.get("/agents/{agent_id}/workspace", response_model=WorkspaceOut)
+def workspace(agent_id: AgentId, session: DbSession, caller: CurrentCaller) -> WorkspaceOut:
     access.own_agent(caller, agent_id)
-    return live.agent_view(session, agent_id, role=caller.role)
+    return actions.agent_view(session, agent_id, role=caller.role)
 
 
-@router.get("/agents/{agent_id}/worktime")
+@router.get("/agents/{agent_id}/worktime", response_model=WorktimeOut)
 def worktime(agent_id: AgentId, session: DbSession, caller: CurrentCaller,
-             day: Annotated[Day, Query()]) -> dict[str, Any]:
+             day: Annotated[Day, Query()]) -> WorktimeOut:
     access.own_agent(caller, agent_id)
-    return presence.worked_time(session, agent_id, day)
+    return actions_presence.worked_time(session, agent_id, day)
 
 
-@router.post("/conversations", status_code=status.HTTP_201_CREATED)
+@router.post("/conversations", status_code=status.HTTP_201_CREATED, response_model=OpenedOut)
 def create_conversation(body: ConversationIn, session: DbSession, caller: CurrentCaller,
                         idempotency_key: Annotated[str | None, Header(min_length=1, max_length=64)] = None,
-                        ) -> dict[str, Any]:
+                        ) -> OpenedOut:
     """Open a chat, once: a retry with the same ``Idempotency-Key`` (or ``request_id``) gets the same conversation."""
-    return open_call(session, caller, keyed(body, idempotency_key))
+    return actions_chat.open_call(session, caller, body.keyed(idempotency_key))
 
 
-@router.get("/conversations/{conversation_id}")
-def read_conversation(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return read_call(session, caller, conversation_id)
+@router.get("/conversations/{conversation_id}", response_model=ConversationOut)
+def read_conversation(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> ConversationOut:
+    return actions_chat.read_call(session, caller, conversation_id)
 
 
-@router.post("/conversations/{conversation_id}/messages", status_code=status.HTTP_201_CREATED)
-def add_message(conversation_id: ConvId, body: MessageIn, session: DbSession,
-                caller: CurrentCaller) -> dict[str, Any]:
-    return message_call(session, caller, conversation_id, body)
+@router.post("/conversations/{conversation_id}/messages", status_code=status.HTTP_201_CREATED,
+             response_model=MessageOut)
+def add_message(conversation_id: ConvId, body: MessageIn, session: DbSession, caller: CurrentCaller) -> MessageOut:
+    return actions_chat.message_call(session, caller, conversation_id, body)
 
 
-@router.post("/conversations/{conversation_id}/close")
-def close(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
-    return close_call(session, caller, conversation_id)
+@router.post("/conversations/{conversation_id}/close", response_model=ConversationOut)
+def close(conversation_id: ConvId, session: DbSession, caller: CurrentCaller) -> ConversationOut:
+    return actions_chat.close_call(session, caller, conversation_id)
 
 
-@router.post("/conversations/{conversation_id}/human")
-def to_human(conversation_id: ConvId, session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
+@router.post("/conversations/{conversation_id}/human", response_model=ConversationOut)
+def to_human(conversation_id: ConvId, session: DbSession, caller: ManagerCaller) -> ConversationOut:
     """The bot hands over (low confidence or the buyer asks for a person): route to an agent or queue."""
-    return live.bot_handover(session, conversation_id)
+    return actions.bot_handover(session, conversation_id)
 
 
-@router.post("/conversations/{conversation_id}/transfer")
-def transfer(conversation_id: ConvId, body: TransferIn, session: DbSession,
-             caller: CurrentCaller) -> dict[str, Any]:
+@router.post("/conversations/{conversation_id}/transfer", response_model=ConversationOut)
+def transfer(conversation_id: ConvId, body: TransferIn, session: DbSession, caller: CurrentCaller) -> ConversationOut:
     access.own_conversation(session, caller, conversation_id)
-    return live.transfer_conversation(session, conversation_id, to_agent=body.to_agent, to_group=body.to_group,
-                                      note=body.note, actor=caller.name)
+    return actions.transfer_conversation(session, conversation_id, to_agent=body.to_agent, to_group=body.to_group,
+                                         note=body.note, actor=caller.name)
 
 
-@router.post("/agents/{agent_id}/handover")
-def hand_over(agent_id: AgentId, body: HandoverIn, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
+@router.post("/agents/{agent_id}/handover", response_model=HandoverOut)
+def hand_over(agent_id: AgentId, body: HandoverIn, session: DbSession, caller: CurrentCaller) -> HandoverOut:
     """交接班: open chats, tasks and follow-ups go to the next shift; the agent goes offline."""
     access.own_agent(caller, agent_id)
-    return handover.hand_over(session, agent_id, body.to, note=body.note, followups=body.followups,
-                              actor=caller.name)
+    return actions_handover.hand_over(session, agent_id, body.to, note=body.note, followups=body.followups,
+                                      actor=caller.name)
 
 
-@router.get("/live/handovers")
+@router.get("/live/handovers", response_model=list[HandoverEntryOut])
 def handovers(session: DbSession, caller: CurrentCaller,
-              agent: Annotated[str | None, Query(max_length=64)] = None) -> list[dict[str, Any]]:
-    return handover.handover_log(session, agent_id=access.own_agent(caller, agent), role=caller.role)
+              agent: Annotated[str | None, Query(max_length=64)] = None) -> list[HandoverEntryOut]:
+    return actions_handover.handover_log(session, agent_id=access.own_agent(caller, agent), role=caller.role)
 
 
-@router.get("/live/queue")
-def queue(session: DbSession, caller: ManagerCaller) -> list[dict[str, Any]]:
-    return live.queue_snapshot(session)
+@router.get("/live/queue", response_model=list[QueuedOut])
+def queue(session: DbSession, caller: ManagerCaller) -> list[QueuedOut]:
+    return actions.queue_snapshot(session)
 
 
-@router.get("/live/monitor")
-def monitor(session: DbSession, caller: ManagerCaller) -> dict[str, Any]:
-    return live.monitor_snapshot(session)
+@router.get("/live/monitor", response_model=MonitorOut)
+def monitor(session: DbSession, caller: ManagerCaller) -> MonitorOut:
+    return actions.monitor_snapshot(session)
 
 
-@router.post("/live/sweep")
-def run_sweep(session: DbSession, caller: ManagerCaller) -> dict[str, int]:
+@router.post("/live/sweep", response_model=SweepOut)
+def run_sweep(session: DbSession, caller: ManagerCaller) -> SweepOut:
     """Overflow, missed drains and auto-reassign now (also run by `kefu live sweep`)."""
-    return live.sweep(session)
+    return actions.sweep(session)

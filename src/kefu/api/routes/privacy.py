@@ -9,18 +9,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import Field
 
 from kefu.api.deps import STAFF_MANAGERS, Caller, DbSession, require_roles
-from kefu.api.schemas import ApiIn
-from kefu.service import privacy
-from kefu.service.privacy import Revealed
+from kefu.service.org import actions_privacy as privacy
+from kefu.service.org.schemas import Revealed, RevealIn
 
 router = APIRouter(prefix="/privacy", tags=["privacy"])
-
-
-class RevealIn(ApiIn):
-    subject: Annotated[str, Field(min_length=3, max_length=100, description="conversation:42, ticket:7, order:…")]
 
 
 @router.post("/reveal", response_model=Revealed)

@@ -1,33 +1,33 @@
-"""Roster API: plan a roster, re-check a hand-edited one, read the stored one. Thin: calls service.roster."""
+"""Roster API: plan a roster or a shop's month, re-check a hand-edited one, read the stored one. Thin: calls the roster actions."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.api.deps import MANAGER_ROLES, DbSession, require_roles
-from kefu.api.schemas import Day
-from kefu.plan.roster.types import Rules
-from kefu.service import roster as svc
+from kefu.service.plan import actions_month
+from kefu.service.plan import actions_roster as svc
+from kefu.service.plan.schemas import (
+    RosterCheckOut,
+    RosterPlanOut,
+    RosterRowsIn,
+    RosterRulesIn,
+    ShopMonth,
+    StoredRosterOut,
+)
+from kefu.service.schemas import Day
 
 router = APIRouter(prefix="/roster", tags=["roster"], dependencies=[require_roles(*MANAGER_ROLES)])
-
-
-class RulesIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    rest_days_per_month: int = Field(default=4, ge=0, le=31)
-    max_consecutive: int = Field(default=6, ge=1, le=62)
-    min_rest_hours: float = Field(default=10.0, ge=0, le=48)
 
 
 class ProblemIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     start: Day
     days: int = Field(ge=1, le=62)
-    rules: RulesIn = Field(default_factory=RulesIn)
+    rules: RosterRulesIn = Field(default_factory=RosterRulesIn)
     agents: list[dict[str, Any]] = Field(min_length=1, max_length=500,
                                          description="agent, skills[], night_ok, min_hours?, max_hours?, leave[]?, min_days?, max_days?")
     shifts: list[dict[str, Any]] = Field(min_length=1, max_length=50,
@@ -36,11 +36,9 @@ class ProblemIn(BaseModel):
                                               description="interval_start, skill, agents (30 min)")
     preferences: list[dict[str, Any]] = Field(default_factory=list, max_length=20000)
 
-    def problem(self) -> Any:
-        r = self.rules
-        return svc.problem_from_rows(self.start, self.days, Rules(r.rest_days_per_month, r.max_consecutive,
-                                     r.min_rest_hours), self.agents, self.shifts, self.requirement,
-                                     self.preferences or None)
+    def source(self) -> RosterRowsIn:
+        return RosterRowsIn(self.start, self.days, self.rules, self.agents, self.shifts, self.requirement,
+                            self.preferences or None)
 
 
 class PlanIn(ProblemIn):
@@ -48,34 +46,38 @@ class PlanIn(ProblemIn):
     shop: str | None = Field(default=None, max_length=64, description="store the roster for this shop")
 
 
+class MonthIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    shop: str = Field(min_length=1, max_length=64)
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
+    time_limit: float = Field(default=30.0, gt=0, le=300)
+
+
 class CheckIn(ProblemIn):
     roster: list[dict[str, Any]] = Field(description="agent, date, shift, skill rows")
 
 
-@router.post("/plan")
-def plan(body: PlanIn, session: DbSession) -> dict[str, Any]:
+@router.post("/plan", response_model=RosterPlanOut)
+def plan(body: PlanIn, session: DbSession) -> RosterPlanOut:
     """Build a roster; 422 ROSTER_INFEASIBLE lists the conflicting rules per agent."""
-    problem = body.problem()
-    result = svc.plan(problem, body.time_limit)
-    if body.shop:
-        svc.save_roster(session, body.shop, problem.start, result.roster)
-    return {**svc.result_summary(problem, result), "roster": svc.roster_rows(problem, result.roster)}
+    return svc.plan_roster(body.source(), time_limit=body.time_limit, session=session, store_for=body.shop)
 
 
-@router.post("/check")
-def check(body: CheckIn) -> dict[str, Any]:
+@router.post("/month", response_model=RosterPlanOut)
+def plan_month(body: MonthIn, session: DbSession) -> RosterPlanOut:
+    """The page's 排班 button: forecast, staff, roster (a stored month re-planned with minimal change) and store."""
+    source = ShopMonth(body.shop, actions_month.month_first(body.month))
+    return svc.plan_roster(source, time_limit=body.time_limit, session=session)
+
+
+@router.post("/check", response_model=RosterCheckOut)
+def check(body: CheckIn) -> RosterCheckOut:
     """Hard-rule violations of a hand-edited roster (empty list = all rules hold)."""
-    problem = body.problem()
-    roster = svc.roster_from_rows(problem, body.roster)
-    return {"violations": [v.as_dict() for v in svc.check_roster(problem, roster)]}
+    return svc.check_rows(body.source(), body.roster)
 
 
-@router.get("")
+@router.get("", response_model=StoredRosterOut)
 def stored(session: DbSession, start: Annotated[Day, Query()],
-           shop: str = Query(min_length=1, max_length=64), days: int = Query(default=31, ge=1, le=62)) -> dict[str, Any]:
+           shop: str = Query(min_length=1, max_length=64), days: int = Query(default=31, ge=1, le=62)) -> StoredRosterOut:
     """The stored roster of a shop for a period, one row per agent and day."""
-    roster = svc.load_roster(session, shop, start, days)
-    rows = [{"agent": a, "date": date.fromordinal(start.toordinal() + d).isoformat(),
-             "shift": "" if c is None else c.shift, "skill": "" if c is None else c.skill}
-            for a, line in sorted(roster.items()) for d, c in enumerate(line)]
-    return {"shop": shop, "start": start.isoformat(), "days": days, "roster": rows}
+    return svc.stored(session, shop, start, days)

@@ -1,6 +1,6 @@
 """Follow-up tasks over HTTP: lists, completion, escalation, KPI figures, and duty events.
 
-Thin: validate, scope by caller, call :mod:`kefu.service.duty`. Agents only
+Thin: validate, scope by caller, call :mod:`kefu.service.duty`'s actions. Agents only
 ever see and complete their own tasks (their ``agent_id`` replaces any filter
 they send); a supervisor with a team sees that team; admins and integrations
 see everything. Integrations report returns and reviews here so the 退货 and
@@ -13,44 +13,28 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from pydantic import Field
 
 from kefu.api.deps import MANAGER_ROLES, Caller, CurrentCaller, DbSession, require_roles
-from kefu.api.schemas import ApiIn
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_aware, utc_now
-from kefu.service import access, duty
+from kefu.service import access
+from kefu.service.duty import actions as duty
+from kefu.service.duty import actions_tasks as tasks
+from kefu.service.duty.schemas import (
+    EscalatedOut,
+    ReturnIn,
+    ReviewIn,
+    ScheduleIn,
+    TaskCompleteIn,
+    TaskOut,
+    TaskStatsOut,
+    TimersOut,
+)
 
 router = APIRouter(prefix="/tasks", tags=["tasks"])
 
 TaskId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 MANAGERS = require_roles(*MANAGER_ROLES)
-
-
-
-
-
-class CompleteIn(ApiIn):
-    outcome: str = Field(default="", max_length=2000)
-
-
-class ReturnIn(ApiIn):
-    order_id: Text64
-    received_at: str = Field(min_length=1, max_length=40)
-    shop: str = Field(default="", max_length=64)
-
-
-class ReviewIn(ApiIn):
-    order_id: Text64
-    buyer: str = Field(default="", max_length=128)
-    posted_at: str = Field(min_length=1, max_length=40)
-    rating: str = Field(pattern="^(good|neutral|bad)$")
-    shop: str = Field(default="", max_length=64)
-
-
-class ScheduleIn(ApiIn):
-    order_ids: list[Text64] | None = Field(default=None, max_length=10000)
 
 
 def _when(name: str, text: str) -> datetime:
@@ -73,7 +57,7 @@ def _own(caller: Caller, task: dict[str, Any]) -> None:
     access.own_row(caller, task["assignee"], "任务", "tasks", task["id"])
 
 
-@router.get("")
+@router.get("", response_model=list[TaskOut])
 def list_tasks(
     session: DbSession,
     caller: CurrentCaller,
@@ -83,10 +67,10 @@ def list_tasks(
 ) -> list[dict[str, Any]]:
     """任务列表 / tasks by due time (agents: their own only)."""
     agent_id, team_name = _scope(caller, agent, team)
-    return duty.list_tasks(session, agent_id=agent_id, team=team_name, status=status)
+    return tasks.list_tasks(session, agent_id=agent_id, team=team_name, status=status)
 
 
-@router.get("/stats")
+@router.get("/stats", response_model=TaskStatsOut)
 def task_stats(
     session: DbSession,
     caller: CurrentCaller,
@@ -97,44 +81,44 @@ def task_stats(
     agent_id, _ = _scope(caller, agent, None)
     if agent_id is None:
         raise bad_argument("agent", "需要客服编号", "agent is required")
-    return duty.task_stats(session, agent_id, month)
+    return tasks.task_stats(session, agent_id, month)
 
 
-@router.get("/{task_id}")
+@router.get("/{task_id}", response_model=TaskOut)
 def get_task(session: DbSession, caller: CurrentCaller, task_id: TaskId) -> dict[str, Any]:
-    task = duty.get_task(session, task_id)
+    task = tasks.get_task(session, task_id)
     _own(caller, task)
     return task
 
 
-@router.post("/{task_id}/complete")
-def complete_task(session: DbSession, caller: CurrentCaller, task_id: TaskId, body: CompleteIn) -> dict[str, Any]:
+@router.post("/{task_id}/complete", response_model=TaskOut)
+def complete_task(session: DbSession, caller: CurrentCaller, task_id: TaskId, body: TaskCompleteIn) -> dict[str, Any]:
     """完成任务 / mark a task done with its outcome (an event row is written)."""
-    _own(caller, duty.get_task(session, task_id))
+    _own(caller, tasks.get_task(session, task_id))
     by = caller.agent_id or caller.name
-    return duty.complete_task(session, task_id, by, body.outcome)
+    return tasks.complete_task(session, task_id, by, body.outcome)
 
 
-@router.post("/escalate", dependencies=[MANAGERS])
+@router.post("/escalate", dependencies=[MANAGERS], response_model=EscalatedOut)
 def escalate(session: DbSession) -> dict[str, int]:
     """逾期任务升级给主管 / escalate overdue tasks now (the worker also does it)."""
-    return {"escalated": duty.escalate_overdue(session, utc_now())}
+    return {"escalated": tasks.escalate_overdue(session, utc_now())}
 
 
-@router.post("/events/returns", status_code=201, dependencies=[MANAGERS])
+@router.post("/events/returns", status_code=201, dependencies=[MANAGERS], response_model=TimersOut)
 def report_return(session: DbSession, body: ReturnIn) -> dict[str, int]:
     """退货包裹签收 / a return parcel was received: starts the 退货 rule."""
     return {"timers": duty.record_return(session, body.order_id, _when("received_at", body.received_at), body.shop)}
 
 
-@router.post("/events/reviews", status_code=201, dependencies=[MANAGERS])
+@router.post("/events/reviews", status_code=201, dependencies=[MANAGERS], response_model=TimersOut)
 def report_review(session: DbSession, body: ReviewIn) -> dict[str, int]:
     """买家评价 / a review was posted: neutral and bad ones start the 中差评 rule."""
     posted = _when("posted_at", body.posted_at)
     return {"timers": duty.record_review(session, body.order_id, body.buyer, posted, body.rating, body.shop)}
 
 
-@router.post("/schedule", dependencies=[MANAGERS])
+@router.post("/schedule", dependencies=[MANAGERS], response_model=TimersOut)
 def schedule(session: DbSession, body: ScheduleIn) -> dict[str, int]:
     """为已存订单排定跟进 / start the rules' timers for stored orders (idempotent)."""
     return {"timers": duty.schedule_orders(session, body.order_ids)}

@@ -30,7 +30,7 @@ class Conversation(Base):
     shop_id: Mapped[str] = mapped_column(String(64))
     buyer: Mapped[str] = mapped_column(String(128))
     # what a web-chat visitor typed as their name: display only, never an identity (the buyer key of
-    # a web visitor is the server-issued ``web-…`` id, see kefu.service.webchat)
+    # a web visitor is the server-issued ``web-…`` id, see kefu.service.live.actions_webchat)
     buyer_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
     group: Mapped[str] = mapped_column(String(64), default="售前")
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued|assigned|closed

@@ -13,15 +13,16 @@ from fastapi import Request
 from nicegui import ui
 
 from kefu.domain.errors import KefuError
-from kefu.service import users
+from kefu.service.org import actions as org
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import current_lang, t
-from kefu.ui.layout import PASSWORD_PAGE, PageUser, kefu_page
+from kefu.ui.layout import PASSWORD_PAGE, kefu_page
 from kefu.ui.login import finish_sign_in, safe_next
 
 
 @kefu_page(PASSWORD_PAGE, "修改密码", "Change password")
-def password_page(user: PageUser, request: Request) -> None:
+def password_page(user: UserOut, request: Request) -> None:
     target = safe_next(request.query_params.get("next", "/"))
     if user.must_change_password:
         ui.label(t("这是别人告诉你的初始密码, 请先设置只有你知道的新密码。",
@@ -34,7 +35,7 @@ def password_page(user: PageUser, request: Request) -> None:
             return
         try:
             with db_session() as session:
-                changed = users.change_password(session, user.id, old.value or "", new.value or "")
+                changed = org.change_password(session, user.id, old.value or "", new.value or "")
         except KefuError as exc:
             message.text = exc.message if current_lang() == "zh" else exc.message_en
             return

@@ -13,14 +13,24 @@ from typing import Any
 
 from nicegui import ui
 
-from kefu.care.templates import CATEGORIES as TEMPLATE_CATEGORIES
-from kefu.care.tickets import CALLBACK_OUTCOMES, CATEGORIES, DEPARTMENTS, SEVERITIES
 from kefu.domain.timeutil import business_day, parse_aware, utc_now
-from kefu.service import access, care
-from kefu.service import privacy as privacy_service
+from kefu.service import access
+from kefu.service.care import actions as care
+from kefu.service.care import actions_books as books
+from kefu.service.care import actions_templates as templates
+from kefu.service.care import actions_tickets as tickets
+from kefu.service.care.schemas import (
+    CALLBACK_OUTCOMES,
+    TEMPLATE_CATEGORIES,
+    TICKET_CATEGORIES,
+    TICKET_DEPARTMENTS,
+    TICKET_SEVERITIES,
+)
+from kefu.service.org import actions_privacy as privacy_service
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.widgets import run, stat_card
 from kefu.ui.widgets import testid as set_testid
 
@@ -39,7 +49,7 @@ def _table(columns: list[tuple[str, str, str]], rows: list[dict[str, Any]], test
 
 
 @kefu_page("/care/tickets", "工单", "Tickets")
-def tickets_page(user: PageUser) -> None:
+def tickets_page(user: UserOut) -> None:
     shops = _shops()
     who = user.agent_id or user.username
 
@@ -59,7 +69,7 @@ def tickets_page(user: PageUser) -> None:
     @ui.refreshable
     def listing() -> None:
         with db_session() as session:
-            rows = care.list_tickets(session, status=status_filter.value or None, viewer=user, role=user.role)
+            rows = tickets.list_tickets(session, status=status_filter.value or None, viewer=user, role=user.role)
         data = [{**r, "fr": r["sla"]["first_response"], "res": r["sla"]["resolution"],
                  "due": (r["sla"]["resolution_due"] or "")[:16]} for r in rows]  # fmt: skip
         _table([("id", "编号", "ID"), ("category", "分类", "Category"), ("severity", "严重程度", "Severity"),
@@ -76,12 +86,12 @@ def tickets_page(user: PageUser) -> None:
             ui.label(t("新建工单", "New ticket")).classes("font-bold")
             shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop"))
             buyer = ui.input(t("买家", "Buyer"))
-            cat = ui.select(list(CATEGORIES), value="物流", label=t("分类", "Category"))
-            sev = ui.select(list(SEVERITIES), value="normal", label=t("严重程度", "Severity"))
+            cat = ui.select(list(TICKET_CATEGORIES), value="物流", label=t("分类", "Category"))
+            sev = ui.select(list(TICKET_SEVERITIES), value="normal", label=t("严重程度", "Severity"))
             summary = ui.textarea(t("摘要", "Summary"))
 
             def create() -> None:
-                if run(care.create_ticket, shop_id=shop.value or "", buyer=buyer.value or "", category=cat.value,
+                if run(tickets.create_ticket, shop_id=shop.value or "", buyer=buyer.value or "", category=cat.value,
                        severity=sev.value, summary=summary.value or "", owner=user.agent_id, by=who,
                        viewer=user):  # fmt: skip
                     ui.notify(t("已创建", "created"), type="positive")
@@ -92,7 +102,7 @@ def tickets_page(user: PageUser) -> None:
             ui.label(t("处理工单", "Work a ticket")).classes("font-bold")
             tid = ui.number(t("工单编号", "Ticket ID"), min=1, format="%d")
             text = ui.textarea(t("内容 / 备注 / 根因", "Text / note / root cause"))
-            dept = ui.select(DEPARTMENTS, value="logistics", label=t("升级部门", "Department"))
+            dept = ui.select(TICKET_DEPARTMENTS, value="logistics", label=t("升级部门", "Department"))
             when = ui.input(t("回访时间 (YYYY-MM-DD HH:MM)", "Callback at (YYYY-MM-DD HH:MM)"))
             outcome = ui.select(
                 list(CALLBACK_OUTCOMES), value="satisfied", label=t("回访结果", "Callback outcome")
@@ -101,17 +111,17 @@ def tickets_page(user: PageUser) -> None:
             def act(name: str) -> None:
                 i, note = int(tid.value or 0), text.value or ""
                 calls = {
-                    "respond": lambda: run(care.respond_ticket, i, text=note, by=who, viewer=user),
+                    "respond": lambda: run(tickets.respond_ticket, i, text=note, by=who, viewer=user),
                     "escalate": lambda: run(
-                        care.escalate_ticket, i, department=dept.value, note=note, by=who, viewer=user
+                        tickets.escalate_ticket, i, department=dept.value, note=note, by=who, viewer=user
                     ),
-                    "resolve": lambda: run(care.resolve_ticket, i, root_cause=note, by=who, viewer=user),
+                    "resolve": lambda: run(tickets.resolve_ticket, i, root_cause=note, by=who, viewer=user),
                     "callback": lambda: run(
-                        care.schedule_callback, i, at=parse_aware(when.value or ""), by=who, viewer=user
+                        tickets.schedule_callback, i, at=parse_aware(when.value or ""), by=who, viewer=user
                     ),
-                    "outcome": lambda: run(care.record_callback, i, outcome=outcome.value, note=note, by=who,
+                    "outcome": lambda: run(tickets.record_callback, i, outcome=outcome.value, note=note, by=who,
                                            viewer=user),
-                    "close": lambda: run(care.close_ticket, i, by=who, viewer=user),
+                    "close": lambda: run(tickets.close_ticket, i, by=who, viewer=user),
                 }
                 try:
                     done = calls[name]()
@@ -138,7 +148,7 @@ def tickets_page(user: PageUser) -> None:
     if user.role in MANAGERS:
         month = utc_now().strftime("%Y-%m")
         with db_session() as session:
-            summary_data = care.root_cause_summary(session, month)
+            summary_data = tickets.root_cause_summary(session, month)
         with ui.card().classes("w-full p-4"):
             ui.label(t(f"{month} 根因汇总", f"Root causes {month}")).classes("font-bold")
             with ui.row():
@@ -157,14 +167,14 @@ def tickets_page(user: PageUser) -> None:
 
 
 @kefu_page("/care/templates", "快捷回复", "Templates")
-def templates_page(user: PageUser) -> None:
+def templates_page(user: UserOut) -> None:
     query = ui.input(t("搜索 (关键词或拼音首字母, 如 wl)", "Search (keyword or pinyin initials, e.g. wl)"),
                      on_change=lambda: results.refresh()).props('clearable data-testid="template-search"')  # fmt: skip
 
     @ui.refreshable
     def results() -> None:
         with db_session() as session:
-            hits = care.search_templates(session, query.value or "", limit=50)
+            hits = templates.search_templates(session, query.value or "", limit=50)
         for h in hits:
             with ui.expansion(
                 f"[{h['category']}] {h['title']} · {t('使用', 'used')} {h['usage_count']}"
@@ -178,7 +188,7 @@ def templates_page(user: PageUser) -> None:
                 def render(
                     tid: int = h["id"], fields: dict[str, Any] = inputs, target: ui.label = out
                 ) -> None:
-                    done = run(care.render_template, tid, {k: f.value or "" for k, f in fields.items()})
+                    done = run(templates.render_template, tid, {k: f.value or "" for k, f in fields.items()})
                     if done:
                         target.text = done["text"]
 
@@ -194,7 +204,7 @@ def templates_page(user: PageUser) -> None:
 
             def add() -> None:
                 if run(
-                    care.create_template, category=cat.value, title=title.value or "", body=body.value or ""
+                    templates.create_template, category=cat.value, title=title.value or "", body=body.value or ""
                 ):
                     ui.notify(t("已保存", "saved"), type="positive")
                     results.refresh()
@@ -202,11 +212,11 @@ def templates_page(user: PageUser) -> None:
             with ui.row():
                 ui.button(t("保存", "Save"), on_click=add)
                 ui.button(t("载入内置模板", "Load shipped templates"),
-                          on_click=lambda: (run(care.seed_templates), results.refresh())).props("outline")  # fmt: skip
+                          on_click=lambda: (run(templates.seed_templates), results.refresh())).props("outline")  # fmt: skip
 
 
 @kefu_page("/care/logbooks", "交接日志", "Logbooks")
-def logbooks_page(user: PageUser) -> None:
+def logbooks_page(user: UserOut) -> None:
     shops = _shops()
     today = business_day(utc_now())
     who = user.agent_id or user.username
@@ -225,7 +235,7 @@ def logbooks_page(user: PageUser) -> None:
 
         def add() -> None:
             if run(
-                care.add_logbook_entry,
+                books.add_logbook_entry,
                 shop_id=shop.value or "",
                 book=book.value,
                 kind=kind.value,
@@ -237,12 +247,12 @@ def logbooks_page(user: PageUser) -> None:
 
         ui.button(t("保存", "Save"), on_click=add).props('data-testid="logbook-add"')
     with db_session() as session:
-        stats = care.service_stats(session, today - timedelta(days=1), shop_id=shop.value,
+        stats = books.service_stats(session, today - timedelta(days=1), shop_id=shop.value,
                                    agent_id=access.own_agent(user, None))
-        ledger = care.list_ledger(session, agent_id=access.own_agent(user, None),
+        ledger = books.list_ledger(session, agent_id=access.own_agent(user, None),
                                   start=date(today.year, today.month, 1))  # fmt: skip
         weekly = (
-            care.weekly_issue_summary(session, shop_id=shop.value or "", day=today, role=user.role)
+            books.weekly_issue_summary(session, shop_id=shop.value or "", day=today, role=user.role)
             if user.role in MANAGERS
             else None
         )

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from nicegui import ui
 
-from kefu.care.bot import DEFAULT_THRESHOLD, BotMode
-from kefu.service import care, care_bot, care_bot_mining
+from kefu.service.care import actions as care
+from kefu.service.care import actions_bot as bot
+from kefu.service.care import actions_bot_mining as mining
+from kefu.service.care import schemas_bot as care_schemas
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.widgets import run
 
 _FACT_FIELDS = [
@@ -44,16 +47,16 @@ def _shops() -> list[str]:
 
 
 @kefu_page("/care/bot", "机器人", "Bot", roles=MANAGERS)
-def bot_page(user: PageUser) -> None:
+def bot_page(user: UserOut) -> None:
     shops = _shops()
     shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop"))
     with db_session() as session:
         current = care.care_settings(session, shop.value)
     mode = ui.select(
-        [m.value for m in BotMode], value=current.get("bot_mode", "bot_first"), label=t("模式", "Mode")
+        list(care_schemas.BOT_MODES), value=current.get("bot_mode", "bot_first"), label=t("模式", "Mode")
     )
     threshold = ui.number(t("置信度阈值(答对的概率)", "Confidence threshold (probability of being right)"),
-                          value=float(current.get("bot_threshold", DEFAULT_THRESHOLD)), min=0, max=1, step=0.05)  # fmt: skip
+                          value=float(current.get("bot_threshold", care_schemas.BOT_DEFAULT_THRESHOLD)), min=0, max=1, step=0.05)  # fmt: skip
 
     def save() -> None:
         if shop.value and run(
@@ -71,7 +74,7 @@ def bot_page(user: PageUser) -> None:
     answer = ui.label().props('data-testid="bot-answer"')
 
     def ask() -> None:
-        r = run(care.bot_answer, question.value or "", mode.value, shop_id=shop.value)
+        r = run(bot.bot_answer, question.value or "", mode.value, shop_id=shop.value)
         if r:
             answer.text = f"{r['action']} · {r['reason']} · {r['intent'] or '-'} · {r['confidence']:.2f} · {r['answer'] or ''}"
 
@@ -87,7 +90,7 @@ def _facts_form(shop_id: str | None) -> None:
     ui.label(t("店铺信息(机器人回答里使用)", "Shop facts (used in the bot's answers)")).classes("font-bold")
     if not shop_id:
         return
-    facts = run(care_bot.get_bot_facts, shop_id)
+    facts = run(bot.get_bot_facts, shop_id)
     if facts is None:
         return
     inputs: dict[str, ui.input | ui.number | ui.checkbox] = {}
@@ -103,7 +106,7 @@ def _facts_form(shop_id: str | None) -> None:
     def save() -> None:
         values = {n: (int(w.value) if isinstance(w, ui.number) and w.value is not None else w.value)
                   for n, w in inputs.items()}  # fmt: skip
-        if run(care_bot.set_bot_facts, shop_id, care_bot.BotFactsIn.model_validate(values)):
+        if run(bot.set_bot_facts, shop_id, care_schemas.BotFactsIn.model_validate(values)):
             ui.notify(t("已保存", "saved"), type="positive")
 
     ui.button(t("保存店铺信息", "Save shop facts"), on_click=save).props('data-testid="bot-facts-save"')
@@ -118,7 +121,7 @@ def _proposals(shop_id: str | None, username: str) -> None:
 
     @ui.refreshable
     def listing() -> None:
-        rows = run(care_bot_mining.list_bot_proposals, shop_id) or []
+        rows = run(mining.list_bot_proposals, shop_id) or []
         if not rows:
             ui.label(t("暂无提议", "no proposals yet"))
         for p in rows:
@@ -140,11 +143,11 @@ def _proposals(shop_id: str | None, username: str) -> None:
                         )
 
     def decide(proposal_id: int, approve: bool) -> None:
-        if run(care_bot_mining.decide_bot_proposal, proposal_id, approve=approve, by=username):
+        if run(mining.decide_bot_proposal, proposal_id, approve=approve, by=username):
             listing.refresh()
 
     def mine() -> None:
-        res = run(care_bot_mining.mine_bot_proposals, shop_id)
+        res = run(mining.mine_bot_proposals, shop_id)
         if res is not None:
             summary.text = t(f"读取 {res.pairs} 条买家消息, 机器人当前回答率 {res.pool_answer_rate}, 提议 {len(res.proposals)} 条",
                              f"read {res.pairs} buyer messages, bot answers {res.pool_answer_rate} now, "

@@ -2,7 +2,7 @@
 
 On the first visit the server issues the visitor a signed token (kept in NiceGUI's
 per-browser storage): the visitor's identity is that token, the nickname they type is
-only a display name (:mod:`kefu.service.webchat`, which also rate-limits per token and
+only a display name (:mod:`kefu.service.live.actions_webchat`, which also rate-limits per token and
 per client address). The first message opens a conversation routed like any other
 (agent, queue or bot); later ones are added to it. A reload keeps the chat; replies
 appear through a 1.5-second server-side timer that pushes changes over the page's
@@ -18,7 +18,8 @@ from nicegui import app, ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import care, webchat
+from kefu.service.care import actions_surveys as surveys
+from kefu.service.live import actions_webchat
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.widgets import notify_error
@@ -29,7 +30,7 @@ def chat_page(request: Request) -> None:
     shop = (request.query_params.get("shop") or "web").strip()[:64] or "web"
     key = f"chat:{shop}"
     store = app.storage.user
-    store["chat_token"] = webchat.token_or_new(store.get("chat_token"))  # issued on the first visit
+    store["chat_token"] = actions_webchat.token_or_new(store.get("chat_token"))  # issued on the first visit
     address = request.client.host if request.client else ""
     ui.page_title(t("在线咨询", "Chat with us") + f" · {shop}")
     state: dict[str, Any] = {"sig": None}
@@ -39,7 +40,7 @@ def chat_page(request: Request) -> None:
         if not saved:
             return None
         with db_session() as session:
-            conv = webchat.thread(session, token=store.get("chat_token"), conversation_id=int(saved["id"]))
+            conv = actions_webchat.thread(session, token=store.get("chat_token"), conversation_id=int(saved["id"]))
         if conv is None:
             store.pop(key, None)
         return conv
@@ -67,7 +68,7 @@ def chat_page(request: Request) -> None:
         if conv["status"] == "closed":  # the buyer's one-time survey link (only a served chat has one)
             try:
                 with db_session() as session:
-                    link = care.survey_link(session, conversation_id=int(str(conv["id"])))["link"]
+                    link = surveys.survey_link(session, conversation_id=int(str(conv["id"])))["link"]
             except KefuError:
                 return
             ui.link(t("评价本次服务", "Rate this chat"), link).props('data-testid="chat-survey"')
@@ -83,7 +84,7 @@ def chat_page(request: Request) -> None:
         saved = store.get(key)
         try:
             with db_session() as session:
-                sent = webchat.send(session, token=store.get("chat_token", ""), address=address, shop=shop,
+                sent = actions_webchat.send(session, token=store.get("chat_token", ""), address=address, shop=shop,
                                     name=nick.value or "", text=text,
                                     conversation_id=int(saved["id"]) if saved else None)
         except KefuError as exc:

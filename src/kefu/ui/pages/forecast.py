@@ -1,8 +1,8 @@
 """``/forecast``: forecast vs actual and required vs scheduled agents per interval for one day.
 
-Thin: the numbers come from :func:`kefu.service.plan.intraday` (which also
+Thin: the numbers come from :func:`kefu.service.plan.actions.intraday` (which also
 re-forecasts the rest of today); the "预测" button runs
-:func:`kefu.service.plan.forecast_shop` and :func:`kefu.service.plan.requirement`
+:func:`kefu.service.plan.actions.forecast_shop` and :func:`kefu.service.plan.actions.requirement`
 for the week starting at the chosen day.
 """
 
@@ -14,22 +14,23 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from nicegui import ui
-from sqlalchemy import select
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, parse_day, utc_now
-from kefu.service import plan
-from kefu.store.models.org import Shop
+from kefu.service.org import actions_admin as org_admin
+from kefu.service.org.schemas import UserOut
+from kefu.service.plan import actions as plan
+from kefu.service.plan.schemas import Point, StaffingTarget
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import PageUser, kefu_page
+from kefu.ui.layout import kefu_page
 from kefu.ui.pages.forecast_model import model_section
 from kefu.ui.widgets import notify_error, run, stat_card
 
 
 def chart_options(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """ECharts options of the two charts, from an intraday view (only open or staffed intervals)."""
-    points: list[plan.Point] = [
+    points: list[Point] = [
         p for p in view["points"] if p.forecast is not None or p.actual is not None or (p.scheduled or 0) > 0
     ]
     refc = view["reforecast"]
@@ -104,16 +105,16 @@ def chart_options(view: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]
     return fva, rvs
 
 
-def _target(aht: Any, sl: Any, secs: Any) -> plan.StaffingTarget:
-    return plan.StaffingTarget(
+def _target(aht: Any, sl: Any, secs: Any) -> StaffingTarget:
+    return StaffingTarget(
         aht_s=float(aht or 180), target_sl=float(sl or 80) / 100, target_s=float(secs or 20)
     )
 
 
 @kefu_page("/forecast", "预测", "Forecast", roles=("admin", "supervisor"))
-def forecast_page(user: PageUser, request: Request) -> None:
+def forecast_page(user: UserOut, request: Request) -> None:
     with db_session() as session:
-        shops = list(session.scalars(select(Shop.id).order_by(Shop.id)))
+        shops = org_admin.shop_ids(session)
     params = request.query_params
     try:
         day: date = parse_day(params["day"]) if "day" in params else utc_now().astimezone(SHOP_TZ).date()
@@ -196,7 +197,7 @@ def forecast_page(user: PageUser, request: Request) -> None:
     except KefuError as exc:
         notify_error(exc)
         return
-    points: list[plan.Point] = view["points"]  # type: ignore[assignment]
+    points: list[Point] = view["points"]  # type: ignore[assignment]
     total_fc = sum(p.forecast or 0 for p in points)
     short = sum(max((p.required or 0) - (p.scheduled or 0), 0) for p in points)
     with ui.row().classes("gap-4 flex-wrap"):

@@ -1,9 +1,9 @@
 """The forecast page's model section: the chosen model, its backtest against the baselines, the
 shop's holiday calendar and its special days (editable, with their learned effects).
 
-Thin: reads and writes go through :mod:`kefu.service.forecast_shop`; the
+Thin: reads and writes go through :mod:`kefu.service.plan.actions_settings`; the
 choice and the backtest are those of the last "预测" run (kept by
-:func:`kefu.service.plan.forecast_shop`). User text is shown as plain labels
+:func:`kefu.service.plan.actions.forecast_shop`). User text is shown as plain labels
 and table cells, never as HTML.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 from nicegui import ui
 
 from kefu.domain.timeutil import parse_day
-from kefu.service import forecast_shop
+from kefu.service.plan import actions_settings as forecast_shop
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.widgets import run

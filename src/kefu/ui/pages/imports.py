@@ -19,17 +19,20 @@ from nicegui import run, ui
 from nicegui.events import UploadEventArguments
 
 from kefu.domain.errors import KefuError
-from kefu.service import credit, org_admin
+from kefu.service.credit import actions_imports as credit
+from kefu.service.credit.schemas import ImportReport, Progress
+from kefu.service.org import actions_admin as org_admin
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import current_lang, t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import MANAGERS, kefu_page
 
 MAX_BYTES = 50 * 1024 * 1024
 IMPORTERS = {"orders": (credit.import_orders, "订单报表", "Order export"),
              "chats": (credit.import_chats, "聊天记录", "Chat records")}
 
 
-def run_import(kind: str, path: Path, skip_bad_rows: bool, shop: str, progress: credit.Progress) -> credit.ImportReport:
+def run_import(kind: str, path: Path, skip_bad_rows: bool, shop: str, progress: Progress) -> ImportReport:
     """One importer call in one transaction (runs in a worker thread; nothing is stored if it raises)."""
     importer = IMPORTERS[kind][0]
     with db_session() as session:
@@ -37,7 +40,7 @@ def run_import(kind: str, path: Path, skip_bad_rows: bool, shop: str, progress: 
 
 
 @kefu_page("/imports", "数据导入", "Imports", roles=MANAGERS)
-def imports_page(user: PageUser) -> None:
+def imports_page(user: UserOut) -> None:
     state: dict[str, Any] = {"done": 0, "total": 0, "path": None}
     ui.label(t("上传淘宝/天猫订单报表或聊天记录 (CSV, GBK 或 UTF-8; 或 Excel)。重复导入同一文件不会改变数据。",
                "Upload a Taobao/Tmall order export or chat records (CSV in GBK or UTF-8, or Excel). "

@@ -1,6 +1,6 @@
 """``/monitor``: the live floor for supervisors, pushed every 3 seconds without reloading the page.
 
-A server-side ``ui.timer`` reads ``live.monitor_snapshot`` (computed from rows,
+A server-side ``ui.timer`` reads ``actions.monitor_snapshot`` (computed from rows,
 so it is right under any number of API workers) and updates the existing
 elements in place; NiceGUI sends only the changed properties over the websocket.
 Service level and 3-minute response rate are also kept as a short trend of the
@@ -17,11 +17,12 @@ from nicegui import ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service import live
-from kefu.service import overview as reads
+from kefu.service.live import actions
+from kefu.service.live import actions_reads as overview
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.widgets import STATUS_COLORS, notify_error, stat_card, status_label, testid
 
 TICK_S = 3.0
@@ -37,11 +38,11 @@ def _hhmm(iso: str, fmt: str = "%H:%M") -> str:
 
 
 @kefu_page("/monitor", "实时监控", "Live monitor", roles=MANAGERS)
-def monitor_page(user: PageUser) -> None:
+def monitor_page(user: UserOut) -> None:
     team_agents: set[str] | None = None
     if user.role == "supervisor" and user.team:
         with db_session() as session:
-            team_agents = set(reads.team_agent_ids(session, user.team))
+            team_agents = set(overview.team_agent_ids(session, user.team))
     trend: deque[tuple[str, float | None, float | None]] = deque(maxlen=TREND_POINTS)
 
     with ui.row().classes("gap-4 flex-wrap"):
@@ -85,7 +86,7 @@ def monitor_page(user: PageUser) -> None:
     def tick() -> None:
         try:
             with db_session() as session:
-                snap: dict[str, Any] = live.monitor_snapshot(session)
+                snap: dict[str, Any] = actions.monitor_snapshot(session).model_dump()
         except KefuError as exc:
             notify_error(exc)
             return

@@ -8,25 +8,18 @@ from fastapi import Request
 from nicegui import ui
 
 from kefu.domain.errors import KefuError
+from kefu.domain.money import yuan
 from kefu.domain.timeutil import parse_day
-from kefu.service import overview as svc
+from kefu.service.credit import actions_overview as svc
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import PageUser, kefu_page
+from kefu.ui.layout import kefu_page
 from kefu.ui.widgets import stat_card
 
 
-def scope(user: PageUser) -> tuple[str | None, str | None]:
-    """(team, agent_id) filters: agents see their own figures, supervisors their team."""
-    if user.role == "agent":
-        return None, user.agent_id or "-"
-    if user.role == "supervisor":
-        return user.team or None, None
-    return None, None
-
-
 @kefu_page("/", "概览", "Overview")
-def overview_page(user: PageUser, request: Request) -> None:
+def overview_page(user: UserOut, request: Request) -> None:
     with db_session() as session:
         day: date
         try:
@@ -34,7 +27,7 @@ def overview_page(user: PageUser, request: Request) -> None:
                 session)
         except KefuError:
             day = svc.default_day(session)
-        team, agent_id = scope(user)
+        team, agent_id = svc.scope(user, user.team)
         data = svc.overview(session, day, team=team, agent_id=agent_id)
         details = svc.day_details(session, day, team=team, agent_id=agent_id)
     with ui.row().classes("items-center gap-4"):
@@ -51,7 +44,7 @@ def overview_page(user: PageUser, request: Request) -> None:
                   t(f"会话 {data.conversations}", f"{data.conversations} conversations"))
         stat_card(t("下单数", "Orders"), str(data.orders), "stat-orders",
                   t(f"付款 {data.paid_orders} 笔", f"{data.paid_orders} paid"))
-        stat_card(t("付款金额 (元)", "Paid (yuan)"), svc.yuan(data.paid_fen), "stat-paid")
+        stat_card(t("付款金额 (元)", "Paid (yuan)"), yuan(data.paid_fen), "stat-paid")
         stat_card(t("在线客服", "Agents online"), f"{data.agents_online} / {data.agents_total}", "stat-online",
                   " · ".join(f"{t(zh, en)} {data.by_status.get(k, 0)}" for k, zh, en in (
                       ("online", "在线", "online"), ("away", "挂起", "away"), ("break", "小休", "break"))))
@@ -88,7 +81,7 @@ def overview_page(user: PageUser, request: Request) -> None:
     details_row(details, user)
 
 
-def details_row(details: svc.DayDetails, user: PageUser) -> None:
+def details_row(details: svc.DayDetails, user: UserOut) -> None:
     """Conversion funnel, first-response distribution and leaderboard of the day."""
     wrote, ordered, paid = details.funnel
     with ui.row().classes("w-full gap-4 flex-nowrap max-lg:flex-wrap"):
@@ -126,6 +119,6 @@ def details_row(details: svc.DayDetails, user: PageUser) -> None:
                 {"name": "paid", "label": t("金额 (元)", "Amount (yuan)"), "field": "paid"},
             ]
             rows = [{"agent": r.agent, "name": r.name, "conversations": r.conversations, "orders": r.orders,
-                     "paid": svc.yuan(r.paid_fen)} for r in details.leaderboard[:10]]
+                     "paid": yuan(r.paid_fen)} for r in details.leaderboard[:10]]
             ui.table(columns=columns, rows=rows, row_key="agent").classes("w-full").props(
                 'dense flat data-testid="leaderboard"')

@@ -11,11 +11,12 @@ from nicegui import ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.service import credit as svc
-from kefu.service import pay as pay_svc
+from kefu.service.credit import actions as svc
+from kefu.service.credit import actions_pay as pay_svc
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import PageUser, kefu_page
+from kefu.ui.layout import kefu_page
 from kefu.ui.widgets import stat_card
 
 
@@ -35,14 +36,14 @@ def _text(v: Any) -> Any:
 
 
 @kefu_page("/performance", "绩效", "Performance")
-def performance_page(user: PageUser, request: Request) -> None:
+def performance_page(user: UserOut, request: Request) -> None:
     month = request.query_params.get("month") or utc_now().astimezone(SHOP_TZ).strftime("%Y-%m")
     agent = request.query_params.get("agent", "")
     if user.role == "agent":
         agent = user.agent_id or "-"
     try:
         with db_session() as session:
-            result = svc.run_month(session, month, store=False)
+            result = svc.run_month(session, month, store_credit=False)
     except KefuError as exc:
         ui.label(f"{exc.message} / {exc.message_en}").classes("text-negative")
         return

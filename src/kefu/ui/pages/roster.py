@@ -1,60 +1,46 @@
 """``/roster``: the month's roster grid (agents × days), agent totals, hand edits re-checked against the rules.
 
-Thin: reads and edits go through :mod:`kefu.service.roster`. Agents see only
+Thin: reads and edits go through :mod:`kefu.service.plan.actions_roster`. Agents see only
 their own line; supervisors and admins see the shop and may edit a cell, after
 which every hard rule is re-checked and the violations are listed.
 """
 
 from __future__ import annotations
 
-import calendar
 from datetime import date
 from typing import Any
 
 from nicegui import run as ng_run
 from nicegui import ui
-from sqlalchemy import select
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.plan.roster.solve import totals
-from kefu.service import roster as svc
-from kefu.service.roster_month import MonthPlan, month_view, plan_month
-from kefu.store.models.org import Shop
+from kefu.service.org import actions_admin as org_admin
+from kefu.service.org.schemas import UserOut
+from kefu.service.plan import actions_roster as svc
+from kefu.service.plan.schemas import RosterPlanOut, ShopMonth
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import ALL_ROLES, MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import ALL_ROLES, MANAGERS, kefu_page
 from kefu.ui.widgets import notify_error, run
 
 
-def _plan_and_store(shop: str, first: date) -> MonthPlan:
+def _plan_and_store(shop: str, first: date) -> RosterPlanOut:
     """Forecast, staff and roster the month in a worker thread; one transaction."""
     with db_session() as session:
-        return plan_month(session, shop, first, time_limit=30.0)
+        return svc.plan_roster(ShopMonth(shop, first), time_limit=30.0, session=session)
 
 
-def grid(user: PageUser, shop: str, year: int, month: int) -> dict[str, Any]:
+def grid(user: UserOut, shop: str, year: int, month: int) -> dict[str, Any]:
     """Rows for the grid and totals tables, and the rule violations of the stored roster."""
-    days = calendar.monthrange(year, month)[1]
-    start = date(year, month, 1)
     with db_session() as session:
-        problem, roster, checked = month_view(session, shop, start)
-    if user.role == "agent":
-        problem.agents = [a for a in problem.agents if a.id == user.agent_id]
-        roster = {a: line for a, line in roster.items() if a == user.agent_id}
-        checked = [v for v in checked if v.agent == user.agent_id]
-    rows = [{"agent": a, **{f"d{d + 1}": "" if c is None else c.shift for d, c in enumerate(line)}}
-            for a, line in roster.items()]
-    tot = [t_.__dict__ for t_ in totals(problem, roster)]
-    violations = [v.as_dict() for v in checked]
-    return {"days": days, "rows": rows, "totals": tot, "violations": violations,
-            "agents": [a.id for a in problem.agents], "shifts": [s.code for s in problem.shifts]}
+        return svc.grid(session, user, shop, year, month).model_dump()
 
 
 @kefu_page("/roster", "排班", "Roster", roles=ALL_ROLES)
-def roster_page(user: PageUser) -> None:
+def roster_page(user: UserOut) -> None:
     with db_session() as session:
-        shops = list(session.scalars(select(Shop.id).order_by(Shop.id)))
+        shops = org_admin.shop_ids(session)
     today = utc_now().astimezone(SHOP_TZ).date()
     with ui.row().classes("items-center gap-4"):
         shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop"),
@@ -75,10 +61,11 @@ def roster_page(user: PageUser) -> None:
                 try:
                     done = await ng_run.io_bound(_plan_and_store, shop.value, first)
                     assert done is not None  # io_bound returns None only when the app is shutting down
-                    ui.notify(t(f"已排班 {done.entries} 格, 需求覆盖率 {done.coverage:.1%} (上界 {done.bound:.1%}, "
-                                f"差距 {done.gap:.1%}), 改动 {len(done.changed)} 格",
-                                f"rostered {done.entries} cells, requirement covered {done.coverage:.1%} (bound "
-                                f"{done.bound:.1%}, gap {done.gap:.1%}), {len(done.changed)} cells changed"),
+                    changed = len(done.month.changed) if done.month else 0
+                    ui.notify(t(f"已排班 {done.entries} 格, 需求覆盖率 {done.coverage_ratio:.1%} (上界 {done.bound:.1%}, "
+                                f"差距 {done.gap:.1%}), 改动 {changed} 格",
+                                f"rostered {done.entries} cells, requirement covered {done.coverage_ratio:.1%} (bound "
+                                f"{done.bound:.1%}, gap {done.gap:.1%}), {changed} cells changed"),
                               type="positive")
                 except KefuError as exc:
                     notify_error(exc)

@@ -12,14 +12,16 @@ from typing import Any
 
 from nicegui import ui
 
-from kefu.service import org_admin, users
+from kefu.service.org import actions as org
+from kefu.service.org import actions_admin as org_admin
+from kefu.service.org.schemas import AccountPasswordOut, ShiftOut, UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page, role_name
+from kefu.ui.layout import MANAGERS, kefu_page, role_name
 from kefu.ui.widgets import run, status_label, testid
 
 
-def _agents_tab(user: PageUser) -> None:
+def _agents_tab(user: UserOut) -> None:
     team = user.team if user.role == "supervisor" and user.team else None
 
     @ui.refreshable
@@ -73,7 +75,7 @@ def _agents_tab(user: PageUser) -> None:
             ui.button(t("保存", "Save"), on_click=save).props('data-testid="agent-save"')
 
 
-def shift_row(r: org_admin.ShiftRow, remove: Callable[[int], None]) -> ui.row:
+def shift_row(r: ShiftOut, remove: Callable[[int], None]) -> ui.row:
     """One stored shift: its code is shown as text and used only as the value of the test id."""
     with testid(ui.row().classes("items-center gap-4"), f"shift-{r.code}") as row:
         ui.label(f"{r.shop_id} · {r.code}").classes("w-40 font-medium")
@@ -84,7 +86,7 @@ def shift_row(r: org_admin.ShiftRow, remove: Callable[[int], None]) -> ui.row:
     return row
 
 
-def _shifts_tab(user: PageUser) -> None:
+def _shifts_tab(user: UserOut) -> None:
     with db_session() as session:
         shops = org_admin.shop_ids(session)
 
@@ -122,11 +124,11 @@ def _shifts_tab(user: PageUser) -> None:
         ui.button(t("保存", "Save"), on_click=save).props('data-testid="shift-save"')
 
 
-def _accounts_tab(user: PageUser) -> None:
+def _accounts_tab(user: UserOut) -> None:
     @ui.refreshable
     def table() -> None:
         with db_session() as session:
-            rows = users.list_users(session)
+            rows = org.list_users(session)
         for r in rows:
             with ui.row().classes("items-center gap-4"):
                 ui.label(r.username).classes("w-32 font-medium")
@@ -135,16 +137,16 @@ def _accounts_tab(user: PageUser) -> None:
                 ui.label(r.team).classes("w-20")
                 if r.id != user.id:
                     ui.switch(t("启用", "active"), value=r.active,
-                              on_change=lambda e, uid=r.id: run(users.set_active, uid, bool(e.value)))
+                              on_change=lambda e, uid=r.id: run(org.set_active, uid, bool(e.value)))
                     ui.button(t("重置密码", "Reset password"),
                               on_click=lambda uid=r.id, name=r.username: confirm_reset(uid, name)).props(
                         "flat dense no-caps")
 
-    def show_password(made: users.AccountPassword) -> None:
+    def show_password(made: AccountPasswordOut) -> None:
         """The new password once, for the admin to hand over; its owner must change it at sign-in."""
         with ui.dialog() as dialog, ui.card().classes("gap-2"):
-            ui.label(t(f"{made.user.username} 的临时密码 (仅显示一次, 首次登录须修改):",
-                       f"Temporary password of {made.user.username} (shown once; must be changed at sign-in):"))
+            ui.label(t(f"{made.username} 的临时密码 (仅显示一次, 首次登录须修改):",
+                       f"Temporary password of {made.username} (shown once; must be changed at sign-in):"))
             ui.label(made.generated_password).classes("font-mono text-lg").props('data-testid="new-password"')
             ui.button(t("关闭", "Close"), on_click=dialog.close)
         dialog.open()
@@ -152,7 +154,7 @@ def _accounts_tab(user: PageUser) -> None:
     def confirm_reset(user_id: int, username: str) -> None:
         def reset() -> None:
             dialog.close()
-            made = run(users.reset_password, user_id=user_id)
+            made = run(org.reset_password, user_id=user_id)
             if made is not None:
                 show_password(made)
 
@@ -165,10 +167,10 @@ def _accounts_tab(user: PageUser) -> None:
         dialog.open()
 
     def add() -> None:
-        made = run(users.add_user, username.value or "", password.value or None, role.value or "agent",
+        made = run(org.add_user, username.value or "", password.value or None, role.value or "agent",
                    agent_id=agent.value or None, team=team.value or "")
         if made is not None:
-            ui.notify(t(f"已创建账号 {made.user.username}", f"created {made.user.username}"), type="positive")
+            ui.notify(t(f"已创建账号 {made.username}", f"created {made.username}"), type="positive")
             password.value = ""
             table.refresh()
             if made.generated_password:
@@ -187,7 +189,7 @@ def _accounts_tab(user: PageUser) -> None:
 
 
 @kefu_page("/settings", "设置", "Settings", roles=MANAGERS)
-def settings_page(user: PageUser) -> None:
+def settings_page(user: UserOut) -> None:
     with ui.tabs().classes("w-full") as tabs:
         agents_tab = ui.tab(t("客服", "Agents"))
         shifts_tab = ui.tab(t("班次", "Shifts"))

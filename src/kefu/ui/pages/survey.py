@@ -4,7 +4,7 @@ The link comes from the buyer's channel (the integration asks
 ``GET /api/v1/care/surveys/link``; a supervisor gets it when creating one). The
 token names one survey and works once: a wrong token shows an error, an
 answered survey says so. Answers feed pay, which is why nobody else can answer
-(:mod:`kefu.service.care_surveys`).
+(:mod:`kefu.service.care.actions_surveys`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from fastapi import Request
 from nicegui import ui
 
 from kefu.domain.errors import KefuError
-from kefu.service import care
+from kefu.service.care import actions_surveys as surveys
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.widgets import notify_error, run, testid
@@ -25,7 +25,7 @@ def survey_page(request: Request) -> None:
     ui.page_title(t("服务评价", "Rate our service"))
     try:
         with db_session() as session:
-            info = care.survey_for_buyer(session, token)
+            info = surveys.survey_for_buyer(session, token)
     except KefuError as exc:
         notify_error(exc)
         testid(ui.label(t("评价链接无效", "This survey link is not valid")), "survey-invalid")
@@ -42,7 +42,7 @@ def survey_page(request: Request) -> None:
             comment = ui.textarea(t("想说的话 (可不填)", "Anything to add (optional)")).props("maxlength=2000")
 
             def send() -> None:
-                if run(care.answer_survey, token, int(score.value or 0), comment.value or "") is not None:
+                if run(surveys.answer_survey, token, int(score.value or 0), comment.value or "") is not None:
                     form.set_visibility(False)
                     done.set_visibility(True)
 

@@ -14,10 +14,11 @@ from nicegui import ui
 
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ, utc_now
-from kefu.service import duty
+from kefu.service.duty import actions_tasks as duty_tasks
+from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import MANAGERS, PageUser, kefu_page
+from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.widgets import run, stat_card
 
 TYPE_LABELS = {"pay_reminder": ("催付", "Pay reminder"), "address_check": ("核对地址", "Address check"),
@@ -35,12 +36,12 @@ def _label(table: dict[str, tuple[str, str]], key: str) -> str:
     return t(zh, en)
 
 
-def rows_for(user: PageUser, status: str | None) -> list[dict[str, Any]]:
+def rows_for(user: UserOut, status: str | None) -> list[dict[str, Any]]:
     """The tasks this user may see, shaped for the table."""
     agent_id = (user.agent_id or "-") if user.role == "agent" else None
     team = user.team or None if user.role == "supervisor" else None
     with db_session() as session:
-        tasks = duty.list_tasks(session, agent_id=agent_id, team=team, status=status)
+        tasks = duty_tasks.list_tasks(session, agent_id=agent_id, team=team, status=status)
     return [{
         "id": task["id"], "type": _label(TYPE_LABELS, task["task_type"]), "order": task["order_id"] or "",
         "assignee": task["assignee"] or t("未分配", "unassigned"), "status": _label(STATUS_LABELS, task["status"]),
@@ -49,23 +50,23 @@ def rows_for(user: PageUser, status: str | None) -> list[dict[str, Any]]:
     } for task in tasks]
 
 
-def _complete(user: PageUser, task_id: int, outcome: str) -> dict[str, Any] | None:
+def _complete(user: UserOut, task_id: int, outcome: str) -> dict[str, Any] | None:
     def action(session: Any) -> dict[str, Any]:
-        task = duty.get_task(session, task_id)
+        task = duty_tasks.get_task(session, task_id)
         if user.role == "agent" and task["assignee"] != user.agent_id:
             raise KefuError(ErrorCode.FORBIDDEN, "只能完成自己的任务", "agents complete only their own tasks")
-        result: dict[str, Any] = duty.complete_task(session, task_id, user.agent_id or user.username, outcome)
+        result: dict[str, Any] = duty_tasks.complete_task(session, task_id, user.agent_id or user.username, outcome)
         return result
 
     return run(action)
 
 
 @kefu_page("/tasks", "任务", "Tasks")
-def tasks_page(user: PageUser) -> None:
+def tasks_page(user: UserOut) -> None:
     month = utc_now().astimezone(SHOP_TZ).strftime("%Y-%m")
     if user.agent_id:
         with db_session() as session:
-            stats = duty.task_stats(session, user.agent_id, month)
+            stats = duty_tasks.task_stats(session, user.agent_id, month)
         with ui.row().classes("gap-4 flex-wrap"):
             stat_card(t("本月任务", "Tasks this month"), str(stats["assigned"]), "stat-tasks-assigned")
             stat_card(t("已完成", "Done"), str(stats["done"]), "stat-tasks-done",
@@ -87,7 +88,7 @@ def tasks_page(user: PageUser) -> None:
                            value="open", label=t("状态", "Status"), on_change=lambda: listing.refresh())
         if user.role in MANAGERS:
             def escalate() -> None:
-                count = run(duty.escalate_overdue)
+                count = run(duty_tasks.escalate_overdue)
                 if count is not None:
                     ui.notify(t(f"已升级 {count} 个逾期任务", f"{count} overdue tasks escalated"), type="info")
                     listing.refresh()

@@ -1,6 +1,6 @@
 """``/workspace``: an agent's desk — status switch, my conversations, reply box with templates, my tasks.
 
-Everything is the agent's own: the page reads ``live.agent_view(user.agent_id)``
+Everything is the agent's own: the page reads ``actions.agent_view(user.agent_id)``
 and never takes an agent id from the browser. New conversations and buyer
 messages appear through a server-side timer that compares a small signature
 (conversation ids and message counts) and refreshes only what changed, pushed
@@ -15,12 +15,13 @@ from nicegui import ui
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, parse_aware
-from kefu.service import live
-from kefu.service import overview as reads
+from kefu.service.live import actions
+from kefu.service.live import actions_reads as overview
+from kefu.service.org.schemas import UserOut
 from kefu.ui import extras
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import PageUser, kefu_page
+from kefu.ui.layout import kefu_page
 from kefu.ui.widgets import STATUS_LABELS, notify_error, run, testid
 
 
@@ -39,7 +40,7 @@ def _name(conv: dict[str, Any]) -> str:
 
 
 @kefu_page("/workspace", "我的工作台", "My workspace", roles=("agent",))
-def workspace_page(user: PageUser) -> None:
+def workspace_page(user: UserOut) -> None:
     agent_id = user.agent_id
     if not agent_id:
         ui.label(t("此账号未关联客服, 请联系管理员。", "This account is not linked to an agent; ask an admin."))
@@ -49,8 +50,8 @@ def workspace_page(user: PageUser) -> None:
     def load() -> dict[str, Any] | None:
         try:
             with db_session() as session:
-                view = live.agent_view(session, agent_id, role=user.role)  # buyer texts masked (PIPL)
-                view["queued"] = reads.queued_in_groups(session, list(view.get("skills", [])))
+                view = actions.agent_view(session, agent_id, role=user.role).model_dump()  # buyer texts masked (PIPL)
+                view["queued"] = overview.queued_in_groups(session, list(view.get("skills", [])))
                 return view
         except KefuError as exc:
             notify_error(exc)
@@ -65,7 +66,7 @@ def workspace_page(user: PageUser) -> None:
     def change_status(e: Any) -> None:
         if state.get("syncing") or e.value is None:
             return  # the page itself set the toggle to the stored status
-        result = run(live.set_agent_status, agent_id, e.value)
+        result = run(actions.set_agent_status, agent_id, e.value)
         if result is None:  # refused (e.g. going offline with open chats): show the real status again
             toggle.set_value(state["view"]["status"] if state["view"] else "offline")
         tick(force=True)
@@ -112,11 +113,11 @@ def workspace_page(user: PageUser) -> None:
     def buyer_orders(shop: str, buyer: str) -> None:
         """The buyer's latest orders; phone and address arrive masked for the agent role (PIPL)."""
         with db_session() as session:
-            orders = reads.buyer_orders(session, shop, buyer, user.role, limit=3)
+            orders = overview.buyer_orders(session, shop, buyer, user.role, limit=3)
         if not orders:
             ui.label(t("该买家暂无订单", "no orders from this buyer")).classes("text-grey-6 text-xs")
         for o in orders:
-            ui.label(f"{o.id} · {o.status} · ¥{reads.yuan(o.amount_fen)} · {o.phone} · {o.address}").classes("text-grey-7 text-xs").props('data-testid="buyer-order"')
+            ui.label(f"{o.id} · {o.status} · ¥{overview.yuan(o.amount_fen)} · {o.phone} · {o.address}").classes("text-grey-7 text-xs").props('data-testid="buyer-order"')
 
     def selected_buyer() -> str:
         view = state["view"]
@@ -132,14 +133,14 @@ def workspace_page(user: PageUser) -> None:
         text = (reply.value or "").strip()
         if not text or state["selected"] is None:
             return
-        if run(live.post_message, state["selected"], "out", text, agent_id=agent_id) is not None:
+        if run(actions.post_message, state["selected"], "out", text, agent_id=agent_id) is not None:
             reply.value = ""
         tick(force=True)
 
     def close() -> None:
         if state["selected"] is None:
             return
-        if run(live.close_conversation, state["selected"]) is not None:
+        if run(actions.close_conversation, state["selected"]) is not None:
             ui.notify(t("会话已结束", "conversation closed"), type="positive")
             state["selected"] = None
         tick(force=True)

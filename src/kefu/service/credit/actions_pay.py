@@ -1,0 +1,164 @@
+"""KPI and pay for a month: monthly metrics from the credit run, scheme scoring, payslips with evidence.
+
+Attendance and overtime belong to other areas (live presence, overtime law); they come
+in through hooks so this module never guesses them. By default the hooks read the live
+floor's records (:mod:`kefu.service.credit.attendance`); a missing attendance figure (no
+roster) scores 0 on its item and the report says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from kefu.credit import metrics as mx
+from kefu.credit.kpi import AgentScore, Scheme, grade_all, shipped_scheme
+from kefu.credit.pay import Ledger, Payslip, payslip
+from kefu.credit.pipeline import CreditResult
+from kefu.domain.timeutil import month_bounds, month_span
+from kefu.service import access
+from kefu.service.credit import store
+from kefu.service.credit.actions import claims_report, month_or_now, run_month
+from kefu.service.credit.attendance import attendance_from_presence, overtime_from_bookings
+from kefu.service.credit.schemas import GradeOut, PayLineOut, PayOut, PayslipOut
+
+OvertimeHook = Callable[[str, str], tuple[int, list[str]]]  # (agent, month) → (fen, evidence)
+AttendanceHook = Callable[[str, str], float | None]  # (agent, month) → share of scheduled days worked
+
+
+@dataclass(frozen=True)
+class MonthPay:
+    month: str
+    scheme: Scheme
+    credit: CreditResult
+    monthly: pd.DataFrame  # one row per agent: summed counts + derived rates (+ csat, attendance)
+    scores: list[AgentScore]
+    payslips: list[Payslip]
+
+
+def monthly_metrics(agent_day: pd.DataFrame, credit: CreditResult) -> pd.DataFrame:
+    """Sum the daily counts per agent over the month and derive the rates from the sums."""
+    if agent_day.empty:
+        return pd.DataFrame(columns=["agent", *mx.SUMMED])
+    summed = agent_day.groupby("agent", as_index=False)[[c for c in mx.SUMMED if c != "max_concurrent"]].sum()
+    summed["max_concurrent"] = agent_day.groupby("agent")["max_concurrent"].max().to_numpy()
+    return mx.derive(summed, credit.rules)
+
+
+def _csat(session: Session, start: datetime, end: datetime) -> dict[str, float]:
+    """Share of answered surveys scoring 4–5, per agent."""
+    rows = store.survey_scores(session, start, end)
+    per: dict[str, list[int]] = {}
+    for agent, score in rows:
+        if agent:
+            per.setdefault(agent, []).append(int(score or 0))
+    return {a: sum(1 for s in v if s >= 4) / len(v) for a, v in per.items()}
+
+
+def month_pay(
+    session: Session,
+    month: str,
+    scheme: Scheme | str = "standard",
+    shop_id: str | None = None,
+    overtime: OvertimeHook | None = None,
+    attendance: AttendanceHook | None = None,
+) -> MonthPay:
+    """The month's KPI and payslips. Overtime and attendance default to the live floor's records
+    (:mod:`kefu.service.credit.attendance`); pass hooks to take them from elsewhere (e.g. an HR system)."""
+    scheme = shipped_scheme(scheme) if isinstance(scheme, str) else scheme
+    overtime = overtime or overtime_from_bookings(session, lambda a: scheme.base_fen_by_agent.get(a, scheme.base_fen))
+    attendance = attendance or attendance_from_presence(session)
+    credit = run_month(session, month, shop_id)
+    first, nxt = month_bounds(month)
+    start, end = month_span(month, credit.rules.tz)
+    monthly = monthly_metrics(credit.agent_day, credit)
+    csat = _csat(session, start, end)
+    monthly["csat"] = [round(csat[a], 4) if a in csat else None for a in monthly["agent"]]
+    monthly["attendance"] = [attendance(a, month) for a in monthly["agent"]]
+    probation = set(monthly["agent"]) & store.probation_agents(session)
+    values = {r["agent"]: r for r in monthly.to_dict("records")}
+    scores = grade_all(values, scheme, probation)
+    by_agent = {s.agent: s for s in scores}
+    ledger: dict[str, list[Ledger]] = {}
+    for e in store.ledger_entries(session, first, nxt):
+        ledger.setdefault(e.agent_id, []).append(Ledger(e.id, e.amount_fen, e.kind, e.reason, e.evidence))
+    ev = credit.evidence
+    days = {d.isoformat() for d in pd.date_range(first, date.fromordinal(nxt.toordinal() - 1)).date}
+    paid_day = ev[ev["paid_day"].isin(days)]
+    slips = []
+    for agent in sorted(set(monthly["agent"]) | set(ledger)):
+        if not agent:
+            continue
+        row = values.get(agent, {})
+        sold = paid_day[paid_day["credited_agent"] == agent]
+        orders = sold["order_id"].tolist()
+        ot_fen, ot_ev = overtime(agent, month)
+        slip = payslip(agent, month, scheme, by_agent.get(agent), int(row.get("sales_fen", 0) or 0), orders,
+                       ledger.get(agent, []), ot_fen, ot_ev)  # fmt: skip
+        slips.append(slip)
+    return MonthPay(month, scheme, credit, monthly, scores, slips)
+
+
+def kpi_workbook(
+    session: Session, month: str, path: Path, scheme: Scheme | str = "standard", shop_id: str | None = None
+) -> tuple[Path, str]:
+    """Compute the month and write the workbook; returns (path, one-line summary)."""
+    from kefu.io.kpi_report import write_kpi_report  # local: openpyxl loads only for the workbook
+
+    mp = month_pay(session, month, scheme, shop_id)
+    score = {s.agent: s for s in mp.scores}
+    pay = {p.agent: p.total_fen for p in mp.payslips}
+    agents = mp.monthly.copy()
+    agents["score"] = [score[a].total if a in score else None for a in agents["agent"]]
+    agents["grade"] = [
+        ("试用期" if score[a].excluded else score[a].grade) if a in score else "" for a in agents["agent"]
+    ]
+    agents["pay_fen"] = [pay.get(a) for a in agents["agent"]]
+    first, nxt = month_bounds(month)
+    ev = mp.credit.evidence.merge(mp.credit.order_credit.drop(columns=["credited_agent"]), on="order_id")
+    in_month = ev["paid_day"].between(first.isoformat(), (nxt - timedelta(days=1)).isoformat())
+    orders = ev[in_month | (ev["paid_day"] == "")][
+        ["order_id", "shop", "buyer", "order_agent", "payment_agent", "credited_agent", "silent", "sale_fen",
+         "paid_day", "order_session_end", "payment_session_end"]
+    ]  # fmt: skip
+    lines = pd.DataFrame(
+        [
+            {"agent": p.agent, "kind": line.kind, "label": line.label, "amount_fen": line.amount_fen,
+             "evidence": " ".join(line.evidence[:50]) + (" …" if len(line.evidence) > 50 else "")}
+            for p in mp.payslips for line in p.lines
+        ],
+        columns=["agent", "kind", "label", "amount_fen", "evidence"],
+    )  # fmt: skip
+    claims = claims_report(session, month, mp.credit, shop_id=shop_id)
+    out = write_kpi_report(
+        path,
+        month,
+        agents,
+        mp.credit.agent_day,
+        orders,
+        lines,
+        claims,
+        mp.credit.shop_day,
+        mp.credit.provisional,
+    )
+    summary = f"{month}: {len(agents)} agents, {len(orders)} orders, {len(claims)} claim mismatches, scheme {mp.scheme.name}"
+    return out, summary
+
+
+def pay(session: Session, viewer: access.Viewer, month: str | None, scheme: str = "standard") -> PayOut:
+    """``GET /credit/pay``: payslips with every line's evidence and the grades (an agent gets only their own)."""
+    mp = month_pay(session, month_or_now(month), scheme)
+    slips = [
+        PayslipOut(agent=p.agent, total_fen=p.total_fen, excluded_from_kpi=p.excluded_from_kpi, notes=list(p.notes),
+                   lines=[PayLineOut(kind=x.kind, label=x.label, amount_fen=x.amount_fen, evidence=list(x.evidence))
+                          for x in p.lines])
+        for p in mp.payslips if access.sees_agent(viewer, p.agent)
+    ]  # fmt: skip
+    grades = [GradeOut(agent=s.agent, score=str(s.total), grade=s.grade, excluded=s.excluded)
+              for s in mp.scores if access.sees_agent(viewer, s.agent)]  # fmt: skip
+    return PayOut(month=mp.month, scheme=mp.scheme.name, version=mp.scheme.version, payslips=slips, grades=grades)

@@ -1,0 +1,38 @@
+"""Credit events: what the audit trail and the dashboards read when an order's credit changes.
+
+One keyword-only function per kind, each writing through :func:`kefu.service.events.append`.
+A recomputation that changes nothing writes nothing, so a re-run is silent.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from kefu.service import events
+
+
+class CreditEvent(StrEnum):
+    ORDER_CREDITED = "order.credited"
+
+
+def order_credited(
+    session: Session,
+    *,
+    order_id: str,
+    shop_id: str | None,
+    credited_agent: str,
+    previous_agent: str | None,
+    order_agent: str,
+    payment_agent: str,
+    silent: bool,
+    rule: str,
+) -> None:
+    """An order credited for the first time, or credited to someone else than before."""
+    events.append(
+        session, CreditEvent.ORDER_CREDITED, subject=f"order:{order_id}", shop_id=shop_id,
+        agent_id=credited_agent or None,
+        data={"credited_agent": credited_agent, "previous_agent": previous_agent, "order_agent": order_agent,
+              "payment_agent": payment_agent, "silent": silent, "rule": rule},
+    )  # fmt: skip

@@ -1,0 +1,201 @@
+"""In / Out models of the credit area: what its actions take and give to the API, dashboard and CLI.
+
+Frames of per-agent and per-day figures travel as records (column → value, NaN as null);
+their columns are the contract files' (docs/spec) and grow with the metrics, so the
+envelope is typed and each record is an open mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+from kefu.domain.errors import RowError
+from kefu.service.credit.shops import ShopOutcome
+
+Progress = Callable[[int, int], None]
+Record = dict[str, Any]
+
+
+@dataclass
+class ImportReport:
+    """What an import did; the rejected rows are kept for the report when ``skip_bad_rows``."""
+
+    file: str
+    rows: int = 0  # good rows read
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: list[RowError] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"{self.file}: 读取 {self.rows} 行, 新增 {self.inserted}, 更新 {self.updated}, 未变 {self.unchanged}, "
+            f"拒绝 {len(self.rejected)} / read {self.rows}, inserted {self.inserted}, updated {self.updated}, "
+            f"unchanged {self.unchanged}, rejected {len(self.rejected)}"
+        )
+
+
+class RowErrorOut(BaseModel):
+    file: str
+    row: int
+    column: str
+    reason: str
+    reason_en: str
+
+
+class ImportOut(BaseModel):
+    file: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    rejected: list[RowErrorOut]  # the first ROW_ERRORS_SHOWN
+    rejected_total: int
+
+
+class CreditFilesIn(BaseModel):
+    """``kefu credit run``'s options: the two contract files, the rule and the engine."""
+
+    model_config = ConfigDict(extra="forbid")
+    messages: Path
+    orders: Path
+    out: Path
+    rule: str = "order_first"
+    window_hours: float = 48
+    session_gap_min: float = 10
+    engine: str = "columnar"
+    master: str = "local[*]"
+    parquet: bool = False
+    per_shop: bool = False
+
+
+@dataclass(frozen=True)
+class FilesRun:
+    """What ``kefu credit run`` did: totals of the whole-file run, or one outcome per shop."""
+
+    out: Path
+    orders: int = 0
+    credited: int = 0
+    silent: int = 0
+    agent_days: int = 0
+    shops: list[ShopOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ShopOutcome]:
+        return [s for s in self.shops if not s.ok]
+
+
+@dataclass(frozen=True)
+class ParquetExport:
+    """Where a month's export went and how much it holds."""
+
+    folder: Path
+    messages: int
+    orders: int
+    partitions: list[str]  # "messages/shop=s1/day=2026-11-03", … in order
+
+
+class CreditRunOut(BaseModel):
+    month: str
+    orders: int
+    credited: int
+    silent: int
+
+
+class LeaderboardOut(BaseModel):
+    month: str
+    agents: list[Record]  # monthly figures per agent, best sales first
+    shop_days: list[Record]  # the shop's daily figures (empty for an agent)
+
+
+class AgentDaysOut(BaseModel):
+    agent: str
+    month: str
+    days: list[Record]
+    provisional: list[Record]  # figures that may still change, with the moment they become final
+
+
+class AgentOrdersOut(BaseModel):
+    agent: str
+    month: str
+    orders: list[Record]
+
+
+class OrderCreditOut(BaseModel):
+    """Who got one order and why; the evidence columns (sessions, sale, paid day) ride along."""
+
+    model_config = ConfigDict(extra="allow")
+    order_id: str
+    credited_agent: str | None = None
+    order_agent: str | None = None
+    payment_agent: str | None = None
+
+
+class PayLineOut(BaseModel):
+    kind: str
+    label: str
+    amount_fen: int
+    evidence: list[str]
+
+
+class PayslipOut(BaseModel):
+    agent: str
+    total_fen: int
+    excluded_from_kpi: bool
+    notes: list[str]
+    lines: list[PayLineOut]
+
+
+class GradeOut(BaseModel):
+    agent: str
+    score: str  # Decimal as text: no float on the way
+    grade: str
+    excluded: bool
+
+
+class PayOut(BaseModel):
+    month: str
+    scheme: str
+    version: int
+    payslips: list[PayslipOut]
+    grades: list[GradeOut]
+
+
+class ClaimOut(BaseModel):
+    order_id: str
+    memo: str
+    claimed_agent: str
+    credited_agent: str
+    order_agent: str
+    payment_agent: str
+    amount_fen: int
+    agrees: bool
+
+
+class ClaimsOut(BaseModel):
+    month: str
+    mismatches: list[ClaimOut]
+
+
+class OverviewOut(BaseModel):
+    """``GET /overview``: the day's counts and the live figures as of now."""
+
+    day: date
+    contacts: int
+    conversations: int
+    orders: int
+    paid_orders: int
+    paid_fen: int
+    agents_online: int
+    agents_total: int
+    by_status: dict[str, int]
+    queue: int
+    longest_wait_s: int
+    hourly_contacts: list[int]
+    hourly_orders: list[int]

@@ -1,0 +1,1 @@
+"""Demo area: the seeded demo shop and its sign-in accounts."""

@@ -1,0 +1,1 @@
+"""Plan area: forecasts, staffing requirement, intraday, and planning / checking / storing the roster."""

@@ -1,0 +1,1 @@
+"""The shop simulator's use-cases (benchmark-scale exports)."""
