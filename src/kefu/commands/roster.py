@@ -121,7 +121,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(..., "--out", help="F.csv (agent,date,shift) | F.xlsx | F.ics"),
     ) -> None:
         """导出已保存的月排班 / export the stored roster of a month (as the page shows it)."""
-        from kefu.service.plan import actions_month  # openpyxl, the roster engine's types: only when exporting
+        from kefu.service.plan import actions_month  # openpyxl, the engine: only when exporting
 
         upgrade(get_settings().database_url)
         with transaction() as session:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 14:02:19.689269
+Create Date: 2026-12-07 15:08:10.066821
 """
 
 from alembic import op
