@@ -1,9 +1,11 @@
 """Roster use-cases: plan a roster (one action for CLI, API and dashboard), check edits, read the stored one.
 
 Planning takes one of three sources — the CLI's files, the API's JSON rows, or a shop's
-month with the requirement forecast from its own history — turns it into the engine's
-problem, solves it, stores it when asked (the shop's rows for those days are replaced)
-and writes the CLI's files when asked. Every caller gets the same :class:`RosterPlanOut`.
+month with the requirement forecast from its own history (:mod:`actions_month`; a month
+already stored is re-planned with minimal change) — turns it into the engine's problem,
+solves it, stores it when asked (the shop's rows for those days are replaced) and writes
+the CLI's files when asked. Every caller gets the same :class:`RosterPlanOut`, with the
+coverage, the LP bound and the gap.
 """
 
 from __future__ import annotations

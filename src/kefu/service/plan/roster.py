@@ -225,7 +225,7 @@ def roster_from_rows(problem: RosterProblem, rows: list[dict[str, Any]]) -> Rost
 def db_problem(session: Session, shop_id: str, start: date, days: int, rules: Rules | None = None) -> RosterProblem:
     """The shop's agents (contracts, approved leave) and shift templates (breaks, 晚班) as an engine problem.
 
-    No requirement: enough for checking edits; ``roster_month`` adds the
+    No requirement: enough for checking edits; ``actions_month`` adds the
     forecast's. Contracts: ``min_days_month``/``max_days_month`` per calendar
     month (part-timers), pro rata for a part of a month; neither set means
     the seeds' full-timer, who works every day but the month's rest days.
