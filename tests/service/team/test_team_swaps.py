@@ -154,7 +154,7 @@ def test_fit_ranking_for_a_freed_shift(world: World) -> None:
     assert [(f.agent_id, f.eligible, f.rules, f.primary_skill) for f in fits] == [
         ("a4", True, [], True), ("a2", False, ["one_shift_per_day"], True), ("a3", False, ["one_shift_per_day"], False)]
     assert fits[1].rule_labels == ["每天最多一个班次"]
-    assert fits[1].hours == 195.0  # 26 白班 × 7.5 h in the window (Feb–Mar; the checker counts whole shifts)
+    assert fits[1].hours == 182.0  # 26 白班 × 7 paid hours (7.5 h less the 30-minute meal) in the window
     with pytest.raises(KefuError) as exc:
         actions.shift_candidates(w.session, w.a1, "s1", D3, "晚班", "售后", now=NOW)  # not the agent's own shift
     assert code(exc) == "FORBIDDEN"
