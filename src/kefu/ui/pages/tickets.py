@@ -135,7 +135,7 @@ def _facts(ticket: dict[str, Any]) -> None:
             ("解决", "Resolution", f"{value_label('sla', ticket['sla']['resolution'])} "
              f"({t('期限', 'due')} {local(ticket['sla']['resolution_due'])})", "ticket-sla-res"),
             ("回访", "Callback", f"{local(ticket['callback_at'])} "
-             f"{value_label('callback', ticket['callback_outcome'])}".strip() or "—", "ticket-callback"),
+             f"{value_label('callback', ticket['callback_outcome'])}".strip() or "—", "ticket-callback-info"),
         ):  # fmt: skip
             with ui.column().classes("gap-0"):
                 ui.label(t(zh, en)).classes("text-grey-7 text-xs")
@@ -143,14 +143,22 @@ def _facts(ticket: dict[str, Any]) -> None:
         ui.label(ticket["summary"]).classes("col-span-4 whitespace-pre-wrap")
 
 
+_DATA_KINDS = {"department": "department", "outcome": "callback", "severity": "severity"}
+
+
+def _datum(key: str, value: str) -> str:
+    """One value an event row carries, in words: departments, outcomes, severities named, times local."""
+    if key == "at":
+        return local(value)
+    return value_label(_DATA_KINDS[key], value) if key in _DATA_KINDS else value
+
+
 def _timeline(history: list[dict[str, Any]]) -> None:
     with set_testid(ui.timeline(side="right").classes("w-full"), "ticket-timeline"):
         for h in history:
             data = dict(h["data"])
             text = data.pop("text", "")
-            extra = " · ".join(
-                value_label("department", v) if k == "department" else value_label("callback", v) if k == "outcome"
-                else local(v) if k == "callback_at" else v for k, v in data.items())  # fmt: skip
+            extra = " · ".join(_datum(k, v) for k, v in data.items())
             ui.timeline_entry(text or extra, title=value_label("ticket_event", h["kind"]),
                               subtitle=f"{local(h['at'])} · {h['by']}" + (f" · {extra}" if text and extra else ""))
 
@@ -222,13 +230,13 @@ def _actions(user: UserOut, who: str, ticket: dict[str, Any], done: Any) -> None
         with ui.row().classes("items-end gap-2"):
             when = ui.input(t("回访时间 (YYYY-MM-DD HH:MM)", "Callback at (YYYY-MM-DD HH:MM)")).props(
                 'data-testid="ticket-callback-at"')
-            button("安排回访", "Schedule callback", "callback",
+            button("安排回访", "Schedule callback", "callback-plan",
                    lambda: run(tickets.schedule_callback, i, at=parse_aware(when.value or ""), by=who, viewer=user))
         if ticket["callback_at"]:
             with ui.row().classes("items-end gap-2"):
                 outcome = ui.select(options("callback", CALLBACK_OUTCOMES), value="satisfied",
                                     label=t("回访结果", "Outcome")).classes("w-36").props('data-testid="ticket-outcome"')
-                button("记录回访", "Record callback", "outcome", lambda: run(
+                button("记录回访", "Record callback", "callback-record", lambda: run(
                     tickets.record_callback, i, outcome=outcome.value, note=text.value or "", by=who, viewer=user))
     if user.role in MANAGERS:
         with ui.row().classes("gap-2"):
