@@ -22,7 +22,7 @@ from kefu.plan.roster.solve import totals
 from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY, RosterProblem, RosterResult, Rules
 from kefu.service import access
 from kefu.service.plan import actions as forecasts
-from kefu.service.plan import roster, store
+from kefu.service.plan import actions_rules, roster, store
 from kefu.service.plan.schemas import (
     MonthPlanOut,
     RosterCheckOut,
@@ -90,7 +90,7 @@ def _month_problem(session: Session, source: ShopMonth) -> tuple[RosterProblem, 
     """The shop's agents and shifts over the month, each skill group's requirement from its forecast."""
     start = source.first_day.replace(day=1)
     days = calendar.monthrange(start.year, start.month)[1]
-    problem = roster.db_problem(session, source.shop, start, days)
+    problem = roster.db_problem(session, source.shop, start, days, actions_rules.shop_rules(session, source.shop))
     if not problem.agents or not problem.shifts:
         raise KefuError(ErrorCode.ROSTER_INFEASIBLE, "店铺还没有客服或班次模板, 无法排班",
                         "the shop has no agents or shift templates to roster", {"shop": source.shop})  # fmt: skip
@@ -152,7 +152,7 @@ def grid(session: Session, viewer: access.Viewer, shop: str, year: int, month: i
     """The dashboard's month grid and the rule violations of the stored roster (an agent: their own line)."""
     days = calendar.monthrange(year, month)[1]
     start = date(year, month, 1)
-    problem = roster.db_problem(session, shop, start, days)
+    problem = roster.db_problem(session, shop, start, days, actions_rules.shop_rules(session, shop))
     lines = roster.load_roster(session, shop, start, days)
     if viewer.role == "agent":
         problem.agents = [a for a in problem.agents if a.id == viewer.agent_id]
