@@ -19,6 +19,7 @@ from kefu.service.credit import actions_kpi
 from kefu.service.credit import actions_pay as pay_actions
 from kefu.service.org.schemas import UserOut
 from kefu.ui.i18n import t
+from kefu.ui.labels import shop_time
 from kefu.ui.widgets import run, testid
 
 SCHEMES = {"standard": ("标准方案", "standard"), "service_first": ("重服务方案", "service first")}
@@ -116,7 +117,7 @@ def kpi_tab(user: UserOut) -> None:
 def _stamp(version: int, by: str, at: str) -> str:
     if version == 0:
         return t("当前: 内置方案 (尚未修改)", "Now: the shipped scheme (not edited yet)")
-    return t(f"当前: 第 {version} 版, {by} 保存于 {at[:16]}", f"Now: version {version}, saved by {by} at {at[:16]}")
+    return t(f"当前: 第 {version} 版, {by} 保存于 {shop_time(at)}", f"Now: version {version}, saved by {by} at {shop_time(at)}")
 
 
 def _number(label: str, item: dict[str, Any], key: str, tid: str) -> None:

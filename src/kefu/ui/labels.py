@@ -7,7 +7,9 @@ user's language through :func:`value_label`, English mode showing readable Engli
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
+from kefu.domain.timeutil import SHOP_TZ
 from kefu.service.care.schemas import TICKET_DEPARTMENTS
 from kefu.ui.i18n import t
 
@@ -37,3 +39,8 @@ def options(kind: str, values: Iterable[str] | None = None) -> dict[str, str]:
     """A select's options: stored value → label (all known values of ``kind`` unless ``values`` given)."""
     keys = list(values) if values is not None else list(_LABELS[kind])
     return {k: value_label(kind, k) for k in keys if k}
+
+
+def shop_time(iso: str | None) -> str:
+    """An ISO time as the shop's wall clock, to the minute (no "+00:00" on screen); "" for none."""
+    return datetime.fromisoformat(iso).astimezone(SHOP_TZ).strftime("%Y-%m-%d %H:%M") if iso else ""

@@ -24,6 +24,7 @@ from kefu.service.plan import actions_rules as roster_rules
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.kpi_editor import kpi_tab
+from kefu.ui.labels import shop_time
 from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.widgets import notify_error, run
 
@@ -36,7 +37,7 @@ TASKS = {"pay_reminder": ("催付", "pay reminder"), "address_check": ("核对�
 def _stamp(version: int, by: str, at: str) -> str:
     if version == 0:
         return t("当前: 内置默认规则 (尚未修改)", "Now: the shipped defaults (not edited yet)")
-    return t(f"当前: 第 {version} 版, {by} 保存于 {at[:16]}", f"Now: version {version}, saved by {by} at {at[:16]}")
+    return t(f"当前: 第 {version} 版, {by} 保存于 {shop_time(at)}", f"Now: version {version}, saved by {by} at {shop_time(at)}")
 
 
 def _what(rule: dict[str, Any]) -> str:

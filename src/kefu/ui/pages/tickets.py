@@ -9,7 +9,6 @@ the actions its status allows. Agents reach only their own tickets (the service 
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import Request
@@ -29,7 +28,7 @@ from kefu.service.org import actions_privacy as privacy_service
 from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.labels import options, value_label
+from kefu.ui.labels import options, shop_time, value_label
 from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.widgets import notify_error, run, stat_card
 from kefu.ui.widgets import testid as set_testid
@@ -37,17 +36,12 @@ from kefu.ui.widgets import testid as set_testid
 PER_PAGE = 20
 
 
-def local(iso: str | None) -> str:
-    """An ISO time as the shop's wall clock (no "+00:00" on screen)."""
-    return datetime.fromisoformat(iso).astimezone(SHOP_TZ).strftime("%Y-%m-%d %H:%M") if iso else ""
-
-
 def _row(r: dict[str, Any]) -> dict[str, Any]:
     return {"id": r["id"], "category": r["category"], "severity": value_label("severity", r["severity"]),
             "status": value_label("ticket_status", r["status"]), "buyer": r["buyer"],
             "department": value_label("department", r["department"]) if r["department"] else "",
             "fr": value_label("sla", r["sla"]["first_response"]), "res": value_label("sla", r["sla"]["resolution"]),
-            "due": local(r["sla"]["resolution_due"]), "summary": r["summary"]}  # fmt: skip
+            "due": shop_time(r["sla"]["resolution_due"]), "summary": r["summary"]}  # fmt: skip
 
 
 COLUMNS = [("id", "编号", "ID"), ("category", "分类", "Category"), ("severity", "严重程度", "Severity"),
@@ -129,12 +123,12 @@ def _facts(ticket: dict[str, Any]) -> None:
             ("订单", "Order", ticket["order_id"] or "—", "ticket-order"),
             ("负责人", "Owner", ticket["owner"] or "—", "ticket-owner"),
             ("根因", "Root cause", ticket["root_cause"] or "—", "ticket-root-cause"),
-            ("创建", "Created", local(ticket["created_at"]), "ticket-created"),
+            ("创建", "Created", shop_time(ticket["created_at"]), "ticket-created"),
             ("首响", "First response", f"{value_label('sla', ticket['sla']['first_response'])} "
-             f"({t('期限', 'due')} {local(ticket['sla']['first_response_due'])})", "ticket-sla-fr"),
+             f"({t('期限', 'due')} {shop_time(ticket['sla']['first_response_due'])})", "ticket-sla-fr"),
             ("解决", "Resolution", f"{value_label('sla', ticket['sla']['resolution'])} "
-             f"({t('期限', 'due')} {local(ticket['sla']['resolution_due'])})", "ticket-sla-res"),
-            ("回访", "Callback", f"{local(ticket['callback_at'])} "
+             f"({t('期限', 'due')} {shop_time(ticket['sla']['resolution_due'])})", "ticket-sla-res"),
+            ("回访", "Callback", f"{shop_time(ticket['callback_at'])} "
              f"{value_label('callback', ticket['callback_outcome'])}".strip() or "—", "ticket-callback-info"),
         ):  # fmt: skip
             with ui.column().classes("gap-0"):
@@ -149,7 +143,7 @@ _DATA_KINDS = {"department": "department", "outcome": "callback", "severity": "s
 def _datum(key: str, value: str) -> str:
     """One value an event row carries, in words: departments, outcomes, severities named, times local."""
     if key == "at":
-        return local(value)
+        return shop_time(value)
     return value_label(_DATA_KINDS[key], value) if key in _DATA_KINDS else value
 
 
@@ -160,7 +154,7 @@ def _timeline(history: list[dict[str, Any]]) -> None:
             text = data.pop("text", "")
             extra = " · ".join(_datum(k, v) for k, v in data.items())
             ui.timeline_entry(text or extra, title=value_label("ticket_event", h["kind"]),
-                              subtitle=f"{local(h['at'])} · {h['by']}" + (f" · {extra}" if text and extra else ""))
+                              subtitle=f"{shop_time(h['at'])} · {h['by']}" + (f" · {extra}" if text and extra else ""))
 
 
 @kefu_page("/care/tickets/{ticket_id}", "工单详情", "Ticket")
