@@ -1,14 +1,15 @@
 """Roster use-cases: plan a roster (one action for CLI, API and dashboard), check edits, read the stored one.
 
 Planning takes one of three sources — the CLI's files, the API's JSON rows, or a shop's
-month with the requirement forecast from its own history — turns it into the engine's
-problem, solves it, stores it when asked (the shop's rows for those days are replaced)
-and writes the CLI's files when asked. Every caller gets the same :class:`RosterPlanOut`.
+month with the requirement forecast from its own history (:mod:`actions_month`; a month
+already stored is re-planned with minimal change) — turns it into the engine's problem,
+solves it, stores it when asked (the shop's rows for those days are replaced) and writes
+the CLI's files when asked. Every caller gets the same :class:`RosterPlanOut`, with the
+coverage, the LP bound and the gap.
 """
 
 from __future__ import annotations
 
-import calendar
 import json
 from collections.abc import Callable
 from datetime import date
@@ -17,14 +18,16 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.roster.solve import totals
-from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY, RosterProblem, RosterResult, Rules
+from kefu.plan.roster.types import RosterProblem, RosterResult, Rules
 from kefu.service import access
+<<<<<<< HEAD
 from kefu.service.plan import actions as forecasts
 from kefu.service.plan import actions_rules, roster, store
+=======
+from kefu.service.plan import actions_month, roster
+>>>>>>> main
 from kefu.service.plan.schemas import (
-    MonthPlanOut,
     RosterCheckOut,
     RosterFiles,
     RosterGridOut,
@@ -68,7 +71,7 @@ def plan_roster(
     if isinstance(source, ShopMonth):
         if session is None:
             raise ValueError("a shop month is planned from the database: pass the session")
-        problem, month = _month_problem(session, source)
+        problem, month = actions_month.month_problem(session, source)
         store_for = source.shop
     else:
         problem = _problem(source)
@@ -78,14 +81,20 @@ def plan_roster(
         if session is None:
             raise ValueError("storing a roster needs the session")
         entries = roster.save_roster(session, store_for, problem.start, result.roster)
+    if month is not None and problem.previous:
+        month.changed = actions_month.changes(problem.start, problem.previous, result.roster)
     summary = roster.result_summary(problem, result)
+    bound = round(result.bound if result.bound is not None else 1.0, 4)
     out = RosterPlanOut(**summary, start=problem.start, days=problem.days, entries=entries, month=month,
+                        bound=bound, gap=round(max(0.0, 1.0 - summary["coverage_ratio"] / bound) if bound else 0.0, 4),
+                        violations=len(roster.check_roster(problem, result.roster)),
                         roster=[RosterRowOut(**r) for r in roster.roster_rows(problem, result.roster)])  # fmt: skip
     if outputs is not None:
         _write(outputs, problem, result, summary)
     return out
 
 
+<<<<<<< HEAD
 def _month_problem(session: Session, source: ShopMonth) -> tuple[RosterProblem, MonthPlanOut]:
     """The shop's agents and shifts over the month, each skill group's requirement from its forecast."""
     start = source.first_day.replace(day=1)
@@ -114,6 +123,8 @@ def _month_problem(session: Session, source: ShopMonth) -> tuple[RosterProblem, 
     return problem, MonthPlanOut(skills=skills, forecast_skills=forecast_skills, required_agent_slots=asked)
 
 
+=======
+>>>>>>> main
 def _write(outputs: RosterOutputs, problem: RosterProblem, result: RosterResult, summary: dict[str, object]) -> None:
     """The CLI's files: roster CSV, and on request the Excel roster, one .ics per agent, the JSON report."""
     from kefu.io import roster_export
@@ -125,7 +136,7 @@ def _write(outputs: RosterOutputs, problem: RosterProblem, result: RosterResult,
                                                         outputs.target_s, outputs.concurrency)  # fmt: skip
         summary["coverage"] = {k: [round(v, 2) for v in c] for k, c in result.coverage.items()}
     if outputs.xlsx:
-        roster_export.write_xlsx(outputs.xlsx, problem, result)
+        roster_export.write_xlsx(outputs.xlsx, problem, result.roster)
     if outputs.ics_dir:
         roster_export.write_ics_dir(outputs.ics_dir, problem, result.roster)
     if outputs.report:
@@ -150,19 +161,23 @@ def stored(session: Session, shop: str, start: date, days: int) -> StoredRosterO
 
 def grid(session: Session, viewer: access.Viewer, shop: str, year: int, month: int) -> RosterGridOut:
     """The dashboard's month grid and the rule violations of the stored roster (an agent: their own line)."""
+<<<<<<< HEAD
     days = calendar.monthrange(year, month)[1]
     start = date(year, month, 1)
     problem = roster.db_problem(session, shop, start, days, actions_rules.shop_rules(session, shop))
     lines = roster.load_roster(session, shop, start, days)
+=======
+    problem, shown, checked = actions_month.month_view(session, shop, date(year, month, 1))
+>>>>>>> main
     if viewer.role == "agent":
         problem.agents = [a for a in problem.agents if a.id == viewer.agent_id]
-    shown = {a.id: lines.get(a.id, [None] * days) for a in problem.agents}
+        shown = {a: line for a, line in shown.items() if a == viewer.agent_id}
+        checked = [v for v in checked if v.agent == viewer.agent_id]
     rows = [{"agent": a, **{f"d{d + 1}": "" if c is None else c.shift for d, c in enumerate(line)}}
             for a, line in shown.items()]  # fmt: skip
-    violations = [ViolationOut.model_validate(v.as_dict()) for v in roster.check_roster(problem, shown)] if problem.shifts else []
-    return RosterGridOut(days=days, rows=rows, totals=[t.__dict__ for t in totals(problem, shown)],
-                         violations=violations, agents=[a.id for a in problem.agents],
-                         shifts=[s.code for s in problem.shifts])  # fmt: skip
+    return RosterGridOut(days=problem.days, rows=rows, totals=[t.__dict__ for t in totals(problem, shown)],
+                         violations=[ViolationOut.model_validate(v.as_dict()) for v in checked],
+                         agents=[a.id for a in problem.agents], shifts=[s.code for s in problem.shifts])  # fmt: skip
 
 
 def set_cell(session: Session, shop_id: str, agent_id: str, day: date, shift_code: str) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 15:15:27.903439
+Create Date: 2026-12-07 15:33:36.781839
 """
 
 from alembic import op
@@ -250,6 +250,8 @@ def upgrade() -> None:
     sa.Column('status_since', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_assigned_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('contract_minutes_month', sa.Integer(), nullable=False),
+    sa.Column('min_days_month', sa.Integer(), nullable=True),
+    sa.Column('max_days_month', sa.Integer(), nullable=True),
     sa.Column('night_ok', sa.Boolean(), nullable=False),
     sa.Column('probation', sa.Boolean(), nullable=False),
     sa.Column('hired_on', sa.Date(), nullable=True),
