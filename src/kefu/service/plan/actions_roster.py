@@ -21,12 +21,7 @@ from sqlalchemy.orm import Session
 from kefu.plan.roster.solve import totals
 from kefu.plan.roster.types import RosterProblem, RosterResult, Rules
 from kefu.service import access
-<<<<<<< HEAD
-from kefu.service.plan import actions as forecasts
-from kefu.service.plan import actions_rules, roster, store
-=======
 from kefu.service.plan import actions_month, roster
->>>>>>> main
 from kefu.service.plan.schemas import (
     RosterCheckOut,
     RosterFiles,
@@ -94,37 +89,6 @@ def plan_roster(
     return out
 
 
-<<<<<<< HEAD
-def _month_problem(session: Session, source: ShopMonth) -> tuple[RosterProblem, MonthPlanOut]:
-    """The shop's agents and shifts over the month, each skill group's requirement from its forecast."""
-    start = source.first_day.replace(day=1)
-    days = calendar.monthrange(start.year, start.month)[1]
-    problem = roster.db_problem(session, source.shop, start, days, actions_rules.shop_rules(session, source.shop))
-    if not problem.agents or not problem.shifts:
-        raise KefuError(ErrorCode.ROSTER_INFEASIBLE, "店铺还没有客服或班次模板, 无法排班",
-                        "the shop has no agents or shift templates to roster", {"shop": source.shop})  # fmt: skip
-    skills = sorted(g for g in store.conversation_groups(session, source.shop)
-                    if any(g in a.skills for a in problem.agents))  # fmt: skip
-    requirement: dict[str, list[float]] = {}
-    forecast_skills = []
-    for skill in skills:
-        need = [0.0] * (days * SLOTS_PER_DAY)
-        requirement[skill] = need
-        if not forecasts.forecast_shop(session, source.shop, start, days, skill=skill):
-            continue  # too little history to forecast this group: it asks for nobody
-        forecast_skills.append(skill)
-        for point in forecasts.requirement(session, source.shop, start, days, skill=skill):
-            local = point.interval_start
-            slot = (local.date() - start).days * SLOTS_PER_DAY + (local.hour * 60 + local.minute) // SLOT
-            if 0 <= slot < len(need):
-                need[slot] = float(point.required or 0)
-    problem.requirement = requirement
-    asked = int(sum(sum(v) for v in requirement.values()))
-    return problem, MonthPlanOut(skills=skills, forecast_skills=forecast_skills, required_agent_slots=asked)
-
-
-=======
->>>>>>> main
 def _write(outputs: RosterOutputs, problem: RosterProblem, result: RosterResult, summary: dict[str, object]) -> None:
     """The CLI's files: roster CSV, and on request the Excel roster, one .ics per agent, the JSON report."""
     from kefu.io import roster_export
@@ -161,14 +125,7 @@ def stored(session: Session, shop: str, start: date, days: int) -> StoredRosterO
 
 def grid(session: Session, viewer: access.Viewer, shop: str, year: int, month: int) -> RosterGridOut:
     """The dashboard's month grid and the rule violations of the stored roster (an agent: their own line)."""
-<<<<<<< HEAD
-    days = calendar.monthrange(year, month)[1]
-    start = date(year, month, 1)
-    problem = roster.db_problem(session, shop, start, days, actions_rules.shop_rules(session, shop))
-    lines = roster.load_roster(session, shop, start, days)
-=======
     problem, shown, checked = actions_month.month_view(session, shop, date(year, month, 1))
->>>>>>> main
     if viewer.role == "agent":
         problem.agents = [a for a in problem.agents if a.id == viewer.agent_id]
         shown = {a: line for a, line in shown.items() if a == viewer.agent_id}
