@@ -4,6 +4,7 @@ bilingual refusals that store nothing, managers only."""
 from __future__ import annotations
 
 import copy
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +15,7 @@ from kefu.domain.errors import KefuError
 from kefu.service.duty import actions as duty
 from kefu.service.org import actions as org
 from kefu.service.plan import actions_rules as roster_rules
+from kefu.service.plan import roster
 from kefu.store.db import session_factory
 from kefu.store.models.live import Event
 from kefu.store.models.org import Agent, RuleVersion, Shop
@@ -87,7 +89,9 @@ def test_roster_rules_versions(clients: dict[str, TestClient], engine: Engine) -
     assert (r.status_code, r.json()["version"], r.json()["max_consecutive"]) == (200, 1, 5)
     with session_factory(engine)() as s:
         rules = roster_rules.shop_rules(s, "s1")
+        checked_with = roster.db_problem(s, "s1", date(2026, 12, 1), 31).rules  # grid, checks and month plans
     assert (rules.rest_days_per_month, rules.max_consecutive, rules.min_rest_hours) == (6, 5, 11.0)
+    assert checked_with == rules
     assert _events(engine, "rules.roster_saved") == [("rules:roster:s1", "u-supervisor", {
         "version": 1, "rest_days_per_month": 6, "max_consecutive": 5, "min_rest_hours": 11.0})]  # fmt: skip
     r = sup.put("/api/v1/rules/roster/s1", json={"rest_days_per_month": 40, "max_consecutive": 5, "min_rest_hours": 11})
