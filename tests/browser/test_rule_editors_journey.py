@@ -54,7 +54,8 @@ def test_edit_a_kpi_threshold_and_see_grades_move(kefu_server: Server, browser: 
     assert {a: s for a, (s, _) in after.items()} == {a: s for a, (s, _) in before.items()}  # scores stay
     assert after == {a: (s, _expected(s, g, pass_mark)) for a, (s, g) in before.items()}
     assert [g for _, g in after.values()].count("不合格") < [g for _, g in before.values()].count("不合格")
-    tab.shot("settings-rules-kpi", full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")
+    tab.shot("settings-rules-kpi")
 
     page.get_by_test_id("kpi-weight-0").fill("10")  # weights now sum to 80: refused, nothing stored
     page.get_by_test_id("kpi-save").click()

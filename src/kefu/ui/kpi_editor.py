@@ -27,10 +27,6 @@ SCHEMES = {"standard": ("标准方案", "standard"), "service_first": ("重服�
 
 def kpi_tab(user: UserOut) -> None:
     state: dict[str, Any] = {"name": "standard", "doc": {}, "stamp": ""}
-    month = ui.input(t("看哪个月的评级 (YYYY-MM)", "Grades of month (YYYY-MM)"),
-                     value=utc_now().astimezone(SHOP_TZ).strftime("%Y-%m")).props(
-        'dense outlined data-testid="kpi-month"').classes("w-48")  # fmt: skip
-
     def load(name: str) -> None:
         shown = run(actions_kpi.kpi_scheme, name)
         if shown is None:
@@ -52,7 +48,7 @@ def kpi_tab(user: UserOut) -> None:
                 doc, "valid_from").props('dense outlined data-testid="kpi-valid-from"').classes("w-48")
         ui.label(t("考核项 (权重合计 100)", "Items (weights sum to 100)")).classes("font-bold")
         for i, item in enumerate(doc.get("items", [])):
-            with ui.row().classes("items-end gap-2"):
+            with ui.row().classes("items-end gap-2 no-wrap"):
                 ui.input(t("名称", "Label"), value=str(item.get("label", ""))).bind_value(item, "label").props(
                     "dense outlined").classes("w-40")
                 ui.select(state["metrics"], value=item.get("metric"), label=t("指标", "Metric")).bind_value(
@@ -103,14 +99,17 @@ def kpi_tab(user: UserOut) -> None:
                 for f, lbl in (("agent", t("客服", "Agent")), ("score", t("总分", "Score")), ("grade", t("等级", "Grade")))]
         testid(ui.table(columns=cols, rows=rows, row_key="agent").classes("w-96").props("dense flat"), "kpi-grades")
 
-    ui.select({k: t(*v) for k, v in SCHEMES.items()}, value="standard", label=t("方案", "Scheme"),
-              on_change=lambda e: load(str(e.value))).props('dense outlined data-testid="kpi-scheme"').classes("w-48")
+    with ui.row().classes("items-end gap-3"):
+        ui.select({k: t(*v) for k, v in SCHEMES.items()}, value="standard", label=t("方案", "Scheme"),
+                  on_change=lambda e: load(str(e.value))).props('dense outlined data-testid="kpi-scheme"').classes(
+            "w-48")  # fmt: skip
+        month = ui.input(t("看哪个月的评级 (YYYY-MM)", "Grades of month (YYYY-MM)"),
+                         value=utc_now().astimezone(SHOP_TZ).strftime("%Y-%m")).props(
+            'dense outlined data-testid="kpi-month"').classes("w-48")  # fmt: skip
+        ui.button(t("查看评级", "Show grades"), on_click=lambda: grades.refresh()).props("flat no-caps")
     month.on("keydown.enter", lambda: grades.refresh())
-    with ui.row().classes("w-full gap-6 items-start no-wrap"):
-        with ui.column().classes("gap-2"):
-            form()
-        with ui.column():
-            grades()
+    grades()
+    form()
     load("standard")
 
 

@@ -72,6 +72,8 @@ def tickets_page(user: UserOut) -> None:
             ui.label(t(f"共 {got['total']} 条", f"{got['total']} in all")).classes("text-grey-7 text-sm").props(
                 'data-testid="tickets-total"')
 
+    ui.label(t("点击一行打开工单: 处理记录与全部操作都在工单页", "Click a row to open the ticket: its timeline and every action are there")
+             ).classes("text-grey-7 text-sm")  # fmt: skip
     status_filter = ui.select({"": t("全部", "all"), **options("ticket_status")}, value="", label=t("状态", "Status"),
                               on_change=lambda: listing.refresh(1)).classes("w-40")  # fmt: skip
     listing()
