@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict
 
 from kefu.domain.errors import RowError
 from kefu.service.credit.shops import ShopOutcome
+from kefu.service.schemas import ApiIn, RuleVersionOut
 
 Progress = Callable[[int, int], None]
 Record = dict[str, Any]
@@ -199,3 +200,18 @@ class OverviewOut(BaseModel):
     longest_wait_s: int
     hourly_contacts: list[int]
     hourly_orders: list[int]
+
+
+class KpiSchemeIn(ApiIn):
+    """A whole scheme document (items, grades, pay, valid_from), as in ``kefu/credit/schemes/*.yaml``."""
+
+    doc: dict[str, Any]
+
+
+class KpiSchemeOut(RuleVersionOut):
+    """The scheme's newest document (saved or shipped; version 0 = shipped), its saved versions, the metrics."""
+
+    name: str
+    doc: dict[str, Any]
+    versions: list[RuleVersionOut]
+    metrics: list[str]
