@@ -43,6 +43,7 @@ SCOPE_TESTS = {
     ("POST", "/api/v1/care/tickets"): HERE + "test_tickets_of_other_agents_and_shops_are_out_of_reach",
     ("GET", "/api/v1/care/tickets"): HERE + "test_tickets_of_other_agents_and_shops_are_out_of_reach",
     ("GET", "/api/v1/care/tickets/{ticket_id}"): HERE + "test_tickets_of_other_agents_and_shops_are_out_of_reach",
+    ("GET", "/api/v1/care/tickets/{ticket_id}/history"): HERE + "test_tickets_of_other_agents_and_shops_are_out_of_reach",
     ("POST", "/api/v1/care/tickets/{ticket_id}/respond"): HERE + "test_tickets_of_other_agents_and_shops_are_out_of_reach",
     ("POST", "/api/v1/care/tickets/{ticket_id}/escalate"): HERE + "test_tickets_of_other_agents_and_shops_are_out_of_reach",
     ("POST", "/api/v1/care/tickets/{ticket_id}/resolve"): HERE + "test_tickets_of_other_agents_and_shops_are_out_of_reach",
@@ -166,9 +167,12 @@ def test_tickets_of_other_agents_and_shops_are_out_of_reach(world: World) -> Non
               "callback-result": {"outcome": "satisfied"}}
     for ticket in (t["a2"], t["a1@s2"]):
         _forbidden(world.a1.get(f"/api/v1/care/tickets/{ticket}"))
+        _forbidden(world.a1.get(f"/api/v1/care/tickets/{ticket}/history"))
         for action, body in bodies.items():
             _forbidden(world.a1.post(f"/api/v1/care/tickets/{ticket}/{action}", json=body))
     assert world.a1.post(f"/api/v1/care/tickets/{t['a1']}/respond", json={"text": "在的"}).status_code == 200
+    own = world.a1.get(f"/api/v1/care/tickets/{t['a1']}/history").json()
+    assert [(h["kind"], h["data"].get("text")) for h in own] == [("ticket.created", None), ("ticket.responded", "在的")]
     assert world.sup.post(f"/api/v1/care/tickets/{t['a2']}/respond", json={"text": "主管"}).status_code == 200
     new = {"shop_id": "s1", "buyer": "b", "category": "物流"}
     made = world.a1.post("/api/v1/care/tickets", json=new)

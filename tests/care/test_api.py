@@ -74,6 +74,16 @@ def test_ticket_flow_over_http(clients: dict[str, TestClient]) -> None:
     r = sup.post(f"/api/v1/care/tickets/{tid}/resolve", json={"root_cause": "x"})
     assert (r.status_code, r.json()["code"]) == (409, "TICKET_BAD_TRANSITION")
     assert agent.get("/api/v1/care/tickets/99999").status_code == 404
+    history = sup.get(f"/api/v1/care/tickets/{tid}/history").json()
+    assert [(h["kind"], h["by"]) for h in history] == [
+        ("ticket.created", "a1"), ("ticket.responded", "a1"), ("ticket.escalated", "a1"), ("ticket.resolved", "a1"),
+        ("ticket.callback_scheduled", "a1"), ("ticket.callback_done", "a1"), ("ticket.closed", "u-supervisor")]
+    assert history[0]["data"] == {"category": "质量", "severity": "high"}
+    assert history[1]["data"] == {"text": "请拍照"}  # the reply itself, paired with its event
+    assert history[2]["data"] == {"department": "tech", "text": "系统显示错误"}
+    assert history[3]["data"] == {"root_cause": "面料瑕疵", "text": "面料瑕疵"}
+    assert history[5]["data"] == {"outcome": "satisfied"}  # a callback without a note adds no text
+    assert agent.get("/api/v1/care/tickets/99999/history").status_code == 404
     assert sup.get("/api/v1/care/root-causes?month=2026-13").status_code == 400
     assert agent.get("/api/v1/care/root-causes?month=2026-11").status_code == 403
 

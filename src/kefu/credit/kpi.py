@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from kefu.domain.errors import ErrorCode, KefuError
+from kefu.domain.timeutil import month_bounds
 
 
 def _invalid(zh: str, en: str, **details: Any) -> KefuError:
@@ -107,12 +108,38 @@ def parse_scheme(doc: dict[str, Any] | str) -> Scheme:
 
 def shipped_scheme(name: str) -> Scheme:
     """One of the YAML schemes shipped with kefu (standard, service_first)."""
+    return parse_scheme(shipped_scheme_doc(name))
+
+
+def shipped_scheme_doc(name: str) -> dict[str, Any]:
+    """A shipped scheme as a plain document (what the scheme editor starts from)."""
     path = resources.files("kefu.credit").joinpath("schemes", f"{name}.yaml")
-    if not path.is_file():
+    if not name.isidentifier() or not path.is_file():
         raise KefuError(
             ErrorCode.NOT_FOUND, f"未找到绩效方案 {name}", f"KPI scheme not found: {name}", {"scheme": name}
         )
-    return parse_scheme(path.read_text(encoding="utf-8"))
+    doc: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return doc
+
+
+def check_editable(doc: dict[str, Any], metrics: set[str]) -> Scheme:
+    """A scheme saved from the editor: parsed, and also whole — known metrics, weights summing to
+    100, at least one threshold when graded by thresholds, ``valid_from`` a month."""
+    scheme = parse_scheme(doc)
+    unknown = sorted({i.metric for i in scheme.items} - metrics)
+    if unknown:
+        raise _invalid(f"未知指标 {unknown}", f"unknown metrics {unknown}", metrics=unknown)
+    if len({i.metric for i in scheme.items}) != len(scheme.items):
+        raise _invalid("指标重复", "a metric appears twice")
+    total = sum((i.weight for i in scheme.items), Decimal(0))
+    if total != 100:
+        raise _invalid(f"权重之和为 {total}, 应为 100", f"weights sum to {total}, not 100", weights=str(total))
+    if scheme.grade_by == "thresholds" and not scheme.thresholds:
+        raise _invalid("按分数评级需要至少一个分数线", "grading by thresholds needs at least one threshold")
+    if len(scheme.valid_from) != 7:
+        raise _invalid(f"生效月份应为 YYYY-MM: {scheme.valid_from!r}", f"valid_from must be YYYY-MM: {scheme.valid_from!r}")
+    month_bounds(scheme.valid_from)  # a month that exists and is in range
+    return scheme
 
 
 def pick_version(schemes: list[Scheme], month: str) -> Scheme:

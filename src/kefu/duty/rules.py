@@ -254,6 +254,13 @@ def default_rules() -> RuleSet:
     return load_rules(None)
 
 
+def default_rules_doc() -> dict[str, Any]:
+    """The shipped seed-003 rules as a plain document (what the rule editor starts from)."""
+    text = resources.files("kefu.duty").joinpath("default_rules.yaml").read_text(encoding="utf-8")
+    doc: dict[str, Any] = yaml.safe_load(text)
+    return doc
+
+
 def with_review_groups(rules: RuleSet, odd: list[str], even: list[str]) -> RuleSet:
     """The rules with the 中差评 odd/even agent groups replaced (both empty: unchanged)."""
     if not odd and not even:

@@ -48,3 +48,12 @@ class HealthOut(BaseModel):
     status: str
     version: str
     database: str
+
+
+class RuleVersionOut(BaseModel):
+    """One saved version of an edited rule document (follow-up rules, KPI scheme, roster rules)."""
+
+    version: int
+    valid_from: str
+    saved_at: str
+    saved_by: str

@@ -60,6 +60,7 @@ from kefu.service.care.schemas import (
     TemplateRenderOut,
     TemplateSeedOut,
     TicketEscalateIn,
+    TicketEventOut,
     TicketIn,
     TicketOut,
     TicketResolveIn,
@@ -107,6 +108,11 @@ def list_tickets(session: DbSession, caller: CurrentCaller,
 @router.get("/tickets/{ticket_id}", response_model=TicketOut)
 def read_ticket(ticket_id: Id, session: DbSession, caller: CurrentCaller) -> dict[str, Any]:
     return tickets.get_ticket(session, ticket_id, viewer=caller, role=caller.role)
+
+
+@router.get("/tickets/{ticket_id}/history", response_model=list[TicketEventOut])
+def ticket_history(ticket_id: Id, session: DbSession, caller: CurrentCaller) -> list[dict[str, Any]]:
+    return tickets.ticket_history(session, ticket_id, viewer=caller, role=caller.role)
 
 
 @router.post("/tickets/{ticket_id}/respond", response_model=TicketOut)

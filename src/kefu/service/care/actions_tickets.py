@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from kefu.care import tickets as tk
@@ -23,6 +23,7 @@ from kefu.domain.timeutil import month_span, utc_now
 from kefu.service import access
 from kefu.service.access import Viewer
 from kefu.service.care import events
+from kefu.service.care import store as care_store
 from kefu.service.care.actions import business_hours, care_settings
 from kefu.store.models.care import Ticket
 from kefu.store.models.org import Agent, Shop
@@ -71,6 +72,11 @@ def _ticket(session: Session, ticket_id: int, viewer: Viewer | None, *, lock: bo
 def in_scope(session: Session, viewer: Viewer | None, t: Ticket) -> bool:
     """Agents: tickets they own in a shop they serve; everyone else: every ticket."""
     return access.sees_agent(viewer, t.owner) and access.serves(session, viewer, t.shop_id)
+
+
+# note kind → the event kind written with it (the timeline pairs them)
+NOTE_OF = {"response": "ticket.responded", "escalation": "ticket.escalated", "resolution": "ticket.resolved",
+           "callback": "ticket.callback_done"}
 
 
 def _note(t: Ticket, kind: str, by: str, when: datetime, text: str, **extra: Any) -> None:
@@ -216,12 +222,9 @@ def get_ticket(session: Session, ticket_id: int, viewer: Viewer | None = None, *
     return ticket_view(session, _ticket(session, ticket_id, viewer, lock=False), role=role)
 
 
-def list_tickets(
-    session: Session, *, shop_id: str | None = None, status: str | None = None, limit: int = 200,
-    viewer: Viewer | None = None, role: str = "agent",
-) -> list[dict[str, Any]]:
-    """Newest first; an agent gets only the tickets it owns in the shop it serves; texts masked for ``role``."""
-    q = select(Ticket).order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(limit)
+def _listing(session: Session, shop_id: str | None, status: str | None, viewer: Viewer | None) -> Select[Any]:
+    """Tickets the viewer may see, filtered: an agent only its own in the shop it serves."""
+    q = select(Ticket)
     if access.is_agent(viewer):
         assert viewer is not None
         q = q.where(Ticket.owner == access.agent_of(viewer))
@@ -232,8 +235,51 @@ def list_tickets(
         q = q.where(Ticket.shop_id == shop_id)
     if status:
         q = q.where(Ticket.status == status)
+    return q
+
+
+def list_tickets(
+    session: Session, *, shop_id: str | None = None, status: str | None = None, limit: int = 200, offset: int = 0,
+    viewer: Viewer | None = None, role: str = "agent",
+) -> list[dict[str, Any]]:
+    """Newest first; an agent gets only the tickets it owns in the shop it serves; texts masked for ``role``."""
+    q = _listing(session, shop_id, status, viewer)
+    q = q.order_by(Ticket.created_at.desc(), Ticket.id.desc()).offset(max(offset, 0)).limit(limit)
     now = utc_now()
     return [ticket_view(session, t, now, role=role) for t in session.scalars(q)]
+
+
+def page_tickets(
+    session: Session, *, page: int = 1, per_page: int = 20, shop_id: str | None = None, status: str | None = None,
+    viewer: Viewer | None = None, role: str = "agent",
+) -> dict[str, Any]:
+    """One page of :func:`list_tickets` and how many there are in all (the page's pager reads ``total``)."""
+    if page < 1 or not 1 <= per_page <= 200:
+        raise bad_argument("page", "页码从 1 开始, 每页 1–200 条", "pages start at 1, 1–200 rows a page")
+    total = session.scalar(select(func.count()).select_from(_listing(session, shop_id, status, viewer).subquery()))
+    rows = list_tickets(session, shop_id=shop_id, status=status, limit=per_page, offset=(page - 1) * per_page,
+                        viewer=viewer, role=role)  # fmt: skip
+    return {"page": page, "per_page": per_page, "total": int(total or 0), "rows": rows}
+
+
+def ticket_history(
+    session: Session, ticket_id: int, viewer: Viewer | None = None, *, role: str = "agent"
+) -> list[dict[str, Any]]:
+    """The ticket's event rows, oldest first: what happened, when, by whom (the page's timeline).
+
+    A note written with a change (same kind, same instant) adds its text, masked for ``role``.
+    """
+    t = _ticket(session, ticket_id, viewer, lock=False)
+    texts = {(NOTE_OF.get(str(n.get("kind")), ""), datetime.fromisoformat(str(n["at"]))): str(n.get("text", ""))
+             for n in t.notes or []}  # fmt: skip
+    out = []
+    for e in care_store.subject_events(session, f"ticket:{t.id}"):
+        data = {str(k): str(v) for k, v in (e.data or {}).items()}
+        text = texts.get((e.kind, e.ts))
+        if text:  # the reply, escalation note, resolution or callback note written with this change
+            data["text"] = privacy.text_for(role, text)
+        out.append({"at": e.ts.isoformat(), "kind": e.kind, "by": e.actor, "data": data})
+    return out
 
 
 def root_cause_summary(

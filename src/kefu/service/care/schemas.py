@@ -168,6 +168,15 @@ class TicketOut(BaseModel):
     sla: TicketSlaOut
 
 
+class TicketEventOut(BaseModel):
+    """One event row of a ticket (``ticket.created`` … ``ticket.callback_done``): its timeline."""
+
+    at: str
+    kind: str
+    by: str
+    data: dict[str, Any]
+
+
 class RootCausesOut(BaseModel):
     month: str
     tickets: int

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from kefu.store.models.care import FaqPair, Survey
 from kefu.store.models.commerce import Order, OrderCredit
-from kefu.store.models.live import Conversation, Handover, Message
+from kefu.store.models.live import Conversation, Event, Handover, Message
 
 
 def insert_survey_unless_exists(session: Session, values: dict[str, Any]) -> None:
@@ -70,3 +70,8 @@ def handovers(session: Session, shop_id: str, lo: datetime, hi: datetime, agent_
     if agent_id is not None:
         stmt = stmt.where((Handover.from_agent == agent_id) | (Handover.to_agent == agent_id))
     return list(session.scalars(stmt.order_by(Handover.at)))
+
+
+def subject_events(session: Session, subject: str) -> list[Event]:
+    """The event rows of one subject (e.g. ``ticket:7``), oldest first (ties by id: the order written)."""
+    return list(session.scalars(select(Event).where(Event.subject == subject).order_by(Event.ts, Event.id)))

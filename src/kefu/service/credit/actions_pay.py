@@ -17,7 +17,7 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from kefu.credit import metrics as mx
-from kefu.credit.kpi import AgentScore, Scheme, grade_all, shipped_scheme
+from kefu.credit.kpi import AgentScore, Scheme, grade_all
 from kefu.credit.pay import Ledger, Payslip, payslip
 from kefu.credit.pipeline import CreditResult
 from kefu.domain.timeutil import month_bounds, month_span
@@ -26,6 +26,7 @@ from kefu.service.credit import store
 from kefu.service.credit.actions import claims_report, month_or_now, run_month
 from kefu.service.credit.attendance import attendance_from_presence, overtime_from_bookings
 from kefu.service.credit.schemas import GradeOut, PayLineOut, PayOut, PayslipOut
+from kefu.service.credit.schemes import resolve_scheme
 from kefu.service.imports.actions import PhoneFigures, phone_figures
 
 OvertimeHook = Callable[[str, str], tuple[int, list[str]]]  # (agent, month) → (fen, evidence)
@@ -94,7 +95,7 @@ def month_pay(
 ) -> MonthPay:
     """The month's KPI and payslips. Overtime and attendance default to the live floor's records
     (:mod:`kefu.service.credit.attendance`); pass hooks to take them from elsewhere (e.g. an HR system)."""
-    scheme = shipped_scheme(scheme) if isinstance(scheme, str) else scheme
+    scheme = resolve_scheme(session, scheme, month) if isinstance(scheme, str) else scheme
     overtime = overtime or overtime_from_bookings(session, lambda a: scheme.base_fen_by_agent.get(a, scheme.base_fen))
     attendance = attendance or attendance_from_presence(session)
     credit = run_month(session, month, shop_id)

@@ -6,6 +6,7 @@ A recomputation that changes nothing writes nothing, so a re-run is silent.
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from kefu.service import events
 
 class CreditEvent(StrEnum):
     ORDER_CREDITED = "order.credited"
+    KPI_SCHEME_SAVED = "kpi_scheme.saved"
 
 
 def order_credited(
@@ -36,3 +38,10 @@ def order_credited(
         data={"credited_agent": credited_agent, "previous_agent": previous_agent, "order_agent": order_agent,
               "payment_agent": payment_agent, "silent": silent, "rule": rule},
     )  # fmt: skip
+
+
+def kpi_scheme_saved(session: Session, *, name: str, version: int, valid_from: str, by: str, at: datetime,
+                     thresholds: list[list[str]]) -> None:  # fmt: skip
+    """A new version of a KPI scheme (the scheme editor): subject ``kpi_scheme:<name>``."""
+    events.append(session, CreditEvent.KPI_SCHEME_SAVED, subject=f"kpi_scheme:{name}", ts=at, actor=by,
+                  data={"version": version, "valid_from": valid_from, "thresholds": thresholds})  # fmt: skip

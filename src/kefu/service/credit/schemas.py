@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from kefu.service.credit.shops import ShopOutcome
+from kefu.service.schemas import ApiIn, RuleVersionOut
 
 Record = dict[str, Any]
 
@@ -159,3 +160,18 @@ class OverviewOut(BaseModel):
     longest_wait_s: int
     hourly_contacts: list[int]
     hourly_orders: list[int]
+
+
+class KpiSchemeIn(ApiIn):
+    """A whole scheme document (items, grades, pay, valid_from), as in ``kefu/credit/schemes/*.yaml``."""
+
+    doc: dict[str, Any]
+
+
+class KpiSchemeOut(RuleVersionOut):
+    """The scheme's newest document (saved or shipped; version 0 = shipped), its saved versions, the metrics."""
+
+    name: str
+    doc: dict[str, Any]
+    versions: list[RuleVersionOut]
+    metrics: list[str]

@@ -44,9 +44,9 @@ from kefu.duty.engine import (
 )
 from kefu.duty.replay import ReplayResult, replay
 from kefu.duty.roster import DEFAULT_EVENING_CODE, RosterView, evening_codes_from_shifts
-from kefu.duty.rules import RATINGS, RuleSet, default_rules, load_rules, parse_rules, with_review_groups
+from kefu.duty.rules import RATINGS, RuleSet, default_rules, load_rules, with_review_groups
 from kefu.io import duty_csv
-from kefu.service.duty import events, store
+from kefu.service.duty import actions_rules, events, store
 from kefu.service.duty.actions_outbox import dispatch_outbox
 from kefu.service.duty.actions_tasks import escalate_overdue
 from kefu.service.org import actions_privacy as privacy
@@ -110,10 +110,10 @@ def replay_files(
 
 
 def shop_rules(session: Session, shop_id: str | None) -> RuleSet:
-    """The shop's rules: ``settings["duty"]["rules"]`` or the seed-003 defaults, plus review groups."""
+    """The shop's rules (its newest edited version, see :mod:`.actions_rules`) plus review groups."""
     shop = session.get(Shop, shop_id) if shop_id else None
     duty: dict[str, Any] = dict((shop.settings or {}).get("duty", {})) if shop is not None else {}
-    rules = parse_rules(duty["rules"]) if duty.get("rules") else default_rules()
+    rules = actions_rules.parsed(actions_rules.stored_doc(session, shop)) if shop is not None else default_rules()
     return with_review_groups(rules, list(duty.get("review_odd", [])), list(duty.get("review_even", [])))
 
 

@@ -20,6 +20,7 @@ class DutyEvent(StrEnum):
     TASK_DONE = "task.done"
     TASK_ESCALATED = "task.escalated"
     REVIEW_POSTED = "review.posted"
+    FOLLOWUP_RULES_SAVED = "rules.followup_saved"
 
 
 def task_created(session: Session, *, task_id: int, shop_id: str, assignee: str | None, at: datetime,
@@ -46,3 +47,10 @@ def task_escalated(session: Session, *, task_id: int, shop_id: str, assignee: st
 def review_posted(session: Session, *, order_id: str, shop_id: str, at: datetime, buyer: str, rating: str) -> None:
     events.append(session, DutyEvent.REVIEW_POSTED, subject=f"order:{order_id}", ts=at, shop_id=shop_id,
                   data={"buyer": buyer, "rating": rating})  # fmt: skip
+
+
+def followup_rules_saved(session: Session, *, shop_id: str, by: str, at: datetime, version: int,
+                         rule_ids: list[str]) -> None:  # fmt: skip
+    """A new version of the shop's follow-up rules (the rule editor): subject ``rules:followup:<shop>``."""
+    events.append(session, DutyEvent.FOLLOWUP_RULES_SAVED, subject=f"rules:followup:{shop_id}", ts=at,
+                  shop_id=shop_id, actor=by, data={"version": version, "rules": rule_ids})  # fmt: skip

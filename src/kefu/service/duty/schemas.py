@@ -7,11 +7,11 @@ always sent.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, Field
 
-from kefu.service.schemas import ApiIn
+from kefu.service.schemas import ApiIn, RuleVersionOut
 
 Text64 = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -80,3 +80,14 @@ class EscalatedOut(BaseModel):
 
 class TimersOut(BaseModel):
     timers: int  # rule timers added (0 when they already existed)
+
+
+class FollowupRulesIn(ApiIn):
+    """The whole rule list (as in ``default_rules.yaml``): a save replaces the list as a new version."""
+
+    rules: list[dict[str, Any]] = Field(max_length=50)
+
+
+class FollowupRulesOut(RuleVersionOut):
+    shop_id: str
+    rules: list[dict[str, Any]]

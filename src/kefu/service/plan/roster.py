@@ -25,6 +25,7 @@ from kefu.plan.roster.rules import Violation, check, month_parts
 from kefu.plan.roster.solve import coverage_ratio, plan_roster
 from kefu.plan.roster.types import Agent as EngineAgent
 from kefu.plan.roster.types import Assignment, BreakRule, Roster, RosterProblem, RosterResult, Rules, Shift
+from kefu.service.plan.actions_rules import shop_rules
 from kefu.store.models.plan import RosterEntry
 
 
@@ -233,7 +234,7 @@ def db_problem(session: Session, shop_id: str, start: date, days: int, rules: Ru
     from kefu.store.models.org import Agent
     from kefu.store.models.plan import ShiftTemplate
 
-    rules = rules or Rules()
+    rules = rules or shop_rules(session, shop_id)  # the shop's saved roster rules (the rule editor)
     rows = list(session.scalars(select(Agent).where(Agent.shop_id == shop_id, Agent.active).order_by(Agent.id)))
     leave = _approved_leave(session, [a.id for a in rows], start, days)
     agents = [_engine_agent(a, start, days, rules, leave.get(a.id, frozenset())) for a in rows]

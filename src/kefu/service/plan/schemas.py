@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.plan.forecast import MODELS
+from kefu.service.schemas import RuleVersionOut
 
 MODEL_HELP = " | ".join(MODELS) + " | a candidate name"
 
@@ -129,6 +130,15 @@ class RosterRulesIn(BaseModel):
     rest_days_per_month: int = Field(default=4, ge=0, le=31)
     max_consecutive: int = Field(default=6, ge=1, le=62)
     min_rest_hours: float = Field(default=10.0, ge=0, le=48)
+
+
+class RosterRulesOut(RuleVersionOut):
+    """The shop's roster rules now and the version they come from (0 = the defaults)."""
+
+    shop_id: str
+    rest_days_per_month: int
+    max_consecutive: int
+    min_rest_hours: float
 
 
 @dataclass(frozen=True)

@@ -104,3 +104,23 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class RuleVersion(Base):
+    """One saved version of an editable rule document: follow-up rules, a KPI scheme, roster rules.
+
+    Append-only: an edit adds version n+1 and never rewrites n, so a past month can be read
+    with the rules it had and the audit event of each save points at a version that still exists.
+    ``scope`` is the shop (follow-up and roster rules) or the scheme's name (KPI).
+    """
+
+    __tablename__ = "rule_versions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))  # followup | kpi | roster
+    scope: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[str] = mapped_column(String(7), default="")  # YYYY-MM (KPI schemes); "" = always
+    doc: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    saved_by: Mapped[str] = mapped_column(String(64), default="")
+    __table_args__ = (UniqueConstraint("kind", "scope", "version"),)

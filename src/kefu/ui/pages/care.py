@@ -1,4 +1,4 @@
-"""Care pages: ``/care/tickets``, ``/care/templates``, ``/care/logbooks`` (the bot: ``care_bot.py``).
+"""Care pages: ``/care/templates``, ``/care/logbooks`` (tickets: ``tickets.py``; the bot: ``care_bot.py``).
 
 Thin: every action is one :mod:`kefu.service.care` call in one transaction
 (``widgets.run``), refusals appear as notices. Agents see the tickets they own,
@@ -13,25 +13,17 @@ from typing import Any
 
 from nicegui import ui
 
-from kefu.domain.timeutil import business_day, parse_aware, utc_now
+from kefu.domain.timeutil import business_day, utc_now
 from kefu.service import access
 from kefu.service.care import actions as care
 from kefu.service.care import actions_books as books
 from kefu.service.care import actions_templates as templates
-from kefu.service.care import actions_tickets as tickets
-from kefu.service.care.schemas import (
-    CALLBACK_OUTCOMES,
-    TEMPLATE_CATEGORIES,
-    TICKET_CATEGORIES,
-    TICKET_DEPARTMENTS,
-    TICKET_SEVERITIES,
-)
-from kefu.service.org import actions_privacy as privacy_service
+from kefu.service.care.schemas import TEMPLATE_CATEGORIES
 from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import MANAGERS, kefu_page
-from kefu.ui.widgets import run, stat_card
+from kefu.ui.widgets import run
 from kefu.ui.widgets import testid as set_testid
 
 
@@ -46,124 +38,6 @@ def _table(columns: list[tuple[str, str, str]], rows: list[dict[str, Any]], test
         set_testid(ui.table(columns=cols, rows=rows, row_key=columns[0][0]).classes("w-full").props("dense flat"),
                    testid)
     )
-
-
-@kefu_page("/care/tickets", "工单", "Tickets")
-def tickets_page(user: UserOut) -> None:
-    shops = _shops()
-    who = user.agent_id or user.username
-
-    def reveal(subject: str) -> None:
-        """A supervisor sees one ticket whole; the service records the reveal as an event."""
-        shown = run(privacy_service.reveal, subject, role=user.role, actor=user.username)
-        if shown is None:
-            return
-        with ui.dialog() as dialog, ui.card().classes("w-[36rem]"):
-            ui.label(t(f"{subject} 完整信息 (已记录查看)", f"{subject} in full (this view is logged)")).classes(
-                "font-bold")
-            for item in shown.texts:
-                ui.label(f"{item.field}: {item.text}").classes("text-sm").props('data-testid="revealed-text"')
-            ui.button(t("关闭", "Close"), on_click=dialog.close)
-        dialog.open()
-
-    @ui.refreshable
-    def listing() -> None:
-        with db_session() as session:
-            rows = tickets.list_tickets(session, status=status_filter.value or None, viewer=user, role=user.role)
-        data = [{**r, "fr": r["sla"]["first_response"], "res": r["sla"]["resolution"],
-                 "due": (r["sla"]["resolution_due"] or "")[:16]} for r in rows]  # fmt: skip
-        _table([("id", "编号", "ID"), ("category", "分类", "Category"), ("severity", "严重程度", "Severity"),
-                ("status", "状态", "Status"), ("buyer", "买家", "Buyer"), ("department", "协同部门", "Department"),
-                ("fr", "首响SLA", "First response"), ("res", "解决SLA", "Resolution"), ("due", "解决期限", "Due"),
-                ("summary", "摘要", "Summary")], data, "tickets-table")  # fmt: skip
-
-    status_filter = ui.select({"": t("全部", "all"), "open": "open", "escalated": "escalated", "resolved": "resolved",
-                               "closed": "closed"}, value="", label=t("状态", "Status"),
-                              on_change=lambda: listing.refresh())  # fmt: skip
-    listing()
-    with ui.row().classes("w-full gap-4 items-start"):
-        with ui.card().classes("p-4"):
-            ui.label(t("新建工单", "New ticket")).classes("font-bold")
-            shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop"))
-            buyer = ui.input(t("买家", "Buyer"))
-            cat = ui.select(list(TICKET_CATEGORIES), value="物流", label=t("分类", "Category"))
-            sev = ui.select(list(TICKET_SEVERITIES), value="normal", label=t("严重程度", "Severity"))
-            summary = ui.textarea(t("摘要", "Summary"))
-
-            def create() -> None:
-                if run(tickets.create_ticket, shop_id=shop.value or "", buyer=buyer.value or "", category=cat.value,
-                       severity=sev.value, summary=summary.value or "", owner=user.agent_id, by=who,
-                       viewer=user):  # fmt: skip
-                    ui.notify(t("已创建", "created"), type="positive")
-                    listing.refresh()
-
-            ui.button(t("创建", "Create"), on_click=create).props('data-testid="ticket-create"')
-        with ui.card().classes("p-4"):
-            ui.label(t("处理工单", "Work a ticket")).classes("font-bold")
-            tid = ui.number(t("工单编号", "Ticket ID"), min=1, format="%d")
-            text = ui.textarea(t("内容 / 备注 / 根因", "Text / note / root cause"))
-            dept = ui.select(TICKET_DEPARTMENTS, value="logistics", label=t("升级部门", "Department"))
-            when = ui.input(t("回访时间 (YYYY-MM-DD HH:MM)", "Callback at (YYYY-MM-DD HH:MM)"))
-            outcome = ui.select(
-                list(CALLBACK_OUTCOMES), value="satisfied", label=t("回访结果", "Callback outcome")
-            )
-
-            def act(name: str) -> None:
-                i, note = int(tid.value or 0), text.value or ""
-                calls = {
-                    "respond": lambda: run(tickets.respond_ticket, i, text=note, by=who, viewer=user),
-                    "escalate": lambda: run(
-                        tickets.escalate_ticket, i, department=dept.value, note=note, by=who, viewer=user
-                    ),
-                    "resolve": lambda: run(tickets.resolve_ticket, i, root_cause=note, by=who, viewer=user),
-                    "callback": lambda: run(
-                        tickets.schedule_callback, i, at=parse_aware(when.value or ""), by=who, viewer=user
-                    ),
-                    "outcome": lambda: run(tickets.record_callback, i, outcome=outcome.value, note=note, by=who,
-                                           viewer=user),
-                    "close": lambda: run(tickets.close_ticket, i, by=who, viewer=user),
-                }
-                try:
-                    done = calls[name]()
-                except Exception as exc:  # an unreadable callback time: show it, store nothing
-                    ui.notify(str(exc), type="negative")
-                    return
-                if done:
-                    ui.notify(t("已保存", "saved"), type="positive")
-                    listing.refresh()
-
-            with ui.row():
-                if user.role in MANAGERS:  # supervisors and admins; agents never see it whole
-                    ui.button(t("显示完整信息", "Reveal personal data"),
-                              on_click=lambda: reveal(f"ticket:{int(tid.value or 0)}")).props(
-                        'outline color=warning data-testid="ticket-reveal"')
-                for key, zh, en in (("respond", "回复", "Respond"), ("escalate", "升级", "Escalate"),
-                                    ("resolve", "解决", "Resolve"), ("callback", "安排回访", "Schedule callback"),
-                                    ("outcome", "记录回访", "Record callback")):  # fmt: skip
-                    ui.button(t(zh, en), on_click=lambda k=key: act(k)).props("outline")
-                if user.role in MANAGERS:
-                    ui.button(t("关闭", "Close"), on_click=lambda: act("close")).props(
-                        "outline color=negative"
-                    )
-    if user.role in MANAGERS:
-        month = utc_now().strftime("%Y-%m")
-        with db_session() as session:
-            summary_data = tickets.root_cause_summary(session, month)
-        with ui.card().classes("w-full p-4"):
-            ui.label(t(f"{month} 根因汇总", f"Root causes {month}")).classes("font-bold")
-            with ui.row():
-                stat_card(t("工单", "Tickets"), str(summary_data["tickets"]), "rc-tickets")
-                stat_card(
-                    t("首响超时", "First-response breaches"),
-                    str(summary_data["first_response_breaches"]),
-                    "rc-fr",
-                )
-                stat_card(
-                    t("解决超时", "Resolution breaches"), str(summary_data["resolution_breaches"]), "rc-res"
-                )
-            ui.label(
-                " · ".join(f"{k}: {v}" for k, v in summary_data["by_root_cause"].items()) or t("暂无", "none")
-            )
 
 
 @kefu_page("/care/templates", "快捷回复", "Templates")

@@ -204,6 +204,9 @@ def settings_page(user: UserOut) -> None:
                 _accounts_tab(user)
     with ui.row().classes("gap-4 text-sm"):
         ui.label(t("其他设置:", "More settings:"))
-        ui.link(t("跟进规则 → 任务", "follow-up rules → Tasks"), "/tasks")
-        ui.link(t("KPI 方案 → 绩效", "KPI schemes → Performance"), "/performance")
-        ui.link(t("排班规则 → 排班", "roster rules → Roster"), "/roster")
+        ui.link(t("跟进规则 (任务)", "follow-up rules (tasks)"), "/settings/rules?tab=followup").props(
+            'data-testid="link-followup-rules"')
+        ui.link(t("KPI 方案 (绩效)", "KPI schemes (performance)"), "/settings/rules?tab=kpi").props(
+            'data-testid="link-kpi-rules"')
+        ui.link(t("排班规则 (排班)", "roster rules (roster)"), "/settings/rules?tab=roster").props(
+            'data-testid="link-roster-rules"')

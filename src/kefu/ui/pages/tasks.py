@@ -46,7 +46,7 @@ def rows_for(user: UserOut, status: str | None) -> list[dict[str, Any]]:
         "id": task["id"], "type": _label(TYPE_LABELS, task["task_type"]), "order": task["order_id"] or "",
         "assignee": task["assignee"] or t("未分配", "unassigned"), "status": _label(STATUS_LABELS, task["status"]),
         "created": _local(task["created_at"]), "due": _local(task["due_at"]),
-        "late": t("逾期", "late") if task["overdue"] else "", "outcome": task["outcome"],
+        "late": t("逾期", "late") if task["overdue"] else "", "outcome": task["outcome"], "state": task["status"],
     } for task in tasks]
 
 
@@ -78,9 +78,33 @@ def tasks_page(user: UserOut) -> None:
         columns = [("id", "编号", "ID"), ("type", "类型", "Type"), ("order", "订单", "Order"),
                    ("assignee", "负责人", "Assignee"), ("status", "状态", "Status"), ("created", "创建", "Created"),
                    ("due", "截止", "Due"), ("late", "逾期", "Late"), ("outcome", "结果", "Outcome")]
-        ui.table(columns=[{"name": f, "label": t(zh, en), "field": f, "align": "left"} for f, zh, en in columns],
-                 rows=rows_for(user, status.value or None), row_key="id",
-                 pagination=25).classes("w-full").props('dense flat data-testid="tasks-table"')
+        table = ui.table(columns=[{"name": f, "label": t(zh, en), "field": f, "align": "left"} for f, zh, en in columns],
+                         rows=rows_for(user, status.value or None), row_key="id",
+                         pagination=25).classes("w-full cursor-pointer").props('dense flat data-testid="tasks-table"')
+        table.on("rowClick", lambda e: open_task(e.args[1]))
+
+    def open_task(row: dict[str, Any]) -> None:
+        """A clicked row: the task, and (while it is open) its outcome and the button that completes it."""
+        with ui.dialog() as dialog, ui.card().classes("w-[28rem] gap-2"):
+            ui.label(t(f"任务 #{row['id']} · {row['type']}", f"Task #{row['id']} · {row['type']}")).classes(
+                "font-bold")
+            ui.label(f"{t('订单', 'Order')}: {row['order'] or '—'} · {t('负责人', 'Assignee')}: {row['assignee']}")
+            ui.label(f"{t('创建', 'Created')} {row['created']} · {t('截止', 'Due')} {row['due']} {row['late']}")
+            if row["state"] in ("open", "escalated"):
+                outcome = ui.input(t("处理结果 (如: 已付款 / 地址已确认)", "Outcome (e.g. paid / address confirmed)")
+                                   ).classes("w-full").props('data-testid="task-outcome"')  # fmt: skip
+
+                def complete() -> None:
+                    if _complete(user, int(row["id"]), outcome.value or "") is not None:
+                        ui.notify(t("已完成", "done"), type="positive")
+                        dialog.close()
+                        listing.refresh()
+
+                ui.button(t("完成", "Complete"), on_click=complete).props('data-testid="task-complete"')
+            else:
+                ui.label(f"{row['status']} {row['outcome']}").props('data-testid="task-state"')
+            ui.button(t("关闭", "Close"), on_click=dialog.close).props("flat")
+        dialog.open()
 
     with ui.row().classes("items-center gap-4"):
         status = ui.select({"": t("全部", "all"), "open": t("待处理", "open"), "overdue": t("逾期", "overdue"),
@@ -95,16 +119,5 @@ def tasks_page(user: UserOut) -> None:
 
             ui.button(t("升级逾期任务", "Escalate overdue"), on_click=escalate).props(
                 'flat no-caps data-testid="tasks-escalate"')
+    ui.label(t("点击任务行可查看并完成", "Click a task to see and complete it")).classes("text-grey-7 text-sm")
     listing()
-    with ui.card().classes("p-4"):
-        ui.label(t("完成任务", "Complete a task")).classes("font-bold")
-        task_id = ui.number(t("任务编号", "Task ID"), min=1, format="%d").props('data-testid="task-id"')
-        outcome = ui.input(t("处理结果 (如: 已付款 / 地址已确认)", "Outcome (e.g. paid / address confirmed)")).props(
-            'data-testid="task-outcome"')
-
-        def complete() -> None:
-            if _complete(user, int(task_id.value or 0), outcome.value or "") is not None:
-                ui.notify(t("已完成", "done"), type="positive")
-                listing.refresh()
-
-        ui.button(t("完成", "Complete"), on_click=complete).props('data-testid="task-complete"')

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 15:44:24.119025
+Create Date: 2026-12-07 15:49:32.672030
 """
 
 from alembic import op
@@ -226,6 +226,18 @@ def upgrade() -> None:
     sa.Column('steps', sa.JSON(), nullable=False),
     sa.Column('usage_count', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reply_templates'))
+    )
+    op.create_table('rule_versions',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('scope', sa.String(length=64), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('valid_from', sa.String(length=7), nullable=False),
+    sa.Column('doc', sa.JSON(), nullable=False),
+    sa.Column('saved_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('saved_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_rule_versions')),
+    sa.UniqueConstraint('kind', 'scope', 'version', name=op.f('uq_rule_versions_kind'))
     )
     op.create_table('shops',
     sa.Column('id', sa.String(length=64), nullable=False),
@@ -824,6 +836,7 @@ def downgrade() -> None:
 
     op.drop_table('surveys')
     op.drop_table('shops')
+    op.drop_table('rule_versions')
     op.drop_table('reply_templates')
     with op.batch_alter_table('outbox', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_outbox_next_attempt_at'))
