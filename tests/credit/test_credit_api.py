@@ -83,15 +83,15 @@ def test_pay_and_managers_only_routes(clients: dict[str, TestClient]) -> None:
 
 def test_upload_orders(clients: dict[str, TestClient]) -> None:
     good = "订单编号,买家会员名,买家实际支付金额,订单状态,订单创建时间,店铺名称\nN1,b9,1.00,交易成功,2026-11-04 10:00:00,s1\n"
-    r = clients["boss"].post("/api/v1/credit/import/orders", files={"file": ("o.csv", good.encode("gbk"))})
+    r = clients["boss"].post("/api/v1/imports/orders", files={"file": ("o.csv", good.encode("gbk"))})
     assert r.status_code == 200, r.text
     assert (r.json()["inserted"], r.json()["rejected"]) == (1, [])
     bad = good.replace("1.00", "-1.00")
-    r = clients["boss"].post("/api/v1/credit/import/orders", files={"file": ("o.csv", bad.encode("gbk"))})
+    r = clients["boss"].post("/api/v1/imports/orders", files={"file": ("o.csv", bad.encode("gbk"))})
     assert r.status_code == 422
     assert r.json()["code"] == "IMPORT_BAD_ROW"
     assert r.json()["rows"][0]["reason_en"] == "negative amount"
     assert (
-        clients["agent1"].post("/api/v1/credit/import/orders", files={"file": ("o.csv", b"x")}).status_code
+        clients["agent1"].post("/api/v1/imports/orders", files={"file": ("o.csv", b"x")}).status_code
         == 403
     )

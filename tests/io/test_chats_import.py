@@ -1,8 +1,8 @@
-"""Chat record import: CSV/Excel schema and the text-export adapter; unknown agents; idempotent."""
+"""Chat import: Qianniu text log (GBK/UTF-8/UTF-16), web page text, per-buyer Excel, our CSV; aliases; idempotent."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -10,64 +10,109 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.io.chats import parse_text_export
-from kefu.service.credit.actions import import_chats
+from kefu.service.imports.actions import import_chats, set_shop_aliases
 from kefu.store.models.live import Message
-from kefu.store.models.org import Agent
+from kefu.store.models.org import Agent, Shop
 
+FIX = Path(__file__).parent / "fixtures"
+LOG = FIX / "qianniu-text" / "千牛聊天记录_小美_20261103.txt"
 CSV = (
     "店铺,买家,客服,时间,方向,内容,自动回复\n"
     "s1,买家甲,s1:kf01,2026-11-03 10:00:00,买家,在吗,0\n"
     "s1,买家甲,s1:kf01,2026-11-03 10:00:02,客服,您好[自动回复],1\n"
     "s1,买家甲,s1:kf01,2026-11-03 10:01:00,out,在的亲,0\n"
 )
-TEXT = """买家甲 (2026-11-03 10:00:00):
-在吗
-有货吗
-旗舰店:小美 (2026-11-03 10:00:02):
-[自动回复]您好, 欢迎光临
-旗舰店:小美 (2026-11-03 10:01:00):
-有的亲
-"""
 
 
 def _count(session: Session) -> int:
     return int(session.scalar(select(func.count()).select_from(Message)) or 0)
 
 
+def _messages(session: Session) -> list[tuple[object, ...]]:
+    rows = session.scalars(select(Message).order_by(Message.ts, Message.direction))
+    return [(m.shop_id, m.buyer, m.agent_id, m.ts.strftime("%H:%M:%S"), m.direction, m.auto, m.text) for m in rows]
+
+
+LOG_ROWS = [
+    ("s1", "买家甲", "小美", "01:59:50", "out", True, "[自动回复]您好, 欢迎光临"),
+    ("s1", "买家甲", "小美", "02:00:00", "in", False, "在吗\n有货吗"),
+    ("s1", "买家甲", "小美", "02:00:30", "out", False, "有的亲, 今天下单明天发"),
+    ("s1", "买家甲", "小美", "02:02:00", "in", False, "好的"),
+    ("s1", "买家乙", "阿强", "03:00:00", "in", False, "订单 3300000000000000009 什么时候发货"),
+    ("s1", "买家乙", "阿强", "03:01:00", "out", False, "今天发"),
+    ("s1", "买家乙", "旗舰店", "03:05:00", "out", False, "亲, 已为您备注加急"),
+]
+
+
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-8", "utf-16"])
+def test_qianniu_text_log_many_buyers_status_lines_and_alias(session: Session, tmp_path: Path, encoding: str) -> None:
+    session.add(Shop(id="s1", name="示例旗舰店"))
+    set_shop_aliases(session, "s1", ["旗舰店"])
+    path = tmp_path / "log.txt"
+    path.write_bytes(LOG.read_bytes().decode("gb18030").encode(encoding))
+    report = import_chats(session, path)
+    assert (report.layout, report.rows, report.inserted, report.rejected) == ("qianniu-text", 7, 7, [])
+    assert _messages(session) == LOG_ROWS
+    again = import_chats(session, path)
+    assert (again.inserted, again.unchanged) == (0, 7)
+    assert _count(session) == 7
+
+
+def test_text_log_agents_known_by_sub_account_name(session: Session) -> None:
+    session.add(Shop(id="s1", name="旗舰店"))
+    session.flush()
+    session.add_all([Agent(id="kf01", shop_id="s1", name="小美"), Agent(id="kf02", shop_id="s1", name="阿强")])
+    session.flush()
+    with pytest.raises(KefuError) as info:
+        import_chats(session, LOG)
+    assert [(r.row, r.column, r.reason_en) for r in info.value.rows] == [(18, "agent", "unknown agent '旗舰店'")]
+    assert _count(session) == 0
+    report = import_chats(session, LOG, skip_bad_rows=True)
+    assert (report.inserted, len(report.rejected)) == (6, 1)
+    assert [m[2] for m in _messages(session)] == ["kf01", "kf01", "kf01", "kf01", "kf02", "kf02"]
+
+
+def test_qianniu_web_page_text(session: Session) -> None:
+    report = import_chats(session, FIX / "qianniu-web" / "聊天记录查询.txt", shop="s9")
+    assert (report.layout, report.inserted) == ("qianniu-web", 4)
+    assert _messages(session) == [
+        ("s9", "tb8946567709", "小迪", "12:57:11", "out", False, "请在客户端查看原始聊天记录，网页版无法展示"),
+        ("s9", "tb8946567709", "小迪", "12:57:13", "in", False, "http://item.taobao.com/item.htm?id=1011758423155"),
+        ("s9", "tb8946567709", "小迪", "12:58:02", "in", False, "这个有现货吗\n还要多久"),
+        ("s9", "tb8946567709", "小迪", "12:58:30", "out", False, "有现货, 今天发"),
+    ]
+
+
+def test_per_buyer_excel_takes_the_date_from_the_file_name_or_the_option(session: Session, tmp_path: Path) -> None:
+    book = FIX / "qianniu-xlsx" / "千牛聊天记录_原始逐条_2026-11-03_20-57.xlsx"
+    report = import_chats(session, book)
+    assert (report.layout, report.inserted) == ("qianniu-xlsx", 5)
+    assert _messages(session)[:2] == [("旗舰店", "买家丙", "小迪", "02:00:00", "in", False, "你好, 在吗"),
+                                      ("旗舰店", "买家丙", "小迪", "02:00:20", "out", False, "在的亲")]  # fmt: skip
+    first = session.scalars(select(Message.ts).order_by(Message.ts)).first()
+    assert first == datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
+    assert session.scalar(select(Message.auto).where(Message.buyer == "买家丁", Message.direction == "out")) is True
+    undated = tmp_path / "chats.xlsx"
+    undated.write_bytes(book.read_bytes())
+    with pytest.raises(KefuError) as info:
+        import_chats(session, undated)
+    assert info.value.rows[0].reason_en == "times carry no date: use --date"
+    moved = import_chats(session, undated, day=date(2026, 11, 4))
+    assert moved.inserted == 5
+
+
 def test_csv_schema_and_idempotence(session: Session, tmp_path: Path) -> None:
     path = tmp_path / "chats.csv"
     path.write_text(CSV, encoding="gbk")
     report = import_chats(session, path)
-    assert (report.rows, report.inserted) == (3, 3)
-    msgs = session.scalars(select(Message).order_by(Message.ts)).all()
-    assert [(m.direction, m.auto, m.text) for m in msgs] == [
+    assert (report.layout, report.rows, report.inserted) == ("csv", 3, 3)
+    assert [(m[4], m[5], m[6]) for m in _messages(session)] == [
         ("in", False, "在吗"),
         ("out", True, "您好[自动回复]"),
         ("out", False, "在的亲"),
     ]
-    assert msgs[0].ts == datetime(2026, 11, 3, 2, 0, tzinfo=UTC)
     again = import_chats(session, path)
     assert (again.inserted, again.unchanged) == (0, 3)
-    assert _count(session) == 3
-
-
-def test_text_export_adapter(tmp_path: Path) -> None:
-    path = tmp_path / "conv.txt"
-    path.write_text(TEXT, encoding="utf-8")
-    rows, errors = parse_text_export(path, "s1")
-    assert errors == []
-    assert [(r.buyer, r.agent, r.direction, r.auto, r.text) for r in rows] == [
-        ("买家甲", "旗舰店:小美", "in", False, "在吗\n有货吗"),
-        ("买家甲", "旗舰店:小美", "out", True, "[自动回复]您好, 欢迎光临"),
-        ("买家甲", "旗舰店:小美", "out", False, "有的亲"),
-    ]
-
-
-def test_text_export_into_database_with_gbk(session: Session, tmp_path: Path) -> None:
-    path = tmp_path / "conv.txt"
-    path.write_bytes(TEXT.encode("gbk"))
-    assert import_chats(session, path, shop="s1").inserted == 3
 
 
 def test_unknown_agents_and_bad_rows_refuse_the_file(session: Session, tmp_path: Path) -> None:
@@ -88,3 +133,29 @@ def test_unknown_agents_and_bad_rows_refuse_the_file(session: Session, tmp_path:
     assert _count(session) == 0
     report = import_chats(session, path, skip_bad_rows=True)
     assert (report.inserted, len(report.rejected)) == (3, 2)
+
+
+def test_skip_bad_rows_storing_nothing_fails_and_unknown_text_is_refused(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "junk.txt"
+    path.write_text("这不是聊天记录\n第二行\n", encoding="utf-8")
+    with pytest.raises(KefuError) as info:
+        import_chats(session, path)
+    assert info.value.code == ErrorCode.IMPORT_BAD_FILE
+    with pytest.raises(KefuError) as info:
+        import_chats(session, path, fmt="qianniu-text", skip_bad_rows=True)
+    assert [(r.row, r.reason_en) for r in info.value.rows] == [(1, "text before any message header line"),
+                                                               (2, "text before any message header line")]  # fmt: skip
+    assert "no row to import" in info.value.message_en
+
+
+@pytest.mark.parametrize("block", [7, 64, 333])
+def test_text_log_read_in_small_blocks_gives_the_same_messages(session: Session, monkeypatch: pytest.MonkeyPatch,
+                                                              block: int) -> None:  # fmt: skip
+    from kefu.io import qianniu_log
+
+    monkeypatch.setattr(qianniu_log, "READ_BYTES", block)
+    session.add(Shop(id="s1", name="示例旗舰店"))
+    set_shop_aliases(session, "s1", ["旗舰店"])
+    report = import_chats(session, LOG)
+    assert (report.inserted, report.rejected) == (7, [])
+    assert _messages(session) == LOG_ROWS

@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.io.csvfile import yuan_to_fen
-from kefu.service.credit.actions import import_orders
+from kefu.io.columns import fen, text
+from kefu.service.imports.actions import import_orders
 from kefu.store.models.commerce import Order
 
 HEADER = "订单编号,买家会员名,买家实际支付金额,订单状态,订单创建时间,订单付款时间,宝贝标题,宝贝总数量,订单备注,退款金额,店铺名称\n"
@@ -93,8 +94,12 @@ def test_missing_order_id_column(session: Session, tmp_path: Path) -> None:
     assert "订单编号" in exc.message and "missing columns" in exc.message_en
 
 
-def test_wrong_encoding(session: Session, tmp_path: Path) -> None:
-    exc = _refused(session, _file(tmp_path, GOOD, encoding="utf-16"))
+def test_utf16_with_bom_reads_and_other_bytes_are_a_wrong_encoding(session: Session, tmp_path: Path) -> None:
+    assert import_orders(session, _file(tmp_path, GOOD, encoding="utf-16")).inserted == 3
+    path = tmp_path / "bad.csv"
+    path.write_bytes(GOOD.encode("gbk")[:40] + b"\xff\xfe\xff,\x80\n")
+    session.rollback()
+    exc = _refused(session, path)
     assert exc.code == ErrorCode.IMPORT_BAD_ENCODING
 
 
@@ -128,8 +133,7 @@ def test_duplicate_order_ids_in_one_file(session: Session, tmp_path: Path) -> No
     assert [(r.row, r.reason_en) for r in exc.rows] == [(5, "order id repeats row 2")]
 
 
-@pytest.mark.parametrize(
-    ("text", "fen"), [("12.3", 1230), ("¥1,234.56", 123456), ("0", 0), ("1.234", None), ("abc", None)]
-)
-def test_yuan_to_fen(text: str, fen: int | None) -> None:
-    assert yuan_to_fen(text) == fen
+def test_yuan_to_fen() -> None:
+    values, bad = fen(text(pa.array(["12.3", "¥1,234.56", "0", "1.234", "abc", "1,024.00元", "-1", ""])))
+    assert values.to_pylist() == [1230, 123456, 0, None, None, 102400, -100, None]
+    assert bad.to_pylist() == [False, False, False, True, True, False, False, False]

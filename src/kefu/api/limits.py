@@ -21,13 +21,14 @@ from kefu.api.layer import HttpLayer, Sent
 
 KIB = 1024
 MIB = 1024 * KIB
-UPLOAD_MAX = 200 * MIB  # one order or chat export through POST /credit/import/{kind}
+UPLOAD_MAX = 200 * MIB  # one export through POST /credit/import/{kind} or /imports/{orders,chats,calls}
 DEFAULT_LIMIT = MIB  # any other JSON body (a chat message is at most ~30 KB)
 # (path prefix, limit): the first match wins; the default covers every other route and page.
 LIMITS: tuple[tuple[str, int], ...] = (
     ("/api/v1/auth/", 8 * KIB),  # a user name and a password, without login
     ("/api/v1/webhooks/", 256 * KIB),  # signed platform events, without login
     ("/api/v1/credit/import/", UPLOAD_MAX + MIB),  # the file plus its multipart envelope
+    ("/api/v1/imports/", UPLOAD_MAX + MIB),  # the same files through the imports area's routes
     ("/api/v1/roster/", 16 * MIB),  # a roster problem carries up to 200 000 requirement rows
     ("/_nicegui/client/", 64 * MIB),  # the dashboard's upload (50 MB files, ui/pages/imports.py)
 )

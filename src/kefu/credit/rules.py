@@ -7,6 +7,7 @@ one frozen ``CreditRules`` so a run is reproducible from its settings alone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
+from datetime import datetime, timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
@@ -60,12 +61,30 @@ class CreditRules:
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def read_span(self, start: datetime, end: datetime) -> tuple[datetime, datetime, datetime]:
+        """What crediting [start, end) must read: messages from, orders from, both until.
+
+        Messages a window plus a session gap (and a day) earlier, orders the 售后 period earlier,
+        both four days past the end (late payments, sessions running over the cut).
+        """
+        m_lo = start - timedelta(seconds=self.credit_window_s + self.session_gap_s) - timedelta(days=1)
+        o_lo = start - timedelta(days=self.aftersale_days + 1)
+        return m_lo, o_lo, end + timedelta(days=4)
+
     @classmethod
     def from_settings(cls, settings: dict[str, Any] | None, base: CreditRules | None = None) -> CreditRules:
-        """Per-shop overrides (JSON from ``Shop.settings['credit']``) on top of ``base``; unknown keys rejected."""
+        """Per-shop overrides (JSON from ``Shop.settings['credit']``) on top of ``base``; unknown keys rejected.
+
+        ``"profile": "jd"`` takes the platform's assessment rules (:mod:`kefu.credit.profiles`) first.
+        """
         rules = base or cls()
         if not settings:
             return rules
+        settings = dict(settings)
+        if "profile" in settings:  # the platform's assessment rules first; the shop's own settings win
+            from kefu.credit.profiles import profile
+
+            settings = {**profile(str(settings.pop("profile"))).values, **settings}
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(settings) - known)
         if unknown:

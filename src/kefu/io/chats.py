@@ -1,23 +1,33 @@
-"""Chat records → validated message rows: the documented CSV/Excel schema and a text-export adapter.
+"""Chat records → message batches: the format is detected (or forced) and read in bounded batches.
 
-CSV/Excel columns (matched by name, Chinese or English): shop 店铺, buyer 买家,
-agent 客服, time 时间, direction 方向 (in/out or 买家/客服), text 内容, optional auto
-自动回复 (0/1). The text adapter reads chat-log exports where a line
-``name (YYYY-MM-DD HH:MM:SS):`` opens a message and the following lines are its text;
-a name with a colon (主账号:子账号) or listed in ``agents`` is the agent side, and
-text starting with [自动回复] is an auto-reply.
+Formats: ``qianniu-text`` (the Qianniu client's chat-log export), ``qianniu-web`` (text of
+the web 聊天记录查询 page), ``qianniu-xlsx`` (per-buyer Excel), ``csv`` (our documented
+schema, CSV or Excel: shop 店铺, buyer 买家, agent 客服, time 时间, direction 方向 (in/out or
+买家/客服), text 内容, optional auto 自动回复 0/1). Readers hand rows to ``ChatRows``, which
+parses times a batch at a time and marks auto-replies; every unreadable line or cell is a
+RowError so the caller can refuse the file or skip the bad rows.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from kefu.domain.errors import RowError
-from kefu.io.csvfile import match_columns, parse_time, read_table, read_text
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from kefu.domain.errors import ErrorCode, KefuError, RowError
+from kefu.domain.timeutil import SHOP_TZ
+from kefu.io import columns as col
+from kefu.io.table import EXCEL_SUFFIXES, load_workbook, open_table, read_head, sheet_rows, sniff_encoding
+
+FORMATS = ("auto", "qianniu-text", "qianniu-web", "qianniu-xlsx", "csv")
+BATCH_ROWS = 200_000
+AUTO_MARKS = ("[自动回复]", "【自动回复】", "[auto]")
 COLUMNS: dict[str, tuple[str, ...]] = {
     "shop": ("shop", "店铺"),
     "buyer": ("buyer", "买家"),
@@ -28,144 +38,174 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "auto": ("auto", "自动回复"),
 }
 REQUIRED = ("buyer", "agent", "time", "direction")
-DIRECTIONS = {"in": "in", "out": "out", "买家": "in", "客服": "out", "收": "in", "发": "out"}
-HEADER_LINE = re.compile(
-    r"^(?P<name>.+?)\s*[(（](?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})[)）]\s*[:：]\s*$"
-)
-AUTO_MARKS = ("[自动回复]", "【自动回复】", "[auto]")
+DIRECTIONS = {"in": "in", "out": "out", "IN": "in", "OUT": "out", "买家": "in", "客服": "out", "收": "in", "发": "out"}
+AUTO_VALUES = {"0": False, "1": True, "是": True, "否": False, "true": True, "false": False, "True": True,
+               "False": False}  # fmt: skip
+FILE_DATE = re.compile(r"(20\d{2})[-_.年]?(\d{2})[-_.月]?(\d{2})")
 
 
-@dataclass(frozen=True)
-class ChatRow:
-    row: int
-    shop: str
-    buyer: str
-    agent: str
-    ts: datetime
-    direction: str
-    auto: bool
-    text: str
+@dataclass
+class ChatBatch:
+    """Rows of one batch: row, shop (raw account prefix or shop column), buyer, agent, ts (UTC), direction, auto, text."""
 
-    @property
-    def key(self) -> tuple[str, str, str, datetime, str, str]:
-        """Natural key: re-importing the same record changes nothing."""
-        return (self.shop, self.buyer, self.agent, self.ts, self.direction, self.text)
+    table: pa.Table
 
 
-def parse_table(path: Path, shop: str = "") -> tuple[list[ChatRow], list[RowError]]:
-    header, rows = read_table(path)
-    col = match_columns(header, COLUMNS, REQUIRED, path.name)
-    out: list[ChatRow] = []
-    errors: list[RowError] = []
+@dataclass
+class ChatRows:
+    """Collects rows from a reader and turns them into Arrow batches; bad cells become RowErrors."""
 
-    def cell(values: list[str], field: str) -> str:
-        i = col.get(field)
-        return values[i] if i is not None and i < len(values) else ""
+    file: str
+    shop: str = ""  # --shop: wins over the file's shop names
+    tz: ZoneInfo = SHOP_TZ
+    errors: list[RowError] = field(default_factory=list)
+    read: int = 0
+    _rows: list[tuple[int, str, str, str, str, str, str]] = field(default_factory=list)
 
-    for n, values in enumerate(rows, start=2):
-        errs = []
-        ts = parse_time(cell(values, "time"))
-        if ts is None:
-            errs.append(RowError(n, COLUMNS["time"][0], f"无法识别的时间 '{cell(values, 'time')}'",
-                                 f"unreadable time '{cell(values, 'time')}'", path.name))  # fmt: skip
-        direction = DIRECTIONS.get(cell(values, "direction").lower(), "")
-        if not direction:
-            errs.append(RowError(n, COLUMNS["direction"][0], "方向应为 in/out (买家/客服)",
-                                 "direction must be in/out", path.name))  # fmt: skip
-        for field in ("buyer", "agent"):
-            if not cell(values, field):
-                errs.append(RowError(n, COLUMNS[field][0], "不能为空", "must not be empty", path.name))
-        auto_text = cell(values, "auto") or "0"
-        if auto_text not in ("0", "1", "是", "否", "true", "false", "True", "False"):
-            errs.append(RowError(n, COLUMNS["auto"][0], "应为 0 或 1", "must be 0 or 1", path.name))
-        shop_name = cell(values, "shop") or shop
-        if not shop_name:
-            errs.append(RowError(n, "shop", "缺少店铺 (用 --shop 指定)", "no shop (use --shop)", path.name))
-        if errs:
-            errors.extend(errs)
-            continue
-        assert ts is not None
-        out.append(ChatRow(n, shop_name, cell(values, "buyer"), cell(values, "agent"), ts, direction,
-                           auto_text in ("1", "是", "true", "True"), cell(values, "text")))  # fmt: skip
-    return out, errors
+    def add(self, row: int, shop: str, buyer: str, agent: str, ts: str, direction: str, text: str) -> None:
+        self._rows.append((row, shop, buyer, agent, ts, direction, text))
 
+    def error(self, err: RowError) -> None:
+        self.errors.append(err)
 
-def parse_text_export(
-    path: Path, shop: str, agents: frozenset[str] = frozenset()
-) -> tuple[list[ChatRow], list[RowError]]:
-    """One exported conversation: header lines ``name (YYYY-MM-DD HH:MM:SS):`` then text lines."""
-    text, _ = read_text(path)
-    blocks: list[tuple[int, str, datetime | None, str, list[str]]] = []
-    errors: list[RowError] = []
-    for n, line in enumerate(text.splitlines(), start=1):
-        m = HEADER_LINE.match(line.strip())
-        if m:
-            ts_text = m.group("ts")
-            blocks.append((n, m.group("name").strip(), parse_time(ts_text), ts_text, []))
-        elif blocks:
-            blocks[-1][4].append(line)
-        elif line.strip():
-            errors.append(
-                RowError(
-                    n,
-                    "text",
-                    "消息前缺少 '名字 (时间):' 行",
-                    "text before any 'name (time):' line",
-                    path.name,
-                )
-            )
-    if not shop:
-        errors.append(RowError(1, "shop", "请用 --shop 指定店铺", "use --shop to name the shop", path.name))
+    def ready(self) -> bool:
+        return len(self._rows) >= BATCH_ROWS
 
-    def is_agent(name: str) -> bool:
-        return name in agents or ":" in name or "：" in name
+    def take(self, auto: list[bool] | None = None) -> ChatBatch:
+        """The rows added so far as one batch."""
+        cols = list(zip(*self._rows, strict=True)) if self._rows else [()] * 7
+        self._rows = []
+        rows, shop, buyer, agent, ts_text, direction, text = (pa.array(list(c), t) for c, t in zip(
+            cols, (pa.int64(), *[pa.string()] * 6), strict=True))  # fmt: skip
+        return self.batch(rows, shop, buyer, agent, ts_text, direction, text,
+                          None if auto is None else pa.array(auto, pa.bool_()))  # fmt: skip
 
-    names = [b[1] for b in blocks]
-    buyers = sorted({nm for nm in names if not is_agent(nm)})
-    if len(buyers) > 1:
-        errors.append(
-            RowError(
-                1,
-                "name",
-                f"一个文件应只有一位买家, 发现 {buyers}",
-                f"one buyer per file expected, found {buyers}",
-                path.name,
-            )
-        )
-    if not any(is_agent(nm) for nm in names) and blocks:
-        errors.append(
-            RowError(
-                1,
-                "name",
-                "没有找到客服账号 (含冒号的子账号)",
-                "no agent account found (sub-account with a colon)",
-                path.name,
-            )
-        )
-    out: list[ChatRow] = []
-    first_agent = next((nm for nm in names if is_agent(nm)), "")
-    current = first_agent
-    buyer = buyers[0] if buyers else ""
-    for n, name, ts, ts_text, lines in blocks:
-        if ts is None:
-            errors.append(
-                RowError(n, "time", f"无法识别的时间 '{ts_text}'", f"unreadable time '{ts_text}'", path.name)
-            )
-            continue
-        body = "\n".join(lines).strip()
-        if is_agent(name):
-            current = name
-            auto = body.startswith(AUTO_MARKS)
-            out.append(ChatRow(n, shop, buyer, name, ts, "out", auto, body))
-        else:
-            out.append(ChatRow(n, shop, buyer, current, ts, "in", False, body))
-    return out, errors
+    def batch(self, rows: pa.Array, shop: pa.Array, buyer: pa.Array, agent: pa.Array, ts_text: pa.Array,
+              direction: pa.Array, text: pa.Array, auto: pa.Array | None = None) -> ChatBatch:  # fmt: skip
+        """Columns → a batch: times parsed (unreadable ones reported), auto-replies marked by their text."""
+        self.read += len(rows)
+        if self.shop:
+            shop = pa.array([self.shop] * len(rows), pa.string())
+        ts, bad = col.times(ts_text, self.tz)
+        unreadable = pc.or_(bad, pc.is_null(ts))
+        for k in col.rows_where(unreadable):
+            shown = ts_text[k].as_py() or ""
+            self.error(RowError(rows[k].as_py(), "time", f"无法识别的时间 '{shown}'", f"unreadable time '{shown}'",
+                                self.file))  # fmt: skip
+        marks = pc.or_(pc.starts_with(text, AUTO_MARKS[0]), pc.starts_with(text, AUTO_MARKS[1]))
+        is_auto = pc.and_(pc.equal(direction, "out"), pc.or_(marks, pc.starts_with(text, AUTO_MARKS[2])))
+        if auto is not None:
+            is_auto = pc.or_(is_auto, auto)
+        table = pa.table({"row": rows, "shop": shop, "buyer": buyer, "agent": agent, "ts": ts,
+                          "direction": direction, "auto": is_auto, "text": text})  # fmt: skip
+        return ChatBatch(table.filter(pc.invert(unreadable)))
 
 
-def parse(
-    path: Path, shop: str = "", agents: frozenset[str] = frozenset()
-) -> tuple[list[ChatRow], list[RowError]]:
-    """Pick the reader by file type: .txt → text export, else CSV/Excel schema."""
-    if path.suffix.lower() == ".txt":
-        return parse_text_export(path, shop, agents)
-    return parse_table(path, shop)
+def bad_date(row: int, file: str) -> RowError:
+    return RowError(row, "date", "时间没有日期: 请用 --date 指定", "times carry no date: use --date", file)
+
+
+def file_date(name: str) -> date | None:
+    """The date written in an export's file name (千牛聊天记录_原始逐条_2026-05-09_20-57.xlsx → 2026-05-09)."""
+    m = FILE_DATE.search(name)
+    if not m:
+        return None
+    try:
+        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def detect_format(path: Path) -> str:
+    """The chat format of a file from its type and first lines."""
+    from kefu.io.qianniu_chats import WEB_TIME, XLSX_COLUMNS
+    from kefu.io.qianniu_log import HEADER
+
+    if path.suffix.lower() in EXCEL_SUFFIXES:
+        wb = load_workbook(path)
+        try:
+            for sheet in wb.worksheets:
+                header = next(sheet_rows(sheet), [])
+                if all(c in [h.strip() for h in header] for c in XLSX_COLUMNS[:3]):
+                    return "qianniu-xlsx"
+        finally:
+            wb.close()
+        return "csv"
+    if path.suffix.lower() == ".csv":
+        return "csv"
+    head = read_head(path)
+    text = head.decode(sniff_encoding(head, path.name), errors="ignore").replace("\r\n", "\n")
+    if re.search(HEADER, text, re.M):
+        return "qianniu-text"
+    if any(WEB_TIME.match(line.strip()) for line in text.splitlines()):
+        return "qianniu-web"
+    raise KefuError(
+        ErrorCode.IMPORT_BAD_FILE,
+        f"无法识别聊天记录格式 {path.name}: 应为千牛聊天记录 (买家 --> 店铺:客服 时间)、网页查询页文本、逐买家 Excel 或 CSV",
+        f"unknown chat format {path.name}: expected a Qianniu chat log (buyer --> shop:agent time), "
+        "the web query page text, the per-buyer Excel or our CSV",
+        {"file": path.name},
+    )
+
+
+def read_chats(path: Path, fmt: str = "auto", shop: str = "", day: date | None = None,
+               tz: ZoneInfo = SHOP_TZ) -> tuple[str, ChatRows, Iterator[ChatBatch]]:  # fmt: skip
+    """(format, collector with errors and counts, batches) of a chat file."""
+    from kefu.io import qianniu_chats as qn
+    from kefu.io.qianniu_log import read_text_log
+
+    if fmt not in FORMATS:
+        raise KefuError(ErrorCode.BAD_ARGUMENT, f"未知格式 '{fmt}', 可选: {', '.join(FORMATS)}",
+                        f"unknown format '{fmt}', choose {', '.join(FORMATS)}", {"format": fmt})  # fmt: skip
+    path = Path(path)
+    kind = detect_format(path) if fmt == "auto" else fmt
+    out = ChatRows(path.name, shop, tz)
+    if kind == "qianniu-text":
+        return kind, out, read_text_log(path, path.name, out)
+    if kind == "qianniu-web":
+        return kind, out, qn.read_web_text(path, path.name, day, out)
+    if kind == "qianniu-xlsx":
+        return kind, out, qn.read_buyer_excel(path, path.name, day, out)
+    return kind, out, _read_table(path, out)
+
+
+def _read_table(path: Path, out: ChatRows) -> Iterator[ChatBatch]:
+    """Our documented CSV/Excel schema, batch by batch."""
+    table = open_table(path)
+    missing = [COLUMNS[f][0] for f in REQUIRED if not any(a in table.header for a in COLUMNS[f])]
+    if missing:
+        raise KefuError(ErrorCode.IMPORT_MISSING_COLUMN, f"文件 {path.name} 缺少列: {', '.join(missing)}",
+                        f"file {path.name} is missing columns: {', '.join(missing)}",
+                        {"file": path.name, "missing": missing})  # fmt: skip
+    found = {f: next(a for a in aliases if a in table.header) for f, aliases in COLUMNS.items()
+             if any(a in table.header for a in aliases)}  # fmt: skip
+    out.errors.extend(table.bad_rows)
+    for batch in table.batches:
+        def get(fld: str, batch: object = batch) -> list[str]:
+            if fld not in found:
+                return [""] * batch.rows  # type: ignore[attr-defined]
+            return col.filled(col.text(batch.columns[found[fld]])).to_pylist()  # type: ignore[attr-defined,no-any-return]
+
+        shop, buyer, agent, ts, direction, text, auto = (get(f) for f in ("shop", "buyer", "agent", "time",
+                                                                            "direction", "text", "auto"))  # fmt: skip
+        flags: list[bool] = []
+        for k in range(batch.rows):
+            n = batch.first_row + k
+            errs = []
+            d = DIRECTIONS.get(direction[k], "")
+            if not d:
+                errs.append(RowError(n, COLUMNS["direction"][0], "方向应为 in/out (买家/客服)", "direction must be in/out",
+                                     path.name))  # fmt: skip
+            for fld, value in (("buyer", buyer[k]), ("agent", agent[k])):
+                if not value:
+                    errs.append(RowError(n, COLUMNS[fld][0], "不能为空", "must not be empty", path.name))
+            if (auto[k] or "0") not in AUTO_VALUES:
+                errs.append(RowError(n, COLUMNS["auto"][0], "应为 0 或 1", "must be 0 or 1", path.name))
+            if not (out.shop or shop[k]):
+                errs.append(RowError(n, "shop", "缺少店铺 (用 --shop 指定)", "no shop (use --shop)", path.name))
+            if errs:
+                out.errors.extend(errs)
+                continue
+            out.add(n, shop[k], buyer[k], agent[k], ts[k], d, text[k])
+            flags.append(AUTO_VALUES[auto[k] or "0"])
+        yield out.take(flags)

@@ -1,20 +1,19 @@
 """Credit API: order credit with its evidence, agent metrics per day and month, KPI and pay, imports.
 
-Thin: validate, authorise, call :mod:`kefu.service.credit.actions` and its topic modules.
+Thin: validate, authorise, call :mod:`kefu.service.credit.actions` and its topic modules
+(file imports: :mod:`kefu.service.imports.actions`, also under ``/imports``).
 Agents see only their own figures (the actions filter through :mod:`kefu.service.access`);
 recomputing a month and importing files are for supervisors and admins.
 """
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path as FsPath
 from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, UploadFile
 
 from kefu.api.deps import STAFF_MANAGERS, CurrentCaller, DbSession, require_roles
-from kefu.api.limits import MIB
+from kefu.api.uploads import spooled
 from kefu.service.credit import actions as svc
 from kefu.service.credit import actions_pay as pay_svc
 from kefu.service.credit import actions_views as views
@@ -23,11 +22,12 @@ from kefu.service.credit.schemas import (
     AgentOrdersOut,
     ClaimsOut,
     CreditRunOut,
-    ImportOut,
     LeaderboardOut,
     OrderCreditOut,
     PayOut,
 )
+from kefu.service.imports import actions as imports
+from kefu.service.imports.schemas import ImportOut, UploadIn
 
 router = APIRouter(prefix="/credit", tags=["credit"])
 
@@ -88,17 +88,7 @@ async def import_file(
     skip_bad_rows: bool = False,
     shop: Annotated[str, Query(max_length=64)] = "",
 ) -> ImportOut:
-    """Upload a Taobao order export or chat records; bad rows → 422 with the first rows' reasons and the count.
-
-    The body's size is bounded before it is read (kefu.api.limits); the file is
-    copied to disk a megabyte at a time, never held whole in memory.
-    """
-    suffix = FsPath(file.filename or "upload.csv").suffix.lower()
-    if suffix not in (".csv", ".txt", ".xlsx"):
-        suffix = ".csv"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = FsPath(tmp) / f"{FsPath(file.filename or 'upload').stem[:60] or 'upload'}{suffix}"
-        with path.open("wb") as out:
-            while chunk := await file.read(MIB):
-                out.write(chunk)
-        return svc.import_file(session, kind, path, skip_bad_rows=skip_bad_rows, shop=shop)
+    """Upload an order export or chat records (layout detected); bad rows → 422 with the first rows' reasons
+    and the count. The same use-case as ``/imports/orders`` and ``/imports/chats``."""
+    async with spooled(file) as path:
+        return imports.import_file(session, path, UploadIn(kind, skip_bad_rows, shop))

@@ -19,20 +19,17 @@ from sqlalchemy.orm import Session
 
 from kefu.credit.pipeline import ENGINES, CreditResult, run_arrow, run_credit
 from kefu.credit.rules import RULES, CreditRules
-from kefu.domain.errors import ROW_ERRORS_SHOWN, bad_argument
+from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import SHOP_TZ, month_bounds, month_span, parse_day, utc_now
 from kefu.io.credit_csv import read_messages, read_orders, write_outputs
 from kefu.service.credit import events, store
-from kefu.service.credit.actions_imports import import_chats, import_orders
 from kefu.service.credit.schemas import (
     ClaimOut,
     ClaimsOut,
     CreditFilesIn,
     CreditRunOut,
     FilesRun,
-    ImportOut,
     ParquetExport,
-    RowErrorOut,
 )
 from kefu.service.credit.shops import run_shops
 from kefu.store.models.commerce import OrderCredit
@@ -98,16 +95,21 @@ def run_files(job: CreditFilesIn) -> FilesRun:
     Whole files: a bad row anywhere refuses the run before DIR is created. Per shop: each
     shop's files under ``DIR/shop=<id>/``, a failed shop only in ``DIR/shops.csv``.
     """
-    if job.rule not in RULES:
-        raise bad_argument("--rule", f"必须是 {'/'.join(RULES)}", f"must be one of {', '.join(RULES)}")
-    if job.window_hours <= 0 or job.session_gap_min <= 0:
-        raise bad_argument("--window-hours/--session-gap-min", "必须大于 0", "must be positive")
-    rules = CreditRules(
-        rule=job.rule,  # type: ignore[arg-type]
-        credit_window_s=round(job.window_hours * 3600),
-        session_gap_s=round(job.session_gap_min * 60),
-    )
+    rules = rules_from_options(job.rule, job.window_hours, job.session_gap_min)
     return _credit_files(job.messages, job.orders, job.out, rules, job.engine, job.master, job.parquet, job.per_shop)
+
+
+def rules_from_options(rule: str, window_hours: float, session_gap_min: float) -> CreditRules:
+    """``credit run``'s --rule / --window-hours / --session-gap-min as rules; a bad option is refused."""
+    if rule not in RULES:
+        raise bad_argument("--rule", f"必须是 {'/'.join(RULES)}", f"must be one of {', '.join(RULES)}")
+    if window_hours <= 0 or session_gap_min <= 0:
+        raise bad_argument("--window-hours/--session-gap-min", "必须大于 0", "must be positive")
+    return CreditRules(
+        rule=rule,  # type: ignore[arg-type]
+        credit_window_s=round(window_hours * 3600),
+        session_gap_s=round(session_gap_min * 60),
+    )
 
 
 def _credit_files(messages: Path, orders: Path, out: Path, rules: CreditRules, engine: str = "columnar",
@@ -215,12 +217,3 @@ def claims(session: Session, month: str | None) -> ClaimsOut:
     """``GET /credit/claims``: the month's orders whose memo claim differs from the computed credit."""
     m = month_or_now(month)
     return ClaimsOut(month=m, mismatches=[ClaimOut(**r) for r in claims_report(session, m).to_dict("records")])
-
-
-def import_file(session: Session, kind: str, path: Path, *, skip_bad_rows: bool = False, shop: str = "") -> ImportOut:
-    """An uploaded order export or chat file into the database; the first rejected rows and their count."""
-    fn = import_orders if kind == "orders" else import_chats
-    report = fn(session, path, skip_bad_rows=skip_bad_rows, shop=shop)
-    return ImportOut(file=report.file, rows=report.rows, inserted=report.inserted, updated=report.updated,
-                     unchanged=report.unchanged, rejected_total=len(report.rejected),
-                     rejected=[RowErrorOut(**r.as_dict()) for r in report.rejected[:ROW_ERRORS_SHOWN]])  # fmt: skip

@@ -27,6 +27,7 @@ from kefu.service.credit.actions import claims_report, month_or_now, run_month
 from kefu.service.credit.attendance import attendance_from_presence, overtime_from_bookings
 from kefu.service.credit.schemas import GradeOut, PayLineOut, PayOut, PayslipOut
 from kefu.service.credit.schemes import resolve_scheme
+from kefu.service.imports.actions import PhoneFigures, phone_figures
 
 OvertimeHook = Callable[[str, str], tuple[int, list[str]]]  # (agent, month) → (fen, evidence)
 AttendanceHook = Callable[[str, str], float | None]  # (agent, month) → share of scheduled days worked
@@ -37,7 +38,7 @@ class MonthPay:
     month: str
     scheme: Scheme
     credit: CreditResult
-    monthly: pd.DataFrame  # one row per agent: summed counts + derived rates (+ csat, attendance)
+    monthly: pd.DataFrame  # one row per agent: summed counts + derived rates (+ csat, attendance, phone)
     scores: list[AgentScore]
     payslips: list[Payslip]
 
@@ -49,6 +50,29 @@ def monthly_metrics(agent_day: pd.DataFrame, credit: CreditResult) -> pd.DataFra
     summed = agent_day.groupby("agent", as_index=False)[[c for c in mx.SUMMED if c != "max_concurrent"]].sum()
     summed["max_concurrent"] = agent_day.groupby("agent")["max_concurrent"].max().to_numpy()
     return mx.derive(summed, credit.rules)
+
+
+def with_phone(monthly: pd.DataFrame, figures: list[PhoneFigures]) -> pd.DataFrame:
+    """Phone metrics (imported call records) beside the chat metrics, for schemes that weigh them.
+
+    Columns phone_answered, phone_outbound, phone_talk_s, phone_answer_rate, phone_avg_talk_s
+    (None where the agent took no calls, which a scheme scores as missing).
+    """
+    per = {f.agent: f for f in figures if f.agent}
+    if not per:
+        return monthly
+    out = monthly.copy()
+    found = [per.get(a) for a in out["agent"]]
+    columns: dict[str, list[object]] = {
+        "phone_answered": [f.answered if f else None for f in found],
+        "phone_outbound": [f.outbound if f else None for f in found],
+        "phone_talk_s": [f.talk_s if f else None for f in found],
+        "phone_answer_rate": [f.answer_rate if f else None for f in found],
+        "phone_avg_talk_s": [f.avg_talk_s if f else None for f in found],
+    }
+    for name, values in columns.items():
+        out[name] = pd.Series(values, index=out.index, dtype=object)
+    return out
 
 
 def _csat(session: Session, start: datetime, end: datetime) -> dict[str, float]:
@@ -81,6 +105,7 @@ def month_pay(
     csat = _csat(session, start, end)
     monthly["csat"] = [round(csat[a], 4) if a in csat else None for a in monthly["agent"]]
     monthly["attendance"] = [attendance(a, month) for a in monthly["agent"]]
+    monthly = with_phone(monthly, phone_figures(session, start, end, shop_id))
     probation = set(monthly["agent"]) & store.probation_agents(session)
     values = {r["agent"]: r for r in monthly.to_dict("records")}
     scores = grade_all(values, scheme, probation)

@@ -7,7 +7,6 @@ envelope is typed and each record is an open mapping.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,49 +14,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from kefu.domain.errors import RowError
 from kefu.service.credit.shops import ShopOutcome
 from kefu.service.schemas import ApiIn, RuleVersionOut
 
-Progress = Callable[[int, int], None]
 Record = dict[str, Any]
-
-
-@dataclass
-class ImportReport:
-    """What an import did; the rejected rows are kept for the report when ``skip_bad_rows``."""
-
-    file: str
-    rows: int = 0  # good rows read
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: list[RowError] = field(default_factory=list)
-
-    def summary(self) -> str:
-        return (
-            f"{self.file}: 读取 {self.rows} 行, 新增 {self.inserted}, 更新 {self.updated}, 未变 {self.unchanged}, "
-            f"拒绝 {len(self.rejected)} / read {self.rows}, inserted {self.inserted}, updated {self.updated}, "
-            f"unchanged {self.unchanged}, rejected {len(self.rejected)}"
-        )
-
-
-class RowErrorOut(BaseModel):
-    file: str
-    row: int
-    column: str
-    reason: str
-    reason_en: str
-
-
-class ImportOut(BaseModel):
-    file: str
-    rows: int
-    inserted: int
-    updated: int
-    unchanged: int
-    rejected: list[RowErrorOut]  # the first ROW_ERRORS_SHOWN
-    rejected_total: int
 
 
 class CreditFilesIn(BaseModel):

@@ -6,7 +6,7 @@ One copy of each statement; :mod:`kefu.service.credit.actions` and friends own t
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
@@ -35,13 +35,12 @@ def shop_rules(session: Session, shop_id: str | None = None) -> CreditRules:
 def load_frames(session: Session, start: datetime, end: datetime, rules: CreditRules,
                 shop_id: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """Messages and orders around [start, end) with the margins attribution and 售后 need."""
-    m_lo = start - timedelta(seconds=rules.credit_window_s + rules.session_gap_s) - timedelta(days=1)
-    o_lo = start - timedelta(days=rules.aftersale_days + 1)
-    hi = end + timedelta(days=4)
+    m_lo, o_lo, hi = rules.read_span(start, end)
     mq = select(
         Message.shop_id, Message.buyer, Message.agent_id, Message.ts, Message.direction, Message.auto
     ).where(Message.ts >= m_lo, Message.ts < hi)
-    oq = select(Order).where(Order.created_at >= o_lo, Order.created_at < hi)
+    # an order without a buyer (Qianniu/PDD/Douyin exports, not yet linked to a chat) is not "silent": left out
+    oq = select(Order).where(Order.created_at >= o_lo, Order.created_at < hi, Order.buyer != "")
     if shop_id:
         mq = mq.where(Message.shop_id == shop_id)
         oq = oq.where(Order.shop_id == shop_id)
@@ -120,16 +119,3 @@ def present_spans(session: Session, agent: str, start: datetime, end: datetime) 
         PresenceInterval.agent_id == agent, PresenceInterval.status.in_(("online", "away")),
         PresenceInterval.start < end, (PresenceInterval.end.is_(None)) | (PresenceInterval.end > start))).all()  # fmt: skip
     return [(s, e) for s, e in rows]
-
-
-def orders_by_id(session: Session, ids: list[str]) -> dict[str, Order]:
-    return {o.id: o for o in session.scalars(select(Order).where(Order.id.in_(ids)))}
-
-
-def message_keys(session: Session, shop_id: str, buyer: str, lo: datetime, hi: datetime) -> set[tuple[Any, ...]]:
-    """Natural keys (shop, buyer, agent, ts, direction, text) of a buyer's stored messages in [lo, hi]."""
-    return {
-        (m.shop_id, m.buyer, m.agent_id or "", m.ts, m.direction, m.text)
-        for m in session.scalars(select(Message).where(
-            Message.shop_id == shop_id, Message.buyer == buyer, Message.ts.between(lo, hi)))
-    }  # fmt: skip

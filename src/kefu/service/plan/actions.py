@@ -23,11 +23,14 @@ from kefu.plan.forecast import Grid, classify, fit_seasonal
 from kefu.plan.forecast_auto import predict_auto
 from kefu.plan.intraday import reforecast_today, staffing_gap
 from kefu.plan.staffing import erlang_c_service_level, required_agents
+from kefu.service.imports import actions as imports
 from kefu.service.plan import actions_settings as forecast_shop_settings
 from kefu.service.plan import store
 from kefu.service.plan.schemas import Point, StaffingTarget
 from kefu.store.models.org import Shop
 from kefu.store.models.plan import Forecast
+
+PHONE_SKILL = "电话"  # the phone channel: arrivals from imported call records (kefu import calls)
 
 
 def _shop(session: Session, shop_id: str) -> tuple[Shop, ZoneInfo]:
@@ -46,7 +49,11 @@ def arrival_history(
 ) -> Grid | None:
     """Conversations opened per interval between two local days (inclusive); None when there are none."""
     _, tz = _shop(session, shop_id)
-    opened = store.opened_times(session, shop_id, skill, _midnight(first, tz), _midnight(last + timedelta(days=1), tz))
+    lo, hi = _midnight(first, tz), _midnight(last + timedelta(days=1), tz)
+    if skill == PHONE_SKILL:  # the phone channel's arrivals are its imported inbound calls
+        opened = imports.inbound_call_times(session, shop_id, lo, hi)
+    else:
+        opened = store.opened_times(session, shop_id, skill, lo, hi)
     times = [ts.astimezone(tz).replace(tzinfo=None) for ts in opened]
     if not times:
         return None

@@ -27,6 +27,24 @@ class Order(Base):
     phone: Mapped[str] = mapped_column(String(32), default="")  # personal data: masked in UI
     address: Mapped[str] = mapped_column(Text, default="")  # personal data: masked in UI
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    platform: Mapped[str] = mapped_column(String(16), default="")  # export it came from: taobao|qianniu|pdd|jd|douyin
+
+
+class OrderItem(Base):
+    """One line of an order (宝贝报表 row, Qianniu 子订单, a JD or Douyin line), keyed by its line in the order."""
+
+    __tablename__ = "order_items"
+    order_id: Mapped[str] = mapped_column(ForeignKey("orders.id"), primary_key=True)
+    line: Mapped[str] = mapped_column(String(64), primary_key=True)  # 子订单编号, or 1, 2, 3… in file order
+    title: Mapped[str] = mapped_column(String(500), default="")
+    price_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    quantity: Mapped[int] = mapped_column(Integer, default=1)
+    outer_id: Mapped[str] = mapped_column(String(128), default="")  # 外部系统编号 / 商品ID
+    props: Mapped[str] = mapped_column(Text, default="")  # 商品属性 / 商品规格
+    package: Mapped[str] = mapped_column(String(200), default="")  # 套餐信息
+    memo: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(32), default="")
+    sku: Mapped[str] = mapped_column(String(128), default="")  # 商家编码 / 货号
 
 
 class OrderCredit(Base):

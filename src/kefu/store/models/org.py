@@ -21,6 +21,14 @@ class Shop(Base):
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # per-shop rule overrides
 
 
+class ShopAlias(Base):
+    """Another name a shop goes by in exports: the 店铺名称 of an order file, the 店铺 prefix of ``店铺:客服``."""
+
+    __tablename__ = "shop_aliases"
+    alias: Mapped[str] = mapped_column(String(128), primary_key=True)
+    shop_id: Mapped[str] = mapped_column(ForeignKey("shops.id"), index=True)
+
+
 class SkillGroup(Base):
     __tablename__ = "skill_groups"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

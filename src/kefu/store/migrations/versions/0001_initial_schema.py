@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 15:43:54.523183
+Create Date: 2026-12-07 15:49:32.672030
 """
 
 from alembic import op
@@ -69,6 +69,26 @@ def upgrade() -> None:
     sa.Column('updated_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('shop_id', name=op.f('pk_bot_shop_facts'))
     )
+    op.create_table('call_records',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('shop_id', sa.String(length=64), nullable=False),
+    sa.Column('caller', sa.String(length=32), nullable=False),
+    sa.Column('callee', sa.String(length=32), nullable=False),
+    sa.Column('direction', sa.String(length=3), nullable=False),
+    sa.Column('started_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('talk_s', sa.Integer(), nullable=False),
+    sa.Column('agent_id', sa.String(length=64), nullable=True),
+    sa.Column('recording', sa.Text(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_call_records')),
+    sa.UniqueConstraint('shop_id', 'caller', 'callee', 'started_at', name=op.f('uq_call_records_shop_id'))
+    )
+    with op.batch_alter_table('call_records', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_call_records_agent_id'), ['agent_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_records_shop_id'), ['shop_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_call_records_started_at'), ['started_at'], unique=False)
+
     op.create_table('due_timers',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('rule', sa.String(length=64), nullable=False),
@@ -172,6 +192,7 @@ def upgrade() -> None:
     sa.Column('phone', sa.String(length=32), nullable=False),
     sa.Column('address', sa.Text(), nullable=False),
     sa.Column('returned_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('platform', sa.String(length=16), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_orders'))
     )
     with op.batch_alter_table('orders', schema=None) as batch_op:
@@ -325,6 +346,21 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_credits_order_id_orders')),
     sa.PrimaryKeyConstraint('order_id', name=op.f('pk_order_credits'))
     )
+    op.create_table('order_items',
+    sa.Column('order_id', sa.String(length=64), nullable=False),
+    sa.Column('line', sa.String(length=64), nullable=False),
+    sa.Column('title', sa.String(length=500), nullable=False),
+    sa.Column('price_fen', sa.BigInteger(), nullable=False),
+    sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('outer_id', sa.String(length=128), nullable=False),
+    sa.Column('props', sa.Text(), nullable=False),
+    sa.Column('package', sa.String(length=200), nullable=False),
+    sa.Column('memo', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=32), nullable=False),
+    sa.Column('sku', sa.String(length=128), nullable=False),
+    sa.ForeignKeyConstraint(['order_id'], ['orders.id'], name=op.f('fk_order_items_order_id_orders')),
+    sa.PrimaryKeyConstraint('order_id', 'line', name=op.f('pk_order_items'))
+    )
     op.create_table('shift_templates',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('shop_id', sa.String(length=64), nullable=False),
@@ -341,6 +377,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('shift_templates', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_shift_templates_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('shop_aliases',
+    sa.Column('alias', sa.String(length=128), nullable=False),
+    sa.Column('shop_id', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_shop_aliases_shop_id_shops')),
+    sa.PrimaryKeyConstraint('alias', name=op.f('pk_shop_aliases'))
+    )
+    with op.batch_alter_table('shop_aliases', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shop_aliases_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('skill_groups',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -761,10 +806,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_skill_groups_shop_id'))
 
     op.drop_table('skill_groups')
+    with op.batch_alter_table('shop_aliases', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shop_aliases_shop_id'))
+
+    op.drop_table('shop_aliases')
     with op.batch_alter_table('shift_templates', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_shift_templates_shop_id'))
 
     op.drop_table('shift_templates')
+    op.drop_table('order_items')
     op.drop_table('order_credits')
     with op.batch_alter_table('forecasts', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_forecasts_shop_id'))
@@ -824,6 +874,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_due_timers_due_at'))
 
     op.drop_table('due_timers')
+    with op.batch_alter_table('call_records', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_call_records_started_at'))
+        batch_op.drop_index(batch_op.f('ix_call_records_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_call_records_agent_id'))
+
+    op.drop_table('call_records')
     op.drop_table('bot_shop_facts')
     with op.batch_alter_table('bot_proposals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_bot_proposals_shop_id'))

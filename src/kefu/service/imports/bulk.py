@@ -1,0 +1,106 @@
+"""Stage an Arrow batch in a temporary table of the import's transaction: executemany on SQLite, COPY on PostgreSQL.
+
+Why a staging table: the upserts that follow are a handful of set-based statements
+(join, update-where-different, insert-where-absent) instead of one round trip per row,
+and they are the same SQL on both databases. Loading the stage is the only part that
+differs: SQLite takes one ``executemany`` (a C loop), PostgreSQL a ``COPY … FROM STDIN``
+fed by Arrow's CSV writer, both without a Python object per cell beyond what the
+driver needs. The stage lives in the import's transaction, so a refused file leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from sqlalchemy.orm import Session
+
+SQLITE_CACHE_KB = 128 * 1024  # page cache of an import's connection: a month's indexes without thrashing
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A temporary table: its name and its (column, SQL type) pairs."""
+
+    name: str
+    columns: tuple[tuple[str, str], ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c for c, _ in self.columns]
+
+
+def dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+def same(a: str, b: str, db: str) -> str:
+    """Null-safe equality in the database's own words."""
+    return f"{a} IS NOT DISTINCT FROM {b}" if db == "postgresql" else f"{a} IS {b}"
+
+
+def load(session: Session, stage: Stage, table: pa.Table) -> None:
+    """Replace the stage's rows with ``table`` (columns by the stage's names)."""
+    conn = session.connection()
+    db = conn.dialect.name
+    cols = ", ".join(f"{c} {t}" for c, t in stage.columns)
+    temp = "TEMP TABLE IF NOT EXISTS"
+    conn.exec_driver_sql(f"CREATE {temp} {stage.name} ({cols})" + (" ON COMMIT DROP" if db == "postgresql" else ""))
+    conn.exec_driver_sql(f"DELETE FROM {stage.name}")
+    if not len(table):
+        return
+    table = table.select(stage.names)
+    names = ", ".join(stage.names)
+    if db == "postgresql":
+        buf = io.BytesIO()
+        pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(f"COPY {stage.name} ({names}) FROM STDIN (FORMAT csv)") as copy:  # type: ignore[union-attr]
+            copy.write(buf.getbuffer())
+        return
+    marks = ", ".join("?" * len(stage.names))
+    conn.exec_driver_sql(f"INSERT INTO {stage.name} ({names}) VALUES ({marks})", sqlite_rows(table))
+
+
+def sqlite_rows(table: pa.Table) -> list[tuple[object, ...]]:
+    """Rows as SQLite takes them: UTC times as SQLAlchemy's SQLite text ('2026-11-03 02:00:00.000000'), bools 0/1.
+
+    Casting a zone-less timestamp to text is Arrow's fast path (strftime is twenty times slower).
+    """
+    lists = []
+    for column in table.columns:
+        if pa.types.is_timestamp(column.type):
+            column = pc.cast(pc.cast(column, pa.timestamp("us")), pa.string())
+        elif pa.types.is_boolean(column.type):
+            column = pc.cast(column, pa.int8())
+        lists.append(column.to_pylist())
+    return list(zip(*lists, strict=True))
+
+
+@contextmanager
+def all_or_nothing(session: Session) -> Iterator[None]:
+    """A savepoint around one import: anything it wrote is undone if it raises, whatever the caller does next.
+
+    pysqlite opens its transaction lazily, on the first write; a SAVEPOINT issued before
+    that would itself become the outer transaction, and releasing it would commit. So on
+    SQLite the real transaction is begun first.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+        conn.exec_driver_sql("PRAGMA temp_store = MEMORY")  # the stages never touch a temporary file
+        conn.exec_driver_sql("BEGIN")
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")  # index pages stay in memory, not re-read
+    nested = session.begin_nested()
+    try:
+        yield
+    except BaseException:
+        nested.rollback()
+        raise
+    nested.commit()

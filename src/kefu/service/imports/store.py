@@ -1,0 +1,332 @@
+"""The imports area's statements: upsert orders and items, insert messages, link buyer-less orders, shop aliases,
+calls, and the imported rows read back in the contract's columns for ``credit run --shop``.
+
+Each writer takes one staged batch (``bulk.load``) and answers how many rows it
+inserted, updated and left unchanged, so re-importing a file reports "unchanged"
+for every row and changes nothing (orders keyed by 订单编号, items by order and
+line, messages by their natural key shop, buyer, agent, time, direction, text).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from kefu.io.credit_csv import MSG_TYPES, ORDER_TYPES
+from kefu.service.imports.bulk import Stage, dialect, load, same, sqlite_rows
+from kefu.service.imports.schemas import Counts
+from kefu.store.models.commerce import Order
+from kefu.store.models.live import Message
+from kefu.store.models.org import Agent, Shop, ShopAlias
+from kefu.store.models.phone import CallRecord
+
+ORDER_STAGE = Stage("imp_orders", (
+    ("id", "VARCHAR(64)"), ("shop_id", "VARCHAR(64)"), ("buyer", "VARCHAR(128)"), ("created_at", "TIMESTAMPTZ"),
+    ("paid_at", "TIMESTAMPTZ"), ("amount_fen", "BIGINT"), ("status", "VARCHAR(32)"), ("refund_fen", "BIGINT"),
+    ("title", "VARCHAR(500)"), ("quantity", "INTEGER"), ("memo", "TEXT"), ("flag", "VARCHAR(16)"),
+    ("phone", "VARCHAR(32)"), ("address", "TEXT"), ("platform", "VARCHAR(16)"),
+))  # fmt: skip
+ITEM_STAGE = Stage("imp_items", (
+    ("row_no", "BIGINT"), ("order_id", "VARCHAR(64)"), ("line", "VARCHAR(64)"), ("title", "VARCHAR(500)"),
+    ("price_fen", "BIGINT"), ("quantity", "INTEGER"), ("outer_id", "VARCHAR(128)"), ("props", "TEXT"),
+    ("package", "VARCHAR(200)"), ("memo", "TEXT"), ("status", "VARCHAR(32)"), ("sku", "VARCHAR(128)"),
+))  # fmt: skip
+MESSAGE_STAGE = Stage("imp_messages", (
+    ("shop_id", "VARCHAR(64)"), ("buyer", "VARCHAR(128)"), ("agent_id", "VARCHAR(64)"), ("ts", "TIMESTAMPTZ"),
+    ("direction", "VARCHAR(3)"), ("auto", "BOOLEAN"), ("bot", "BOOLEAN"), ("text", "TEXT"),
+))  # fmt: skip
+ORDER_ID = re.compile(r"\d[\d-]{8,}\d")  # 订单号 as pasted in chats: Taobao/JD/Douyin digits, PDD 230101-…
+LINK_WINDOW = timedelta(days=30)
+IN_LIST = 10_000  # ids per SELECT … IN (…) on SQLite (its limit is 32 766 parameters)
+
+
+def _upsert(session: Session, stage: Stage, target: str, keys: tuple[str, ...], rows: pa.Table,
+            keep: tuple[str, ...] = ()) -> Counts:  # fmt: skip
+    """Rows → target keyed by ``keys``: update rows that differ, insert absent ones.
+
+    A ``keep`` column never overwrites a stored value with '' (a file without buyers keeps
+    the buyer an order was linked to). SQLite takes one ``INSERT … ON CONFLICT DO UPDATE …
+    WHERE <differs>`` executemany (no copy through a stage); PostgreSQL a COPY into the stage
+    and two set-based statements. Either way the counts come from the rows that existed.
+    """
+    if not len(rows):
+        return Counts()
+    db = dialect(session)
+    conn = session.connection()
+    fields = [c for c in stage.names if c not in keys and c != "row_no"]
+    cols = [*keys, *fields]
+    src = "excluded" if db == "sqlite" else "t"
+    new = {c: f"CASE WHEN {src}.{c} = '' THEN {target}.{c} ELSE {src}.{c} END" if c in keep else f"{src}.{c}"
+           for c in fields}  # fmt: skip
+    differs = " OR ".join(f"NOT ({same(f'{target}.{c}', new[c], db)})" for c in fields)
+    sets = ", ".join(f"{c} = {new[c]}" for c in fields)
+    existing = _existing(session, stage, target, keys, rows)
+    if db == "sqlite":
+        marks = ", ".join("?" * len(cols))
+        changed = conn.exec_driver_sql(
+            f"INSERT INTO {target} ({', '.join(cols)}) VALUES ({marks}) ON CONFLICT ({', '.join(keys)}) "
+            f"DO UPDATE SET {sets} WHERE {differs}",
+            sqlite_rows(rows.select(cols)),
+        ).rowcount
+        updated = changed - (len(rows) - existing)
+        return Counts(len(rows) - existing, updated, existing - updated)
+    on = " AND ".join(f"{target}.{k} = t.{k}" for k in keys)
+    updated = conn.exec_driver_sql(f"UPDATE {target} SET {sets} FROM {stage.name} t WHERE {on} AND ({differs})").rowcount
+    inserted = conn.exec_driver_sql(
+        f"INSERT INTO {target} ({', '.join(cols)}) SELECT {', '.join(f't.{c}' for c in cols)} FROM {stage.name} t "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {target} WHERE {on})"
+    ).rowcount
+    return Counts(inserted, updated, existing - updated)
+
+
+def _existing(session: Session, stage: Stage, target: str, keys: tuple[str, ...], rows: pa.Table) -> int:
+    """How many of these rows' keys are stored already (PostgreSQL: through the stage; SQLite: IN-lists)."""
+    conn = session.connection()
+    if dialect(session) != "sqlite":
+        load(session, stage, rows)
+        on = " AND ".join(f"{target}.{k} = t.{k}" for k in keys)
+        return int(conn.exec_driver_sql(f"SELECT count(*) FROM {stage.name} t JOIN {target} ON {on}").scalar_one())
+    if len(keys) == 1:
+        ids = rows.column(keys[0]).to_pylist()
+        found = 0
+        for start in range(0, len(ids), IN_LIST):
+            part = ids[start : start + IN_LIST]
+            found += conn.exec_driver_sql(
+                f"SELECT count(*) FROM {target} WHERE {keys[0]} IN ({', '.join('?' * len(part))})", tuple(part)
+            ).scalar_one()
+        return found
+    load(session, stage, rows)
+    on = " AND ".join(f"{target}.{k} = t.{k}" for k in keys)
+    return int(conn.exec_driver_sql(f"SELECT count(*) FROM {stage.name} t JOIN {target} ON {on}").scalar_one())
+
+
+def upsert_orders(session: Session, orders: pa.Table) -> Counts:
+    """Orders keyed by 订单编号; an empty buyer (Qianniu, PDD, Douyin files) keeps a buyer linked earlier."""
+    return _upsert(session, ORDER_STAGE, "orders", ("id",), orders.select(ORDER_STAGE.names), keep=("buyer",))
+
+
+def missing_orders(session: Session, items: pa.Table) -> list[int]:
+    """Sheet rows of items whose order is not in the database (import the order export first)."""
+    load(session, ITEM_STAGE, items.select(ITEM_STAGE.names))
+    rows = session.connection().exec_driver_sql(
+        "SELECT t.row_no FROM imp_items t WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = t.order_id) "
+        "ORDER BY t.row_no"
+    )
+    return [int(r) for (r,) in rows]
+
+
+def upsert_items(session: Session, items: pa.Table) -> Counts:
+    """Order lines keyed by (order, line)."""
+    return _upsert(session, ITEM_STAGE, "order_items", ("order_id", "line"), items.select(ITEM_STAGE.names))
+
+
+def insert_messages(session: Session, messages: pa.Table) -> Counts:
+    """Messages not already stored (same shop, buyer, agent, time, direction, text); repeats count unchanged."""
+    keys = ["shop_id", "buyer", "agent_id", "ts", "direction", "text"]
+    unique = messages.group_by(keys, use_threads=False).aggregate([("auto", "max"), ("bot", "max")])
+    unique = unique.rename_columns({"auto_max": "auto", "bot_max": "bot"})
+    load(session, MESSAGE_STAGE, unique)
+    db = dialect(session)
+    cols = ", ".join(MESSAGE_STAGE.names)
+    absent = (
+        "NOT EXISTS (SELECT 1 FROM messages m WHERE m.ts = t.ts AND m.buyer = t.buyer AND m.shop_id = t.shop_id "
+        f"AND {same('m.agent_id', 't.agent_id', db)} AND m.direction = t.direction AND m.text = t.text)"
+    )
+    inserted = session.connection().exec_driver_sql(
+        f"INSERT INTO messages ({cols}) SELECT {cols} FROM imp_messages t WHERE {absent}"
+    ).rowcount
+    return Counts(inserted, 0, len(messages) - inserted)
+
+
+def link_orders(session: Session, shops: Iterable[str], only: list[str] | None = None) -> tuple[int, list[str]]:
+    """Buyer-less orders of these shops (or just ``only``) → the buyer whose conversation mentions the order number.
+
+    Returns (linked, order ids still without a buyer). Messages within 30 days of the
+    orders are searched; a number mentioned in two buyers' conversations stays unlinked.
+    """
+    shop_list = sorted(set(shops))
+    pending = select(Order.id, Order.shop_id, Order.created_at).where(Order.shop_id.in_(shop_list), Order.buyer == "")
+    wanted = set(only) if only is not None else None
+    open_ids = {oid: (shop, created) for oid, shop, created in session.execute(pending)
+                if wanted is None or oid in wanted}  # fmt: skip
+    if not open_ids:
+        return 0, []
+    lo = min(c for _, c in open_ids.values()) - LINK_WINDOW
+    hi = max(c for _, c in open_ids.values()) + LINK_WINDOW
+    q = select(Message.shop_id, Message.buyer, Message.text).where(
+        Message.shop_id.in_(shop_list), Message.ts >= lo, Message.ts <= hi
+    )
+    found: dict[str, set[str]] = {}
+    for shop_id, buyer, text in session.execute(q.execution_options(yield_per=10_000)):
+        for oid in ORDER_ID.findall(text or ""):
+            if oid in open_ids and open_ids[oid][0] == shop_id:
+                found.setdefault(oid, set()).add(buyer)
+    linked = 0
+    for oid, buyers in sorted(found.items()):
+        if len(buyers) == 1:
+            session.execute(update(Order).where(Order.id == oid).values(buyer=next(iter(buyers))))
+            linked += 1
+    session.flush()
+    return linked, sorted(oid for oid in open_ids if len(found.get(oid, ())) != 1)
+
+
+def shop_alias_map(session: Session) -> dict[str, str]:
+    """Every name a shop goes by → its id: its id, its name and its configured aliases."""
+    out: dict[str, str] = {}
+    for sid, name in session.execute(select(Shop.id, Shop.name)):
+        out[sid] = sid
+        out.setdefault(name, sid)
+    for alias, sid in session.execute(select(ShopAlias.alias, ShopAlias.shop_id)):
+        out[alias] = sid
+    return out
+
+
+def aliases_of(session: Session, shop_id: str) -> list[str]:
+    return list(session.scalars(select(ShopAlias.alias).where(ShopAlias.shop_id == shop_id).order_by(ShopAlias.alias)))
+
+
+def replace_aliases(session: Session, shop_id: str, aliases: list[str]) -> None:
+    session.execute(delete(ShopAlias).where(ShopAlias.shop_id == shop_id))
+    session.execute(delete(ShopAlias).where(ShopAlias.alias.in_(aliases)))
+    session.add_all(ShopAlias(alias=a, shop_id=shop_id) for a in aliases)
+    session.flush()
+
+
+def shop_exists(session: Session, shop_id: str) -> bool:
+    return session.get(Shop, shop_id) is not None
+
+
+@dataclass
+class AgentDirectory:
+    """Agent ids, and the names that stand for them (a sub-account name unique in its shop, or overall)."""
+
+    ids: set[str]
+    by_shop_name: dict[tuple[str, str], str]
+    by_name: dict[str, str]
+
+    @property
+    def empty(self) -> bool:
+        return not self.ids
+
+    def resolve(self, shop_id: str, name: str) -> str | None:
+        if name in self.ids:
+            return name
+        return self.by_shop_name.get((shop_id, name)) or self.by_name.get(name)
+
+
+def agent_directory(session: Session) -> AgentDirectory:
+    rows = session.execute(select(Agent.id, Agent.shop_id, Agent.name)).all()
+    shop_names: dict[tuple[str, str], list[str]] = {}
+    names: dict[str, list[str]] = {}
+    for aid, sid, name in rows:
+        shop_names.setdefault((sid or "", name), []).append(aid)
+        names.setdefault(name, []).append(aid)
+    return AgentDirectory(
+        {aid for aid, _, _ in rows},
+        {k: v[0] for k, v in shop_names.items() if len(v) == 1},
+        {k: v[0] for k, v in names.items() if len(v) == 1},
+    )
+
+
+CALL_STAGE = Stage("imp_calls", (
+    ("shop_id", "VARCHAR(64)"), ("caller", "VARCHAR(32)"), ("callee", "VARCHAR(32)"), ("started_at", "TIMESTAMPTZ"),
+    ("direction", "VARCHAR(3)"), ("answered_at", "TIMESTAMPTZ"), ("ended_at", "TIMESTAMPTZ"), ("talk_s", "INTEGER"),
+    ("agent_id", "VARCHAR(64)"), ("recording", "TEXT"),
+))  # fmt: skip
+
+
+def upsert_calls(session: Session, calls: pa.Table) -> Counts:
+    """Call records keyed by (shop, caller, callee, start)."""
+    keys = ("shop_id", "caller", "callee", "started_at")
+    return _upsert(session, CALL_STAGE, "call_records", keys, calls.select(CALL_STAGE.names))
+
+
+def calls_between(session: Session, start: datetime, end: datetime,
+                  shop_id: str | None = None) -> list[tuple[str | None, str, datetime, datetime | None, int]]:  # fmt: skip
+    """(agent, direction, started_at, answered_at, talk_s) of the calls started in [start, end)."""
+    q = select(CallRecord.agent_id, CallRecord.direction, CallRecord.started_at, CallRecord.answered_at,
+               CallRecord.talk_s).where(CallRecord.started_at >= start, CallRecord.started_at < end)  # fmt: skip
+    if shop_id:
+        q = q.where(CallRecord.shop_id == shop_id)
+    return [tuple(r) for r in session.execute(q)]  # type: ignore[misc]
+
+
+# the contract's columns (M.csv / O.csv) of a shop's imported rows, for ``credit run --shop``
+FETCH = 100_000
+MESSAGE_SQL = ("SELECT shop_id, buyer, COALESCE(agent_id, ''), ts, direction, CASE WHEN auto THEN 1 ELSE 0 END "
+               "FROM messages WHERE shop_id = {shop} AND ts >= {lo} AND ts < {hi} ORDER BY id")  # fmt: skip
+ORDER_SQL = ("SELECT id, shop_id, buyer, created_at, paid_at, amount_fen, status, refund_fen FROM orders "
+             "WHERE shop_id = {shop} AND created_at >= {lo} AND created_at < {hi} AND buyer <> '' ORDER BY id")  # fmt: skip
+
+
+def contract_messages(session: Session, shop_id: str, lo: datetime, hi: datetime) -> pa.Table:
+    """The shop's messages in [lo, hi) as M.csv's Arrow schema."""
+    return _read(session, MESSAGE_SQL, shop_id, lo, hi, MSG_TYPES)
+
+
+def contract_orders(session: Session, shop_id: str, lo: datetime, hi: datetime) -> pa.Table:
+    """The shop's orders with a buyer created in [lo, hi) as O.csv's Arrow schema."""
+    return _read(session, ORDER_SQL, shop_id, lo, hi, ORDER_TYPES)
+
+
+def buyerless_orders(session: Session, shop_id: str, start: datetime, end: datetime) -> int:
+    """Orders created in [start, end) still without a buyer: neither credited nor silent."""
+    return int(session.scalar(select(func.count()).select_from(Order).where(
+        Order.shop_id == shop_id, Order.created_at >= start, Order.created_at < end, Order.buyer == "")) or 0)  # fmt: skip
+
+
+def _read(session: Session, sql: str, shop_id: str, lo: datetime, hi: datetime,
+          types: dict[str, pa.DataType]) -> pa.Table:  # fmt: skip
+    """One query's rows as an Arrow table of the contract schema."""
+    conn = session.connection()
+    names = list(types)
+    if conn.dialect.name == "postgresql":
+        from psycopg import sql as pg
+
+        query = pg.SQL(sql).format(shop=pg.Literal(shop_id), lo=pg.Literal(lo), hi=pg.Literal(hi))
+        raw = conn.connection.driver_connection
+        buf = io.BytesIO()
+        with raw.cursor() as cur, cur.copy(pg.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query)) as copy:  # type: ignore[union-attr]
+            for block in copy:
+                buf.write(block)
+        buf.seek(0)
+        if not buf.getbuffer().nbytes:
+            return _empty(types)
+        table = pacsv.read_csv(buf, read_options=pacsv.ReadOptions(column_names=names),
+                               convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
+                                                                    quoted_strings_can_be_null=False))  # fmt: skip
+        return table
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cur.execute(sql.format(shop="?", lo="?", hi="?"), (shop_id, _sqlite_time(lo), _sqlite_time(hi)))
+    parts = []
+    while rows := cur.fetchmany(FETCH):
+        cols = list(zip(*rows, strict=True))
+        arrays = []
+        for name, values in zip(names, cols, strict=True):
+            kind = types[name]
+            if pa.types.is_timestamp(kind):
+                naive = pc.cast(pa.array(values, pa.string()), pa.timestamp("us"))
+                arrays.append(pc.cast(pc.assume_timezone(naive, "UTC"), kind, safe=False))
+            else:
+                arrays.append(pa.array(values).cast(kind))
+        parts.append(pa.table(arrays, names=names))
+    cur.close()
+    return pa.concat_tables(parts) if parts else _empty(types)
+
+
+def _sqlite_time(value: datetime) -> str:
+    """The text SQLAlchemy stores for a UTC time on SQLite (so range comparisons are text comparisons)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _empty(types: dict[str, pa.DataType]) -> pa.Table:
+    return pa.table({n: pa.array([], t) for n, t in types.items()})
