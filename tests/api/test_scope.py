@@ -67,6 +67,7 @@ SCOPE_TESTS = {
     ("POST", "/api/v1/conversations/{conversation_id}/transfer"): "tests/api/test_live_agent_scope.py::test_agent_reads_and_answers_only_its_own_chat",
     ("GET", "/api/v1/overview"): "tests/api/test_permissions.py::test_overview_is_scoped_per_role",
     ("GET", "/api/v1/credit/leaderboard"): "tests/credit/test_credit_api.py::test_leaderboard_is_scoped",
+    ("GET", "/api/v1/credit/performance"): "tests/credit/test_credit_api.py::test_performance_is_scoped",
     ("GET", "/api/v1/credit/agents/{agent_id}/days"): "tests/credit/test_credit_api.py::test_agent_pages_only_own",
     ("GET", "/api/v1/credit/agents/{agent_id}/orders"): "tests/credit/test_credit_api.py::test_agent_pages_only_own",
     ("GET", "/api/v1/credit/orders/{order_id}"): "tests/credit/test_credit_api.py::test_agent_pages_only_own",

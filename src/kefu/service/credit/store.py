@@ -70,7 +70,12 @@ def stored_credit(session: Session, order_ids: list[str]) -> dict[str, OrderCred
 
 
 def agent_ids(session: Session) -> list[str]:
-    return list(session.scalars(select(Agent.id)))
+    return list(session.scalars(select(Agent.id).order_by(Agent.id)))
+
+
+def agent_names(session: Session) -> dict[str, str]:
+    """Agent id → the name people know them by (the id where no name is set)."""
+    return {a: n or a for a, n in session.execute(select(Agent.id, Agent.name).order_by(Agent.id))}
 
 
 def probation_agents(session: Session) -> set[str]:
