@@ -50,7 +50,7 @@ def tick(engine: Engine, now: datetime | None = None, *, batch: int = 200) -> Ti
     when = now or utc_now()
     out = TickOut()
 
-    def step(work: Callable[[Session], None]) -> None:
+    def step(work: Callable[[Session], object]) -> None:
         with contextlib.suppress(OperationalError), transaction(engine) as session:
             work(session)
 
