@@ -247,6 +247,7 @@ class MonitorOut(BaseModel):
     offered: int
     response_3min_rate: float | None
     window_minutes: int
+    no_data: str = ""  # why a rate is None: no_agent_working | nothing_in_window ('' when both have data)
     forecast_vs_actual: list[ForecastSlotOut]
 
 

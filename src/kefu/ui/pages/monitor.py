@@ -29,12 +29,22 @@ TICK_S = 3.0
 TREND_POINTS = 600  # 30 minutes at one point every 3 s
 
 
-def pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+NO_DATA = {"no_agent_working": ("无数据 (无人在岗)", "no data (nobody working)"),
+           "nothing_in_window": ("无数据", "no data"), "": ("无数据", "no data")}
+
+
+def pct(value: float | None, why: str = "") -> str:
+    """A rate as "87.5%", or why there is none: a closed floor's rate would be a stale one."""
+    return t(*NO_DATA.get(why, NO_DATA[""])) if value is None else f"{value * 100:.1f}%"
 
 
 def _hhmm(iso: str, fmt: str = "%H:%M") -> str:
     return datetime.fromisoformat(iso).astimezone(SHOP_TZ).strftime(fmt)
+
+
+def since_text(iso: str | None) -> str:
+    """状态开始 in the shop's zone with its date: an agent offline since yesterday is not "since 17:02"."""
+    return _hhmm(iso, "%Y-%m-%d %H:%M") if iso else ""
 
 
 @kefu_page("/monitor", "实时监控", "Live monitor", roles=MANAGERS)
@@ -94,15 +104,15 @@ def monitor_page(user: UserOut) -> None:
         queue_card.set_text(str(snap["queue_length"]))
         wait_card.set_text(str(snap["longest_wait_s"]))
         load_card.set_text(f'{snap["load"]} / {snap["capacity"]}')
-        sl_card.set_text(pct(snap["service_level"]))
-        rr_card.set_text(pct(snap["response_3min_rate"]))
+        sl_card.set_text(pct(snap["service_level"], snap["no_data"]))
+        rr_card.set_text(pct(snap["response_3min_rate"], snap["no_data"]))
         status_row.clear()
         with status_row:
             for status, count in snap["agents_by_status"].items():
                 testid(ui.badge(f"{status_label(status)} {count}", color=STATUS_COLORS.get(status, "grey")),
                        f"mon-status-{status}")
         table.rows = [{**a, "status_text": status_label(a["status"]), "load_text": f'{a["load"]}/{a["capacity"]}',
-                       "since_text": _hhmm(a["since"]) if a["since"] else ""} for a in agents]
+                       "since_text": since_text(a["since"])} for a in agents]
         table.update()
         # snapshots come every 3 s: with minutes only, a new page's axis read "06:43 06:43 06:43"
         trend.append((_hhmm(snap["at"], "%H:%M:%S") if "at" in snap else "", snap["service_level"],
