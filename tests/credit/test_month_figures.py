@@ -8,16 +8,18 @@ of that month, and the orders table says the same (no November payment in Decemb
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from kefu.credit.rules import CreditRules
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, month_bounds, month_span
 from kefu.service.credit import actions_views as views
+from kefu.service.credit import store
 from kefu.service.credit.actions import run_month
 from kefu.service.credit.actions_pay import monthly_metrics
 from kefu.service.demo.actions import load_demo
@@ -98,3 +100,16 @@ def test_a_month_without_data_and_a_bad_month(demo: Session) -> None:
         0, 0, None, [], [], [])
     with pytest.raises(KefuError, match="YYYY-MM"):
         views.performance(demo, SUPERVISOR, "2026-13", "")
+
+
+def test_the_months_rows_come_in_one_order_on_every_database(engine: Engine) -> None:
+    """Item 11: the frames behind the order tables and workbook sheets are read in (created, id) order."""
+    at = datetime(2026, 11, 3, 10, tzinfo=SHOP_TZ)
+    with session_factory(engine)() as s, s.begin():
+        for oid, minutes in (("o3", 5), ("o2", 0), ("o9", 0), ("o1", 0)):  # inserted out of order, ties at 10:00
+            s.add(Order(id=oid, shop_id="s1", buyer="b", created_at=at + timedelta(minutes=minutes), amount_fen=100,
+                        status="交易成功"))
+    start, end = month_span("2026-11", SHOP_TZ)
+    with session_factory(engine)() as s:
+        _, orders = store.load_frames(s, start, end, CreditRules())
+    assert list(orders["order_id"]) == ["o1", "o2", "o9", "o3"]

@@ -40,8 +40,9 @@ def load_frames(session: Session, start: datetime, end: datetime, rules: CreditR
     hi = end + timedelta(days=4)
     mq = select(
         Message.shop_id, Message.buyer, Message.agent_id, Message.ts, Message.direction, Message.auto
-    ).where(Message.ts >= m_lo, Message.ts < hi)
-    oq = select(Order).where(Order.created_at >= o_lo, Order.created_at < hi)
+    ).where(Message.ts >= m_lo, Message.ts < hi).order_by(Message.ts, Message.id)
+    # a defined order: the workbook's sheets and the order tables list the same rows first on every database
+    oq = select(Order).where(Order.created_at >= o_lo, Order.created_at < hi).order_by(Order.created_at, Order.id)
     if shop_id:
         mq = mq.where(Message.shop_id == shop_id)
         oq = oq.where(Order.shop_id == shop_id)
@@ -85,7 +86,7 @@ def probation_agents(session: Session) -> set[str]:
 def memo_orders(session: Session, start: datetime, end: datetime) -> Iterator[Order]:
     """Orders created in [start, end) whose memo holds text (the claims report reads them)."""
     return iter(session.scalars(select(Order).where(Order.created_at >= start, Order.created_at < end,
-                                                    Order.memo != "")))  # fmt: skip
+                                                    Order.memo != "").order_by(Order.created_at, Order.id)))  # fmt: skip
 
 
 def survey_scores(session: Session, start: datetime, end: datetime) -> list[tuple[str | None, int | None]]:
@@ -116,7 +117,7 @@ def rostered_days(session: Session, agent: str, first: date, nxt: date) -> list[
     """Days in [first, nxt) the agent is rostered to work (a shift, not a rest day)."""
     return list(session.scalars(select(RosterEntry.day).where(
         RosterEntry.agent_id == agent, RosterEntry.day >= first, RosterEntry.day < nxt,
-        RosterEntry.shift_code != "")))  # fmt: skip
+        RosterEntry.shift_code != "").order_by(RosterEntry.day)))  # fmt: skip
 
 
 def present_spans(session: Session, agent: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime | None]]:

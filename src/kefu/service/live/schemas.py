@@ -98,6 +98,24 @@ class ConversationOut(OpenedOut):
     buyer: str
 
 
+class ConversationRowOut(ConversationOut):
+    """One row of ``GET /conversations``: times are ISO-8601 with the shop's offset."""
+
+    channel: str
+    opened_at: str
+    assigned_at: str | None
+    closed_at: str | None
+
+
+class ConversationPage(BaseModel):
+    """A page of conversations, newest first (opened, then id): the same rows in the same order on any database."""
+
+    total: int  # matching conversations, all pages
+    offset: int
+    limit: int
+    conversations: list[ConversationRowOut]
+
+
 class MessageOut(BaseModel):
     id: int
     conversation: int
