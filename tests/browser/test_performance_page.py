@@ -70,3 +70,19 @@ def test_an_agent_sees_their_own_figures(kefu_server: Server, browser: Browser) 
     tab.shot("performance-agent", full_page=True)
     assert tab.errors == []
     tab.close()
+
+
+def test_logbook_money_in_yuan_and_conversion_in_percent(kefu_server: Server, browser: Browser) -> None:
+    """Issue 20 item 9: the ledger's fines and rewards in 元, the service statistics' conversion in %."""
+    import re
+
+    tab = Tab(browser)
+    page = tab.page
+    sign_in(tab, kefu_server.base, "/care/logbooks", "demo", DEMO_PASSWORD)
+    expect(page.get_by_test_id("ledger-total")).to_have_text(re.compile(r"^合计 -?[\d,]+\.\d\d 元$"))
+    stats = page.get_by_test_id("service-stats")
+    expect(stats.locator("tbody tr").first).to_contain_text(re.compile(r"\d+\.\d%|–"))
+    expect(stats).not_to_contain_text("0.")  # no raw ratio such as 0.3571
+    tab.shot("logbooks", full_page=True)
+    assert tab.errors == []
+    tab.close()

@@ -29,13 +29,9 @@ TICK_S = 3.0
 TREND_POINTS = 600  # 30 minutes at one point every 3 s
 
 
-NO_DATA = {"no_agent_working": ("无数据 (无人在岗)", "no data (nobody working)"),
-           "nothing_in_window": ("无数据", "no data"), "": ("无数据", "no data")}
-
-
-def pct(value: float | None, why: str = "") -> str:
-    """A rate as "87.5%", or why there is none: a closed floor's rate would be a stale one."""
-    return t(*NO_DATA.get(why, NO_DATA[""])) if value is None else f"{value * 100:.1f}%"
+def pct(value: float | None) -> str:
+    """A rate as "87.5%", or 无数据 when there is none (nobody working: a closed floor's rate would be stale)."""
+    return t("无数据", "no data") if value is None else f"{value * 100:.1f}%"
 
 
 def _hhmm(iso: str, fmt: str = "%H:%M") -> str:
@@ -104,8 +100,8 @@ def monitor_page(user: UserOut) -> None:
         queue_card.set_text(str(snap["queue_length"]))
         wait_card.set_text(str(snap["longest_wait_s"]))
         load_card.set_text(f'{snap["load"]} / {snap["capacity"]}')
-        sl_card.set_text(pct(snap["service_level"], snap["no_data"]))
-        rr_card.set_text(pct(snap["response_3min_rate"], snap["no_data"]))
+        sl_card.set_text(pct(snap["service_level"]))
+        rr_card.set_text(pct(snap["response_3min_rate"]))
         status_row.clear()
         with status_row:
             for status, count in snap["agents_by_status"].items():
