@@ -18,7 +18,7 @@ $(BIN)/python:
 $(RUN_STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install -q -e .
 	$(BIN)/python -m kefu.service.credit.warm  # compile the credit kernels into numba's cache now, not on the first run
-	$(BIN)/python -c "from kefu.plan.roster.curtois_pricing import warm; warm()"  # and the roster line pricing
+	$(BIN)/python -c "from kefu.plan.roster.engine.lines import warm; warm()"  # and the roster line pricing
 	rm -f $(VENV)/.runtime-*
 	touch $(RUN_STAMP)
 

@@ -18,8 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-from kefu.plan.roster.curtois import load_instance, objective, violations
-from kefu.plan.roster.curtois_solve import solve
+from kefu.plan.roster.curtois.reader import load_instance, objective, violations
+from kefu.plan.roster.curtois.solve import solve
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "curtois"
 BEST = {

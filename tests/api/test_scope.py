@@ -31,6 +31,7 @@ T0 = datetime(2026, 11, 18, 10, tzinfo=SHOP_TZ)
 DAY = "2026-11-18"
 
 HERE = "tests/api/test_scope.py::"
+TEAM = "tests/api/test_team_api.py::test_agents_reach_only_their_own_team_rows"
 SCOPE_TESTS = {
     ("GET", "/api/v1/auth/me"): "no rows: the caller itself",
     ("POST", "/api/v1/auth/password"): "no rows: the caller's own password (tests/api/test_sessions.py)",
@@ -75,6 +76,28 @@ SCOPE_TESTS = {
     ("GET", "/api/v1/credit/pay"): "tests/credit/test_credit_api.py::test_pay_and_managers_only_routes",
     ("GET", "/api/v1/tasks"): "tests/duty/test_duty_api.py::test_lists_are_scoped_by_role",
     ("GET", "/api/v1/tasks/stats"): "tests/duty/test_duty_api.py::test_stats_and_escalation",
+    ("POST", "/api/v1/leave"): TEAM,
+    ("GET", "/api/v1/leave"): TEAM,
+    ("POST", "/api/v1/leave/{leave_id}/cancel"): TEAM,
+    ("GET", "/api/v1/agents/{agent_id}/leave-balances"): TEAM,
+    ("GET", "/api/v1/agents/{agent_id}/my-page"): TEAM,
+    ("POST", "/api/v1/swaps"): TEAM,
+    ("GET", "/api/v1/swaps"): TEAM,
+    ("POST", "/api/v1/swaps/{swap_id}/accept"): TEAM,
+    ("POST", "/api/v1/swaps/{swap_id}/decline"): TEAM,
+    ("POST", "/api/v1/swaps/{swap_id}/cancel"): TEAM,
+    ("GET", "/api/v1/shifts/candidates"): TEAM,
+    ("GET", "/api/v1/open-shifts"): TEAM,
+    ("POST", "/api/v1/open-shifts/{open_id}/pick-up"): TEAM,
+    ("POST", "/api/v1/overtime"): TEAM,
+    ("GET", "/api/v1/overtime"): TEAM,
+    ("POST", "/api/v1/overtime/{request_id}/cancel"): TEAM,
+    ("GET", "/api/v1/agents/{agent_id}/conduct"): TEAM,
+    ("GET", "/api/v1/agents/{agent_id}/goals"): TEAM,
+    ("POST", "/api/v1/onboarding/{agent_id}/checklist/{item}"): TEAM,
+    ("GET", "/api/v1/briefings"): "tests/api/test_team_api.py::test_briefing_acknowledged_and_who_has_not",
+    ("POST", "/api/v1/briefings/{briefing_id}/acknowledge"): "tests/api/test_team_api.py::test_briefing_acknowledged_and_who_has_not",
+    ("GET", "/api/v1/fund"): "no private rows: the activity fund's statement is published to the team (seed 001 十二)",
     ("GET", "/api/v1/tasks/{task_id}"): "tests/duty/test_duty_api.py::test_agent_completes_own_task_only",
     ("POST", "/api/v1/tasks/{task_id}/complete"): "tests/duty/test_duty_api.py::test_agent_completes_own_task_only",
 }

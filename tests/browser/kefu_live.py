@@ -155,8 +155,9 @@ TIMEOUT_MS = 15_000
 class Tab:
     """A page plus the console errors it logged (a CSP violation is one of them)."""
 
-    def __init__(self, browser: Browser) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+    def __init__(self, browser: Browser, viewport: tuple[int, int] = (1280, 800), mobile: bool = False) -> None:
+        self.context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN",
+                                           is_mobile=mobile, has_touch=mobile)
         self.page: Page = self.context.new_page()
         self.page.set_default_timeout(TIMEOUT_MS)
         self.errors: list[str] = []

@@ -20,8 +20,7 @@ from kefu.io import cells
 from kefu.io.duty_csv import read_roster, write_messages, write_tasks
 from kefu.io.roster_csv import write_roster
 from kefu.io.roster_export import write_xlsx
-from kefu.plan.roster.solve import totals
-from kefu.plan.roster.types import SLOTS_PER_DAY, Agent, Assignment, RosterProblem, RosterResult, Shift
+from kefu.plan.roster.types import SLOTS_PER_DAY, Agent, Assignment, RosterProblem, Shift
 from kefu.service.credit.actions_pay import kpi_workbook
 from kefu.store.models.commerce import Order
 from kefu.store.models.live import Message
@@ -83,7 +82,7 @@ def test_roster_exports_keep_agent_names_and_codes_as_text(tmp_path: Path) -> No
     problem = RosterProblem(date(2026, 3, 2), 1, [Agent("=cmd|'/C calc'!A0", ("s",)), Agent("-B", ("s",))],
                             shifts, {"s": [0.0] * SLOTS_PER_DAY})  # fmt: skip
     roster: dict[str, list[Assignment | None]] = {"=cmd|'/C calc'!A0": [Assignment("@白", "s")], "-B": [None]}
-    write_xlsx(tmp_path / "r.xlsx", problem, RosterResult(roster, "OPTIMAL", 0, 0.1, {}, totals(problem, roster)))
+    write_xlsx(tmp_path / "r.xlsx", problem, roster)
     assert _no_formula(tmp_path / "r.xlsx") == []
     sheet = load_workbook(tmp_path / "r.xlsx")["2026-03"]
     assert [c.value for c in sheet[2]][:3] == ["=cmd|'/C calc'!A0", "@白", 8]

@@ -42,6 +42,28 @@ def test_agents_bad_rows(tmp_path: Path) -> None:
     assert err.value.rows[0].reason_zh == "客服 A 重复"
 
 
+def test_agents_contract_days_columns(tmp_path: Path) -> None:
+    text = ("agent,skills,night_ok,min_days,max_days,min_hours,max_hours\n"
+            "F,s,1,27,27,,\nP,s,1,10,18,60,120\nX,s,0,,,,\n")
+    agents = read_agents(_file(tmp_path, text))
+    assert [(a.id, a.min_days, a.max_days, a.min_hours, a.max_hours) for a in agents] == [
+        ("F", 27, 27, 0.0, None), ("P", 10, 18, 60.0, 120.0), ("X", None, None, 0.0, None)]
+
+
+def test_agents_contract_days_bad_cells(tmp_path: Path) -> None:
+    text = ("agent,skills,night_ok,min_days,max_days,min_hours,max_hours\n"
+            "A,s,1,x,,,\nB,s,1,-2,,,\nC,s,1,20,10,,\nD,s,1,,,100,50\n")
+    with pytest.raises(KefuError) as err:
+        read_agents(_file(tmp_path, text))
+    assert [(r.row, r.column, r.reason_en) for r in err.value.rows] == [
+        (2, "min_days", "expected a number of days (whole, ≥ 0), got 'x'"),
+        (3, "min_days", "expected a number of days (whole, ≥ 0), got '-2'"),
+        (4, "max_days", "max_days 10 is below min_days 20"),
+        (5, "max_hours", "max_hours 50 is below min_hours 100"),
+    ]
+    assert err.value.rows[2].reason_zh == "最多天数 10 小于最少天数 20"
+
+
 def test_missing_column(tmp_path: Path) -> None:
     with pytest.raises(KefuError) as err:
         read_agents(_file(tmp_path, "agent,skills\nA,s\n"))

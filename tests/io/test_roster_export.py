@@ -25,7 +25,7 @@ def test_xlsx_sheet_per_month_with_colours_and_totals(tmp_path: Path) -> None:
         "A": [Assignment("白", "s"), Assignment("夜", "s")], "B": [None, None]}
     result = RosterResult(roster, "OPTIMAL", 0, 0.1, {}, totals(problem, roster))
     path = tmp_path / "r.xlsx"
-    write_xlsx(path, problem, result)
+    write_xlsx(path, problem, result.roster)
     wb = load_workbook(path)
     assert wb.sheetnames == ["2026-03", "2026-04", "班次 shifts"]
     march = wb["2026-03"]

@@ -1,14 +1,17 @@
-"""Planning a month from the shop's own history: forecast → requirement → roster, stored."""
+"""Planning a month from the shop's own history: forecast → requirement → roster, stored (the action and its API)."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from kefu.api.app import create_app
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.service.demo.actions import load_demo
+from kefu.service.org import actions as auth
 from kefu.service.plan.actions_roster import plan_roster
 from kefu.service.plan.schemas import ShopMonth
 from kefu.store.db import session_factory
@@ -46,3 +49,25 @@ def test_shop_without_agents_is_refused_and_stores_nothing(engine: Engine) -> No
     assert exc.value.code is ErrorCode.ROSTER_INFEASIBLE
     with session_factory(engine)() as session:
         assert session.scalar(select(func.count()).select_from(RosterEntry)) == 0
+
+
+def test_the_api_plans_the_month_with_the_same_action(engine: Engine) -> None:
+    """``POST /roster/month`` is the page's button: the demo's December, bound and gap, a bad month refused."""
+    load_demo(engine, seed=5, days=21, agents=4, now=NOW)
+    with session_factory(engine)() as session, session.begin():
+        token = auth.create_token(session, "wfm")
+    client = TestClient(create_app(engine), headers={"Authorization": f"Bearer {token}"})
+    r = client.post("/api/v1/roster/month", json={"shop": "demo", "month": "2026-12", "time_limit": 3})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert (body["start"], body["days"], body["entries"], body["violations"]) == ("2026-12-01", 31, 4 * 31, 0)
+    assert body["month"]["skills"] == ["售前", "售后"] and body["month"]["changed"] == []
+    assert 0 < body["coverage_ratio"] <= body["bound"] <= 1
+    assert body["gap"] == round(1 - body["coverage_ratio"] / body["bound"], 4)
+    bad = client.post("/api/v1/roster/month", json={"shop": "demo", "month": "2026-13"})
+    assert (bad.status_code, bad.json()["code"]) == (400, "BAD_ARGUMENT")
+    assert client.post("/api/v1/roster/month", json={"shop": "demo", "month": "Dec"}).status_code == 422
+    with session_factory(engine)() as session, session.begin():
+        session.add(Shop(id="empty", name="空店"))
+    empty = client.post("/api/v1/roster/month", json={"shop": "empty", "month": "2026-12", "time_limit": 1})
+    assert (empty.status_code, empty.json()["code"]) == (422, "ROSTER_INFEASIBLE")

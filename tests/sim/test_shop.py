@@ -9,7 +9,6 @@ import pytest
 
 from kefu.domain.timeutil import SHOP_TZ
 from kefu.sim.arrivals import window_epochs
-from kefu.sim.config import SimConfig
 from kefu.sim.shop import DAY_SHIFT, NIGHT_SHIFT, SHIFT_CUT_MINUTE, build_demo_shop, make_roster
 
 START = date(2026, 10, 23)
@@ -17,17 +16,23 @@ START = date(2026, 10, 23)
 
 @pytest.mark.parametrize("agents", [3, 4, 12])
 def test_roster_four_rest_days_a_month_none_on_double_11(agents: int) -> None:
-    roster = make_roster(agents, START, 31, SimConfig())
+    # 23 Oct – 22 Nov: October's 9 days owe ceil(4 × 9 / 31) = 2 rest days, November's 22 owe ceil(4 × 22 / 30) = 3
+    roster = make_roster(agents, START, 31, {date(2026, 11, 11)})
     peak = (date(2026, 11, 11) - START).days
     for row in roster:
         assert len(row) == 31
-        assert row.count("") == 4
+        assert (row[:9].count(""), row[9:].count("")) == (2, 3)
         assert set(row) <= {"", DAY_SHIFT, NIGHT_SHIFT}
         assert row[peak] != ""
-    # every day both shifts are staffed
+        for first, last in ((0, 9), (9, 31)):  # at most 6 days in a row within each month
+            assert "".join("x" if c else "." for c in row[first:last]).find("x" * 7) < 0
+    # every day both shifts are staffed, and within a month the evening shifts differ by at most 2
     for d in range(31):
         codes = {row[d] for row in roster}
         assert {DAY_SHIFT, NIGHT_SHIFT} <= codes
+    for first, last in ((0, 9), (9, 31)):
+        nights = [row[first:last].count(NIGHT_SHIFT) for row in roster]
+        assert max(nights) - min(nights) <= 2
 
 
 def test_presence_is_a_gapless_timeline_per_agent() -> None:

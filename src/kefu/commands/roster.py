@@ -1,4 +1,4 @@
-"""``kefu roster plan`` and ``kefu roster curtois``: thin wrappers over the plan area's roster actions."""
+"""``kefu roster plan|curtois|plan-month|export``: thin wrappers over the plan area's roster actions."""
 
 from __future__ import annotations
 
@@ -9,8 +9,12 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from kefu.config import get_settings
+from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import parse_day
 from kefu.service.plan.schemas import RosterFiles, RosterOutputs, RosterRulesIn
+from kefu.store.db import transaction
+from kefu.store.migrate import upgrade
 
 
 def _progress(quiet: bool) -> Progress:
@@ -23,7 +27,7 @@ def register(app: typer.Typer) -> None:
 
     @roster.command("plan")
     def plan_cmd(
-        agents: Path = typer.Option(..., "--agents", help="agent,skills,night_ok[,min_hours,max_hours,leave]"),
+        agents: Path = typer.Option(..., "--agents", help="agent,skills,night_ok[,min_hours,max_hours,leave,min_days,max_days]"),
         shifts: Path = typer.Option(..., "--shifts", help="code,start,end,night[,breaks]"),
         requirement: Path = typer.Option(..., "--requirement", help="interval_start,skill,agents (30 min)"),
         start: str = typer.Option(..., "--start", help="first day YYYY-MM-DD"),
@@ -79,5 +83,49 @@ def register(app: typer.Typer) -> None:
                    f"seconds={result['seconds']}")
         for emp, line in result["roster"].items():
             typer.echo(f"{emp:>4} " + " ".join(f"{c or '-':>3}" for c in line))
+
+    @roster.command("plan-month")
+    def plan_month_cmd(
+        shop: str = typer.Option(..., "--shop", help="shop id"),
+        month: str = typer.Option(..., "--month", help="YYYY-MM"),
+        time_limit: float = typer.Option(60.0, "--time-limit", help="seconds"),
+        as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+    ) -> None:
+        """预测 → 需求 → 排班 → 保存 (同页面的排班按钮) / forecast, staff, roster and store a shop's month."""
+        from kefu.service.plan import actions_month, actions_roster  # OR-Tools, numba: only when planning
+        from kefu.service.plan.schemas import ShopMonth
+
+        if time_limit <= 0:
+            raise bad_argument("time-limit", "时间限制须大于 0", "time limit must be positive")
+        source = ShopMonth(shop, actions_month.month_first(month))
+        upgrade(get_settings().database_url)
+        with _progress(as_json) as bar, transaction() as session:
+            task = bar.add_task(f"排班 / planning {shop} {month}", total=None)
+            done = actions_roster.plan_roster(source, time_limit=time_limit, session=session,
+                                              progress=lambda t, v: bar.update(task, description=f"排班 / score {v:.0f}"))
+        changed = done.month.changed if done.month else []
+        for c in changed:  # the cells a re-plan changed: on stderr, the JSON on stdout stays the contract
+            typer.echo(f"  {c.agent} {c.date}: {c.before or '休'} → {c.after or '休'}", err=True)
+        if as_json:
+            agents = {t["agent"]: {"days": t["workdays"], "hours": t["hours"], "nights": t["nights"]} for t in done.totals}
+            typer.echo(json.dumps({"coverage": done.coverage_ratio, "bound": done.bound, "gap": done.gap,
+                                   "violations": done.violations, "agents": agents}, ensure_ascii=False))
+            return
+        typer.echo(f"{shop} {month}: coverage={done.coverage_ratio:.2%} bound={done.bound:.2%} gap={done.gap:.2%} "
+                   f"violations={done.violations} changed={len(changed)} entries={done.entries}")
+
+    @roster.command("export")
+    def export_cmd(
+        shop: str = typer.Option(..., "--shop", help="shop id"),
+        month: str = typer.Option(..., "--month", help="YYYY-MM"),
+        out: Path = typer.Option(..., "--out", help="F.csv (agent,date,shift) | F.xlsx | F.ics"),
+    ) -> None:
+        """导出已保存的月排班 / export the stored roster of a month (as the page shows it)."""
+        from kefu.service.plan import actions_month  # openpyxl, the engine: only when exporting
+
+        upgrade(get_settings().database_url)
+        with transaction() as session:
+            cells = actions_month.export_month(session, shop, month, out)
+        typer.echo(f"{out}: {cells} cells", err=True)
 
     app.add_typer(roster, name="roster")

@@ -54,6 +54,8 @@ class ErrorCode(StrEnum):
     SURVEY_ALREADY_ANSWERED = "SURVEY_ALREADY_ANSWERED"
     SURVEY_EXISTS = "SURVEY_EXISTS"
     SURVEY_TOKEN_INVALID = "SURVEY_TOKEN_INVALID"
+    REQUEST_BAD_TRANSITION = "REQUEST_BAD_TRANSITION"  # leave / swap / overtime request in the wrong status
+    ROSTER_RULE_BROKEN = "ROSTER_RULE_BROKEN"  # a change would break a hard roster rule (named in details)
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,8 @@ _HTTP_STATUS: dict[ErrorCode, int] = {
     ErrorCode.SURVEY_ALREADY_ANSWERED: 409,
     ErrorCode.SURVEY_EXISTS: 409,
     ErrorCode.SURVEY_TOKEN_INVALID: 403,
+    ErrorCode.REQUEST_BAD_TRANSITION: 409,
+    ErrorCode.ROSTER_RULE_BROKEN: 409,
     ErrorCode.CONVERSATION_CLOSED: 409,
     ErrorCode.AGENT_AT_CAPACITY: 409,
     ErrorCode.AGENT_HAS_OPEN_CONVERSATIONS: 409,

@@ -27,9 +27,6 @@ TRUE = {"1", "true", "yes", "y", "是", "t"}
 FALSE = {"0", "false", "no", "n", "否", "f", ""}
 
 
-
-
-
 def _rows(path: Path, required: tuple[str, ...], parse: Callable[[dict[str, str]], T]) -> list[T]:
     text, _ = csvfile.read_text(path)
     reader = csv.DictReader(io.StringIO(text))
@@ -92,6 +89,16 @@ def _hours(row: dict[str, str], col: str) -> float | None:
     return h
 
 
+def _days(row: dict[str, str], col: str) -> int | None:
+    """A contract's working days in the period: empty = no bound."""
+    v = row.get(col, "")
+    if v == "":
+        return None
+    if not v.isdigit():
+        raise BadCell(col, f"应为天数 (非负整数), 实际 '{v}'", f"expected a number of days (whole, ≥ 0), got '{v}'")
+    return int(v)
+
+
 def _code(value: str, column: str) -> None:
     """Agent ids, skills and shift codes become element ids and cells: letters, digits, ``_ . - :`` only."""
     if not is_code(value):
@@ -100,7 +107,11 @@ def _code(value: str, column: str) -> None:
 
 
 def read_agents(path: Path) -> list[Agent]:
-    """agent,skills,night_ok[,min_hours,max_hours,leave]; skills and leave dates joined by ``|``."""
+    """agent,skills,night_ok[,min_hours,max_hours,leave,min_days,max_days]; skills and leave dates joined by ``|``.
+
+    ``min_days``/``max_days`` are working days in the period (empty = no
+    bound); files without these columns read as before.
+    """
     seen: set[str] = set()
 
     def parse(row: dict[str, str]) -> Agent:
@@ -123,8 +134,16 @@ def read_agents(path: Path) -> list[Agent]:
             if b < a:
                 raise BadCell("leave", f"假期结束早于开始 '{item}'", f"leave ends before it starts '{item}'")
             leave.update(a + timedelta(days=i) for i in range((b - a).days + 1))
-        return Agent(aid, skills, _bool(row, "night_ok"), _hours(row, "min_hours") or 0.0,
-                     _hours(row, "max_hours"), frozenset(leave))
+        min_days, max_days = _days(row, "min_days"), _days(row, "max_days")
+        if min_days is not None and max_days is not None and max_days < min_days:
+            raise BadCell("max_days", f"最多天数 {max_days} 小于最少天数 {min_days}",
+                          f"max_days {max_days} is below min_days {min_days}")
+        min_hours, max_hours = _hours(row, "min_hours"), _hours(row, "max_hours")
+        if min_hours is not None and max_hours is not None and max_hours < min_hours:
+            raise BadCell("max_hours", f"最多工时 {max_hours:g} 小于最少工时 {min_hours:g}",
+                          f"max_hours {max_hours:g} is below min_hours {min_hours:g}")
+        return Agent(aid, skills, _bool(row, "night_ok"), min_hours or 0.0, max_hours, frozenset(leave),
+                     min_days, max_days)
 
     agents = _rows(path, ("agent", "skills", "night_ok"), parse)
     if not agents:

@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from kefu.domain.timeutil import local_midnight
 from kefu.io.cells import xlsx_append
 from kefu.plan.roster.solve import totals
-from kefu.plan.roster.types import Roster, RosterProblem, RosterResult
+from kefu.plan.roster.types import Assignment, Roster, RosterProblem
 
 PALETTE = ["FFE699", "9BC2E6", "A9D08E", "F4B084", "C9C9C9", "B4A7D6", "F8CBAD", "8EA9DB", "FFD966", "C6E0B4"]
 WEEKDAYS = "一二三四五六日"
@@ -27,7 +27,8 @@ def shift_colours(problem: RosterProblem) -> dict[str, str]:
     return {s.code: PALETTE[i % len(PALETTE)] for i, s in enumerate(problem.shifts)}
 
 
-def write_xlsx(path: Path, problem: RosterProblem, result: RosterResult) -> None:
+def write_xlsx(path: Path, problem: RosterProblem, roster: Roster) -> None:
+    """Agents × days per calendar month, a colour per shift, each agent's totals at the end of the row."""
     wb = Workbook()
     wb.remove(wb.active)
     colours = shift_colours(problem)
@@ -43,7 +44,7 @@ def write_xlsx(path: Path, problem: RosterProblem, result: RosterResult) -> None
         for cell in ws[1]:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(horizontal="center")
-        sub = {a: [result.roster[a][d] for d in idx] for a in result.roster}
+        sub = {a: [roster[a][d] for d in idx] for a in roster}
         part = RosterProblem(dates[idx[0]], len(idx), problem.agents, problem.shifts, {}, problem.rules)
         for t in totals(part, sub):
             line = sub[t.agent]
@@ -71,11 +72,30 @@ def _stamp(ts: datetime) -> str:
 
 def agent_ics(problem: RosterProblem, roster: Roster, agent: str, now: datetime | None = None) -> str:
     """RFC 5545 calendar text for one agent's shifts."""
+    return _calendar(_events(problem, agent, roster.get(agent, []), now, with_agent=False))
+
+
+def month_ics(problem: RosterProblem, roster: Roster, now: datetime | None = None) -> str:
+    """One calendar with every agent's shifts (the summary names the agent): ``kefu roster export --out F.ics``."""
+    events: list[str] = []
+    for agent, line in roster.items():
+        events += _events(problem, agent, line, now, with_agent=True)
+    return _calendar(events)
+
+
+def _calendar(events: list[str]) -> str:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//kefu//roster//ZH", "CALSCALE:GREGORIAN", *events,
+             "END:VCALENDAR"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _events(problem: RosterProblem, agent: str, line: list[Assignment | None], now: datetime | None,
+            with_agent: bool) -> list[str]:
     by = {s.code: s for s in problem.shifts}
     stamp = _stamp(now or datetime(2000, 1, 1, tzinfo=UTC))
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//kefu//roster//ZH", "CALSCALE:GREGORIAN"]
     origin = local_midnight(problem.start)
-    for d, cell in enumerate(roster.get(agent, [])):
+    lines: list[str] = []
+    for d, cell in enumerate(line):
         if cell is None or cell.shift not in by:
             continue
         s = by[cell.shift]
@@ -84,19 +104,19 @@ def agent_ics(problem: RosterProblem, roster: Roster, agent: str, now: datetime 
         end = local_midnight(day) + timedelta(minutes=s.end)
         desc = ", ".join(f"{k} {(origin + timedelta(minutes=a)).strftime('%H:%M')}-"
                          f"{(origin + timedelta(minutes=b)).strftime('%H:%M')}" for k, a, b in cell.breaks)
+        summary = f"{agent} {s.code} ({cell.skill})" if with_agent else f"{s.code} ({cell.skill})"
         lines += [
             "BEGIN:VEVENT",
             f"UID:{agent}-{day.isoformat()}@kefu",
             f"DTSTAMP:{stamp}",
             f"DTSTART:{_stamp(begin)}",
             f"DTEND:{_stamp(end)}",
-            f"SUMMARY:{s.code} ({cell.skill})",
+            f"SUMMARY:{summary}",
         ]
         if desc:
             lines.append(f"DESCRIPTION:breaks {desc}")
         lines.append("END:VEVENT")
-    lines.append("END:VCALENDAR")
-    return "\r\n".join(lines) + "\r\n"
+    return lines
 
 
 def write_ics_dir(folder: Path, problem: RosterProblem, roster: Roster) -> list[Path]:

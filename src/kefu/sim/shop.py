@@ -2,7 +2,7 @@
 
 Pure (no database): ``kefu.service.demo.actions`` stores what this builds. The floor
 follows seed 001: 白班 09:00–16:30 and 晚班 16:00–22:30 in weekly rotation,
-four rest days a month, nobody resting on a promotion peak. Conversations go to
+four rest days a month, nobody resting on a promotion peak (``demo_roster``). Conversations go to
 an agent rostered on the shift and skill of the first message (售后 chats to
 售后 agents), so the demo's credit, metrics and overtime have something to find.
 """
@@ -16,9 +16,9 @@ import numpy as np
 
 from kefu.sim.arrivals import local_minute_of_day, minute_rates, window_epochs
 from kefu.sim.config import CHATTING, SimConfig
+from kefu.sim.demo_roster import DAY_SHIFT, NIGHT_SHIFT, make_roster, roster_days
 from kefu.sim.journeys import Block, simulate_block
 
-DAY_SHIFT, NIGHT_SHIFT = "白班", "晚班"
 SHIFTS: dict[str, dict[str, object]] = {
     DAY_SHIFT: {"start": "09:00", "end": "16:30", "evening": False, "break": ("11:30", "13:30")},
     NIGHT_SHIFT: {"start": "16:00", "end": "22:30", "evening": True, "break": ("17:30", "19:00")},
@@ -56,6 +56,7 @@ class DemoShop:
     conv_agent: np.ndarray  # agent index per conversation
     conv_open: np.ndarray  # bool: still open at as_of
     buyer_names: list[str] = field(default_factory=list)
+    roster_ahead: list[list[str]] = field(default_factory=list)  # [agent][day after the window] to the month's end
 
 
 def hhmm_minutes(text: str) -> int:
@@ -80,37 +81,6 @@ def make_agents(rng: np.random.Generator, n: int, start: date) -> list[AgentSpec
         out.append(AgentSpec(f"kf{i + 1:02d}", name, skills, secondary, capacity, probation, hired,
                              0.6 if probation else 1.0))  # fmt: skip
     return out
-
-
-def make_roster(n_agents: int, start: date, days: int, cfg: SimConfig) -> list[list[str]]:
-    """Weekly 白班/晚班 rotation (half the team each), four rest days per 31, staggered.
-
-    A rest day that falls on a promotion peak moves to the next day: the whole
-    team works 双11. A shift emptied by rest days takes one agent from the
-    other shift when it has two or more.
-    """
-    peaks = {p.peak_date(y) for p in cfg.promotions for y in (start.year, start.year + 1)}
-    rests_wanted = max(1, round(4 * days / 31)) if days >= 4 else 0
-    period = max(days // max(rests_wanted, 1), 1)
-    roster = []
-    for a in range(n_agents):
-        rest: set[int] = set()
-        for k in range(rests_wanted):
-            d = (a * 3 + k * period) % days if days else 0
-            while (start + timedelta(days=d) in peaks or d in rest) and d < days - 1:
-                d += 1
-            rest.add(d)
-        row = []
-        for d in range(days):
-            week = (start + timedelta(days=d)).isocalendar()[1]
-            row.append("" if d in rest else (DAY_SHIFT if (a + week) % 2 == 0 else NIGHT_SHIFT))
-        roster.append(row)
-    for d in range(days):  # a shift left empty by rest days borrows from the other one
-        for empty, full in ((DAY_SHIFT, NIGHT_SHIFT), (NIGHT_SHIFT, DAY_SHIFT)):
-            on = [a for a in range(n_agents) if roster[a][d] == full]
-            if len(on) >= 2 and all(roster[a][d] != empty for a in range(n_agents)):
-                roster[on[-1]][d] = empty
-    return roster
 
 
 def make_presence(
@@ -325,7 +295,9 @@ def build_demo_shop(
     block = simulate_block(rng, cfg, rates, start_epoch, journey, drop_after_end=True, as_of=cut)
     block = cut_block(block, cut)
     agents = make_agents(rng, n_agents, start)
-    roster = make_roster(n_agents, start, days, cfg)
+    peaks = {p.peak_date(y) for p in cfg.promotions for y in range(start.year, start.year + 2)}
+    whole = make_roster(n_agents, start, roster_days(start, days), peaks)
+    roster = [row[:days] for row in whole]
     # presence twice from one stream: first the plan (who is at work when), then with the
     # shifts extended until each agent's last chat of the day
     planned = make_presence(np.random.default_rng([seed, 1]), roster, start_epoch, cut)
@@ -339,4 +311,5 @@ def build_demo_shop(
     if as_of is None or as_of >= end_epoch:
         conv_open[:] = False  # a window in the past: every conversation has been closed
     names = [f"tb_{seed}_{i:06d}" for i in range(n_buyers)]
-    return DemoShop(start, days, cut, agents, roster, presence, block, conv_agent, conv_open, names)
+    return DemoShop(start, days, cut, agents, roster, presence, block, conv_agent, conv_open, names,
+                    [row[days:] for row in whole])

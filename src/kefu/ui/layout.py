@@ -72,9 +72,11 @@ class NavItem:
 NAV: list[NavItem] = [
     NavItem("/", "概览", "Overview", "dashboard", ALL_ROLES),
     NavItem("/monitor", "实时监控", "Live monitor", "monitor_heart", MANAGERS),
+    NavItem("/me", "我的", "Me", "person", ("agent",)),
     NavItem("/workspace", "我的工作台", "My workspace", "support_agent", ("agent",)),
     NavItem("/tasks", "任务", "Tasks", "checklist", ALL_ROLES),
     NavItem("/roster", "排班", "Roster", "calendar_month", ALL_ROLES),
+    NavItem("/team", "团队审批", "Approvals", "how_to_reg", MANAGERS),
     NavItem("/forecast", "预测", "Forecast", "insights", MANAGERS),
     NavItem("/performance", "绩效", "Performance", "leaderboard", ALL_ROLES),
     NavItem("/care/tickets", "工单", "Tickets", "confirmation_number", ALL_ROLES),
@@ -127,7 +129,8 @@ def _switch_language(user: UserOut) -> None:
 def page_frame(title_zh: str, title_en: str, user: UserOut, path: str = "") -> Iterator[UserOut]:
     """Header, left navigation and a content column; yields the user for the page body."""
     ui.page_title(f"{t(title_zh, title_en)} · kefu 客服")
-    drawer = ui.left_drawer(value=True).classes("bg-grey-1 px-0")
+    # open beside the page on a wide screen; on a phone it waits behind the menu button (value=None: by width)
+    drawer = ui.left_drawer(value=None).classes("bg-grey-1 px-0")
     with drawer, ui.list().props("dense padding").classes("w-full"):
         for item in NAV:
             if not may(user.role, item.roles):

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from kefu.cli import app
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.plan.roster.curtois import REST, objective, parse_instance, violations
-from kefu.plan.roster.curtois_solve import solve
+from kefu.plan.roster.curtois.reader import REST, objective, parse_instance, violations
+from kefu.plan.roster.curtois.solve import solve
 from support import shared_path
 
 TINY = """\
@@ -130,8 +130,8 @@ def test_tiny_instance_solved_to_independent_optimum() -> None:
     codes = {st.id: ["" if s == REST else inst.shifts[s].id for s in res.roster[e]] for e, st in enumerate(inst.staff)}
     value, bad = _independent(TINY, codes)
     assert bad == [] and violations(inst, res.roster) == []
-    assert value == res.objective
-    assert res.status == "OPTIMAL"
+    assert value == res.objective == 0  # every cover met and no request broken: nothing lower exists
+    assert res.status in {"OPTIMAL", "FEASIBLE"}
 
 
 def test_bad_instance_text_is_rejected() -> None:
@@ -171,7 +171,7 @@ def test_year_lines_built_by_quarters_stay_feasible() -> None:
     text = ("SECTION_HORIZON\n14\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=14,4800,3840,5,1,1,2\n\n"
             f"SECTION_DAYS_OFF\nA,0,1,2\n\nSECTION_COVER\n{cover}\n")
     inst = parse_instance(text, "quarters")
-    from kefu.plan.roster.curtois_solve import _chunked_line
+    from kefu.plan.roster.curtois.solve import _chunked_line
 
     line = _chunked_line(inst, [[REST] * 14], 0, seed=0, chunk=7)
     assert line is not None and violations(inst, line) == []
@@ -184,8 +184,8 @@ def test_year_instance_first_roster_is_greedy_and_feasible() -> None:
     path = shared_path("benchmarks", "curtois", "Instance23.txt")
     text = path.read_text()
     inst = parse_instance(text, "Instance23")
-    from kefu.plan.roster.curtois_greedy import greedy_line
-    from kefu.plan.roster.curtois_solve import construct
+    from kefu.plan.roster.curtois.greedy import greedy_line
+    from kefu.plan.roster.curtois.solve import construct
 
     missing = {cell: req for cell, (req, _wu, _wo) in inst.cover.items() if req > 0}
     assert greedy_line(inst, 0, missing, random.Random(0)) is not None
@@ -202,7 +202,7 @@ def test_greedy_line_gives_up_rather_than_break_a_rule() -> None:
     text = ("SECTION_HORIZON\n14\n\nSECTION_SHIFTS\nD,480,\n\nSECTION_STAFF\nA,D=14,4800,3840,5,1,1,2\n\n"
             f"SECTION_DAYS_OFF\nA,0,1,2,3,4,5,6\n\nSECTION_COVER\n{cover}\n")
     inst = parse_instance(text, "impossible")
-    from kefu.plan.roster.curtois_greedy import greedy_line
+    from kefu.plan.roster.curtois.greedy import greedy_line
 
     assert greedy_line(inst, 0, {}, random.Random(0)) is None
 
@@ -218,7 +218,7 @@ def test_search_stops_on_deterministic_work_budget() -> None:
 
 def test_penalised_cells_are_what_the_objective_charges() -> None:
     """The cells the targeted moves aim at carry exactly the objective's penalties."""
-    from kefu.plan.roster.curtois_moves import neighbourhood, penalised_cells
+    from kefu.plan.roster.curtois.moves import neighbourhood, penalised_cells
 
     inst = parse_instance(TINY, "tiny")
     d, n = 0, 1

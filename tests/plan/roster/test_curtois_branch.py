@@ -8,11 +8,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ortools.sat.python import cp_model
 
-from kefu.plan.roster.curtois import REST, Instance, objective, parse_instance, violations
-from kefu.plan.roster.curtois_branch import BranchAndPrice, _decide
-from kefu.plan.roster.curtois_colgen import ColumnGeneration, lower_bound
-from kefu.plan.roster.curtois_model import build
-from kefu.plan.roster.curtois_solve import construct
+from kefu.plan.roster.curtois.mapping import ExactLine, line_problem
+from kefu.plan.roster.curtois.model import build
+from kefu.plan.roster.curtois.reader import REST, Instance, objective, parse_instance, violations
+from kefu.plan.roster.curtois.solve import construct
+from kefu.plan.roster.engine.branch import BranchAndPrice, _decide
+from kefu.plan.roster.engine.colgen import ColumnGeneration, lower_bound
 
 # three employees, two shifts (no early after a late), a week; B takes at most three lates, C asks for
 # two shifts off. Twenty places for thirteen to fifteen shifts: the LP shares the missing people out
@@ -28,6 +29,10 @@ SMALL = parse_instance(
 )
 
 
+def _value(roster: list[list[int]]) -> float:
+    return objective(SMALL, roster)
+
+
 def _optimum_by_full_model(inst: Instance) -> int:
     """The proven optimum of the plain x[e,d,s] CP-SAT model: an independent route to the same number."""
     empty = [[REST] * inst.horizon for _ in range(inst.n_emps)]
@@ -40,7 +45,7 @@ def _optimum_by_full_model(inst: Instance) -> int:
 
 def _root(inst: Instance, pool: ThreadPoolExecutor) -> tuple[ColumnGeneration, list[list[int]], int]:
     roster = construct(inst, budget=5.0)
-    cg = ColumnGeneration(inst)
+    cg = ColumnGeneration(line_problem(inst), ExactLine(inst))
     for e, line in enumerate(roster):
         cg.add(e, line)
     bound, _lam = lower_bound(cg, time.monotonic() + 30, pool)
@@ -55,7 +60,7 @@ def test_search_proves_the_optimum_the_full_model_finds() -> None:
     with ThreadPoolExecutor(2) as pool:
         cg, roster, lower = _root(SMALL, pool)
         assert lower == 52
-        search = BranchAndPrice(cg, pool, roster, objective(SMALL, roster), lower, random.Random(0))
+        search = BranchAndPrice(cg, pool, roster, objective(SMALL, roster), lower, random.Random(0), _value)
         search.run(time.monotonic() + 60)
     assert search.proven
     assert (search.best, search.floor) == (optimum, optimum)
@@ -74,7 +79,7 @@ def test_a_search_started_at_the_optimum_only_proves_it() -> None:
         solver.parameters.num_workers = 1
         solver.solve(sub.model)
         best_roster = sub.read(solver, empty)
-        search = BranchAndPrice(cg, pool, best_roster, optimum, lower, random.Random(0))
+        search = BranchAndPrice(cg, pool, best_roster, optimum, lower, random.Random(0), _value)
         search.run(time.monotonic() + 60)
     assert search.proven and search.floor == optimum
     assert search.roster is best_roster
@@ -84,7 +89,7 @@ def test_a_search_out_of_time_proves_nothing() -> None:
     with ThreadPoolExecutor(2) as pool:
         cg, roster, lower = _root(SMALL, pool)
         start = objective(SMALL, roster)
-        search = BranchAndPrice(cg, pool, roster, start, lower, random.Random(0))
+        search = BranchAndPrice(cg, pool, roster, start, lower, random.Random(0), _value)
         search.run(time.monotonic() - 1)
     assert (search.proven, search.floor, search.best, search.nodes) == (False, lower, start, 0)
 

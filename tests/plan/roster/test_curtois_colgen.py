@@ -12,10 +12,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from kefu.plan.roster import curtois_colgen, curtois_pricing
-from kefu.plan.roster.curtois import REST, Instance, line_violations, objective, parse_instance, violations
-from kefu.plan.roster.curtois_colgen import ColumnGeneration, lower_bound, suits
-from kefu.plan.roster.curtois_solve import solve
+from kefu.plan.roster.curtois import mapping
+from kefu.plan.roster.curtois.mapping import ExactLine, employee_rules, line_problem, suits
+from kefu.plan.roster.curtois.reader import (
+    REST,
+    Instance,
+    line_violations,
+    objective,
+    parse_instance,
+    violations,
+)
+from kefu.plan.roster.curtois.solve import solve
+from kefu.plan.roster.engine import lines
+from kefu.plan.roster.engine.colgen import ColumnGeneration, lower_bound
 from support import shared_path
 
 
@@ -46,60 +55,67 @@ def _brute_force(inst: Instance, cost: np.ndarray) -> float:
     return best
 
 
+def _cg(inst: Instance) -> ColumnGeneration:
+    return ColumnGeneration(line_problem(inst), ExactLine(inst))
+
+
+def _priced(inst: Instance, cg: ColumnGeneration, mu: np.ndarray) -> np.ndarray:
+    """Employee 0's request penalties less the cells' prices, computed here from the instance."""
+    cost = cg.problem.penalty[0].copy()
+    for k, (d, s) in enumerate(sorted(inst.cover)):
+        cost[d, s] -= mu[k]
+    return cost
+
+
 @pytest.mark.parametrize("inst", [TWO_WEEKS, THREE_SHIFTS], ids=["two_weeks", "three_shifts"])
-@pytest.mark.parametrize("budget", [curtois_pricing.STATE_BUDGET, 1], ids=["caps_tracked", "caps_checked"])
+@pytest.mark.parametrize("budget", [lines.STATE_BUDGET, 1], ids=["caps_tracked", "caps_checked"])
 def test_priced_line_is_the_cheapest_legal_line(
     inst: Instance, budget: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """DP (and, with no room for caps in the state, its CP-SAT fallback) equal enumeration."""
-    monkeypatch.setattr(curtois_pricing, "STATE_BUDGET", budget)
-    cg = ColumnGeneration(inst)
+    monkeypatch.setattr(lines, "STATE_BUDGET", budget)
+    cg = _cg(inst)
     rng = np.random.default_rng(7)
     for _trial in range(6):
-        mu = rng.integers(-1, 101, size=len(cg.cells)).astype(float)
+        mu = rng.integers(-1, 101, size=len(inst.cover)).astype(float)
         answer = cg.price(0, mu)
         assert answer is not None
         line, value, exact = answer
         assert exact
-        cost = cg.penalty[0].copy()
-        for k, (d, s) in enumerate(cg.cells):
-            cost[d, s] -= mu[k]
         assert line_violations(inst, 0, line) == []
-        assert value == _brute_force(inst, cost)
+        assert value == _brute_force(inst, _priced(inst, cg, mu))
 
 
 def test_untracked_cap_broken_by_the_dp_goes_to_cp_sat(monkeypatch: pytest.MonkeyPatch) -> None:
     """With the L and N caps left out of the state, the DP alone would break them."""
-    monkeypatch.setattr(curtois_pricing, "STATE_BUDGET", 1)
-    shape = curtois_pricing.line_shape(THREE_SHIFTS, 0)
-    assert shape.checked == ((2, 1), (1, 2)) and len(shape.tracked) == 0
+    monkeypatch.setattr(lines, "STATE_BUDGET", 1)
+    shape = lines.compile_rules(employee_rules(THREE_SHIFTS, 0))
+    assert [c.name for c in shape.checked] == ["cap N", "cap L"]
+    assert shape.tracked_names == ("minutes", "weekends")
     cost = np.zeros((7, 4))
     cost[:, 2] = -50.0  # N is very attractive every day: the DP would take it more than once
-    assert curtois_pricing.best_line(shape, cost) is None
-    cg = ColumnGeneration(THREE_SHIFTS)
-    mu = np.array([50.0 if s == 2 else 0.0 for _d, s in cg.cells])
+    assert lines.best_line(shape, cost) is None
+    cg = _cg(THREE_SHIFTS)
+    mu = np.array([50.0 if s == 2 else 0.0 for _d, s in sorted(THREE_SHIFTS.cover)])
     answer = cg.price(0, mu)
     assert answer is not None
     line, value, exact = answer
     assert exact and line_violations(THREE_SHIFTS, 0, line) == [] and line.count(2) == 1
-    priced = cg.penalty[0].copy()
-    for k, (d, s) in enumerate(cg.cells):
-        priced[d, s] -= mu[k]
-    assert value == _brute_force(THREE_SHIFTS, priced) == -50.0
+    assert value == _brute_force(THREE_SHIFTS, _priced(THREE_SHIFTS, cg, mu)) == -50.0
 
 
 def test_impossible_contract_has_no_line() -> None:
     """Minimum minutes above what the days off leave: the DP says so instead of returning a line."""
     inst = _instance(7, "D,480,", "A,D=7,4800,2400,5,1,1,1", "A,0,1,2,3")
-    assert curtois_pricing.best_line(curtois_pricing.line_shape(inst, 0), np.zeros((7, 2))) is None
+    assert lines.best_line(lines.compile_rules(employee_rules(inst, 0)), np.zeros((7, 2))) is None
 
 
 def test_lp_bound_on_instances_2_and_3_is_their_optimum() -> None:
     """The column-generation bound equals the proven optima 828 and 1001 (the x[e,d,s] LP is far below)."""
     for number, optimum in ((2, 828), (3, 1001)):
         inst = parse_instance(shared_path("benchmarks", "curtois", f"Instance{number}.txt").read_text(), "i")
-        cg = ColumnGeneration(inst)
-        assert suits(cg.shapes, inst.horizon)
+        cg = _cg(inst)
+        assert suits(cg.problem)
         for e in range(inst.n_emps):
             cg.add(e, [REST] * inst.horizon if inst.staff[e].min_minutes == 0 else _any_line(cg, e))
         with ThreadPoolExecutor(2) as pool:
@@ -109,7 +125,7 @@ def test_lp_bound_on_instances_2_and_3_is_their_optimum() -> None:
 
 
 def _any_line(cg: ColumnGeneration, e: int) -> list[int]:
-    answer = cg.price(e, np.zeros(len(cg.cells)))
+    answer = cg.price(e, np.zeros(cg.problem.coupling.n_rows))
     assert answer is not None
     return answer[0]
 
@@ -145,11 +161,11 @@ def test_json_output_stays_clean_when_highs_starts(tmp_path: Path) -> None:
 
 def test_pricing_out_of_time_proves_no_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     """A CP-SAT fallback that finds nothing in its time: no column, no bound claimed, no crash."""
-    monkeypatch.setattr(curtois_pricing, "STATE_BUDGET", 1)
-    monkeypatch.setattr(curtois_colgen, "FALLBACK_SECONDS", 1e-9)
-    cg = ColumnGeneration(THREE_SHIFTS)
+    monkeypatch.setattr(lines, "STATE_BUDGET", 1)
+    monkeypatch.setattr(mapping, "FALLBACK_SECONDS", 1e-9)
+    cg = _cg(THREE_SHIFTS)
     cg.add(0, [0, 0, REST, 0, 0, REST, REST])  # 4 early shifts: 1920 minutes, a legal line
-    mu = np.array([50.0 if s == 2 else 0.0 for _d, s in cg.cells])
+    mu = np.array([50.0 if s == 2 else 0.0 for _d, s in sorted(THREE_SHIFTS.cover)])
     assert cg.price(0, mu) is None
     with ThreadPoolExecutor(1) as pool:
         bound, lam = lower_bound(cg, deadline=float("inf"), pool=pool)

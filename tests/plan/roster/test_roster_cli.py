@@ -104,3 +104,17 @@ def test_infeasible_exits_2_naming_rules(tmp_path: Path, monkeypatch: pytest.Mon
     assert "ROSTER_INFEASIBLE" in err
     assert "已批准的假期不排班 + 合同最少工时" in err
     assert "张三: no shift on approved leave + contract minimum hours" in err
+
+
+def test_plan_reads_contract_days_columns(tmp_path: Path) -> None:
+    """A.csv's optional min_days/max_days: 14 March days owe 2 rest days; 张三 works 12 exactly, 李四 6–8."""
+    agents = ("agent,skills,night_ok,min_hours,max_hours,leave,min_days,max_days\n"
+              "张三,售前,1,,,,12,12\n李四,售前|售后,0,,,,6,8\n王五,售后,1,,,,,\n")
+    out = tmp_path / "roster.csv"
+    args = ["roster", "plan", *_files(tmp_path, agents=agents), "--start", "2026-03-01", "--days", "14",
+            "--time-limit", "10", "--out", str(out), "--quiet"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, (result.output, result.exception)
+    rows = list(csv.reader(out.open(encoding="utf-8")))[1:]
+    worked = {a: sum(1 for r in rows if r[0] == a and r[2]) for a in ("张三", "李四", "王五")}
+    assert worked["张三"] == 12 and 6 <= worked["李四"] <= 8 and worked["王五"] <= 12

@@ -1,4 +1,4 @@
-"""Roster API: plan a roster, re-check a hand-edited one, read the stored one. Thin: calls the roster actions."""
+"""Roster API: plan a roster or a shop's month, re-check a hand-edited one, read the stored one. Thin: calls the roster actions."""
 
 from __future__ import annotations
 
@@ -8,12 +8,14 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.api.deps import MANAGER_ROLES, DbSession, require_roles
+from kefu.service.plan import actions_month
 from kefu.service.plan import actions_roster as svc
 from kefu.service.plan.schemas import (
     RosterCheckOut,
     RosterPlanOut,
     RosterRowsIn,
     RosterRulesIn,
+    ShopMonth,
     StoredRosterOut,
 )
 from kefu.service.schemas import Day
@@ -27,7 +29,7 @@ class ProblemIn(BaseModel):
     days: int = Field(ge=1, le=62)
     rules: RosterRulesIn = Field(default_factory=RosterRulesIn)
     agents: list[dict[str, Any]] = Field(min_length=1, max_length=500,
-                                         description="agent, skills[], night_ok, min_hours?, max_hours?, leave[]?")
+                                         description="agent, skills[], night_ok, min_hours?, max_hours?, leave[]?, min_days?, max_days?")
     shifts: list[dict[str, Any]] = Field(min_length=1, max_length=50,
                                          description="code, start HH:MM, end HH:MM, night, breaks?")
     requirement: list[dict[str, Any]] = Field(default_factory=list, max_length=200000,
@@ -44,6 +46,13 @@ class PlanIn(ProblemIn):
     shop: str | None = Field(default=None, max_length=64, description="store the roster for this shop")
 
 
+class MonthIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    shop: str = Field(min_length=1, max_length=64)
+    month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
+    time_limit: float = Field(default=30.0, gt=0, le=300)
+
+
 class CheckIn(ProblemIn):
     roster: list[dict[str, Any]] = Field(description="agent, date, shift, skill rows")
 
@@ -52,6 +61,13 @@ class CheckIn(ProblemIn):
 def plan(body: PlanIn, session: DbSession) -> RosterPlanOut:
     """Build a roster; 422 ROSTER_INFEASIBLE lists the conflicting rules per agent."""
     return svc.plan_roster(body.source(), time_limit=body.time_limit, session=session, store_for=body.shop)
+
+
+@router.post("/month", response_model=RosterPlanOut)
+def plan_month(body: MonthIn, session: DbSession) -> RosterPlanOut:
+    """The page's 排班 button: forecast, staff, roster (a stored month re-planned with minimal change) and store."""
+    source = ShopMonth(body.shop, actions_month.month_first(body.month))
+    return svc.plan_roster(source, time_limit=body.time_limit, session=session)
 
 
 @router.post("/check", response_model=RosterCheckOut)

@@ -1,7 +1,8 @@
 """Say which hard rules conflict when no roster exists, instead of just "infeasible".
 
 Every hard rule belongs to one agent, so the roster is feasible exactly when
-each agent's own rules are. For each agent we switch every rule family on with
+each agent's own rules are (the engine finds an agent with no legal line
+before anything else, ``solve.first_lines``). For each agent we switch every rule family on with
 an assumption literal; when CP-SAT proves the agent infeasible it returns a
 subset of assumptions that is already infeasible, and a deletion pass shrinks
 it to a minimal conflict (dropping any one family makes the rest satisfiable).
@@ -9,14 +10,88 @@ it to a minimal conflict (dropping any one family makes the rest satisfiable).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from kefu.domain.errors import ErrorCode, KefuError
-from kefu.plan.roster.model import Key, add_agent_rules
-from kefu.plan.roster.rules import FAMILIES, FAMILY_TEXT
-from kefu.plan.roster.types import RosterProblem
+from kefu.plan.roster.rules import FAMILIES, FAMILY_TEXT, contract_bounds, forbidden_successions, month_parts
+from kefu.plan.roster.types import Agent, RosterProblem
+
+Key = tuple[int, int, int, str]  # agent index, day, shift index, skill
+
+
+def add_agent_rules(
+    m: cp_model.CpModel,
+    problem: RosterProblem,
+    a: int,
+    x: dict[Key, cp_model.IntVar],
+    rule_literals: Mapping[str, cp_model.IntVar] | None = None,
+) -> list[cp_model.LinearExprT]:
+    """Create agent a's variables x[a, d, s, k] and hard rules; returns the per-day work expressions.
+
+    Every family is an implication of its literal in ``rule_literals``, so an
+    infeasible subset of families can be extracted as assumptions (without a
+    literal, leave and night_ok simply remove variables).
+    """
+    agent: Agent = problem.agents[a]
+    lits = rule_literals or {}
+    dates = problem.dates()
+    shifts = problem.shifts
+
+    def enforce(ct: cp_model.Constraint, family: str) -> None:
+        if family in lits:
+            ct.only_enforce_if(lits[family])
+
+    work: list[cp_model.LinearExprT] = []
+    per_shift: list[list[cp_model.LinearExprT]] = []
+    for d in range(problem.days):
+        on_leave = dates[d] in agent.leave
+        day_vars = []
+        by_shift: list[cp_model.LinearExprT] = []
+        for s, shift in enumerate(shifts):
+            blocked = (on_leave, "leave"), (shift.night and not agent.night_ok, "night_ok")
+            if any(flag and fam not in lits for flag, fam in blocked):
+                by_shift.append(0)
+                continue
+            vs = []
+            for k in agent.skills:
+                v = m.new_bool_var(f"x{a}_{d}_{s}_{k}")
+                x[(a, d, s, k)] = v
+                vs.append(v)
+                for flag, fam in blocked:
+                    if flag:
+                        enforce(m.add(v == 0), fam)
+            day_vars.extend(vs)
+            by_shift.append(sum(vs))
+        m.add_at_most_one(day_vars)
+        work.append(sum(day_vars))
+        per_shift.append(by_shift)
+
+    for part in month_parts(problem.start, problem.days, problem.rules):
+        enforce(m.add(sum(work[part.first : part.last]) <= (part.last - part.first) - part.rest_days),
+                "rest_days_per_month")
+    mc = problem.rules.max_consecutive
+    for i in range(0, problem.days - mc):
+        enforce(m.add(sum(work[i : i + mc + 1]) <= mc), "max_consecutive")
+    for s, t, gap in forbidden_successions(shifts, problem.rules.min_rest_hours):
+        for d in range(problem.days - gap):
+            first, second = per_shift[d][s], per_shift[d + gap][t]
+            if isinstance(first, int) or isinstance(second, int):
+                continue
+            enforce(m.add(cp_model.LinearExpr.sum([first, second]) <= 1), "min_rest_hours")
+    paid = sum(shifts[s].paid_minutes * per_shift[d][s] for d in range(problem.days) for s in range(len(shifts)))
+    owed = contract_bounds(problem, agent)
+    if owed.min_minutes > 0:
+        enforce(m.add(paid >= owed.min_minutes), "min_hours")
+    if owed.max_minutes is not None:
+        enforce(m.add(paid <= owed.max_minutes), "max_hours")
+    if owed.min_days > 0:
+        enforce(m.add(sum(work) >= owed.min_days), "min_days")
+    if owed.max_days is not None:
+        enforce(m.add(sum(work) <= owed.max_days), "max_days")
+    return work
 
 
 @dataclass(frozen=True)
@@ -88,4 +163,3 @@ def infeasible_error(found: list[Conflict]) -> KefuError:
     )
 
 
-__all__ = ["Conflict", "Key", "agent_conflict", "conflicts", "infeasible_error"]

@@ -202,6 +202,11 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
          "skill": a.skills[0] if code else "", "breaks": breaks.get((i, d), [])}
         for i, a in enumerate(shop.agents) for d, code in enumerate(shop.roster[i])
     ]  # fmt: skip
+    roster += [  # the rest of the last month: the stored month is whole from the window's first day
+        {"shop_id": DEMO_SHOP_ID, "agent_id": a.id, "day": shop.start + timedelta(days=shop.days + d),
+         "shift_code": code, "skill": a.skills[0] if code else "", "breaks": []}
+        for i, a in enumerate(shop.agents) for d, code in enumerate(shop.roster_ahead[i] if shop.roster_ahead else [])
+    ]  # fmt: skip
     session.execute(insert(RosterEntry), roster)
     presence = [
         {"agent_id": shop.agents[a].id, "status": s, "start": from_epoch(b), "end": None if e is None else from_epoch(e)}

@@ -1,14 +1,15 @@
 """Roster use-cases: plan a roster (one action for CLI, API and dashboard), check edits, read the stored one.
 
 Planning takes one of three sources — the CLI's files, the API's JSON rows, or a shop's
-month with the requirement forecast from its own history — turns it into the engine's
-problem, solves it, stores it when asked (the shop's rows for those days are replaced)
-and writes the CLI's files when asked. Every caller gets the same :class:`RosterPlanOut`.
+month with the requirement forecast from its own history (:mod:`actions_month`; a month
+already stored is re-planned with minimal change) — turns it into the engine's problem,
+solves it, stores it when asked (the shop's rows for those days are replaced) and writes
+the CLI's files when asked. Every caller gets the same :class:`RosterPlanOut`, with the
+coverage, the LP bound and the gap.
 """
 
 from __future__ import annotations
 
-import calendar
 import json
 from collections.abc import Callable
 from datetime import date
@@ -17,14 +18,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.roster.solve import totals
-from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY, RosterProblem, RosterResult, Rules
+from kefu.plan.roster.types import RosterProblem, RosterResult, Rules
 from kefu.service import access
-from kefu.service.plan import actions as forecasts
-from kefu.service.plan import roster, store
+from kefu.service.plan import actions_month, roster
 from kefu.service.plan.schemas import (
-    MonthPlanOut,
     RosterCheckOut,
     RosterFiles,
     RosterGridOut,
@@ -68,7 +66,7 @@ def plan_roster(
     if isinstance(source, ShopMonth):
         if session is None:
             raise ValueError("a shop month is planned from the database: pass the session")
-        problem, month = _month_problem(session, source)
+        problem, month = actions_month.month_problem(session, source)
         store_for = source.shop
     else:
         problem = _problem(source)
@@ -78,40 +76,17 @@ def plan_roster(
         if session is None:
             raise ValueError("storing a roster needs the session")
         entries = roster.save_roster(session, store_for, problem.start, result.roster)
+    if month is not None and problem.previous:
+        month.changed = actions_month.changes(problem.start, problem.previous, result.roster)
     summary = roster.result_summary(problem, result)
+    bound = round(result.bound if result.bound is not None else 1.0, 4)
     out = RosterPlanOut(**summary, start=problem.start, days=problem.days, entries=entries, month=month,
+                        bound=bound, gap=round(max(0.0, 1.0 - summary["coverage_ratio"] / bound) if bound else 0.0, 4),
+                        violations=len(roster.check_roster(problem, result.roster)),
                         roster=[RosterRowOut(**r) for r in roster.roster_rows(problem, result.roster)])  # fmt: skip
     if outputs is not None:
         _write(outputs, problem, result, summary)
     return out
-
-
-def _month_problem(session: Session, source: ShopMonth) -> tuple[RosterProblem, MonthPlanOut]:
-    """The shop's agents and shifts over the month, each skill group's requirement from its forecast."""
-    start = source.first_day.replace(day=1)
-    days = calendar.monthrange(start.year, start.month)[1]
-    problem = roster.db_problem(session, source.shop, start, days)
-    if not problem.agents or not problem.shifts:
-        raise KefuError(ErrorCode.ROSTER_INFEASIBLE, "店铺还没有客服或班次模板, 无法排班",
-                        "the shop has no agents or shift templates to roster", {"shop": source.shop})  # fmt: skip
-    skills = sorted(g for g in store.conversation_groups(session, source.shop)
-                    if any(g in a.skills for a in problem.agents))  # fmt: skip
-    requirement: dict[str, list[float]] = {}
-    forecast_skills = []
-    for skill in skills:
-        need = [0.0] * (days * SLOTS_PER_DAY)
-        requirement[skill] = need
-        if not forecasts.forecast_shop(session, source.shop, start, days, skill=skill):
-            continue  # too little history to forecast this group: it asks for nobody
-        forecast_skills.append(skill)
-        for point in forecasts.requirement(session, source.shop, start, days, skill=skill):
-            local = point.interval_start
-            slot = (local.date() - start).days * SLOTS_PER_DAY + (local.hour * 60 + local.minute) // SLOT
-            if 0 <= slot < len(need):
-                need[slot] = float(point.required or 0)
-    problem.requirement = requirement
-    asked = int(sum(sum(v) for v in requirement.values()))
-    return problem, MonthPlanOut(skills=skills, forecast_skills=forecast_skills, required_agent_slots=asked)
 
 
 def _write(outputs: RosterOutputs, problem: RosterProblem, result: RosterResult, summary: dict[str, object]) -> None:
@@ -125,7 +100,7 @@ def _write(outputs: RosterOutputs, problem: RosterProblem, result: RosterResult,
                                                         outputs.target_s, outputs.concurrency)  # fmt: skip
         summary["coverage"] = {k: [round(v, 2) for v in c] for k, c in result.coverage.items()}
     if outputs.xlsx:
-        roster_export.write_xlsx(outputs.xlsx, problem, result)
+        roster_export.write_xlsx(outputs.xlsx, problem, result.roster)
     if outputs.ics_dir:
         roster_export.write_ics_dir(outputs.ics_dir, problem, result.roster)
     if outputs.report:
@@ -150,19 +125,16 @@ def stored(session: Session, shop: str, start: date, days: int) -> StoredRosterO
 
 def grid(session: Session, viewer: access.Viewer, shop: str, year: int, month: int) -> RosterGridOut:
     """The dashboard's month grid and the rule violations of the stored roster (an agent: their own line)."""
-    days = calendar.monthrange(year, month)[1]
-    start = date(year, month, 1)
-    problem = roster.db_problem(session, shop, start, days)
-    lines = roster.load_roster(session, shop, start, days)
+    problem, shown, checked = actions_month.month_view(session, shop, date(year, month, 1))
     if viewer.role == "agent":
         problem.agents = [a for a in problem.agents if a.id == viewer.agent_id]
-    shown = {a.id: lines.get(a.id, [None] * days) for a in problem.agents}
+        shown = {a: line for a, line in shown.items() if a == viewer.agent_id}
+        checked = [v for v in checked if v.agent == viewer.agent_id]
     rows = [{"agent": a, **{f"d{d + 1}": "" if c is None else c.shift for d, c in enumerate(line)}}
             for a, line in shown.items()]  # fmt: skip
-    violations = [ViolationOut.model_validate(v.as_dict()) for v in roster.check_roster(problem, shown)] if problem.shifts else []
-    return RosterGridOut(days=days, rows=rows, totals=[t.__dict__ for t in totals(problem, shown)],
-                         violations=violations, agents=[a.id for a in problem.agents],
-                         shifts=[s.code for s in problem.shifts])  # fmt: skip
+    return RosterGridOut(days=problem.days, rows=rows, totals=[t.__dict__ for t in totals(problem, shown)],
+                         violations=[ViolationOut.model_validate(v.as_dict()) for v in checked],
+                         agents=[a.id for a in problem.agents], shifts=[s.code for s in problem.shifts])  # fmt: skip
 
 
 def set_cell(session: Session, shop_id: str, agent_id: str, day: date, shift_code: str) -> None:

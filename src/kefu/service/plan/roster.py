@@ -6,9 +6,11 @@ stays free of files and databases.
 
 from __future__ import annotations
 
+import calendar
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,10 +19,12 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import bad_argument
 from kefu.io import roster_csv
-from kefu.plan.roster import curtois, curtois_solve
-from kefu.plan.roster.rules import Violation, check
+from kefu.plan.roster.curtois import reader as curtois
+from kefu.plan.roster.curtois import solve as curtois_solve
+from kefu.plan.roster.rules import Violation, check, month_parts
 from kefu.plan.roster.solve import coverage_ratio, plan_roster
-from kefu.plan.roster.types import Assignment, Roster, RosterProblem, RosterResult, Rules
+from kefu.plan.roster.types import Agent as EngineAgent
+from kefu.plan.roster.types import Assignment, BreakRule, Roster, RosterProblem, RosterResult, Rules, Shift
 from kefu.store.models.plan import RosterEntry
 
 
@@ -155,7 +159,7 @@ def problem_from_rows(
 
     with tempfile.TemporaryDirectory() as tmp:
         files = PlanFiles(
-            to_csv("agents", ["agent", "skills", "night_ok", "min_hours", "max_hours", "leave"], agents),
+            to_csv("agents", ["agent", "skills", "night_ok", "min_hours", "max_hours", "leave", "min_days", "max_days"], agents),
             to_csv("shifts", ["code", "start", "end", "night", "breaks"], shifts),
             to_csv("requirement", ["interval_start", "skill", "agents"], requirement),
             to_csv("preferences", ["agent", "date", "shift", "weight"], preferences) if preferences else None,
@@ -219,19 +223,70 @@ def roster_from_rows(problem: RosterProblem, rows: list[dict[str, Any]]) -> Rost
 
 
 def db_problem(session: Session, shop_id: str, start: date, days: int, rules: Rules | None = None) -> RosterProblem:
-    """The shop's agents and shift templates as an engine problem (no requirement: for checking edits)."""
-    from kefu.plan.roster.types import Agent as EngineAgent
-    from kefu.plan.roster.types import Shift
+    """The shop's agents (contracts, approved leave) and shift templates (breaks, 晚班) as an engine problem.
+
+    No requirement: enough for checking edits; ``actions_month`` adds the
+    forecast's. Contracts: ``min_days_month``/``max_days_month`` per calendar
+    month (part-timers), pro rata for a part of a month; neither set means
+    the seeds' full-timer, who works every day but the month's rest days.
+    """
     from kefu.store.models.org import Agent
     from kefu.store.models.plan import ShiftTemplate
 
-    agents = [EngineAgent(a.id, tuple(a.skills or []) + tuple(a.secondary_skills or []) or ("",), a.night_ok)
-              for a in session.scalars(select(Agent).where(Agent.shop_id == shop_id, Agent.active).order_by(Agent.id))]
-    shifts = []
-    for s in session.scalars(select(ShiftTemplate).where(ShiftTemplate.shop_id == shop_id).order_by(ShiftTemplate.code)):
-        a, b = (int(s.start[:2]) * 60 + int(s.start[3:])), (int(s.end[:2]) * 60 + int(s.end[3:]))
-        shifts.append(Shift(s.code, a, b if b > a else b + 1440, s.night))
-    return RosterProblem(start, days, agents, shifts, {}, rules or Rules())
+    rules = rules or Rules()
+    rows = list(session.scalars(select(Agent).where(Agent.shop_id == shop_id, Agent.active).order_by(Agent.id)))
+    leave = _approved_leave(session, [a.id for a in rows], start, days)
+    agents = [_engine_agent(a, start, days, rules, leave.get(a.id, frozenset())) for a in rows]
+    shifts = [_engine_shift(s) for s in session.scalars(
+        select(ShiftTemplate).where(ShiftTemplate.shop_id == shop_id).order_by(ShiftTemplate.code))]
+    return RosterProblem(start, days, agents, shifts, {}, rules)
+
+
+def _engine_agent(a: Any, start: date, days: int, rules: Rules, leave: frozenset[date]) -> EngineAgent:
+    """A stored agent and contract over the horizon (per-month days summed over the months it touches)."""
+    lo = hi = 0
+    for part in month_parts(start, days, rules):
+        covered = part.last - part.first
+        share = covered / calendar.monthrange(part.year, part.month)[1]
+        if a.min_days_month is None and a.max_days_month is None:
+            lo += covered - part.rest_days
+            hi += covered - part.rest_days
+        else:
+            lo += math.floor((a.min_days_month or 0) * share)
+            hi += covered if a.max_days_month is None else min(covered, math.ceil(a.max_days_month * share))
+    skills = tuple(a.skills or []) + tuple(a.secondary_skills or []) or ("",)
+    return EngineAgent(a.id, skills, a.night_ok, leave=leave, min_days=lo or None, max_days=hi)
+
+
+def _engine_shift(s: Any) -> Shift:
+    """A shift template in engine minutes; its breaks' windows become minutes after the shift start."""
+    a, b = _minutes(s.start), _minutes(s.end)
+    breaks = []
+    for br in s.breaks or []:
+        window = br.get("window") or [s.start, s.end]
+        lo, hi = (_minutes(window[0]) - a) % 1440, (_minutes(window[1]) - a) % 1440
+        breaks.append(BreakRule(str(br.get("kind", "meal")), int(br.get("minutes", 30)), lo, hi))
+    return Shift(s.code, a, b if b > a else b + 1440, s.night, tuple(breaks), evening=s.evening)
+
+
+def _minutes(hhmm: str) -> int:
+    return int(hhmm[:2]) * 60 + int(hhmm[3:5])
+
+
+def _approved_leave(session: Session, agent_ids: list[str], start: date, days: int) -> dict[str, frozenset[date]]:
+    """Approved leave per agent, the days inside the horizon."""
+    from kefu.store.models.plan import LeaveRequest
+
+    last = start + timedelta(days=days - 1)
+    out: dict[str, set[date]] = {}
+    for r in session.scalars(select(LeaveRequest).where(
+            LeaveRequest.agent_id.in_(agent_ids), LeaveRequest.status == "approved",
+            LeaveRequest.first_day <= last, LeaveRequest.last_day >= start)):
+        d = max(r.first_day, start)
+        while d <= min(r.last_day, last):
+            out.setdefault(r.agent_id, set()).add(d)
+            d += timedelta(days=1)
+    return {k: frozenset(v) for k, v in out.items()}
 
 
 def set_cell(session: Session, shop_id: str, agent_id: str, day: date, shift_code: str) -> None:

@@ -159,10 +159,15 @@ class RosterRowsIn:
 
 @dataclass(frozen=True)
 class ShopMonth:
-    """The dashboard's "排下个月": the shop's agents and shifts, the requirement forecast from its history."""
+    """The dashboard's "排下个月": the shop's agents and shifts, the requirement forecast from its history.
+
+    A roster already stored for the month is re-planned with as few changes as possible; the days
+    before ``today`` (the shop's date; None = now) are kept exactly.
+    """
 
     shop: str
     first_day: date
+    today: date | None = None
 
 
 @dataclass(frozen=True)
@@ -193,12 +198,23 @@ class RosterRowOut(BaseModel):
     breaks: list[BreakOut] = Field(default_factory=list)
 
 
+class ChangeOut(BaseModel):
+    """One cell a re-plan changed: the stored shift before and the new one ("" = rest day)."""
+
+    agent: str
+    date: str  # YYYY-MM-DD
+    before: str
+    after: str
+
+
 class MonthPlanOut(BaseModel):
-    """What the month plan forecast: the skill groups, those with enough history, the agent-slots asked for."""
+    """What the month plan forecast (skill groups, those with history, agent-slots asked for) and what a re-plan changed."""
 
     skills: list[str]
     forecast_skills: list[str]
     required_agent_slots: int
+    kept_days: int = 0  # days from the month's start kept exactly as stored (already worked)
+    changed: list[ChangeOut] = Field(default_factory=list)  # cells changed against the roster stored before
 
 
 class RosterPlanOut(BaseModel):
@@ -214,6 +230,9 @@ class RosterPlanOut(BaseModel):
     days: int
     roster: list[RosterRowOut]
     entries: int = 0  # roster rows stored (0 when not stored)
+    bound: float = 1.0  # no roster under these rules covers more (the LP bound), 0–1
+    gap: float = 0.0  # 1 - coverage / bound: how far the roster is from the best possible
+    violations: int = 0  # hard-rule violations of the planned roster (0 unless a bug)
     month: MonthPlanOut | None = None
 
 

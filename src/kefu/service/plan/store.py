@@ -5,9 +5,9 @@ The roster's own reads and writes (:mod:`kefu.service.plan.roster`) are still be
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from kefu.store.models.live import Conversation
@@ -56,3 +56,9 @@ def working_entries(session: Session, shop_id: str, days: list[date], skill: str
     if skill:
         q = q.where(RosterEntry.skill == skill)
     return list(session.scalars(q))
+
+
+def first_roster_day(session: Session, shop_id: str, start: date, days: int) -> date | None:
+    """The first day in [start, start + days) the shop has a stored roster row for (None: nothing stored)."""
+    return session.scalar(select(func.min(RosterEntry.day)).where(
+        RosterEntry.shop_id == shop_id, RosterEntry.day >= start, RosterEntry.day < start + timedelta(days=days)))

@@ -42,6 +42,9 @@ class Agent(Base):
     status_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     contract_minutes_month: Mapped[int] = mapped_column(Integer, default=10400)  # ~ 40 h a week
+    # working days a calendar month (part-timers); both None = full time: the month's days less the rest days
+    min_days_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_days_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
     night_ok: Mapped[bool] = mapped_column(Boolean, default=True)
     probation: Mapped[bool] = mapped_column(Boolean, default=False)
     hired_on: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -44,9 +44,16 @@ class LeaveRequest(Base):
     first_day: Mapped[date] = mapped_column(Date)
     last_day: Mapped[date] = mapped_column(Date)
     kind: Mapped[str] = mapped_column(String(16), default="annual")  # annual|sick|comp|personal
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|approved|rejected
-    note: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending|approved|rejected|cancelled
+    note: Mapped[str] = mapped_column(String(500), default="")  # the agent's reason
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    days: Mapped[int] = mapped_column(Integer, default=0)  # days the leave takes (rostered work days)
+    minutes: Mapped[int] = mapped_column(Integer, default=0)  # 调休 minutes it draws on the ledger
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    decision_note: Mapped[str] = mapped_column(String(500), default="")
+    roster_changes: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{"day","before","after"}]
 
 
 class Forecast(Base):

@@ -61,8 +61,11 @@ def roster_page(user: UserOut) -> None:
                 try:
                     done = await ng_run.io_bound(_plan_and_store, shop.value, first)
                     assert done is not None  # io_bound returns None only when the app is shutting down
-                    ui.notify(t(f"已排班 {done.entries} 格, 需求覆盖率 {done.coverage_ratio:.1%}",
-                                f"rostered {done.entries} cells, requirement covered {done.coverage_ratio:.1%}"),
+                    changed = len(done.month.changed) if done.month else 0
+                    ui.notify(t(f"已排班 {done.entries} 格, 需求覆盖率 {done.coverage_ratio:.1%} (上界 {done.bound:.1%}, "
+                                f"差距 {done.gap:.1%}), 改动 {changed} 格",
+                                f"rostered {done.entries} cells, requirement covered {done.coverage_ratio:.1%} (bound "
+                                f"{done.bound:.1%}, gap {done.gap:.1%}), {changed} cells changed"),
                               type="positive")
                 except KefuError as exc:
                     notify_error(exc)

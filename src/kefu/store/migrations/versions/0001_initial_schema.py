@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 04:38:21.686774
+Create Date: 2026-12-07 15:29:23.248572
 """
 
 from alembic import op
@@ -107,6 +107,20 @@ def upgrade() -> None:
     sa.Column('answer', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_faq_pairs'))
     )
+    op.create_table('fund_spends',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('shop_id', sa.String(length=64), nullable=True),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('purpose', sa.String(length=500), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_fund_spends'))
+    )
+    with op.batch_alter_table('fund_spends', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_fund_spends_day'), ['day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_fund_spends_shop_id'), ['shop_id'], unique=False)
+
     op.create_table('handovers',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('shop_id', sa.String(length=64), nullable=False),
@@ -238,6 +252,8 @@ def upgrade() -> None:
     sa.Column('status_since', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_assigned_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('contract_minutes_month', sa.Integer(), nullable=False),
+    sa.Column('min_days_month', sa.Integer(), nullable=True),
+    sa.Column('max_days_month', sa.Integer(), nullable=True),
     sa.Column('night_ok', sa.Boolean(), nullable=False),
     sa.Column('probation', sa.Boolean(), nullable=False),
     sa.Column('hired_on', sa.Date(), nullable=True),
@@ -249,6 +265,22 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('agents', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agents_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('briefings',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('shop_id', sa.String(length=64), nullable=False),
+    sa.Column('product', sa.String(length=200), nullable=False),
+    sa.Column('attributes', sa.JSON(), nullable=False),
+    sa.Column('faq', sa.JSON(), nullable=False),
+    sa.Column('quiz', sa.JSON(), nullable=False),
+    sa.Column('launch_on', sa.Date(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_briefings_shop_id_shops')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_briefings'))
+    )
+    with op.batch_alter_table('briefings', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_briefings_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('forecasts',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -309,6 +341,44 @@ def upgrade() -> None:
     with op.batch_alter_table('skill_groups', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_skill_groups_shop_id'), ['shop_id'], unique=False)
 
+    op.create_table('agent_goals',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('agent_id', sa.String(length=64), nullable=False),
+    sa.Column('metric', sa.String(length=64), nullable=False),
+    sa.Column('label', sa.String(length=100), nullable=False),
+    sa.Column('lower_is_better', sa.Boolean(), nullable=False),
+    sa.Column('norm', sa.String(length=32), nullable=False),
+    sa.Column('factor', sa.String(length=8), nullable=False),
+    sa.Column('target', sa.String(length=32), nullable=False),
+    sa.Column('start', sa.Date(), nullable=False),
+    sa.Column('end', sa.Date(), nullable=False),
+    sa.Column('direction', sa.String(length=500), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_agent_goals_agent_id_agents')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agent_goals'))
+    )
+    with op.batch_alter_table('agent_goals', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agent_goals_agent_id'), ['agent_id'], unique=False)
+
+    op.create_table('briefing_acks',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('briefing_id', sa.Integer(), nullable=False),
+    sa.Column('agent_id', sa.String(length=64), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('right', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Integer(), nullable=False),
+    sa.Column('acknowledged_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_briefing_acks_agent_id_agents')),
+    sa.ForeignKeyConstraint(['briefing_id'], ['briefings.id'], name=op.f('fk_briefing_acks_briefing_id_briefings')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_briefing_acks')),
+    sa.UniqueConstraint('briefing_id', 'agent_id', name=op.f('uq_briefing_acks_briefing_id'))
+    )
+    with op.batch_alter_table('briefing_acks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_briefing_acks_agent_id'), ['agent_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_briefing_acks_briefing_id'), ['briefing_id'], unique=False)
+
     op.create_table('conversations',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('shop_id', sa.String(length=64), nullable=False),
@@ -343,6 +413,13 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('note', sa.String(length=500), nullable=False),
     sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('days', sa.Integer(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('decided_by', sa.String(length=64), nullable=False),
+    sa.Column('decided_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decision_note', sa.String(length=500), nullable=False),
+    sa.Column('roster_changes', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_leave_requests_agent_id_agents')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_leave_requests'))
     )
@@ -365,6 +442,64 @@ def upgrade() -> None:
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_ledger_entries_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_entries_day'), ['day'], unique=False)
+
+    op.create_table('onboardings',
+    sa.Column('agent_id', sa.String(length=64), nullable=False),
+    sa.Column('mentor_id', sa.String(length=64), nullable=False),
+    sa.Column('started_on', sa.Date(), nullable=False),
+    sa.Column('probation_end', sa.Date(), nullable=False),
+    sa.Column('checklist', sa.JSON(), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('regular_on', sa.Date(), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_onboardings_agent_id_agents')),
+    sa.ForeignKeyConstraint(['mentor_id'], ['agents.id'], name=op.f('fk_onboardings_mentor_id_agents')),
+    sa.PrimaryKeyConstraint('agent_id', name=op.f('pk_onboardings'))
+    )
+    op.create_table('open_shifts',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('shop_id', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('shift_code', sa.String(length=32), nullable=False),
+    sa.Column('skill', sa.String(length=64), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('source', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('taken_by', sa.String(length=64), nullable=True),
+    sa.Column('taken_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['shop_id'], ['shops.id'], name=op.f('fk_open_shifts_shop_id_shops')),
+    sa.ForeignKeyConstraint(['taken_by'], ['agents.id'], name=op.f('fk_open_shifts_taken_by_agents')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_open_shifts'))
+    )
+    with op.batch_alter_table('open_shifts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_open_shifts_day'), ['day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_open_shifts_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('overtime_requests',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('agent_id', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('minutes', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('origin', sa.String(length=16), nullable=False),
+    sa.Column('compensation', sa.String(length=16), nullable=False),
+    sa.Column('day_kind', sa.String(length=16), nullable=False),
+    sa.Column('rate', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_by', sa.String(length=64), nullable=False),
+    sa.Column('decided_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decision_note', sa.String(length=500), nullable=False),
+    sa.Column('booked_minutes', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_overtime_requests_agent_id_agents')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_overtime_requests'))
+    )
+    with op.batch_alter_table('overtime_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_overtime_requests_agent_id'), ['agent_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_overtime_requests_day'), ['day'], unique=False)
 
     op.create_table('presence_intervals',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -395,6 +530,31 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_roster_entries_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_roster_entries_day'), ['day'], unique=False)
         batch_op.create_index(batch_op.f('ix_roster_entries_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('shift_swaps',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('shop_id', sa.String(length=64), nullable=True),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('requester', sa.String(length=64), nullable=False),
+    sa.Column('peer', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.String(length=500), nullable=False),
+    sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('accepted_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decided_by', sa.String(length=64), nullable=False),
+    sa.Column('decided_at', kefu.store.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decision_note', sa.String(length=500), nullable=False),
+    sa.Column('findings', sa.JSON(), nullable=False),
+    sa.Column('cells', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['peer'], ['agents.id'], name=op.f('fk_shift_swaps_peer_agents')),
+    sa.ForeignKeyConstraint(['requester'], ['agents.id'], name=op.f('fk_shift_swaps_requester_agents')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shift_swaps'))
+    )
+    with op.batch_alter_table('shift_swaps', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_shift_swaps_day'), ['day'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shift_swaps_peer'), ['peer'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shift_swaps_requester'), ['requester'], unique=False)
+        batch_op.create_index(batch_op.f('ix_shift_swaps_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('tasks',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
@@ -461,6 +621,27 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
+    op.create_table('conduct_entries',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('agent_id', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.Date(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('rule', sa.String(length=200), nullable=False),
+    sa.Column('outcome', sa.String(length=24), nullable=False),
+    sa.Column('step', sa.Integer(), nullable=False),
+    sa.Column('amount_fen', sa.BigInteger(), nullable=False),
+    sa.Column('evidence', sa.String(length=200), nullable=False),
+    sa.Column('ledger_entry_id', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_conduct_entries_agent_id_agents')),
+    sa.ForeignKeyConstraint(['ledger_entry_id'], ['ledger_entries.id'], name=op.f('fk_conduct_entries_ledger_entry_id_ledger_entries')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_conduct_entries'))
+    )
+    with op.batch_alter_table('conduct_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_conduct_entries_agent_id'), ['agent_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_conduct_entries_day'), ['day'], unique=False)
+
     op.create_table('messages',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('conversation_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
@@ -495,6 +676,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_messages_agent_id'))
 
     op.drop_table('messages')
+    with op.batch_alter_table('conduct_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_conduct_entries_day'))
+        batch_op.drop_index(batch_op.f('ix_conduct_entries_agent_id'))
+
+    op.drop_table('conduct_entries')
     op.drop_table('users')
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_tickets_shop_id'))
@@ -506,6 +692,13 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_tasks_assignee'))
 
     op.drop_table('tasks')
+    with op.batch_alter_table('shift_swaps', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_shift_swaps_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_shift_swaps_requester'))
+        batch_op.drop_index(batch_op.f('ix_shift_swaps_peer'))
+        batch_op.drop_index(batch_op.f('ix_shift_swaps_day'))
+
+    op.drop_table('shift_swaps')
     with op.batch_alter_table('roster_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_roster_entries_shop_id'))
         batch_op.drop_index(batch_op.f('ix_roster_entries_day'))
@@ -516,6 +709,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_presence_intervals_agent_id'))
 
     op.drop_table('presence_intervals')
+    with op.batch_alter_table('overtime_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_overtime_requests_day'))
+        batch_op.drop_index(batch_op.f('ix_overtime_requests_agent_id'))
+
+    op.drop_table('overtime_requests')
+    with op.batch_alter_table('open_shifts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_open_shifts_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_open_shifts_day'))
+
+    op.drop_table('open_shifts')
+    op.drop_table('onboardings')
     with op.batch_alter_table('ledger_entries', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_ledger_entries_day'))
         batch_op.drop_index(batch_op.f('ix_ledger_entries_agent_id'))
@@ -532,6 +736,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_conversations_agent_id'))
 
     op.drop_table('conversations')
+    with op.batch_alter_table('briefing_acks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_briefing_acks_briefing_id'))
+        batch_op.drop_index(batch_op.f('ix_briefing_acks_agent_id'))
+
+    op.drop_table('briefing_acks')
+    with op.batch_alter_table('agent_goals', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agent_goals_agent_id'))
+
+    op.drop_table('agent_goals')
     with op.batch_alter_table('skill_groups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_skill_groups_shop_id'))
 
@@ -546,6 +759,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_forecasts_interval_start'))
 
     op.drop_table('forecasts')
+    with op.batch_alter_table('briefings', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_briefings_shop_id'))
+
+    op.drop_table('briefings')
     with op.batch_alter_table('agents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agents_shop_id'))
 
@@ -578,6 +795,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_handovers_shop_id'))
 
     op.drop_table('handovers')
+    with op.batch_alter_table('fund_spends', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_fund_spends_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_fund_spends_day'))
+
+    op.drop_table('fund_spends')
     op.drop_table('faq_pairs')
     with op.batch_alter_table('events', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_events_ts'))

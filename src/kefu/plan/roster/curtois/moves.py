@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import random
 
-from kefu.plan.roster.curtois import REST, Instance
+from kefu.plan.roster.curtois.model import SubModel, build
+from kefu.plan.roster.curtois.reader import REST, Instance
 
 KINDS = ("emps", "window", "block", "cover")
 
@@ -80,3 +81,28 @@ def neighbourhood(
     k = min(n, max(2, round(size / length)))
     first, last = _window(h, length, rng, hot)
     return sorted(rng.sample(pool, k)), first, last
+
+
+class CurtoisNeighbourhoods:
+    """The engine's LNS hooks for an instance: these kinds, drawn as above, modelled by ``model.build``."""
+
+    kinds: tuple[str, ...] = KINDS
+    lane_kinds: tuple[str, ...] = tuple(k for k in KINDS if k != "window")  # a second lane cannot free everyone
+
+    def __init__(self, inst: Instance) -> None:
+        self.inst = inst
+        self.n_agents, self.horizon = inst.n_emps, inst.horizon
+
+    def initial_sizes(self) -> dict[str, float]:
+        inst = self.inst
+        total = float(inst.n_emps * inst.horizon)
+        sizes = {k: min(total, float(max(2 * inst.horizon, 2 * inst.n_emps, 120))) for k in KINDS}
+        sizes["window"] = min(total, max(sizes["window"], 7.0 * inst.n_emps))
+        return sizes
+
+    def draw(self, roster: list[list[int]], kind: str, size: float, rng: random.Random, pool: list[int]
+             ) -> tuple[list[int], int, int]:
+        return neighbourhood(self.inst, roster, kind, size, rng, pool)
+
+    def build(self, roster: list[list[int]], agents: list[int], first: int, last: int) -> SubModel:
+        return build(self.inst, roster, agents, first, last)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 
-from kefu.plan.roster.curtois import REST, Instance, line_violations
+from kefu.plan.roster.curtois.reader import REST, Instance, line_violations
 
 
 def _weekend(d: int) -> int | None:

@@ -15,7 +15,7 @@ from typing import cast
 
 from ortools.sat.python import cp_model
 
-from kefu.plan.roster.curtois import REST, Instance
+from kefu.plan.roster.curtois.reader import REST, Instance
 
 Lit = cp_model.IntVar | bool
 

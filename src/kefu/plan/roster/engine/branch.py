@@ -1,4 +1,4 @@
-"""Branch and price on cells: the search that closes the last unit between a roster and the LP bound.
+"""Branch and price on (agent, day) cells: the search that closes the last units between a roster and the LP bound.
 
 Diving fixes whole lines and never goes back; on instances 6 and 7 it and
 the LNS stop one unit above the optimum (1951 / 1057), where the LP bound
@@ -29,18 +29,19 @@ from __future__ import annotations
 import math
 import random
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
-from kefu.plan.roster.curtois import REST, objective
-from kefu.plan.roster.curtois_colgen import ColumnGeneration
+from kefu.plan.roster.engine.colgen import ColumnGeneration, Roster
+from kefu.plan.roster.engine.lines import REST
 
 ROUNDS = 30  # pricing rounds per node; a node stopped earlier is still bounded by its last exact round
 FIRST_NODES = 50  # nodes of the first pair of restarts; each later pair gets twice as many
 JITTER = 0.2  # random tie-break added to a cell's score from the third restart on
-Choices = dict[int, dict[int, frozenset[int]]]  # employee -> day -> choices left (shifts, REST)
+Choices = dict[int, dict[int, frozenset[int]]]  # agent -> day -> choices left (work choices, REST)
 
 
 @dataclass
@@ -49,12 +50,18 @@ class BranchAndPrice:
 
     cg: ColumnGeneration
     pool: ThreadPoolExecutor
-    roster: list[list[int]]
-    best: int
-    floor: int  # proven: no roster costs less (the LP bound, or ``best`` once a search has finished)
+    roster: Roster
+    best: float
+    floor: float  # proven: no roster costs less (the LP bound, or ``best`` once a search has finished)
     rng: random.Random
+    evaluate: Callable[[Roster], float]  # an integer roster's objective, recomputed independently
+    integral: bool = True  # every roster's objective is an integer: a node within 1 of the best is pruned
     nodes: int = 0
     restarts: int = 0
+
+    def __post_init__(self) -> None:
+        if self.cg.n_types != self.cg.n_agents:
+            raise ValueError("branch and price on cells needs one agent per type")
 
     @property
     def proven(self) -> bool:
@@ -76,7 +83,7 @@ class BranchAndPrice:
         """One depth-first search for a roster cheaper than the best; True when it proved there is none."""
         exact = True
         stack: list[Choices] = [{}]
-        everything = frozenset([*range(len(self.cg.inst.shifts)), REST])
+        everything = frozenset([*range(self.cg.problem.n_choices), REST])
         while stack:
             if time.monotonic() > deadline or self.nodes >= node_limit:
                 return False
@@ -85,12 +92,12 @@ class BranchAndPrice:
             self.nodes += 1
             if not math.isfinite(bound):  # no exact pricing round: the LP value is only a guide
                 exact, bound = False, value
-            if math.ceil(bound - 1e-6) >= self.best:
+            if (math.ceil(bound - 1e-6) if self.integral else bound + 1e-6) >= self.best:
                 continue
             cell = self._branch_cell(lam, most_fractional, jitter)
             if cell is None:  # every employee on one line: an integer roster
                 exact = exact and self.cg.converged
-                self._offer([list(self.cg.lines[e][int(np.argmax(lam[e]))]) for e in range(self.cg.inst.n_emps)])
+                self._offer([list(self.cg.lines[e][int(np.argmax(lam[e]))]) for e in range(self.cg.n_types)])
                 continue
             e, d, choice = cell
             left = self.cg.choices.get(e, {}).get(d, everything)
@@ -98,16 +105,16 @@ class BranchAndPrice:
             stack.append(_decide(self.cg.choices, e, d, frozenset([choice])))
         return exact
 
-    def _offer(self, roster: list[list[int]]) -> None:
-        value = objective(self.cg.inst, roster)
+    def _offer(self, roster: Roster) -> None:
+        value = self.evaluate(roster)
         if value < self.best:
             self.roster, self.best = roster, value
 
     def _branch_cell(self, lam: list[list[float]], most_fractional: bool, jitter: float) -> tuple[int, int, int] | None:
         """The fractional cell to branch on: nearest 1, or nearest ½; None when the LP is integral."""
-        n_s = len(self.cg.inst.shifts)
+        n_s = self.cg.problem.n_choices
         best: tuple[float, int, int, int] | None = None
-        for e in range(self.cg.inst.n_emps):
+        for e in range(self.cg.n_types):
             weights = np.asarray(lam[e])
             used = weights > 1e-9
             lines = self.cg.line_array(e)[: len(weights)][used]

@@ -1,0 +1,87 @@
+"""Goals and the promotion track (seed 004).
+
+Each agent gets a development direction for the next six months and KPI targets
+set at 120–130 % of the team's norm ("指标按照120%或130%来定义, 做得到就进行提拔"):
+for a lower-is-better figure such as response time the target is the norm
+divided by the factor. The track 初级 → 中级 → 高级 → 组长 promotes on criteria
+read from the monthly KPI score: months at the level, recent months at or above
+a score, goals met.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from kefu.domain.errors import bad_argument
+
+LEVELS = ("初级", "中级", "高级", "组长")
+LEVEL_EN = {"初级": "junior", "中级": "intermediate", "高级": "senior", "组长": "team lead"}
+FACTOR_MIN, FACTOR_MAX = Decimal("1.2"), Decimal("1.3")
+GOAL_MONTHS = 6
+
+
+def goal_target(norm: Decimal, factor: Decimal, lower_is_better: bool) -> Decimal:
+    """The target for a team norm: norm × factor, or norm ÷ factor when lower is better."""
+    if not FACTOR_MIN <= factor <= FACTOR_MAX:
+        raise bad_argument("factor", "目标系数应在 1.2–1.3 之间 (团队常模的 120%–130%)",
+                           "the factor must be 1.2–1.3 (120–130 % of the team norm)", value=str(factor))
+    if norm <= 0:
+        raise bad_argument("norm", "团队常模须大于 0", "the team norm must be positive", value=str(norm))
+    value = norm / factor if lower_is_better else norm * factor
+    return value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+def goal_met(value: Decimal | None, target: Decimal, lower_is_better: bool) -> bool:
+    if value is None:
+        return False
+    return value <= target if lower_is_better else value >= target
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """What it takes to leave ``level`` for the next one."""
+
+    level: str
+    min_months: int  # months at the level
+    min_score: Decimal  # monthly KPI score needed …
+    score_months: int  # … in each of this many latest months
+    goals_met: int  # goals reached (any period)
+
+
+TRACK = (
+    Criterion("初级", 3, Decimal(90), 2, 0),
+    Criterion("中级", 6, Decimal(100), 3, 1),
+    Criterion("高级", 12, Decimal(100), 3, 2),
+)
+
+
+@dataclass(frozen=True)
+class Promotion:
+    level: str
+    next_level: str | None
+    eligible: bool
+    reasons: tuple[tuple[str, str], ...]  # unmet criteria, (zh, en)
+
+
+def promotion(level: str, months_at_level: int, scores: Sequence[Decimal | None], goals_met: int,
+              track: Sequence[Criterion] = TRACK) -> Promotion:  # fmt: skip
+    """Whether an agent at ``level`` meets the criteria for the next; ``scores`` latest month first."""
+    if level not in LEVELS:
+        raise bad_argument("level", f"职级应为 {'|'.join(LEVELS)}", f"level must be {'|'.join(LEVELS)}", value=level)
+    rule = next((c for c in track if c.level == level), None)
+    if rule is None:
+        return Promotion(level, None, False, (("已是最高职级", "already at the top level"),))
+    nxt = LEVELS[LEVELS.index(level) + 1]
+    reasons = []
+    if months_at_level < rule.min_months:
+        reasons.append((f"在本职级 {months_at_level} 个月, 需要 {rule.min_months}",
+                        f"{months_at_level} months at the level, needs {rule.min_months}"))
+    recent = list(scores[: rule.score_months])
+    if len(recent) < rule.score_months or any(s is None or s < rule.min_score for s in recent):
+        reasons.append((f"最近 {rule.score_months} 个月绩效分均需 ≥ {rule.min_score}",
+                        f"KPI score ≥ {rule.min_score} in each of the last {rule.score_months} months"))
+    if goals_met < rule.goals_met:
+        reasons.append((f"达成目标 {goals_met} 个, 需要 {rule.goals_met}", f"{goals_met} goals met, needs {rule.goals_met}"))
+    return Promotion(level, nxt, not reasons, tuple(reasons))

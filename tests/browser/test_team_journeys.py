@@ -1,0 +1,136 @@
+"""Team self-service in headless Chromium (issue 22): an agent asks for leave on a phone, the supervisor
+approves on /team, the roster changes only in the agent's own cells of those days, and the agent sees it;
+a swap that would break the rest-hours rule is refused on /team with the rule named.
+Screenshots: me-leave-phone.png (the agent's page after approval), team-approvals.png, team-swap-refused.png.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from kefu_live import CHROMIUM, DEMO_PASSWORD, Server, Tab, login, sign_in
+from sqlalchemy import create_engine, text
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.xdist_group("kefu_server"),
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian chromium at /usr/bin/chromium"),
+]
+
+if CHROMIUM.exists():
+    from playwright.sync_api import Browser, expect
+
+PHONE = (390, 844)  # a phone held upright
+DAYS = ("2026-11-24", "2026-11-25")  # Tuesday and Wednesday after the server's Friday night
+
+
+def _roster(db_url: str) -> dict[tuple[str, str], str]:
+    eng = create_engine(db_url)
+    with eng.connect() as conn:
+        rows = conn.execute(text("select agent_id, day, shift_code from roster_entries where day >= '2026-11-21'")).all()
+    eng.dispose()
+    return {(a, str(d)): s for a, d, s in rows}
+
+
+def _plan_next_week(db_url: str, skip: str) -> str:
+    """Roster every agent of an agent's shop on both days (the demo holds only past days); that agent's account."""
+    eng = create_engine(db_url)
+    with eng.begin() as conn:
+        agent, shop = conn.execute(text(
+            "select u.username, a.shop_id from users u join agents a on a.id = u.agent_id "
+            "where u.role = 'agent' and u.username != :skip and a.shop_id is not null order by u.username"),
+            {"skip": skip}).first()  # fmt: skip
+        code = conn.execute(text("select code from shift_templates where shop_id = :s order by start limit 1"),
+                            {"s": shop}).scalar_one()  # fmt: skip
+        for (other,) in conn.execute(text("select id from agents where shop_id = :s and active"), {"s": shop}).all():
+            for day in DAYS:
+                conn.execute(text("delete from roster_entries where agent_id = :a and day = :d"), {"a": other, "d": day})
+                conn.execute(text("insert into roster_entries (shop_id, agent_id, day, shift_code, skill, breaks) "
+                                  "values (:s, :a, :d, :c, '售前', '[]')"), {"s": shop, "a": other, "d": day, "c": code})
+    eng.dispose()
+    return str(agent)
+
+
+def _date_input(tab: Tab, testid: str) -> object:
+    return tab.page.locator(f"[data-testid={testid}] input, input[data-testid={testid}]").first
+
+
+def test_leave_on_a_phone_approved_by_the_supervisor(kefu_server: Server, browser: Browser) -> None:
+    agent = _plan_next_week(kefu_server.db_url, kefu_server.agent)
+    before = _roster(kefu_server.db_url)
+    phone = Tab(browser, viewport=PHONE, mobile=True)
+    page = phone.page
+    sign_in(phone, kefu_server.base, "/me", agent, DEMO_PASSWORD)
+    expect(page.get_by_test_id(f"roster-{DAYS[0]}")).to_contain_text(before[(agent, DAYS[0])])
+    _date_input(phone, "leave-from").fill(DAYS[0])  # type: ignore[attr-defined]
+    _date_input(phone, "leave-to").fill(DAYS[1])  # type: ignore[attr-defined]
+    page.locator("[data-testid=leave-reason] input, input[data-testid=leave-reason]").first.fill("家里有事")
+    page.get_by_test_id("leave-submit").click()
+    status = page.locator("[data-testid^=leave-status-]").first
+    expect(status).to_have_text("待审批")
+    leave_id = (status.get_attribute("data-testid") or "").rsplit("-", 1)[1]
+    phone.shot("me-leave-request-phone", full_page=True)
+
+    desk = Tab(browser)
+    sign_in(desk, kefu_server.base, "/team", "demo", DEMO_PASSWORD)
+    expect(desk.page.get_by_test_id(f"leave-{leave_id}")).to_contain_text("事假")
+    desk.shot("team-approvals", full_page=True)
+    desk.page.get_by_test_id(f"leave-approve-{leave_id}").click()
+    expect(desk.page.get_by_test_id(f"leave-{leave_id}")).to_have_count(0)
+
+    page.reload()
+    expect(page.get_by_test_id(f"leave-status-{leave_id}")).to_have_text("已批准")
+    for day in DAYS:
+        expect(page.get_by_test_id(f"roster-{day}")).to_contain_text("请假")
+        expect(page.get_by_test_id(f"roster-{day}")).to_contain_text("休息")
+    phone.shot("me-leave-phone", full_page=True)
+    after = _roster(kefu_server.db_url)
+    changed = sorted(k for k in before if before[k] != after.get(k))
+    assert changed == [(agent, DAYS[0]), (agent, DAYS[1])]  # the roster changed only where it must
+    assert phone.errors == [] and desk.errors == []
+    phone.close()
+    desk.close()
+
+
+def _swap_pair(db_url: str, skip: str) -> tuple[str, str]:
+    """Two agents of one shop: A holds an 早班 (07:00) on Friday, B works 晚班 (to 22:30) on Thursday, 白班 Friday."""
+    eng = create_engine(db_url)
+    with eng.begin() as conn:
+        a, b, shop = conn.execute(text(
+            "select u1.username, u2.username, x.shop_id from users u1 join agents x on x.id = u1.agent_id "
+            "join agents y on y.shop_id = x.shop_id join users u2 on u2.agent_id = y.id "
+            "where u1.role = 'agent' and u2.role = 'agent' and u1.username not in (:skip) and u2.username > u1.username "
+            "and u2.username != :skip order by u2.username desc, u1.username desc"), {"skip": skip}).first()  # fmt: skip
+        conn.execute(text("insert into shift_templates (shop_id, code, start, \"end\", night, evening, breaks, color) "
+                          "values (:s, '早班', '07:00', '15:00', false, false, '[]', '')"), {"s": shop})
+        conn.execute(text("update agents set skills = :k where id in (:a, :b)"), {"k": '["售前"]', "a": a, "b": b})
+        for agent, day, code in ((b, "2026-11-26", "晚班"), (b, "2026-11-27", "白班"), (a, "2026-11-27", "早班")):
+            conn.execute(text("delete from roster_entries where agent_id = :a and day = :d"), {"a": agent, "d": day})
+            conn.execute(text("insert into roster_entries (shop_id, agent_id, day, shift_code, skill, breaks) "
+                              "values (:s, :a, :d, :c, '售前', '[]')"), {"s": shop, "a": agent, "d": day, "c": code})
+    eng.dispose()
+    return str(a), str(b)
+
+
+def test_a_swap_breaking_the_rest_hours_is_refused_with_the_rule_named(kefu_server: Server, browser: Browser) -> None:
+    a, b = _swap_pair(kefu_server.db_url, kefu_server.agent)
+    with httpx.Client() as ca, httpx.Client() as cb:
+        login(ca, kefu_server.base, a, DEMO_PASSWORD)
+        login(cb, kefu_server.base, b, DEMO_PASSWORD)
+        origin = {"Origin": kefu_server.base}
+        asked = ca.post(f"{kefu_server.base}/api/v1/swaps", json={"day": "2026-11-27", "peer_id": b}, headers=origin)
+        assert asked.status_code == 201, asked.text
+        swap = asked.json()["id"]
+        accepted = cb.post(f"{kefu_server.base}/api/v1/swaps/{swap}/accept", headers=origin).json()
+        assert [f["rule"] for f in accepted["findings"]] == ["min_rest_hours"]
+    desk = Tab(browser)
+    sign_in(desk, kefu_server.base, "/team", "demo", DEMO_PASSWORD)
+    row = desk.page.get_by_test_id(f"swap-{swap}")
+    expect(row).to_contain_text("与前一班只隔 8.5 小时")  # the finding, shown before the decision
+    desk.page.get_by_test_id(f"swap-approve-{swap}").click()
+    notice = desk.page.locator(".q-notification").filter(has_text="ROSTER_RULE_BROKEN")
+    expect(notice).to_contain_text("违反排班硬性规则: 两个班次之间的最少休息小时")
+    desk.shot("team-swap-refused")
+    expect(desk.page.get_by_test_id(f"swap-status-{swap}")).to_have_text("待主管审批")  # nothing changed
+    assert desk.errors == []
+    desk.close()
