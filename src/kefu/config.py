@@ -50,6 +50,7 @@ class Settings:
     clock_start: datetime | None = None  # tests and demos only: the process's clock starts here (KEFU_CLOCK_START)
     api_docs: bool = True  # /docs and /api/v1/openapi.json (KEFU_API_DOCS; off by default in production)
     trusted_proxies: tuple[ProxyNetwork, ...] = ()  # KEFU_TRUSTED_PROXIES: whose X-Forwarded-For is believed
+    background_interval_s: float = 5.0  # KEFU_BACKGROUND_INTERVAL_S: kefu serve's timers/outbox/sweep pass
 
     def __post_init__(self) -> None:
         if self.environment not in ENVIRONMENTS:
@@ -180,7 +181,20 @@ def get_settings() -> Settings:
         clock_start=_clock_start(env.get("KEFU_CLOCK_START", "")),
         api_docs=_flag("KEFU_API_DOCS", env.get("KEFU_API_DOCS"), environment != "production"),
         trusted_proxies=_networks(env.get("KEFU_TRUSTED_PROXIES", "")),
+        background_interval_s=_interval(env.get("KEFU_BACKGROUND_INTERVAL_S", "")),
     )
+
+
+def _interval(text: str) -> float:
+    """``KEFU_BACKGROUND_INTERVAL_S``: seconds between background passes (default 5; 0.1 – 3600)."""
+    try:
+        value = float(text) if text.strip() else 5.0
+    except ValueError:
+        value = -1.0
+    if not 0.1 <= value <= 3600:
+        raise KefuError(ErrorCode.CONFIG_INVALID, f"KEFU_BACKGROUND_INTERVAL_S 应为 0.1–3600 秒, 收到 {text!r}",
+                        f"KEFU_BACKGROUND_INTERVAL_S must be 0.1–3600 seconds, got {text!r}")
+    return value
 
 
 def _clock_start(text: str) -> datetime | None:

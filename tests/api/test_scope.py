@@ -63,12 +63,14 @@ SCOPE_TESTS = {
     ("GET", "/api/v1/agents/{agent_id}/worktime"): "tests/api/test_permissions.py::test_agents_act_only_for_themselves",
     ("GET", "/api/v1/agents/{agent_id}/comp-leave"): "tests/api/test_comp_leave_api.py::test_agents_cannot_book_or_read_others",
     ("POST", "/api/v1/conversations"): HERE + "test_agents_open_chats_only_in_their_shop",
+    ("GET", "/api/v1/conversations"): HERE + "test_agents_list_only_their_own_conversations",
     ("GET", "/api/v1/conversations/{conversation_id}"): "tests/api/test_live_agent_scope.py::test_agent_reads_and_answers_only_its_own_chat",
     ("POST", "/api/v1/conversations/{conversation_id}/messages"): "tests/api/test_live_agent_scope.py::test_agent_reads_and_answers_only_its_own_chat",
     ("POST", "/api/v1/conversations/{conversation_id}/close"): "tests/api/test_live_agent_scope.py::test_agent_reads_and_answers_only_its_own_chat",
     ("POST", "/api/v1/conversations/{conversation_id}/transfer"): "tests/api/test_live_agent_scope.py::test_agent_reads_and_answers_only_its_own_chat",
     ("GET", "/api/v1/overview"): "tests/api/test_permissions.py::test_overview_is_scoped_per_role",
     ("GET", "/api/v1/credit/leaderboard"): "tests/credit/test_credit_api.py::test_leaderboard_is_scoped",
+    ("GET", "/api/v1/credit/performance"): "tests/credit/test_credit_api.py::test_performance_is_scoped",
     ("GET", "/api/v1/credit/agents/{agent_id}/days"): "tests/credit/test_credit_api.py::test_agent_pages_only_own",
     ("GET", "/api/v1/credit/agents/{agent_id}/orders"): "tests/credit/test_credit_api.py::test_agent_pages_only_own",
     ("GET", "/api/v1/credit/orders/{order_id}"): "tests/credit/test_credit_api.py::test_agent_pages_only_own",
@@ -155,6 +157,16 @@ def world(engine: Engine) -> World:
 
 def _forbidden(response: object) -> None:
     assert (response.status_code, response.json()["code"]) == (403, "FORBIDDEN"), response.text  # type: ignore[attr-defined]
+
+
+def test_agents_list_only_their_own_conversations(world: World) -> None:
+    mine = world.a1.get("/api/v1/conversations").json()
+    assert (mine["total"], [c["id"] for c in mine["conversations"]]) == (1, [world.chats["a1"]])
+    _forbidden(world.a1.get("/api/v1/conversations?agent=a2"))
+    _forbidden(world.a1.get("/api/v1/conversations?shop=s2"))
+    every = world.sup.get("/api/v1/conversations").json()
+    assert sorted(c["agent"] for c in every["conversations"]) == ["a1", "a2"]
+    assert world.api.get("/api/v1/conversations?agent=a2").json()["conversations"][0]["buyer"] == "buyer-a2"
 
 
 def test_tickets_of_other_agents_and_shops_are_out_of_reach(world: World) -> None:

@@ -2,7 +2,7 @@
 
 Started once per test session (per xdist worker; the tests share the group
 ``kefu_server`` so one worker runs them all) in a subprocess: the same
-``served(create_app(with_ui=True))`` that ``kefu serve`` runs, on a temporary SQLite file.
+``served(create_app(with_ui=True, background=…))`` that ``kefu serve`` runs (duty timers, outbox, sweep), on a temporary SQLite file.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ with transaction(engine) as session:
 _SERVE = """
 import sys, uvicorn
 from kefu.api.app import create_app, served
-uvicorn.run(served(create_app(with_ui=True)), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
+uvicorn.run(served(create_app(with_ui=True, background=0.5)), host="127.0.0.1", port=int(sys.argv[1]), log_level="warning",
             proxy_headers=False)
 """
 

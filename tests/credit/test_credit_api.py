@@ -55,6 +55,19 @@ def test_leaderboard_is_scoped(clients: dict[str, TestClient]) -> None:
     assert mine["shop_days"] == []
 
 
+def test_performance_is_scoped(clients: dict[str, TestClient]) -> None:
+    boss = clients["boss"].get("/api/v1/credit/performance?month=2026-11&agent=a2").json()
+    assert (boss["scope"], boss["paid_fen"], boss["credited_fen"], boss["silent_share_pct"]) == ("shop", 14900, 14900, 0.0)
+    assert [(a["agent"], a["name"], a["sales_fen"]) for a in boss["agents"]] == [("a1", "A1", 9900), ("a2", "A2", 5000)]
+    assert [(d["day"], d["paid_fen"]) for d in boss["days"]] == [("2026-11-03", 14900)]
+    assert [(o["order_id"], o["payment_session_end"]) for o in boss["orders"]] == [("O2", "2026-11-03 10:01")]
+    mine = clients["agent1"].get("/api/v1/credit/performance?month=2026-11&agent=a2").json()
+    assert (mine["scope"], mine["agent"], mine["paid_fen"], mine["silent_share_pct"], mine["days"]) == (
+        "agent", "a1", 9900, None, [])
+    assert [a["agent"] for a in mine["agents"]] == ["a1"] and [o["order_id"] for o in mine["orders"]] == ["O1"]
+    assert clients["boss"].get("/api/v1/credit/performance?month=2026-1").status_code == 422
+
+
 def test_agent_pages_only_own(clients: dict[str, TestClient]) -> None:
     own = clients["agent1"].get("/api/v1/credit/agents/a1/orders?month=2026-11")
     assert own.status_code == 200

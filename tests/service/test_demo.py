@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import Engine, func, select, update
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
+from kefu.domain.timeutil import SHOP_TZ
 from kefu.service.demo import actions as demo
 from kefu.service.demo import actions_accounts as demo_accounts
 from kefu.service.demo.actions import default_start, load_demo
@@ -160,3 +161,24 @@ def test_the_login_page_mentions_the_demo_only_when_it_is_loaded(engine: Engine)
         assert demo_accounts.demo_login(s) is not None
         s.execute(update(User).where(User.username == "demo").values(active=False))
         assert demo_accounts.demo_login(s) is None
+
+
+def test_demo_tasks_are_due_when_the_rules_say(engine: Engine) -> None:
+    """Issue 20 item 4: 催付 fires 30 min after creation, due an hour later; 退货 by 17:30; never due at birth."""
+    load_demo(engine, seed=1, days=10, agents=3, start=date(2026, 11, 25))
+    with session_factory(engine)() as s:
+        tasks = s.scalars(select(Task).order_by(Task.id)).all()
+        orders = {o.id: o for o in s.scalars(select(Order))}
+    kinds = {t.task_type for t in tasks}
+    assert kinds == {"pay_reminder", "return"} and all(t.due_at > t.created_at for t in tasks)
+    for t in tasks:
+        created, due = t.created_at.astimezone(SHOP_TZ), t.due_at.astimezone(SHOP_TZ)
+        if t.task_type == "pay_reminder":
+            assert (t.source_rule, created, due - created) == (
+                "pay_task", orders[t.order_id].created_at.astimezone(SHOP_TZ) + timedelta(minutes=30),
+                timedelta(hours=1))
+        elif t.task_type == "return":
+            assert (t.source_rule, due.time()) == ("return", time(17, 30))
+            assert due.date() == created.date() + timedelta(days=int(created.time() > time(17, 30)))
+        else:
+            assert (t.source_rule, due - created) == ("review", timedelta(days=1))

@@ -108,6 +108,11 @@ def test_task_stats_for_kpi(session: Session) -> None:
     # due 1 November: not yet late when October ends
     assert (october["assigned"], october["done"], october["overdue_open"], october["on_time_rate"]) == (1, 0, 0, "")
     assert task_stats(session, "a01", "2026-12")["escalated"] == 0
+    # October's review done in November counts in October: 已完成 never exceeds 本月任务
+    complete_task(session, ids["oct"], "a01", "ok", now=DUE + 2 * S)
+    late = task_stats(session, "a01", "2026-10")
+    assert (late["assigned"], late["done"], late["done_on_time"], late["on_time_rate"]) == (1, 1, 0, "0.0000")
+    assert task_stats(session, "a01", "2026-11")["done"] == 2
     with pytest.raises(KefuError):
         task_stats(session, "a01", "November")
 

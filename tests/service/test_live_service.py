@@ -68,12 +68,23 @@ def test_monitor_snapshot_figures(session: Session) -> None:
         actions.post_message(session, fast, "out", "在", T0 + timedelta(seconds=62))
         actions.post_message(session, fast, "in", "发货?", T0 + timedelta(seconds=70))
         actions.close_conversation(session, fast, T0 + timedelta(seconds=400))  # b2 waited 399 s
-        del slow
         snap = actions.monitor_snapshot(session, T0 + timedelta(seconds=401))
     assert (snap.queue_length, snap.longest_wait_s, snap.load, snap.capacity) == (0, 0, 1, 1)
     assert snap.agents_by_status == {"online": 1, "away": 0, "break": 0, "offline": 0}
     assert snap.service_level == 0.5 and snap.offered == 2
     assert snap.response_3min_rate == 0.5  # one answer in 60 s, one question unanswered for 331 s
+    assert snap.no_data == ""
+    with session.begin():  # everyone leaves: the figures say "no data", not the last answers' rates
+        actions.close_conversation(session, slow, T0 + timedelta(seconds=402))
+        actions.set_agent_status(session, "a", "offline", T0 + timedelta(seconds=402))
+        closed = actions.monitor_snapshot(session, T0 + timedelta(seconds=403))
+    assert (closed.service_level, closed.response_3min_rate, closed.offered, closed.no_data) == (
+        None, None, 0, "no_agent_working")
+    assert closed.agents[0].since == (T0 + timedelta(seconds=402)).isoformat()
+    with session.begin():  # back at work, an hour later: nothing in the window to judge
+        actions.set_agent_status(session, "a", "online", T0 + timedelta(hours=2))
+        quiet = actions.monitor_snapshot(session, T0 + timedelta(hours=2, seconds=1))
+    assert (quiet.service_level, quiet.response_3min_rate, quiet.no_data) == (None, None, "nothing_in_window")
 
 
 def test_unknowns_and_offline_rules(session: Session) -> None:

@@ -26,6 +26,7 @@ from kefu.api.limits import BodyLimit
 from kefu.api.retry import RetryReads
 from kefu.config import get_settings, install_clock
 from kefu.service.care import actions_bot as bot
+from kefu.service.duty.actions_worker import Background
 from kefu.store.db import get_engine
 
 
@@ -41,17 +42,28 @@ def api_router() -> APIRouter:
 
 
 @asynccontextmanager
-async def _lifespan(_: FastAPI) -> AsyncIterator[None]:
-    """Startup work no request should pay for: the FAQ bot's index (seconds on a busy machine).
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Startup work no request should pay for (the FAQ bot's index, seconds on a busy machine), and the
+    background work of a served app (duty timers, outbox, live sweep) from startup to shutdown.
 
     Uvicorn (and any ASGI test client that runs the lifespan) accepts requests only after this.
     """
     await run_in_threadpool(bot.warm_bot)
-    yield
+    background: Background | None = app.state.background
+    if background is not None:
+        background.start()
+    try:
+        yield
+    finally:
+        if background is not None:
+            await background.stop()
 
 
-def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAPI:
+def create_app(engine: Engine | None = None, *, with_ui: bool = False, background: float | None = None) -> FastAPI:
     """The app; ``/docs`` and the OpenAPI document only when ``KEFU_API_DOCS`` allows (off in production).
+
+    ``background``: run the duty timers, the outbox and the live sweep every that many seconds
+    while the app lives (``kefu serve`` does; API-only workers leave it to ``kefu duty worker``).
 
     Behind a reverse proxy listed in ``KEFU_TRUSTED_PROXIES`` the client address
     comes from its ``X-Forwarded-For``; from anyone else that header is ignored
@@ -69,6 +81,7 @@ def create_app(engine: Engine | None = None, *, with_ui: bool = False) -> FastAP
         redoc_url=None,
     )
     app.state.engine = engine or get_engine()
+    app.state.background = None if background is None else Background(app.state.engine, background)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

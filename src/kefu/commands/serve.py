@@ -47,4 +47,5 @@ def register(app: typer.Typer) -> None:
 
         docs = f"   API docs: http://{host}:{port}/docs" if settings.api_docs else ""
         typer.echo(f"kefu dashboard: http://{host}:{port}/{docs}")
-        uvicorn.run(served(create_app(with_ui=True)), host=host, port=port, log_level="warning", proxy_headers=False)
+        app = create_app(with_ui=True, background=settings.background_interval_s)
+        uvicorn.run(served(app), host=host, port=port, log_level="warning", proxy_headers=False)

@@ -14,6 +14,8 @@ from typing import Any
 import numpy as np
 
 from kefu.domain.timeutil import SHOP_TZ, from_epoch
+from kefu.duty.engine import due_time
+from kefu.duty.rules import Rule, default_rules
 from kefu.sim.config import STATUSES, WAIT_PAY
 from kefu.sim.shop import DemoShop
 
@@ -132,36 +134,44 @@ def _owner(shop: DemoShop, i: int, fallback: list[str]) -> str:
 def task_rows(
     rng: np.random.Generator, shop: DemoShop, shop_id: str, orders: list[Row], as_of: datetime
 ) -> list[Row]:
-    """催付 for unpaid orders (after 15 min), 退货 for returns, 中差评回访 for bad and neutral reviews."""
+    """催付 for unpaid orders, 退货 for returns, 中差评回访 for bad and neutral reviews.
+
+    Created and due when the seed-003 rules (:mod:`kefu.duty.rules`) say: 催付 fires 30 min
+    after creation and is due an hour later, 退货 is due by 17:30, 中差评 a day after the
+    review — the same times the live worker gives (a demo task is never due at its birth).
+    """
     b = shop.block
     after = _aftersale_agents(shop)
+    rules = default_rules()
+    pay, ret, review = rules.get("pay_task"), rules.get("return"), rules.get("review")
     rows: list[Row] = []
     for i, order in enumerate(orders):
-        created: datetime = order["created_at"]
-        due = created + timedelta(minutes=15)
-        if order["paid_at"] is None and due <= as_of:
+        fired = order["created_at"] + timedelta(minutes=pay.delay_minutes)
+        if order["paid_at"] is None and fired <= as_of:
             waiting = order["status"] == WAIT_PAY
-            rows.append(_task(shop_id, "pay_reminder", order["id"], _owner(shop, i, after), due,
-                              None if waiting else min(created + timedelta(hours=24), as_of),
-                              "" if waiting else "未付款关闭 / closed unpaid", "pay_reminder_15m"))  # fmt: skip
+            rows.append(_task(shop_id, pay, order["id"], _owner(shop, i, after), fired,
+                              None if waiting else min(order["created_at"] + timedelta(hours=24), as_of),
+                              "" if waiting else "未付款关闭 / closed unpaid"))  # fmt: skip
         if order["returned_at"] is not None:
             done = order["returned_at"] + timedelta(hours=int(rng.integers(2, 30)))
-            rows.append(_task(shop_id, "return", order["id"], after[i % len(after)], order["returned_at"],
-                              done if done <= as_of else None, "已入库退款 / restocked, refunded", "return_received"))  # fmt: skip
+            rows.append(_task(shop_id, ret, order["id"], after[i % len(after)], order["returned_at"],
+                              done if done <= as_of else None, "已入库退款 / restocked, refunded"))  # fmt: skip
         if b.order_review[i] in (1, 2):
             at = from_epoch(b.order_review_at[i])
             done = at + timedelta(days=2)
-            rows.append(_task(shop_id, "review", order["id"], _owner(shop, i, after), at,
-                              done if done <= as_of else None, "已回访 / called back", "bad_review"))  # fmt: skip
+            rows.append(_task(shop_id, review, order["id"], _owner(shop, i, after), at,
+                              done if done <= as_of else None, "已回访 / called back"))  # fmt: skip
     return rows
 
 
-def _task(shop_id: str, kind: str, order_id: str, assignee: str, created: datetime,
-          done: datetime | None, outcome: str, rule: str) -> Row:  # fmt: skip
+def _task(shop_id: str, rule: Rule, order_id: str, assignee: str, created: datetime,
+          done: datetime | None, outcome: str) -> Row:  # fmt: skip
+    assert rule.action.due is not None  # a task rule always has one (parse_rules)
     return {
-        "shop_id": shop_id, "task_type": kind, "order_id": order_id, "assignee": assignee,
-        "status": "done" if done else "open", "created_at": created, "due_at": created,
-        "done_at": done, "outcome": outcome if done else "", "source_rule": rule, "note": "",
+        "shop_id": shop_id, "task_type": rule.action.task_type, "order_id": order_id, "assignee": assignee,
+        "status": "done" if done else "open", "created_at": created,
+        "due_at": due_time(rule.action.due, created, SHOP_TZ), "done_at": done,
+        "outcome": outcome if done else "", "source_rule": rule.id, "note": "",
     }  # fmt: skip
 
 

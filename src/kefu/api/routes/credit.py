@@ -25,6 +25,7 @@ from kefu.service.credit.schemas import (
     LeaderboardOut,
     OrderCreditOut,
     PayOut,
+    PerformanceOut,
 )
 from kefu.service.imports import actions as imports
 from kefu.service.imports.schemas import ImportOut, UploadIn
@@ -42,6 +43,13 @@ OrderId = Annotated[str, Path(min_length=1, max_length=64)]
 def leaderboard(session: DbSession, caller: CurrentCaller, month: Month = None) -> LeaderboardOut:
     """Monthly figures per agent, best sales first (an agent sees only their own row)."""
     return views.leaderboard(session, caller, month)
+
+
+@router.get("/performance", response_model=PerformanceOut)
+def performance(session: DbSession, caller: CurrentCaller, month: Month = None,
+                agent: Annotated[str, Query(max_length=64)] = "") -> PerformanceOut:  # fmt: skip
+    """What ``/performance`` shows for a month, from one credit run of it (an agent: their own figures)."""
+    return views.performance(session, caller, month, agent)
 
 
 @router.get("/agents/{agent_id}/days", response_model=AgentDaysOut)

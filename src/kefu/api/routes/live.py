@@ -21,11 +21,13 @@ from kefu.api.deps import ALL_ROLES, MANAGER_ROLES, Caller, get_caller, require_
 from kefu.api.integration import bearer_caller
 from kefu.service import access
 from kefu.service.live import actions, actions_chat, actions_handover, actions_presence
+from kefu.service.live import actions_reads as reads
 from kefu.service.live.schemas import (
     AgentIn,
     AgentOut,
     ConversationIn,
     ConversationOut,
+    ConversationPage,
     HandoverEntryOut,
     HandoverIn,
     HandoverOut,
@@ -108,6 +110,22 @@ def create_conversation(body: ConversationIn, session: DbSession, caller: Curren
                         ) -> OpenedOut:
     """Open a chat, once: a retry with the same ``Idempotency-Key`` (or ``request_id``) gets the same conversation."""
     return actions_chat.open_call(session, caller, body.keyed(idempotency_key))
+
+
+@router.get("/conversations", response_model=ConversationPage)
+def list_conversations(
+    session: DbSession, caller: CurrentCaller,
+    shop: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    agent: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
+    status: Annotated[str | None, Query(pattern="^(queued|assigned|bot|closed)$")] = None,
+    since: Annotated[str | None, Query(max_length=40, description="opened at or after (ISO-8601; no offset = shop time)")] = None,
+    until: Annotated[str | None, Query(max_length=40, description="opened before")] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> ConversationPage:  # fmt: skip
+    """Conversations by shop, agent, status and opening time, newest first, a page at a time (agents: their own)."""
+    return reads.list_conversations(session, caller, shop=shop, agent=agent, status=status, since=since, until=until,
+                                    offset=offset, limit=limit)  # fmt: skip
 
 
 @router.get("/conversations/{conversation_id}", response_model=ConversationOut)

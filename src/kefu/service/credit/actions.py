@@ -43,7 +43,13 @@ def month_or_now(text: str | None) -> str:
 
 
 def run_month(session: Session, month: str, shop_id: str | None = None, store_credit: bool = True) -> CreditResult:
-    """Credit a month from the database; stores one OrderCredit per order created in the month."""
+    """Credit a month from the database: every frame of the result belongs to the month.
+
+    The run reads a margin around the month (chats before it earn its orders, payments
+    after it finish its conversions); what it returns is cut back to the month's business
+    days: ``agent_day``, ``shop_day`` and ``provisional`` by day, ``order_credit`` and ``evidence`` to the
+    orders created or paid on one of them. Stores one OrderCredit per order created in it.
+    """
     rules = store.shop_rules(session, shop_id)
     first, nxt = month_bounds(month)
     start, end = month_span(month, rules.tz)
@@ -55,10 +61,21 @@ def run_month(session: Session, month: str, shop_id: str | None = None, store_cr
                       rules.rule)  # fmt: skip
     days = {d.isoformat() for d in pd.date_range(first, nxt - timedelta(days=1)).date}
     # unassigned work (a queued buyer's messages) is the shop's, not an agent '' row in pay and KPI
-    ad = result.agent_day
+    ad, sd, ev = result.agent_day, result.shop_day, result.evidence
     agent_day = ad[ad["day"].isin(days) & (ad["agent"] != "")].reset_index(drop=True)
-    return CreditResult(result.order_credit, agent_day, result.evidence, result.shop_day, result.provisional,
-                        result.rules, result.as_of)  # fmt: skip
+    shop_day = sd[sd["day"].isin(days)].reset_index(drop=True)
+    created = business_days(o["created_at"], rules)
+    ids = set(o.loc[created.isin(days), "order_id"]) | set(ev.loc[ev["paid_day"].isin(days), "order_id"])
+    order_credit = result.order_credit[result.order_credit["order_id"].isin(ids)].reset_index(drop=True)
+    evidence = ev[ev["order_id"].isin(ids)].reset_index(drop=True)
+    provisional = result.provisional[result.provisional["day"].isin(days)].reset_index(drop=True)
+    return CreditResult(order_credit, agent_day, evidence, shop_day, provisional, result.rules, result.as_of)
+
+
+def business_days(moments: pd.Series, rules: CreditRules) -> pd.Series:
+    """Aware moments → their ISO business days in the shop's zone (before the day cut: the day before)."""
+    local = moments.dt.tz_convert(rules.timezone) - pd.Timedelta(hours=rules.day_cut_hour)
+    return local.dt.strftime("%Y-%m-%d")
 
 
 def _store_credit(session: Session, credit: pd.DataFrame, shops: dict[str, str], rule: str) -> None:
@@ -160,8 +177,7 @@ def export_parquet(session: Session, month: str, out: Path, shop_id: str | None 
     parts = ds.partitioning(pa.schema([("shop", pa.string()), ("day", pa.string())]), flavor="hive")
     written: list[str] = []
     for name, frame, when in (("messages", m, "ts"), ("orders", o, "created_at")):
-        local = frame[when].dt.tz_convert(rules.timezone) - pd.Timedelta(hours=rules.day_cut_hour)
-        table = pa.Table.from_pandas(frame.assign(day=local.dt.strftime("%Y-%m-%d")), preserve_index=False)
+        table = pa.Table.from_pandas(frame.assign(day=business_days(frame[when], rules)), preserve_index=False)
         ds.write_dataset(table, out / name, format="parquet", partitioning=parts,
                          existing_data_behavior="delete_matching")  # fmt: skip
         pairs = sorted(set(zip(frame["shop"], table.column("day").to_pylist(), strict=True)))

@@ -75,6 +75,62 @@ class LeaderboardOut(BaseModel):
     shop_days: list[Record]  # the shop's daily figures (empty for an agent)
 
 
+class PerfAgentOut(BaseModel):
+    """One leaderboard row of the month: money in fen (the page shows 元), rates in percent."""
+
+    agent: str
+    name: str
+    sales_fen: int
+    credited_orders: int
+    receptions: int
+    inquiries: int
+    conversion_pct: float | None  # 询单→最终付款, None without inquiries
+    aov_fen: int | None
+    avg_resp_s: float | None
+    fast_rate_pct: float | None
+    assists: int
+
+
+class PerfDayOut(BaseModel):
+    day: str  # business day in the shop's zone
+    paid_fen: int
+    silent_fen: int
+    silent_share_pct: float | None  # None on a day with no payment
+
+
+class PerfOrderOut(BaseModel):
+    """An order of the drilled-down agent: who placed, paid and got it; chat ends in the shop's zone."""
+
+    order_id: str
+    order_agent: str
+    payment_agent: str
+    credited_agent: str
+    sale_fen: int
+    paid_day: str  # '' while unpaid
+    order_session_end: str | None  # "YYYY-MM-DD HH:MM" shop time
+    payment_session_end: str | None
+
+
+class PerformanceOut(BaseModel):
+    """Everything ``/performance`` shows for a month, from one credit run of that month.
+
+    ``scope`` is ``shop`` for a supervisor (the shop's takings) and ``agent`` for an agent
+    (their own 落实付款 and credited sales; no silent share, no shop days, their row only).
+    """
+
+    month: str
+    scope: str  # shop | agent
+    paid_fen: int
+    credited_fen: int
+    silent_fen: int
+    silent_share_pct: float | None
+    agents: list[PerfAgentOut]  # best sales first, then by agent id
+    names: dict[str, str]  # agent id → name, for every agent the page mentions
+    days: list[PerfDayOut]  # the shop's days of the month with a payment (empty for an agent)
+    agent: str  # the drilled-down agent ('' for none)
+    orders: list[PerfOrderOut]  # their orders of the month, by order id
+
+
 class AgentDaysOut(BaseModel):
     agent: str
     month: str

@@ -38,9 +38,11 @@ def load_frames(session: Session, start: datetime, end: datetime, rules: CreditR
     m_lo, o_lo, hi = rules.read_span(start, end)
     mq = select(
         Message.shop_id, Message.buyer, Message.agent_id, Message.ts, Message.direction, Message.auto
-    ).where(Message.ts >= m_lo, Message.ts < hi)
-    # an order without a buyer (Qianniu/PDD/Douyin exports, not yet linked to a chat) is not "silent": left out
-    oq = select(Order).where(Order.created_at >= o_lo, Order.created_at < hi, Order.buyer != "")
+    ).where(Message.ts >= m_lo, Message.ts < hi).order_by(Message.ts, Message.id)
+    # an order without a buyer (Qianniu/PDD/Douyin exports, not yet linked to a chat) is not "silent": left out;
+    # a defined order: the workbook's sheets and the order tables list the same rows first on every database
+    oq = (select(Order).where(Order.created_at >= o_lo, Order.created_at < hi, Order.buyer != "")
+          .order_by(Order.created_at, Order.id))
     if shop_id:
         mq = mq.where(Message.shop_id == shop_id)
         oq = oq.where(Order.shop_id == shop_id)
@@ -69,7 +71,12 @@ def stored_credit(session: Session, order_ids: list[str]) -> dict[str, OrderCred
 
 
 def agent_ids(session: Session) -> list[str]:
-    return list(session.scalars(select(Agent.id)))
+    return list(session.scalars(select(Agent.id).order_by(Agent.id)))
+
+
+def agent_names(session: Session) -> dict[str, str]:
+    """Agent id → the name people know them by (the id where no name is set)."""
+    return {a: n or a for a, n in session.execute(select(Agent.id, Agent.name).order_by(Agent.id))}
 
 
 def probation_agents(session: Session) -> set[str]:
@@ -79,7 +86,7 @@ def probation_agents(session: Session) -> set[str]:
 def memo_orders(session: Session, start: datetime, end: datetime) -> Iterator[Order]:
     """Orders created in [start, end) whose memo holds text (the claims report reads them)."""
     return iter(session.scalars(select(Order).where(Order.created_at >= start, Order.created_at < end,
-                                                    Order.memo != "")))  # fmt: skip
+                                                    Order.memo != "").order_by(Order.created_at, Order.id)))  # fmt: skip
 
 
 def survey_scores(session: Session, start: datetime, end: datetime) -> list[tuple[str | None, int | None]]:
@@ -110,7 +117,7 @@ def rostered_days(session: Session, agent: str, first: date, nxt: date) -> list[
     """Days in [first, nxt) the agent is rostered to work (a shift, not a rest day)."""
     return list(session.scalars(select(RosterEntry.day).where(
         RosterEntry.agent_id == agent, RosterEntry.day >= first, RosterEntry.day < nxt,
-        RosterEntry.shift_code != "")))  # fmt: skip
+        RosterEntry.shift_code != "").order_by(RosterEntry.day)))  # fmt: skip
 
 
 def present_spans(session: Session, agent: str, start: datetime, end: datetime) -> list[tuple[datetime, datetime | None]]:

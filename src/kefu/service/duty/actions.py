@@ -12,7 +12,6 @@ transaction. Task list, completion, escalation and KPI figures are in
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta
@@ -22,7 +21,6 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import Engine, select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from kefu.credit.pipeline import run_credit
@@ -47,10 +45,7 @@ from kefu.duty.roster import DEFAULT_EVENING_CODE, RosterView, evening_codes_fro
 from kefu.duty.rules import RATINGS, RuleSet, default_rules, load_rules, with_review_groups
 from kefu.io import duty_csv
 from kefu.service.duty import actions_rules, events, store
-from kefu.service.duty.actions_outbox import dispatch_outbox
-from kefu.service.duty.actions_tasks import escalate_overdue
-from kefu.service.org import actions_privacy as privacy
-from kefu.store.db import get_engine, transaction
+from kefu.store.db import get_engine
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.duty import DueTimer, Task
 from kefu.store.models.live import Message
@@ -247,24 +242,17 @@ def run_due_timers(session: Session, now: datetime | None = None, *, batch: int 
 
 def run_worker(engine: Engine | None = None, *, once: bool = False, interval: float = 5.0, batch: int = 200,
                stop: Callable[[], bool] | None = None) -> int:
-    """``kefu duty worker``: pick up new orders, fire timers, escalate overdue tasks, send the outbox; repeat.
-    Once a shop day it also anonymises personal data past the retention (:mod:`kefu.service.org.actions_privacy`).
+    """``kefu duty worker``: the served process's background pass in a loop, for API-only deployments.
 
-    Each step is its own transaction so a failing gateway never holds timer
-    locks. A database error (a lost connection, SQLite's "database is locked"
-    when another process won a race) rolls that step back; the next pass
-    retries it. Returns the number of passes made.
+    One pass is :func:`kefu.service.duty.actions_worker.tick` (new orders, due timers,
+    escalation, retention, the live sweep, the outbox). Returns the number of passes made.
     """
+    from kefu.service.duty.actions_worker import tick  # local: the worker module builds on this one
+
     eng = engine or get_engine()
     passes = 0
-    steps: list[Callable[[Session], object]] = [
-        schedule_new_orders, lambda s: run_due_timers(s, batch=batch), escalate_overdue, privacy.sweep_if_due]
     while True:
-        for step in steps:
-            with contextlib.suppress(OperationalError), transaction(eng) as session:
-                step(session)
-        with contextlib.suppress(OperationalError):
-            dispatch_outbox(eng, batch=batch)
+        tick(eng, batch=batch)
         passes += 1
         if once or (stop is not None and stop()):
             return passes

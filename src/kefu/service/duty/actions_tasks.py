@@ -105,8 +105,10 @@ def escalate_overdue(session: Session, now: datetime | None = None) -> int:
 def task_stats(session: Session, agent_id: str, month: str | date) -> dict[str, Any]:
     """One agent's duty figures for a shop-time month, for KPI scoring.
 
-    ``assigned``: tasks created in the month; ``done`` / ``done_on_time``:
-    completed in the month (on time = at or before due); ``overdue_open``:
+    ``assigned``: tasks created in the month; ``done`` / ``done_on_time``: those of
+    them completed (on time = at or before due) — the month's own tasks, so 已完成 never
+    exceeds 本月任务 (a task created on the 30th and done on the 1st counts in its
+    own month); ``overdue_open``:
     created in the month, still open or escalated and past due at month end
     or now, whichever is first; ``escalated``: escalations in the month;
     ``on_time_rate``: done_on_time / done as a string decimal ("" when none
@@ -116,8 +118,7 @@ def task_stats(session: Session, agent_id: str, month: str | date) -> dict[str, 
     cutoff = min(end, utc_now())
     created = list(session.scalars(select(Task).where(Task.assignee == agent_id, Task.created_at >= start,
                                                       Task.created_at < end)))
-    done = list(session.scalars(select(Task).where(Task.assignee == agent_id, Task.status == "done",
-                                                   Task.done_at >= start, Task.done_at < end)))
+    done = [t for t in created if t.status == "done"]
     escalated = store.escalations(session, agent_id, start, end)
     by_type: dict[str, dict[str, int]] = {}
 

@@ -78,8 +78,9 @@ def snapshot(session: Session, now: datetime, *, sl_seconds: int, window: timede
                              .where(A.c.active.is_(True)).order_by(A.c.id)).all()
     by_status = Counter(a.status for a in agents)
     working = [a for a in agents if a.status != "offline"]
-    sl_ok, sl_all = _service_level(session, now, since, sl_seconds)
-    rr_ok, rr_all = _response_rate(session, now, since)
+    # a closed floor has no live service level: the last answers before everyone left are no measure of now
+    sl_ok, sl_all = _service_level(session, now, since, sl_seconds) if working else (0, 0)
+    rr_ok, rr_all = _response_rate(session, now, since) if working else (0, 0)
     return {
         "at": now.isoformat(),
         "queue_length": int(queue[0]),
@@ -94,5 +95,7 @@ def snapshot(session: Session, now: datetime, *, sl_seconds: int, window: timede
         "offered": sl_all,
         "response_3min_rate": None if rr_all == 0 else round(rr_ok / rr_all, 4),
         "window_minutes": int(window.total_seconds() // 60),
+        # why a figure above is None: nobody working, or nothing to judge in the window
+        "no_data": "" if sl_all and rr_all else "no_agent_working" if not working else "nothing_in_window",
         "forecast_vs_actual": _forecast_vs_actual(session, now),
     }

@@ -98,6 +98,24 @@ class ConversationOut(OpenedOut):
     buyer: str
 
 
+class ConversationRowOut(ConversationOut):
+    """One row of ``GET /conversations``: times are ISO-8601 with the shop's offset."""
+
+    channel: str
+    opened_at: str
+    assigned_at: str | None
+    closed_at: str | None
+
+
+class ConversationPage(BaseModel):
+    """A page of conversations, newest first (opened, then id): the same rows in the same order on any database."""
+
+    total: int  # matching conversations, all pages
+    offset: int
+    limit: int
+    conversations: list[ConversationRowOut]
+
+
 class MessageOut(BaseModel):
     id: int
     conversation: int
@@ -247,6 +265,7 @@ class MonitorOut(BaseModel):
     offered: int
     response_3min_rate: float | None
     window_minutes: int
+    no_data: str = ""  # why a rate is None: no_agent_working | nothing_in_window ('' when both have data)
     forecast_vs_actual: list[ForecastSlotOut]
 
 

@@ -23,7 +23,7 @@ from typing import Any, cast
 
 import psycopg
 from psycopg.rows import namedtuple_row
-from sqlalchemy import CursorResult, Table, and_, or_, select, update
+from sqlalchemy import CursorResult, Table, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from kefu.domain.errors import ErrorCode, KefuError
@@ -341,3 +341,29 @@ def try_close(pg: Pg, conversation_id: int, now: datetime) -> Written | None:
     drain = done.agent_id if done.freed and done.waiting else None  # capacity came back and something waits
     return Written({"id": conversation_id, "agent": done.agent_id, "status": "closed", "group": done.group,
                     "shop": done.shop_id, "buyer": done.buyer}, drain)
+
+
+@dataclass(frozen=True)
+class ConversationFilter:
+    shop: str | None = None
+    agent: str | None = None
+    status: str | None = None
+    since: datetime | None = None  # opened at or after
+    until: datetime | None = None  # opened before
+
+
+def conversation_page(session: Session, f: ConversationFilter, offset: int, limit: int
+                      ) -> tuple[int, list[Conversation]]:  # fmt: skip
+    """(how many match, the page of them): newest opened first, ties by id, so every database agrees."""
+    conds = [c for c in (
+        Conversation.shop_id == f.shop if f.shop else None,
+        Conversation.agent_id == f.agent if f.agent else None,
+        Conversation.status == f.status if f.status else None,
+        Conversation.opened_at >= f.since if f.since else None,
+        Conversation.opened_at < f.until if f.until else None,
+    ) if c is not None]  # fmt: skip
+    total = session.scalar(select(func.count()).select_from(Conversation).where(*conds)) or 0
+    rows = session.scalars(select(Conversation).where(*conds)
+                           .order_by(Conversation.opened_at.desc(), Conversation.id.desc())
+                           .offset(offset).limit(limit))  # fmt: skip
+    return int(total), list(rows)

@@ -26,7 +26,7 @@ def opened_times(session: Session, shop_id: str, skill: str, lo: datetime, hi: d
     )
     if skill:
         q = q.where(Conversation.group == skill)
-    return list(session.scalars(q))
+    return list(session.scalars(q.order_by(Conversation.opened_at)))
 
 
 def _forecast_window(shop_id: str, skill: str, model: str, lo: datetime, hi: datetime) -> list[ColumnElement[bool]]:
@@ -46,7 +46,8 @@ def forecasts(session: Session, shop_id: str, skill: str, model: str, lo: dateti
 
 
 def shift_templates(session: Session, shop_id: str) -> list[ShiftTemplate]:
-    return list(session.scalars(select(ShiftTemplate).where(ShiftTemplate.shop_id == shop_id)))
+    return list(session.scalars(select(ShiftTemplate).where(ShiftTemplate.shop_id == shop_id)
+                                .order_by(ShiftTemplate.start, ShiftTemplate.code)))
 
 
 def working_entries(session: Session, shop_id: str, days: list[date], skill: str = "") -> list[RosterEntry]:

@@ -32,8 +32,17 @@ def _shops() -> list[str]:
         return care.shop_ids(session)
 
 
+# Rows keep exact values (fen, decimal ratios as text); the browser shows 元 and percentages.
+_FORMATS = {
+    "amount_fen": {":format": "v => v == null ? '–' : (v / 100).toLocaleString('zh-CN', "
+                              "{minimumFractionDigits: 2, maximumFractionDigits: 2})"},
+    "conversion_rate": {":format": "v => v == null ? '–' : (Number(v) * 100).toFixed(1) + '%'"},
+}
+
+
 def _table(columns: list[tuple[str, str, str]], rows: list[dict[str, Any]], testid: str) -> ui.table:
-    cols = [{"name": f, "label": t(zh, en), "field": f, "align": "left"} for f, zh, en in columns]
+    cols = [{"name": f, "label": t(zh, en), "field": f, "align": "left", **_FORMATS.get(f, {})}
+            for f, zh, en in columns]
     return (
         set_testid(ui.table(columns=cols, rows=rows, row_key=columns[0][0]).classes("w-full").props("dense flat"),
                    testid)
@@ -133,11 +142,12 @@ def logbooks_page(user: UserOut) -> None:
     ui.label(t("服务统计 (昨天, 自动计算)", "Service statistics (yesterday, computed)")).classes("font-bold")
     _table([("agent_id", "客服", "Agent"), ("served", "接待", "Served"), ("converted", "成交", "Converted"),
             ("conversion_rate", "转化率", "Conversion"), ("orders", "订单", "Orders")], stats, "service-stats")  # fmt: skip
-    ui.label(t("本月奖罚 (分)", "Fines and rewards this month (fen)")).classes("font-bold")
+    ui.label(t("本月奖罚 (元)", "Fines and rewards this month (yuan)")).classes("font-bold")
     _table([("id", "编号", "ID"), ("agent_id", "客服", "Agent"), ("day", "日期", "Day"), ("kind", "类型", "Kind"),
-            ("amount_fen", "金额", "Amount"), ("reason", "原因", "Reason"), ("evidence", "依据", "Evidence")],
+            ("amount_fen", "金额(元)", "Amount (yuan)"), ("reason", "原因", "Reason"), ("evidence", "依据", "Evidence")],
            ledger["entries"], "ledger")  # fmt: skip
-    ui.label(t(f"合计 {ledger['total_fen']} 分", f"total {ledger['total_fen']} fen"))
+    total = f"{ledger['total_fen'] / 100:,.2f}"
+    ui.label(t(f"合计 {total} 元", f"total {total} yuan")).props('data-testid="ledger-total"')
     if weekly is not None:
         ui.label(t(f"本周问题 {len(weekly['problems'])} 条, 想法 {len(weekly['ideas'])} 条",
                    f"This week: {len(weekly['problems'])} problems, {len(weekly['ideas'])} ideas")).classes("font-bold")  # fmt: skip

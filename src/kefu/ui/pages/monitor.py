@@ -30,11 +30,17 @@ TREND_POINTS = 600  # 30 minutes at one point every 3 s
 
 
 def pct(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    """A rate as "87.5%", or 无数据 when there is none (nobody working: a closed floor's rate would be stale)."""
+    return t("无数据", "no data") if value is None else f"{value * 100:.1f}%"
 
 
 def _hhmm(iso: str, fmt: str = "%H:%M") -> str:
     return datetime.fromisoformat(iso).astimezone(SHOP_TZ).strftime(fmt)
+
+
+def since_text(iso: str | None) -> str:
+    """状态开始 in the shop's zone with its date: an agent offline since yesterday is not "since 17:02"."""
+    return _hhmm(iso, "%Y-%m-%d %H:%M") if iso else ""
 
 
 @kefu_page("/monitor", "实时监控", "Live monitor", roles=MANAGERS)
@@ -102,7 +108,7 @@ def monitor_page(user: UserOut) -> None:
                 testid(ui.badge(f"{status_label(status)} {count}", color=STATUS_COLORS.get(status, "grey")),
                        f"mon-status-{status}")
         table.rows = [{**a, "status_text": status_label(a["status"]), "load_text": f'{a["load"]}/{a["capacity"]}',
-                       "since_text": _hhmm(a["since"]) if a["since"] else ""} for a in agents]
+                       "since_text": since_text(a["since"])} for a in agents]
         table.update()
         # snapshots come every 3 s: with minutes only, a new page's axis read "06:43 06:43 06:43"
         trend.append((_hhmm(snap["at"], "%H:%M:%S") if "at" in snap else "", snap["service_level"],
