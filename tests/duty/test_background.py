@@ -22,7 +22,7 @@ from kefu.api.app import create_app
 from kefu.config import Settings, get_settings
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, clock_from
-from kefu.service.credit.actions import import_file
+from kefu.service.imports.actions import import_orders
 from kefu.store.db import session_factory, transaction
 from kefu.store.models.duty import DueTimer, OutboxMessage, Task
 from kefu.store.models.org import Agent, Shop
@@ -48,7 +48,7 @@ def _import(engine: Engine, tmp_path: Path) -> None:
     path = tmp_path / "订单.csv"
     path.write_text(HEADER + "7000001,夜猫子,59.00,等待买家付款,2026-11-18 10:00:00,,珊瑚绒毛毯\n", encoding="utf-8")
     with transaction(engine) as s:
-        assert import_file(s, "orders", path, shop="s1").inserted == 1
+        assert import_orders(s, path, shop="s1").inserted == 1
 
 
 def _next_passes(app: FastAPI, n: int = 2) -> None:
