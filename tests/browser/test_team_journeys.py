@@ -93,7 +93,10 @@ def test_leave_on_a_phone_approved_by_the_supervisor(kefu_server: Server, browse
 
 
 def _swap_pair(db_url: str, skip: str) -> tuple[str, str]:
-    """Two agents of one shop: A holds an 早班 (07:00) on Friday, B works 晚班 (to 22:30) on Thursday, 白班 Friday."""
+    """Two agents of one shop: A holds an early shift (07:00) on Friday, B works 晚班 (to 22:30) on Thursday, 白班 Friday.
+
+    The early shift has a code of its own: the supervisor journey adds an 早班 (08:00) to the same demo shop.
+    """
     eng = create_engine(db_url)
     with eng.begin() as conn:
         a, b, shop = conn.execute(text(
@@ -102,9 +105,9 @@ def _swap_pair(db_url: str, skip: str) -> tuple[str, str]:
             "where u1.role = 'agent' and u2.role = 'agent' and u1.username not in (:skip) and u2.username > u1.username "
             "and u2.username != :skip order by u2.username desc, u1.username desc"), {"skip": skip}).first()  # fmt: skip
         conn.execute(text("insert into shift_templates (shop_id, code, start, \"end\", night, evening, breaks, color) "
-                          "values (:s, '早班', '07:00', '15:00', false, false, '[]', '')"), {"s": shop})
+                          "values (:s, '早七', '07:00', '15:00', false, false, '[]', '')"), {"s": shop})
         conn.execute(text("update agents set skills = :k where id in (:a, :b)"), {"k": '["售前"]', "a": a, "b": b})
-        for agent, day, code in ((b, "2026-11-26", "晚班"), (b, "2026-11-27", "白班"), (a, "2026-11-27", "早班")):
+        for agent, day, code in ((b, "2026-11-26", "晚班"), (b, "2026-11-27", "白班"), (a, "2026-11-27", "早七")):
             conn.execute(text("delete from roster_entries where agent_id = :a and day = :d"), {"a": agent, "d": day})
             conn.execute(text("insert into roster_entries (shop_id, agent_id, day, shift_code, skill, breaks) "
                               "values (:s, :a, :d, :c, '售前', '[]')"), {"s": shop, "a": agent, "d": day, "c": code})
