@@ -72,9 +72,9 @@ def kpi_tab(user: UserOut) -> None:
                 with ui.row().classes("items-end gap-2"):
                     ui.input(t("等级", "Grade"), value=str(pair[1])).on_value_change(
                         lambda e, p=pair: p.__setitem__(1, e.value)).props("dense outlined").classes("w-28")
-                    ui.input(t("分数线", "Threshold"), value=str(pair[0])).on_value_change(
-                        lambda e, p=pair: p.__setitem__(0, e.value)).props(
-                        f'dense outlined data-testid="kpi-threshold-{i}"').classes("w-28")
+                    line = ui.input(t("分数线", "Threshold"), value=str(pair[0])).on_value_change(
+                        lambda e, p=pair: p.__setitem__(0, e.value))
+                    testid(line.props("dense outlined").classes("w-28"), f"kpi-threshold-{i}")
         ui.button(t("保存为新版本", "Save as a new version"), on_click=save).props('data-testid="kpi-save"')
         if state["versions"]:
             ui.label(t("已保存的版本: ", "Saved versions: ") + " · ".join(
@@ -121,5 +121,5 @@ def _stamp(version: int, by: str, at: str) -> str:
 
 def _number(label: str, item: dict[str, Any], key: str, tid: str) -> None:
     """A weight or target typed as text: the scheme keeps decimals exact ("0.98", not 0.98000001)."""
-    ui.input(label, value=str(item.get(key, ""))).on_value_change(
-        lambda e: item.__setitem__(key, e.value)).props(f'dense outlined data-testid="{tid}"').classes("w-28")
+    box = ui.input(label, value=str(item.get(key, ""))).on_value_change(lambda e: item.__setitem__(key, e.value))
+    testid(box.props("dense outlined").classes("w-28"), tid)

@@ -26,7 +26,7 @@ from kefu.ui.i18n import t
 from kefu.ui.kpi_editor import kpi_tab
 from kefu.ui.labels import shop_time
 from kefu.ui.layout import MANAGERS, kefu_page
-from kefu.ui.widgets import notify_error, run
+from kefu.ui.widgets import notify_error, run, testid
 
 TRIGGERS = {"order_created": ("下单后", "after the order"), "order_paid": ("付款后", "after payment"),
             "return_received": ("收到退货后", "after a return arrives"), "review_posted": ("收到评价后", "after a review")}
@@ -72,9 +72,9 @@ def _followup_tab(user: UserOut, shops: list[str]) -> None:
             zh, en = TRIGGERS.get(str(rule.get("trigger")), (rule.get("trigger"), rule.get("trigger")))
             with ui.card().classes("w-full p-3"), ui.row().classes("items-end gap-3 flex-wrap"):
                 ui.label(f"{rule['id']} · {t(zh, en)} · {_what(rule)}").classes("w-96 font-medium")
-                ui.number(t("延迟 (分钟)", "Delay (minutes)"), value=rule.get("delay_minutes", 0), min=0, step=1,
-                          format="%d", on_change=lambda e, r=rule: r.__setitem__("delay_minutes", int(e.value or 0))
-                          ).props(f'dense outlined data-testid="delay-{rule["id"]}"').classes("w-32")  # fmt: skip
+                delay = ui.number(t("延迟 (分钟)", "Delay (minutes)"), value=rule.get("delay_minutes", 0), min=0, step=1,
+                                  format="%d", on_change=lambda e, r=rule: r.__setitem__("delay_minutes", int(e.value or 0)))
+                testid(delay.props("dense outlined").classes("w-32"), f'delay-{rule["id"]}')
                 conditions = rule.setdefault("conditions", {}) or {}
                 if "amount_fen_gt" in conditions:
                     ui.number(t("金额大于 (元)", "Amount above (yuan)"), value=conditions["amount_fen_gt"] / 100,
@@ -83,13 +83,14 @@ def _followup_tab(user: UserOut, shops: list[str]) -> None:
                         "dense outlined").classes("w-32")  # fmt: skip
                 due = rule.get("action", {}).get("due") or {}
                 if "after_minutes" in due:
-                    ui.number(t("完成时限 (分钟)", "Due after (minutes)"), value=due["after_minutes"], min=0, step=1,
-                              format="%d", on_change=lambda e, d=due: d.__setitem__("after_minutes", int(e.value or 0))
-                              ).props(f'dense outlined data-testid="due-{rule["id"]}"').classes("w-36")  # fmt: skip
+                    after = ui.number(t("完成时限 (分钟)", "Due after (minutes)"), value=due["after_minutes"], min=0,
+                                      step=1, format="%d",
+                                      on_change=lambda e, d=due: d.__setitem__("after_minutes", int(e.value or 0)))
+                    testid(after.props("dense outlined").classes("w-36"), f'due-{rule["id"]}')
                 elif "at_local" in due:
-                    ui.input(t("截止时刻 (HH:MM)", "Due at (HH:MM)"), value=str(due["at_local"]),
-                             on_change=lambda e, d=due: d.__setitem__("at_local", e.value)).props(
-                        f'dense outlined data-testid="due-{rule["id"]}"').classes("w-36")  # fmt: skip
+                    at = ui.input(t("截止时刻 (HH:MM)", "Due at (HH:MM)"), value=str(due["at_local"]),
+                                  on_change=lambda e, d=due: d.__setitem__("at_local", e.value))
+                    testid(at.props("dense outlined").classes("w-36"), f'due-{rule["id"]}')
         ui.button(t("保存为新版本", "Save as a new version"), on_click=lambda: save(state["rules"])).props(
             'data-testid="followup-save"')
         with ui.expansion(t("高级: 以 YAML 编辑全部规则 (增删规则、条件、分配)",

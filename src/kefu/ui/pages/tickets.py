@@ -30,7 +30,7 @@ from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.labels import options, shop_time, value_label
 from kefu.ui.layout import MANAGERS, kefu_page
-from kefu.ui.widgets import notify_error, run, stat_card
+from kefu.ui.widgets import notify_error, run, stat_card, testid
 from kefu.ui.widgets import testid as set_testid
 
 PER_PAGE = 20
@@ -209,7 +209,8 @@ def _actions(user: UserOut, who: str, ticket: dict[str, Any], done: Any) -> None
             done()
 
     def button(zh: str, en: str, key: str, call: Any, color: str = "primary") -> None:
-        ui.button(t(zh, en), on_click=lambda: act(call)).props(f'outline color={color} data-testid="ticket-{key}"')
+        action = ui.button(t(zh, en), on_click=lambda: act(call), color=color).props("outline")
+        testid(action, f"ticket-{key}")
 
     if status in ("open", "escalated"):
         with ui.row().classes("items-end gap-2"):
