@@ -42,8 +42,8 @@ SET3 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "bot_set
 def load_rows(split: str) -> list[tuple[str, str]]:
     """Buyers' set (dev | dev2 | heldout), the third set's halves (dev3 | heldout3, issue 21 second
     round, ``bench/data/bot_set3.csv``) or the first set's halves (train | test)."""
-    if split in ("dev3", "heldout3"):
-        with open(SET3, encoding="utf-8", newline="") as f:
+    if split in ("dev3", "heldout3", "dev5", "heldout5"):
+        with open(SET3.replace("set3", f"set{split[-1]}"), encoding="utf-8", newline="") as f:
             return [(r["question"], r["intent"]) for r in csv.DictReader(f) if r["split"] == split[:-1]]
     if split == "fresh4":  # written after the tuning on dev3; its first run is recorded, then it was tuned on
         with open(SET3.replace("set3", "set4"), encoding="utf-8", newline="") as f:
@@ -80,7 +80,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument(
         "--split",
-        choices=["dev", "dev2", "dev3", "heldout", "heldout3", "fresh4", "train", "test"],
+        choices=["dev", "dev2", "dev3", "dev5", "heldout", "heldout3", "heldout5", "fresh4", "train", "test"],
         default=None,
     )
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)

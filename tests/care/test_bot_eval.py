@@ -71,6 +71,20 @@ def test_fourth_set_is_the_file_recorded_before_its_first_run() -> None:
     assert (len(rows), sum(r["intent"] == "handover" for r in rows)) == (204, 62)
 
 
+def test_fifth_set_is_the_file_recorded_before_tuning_and_split_by_hash() -> None:
+    raw = _SET3.with_name("bot_set5.csv").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() in _DOC.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+    assert (len(rows), sum(r["intent"] == "handover" for r in rows)) == (270, 80)
+    assert all(
+        r["split"] == ("dev" if hashlib.sha256(r["question"].encode()).digest()[0] % 2 == 0 else "heldout")
+        for r in rows
+    )
+    assert (sum(r["split"] == "dev" for r in rows), sum(r["split"] == "heldout" for r in rows)) == (124, 146)
+    intents = {i.intent for i in load_knowledge_base().intents}
+    assert all(part in intents or r["intent"] == "handover" for r in rows for part in r["intent"].split("+"))
+
+
 def test_third_set_held_out_half_stays_out_of_the_kb() -> None:
     def key(q: str) -> str:
         return bt.prepare(q).text.replace(" ", "")

@@ -65,7 +65,8 @@ _CN_DIGITS = {
 }
 _CN_NUMBER = re.compile(r"[一二两三四五六七八九十百]+(?=[天号日点个件条单斤块元周年月礼])")
 _HEIGHT = re.compile(r"(?:一|1)米[五六七八九5-9][0-9一二三四五六七八九]?")
-_ORDER = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,4}\d{8,}|\d{6,})(?![a-z0-9])")
+# an order or tracking number, also pasted in groups of digits (7731 0291 0048)
+_ORDER = re.compile(r"(?<![a-z0-9])(?:[a-z]{1,4}\d{8,}|\d{6,}|\d{3,5}(?: \d{3,5}){2,})(?![a-z0-9])")
 _SIZE = re.compile(
     r"(?<![a-z0-9])(?:[2-5]?x{0,3}l|xs|s|m)(?![a-z0-9])(?:码|号)?|(?:3[3-9]|4[0-6])码|均码|加大码"
 )

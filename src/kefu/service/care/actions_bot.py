@@ -18,21 +18,18 @@ import os
 import threading
 from dataclasses import asdict, fields
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy.orm import Session
+from typing import TYPE_CHECKING, Any
 
 from kefu.care import bot as botlib
 from kefu.care import bot_index
 from kefu.care.bot_facts import ShopFacts
 from kefu.config import get_settings
 from kefu.domain.errors import RowError, bad_argument, bad_rows, not_found
-from kefu.domain.timeutil import utc_now
-from kefu.service.care import store
-from kefu.service.care.actions import care_settings
-from kefu.service.care.schemas_bot import BotEvalOut, BotFactsIn, BotFactsOut
-from kefu.store.models.care import BotShopFacts
-from kefu.store.models.org import Shop
+
+if TYPE_CHECKING:  # the database side is imported where it is used: `kefu care bot-ask` needs none of it
+    from sqlalchemy.orm import Session
+
+    from kefu.service.care.schemas_bot import BotEvalOut, BotFactsIn, BotFactsOut
 
 _lock = threading.Lock()
 _matchers: dict[str, botlib.FaqMatcher] = {}
@@ -98,6 +95,9 @@ def _write_cache(path: Path, state: dict[str, Any]) -> None:
 
 def shop_bot(session: Session, shop_id: str | None) -> tuple[botlib.FaqMatcher, float, dict[str, str]]:
     """The shop's matcher, its bot_first threshold and the facts its answers are filled with."""
+    from kefu.service.care import store
+    from kefu.service.care.actions import care_settings
+
     threshold = float(care_settings(session, shop_id).get("bot_threshold", botlib.DEFAULT_THRESHOLD))
     return bot_matcher(store.faq_rows(session, shop_id)), threshold, _facts(session, shop_id).values()
 
@@ -112,6 +112,8 @@ def bot_answer(
 ) -> dict[str, Any]:
     """What the bot does with one buyer message: answer, suggest to the agent, or hand over.
     ``mode`` defaults to the shop's setting (``bot_first`` when unset)."""
+    from kefu.service.care.actions import care_settings
+
     settings = care_settings(session, shop_id)
     matcher, threshold, facts = shop_bot(session, shop_id)
     reply = matcher.reply(
@@ -140,6 +142,8 @@ def bot_eval_csv(questions_csv: Path, out_csv: Path, *, session: Session | None 
                  shop_id: str | None = None) -> BotEvalOut:  # fmt: skip
     """The evaluation contract: QUESTIONS.csv (``question`` column, UTF-8) → ANSWERS.csv
     (``question,action,intent,confidence,reason``) in bot_first mode, one process, one index."""
+    from kefu.service.care.schemas_bot import BotEvalOut
+
     try:
         raw = questions_csv.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
@@ -176,12 +180,17 @@ _FACT_NAMES = [f.name for f in fields(ShopFacts)]
 
 
 def _facts(session: Session, shop_id: str | None) -> ShopFacts:
+    from kefu.store.models.care import BotShopFacts
+
     row = session.get(BotShopFacts, shop_id) if shop_id else None
     return ShopFacts(**{n: getattr(row, n) for n in _FACT_NAMES}) if row is not None else ShopFacts()
 
 
 def get_bot_facts(session: Session, shop_id: str) -> BotFactsOut:
     """The shop's facts (the shipped defaults until the supervisor saves some)."""
+    from kefu.service.care.schemas_bot import BotFactsOut
+    from kefu.store.models.org import Shop
+
     if session.get(Shop, shop_id) is None:
         raise not_found("店铺 / shop", shop_id)
     return BotFactsOut(shop_id=shop_id, **asdict(_facts(session, shop_id)))
@@ -189,6 +198,10 @@ def get_bot_facts(session: Session, shop_id: str) -> BotFactsOut:
 
 def set_bot_facts(session: Session, shop_id: str, body: BotFactsIn) -> BotFactsOut:
     """Save the shop's facts; the bot's answers use them from the next message on."""
+    from kefu.domain.timeutil import utc_now
+    from kefu.store.models.care import BotShopFacts
+    from kefu.store.models.org import Shop
+
     if session.get(Shop, shop_id) is None:
         raise not_found("店铺 / shop", shop_id)
     merged = {**asdict(_facts(session, shop_id)), **body.model_dump(exclude_none=True)}
