@@ -289,6 +289,9 @@ class FaqMatcher:
             return BotReply(BotAction.HANDOVER, "out_of_scope", confidence=top.confidence)
         if top.confidence < threshold:
             return BotReply(BotAction.HANDOVER, "low_confidence", confidence=top.confidence)
+        cue = self._dispute(question, [m.intent for m in parts])
+        if cue is not None:
+            return BotReply(BotAction.HANDOVER, "dispute", confidence=top.confidence, matched_question=cue)
         intent = "+".join(m.intent for m in parts)
         answer = "\n".join(render_answer(self.kb.intent(m.intent).answer, facts) for m in parts)
         conf = min(m.confidence for m in parts)
@@ -302,6 +305,19 @@ class FaqMatcher:
             return BotReply(BotAction.SUGGEST, "mixed_unsure", intent, answer, conf, asked)
         reason = "two_part" if len(parts) > 1 else "confident"
         return BotReply(BotAction.ANSWER, reason, intent, answer, conf, asked)
+
+    def _dispute(self, question: str, intents: list[str]) -> str | None:
+        """The dispute cue of the message that none of the answering intents' KB questions uses:
+        "说好的赠品呢 没收到" is a case for a person, not the gift policy."""
+        folded = bt.to_simplified(question).lower()
+        for cue in self.kb.dispute_cues:
+            if cue in folded and not any(cue in q for i in intents for q in self._questions(i)):
+                return cue
+        return None
+
+    def _questions(self, intent: str) -> tuple[str, ...]:
+        item = self.kb.intent(intent)
+        return (item.question, *item.paraphrases)
 
     def _plan(self, text: str, whole: Match | None, threshold: float) -> list[Match] | BotReply:
         """One intent, several (one per question in the message), or a hand-over: a message

@@ -56,6 +56,9 @@ class KnowledgeBase:
     synonyms: dict[str, str] = field(default_factory=dict)  # variant → canonical word
     handover_phrases: tuple[str, ...] = ()
     words: tuple[str, ...] = ()  # extra vocabulary
+    # words of a dispute or a follow-up on a case (凭什么, 处理了没, 用不了): a message holding one is
+    # answered only by an intent whose own KB questions use it (发错了 is wrong_item's, not invoice's)
+    dispute_cues: tuple[str, ...] = ()
 
     def intent(self, name: str) -> FaqIntent:
         for item in self.intents:
@@ -72,6 +75,7 @@ class KnowledgeBase:
             "synonyms": groups,
             "handover_phrases": list(self.handover_phrases),
             "words": list(self.words),
+            "dispute_cues": list(self.dispute_cues),
             "intents": [
                 {
                     "intent": i.intent,
@@ -146,6 +150,7 @@ def parse_knowledge_base(data: dict[str, Any]) -> KnowledgeBase:
         synonyms,
         tuple(str(p) for p in data.get("handover_phrases") or []),
         tuple(str(w) for w in data.get("words") or []),
+        tuple(str(c) for c in data.get("dispute_cues") or []),
     )
 
 

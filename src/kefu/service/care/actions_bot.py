@@ -16,7 +16,7 @@ import io
 import json
 import os
 import threading
-from dataclasses import asdict, fields
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -54,7 +54,7 @@ def _knowledge_base(extra: Extra) -> botlib.KnowledgeBase:
             intent, old.question if old else question, answer or (old.answer if old else ""),
             (*(old.paraphrases if old else ()), question), old.negatives if old else (),
         )  # fmt: skip
-    return botlib.KnowledgeBase(tuple(intents.values()), kb.synonyms, kb.handover_phrases, kb.words)
+    return replace(kb, intents=tuple(intents.values()))
 
 
 def bot_matcher(extra: Extra = ()) -> botlib.FaqMatcher:
