@@ -162,6 +162,9 @@ class Index:
             for f in FIELD_WEIGHTS:
                 df[f].update(terms[f])
         self.df = df
+        n = self.n_intents
+        self._idf = {f: {t: math.log(1.0 + (n - d + 0.5) / (d + 0.5)) for t, d in df[f].items()} for f in df}
+        self._idf_unseen = math.log(1.0 + (n + 0.5) / 0.5)
         self.avg_len = {
             f: max(1.0, sum(sum(d.fields[f].values()) for d in docs) / max(1, len(docs)))
             for f in FIELD_WEIGHTS
@@ -187,8 +190,7 @@ class Index:
             self.self_score.append(max(own, 1e-9))
 
     def idf(self, f: str, term: str) -> float:
-        df = self.df[f].get(term, 0)
-        return math.log(1.0 + (self.n_intents - df + 0.5) / (df + 0.5))
+        return self._idf[f].get(term, self._idf_unseen)
 
     def ceiling(self, q: Mapping[str, Counter[str]]) -> float:
         total = 0.0

@@ -158,18 +158,23 @@ def prepare(message: str) -> Prepared:
 
 
 class Lexicon:
-    """Word → log probability; segments text along the most probable dictionary path."""
+    """Word counts; segments text along the most probable dictionary path. Log probabilities are
+    taken per lookup, not for the whole dictionary up front: a fresh process answers its first
+    question without computing 100,000 logarithms it will never use (issue 21: first answer ≤ 1 s)."""
 
-    def __init__(self, logp: Mapping[str, float], unknown: float) -> None:
-        self.logp = dict(logp)
-        self.unknown = unknown
-        self.max_len = max((len(w) for w in self.logp), default=1)
+    def __init__(self, counts: Mapping[str, int]) -> None:
+        self.counts = counts
+        self._log_total = math.log(float(sum(counts.values())) or 1.0)
+        self.unknown = math.log(0.5) - self._log_total
+        self.max_len = max(map(len, counts), default=1)
 
     @classmethod
     def from_counts(cls, counts: Mapping[str, int]) -> Lexicon:
-        total = float(sum(counts.values())) or 1.0
-        logp = {w: math.log(max(n, 1) / total) for w, n in counts.items()}
-        return cls(logp, math.log(0.5 / total))
+        return cls(counts)
+
+    def logp(self, word: str) -> float | None:
+        n = self.counts.get(word)
+        return None if n is None else math.log(max(n, 1)) - self._log_total
 
     def segment(self, text: str) -> list[str]:
         """Words of prepared text: runs of latin letters/digits and slot characters stay whole."""
@@ -183,9 +188,10 @@ class Lexicon:
         n = len(run)
         best: list[tuple[float, int]] = [(0.0, n)] * (n + 1)
         for i in range(n - 1, -1, -1):
-            cand = (self.logp.get(run[i], self.unknown) + best[i + 1][0], i + 1)
+            one = self.logp(run[i])
+            cand = ((self.unknown if one is None else one) + best[i + 1][0], i + 1)
             for j in range(i + 2, min(n, i + self.max_len) + 1):
-                lp = self.logp.get(run[i:j])
+                lp = self.logp(run[i:j])
                 if lp is not None and lp + best[j][0] > cand[0]:
                     cand = (lp + best[j][0], j)
             best[i] = cand
@@ -197,4 +203,4 @@ class Lexicon:
         return words
 
     def knows(self, word: str) -> bool:
-        return word in self.logp
+        return word in self.counts
