@@ -66,3 +66,24 @@ def test_bot_eval_contract(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     assert lines[2].startswith("你叫什么名字,handover,,")
     assert len(list((tmp_path / "var" / "bot").glob("index-*.json"))) == 1  # built once, cached
     get_settings.cache_clear()
+
+
+def test_naming_a_group_loads_only_that_area(tmp_path: Path) -> None:
+    """``kefu care bot-ask`` must not import every area's database layer before the bot answers
+    (issue 21: first answer ≤ 1 s); ``kefu --help`` still lists every group."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys; sys.argv = ['kefu', *sys.argv[1:]]; import kefu.cli as c; "
+        "print(sorted(g.name for g in c.app.registered_groups), 'sqlalchemy' in sys.modules)"
+    )
+    env = {**__import__("os").environ, "KEFU_DATA_DIR": str(tmp_path)}
+    care = subprocess.run([sys.executable, "-c", probe, "care"], capture_output=True, text=True, env=env, check=True)
+    assert care.stdout.strip() == "['care'] False"
+    every = subprocess.run([sys.executable, "-c", probe, "--help"], capture_output=True, text=True, env=env, check=True)
+    groups = every.stdout.split("]")[0]
+    assert "'care'" in groups and "'roster'" in groups and "'tokens'" in groups
+    # a group whose module has another name (db.py registers tokens) loads every module
+    tokens = subprocess.run([sys.executable, "-c", probe, "tokens"], capture_output=True, text=True, env=env, check=True)
+    assert "'tokens'" in tokens.stdout and "'care'" in tokens.stdout
