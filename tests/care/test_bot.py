@@ -296,3 +296,37 @@ def test_shipped_intent_ids_are_kept(matcher: FaqMatcher) -> None:
                "refund_progress", "cancel_order", "refund_after_ship", "confirm_receipt", "merge_order", "gift",
                "genuine", "service_hours", OUT_OF_SCOPE}  # fmt: skip
     assert shipped <= {i.intent for i in matcher.kb.intents}
+
+
+# ---------------------------------------------------------------- issue 21, third round (fifth set's dev half)
+
+
+def test_negatives_block_their_phrasing_without_covering_every_word(matcher: FaqMatcher) -> None:
+    # a negative (查一下物流 …) must not make the out-of-scope pseudo-intent cover 还/没/为什么 of
+    # every message: the plain urging question stays answerable
+    assert matcher.reply("为什么还不发货").intent == "urge_shipment"
+    assert matcher.reply("帮我查下快递到哪了").action is BotAction.HANDOVER  # a negative word for word
+    assert "帮我查下快递到哪了" in matcher.index.lookalikes
+    assert matcher.index.vocab[OUT_OF_SCOPE]["w"]["查"] == 0  # its words stay out of the coverage
+
+
+def test_a_dispute_cue_is_answered_only_by_an_intent_that_uses_it(matcher: FaqMatcher) -> None:
+    assert "坏了" in matcher.kb.dispute_cues and "说好的" in matcher.kb.dispute_cues
+    r = matcher.reply("赠品呢 说好的送的")
+    assert (r.action, r.reason, r.matched_question) == (BotAction.HANDOVER, "dispute", "说好的")
+    assert matcher.reply("裤子的拉链坏了怎么办").intent == "quality_issue"  # quality_issue's own word
+    assert matcher.reply("有赠品吗").intent == "gift"
+
+
+def test_context_plus_one_question_is_answered_from_the_asking_clause(matcher: FaqMatcher) -> None:
+    r = matcher.reply("我昨天买的那条裙子 想问下啥时候能发")
+    assert (r.action, r.intent) == (BotAction.ANSWER, "ship_time")
+    assert matcher.reply("我昨天买的那条裙子").action is BotAction.HANDOVER  # context alone asks nothing
+
+
+def test_common_slips_and_grouped_order_numbers_read_as_meant(matcher: FaqMatcher) -> None:
+    assert matcher.reply("啥时侯发货").intent == "ship_time"
+    assert matcher.reply("在哪确认收获").intent == "confirm_receipt"
+    assert matcher.reply("退款几天到帐").intent == "refund_progress"
+    assert bt.prepare("单号 7731 0291 0048 物流没动").slots == (("order", "7731 0291 0048"),)
+    assert bt.prepare("160 100斤").slots == (("weight", "100斤"), ("number", "160"))  # two numbers: no order
