@@ -99,7 +99,7 @@ class FaqMatcher:
         docs = [bi.Doc(intent, q, {f: Counter(terms) for f, terms in fields.items()})
                 for intent, q, fields in self._state["docs"]]  # fmt: skip
         kb_words = Counter(self._state["kb_words"])
-        self.index = bi.Index(docs, len(kb.intents), lookalikes=frozenset(q for i in kb.intents for q in i.negatives))
+        self.index = bi.Index(docs, len(kb.intents))
         # words that are a whole KB question on their own (包邮吗 → 包邮): a one-word clause is a
         # question only then; otherwise it is context (订单 …, 我在沈阳 …)
         self._one_word_questions = frozenset(next(iter(d.fields["w"])) for d in docs if len(d.fields["w"]) == 1)
@@ -184,7 +184,6 @@ class FaqMatcher:
         total = sum(bi.FIELD_WEIGHTS[f] * sum(weight[f].values()) for f in bi.FIELD_WEIGHTS)
         best: dict[str, tuple[float, float, str]] = {}
         gone: dict[str, dict[str, Counter[str]]] = {}
-        near: dict[str, float] = {}  # per pseudo-intent: how much of the message one look-alike covers
         for i, score in self.index.doc_scores(q).items():
             doc = self.index.docs[i]
             if doc.question == exclude:
@@ -193,10 +192,6 @@ class FaqMatcher:
                     g[f].update(doc.fields[f].keys())
                 continue
             conf = min(1.0, score / ceiling, score / self.index.self_score[i])
-            if doc.question in self.index.lookalikes and total > 0.0:
-                own = sum(bi.FIELD_WEIGHTS[f] * sum(v for t, v in weight[f].items() if t in doc.fields[f])
-                          for f in bi.FIELD_WEIGHTS) / total  # fmt: skip
-                near[doc.intent] = max(near.get(doc.intent, 0.0), own)
             if (conf, score) > best.get(doc.intent, (-1.0, -1.0, ""))[:2]:
                 best[doc.intent] = (conf, score, doc.question)
         raw: list[tuple[float, float, str, str]] = []
@@ -208,7 +203,7 @@ class FaqMatcher:
                 * sum(v for t, v in weight[f].items() if vocab[f][t] > g[f][t])
                 for f in bi.FIELD_WEIGHTS
             )
-            cov = max(covered / total if total > 0.0 else 0.0, near.get(intent, 0.0))
+            cov = covered / total if total > 0.0 else 0.0
             raw.append((COVERAGE_ALPHA * conf + (1.0 - COVERAGE_ALPHA) * cov, score, intent, kb_q))
         raw.sort(key=lambda r: (-r[0], -r[1], r[2]))
         a, b, c = CALIBRATION

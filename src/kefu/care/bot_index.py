@@ -146,12 +146,8 @@ class Reader:
 class Index:
     """Inverted BM25 index over KB questions; ``score`` returns per-intent evidence for one question."""
 
-    def __init__(self, docs: list[Doc], n_intents: int, *, lookalikes: frozenset[str] = frozenset()) -> None:
-        """``lookalikes``: KB questions (the intents' negatives) that count as neighbours but not
-        towards their pseudo-intent's vocabulary: a negative blocks the phrasing it is close to, it
-        must not make the out-of-scope pseudo-intent cover every word of every problem report."""
+    def __init__(self, docs: list[Doc], n_intents: int) -> None:
         self.docs = docs
-        self.lookalikes = lookalikes
         self.n_intents = max(1, n_intents)
         df: dict[str, Counter[str]] = {f: Counter() for f in FIELD_WEIGHTS}
         per_intent: dict[str, dict[str, set[str]]] = defaultdict(lambda: {f: set() for f in FIELD_WEIGHTS})
@@ -180,8 +176,7 @@ class Index:
         for i, d in enumerate(docs):
             own = 0.0
             for f, w in FIELD_WEIGHTS.items():
-                if d.question not in lookalikes:
-                    self.vocab[d.intent][f].update(d.fields[f].keys())
+                self.vocab[d.intent][f].update(d.fields[f].keys())
                 norm = _K1 * (1.0 - _B + _B * sum(d.fields[f].values()) / self.avg_len[f])
                 for t, tf in d.fields[f].items():
                     part = tf * (_K1 + 1.0) / (tf + norm)
