@@ -346,9 +346,11 @@ class FaqMatcher:
             return BotReply(BotAction.HANDOVER, "partly_unknown", confidence=whole.confidence)
         if parts and any(self._unsure_question(c, m, parts, threshold) for c, m in judged):
             return BotReply(BotAction.HANDOVER, "partly_unsure", confidence=whole.confidence)
-        if len(parts) >= 2 or (parts and not confident_whole):
-            # two questions, or context plus one question (我昨天买的裙子 | 想问下啥时候能发): the
-            # asking clause is judged without the context that blurred the whole message
+        if len(parts) >= 2:
+            return list(parts.values())
+        if parts and not confident_whole and bt.NEG not in "".join(self.reader.fields(text)["w"]):
+            # context plus one question (我昨天买的裙子 | 想问下啥时候能发): the asking clause is judged
+            # without the context that blurred the whole message; never when a clause objects (没/不 …)
             return list(parts.values())
         return [whole]
 
