@@ -56,7 +56,8 @@ def bot_page(user: UserOut) -> None:
         current = care.care_settings(session, shop.value)
         running = bot_chat.bot_mode(session, shop.value) if shop.value else "human_first"  # what /chat runs in
     mode = ui.select(options("bot_mode", care_schemas.BOT_MODES), value=running,
-                     label=t("模式(买家聊天按此模式)", "Mode (the buyer chat follows it)")).props('data-testid="bot-mode"')
+                     label=t("模式(买家聊天按此模式)", "Mode (the buyer chat follows it)")).classes("w-72").props(
+        'data-testid="bot-mode"')
     threshold = ui.number(t("置信度阈值(答对的概率)", "Confidence threshold (probability of being right)"),
                           value=float(current.get("bot_threshold", care_schemas.BOT_DEFAULT_THRESHOLD)), min=0, max=1, step=0.05)  # fmt: skip
     share = ui.number(t("混合模式: 机器人先接的会话占比 %", "Mixed mode: share of new chats the bot takes first (%)"),
