@@ -59,7 +59,8 @@ def bot_page(user: UserOut) -> None:
                      label=t("模式(买家聊天按此模式)", "Mode (the buyer chat follows it)")).classes("w-72").props(
         'data-testid="bot-mode"')
     threshold = ui.number(t("置信度阈值(答对的概率)", "Confidence threshold (probability of being right)"),
-                          value=float(current.get("bot_threshold", care_schemas.BOT_DEFAULT_THRESHOLD)), min=0, max=1, step=0.05)  # fmt: skip
+                          value=float(current.get("bot_threshold", care_schemas.BOT_DEFAULT_THRESHOLD)), min=0, max=1, step=0.05
+                          ).classes("w-72")  # fmt: skip
     share = ui.number(t("混合模式: 机器人先接的会话占比 %", "Mixed mode: share of new chats the bot takes first (%)"),
                       value=int(current.get("bot_share_percent", bot_chat.DEFAULT_MIXED_SHARE)), min=0, max=100, step=5
                       ).classes("w-96").bind_visibility_from(mode, "value", value="mixed")  # fmt: skip
