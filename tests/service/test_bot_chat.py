@@ -160,3 +160,19 @@ def test_the_bot_is_nobodys_reception_reply_or_leaderboard_row(shop: Session) ->
     bot_lines = m[(m["direction"] == "out") & (m["agent"] == "")]
     assert len(bot_lines) == 2 and set(bot_lines["auto"]) == {1}  # answers and hand-over: like auto-replies
     assert reads.conversation_messages(session, cid, buyer=actions_webchat.visitor_of(token))["messages"][1]["bot"] is True
+
+
+def test_mixed_hands_over_what_it_is_unsure_of_with_its_suggestion(shop: Session) -> None:
+    """Mixed mode's rule: the bot answers only above the mixed threshold; below, a person answers and the
+    answer the bot would have given is kept with the hand-over (here: a threshold no answer reaches)."""
+    session = shop
+    question, answer = _answered(session)
+    actions.set_agent_status(session, "a1", "online")
+    care.set_care_settings(session, "s1", bot_mode="mixed", bot_share_percent=100, bot_mixed_threshold=1.0)
+    cid = _send(session, actions_webchat.issue_token(), question)
+    session.expire_all()
+    assert (session.get(Conversation, cid).status, session.get(Conversation, cid).agent_id) == ("assigned", "a1")
+    assert _thread(session, cid) == [("in", False, None, question),
+                                     ("out", True, None, actions_bot_chat.HANDOVER_TO_AGENT)]
+    handover = session.scalars(select(Event).where(Event.kind == "conversation.bot_handover")).one()
+    assert (handover.data["reason"], handover.data["to"], handover.data["suggested"]) == ("mixed_unsure", "a1", answer)
