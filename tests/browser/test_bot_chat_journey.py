@@ -70,7 +70,7 @@ def test_a_buyer_answered_by_the_bot(kefu_server: Server, browser: Browser, supe
     bot_lines = buyer.page.get_by_test_id("msg-bot")
     expect(bot_lines).to_have_count(1)
     expect(bot_lines.first).to_contain_text(answer.splitlines()[0])
-    expect(buyer.page.get_by_test_id("chat-status")).to_have_text("智能助手为您服务")
+    expect(buyer.page.get_by_test_id("chat-status")).to_have_text("智能助手为您服务 · 发送“人工”转人工客服")
 
     buyer.page.get_by_test_id("chat-input").fill("我要转人工")
     buyer.page.get_by_test_id("chat-send").click()

@@ -63,7 +63,7 @@ def chat_page(request: Request) -> None:
                    "msg-in" if mine else ("msg-bot" if m["bot"] else "msg-out"))
         status = {"queued": t("排队中, 请稍候…", "waiting for an agent…"),
                   "assigned": t("客服已接入", "an agent is with you"),
-                  "bot": t("智能助手为您服务", "the assistant is answering"),
+                  "bot": t("智能助手为您服务 · 发送“人工”转人工客服", "the assistant is answering · send “人工” for a person"),
                   "closed": t("会话已结束", "conversation closed")}.get(conv["status"], conv["status"])
         ui.label(status).classes("text-grey-6 text-xs").props('data-testid="chat-status"')
         if conv["status"] == "closed":  # the buyer's one-time survey link (only a served chat has one)
