@@ -50,6 +50,8 @@ class BotMode(StrEnum):
     MIXED = "mixed"  # a share of new conversations go to the bot first
 
 
+DEFAULT_MIXED_SHARE = 50  # mixed mode with no share set: half the new conversations start with the bot
+
 PRESALES = "售前"
 AFTERSALES = "售后"
 
@@ -138,6 +140,18 @@ class Policy:
     keyword_rules: tuple[tuple[str, str], ...] = ()  # (keyword in first message, group)
 
     @classmethod
+    def from_shop_settings(cls, settings: Mapping[str, Any] | None) -> Policy:
+        """A shop's routing from its whole settings: ``settings["live"]``, with the bot's mode and
+        share from ``settings["care"]`` where set there (the bot page and ``PUT /care/settings``
+        save them there, so the mode a supervisor picks is the mode the buyer chat runs in)."""
+        settings = settings if isinstance(settings, Mapping) else {}
+        live, care = settings.get("live"), settings.get("care")
+        raw = dict(live) if isinstance(live, Mapping) else {}
+        if isinstance(care, Mapping):
+            raw.update({k: care[k] for k in ("bot_mode", "bot_share_percent") if care.get(k) is not None})
+        return cls.from_settings(raw)
+
+    @classmethod
     def from_settings(cls, raw: Mapping[str, Any] | None) -> Policy:
         """Read and check a settings dict; unknown values are a BAD_ARGUMENT, not a crash."""
         raw = dict(raw or {})
@@ -146,7 +160,7 @@ class Policy:
             bot_mode = BotMode(raw.get("bot_mode", BotMode.HUMAN_FIRST))
         except ValueError as exc:
             raise bad_argument("live", f"分流设置无效: {exc}", f"invalid routing setting: {exc}") from exc
-        share = int(raw.get("bot_share_percent", 0))
+        share = int(raw.get("bot_share_percent", DEFAULT_MIXED_SHARE if bot_mode is BotMode.MIXED else 0))
         if not 0 <= share <= 100:
             raise bad_argument("bot_share_percent", "应在 0–100 之间", "must be within 0–100")
         overflow = raw.get("overflow_after", 60.0)

@@ -26,6 +26,17 @@ _LABELS: dict[str, dict[str, tuple[str, str]]] = {
                      "ticket.escalated": ("升级", "escalated"), "ticket.resolved": ("解决", "resolved"),
                      "ticket.closed": ("关闭", "closed"), "ticket.callback_scheduled": ("安排回访", "callback planned"),
                      "ticket.callback_done": ("回访完成", "callback done")},
+    "bot_mode": {"human_first": ("人工优先", "human first"), "bot_first": ("机器人优先", "bot first"),
+                 "mixed": ("混合", "mixed")},
+    "bot_action": {"answer": ("回答", "answer"), "suggest": ("建议给客服", "suggest to the agent"),
+                   "handover": ("转人工", "hand over")},
+    "bot_reason": {"confident": ("有把握", "confident"), "two_part": ("两个问题都答", "two questions answered"),
+                   "ambiguous": ("意思不明确", "ambiguous"), "low_confidence": ("把握不足", "low confidence"),
+                   "out_of_scope": ("超出范围", "out of scope"), "asked_for_human": ("买家要人工", "asked for a person"),
+                   "empty": ("没有问题内容", "no question in it"), "human_first": ("人工优先模式", "human-first mode"),
+                   "mixed_unsure": ("混合模式下不够确定", "unsure (mixed mode)"),
+                   "partly_unknown": ("部分问题不会答", "part of it unknown"),
+                   "partly_unsure": ("部分问题不确定", "part of it unsure")},
 }  # fmt: skip
 
 

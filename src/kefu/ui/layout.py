@@ -53,7 +53,7 @@ from kefu.service.access import ACCOUNT_ROLES, STAFF_MANAGERS, check_roles_known
 from kefu.service.org import actions as org
 from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
-from kefu.ui.i18n import current_lang, set_lang, t
+from kefu.ui.i18n import current_lang, follow_language, set_lang, t
 
 ALL_ROLES = ACCOUNT_ROLES  # every dashboard account (integrations have no dashboard)
 MANAGERS = STAFF_MANAGERS
@@ -129,6 +129,7 @@ def _switch_language(user: UserOut) -> None:
 def page_frame(title_zh: str, title_en: str, user: UserOut, path: str = "") -> Iterator[UserOut]:
     """Header, left navigation and a content column; yields the user for the page body."""
     ui.page_title(f"{t(title_zh, title_en)} · kefu 客服")
+    follow_language()
     # open beside the page on a wide screen; on a phone it waits behind the menu button (value=None: by width)
     drawer = ui.left_drawer(value=None).classes("bg-grey-1 px-0")
     with drawer, ui.list().props("dense padding").classes("w-full"):

@@ -29,7 +29,7 @@ from kefu.service.demo import actions_accounts as demo_accounts
 from kefu.service.org import actions as org
 from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session, get_ui_engine
-from kefu.ui.i18n import current_lang, set_lang, t
+from kefu.ui.i18n import current_lang, follow_language, set_lang, t
 from kefu.ui.layout import session_user
 
 NONCE_SECONDS = 60  # the websocket check and the HTTP finish are one click apart
@@ -49,6 +49,7 @@ def login_page(request: Request, next: str = "/") -> RedirectResponse | None:
     if session_user(request) is not None:
         return RedirectResponse(target, status_code=303)
     ui.page_title(t("登录", "Sign in") + " · kefu 客服")
+    follow_language()
 
     def submit() -> None:
         ip = ui.context.client.ip or "unknown"

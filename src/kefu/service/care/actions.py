@@ -5,8 +5,10 @@ bot_mining); tickets and the bot read the settings through this module.
 Per-shop settings live in ``Shop.settings["care"]``:
 ``{"open": "09:00", "close": "22:30", "open_on_rest_days": true,
 "open_on_statutory": false, "calendar_overrides": {"2027-02-16": "rest"},
-"sla": {"high": [60, 480]}, "bot_mode": "bot_first", "bot_threshold": 0.45}``
-(SLA pairs are business minutes to first response and to resolution).
+"sla": {"high": [60, 480]}, "bot_mode": "bot_first", "bot_threshold": 0.45, "bot_share_percent": 50}``
+(SLA pairs are business minutes to first response and to resolution). ``bot_mode`` and
+``bot_share_percent`` (mixed: the share of new chats the bot takes first) are also what the
+buyer chat is routed by (:meth:`kefu.live.model.Policy.from_shop_settings`); unset, chats go to people.
 """
 
 from __future__ import annotations
@@ -77,6 +79,8 @@ def set_care_settings(session: Session, shop_id: str, **values: Any) -> dict[str
         )
     if "bot_threshold" in merged and not 0.0 <= float(merged["bot_threshold"]) <= 1.0:
         raise bad_argument("bot_threshold", "阈值应在 0 到 1 之间", "threshold must be between 0 and 1")
+    if "bot_share_percent" in merged and not 0 <= int(merged["bot_share_percent"]) <= 100:
+        raise bad_argument("bot_share_percent", "应在 0–100 之间", "must be within 0–100")
     _hours_from(merged)  # raises on a bad window or calendar override before anything is stored
     tk.SlaPolicy.from_settings(merged.get("sla"))
     shop.settings = {**(shop.settings or {}), "care": merged}

@@ -97,6 +97,7 @@ class CareSettingsIn(ApiIn):
     open_on_statutory: bool | None = None
     bot_mode: Annotated[str | None, Field(default=None, max_length=16)] = None
     bot_threshold: Annotated[float | None, Field(default=None, ge=0.0, le=1.0)] = None
+    bot_share_percent: Annotated[int | None, Field(default=None, ge=0, le=100)] = None  # mixed: share the bot takes first
     sla: Annotated[
         dict[Annotated[str, Field(max_length=16)], Annotated[list[int], Field(min_length=2, max_length=2)]]
         | None,
@@ -277,6 +278,7 @@ class CareSettingsOut(BaseModel):
     open_on_statutory: bool | None = None
     bot_mode: str | None = None
     bot_threshold: float | None = None
+    bot_share_percent: int | None = None
     sla: dict[str, list[int]] | None = None
     calendar_overrides: dict[str, str] | None = None
 

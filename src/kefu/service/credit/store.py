@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kefu.credit.rules import CreditRules
@@ -36,8 +36,10 @@ def load_frames(session: Session, start: datetime, end: datetime, rules: CreditR
                 shop_id: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """Messages and orders around [start, end) with the margins attribution and 售后 need."""
     m_lo, o_lo, hi = rules.read_span(start, end)
+    # the FAQ bot's lines count like auto-replies: no agent's reception, reply or sale
     mq = select(
-        Message.shop_id, Message.buyer, Message.agent_id, Message.ts, Message.direction, Message.auto
+        Message.shop_id, Message.buyer, Message.agent_id, Message.ts, Message.direction,
+        or_(Message.auto.is_(True), Message.bot.is_(True)).label("auto"),
     ).where(Message.ts >= m_lo, Message.ts < hi).order_by(Message.ts, Message.id)
     # an order without a buyer (Qianniu/PDD/Douyin exports, not yet linked to a chat) is not "silent": left out;
     # a defined order: the workbook's sheets and the order tables list the same rows first on every database

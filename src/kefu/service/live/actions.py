@@ -153,8 +153,8 @@ def open_conversation(session: Session, shop: str, buyer: str, group: str | None
         request_id=request_id,
     ).returning(C.c.id)).scalar_one()
     if text:
-        session.execute(insert(Message).values(conversation_id=cid, shop_id=shop, buyer=buyer, ts=now,
-                                               direction="in", text=text))
+        session.execute(insert(Message).values(conversation_id=cid, shop_id=shop, buyer=buyer, ts=now, direction="in",
+                                               agent_id=claimed.agent_id if claimed else None, text=text))
         session.execute(update(C).where(C.c.id == cid).values(last_buyer_msg_at=now))
     reason = claimed.reason if claimed else decision.reason
     events.conversation_opened(session, ts=now, conversation_id=cid, shop=shop, status=status,
@@ -191,7 +191,8 @@ def post_message(session: Session, conversation_id: int, direction: str, text: s
         raise unknown_conversation(conversation_id)
     if conv.status == "closed":
         raise closed_conversation(conversation_id)
-    sender = agent_id or (conv.agent_id if direction == "out" else None)
+    # a chat log names the serving agent on both directions (a queued or bot chat's buyer lines: nobody's)
+    sender = agent_id or (conv.agent_id if direction == "out" or conv.status == "assigned" else None)
     mid = session.execute(insert(Message).values(
         conversation_id=conversation_id, shop_id=conv.shop_id, buyer=conv.buyer, agent_id=sender, ts=ts,
         direction=direction, text=text).returning(Message.id)).scalar_one()
@@ -392,7 +393,7 @@ def agent_view(session: Session, agent_id: str, *, role: str = "agent") -> Works
                                  .order_by(Message.ts, Message.id)).scalars():
             messages[int(m.conversation_id or 0)].append(
                 {"id": m.id, "direction": m.direction, "text": privacy.text_for(role, m.text), "ts": m.ts.isoformat(),
-                 "agent": m.agent_id})
+                 "agent": m.agent_id, "bot": bool(m.bot)})
     conversations = [{"id": c.id, "shop": c.shop_id, "buyer": c.buyer, "buyer_name": c.buyer_name, "group": c.group,
                       "assigned_at": c.assigned_at.isoformat() if c.assigned_at else None,
                       "messages": messages[c.id]} for c in convs]

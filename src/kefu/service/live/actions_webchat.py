@@ -7,6 +7,9 @@ is ``web-<id>``. The nickname the visitor types is only a display name
 visitor that buyer (sticky routing, their orders in the agent's view). No order is ever
 looked up from a self-declared name, because the buyer key never is one.
 
+Bot: in a shop whose bot mode sends the chat to the FAQ bot, each message gets the bot's
+turn (:mod:`kefu.service.live.actions_bot_chat`): its answer, or its hand-over line.
+
 Rate limits (this process; the dashboard, which serves /chat, runs as one process):
 per token and per client address, sliding windows for messages and for new
 conversations. Over a limit: ``RATE_LIMITED``, nothing stored.
@@ -26,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError, bad_argument
-from kefu.service.live import actions
+from kefu.service.live import actions, actions_bot_chat
 from kefu.service.live import actions_reads as overview
 
 VISITOR_PREFIX = "web-"
@@ -130,11 +133,14 @@ def send(session: Session, *, token: str, address: str, shop: str, name: str, te
     _check(limits.messages, visitor, address)
     if conv is not None and conv["status"] != "closed":
         actions.post_message(session, int(conv["id"]), "in", text)
-        return Sent(int(conv["id"]), False)
-    _check(limits.opens, visitor, address)
-    display = name.strip()[:MAX_NAME] or f"访客{visitor[-4:]}"
-    opened = actions.open_conversation(session, shop, visitor, text=text, channel="web", buyer_name=display)
-    return Sent(int(opened["id"]), True)
+        sent = Sent(int(conv["id"]), False)
+    else:
+        _check(limits.opens, visitor, address)
+        display = name.strip()[:MAX_NAME] or f"访客{visitor[-4:]}"
+        opened = actions.open_conversation(session, shop, visitor, text=text, channel="web", buyer_name=display)
+        sent = Sent(int(opened["id"]), True)
+    actions_bot_chat.bot_turn(session, sent.conversation_id, text)  # bot_first / mixed: the bot answers or hands over
+    return sent
 
 
 def _own(session: Session, visitor: str, conversation_id: int | None) -> dict[str, Any] | None:

@@ -27,6 +27,8 @@ class LiveEvent(StrEnum):
     CONVERSATION_ASSIGNED = "conversation.assigned"
     CONVERSATION_QUEUED = "conversation.queued"
     CONVERSATION_BOT = "conversation.bot"
+    BOT_ANSWERED = "conversation.bot_answered"
+    BOT_HANDED_OVER = "conversation.bot_handover"
     CONVERSATION_RECEPTION = "conversation.reception"
     CONVERSATION_TRANSFERRED = "conversation.transferred"
     CONVERSATION_CLOSED = "conversation.closed"
@@ -80,6 +82,21 @@ def conversation_queued(session: Session, *, ts: datetime, conversation_id: int,
     """An open conversation went (back) to the queue: the bot gave up, or a handover found no room."""
     append(session, LiveEvent.CONVERSATION_QUEUED, ts=ts, subject=_conv(conversation_id), shop_id=shop,
            agent_id=agent_id, data={"reason": reason})
+
+
+def bot_answered(session: Session, *, ts: datetime, conversation_id: int, shop: str, message_id: int, intent: str,
+                 confidence: float, reason: str) -> None:
+    """The FAQ bot answered a buyer in the chat (message ``message_id``, marked as the bot's)."""
+    append(session, LiveEvent.BOT_ANSWERED, ts=ts, subject=_conv(conversation_id), shop_id=shop, actor="bot",
+           data={"message": message_id, "intent": intent, "confidence": confidence, "reason": reason})
+
+
+def bot_handed_over(session: Session, *, ts: datetime, conversation_id: int, shop: str, reason: str,
+                    agent_id: str | None, suggested: str = "") -> None:
+    """The bot could not answer and handed the chat to people (``agent_id`` when one took it, else queued).
+    ``suggested``: the answer it was unsure of (mixed mode), for the audit trail."""
+    append(session, LiveEvent.BOT_HANDED_OVER, ts=ts, subject=_conv(conversation_id), shop_id=shop, agent_id=agent_id,
+           actor="bot", data={"reason": reason, "to": agent_id, "suggested": suggested})
 
 
 def conversation_reception(session: Session, *, ts: datetime, conversation_id: int, shop: str, agent_id: str) -> None:

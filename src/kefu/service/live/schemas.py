@@ -129,6 +129,7 @@ class WorkspaceMessageOut(BaseModel):
     text: str
     ts: str
     agent: str | None
+    bot: bool = False  # the FAQ bot's line (its answer or its hand-over), shown to the agent as the bot's
 
 
 class WorkspaceConversationOut(BaseModel):

@@ -67,7 +67,7 @@ def one_row(pg: Pg, sql: str, params: dict[str, Any]) -> Any:
 
 
 class PolicyCache:
-    """Per-call cache of shop routing policies (``Shop.settings["live"]``)."""
+    """Per-call cache of shop routing policies (``Shop.settings["live"]``, the bot mode from ``["care"]``)."""
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -76,7 +76,7 @@ class PolicyCache:
     def get(self, shop: str) -> Policy:
         if shop not in self._known:
             settings = self._session.scalar(select(Shop.settings).where(Shop.id == shop))
-            self._known[shop] = Policy.from_settings((settings or {}).get("live"))
+            self._known[shop] = Policy.from_shop_settings(settings)
         return self._known[shop]
 
 

@@ -225,7 +225,7 @@ def _inputs(head: Any, agent_rows: Sequence[Any], now: datetime) -> OpenInputs:
         if r.day is not None:
             windows.setdefault(r.id, []).append(window(r.day, str(r.s_start), str(r.s_end)))
     states = [_state(r, shift_end_for(now, windows[a]) if a in windows else None) for a, r in first.items()]
-    return OpenInputs(Policy.from_settings((settings or {}).get("live")), contact, bool(head.waiting), states,
+    return OpenInputs(Policy.from_shop_settings(settings), contact, bool(head.waiting), states,
                       _earlier(head.replayed), _earlier(head.open_one))
 
 

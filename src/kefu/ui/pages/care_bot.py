@@ -13,9 +13,11 @@ from kefu.service.care import actions as care
 from kefu.service.care import actions_bot as bot
 from kefu.service.care import actions_bot_mining as mining
 from kefu.service.care import schemas_bot as care_schemas
+from kefu.service.live import actions_bot_chat as bot_chat
 from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
+from kefu.ui.labels import options, value_label
 from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.widgets import run
 
@@ -52,19 +54,23 @@ def bot_page(user: UserOut) -> None:
     shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop"))
     with db_session() as session:
         current = care.care_settings(session, shop.value)
-    mode = ui.select(
-        list(care_schemas.BOT_MODES), value=current.get("bot_mode", "bot_first"), label=t("模式", "Mode")
-    )
+        running = bot_chat.bot_mode(session, shop.value) if shop.value else "human_first"  # what /chat runs in
+    mode = ui.select(options("bot_mode", care_schemas.BOT_MODES), value=running,
+                     label=t("模式(买家聊天按此模式)", "Mode (the buyer chat follows it)")).classes("w-72").props(
+        'data-testid="bot-mode"')
     threshold = ui.number(t("置信度阈值(答对的概率)", "Confidence threshold (probability of being right)"),
-                          value=float(current.get("bot_threshold", care_schemas.BOT_DEFAULT_THRESHOLD)), min=0, max=1, step=0.05)  # fmt: skip
+                          value=float(current.get("bot_threshold", care_schemas.BOT_DEFAULT_THRESHOLD)), min=0, max=1, step=0.05
+                          ).classes("w-72")  # fmt: skip
+    share = ui.number(t("混合模式: 机器人先接的会话占比 %", "Mixed mode: share of new chats the bot takes first (%)"),
+                      value=int(current.get("bot_share_percent", bot_chat.DEFAULT_MIXED_SHARE)), min=0, max=100, step=5
+                      ).classes("w-96").bind_visibility_from(mode, "value", value="mixed")  # fmt: skip
 
     def save() -> None:
-        if shop.value and run(
-            care.set_care_settings, shop.value, bot_mode=mode.value, bot_threshold=float(threshold.value or 0)
-        ):
+        if shop.value and run(care.set_care_settings, shop.value, bot_mode=mode.value,
+                              bot_threshold=float(threshold.value or 0), bot_share_percent=int(share.value or 0)):
             ui.notify(t("已保存", "saved"), type="positive")
 
-    ui.button(t("保存设置", "Save settings"), on_click=save)
+    ui.button(t("保存设置", "Save settings"), on_click=save).props('data-testid="bot-settings-save"')
     ui.separator()
     question = (
         ui.input(t("试问一句买家的话", "Try a buyer message"))
@@ -76,7 +82,9 @@ def bot_page(user: UserOut) -> None:
     def ask() -> None:
         r = run(bot.bot_answer, question.value or "", mode.value, shop_id=shop.value)
         if r:
-            answer.text = f"{r['action']} · {r['reason']} · {r['intent'] or '-'} · {r['confidence']:.2f} · {r['answer'] or ''}"
+            asked = t(r["matched_question"] or "-", r["intent"] or "-")  # the intent as its Chinese question
+            answer.text = (f"{value_label('bot_action', r['action'])} · {value_label('bot_reason', r['reason'])} · "
+                           f"{asked} · {round(100 * r['confidence'])}% · {r['answer'] or ''}")
 
     ui.button(t("提问", "Ask"), on_click=ask)
     ui.separator()

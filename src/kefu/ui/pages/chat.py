@@ -4,7 +4,8 @@ On the first visit the server issues the visitor a signed token (kept in NiceGUI
 per-browser storage): the visitor's identity is that token, the nickname they type is
 only a display name (:mod:`kefu.service.live.actions_webchat`, which also rate-limits per token and
 per client address). The first message opens a conversation routed like any other
-(agent, queue or bot); later ones are added to it. A reload keeps the chat; replies
+(agent, queue or bot); later ones are added to it. In a shop whose bot mode gives the chat to
+the FAQ bot, its answers (or its "正在为您转接人工客服…") appear in the thread as the bot's. A reload keeps the chat; replies
 appear through a 1.5-second server-side timer that pushes changes over the page's
 websocket (no page reload, no polling from the browser).
 """
@@ -21,8 +22,8 @@ from kefu.domain.timeutil import SHOP_TZ
 from kefu.service.care import actions_surveys as surveys
 from kefu.service.live import actions_webchat
 from kefu.ui.db import db_session
-from kefu.ui.i18n import t
-from kefu.ui.widgets import notify_error
+from kefu.ui.i18n import follow_language, t
+from kefu.ui.widgets import notify_error, testid
 
 
 @ui.page("/chat")
@@ -33,6 +34,7 @@ def chat_page(request: Request) -> None:
     store["chat_token"] = actions_webchat.token_or_new(store.get("chat_token"))  # issued on the first visit
     address = request.client.host if request.client else ""
     ui.page_title(t("在线咨询", "Chat with us") + f" · {shop}")
+    follow_language()
     state: dict[str, Any] = {"sig": None}
 
     def current() -> dict[str, Any] | None:
@@ -57,12 +59,11 @@ def chat_page(request: Request) -> None:
         for m in messages:
             mine = m["direction"] == "in"
             name = t("我", "me") if mine else (t("机器人", "bot") if m["bot"] else t("客服", "agent"))
-            ui.chat_message(m["text"], name=name, sent=mine,
-                            stamp=m["ts"].astimezone(SHOP_TZ).strftime("%H:%M")).props(
-                'data-testid="msg-in"' if mine else 'data-testid="msg-out"')
+            testid(ui.chat_message(m["text"], name=name, sent=mine, stamp=m["ts"].astimezone(SHOP_TZ).strftime("%H:%M")),
+                   "msg-in" if mine else ("msg-bot" if m["bot"] else "msg-out"))
         status = {"queued": t("排队中, 请稍候…", "waiting for an agent…"),
                   "assigned": t("客服已接入", "an agent is with you"),
-                  "bot": t("智能助手为您服务", "the assistant is answering"),
+                  "bot": t("智能助手为您服务 · 发送“人工”转人工客服", "the assistant is answering · send “人工” for a person"),
                   "closed": t("会话已结束", "conversation closed")}.get(conv["status"], conv["status"])
         ui.label(status).classes("text-grey-6 text-xs").props('data-testid="chat-status"')
         if conv["status"] == "closed":  # the buyer's one-time survey link (only a served chat has one)

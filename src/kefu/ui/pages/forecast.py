@@ -135,7 +135,7 @@ def forecast_page(user: UserOut, request: Request) -> None:
         day_in = ui.input(t("日期", "Date"), value=day.isoformat()).props("dense outlined type=date")
         aht_in = ui.number(t("平均处理时长 (秒)", "AHT (s)"), value=tgt.aht_s, min=1).props("dense outlined")
         sl_in = ui.number(t("服务水平目标 %", "SL target %"), value=round(tgt.target_sl * 100), min=1, max=99)
-        sl_in.props("dense outlined")
+        sl_in.props("dense outlined").classes("min-w-36")  # the label "服务水平目标 %" whole, not "服务水…"
         secs_in = ui.number(t("应答秒数", "answer within (s)"), value=tgt.target_s, min=0).props(
             "dense outlined"
         )

@@ -15,7 +15,7 @@ from nicegui import ui
 from kefu.domain.errors import KefuError
 from kefu.service.care import actions_surveys as surveys
 from kefu.ui.db import db_session
-from kefu.ui.i18n import t
+from kefu.ui.i18n import follow_language, t
 from kefu.ui.widgets import notify_error, run, testid
 
 
@@ -23,6 +23,7 @@ from kefu.ui.widgets import notify_error, run, testid
 def survey_page(request: Request) -> None:
     token = (request.query_params.get("t") or "")[:200]
     ui.page_title(t("服务评价", "Rate our service"))
+    follow_language()
     try:
         with db_session() as session:
             info = surveys.survey_for_buyer(session, token)

@@ -85,7 +85,8 @@ def workspace_page(user: UserOut) -> None:
         if not convs:
             ui.label(t("暂无会话", "No conversations")).classes("text-grey-6")
         for conv in convs:
-            waiting = bool(conv["messages"]) and conv["messages"][-1]["direction"] == "in"
+            said = [m for m in conv["messages"] if not m.get("bot")]  # the bot's hand-over line is no reply
+            waiting = bool(said) and said[-1]["direction"] == "in"
             with testid(ui.item(on_click=lambda c=conv: select(c["id"])).classes(
                     "rounded w-full" + (" bg-blue-1" if conv["id"] == state["selected"] else "")), f'conv-{conv["id"]}'):
                 with ui.item_section():
@@ -107,6 +108,10 @@ def workspace_page(user: UserOut) -> None:
             'data-testid="conv-title"')
         buyer_orders(conv["shop"], conv["buyer"])
         for m in conv["messages"]:
+            if m.get("bot"):  # what the FAQ bot told the buyer before handing over
+                testid(ui.chat_message(m["text"], sent=True, stamp=_stamp(m["ts"]), name=t("机器人", "bot"))
+                       .props("bg-color=blue-grey-2"), "ws-msg-bot")
+                continue
             ui.chat_message(m["text"], sent=m["direction"] == "out", stamp=_stamp(m["ts"]),
                             name=_name(conv) if m["direction"] == "in" else t("我", "me"))
 
