@@ -103,7 +103,7 @@ def test_roster_month_plan_downloads_edit_and_replan(demo_server: Server, browse
         page.get_by_test_id("roster-ics").click()
     ics = tmp_path / got.value.suggested_filename
     got.value.save_as(ics)
-    events = ics_events(ics.read_text(encoding="utf-8"))
+    events = ics_events(ics.read_bytes().decode("utf-8"))  # CRLF kept: RFC 5545 lines
     assert len(events) == 12 * 27
     assert all(e["DTSTART"] < e["DTEND"] and e["DTSTART"].startswith("202612") for e in events)
     assert {e["SUMMARY"].split()[0] for e in events} == set(AGENTS)
@@ -114,7 +114,7 @@ def test_roster_month_plan_downloads_edit_and_replan(demo_server: Server, browse
     expect(page.get_by_test_id("roster-edit-day")).to_have_value(str(day))
     page.get_by_test_id("roster-save").click()
     expect(page.get_by_test_id(f"cell-kf01-{day}")).to_have_text("休")
-    expect(page.get_by_test_id("roster-violations")).to_contain_text("合同最少出勤天数")
+    expect(page.get_by_test_id("roster-violations")).to_contain_text("kf01 : 出勤 26 天, 合同至少 27 天")
     expect(page.get_by_test_id("roster-violation-count")).not_to_have_text("0")
 
     _plan(page)  # the re-plan repairs the contract, changing as few cells as it can, and shows which

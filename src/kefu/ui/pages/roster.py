@@ -196,7 +196,7 @@ def _summary(data: RosterBoardOut) -> None:
         stat_card(t("排班覆盖率", "Plan coverage"), _pct(plan.coverage if plan else None), "roster-coverage",
                   t(f"{plan.at} 排班", f"planned {plan.at}") if plan else t("本月尚未自动排班", "not planned yet"))
         stat_card(t("LP 上界", "LP bound"), _pct(plan.bound if plan else None), "roster-bound",
-                  t("任何合规排班都到不了更高", "no legal roster covers more"))
+                  t("合规排班到不了更高 (时限内未证明时为 100%)", "no legal roster covers more (100% when unproven)"))
         stat_card(t("差距", "Gap"), _pct(plan.gap if plan else None), "roster-gap",
                   t("离最优最多差多少", "how far from the best possible"))
         stat_card(t("违规", "Violations"), str(len(data.violations)), "roster-violation-count",
@@ -220,9 +220,14 @@ def _checks(data: RosterBoardOut) -> None:
         ui.label(t("所有硬性规则均满足", "all hard rules hold")).classes("text-positive").props(
             'data-testid="roster-ok"')
     plan = data.plan
-    if plan and plan.replan:
-        with testid(ui.expansion(t(f"上次重排改动 {len(plan.changed)} 格", f"the last re-plan changed "
-                                   f"{len(plan.changed)} cells"), value=len(plan.changed) <= 40), "roster-changed"):
-            for c in plan.changed:
-                ui.label(f"{c.agent} {c.date}: {c.before or t('休', 'off')} → {c.after or t('休', 'off')}")
+    if plan is None or not plan.replan:
+        return
+    title = t(f"上次重排改动 {len(plan.changed)} 格 (橙框)", f"the last re-plan changed {len(plan.changed)} cells (ringed)")
+    if not plan.changed:
+        testid(ui.label(t("上次重排未改动任何格", "the last re-plan changed no cell")), "roster-changed")
+        return
+    box = testid(ui.expansion(title, value=len(plan.changed) <= 40), "roster-changed").classes("w-full")
+    with box, ui.row().classes("gap-x-6 gap-y-0"):
+        for c in plan.changed:
+            ui.label(f"{c.agent} {c.date}: {c.before or t('休', 'off')} → {c.after or t('休', 'off')}")
 

@@ -80,11 +80,11 @@ def _contract_editor(user: UserOut, data: RosterBoardOut, refresh: Callable[[], 
         return
     with db_session() as session:
         current = {c.agent: c for c in actions_policy.contracts(session, data.shop)}
-    with ui.card().classes("p-4 w-96"):
+    with ui.card().classes("p-4 w-[26rem]"):
         ui.label(t("合同 (每月; 留空 = 不限, 天数都空 = 全职)", "Contract per month (empty = no bound)")).classes(
             "font-bold")
         who = ui.select(agents, value=agents[0], label=t("客服", "Agent")).props('data-testid="contract-agent"')
-        with ui.grid(columns=2).classes("gap-2"):
+        with ui.grid(columns=2).classes("gap-2 w-full"):
             lo_d = ui.number(t("最少天数", "Min days"), min=0, max=31, format="%d").props('data-testid="contract-min-days"')
             hi_d = ui.number(t("最多天数", "Max days"), min=0, max=31, format="%d").props('data-testid="contract-max-days"')
             lo_h = ui.number(t("最少工时", "Min hours"), min=0, max=744, format="%d").props(
@@ -116,21 +116,23 @@ def _fairness_editor(user: UserOut, data: RosterBoardOut, refresh: Callable[[], 
     """Spreads tolerated among agents on the same contract, and the 白/晚 rotation (next plan on)."""
     with db_session() as session:
         now = actions_policy.fairness(session, data.shop)
-    with ui.card().classes("p-4 w-96"):
+    with ui.card().classes("p-4 w-[30rem]"):
         ui.label(t("公平与轮换 (同合同客服之间的最大差)", "Fairness and rotation (spread among equal contracts)")).classes(
             "font-bold")
         version = t(f"当前: 第 {now.version} 版 ({now.saved_by})", f"current: version {now.version} ({now.saved_by})")
         ui.label(version if now.version else t("当前: 内置默认", "current: the defaults")).classes(
             "text-xs text-grey-7").props('data-testid="fair-version"')
-        with ui.grid(columns=2).classes("gap-2"):
-            hours = ui.number(t("工时差 (小时, 空 = 一个班)", "Hours (empty = one shift)"), value=now.hours, min=0,
+        with ui.grid(columns=2).classes("gap-2 w-full"):
+            hours = ui.number(t("工时差 (小时)", "Hours"), value=now.hours, min=0,
                               max=200).props('data-testid="fair-hours"')
-            nights = ui.number(t("晚班/夜班差 (空 = 不平衡)", "Late shifts"), value=now.nights, min=0, max=31,
+            nights = ui.number(t("晚班/夜班差", "Late shifts"), value=now.nights, min=0, max=31,
                                format="%d").props('data-testid="fair-nights"')
-            weekends = ui.number(t("周末差", "Weekends"), value=now.weekends, min=0, max=31, format="%d").props(
+            weekends = ui.number(t("周末天数差", "Weekend days"), value=now.weekends, min=0, max=31, format="%d").props(
                 'data-testid="fair-weekends"')
             holidays = ui.number(t("法定节假日差", "Holidays"), value=now.holidays, min=0, max=31, format="%d").props(
                 'data-testid="fair-holidays"')
+        ui.label(t("工时留空 = 一个班的工时; 其他留空 = 不平衡", "empty hours = one shift; other empty = not balanced")
+                 ).classes("text-xs text-grey-7")
         rotation = ui.select(ROTATIONS, value=now.rotation, label=t("轮换", "Rotation")).classes("w-full").props(
             'data-testid="fair-rotation"')
 

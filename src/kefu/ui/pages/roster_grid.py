@@ -50,7 +50,7 @@ def _mark(m: DayMarkOut) -> str:
 
 def _day_header(m: DayMarkOut) -> None:
     cell = ui.element("th").classes(
-        "px-0 py-1 min-w-[2rem] w-[2rem] text-center font-normal border-b "
+        "px-0 py-1 min-w-[1.85rem] w-[1.85rem] text-center font-normal border-b "
         + ("bg-red-1 text-red-9" if m.kind == "statutory" else "bg-orange-1 text-orange-9" if m.makeup
            else "bg-blue-1 text-blue-9" if m.kind == "rest" else ""))
     testid(cell, f"roster-day-{m.day}")
@@ -91,7 +91,7 @@ def month_grid(data: RosterBoardOut, on_cell: Callable[[str, int], None] | None)
     box = ui.element("div").classes("w-full overflow-x-auto border rounded")
     with testid(box, "roster-grid"), ui.element("table").classes("border-collapse text-sm"):
         with ui.element("thead"), ui.element("tr"):
-            _sticky(_td(t("客服", "Agent"), "th")).classes("border-b min-w-[6.5rem]")
+            _sticky(_td(t("客服", "Agent"), "th")).classes("border-b min-w-[5.5rem]")
             for m in data.marks:
                 _day_header(m)
         with ui.element("tbody"):
@@ -142,7 +142,8 @@ def totals_table(data: RosterBoardOut) -> None:
             ("hours", "工时", "Hours"), ("owed_hours", "合同工时", "Contract hours"), ("nights", "晚班/夜班", "Late"),
             ("weekend_days", "周末", "Weekend"), ("holidays", "法定节假日", "Holidays"), ("rest_days", "休息", "Rest"),
             ("overtime_hours", "超时工时", "Overtime h"), ("contract", "合同", "Contract")]  # fmt: skip
-    rows = [{**r.model_dump(), "contract": t("未满足", "missed") if r.off_contract else "✓"} for r in data.totals]
+    rows = [{**r.model_dump(), "owed_hours": r.owed_hours or "—", "contract": t("未满足", "missed") if r.off_contract
+             else "✓"} for r in data.totals]  # fmt: skip
     table = ui.table(columns=[{"name": f, "label": t(zh, en), "field": f, "align": "left"} for f, zh, en in cols],
                      rows=rows, row_key="agent").props("dense flat bordered")
     testid(table, "roster-totals")
