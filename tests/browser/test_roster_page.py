@@ -86,6 +86,7 @@ def test_roster_month_plan_downloads_edit_and_replan(demo_server: Server, browse
     for agent in AGENTS:  # the full-time contract: December's 31 days less 4 rest days
         expect(totals.get_by_role("row", name=agent)).to_contain_text("27")
         assert _worked(page, agent) == 27
+    page.locator(".q-notification").first.wait_for(state="hidden")  # the notice would cover the legend
     tab.shot("roster-month", full_page=True)
 
     with page.expect_download() as got:
@@ -124,6 +125,7 @@ def test_roster_month_plan_downloads_edit_and_replan(demo_server: Server, browse
     assert _worked(page, "kf01") == 27
     ringed = page.locator("[data-testid^='cell-'].ring-2").count()
     assert ringed >= 1 and f"改动 {ringed} 格" in changed.inner_text()
+    page.locator(".q-notification").first.wait_for(state="hidden")
     tab.shot("roster-replan", full_page=True)
     assert tab.errors == []
     tab.close()
