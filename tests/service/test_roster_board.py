@@ -16,6 +16,7 @@ from kefu.plan.roster.types import Assignment, Fairness, RosterProblem
 from kefu.service.plan import actions_board, actions_month, actions_policy, events
 from kefu.service.plan import actions_roster as svc
 from kefu.service.plan.roster import db_problem, save_roster
+from kefu.service.plan.schemas import ShopMonth
 from kefu.store.models.live import Event
 from kefu.store.models.org import Agent, Shop
 from kefu.store.models.plan import Forecast, ShiftTemplate
@@ -165,3 +166,15 @@ def test_fairness_versions_and_the_month_problem(session: Session) -> None:
     assert problem.fairness == Fairness(hours=7.5, nights=1, weekends=None, holidays=1)
     assert (problem.weights.switch, problem.weights.rotate) == (60, 0)  # whole weeks on one shift, no alternation
     assert problem.holidays == frozenset({date(2026, 10, 1), date(2026, 10, 2), date(2026, 10, 3)})
+
+
+def test_an_impossible_contract_is_explained_and_nothing_is_stored(session: Session) -> None:
+    _seed(session)
+    actions_policy.save_contract(session, "s1", "A", {"min_days": 31}, by="boss")  # but four rest days a month
+    with pytest.raises(KefuError) as err:
+        svc.plan_roster(ShopMonth("s1", OCT), time_limit=2, session=session, by="boss")
+    assert err.value.code is ErrorCode.ROSTER_INFEASIBLE
+    assert "A: " in err.value.message and "合同最少出勤天数" in err.value.message
+    assert [c["agent"] for c in err.value.details["conflicts"]] == ["A"]
+    assert session.scalars(select(Event).where(Event.kind == "roster.month_planned")).all() == []
+    assert actions_board.board(session, BOSS, "s1", "2026-10").rows[0].cells[3] == ""  # the stored month as it was
