@@ -5,7 +5,7 @@ columns with their weekday marks, every rule kept; 按预测自动排班 (the ac
 plan-month`` runs) re-plans it with a progress bar; the head-count row, the totals on the
 full-time contract (31 days less 4 rest days), the Excel and ICS downloads opened and read;
 a hand edit re-checked (the contract breaks), a re-plan repairing it with its changed cells
-ringed and listed. Screenshots: roster-month.png, roster-replan.png.
+ringed and listed; a part-timer's contract and the fairness tolerances set from the page. Screenshots: roster-month.png, roster-replan.png.
 """
 
 from __future__ import annotations
@@ -57,8 +57,11 @@ def _plan(page: Page) -> None:
     page.get_by_test_id("roster-limit").click()
     page.get_by_role("option", name="10 秒 / s").click()
     page.get_by_test_id("roster-plan").click()
-    expect(page.get_by_test_id("roster-stage")).to_contain_text("已用")
+    expect(page.get_by_test_id("roster-plan")).to_be_disabled()
+    expect(page.get_by_test_id("roster-stage")).to_contain_text("已用")  # the progress bar counts the seconds
+    expect(page.get_by_test_id("roster-progress")).to_be_visible()
     expect(page.get_by_test_id("roster-plan")).to_be_enabled(timeout=PLAN_MS)
+    expect(page.get_by_text("已排班: 需求覆盖率")).to_be_visible()
 
 
 def _worked(page: Page, agent: str) -> int:
@@ -127,5 +130,20 @@ def test_roster_month_plan_downloads_edit_and_replan(demo_server: Server, browse
     assert ringed >= 1 and f"改动 {ringed} 格" in changed.inner_text()
     page.locator(".q-notification").first.wait_for(state="hidden")
     tab.shot("roster-replan", full_page=True)
+
+    # contract and fairness controls: a part-timer's days show against the line at once; fairness is versioned
+    page.get_by_test_id("contract-agent").click()
+    page.get_by_role("option", name="kf12", exact=True).click()
+    page.get_by_test_id("contract-min-days").fill("20")
+    page.get_by_test_id("contract-max-days").fill("22")
+    page.get_by_test_id("contract-save").click()
+    row = page.get_by_test_id("roster-totals").get_by_role("row", name="kf12")
+    expect(row).to_contain_text("20–22")
+    expect(row).to_contain_text("未满足")  # 27 days planned on the full-time contract
+    expect(page.get_by_test_id("roster-violations")).to_contain_text("kf12")
+    page.get_by_test_id("fair-nights").fill("1")
+    page.get_by_test_id("fair-save").click()
+    expect(page.get_by_test_id("fair-version")).to_contain_text("第 1 版 (demo)")
+    expect(page.get_by_test_id("fair-nights")).to_have_value("1")
     assert tab.errors == []
     tab.close()

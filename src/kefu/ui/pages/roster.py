@@ -118,6 +118,8 @@ def roster_page(user: UserOut) -> None:
             ui.notify(t("月份格式应为 YYYY-MM", "month must be YYYY-MM"), type="warning")
             return
         state.update(running=True, t0=time.monotonic(), score=None, limit=int(limit.value or 30))
+        bar.set_value(0)
+        stage.set_text(t("开始排班…", "starting…"))
         button.disable()
         progress_row.set_visibility(True)
         infeasible.set_visibility(False)
