@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -51,7 +51,7 @@ from kefu.store.migrate import upgrade
 url = sys.argv[1]
 upgrade(url)
 engine = make_engine(url)
-summary = load_demo(engine, 1, 3, 4, credentials_dir=get_settings().data_dir)
+summary = load_demo(engine, *(int(x) for x in sys.argv[4:7]), credentials_dir=get_settings().data_dir)
 from kefu.service.live import actions
 from kefu.service.org import actions as org
 from kefu.store.db import transaction
@@ -92,34 +92,26 @@ def _free_port() -> int:
 
 
 
-def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def start_server(tmp_path_factory: pytest.TempPathFactory, demo: tuple[int, int, int] = (1, 3, 4),
+                 clock: datetime = CLOCK_START, journeys: bool = True) -> Iterator[Server]:
+    """Boot a demo of ``demo`` = (seed, days, agents) at ``clock`` and serve it; ``journeys`` prepares the
+    shared journeys' floor (one agent off the roster and reachable by routing, nobody queued)."""
     root = tmp_path_factory.mktemp("kefu-server")
     db_url = f"sqlite:///{root / 'kefu.db'}"
     env = {**os.environ, "KEFU_DATABASE_URL": db_url, "KEFU_DATA_DIR": str(root / "var"),
-           "NICEGUI_STORAGE_PATH": str(root / ".nicegui"), "KEFU_CLOCK_START": CLOCK_START.isoformat(),
+           "NICEGUI_STORAGE_PATH": str(root / ".nicegui"), "KEFU_CLOCK_START": clock.isoformat(),
            "TMPDIR": str(root / "tmp")}
     (root / "tmp").mkdir()
-    subprocess.run([sys.executable, "-c", _BOOT, db_url, DEMO_PASSWORD, ADMIN_PASSWORD], env=env, cwd=root,
-                   capture_output=True, text=True, timeout=300, check=True)
+    subprocess.run([sys.executable, "-c", _BOOT, db_url, DEMO_PASSWORD, ADMIN_PASSWORD, *map(str, demo)], env=env,
+                   cwd=root, capture_output=True, text=True, timeout=600, check=True)
     from sqlalchemy import create_engine, text
 
     eng = create_engine(db_url)
     with eng.begin() as conn:
-        # the agent journey needs an agent with open follow-up tasks, and routing must reach that agent
-        agent = conn.execute(text(
-            "select u.username from users u join tasks t on t.assignee = u.agent_id "
-            "where u.role = 'agent' and t.status = 'open' order by u.username")).scalars().first()
-        if agent is None:
-            agent = conn.execute(text("select username from users where role = 'agent' order by username")
-                                 ).scalars().first()
-        conn.execute(text("update agents set status = 'offline' where load = 0"))
-        # routing gives nothing to an agent past today's shift end; the journey must not depend on the clock
-        conn.execute(text("delete from roster_entries where agent_id = "
-                          "(select agent_id from users where username = :u)"), {"u": agent})
-        # and a web buyer without orders goes to 售前: the agent must hold that skill as a primary one
-        conn.execute(text("update agents set skills = :s where id = (select agent_id from users where username = :u)"),
-                     {"s": json.dumps(["售前", "售后"]), "u": agent})
+        agent = conn.execute(text("select username from users where role = 'agent' order by username")).scalars().first()
         known_buyer = conn.execute(text("select buyer from orders order by id limit 1")).scalar_one()
+        if journeys:
+            agent = _prepare_journeys(conn) or agent
     eng.dispose()
     assert agent is not None
     port = _free_port()
@@ -147,6 +139,26 @@ def start_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def _prepare_journeys(conn: Any) -> str | None:
+    """The shared journeys' floor: an agent with open tasks, off the roster, holding 售前; nobody offline with load."""
+    from sqlalchemy import text
+
+    # the agent journey needs an agent with open follow-up tasks, and routing must reach that agent
+    agent: str | None = conn.execute(text(
+        "select u.username from users u join tasks t on t.assignee = u.agent_id "
+        "where u.role = 'agent' and t.status = 'open' order by u.username")).scalars().first()
+    if agent is None:
+        agent = conn.execute(text("select username from users where role = 'agent' order by username")).scalars().first()
+    conn.execute(text("update agents set status = 'offline' where load = 0"))
+    # routing gives nothing to an agent past today's shift end; the journey must not depend on the clock
+    conn.execute(text("delete from roster_entries where agent_id = "
+                      "(select agent_id from users where username = :u)"), {"u": agent})
+    # and a web buyer without orders goes to 售前: the agent must hold that skill as a primary one
+    conn.execute(text("update agents set skills = :s where id = (select agent_id from users where username = :u)"),
+                 {"s": json.dumps(["售前", "售后"]), "u": agent})
+    return agent
 
 
 TIMEOUT_MS = 15_000

@@ -49,3 +49,12 @@ def test_ics_exact_text() -> None:
         "DTSTART:20260331T150000Z", "DTEND:20260331T230000Z", "SUMMARY:夜 (s)",
         "DESCRIPTION:breaks short 02:00-02:15", "END:VEVENT", "END:VCALENDAR", "",
     ]
+
+
+def test_xlsx_marks_statutory_holidays_in_the_header(tmp_path: Path) -> None:
+    problem = _problem()
+    problem.holidays = frozenset({date(2026, 4, 1)})
+    path = tmp_path / "h.xlsx"
+    write_xlsx(path, problem, {"A": [None, Assignment("白", "s")], "B": [None, None]})
+    wb = load_workbook(path)
+    assert (wb["2026-03"]["B1"].value, wb["2026-04"]["B1"].value) == ("31 二", "1 三 法定")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.plan.roster.types import Assignment
 from kefu.service.demo.actions import load_demo
+from kefu.service.plan import actions_board
 from kefu.service.plan.actions_month import month_view
 from kefu.service.plan.actions_roster import plan_roster
 from kefu.service.plan.roster import load_roster
@@ -25,6 +27,15 @@ from kefu.store.db import make_engine, session_factory
 from kefu.store.migrate import upgrade
 
 NOW = datetime(2026, 11, 28, 6, 0, tzinfo=UTC)
+
+
+@dataclass
+class Viewer:
+    role: str
+    agent_id: str | None = None
+
+
+SUPERVISOR = Viewer("supervisor")
 
 
 @pytest.fixture
@@ -108,6 +119,12 @@ def test_replan_keeps_the_past_and_lists_what_changed(demo_url: str) -> None:
             for a, line in after.items() for d in range(31) if _code(line[d]) != _code(before[a][d])}
     assert {(c.agent, date.fromisoformat(c.date)) for c in again.month.changed} == diff
     assert all(c.date >= "2026-12-10" for c in again.month.changed)
+    # the page shows the same plan: its figures, and the changed cells ringed
+    with session_factory(eng)() as session:
+        board = actions_board.board(session, SUPERVISOR, "demo", "2026-12")
+    assert board.plan is not None and board.plan.replan and board.plan.edits_since == 0
+    assert (board.plan.coverage, board.plan.bound, board.plan.gap) == (again.coverage_ratio, again.bound, again.gap)
+    assert {(r.agent, d) for r in board.rows for d in r.changed} == {(a, day.day) for a, day in diff}
 
 
 def test_bad_month_and_bad_export_file_are_refused(demo_url: str, tmp_path: Path) -> None:

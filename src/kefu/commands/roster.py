@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
         upgrade(get_settings().database_url)
         with _progress(as_json) as bar, transaction() as session:
             task = bar.add_task(f"排班 / planning {shop} {month}", total=None)
-            done = actions_roster.plan_roster(source, time_limit=time_limit, session=session,
+            done = actions_roster.plan_roster(source, time_limit=time_limit, session=session, by="cli",
                                               progress=lambda t, v: bar.update(task, description=f"排班 / score {v:.0f}"))
         changed = done.month.changed if done.month else []
         for c in changed:  # the cells a re-plan changed: on stderr, the JSON on stdout stays the contract

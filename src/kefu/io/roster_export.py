@@ -28,7 +28,10 @@ def shift_colours(problem: RosterProblem) -> dict[str, str]:
 
 
 def write_xlsx(path: Path, problem: RosterProblem, roster: Roster) -> None:
-    """Agents × days per calendar month, a colour per shift, each agent's totals at the end of the row."""
+    """Agents × days per calendar month, a colour per shift, each agent's totals at the end of the row.
+
+    A day header reads "1 四", with " 法定" on a 法定节假日 of ``problem.holidays``.
+    """
     wb = Workbook()
     wb.remove(wb.active)
     colours = shift_colours(problem)
@@ -38,7 +41,8 @@ def write_xlsx(path: Path, problem: RosterProblem, roster: Roster) -> None:
         months.setdefault((day.year, day.month), []).append(d)
     for (year, month), idx in months.items():
         ws = wb.create_sheet(f"{year}-{month:02d}")
-        header = ["客服 agent"] + [f"{dates[d].day} {WEEKDAYS[dates[d].weekday()]}" for d in idx]
+        header = ["客服 agent"] + [f"{dates[d].day} {WEEKDAYS[dates[d].weekday()]}"
+                                   + (" 法定" if dates[d] in problem.holidays else "") for d in idx]  # fmt: skip
         header += ["工时 hours", "上班 days", "夜班 nights", "周末 weekend", "休息 rest"]
         xlsx_append(ws, header)
         for cell in ws[1]:

@@ -14,12 +14,14 @@ runs of at most ``MAX_RUN``, as near as it can to evenly spaced targets
 staggered across the team, on days few others rest, and on the agent's more
 frequent shift; then
 single-day 白/晚 swaps keep the evening shifts within two of each other.
-Runs are counted within a calendar month, as the planner (days before its
-horizon are off) and the checker read the rule: exactly four rest days in
-every month and never more than six days in a row across months cannot
-both hold for long (a month's 26–27 workdays in runs of six need the rest
-day every seventh day, four and a half a month), and counted across
-months the rule would put the whole team's rest on the same days.
+Runs are counted across the months of the stored roster, as a supervisor
+reads the rule (issue 18: the month-by-month count let kf01 and kf12 work
+nine days in a row over a month's end). Exactly four rest days in every
+month and never more than six days in a row cannot both hold for long (a
+month's 26–27 workdays in runs of six need a rest day every seventh day,
+four and a half a month); the demo's window plus the rest of its last month
+(two months at most) always fits, and a longer window falls back to runs
+counted within each month.
 """
 
 from __future__ import annotations
@@ -59,8 +61,12 @@ def _rotation(a: int, start: date, days: int) -> list[str]:
             for d in range(days)]
 
 
-def _rest_days(cost: list[float], parts: list[tuple[int, int, int]]) -> set[int]:
-    """The cheapest rest days: each part's exact count, no run of work longer than ``MAX_RUN``."""
+def _rest_days(cost: list[float], parts: list[tuple[int, int, int]], carry: bool = True) -> set[int] | None:
+    """The cheapest rest days: each part's exact count, no run of work longer than ``MAX_RUN``.
+
+    With ``carry`` a run goes on across a month's end (as a supervisor counts it); without, each
+    month starts afresh. None when no such days exist.
+    """
     days = len(cost)
     owed = [0] * days
     part_end = [False] * days
@@ -82,12 +88,12 @@ def _rest_days(cost: list[float], parts: list[tuple[int, int, int]]) -> set[int]
                 if part_end[d]:
                     if key[1] != owed[d]:
                         continue
-                    key = (0, 0)  # each month on its own, as the planner and the checker read it
+                    key = (key[0] if carry else 0, 0)  # the next month owes its own count
                 if key not in nxt or v < nxt[key][0]:
                     nxt[key] = (v, r)
         states = nxt
     if not states:
-        return set()
+        return None
     return set(min(states.values())[1])
 
 
@@ -113,6 +119,8 @@ def make_roster(n_agents: int, start: date, days: int, peaks: set[date]) -> list
             near = min((abs(d - t) for t in targets), default=0.0)
             cost.append(near + (0.0 if row[d] == lean else 3.0) + 5.0 * resting[d])
         rest = _rest_days(cost, parts)
+        if rest is None:  # months of exactly four rest days cannot keep runs of six across them for long
+            rest = _rest_days(cost, parts, carry=False) or set()
         for d in rest:
             resting[d] += 1
         roster.append(["" if d in rest else row[d] for d in range(days)])

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from kefu.api.deps import MANAGER_ROLES, DbSession, require_roles
-from kefu.service.plan import actions_month
+from kefu.api.deps import MANAGER_ROLES, Caller, DbSession, get_caller, require_roles
+from kefu.service.plan import actions_board, actions_month, actions_policy
 from kefu.service.plan import actions_roster as svc
 from kefu.service.plan.schemas import (
     RosterCheckOut,
@@ -18,9 +18,12 @@ from kefu.service.plan.schemas import (
     ShopMonth,
     StoredRosterOut,
 )
+from kefu.service.plan.schemas_board import ContractIn, ContractOut, FairnessIn, FairnessOut, RosterBoardOut
 from kefu.service.schemas import Day
 
 router = APIRouter(prefix="/roster", tags=["roster"], dependencies=[require_roles(*MANAGER_ROLES)])
+Who = Annotated[Caller, Depends(get_caller)]  # the router's role check above; this only names the caller
+ShopQ = Annotated[str, Query(min_length=1, max_length=64)]
 
 
 class ProblemIn(BaseModel):
@@ -64,10 +67,10 @@ def plan(body: PlanIn, session: DbSession) -> RosterPlanOut:
 
 
 @router.post("/month", response_model=RosterPlanOut)
-def plan_month(body: MonthIn, session: DbSession) -> RosterPlanOut:
+def plan_month(body: MonthIn, session: DbSession, caller: Who) -> RosterPlanOut:
     """The page's 排班 button: forecast, staff, roster (a stored month re-planned with minimal change) and store."""
     source = ShopMonth(body.shop, actions_month.month_first(body.month))
-    return svc.plan_roster(source, time_limit=body.time_limit, session=session)
+    return svc.plan_roster(source, time_limit=body.time_limit, session=session, by=caller.name)
 
 
 @router.post("/check", response_model=RosterCheckOut)
@@ -81,3 +84,29 @@ def stored(session: DbSession, start: Annotated[Day, Query()],
            shop: str = Query(min_length=1, max_length=64), days: int = Query(default=31, ge=1, le=62)) -> StoredRosterOut:
     """The stored roster of a shop for a period, one row per agent and day."""
     return svc.stored(session, shop, start, days)
+
+
+@router.get("/board", response_model=RosterBoardOut)
+def board(session: DbSession, caller: Who, shop: ShopQ,
+          month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]) -> RosterBoardOut:
+    """The roster page's month: day marks, lines, head-count vs requirement, coverage, totals vs contract, last plan."""
+    return actions_board.board(session, caller, shop, month)
+
+
+@router.put("/contracts/{agent_id}", response_model=ContractOut)
+def save_contract(agent_id: Annotated[str, Path(min_length=1, max_length=64)], body: ContractIn, session: DbSession,
+                  caller: Who, shop: ShopQ) -> ContractOut:  # fmt: skip
+    """An agent's days and hours per month (empty = no bound; no days = full time), used by the next plan."""
+    return actions_policy.save_contract(session, shop, agent_id, body.model_dump(), by=caller.name)
+
+
+@router.get("/fairness/{shop_id}", response_model=FairnessOut)
+def read_fairness(shop_id: Annotated[str, Path(min_length=1, max_length=64)], session: DbSession) -> FairnessOut:
+    return actions_policy.fairness(session, shop_id)
+
+
+@router.put("/fairness/{shop_id}", response_model=FairnessOut)
+def save_fairness(shop_id: Annotated[str, Path(min_length=1, max_length=64)], body: FairnessIn, session: DbSession,
+                  caller: Who) -> FairnessOut:  # fmt: skip
+    """Fairness tolerances and the 白/晚 rotation, validated whole, stored as the shop's next version."""
+    return actions_policy.save_fairness(session, shop_id, body.model_dump(), by=caller.name)

@@ -10,6 +10,7 @@ the reads of a stored month: the page's grid with its violations, and ``kefu ros
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from kefu.domain.timeutil import SHOP_TZ, month_bounds, utc_now
 from kefu.plan.roster.rules import Violation, check
 from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY, Roster, RosterProblem
 from kefu.service.plan import actions as forecasts
-from kefu.service.plan import roster, store
+from kefu.service.plan import actions_policy, roster, store
 from kefu.service.plan.schemas import ChangeOut, MonthPlanOut, ShopMonth
 
 EXPORT_KINDS = (".csv", ".xlsx", ".ics")
@@ -59,6 +60,7 @@ def month_problem(session: Session, source: ShopMonth) -> tuple[RosterProblem, M
             if 0 <= slot < len(need):
                 need[slot] = float(point.required or 0)
     problem.requirement = requirement
+    actions_policy.apply_policy(session, source.shop, problem)
     stored = roster.load_roster(session, source.shop, start, days)
     if any(cell is not None for line in stored.values() for cell in line):
         problem.previous = stored
@@ -82,8 +84,19 @@ def changes(start: date, before: Roster, after: Roster) -> list[ChangeOut]:
     return out
 
 
-def month_view(session: Session, shop_id: str, first_day: date) -> tuple[RosterProblem, Roster, list[Violation]]:
-    """The stored month as the page shows it (every active agent) and its hard-rule violations.
+@dataclass(frozen=True)
+class MonthView:
+    """The stored month as the page shows it, and the part of it the rules are checked on."""
+
+    problem: RosterProblem  # every active agent over the whole month
+    shown: Roster
+    checked: RosterProblem | None  # from the first stored day (None: nothing stored)
+    skip: int  # days before the first stored one
+    violations: list[Violation]
+
+
+def stored_month(session: Session, shop_id: str, first_day: date) -> MonthView:
+    """The stored month (every active agent) and its hard-rule violations.
 
     A roster stored from the middle of the month on (the demo's window, a
     shop that started rostering then) is checked from its first stored day:
@@ -96,10 +109,16 @@ def month_view(session: Session, shop_id: str, first_day: date) -> tuple[RosterP
     shown: Roster = {a.id: stored.get(a.id, [None] * days) for a in problem.agents}
     first = store.first_roster_day(session, shop_id, start, days)
     if first is None or not problem.shifts:
-        return problem, shown, []
+        return MonthView(problem, shown, None, 0, [])
     skip = (first - start).days
     checked = roster.db_problem(session, shop_id, first, days - skip)
-    return problem, shown, check(checked, {a: line[skip:] for a, line in shown.items()})
+    return MonthView(problem, shown, checked, skip, check(checked, {a: line[skip:] for a, line in shown.items()}))
+
+
+def month_view(session: Session, shop_id: str, first_day: date) -> tuple[RosterProblem, Roster, list[Violation]]:
+    """:func:`stored_month` as (problem, roster, violations)."""
+    view = stored_month(session, shop_id, first_day)
+    return view.problem, view.shown, view.violations
 
 
 def export_month(session: Session, shop_id: str, month: str, path: Path) -> int:
@@ -107,6 +126,7 @@ def export_month(session: Session, shop_id: str, month: str, path: Path) -> int:
 
     ``.csv``: agent,date,shift with an empty shift on a rest day; ``.xlsx``:
     agents × days with totals; ``.ics``: one calendar with everyone's shifts.
+    The page's download buttons write the same files through :func:`export_bytes`.
     """
     from kefu.io.roster_csv import write_roster
     from kefu.io.roster_export import month_ics, write_xlsx
@@ -118,6 +138,7 @@ def export_month(session: Session, shop_id: str, month: str, path: Path) -> int:
     problem, shown, _ = month_view(session, shop_id, month_first(month))
     if not problem.agents:
         raise not_found("店铺/shop", shop_id)
+    problem.holidays = actions_policy.statutory_days(problem)
     if kind == ".csv":
         write_roster(path, shown, problem.start, problem.days)
     elif kind == ".xlsx":
@@ -125,3 +146,15 @@ def export_month(session: Session, shop_id: str, month: str, path: Path) -> int:
     else:
         path.write_text(month_ics(problem, shown), encoding="utf-8")
     return len(shown) * problem.days
+
+
+def export_bytes(session: Session, shop_id: str, month: str, kind: str) -> tuple[str, bytes]:
+    """The page's download: the file ``kefu roster export --out roster-<shop>-<month><kind>`` writes, as bytes."""
+    import re
+    import tempfile
+
+    name = f"roster-{re.sub(r'[^0-9A-Za-z_-]', '_', shop_id)}-{month_first(month):%Y-%m}{kind}"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        export_month(session, shop_id, month, path)
+        return name, path.read_bytes()

@@ -18,10 +18,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from kefu.domain.timeutil import utc_now
 from kefu.plan.roster.solve import totals
 from kefu.plan.roster.types import RosterProblem, RosterResult, Rules
 from kefu.service import access
-from kefu.service.plan import actions_month, roster
+from kefu.service.plan import actions_month, events, roster
 from kefu.service.plan.schemas import (
     RosterCheckOut,
     RosterFiles,
@@ -60,8 +61,13 @@ def plan_roster(
     store_for: str | None = None,
     outputs: RosterOutputs | None = None,
     progress: Callable[[float, float], None] | None = None,
+    by: str = "system",
 ) -> RosterPlanOut:
-    """Plan a roster from ``source``; store it for ``store_for`` (a shop month is always stored for its shop)."""
+    """Plan a roster from ``source``; store it for ``store_for`` (a shop month is always stored for its shop).
+
+    A shop month's plan is also written as one ``roster.month_planned`` event by ``by``: the
+    page shows its coverage, bound, gap and changed cells from it.
+    """
     month = None
     if isinstance(source, ShopMonth):
         if session is None:
@@ -84,9 +90,19 @@ def plan_roster(
                         bound=bound, gap=round(max(0.0, 1.0 - summary["coverage_ratio"] / bound) if bound else 0.0, 4),
                         violations=len(roster.check_roster(problem, result.roster)),
                         roster=[RosterRowOut(**r) for r in roster.roster_rows(problem, result.roster)])  # fmt: skip
+    if isinstance(source, ShopMonth) and session is not None:
+        _record(session, source.shop, problem, out, by)
     if outputs is not None:
         _write(outputs, problem, result, summary)
     return out
+
+
+def _record(session: Session, shop: str, problem: RosterProblem, out: RosterPlanOut, by: str) -> None:
+    """The month's plan as one ``roster.month_planned`` event (the page's summary and changed cells)."""
+    changed = out.month.changed if out.month else []
+    events.roster_month_planned(session, shop_id=shop, month=f"{problem.start:%Y-%m}", by=by, at=utc_now(), data={
+        "coverage": out.coverage_ratio, "bound": out.bound, "gap": out.gap, "violations": out.violations,
+        "seconds": out.seconds, "replan": problem.previous is not None, "changed": [c.model_dump() for c in changed]})
 
 
 def _write(outputs: RosterOutputs, problem: RosterProblem, result: RosterResult, summary: dict[str, object]) -> None:
@@ -137,10 +153,11 @@ def grid(session: Session, viewer: access.Viewer, shop: str, year: int, month: i
                          agents=[a.id for a in problem.agents], shifts=[s.code for s in problem.shifts])  # fmt: skip
 
 
-def set_cell(session: Session, shop_id: str, agent_id: str, day: date, shift_code: str) -> None:
-    """A supervisor's hand edit of one roster cell ("" = rest day)."""
-    roster.set_cell(session, shop_id, agent_id, day, shift_code)
-
+def set_cell(session: Session, shop_id: str, agent_id: str, day: date, shift_code: str, *, by: str = "system") -> None:
+    """A supervisor's hand edit of one roster cell ("" = rest day), written with its ``roster.cell_set`` event."""
+    before = roster.set_cell(session, shop_id, agent_id, day, shift_code)
+    events.roster_cell_set(session, shop_id=shop_id, agent_id=agent_id, day=day.isoformat(), shift=shift_code,
+                           before=before, by=by, at=utc_now())  # fmt: skip
 
 
 def solve_curtois(path: Path, time_limit: float, *, seed: int = 0, workers: int = 1,

@@ -227,9 +227,10 @@ def db_problem(session: Session, shop_id: str, start: date, days: int, rules: Ru
     """The shop's agents (contracts, approved leave) and shift templates (breaks, 晚班) as an engine problem.
 
     No requirement: enough for checking edits; ``actions_month`` adds the
-    forecast's. Contracts: ``min_days_month``/``max_days_month`` per calendar
-    month (part-timers), pro rata for a part of a month; neither set means
-    the seeds' full-timer, who works every day but the month's rest days.
+    forecast's. Contracts: ``min_days_month``/``max_days_month`` and
+    ``min_hours_month``/``max_hours_month`` per calendar month (part-timers),
+    pro rata for a part of a month; no days set means the seeds' full-timer,
+    who works every day but the month's rest days.
     """
     from kefu.store.models.org import Agent
     from kefu.store.models.plan import ShiftTemplate
@@ -246,6 +247,7 @@ def db_problem(session: Session, shop_id: str, start: date, days: int, rules: Ru
 def _engine_agent(a: Any, start: date, days: int, rules: Rules, leave: frozenset[date]) -> EngineAgent:
     """A stored agent and contract over the horizon (per-month days summed over the months it touches)."""
     lo = hi = 0
+    hours_lo, hours_hi = 0.0, 0.0
     for part in month_parts(start, days, rules):
         covered = part.last - part.first
         share = covered / calendar.monthrange(part.year, part.month)[1]
@@ -255,8 +257,11 @@ def _engine_agent(a: Any, start: date, days: int, rules: Rules, leave: frozenset
         else:
             lo += math.floor((a.min_days_month or 0) * share)
             hi += covered if a.max_days_month is None else min(covered, math.ceil(a.max_days_month * share))
+        hours_lo += math.floor((a.min_hours_month or 0) * share)
+        hours_hi += math.ceil((a.max_hours_month or 0) * share)
     skills = tuple(a.skills or []) + tuple(a.secondary_skills or []) or ("",)
-    return EngineAgent(a.id, skills, a.night_ok, leave=leave, min_days=lo or None, max_days=hi)
+    return EngineAgent(a.id, skills, a.night_ok, leave=leave, min_days=lo or None, max_days=hi, min_hours=hours_lo,
+                       max_hours=None if a.max_hours_month is None else hours_hi)
 
 
 def _engine_shift(s: Any) -> Shift:
@@ -290,8 +295,11 @@ def _approved_leave(session: Session, agent_ids: list[str], start: date, days: i
     return {k: frozenset(v) for k, v in out.items()}
 
 
-def set_cell(session: Session, shop_id: str, agent_id: str, day: date, shift_code: str) -> None:
-    """A supervisor's hand edit of one roster cell ("" = rest day); the skill defaults to the agent's first."""
+def set_cell(session: Session, shop_id: str, agent_id: str, day: date, shift_code: str) -> str:
+    """A supervisor's hand edit of one roster cell ("" = rest day); the skill defaults to the agent's first.
+
+    Returns the shift the cell held before ("" = rest or nothing stored).
+    """
     from kefu.domain.errors import not_found
     from kefu.store.models.org import Agent
     from kefu.store.models.plan import ShiftTemplate
@@ -306,7 +314,9 @@ def set_cell(session: Session, shop_id: str, agent_id: str, day: date, shift_cod
     if entry is None:
         entry = RosterEntry(shop_id=shop_id, agent_id=agent_id, day=day, breaks=[])
         session.add(entry)
+    before = entry.shift_code or ""
     entry.shift_code = shift_code
     entry.skill = (agent.skills or [""])[0] if shift_code else ""
     entry.breaks = []
     session.flush()
+    return before

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
-from kefu.store.models.live import Conversation
+from kefu.store.models.live import Conversation, Event
 from kefu.store.models.plan import Forecast, RosterEntry, ShiftTemplate
 
 
@@ -62,3 +62,15 @@ def first_roster_day(session: Session, shop_id: str, start: date, days: int) -> 
     """The first day in [start, start + days) the shop has a stored roster row for (None: nothing stored)."""
     return session.scalar(select(func.min(RosterEntry.day)).where(
         RosterEntry.shop_id == shop_id, RosterEntry.day >= start, RosterEntry.day < start + timedelta(days=days)))
+
+
+def last_event(session: Session, kind: str, subject: str) -> Event | None:
+    """The newest event of a kind about a subject (a month's last plan)."""
+    return session.scalars(select(Event).where(Event.kind == kind, Event.subject == subject)
+                           .order_by(Event.id.desc()).limit(1)).first()  # fmt: skip
+
+
+def count_events(session: Session, kind: str, subject: str, after_id: int = 0) -> int:
+    """Events of a kind about a subject written after event ``after_id`` (hand edits since a plan)."""
+    return int(session.scalar(select(func.count()).select_from(Event).where(
+        Event.kind == kind, Event.subject == subject, Event.id > after_id)) or 0)

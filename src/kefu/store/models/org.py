@@ -53,6 +53,9 @@ class Agent(Base):
     # working days a calendar month (part-timers); both None = full time: the month's days less the rest days
     min_days_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
     max_days_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # paid hours a calendar month (None: no bound)
+    min_hours_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    max_hours_month: Mapped[int | None] = mapped_column(Integer, nullable=True)
     night_ok: Mapped[bool] = mapped_column(Boolean, default=True)
     probation: Mapped[bool] = mapped_column(Boolean, default=False)
     hired_on: Mapped[date | None] = mapped_column(Date, nullable=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 15:49:32.672030
+Create Date: 2026-12-07 17:35:03.220358
 """
 
 from alembic import op
@@ -287,6 +287,8 @@ def upgrade() -> None:
     sa.Column('contract_minutes_month', sa.Integer(), nullable=False),
     sa.Column('min_days_month', sa.Integer(), nullable=True),
     sa.Column('max_days_month', sa.Integer(), nullable=True),
+    sa.Column('min_hours_month', sa.Integer(), nullable=True),
+    sa.Column('max_hours_month', sa.Integer(), nullable=True),
     sa.Column('night_ok', sa.Boolean(), nullable=False),
     sa.Column('probation', sa.Boolean(), nullable=False),
     sa.Column('hired_on', sa.Date(), nullable=True),
