@@ -101,12 +101,9 @@ def request_leave(session: Session, actor: Actor, body: LeaveIn, *, now: datetim
     return _view(row, (agent.name, agent.shop_id))
 
 
-def approve_leave(session: Session, actor: Actor, leave_id: int, note: str = "", *, now: datetime | None = None,
-                  time_limit: float | None = None) -> LeaveOut:  # fmt: skip
-    """Approve: re-check the balance, draw 调休, free the agent's cells and re-plan the rest, tell who moved.
-
-    ``time_limit`` overrides the shop's re-plan seconds (:mod:`.actions_leave_roster`).
-    """
+def approve_leave(session: Session, actor: Actor, leave_id: int, note: str = "", *,
+                  now: datetime | None = None) -> LeaveOut:  # fmt: skip
+    """Approve: re-check the balance, draw 调休, free the agent's cells and fill them with minimal change, tell who moved."""
     now = now or utc_now()
     row = store.locked(session, LeaveRequest, leave_id, "假期申请 / leave request")
     agent = store.agent(session, row.agent_id)
@@ -121,7 +118,7 @@ def approve_leave(session: Session, actor: Actor, leave_id: int, note: str = "",
         presence.take_comp_leave(session, agent.id, row.minutes, row.first_day, now=now, actor=actor.name)
     row.decided_by, row.decided_at, row.decision_note = actor.name, now, note.strip()
     session.flush()  # the re-plan reads the approved leave
-    done = apply_leave(session, actor, row, agent, now, time_limit=time_limit)
+    done = apply_leave(session, actor, row, agent, now)
     row.roster_changes = done.changes
     freed = "、".join(c["day"][5:] for c in done.changes if c["agent"] == agent.id
                      and row.first_day.isoformat() <= c["day"] <= row.last_day.isoformat()) or "无"
