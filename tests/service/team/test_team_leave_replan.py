@@ -82,6 +82,7 @@ def test_approval_fills_the_gap_changing_only_what_it_lists(planned: Engine) -> 
         told = {a: d["roster_changes"] for a, d in s.execute(select(Event.agent_id, Event.data).where(
             Event.kind == "leave.roster_replanned", Event.subject == f"leave:{out.id}"))}  # fmt: skip
         approval = s.scalars(select(Event.data).where(Event.kind == "leave.approved")).one()
+        pages = {a: actions.my_page(s, actions.agent_actor(s, a), now=NOW) for a in told}
     assert approved.replan == schemas.ReplanOut(outcome="replanned")  # the demo's forecast asks for both shifts
     listed = {(c.agent, c.day.isoformat()): (c.before, c.after) for c in approved.roster_changes}
     assert diff(before, after) == listed  # the roster changed exactly where the approval says
@@ -96,5 +97,8 @@ def test_approval_fills_the_gap_changing_only_what_it_lists(planned: Engine) -> 
     for other, cells in told.items():
         assert [(c["day"], c["before"], c["after"]) for c in cells] == [
             (c.day.isoformat(), c.before, c.after) for c in moved if c.agent == other]
+    for other, page in pages.items():  # each colleague moved reads it on its page
+        assert [(n.day, n.before, n.after, n.because) for n in page.roster_notices] == [
+            (c.day, c.before, c.after, approved.agent_name) for c in moved if c.agent == other]
     assert approval["replan"] == {"outcome": "replanned", "reason": "", "reason_en": ""}
     assert approval["roster_changes"] == [c.model_dump(mode="json") for c in approved.roster_changes]

@@ -103,7 +103,7 @@ def _tell_others(session: Session, actor: Actor, row: LeaveRequest, agent: Agent
     for other, cells in sorted(mine.items()):
         text = "、".join(f"{c['day'][5:]} {c['before'] or '休息'}→{c['after'] or '休息'}" for c in cells)
         events.roster_replanned(session, leave_id=row.id, agent_id=other, shop_id=agent.shop_id, actor=actor.name,
-                                now=now, changes=cells,
+                                now=now, changes=cells, because=agent.name,
                                 tell=f"排班调整 ({agent.name} 请假): {names[other]} {text}")  # fmt: skip
 
 

@@ -86,10 +86,10 @@ def leave_approved(session: Session, *, leave_id: int, agent_id: str, shop_id: s
 
 
 def roster_replanned(session: Session, *, leave_id: int, agent_id: str, shop_id: str | None, actor: str,
-                     now: datetime, changes: list[dict[str, str]], tell: str) -> None:  # fmt: skip
-    """Another agent's cells moved by the re-plan after a leave approval (one row per agent)."""
+                     now: datetime, changes: list[dict[str, str]], because: str, tell: str) -> None:  # fmt: skip
+    """Another agent's cells moved to fill a leave (one row per agent; ``because``: who is on leave)."""
     _record(session, TeamEvent.ROSTER_REPLANNED, f"leave:{leave_id}", now=now, actor=actor, agent_id=agent_id,
-            shop_id=shop_id, data={"roster_changes": changes}, tell=tell)
+            shop_id=shop_id, data={"roster_changes": changes, "because": because}, tell=tell)
 
 
 def leave_rejected(session: Session, *, leave_id: int, agent_id: str, shop_id: str | None, actor: str, now: datetime,

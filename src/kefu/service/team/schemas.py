@@ -202,6 +202,16 @@ class DayCell(BaseModel):
     leave: bool  # on approved leave
 
 
+class RosterNotice(BaseModel):
+    """A cell of the agent's roster moved to fill a colleague's approved leave (the in-app notice)."""
+
+    day: date
+    before: str  # "" = rest
+    after: str
+    because: str  # the colleague on leave
+    at: datetime
+
+
 class TaskLine(BaseModel):
     id: int
     task_type: str
@@ -226,6 +236,7 @@ class MyPage(BaseModel):
     briefings: list[BriefingOut]  # this month's and coming ones, with the agent's own acknowledgement
     conduct: list[ConductOut]  # fines and rewards, newest first
     goals: list[GoalOut]  # six-month goals, latest first
+    roster_notices: list[RosterNotice] = Field(default_factory=list)  # cells moved for a colleague's leave, 14 days
 
 
 class PayLineOut(BaseModel):
