@@ -1,10 +1,14 @@
 """Team self-service in headless Chromium (issue 22): an agent asks for leave on a phone, the supervisor
-approves on /team, the roster changes only in the agent's own cells of those days, and the agent sees it;
+approves on /team, the gaps are filled with minimal change and the roster changes exactly where the approval
+lists (the agent's own cells of those days and at most two cells a colleague moved to take each), and the
+agent sees it;
 a swap that would break the rest-hours rule is refused on /team with the rule named.
 Screenshots: me-leave-phone.png (the agent's page after approval), team-approvals.png, team-swap-refused.png.
 """
 
 from __future__ import annotations
+
+import json
 
 import httpx
 import pytest
@@ -21,7 +25,7 @@ if CHROMIUM.exists():
     from playwright.sync_api import Browser, expect
 
 PHONE = (390, 844)  # a phone held upright
-DAYS = ("2026-11-24", "2026-11-25")  # Tuesday and Wednesday after the server's Friday night
+DECEMBER = ("2026-12-01", "2026-12-02", "2026-12-03")  # the first days of the month planned ahead, on the agent's page
 
 
 def _roster(db_url: str) -> dict[tuple[str, str], str]:
@@ -32,23 +36,38 @@ def _roster(db_url: str) -> dict[tuple[str, str], str]:
     return {(a, str(d)): s for a, d, s in rows}
 
 
-def _plan_next_week(db_url: str, skip: str) -> str:
-    """Roster every agent of an agent's shop on both days (the demo holds only past days); that agent's account."""
-    eng = create_engine(db_url)
-    with eng.begin() as conn:
-        agent, shop = conn.execute(text(
-            "select u.username, a.shop_id from users u join agents a on a.id = u.agent_id "
-            "where u.role = 'agent' and u.username != :skip and a.shop_id is not null order by u.username"),
-            {"skip": skip}).first()  # fmt: skip
-        code = conn.execute(text("select code from shift_templates where shop_id = :s order by start limit 1"),
-                            {"s": shop}).scalar_one()  # fmt: skip
-        for (other,) in conn.execute(text("select id from agents where shop_id = :s and active"), {"s": shop}).all():
-            for day in DAYS:
-                conn.execute(text("delete from roster_entries where agent_id = :a and day = :d"), {"a": other, "d": day})
-                conn.execute(text("insert into roster_entries (shop_id, agent_id, day, shift_code, skill, breaks) "
-                                  "values (:s, :a, :d, :c, '售前', '[]')"), {"s": shop, "a": other, "d": day, "c": code})
+def _plan_december(server: Server) -> tuple[str, tuple[str, str]]:
+    """The supervisor plans December (the roster page's button, over the API); an agent working two days in a row."""
+    eng = create_engine(server.db_url)
+    with eng.connect() as conn:
+        shop = conn.execute(text("select a.shop_id from users u join agents a on a.id = u.agent_id where u.role = 'agent' "
+                                 "and u.username != :skip and a.shop_id is not null order by u.username"),
+                            {"skip": server.agent}).scalars().first()  # fmt: skip
+    with httpx.Client(timeout=120) as client:
+        login(client, server.base, "demo", DEMO_PASSWORD)
+        r = client.post(f"{server.base}/api/v1/roster/month", json={"shop": shop, "month": "2026-12", "time_limit": 5},
+                        headers={"Origin": server.base})  # fmt: skip
+        assert r.status_code == 200, r.text
+    with eng.connect() as conn:
+        agents = conn.execute(text("select u.username from users u join agents a on a.id = u.agent_id where u.role = 'agent' "
+                                   "and u.username != :skip and a.shop_id = :s order by u.username"),
+                              {"skip": server.agent, "s": shop}).scalars().all()  # fmt: skip
     eng.dispose()
-    return str(agent)
+    cells = _roster(server.db_url)
+    for agent in agents:
+        for first, last in zip(DECEMBER, DECEMBER[1:], strict=False):
+            if cells.get((agent, first)) and cells.get((agent, last)):
+                return str(agent), (first, last)
+    raise AssertionError(f"nobody works two days in a row in {DECEMBER}")
+
+
+def _approval(db_url: str, leave_id: str) -> dict[str, object]:
+    eng = create_engine(db_url)
+    with eng.connect() as conn:
+        data = conn.execute(text("select data from events where kind = 'leave.approved' and subject = :s"),
+                            {"s": f"leave:{leave_id}"}).scalar_one()  # fmt: skip
+    eng.dispose()
+    return json.loads(data) if isinstance(data, str) else dict(data)
 
 
 def _date_input(tab: Tab, testid: str) -> object:
@@ -56,14 +75,14 @@ def _date_input(tab: Tab, testid: str) -> object:
 
 
 def test_leave_on_a_phone_approved_by_the_supervisor(kefu_server: Server, browser: Browser) -> None:
-    agent = _plan_next_week(kefu_server.db_url, kefu_server.agent)
+    agent, days = _plan_december(kefu_server)
     before = _roster(kefu_server.db_url)
     phone = Tab(browser, viewport=PHONE, mobile=True)
     page = phone.page
     sign_in(phone, kefu_server.base, "/me", agent, DEMO_PASSWORD)
-    expect(page.get_by_test_id(f"roster-{DAYS[0]}")).to_contain_text(before[(agent, DAYS[0])])
-    _date_input(phone, "leave-from").fill(DAYS[0])  # type: ignore[attr-defined]
-    _date_input(phone, "leave-to").fill(DAYS[1])  # type: ignore[attr-defined]
+    expect(page.get_by_test_id(f"roster-{days[0]}")).to_contain_text(before[(agent, days[0])])
+    _date_input(phone, "leave-from").fill(days[0])  # type: ignore[attr-defined]
+    _date_input(phone, "leave-to").fill(days[1])  # type: ignore[attr-defined]
     page.locator("[data-testid=leave-reason] input, input[data-testid=leave-reason]").first.fill("家里有事")
     page.get_by_test_id("leave-submit").click()
     status = page.locator("[data-testid^=leave-status-]").first
@@ -76,17 +95,29 @@ def test_leave_on_a_phone_approved_by_the_supervisor(kefu_server: Server, browse
     expect(desk.page.get_by_test_id(f"leave-{leave_id}")).to_contain_text("事假")
     desk.shot("team-approvals", full_page=True)
     desk.page.get_by_test_id(f"leave-approve-{leave_id}").click()
+    notice = desk.page.locator(".q-notification").filter(has_text="已批准")
+    expect(notice).to_be_visible(timeout=60_000)  # the gaps are filled before the answer
     expect(desk.page.get_by_test_id(f"leave-{leave_id}")).to_have_count(0)
 
     page.reload()
     expect(page.get_by_test_id(f"leave-status-{leave_id}")).to_have_text("已批准")
-    for day in DAYS:
+    for day in days:
         expect(page.get_by_test_id(f"roster-{day}")).to_contain_text("请假")
         expect(page.get_by_test_id(f"roster-{day}")).to_contain_text("休息")
     phone.shot("me-leave-phone", full_page=True)
     after = _roster(kefu_server.db_url)
-    changed = sorted(k for k in before if before[k] != after.get(k))
-    assert changed == [(agent, DAYS[0]), (agent, DAYS[1])]  # the roster changed only where it must
+    changed = {k: (before.get(k, ""), after.get(k, "")) for k in set(before) | set(after) if before.get(k, "") != after.get(k, "")}
+    approval = _approval(kefu_server.db_url, leave_id)
+    listed = {(c["agent"], c["day"]): (c["before"], c["after"]) for c in approval["roster_changes"]}  # type: ignore[attr-defined]
+    assert changed == listed  # the roster changed only where the approval says, and says every cell
+    assert {(agent, d) for d in days} <= set(listed) and all(listed[(agent, d)][1] == "" for d in days)
+    others = {k: v for k, v in listed.items() if k[0] != agent}
+    taken = sorted((d, after) for (_, d), (_, after) in others.items() if after)
+    assert len(set(taken)) == len(taken) and set(taken) <= {(d, before[(agent, d)]) for d in days}  # only the gaps
+    assert len(others) <= 2 * len(days)  # at most two cells for each shift filled
+    outcome = approval["replan"]["outcome"]  # type: ignore[index]
+    assert outcome == ("replanned" if others else "freed")
+    expect(notice).to_contain_text("排班已重排" if others else "空出的班次已开放领取")
     assert phone.errors == [] and desk.errors == []
     phone.close()
     desk.close()

@@ -23,6 +23,7 @@ from kefu.config import Settings, get_settings
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, clock_from
 from kefu.service.imports.actions import import_orders
+from kefu.service.org import actions as org
 from kefu.store.db import session_factory, transaction
 from kefu.store.models.duty import DueTimer, OutboxMessage, Task
 from kefu.store.models.org import Agent, Shop
@@ -116,3 +117,26 @@ def test_a_bad_interval_is_refused(monkeypatch: pytest.MonkeyPatch, value: str) 
         monkeypatch.delenv("KEFU_BACKGROUND_INTERVAL_S")
         get_settings.cache_clear()
     assert Settings().background_interval_s == 5.0
+
+
+def test_the_served_app_marks_late_and_absent_from_presence_by_itself(engine: Engine) -> None:
+    """Issue 22: nobody records attendance by hand — kf01 (白班 09:00–17:00) never comes online, kf02 (晚班 from
+    16:00) neither; the supervisor reads the marks over the API as the worker writes them."""
+    _floor(engine)
+    with transaction(engine) as s:
+        org.create_user(s, "sup", "password-123", "supervisor")
+    base = "http://testserver"
+    with clock_from(datetime(2026, 11, 18, 9, 30, tzinfo=SHOP_TZ)):
+        app = create_app(engine, background=0.02)
+        with TestClient(app, base_url=base, headers={"Origin": base}) as client:
+            assert client.post("/api/v1/auth/login", json={"username": "sup", "password": "password-123"}).status_code == 200
+            _next_passes(app)
+            day = {"from": "2026-11-18", "to": "2026-11-18"}
+            marks = client.get("/api/v1/attendance", params=day).json()
+            assert [(m["agent_id"], m["kind"], m["final"]) for m in marks] == [("kf01", "late", False)]  # late so far
+            with clock_from(datetime(2026, 11, 18, 17, 0, tzinfo=SHOP_TZ)):
+                _next_passes(app)
+            marks = client.get("/api/v1/attendance", params=day).json()
+    assert [(m["agent_id"], m["agent_name"], m["kind"], m["final"]) for m in marks] == [
+        ("kf01", "小美", "absent", True), ("kf02", "小雅", "late", False)]
+    assert marks[0]["minutes"] == 480  # the whole 白班 missed

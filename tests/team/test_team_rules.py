@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -107,13 +107,23 @@ def test_probation_and_early_regular() -> None:
     assert not people.early_regular(False, {"conv": Decimal("0.45"), "resp": Decimal("25")}, norms, targets).eligible
 
 
+def _at(hour: int, minute: int = 0) -> datetime:
+    return datetime(2026, 3, 2, hour, minute, tzinfo=UTC)
+
+
 def test_attendance_marks() -> None:
-    days = [people.DayFacts("a1", MON, 450, 0, 450, False), people.DayFacts("a1", date(2026, 3, 3), 450, 7, 440, False),
-            people.DayFacts("a1", date(2026, 3, 4), 450, 0, 0, False), people.DayFacts("a1", date(2026, 3, 5), 450, 0, 0, True),
-            people.DayFacts("a1", date(2026, 3, 6), 0, 0, 0, False)]  # fmt: skip
-    assert people.attendance_marks(days) == [people.Mark("a1", date(2026, 3, 3), "late", 7),
-                                             people.Mark("a1", date(2026, 3, 4), "absent", 450)]
-    assert [m.kind for m in people.attendance_marks(days, grace_minutes=10)] == ["absent"]
+    shifts = [people.RosteredShift(a, MON, _at(9), _at(17), 450, a == "on_leave")
+              for a in ("on_time", "late", "missing", "left_before", "on_leave")]  # fmt: skip
+    present: dict[str, list[people.Span]] = {
+        "on_time": [(_at(8, 55), None)], "late": [(_at(9, 7), _at(17))], "left_before": [(_at(8), _at(8, 59))]}
+    assert people.attendance_marks(shifts, present, _at(9, 5), grace_minutes=5) == []  # inside the grace
+    assert people.attendance_marks(shifts, present, _at(10), grace_minutes=5) == [
+        people.Mark("late", MON, "late", 7), people.Mark("missing", MON, "late", 60, final=False),
+        people.Mark("left_before", MON, "late", 60, final=False)]
+    assert people.attendance_marks(shifts, present, _at(17)) == [
+        people.Mark("late", MON, "late", 7), people.Mark("missing", MON, "absent", 450),
+        people.Mark("left_before", MON, "absent", 450)]
+    assert people.attendance_marks(shifts, present, _at(17), grace_minutes=10)[0].kind == "absent"  # 7 min forgiven
 
 
 def test_ladder_and_fund() -> None:

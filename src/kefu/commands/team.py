@@ -76,7 +76,7 @@ def register(app: typer.Typer) -> None:
     @leave.command("approve")
     def leave_approve(leave_id: int = typer.Argument(..., min=1), by: str = typer.Option(..., "--by"),
                       note: str = typer.Option("", "--note")) -> None:  # fmt: skip
-        """主管批准请假 (释放该客服当天的班次) / approve (frees the agent's shifts of those days)."""
+        """主管批准请假: 释放该客服的班次并以最少改动重排当月 / approve: free the agent's shifts, re-plan with minimal change."""
         from kefu.service.team import actions
 
         _as_user(by, lambda s, who: actions.approve_leave(s, who, leave_id, note))

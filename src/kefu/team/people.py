@@ -4,16 +4,16 @@ New hires are trained one-to-one by a mentor (一人带一个) through a checkli
 probation ends on a date (劳动合同法 第19条: at most six months); the fastest may
 become regular early, which kefu *proposes* when the checklist is done and the
 probationer's KPI figures reach the team's norm. Lateness is not allowed and
-absence needs leave: a rostered day with a late start or without any work and
-without approved leave is marked.
+absence needs leave: a rostered shift not joined in time, or not at all, without
+approved leave is marked.
 """
 
 from __future__ import annotations
 
 import calendar
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from kefu.domain.errors import bad_argument
@@ -80,14 +80,14 @@ def early_regular(checklist_done: bool, figures: Mapping[str, Decimal | None], n
 
 
 @dataclass(frozen=True)
-class DayFacts:
-    """One rostered day of one agent, from presence and the roster."""
+class RosteredShift:
+    """One rostered shift of one agent in real time (``minutes``: scheduled, meal breaks deducted)."""
 
     agent: str
     day: date
-    scheduled_minutes: int
-    late_minutes: int
-    worked_minutes: int  # online + away inside or around the shift
+    start: datetime
+    end: datetime
+    minutes: int
     on_leave: bool
 
 
@@ -97,16 +97,37 @@ class Mark:
     day: date
     kind: str  # late | absent
     minutes: int
+    final: bool = True  # False: late so far, the agent has not come yet and the shift is still on
 
 
-def attendance_marks(days: Iterable[DayFacts], grace_minutes: int = 0) -> list[Mark]:
-    """Late starts beyond ``grace_minutes`` and absences (a rostered day with no work and no leave)."""
+Span = tuple[datetime, datetime | None]  # a presence interval (None: still lasting)
+
+
+def _minutes(delta: timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+def attendance_marks(shifts: Iterable[RosteredShift], present: Mapping[str, Sequence[Span]], now: datetime,
+                     grace_minutes: int = 0) -> list[Mark]:  # fmt: skip
+    """The marks known at ``now`` from the agents' presence (online, away or on a break) in their shifts.
+
+    Not present more than ``grace_minutes`` after the start: *late* — final with the
+    minutes once the agent came, provisional (minutes so far) while the shift is on
+    and nobody came. No presence for the whole shift: *absent*. Shifts on approved
+    leave carry no mark.
+    """
     out = []
-    for d in days:
-        if d.scheduled_minutes <= 0 or d.on_leave:
+    for s in shifts:
+        if s.on_leave or _minutes(now - s.start) <= grace_minutes:
             continue
-        if d.worked_minutes <= 0:
-            out.append(Mark(d.agent, d.day, "absent", d.scheduled_minutes))
-        elif d.late_minutes > grace_minutes:
-            out.append(Mark(d.agent, d.day, "late", d.late_minutes))
+        until = min(now, s.end)
+        came = [max(a, s.start) for a, b in present.get(s.agent, ()) if a < until and (b is None or b > s.start)]
+        if came:
+            late = _minutes(min(came) - s.start)
+            if late > grace_minutes:
+                out.append(Mark(s.agent, s.day, "late", late))
+        elif now >= s.end:
+            out.append(Mark(s.agent, s.day, "absent", s.minutes))
+        else:
+            out.append(Mark(s.agent, s.day, "late", _minutes(now - s.start), final=False))
     return out

@@ -9,8 +9,12 @@ from sqlalchemy import select
 from team_world import NOW, World
 
 from kefu.domain.errors import KefuError
+from kefu.service.care.actions_bot import bot_answer
+from kefu.service.care.actions_faq import add_faq_entries
 from kefu.service.team import actions, schemas
+from kefu.store.models.care import FaqPair
 from kefu.store.models.live import Event
+from kefu.store.models.org import Shop
 
 LAUNCH = date(2026, 3, 10)
 
@@ -75,3 +79,26 @@ def test_refusals(world: World) -> None:
     with pytest.raises(KefuError) as exc:
         answer(w, w.a1, 99, [1, 1])
     assert exc.value.code == "NOT_FOUND"
+
+
+def test_publishing_teaches_the_shops_bot_the_faq_additions(world: World) -> None:
+    """Issue 22 item 5: the FAQ additions reach the bot of the briefing's shop (and no other shop's)."""
+    w = world
+    w.session.add(Shop(id="s2", name="别的店", settings={}))
+    w.session.flush()
+    asked = "这款保温杯能装开水吗"
+    assert not str(bot_answer(w.session, asked, shop_id="s1")["intent"] or "").startswith("briefing:")
+    b = publish(w, faq=[{"question": "能装开水吗", "answer": "可以, 316 不锈钢内胆耐 100℃ 开水"},
+                        {"question": "杯盖可以拆洗吗", "answer": "杯盖硅胶圈可拆, 可以清洗"}])
+    learned = w.session.execute(select(FaqPair.intent, FaqPair.question).where(FaqPair.shop_id == "s1")
+                                .order_by(FaqPair.id)).all()  # fmt: skip
+    assert [tuple(r) for r in learned] == [
+        (f"briefing:{b.id}#1", "能装开水吗"), (f"briefing:{b.id}#1", "保温杯 500ml 能装开水吗"),
+        (f"briefing:{b.id}#2", "杯盖可以拆洗吗"), (f"briefing:{b.id}#2", "保温杯 500ml 杯盖可以拆洗吗")]
+    for question, n, text in ((asked, 1, "可以, 316 不锈钢内胆耐 100℃ 开水"), ("杯盖能拆下来洗吗", 2, "杯盖硅胶圈可拆, 可以清洗")):
+        reply = bot_answer(w.session, question, shop_id="s1")
+        assert (reply["action"], reply["intent"], reply["answer"]) == ("answer", f"briefing:{b.id}#{n}", text)
+    assert not str(bot_answer(w.session, asked, shop_id="s2")["intent"] or "").startswith("briefing:")
+    data = w.session.scalars(select(Event.data).where(Event.kind == "briefing.published")).one()
+    assert (data["faq_rows"], data["bot_rows"]) == (2, 4)
+    assert add_faq_entries(w.session, "s1", [(["能装开水吗"], "再来一次")], source=f"briefing:{b.id}") == 0  # once only

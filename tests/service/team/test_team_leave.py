@@ -33,7 +33,7 @@ def kinds(w: World) -> list[tuple[str, str, str | None]]:
     return [(k, s, a) for k, s, a in rows if not k.startswith("comp_leave")]
 
 
-def test_request_then_approve_frees_only_the_agents_days(world: World) -> None:
+def test_request_then_approve_without_a_forecast_frees_and_offers(world: World) -> None:
     w = world
     out = ask(w)
     assert (out.status, out.kind, out.kind_label, out.days, out.minutes, out.reason) == ("pending", "personal", "事假", 2, 0, "家里有事")
@@ -43,16 +43,21 @@ def test_request_then_approve_frees_only_the_agents_days(world: World) -> None:
         (D3, "白班", "", "售前"), (D4, "白班", "", "售前")]
     assert [shift_of(w.session, "a1", d) for d in (D3, D4, D5)] == ["", "", "白班"]
     assert [shift_of(w.session, "a2", d) for d in (D3, D4)] == ["白班", "白班"]  # nobody else moves
-    assert kinds(w) == [("leave.requested", f"leave:{out.id}", "a1"), ("leave.approved", f"leave:{out.id}", "a1"),
-                        ("shift.opened", "open_shift:1", None), ("shift.opened", "open_shift:2", None)]
+    assert kinds(w) == [("leave.requested", f"leave:{out.id}", "a1"), ("shift.opened", "open_shift:1", None),
+                        ("shift.opened", "open_shift:2", None), ("leave.approved", f"leave:{out.id}", "a1")]
     offered = actions.list_open_shifts(w.session, w.a2, now=NOW)  # the gaps, for a peer to pick up
     assert [(o.day, o.shift_code, o.skill, o.source) for o in offered] == [
         (D3, "白班", "售前", f"leave:{out.id}"), (D4, "白班", "售前", f"leave:{out.id}")]
     assert actions.list_open_shifts(w.session, w.a1, now=NOW) == []  # not offered back to the agent on leave
+    # the shop has no chat history: no forecast asks for the shifts, so nobody is moved; the gaps are offered
+    why = ("没有同事能在不违反规则的前提下补班, 或预测不需要这些班次",
+           "nobody can take these shifts within the rules, or the forecast does not need them")
+    assert approved.replan == schemas.ReplanOut(outcome="freed", reason=why[0], reason_en=why[1], open_shifts=[1, 2])
     data = w.session.scalars(select(Event.data).where(Event.kind == "leave.approved")).one()
     assert data == {"note": "注意交接", "roster_changes": [
-        {"day": "2026-03-03", "before": "白班", "skill": "售前", "after": ""},
-        {"day": "2026-03-04", "before": "白班", "skill": "售前", "after": ""}]}
+        {"agent": "a1", "day": "2026-03-03", "before": "白班", "skill": "售前", "after": ""},
+        {"agent": "a1", "day": "2026-03-04", "before": "白班", "skill": "售前", "after": ""}],
+        "replan": {"outcome": "freed", "reason": why[0], "reason_en": why[1]}}
     assert w.session.scalars(select(OutboxMessage)).all() == []  # no robot configured: nothing queued
 
 
@@ -65,7 +70,7 @@ def test_approval_is_posted_to_the_configured_robots(world: World) -> None:
     assert sorted(keys) == [f"team:leave.approved:leave:{out.id}:a1", "team:shift.opened:open_shift:1:",
                             "team:shift.opened:open_shift:2:"]
     msg = w.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key.startswith("team:leave"))).one()
-    assert msg.payload["text"] == "A1 的事假 2026-03-03~2026-03-04 已批准 (审批 sup); 排班改为休息: 03-03、03-04"
+    assert msg.payload["text"] == "A1 的事假 2026-03-03~2026-03-04 已批准 (审批 sup); 排班改为休息: 03-03、03-04; 空出的班次已开放领取"
 
 
 def test_reject_needs_a_note_and_leaves_the_roster(world: World) -> None:

@@ -1,4 +1,4 @@
-"""Overtime arranged in advance and booked afterwards; late and absent marks from presence."""
+"""Overtime arranged in advance and booked afterwards."""
 
 from __future__ import annotations
 
@@ -108,23 +108,3 @@ def test_booked_after_the_day_as_comp_leave(world: World) -> None:
         actions.book_overtime(w.session, w.sup, pending.id, now=later + timedelta(days=7))
     assert code(exc) == "REQUEST_BAD_TRANSITION"  # never approved
 
-
-def test_late_and_absent_marks(world: World) -> None:
-    w = world
-    online(w, "a1", datetime(2026, 3, 2, 9, 7, tzinfo=SHOP_TZ), datetime(2026, 3, 2, 16, 30, tzinfo=SHOP_TZ))
-    online(w, "a3", datetime(2026, 3, 2, 15, 55, tzinfo=SHOP_TZ), datetime(2026, 3, 2, 22, 30, tzinfo=SHOP_TZ))
-    after = datetime(2026, 3, 3, 9, tzinfo=SHOP_TZ)
-    with pytest.raises(KefuError) as exc:
-        actions.record_attendance(w.session, w.a1, "s1", MON, now=after)
-    assert code(exc) == "FORBIDDEN"
-    marks = actions.record_attendance(w.session, w.sup, "s1", MON, now=after)
-    assert [(m.agent_id, m.kind, m.minutes) for m in marks] == [("a1", "late", 7), ("a2", "absent", 450)]
-    actions.record_attendance(w.session, w.sup, "s1", MON, now=after)  # again: nothing new
-    assert len(w.session.scalars(select(Event.id).where(Event.kind == "attendance.marked")).all()) == 2
-    assert [(m.day, m.kind) for m in actions.attendance_marks(w.session, w.a1, "a1", MON, SUN)] == [(MON, "late")]
-    with pytest.raises(KefuError) as exc:
-        actions.attendance_marks(w.session, w.a1, "a2", MON, SUN)
-    assert code(exc) == "FORBIDDEN"
-    with pytest.raises(KefuError) as exc:
-        actions.record_attendance(w.session, w.sup, "s1", date(2026, 3, 3), now=after)  # not over yet
-    assert code(exc) == "BAD_ARGUMENT"

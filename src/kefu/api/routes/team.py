@@ -34,6 +34,7 @@ from kefu.service.team.schemas import (
     GradeOut,
     LeaveIn,
     LeaveOut,
+    MarkOut,
     MyPage,
     NoteIn,
     OnboardingIn,
@@ -93,6 +94,14 @@ def cancel_leave(leave_id: Id, session: DbSession, caller: Anyone) -> LeaveOut:
 @router.get("/agents/{agent_id}/leave-balances", response_model=list[BalanceOut])
 def leave_balances(agent_id: AgentPath, session: DbSession, caller: Anyone) -> list[BalanceOut]:
     return actions.leave_balances(session, actor(caller), agent_id)
+
+
+@router.get("/attendance", response_model=list[MarkOut])
+def team_marks(session: DbSession, caller: Decider, first: Annotated[Day, Query(alias="from")],
+               last: Annotated[Day, Query(alias="to")],
+               shop: Annotated[str | None, Query(max_length=64)] = None) -> list[MarkOut]:  # fmt: skip
+    """Late and absent marks of the supervisor's team (the background worker writes them from presence)."""
+    return actions.team_marks(session, actor(caller), first, last, shop_id=shop)
 
 
 @router.get("/agents/{agent_id}/my-page", response_model=MyPage)

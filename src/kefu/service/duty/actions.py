@@ -245,7 +245,7 @@ def run_worker(engine: Engine | None = None, *, once: bool = False, interval: fl
     """``kefu duty worker``: the served process's background pass in a loop, for API-only deployments.
 
     One pass is :func:`kefu.service.duty.actions_worker.tick` (new orders, due timers,
-    escalation, retention, the live sweep, the outbox). Returns the number of passes made.
+    escalation, retention, the live sweep, attendance marks, the outbox). Returns the number of passes made.
     """
     from kefu.service.duty.actions_worker import tick  # local: the worker module builds on this one
 

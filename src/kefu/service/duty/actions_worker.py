@@ -1,4 +1,4 @@
-"""The served process's background work, in one place: duty timers, the outbox and the live sweep.
+"""The served process's background work, in one place: duty timers, the outbox, the live sweep, attendance.
 
 ``kefu serve`` starts :class:`Background` with the app's lifespan and stops it with it, so
 an imported unpaid order gets its 催付 without anyone typing ``kefu duty worker`` (issue 20,
@@ -28,6 +28,7 @@ from kefu.service.duty.actions_outbox import dispatch_outbox
 from kefu.service.duty.actions_tasks import escalate_overdue
 from kefu.service.live import actions as live
 from kefu.service.org import actions_privacy as privacy
+from kefu.service.team import actions_attendance as attendance
 from kefu.store.db import transaction
 
 log = logging.getLogger("kefu.worker")
@@ -43,10 +44,11 @@ class TickOut:
     sent: int = 0  # outbox messages sent
     assigned: int = 0  # queued chats routed by the sweep
     reassigned: int = 0  # chats moved off an agent who left the buyer waiting
+    marked: int = 0  # late and absent marks written from presence against the roster
 
 
 def tick(engine: Engine, now: datetime | None = None, *, batch: int = 200) -> TickOut:
-    """One pass at ``now`` (kefu's clock by default): schedule, fire, escalate, retention, sweep, send."""
+    """One pass at ``now`` (kefu's clock by default): schedule, fire, escalate, retention, sweep, attendance, send."""
     when = now or utc_now()
     out = TickOut()
 
@@ -65,7 +67,10 @@ def tick(engine: Engine, now: datetime | None = None, *, batch: int = 200) -> Ti
         done = live.sweep(s, when)
         out.assigned, out.reassigned = done.assigned, done.reassigned
 
-    for work in (timers, escalate, lambda s: privacy.sweep_if_due(s, when), sweep):
+    def marks(s: Session) -> None:
+        out.marked = attendance.sweep_attendance(s, when)
+
+    for work in (timers, escalate, lambda s: privacy.sweep_if_due(s, when), sweep, marks):
         step(work)
     with contextlib.suppress(OperationalError):
         out.sent = dispatch_outbox(engine, now=when, batch=batch).sent

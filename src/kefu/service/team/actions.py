@@ -10,7 +10,7 @@ onboarding, early 转正 and goals (:mod:`.actions_people`).
 
 from __future__ import annotations
 
-from kefu.service.team.actions_attendance import attendance_marks, record_attendance
+from kefu.service.team.actions_attendance import attendance_marks, record_attendance, team_marks
 from kefu.service.team.actions_briefing import (
     acknowledge_briefing,
     briefing_status,
@@ -69,7 +69,7 @@ from kefu.service.team.actions_swap import (
 __all__ = [
     "my_figures", "my_page", "peers",
     "approve_overtime", "attendance_marks", "book_overtime", "cancel_overtime",
-    "list_overtime", "order_overtime", "record_attendance", "reject_overtime", "request_overtime",
+    "list_overtime", "order_overtime", "record_attendance", "reject_overtime", "request_overtime", "team_marks",
     "Actor",
     "accept_swap", "actor_named", "agent_actor", "approve_leave", "approve_swap", "cancel_leave",
     "cancel_open_shift", "cancel_swap", "decline_swap", "leave_balances", "list_leave", "list_open_shifts",

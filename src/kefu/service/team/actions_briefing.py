@@ -1,5 +1,9 @@
 """Product briefings (seed 001 三): the supervisor publishes, agents acknowledge by passing the quiz.
 
+Publishing also teaches the shop's bot the briefing's FAQ additions (each an intent of
+the shop's own knowledge, through :func:`kefu.service.care.actions_faq.add_faq_entries`),
+so buyers asking about the new product are answered from launch on.
+
 A briefing blocks nobody; it shows the supervisor who has not acknowledged, and
 who was still missing at launch. Agents read the briefings of their shop without
 the quiz's answers; a pass is recorded once (the first one), every attempt is
@@ -16,6 +20,7 @@ from sqlalchemy.orm import Session
 from kefu.domain.errors import not_found
 from kefu.domain.timeutil import SHOP_TZ, utc_now
 from kefu.service import access
+from kefu.service.care import actions_faq as faq_entries
 from kefu.service.team import events
 from kefu.service.team.actions_common import Actor, agent_names, manager, near, today
 from kefu.service.team.schemas import (
@@ -39,6 +44,12 @@ def _view(r: Briefing, acked: datetime | None = None) -> BriefingOut:
                        created_by=r.created_by, acknowledged_at=acked)  # fmt: skip
 
 
+def _wordings(product: str, faq: list[tuple[str, str]]) -> list[tuple[list[str], str]]:
+    """Each FAQ addition as the bot learns it: the question as written and, when it does not name the
+    product, also with the product's name in front (buyers ask "这款XX能…")."""
+    return [([q] if product in q else [q, f"{product} {q}"], a) for q, a in faq]
+
+
 def publish_briefing(session: Session, actor: Actor, body: BriefingIn, *, now: datetime | None = None) -> BriefingOut:
     """Publish a briefing to the shop's agents (posted to the team robots)."""
     now = now or utc_now()
@@ -56,8 +67,10 @@ def publish_briefing(session: Session, actor: Actor, body: BriefingIn, *, now: d
                    created_by=actor.name, created_at=now)  # fmt: skip
     session.add(row)
     session.flush()
+    bot_rows = faq_entries.add_faq_entries(session, row.shop_id, _wordings(row.product, faq), source=f"briefing:{row.id}")
     events.briefing_published(session, briefing_id=row.id, shop_id=row.shop_id, actor=actor.name, now=now,
                               product=row.product, launch_on=row.launch_on.isoformat(), faq_rows=len(faq),
+                              bot_rows=bot_rows,
                               tell=f"新品培训: {row.product} ({row.launch_on} 上架), 请在「我的」页面学习并完成小测验")  # fmt: skip
     return _view(row)
 

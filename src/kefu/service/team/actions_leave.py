@@ -1,11 +1,10 @@
-"""Leave use-cases: request → supervisor approves (roster cells freed, 调休 drawn) or rejects; balances.
+"""Leave use-cases: request → supervisor approves (roster re-planned, 调休 drawn) or rejects; balances.
 
 Approval changes the roster only where it must: the agent's own rostered work
-days in the range become rest days and each changed cell is recorded on the
-request and in the approval event. Nobody else is moved; re-planning others with
-minimal change is the roster area's action (issue 22 names it) and takes over
-here when it lands. Until then the freed shifts are offered as open shifts, with a
-fit ranking of who could take them (:mod:`kefu.service.team.actions_swap`).
+days in the range become rest days, and the rest of the month is re-planned by
+the roster engine with as few changes as it can (:mod:`.actions_leave_roster`,
+which falls back to offering the freed shifts as open shifts and says why). Every
+changed cell is recorded on the request and in the approval event.
 """
 
 from __future__ import annotations
@@ -20,8 +19,8 @@ from kefu.domain.timeutil import utc_now
 from kefu.service.live import actions_presence as presence
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import Actor, approver, near, own, today
-from kefu.service.team.actions_open import open_shift
-from kefu.service.team.schemas import BalanceOut, LeaveIn, LeaveOut, OpenShiftIn, RosterChange
+from kefu.service.team.actions_leave_roster import apply_leave
+from kefu.service.team.schemas import BalanceOut, LeaveIn, LeaveOut, ReplanOut, RosterChange
 from kefu.store.models.org import Agent
 from kefu.store.models.plan import LeaveRequest
 from kefu.team import flow
@@ -104,7 +103,7 @@ def request_leave(session: Session, actor: Actor, body: LeaveIn, *, now: datetim
 
 def approve_leave(session: Session, actor: Actor, leave_id: int, note: str = "", *,
                   now: datetime | None = None) -> LeaveOut:  # fmt: skip
-    """Approve: re-check the balance, draw 调休 from the ledger, free the agent's cells, tell the agent."""
+    """Approve: re-check the balance, draw 调休, free the agent's cells and fill them with minimal change, tell who moved."""
     now = now or utc_now()
     row = store.locked(session, LeaveRequest, leave_id, "假期申请 / leave request")
     agent = store.agent(session, row.agent_id)
@@ -117,30 +116,22 @@ def approve_leave(session: Session, actor: Actor, leave_id: int, note: str = "",
     _check_balance(session, agent.id, kind, row.first_day, row.days, row.minutes, policy, skip=row.id)
     if row.minutes:
         presence.take_comp_leave(session, agent.id, row.minutes, row.first_day, now=now, actor=actor.name)
-    row.roster_changes = store.free_days(session, agent.id, row.first_day, row.last_day)
     row.decided_by, row.decided_at, row.decision_note = actor.name, now, note.strip()
-    freed = "、".join(c["day"][5:] for c in row.roster_changes) or "无"
+    session.flush()  # the re-plan reads the approved leave
+    done = apply_leave(session, actor, row, agent, now)
+    row.roster_changes = done.changes
+    freed = "、".join(c["day"][5:] for c in done.changes if c["agent"] == agent.id
+                     and row.first_day.isoformat() <= c["day"] <= row.last_day.isoformat()) or "无"
+    others = len({c["agent"] for c in done.changes} - {agent.id})
+    how = {"replanned": f"; 已重排, {others} 位同事的班次调整", "freed": "; 空出的班次已开放领取"}.get(done.outcome, "")
     events.leave_approved(session, leave_id=row.id, agent_id=agent.id, shop_id=agent.shop_id, actor=actor.name, now=now,
                           note=row.decision_note, changes=row.roster_changes,
-                         tell=f"{agent.name} 的{rules.LABELS[kind][0]} {row.first_day}~{row.last_day} 已批准 "
-                              f"(审批 {actor.name}); 排班改为休息: {freed}")  # fmt: skip
-    _offer_freed(session, actor, row, agent, now)
-    return _view(row, (agent.name, agent.shop_id))
-
-
-def _offer_freed(session: Session, actor: Actor, row: LeaveRequest, agent: Agent, now: datetime) -> None:
-    """Each freed shift from today on becomes an open shift (source ``leave:<id>``) with its fit ranking.
-
-    Nobody else's roster moves at approval: the gap is offered, and the first
-    agent it fits picks it up. The roster area's minimal-change re-plan (issue 18)
-    takes this over when it lands.
-    """
-    for change in row.roster_changes:
-        day = date.fromisoformat(change["day"])
-        if agent.shop_id and change["skill"] and day >= today(now):
-            open_shift(session, actor, OpenShiftIn(shop_id=agent.shop_id, day=day, shift_code=change["before"],
-                                                   skill=change["skill"], source=f"leave:{row.id}",
-                                                   note=f"{agent.name} 请假空出 / freed by leave"), now=now)  # fmt: skip
+                          replan={"outcome": done.outcome, "reason": done.reason, "reason_en": done.reason_en},
+                          tell=f"{agent.name} 的{rules.LABELS[kind][0]} {row.first_day}~{row.last_day} 已批准 "
+                               f"(审批 {actor.name}); 排班改为休息: {freed}{how}")  # fmt: skip
+    out = _view(row, (agent.name, agent.shop_id))
+    out.replan = ReplanOut(outcome=done.outcome, reason=done.reason, reason_en=done.reason_en, open_shifts=done.opened)
+    return out
 
 
 def reject_leave(session: Session, actor: Actor, leave_id: int, note: str, *, now: datetime | None = None) -> LeaveOut:

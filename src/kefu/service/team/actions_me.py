@@ -7,7 +7,7 @@ month's credit, which a phone should not wait for before showing the roster.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,14 +25,17 @@ from kefu.service.team.actions_open import list_open_shifts
 from kefu.service.team.actions_overtime import list_overtime
 from kefu.service.team.actions_people import list_goals
 from kefu.service.team.actions_swap import list_swaps
+from kefu.service.team.events import TeamEvent
 from kefu.service.team.schemas import (
     DayCell,
     MyFigures,
     MyPage,
     PayLineOut,
     Peer,
+    RosterNotice,
     TaskLine,
 )
+from kefu.store.models.live import Event
 from kefu.store.models.org import Agent
 from kefu.store.models.plan import ShiftTemplate
 
@@ -65,8 +68,17 @@ def my_page(session: Session, actor: Actor, agent_id: str | None = None, *, now:
         comp_minutes=presence.comp_leave_balance(session, agent.id), tasks=tasks,
         marks=attendance_marks(session, me, agent.id, base.replace(day=1), base),
         briefings=list_briefings(session, me, now=now), conduct=list_conduct(session, me, agent.id, limit=20),
-        goals=list_goals(session, me, agent.id),
+        goals=list_goals(session, me, agent.id), roster_notices=_notices(session, agent.id, now),
     )  # fmt: skip
+
+
+def _notices(session: Session, agent_id: str, now: datetime) -> list[RosterNotice]:
+    """The agent's cells moved in the last 14 days to fill colleagues' leave, newest first."""
+    rows = session.execute(select(Event.ts, Event.data).where(
+        Event.kind == TeamEvent.ROSTER_REPLANNED.value, Event.agent_id == agent_id,
+        Event.ts >= now - timedelta(days=14)).order_by(Event.id.desc())).all()  # fmt: skip
+    return [RosterNotice(day=date.fromisoformat(c["day"]), before=c["before"], after=c["after"],
+                         because=str(d.get("because", "")), at=ts) for ts, d in rows for c in d["roster_changes"]]  # fmt: skip
 
 
 def my_figures(session: Session, actor: Actor, agent_id: str | None = None, *, month: str | None = None,

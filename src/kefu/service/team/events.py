@@ -28,6 +28,7 @@ class TeamEvent(StrEnum):
     LEAVE_APPROVED = "leave.approved"
     LEAVE_REJECTED = "leave.rejected"
     LEAVE_CANCELLED = "leave.cancelled"
+    ROSTER_REPLANNED = "leave.roster_replanned"
     SWAP_REQUESTED = "swap.requested"
     SWAP_ACCEPTED = "swap.accepted"
     SWAP_DECLINED = "swap.declined"
@@ -78,10 +79,17 @@ def leave_requested(session: Session, *, leave_id: int, agent_id: str, shop_id: 
 
 
 def leave_approved(session: Session, *, leave_id: int, agent_id: str, shop_id: str | None, actor: str, now: datetime,
-                   note: str, changes: list[dict[str, str]], tell: str) -> None:  # fmt: skip
-    """The approval and the roster cells it changed (``changes``), as the agent and the audit read them."""
+                   note: str, changes: list[dict[str, str]], replan: dict[str, str], tell: str) -> None:  # fmt: skip
+    """The approval, every roster cell it changed (``changes``) and how (``replan``: outcome and reason)."""
     _record(session, TeamEvent.LEAVE_APPROVED, f"leave:{leave_id}", now=now, actor=actor, agent_id=agent_id,
-            shop_id=shop_id, data={"note": note, "roster_changes": changes}, tell=tell)
+            shop_id=shop_id, data={"note": note, "roster_changes": changes, "replan": replan}, tell=tell)
+
+
+def roster_replanned(session: Session, *, leave_id: int, agent_id: str, shop_id: str | None, actor: str,
+                     now: datetime, changes: list[dict[str, str]], because: str, tell: str) -> None:  # fmt: skip
+    """Another agent's cells moved to fill a leave (one row per agent; ``because``: who is on leave)."""
+    _record(session, TeamEvent.ROSTER_REPLANNED, f"leave:{leave_id}", now=now, actor=actor, agent_id=agent_id,
+            shop_id=shop_id, data={"roster_changes": changes, "because": because}, tell=tell)
 
 
 def leave_rejected(session: Session, *, leave_id: int, agent_id: str, shop_id: str | None, actor: str, now: datetime,
@@ -201,10 +209,13 @@ def overtime_booked(session: Session, *, request_id: int, agent_id: str, shop_id
 
 
 def attendance_marked(session: Session, *, subject: str, agent_id: str, shop_id: str, actor: str, now: datetime,
-                      day: str, kind: str, minutes: int) -> None:  # fmt: skip
-    """A late start or an absence of ``day`` (``subject`` is unique per agent and day)."""
+                      day: str, kind: str, minutes: int, final: bool) -> None:  # fmt: skip
+    """A late start or an absence of ``day`` (``subject``: one per agent and day; the latest row is the mark).
+
+    ``final`` False: late so far, the agent has not come yet (the final mark follows).
+    """
     _record(session, TeamEvent.ATTENDANCE_MARKED, subject, now=now, actor=actor, agent_id=agent_id, shop_id=shop_id,
-            data={"day": day, "kind": kind, "minutes": minutes})
+            data={"day": day, "kind": kind, "minutes": minutes, "final": final})
 
 
 # -- fines, rewards and the activity fund ----------------------------------------------------------------
@@ -228,9 +239,11 @@ def fund_spent(session: Session, *, spend_id: int, shop_id: str, actor: str, now
 
 
 def briefing_published(session: Session, *, briefing_id: int, shop_id: str, actor: str, now: datetime, product: str,
-                       launch_on: str, faq_rows: int, tell: str) -> None:  # fmt: skip
+                       launch_on: str, faq_rows: int, bot_rows: int, tell: str) -> None:  # fmt: skip
+    """``bot_rows``: the wordings the shop's bot learned from the FAQ additions."""
     _record(session, TeamEvent.BRIEFING_PUBLISHED, f"briefing:{briefing_id}", now=now, actor=actor, agent_id=None,
-            shop_id=shop_id, data={"product": product, "launch_on": launch_on, "faq_rows": faq_rows}, tell=tell)
+            shop_id=shop_id, data={"product": product, "launch_on": launch_on, "faq_rows": faq_rows,
+                                   "bot_rows": bot_rows}, tell=tell)
 
 
 def briefing_acknowledged(session: Session, *, briefing_id: int, agent_id: str, shop_id: str, actor: str,

@@ -39,10 +39,23 @@ class PickUpIn(ApiIn):
 
 
 class RosterChange(BaseModel):
+    """One roster cell a decision changed ("" = rest day); ``agent`` is whose cell it is."""
+
     day: date
     before: str
     after: str
     skill: str = ""
+    agent: str = ""
+
+
+class ReplanOut(BaseModel):
+    """How an approval changed the roster: ``replanned`` (minimal-change re-plan), ``freed`` (the re-plan failed
+    or would move too much: the freed shifts are offered as open shifts) or ``kept`` (nothing ahead to fill)."""
+
+    outcome: str
+    reason: str = ""
+    reason_en: str = ""
+    open_shifts: list[int] = Field(default_factory=list)
 
 
 class LeaveOut(BaseModel):
@@ -64,6 +77,7 @@ class LeaveOut(BaseModel):
     decided_at: datetime | None
     decision_note: str
     roster_changes: list[RosterChange]
+    replan: ReplanOut | None = None  # in the approval's answer
 
 
 class BalanceOut(BaseModel):
@@ -177,6 +191,7 @@ class MarkOut(BaseModel):
     day: date
     kind: str  # late | absent
     minutes: int
+    final: bool = True  # False: late so far, the agent has not come yet
 
 
 class DayCell(BaseModel):
@@ -185,6 +200,16 @@ class DayCell(BaseModel):
     start: str
     end: str
     leave: bool  # on approved leave
+
+
+class RosterNotice(BaseModel):
+    """A cell of the agent's roster moved to fill a colleague's approved leave (the in-app notice)."""
+
+    day: date
+    before: str  # "" = rest
+    after: str
+    because: str  # the colleague on leave
+    at: datetime
 
 
 class TaskLine(BaseModel):
@@ -211,6 +236,7 @@ class MyPage(BaseModel):
     briefings: list[BriefingOut]  # this month's and coming ones, with the agent's own acknowledgement
     conduct: list[ConductOut]  # fines and rewards, newest first
     goals: list[GoalOut]  # six-month goals, latest first
+    roster_notices: list[RosterNotice] = Field(default_factory=list)  # cells moved for a colleague's leave, 14 days
 
 
 class PayLineOut(BaseModel):

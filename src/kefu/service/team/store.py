@@ -93,8 +93,8 @@ def set_cell(session: Session, shop_id: str, agent_id: str, day: date, shift: st
 def free_days(session: Session, agent_id: str, first: date, last: date) -> list[dict[str, str]]:
     """Make the agent's rostered work days in the range rest days; the cells that changed.
 
-    Only this agent's own cells change: nobody else is moved. The roster service's
-    minimal-change re-plan (issue 22 names it) will replace this when it lands.
+    Only this agent's own cells change; filling the gap is the re-plan's
+    (:mod:`kefu.service.team.actions_leave_roster`).
     """
     changes = []
     for (_, day), entry in sorted(cells(session, [agent_id], first, last).items(), key=lambda kv: kv[0][1]):

@@ -103,6 +103,11 @@ def me_page(user: UserOut) -> None:
                         ui.badge(t("请假", "leave"), color="orange")
                     text = f"{cell.shift} {cell.start}–{cell.end}" if cell.shift else t("休息", "rest")
                     ui.label(text).classes("text-sm" + ("" if cell.shift else " text-grey-6"))
+            for n in page.roster_notices:
+                was, now = n.before or t("休息", "rest"), n.after or t("休息", "rest")
+                line = ui.label(t(f"排班调整 (因 {n.because} 请假): {n.day:%m-%d} {was} → {now}",
+                                  f"Roster changed ({n.because} on leave): {n.day:%m-%d} {was} → {now}"))
+                testid(line.classes("text-xs text-primary"), f"roster-notice-{n.day.isoformat()}")
 
     def briefings_card(page: schemas.MyPage) -> None:
         todo = [b for b in page.briefings if b.acknowledged_at is None]

@@ -1,4 +1,4 @@
-"""``/team``: the supervisor's approvals — pending leave, swaps both agents agreed to, overtime, briefings.
+"""``/team``: the supervisor's approvals — pending leave, swaps both agents agreed to, overtime, briefings, marks.
 
 Thin: each list is one :mod:`kefu.service.team.actions` call, each button one
 use-case. A swap that would break a hard roster rule is refused by the service
@@ -7,27 +7,56 @@ with the rule named; the notice shows it and nothing changes. Chinese first.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from nicegui import run as ng_run
 from nicegui import ui
 
+from kefu.domain.errors import KefuError
+from kefu.domain.timeutil import SHOP_TZ, utc_now
 from kefu.service.org.schemas import UserOut
 from kefu.service.team import actions, schemas
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.pages.me import actor_of, section, status_badge, weekday
-from kefu.ui.widgets import run, testid
+from kefu.ui.widgets import notify_error, testid
+
+
+def _decide(action: Any) -> Any:
+    """One decision in its own transaction, in a worker thread; a refusal is returned for the page to show."""
+    try:
+        with db_session() as session:
+            return action(session)
+    except KefuError as exc:
+        return exc
+
+
+def _done_text(out: Any) -> str:
+    """What the decision did; for a leave approval, how the roster changed."""
+    replan = getattr(out, "replan", None)
+    if replan is None:
+        return t("已处理", "done")
+    n = len(out.roster_changes)
+    if replan.outcome == "replanned":
+        return t(f"已批准, 排班已重排: 改动 {n} 格", f"approved; the roster was re-planned: {n} cells changed")
+    if replan.outcome == "freed":
+        return t(f"已批准, {replan.reason}; 空出的班次已开放领取", f"approved; {replan.reason_en}; the freed shifts are open to pick up")
+    return t("已批准", "approved")
 
 
 @kefu_page("/team", "团队审批", "Approvals", roles=MANAGERS)
 def team_page(user: UserOut) -> None:
     who = actor_of(user)
 
-    def decide(action: Any) -> None:
-        if run(action) is not None:
-            ui.notify(t("已处理", "done"), type="positive")
-            body.refresh()
+    async def decide(action: Any) -> None:
+        done = await ng_run.io_bound(_decide, action)  # a leave approval re-plans the month: seconds, off the loop
+        if isinstance(done, KefuError):
+            notify_error(done)
+            return
+        ui.notify(_done_text(done), type="positive", multi_line=True)
+        body.refresh()
 
     def buttons(kind: str, key: int, approve: Any, reject: Any) -> None:
         note = ui.input(t("备注 (驳回必填)", "Note (required to reject)")).props("dense outlined maxlength=500")
@@ -82,17 +111,30 @@ def team_page(user: UserOut) -> None:
                 line = ui.label(f"{b.briefing.product} · {b.briefing.launch_on:%m-%d}: {who_not}").classes("text-sm")
                 testid(line, f"briefing-{b.briefing.id}")
 
+    def marks_card(rows: list[schemas.MarkOut]) -> None:
+        if not rows:
+            return
+        with section("近 7 天考勤 (迟到/缺勤)", "Late and absent, last 7 days"):
+            for m in rows:
+                how = t(f"迟到 {m.minutes} 分钟", f"late {m.minutes} min") if m.kind == "late" else t("缺勤", "absent")
+                so_far = "" if m.final else t(" (尚未上线)", " (not online yet)")
+                line = ui.label(f"{m.day:%m-%d} {weekday(m.day)} · {m.agent_name} · {how}{so_far}").classes("text-sm")
+                testid(line, f"mark-{m.agent_id}-{m.day.isoformat()}")
+
     @ui.refreshable
     def body() -> None:
+        today = utc_now().astimezone(SHOP_TZ).date()
         with db_session() as session:
             leave = actions.list_leave(session, who, status="pending")
             swaps = [s for s in actions.list_swaps(session, who) if s.status in ("requested", "accepted")]
             overtime = actions.list_overtime(session, who, status="pending")
             briefings = [actions.briefing_status(session, who, b.id) for b in actions.list_briefings(session, who)]
+            marks = actions.team_marks(session, who, today - timedelta(days=6), today)
         leave_card(leave)
         swaps_card(swaps)
         overtime_card(overtime)
         briefings_card(briefings)
+        marks_card(marks)
 
     with ui.column().classes("w-full max-w-2xl gap-3"):
         body()
