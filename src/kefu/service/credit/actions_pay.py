@@ -23,7 +23,8 @@ from kefu.credit.pipeline import CreditResult
 from kefu.domain.timeutil import month_bounds, month_span
 from kefu.service import access
 from kefu.service.credit import store
-from kefu.service.credit.actions import claims_report, month_or_now, run_month
+from kefu.service.credit.actions import month_or_now, run_month
+from kefu.service.credit.actions_claims import claims_report
 from kefu.service.credit.attendance import attendance_from_presence, overtime_from_bookings
 from kefu.service.credit.schemas import GradeOut, PayLineOut, PayOut, PayslipOut
 from kefu.service.credit.schemes import resolve_scheme
@@ -155,7 +156,7 @@ def kpi_workbook(
     lines = pd.DataFrame(
         [
             {"agent": p.agent, "kind": line.kind, "label": line.label, "amount_fen": line.amount_fen,
-             "evidence": " ".join(line.evidence[:50]) + (" …" if len(line.evidence) > 50 else "")}
+             "evidence": _evidence_text(line.evidence)}
             for p in mp.payslips for line in p.lines
         ],
         columns=["agent", "kind", "label", "amount_fen", "evidence"],
@@ -174,6 +175,37 @@ def kpi_workbook(
     )
     summary = f"{month}: {len(agents)} agents, {len(orders)} orders, {len(claims)} claim mismatches, scheme {mp.scheme.name}"
     return out, summary
+
+
+def pay_workbook(
+    session: Session, month: str, path: Path, scheme: Scheme | str = "standard", shop_id: str | None = None
+) -> tuple[Path, str]:
+    """``kefu report pay`` and the performance page's 工资表 button: the month's payslips in 元 → ``path``."""
+    from kefu.io.pay_report import write_pay_report  # local: openpyxl loads only for the workbook
+
+    mp = month_pay(session, month, scheme, shop_id)
+    names = store.agent_names(session)
+    score = {s.agent: s for s in mp.scores}
+    slips, lines = [], []
+    for p in mp.payslips:
+        s = score.get(p.agent)
+        row: dict[str, object] = {"agent": p.agent, "name": names.get(p.agent, p.agent), "total_fen": p.total_fen,
+                                  "grade": "" if s is None else "试用期" if s.excluded else s.grade,
+                                  "score": None if s is None else float(s.total), "notes": " ".join(p.notes)}
+        for line in p.lines:
+            row[line.kind] = int(row.get(line.kind, 0) or 0) + line.amount_fen  # type: ignore[call-overload]
+            lines.append({"agent": p.agent, "name": row["name"], "kind": line.kind, "label": line.label,
+                          "amount_fen": line.amount_fen, "evidence": _evidence_text(line.evidence)})
+        slips.append(row)
+    out = write_pay_report(path, month, f"{mp.scheme.name} v{mp.scheme.version}", slips, lines)
+    total = sum(p.total_fen for p in mp.payslips)
+    return out, f"{month}: {len(slips)} payslips, total {total / 100:,.2f} yuan, scheme {mp.scheme.name}"
+
+
+def _evidence_text(evidence: tuple[str, ...], shown: int = 50) -> str:
+    """An Excel cell holds at most 32,767 characters: the first ``shown`` items and how many more."""
+    more = len(evidence) - shown
+    return " ".join(evidence[:shown]) + (f" … (+{more})" if more > 0 else "")
 
 
 def pay(session: Session, viewer: access.Viewer, month: str | None, scheme: str = "standard") -> PayOut:
