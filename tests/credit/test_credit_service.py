@@ -186,7 +186,7 @@ def test_pay_workbook_in_yuan_with_every_line(session: Session, tmp_path: Path) 
     lines = [r for r in wb["明细"].iter_rows(min_row=2, values_only=True) if r[0] == "kf01"]
     assert [(r[2], r[4], r[5]) for r in lines] == [
         ("base", 3000.0, "scheme:test@1"), ("points", 100.0, "kpi:sales_fen=100.00"), ("commission", 2.0, "order:A1"),
-        ("overtime", 0.0, ""), ("fine", -20.0, "ledger:1 attendance:2026-11-10")]  # fmt: skip
+        ("overtime", 0.0, None), ("fine", -20.0, "ledger:1 attendance:2026-11-10")]  # fmt: skip
     assert summary == "2026-11: 2 payslips, total 6,083.00 yuan, scheme test"
 
 

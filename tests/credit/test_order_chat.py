@@ -29,7 +29,7 @@ def _t(hh: int, mm: int = 0) -> datetime:
 CHATS = [  # buyer, agent, time, direction, text
     ("b1", "a1", _t(10), "in", "在吗, 这款有货吗"), ("b1", "a1", _t(10, 1), "out", "在的, 有货"),
     ("b1", "a2", _t(10, 50), "in", "帮我改下地址"), ("b1", "a2", _t(10, 51), "out", "好的, 已改"),
-    ("b2", "a2", _t(10, 55), "in", "能便宜点吗"), ("b2", "a2", _t(11, 5), "out", "今天有券"),
+    ("b2", "a2", _t(10, 55), "in", "能便宜点吗"), ("b2", "a2", _t(11, 4), "out", "今天有券"),
 ]  # fmt: skip
 
 
@@ -86,8 +86,8 @@ def test_the_decision_and_the_chat_that_earned_it(clients: dict[str, TestClient]
 def test_a_spanning_session_and_a_silent_order(clients: dict[str, TestClient]) -> None:
     o2 = clients["boss"].get("/api/v1/credit/orders/O2/chat?month=2026-11").json()
     assert (o2["decision"], o2["credited_name"], o2["assists"]) == ("落实下单", "小二", {})
-    assert o2["steps"][0]["reason"] == "下单时 小二 正在接待该买家 (会话结束于 2026-11-03 11:05:00)"
-    assert o2["steps"][0]["reason_en"] == "小二 was serving the buyer when the order was placed (the session ended 2026-11-03 11:05:00)"
+    assert o2["steps"][0]["reason"] == "下单时 小二 正在接待该买家 (会话结束于 2026-11-03 11:04:00)"
+    assert o2["steps"][0]["reason_en"] == "小二 was serving the buyer at the time of the order (the session ended 2026-11-03 11:04:00)"
     assert [(m["text"], m["before"]) for m in o2["messages"]] == [("能便宜点吗", "order"), ("今天有券", "payment")]
     o3 = clients["boss"].get("/api/v1/credit/orders/O3/chat").json()
     assert (o3["decision"], o3["credited_agent"], o3["sale_fen"], o3["messages"]) == ("静默", "", 0, [])

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ
-from kefu.service.demo import actions as demo
-from kefu.service.demo import actions_accounts as demo_accounts
 from kefu.service.credit.actions_claims import claims_report
 from kefu.service.credit.actions_pay import month_pay
+from kefu.service.demo import actions as demo
+from kefu.service.demo import actions_accounts as demo_accounts
 from kefu.service.demo.actions import default_start, load_demo
 from kefu.service.org import actions as auth
 from kefu.sim.shop import build_demo_shop

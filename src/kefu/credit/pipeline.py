@@ -280,6 +280,5 @@ def _assists(enc: Encoded, asst: pa.Table | None) -> pd.DataFrame:
     """(order key, agent key) pairs → order ids and agent names, in the engine's (order, agent) order."""
     if asst is None or asst.num_rows == 0:
         return pd.DataFrame(columns=ASSIST_COLUMNS)
-    keys = asst.column("ok").to_numpy(zero_copy_only=False).astype(np.int64)
-    order_ids = enc.order_ids.to_numpy(zero_copy_only=False)[keys]
+    order_ids = pc.take(enc.order_ids, asst.column("ok")).to_numpy(zero_copy_only=False)  # only these rows to Python
     return pd.DataFrame({"order_id": order_ids, "agent": _agent_names(enc, asst.column("ak"))})

@@ -299,7 +299,7 @@ def outputs(rules: CreditRules) -> list[tuple[str, str]]:
        sum(CASE WHEN cred IS NOT NULL THEN {net} ELSE 0 END) AS credited, sum(silent) AS silent_orders
 FROM oc WHERE tp IS NOT NULL GROUP BY bk, dp""",
         ),
-        ("asst", "SELECT DISTINCT ok, ak FROM asst ORDER BY ok, ak"),
+        ("asst", "SELECT ok, ak FROM asst ORDER BY ok, ak"),  # one row per (order, agent): dp follows the order
     ]
 
 

@@ -58,7 +58,7 @@ def _header(ws: Worksheet, names: list[str]) -> None:
     ws.append(names)
     for cell in ws[ws.max_row]:
         cell.font = Font(bold=True)
-    ws.freeze_panes = ws.cell(row=ws.max_row + 1, column=1)
+    ws.freeze_panes = f"A{ws.max_row + 1}"  # a string: ws.cell() would add an empty row
 
 
 def _money(ws: Worksheet, first_col: int, last_col: int, first_row: int) -> None:

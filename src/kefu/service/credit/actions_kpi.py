@@ -12,8 +12,8 @@ the supervisor accepts it by saving, or keeps grading by forced distribution.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -89,11 +89,13 @@ def _graded(total: Decimal, lines: tuple[tuple[Decimal, str], ...]) -> str:
 
 
 def adopt_suggestion(session: Session, name: str, month: str, *, by: str, valid_from: str | None = None,
-                     now: datetime | None = None) -> KpiSchemeOut:  # fmt: skip
+                     now: datetime | None = None) -> KpiSchemeOut | None:  # fmt: skip
     """Save the scheme's current document with the thresholds suggested by ``month``'s scores as its next
-    version, valid from ``valid_from`` (default: that month)."""
+    version, valid from ``valid_from`` (default: that month). None, nothing saved: nobody graded that month."""
     doc, _ = schemes.current_doc(session, _name(name))
     got = grading_suggestion(session, name, month, doc)
+    if not got.thresholds:
+        return None
     grades = {"by": "thresholds", "thresholds": got.thresholds,
               "distribution": (doc.get("grades") or {}).get("distribution") or got.shares}
     return save_kpi_scheme(session, name, {**doc, "valid_from": valid_from or month, "grades": grades}, by=by, now=now)

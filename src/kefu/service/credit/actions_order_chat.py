@@ -25,7 +25,7 @@ from kefu.service.credit.actions import month_or_now, run_month
 from kefu.service.credit.schemas import ChatLineOut, CreditStepOut, OrderChatOut
 
 MAX_LINES = 200  # the latest messages before payment; a longer chat says it was cut
-_EVENTS = {"order": ("下单", "the order was placed"), "payment": ("付款", "payment")}
+_EVENTS = {"order": ("下单", "the order"), "payment": ("付款", "payment")}
 
 
 def order_chat(session: Session, viewer: access.Viewer, order_id: str, month: str | None = None) -> OrderChatOut:
@@ -94,7 +94,7 @@ def _step(event: str, at: datetime | None, agent: str, end: Any, names: dict[str
         en = f"no agent served the buyer in the {hours} h before {en_event}: silent"
     elif session_end >= at:
         zh = f"{zh_event}时 {name} 正在接待该买家 (会话结束于 {_local(session_end, tz)})"
-        en = f"{name} was serving the buyer when {en_event} happened (the session ended {_local(session_end, tz)})"
+        en = f"{name} was serving the buyer at the time of {en_event} (the session ended {_local(session_end, tz)})"
     else:
         gap_zh, gap_en = _span(at - session_end)
         zh = f"{name} 的接待会话在{zh_event}前 {gap_zh} 结束, 是 {hours} 小时窗口内最近的一次"

@@ -96,7 +96,7 @@ def _chat(chat: OrderChatOut) -> None:
 
 def _line(line: ChatLineOut) -> None:
     buyer = line.who == "buyer"
-    with ui.row().classes("w-full gap-2 no-wrap " + ("" if buyer else "justify-end")):
-        with ui.column().classes("gap-0 max-w-3/4 rounded p-2 " + ("bg-grey-2" if buyer else "bg-blue-1")):
-            ui.label(f"{line.name} · {t(*WHO[line.who])} · {line.at}").classes("text-xs text-grey-7")
-            ui.label(line.text).classes("whitespace-pre-wrap")
+    with (ui.row().classes("w-full gap-2 no-wrap " + ("" if buyer else "justify-end")),
+          ui.column().classes("gap-0 max-w-3/4 rounded p-2 " + ("bg-grey-2" if buyer else "bg-blue-1"))):
+        ui.label(f"{line.name} · {t(*WHO[line.who])} · {line.at}").classes("text-xs text-grey-7")
+        ui.label(line.text).classes("whitespace-pre-wrap")

@@ -22,8 +22,8 @@ from kefu.service.care import actions as care
 from kefu.service.duty import actions_rules as followup
 from kefu.service.org.schemas import UserOut
 from kefu.service.plan import actions_rules as roster_rules
-from kefu.ui.db import db_session
 from kefu.ui.claims_editor import claims_tab
+from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.kpi_editor import kpi_tab
 from kefu.ui.labels import shop_time
