@@ -46,11 +46,11 @@ def _files(tmp: Path, x: str, y: str) -> tuple[Path, Path]:
     chats = tmp / "十月聊天记录.csv"
     chats.write_text("买家,客服,时间,方向,内容\n" + "".join(f"{b},{a},{ts},{d},{text}\n" for b, a, ts, d, text in (
         ("十月买家甲", x, "2026-10-13 10:00:00", "买家", "这条毛毯有现货吗"),
-        ("十月买家甲", x, "2026-10-13 10:01:00", "客服", "有现货的亲, 今天下单今天发"),
+        ("十月买家甲", x, "2026-10-13 10:01:00", "客服", "有现货的亲，今天下单今天发"),
         ("十月买家乙", y, "2026-10-14 14:00:00", "买家", "能便宜点吗"),
         ("十月买家乙", y, "2026-10-14 14:02:00", "客服", "今天下单送一张 10 元券"),
         ("十月买家乙", y, "2026-10-14 14:06:00", "买家", "好的我拍了"),
-        ("十月买家乙", y, "2026-10-14 14:07:00", "客服", "收到, 记得付款哦"),
+        ("十月买家乙", y, "2026-10-14 14:07:00", "客服", "收到，记得付款哦"),
         ("十月买家乙", x, "2026-10-15 08:50:00", "买家", "什么时候发货"),
         ("十月买家乙", x, "2026-10-15 08:51:00", "客服", "付款后今天下午发"),
     )), encoding="utf-8")  # fmt: skip
@@ -144,13 +144,20 @@ def test_the_supervisors_month(kefu_server: Server, browser: Browser, tmp_path: 
     page.get_by_test_id("kpi-month").press("Enter")
     expect(page.get_by_test_id("kpi-grades-title")).to_contain_text(f"{MONTH} 评级")
     before = _grades(page)
-    assert set(before) == {x, y}
+    assert set(before) == {names[x], names[y]}  # agents by name
     page.get_by_test_id("kpi-suggest").click()
     expect(page.get_by_test_id("kpi-suggestion")).to_contain_text(f"{MONTH} 参评 2 人")
+    offered = page.request.get(f"{api}/rules/kpi/standard/suggestion?month={MONTH}").json()
+    assert (offered["graded"], offered["counts"]) == (2, {"优秀": 0, "良好": 1, "合格": 1, "不合格": 0})
     page.get_by_test_id("kpi-adopt").click()
+    for i, (line, _) in enumerate(offered["thresholds"]):  # the form redrawn with the suggestion
+        expect(page.get_by_test_id(f"kpi-threshold-{i}")).to_have_value(line)
     page.get_by_test_id("kpi-valid-from").fill(MONTH)
+    stamp = page.get_by_test_id("kpi-version").inner_text()
     page.get_by_test_id("kpi-save").click()
+    expect(page.get_by_test_id("kpi-version")).not_to_have_text(stamp)  # a new version, by demo
     expect(page.get_by_test_id("kpi-version")).to_contain_text("demo 保存于")
+    expect(page.get_by_test_id("kpi-grades")).to_contain_text("良好")
     suggested = _grades(page)
     assert sorted(g for _, g in suggested.values()) == ["合格", "良好"]  # 2 agents: 0 优秀, 1 良好, 1 合格, 0 不合格
     lower = min(suggested, key=lambda a: suggested[a][0])
@@ -160,6 +167,7 @@ def test_the_supervisors_month(kefu_server: Server, browser: Browser, tmp_path: 
     after = _grades(page)
     assert after[lower] == (suggested[lower][0], "不合格") and after[lower][1] != suggested[lower][1]
     page.evaluate("window.scrollTo(0, 0)")
+    expect(page.locator(".q-notification")).to_have_count(0, timeout=20_000)  # the notices cover the form
     tab.shot("settings-rules-kpi-suggest", full_page=True)
     assert tab.errors == []
     tab.close()

@@ -136,9 +136,10 @@ def kpi_tab(user: UserOut) -> None:
         ui.label(t(f"{got.month} 评级 (方案 {got.scheme} 第 {got.version} 版)",
                    f"Grades {got.month} (scheme {got.scheme} v{got.version})")).classes("font-bold").props(
             'data-testid="kpi-grades-title"')  # fmt: skip
-        rows = [{"agent": g.agent, "score": g.score, "grade": g.grade or t("不参评", "not graded")} for g in got.grades]
+        rows = [{"agent": g.agent, "name": g.name, "score": g.score, "grade": g.grade or t("不参评", "not graded")}
+                for g in got.grades]
         cols = [{"name": f, "label": lbl, "field": f, "align": "left"}
-                for f, lbl in (("agent", t("客服", "Agent")), ("score", t("总分", "Score")), ("grade", t("等级", "Grade")))]
+                for f, lbl in (("name", t("客服", "Agent")), ("score", t("总分", "Score")), ("grade", t("等级", "Grade")))]
         testid(ui.table(columns=cols, rows=rows, row_key="agent").classes("w-96").props("dense flat"), "kpi-grades")
 
     with ui.row().classes("items-end gap-3"):

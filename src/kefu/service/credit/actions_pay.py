@@ -217,6 +217,8 @@ def pay(session: Session, viewer: access.Viewer, month: str | None, scheme: str 
                           for x in p.lines])
         for p in mp.payslips if access.sees_agent(viewer, p.agent)
     ]  # fmt: skip
-    grades = [GradeOut(agent=s.agent, score=str(s.total), grade=s.grade, excluded=s.excluded)
+    names = store.agent_names(session)
+    grades = [GradeOut(agent=s.agent, name=names.get(s.agent, s.agent), score=str(s.total), grade=s.grade,
+                       excluded=s.excluded)
               for s in mp.scores if access.sees_agent(viewer, s.agent)]  # fmt: skip
     return PayOut(month=mp.month, scheme=mp.scheme.name, version=mp.scheme.version, payslips=slips, grades=grades)

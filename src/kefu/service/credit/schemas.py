@@ -222,6 +222,7 @@ class PayslipOut(BaseModel):
 
 class GradeOut(BaseModel):
     agent: str
+    name: str  # the agent's display name
     score: str  # Decimal as text: no float on the way
     grade: str
     excluded: bool
