@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from kefu.credit.kpi import parse_scheme
 from kefu.domain.errors import ErrorCode, KefuError
+from kefu.domain.timeutil import clock_from
 from kefu.service.credit.actions import run_month
 from kefu.service.credit.actions_claims import claimed_agent, claims_report, set_claim_convention
 from kefu.service.credit.actions_kpi import adopt_suggestion, grading_suggestion
@@ -51,13 +53,14 @@ def _seed(session: Session) -> None:
     session.flush()
 
 
-SCHEME = parse_scheme("""
+SCHEME_TEXT = """
 name: test
 items:
   - {metric: sales_fen, weight: 100, target: 20000}
 grades: {by: thresholds, thresholds: [[100, A], [0, B]]}
 pay: {base_fen: 300000, point_fen: 100, commission: "0.01"}
-""")
+"""
+SCHEME = parse_scheme(SCHEME_TEXT)
 
 
 def test_month_credit_is_stored(session: Session) -> None:
@@ -140,6 +143,24 @@ def test_pay_lines_with_evidence(session: Session) -> None:
         ("points", 0),
         ("commission", 100),
     ]
+
+
+def test_a_month_in_progress_is_scored_to_date(session: Session) -> None:
+    """On 15 November a 200-yuan monthly sales target is judged against half of it (15/30 days); the same
+    figures after the month ended are judged against the whole target. Rates are never prorated."""
+    _seed(session)
+    half = parse_scheme(SCHEME_TEXT.replace("weight: 100, target: 20000", "weight: 100, target: 40000"))
+    with clock_from(datetime(2026, 11, 15, 12, tzinfo=UTC)):
+        during = month_pay(session, "2026-11", half)
+    after = month_pay(session, "2026-11", half)  # the machine's clock: November is over
+    assert during.elapsed == (15, 30) and after.elapsed == (30, 30)
+    assert [i.target for i in during.scheme.items] == [Decimal(20000)]
+    assert {s.agent: s.total for s in during.scores}["kf01"] == Decimal("100.00")  # 200 of a 200 pace
+    assert {s.agent: s.total for s in after.scores}["kf01"] == Decimal("50.00")  # 200 of 400
+    rate = parse_scheme(SCHEME_TEXT.replace("metric: sales_fen, weight: 100, target: 20000",
+                                            "metric: reply_rate, weight: 100, target: '0.5'"))  # fmt: skip
+    with clock_from(datetime(2026, 11, 15, 12, tzinfo=UTC)):
+        assert [i.target for i in month_pay(session, "2026-11", rate).scheme.items] == [Decimal("0.5")]
 
 
 def test_kpi_workbook(session: Session, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ the month it applies from, so a past month is always scored with the scheme it h
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
@@ -140,6 +140,19 @@ def check_editable(doc: dict[str, Any], metrics: set[str]) -> Scheme:
         raise _invalid(f"生效月份应为 YYYY-MM: {scheme.valid_from!r}", f"valid_from must be YYYY-MM: {scheme.valid_from!r}")
     month_bounds(scheme.valid_from)  # a month that exists and is in range
     return scheme
+
+
+def prorated(scheme: Scheme, share: Decimal, additive: frozenset[str]) -> Scheme:
+    """The scheme for a month in progress: the targets of figures that add up over the month (sales,
+    orders, receptions…) scaled to the share of the month gone by.
+
+    Why: "30 万元 a month" judged on the 7th against a week's sales grades every agent 不合格 while
+    they are on pace; rates (conversion, reply rate) need no scaling. A whole month (share 1) is unchanged.
+    """
+    if share >= 1:
+        return scheme
+    items = tuple(replace(i, target=i.target * share) if i.metric in additive else i for i in scheme.items)
+    return replace(scheme, items=items)
 
 
 # seed 004: "让小部分的人达到优秀, 部分人达到良好, 大多数人ok, 一小部分人不合格"

@@ -136,6 +136,10 @@ def kpi_tab(user: UserOut) -> None:
         ui.label(t(f"{got.month} 评级 (方案 {got.scheme} 第 {got.version} 版)",
                    f"Grades {got.month} (scheme {got.scheme} v{got.version})")).classes("font-bold").props(
             'data-testid="kpi-grades-title"')  # fmt: skip
+        if got.elapsed_days < got.month_days:
+            testid(ui.label(t(f"本月进行中: 按月累计的目标 (销售额等) 按已过 {got.elapsed_days}/{got.month_days} 天折算",
+                              f"month in progress: monthly totals' targets prorated to {got.elapsed_days}/"
+                              f"{got.month_days} days")).classes("text-grey-7 text-sm"), "kpi-prorated")  # fmt: skip
         rows = [{"agent": g.agent, "name": g.name, "score": g.score, "grade": g.grade or t("不参评", "not graded")}
                 for g in got.grades]
         cols = [{"name": f, "label": lbl, "field": f, "align": "left"}

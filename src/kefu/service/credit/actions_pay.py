@@ -1,5 +1,8 @@
 """KPI and pay for a month: monthly metrics from the credit run, scheme scoring, payslips with evidence.
 
+A month still in progress (the shop's today falls in it) is scored to date: targets of figures that
+add up over the month are prorated to the days gone by (:func:`kefu.credit.kpi.prorated`).
+
 Attendance and overtime belong to other areas (live presence, overtime law); they come
 in through hooks so this module never guesses them. By default the hooks read the live
 floor's records (:mod:`kefu.service.credit.attendance`); a missing attendance figure (no
@@ -11,16 +14,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from kefu.credit import metrics as mx
-from kefu.credit.kpi import AgentScore, Scheme, grade_all
+from kefu.credit.kpi import AgentScore, Scheme, grade_all, prorated
 from kefu.credit.pay import Ledger, Payslip, payslip
 from kefu.credit.pipeline import CreditResult
-from kefu.domain.timeutil import month_bounds, month_span
+from kefu.domain.timeutil import business_day, month_bounds, month_span, utc_now
 from kefu.service import access
 from kefu.service.credit import store
 from kefu.service.credit.actions import month_or_now, run_month
@@ -30,6 +34,7 @@ from kefu.service.credit.schemas import GradeOut, PayLineOut, PayOut, PayslipOut
 from kefu.service.credit.schemes import resolve_scheme
 from kefu.service.imports.actions import PhoneFigures, phone_figures
 
+ADDITIVE = frozenset(mx.SUMMED) - {"max_concurrent"}  # figures that add up over the month's days
 OvertimeHook = Callable[[str, str], tuple[int, list[str]]]  # (agent, month) → (fen, evidence)
 AttendanceHook = Callable[[str, str], float | None]  # (agent, month) → share of scheduled days worked
 
@@ -42,6 +47,7 @@ class MonthPay:
     monthly: pd.DataFrame  # one row per agent: summed counts + derived rates (+ csat, attendance, phone)
     scores: list[AgentScore]
     payslips: list[Payslip]
+    elapsed: tuple[int, int] = (1, 1)  # (days gone by, days in the month): a month in progress is scored to date
 
 
 def monthly_metrics(agent_day: pd.DataFrame, credit: CreditResult) -> pd.DataFrame:
@@ -96,12 +102,15 @@ def month_pay(
 ) -> MonthPay:
     """The month's KPI and payslips. Overtime and attendance default to the live floor's records
     (:mod:`kefu.service.credit.attendance`); pass hooks to take them from elsewhere (e.g. an HR system)."""
-    scheme = resolve_scheme(session, scheme, month) if isinstance(scheme, str) else scheme
-    overtime = overtime or overtime_from_bookings(session, lambda a: scheme.base_fen_by_agent.get(a, scheme.base_fen))
+    chosen = resolve_scheme(session, scheme, month) if isinstance(scheme, str) else scheme
+    overtime = overtime or overtime_from_bookings(session, lambda a: chosen.base_fen_by_agent.get(a, chosen.base_fen))
     attendance = attendance or attendance_from_presence(session)
     credit = run_month(session, month, shop_id)
     first, nxt = month_bounds(month)
     start, end = month_span(month, credit.rules.tz)
+    today = business_day(utc_now(), tz=credit.rules.tz)
+    elapsed = ((today - first).days + 1 if first <= today < nxt else (nxt - first).days, (nxt - first).days)
+    scheme = prorated(chosen, Decimal(elapsed[0]) / Decimal(elapsed[1]), ADDITIVE)
     monthly = monthly_metrics(credit.agent_day, credit)
     csat = _csat(session, start, end)
     monthly["csat"] = [round(csat[a], 4) if a in csat else None for a in monthly["agent"]]
@@ -128,7 +137,7 @@ def month_pay(
         slip = payslip(agent, month, scheme, by_agent.get(agent), int(row.get("sales_fen", 0) or 0), orders,
                        ledger.get(agent, []), ot_fen, ot_ev)  # fmt: skip
         slips.append(slip)
-    return MonthPay(month, scheme, credit, monthly, scores, slips)
+    return MonthPay(month, scheme, credit, monthly, scores, slips, elapsed)
 
 
 def kpi_workbook(
@@ -174,6 +183,8 @@ def kpi_workbook(
         mp.credit.provisional,
     )
     summary = f"{month}: {len(agents)} agents, {len(orders)} orders, {len(claims)} claim mismatches, scheme {mp.scheme.name}"
+    if mp.elapsed[0] < mp.elapsed[1]:
+        summary += f" (month in progress: monthly targets prorated to {mp.elapsed[0]}/{mp.elapsed[1]} days)"
     return out, summary
 
 
@@ -221,4 +232,5 @@ def pay(session: Session, viewer: access.Viewer, month: str | None, scheme: str 
     grades = [GradeOut(agent=s.agent, name=names.get(s.agent, s.agent), score=str(s.total), grade=s.grade,
                        excluded=s.excluded)
               for s in mp.scores if access.sees_agent(viewer, s.agent)]  # fmt: skip
-    return PayOut(month=mp.month, scheme=mp.scheme.name, version=mp.scheme.version, payslips=slips, grades=grades)
+    return PayOut(month=mp.month, scheme=mp.scheme.name, version=mp.scheme.version, payslips=slips, grades=grades,
+                  elapsed_days=mp.elapsed[0], month_days=mp.elapsed[1])

@@ -234,6 +234,8 @@ class PayOut(BaseModel):
     version: int
     payslips: list[PayslipOut]
     grades: list[GradeOut]
+    elapsed_days: int  # days of the month gone by (= month_days once it is over): summed targets prorated
+    month_days: int
 
 
 class ClaimOut(BaseModel):
