@@ -74,6 +74,7 @@ SCOPE_TESTS = {
     ("GET", "/api/v1/credit/agents/{agent_id}/days"): "tests/credit/test_credit_api.py::test_agent_pages_only_own",
     ("GET", "/api/v1/credit/agents/{agent_id}/orders"): "tests/credit/test_credit_api.py::test_agent_pages_only_own",
     ("GET", "/api/v1/credit/orders/{order_id}"): "tests/credit/test_credit_api.py::test_agent_pages_only_own",
+    ("GET", "/api/v1/credit/orders/{order_id}/chat"): "tests/credit/test_order_chat.py::test_an_agent_opens_only_their_own_orders_chats",
     ("GET", "/api/v1/credit/pay"): "tests/credit/test_credit_api.py::test_pay_and_managers_only_routes",
     ("GET", "/api/v1/tasks"): "tests/duty/test_duty_api.py::test_lists_are_scoped_by_role",
     ("GET", "/api/v1/tasks/stats"): "tests/duty/test_duty_api.py::test_stats_and_escalation",

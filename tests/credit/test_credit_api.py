@@ -14,7 +14,7 @@ from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.commerce import Order
 from kefu.store.models.live import Message
-from kefu.store.models.org import Agent
+from kefu.store.models.org import Agent, Shop
 
 BASE = "http://testserver"
 PW = "password-123"
@@ -108,3 +108,24 @@ def test_upload_orders(clients: dict[str, TestClient]) -> None:
         clients["agent1"].post("/api/v1/imports/orders", files={"file": ("o.csv", b"x")}).status_code
         == 403
     )
+
+
+def test_claim_convention_and_grading_suggestion_routes(clients: dict[str, TestClient], engine: Engine) -> None:
+    """Managers set how the shop writes claims and read a suggestion; agents may do neither; bad input is 4xx."""
+    with session_factory(engine)() as s, s.begin():
+        s.add(Shop(id="s1", name="店一"))
+    boss, agent = clients["boss"], clients["agent1"]
+    assert boss.get("/api/v1/credit/claims/convention/s1").json() == {"shop": "s1", "prefix": "", "flag": ""}
+    r = boss.put("/api/v1/credit/claims/convention/s1", json={"prefix": "认领:", "flag": "red"})
+    assert (r.status_code, r.json()) == (200, {"shop": "s1", "prefix": "认领:", "flag": "red"})
+    assert boss.get("/api/v1/credit/claims/convention/s1").json()["prefix"] == "认领:"
+    bad = boss.put("/api/v1/credit/claims/convention/s1", json={"prefix": "认领:", "flag": "pink"})
+    assert (bad.status_code, bad.json()["code"]) == (400, "BAD_ARGUMENT")
+    assert boss.put("/api/v1/credit/claims/convention/s9", json={"prefix": "x"}).status_code == 404
+    assert boss.put("/api/v1/credit/claims/convention/s1", json={"prefix": "x" * 33}).status_code == 422
+    assert agent.put("/api/v1/credit/claims/convention/s1", json={"prefix": ""}).status_code == 403
+    assert boss.get("/api/v1/credit/claims/convention/s1").json()["flag"] == "red"  # the refused saves stored nothing
+    got = boss.get("/api/v1/rules/kpi/standard/suggestion?month=2026-11").json()
+    assert (got["graded"], got["counts"]) == (2, {"优秀": 0, "良好": 1, "合格": 1, "不合格": 0})
+    assert boss.get("/api/v1/rules/kpi/standard/suggestion?month=2026-1").status_code == 422
+    assert agent.get("/api/v1/rules/kpi/standard/suggestion?month=2026-11").status_code == 403

@@ -148,7 +148,8 @@ def test_inquiry_conversions_and_sales(engine: str) -> None:
     assert no_refunds["sales_fen"] == 10_000
 
 
-def test_assists_go_to_other_agents_in_the_window() -> None:
+@pytest.mark.parametrize("engine", ["columnar", "sql"])
+def test_assists_go_to_other_agents_in_the_window(engine: str) -> None:
     m = msgs(
         ("b", "A", "2026-11-03 09:00:00", "in"),
         ("b", "A", "2026-11-03 09:01:00", "out"),
@@ -158,7 +159,8 @@ def test_assists_go_to_other_agents_in_the_window() -> None:
         ("b", "C", "2026-11-03 11:06:00", "out", 1),  # auto-reply only: no assist
     )
     o = orders(("o", "b", "2026-11-03 10:00:00", "2026-11-03 12:00:00", 3_000))
-    res = run(m, o)
+    res = run(m, o, engine)
+    assert res.assists.values.tolist() == [["o", "B"]]  # which order each assist was for: the order page shows it
     assert row(res, "A", "2026-11-03")["assists"] == 0
     assert row(res, "A", "2026-11-03")["sales_fen"] == 3_000
     assert row(res, "B", "2026-11-03")["assists"] == 1

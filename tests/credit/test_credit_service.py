@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from kefu.credit.kpi import parse_scheme
-from kefu.service.credit.actions import claimed_agent, claims_report, run_month
-from kefu.service.credit.actions_pay import kpi_workbook, month_pay
+from kefu.domain.errors import ErrorCode, KefuError
+from kefu.domain.timeutil import clock_from
+from kefu.service.credit.actions import run_month
+from kefu.service.credit.actions_claims import claimed_agent, claims_report, set_claim_convention
+from kefu.service.credit.actions_kpi import adopt_suggestion, grading_suggestion
+from kefu.service.credit.actions_pay import kpi_workbook, month_pay, pay_workbook
 from kefu.store.models.care import LedgerEntry
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Event, Message
-from kefu.store.models.org import Agent
+from kefu.store.models.org import Agent, Shop
 
 
 def _t(day: int, hh: int, mm: int = 0) -> datetime:
@@ -47,13 +53,14 @@ def _seed(session: Session) -> None:
     session.flush()
 
 
-SCHEME = parse_scheme("""
+SCHEME_TEXT = """
 name: test
 items:
   - {metric: sales_fen, weight: 100, target: 20000}
 grades: {by: thresholds, thresholds: [[100, A], [0, B]]}
 pay: {base_fen: 300000, point_fen: 100, commission: "0.01"}
-""")
+"""
+SCHEME = parse_scheme(SCHEME_TEXT)
 
 
 def test_month_credit_is_stored(session: Session) -> None:
@@ -88,11 +95,37 @@ def test_crediting_writes_an_event_per_new_or_changed_credit(session: Session) -
     assert len(_credit_events(session)) == 4  # a read-only recomputation stores and writes nothing
 
 
-def test_claims_report_lists_disagreements(session: Session) -> None:
+def test_claims_are_read_only_by_the_shops_convention(session: Session) -> None:
+    """Given memos naming agents, when the shop has no claim convention, then nothing is a claim; when it
+    writes claims as "认领:" + id or name with a red flag, then only those memos are read and compared."""
     _seed(session)
+    session.add(Shop(id="s1", name="店一"))
+    session.add_all([
+        Order(id="D1", shop_id="s1", buyer="甲", created_at=_t(6, 9), paid_at=_t(6, 9, 5), amount_fen=3000,
+              status="交易成功", memo="认领: 二号 已核对地址", flag="red"),  # a claim by name, credited to kf01
+        Order(id="D2", shop_id="s1", buyer="甲", created_at=_t(6, 10), paid_at=_t(6, 10, 5), amount_fen=3000,
+              status="交易成功", memo="认领:kf02", flag="yellow"),  # the wrong flag: not a claim
+    ])  # fmt: skip
+    for i in range(3):
+        session.add(Message(shop_id="s1", buyer="甲", agent_id="kf01", ts=_t(6, 8, 50 + i), direction="out", text="好的"))
+    session.add(Message(shop_id="s1", buyer="甲", agent_id="kf01", ts=_t(6, 8, 49), direction="in", text="在"))
+    session.flush()
+    assert claims_report(session, "2026-11").empty  # no convention: "客服 kf01 跟进" is a note, not a claim
+    set_claim_convention(session, "s1", "认领:", "red", by="boss")
     claims = claims_report(session, "2026-11")
-    assert claims[["order_id", "claimed_agent", "credited_agent"]].values.tolist() == [["B1", "kf01", "kf02"]]
-    assert claimed_agent("跟进人:kf01x", ["kf01"]) == ""
+    assert claims[["order_id", "claimed_agent", "credited_agent"]].values.tolist() == [["D1", "kf02", "kf01"]]
+    agents = {"kf01": "kf01", "一号": "kf01"}
+    assert claimed_agent("认领:kf01x", "认领:", agents) == ""
+    assert claimed_agent("kf01 已核对地址", "认领:", agents) == ""
+    assert claimed_agent("送赠品; 认领: 一号", "认领:", agents) == "kf01"
+    with pytest.raises(KefuError) as bad:
+        set_claim_convention(session, "s1", "认领:", "pink", by="boss")
+    assert bad.value.code == ErrorCode.BAD_ARGUMENT
+    with pytest.raises(KefuError) as missing:
+        set_claim_convention(session, "nope", "认领:", "", by="boss")
+    assert missing.value.code == ErrorCode.NOT_FOUND
+    set_claim_convention(session, "s1", "", "", by="boss")
+    assert claims_report(session, "2026-11").empty
 
 
 def test_pay_lines_with_evidence(session: Session) -> None:
@@ -112,8 +145,28 @@ def test_pay_lines_with_evidence(session: Session) -> None:
     ]
 
 
+def test_a_month_in_progress_is_scored_to_date(session: Session) -> None:
+    """On 15 November a 200-yuan monthly sales target is judged against half of it (15/30 days); the same
+    figures after the month ended are judged against the whole target. Rates are never prorated."""
+    _seed(session)
+    half = parse_scheme(SCHEME_TEXT.replace("weight: 100, target: 20000", "weight: 100, target: 40000"))
+    with clock_from(datetime(2026, 11, 15, 12, tzinfo=UTC)):
+        during = month_pay(session, "2026-11", half)
+    after = month_pay(session, "2026-11", half)  # the machine's clock: November is over
+    assert during.elapsed == (15, 30) and after.elapsed == (30, 30)
+    assert [i.target for i in during.scheme.items] == [Decimal(20000)]
+    assert {s.agent: s.total for s in during.scores}["kf01"] == Decimal("100.00")  # 200 of a 200 pace
+    assert {s.agent: s.total for s in after.scores}["kf01"] == Decimal("50.00")  # 200 of 400
+    rate = parse_scheme(SCHEME_TEXT.replace("metric: sales_fen, weight: 100, target: 20000",
+                                            "metric: reply_rate, weight: 100, target: '0.5'"))  # fmt: skip
+    with clock_from(datetime(2026, 11, 15, 12, tzinfo=UTC)):
+        assert [i.target for i in month_pay(session, "2026-11", rate).scheme.items] == [Decimal("0.5")]
+
+
 def test_kpi_workbook(session: Session, tmp_path: Path) -> None:
     _seed(session)
+    session.add(Shop(id="s1", name="店一"))
+    set_claim_convention(session, "s1", "客服", "red", by="boss")  # B1's "客服 kf01 跟进" claims kf01
     path, summary = kpi_workbook(session, "2026-11", tmp_path / "kpi.xlsx", SCHEME)
     wb = load_workbook(path)
     assert wb.sheetnames == [
@@ -137,6 +190,39 @@ def test_kpi_workbook(session: Session, tmp_path: Path) -> None:
     orders = {r[0]: r for r in wb["orders"].iter_rows(min_row=2, values_only=True)}
     assert set(orders) == {"A1", "B1", "C1"}
     assert "3 orders, 1 claim mismatches" in summary
+
+
+def test_pay_workbook_in_yuan_with_every_line(session: Session, tmp_path: Path) -> None:
+    """``kefu report pay`` / the page's 工资表: one payslip row per agent in 元, each line with its evidence."""
+    _seed(session)
+    path, summary = pay_workbook(session, "2026-11", tmp_path / "pay.xlsx", SCHEME)
+    wb = load_workbook(path)
+    assert wb.sheetnames == ["工资条", "明细"]
+    slips = list(wb["工资条"].iter_rows(min_row=3, values_only=True))
+    assert [r[:11] for r in slips] == [
+        ("kf01", "一号", "A", 100.0, 3000.0, 100.0, 2.0, 0.0, -20.0, 0.0, 3082.0),
+        ("kf02", "二号", "试用期", 50.0, 3000.0, 0.0, 1.0, 0.0, 0.0, 0.0, 3001.0),
+    ]  # fmt: skip
+    assert wb["工资条"].cell(row=3, column=11).number_format == "#,##0.00"
+    lines = [r for r in wb["明细"].iter_rows(min_row=2, values_only=True) if r[0] == "kf01"]
+    assert [(r[2], r[4], r[5]) for r in lines] == [
+        ("base", 3000.0, "scheme:test@1"), ("points", 100.0, "kpi:sales_fen=100.00"), ("commission", 2.0, "order:A1"),
+        ("overtime", 0.0, None), ("fine", -20.0, "ledger:1 attendance:2026-11-10")]  # fmt: skip
+    assert summary == "2026-11: 2 payslips, total 6,083.00 yuan, scheme test"
+
+
+def test_thresholds_suggested_from_the_months_scores_then_adopted(session: Session) -> None:
+    """The standard scheme's 100/90/70 lines are reviewed against the month: the suggestion cuts at the
+    month's own scores; adopting it saves a version (with its event) that pay and grades then use."""
+    _seed(session)
+    got = grading_suggestion(session, "standard", "2026-11")
+    assert (got.graded, got.shares) == (1, [["优秀", "0.1"], ["良好", "0.2"], ["合格", "0.6"], ["不合格", "0.1"]])
+    assert got.counts == {"优秀": 0, "良好": 0, "合格": 1, "不合格": 0}  # kf02 is on probation: not graded
+    saved = adopt_suggestion(session, "standard", "2026-11", by="boss")
+    assert (saved.version, saved.doc["grades"]["thresholds"]) == (1, got.thresholds)
+    grades = {g.agent: g.grade for g in month_pay(session, "2026-11", "standard").scores}
+    assert grades == {"kf01": "合格", "kf02": ""}
+    assert session.scalar(select(Event.subject).where(Event.kind == "kpi_scheme.saved")) == "kpi_scheme:standard"
 
 
 def test_month_exports_to_parquet_partitioned_by_shop_and_day(session: Session, tmp_path: Path) -> None:

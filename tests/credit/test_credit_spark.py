@@ -27,7 +27,7 @@ from kefu.io.credit_csv import read_messages, read_orders
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 FILES = ("order_credit.csv", "agent_day.csv", "shop_day.csv", "provisional.csv", "evidence.csv")
-FRAMES = ("order_credit", "agent_day", "shop_day", "provisional", "evidence")
+FRAMES = ("order_credit", "agent_day", "shop_day", "provisional", "evidence", "assists")
 
 
 def _months(tmp: Path, seeds: tuple[int, ...]) -> tuple[pa.Table, pa.Table]:

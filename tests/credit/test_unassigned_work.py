@@ -87,11 +87,17 @@ def test_kpi_report_command_with_a_queued_buyer(db_url: str, tmp_path: Path,
     try:
         result = CliRunner().invoke(cli, ["report", "kpi", "--month", "2026-11", "--xlsx", str(tmp_path / "k.xlsx"),
                                              "--scheme", "service_first"])
+        paid = CliRunner().invoke(cli, ["report", "pay", "--month", "2026-11", "--xlsx", str(tmp_path / "p.xlsx"),
+                                        "--scheme", "service_first"])
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, (result.output, result.exception)
     agents = [r[0] for r in load_workbook(tmp_path / "k.xlsx")["agents"].iter_rows(min_row=2, values_only=True)]
     assert agents == ["a1", "a2"]
+    assert paid.exit_code == 0, (paid.output, paid.exception)
+    assert paid.output.startswith("2026-11: 2 payslips, total ") and paid.output.rstrip().endswith("p.xlsx")
+    slips = [r[0] for r in load_workbook(tmp_path / "p.xlsx")["工资条"].iter_rows(min_row=3, values_only=True)]
+    assert slips == ["a1", "a2"]  # the same payslips as GET /credit/pay, no '' agent for unassigned work
 
 
 def test_a_missing_figure_never_reaches_decimal_as_nan() -> None:

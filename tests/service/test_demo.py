@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.domain.timeutil import SHOP_TZ
+from kefu.service.credit.actions_claims import claims_report
+from kefu.service.credit.actions_pay import month_pay
 from kefu.service.demo import actions as demo
 from kefu.service.demo import actions_accounts as demo_accounts
 from kefu.service.demo.actions import default_start, load_demo
@@ -52,8 +54,9 @@ def test_small_demo_exact_counts(engine: Engine) -> None:
         order_events = int(
             (b.order_refund_at >= 0).sum() + (b.order_returned_at >= 0).sum() + (b.order_review >= 0).sum()
         )
-        # assigned + closed per conversation, refund / return / review per order, then order.credited per order
-        assert _count(s, Event) == summary.events == summary.conversations * 2 + order_events + summary.credited_orders
+        # assigned + closed per conversation, refund / return / review per order, then order.credited per order,
+        # and the KPI thresholds the demo's supervisor reviewed against the month (kpi_scheme.saved)
+        assert _count(s, Event) == summary.events == summary.conversations * 2 + order_events + summary.credited_orders + 1
         credited_events = select(func.count()).select_from(Event).where(Event.kind == "order.credited")
         assert s.scalar(credited_events) == summary.credited_orders == 161
         assert _count(s, LogbookEntry) == summary.logbook_entries == 2  # one 交接 note a day
@@ -76,8 +79,12 @@ def test_small_demo_exact_counts(engine: Engine) -> None:
         assert probation == ["kf03"]
         evening = s.scalar(select(ShiftTemplate).where(ShiftTemplate.code == "晚班"))
         assert evening is not None and evening.evening and (evening.start, evening.end) == ("16:00", "22:30")
-        claims = s.scalars(select(Order).where(Order.flag == "red")).all()
-        assert all(o.memo.split()[0] in {"kf01", "kf02", "kf03"} for o in claims)
+        notes = s.scalars(select(Order).where(Order.flag == "red")).all()
+        assert notes and all(o.memo.split()[0] in {"kf01", "kf02", "kf03"} for o in notes)
+        assert claims_report(s, "2026-11").empty  # "kf01 已核对地址" is an address note: the shop sets no claims
+        # grades that fit the team (seed 004), not everyone 不合格 by another shop's 100/90/70: kf03 is on probation
+        grades = {g.agent: g.grade for g in month_pay(s, "2026-11", "standard").scores}
+        assert (sorted(grades.values()), grades["kf03"]) == (["", "合格", "良好"], "")
         password = summary.supervisor_password
         assert auth.authenticate(s, "demo", password).role == "supervisor"
         assert auth.authenticate(s, "kf02", password).agent_id == "kf02"

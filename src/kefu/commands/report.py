@@ -1,4 +1,7 @@
-"""``kefu report kpi --month 2026-11 --xlsx FILE``: the monthly KPI, pay and claims workbook."""
+"""``kefu report kpi|pay --month 2026-11 --xlsx FILE``: the monthly KPI workbook and the pay workbook.
+
+The performance page's download buttons write the same workbooks through the same actions.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +30,21 @@ def register(app: typer.Typer) -> None:
         upgrade(get_settings().database_url)
         with transaction() as session:
             path, summary = kpi_workbook(session, month, xlsx, scheme, shop or None)
+        typer.echo(f"{summary} → {path}")
+
+    @report.command("pay")
+    def pay(
+        month: str = typer.Option(..., "--month", help="YYYY-MM"),
+        xlsx: Path = typer.Option(..., "--xlsx", help="output workbook"),
+        scheme: str = typer.Option("standard", "--scheme", help="KPI scheme (standard | service_first)"),
+        shop: str = typer.Option("", "--shop", help="one shop (default: all)"),
+    ) -> None:
+        """月度工资表 (工资条与明细, 元) / monthly pay workbook (payslips and their lines, in yuan)."""
+        from kefu.service.credit.actions_pay import pay_workbook
+
+        upgrade(get_settings().database_url)
+        with transaction() as session:
+            path, summary = pay_workbook(session, month, xlsx, scheme, shop or None)
         typer.echo(f"{summary} → {path}")
 
     app.add_typer(report, name="report")

@@ -7,7 +7,7 @@ the month it applies from, so a past month is always scored with the scheme it h
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from importlib import resources
 from typing import Any
@@ -142,6 +142,69 @@ def check_editable(doc: dict[str, Any], metrics: set[str]) -> Scheme:
     return scheme
 
 
+def prorated(scheme: Scheme, share: Decimal, additive: frozenset[str]) -> Scheme:
+    """The scheme for a month in progress: the targets of figures that add up over the month (sales,
+    orders, receptions…) scaled to the share of the month gone by.
+
+    Why: "30 万元 a month" judged on the 7th against a week's sales grades every agent 不合格 while
+    they are on pace; rates (conversion, reply rate) need no scaling. A whole month (share 1) is unchanged.
+    """
+    if share >= 1:
+        return scheme
+    items = tuple(replace(i, target=i.target * share) if i.metric in additive else i for i in scheme.items)
+    return replace(scheme, items=items)
+
+
+# seed 004: "让小部分的人达到优秀, 部分人达到良好, 大多数人ok, 一小部分人不合格"
+SEED_004_SHARES: tuple[tuple[str, Decimal], ...] = (
+    ("优秀", Decimal("0.1")), ("良好", Decimal("0.2")), ("合格", Decimal("0.6")), ("不合格", Decimal("0.1")))
+_STEP = Decimal("0.1")
+_NUDGE = Decimal("0.01")  # scores are kept to 0.01 points
+
+
+def split_points(n: int, shares: tuple[tuple[str, Decimal], ...]) -> list[int]:
+    """How many of ``n`` ranked agents fall in each grade group and above: the cumulative cut indexes
+    (the same rounding as grading by forced distribution, so a suggestion reproduces it)."""
+    cuts, cum = [], Decimal(0)
+    for _, share in shares:
+        cum += share
+        cuts.append(int((cum * n).quantize(Decimal(1), rounding=ROUND_HALF_UP)))
+    return cuts
+
+
+def suggest_thresholds(totals: list[Decimal], shares: tuple[tuple[str, Decimal], ...] = SEED_004_SHARES
+                       ) -> tuple[tuple[Decimal, str], ...]:  # fmt: skip
+    """Score thresholds that fit a shop's own month: cut where the forced distribution would cut.
+
+    Why: a scheme's thresholds come from another shop's sheet (100/90/70) and can grade a whole
+    team 不合格; seed 004 asks for a few 优秀, some 良好, most 合格, a few 不合格. Each cut sits
+    halfway between the last score inside a group and the first below it (to 0.1 points, kept
+    strictly between the two), so the month graded by the suggestion gets the distribution and
+    later months are graded by fixed, explainable lines. Tied scores share a grade; an empty
+    group's line sits just above the group below; the last grade's line is 0. No scores: none.
+    """
+    ranked = sorted(totals, reverse=True)
+    n, out = len(ranked), []
+    if not n or not shares:
+        return ()
+    previous: Decimal | None = None
+    for (grade, _), cut in zip(shares[:-1], split_points(n, shares)[:-1], strict=True):
+        if cut <= 0:
+            line = (ranked[0] + _STEP).quantize(_STEP, rounding=ROUND_HALF_UP)  # above everyone
+        elif cut >= n:
+            line = ranked[-1]
+        else:
+            hi, lo = ranked[cut - 1], ranked[cut]
+            mid = ((hi + lo) / 2).quantize(_STEP, rounding=ROUND_HALF_UP)
+            line = mid if lo < mid <= hi else hi
+        if previous is not None and line >= previous:
+            line = previous - _NUDGE  # strictly falling: the lines stay in the grades' order
+        out.append((line, grade))
+        previous = line
+    last = Decimal(0) if previous is None or previous > 0 else previous - _NUDGE
+    return (*out, (last, shares[-1][0]))
+
+
 def pick_version(schemes: list[Scheme], month: str) -> Scheme:
     """The latest version valid for ``month`` (YYYY-MM)."""
     valid = [s for s in schemes if s.valid_from <= month]
@@ -211,10 +274,8 @@ def grade_all(
         for a in ranked:
             grades[a] = next((g for t, g in scheme.thresholds if scored[a][1] >= t), "")
     else:
-        n, cum, start = len(ranked), Decimal(0), 0
-        for g, share in scheme.distribution:
-            cum += share
-            end = int((cum * n).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        start = 0
+        for (g, _), end in zip(scheme.distribution, split_points(len(ranked), scheme.distribution), strict=True):
             for a in ranked[start:end]:
                 grades[a] = g
             start = end

@@ -8,7 +8,7 @@ address). It codes the inputs (:mod:`kefu.credit.ingest`), runs the SQL of
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from kefu.domain.errors import bad_argument
 
 ENGINES = ("columnar", "sql", "spark")
 ORDER_CREDIT_COLUMNS = ["order_id", "order_agent", "payment_agent", "credited_agent", "silent"]
+ASSIST_COLUMNS = ["order_id", "agent"]
 EPOCH = date(1970, 1, 1)
 
 
@@ -43,6 +44,7 @@ class CreditResult:
     provisional: pd.DataFrame  # day, metric, final_after: figures that may still change
     rules: CreditRules
     as_of: datetime
+    assists: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=ASSIST_COLUMNS))  # order_id, agent
 
 
 def run_credit(
@@ -97,18 +99,18 @@ def _run(
     if engine == "spark":
         from kefu.credit import spark as on_spark  # local: pyspark is an extra
 
-        oc, ad, sd = on_spark.run_spark(spark or on_spark.session(), enc, rules, clock=clock)
+        oc, ad, sd, asst = on_spark.run_spark(spark or on_spark.session(), enc, rules, clock=clock)
     else:
-        oc, ad, sd = run_duckdb(enc, rules, engine, clock)
-    result = decode(enc, rules, oc, ad, sd, as_of)
+        oc, ad, sd, asst = run_duckdb(enc, rules, engine, clock)
+    result = decode(enc, rules, oc, ad, sd, as_of, asst)
     clock("decode")
     return result
 
 
 def run_duckdb(
     enc: Encoded, rules: CreditRules, engine: str, clock: Clock
-) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """The coded inputs → the three result tables of :func:`kefu.credit.sql.outputs`, in-process."""
+) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    """The coded inputs → the four result tables of :func:`kefu.credit.sql.outputs`, in-process."""
     con = duckdb.connect(config={"preserve_insertion_order": False})
     try:
         con.register("o", enc.orders)
@@ -129,11 +131,11 @@ def run_duckdb(
         for name, select in steps:
             con.execute(create_table(name, select))
             clock(f"sql_{name}")
-        oc, ad, sd = (con.sql(select).to_arrow_table() for _, select in outputs(rules))
+        oc, ad, sd, asst = (con.sql(select).to_arrow_table() for _, select in outputs(rules))
         clock("fetch")
     finally:
         con.close()
-    return oc, ad, sd
+    return oc, ad, sd, asst
 
 
 class Clock:
@@ -196,7 +198,8 @@ def _day(d: int) -> str:
 
 
 def decode(
-    enc: Encoded, rules: CreditRules, oc: pa.Table, ad: pa.Table, sd: pa.Table, as_of: datetime | None
+    enc: Encoded, rules: CreditRules, oc: pa.Table, ad: pa.Table, sd: pa.Table, as_of: datetime | None,
+    asst: pa.Table | None = None,
 ) -> CreditResult:
     """The result tables of any engine (DuckDB or Spark) → names, days and frames; the same for both."""
     ad, sd = _ints(ad), _ints(sd)
@@ -268,5 +271,14 @@ def decode(
         as_of = datetime.fromtimestamp(latest / 1000, UTC)
     days = [date.fromisoformat(d) for d in agent_day["day"].unique()]
     return CreditResult(
-        credit, agent_day, evidence, shop_day, mx.provisional(days, as_of, rules), rules, as_of
+        credit, agent_day, evidence, shop_day, mx.provisional(days, as_of, rules), rules, as_of,
+        _assists(enc, asst),
     )
+
+
+def _assists(enc: Encoded, asst: pa.Table | None) -> pd.DataFrame:
+    """(order key, agent key) pairs → order ids and agent names, in the engine's (order, agent) order."""
+    if asst is None or asst.num_rows == 0:
+        return pd.DataFrame(columns=ASSIST_COLUMNS)
+    order_ids = pc.take(enc.order_ids, asst.column("ok")).to_numpy(zero_copy_only=False)  # only these rows to Python
+    return pd.DataFrame({"order_id": order_ids, "agent": _agent_names(enc, asst.column("ak"))})

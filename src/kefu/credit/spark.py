@@ -120,8 +120,8 @@ def to_spark(select: str) -> str:
 
 def run_spark(
     spark: Any, enc: Encoded, rules: CreditRules, staging: Path | None = None, clock: Step | None = None
-) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """Coded inputs → the three result tables of :func:`kefu.credit.sql.outputs`, computed by Spark.
+) -> tuple[pa.Table, pa.Table, pa.Table, pa.Table]:
+    """Coded inputs → the four result tables of :func:`kefu.credit.sql.outputs`, computed by Spark.
 
     The coded tables travel as Parquet files under ``staging`` (a temporary folder by
     default): on a cluster that folder must be one every executor can read.
@@ -147,14 +147,14 @@ def run_spark(
                 tick(f"spark_{name}")
             df.createOrReplaceTempView(name)
             views.append(name)
-        oc, ad, sd = (spark.sql(to_spark(select)).toArrow() for _, select in outputs(rules))
+        oc, ad, sd, asst = (spark.sql(to_spark(select)).toArrow() for _, select in outputs(rules))
         tick("fetch")
     finally:
         for name in ["m", "o", *views]:
             spark.catalog.dropTempView(name)
         if own:
             shutil.rmtree(folder, ignore_errors=True)
-    return _plain(oc), _plain(ad), _plain(sd)
+    return _plain(oc), _plain(ad), _plain(sd), _plain(asst)
 
 
 def reused(steps: list[tuple[str, str]], results: list[tuple[str, str]]) -> frozenset[str]:

@@ -283,7 +283,8 @@ def _split(body: str) -> list[str]:
 
 
 def outputs(rules: CreditRules) -> list[tuple[str, str]]:
-    """The three result queries every engine fetches: credits by order, the agent-day union, shop-day sums.
+    """The four result queries every engine fetches: credits by order, the agent-day union, shop-day sums,
+    and each credited order's assisting agents (the evidence behind 协助, shown beside the chat).
 
     Ordered where the decoder needs an order (``oc`` by order key, ``ad`` by agent and day);
     ``sd`` is regrouped by shop name after decoding, so its row order does not matter.
@@ -298,6 +299,7 @@ def outputs(rules: CreditRules) -> list[tuple[str, str]]:
        sum(CASE WHEN cred IS NOT NULL THEN {net} ELSE 0 END) AS credited, sum(silent) AS silent_orders
 FROM oc WHERE tp IS NOT NULL GROUP BY bk, dp""",
         ),
+        ("asst", "SELECT ok, ak FROM asst ORDER BY ok, ak"),  # one row per (order, agent): dp follows the order
     ]
 
 

@@ -12,17 +12,22 @@ from typing import Annotated
 
 from fastapi import APIRouter, File, Path, Query, UploadFile
 
-from kefu.api.deps import STAFF_MANAGERS, CurrentCaller, DbSession, require_roles
+from kefu.api.deps import STAFF_MANAGERS, Caller, CurrentCaller, DbSession, require_roles
 from kefu.api.uploads import spooled
 from kefu.service.credit import actions as svc
+from kefu.service.credit import actions_claims as claims_svc
+from kefu.service.credit import actions_order_chat as chats
 from kefu.service.credit import actions_pay as pay_svc
 from kefu.service.credit import actions_views as views
 from kefu.service.credit.schemas import (
     AgentDaysOut,
     AgentOrdersOut,
+    ClaimConventionIn,
+    ClaimConventionOut,
     ClaimsOut,
     CreditRunOut,
     LeaderboardOut,
+    OrderChatOut,
     OrderCreditOut,
     PayOut,
     PerformanceOut,
@@ -37,6 +42,7 @@ Month = Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$", description="YYYY-
 SchemeName = Annotated[str, Query(pattern=r"^[a-z_]{1,32}$")]
 AgentId = Annotated[str, Path(min_length=1, max_length=64)]
 OrderId = Annotated[str, Path(min_length=1, max_length=64)]
+ShopId = Annotated[str, Path(min_length=1, max_length=64)]
 
 
 @router.get("/leaderboard", response_model=LeaderboardOut)
@@ -70,6 +76,13 @@ def order_credit(order_id: OrderId, session: DbSession, caller: CurrentCaller, m
     return views.order_credit(session, caller, order_id, month)
 
 
+@router.get("/orders/{order_id}/chat", response_model=OrderChatOut)
+def order_chat(order_id: OrderId, session: DbSession, caller: CurrentCaller, month: Month = None) -> OrderChatOut:
+    """The month's credit decision for one order (落实下单 / 落实付款 / 静默 / 协助, with reasons) and the
+    buyer's messages before 下单 and 付款, in the shop's zone. Agents: only orders they placed, closed or got."""
+    return chats.order_chat(session, caller, order_id, month)
+
+
 @router.post("/run", dependencies=[MANAGERS], response_model=CreditRunOut)
 def run(session: DbSession, month: Month = None) -> CreditRunOut:
     """Recompute and store the month's order credit."""
@@ -84,8 +97,21 @@ def pay(session: DbSession, caller: CurrentCaller, month: Month = None, scheme: 
 
 @router.get("/claims", dependencies=[MANAGERS], response_model=ClaimsOut)
 def claims(session: DbSession, month: Month = None) -> ClaimsOut:
-    """Orders whose memo claim (agent id + red flag) differs from the computed credit."""
-    return svc.claims(session, month)
+    """Orders whose memo claims an agent (by the shop's claim convention) unlike the computed credit."""
+    return claims_svc.claims(session, month)
+
+
+@router.get("/claims/convention/{shop_id}", dependencies=[MANAGERS], response_model=ClaimConventionOut)
+def claim_convention(shop_id: ShopId, session: DbSession) -> ClaimConventionOut:
+    """How the shop writes claims in 订单备注 (an empty prefix: no claims are read)."""
+    return claims_svc.claim_convention(session, shop_id)
+
+
+@router.put("/claims/convention/{shop_id}", response_model=ClaimConventionOut)
+def set_claim_convention(shop_id: ShopId, body: ClaimConventionIn, session: DbSession,
+                         caller: Annotated[Caller, MANAGERS]) -> ClaimConventionOut:  # fmt: skip
+    """Set the shop's claim convention: a prefix before the agent's id or name, optionally a flag colour."""
+    return claims_svc.set_claim_convention(session, shop_id, body.prefix, body.flag, by=caller.name)
 
 
 @router.post("/import/{kind}", dependencies=[MANAGERS], response_model=ImportOut)

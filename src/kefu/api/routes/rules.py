@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 
 from kefu.api.deps import MANAGER_ROLES, Caller, DbSession, require_roles
 from kefu.service.credit import actions_kpi
-from kefu.service.credit.schemas import KpiSchemeIn, KpiSchemeOut
+from kefu.service.credit.schemas import GradingSuggestionOut, KpiSchemeIn, KpiSchemeOut
 from kefu.service.duty import actions_rules as followup
 from kefu.service.duty.schemas import FollowupRulesIn, FollowupRulesOut
 from kefu.service.plan import actions_rules as roster_rules
@@ -44,6 +44,14 @@ def read_kpi(name: SchemeName, session: DbSession, caller: Manager) -> KpiScheme
 @router.put("/kpi/{name}", response_model=KpiSchemeOut)
 def save_kpi(name: SchemeName, body: KpiSchemeIn, session: DbSession, caller: Manager) -> KpiSchemeOut:
     return actions_kpi.save_kpi_scheme(session, name, body.doc, by=caller.name)
+
+
+@router.get("/kpi/{name}/suggestion", response_model=GradingSuggestionOut)
+def suggest_kpi_grading(name: SchemeName, session: DbSession, caller: Manager,
+                        month: Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")]) -> GradingSuggestionOut:  # fmt: skip
+    """Grade thresholds reviewed against the month's own scores (seed 004's shares, or the scheme's
+    forced distribution); nothing is stored — accept them by saving the scheme."""
+    return actions_kpi.grading_suggestion(session, name, month)
 
 
 @router.get("/roster/{shop_id}", response_model=RosterRulesOut)

@@ -1,4 +1,4 @@
-"""Credit use-cases: credit a month from the database or the two contract files, export, claims.
+"""Credit use-cases: credit a month from the database or the two contract files, export (claims: actions_claims).
 
 ``kefu credit run`` (:func:`run_files`), the API and the dashboard call these; crediting
 a month stores one credit row per order and an ``order.credited`` event whenever an
@@ -7,7 +7,6 @@ order's credited agent is new or changes (:mod:`kefu.service.credit.events`).
 
 from __future__ import annotations
 
-import re
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
@@ -24,8 +23,6 @@ from kefu.domain.timeutil import SHOP_TZ, month_bounds, month_span, parse_day, u
 from kefu.io.credit_csv import read_messages, read_orders, write_outputs
 from kefu.service.credit import events, store
 from kefu.service.credit.schemas import (
-    ClaimOut,
-    ClaimsOut,
     CreditFilesIn,
     CreditRunOut,
     FilesRun,
@@ -69,7 +66,9 @@ def run_month(session: Session, month: str, shop_id: str | None = None, store_cr
     order_credit = result.order_credit[result.order_credit["order_id"].isin(ids)].reset_index(drop=True)
     evidence = ev[ev["order_id"].isin(ids)].reset_index(drop=True)
     provisional = result.provisional[result.provisional["day"].isin(days)].reset_index(drop=True)
-    return CreditResult(order_credit, agent_day, evidence, shop_day, provisional, result.rules, result.as_of)
+    assists = result.assists[result.assists["order_id"].isin(ids)].reset_index(drop=True)
+    return CreditResult(order_credit, agent_day, evidence, shop_day, provisional, result.rules, result.as_of,
+                        assists)  # fmt: skip
 
 
 def business_days(moments: pd.Series, rules: CreditRules) -> pd.Series:
@@ -183,53 +182,3 @@ def export_parquet(session: Session, month: str, out: Path, shop_id: str | None 
         pairs = sorted(set(zip(frame["shop"], table.column("day").to_pylist(), strict=True)))
         written += [f"{name}/shop={shop}/day={day}" for shop, day in pairs]
     return ParquetExport(out, len(m), len(o), written)
-
-
-def claims_report(session: Session, month: str, result: CreditResult | None = None,
-                  flag: str = "red", shop_id: str | None = None) -> pd.DataFrame:  # fmt: skip
-    """Orders whose memo names an agent (with the flag) where the claim differs from the computed credit."""
-    result = result or run_month(session, month, shop_id, store_credit=False)
-    start, end = month_span(month, result.rules.tz)
-    agents = sorted(store.agent_ids(session), key=len, reverse=True)
-    credit = result.order_credit.set_index("order_id")
-    rows = []
-    for o in store.memo_orders(session, start, end):
-        if flag and o.flag != flag:
-            continue
-        claimed = claimed_agent(o.memo, agents)
-        if not claimed:
-            continue
-        c = credit.loc[o.id] if o.id in credit.index else None
-        credited = "" if c is None else str(c["credited_agent"])
-        rows.append({
-            "order_id": o.id, "memo": o.memo, "claimed_agent": claimed, "credited_agent": credited,
-            "order_agent": "" if c is None else str(c["order_agent"]),
-            "payment_agent": "" if c is None else str(c["payment_agent"]),
-            "amount_fen": o.amount_fen, "agrees": claimed == credited,
-        })  # fmt: skip
-    cols = [
-        "order_id",
-        "memo",
-        "claimed_agent",
-        "credited_agent",
-        "order_agent",
-        "payment_agent",
-        "amount_fen",
-        "agrees",
-    ]
-    frame = pd.DataFrame(rows, columns=cols)
-    return frame[~frame["agrees"]].reset_index(drop=True) if len(frame) else frame
-
-
-def claimed_agent(memo: str, agents: list[str]) -> str:
-    """The agent id written in a memo (longest id first, whole-token match), or ''."""
-    for agent in agents:
-        if re.search(rf"(?<![\w:]){re.escape(agent)}(?![\w])", memo):
-            return agent
-    return ""
-
-
-def claims(session: Session, month: str | None) -> ClaimsOut:
-    """``GET /credit/claims``: the month's orders whose memo claim differs from the computed credit."""
-    m = month_or_now(month)
-    return ClaimsOut(month=m, mismatches=[ClaimOut(**r) for r in claims_report(session, m).to_dict("records")])

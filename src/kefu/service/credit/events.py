@@ -17,6 +17,7 @@ from kefu.service import events
 class CreditEvent(StrEnum):
     ORDER_CREDITED = "order.credited"
     KPI_SCHEME_SAVED = "kpi_scheme.saved"
+    CLAIM_CONVENTION_SET = "claims.convention_set"
 
 
 def order_credited(
@@ -45,3 +46,9 @@ def kpi_scheme_saved(session: Session, *, name: str, version: int, valid_from: s
     """A new version of a KPI scheme (the scheme editor): subject ``kpi_scheme:<name>``."""
     events.append(session, CreditEvent.KPI_SCHEME_SAVED, subject=f"kpi_scheme:{name}", ts=at, actor=by,
                   data={"version": version, "valid_from": valid_from, "thresholds": thresholds})  # fmt: skip
+
+
+def claim_convention_set(session: Session, *, shop_id: str, prefix: str, flag: str, by: str) -> None:
+    """How a shop writes claims in 订单备注 changed (prefix '' = the shop has no claims)."""
+    events.append(session, CreditEvent.CLAIM_CONVENTION_SET, subject=f"shop:{shop_id}", shop_id=shop_id, actor=by,
+                  data={"prefix": prefix, "flag": flag})  # fmt: skip

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from kefu.service.credit.shops import ShopOutcome
 from kefu.service.schemas import ApiIn, RuleVersionOut
@@ -154,6 +154,57 @@ class OrderCreditOut(BaseModel):
     payment_agent: str | None = None
 
 
+class ChatLineOut(BaseModel):
+    """One message of the chat behind an order: who said it, when (shop time), before which event."""
+
+    at: str  # "YYYY-MM-DD HH:MM:SS" in the shop's zone
+    who: str  # buyer | agent | auto (auto-reply) | bot
+    name: str  # the buyer's nickname, or the agent's display name
+    agent: str  # agent id of an agent's line ('' for the buyer)
+    text: str
+    before: str  # order (before 下单) | payment (between 下单 and 付款)
+
+
+class CreditStepOut(BaseModel):
+    """落实下单 or 落实付款: the agent the engine found for the event and the session that earned it."""
+
+    event: str  # order | payment
+    at: str | None  # when the order was placed / paid, shop time (None: not paid)
+    agent: str  # '' = nobody (no serving session within the credit window)
+    name: str
+    session_end: str | None  # the earning session's end, shop time
+    reason: str  # 中文
+    reason_en: str
+
+
+class OrderChatOut(BaseModel):
+    """An order, the credit decision the month's run made for it and the chat that earned it.
+
+    Every decision field is the credit engine's output for ``month`` (its evidence), not recomputed
+    here; times are in the shop's zone, money in fen (the page shows 元), agents with display names.
+    """
+
+    order_id: str
+    month: str
+    shop: str
+    buyer: str
+    timezone: str
+    amount_fen: int
+    refund_fen: int
+    sale_fen: int  # what the credited agent's sales count (0 for a silent order)
+    status: str
+    decision: str  # 落实下单 | 落实付款 | 静默
+    decision_en: str
+    credited_agent: str
+    credited_name: str
+    rule: str  # order_first | by_order | by_payment
+    steps: list[CreditStepOut]  # order, then payment
+    assists: dict[str, str]  # 协助: agent id → name (other agents who served the buyer inside the window)
+    window_h: float  # the credit window the run used
+    messages: list[ChatLineOut]  # oldest first
+    truncated: bool  # more messages than shown (the latest are shown)
+
+
 class PayLineOut(BaseModel):
     kind: str
     label: str
@@ -171,6 +222,7 @@ class PayslipOut(BaseModel):
 
 class GradeOut(BaseModel):
     agent: str
+    name: str  # the agent's display name
     score: str  # Decimal as text: no float on the way
     grade: str
     excluded: bool
@@ -182,6 +234,8 @@ class PayOut(BaseModel):
     version: int
     payslips: list[PayslipOut]
     grades: list[GradeOut]
+    elapsed_days: int  # days of the month gone by (= month_days once it is over): summed targets prorated
+    month_days: int
 
 
 class ClaimOut(BaseModel):
@@ -198,6 +252,19 @@ class ClaimOut(BaseModel):
 class ClaimsOut(BaseModel):
     month: str
     mismatches: list[ClaimOut]
+
+
+class ClaimConventionIn(ApiIn):
+    """How the shop writes a claim in 订单备注: a prefix before the agent's id or name ('' = no claims)."""
+
+    prefix: str = Field("", max_length=32)
+    flag: str = Field("", max_length=16)  # only memos with this flag colour ('' = any)
+
+
+class ClaimConventionOut(BaseModel):
+    shop: str
+    prefix: str
+    flag: str
 
 
 class OverviewOut(BaseModel):
@@ -231,3 +298,14 @@ class KpiSchemeOut(RuleVersionOut):
     doc: dict[str, Any]
     versions: list[RuleVersionOut]
     metrics: list[str]
+
+
+class GradingSuggestionOut(BaseModel):
+    """Grade thresholds that fit the month's own scores, for the supervisor to accept or not."""
+
+    month: str
+    scheme: str
+    graded: int  # agents graded (probation excluded)
+    shares: list[list[str]]  # [grade, share] the cut follows (the scheme's forced distribution, else seed 004)
+    thresholds: list[list[str]]  # [score, grade], highest first; the last is 0
+    counts: dict[str, int]  # agents per grade under the suggestion

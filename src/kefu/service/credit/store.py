@@ -14,6 +14,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from kefu.credit.rules import CreditRules
+from kefu.domain.errors import ErrorCode, KefuError
 from kefu.store.models.care import LedgerEntry, Survey
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Event, Message, PresenceInterval
@@ -79,6 +80,36 @@ def agent_ids(session: Session) -> list[str]:
 def agent_names(session: Session) -> dict[str, str]:
     """Agent id → the name people know them by (the id where no name is set)."""
     return {a: n or a for a, n in session.execute(select(Agent.id, Agent.name).order_by(Agent.id))}
+
+
+def shop_settings(session: Session) -> list[tuple[str, dict[str, Any] | None]]:
+    """(shop id, settings) of every shop, by id."""
+    return [(i, s) for i, s in session.execute(select(Shop.id, Shop.settings).order_by(Shop.id))]
+
+
+def require_shop(session: Session, shop_id: str) -> Shop:
+    shop = session.get(Shop, shop_id)
+    if shop is None:
+        raise KefuError(ErrorCode.NOT_FOUND, f"未找到店铺 {shop_id}", f"shop not found: {shop_id}", {"shop": shop_id})
+    return shop
+
+
+def order(session: Session, order_id: str) -> Order | None:
+    return session.get(Order, order_id)
+
+
+def shop_zone(session: Session, shop_id: str) -> str | None:
+    """The shop's time zone name (None for a shop without a row)."""
+    return session.scalar(select(Shop.timezone).where(Shop.id == shop_id))
+
+
+def buyer_messages(session: Session, shop_id: str, buyer: str, start: datetime, end: datetime,
+                   limit: int) -> list[Message]:  # fmt: skip
+    """The buyer's messages with the shop in [start, end], the latest ``limit`` of them, oldest first."""
+    rows = session.scalars(select(Message).where(
+        Message.shop_id == shop_id, Message.buyer == buyer, Message.ts >= start, Message.ts <= end)
+        .order_by(Message.ts.desc(), Message.id.desc()).limit(limit))  # fmt: skip
+    return list(reversed(list(rows)))
 
 
 def probation_agents(session: Session) -> set[str]:

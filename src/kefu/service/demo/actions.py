@@ -9,6 +9,7 @@ on any error, none.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
@@ -23,6 +24,7 @@ from kefu.domain.errors import ErrorCode, KefuError, bad_argument
 from kefu.domain.timeutil import SHOP_TZ, from_epoch, utc_now
 from kefu.service.care import actions_templates
 from kefu.service.credit import actions as credit
+from kefu.service.credit import actions_kpi
 from kefu.service.demo import actions_accounts as demo_accounts
 from kefu.service.org import passwords
 from kefu.service.plan import actions as plan
@@ -255,6 +257,7 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
     forecasts = _forecast_around(session, as_of_dt)
     templates = actions_templates.seed_templates(session)
     credited = _credit_months(session, shop)
+    reviewed = _review_kpi_thresholds(session, shop)
     step("完成 / done", 8, 8)
     return DemoSummary(
         skipped=False, start=shop.start, days=shop.days, agents=len(shop.agents), users=users,
@@ -263,7 +266,8 @@ def _store(session: Session, shop: DemoShop, seed: int, step: ProgressFn) -> Dem
         paid_orders=sum(1 for o in orders if o["paid_at"] is not None),
         returns=sum(1 for o in orders if o["returned_at"] is not None), tasks=len(tasks), tickets=len(tickets),
         surveys=len(surveys), ledger_entries=len(ledger), logbook_entries=len(handovers),
-        events=len(events) + credited,  # + the order.credited event of each order credited on a fresh load
+        # + the order.credited event of each order credited on a fresh load, + the reviewed KPI scheme's saved event
+        events=len(events) + credited + reviewed,
         supervisor_password=demo_pw, admin_password=admin_pw, forecast_intervals=forecasts,
         templates=templates, credited_orders=credited,
     )  # fmt: skip
@@ -275,6 +279,18 @@ def _credit_months(session: Session, shop: DemoShop) -> int:
     for month in months:
         credit.run_month(session, month, DEMO_SHOP_ID)
     return int(session.scalar(select(func.count()).select_from(OrderCredit)) or 0)
+
+
+def _review_kpi_thresholds(session: Session, shop: DemoShop) -> int:
+    """What the demo's supervisor did first: reviewed the standard scheme's thresholds (another shop's
+    100/90/70, which grade this team 不合格 to a person) against the demo's busiest month, and accepted
+    the suggestion (seed 004's few 优秀, some 良好, most 合格, a few 不合格) as version 1 — visible, with
+    its audit event, in the KPI editor, where it can be changed back. Returns the events written (0 or 1:
+    a window too short for anyone to be graded has nothing to review)."""
+    days = Counter((shop.start + timedelta(days=d)).strftime("%Y-%m") for d in range(shop.days))
+    busiest = max(sorted(days), key=lambda m: days[m])
+    saved = actions_kpi.adopt_suggestion(session, "standard", busiest, by=DEMO_SUPERVISOR, valid_from=min(days))
+    return 0 if saved is None else 1
 
 
 def _forecast_around(session: Session, as_of: datetime) -> int:

@@ -72,4 +72,5 @@ def _within(result: CreditResult, orders: pa.Table, start: datetime, end: dateti
         return frame[frame["day"].astype(str).isin(days)].reset_index(drop=True)
 
     return CreditResult(by_order(result.order_credit), by_day(result.agent_day), by_order(result.evidence),
-                        by_day(result.shop_day), by_day(result.provisional), result.rules, result.as_of)  # fmt: skip
+                        by_day(result.shop_day), by_day(result.provisional), result.rules, result.as_of,
+                        by_order(result.assists))  # fmt: skip

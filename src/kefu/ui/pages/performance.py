@@ -1,23 +1,32 @@
-"""``/performance``: month leaderboard, one agent's drill-down (each order with the chat that earned it),
-silent share over the month. Agents see only their own figures, row and orders.
+"""``/performance``: month leaderboard, one agent's drill-down (each order one click from the chat that
+earned it: ``/performance/orders/{id}``), silent share over the month, and for supervisors the month's
+KPI and pay workbooks. Agents see only their own figures, row and orders.
 
 Every figure comes from :func:`kefu.service.credit.actions_views.performance` (one credit run of
-the month); this page only lays it out.
+the month); this page only lays it out. The workbooks are the ones ``kefu report kpi|pay`` writes.
 """
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
+
 from fastapi import Request
+from nicegui import run as background
 from nicegui import ui
 
 from kefu.domain.errors import KefuError
+from kefu.service.access import check_role
+from kefu.service.credit import actions_pay as pay_actions
 from kefu.service.credit import actions_views as views
 from kefu.service.credit.schemas import PerformanceOut
 from kefu.service.org.schemas import UserOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.layout import kefu_page
-from kefu.ui.widgets import stat_card
+from kefu.ui.layout import MANAGERS, kefu_page
+from kefu.ui.widgets import notify_error, stat_card, testid
 
 
 def yuan(fen: int) -> str:
@@ -52,6 +61,8 @@ def performance_page(user: UserOut, request: Request) -> None:
         ui.button(
             t("查看", "Show"), on_click=lambda: ui.navigate.to(f"/performance?month={month_input.value}")
         ).props("flat no-caps")
+        if perf.scope == "shop":
+            _downloads(user, month)
     _cards(perf)
     _leaderboard(perf)
     if perf.days:
@@ -103,5 +114,43 @@ def _orders(perf: PerformanceOut) -> None:
     rows = [{**o.model_dump(), **{k: perf.names.get(getattr(o, k), getattr(o, k)) for k in named}} for o in perf.orders]
     with ui.card().classes("w-full"):
         ui.label(t(f"{name} 的订单与成交会话", f"Orders of {name} and the chats that earned them")).classes("text-lg")
-        ui.table(columns=[{"name": c, "label": t(zh, en), "field": c, **_FORMAT.get(c, {})} for c, zh, en in ocols],
-                 rows=rows, row_key="order_id", pagination=20).classes("w-full").props('data-testid="perf-orders"')  # fmt: skip
+        ui.label(t("点击订单查看成交会话与判定依据", "Click an order for the chat that earned it and why")).classes(
+            "text-grey-6 text-sm")
+        table = ui.table(columns=[{"name": c, "label": t(zh, en), "field": c, **_FORMAT.get(c, {})} for c, zh, en in ocols],
+                         rows=rows, row_key="order_id", pagination=20).classes("w-full cursor-pointer").props(
+            'data-testid="perf-orders"')  # fmt: skip
+        table.on("rowClick", lambda e: ui.navigate.to(
+            f"/performance/orders/{quote(e.args[1]['order_id'], safe='')}?month={perf.month}"))
+
+
+WORKBOOKS: dict[str, tuple[str, str, Callable[..., tuple[Path, str]]]] = {
+    "kpi": ("下载绩效表", "KPI workbook", pay_actions.kpi_workbook),
+    "pay": ("下载工资表", "Pay workbook", pay_actions.pay_workbook),
+}
+
+
+def _downloads(user: UserOut, month: str) -> None:
+    """The month's KPI and pay workbooks, written by the actions ``kefu report kpi|pay`` call."""
+    for kind, (zh, en, _) in WORKBOOKS.items():
+        button = ui.button(t(zh, en), icon="download", on_click=lambda k=kind: _download(user, k, month))
+        testid(button.props("outline no-caps"), f"perf-download-{kind}")
+
+
+async def _download(user: UserOut, kind: str, month: str) -> None:
+    ui.notify(t("正在生成…", "Preparing…"))
+    try:  # a month's KPI and pay take seconds: off the event loop, so the page stays live
+        check_role(user.role, MANAGERS)  # every agent's pay: supervisors and admins only
+        data = await background.io_bound(_workbook_bytes, kind, month)
+    except KefuError as exc:
+        notify_error(exc)
+        return
+    if data is None:  # io_bound gives None only while the server shuts down
+        return
+    ui.download.content(data, f"{kind}-{month}.xlsx",
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")  # fmt: skip
+
+
+def _workbook_bytes(kind: str, month: str) -> bytes:
+    with tempfile.TemporaryDirectory() as tmp, db_session() as session:
+        path, _ = WORKBOOKS[kind][2](session, month, Path(tmp) / f"{kind}.xlsx")
+        return path.read_bytes()

@@ -1,5 +1,6 @@
 """``/settings/rules``: the rule editors Settings promises — follow-up rules (→ tasks), KPI schemes
-(→ grades and pay), roster rules (→ the roster's hard rules). Supervisors and admins.
+(→ grades and pay), roster rules (→ the roster's hard rules), the claim convention (→ the claims
+check). Supervisors and admins.
 
 Thin: each tab edits a copy of its document and saves it whole through one service action
 (``kefu.service.duty.actions_rules``, ``kefu.service.credit.actions_kpi``,
@@ -21,6 +22,7 @@ from kefu.service.care import actions as care
 from kefu.service.duty import actions_rules as followup
 from kefu.service.org.schemas import UserOut
 from kefu.service.plan import actions_rules as roster_rules
+from kefu.ui.claims_editor import claims_tab
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.kpi_editor import kpi_tab
@@ -164,6 +166,7 @@ def rules_page(user: UserOut, request: Request) -> None:
         tabs_by_key["followup"] = ui.tab(t("跟进规则", "Follow-up rules")).props('data-testid="tab-followup"')
         tabs_by_key["kpi"] = ui.tab(t("KPI 方案", "KPI schemes")).props('data-testid="tab-kpi"')
         tabs_by_key["roster"] = ui.tab(t("排班规则", "Roster rules")).props('data-testid="tab-roster"')
+        tabs_by_key["claims"] = ui.tab(t("认领约定", "Claims")).props('data-testid="tab-claims"')
     first = tabs_by_key.get(request.query_params.get("tab", ""), tabs_by_key["followup"])
     with ui.tab_panels(tabs, value=first).classes("w-full"):
         with ui.tab_panel(tabs_by_key["followup"]):
@@ -172,3 +175,5 @@ def rules_page(user: UserOut, request: Request) -> None:
             kpi_tab(user)
         with ui.tab_panel(tabs_by_key["roster"]):
             _roster_tab(user, shops)
+        with ui.tab_panel(tabs_by_key["claims"]):
+            claims_tab(user, shops)
