@@ -13,6 +13,7 @@ from typing import Any
 
 from nicegui import run as ng_run
 from nicegui import ui
+from pydantic import ValidationError
 
 from kefu.domain.errors import KefuError
 from kefu.service.team import actions
@@ -20,6 +21,12 @@ from kefu.service.team.schemas_growth import PromotionOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.widgets import run, testid
+
+
+def invalid(exc: ValidationError) -> None:
+    """A form field the request model refused (empty or too long), named in both languages."""
+    where = ".".join(str(x) for x in exc.errors()[0]["loc"])
+    ui.notify(t(f"请检查输入: {where} (必填或过长)", f"check the input: {where} (required or too long)"), type="negative")
 
 
 def section(zh: str, en: str) -> Any:

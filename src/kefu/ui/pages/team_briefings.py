@@ -20,7 +20,7 @@ from kefu.domain.timeutil import parse_day
 from kefu.service.team import actions, schemas
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.pages.me_growth import section
+from kefu.ui.pages.me_growth import invalid, section
 from kefu.ui.widgets import notify_error, run, testid
 
 STATES = {"acknowledged": ("已确认", "acknowledged", "positive"), "acknowledged_late": ("上架后才确认", "late", "warning"),
@@ -89,17 +89,15 @@ def briefings_panel(who: actions.Actor, shop: str) -> None:
 
         def publish() -> None:
             try:
-                body = schemas.BriefingIn(shop_id=shop, product=str(product.value or "").strip() or "-",
+                body = schemas.BriefingIn(shop_id=shop, product=str(product.value or "").strip(),
                                           launch_on=parse_day(launch.value or "", "launch_on"),
                                           attributes=parse_attributes(attributes.value), faq=parse_faq(faq.value),
                                           quiz=parse_quiz(quiz.value))  # fmt: skip
             except KefuError as exc:
                 notify_error(exc)
                 return
-            except ValidationError as exc:  # an empty list or an over-long field
-                where = ".".join(str(x) for x in exc.errors()[0]["loc"])
-                ui.notify(t(f"请检查输入: {where} (属性与小测验至少各一行)", f"check the input: {where} (at least one attribute "
-                            "and one quiz line)"), type="negative")  # fmt: skip
+            except ValidationError as exc:  # an empty product, no attribute or quiz line, an over-long field
+                invalid(exc)
                 return
             if run(lambda s: actions.publish_briefing(s, who, body)) is not None:
                 ui.notify(t("已发布, 客服将在「我的」页面学习", "published; agents find it on their Me page"), type="positive")

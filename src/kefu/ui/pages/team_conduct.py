@@ -13,13 +13,14 @@ from datetime import date
 from decimal import Decimal
 
 from nicegui import ui
+from pydantic import ValidationError
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import SHOP_TZ, parse_day, utc_now
 from kefu.service.team import actions, schemas
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.pages.me_growth import section
+from kefu.ui.pages.me_growth import invalid, section
 from kefu.ui.widgets import notify_error, run, testid
 
 KINDS = {"violation": ("违规 (按阶梯处罚)", "violation (the ladder decides)"), "listing_error": ("发现宝贝数据错误", "listing error found"),
@@ -61,10 +62,13 @@ def conduct_panel(who: actions.Actor, shop: str) -> None:
 
         def record() -> None:
             try:
-                body = schemas.ConductIn(agent_id=str(agent.value or "-"), day=parse_day(day.value or ""), kind=str(kind.value),
-                                         rule=str(rule.value or "").strip() or "-", evidence=str(evidence.value or "").strip() or "-")  # fmt: skip
+                body = schemas.ConductIn(agent_id=str(agent.value or ""), day=parse_day(day.value or ""), kind=str(kind.value),
+                                         rule=str(rule.value or "").strip(), evidence=str(evidence.value or "").strip())  # fmt: skip
             except KefuError as exc:
                 notify_error(exc)
+                return
+            except ValidationError as exc:  # no agent, no rule or no evidence: an entry always names its evidence
+                invalid(exc)
                 return
             done = run(lambda s: actions.record_conduct(s, who, body))
             if done is not None:
@@ -115,7 +119,10 @@ def conduct_panel(who: actions.Actor, shop: str) -> None:
                     try:
                         fen = Decimal(str(amount.value or "0").strip()) * 100
                         body = schemas.FundSpendIn(shop_id=shop, day=today, amount_fen=int(fen) if fen == int(fen) else 0,
-                                                   purpose=str(purpose.value or "").strip() or "-")  # fmt: skip
+                                                   purpose=str(purpose.value or "").strip())  # fmt: skip
+                    except ValidationError as exc:
+                        invalid(exc)
+                        return
                     except (ValueError, ArithmeticError):
                         ui.notify(t("金额应大于 0, 最多两位小数", "the amount must be positive, at most 2 decimals"), type="negative")
                         return

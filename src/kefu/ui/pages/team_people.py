@@ -15,6 +15,7 @@ from typing import Any
 
 from nicegui import run as ng_run
 from nicegui import ui
+from pydantic import ValidationError
 
 from kefu.domain.errors import KefuError
 from kefu.domain.timeutil import parse_day
@@ -26,7 +27,7 @@ from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import MANAGERS, kefu_page
 from kefu.ui.pages.me import actor_of
-from kefu.ui.pages.me_growth import promotion_view, section
+from kefu.ui.pages.me_growth import invalid, promotion_view, section
 from kefu.ui.pages.team_briefings import briefings_panel
 from kefu.ui.pages.team_conduct import conduct_panel
 from kefu.ui.widgets import notify_error, run, testid
@@ -163,10 +164,13 @@ def onboarding_panel(who: actions.Actor, shop: str) -> None:
 
         def start_clicked() -> None:
             try:
-                body = schemas.OnboardingIn(agent_id=str(hire.value or "-"), mentor_id=str(mentor.value or "-"),
+                body = schemas.OnboardingIn(agent_id=str(hire.value or ""), mentor_id=str(mentor.value or ""),
                                             started_on=parse_day(start.value or ""), months=int(months.value or 3))  # fmt: skip
             except KefuError as exc:
                 notify_error(exc)
+                return
+            except ValidationError as exc:  # no new hire or no mentor chosen
+                invalid(exc)
                 return
             act(lambda s: actions.start_onboarding(s, who, body))
 
@@ -209,12 +213,15 @@ def growth_panel(who: actions.Actor, shop: str) -> Callable[[], Awaitable[None]]
         def save() -> None:
             key = str(metric.value)
             try:
-                body = schemas.GoalIn(agent_id=str(agent.value or "-"), metric=key, label=GOAL_METRICS[key][0],
+                body = schemas.GoalIn(agent_id=str(agent.value or ""), metric=key, label=GOAL_METRICS[key][0],
                                       norm=Decimal(str(norm.value or "0")), factor=Decimal(str(factor.value)),
                                       lower_is_better=GOAL_METRICS[key][2], start=parse_day(start.value or ""),
                                       direction=str(direction.value or ""))  # fmt: skip
             except KefuError as exc:
                 notify_error(exc)
+                return
+            except ValidationError as exc:  # no agent chosen, a norm of 0
+                invalid(exc)
                 return
             except (InvalidOperation, ValueError):
                 ui.notify(t("团队常模应为大于 0 的数", "the team norm must be a positive number"), type="negative")
