@@ -88,7 +88,7 @@ def promotion_card(who: actions.Actor) -> None:
     ui.timer(0.1, load, once=True)
 
 
-def onboarding_card(who: actions.Actor, refresh: Callable[[], None]) -> None:
+def onboarding_card(who: actions.Actor, refresh: Callable[[], Any]) -> None:
     """My probation (mentor, checklist, end date) and the new hires I mentor, whose items I tick."""
     with db_session() as session:
         rows = actions.list_onboardings(session, who)
@@ -112,7 +112,7 @@ def onboarding_card(who: actions.Actor, refresh: Callable[[], None]) -> None:
                                    .props("flat dense no-caps size=sm"), f"my-tick-{o.agent_id}-{i}")  # fmt: skip
 
 
-def _tick(who: actions.Actor, agent_id: str, item: int, refresh: Callable[[], None]) -> None:
+def _tick(who: actions.Actor, agent_id: str, item: int, refresh: Callable[[], Any]) -> None:
     if run(lambda s: actions.tick_onboarding(s, who, agent_id, item)) is not None:
         ui.notify(t("已完成", "done"), type="positive")
         refresh()

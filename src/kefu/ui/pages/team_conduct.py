@@ -49,7 +49,7 @@ def conduct_panel(who: actions.Actor, shop: str) -> None:
 
     with section("记录违规或奖励", "Record a violation or a reward"):
         with ui.row().classes("w-full gap-2"):
-            agent = ui.select(agents, label=t("客服", "Agent"), on_change=lambda: show(agent.value)).props(
+            agent = ui.select(agents, label=t("客服", "Agent"), on_change=lambda e: show(e.value)).props(
                 'dense outlined data-testid="cd-agent"').classes("w-48")
             kind = ui.select({k: t(*v) for k, v in KINDS.items()}, value="violation", label=t("类型", "Kind")).props(
                 'dense outlined data-testid="cd-kind"').classes("w-56")

@@ -22,7 +22,7 @@ from kefu.domain.timeutil import parse_day
 from kefu.service.org import actions_admin as org_admin
 from kefu.service.org.schemas import UserOut
 from kefu.service.team import actions, schemas
-from kefu.service.team.schemas_growth import PromoteIn, PromotionOut
+from kefu.service.team.schemas_growth import NormOut, PromoteIn, PromotionOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import MANAGERS, kefu_page
@@ -194,7 +194,7 @@ def growth_panel(who: actions.Actor, shop: str) -> Callable[[], Awaitable[None]]
             'dense outlined maxlength=500 data-testid="goal-direction"').classes("w-full")
 
         async def fill_norm() -> None:
-            def compute() -> Any:
+            def compute() -> NormOut | KefuError:
                 try:
                     with db_session() as session:
                         return actions.goal_norm(session, who, shop, str(metric.value))
@@ -204,6 +204,8 @@ def growth_panel(who: actions.Actor, shop: str) -> Callable[[], Awaitable[None]]
             result = await ng_run.io_bound(compute)
             if isinstance(result, KefuError):
                 notify_error(result)
+            elif result is None:
+                return
             elif result.norm is None:
                 ui.notify(t(f"{result.month} 没有该指标的数据", f"no figures for {result.month}"), type="warning")
             else:
