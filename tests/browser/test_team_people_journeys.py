@@ -148,10 +148,11 @@ def test_a_violation_takes_the_ladder_step_and_the_agent_sees_it(kefu_server: Se
     expect(desk.page.get_by_test_id("ladder")).to_contain_text("第 1 次: 罚款 10.00 元")
     desk.page.get_by_test_id("cd-agent").click()
     desk.page.get_by_role("option", name=f"{name} ({agent})").click()
-    for evidence in ("会话 #101", "会话 #102"):
+    for n, evidence in enumerate(("会话 #101", "会话 #102"), start=1):
         _field(desk, "cd-rule").fill("上班时间看视频")  # type: ignore[attr-defined]
         _field(desk, "cd-evidence").fill(evidence)  # type: ignore[attr-defined]
         desk.page.get_by_test_id("cd-submit").click()
+        expect(desk.page.locator("[data-testid^=conduct-]")).to_have_count(n)  # recorded, the form cleared
     expect(desk.page.locator(".q-notification").filter(has_text=f"{name}: 罚款 30.00 元")).to_be_visible()
     expect(desk.page.get_by_test_id("fund-closing")).to_have_text("余额 40.00 元")
     desk.shot("team-conduct", full_page=True)
