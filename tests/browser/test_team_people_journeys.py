@@ -67,13 +67,14 @@ def test_a_briefing_blocks_nothing_but_shows_who_has_not_acknowledged_by_launch(
     card.click()
     card.get_by_text("500ml", exact=True).click()
     card.get_by_text("塑料", exact=True).click()  # one wrong answer of two: below the 80 % pass mark
+    card.scroll_into_view_if_needed()
+    phone.shot("me-briefing-phone")
     phone.page.get_by_test_id(f"briefing-submit-{bid}").click()
     expect(phone.page.locator(".q-notification").filter(has_text="答对 1/2")).to_be_visible()
     card.get_by_text("316 不锈钢", exact=True).click()
     phone.page.get_by_test_id(f"briefing-submit-{bid}").click()
     expect(phone.page.get_by_test_id("briefings-done")).to_contain_text("保温杯 X1")
     expect(phone.page.get_by_test_id(f"briefing-{bid}")).to_have_count(0)
-    phone.shot("me-briefing-phone", full_page=True)
 
     late = Tab(browser, viewport=PHONE, mobile=True)  # not acknowledged: nothing is blocked, the page works
     sign_in(late, kefu_server.base, "/me", other, DEMO_PASSWORD)
@@ -112,8 +113,8 @@ def test_promotion_progress_on_my_page(kefu_server: Server, browser: Browser) ->
     sign_in(phone, kefu_server.base, "/me", agent, DEMO_PASSWORD)
     box = phone.page.get_by_test_id("my-promotion")
     expect(box.get_by_test_id("level-初级")).to_be_visible()
-    expect(box.get_by_test_id("criterion-months")).to_contain_text(f"{held}/3")
-    expect(box.get_by_test_id("criterion-score")).to_contain_text("0/2")  # the demo holds no completed month
+    expect(box.get_by_test_id("criterion-months")).to_contain_text(f"{held} / 需 3")
+    expect(box.get_by_test_id("criterion-score")).to_contain_text("0 / 需 2")  # the demo holds no completed month
     expect(box.get_by_test_id("promotion-verdict")).to_have_text("晋升中级还需:")
     expect(box).to_contain_text("月度绩效分: 2026-10 – · 2026-09 –")
     box.scroll_into_view_if_needed()
@@ -155,6 +156,7 @@ def test_a_violation_takes_the_ladder_step_and_the_agent_sees_it(kefu_server: Se
         expect(desk.page.locator("[data-testid^=conduct-]")).to_have_count(n)  # recorded, the form cleared
     expect(desk.page.locator(".q-notification").filter(has_text=f"{name}: 罚款 30.00 元")).to_be_visible()
     expect(desk.page.get_by_test_id("fund-closing")).to_have_text("余额 40.00 元")
+    expect(desk.page.locator(".q-notification")).to_have_count(0, timeout=15_000)  # the notices fade: a clean picture
     desk.shot("team-conduct", full_page=True)
     phone = Tab(browser, viewport=PHONE, mobile=True)
     sign_in(phone, kefu_server.base, "/me", agent, DEMO_PASSWORD)

@@ -17,7 +17,7 @@ def _checks(p: growth.Promotion) -> list[tuple[str, str, str, bool]]:
 
 def test_progress_names_what_each_criterion_has_and_needs() -> None:
     ready = growth.promotion("初级", 3, [Decimal(95), Decimal(91), Decimal(50)], 0)
-    assert _checks(ready) == [("months", "3", "3", True), ("score", "2", "2", True), ("goals", "0", "0", True)]
+    assert _checks(ready) == [("months", "3", "3", True), ("score", "2", "2", True)]  # 初级 asks for no goal
     short = growth.promotion("中级", 4, [Decimal(101), None, Decimal(99)], 2)
     assert _checks(short) == [("months", "4", "6", False), ("score", "1", "3", False), ("goals", "2", "1", True)]
     assert short.checks[1].label == ("最近 3 个月绩效分均 ≥ 100", "KPI score ≥ 100 in each of the last 3 months")
@@ -29,6 +29,8 @@ def test_a_shop_track_replaces_the_seed_track() -> None:
     track = growth.parse_track([{"level": "初级", "min_months": 1, "min_score": "80.5", "score_months": 1}])
     assert track == (growth.Criterion("初级", 1, Decimal("80.5"), 1, 0),)
     assert growth.promotion("初级", 1, [Decimal("80.5")], 0, track).eligible is True
+    free = growth.parse_track([{"level": "初级", "min_months": 0, "min_score": 0, "score_months": 0}])
+    assert (growth.promotion("初级", 0, [], 0, free).checks, growth.promotion("初级", 0, [], 0, free).eligible) == ((), True)
     assert growth.promotion("初级", 1, [Decimal("80.4")], 0, track).eligible is False
     stuck = growth.promotion("中级", 99, [Decimal(200)] * 3, 9, track)  # the shop's track ends at 中级
     assert (stuck.next_level, stuck.eligible) == (None, False)

@@ -111,21 +111,22 @@ def promotion(level: str, months_at_level: int, scores: Sequence[Decimal | None]
         return Promotion(level, None, False, (("已是最高职级", "already at the top level"),))
     recent = list(scores[: rule.score_months])
     good = sum(1 for s in recent if s is not None and s >= rule.min_score)
-    checks = (
-        Check("months", (f"在本职级满 {rule.min_months} 个月", f"{rule.min_months} months at the level"),
-              str(months_at_level), str(rule.min_months), months_at_level >= rule.min_months),
-        Check("score", (f"最近 {rule.score_months} 个月绩效分均 ≥ {rule.min_score}",
-                        f"KPI score ≥ {rule.min_score} in each of the last {rule.score_months} months"),
-              str(good), str(rule.score_months), good >= rule.score_months),
-        Check("goals", (f"达成目标 {rule.goals_met} 个", f"{rule.goals_met} goals met"),
-              str(goals_met), str(rule.goals_met), goals_met >= rule.goals_met),
-    )  # fmt: skip
+    checks = tuple(c for c, need in (
+        (Check("months", (f"在本职级满 {rule.min_months} 个月", f"{rule.min_months} months at the level"),
+               str(months_at_level), str(rule.min_months), months_at_level >= rule.min_months), rule.min_months),
+        (Check("score", (f"最近 {rule.score_months} 个月绩效分均 ≥ {rule.min_score}",
+                         f"KPI score ≥ {rule.min_score} in each of the last {rule.score_months} months"),
+               str(good), str(rule.score_months), good >= rule.score_months), rule.score_months),
+        (Check("goals", (f"达成目标 {rule.goals_met} 个", f"{rule.goals_met} goals met"),
+               str(goals_met), str(rule.goals_met), goals_met >= rule.goals_met), rule.goals_met),
+    ) if need > 0)  # fmt: skip  # a criterion asking for nothing is not shown
     reasons = []
     if months_at_level < rule.min_months:
         reasons.append((f"在本职级 {months_at_level} 个月, 需要 {rule.min_months}",
                         f"{months_at_level} months at the level, needs {rule.min_months}"))
-    if not checks[1].met:
-        reasons.append(checks[1].label)
+    if good < rule.score_months:
+        reasons.append((f"最近 {rule.score_months} 个月绩效分均 ≥ {rule.min_score}",
+                        f"KPI score ≥ {rule.min_score} in each of the last {rule.score_months} months"))
     if goals_met < rule.goals_met:
         reasons.append((f"达成目标 {goals_met} 个, 需要 {rule.goals_met}", f"{goals_met} goals met, needs {rule.goals_met}"))
     return Promotion(level, LEVELS[LEVELS.index(level) + 1], not reasons, tuple(reasons), checks)

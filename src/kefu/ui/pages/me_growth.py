@@ -57,7 +57,7 @@ def promotion_view(p: PromotionOut) -> None:
         with testid(ui.row().classes("w-full items-center no-wrap gap-2"), f"criterion-{c.key}"):
             ui.icon("check_circle" if c.met else "radio_button_unchecked", color="positive" if c.met else "grey")
             ui.label(t(c.label, c.label_en)).classes("text-sm grow")
-            ui.label(f"{c.have}/{c.need}").classes("text-sm font-bold")
+            ui.label(t(f"{c.have} / 需 {c.need}", f"{c.have} / {c.need} needed")).classes("text-sm font-bold")
     scores = " · ".join(f"{m.month} {m.score or '–'}" for m in p.scores)
     ui.label(t(f"月度绩效分: {scores}", f"Monthly KPI: {scores}")).classes("text-xs text-grey-7")
 

@@ -49,7 +49,7 @@ def people_page(user: UserOut) -> None:
         shops = org_admin.shop_ids(session)
     shop = ui.select(shops, value=shops[0] if shops else None, label=t("店铺", "Shop"),
                      on_change=lambda: body.refresh()).props('dense outlined data-testid="people-shop"')  # fmt: skip
-    with ui.tabs().classes("w-full") as tabs:
+    with ui.tabs().classes("w-full max-w-4xl").props("align=left") as tabs:
         tab_b = testid(ui.tab(t("产品培训", "Briefings")), "tab-briefings")
         tab_c = testid(ui.tab(t("奖惩", "Fines & rewards")), "tab-conduct")
         tab_o = testid(ui.tab(t("入职带教", "Onboarding")), "tab-onboarding")
@@ -188,7 +188,7 @@ def growth_panel(who: actions.Actor, shop: str) -> Callable[[], Awaitable[None]]
                                label=t("指标", "Metric")).props('dense outlined data-testid="goal-metric"').classes("w-56")  # fmt: skip
             norm = ui.input(t("团队常模", "Team norm")).props('dense outlined data-testid="goal-norm"').classes("w-32")
             factor = ui.select({"1.2": "120%", "1.25": "125%", "1.3": "130%"}, value="1.2",
-                               label=t("目标系数", "Factor")).props("dense outlined")  # fmt: skip
+                               label=t("目标系数", "Factor")).props("dense outlined").classes("w-28")  # fmt: skip
             start = ui.input(t("开始", "Start")).props('dense outlined type=date data-testid="goal-start"')
         direction = ui.input(t("发展方向 (如 售后组长、培训讲师)", "Direction (e.g. after-sales lead)")).props(
             'dense outlined maxlength=500 data-testid="goal-direction"').classes("w-full")
