@@ -6,7 +6,9 @@
 * Promotion progress on 我的: the level and each criterion (have / need) from the hire day and the
   completed months' KPI; with the shop's track as data, the supervisor promotes and the agent sees it.
 * A violation recorded on the page takes the ladder's step and shows, with its evidence, on the agent's page.
-Screenshots: team-briefings.png, me-briefing-phone.png, me-promotion-phone.png, team-growth.png, team-conduct.png.
+* A new hire gets a mentor on /team/people; the mentor ticks the checklist on a phone; the supervisor sees it.
+Screenshots: team-briefings.png, me-briefing-phone.png, me-promotion-phone.png, team-growth.png, team-conduct.png,
+team-onboarding.png, me-onboarding-phone.png.
 """
 
 from __future__ import annotations
@@ -163,6 +165,38 @@ def test_a_violation_takes_the_ladder_step_and_the_agent_sees_it(kefu_server: Se
     entries = phone.page.locator("[data-testid^=conduct-]")
     expect(entries.first).to_contain_text("第 2 次 罚款 30.00 元 · 上班时间看视频")
     expect(entries.first).to_contain_text("依据: 会话 #102")
+    assert desk.errors == [] and phone.errors == []
+    desk.close()
+    phone.close()
+
+
+def test_a_new_hire_gets_a_mentor_who_ticks_the_checklist_on_a_phone(kefu_server: Server, browser: Browser) -> None:
+    agents = _agents(kefu_server.db_url)
+    (hire, hire_name, _, _), (mentor, mentor_name, _, _) = agents[-1], agents[0]
+    desk = Tab(browser)
+    sign_in(desk, kefu_server.base, "/team/people", "demo", DEMO_PASSWORD)
+    desk.page.get_by_test_id("tab-onboarding").click()
+    for testid, label in (("ob-agent", f"{hire_name} ({hire})"), ("ob-mentor", f"{mentor_name} ({mentor})")):
+        desk.page.get_by_test_id(testid).click()
+        desk.page.get_by_role("option", name=label).click()
+        expect(desk.page.get_by_role("option")).to_have_count(0)  # the menu closed: the next one is the mentor's
+    _field(desk, "ob-start").fill(TODAY.isoformat())  # type: ignore[attr-defined]
+    desk.page.get_by_test_id("ob-submit").click()
+    card = desk.page.get_by_test_id(f"onboarding-{hire}")
+    expect(card).to_contain_text(f"{hire_name} · 带教 {mentor_name} · 入职 {TODAY} · 试用期至 2027-02-20 · 试用期")
+    phone = Tab(browser, viewport=PHONE, mobile=True)
+    sign_in(phone, kefu_server.base, "/me", mentor, DEMO_PASSWORD)
+    phone.page.get_by_test_id(f"my-tick-{hire}-1").click()  # 上机操作培训, done with the mentor
+    expect(phone.page.get_by_test_id(f"my-onboarding-{hire}")).to_contain_text(f"上机操作培训 (一人带一个) / hands-on training with the mentor ({TODAY:%m-%d})")
+    expect(phone.page.get_by_test_id(f"my-tick-{hire}-1")).to_have_count(0)
+    expect(phone.page.locator(".q-notification")).to_have_count(0, timeout=15_000)
+    phone.page.get_by_test_id(f"my-onboarding-{hire}").scroll_into_view_if_needed()
+    phone.shot("me-onboarding-phone")
+    desk.page.reload()
+    desk.page.get_by_test_id("tab-onboarding").click()
+    expect(desk.page.get_by_test_id(f"tick-{hire}-1")).to_have_count(0)  # the supervisor sees the mentor's tick
+    expect(desk.page.get_by_test_id(f"tick-{hire}-0")).to_be_visible()
+    desk.shot("team-onboarding", full_page=True)
     assert desk.errors == [] and phone.errors == []
     desk.close()
     phone.close()

@@ -109,7 +109,7 @@ def onboarding_card(who: actions.Actor, refresh: Callable[[], Any]) -> None:
                         ui.label(c.item + (f" ({c.done_on:%m-%d})" if c.done_on else "")).classes("text-sm grow")
                         if mentee and not c.done_on:
                             testid(ui.button(t("完成", "Done"), on_click=lambda a=o.agent_id, i=i: _tick(who, a, i, refresh))
-                                   .props("flat dense no-caps size=sm"), f"my-tick-{o.agent_id}-{i}")  # fmt: skip
+                                   .props("flat dense no-caps size=sm").classes("shrink-0"), f"my-tick-{o.agent_id}-{i}")  # fmt: skip
 
 
 def _tick(who: actions.Actor, agent_id: str, item: int, refresh: Callable[[], Any]) -> None:
