@@ -100,6 +100,9 @@ SCOPE_TESTS = {
     ("GET", "/api/v1/briefings"): "tests/api/test_team_api.py::test_briefing_acknowledged_and_who_has_not",
     ("POST", "/api/v1/briefings/{briefing_id}/acknowledge"): "tests/api/test_team_api.py::test_briefing_acknowledged_and_who_has_not",
     ("GET", "/api/v1/fund"): "no private rows: the activity fund's statement is published to the team (seed 001 十二)",
+    ("GET", "/api/v1/conduct/ladder"): "no private rows: the shop's fines ladder and rewards are published to the team",
+    ("GET", "/api/v1/agents/{agent_id}/promotion"): "tests/api/test_team_growth_api.py::test_promotion_progress_scope_and_refusal",
+    ("GET", "/api/v1/onboarding"): "tests/api/test_team_growth_api.py::test_onboardings_ladder_pickers_and_norm",
     ("GET", "/api/v1/tasks/{task_id}"): "tests/duty/test_duty_api.py::test_agent_completes_own_task_only",
     ("POST", "/api/v1/tasks/{task_id}/complete"): "tests/duty/test_duty_api.py::test_agent_completes_own_task_only",
 }

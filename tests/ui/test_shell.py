@@ -23,13 +23,13 @@ def test_navigation_has_every_area_and_valid_roles() -> None:
     paths = [item.path for item in NAV]
     assert len(paths) == len(set(paths))
     for path in ("/", "/monitor", "/workspace", "/roster", "/forecast", "/performance", "/tasks",
-                 "/care/tickets", "/care/templates", "/care/bot", "/care/logbooks", "/imports", "/settings", "/me", "/team"):
+                 "/care/tickets", "/care/templates", "/care/bot", "/care/logbooks", "/imports", "/settings", "/me", "/team", "/team/people"):
         assert path in paths
     for item in NAV:
         assert item.roles and set(item.roles) <= set(ALL_ROLES), item.path
         assert item.zh and item.en
-    assert [i.path for i in NAV if "agent" not in i.roles] == ["/monitor", "/team", "/forecast", "/care/bot", "/imports",
-                                                               "/settings"]
+    assert [i.path for i in NAV if "agent" not in i.roles] == ["/monitor", "/team", "/team/people", "/forecast", "/care/bot",
+                                                               "/imports", "/settings"]
 
 
 @pytest.mark.parametrize(("raw", "safe"), [

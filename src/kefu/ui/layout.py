@@ -77,6 +77,7 @@ NAV: list[NavItem] = [
     NavItem("/tasks", "任务", "Tasks", "checklist", ALL_ROLES),
     NavItem("/roster", "排班", "Roster", "calendar_month", ALL_ROLES),
     NavItem("/team", "团队审批", "Approvals", "how_to_reg", MANAGERS),
+    NavItem("/team/people", "培训与成长", "People", "school", MANAGERS),
     NavItem("/forecast", "预测", "Forecast", "insights", MANAGERS),
     NavItem("/performance", "绩效", "Performance", "leaderboard", ALL_ROLES),
     NavItem("/care/tickets", "工单", "Tickets", "confirmation_number", ALL_ROLES),

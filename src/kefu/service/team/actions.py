@@ -5,7 +5,8 @@ Leave (:mod:`.actions_leave`), swaps and who could take a shift
 (:mod:`.actions_overtime`), late and absent marks (:mod:`.actions_attendance`),
 fines, rewards and the activity fund (:mod:`.actions_conduct`), product briefings
 (:mod:`.actions_briefing`), the agent's page (:mod:`.actions_me`),
-onboarding, early 转正 and goals (:mod:`.actions_people`).
+onboarding, early 转正 and goals (:mod:`.actions_people`), the promotion track
+(:mod:`.actions_growth`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,14 @@ from kefu.service.team.actions_briefing import (
     publish_briefing,
 )
 from kefu.service.team.actions_common import Actor, actor_named, agent_actor
-from kefu.service.team.actions_conduct import fund_statement, list_conduct, record_conduct, spend_fund
+from kefu.service.team.actions_conduct import (
+    conduct_ladder,
+    fund_statement,
+    list_conduct,
+    record_conduct,
+    spend_fund,
+)
+from kefu.service.team.actions_growth import goal_norm, promote_agent, promotion_progress, team_promotions
 from kefu.service.team.actions_leave import (
     approve_leave,
     cancel_leave,
@@ -51,7 +59,9 @@ from kefu.service.team.actions_people import (
     confirm_regular,
     early_regular,
     list_goals,
+    list_onboardings,
     set_goal,
+    shop_agents,
     start_onboarding,
     tick_onboarding,
 )
@@ -77,4 +87,5 @@ __all__ = [
     "shift_candidates", "fund_statement", "list_conduct", "record_conduct", "spend_fund",
     "acknowledge_briefing", "briefing_status", "list_briefings", "publish_briefing",
     "confirm_regular", "early_regular", "list_goals", "set_goal", "start_onboarding", "tick_onboarding",
+    "goal_norm", "promote_agent", "promotion_progress", "team_promotions", "conduct_ladder", "list_onboardings", "shop_agents",
 ]  # fmt: skip

@@ -21,6 +21,7 @@ from kefu.service.care import actions_books as care_books
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import Actor, agent_names, manager, near, own
 from kefu.service.team.schemas import ConductIn, ConductOut, FundLineOut, FundSpendIn, FundStatementOut
+from kefu.service.team.schemas_growth import LadderOut, LadderStepOut
 from kefu.store.models.org import Agent, Shop
 from kefu.store.models.team import ConductEntry, FundSpend
 from kefu.team import ladder
@@ -74,6 +75,18 @@ def record_conduct(session: Session, actor: Actor, body: ConductIn, *, now: date
                             now=now, outcome=outcome, step=step, amount_fen=fen, evidence=row.evidence,
                             tell=f"{agent.name} {body.day} {what}, {OUTCOME_TEXT[outcome]}{money}: {row.rule}")  # fmt: skip
     return _view(row, agent.name)
+
+
+def conduct_ladder(session: Session, actor: Actor, shop_id: str) -> LadderOut:
+    """The shop's ladder and rewards as the data that decides them (published with the fund statement)."""
+    if session.get(Shop, shop_id) is None:
+        raise not_found("店铺 / shop", shop_id)
+    settings = store.team_settings(session, shop_id)
+    steps = [LadderStepOut(count=s.count, outcome=s.outcome, label=OUTCOME_TEXT[s.outcome], amount_fen=s.amount_fen)
+             for s in ladder.parse_ladder(settings.get("ladder"))]  # fmt: skip
+    rewards = [LadderStepOut(count=0, outcome=kind, label=zh, amount_fen=int((settings.get("rewards") or {}).get(kind, fen)))
+               for kind, (zh, _en, fen) in ladder.REWARDS.items()]  # fmt: skip
+    return LadderOut(shop_id=shop_id, window_days=ladder.WINDOW_DAYS, steps=steps, rewards=rewards)
 
 
 def list_conduct(session: Session, actor: Actor, agent_id: str | None, *, limit: int = 100) -> list[ConductOut]:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from kefu.domain.errors import bad_argument
 from kefu.domain.timeutil import utc_now
+from kefu.service import access
 from kefu.service.team import events, store
 from kefu.service.team.actions_common import Actor, agent_names, manager, near, own, today
 from kefu.service.team.schemas import (
@@ -29,7 +30,9 @@ from kefu.service.team.schemas import (
     GoalOut,
     OnboardingIn,
     OnboardingOut,
+    Peer,
 )
+from kefu.store.models.org import Agent
 from kefu.store.models.team import AgentGoal, Onboarding
 from kefu.team import growth, people
 from kefu.team.flow import STATUS_TEXT
@@ -67,6 +70,30 @@ def start_onboarding(session: Session, actor: Actor, body: OnboardingIn, *, now:
                               mentor_id=mentor.id, probation_end=row.probation_end.isoformat(),
                               tell=f"{mentor.name} 带教新同事 {agent.name}, 试用期至 {row.probation_end}")  # fmt: skip
     return _view(session, row)
+
+
+def list_onboardings(session: Session, actor: Actor, shop_id: str | None = None) -> list[OnboardingOut]:
+    """Onboardings still on probation first, by probation end: a shop's (supervisors: their team's);
+    an agent's own and those it mentors (so the mentor can tick the checklist)."""
+    stmt = select(Onboarding).join(Agent, Agent.id == Onboarding.agent_id)
+    if access.is_agent(actor):
+        mine = access.agent_of(actor)
+        stmt = stmt.where((Onboarding.agent_id == mine) | (Onboarding.mentor_id == mine))
+    else:
+        manager(actor)
+        stmt = stmt.where(Agent.shop_id == shop_id) if shop_id else stmt
+        stmt = stmt.where(Agent.team == actor.team) if actor.role == "supervisor" and actor.team else stmt
+    rows = session.scalars(stmt.order_by(Onboarding.status, Onboarding.probation_end, Onboarding.agent_id))
+    return [_view(session, r) for r in rows]
+
+
+def shop_agents(session: Session, actor: Actor, shop_id: str) -> list[Peer]:
+    """The active agents of a shop a supervisor may act for (its team when it has one), for the pages' pickers."""
+    manager(actor)
+    stmt = select(Agent.id, Agent.name).where(Agent.shop_id == shop_id, Agent.active)
+    if actor.role == "supervisor" and actor.team:
+        stmt = stmt.where(Agent.team == actor.team)
+    return [Peer(agent_id=str(i), name=str(n)) for i, n in session.execute(stmt.order_by(Agent.id))]
 
 
 def _onboarding(session: Session, agent_id: str) -> Onboarding:

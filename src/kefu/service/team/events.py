@@ -52,6 +52,7 @@ class TeamEvent(StrEnum):
     ONBOARDING_ITEM_DONE = "onboarding.item_done"
     ONBOARDING_REGULAR = "onboarding.regular"
     GOAL_SET = "goal.set"
+    PROMOTED = "agent.promoted"
     FUND_SPENT = "fund.spent"
 
 
@@ -278,3 +279,9 @@ def goal_set(session: Session, *, goal_id: int, agent_id: str, shop_id: str | No
              metric: str, target: str, end: str, tell: str) -> None:  # fmt: skip
     _record(session, TeamEvent.GOAL_SET, f"goal:{goal_id}", now=now, actor=actor, agent_id=agent_id, shop_id=shop_id,
             data={"metric": metric, "target": target, "end": end}, tell=tell)
+
+
+def promoted(session: Session, *, agent_id: str, shop_id: str | None, actor: str, now: datetime, level: str,
+             before: str, since: str, tell: str) -> None:  # fmt: skip
+    _record(session, TeamEvent.PROMOTED, f"agent:{agent_id}", now=now, actor=actor, agent_id=agent_id, shop_id=shop_id,
+            data={"level": level, "from": before, "since": since}, tell=tell)

@@ -23,6 +23,7 @@ from kefu.plan.roster.types import Assignment, Roster, RosterProblem, Rules
 from kefu.service.plan import roster as roster_svc
 from kefu.store.models.org import Agent, Shop, User
 from kefu.store.models.plan import LeaveRequest, RosterEntry, ShiftTemplate
+from kefu.store.models.team import AgentLevel
 
 CALENDAR = BusinessCalendar()
 MONTHLY_OVERTIME_HOURS = 36  # 劳动法 第41条: the contract's hours plus at most this much overtime a month
@@ -46,6 +47,13 @@ def agent(session: Session, agent_id: str) -> Agent:
     row = session.get(Agent, agent_id)
     if row is None:
         raise unknown_agent(agent_id)
+    return row
+
+
+def shop(session: Session, shop_id: str) -> Shop:
+    row = session.get(Shop, shop_id)
+    if row is None:
+        raise not_found("店铺 / shop", shop_id)
     return row
 
 
@@ -194,3 +202,10 @@ def lock_shop(session: Session, shop_id: str) -> None:
     """Serialise writes that share a shop-wide balance (the activity fund)."""
     if is_pg(session):
         session.execute(select(Shop.id).where(Shop.id == shop_id).with_for_update())
+
+
+def levels(session: Session, agent_ids: list[str]) -> dict[str, tuple[str, date]]:
+    """Each agent's latest promotion-track step (level, since); agents never promoted are absent."""
+    rows = session.execute(select(AgentLevel.agent_id, AgentLevel.level, AgentLevel.since).where(
+        AgentLevel.agent_id.in_(agent_ids)).order_by(AgentLevel.since, AgentLevel.id))  # fmt: skip
+    return {str(a): (str(lv), d) for a, lv, d in rows}  # the latest row of each agent wins

@@ -1,5 +1,5 @@
 """Team self-service: shift swaps and open shifts, overtime requests, product briefings,
-onboarding, conduct (fines and rewards ladder), the activity fund, goals.
+onboarding, conduct (fines and rewards ladder), the activity fund, goals, promotion-track levels.
 
 Leave requests live in :mod:`kefu.store.models.plan` (``leave_requests``) next to the
 roster they change. Decimal figures are stored as their exact text.
@@ -164,5 +164,18 @@ class AgentGoal(Base):
     start: Mapped[date] = mapped_column(Date)
     end: Mapped[date] = mapped_column(Date)
     direction: Mapped[str] = mapped_column(String(500), default="")  # 发展方向
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AgentLevel(Base):
+    """A step on the promotion track (初级 → 中级 → 高级 → 组长): the level from ``since`` on, and who decided."""
+
+    __tablename__ = "agent_levels"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    agent_id: Mapped[str] = mapped_column(ForeignKey("agents.id"), index=True)
+    level: Mapped[str] = mapped_column(String(16))
+    since: Mapped[date] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

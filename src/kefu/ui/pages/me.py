@@ -15,12 +15,13 @@ from nicegui import run as ng_run
 from nicegui import ui
 
 from kefu.domain.errors import KefuError
-from kefu.domain.timeutil import parse_day
+from kefu.domain.timeutil import SHOP_TZ, parse_day
 from kefu.service.org.schemas import UserOut
 from kefu.service.team import actions, schemas
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import kefu_page
+from kefu.ui.pages.me_growth import onboarding_card, promotion_card, section
 from kefu.ui.widgets import notify_error, run, testid
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
@@ -46,13 +47,6 @@ def status_badge(status: str, key: str) -> None:
 
 def weekday(day: date) -> str:
     return t(f"周{WEEKDAYS[day.weekday()]}", WEEKDAYS_EN[day.weekday()])
-
-
-def section(zh: str, en: str) -> Any:
-    card = ui.card().classes("w-full p-3 gap-2")
-    with card:
-        ui.label(t(zh, en)).classes("text-base font-bold")
-    return card
 
 
 def _day(text: str | None) -> date:
@@ -90,6 +84,8 @@ def me_page(user: UserOut) -> None:
         tasks_card(page)
         conduct_card(page)
         goals_card(page)
+        onboarding_card(who, body.refresh)
+        promotion_card(who)
         figures_card()
 
     def roster_card(page: schemas.MyPage) -> None:
@@ -111,9 +107,13 @@ def me_page(user: UserOut) -> None:
 
     def briefings_card(page: schemas.MyPage) -> None:
         todo = [b for b in page.briefings if b.acknowledged_at is None]
-        if not todo:
+        done = [b for b in page.briefings if b.acknowledged_at is not None]
+        if not page.briefings:
             return
-        with section("待学习的新品", "Briefings to acknowledge"):
+        with section("新品培训", "Product briefings"):
+            if done:
+                learnt = "、".join(f"{b.product} ({b.acknowledged_at.astimezone(SHOP_TZ):%m-%d})" for b in done if b.acknowledged_at)
+                testid(ui.label(t(f"已学习: {learnt}", f"Acknowledged: {learnt}")).classes("text-xs text-positive"), "briefings-done")
             for b in todo:
                 title = t(f"{b.product} · {b.launch_on:%m-%d} 上架", f"{b.product} · launch {b.launch_on:%m-%d}")
                 with testid(ui.expansion(title).classes("w-full"), f"briefing-{b.id}"):
@@ -136,17 +136,21 @@ def me_page(user: UserOut) -> None:
                             ui.notify(t("已确认学习", "acknowledged"), type="positive")
                             body.refresh()
 
-                    ui.button(t("提交答案", "Submit answers"), on_click=send).props("dense no-caps")
+                    testid(ui.button(t("提交答案", "Submit answers"), on_click=send).props("dense no-caps"), f"briefing-submit-{b.id}")
 
     def conduct_card(page: schemas.MyPage) -> None:
         if not page.conduct:
             return
         with section("奖惩记录", "Fines and rewards"):
             for c in page.conduct:
-                money = f" ¥{c.amount_fen / 100:,.2f}" if c.amount_fen else ""
+                money = f" {abs(c.amount_fen) / 100:,.2f} 元" if c.amount_fen else ""
                 outcome = {"fine": t("罚款", "fine"), "reward": t("奖励", "reward")}.get(c.outcome, t("辞退警告", "dismissal warning"))
-                ui.label(f"{c.day:%m-%d} {outcome}{money} · {c.rule}").classes(
-                    "text-sm " + ("text-positive" if c.amount_fen > 0 else "text-negative"))
+                step = t(f"第 {c.step} 次 ", f"#{c.step} ") if c.step else ""
+                with testid(ui.column().classes("w-full gap-0 border-b py-1"), f"conduct-{c.id}"):
+                    ui.label(f"{c.day:%m-%d} {step}{outcome}{money} · {c.rule}").classes(
+                        "text-sm " + ("text-positive" if c.amount_fen > 0 else "text-negative"))
+                    ui.label(t(f"依据: {c.evidence} · 记录人 {c.created_by}", f"evidence: {c.evidence} · by {c.created_by}")).classes(
+                        "text-xs text-grey-7")
 
     def goals_card(page: schemas.MyPage) -> None:
         if not page.goals:

@@ -20,7 +20,8 @@ from kefu.service.team import actions, schemas
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import MANAGERS, kefu_page
-from kefu.ui.pages.me import actor_of, section, status_badge, weekday
+from kefu.ui.pages.me import actor_of, status_badge, weekday
+from kefu.ui.pages.me_growth import section
 from kefu.ui.widgets import notify_error, testid
 
 

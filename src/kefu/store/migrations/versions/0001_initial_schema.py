@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 17:35:03.220358
+Create Date: 2026-12-07 18:33:25.726334
 """
 
 from alembic import op
@@ -420,6 +420,20 @@ def upgrade() -> None:
     with op.batch_alter_table('agent_goals', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_agent_goals_agent_id'), ['agent_id'], unique=False)
 
+    op.create_table('agent_levels',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('agent_id', sa.String(length=64), nullable=False),
+    sa.Column('level', sa.String(length=16), nullable=False),
+    sa.Column('since', sa.Date(), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.Column('created_at', kefu.store.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['agent_id'], ['agents.id'], name=op.f('fk_agent_levels_agent_id_agents')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_agent_levels'))
+    )
+    with op.batch_alter_table('agent_levels', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_agent_levels_agent_id'), ['agent_id'], unique=False)
+
     op.create_table('briefing_acks',
     sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
     sa.Column('briefing_id', sa.Integer(), nullable=False),
@@ -800,6 +814,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_briefing_acks_agent_id'))
 
     op.drop_table('briefing_acks')
+    with op.batch_alter_table('agent_levels', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_agent_levels_agent_id'))
+
+    op.drop_table('agent_levels')
     with op.batch_alter_table('agent_goals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_agent_goals_agent_id'))
 
