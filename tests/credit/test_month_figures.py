@@ -91,7 +91,7 @@ def test_an_agent_sees_only_their_own_figures(demo: Session) -> None:
     assert (perf.scope, perf.agent, [a.agent for a in perf.agents]) == ("agent", "kf02", ["kf02"])
     everyone = views.performance(demo, SUPERVISOR, "2026-12")
     [row] = [a for a in everyone.agents if a.agent == "kf02"]
-    assert perf.agents == [row] and perf.credited_fen == row.sales_fen == 348680
+    assert perf.agents == [row] and perf.credited_fen == row.sales_fen == 380830
     assert perf.silent_share_pct is None and perf.days == []
     assert perf.orders and all("kf02" in (o.order_agent, o.payment_agent, o.credited_agent) for o in perf.orders)
 
