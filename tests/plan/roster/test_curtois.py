@@ -236,3 +236,24 @@ def test_concurrent_moves_keep_every_rule() -> None:
     inst = parse_instance(path.read_text(), "Instance4")
     res = solve(inst, time_limit=120, work=3.0, lanes=2)
     assert violations(inst, res.roster) == [] and res.objective == objective(inst, res.roster) >= 1716
+
+
+def test_dp_construction_is_feasible_and_no_single_line_change_improves_it() -> None:
+    """Instance 4 built by the line DP: every rule met, and each employee's line the best against the others."""
+    text = shared_path("benchmarks", "curtois", "Instance4.txt").read_text()
+    inst = parse_instance(text, "Instance4")
+    from kefu.plan.roster.curtois.mapping import line_problem
+    from kefu.plan.roster.curtois.solve import construct
+
+    problem = line_problem(inst)
+    roster = construct(inst, budget=5.0, problem=problem)
+    codes = {st.id: ["" if s == REST else inst.shifts[s].id for s in roster[e]] for e, st in enumerate(inst.staff)}
+    value, bad = _independent(text, codes)
+    assert bad == [] and violations(inst, roster) == [] and value == objective(inst, roster)
+    for e in range(inst.n_emps):  # no legal change of one cell (a change of its line) lowers the objective
+        for s in range(len(inst.shifts)):
+            for d in range(inst.horizon):
+                other = [list(line) for line in roster]
+                other[e][d] = REST if other[e][d] == s else s
+                if not violations(inst, other):
+                    assert objective(inst, other) >= value

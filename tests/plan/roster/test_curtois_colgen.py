@@ -42,6 +42,8 @@ def _instance(horizon: int, shifts: str, staff: str, days_off: str = "") -> Inst
 TWO_WEEKS = _instance(14, "D,480,", "A,D=14,4800,2880,4,2,2,1", "A,3")
 # three shift types over a week: forbidden successions, two caps, minutes in 120-minute units
 THREE_SHIFTS = _instance(7, "E,480,\nL,480,E\nN,600,E|L", "A,E=7|L=2|N=1,2640,1440,5,1,1,1")
+# two early shifts alike as yesterday's shift (one DP class), all 480 minutes (workdays counted as days off)
+ALIKE = _instance(7, "a1,480,\na2,480,\nd1,480,a1|a2", "A,a1=7|a2=7|d1=3,2880,1920,4,2,1,1", "A,5")
 
 
 def _brute_force(inst: Instance, cost: np.ndarray) -> float:
@@ -67,7 +69,7 @@ def _priced(inst: Instance, cg: ColumnGeneration, mu: np.ndarray) -> np.ndarray:
     return cost
 
 
-@pytest.mark.parametrize("inst", [TWO_WEEKS, THREE_SHIFTS], ids=["two_weeks", "three_shifts"])
+@pytest.mark.parametrize("inst", [TWO_WEEKS, THREE_SHIFTS, ALIKE], ids=["two_weeks", "three_shifts", "alike"])
 @pytest.mark.parametrize("budget", [lines.STATE_BUDGET, 1], ids=["caps_tracked", "caps_checked"])
 def test_priced_line_is_the_cheapest_legal_line(
     inst: Instance, budget: int, monkeypatch: pytest.MonkeyPatch
@@ -84,6 +86,19 @@ def test_priced_line_is_the_cheapest_legal_line(
         assert exact
         assert line_violations(inst, 0, line) == []
         assert value == _brute_force(inst, _priced(inst, cg, mu))
+
+
+def test_alike_shifts_share_a_state_and_equal_lengths_count_days_off() -> None:
+    """a1 and a2 are one class; 4–6 workdays of 480 minutes in 7 are tracked as 1–3 days off."""
+    rules = employee_rules(ALIKE, 0)
+    shape = lines.compile_rules(rules)
+    assert shape.klass.tolist() == [0, 0, 1]
+    assert shape.group.tolist() == [0, 0, 1]
+    assert shape.forbid.tolist() == [[False, False, False], [True, True, False]]
+    minutes = rules.counters[0]
+    assert (minutes.off, minutes.lo.tolist(), minutes.hi.tolist(), minutes.inc.tolist()) == (1, [1], [3], [0, 0, 0])
+    # (2 classes + off) x 4 run lengths x 4 days-off values x 2 weekend values x 4 d1-cap values
+    assert shape.states == 3 * 4 * 4 * 2 * 4
 
 
 def test_untracked_cap_broken_by_the_dp_goes_to_cp_sat(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,7 @@ from scipy import sparse
 
 from kefu.plan.roster.curtois.model import SubModel, build
 from kefu.plan.roster.curtois.reader import REST, Instance
-from kefu.plan.roster.engine.lines import Counter, LineRules
+from kefu.plan.roster.engine.lines import Counter, LineRules, days_counter
 from kefu.plan.roster.engine.problem import Coupling, LineProblem
 
 FALLBACK_SECONDS = 2.0  # CP-SAT line pricing, per call
@@ -49,7 +49,7 @@ def employee_rules(inst: Instance, e: int) -> LineRules:
     min_units, max_units = -(-st.min_minutes // g), st.max_minutes // g
     weekend_days = np.array([0 if d % 7 >= 5 else -1 for d in range(h)], dtype=np.int64)
     counters = [
-        Counter("minutes", units, everywhere, np.array([min_units]), np.array([max_units])),
+        _minutes_counter(units, everywhere, min_units, max_units),
         Counter("weekends", np.ones(n_s, dtype=np.int64), weekend_days, one,
                 np.array([min(st.max_weekends, h // 7)]), once_per_group=True),
     ]
@@ -63,6 +63,20 @@ def employee_rules(inst: Instance, e: int) -> LineRules:
         counters.append(Counter(f"cap {inst.shifts[s].id}", inc, everywhere, one, np.array([cap]), required=False))
     return LineRules(allowed, np.arange(n_s, dtype=np.int64), forbid, st.max_consecutive, st.min_consecutive,
                      st.min_days_off, relaxed_ends=True, counters=tuple(counters))
+
+
+def _minutes_counter(units: npt.NDArray[np.int64], window: npt.NDArray[np.int64], lo: int, hi: int) -> Counter:
+    """Worked minutes within [lo, hi] units; with every shift the same length, workdays (or days off) instead.
+
+    Equal shift lengths make the minutes band a band of workdays, and
+    ``days_counter`` counts whichever of workdays or days off spans fewer
+    values: Curtois 12's band of 16–18 eight-hour days in 28 becomes 10–12
+    days off, 13 counter values instead of 19 in the DP's state.
+    """
+    u = int(units[0])
+    if bool(np.all(units == u)) and -(-lo // u) <= len(window):  # (more days than the horizon: no line either way)
+        return days_counter("minutes", len(units), window, np.array([-(-lo // u)]), np.array([hi // u]))
+    return Counter("minutes", units, window, np.array([lo]), np.array([hi]))
 
 
 def _cover(inst: Instance) -> tuple[Coupling, list[tuple[int, int]]]:

@@ -36,6 +36,8 @@ import numba
 import numpy as np
 import numpy.typing as npt
 
+from kefu.plan.roster.engine.states import choice_groups, kind_classes
+
 REST = -1  # a line's value for a day off
 STATE_BUDGET = 60_000  # states per day; optional counters that would exceed it are checked afterwards
 INF = 1e18
@@ -101,7 +103,10 @@ class LineShape:
 
     rules: LineRules
     off_ok: BoolArray
-    trans: FloatArray
+    trans: FloatArray  # [day, gap, class of the previous kind (n_classes = none), kind]
+    klass: IntArray  # per work choice: the class of its kind (the DP's state)
+    forbid: BoolArray  # [class, kind]
+    group: IntArray  # per work choice: choices that reach the same state at the same cost but the day's (``choice_groups``)
     inc: IntArray  # [tracked counter, choice]; the last column is the day off
     window: IntArray  # [tracked counter, day]
     cont: BoolArray  # [tracked counter, day]: the day continues an already counted group
@@ -126,8 +131,11 @@ def _group_cont(counter: Counter) -> BoolArray:
 def compile_rules(rules: LineRules) -> LineShape:
     """The DP arrays of ``rules``; optional counters become state dimensions, in the given order, while they fit."""
     h, n_k = rules.horizon, rules.n_kinds
+    trans_k = rules.trans if rules.trans is not None else np.zeros((h, 2, n_k + 1, n_k))
+    kind_class, reps = kind_classes(rules.forbid, trans_k)
+    n_cls = len(reps)
     run = max(rules.max_run, rules.min_off, 1)
-    base = (n_k + 1) * run * ((n_k + 1) if rules.memory else 1)
+    base = (n_cls + 1) * run * ((n_cls + 1) if rules.memory else 1)
     tracked: list[Counter] = []
     checked: list[Counter] = []
     size = base
@@ -164,9 +172,11 @@ def compile_rules(rules: LineRules) -> LineShape:
             if last < h - 1:
                 reset_days[last] = True
     off_ok = rules.off_ok if rules.off_ok is not None else np.ones(h, dtype=np.bool_)
-    trans = rules.trans if rules.trans is not None else np.zeros((h, 2, n_k + 1, n_k))
-    return LineShape(rules, off_ok, trans, inc, window, cont, ends, lo, hi, radix, tuple(checked), size,
-                     int(reset_days.sum()), tuple(c.name for c in tracked))
+    trans = np.ascontiguousarray(trans_k[:, :, [*reps, n_k], :])
+    forbid = np.ascontiguousarray(rules.forbid[reps])
+    group = choice_groups(rules, kind_class, trans_k, rules.counters)
+    return LineShape(rules, off_ok, trans, kind_class[rules.kind], forbid, group, inc, window, cont, ends, lo, hi,
+                     radix, tuple(checked), size, int(reset_days.sum()), tuple(c.name for c in tracked))
 
 
 def counter_breaks(counter: Counter, line: Sequence[int] | IntArray) -> bool:
@@ -238,7 +248,7 @@ def best_line(shape: LineShape, cost: FloatArray) -> tuple[list[int], float] | N
     r = shape.rules
     line = np.full(cost.shape[0], -2, dtype=np.int64)
     value = _dp(
-        np.ascontiguousarray(cost), shape.trans, r.kind, r.forbid, r.allowed, shape.off_ok, r.max_run, r.min_run,
+        np.ascontiguousarray(cost), shape.trans, r.kind, shape.klass, shape.group, shape.forbid, r.allowed, shape.off_ok, r.max_run, r.min_run,
         r.min_off, r.relaxed_ends, r.memory, shape.inc, shape.window, shape.cont, shape.ends, shape.lo, shape.hi,
         shape.radix, shape.resets, line,
     )
@@ -256,6 +266,8 @@ def _dp(
     cost: FloatArray,
     trans: FloatArray,
     kind: IntArray,
+    klass: IntArray,
+    group: IntArray,
     forbid: BoolArray,
     allowed: BoolArray,
     off_ok: BoolArray,
@@ -274,7 +286,12 @@ def _dp(
     resets: int,
     line: IntArray,
 ) -> float:
-    """Forward DP; fills ``line`` with the best choice per day and returns its cost (INF when none)."""
+    """Forward DP; fills ``line`` with the best choice per day and returns its cost (INF when none).
+
+    The state's kind is the class of yesterday's kind (``klass``, ``forbid[class, kind]``,
+    ``trans[day, gap, class, kind]``); a state's counter values are decoded once, not per choice;
+    of each ``group`` of alike choices only the day's cheapest allowed one is tried.
+    """
     h, n_c = allowed.shape
     n_k = forbid.shape[0]
     off = n_k
@@ -291,13 +308,24 @@ def _dp(
     # before day 0 the agent has been off long enough and worked no kind
     cur[((off * run_dim + run_dim - 1) * n_p + (n_p - 1)) * n_cnt] = 0.0
     n_resets = 0
+    digit = np.zeros(max(n_t, 1), dtype=np.int64)
+    n_grp = 0
+    for c in range(n_c):
+        n_grp = max(n_grp, group[c] + 1)
+    pick = np.full(max(n_grp, 1), -1, dtype=np.int64)  # per group: the day's cheapest allowed choice
     for d in range(h):
+        pick[:] = -1
+        for c in range(n_c):
+            if allowed[d, c] and (pick[group[c]] < 0 or cost[d, c] < cost[d, pick[group[c]]]):
+                pick[group[c]] = c
         nxt = np.full(n_states, INF)
         for idx in range(n_states):
             v = cur[idx]
             if v >= INF:
                 continue
             c_idx = idx % n_cnt
+            for q in range(n_t):
+                digit[q] = (c_idx // radix[q]) % (radix[q + 1] // radix[q])
             rest = idx // n_cnt
             prev = rest % n_p
             rest //= n_p
@@ -314,7 +342,7 @@ def _dp(
                 oc = c_idx
                 for q in range(n_t):
                     if ok and window[q, d] >= 0 and inc[q, n_c] > 0:
-                        if (c_idx // radix[q]) % (radix[q + 1] // radix[q]) + inc[q, n_c] > hi[q, d]:
+                        if digit[q] + inc[q, n_c] > hi[q, d]:
                             ok = False
                         oc += inc[q, n_c] * radix[q]
                 if ok:
@@ -332,8 +360,9 @@ def _dp(
                 if r >= max_run:
                     continue
                 nr = r + 1
-            for c in range(n_c):
-                if not allowed[d, c]:
+            for g in range(n_grp):
+                c = pick[g]
+                if c < 0:
                     continue
                 k = kind[c]
                 if last != off and forbid[last, k]:
@@ -345,8 +374,7 @@ def _dp(
                         continue
                     if cont[q, d] and last != off:
                         continue  # the group was counted yesterday
-                    val = (c_idx // radix[q]) % (radix[q + 1] // radix[q]) + inc[q, c]
-                    if val > hi[q, d]:
+                    if digit[q] + inc[q, c] > hi[q, d]:
                         ok = False
                         break
                     nc += inc[q, c] * radix[q]
@@ -359,8 +387,9 @@ def _dp(
                     nv += trans[d, min(r + 1, n_g - 1), prev, k]
                 else:
                     nv += trans[d, n_g - 1, n_k, k]
-                np_ = k if memory else 0
-                j = ((k * run_dim + nr - 1) * n_p + np_) * n_cnt + nc
+                kc = klass[c]
+                np_ = kc if memory else 0
+                j = ((kc * run_dim + nr - 1) * n_p + np_) * n_cnt + nc
                 if nv < nxt[j]:
                     nxt[j] = nv
                     back[d, j] = idx * (n_c + 1) + c
