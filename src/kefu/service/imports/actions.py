@@ -25,7 +25,7 @@ from kefu.io.orders import read_orders
 from kefu.service.credit.actions import rules_from_options
 from kefu.service.credit.store import shop_rules
 from kefu.service.imports import events, store
-from kefu.service.imports.bulk import all_or_nothing
+from kefu.service.imports.bulk import ahead, all_or_nothing
 from kefu.service.imports.credit_run import credit_shop_range
 from kefu.service.imports.reconcile import ReconcileOut, reconcile
 from kefu.service.imports.schemas import (
@@ -72,7 +72,7 @@ def _import_orders(session: Session, path: Path, skip_bad_rows: bool, progress: 
     shops: set[str] = set()
     has_buyer = src.has_buyer
     buyerless: list[str] = []
-    for batch in src.batches:
+    for batch in ahead(src.batches):
         if batch.orders is not None and len(batch.orders):
             orders = _shop_ids(batch.orders, aliases)
             shops.update(orders.column("shop_id").unique().to_pylist())
@@ -136,7 +136,7 @@ def _import_chats(session: Session, path: Path, skip_bad_rows: bool, progress: P
     agents = store.agent_directory(session)
     errors: list[RowError] = []
     shops: set[str] = set()
-    for batch in batches:
+    for batch in ahead(batches):
         table = batch.table
         if not len(table):
             continue
