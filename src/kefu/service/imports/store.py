@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from kefu.io.credit_csv import MSG_TYPES, ORDER_TYPES
@@ -274,48 +274,72 @@ def buyerless_orders(session: Session, shop_id: str, start: datetime, end: datet
 
 def _read(session: Session, cols: tuple[tuple[str, str], ...], source: str, shop_id: str, lo: datetime,
           hi: datetime, types: dict[str, pa.DataType]) -> pa.Table:  # fmt: skip
-    """One query's rows as an Arrow table of the contract schema, through CSV text the database writes.
+    """One query's rows as an Arrow table of the contract schema, through text the database writes.
 
-    Why CSV: a Python object per cell (what a driver's fetch makes) costs more than the credit
-    run itself at a month's 20 M messages. PostgreSQL writes the rows with ``COPY … TO STDOUT``;
-    SQLite builds each row's CSV line in SQL (one Python string a row); Arrow parses the text
-    into the contract's types (times read as UTC) on its threads.
+    Why text: a Python object per cell (what a driver's fetch makes) and the parsing of each
+    time cost twice the credit run itself at a month's messages. PostgreSQL writes CSV with
+    ``COPY … TO STDOUT``; SQLite builds each row's line in SQL, one Python string a row.
+    Arrow parses the text into the contract's types on its threads. SQLite's lines are
+    unquoted, fields split by the unit separator (U+001F): a value holding it or a line
+    break changes a line's field count, which Arrow refuses, and the read is done again
+    with every text quoted.
     """
     conn = session.connection()
-    buf = io.BytesIO()
     if conn.dialect.name == "postgresql":
         from psycopg import sql as pg
 
-        query = pg.SQL(f"SELECT {', '.join(c for c, _ in cols)} {source}").format(
+        exprs = [f"date_trunc('milliseconds', {c})" if kind == "time" else c for c, kind in cols]  # the contract's unit
+        query = pg.SQL(f"SELECT {', '.join(exprs)} {source}").format(
             shop=pg.Literal(shop_id), lo=pg.Literal(lo), hi=pg.Literal(hi))  # fmt: skip
         raw = conn.connection.driver_connection
+        buf = io.BytesIO()
         with raw.cursor() as cur, cur.copy(pg.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query)) as copy:  # type: ignore[union-attr]
             for block in copy:
                 buf.write(block)
-    else:
-        line = " || ',' || ".join(_csv_cell(c, kind) for c, kind in cols)
-        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        cur.execute(f"SELECT {line} {source.format(shop='?', lo='?', hi='?')}",
-                    (shop_id, _sqlite_time(lo), _sqlite_time(hi)))  # fmt: skip
-        while rows := cur.fetchmany(FETCH):
-            buf.write("\n".join([r for (r,) in rows]).encode())
-            buf.write(b"\n")
-        cur.close()
+        return _parse(buf, types, pacsv.ParseOptions(newlines_in_values=True))
+    args = (shop_id, _sqlite_time(lo), _sqlite_time(hi))
+    where = source.format(shop="?", lo="?", hi="?")
+    try:
+        return _parse(_sqlite_lines(conn, cols, where, args, quoted=False), types,
+                      pacsv.ParseOptions(delimiter=UNIT, quote_char=False))  # fmt: skip
+    except pa.ArrowInvalid:
+        return _parse(_sqlite_lines(conn, cols, where, args, quoted=True), types,
+                      pacsv.ParseOptions(newlines_in_values=True))  # fmt: skip
+
+
+UNIT = "\x1f"
+
+
+def _sqlite_lines(conn: Connection, cols: tuple[tuple[str, str], ...], where: str, args: tuple[str, ...],
+                  quoted: bool) -> io.BytesIO:  # fmt: skip
+    """The rows as lines of text built by SQLite: times as UTC ISO text to the millisecond, nulls empty."""
+    cells = []
+    for expr, kind in cols:
+        if kind == "time":
+            cells.append(f"coalesce(substr({expr}, 1, 23) || 'Z', '')")
+        elif kind == "text" and quoted:
+            cells.append(f"'\"' || replace({expr}, '\"', '\"\"') || '\"'")
+        else:
+            cells.append(f"coalesce({expr}, '')")
+    sep = "','" if quoted else "char(31)"
+    line = f" || {sep} || ".join(cells)
+    buf = io.BytesIO()
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cur.execute(f"SELECT {line} {where}", args)
+    while rows := cur.fetchmany(FETCH):
+        buf.write("\n".join([r for (r,) in rows]).encode())
+        buf.write(b"\n")
+    cur.close()
+    return buf
+
+
+def _parse(buf: io.BytesIO, types: dict[str, pa.DataType], parse: pacsv.ParseOptions) -> pa.Table:
+    """CSV text → the contract's Arrow schema ('' stays text; an empty time or number is null)."""
     if not buf.getbuffer().nbytes:
         return _empty(types)
     buf.seek(0)
-    return pacsv.read_csv(buf, read_options=pacsv.ReadOptions(column_names=list(types)),
-                          convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
-                                                               quoted_strings_can_be_null=False))  # fmt: skip
-
-
-def _csv_cell(expr: str, kind: str) -> str:
-    """SQLite: a column as one CSV cell (text quoted; a time as ISO text in UTC to the millisecond; null empty)."""
-    if kind == "text":
-        return f"'\"' || replace({expr}, '\"', '\"\"') || '\"'"
-    if kind == "time":
-        return f"coalesce(substr({expr}, 1, 23) || 'Z', '')"
-    return f"coalesce({expr}, '')"
+    return pacsv.read_csv(buf, read_options=pacsv.ReadOptions(column_names=list(types)), parse_options=parse,
+                          convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False))  # fmt: skip
 
 
 def _sqlite_time(value: datetime) -> str:
