@@ -11,7 +11,7 @@ RowError so the caller can refuse the file or skip the bad rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -69,6 +69,7 @@ class ChatRows:
     tz: ZoneInfo = SHOP_TZ
     errors: list[RowError] = field(default_factory=list)
     read: int = 0
+    share: Callable[[], float] = lambda: 0.0  # the part of the file read so far (set by its reader; 0 when unknown)
     _rows: list[tuple[int, str, str, str, str, str, str]] = field(default_factory=list)
 
     def add(self, row: int, shop: str, buyer: str, agent: str, ts: str, direction: str, text: str) -> None:
@@ -189,6 +190,7 @@ def _read_table(path: Path, out: ChatRows) -> Iterator[ChatBatch]:
     found = {f: next(a for a in aliases if a in table.header) for f, aliases in COLUMNS.items()
              if any(a in table.header for a in aliases)}  # fmt: skip
     out.errors.extend(table.bad_rows)
+    out.share = table.share
     for batch in table.batches:
         yield _table_batch(batch, found, path.name, out)
 

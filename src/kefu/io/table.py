@@ -16,10 +16,11 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
@@ -140,6 +141,12 @@ class Table:
     header: list[str]
     batches: Iterator[Batch]
     bad_rows: list[RowError] = field(default_factory=list)  # rows with the wrong number of fields
+    share: Callable[[], float] = lambda: 0.0  # the part of the file read so far (0 when unknown)
+
+
+def read_share(fh: BinaryIO, size: int) -> Callable[[], float]:
+    """How far a reader has got through a file, for a progress bar: its position over the size (closed: all read)."""
+    return lambda: 1.0 if fh.closed else min(1.0, fh.tell() / size) if size else 0.0
 
 
 def _unique(names: list[str]) -> list[str]:
@@ -184,9 +191,10 @@ def _open_csv(path: Path) -> Table:
 
     gbk = encoding == "gb18030"  # tokenised raw, decoded column by column (GbkColumns)
     native = gbk or encoding == "utf-8-sig"  # the BOM sits in the skipped header line
+    fh = path.open("rb")  # Arrow reads through it: its position drives the progress bar
     try:
         reader = pacsv.open_csv(
-            path,
+            fh,
             read_options=pacsv.ReadOptions(
                 encoding="utf8" if native else encoding, block_size=BATCH_BYTES, column_names=names, skip_rows=1
             ),
@@ -198,13 +206,19 @@ def _open_csv(path: Path) -> Table:
             ),
         )
     except pa.ArrowInvalid as exc:
+        fh.close()
         raise KefuError(
             ErrorCode.IMPORT_BAD_FILE, f"无法解析 CSV 文件 {path.name}", f"cannot parse CSV file {path.name}"
         ) from exc
-    return Table(path.name, names, _csv_batches(reader, path.name, gbk), bad)
+    return Table(path.name, names, _csv_batches(reader, fh, path.name, gbk), bad, read_share(fh, path.stat().st_size))
 
 
-def _csv_batches(reader: pacsv.CSVStreamingReader, name: str, gbk: bool) -> Iterator[Batch]:
+def _csv_batches(reader: pacsv.CSVStreamingReader, fh: BinaryIO, name: str, gbk: bool) -> Iterator[Batch]:
+    with fh:
+        yield from _csv_read(reader, name, gbk)
+
+
+def _csv_read(reader: pacsv.CSVStreamingReader, name: str, gbk: bool) -> Iterator[Batch]:
     row = 2
     while True:
         try:

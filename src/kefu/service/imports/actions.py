@@ -9,6 +9,7 @@ are read, so memory stays bounded by a batch, not by the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -37,6 +38,13 @@ from kefu.service.imports.schemas import (
     ShopCreditOut,
     UploadIn,
 )
+
+
+def tick(progress: Progress | None, done: int, share: Callable[[], float]) -> None:
+    """Rows done, and the rows the whole file will hold at this rate (0 while unknown), for a progress bar."""
+    if progress:
+        part = share()
+        progress(done, round(done / part) if part > 0 else 0)
 
 
 def finish(session: Session, report: ImportReport, errors: list[RowError], skip_bad_rows: bool) -> None:
@@ -84,8 +92,7 @@ def _import_orders(session: Session, path: Path, skip_bad_rows: bool, progress: 
         if batch.items is not None and len(batch.items):
             report.rows += _store_items(session, batch.items, layout.label("order_id"), src.name, errors,
                                         count=batch.orders is None, report=report)  # fmt: skip
-        if progress:
-            progress(src.rows, src.rows)
+        tick(progress, src.rows, src.share)
     errors.extend(src.errors)
     finish(session, report, errors, skip_bad_rows)
     if buyerless:
@@ -147,8 +154,7 @@ def _import_chats(session: Session, path: Path, skip_bad_rows: bool, progress: P
         messages = table.append_column("bot", pa.array([False] * len(table), pa.bool_()))
         report.add(store.insert_messages(session, messages))
         report.rows += len(table)
-        if progress:
-            progress(out.read, out.read)
+        tick(progress, out.read, out.share)
     errors.extend(out.errors)
     finish(session, report, errors, skip_bad_rows)
     report.linked, report.unlinked = store.link_orders(session, shops)
