@@ -110,7 +110,7 @@ class GbkColumns(Mapping[str, pa.Array]):
         return iter(self._batch.schema.names)
 
     def __len__(self) -> int:
-        return self._batch.num_columns
+        return int(self._batch.num_columns)
 
 
 SEP = "\x1f"  # joins a column's cells for one decode: a control character no export writes (checked)
