@@ -108,29 +108,33 @@ def insert_messages(session: Session, messages: pa.Table) -> Counts:
 
     The batch is staged, then one anti-join insert probes ``messages.ts`` per staged row
     (opening the target's cursors once: an executemany of the same statement pays that per
-    row, three times slower on SQLite). PostgreSQL is kept to index probes too: a freshly
-    loaded stage has no statistics, and a hash anti-join would read all of messages per batch.
+    row, three times slower on SQLite). On PostgreSQL the other columns are compared as one
+    row value (``IS NOT DISTINCT FROM`` uses no index), so the probe cannot take the index on
+    ``shop_id`` — one shop's every message per probe, which the planner picks while the
+    table's statistics say it is empty — and hash and merge joins are off for the statement,
+    which would read all of messages per batch.
     """
     keys = ["shop_id", "buyer", "agent_id", "ts", "direction", "text"]
     unique = messages.group_by(keys, use_threads=False).aggregate([("auto", "max"), ("bot", "max")])
     unique = unique.rename_columns({"auto_max": "auto", "bot_max": "bot"})
     load(session, MESSAGE_STAGE, unique)
-    db = dialect(session)
     conn = session.connection()
     cols = ", ".join(MESSAGE_STAGE.names)
-    absent = (
-        "NOT EXISTS (SELECT 1 FROM messages m WHERE m.ts = t.ts AND m.buyer = t.buyer AND m.shop_id = t.shop_id "
-        f"AND {same('m.agent_id', 't.agent_id', db)} AND m.direction = t.direction AND m.text = t.text)"
-    )
-    insert = f"INSERT INTO messages ({cols}) SELECT {cols} FROM imp_messages t WHERE {absent}"
-    if db == "postgresql":
-        conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
-        conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
-    inserted = conn.exec_driver_sql(insert).rowcount
-    if db == "postgresql":
-        conn.exec_driver_sql("RESET enable_hashjoin")
-        conn.exec_driver_sql("RESET enable_mergejoin")
-    return Counts(inserted, 0, len(messages) - inserted)
+    if dialect(session) == "sqlite":
+        absent = ("NOT EXISTS (SELECT 1 FROM messages m INDEXED BY ix_messages_ts WHERE m.ts = t.ts "
+                  "AND m.buyer = t.buyer AND m.shop_id = t.shop_id AND m.agent_id IS t.agent_id "
+                  "AND m.direction = t.direction AND m.text = t.text)")  # fmt: skip
+        inserted = conn.exec_driver_sql(f"INSERT INTO messages ({cols}) SELECT {cols} FROM imp_messages t WHERE {absent}")
+        return Counts(inserted.rowcount, 0, len(messages) - inserted.rowcount)
+    rest = ("buyer", "shop_id", "agent_id", "direction", "text")
+    absent = (f"NOT EXISTS (SELECT 1 FROM messages m WHERE m.ts = t.ts AND ({', '.join(f'm.{c}' for c in rest)}) "
+              f"IS NOT DISTINCT FROM ({', '.join(f't.{c}' for c in rest)}))")  # fmt: skip
+    conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+    conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
+    inserted = conn.exec_driver_sql(f"INSERT INTO messages ({cols}) SELECT {cols} FROM imp_messages t WHERE {absent}")
+    conn.exec_driver_sql("RESET enable_hashjoin")
+    conn.exec_driver_sql("RESET enable_mergejoin")
+    return Counts(inserted.rowcount, 0, len(messages) - inserted.rowcount)
 
 
 def link_orders(session: Session, shops: Iterable[str], only: list[str] | None = None) -> tuple[int, list[str]]:
