@@ -116,7 +116,8 @@ def insert_messages(session: Session, messages: pa.Table) -> Counts:
     """
     keys = ["shop_id", "buyer", "agent_id", "ts", "direction", "text"]
     unique = messages.group_by(keys, use_threads=False).aggregate([("auto", "max"), ("bot", "max")])
-    unique = unique.rename_columns({"auto_max": "auto", "bot_max": "bot"})
+    # staged in time order: the probes and the inserts into the ts index walk its pages in order
+    unique = unique.rename_columns({"auto_max": "auto", "bot_max": "bot"}).sort_by("ts")
     load(session, MESSAGE_STAGE, unique)
     conn = session.connection()
     cols = ", ".join(MESSAGE_STAGE.names)
