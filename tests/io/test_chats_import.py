@@ -159,3 +159,37 @@ def test_text_log_read_in_small_blocks_gives_the_same_messages(session: Session,
     report = import_chats(session, LOG)
     assert (report.inserted, report.rejected) == (7, [])
     assert _messages(session) == LOG_ROWS
+
+
+def test_csv_cells_checked_column_wise_report_in_row_then_check_order(session: Session, tmp_path: Path) -> None:
+    path = tmp_path / "chats.csv"
+    path.write_text(CSV + ",买家乙,s1:kf01,2026-11-03 11:00:00,in,hi,0\n"  # no shop
+                    "s1,,s1:kf01,2026-11-03 11:00:01,in,hi,2\n"  # empty buyer, auto not 0/1
+                    "s1,买家乙,s1:kf01,2026-11-03 11:00:02,sideways,hi,\n", encoding="utf-8")  # fmt: skip
+    with pytest.raises(KefuError) as info:
+        import_chats(session, path)
+    assert [(r.row, r.column, r.reason_en) for r in info.value.rows] == [
+        (5, "shop", "no shop (use --shop)"),
+        (6, "buyer", "must not be empty"),
+        (6, "auto", "must be 0 or 1"),
+        (7, "direction", "direction must be in/out"),
+    ]
+    report = import_chats(session, path, skip_bad_rows=True, shop="s9")  # --shop fills the missing shop
+    assert (report.inserted, [(r.row, r.column) for r in report.rejected]) == (4, [(6, "buyer"), (6, "auto"),
+                                                                                  (7, "direction")])  # fmt: skip
+    assert session.scalar(select(Message.shop_id).where(Message.ts == datetime(2026, 11, 3, 3, 0, tzinfo=UTC))) == "s9"
+
+
+def test_progress_estimates_the_file_s_rows_as_it_reads(session: Session, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:  # fmt: skip
+    from kefu.io import table
+
+    monkeypatch.setattr(table, "BATCH_BYTES", 1024)  # many batches from a small file (Arrow reads ~32 ahead)
+    path = tmp_path / "chats.csv"
+    lines = [f"s1,买家{k},s1:kf01,2026-11-03 10:{k // 60:02d}:{k % 60:02d},in,第 {k} 条" for k in range(2000)]
+    path.write_text("店铺,买家,客服,时间,方向,内容\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    calls: list[tuple[int, int]] = []
+    import_chats(session, path, progress=lambda done, total: calls.append((done, total)))
+    assert len(calls) > 10
+    assert all(0 < done < total for done, total in calls[:5])  # the total is estimated before the end
+    assert calls[-1][0] == 2000 and abs(calls[-1][1] - 2000) <= 100

@@ -113,3 +113,24 @@ def test_performance_pages_read_the_same_figures(session: Session, sim: tuple[Pa
     files = ours.agent_day[ours.agent_day["agent"] != ""].reset_index(drop=True)
     assert len(pages) == len(files) > 0
     assert pages.astype(str).equals(files[list(pages.columns)].astype(str))
+
+
+def test_names_with_separators_and_line_breaks_read_back(session: Session) -> None:
+    """Buyer names holding the fast read's field separator or a line break fall back to the quoted read, unchanged."""
+    from datetime import UTC, datetime
+
+    from kefu.service.imports.store import contract_messages
+
+    names = ["plain", "with\x1fseparator", "two\nlines", 'quote",comma']
+    at = datetime(2026, 11, 3, 2, 0, 0, 123456, tzinfo=UTC)
+    session.add_all(Message(shop_id="s1", buyer=b, agent_id=None, ts=at, direction="in", text="") for b in names)
+    session.add(Message(shop_id="s2", buyer="other shop", agent_id="a", ts=at, direction="out", auto=True, text=""))
+    session.flush()
+    table = contract_messages(session, "s1", datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 11, 4, tzinfo=UTC))
+    assert sorted(table.column("buyer").to_pylist()) == sorted(names)
+    assert set(table.column("agent").to_pylist()) == {""}
+    assert table.column("ts").to_pylist() == [datetime(2026, 11, 3, 2, 0, 0, 123000, tzinfo=UTC)] * 4
+    assert contract_messages(session, "s2", at, at).num_rows == 0
+    plain = contract_messages(session, "s2", datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 11, 4, tzinfo=UTC))
+    assert (plain.column("buyer").to_pylist(), plain.column("agent").to_pylist(), plain.column("auto").to_pylist(),
+            plain.column("direction").to_pylist()) == (["other shop"], ["a"], [1], ["out"])  # fmt: skip

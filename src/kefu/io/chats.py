@@ -11,10 +11,11 @@ RowError so the caller can refuse the file or skip the bad rows.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -23,7 +24,15 @@ import pyarrow.compute as pc
 from kefu.domain.errors import ErrorCode, KefuError, RowError
 from kefu.domain.timeutil import SHOP_TZ
 from kefu.io import columns as col
-from kefu.io.table import EXCEL_SUFFIXES, load_workbook, open_table, read_head, sheet_rows, sniff_encoding
+from kefu.io.table import (
+    EXCEL_SUFFIXES,
+    Batch,
+    load_workbook,
+    open_table,
+    read_head,
+    sheet_rows,
+    sniff_encoding,
+)
 
 FORMATS = ("auto", "qianniu-text", "qianniu-web", "qianniu-xlsx", "csv")
 BATCH_ROWS = 200_000
@@ -60,6 +69,7 @@ class ChatRows:
     tz: ZoneInfo = SHOP_TZ
     errors: list[RowError] = field(default_factory=list)
     read: int = 0
+    share: Callable[[], float] = lambda: 0.0  # the part of the file read so far (set by its reader; 0 when unknown)
     _rows: list[tuple[int, str, str, str, str, str, str]] = field(default_factory=list)
 
     def add(self, row: int, shop: str, buyer: str, agent: str, ts: str, direction: str, text: str) -> None:
@@ -180,32 +190,38 @@ def _read_table(path: Path, out: ChatRows) -> Iterator[ChatBatch]:
     found = {f: next(a for a in aliases if a in table.header) for f, aliases in COLUMNS.items()
              if any(a in table.header for a in aliases)}  # fmt: skip
     out.errors.extend(table.bad_rows)
+    out.share = table.share
     for batch in table.batches:
-        def get(fld: str, batch: object = batch) -> list[str]:
-            if fld not in found:
-                return [""] * batch.rows  # type: ignore[attr-defined]
-            return col.filled(col.text(batch.columns[found[fld]])).to_pylist()  # type: ignore[attr-defined,no-any-return]
+        yield _table_batch(batch, found, path.name, out)
 
-        shop, buyer, agent, ts, direction, text, auto = (get(f) for f in ("shop", "buyer", "agent", "time",
-                                                                            "direction", "text", "auto"))  # fmt: skip
-        flags: list[bool] = []
-        for k in range(batch.rows):
-            n = batch.first_row + k
-            errs = []
-            d = DIRECTIONS.get(direction[k], "")
-            if not d:
-                errs.append(RowError(n, COLUMNS["direction"][0], "方向应为 in/out (买家/客服)", "direction must be in/out",
-                                     path.name))  # fmt: skip
-            for fld, value in (("buyer", buyer[k]), ("agent", agent[k])):
-                if not value:
-                    errs.append(RowError(n, COLUMNS[fld][0], "不能为空", "must not be empty", path.name))
-            if (auto[k] or "0") not in AUTO_VALUES:
-                errs.append(RowError(n, COLUMNS["auto"][0], "应为 0 或 1", "must be 0 or 1", path.name))
-            if not (out.shop or shop[k]):
-                errs.append(RowError(n, "shop", "缺少店铺 (用 --shop 指定)", "no shop (use --shop)", path.name))
-            if errs:
-                out.errors.extend(errs)
-                continue
-            out.add(n, shop[k], buyer[k], agent[k], ts[k], d, text[k])
-            flags.append(AUTO_VALUES[auto[k] or "0"])
-        yield out.take(flags)
+
+def _table_batch(batch: Batch, found: dict[str, str], file: str, out: ChatRows) -> ChatBatch:
+    """One batch of our CSV schema checked column-wise: each bad cell a RowError (row order, then check order)."""
+    def get(fld: str) -> pa.Array:
+        if fld not in found:
+            return pa.array([""] * batch.rows, pa.string())
+        return col.filled(col.text(batch.columns[found[fld]]))
+
+    shop, buyer, agent, ts, direction, text, auto = (get(f) for f in ("shop", "buyer", "agent", "time",
+                                                                        "direction", "text", "auto"))  # fmt: skip
+    way = _lookup(direction, DIRECTIONS, pa.string())
+    flag = _lookup(pc.if_else(pc.equal(auto, ""), "0", auto), AUTO_VALUES, pa.bool_())
+    no_shop = pa.array([False] * batch.rows) if out.shop else pc.equal(shop, "")
+    checks = ((pc.is_null(way), COLUMNS["direction"][0], "方向应为 in/out (买家/客服)", "direction must be in/out"),
+              (pc.equal(buyer, ""), COLUMNS["buyer"][0], "不能为空", "must not be empty"),
+              (pc.equal(agent, ""), COLUMNS["agent"][0], "不能为空", "must not be empty"),
+              (pc.is_null(flag), COLUMNS["auto"][0], "应为 0 或 1", "must be 0 or 1"),
+              (no_shop, "shop", "缺少店铺 (用 --shop 指定)", "no shop (use --shop)"))  # fmt: skip
+    found_errors = sorted((k, c, RowError(batch.first_row + k, name, zh, en, file))
+                          for c, (bad, name, zh, en) in enumerate(checks) for k in col.rows_where(bad))  # fmt: skip
+    out.errors.extend(e for _, _, e in found_errors)
+    good = pc.invert(pc.is_in(pa.array(range(batch.rows), pa.int64()),
+                              value_set=pa.array(sorted({k for k, _, _ in found_errors}), pa.int64())))  # fmt: skip
+    rows = pa.array(range(batch.first_row, batch.first_row + batch.rows), pa.int64())
+    return out.batch(*(pc.filter(c, good) for c in (rows, shop, buyer, agent, ts, way, text, flag)))
+
+
+def _lookup(values: pa.Array, mapping: dict[str, Any], kind: pa.DataType) -> pa.Array:
+    """Each value's mapping (null where the value is not a key)."""
+    keys = pa.array(list(mapping), pa.string())
+    return pc.take(pa.array(list(mapping.values()), kind), pc.index_in(values, value_set=keys))

@@ -11,7 +11,7 @@ fall into different batches and its amount is their sum (or the first row's).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -50,6 +50,7 @@ class OrderFile:
     errors: list[RowError] = field(default_factory=list)
     rows: int = 0  # data rows read (good and bad)
     fields: dict[str, str] = field(default_factory=dict)  # field → the file's column
+    share: Callable[[], float] = lambda: 0.0  # the part of the file read so far (0 when unknown)
 
     @property
     def has_buyer(self) -> bool:
@@ -94,7 +95,8 @@ def read_orders(path: Path, platform: str = "auto", shop: str = "", tz: ZoneInfo
     """Open an export, detect its layout (or the forced platform's) and prepare its batches."""
     table = open_table(Path(path))
     layout = detect(table.header, table.name, platform)
-    out = OrderFile(table.name, layout, iter(()), list(table.bad_rows), fields=layout.resolve(table.header))
+    out = OrderFile(table.name, layout, iter(()), list(table.bad_rows), fields=layout.resolve(table.header),
+                    share=table.share)  # fmt: skip
     out.batches = _batches(out, table.batches, layout, shop, tz)
     return out
 

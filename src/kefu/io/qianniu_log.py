@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 
 from kefu.domain.errors import RowError
 from kefu.io.chats import ChatBatch, ChatRows
-from kefu.io.table import bad_encoding, read_head, sniff_encoding
+from kefu.io.table import bad_encoding, read_head, read_share, sniff_encoding
 
 READ_BYTES = 8 << 20
 HEADER = r"^(?P<head>.*\S) ?(?P<ts>\d{4}-\d\d?-\d\d? \d\d?:\d\d:\d\d)[ \t]*$"
@@ -51,6 +51,7 @@ def read_text_log(path: Path, name: str, out: ChatRows) -> Iterator[ChatBatch]:
     state = _State()
     carry = ""
     with path.open("rb") as fh:
+        out.share = read_share(fh, path.stat().st_size)
         while True:
             raw = fh.read(READ_BYTES)
             final = not raw

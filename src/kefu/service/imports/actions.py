@@ -9,6 +9,7 @@ are read, so memory stays bounded by a batch, not by the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -25,7 +26,7 @@ from kefu.io.orders import read_orders
 from kefu.service.credit.actions import rules_from_options
 from kefu.service.credit.store import shop_rules
 from kefu.service.imports import events, store
-from kefu.service.imports.bulk import all_or_nothing
+from kefu.service.imports.bulk import ahead, all_or_nothing
 from kefu.service.imports.credit_run import credit_shop_range
 from kefu.service.imports.reconcile import ReconcileOut, reconcile
 from kefu.service.imports.schemas import (
@@ -37,6 +38,13 @@ from kefu.service.imports.schemas import (
     ShopCreditOut,
     UploadIn,
 )
+
+
+def tick(progress: Progress | None, done: int, share: Callable[[], float]) -> None:
+    """Rows done, and the rows the whole file will hold at this rate (0 while unknown), for a progress bar."""
+    if progress:
+        part = share()
+        progress(done, round(done / part) if part > 0 else 0)
 
 
 def finish(session: Session, report: ImportReport, errors: list[RowError], skip_bad_rows: bool) -> None:
@@ -72,7 +80,7 @@ def _import_orders(session: Session, path: Path, skip_bad_rows: bool, progress: 
     shops: set[str] = set()
     has_buyer = src.has_buyer
     buyerless: list[str] = []
-    for batch in src.batches:
+    for batch in ahead(src.batches):
         if batch.orders is not None and len(batch.orders):
             orders = _shop_ids(batch.orders, aliases)
             shops.update(orders.column("shop_id").unique().to_pylist())
@@ -84,8 +92,7 @@ def _import_orders(session: Session, path: Path, skip_bad_rows: bool, progress: 
         if batch.items is not None and len(batch.items):
             report.rows += _store_items(session, batch.items, layout.label("order_id"), src.name, errors,
                                         count=batch.orders is None, report=report)  # fmt: skip
-        if progress:
-            progress(src.rows, src.rows)
+        tick(progress, src.rows, src.share)
     errors.extend(src.errors)
     finish(session, report, errors, skip_bad_rows)
     if buyerless:
@@ -136,7 +143,7 @@ def _import_chats(session: Session, path: Path, skip_bad_rows: bool, progress: P
     agents = store.agent_directory(session)
     errors: list[RowError] = []
     shops: set[str] = set()
-    for batch in batches:
+    for batch in ahead(batches):
         table = batch.table
         if not len(table):
             continue
@@ -147,8 +154,7 @@ def _import_chats(session: Session, path: Path, skip_bad_rows: bool, progress: P
         messages = table.append_column("bot", pa.array([False] * len(table), pa.bool_()))
         report.add(store.insert_messages(session, messages))
         report.rows += len(table)
-        if progress:
-            progress(out.read, out.read)
+        tick(progress, out.read, out.share)
     errors.extend(out.errors)
     finish(session, report, errors, skip_bad_rows)
     report.linked, report.unlinked = store.link_orders(session, shops)

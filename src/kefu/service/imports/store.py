@@ -16,13 +16,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from kefu.io.credit_csv import MSG_TYPES, ORDER_TYPES
-from kefu.service.imports.bulk import Stage, dialect, load, same, sqlite_rows
+from kefu.service.imports.bulk import Stage, dialect, load, same
 from kefu.service.imports.schemas import Counts
 from kefu.store.models.commerce import Order
 from kefu.store.models.live import Message
@@ -46,17 +45,19 @@ MESSAGE_STAGE = Stage("imp_messages", (
 ))  # fmt: skip
 ORDER_ID = re.compile(r"\d[\d-]{8,}\d")  # 订单号 as pasted in chats: Taobao/JD/Douyin digits, PDD 230101-…
 LINK_WINDOW = timedelta(days=30)
-IN_LIST = 10_000  # ids per SELECT … IN (…) on SQLite (its limit is 32 766 parameters)
 
 
 def _upsert(session: Session, stage: Stage, target: str, keys: tuple[str, ...], rows: pa.Table,
             keep: tuple[str, ...] = ()) -> Counts:  # fmt: skip
-    """Rows → target keyed by ``keys``: update rows that differ, insert absent ones.
+    """Rows → target keyed by ``keys``: update rows that differ, insert absent ones, in one statement.
 
     A ``keep`` column never overwrites a stored value with '' (a file without buyers keeps
-    the buyer an order was linked to). SQLite takes one ``INSERT … ON CONFLICT DO UPDATE …
-    WHERE <differs>`` executemany (no copy through a stage); PostgreSQL a COPY into the stage
-    and two set-based statements. Either way the counts come from the rows that existed.
+    the buyer an order was linked to). The batch is staged, then one ``INSERT … SELECT …
+    ON CONFLICT DO UPDATE … WHERE <differs>`` probes the key per row (never a join the
+    planner might turn into a scan of the target; on SQLite a fifth cheaper than an
+    executemany of the upsert, which opens the target's cursors per row). The counts:
+    PostgreSQL's ``RETURNING (xmax = 0)`` tells inserted rows from updated ones; on SQLite
+    the inserted rows are those past the target's largest rowid before the statement.
     """
     if not len(rows):
         return Counts()
@@ -64,49 +65,22 @@ def _upsert(session: Session, stage: Stage, target: str, keys: tuple[str, ...], 
     conn = session.connection()
     fields = [c for c in stage.names if c not in keys and c != "row_no"]
     cols = [*keys, *fields]
-    src = "excluded" if db == "sqlite" else "t"
-    new = {c: f"CASE WHEN {src}.{c} = '' THEN {target}.{c} ELSE {src}.{c} END" if c in keep else f"{src}.{c}"
+    new = {c: f"CASE WHEN excluded.{c} = '' THEN {target}.{c} ELSE excluded.{c} END" if c in keep else f"excluded.{c}"
            for c in fields}  # fmt: skip
     differs = " OR ".join(f"NOT ({same(f'{target}.{c}', new[c], db)})" for c in fields)
-    sets = ", ".join(f"{c} = {new[c]}" for c in fields)
-    existing = _existing(session, stage, target, keys, rows)
-    if db == "sqlite":
-        marks = ", ".join("?" * len(cols))
-        changed = conn.exec_driver_sql(
-            f"INSERT INTO {target} ({', '.join(cols)}) VALUES ({marks}) ON CONFLICT ({', '.join(keys)}) "
-            f"DO UPDATE SET {sets} WHERE {differs}",
-            sqlite_rows(rows.select(cols)),
-        ).rowcount
-        updated = changed - (len(rows) - existing)
-        return Counts(len(rows) - existing, updated, existing - updated)
-    on = " AND ".join(f"{target}.{k} = t.{k}" for k in keys)
-    updated = conn.exec_driver_sql(f"UPDATE {target} SET {sets} FROM {stage.name} t WHERE {on} AND ({differs})").rowcount
-    inserted = conn.exec_driver_sql(
-        f"INSERT INTO {target} ({', '.join(cols)}) SELECT {', '.join(f't.{c}' for c in cols)} FROM {stage.name} t "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {target} WHERE {on})"
-    ).rowcount
-    return Counts(inserted, updated, existing - updated)
-
-
-def _existing(session: Session, stage: Stage, target: str, keys: tuple[str, ...], rows: pa.Table) -> int:
-    """How many of these rows' keys are stored already (PostgreSQL: through the stage; SQLite: IN-lists)."""
-    conn = session.connection()
-    if dialect(session) != "sqlite":
-        load(session, stage, rows)
-        on = " AND ".join(f"{target}.{k} = t.{k}" for k in keys)
-        return int(conn.exec_driver_sql(f"SELECT count(*) FROM {stage.name} t JOIN {target} ON {on}").scalar_one())
-    if len(keys) == 1:
-        ids = rows.column(keys[0]).to_pylist()
-        found = 0
-        for start in range(0, len(ids), IN_LIST):
-            part = ids[start : start + IN_LIST]
-            found += conn.exec_driver_sql(
-                f"SELECT count(*) FROM {target} WHERE {keys[0]} IN ({', '.join('?' * len(part))})", tuple(part)
-            ).scalar_one()
-        return found
+    upsert = f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {', '.join(f'{c} = {new[c]}' for c in fields)} WHERE {differs}"
+    names = ", ".join(cols)
     load(session, stage, rows)
-    on = " AND ".join(f"{target}.{k} = t.{k}" for k in keys)
-    return int(conn.exec_driver_sql(f"SELECT count(*) FROM {stage.name} t JOIN {target} ON {on}").scalar_one())
+    insert = f"INSERT INTO {target} ({names}) SELECT {names} FROM {stage.name} WHERE true {upsert}"
+    if db == "sqlite":
+        before = conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {target}").scalar_one()
+        changed = conn.exec_driver_sql(insert).rowcount
+        inserted = conn.exec_driver_sql(f"SELECT count(*) FROM {target} WHERE rowid > ?", (before,)).scalar_one()
+    else:
+        inserted, changed = conn.exec_driver_sql(
+            f"WITH up AS ({insert} RETURNING (xmax = 0) AS fresh) SELECT count(*) FILTER (WHERE fresh), count(*) FROM up"
+        ).one()
+    return Counts(inserted, changed - inserted, len(rows) - changed)
 
 
 def upsert_orders(session: Session, orders: pa.Table) -> Counts:
@@ -130,21 +104,38 @@ def upsert_items(session: Session, items: pa.Table) -> Counts:
 
 
 def insert_messages(session: Session, messages: pa.Table) -> Counts:
-    """Messages not already stored (same shop, buyer, agent, time, direction, text); repeats count unchanged."""
+    """Messages not already stored (same shop, buyer, agent, time, direction, text); repeats count unchanged.
+
+    The batch is staged, then one anti-join insert probes ``messages.ts`` per staged row
+    (opening the target's cursors once: an executemany of the same statement pays that per
+    row, three times slower on SQLite). On PostgreSQL the other columns are compared as one
+    row value (``IS NOT DISTINCT FROM`` uses no index), so the probe cannot take the index on
+    ``shop_id`` — one shop's every message per probe, which the planner picks while the
+    table's statistics say it is empty — and hash and merge joins are off for the statement,
+    which would read all of messages per batch.
+    """
     keys = ["shop_id", "buyer", "agent_id", "ts", "direction", "text"]
     unique = messages.group_by(keys, use_threads=False).aggregate([("auto", "max"), ("bot", "max")])
-    unique = unique.rename_columns({"auto_max": "auto", "bot_max": "bot"})
+    # staged in time order: the probes and the inserts into the ts index walk its pages in order
+    unique = unique.rename_columns({"auto_max": "auto", "bot_max": "bot"}).sort_by("ts")
     load(session, MESSAGE_STAGE, unique)
-    db = dialect(session)
+    conn = session.connection()
     cols = ", ".join(MESSAGE_STAGE.names)
-    absent = (
-        "NOT EXISTS (SELECT 1 FROM messages m WHERE m.ts = t.ts AND m.buyer = t.buyer AND m.shop_id = t.shop_id "
-        f"AND {same('m.agent_id', 't.agent_id', db)} AND m.direction = t.direction AND m.text = t.text)"
-    )
-    inserted = session.connection().exec_driver_sql(
-        f"INSERT INTO messages ({cols}) SELECT {cols} FROM imp_messages t WHERE {absent}"
-    ).rowcount
-    return Counts(inserted, 0, len(messages) - inserted)
+    if dialect(session) == "sqlite":
+        absent = ("NOT EXISTS (SELECT 1 FROM messages m INDEXED BY ix_messages_ts WHERE m.ts = t.ts "
+                  "AND m.buyer = t.buyer AND m.shop_id = t.shop_id AND m.agent_id IS t.agent_id "
+                  "AND m.direction = t.direction AND m.text = t.text)")  # fmt: skip
+        inserted = conn.exec_driver_sql(f"INSERT INTO messages ({cols}) SELECT {cols} FROM imp_messages t WHERE {absent}")
+        return Counts(inserted.rowcount, 0, len(messages) - inserted.rowcount)
+    rest = ("buyer", "shop_id", "agent_id", "direction", "text")
+    absent = (f"NOT EXISTS (SELECT 1 FROM messages m WHERE m.ts = t.ts AND ({', '.join(f'm.{c}' for c in rest)}) "
+              f"IS NOT DISTINCT FROM ({', '.join(f't.{c}' for c in rest)}))")  # fmt: skip
+    conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
+    conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
+    inserted = conn.exec_driver_sql(f"INSERT INTO messages ({cols}) SELECT {cols} FROM imp_messages t WHERE {absent}")
+    conn.exec_driver_sql("RESET enable_hashjoin")
+    conn.exec_driver_sql("RESET enable_mergejoin")
+    return Counts(inserted.rowcount, 0, len(messages) - inserted.rowcount)
 
 
 def link_orders(session: Session, shops: Iterable[str], only: list[str] | None = None) -> tuple[int, list[str]]:
@@ -260,22 +251,24 @@ def calls_between(session: Session, start: datetime, end: datetime,
     return [tuple(r) for r in session.execute(q)]  # type: ignore[misc]
 
 
-# the contract's columns (M.csv / O.csv) of a shop's imported rows, for ``credit run --shop``
+# the contract's columns (M.csv / O.csv) of a shop's imported rows, for ``credit run --shop``: (expression, kind)
 FETCH = 100_000
-MESSAGE_SQL = ("SELECT shop_id, buyer, COALESCE(agent_id, ''), ts, direction, CASE WHEN auto THEN 1 ELSE 0 END "
-               "FROM messages WHERE shop_id = {shop} AND ts >= {lo} AND ts < {hi} ORDER BY id")  # fmt: skip
-ORDER_SQL = ("SELECT id, shop_id, buyer, created_at, paid_at, amount_fen, status, refund_fen FROM orders "
-             "WHERE shop_id = {shop} AND created_at >= {lo} AND created_at < {hi} AND buyer <> '' ORDER BY id")  # fmt: skip
+MESSAGE_COLS = (("shop_id", "text"), ("buyer", "text"), ("COALESCE(agent_id, '')", "text"), ("ts", "time"),
+                ("direction", "text"), ("CASE WHEN auto THEN 1 ELSE 0 END", "int"))  # fmt: skip
+MESSAGE_FROM = "FROM messages WHERE shop_id = {shop} AND ts >= {lo} AND ts < {hi}"  # any order: credit sorts them
+ORDER_COLS = (("id", "text"), ("shop_id", "text"), ("buyer", "text"), ("created_at", "time"), ("paid_at", "time"),
+              ("amount_fen", "int"), ("status", "text"), ("refund_fen", "int"))  # fmt: skip
+ORDER_FROM = "FROM orders WHERE shop_id = {shop} AND created_at >= {lo} AND created_at < {hi} AND buyer <> '' ORDER BY id"
 
 
 def contract_messages(session: Session, shop_id: str, lo: datetime, hi: datetime) -> pa.Table:
     """The shop's messages in [lo, hi) as M.csv's Arrow schema."""
-    return _read(session, MESSAGE_SQL, shop_id, lo, hi, MSG_TYPES)
+    return _read(session, MESSAGE_COLS, MESSAGE_FROM, shop_id, lo, hi, MSG_TYPES)
 
 
 def contract_orders(session: Session, shop_id: str, lo: datetime, hi: datetime) -> pa.Table:
     """The shop's orders with a buyer created in [lo, hi) as O.csv's Arrow schema."""
-    return _read(session, ORDER_SQL, shop_id, lo, hi, ORDER_TYPES)
+    return _read(session, ORDER_COLS, ORDER_FROM, shop_id, lo, hi, ORDER_TYPES)
 
 
 def buyerless_orders(session: Session, shop_id: str, start: datetime, end: datetime) -> int:
@@ -284,43 +277,74 @@ def buyerless_orders(session: Session, shop_id: str, start: datetime, end: datet
         Order.shop_id == shop_id, Order.created_at >= start, Order.created_at < end, Order.buyer == "")) or 0)  # fmt: skip
 
 
-def _read(session: Session, sql: str, shop_id: str, lo: datetime, hi: datetime,
-          types: dict[str, pa.DataType]) -> pa.Table:  # fmt: skip
-    """One query's rows as an Arrow table of the contract schema."""
+def _read(session: Session, cols: tuple[tuple[str, str], ...], source: str, shop_id: str, lo: datetime,
+          hi: datetime, types: dict[str, pa.DataType]) -> pa.Table:  # fmt: skip
+    """One query's rows as an Arrow table of the contract schema, through text the database writes.
+
+    Why text: a Python object per cell (what a driver's fetch makes) and the parsing of each
+    time cost twice the credit run itself at a month's messages. PostgreSQL writes CSV with
+    ``COPY … TO STDOUT``; SQLite builds each row's line in SQL, one Python string a row.
+    Arrow parses the text into the contract's types on its threads. SQLite's lines are
+    unquoted, fields split by the unit separator (U+001F): a value holding it or a line
+    break changes a line's field count, which Arrow refuses, and the read is done again
+    with every text quoted.
+    """
     conn = session.connection()
-    names = list(types)
     if conn.dialect.name == "postgresql":
         from psycopg import sql as pg
 
-        query = pg.SQL(sql).format(shop=pg.Literal(shop_id), lo=pg.Literal(lo), hi=pg.Literal(hi))
+        exprs = [f"date_trunc('milliseconds', {c})" if kind == "time" else c for c, kind in cols]  # the contract's unit
+        query = pg.SQL(f"SELECT {', '.join(exprs)} {source}").format(
+            shop=pg.Literal(shop_id), lo=pg.Literal(lo), hi=pg.Literal(hi))  # fmt: skip
         raw = conn.connection.driver_connection
         buf = io.BytesIO()
         with raw.cursor() as cur, cur.copy(pg.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query)) as copy:  # type: ignore[union-attr]
             for block in copy:
                 buf.write(block)
-        buf.seek(0)
-        if not buf.getbuffer().nbytes:
-            return _empty(types)
-        table = pacsv.read_csv(buf, read_options=pacsv.ReadOptions(column_names=names),
-                               convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True,
-                                                                    quoted_strings_can_be_null=False))  # fmt: skip
-        return table
+        return _parse(buf, types, pacsv.ParseOptions(newlines_in_values=True))
+    args = (shop_id, _sqlite_time(lo), _sqlite_time(hi))
+    where = source.format(shop="?", lo="?", hi="?")
+    try:
+        return _parse(_sqlite_lines(conn, cols, where, args, quoted=False), types,
+                      pacsv.ParseOptions(delimiter=UNIT, quote_char=False))  # fmt: skip
+    except pa.ArrowInvalid:
+        return _parse(_sqlite_lines(conn, cols, where, args, quoted=True), types,
+                      pacsv.ParseOptions(newlines_in_values=True))  # fmt: skip
+
+
+UNIT = "\x1f"
+
+
+def _sqlite_lines(conn: Connection, cols: tuple[tuple[str, str], ...], where: str, args: tuple[str, ...],
+                  quoted: bool) -> io.BytesIO:  # fmt: skip
+    """The rows as lines of text built by SQLite: times as UTC ISO text to the millisecond, nulls empty."""
+    cells = []
+    for expr, kind in cols:
+        if kind == "time":
+            cells.append(f"coalesce(substr({expr}, 1, 23) || 'Z', '')")
+        elif kind == "text" and quoted:
+            cells.append(f"'\"' || replace({expr}, '\"', '\"\"') || '\"'")
+        else:
+            cells.append(f"coalesce({expr}, '')")
+    sep = "','" if quoted else "char(31)"
+    line = f" || {sep} || ".join(cells)
+    buf = io.BytesIO()
     cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cur.execute(sql.format(shop="?", lo="?", hi="?"), (shop_id, _sqlite_time(lo), _sqlite_time(hi)))
-    parts = []
+    cur.execute(f"SELECT {line} {where}", args)
     while rows := cur.fetchmany(FETCH):
-        cols = list(zip(*rows, strict=True))
-        arrays = []
-        for name, values in zip(names, cols, strict=True):
-            kind = types[name]
-            if pa.types.is_timestamp(kind):
-                naive = pc.cast(pa.array(values, pa.string()), pa.timestamp("us"))
-                arrays.append(pc.cast(pc.assume_timezone(naive, "UTC"), kind, safe=False))
-            else:
-                arrays.append(pa.array(values).cast(kind))
-        parts.append(pa.table(arrays, names=names))
+        buf.write("\n".join([r for (r,) in rows]).encode())
+        buf.write(b"\n")
     cur.close()
-    return pa.concat_tables(parts) if parts else _empty(types)
+    return buf
+
+
+def _parse(buf: io.BytesIO, types: dict[str, pa.DataType], parse: pacsv.ParseOptions) -> pa.Table:
+    """CSV text → the contract's Arrow schema ('' stays text; an empty time or number is null)."""
+    if not buf.getbuffer().nbytes:
+        return _empty(types)
+    buf.seek(0)
+    return pacsv.read_csv(buf, read_options=pacsv.ReadOptions(column_names=list(types)), parse_options=parse,
+                          convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False))  # fmt: skip
 
 
 def _sqlite_time(value: datetime) -> str:
