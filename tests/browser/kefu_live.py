@@ -207,3 +207,29 @@ def login(client: httpx.Client, base: str, username: str, password: str) -> None
     r = client.post(f"{base}/api/v1/auth/login", json={"username": username, "password": password},
                     headers={"Origin": base})
     assert r.status_code == 200, r.text
+
+
+def upload_unpaid_order(tab: Tab, base: str, folder: Path, order_id: str) -> dict[str, Any]:
+    """Upload a 40-minute-old unpaid order on /imports and wait for the served process's background
+    pass to give it its open 催付 task (no command typed); returns that task as the API lists it."""
+    from datetime import timedelta
+
+    from playwright.sync_api import expect
+
+    page = tab.page
+    page.goto(base + "/imports")
+    created = (CLOCK_START - timedelta(minutes=40)).strftime("%Y-%m-%d %H:%M:%S")  # 30 min passed at upload
+    orders = folder / f"未付款订单-{order_id}.csv"
+    orders.write_bytes((
+        "订单编号,买家会员名,买家实际支付金额,订单状态,订单创建时间,订单付款时间,宝贝标题\n"
+        f"{order_id},犹豫的买家,88.00,等待买家付款,{created},,珊瑚绒毛毯\n").encode("gbk"))  # fmt: skip
+    page.get_by_test_id("import-upload").locator("input[type=file]").set_input_files(str(orders))
+    expect(page.get_by_test_id("import-status")).to_contain_text("新增 1")
+    for _ in range(60):  # the background pass runs every half second
+        listed = page.request.get(base + "/api/v1/tasks?status=open").json()
+        mine = [t for t in listed if t["order_id"] == order_id]
+        if mine:
+            return dict(mine[0])
+        page.wait_for_timeout(500)
+    raise AssertionError(f"no open task for order {order_id} after 30 s")
+

@@ -14,6 +14,7 @@ team-onboarding.png, me-onboarding-phone.png.
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import pytest
@@ -118,7 +119,8 @@ def test_promotion_progress_on_my_page(kefu_server: Server, browser: Browser) ->
     expect(box.get_by_test_id("criterion-months")).to_contain_text(f"{held} / 需 3")
     expect(box.get_by_test_id("criterion-score")).to_contain_text("0 / 需 2")  # the demo holds no completed month
     expect(box.get_by_test_id("promotion-verdict")).to_have_text("晋升中级还需:")
-    expect(box).to_contain_text("月度绩效分: 2026-10 – · 2026-09 –")
+    # September has no data in the demo; October may (the supervisor's-month journey imports it on this server)
+    expect(box).to_contain_text(re.compile(r"月度绩效分: 2026-10 (–|\d+\.\d\d) · 2026-09 –"))
     box.scroll_into_view_if_needed()
     phone.shot("me-promotion-phone")
 
