@@ -5,6 +5,7 @@ The performance page's download buttons write the same workbooks through the sam
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -12,6 +13,14 @@ import typer
 from kefu.config import get_settings
 from kefu.store.db import transaction
 from kefu.store.migrate import upgrade
+
+
+def _write(workbook: Callable[..., tuple[Path, str]], month: str, xlsx: Path, scheme: str, shop: str) -> None:
+    """One workbook action in one transaction, on a migrated database; prints its summary and path."""
+    upgrade(get_settings().database_url)
+    with transaction() as session:
+        path, summary = workbook(session, month, xlsx, scheme, shop or None)
+    typer.echo(f"{summary} → {path}")
 
 
 def register(app: typer.Typer) -> None:
@@ -27,10 +36,7 @@ def register(app: typer.Typer) -> None:
         """月度绩效、工资与认领核对表 / monthly KPI, pay and claims workbook."""
         from kefu.service.credit.actions_pay import kpi_workbook
 
-        upgrade(get_settings().database_url)
-        with transaction() as session:
-            path, summary = kpi_workbook(session, month, xlsx, scheme, shop or None)
-        typer.echo(f"{summary} → {path}")
+        _write(kpi_workbook, month, xlsx, scheme, shop)
 
     @report.command("pay")
     def pay(
@@ -42,9 +48,6 @@ def register(app: typer.Typer) -> None:
         """月度工资表 (工资条与明细, 元) / monthly pay workbook (payslips and their lines, in yuan)."""
         from kefu.service.credit.actions_pay import pay_workbook
 
-        upgrade(get_settings().database_url)
-        with transaction() as session:
-            path, summary = pay_workbook(session, month, xlsx, scheme, shop or None)
-        typer.echo(f"{summary} → {path}")
+        _write(pay_workbook, month, xlsx, scheme, shop)
 
     app.add_typer(report, name="report")

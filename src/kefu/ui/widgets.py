@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from nicegui import run as ng_run
 from nicegui import ui
 from nicegui.element import Element
 
@@ -45,6 +46,26 @@ def run(action: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
     except KefuError as exc:
         notify_error(exc)
         return None
+
+
+async def load_into(holder: Element, read: Callable[[Any], T], show: Callable[[T], None]) -> None:
+    """Read in a worker thread (KPI months take seconds; the page stays live), then fill ``holder``
+    with ``show(result)``; a refusal or nothing to show reads 暂无数据."""
+
+    def compute() -> T | KefuError:
+        try:
+            with db_session() as session:
+                return read(session)
+        except KefuError as exc:
+            return exc
+
+    result = await ng_run.io_bound(compute)
+    holder.clear()
+    with holder:
+        if isinstance(result, KefuError) or result is None:
+            ui.label(t("暂无数据", "no figures yet")).classes("text-grey-6")
+        else:
+            show(result)
 
 
 def testid(element: E, value: str | int) -> E:

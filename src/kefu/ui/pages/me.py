@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from nicegui import run as ng_run
 from nicegui import ui
 
 from kefu.domain.errors import KefuError
@@ -22,7 +21,7 @@ from kefu.ui.db import db_session
 from kefu.ui.i18n import t
 from kefu.ui.layout import kefu_page
 from kefu.ui.pages.me_growth import onboarding_card, promotion_card, section
-from kefu.ui.widgets import notify_error, run, testid
+from kefu.ui.widgets import load_into, notify_error, run, testid
 
 WEEKDAYS = ("一", "二", "三", "四", "五", "六", "日")
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -297,27 +296,18 @@ def me_page(user: UserOut) -> None:
             with holder:
                 ui.spinner()
 
-        async def load() -> None:
-            def compute() -> schemas.MyFigures | KefuError:
-                try:
-                    with db_session() as session:
-                        return actions.my_figures(session, who)
-                except KefuError as exc:
-                    return exc
+        def show(result: schemas.MyFigures) -> None:
+            score = result.score or "–"
+            grade = t("试用期 (不参与评级)", "probation (not graded)") if result.excluded else result.grade
+            ui.label(t(f"绩效分 {score} · {grade}", f"KPI {score} · {grade}")).classes("text-sm")
+            if result.pay_total_fen is not None:
+                ui.label(t(f"工资合计 ¥{result.pay_total_fen / 100:,.2f}", f"Pay ¥{result.pay_total_fen / 100:,.2f}")).classes("text-sm font-bold")
+            for line in result.lines:
+                ui.label(f"{line.label}: ¥{line.amount_fen / 100:,.2f}").classes("text-xs text-grey-7")
 
-            result = await ng_run.io_bound(compute)
-            holder.clear()
-            with holder:
-                if isinstance(result, KefuError) or result is None:
-                    ui.label(t("暂无数据", "no figures yet")).classes("text-grey-6")
-                    return
-                score = result.score or "–"
-                grade = t("试用期 (不参与评级)", "probation (not graded)") if result.excluded else result.grade
-                ui.label(t(f"绩效分 {score} · {grade}", f"KPI {score} · {grade}")).classes("text-sm")
-                if result.pay_total_fen is not None:
-                    ui.label(t(f"工资合计 ¥{result.pay_total_fen / 100:,.2f}", f"Pay ¥{result.pay_total_fen / 100:,.2f}")).classes("text-sm font-bold")
-                for line in result.lines:
-                    ui.label(f"{line.label}: ¥{line.amount_fen / 100:,.2f}").classes("text-xs text-grey-7")
+
+        async def load() -> None:
+            await load_into(holder, lambda session: actions.my_figures(session, who), show)
 
         ui.timer(0.1, load, once=True)
 

@@ -11,16 +11,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from nicegui import run as ng_run
 from nicegui import ui
 from pydantic import ValidationError
 
-from kefu.domain.errors import KefuError
 from kefu.service.team import actions
 from kefu.service.team.schemas_growth import PromotionOut
 from kefu.ui.db import db_session
 from kefu.ui.i18n import t
-from kefu.ui.widgets import run, testid
+from kefu.ui.widgets import load_into, run, testid
 
 
 def invalid(exc: ValidationError) -> None:
@@ -70,20 +68,7 @@ def promotion_card(who: actions.Actor) -> None:
             ui.spinner()
 
     async def load() -> None:
-        def compute() -> PromotionOut | KefuError:
-            try:
-                with db_session() as session:
-                    return actions.promotion_progress(session, who)
-            except KefuError as exc:
-                return exc
-
-        result = await ng_run.io_bound(compute)
-        holder.clear()
-        with holder:
-            if isinstance(result, KefuError) or result is None:
-                ui.label(t("暂无数据", "no figures yet")).classes("text-grey-6")
-            else:
-                promotion_view(result)
+        await load_into(holder, lambda session: actions.promotion_progress(session, who), promotion_view)
 
     ui.timer(0.1, load, once=True)
 

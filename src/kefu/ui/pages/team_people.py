@@ -30,7 +30,7 @@ from kefu.ui.pages.me import actor_of
 from kefu.ui.pages.me_growth import invalid, promotion_view, section
 from kefu.ui.pages.team_briefings import briefings_panel
 from kefu.ui.pages.team_conduct import conduct_panel
-from kefu.ui.widgets import notify_error, run, testid
+from kefu.ui.widgets import load_into, notify_error, run, testid
 
 # Goal metrics: the monthly KPI score and the figures shops are judged by (name, zh, en, lower is better).
 GOAL_METRICS = {
@@ -128,26 +128,16 @@ def onboarding_panel(who: actions.Actor, shop: str) -> None:
                         lambda s: actions.confirm_regular(s, who, o.agent_id, parse_day(day.value or ""))))
                            .props("dense no-caps"), f"regular-{o.agent_id}")  # fmt: skip
 
-    async def propose(agent_id: str, holder: Any) -> None:
-        def compute() -> schemas.EarlyRegularOut | KefuError:
-            try:
-                with db_session() as session:
-                    return actions.early_regular(session, who, agent_id)
-            except KefuError as exc:
-                return exc
+    def proposal_view(result: schemas.EarlyRegularOut) -> None:
+        verdict = t("建议提前转正", "early 转正 proposed") if result.eligible else t("暂不满足提前转正", "not yet")
+        ui.label(verdict).classes("text-sm " + ("text-positive" if result.eligible else "text-grey-7"))
+        ui.label(t("带教清单已完成", "checklist done") if result.checklist_done else t("带教清单未完成", "checklist not done")).classes("text-xs")
+        for c in result.checks:
+            ui.label(f"{c.label} ({result.month}): {c.value or '–'} / {t('团队常模', 'team norm')} {c.norm or '–'}"
+                     + (" ✓" if c.met else " ✗")).classes("text-xs")  # fmt: skip
 
-        result = await ng_run.io_bound(compute)
-        holder.clear()
-        with holder:
-            if isinstance(result, KefuError) or result is None:
-                ui.label(t("暂无数据", "no figures yet")).classes("text-grey-6")
-                return
-            verdict = t("建议提前转正", "early 转正 proposed") if result.eligible else t("暂不满足提前转正", "not yet")
-            ui.label(verdict).classes("text-sm " + ("text-positive" if result.eligible else "text-grey-7"))
-            ui.label(t("带教清单已完成", "checklist done") if result.checklist_done else t("带教清单未完成", "checklist not done")).classes("text-xs")
-            for c in result.checks:
-                ui.label(f"{c.label} ({result.month}): {c.value or '–'} / {t('团队常模', 'team norm')} {c.norm or '–'}"
-                         + (" ✓" if c.met else " ✗")).classes("text-xs")  # fmt: skip
+    async def propose(agent_id: str, holder: Any) -> None:
+        await load_into(holder, lambda session: actions.early_regular(session, who, agent_id), proposal_view)
 
     def act(action: Any) -> None:
         if run(action) is not None:
@@ -256,29 +246,19 @@ def promotions_card(who: actions.Actor, shop: str) -> Callable[[], Awaitable[Non
                       type="positive")  # fmt: skip
             await load()
 
-    async def load() -> None:
-        def compute() -> list[PromotionOut] | KefuError:
-            try:
-                with db_session() as session:
-                    return actions.team_promotions(session, who, shop)
-            except KefuError as exc:
-                return exc
+    def rows_view(result: list[PromotionOut]) -> None:
+        for row in result:
+            with testid(ui.column().classes("w-full gap-1 border-b py-2"), f"promotion-{row.agent_id}"):
+                ui.label(row.agent_name).classes("text-sm font-bold")
+                promotion_view(row)
+                if row.eligible:
+                    with ui.row().classes("items-center gap-2"):
+                        day = ui.input(t("晋升日", "From")).props("dense outlined type=date")
+                        testid(ui.button(t(f"晋升为{row.next_level}", f"Promote to {row.next_level_en}"),
+                                         on_click=lambda r=row, d=day: promote(r, d)).props("dense no-caps"),
+                               f"promote-{row.agent_id}")  # fmt: skip
 
-        result = await ng_run.io_bound(compute)
-        holder.clear()
-        with holder:
-            if isinstance(result, KefuError) or result is None:
-                ui.label(t("暂无数据", "no figures yet")).classes("text-grey-6")
-                return
-            for row in result:
-                with testid(ui.column().classes("w-full gap-1 border-b py-2"), f"promotion-{row.agent_id}"):
-                    ui.label(row.agent_name).classes("text-sm font-bold")
-                    promotion_view(row)
-                    if row.eligible:
-                        with ui.row().classes("items-center gap-2"):
-                            day = ui.input(t("晋升日", "From")).props("dense outlined type=date")
-                            testid(ui.button(t(f"晋升为{row.next_level}", f"Promote to {row.next_level_en}"),
-                                             on_click=lambda r=row, d=day: promote(r, d)).props("dense no-caps"),
-                                   f"promote-{row.agent_id}")  # fmt: skip
+    async def load() -> None:
+        await load_into(holder, lambda session: actions.team_promotions(session, who, shop), rows_view)
 
     return load
