@@ -46,6 +46,9 @@ def load_rows(split: str) -> list[tuple[str, str]]:
     if split in ("dev3", "heldout3", "dev5", "heldout5"):
         with open(SET3.replace("set3", f"set{split[-1]}"), encoding="utf-8", newline="") as f:
             return [(r["question"], r["intent"]) for r in csv.DictReader(f) if r["split"] == split[:-1]]
+    if split == "test6":  # issue 21 fourth round: never tuned on, aggregate figures only
+        with open(SET3.replace("set3", "set6"), encoding="utf-8", newline="") as f:
+            return [(r["question"], r["intent"]) for r in csv.DictReader(f)]
     if split == "fresh4":  # written after the tuning on dev3; its first run is recorded, then it was tuned on
         with open(SET3.replace("set3", "set4"), encoding="utf-8", newline="") as f:
             return [(r["question"], r["intent"]) for r in csv.DictReader(f)]
@@ -81,7 +84,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument(
         "--split",
-        choices=["dev", "dev2", "dev3", "dev5", "heldout", "heldout3", "heldout5", "fresh4", "train", "test"],
+        choices=["dev", "dev2", "dev3", "dev5", "heldout", "heldout3", "heldout5", "fresh4", "test6", "train", "test"],
         default=None,
     )
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)

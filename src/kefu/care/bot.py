@@ -29,6 +29,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kefu.care import bot_index as bi
+from kefu.care import bot_prior, bot_scope
 from kefu.care import bot_text as bt
 from kefu.care.bot_facts import render_answer
 from kefu.care.bot_kb import DEFAULT_MARGIN as DEFAULT_MARGIN
@@ -66,6 +67,9 @@ _FUNCTION_CHARS = frozenset("是的了吗呢吧啊呀我你他她在有就都也
 # A clause asks something only with a question word or particle; "还没发货 我不想要了" is context
 # plus one question, not two questions.
 _ASKS = re.compile(r"吗|么|嘛|呢|什么|啥|怎|咋|多少|多久|多长|几|哪|谁|能不能|可不可以|是不是|有没有|会不会|要不要|行不行|不$|没$")
+import os
+USE_PRIOR = os.environ.get("P", "1") == "1"
+SCOPE_GUARD = os.environ.get("G", "0") == "1"
 _CLAUSE_SPLIT = re.compile(r"\s+|另外|还有就是|顺便问下|顺便问一下|以及|再问下|还想问")
 
 
@@ -105,6 +109,17 @@ class FaqMatcher:
         self._one_word_questions = frozenset(next(iter(d.fields["w"])) for d in docs if len(d.fields["w"]) == 1)
         self._kb_words = frozenset(kb_words)
         self._frame_df = len(kb.intents) * FRAME_SHARE
+        self.scope = bot_scope.ScopeGuard(
+            self.index,
+            {i.intent: bt.to_simplified(render_answer(i.answer)) for i in kb.intents},
+            self._state["lexicon"],
+            self._state.get("plain", ()),
+            OUT_OF_SCOPE,
+        )
+        self._offsets: dict[str, float] = {}
+        if "offsets" not in self._state:
+            self._state["offsets"] = self._leave_one_out_offsets()
+        self._offsets = dict(self._state["offsets"]) if USE_PRIOR else {}
         self._homophones: dict[str, str] = {}
         for word, _ in kb_words.most_common():
             if len(word) == 2 and word not in bi.STOPWORDS and all(ch in self._pinyin for ch in word):
@@ -122,6 +137,17 @@ class FaqMatcher:
                 kb_words.update(self.reader.lexicon.segment(prepared))
                 docs.append((intent, q, {f: dict(c) for f, c in self.reader.fields(prepared).items()}))
         return {"docs": docs, "kb_words": dict(kb_words)}
+
+    def _leave_one_out_offsets(self) -> dict[str, float]:
+        """Per-intent trust from the KB's own paraphrases (:mod:`kefu.care.bot_prior`)."""
+        choices = []
+        asked = [(q, i.intent) for i in self.kb.intents for q in i.paraphrases]
+        asked += [(q, OUT_OF_SCOPE) for i in self.kb.intents for q in i.negatives]
+        for q, label in asked:
+            ranked = self.rank(q, 1, exclude=q)
+            if ranked and ranked[0].intent != OUT_OF_SCOPE:
+                choices.append((ranked[0].intent, ranked[0].confidence, ranked[0].intent == label))
+        return bot_prior.intent_offsets(choices)
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> FaqMatcher:
@@ -211,7 +237,8 @@ class FaqMatcher:
         for i, (value, _, intent, kb_q) in enumerate(raw[:top]):
             # lead over the best *other* intent: negative for every intent but the first
             lead = value - (raw[1][0] if len(raw) > 1 else 0.0) if i == 0 else value - raw[0][0]
-            out.append(Match(intent, _sigmoid(a * value + b * lead + c), kb_q, lead, value))
+            prior = self._offsets.get(intent, 0.0)
+            out.append(Match(intent, _sigmoid(a * value + b * lead + c + prior), kb_q, lead, value))
         return out
 
     def _judge(self, text: str, threshold: float) -> Match | None:
@@ -287,6 +314,9 @@ class FaqMatcher:
         cue = self._dispute(question, [m.intent for m in parts])
         if cue is not None:
             return BotReply(BotAction.HANDOVER, "dispute", confidence=top.confidence, matched_question=cue)
+        topic = self._foreign_topic(prepared, [m.intent for m in parts]) if SCOPE_GUARD else None
+        if topic is not None:
+            return BotReply(BotAction.HANDOVER, "unknown_topic", confidence=top.confidence, matched_question=topic)
         intent = "+".join(m.intent for m in parts)
         answer = "\n".join(render_answer(self.kb.intent(m.intent).answer, facts) for m in parts)
         conf = min(m.confidence for m in parts)
@@ -309,6 +339,15 @@ class FaqMatcher:
             if cue in folded and not any(cue in q for i in intents for q in self._questions(i)):
                 return cue
         return None
+
+    def _foreign_topic(self, text: str, intents: list[str]) -> str | None:
+        """A topic the answering intents never speak of (:mod:`kefu.care.bot_scope`), in the
+        message as typed and still after sound repair (a slip is no topic of its own)."""
+        found = self.scope.foreign(self.reader.fields(text)["w"], intents)
+        if found is None:
+            return None
+        fixed = self._repair(text)
+        return found if fixed == text else self.scope.foreign(self.reader.fields(fixed)["w"], intents)
 
     def _questions(self, intent: str) -> tuple[str, ...]:
         item = self.kb.intent(intent)
