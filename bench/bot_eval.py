@@ -37,6 +37,7 @@ print(f"{(t2 - t1) * 1000:.0f} {(t1 - t0) * 1000:.0f}")
 """
 
 
+SPLITS = ("dev", "dev2", "dev3", "dev5", "heldout", "heldout3", "heldout5", "fresh4", "test6", "train", "test")  # fmt: skip
 SET3 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "bot_set3.csv")
 
 
@@ -84,7 +85,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument(
         "--split",
-        choices=["dev", "dev2", "dev3", "dev5", "heldout", "heldout3", "heldout5", "fresh4", "test6", "train", "test"],
+        choices=SPLITS,
         default=None,
     )
     ap.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)

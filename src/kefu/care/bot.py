@@ -28,9 +28,10 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from kefu.care import bot_asking
 from kefu.care import bot_index as bi
-from kefu.care import bot_prior, bot_scope
 from kefu.care import bot_text as bt
+from kefu.care.bot_asking import ASKS as _ASKS
 from kefu.care.bot_facts import render_answer
 from kefu.care.bot_kb import DEFAULT_MARGIN as DEFAULT_MARGIN
 from kefu.care.bot_kb import DEFAULT_MIXED_THRESHOLD as DEFAULT_MIXED_THRESHOLD
@@ -66,10 +67,6 @@ REPAIR_MAX_FREQ = 1000
 _FUNCTION_CHARS = frozenset("是的了吗呢吧啊呀我你他她在有就都也和跟不没这那个")
 # A clause asks something only with a question word or particle; "还没发货 我不想要了" is context
 # plus one question, not two questions.
-_ASKS = re.compile(r"吗|么|嘛|呢|什么|啥|怎|咋|多少|多久|多长|几|哪|谁|能不能|可不可以|是不是|有没有|会不会|要不要|行不行|不$|没$")
-import os
-USE_PRIOR = os.environ.get("P", "1") == "1"
-SCOPE_GUARD = os.environ.get("G", "0") == "1"
 _CLAUSE_SPLIT = re.compile(r"\s+|另外|还有就是|顺便问下|顺便问一下|以及|再问下|还想问")
 
 
@@ -109,17 +106,8 @@ class FaqMatcher:
         self._one_word_questions = frozenset(next(iter(d.fields["w"])) for d in docs if len(d.fields["w"]) == 1)
         self._kb_words = frozenset(kb_words)
         self._frame_df = len(kb.intents) * FRAME_SHARE
-        self.scope = bot_scope.ScopeGuard(
-            self.index,
-            {i.intent: bt.to_simplified(render_answer(i.answer)) for i in kb.intents},
-            self._state["lexicon"],
-            self._state.get("plain", ()),
-            OUT_OF_SCOPE,
-        )
-        self._offsets: dict[str, float] = {}
-        if "offsets" not in self._state:
-            self._state["offsets"] = self._leave_one_out_offsets()
-        self._offsets = dict(self._state["offsets"]) if USE_PRIOR else {}
+        # policy intents answer questions only: a message that asks nothing is no such question
+        self._question_only = frozenset(self._state["question_only"])
         self._homophones: dict[str, str] = {}
         for word, _ in kb_words.most_common():
             if len(word) == 2 and word not in bi.STOPWORDS and all(ch in self._pinyin for ch in word):
@@ -129,6 +117,7 @@ class FaqMatcher:
         """Fields of every KB question (negatives under the out-of-scope pseudo-intent) and
         how often each word occurs in the KB (the homophone table prefers frequent words)."""
         docs: list[tuple[str, str, dict[str, dict[str, int]]]] = []
+        asked = {i.intent: [bt.prepare(q).text for q in (i.question, *i.paraphrases)] for i in kb.intents}
         kb_words: Counter[str] = Counter([*kb.synonyms, *kb.synonyms.values()])
         for item in kb.intents:
             for q, intent in [*((q, item.intent) for q in (item.question, *item.paraphrases)),
@@ -136,18 +125,8 @@ class FaqMatcher:
                 prepared = bt.prepare(q).text
                 kb_words.update(self.reader.lexicon.segment(prepared))
                 docs.append((intent, q, {f: dict(c) for f, c in self.reader.fields(prepared).items()}))
-        return {"docs": docs, "kb_words": dict(kb_words)}
-
-    def _leave_one_out_offsets(self) -> dict[str, float]:
-        """Per-intent trust from the KB's own paraphrases (:mod:`kefu.care.bot_prior`)."""
-        choices = []
-        asked = [(q, i.intent) for i in self.kb.intents for q in i.paraphrases]
-        asked += [(q, OUT_OF_SCOPE) for i in self.kb.intents for q in i.negatives]
-        for q, label in asked:
-            ranked = self.rank(q, 1, exclude=q)
-            if ranked and ranked[0].intent != OUT_OF_SCOPE:
-                choices.append((ranked[0].intent, ranked[0].confidence, ranked[0].intent == label))
-        return bot_prior.intent_offsets(choices)
+        return {"docs": docs, "kb_words": dict(kb_words),
+                "question_only": bot_asking.question_only_intents(asked)}  # fmt: skip
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> FaqMatcher:
@@ -237,8 +216,7 @@ class FaqMatcher:
         for i, (value, _, intent, kb_q) in enumerate(raw[:top]):
             # lead over the best *other* intent: negative for every intent but the first
             lead = value - (raw[1][0] if len(raw) > 1 else 0.0) if i == 0 else value - raw[0][0]
-            prior = self._offsets.get(intent, 0.0)
-            out.append(Match(intent, _sigmoid(a * value + b * lead + c + prior), kb_q, lead, value))
+            out.append(Match(intent, _sigmoid(a * value + b * lead + c), kb_q, lead, value))
         return out
 
     def _judge(self, text: str, threshold: float) -> Match | None:
@@ -314,9 +292,8 @@ class FaqMatcher:
         cue = self._dispute(question, [m.intent for m in parts])
         if cue is not None:
             return BotReply(BotAction.HANDOVER, "dispute", confidence=top.confidence, matched_question=cue)
-        topic = self._foreign_topic(prepared, [m.intent for m in parts]) if SCOPE_GUARD else None
-        if topic is not None:
-            return BotReply(BotAction.HANDOVER, "unknown_topic", confidence=top.confidence, matched_question=topic)
+        if not bot_asking.asks(prepared) and any(m.intent in self._question_only for m in parts):
+            return BotReply(BotAction.HANDOVER, "not_a_question", confidence=top.confidence)
         intent = "+".join(m.intent for m in parts)
         answer = "\n".join(render_answer(self.kb.intent(m.intent).answer, facts) for m in parts)
         conf = min(m.confidence for m in parts)
@@ -339,15 +316,6 @@ class FaqMatcher:
             if cue in folded and not any(cue in q for i in intents for q in self._questions(i)):
                 return cue
         return None
-
-    def _foreign_topic(self, text: str, intents: list[str]) -> str | None:
-        """A topic the answering intents never speak of (:mod:`kefu.care.bot_scope`), in the
-        message as typed and still after sound repair (a slip is no topic of its own)."""
-        found = self.scope.foreign(self.reader.fields(text)["w"], intents)
-        if found is None:
-            return None
-        fixed = self._repair(text)
-        return found if fixed == text else self.scope.foreign(self.reader.fields(fixed)["w"], intents)
 
     def _questions(self, intent: str) -> tuple[str, ...]:
         item = self.kb.intent(intent)

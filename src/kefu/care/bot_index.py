@@ -31,10 +31,7 @@ _B = 0.75
 _MIN_DICT_FREQ = 50
 _KB_WORD_FREQ = 20000
 # Version of the state layout and of the reading rules: a change invalidates cached indexes.
-STATE_VERSION = 8
-# jieba's part-of-speech tags of words that name things: nouns, names, places, organisations,
-# other proper nouns, verbal nouns and place words (国外, 海外).
-NOUN_TAGS = frozenset(["n", "nr", "nrt", "ns", "nt", "nz", "vn", "s"])
+STATE_VERSION = 9
 
 NEGATORS = frozenset(
     [
@@ -81,28 +78,13 @@ class Doc:
 def _dictionary() -> dict[str, int]:
     """jieba's word frequencies, words of up to four characters (read straight from the file the
     package ships; once per process)."""
-    return {w: n for w, (n, _) in _tagged_dictionary().items()}
-
-
-@lru_cache(maxsize=1)
-def _tagged_dictionary() -> dict[str, tuple[int, str]]:
-    """jieba's words of up to four characters with their frequency and part-of-speech tag."""
     raw = resources.files("jieba").joinpath("dict.txt").read_text(encoding="utf-8")
-    out: dict[str, tuple[int, str]] = {}
+    out: dict[str, int] = {}
     for line in raw.splitlines():
         parts = line.split(" ")
         if len(parts) >= 2 and len(parts[0]) <= 4:
-            out[parts[0]] = (int(parts[1]), parts[2] if len(parts) > 2 else "")
+            out[parts[0]] = int(parts[1])
     return out
-
-
-def dictionary_plain_words() -> list[str]:
-    """jieba's words that the lexicon keeps and that do not name a thing: verbs, adverbs,
-    numerals, pronouns … (看看, 好像, 两次). Every other word of two or more characters can name
-    a topic (内衬, 美国, 会员, and KB words jieba does not know such as 用不了)."""
-    return sorted(
-        w for w, (n, tag) in _tagged_dictionary().items() if n >= _MIN_DICT_FREQ and tag not in NOUN_TAGS
-    )
 
 
 def build_lexicon_counts(kb_words: Iterable[str], dictionary: dict[str, int]) -> dict[str, int]:
@@ -254,8 +236,7 @@ def build_state(
     }
     counts = build_lexicon_counts(rare, counts)
     pinyin = char_pinyin(ch for w in counts for ch in w)
-    return {"version": STATE_VERSION, "kb": kb_data, "lexicon": counts, "pinyin": pinyin,
-            "plain": dictionary_plain_words()}  # fmt: skip
+    return {"version": STATE_VERSION, "kb": kb_data, "lexicon": counts, "pinyin": pinyin}
 
 
 def _single_runs(words: list[str]) -> list[str]:
