@@ -67,6 +67,8 @@ REPAIR_MAX_FREQ = 1000
 _FUNCTION_CHARS = frozenset("是的了吗呢吧啊呀我你他她在有就都也和跟不没这那个")
 # A clause asks something only with a question word or particle; "还没发货 我不想要了" is context
 # plus one question, not two questions.
+# A message of one part and at most this many words, none negated, is a topic typed as a search.
+BARE_TOPIC_WORDS = 3
 _CLAUSE_SPLIT = re.compile(r"\s+|另外|还有就是|顺便问下|顺便问一下|以及|再问下|还想问")
 
 
@@ -292,7 +294,7 @@ class FaqMatcher:
         cue = self._dispute(question, [m.intent for m in parts])
         if cue is not None:
             return BotReply(BotAction.HANDOVER, "dispute", confidence=top.confidence, matched_question=cue)
-        if not bot_asking.asks(prepared) and any(m.intent in self._question_only for m in parts):
+        if not self._asks(prepared) and any(m.intent in self._question_only for m in parts):
             return BotReply(BotAction.HANDOVER, "not_a_question", confidence=top.confidence)
         intent = "+".join(m.intent for m in parts)
         answer = "\n".join(render_answer(self.kb.intent(m.intent).answer, facts) for m in parts)
@@ -316,6 +318,14 @@ class FaqMatcher:
             if cue in folded and not any(cue in q for i in intents for q in self._questions(i)):
                 return cue
         return None
+
+    def _asks(self, text: str) -> bool:
+        """A question word or particle, or a bare topic typed as a search (运费险, 七天无理由, 客服在线时间:
+        one part, at most three words, none negated) — not a statement (我不想付钱, 东西就是假的)."""
+        if bot_asking.asks(text):
+            return True
+        words = [w for w in self.reader.fields(text)["w"] if w not in bt.SLOTS]
+        return len(text.split()) == 1 and len(words) <= BARE_TOPIC_WORDS and not any(bt.NEG in w for w in words)
 
     def _questions(self, intent: str) -> tuple[str, ...]:
         item = self.kb.intent(intent)
