@@ -3,7 +3,8 @@
 Default run = the figures to report, at the shipped threshold: the third set's **held-out** half
 (``bench/data/bot_set3.csv``, split by hash) and, for comparison, the first buyers' held-out half
 (``buyers_*``), the fifth set's held-out half (``fifth_*``, ``bench/data/bot_set5.csv``, issue 21 third
-round) and the first set's test half (``first_set_*``); then the speed: ms per question in
+round), the sixth set (``sixth_*``, ``bench/data/bot_set6.csv``, fourth round: never tuned on, no
+dev half) and the first set's test half (``first_set_*``); then the speed: ms per question in
 process and the first answer of a fresh process whose index is read from the cache. Tuning loops
 look at dev only: ``--split dev|dev2|dev3|dev5 [--sweep] [--errors]`` and ``--fit`` (calibration on
 dev + dev2 + dev3); ``--errors`` is refused on held-out splits.
@@ -130,10 +131,11 @@ def main() -> None:
         ms = (time.perf_counter() - t0) * 1000 / max(1, res.questions)
         buyers, old = evaluate(matcher, held, args.threshold), evaluate(matcher, first, args.threshold)
         fifth = evaluate(matcher, load_rows("heldout5"), args.threshold)
+        sixth = evaluate(matcher, load_rows("test6"), args.threshold)
         first_ms, import_ms = first_answer_ms()
         print(f"heldout3_questions={res.questions} buyers_heldout_questions={buyers.questions} "
               f"first_set_questions={old.questions} threshold={args.threshold:.2f} import_ms={import_ms} "
-              f"{_figures(old, 'first_set_')} {_figures(buyers, 'buyers_')} {_figures(fifth, 'fifth_')} {_figures(res)} "
+              f"{_figures(old, 'first_set_')} {_figures(buyers, 'buyers_')} {_figures(fifth, 'fifth_')} {_figures(sixth, 'sixth_')} {_figures(res)} "
               f"ms_per_question={ms:.2f} first_answer_ms={first_ms}")  # fmt: skip
 
 
