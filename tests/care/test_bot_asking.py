@@ -57,3 +57,9 @@ def test_statements_hand_over_questions_and_reports_are_answered(
 ) -> None:
     r = matcher.reply(message)
     assert (r.action, r.reason, r.intent) == (action, reason, intent)
+
+
+def test_a_negator_binds_within_its_part(matcher: FaqMatcher) -> None:
+    words = matcher.reader.tokens(bt.prepare("能开专票不 我们公司要抵扣").text)
+    assert words == ["能开", "专票", "我们", "公司", "要", "抵扣"]  # the closing 不 asks; it denies nothing
+    assert "¬拒收" in matcher.reader.tokens(bt.prepare("我没拒收啊").text)
