@@ -94,12 +94,15 @@ def main() -> None:
     ap.add_argument("--fit", action="store_true", help="fit the calibration on dev + dev2 + dev3")
     ap.add_argument("--loo", action="store_true", help="KB leave-one-out figures")
     ap.add_argument("--errors", action="store_true", help="list wrong answers and misses (with --split)")
+    ap.add_argument("--no-gate", action="store_true", help="the matcher alone, without the needs-a-person gate")
     args = ap.parse_args()
     from kefu.service.care.actions_bot import bot_matcher
 
     with tempfile.TemporaryDirectory() as tmp:
         os.environ.setdefault("KEFU_DATA_DIR", tmp)
         matcher: FaqMatcher = bot_matcher()
+        if args.no_gate:
+            matcher.gate_rule = None
         if args.fit:
             coef = fit_logistic(
                 calibration_samples(matcher, load_rows("dev") + load_rows("dev2") + load_rows("dev3"))

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from kefu.care import bot_asking
+from kefu.care import bot_asking, bot_gate
 from kefu.care import bot_index as bi
 from kefu.care import bot_text as bt
 from kefu.care.bot_asking import ASKS as _ASKS
@@ -69,6 +69,10 @@ _FUNCTION_CHARS = frozenset("是的了吗呢吧啊呀我你他她在有就都也
 # plus one question, not two questions.
 # A message of one part and at most this many words, none negated, is a topic typed as a search.
 BARE_TOPIC_WORDS = 3
+# "Needs a person" gate (:mod:`kefu.care.bot_gate`): an answer goes out only while the gate's
+# P(needs a person) stays under cut + slope × (confidence − DEFAULT_THRESHOLD); a surer match
+# tolerates a higher score. Chosen by 5-fold cross-validation on the tuning rows (``bench/bot_gate.py --cv``).
+GATE_RULE: tuple[float, float] | None = (0.94, 0.0)
 _CLAUSE_SPLIT = re.compile(r"\s+|另外|还有就是|顺便问下|顺便问一下|以及|再问下|还想问")
 
 
@@ -99,6 +103,11 @@ class FaqMatcher:
         self._pinyin: dict[str, str] = self._state["pinyin"]
         if "docs" not in self._state:  # first build: read every KB question once, keep the result
             self._state.update(self._read_kb(kb))
+        if "gate" not in self._state:  # and train the gate on the KB's examples and the shipped rows
+            examples = bot_gate.kb_examples(self._state["kb"], OUT_OF_SCOPE) + bot_gate.shipped_rows()
+            self._state["gate"] = bot_gate.train(examples)
+        self.gate = bot_gate.Gate(self._state["gate"])
+        self.gate_rule = GATE_RULE
         docs = [bi.Doc(intent, q, {f: Counter(terms) for f, terms in fields.items()})
                 for intent, q, fields in self._state["docs"]]  # fmt: skip
         kb_words = Counter(self._state["kb_words"])
@@ -307,8 +316,19 @@ class FaqMatcher:
             return BotReply(BotAction.HANDOVER, "ambiguous", confidence=conf)
         if mode is BotMode.MIXED and (ambiguous or conf < mixed_threshold):
             return BotReply(BotAction.SUGGEST, "mixed_unsure", intent, answer, conf, asked)
+        if self.needs_person(question, conf):
+            if mode is BotMode.MIXED:
+                return BotReply(BotAction.SUGGEST, "needs_person", intent, answer, conf, asked)
+            return BotReply(BotAction.HANDOVER, "needs_person", confidence=conf)
         reason = "two_part" if len(parts) > 1 else "confident"
         return BotReply(BotAction.ANSWER, reason, intent, answer, conf, asked)
+
+    def needs_person(self, question: str, confidence: float) -> bool:
+        """The learned gate's verdict on a message the matcher would answer with this confidence."""
+        if self.gate_rule is None:
+            return False
+        cut, slope = self.gate_rule
+        return self.gate.score(question) >= cut + slope * (confidence - DEFAULT_THRESHOLD)
 
     def _dispute(self, question: str, intents: list[str]) -> str | None:
         """The dispute cue of the message that none of the answering intents' KB questions uses:
