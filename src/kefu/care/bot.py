@@ -15,6 +15,8 @@ here wrote. So:
 * "I don't know": the out-of-scope pseudo-intent and every intent's ``negatives`` (look-alike
   messages that must not get its answer) hand over when they win;
 * two questions in one message are answered in two parts or handed over, never half;
+* a learned "needs a person" gate (:mod:`kefu.care.bot_gate`) holds back an answer whose message reads
+  like a complaint, a dispute or a look-up of the buyer's own order, even in the intent's own words;
 * sound-based typo repair only when the message as typed matched nothing.
 
 Pure: plain data in, plain data out; no store/api imports.
