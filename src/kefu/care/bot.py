@@ -49,6 +49,7 @@ from kefu.care.bot_kb import asks_for_human as asks_for_human
 from kefu.care.bot_kb import load_knowledge_base as load_knowledge_base
 from kefu.care.bot_kb import parse_knowledge_base as parse_knowledge_base
 from kefu.care.bot_kb import shipped_kb_text as shipped_kb_text
+from kefu.care.bot_repair import SoundRepair
 from kefu.domain.errors import bad_argument
 
 # Raw evidence = ALPHA × best single KB question + (1 − ALPHA) × coverage of the message.
@@ -62,11 +63,6 @@ CLAUSE_KNOWN_SHARE = 0.5
 # A word used by at least this share of the intents frames a question (怎么, 多久) rather than
 # naming its topic: alone it does not make a clause a second question.
 FRAME_SHARE = 0.4
-# Sound-based repair may replace a two-character dictionary word only when it is this rare
-# (顺风 148 → 顺丰), never a common one (那天 2224 stays 那天).
-REPAIR_MAX_FREQ = 1000
-# Characters too common to be half of a typo (款是 is 款 + 是, not a slip for 款式).
-_FUNCTION_CHARS = frozenset("是的了吗呢吧啊呀我你他她在有就都也和跟不没这那个")
 # A clause asks something only with a question word or particle; "还没发货 我不想要了" is context
 # plus one question, not two questions.
 # A message of one part and at most this many words, none negated, is a topic typed as a search.
@@ -102,7 +98,6 @@ class FaqMatcher:
             )
         )
         self.reader = bi.Reader(bt.Lexicon.from_counts(self._state["lexicon"]), kb.synonyms)
-        self._pinyin: dict[str, str] = self._state["pinyin"]
         if "docs" not in self._state:  # first build: read every KB question once, keep the result
             self._state.update(self._read_kb(kb))
         if "gate" not in self._state:  # and train the gate on the KB's examples and the shipped rows
@@ -117,14 +112,10 @@ class FaqMatcher:
         # words that are a whole KB question on their own (包邮吗 → 包邮): a one-word clause is a
         # question only then; otherwise it is context (订单 …, 我在沈阳 …)
         self._one_word_questions = frozenset(next(iter(d.fields["w"])) for d in docs if len(d.fields["w"]) == 1)
-        self._kb_words = frozenset(kb_words)
         self._frame_df = len(kb.intents) * FRAME_SHARE
         # policy intents answer questions only: a message that asks nothing is no such question
         self._question_only = frozenset(self._state["question_only"])
-        self._homophones: dict[str, str] = {}
-        for word, _ in kb_words.most_common():
-            if len(word) == 2 and word not in bi.STOPWORDS and all(ch in self._pinyin for ch in word):
-                self._homophones.setdefault(self._key(word), word)
+        self.repair = SoundRepair(self.reader.lexicon, self._state["lexicon"], self._state["pinyin"], kb_words)
 
     def _read_kb(self, kb: KnowledgeBase) -> dict[str, Any]:
         """Fields of every KB question (negatives under the out-of-scope pseudo-intent) and
@@ -149,9 +140,6 @@ class FaqMatcher:
     def state(self) -> dict[str, Any]:
         return self._state
 
-    def _key(self, word: str) -> str:
-        return "_".join(self._pinyin.get(ch, ch) for ch in word)
-
     # ------------------------------------------------------------ reading
 
     def features(self, question: str) -> dict[str, Counter[str]]:
@@ -159,33 +147,8 @@ class FaqMatcher:
         return self.reader.fields(bt.prepare(question).text)
 
     def correct(self, question: str) -> str:
-        """Repair sound-alike slips (发或 → 发货, 顺风 → 顺丰) inside words the KB does not know;
-        never across a word boundary, never in a KB word, never in a common dictionary word."""
-        return self._repair(bt.prepare(question).text).replace(" ", "")
-
-    def _repair(self, text: str) -> str:
-        return " ".join(self._repair_chunk(chunk) for chunk in text.split())
-
-    def _repair_chunk(self, chunk: str) -> str:
-        words = self.reader.lexicon.segment(chunk)
-        out: list[str] = []
-        i = 0
-        while i < len(words):
-            w, pair = words[i], None
-            if len(w) == 2 and w not in self._kb_words:
-                pair = w if self._state["lexicon"].get(w, 0) < REPAIR_MAX_FREQ else None
-            elif len(w) == 1 and i + 1 < len(words) and len(words[i + 1]) == 1:
-                pair = w + words[i + 1]
-                if pair in self._kb_words or w in _FUNCTION_CHARS or words[i + 1] in _FUNCTION_CHARS:
-                    pair = None
-            target = self._homophones.get(self._key(pair)) if pair and _cjk(pair) else None
-            if pair and target and target != pair:
-                out.append(target)
-                i += 2 if len(w) == 1 else 1
-                continue
-            out.append(w)
-            i += 1
-        return "".join(out)
+        """The message with its sound-alike slips repaired (:class:`SoundRepair`)."""
+        return self.repair(bt.prepare(question).text).replace(" ", "")
 
     # ------------------------------------------------------------ ranking
 
@@ -239,7 +202,7 @@ class FaqMatcher:
         first = ranked[0] if ranked else None
         if first is not None and first.confidence >= threshold:
             return first
-        fixed = self._repair(text)
+        fixed = self.repair(text)
         if fixed.replace(" ", "") == text.replace(" ", ""):
             return first
         again = self._rank(self.reader.fields(fixed), 1)
@@ -433,6 +396,3 @@ class FaqMatcher:
         answer = render_answer(self.kb.intent(intent).answer)
         return key in answer if len(key) <= 2 else all(ch in answer for ch in key)
 
-
-def _cjk(s: str) -> bool:
-    return all("\u3400" <= ch <= "\u9fff" for ch in s)
