@@ -97,13 +97,16 @@ def first_lines(model: MonthModel, explain_limit: float) -> list[list[int]]:
 
 def coverage_bound(model: MonthModel, start: list[list[int]], deadline: float, lanes: int
                    ) -> tuple[float | None, ColumnGeneration, list[list[float]], bool]:
-    """The LP upper bound on the coverage ratio (None when no pricing round was exact in time), the column generation, its λ.
+    """The LP upper bound on the coverage ratio (None when nothing was proven in time), the column generation, its λ.
 
-    The bound is the Lagrangian bound of the coverage master (the least
-    missing agent-minutes any roster under these rules leaves) on the
-    coverage scale. The last value says whether the LP is near enough its
-    optimum for fair bands centred on its group means: converged, or its
-    value within ``BAND_LP_GAP`` of the proven bound (the tail of column
+    The bound is the Lagrangian bound of the coverage master (no roster
+    under these rules misses fewer agent-minutes) on the coverage scale:
+    the LP value itself once column generation converged. Stopped earlier,
+    the Lagrangian bound still proves something when it is above zero
+    missing minutes; at or below zero it proves nothing, and None says so
+    (reporting 1.0 read as "everything can be covered"). The last value
+    says whether the LP is near enough its optimum for fair bands centred
+    on its group means: converged, or its value within ``BAND_LP_GAP`` of the proven bound (the tail of column
     generation moves the value little: the demo's December, 4.5 % above the
     bound after 100 of 270 rounds).
     """
@@ -112,11 +115,11 @@ def coverage_bound(model: MonthModel, start: list[list[int]], deadline: float, l
         cg.add(model.lines.agent_type[a], line)
     with ThreadPoolExecutor(max(1, lanes)) as pool:
         bound, lam = lower_bound(cg, deadline, pool)
-    proven = bool(np.isfinite(bound.exact))
+    finite = bool(np.isfinite(bound.exact))
     ratio = None
-    if proven:
+    if finite and (bound.converged or bound.exact > 0):
         ratio = min(1.0, 1.0 - max(0.0, bound.exact) / model.need) if model.need else 1.0
-    settled = bound.converged or (proven and bound.lp - bound.exact <= BAND_LP_GAP * max(bound.lp, 1.0))
+    settled = bound.converged or (finite and bound.lp - bound.exact <= BAND_LP_GAP * max(bound.lp, 1.0))
     return ratio, cg, lam, bool(settled)
 
 

@@ -18,8 +18,8 @@ re-plan
   where the stored one breaks a rule now (``start_lines``).
 
 The coverage bound's LP is unchanged (the kept shortfall costs what the
-shortfall does there). To improve a stored month's coverage beyond what it
-had, the supervisor plans it afresh (clears the month, then plans).
+shortfall does there). Improving a stored month's coverage beyond what it
+had is a fresh plan (no stored roster), not a re-plan.
 """
 
 from __future__ import annotations
