@@ -135,6 +135,18 @@ def test_breaks_inside_windows_and_staggered() -> None:
     assert coverage_ratio(problem, slot_coverage(quarters, 1)) == 1.0
 
 
+def test_breaks_with_no_time_left_are_staggered_greedily() -> None:
+    """Given no time for CP-SAT (a starved end of a plan), each break still goes where it uncovers least:
+    three agents, two needed, the three meals one after another and nothing left uncovered."""
+    agents = [Agent(f"A{i}", ("s",), night_ok=False) for i in range(3)]
+    problem = RosterProblem(START, 1, agents, [DAY], _req(1, {"s": (9, 17, 2.0)}), Rules(0, 6, 10))
+    roster: dict[str, list[Assignment | None]] = {a.id: [Assignment("白", "s")] for a in agents}
+    placed, quarters = place_breaks(problem, roster, time_limit=0)
+    spans = sorted(c.breaks[0][1:] for line in placed.values() if (c := line[0]) is not None)
+    assert spans == [(11 * 60 + 45, 12 * 60 + 15), (12 * 60 + 15, 12 * 60 + 45), (12 * 60 + 45, 13 * 60 + 15)]
+    assert coverage_ratio(problem, slot_coverage(quarters, 1)) == 1.0
+
+
 def test_preference_for_day_off_is_respected_when_free() -> None:
     agents = [Agent("A", ("s",), False), Agent("B", ("s",), False)]
     days = 7
