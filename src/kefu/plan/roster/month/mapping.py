@@ -80,6 +80,8 @@ class MonthModel:
     band_columns: dict[tuple[int, str], int] = field(default_factory=dict)  # (group, measure) -> LP column of its low
     index: dict[tuple[str, str], int] = field(default_factory=dict)  # (shift code, skill) -> choice
     slacks: list[tuple[int, int, int, int]] = field(default_factory=list)  # re-plan: a coverage row's slack columns
+    slack_keys: list[tuple[str, int]] = field(default_factory=list)  # the (skill, slot) of each of ``slacks``
+    kept_short: dict[tuple[str, int], float] = field(default_factory=dict)  # re-plan: (skill, slot) -> free shortfall
 
     def __post_init__(self) -> None:
         self.index = {(self.problem.shifts[s].code, k): c for c, (s, k) in enumerate(self.choices)}
@@ -295,7 +297,7 @@ def build_model(problem: RosterProblem, *, coverage_only: bool = False, bands: d
                                 kept=problem.previous is not None)
     lines = LineProblem(problem.days, len(choices), rules, penalty, rows.coupling(), agent_type=agent_type)
     model = MonthModel(problem, choices, lines, rows.need, measures, group_of, dict(bands or {}), hard, band_columns,
-                       slacks=rows.slacks)
+                       slacks=rows.slacks, slack_keys=rows.slack_keys)
     if bands and not coverage_only:
         lines.extra_cost = model.fairness_cost
     return model

@@ -81,10 +81,15 @@ def stored_spreads(model: MonthModel, lines: Lines) -> dict[int, float]:
 
 
 def keep_slacks(model: MonthModel, bounds: dict[int, float]) -> None:
-    """Bound ``model``'s kept columns by ``stored_slacks`` (every model of the month has the same columns)."""
+    """Bound ``model``'s kept columns by ``stored_slacks`` (every model of the month has the same columns).
+
+    The LNS's models aim at the requirement less the shortfall kept
+    (``polish``): a move that fills it elsewhere would only be refused.
+    """
     hi = model.lines.coupling.col_hi
     for j, value in bounds.items():
         hi[j] = value
+    model.kept_short = {key: hi[cols[2]] for key, cols in zip(model.slack_keys, model.slacks, strict=True)}
 
 
 def stored_bands(model: MonthModel, lines: Lines) -> dict[tuple[int, str], Band]:

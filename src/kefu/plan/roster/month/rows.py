@@ -41,6 +41,7 @@ class RowBuilder:
         self.col_entries: list[tuple[int, int, float]] = []  # (row, column, value)
         self.cover: dict[tuple[str, int], int] = {}
         self.slacks: list[tuple[int, int, int, int]] = []  # per coverage row: under, over, kept under, kept over
+        self.slack_keys: list[tuple[str, int]] = []  # the (skill, slot) of each of ``slacks``
         self.agent_rows: list[list[tuple[int, npt.NDArray[np.int64]]]] = [[] for _ in rules]
         self.need = 0.0
 
@@ -89,6 +90,7 @@ class RowBuilder:
                 if kept_under is not None:
                     kept = self.column(kept_under, [(r, 1.0)], hi=0.0), self.column(0.0, [(r, -1.0)], hi=0.0)
                     self.slacks.append((*cols, *kept))
+                    self.slack_keys.append((k, t))
 
     def breaks(self) -> None:
         p = self.p
