@@ -97,3 +97,17 @@ def test_replan_keeps_the_days_already_worked() -> None:
     result = plan_roster(problem, time_limit=5)
     stored = _stored()
     assert all(result.roster[a][:4] == stored[a][:4] for a in stored)
+
+
+def test_a_hand_edit_that_breaks_the_contract_is_repaired_with_one_cell() -> None:
+    """A's contract is 12 days; a supervisor rests A on day 4 (11 days, 白 short that day): the re-plan puts
+    A back on day 4 — one cell, where it also restores the coverage — and changes nothing else."""
+    edited = _stored()
+    edited["A"] = [None if d == 4 else c for d, c in enumerate(edited["A"])]
+    problem = _problem()
+    problem.agents = [dataclasses.replace(a, min_days=12, max_days=12) if a.id == "A" else a for a in problem.agents]
+    problem.previous = edited
+    assert [v.rule for v in check(problem, edited)] == ["min_days"]
+    result = plan_roster(problem, time_limit=5)
+    assert _changed(edited, result.roster) == {("A", 4): ("", "白")}
+    assert check(problem, result.roster) == [] and result.coverage_ratio == 1.0
