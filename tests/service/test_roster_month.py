@@ -67,6 +67,9 @@ def test_the_api_plans_the_month_with_the_same_action(engine: Engine) -> None:
     else:
         assert 0 < body["coverage_ratio"] <= body["bound"] <= 1
         assert body["gap"] == round(1 - body["coverage_ratio"] / body["bound"], 4)
+    # December 2026 has begun by the wall clock (the tests run after 2026-12-07): planning it afresh is refused
+    afresh = client.post("/api/v1/roster/month", json={"shop": "demo", "month": "2026-12", "afresh": True})
+    assert (afresh.status_code, afresh.json()["code"], afresh.json()["details"]["argument"]) == (400, "BAD_ARGUMENT", "afresh")
     bad = client.post("/api/v1/roster/month", json={"shop": "demo", "month": "2026-13"})
     assert (bad.status_code, bad.json()["code"]) == (400, "BAD_ARGUMENT")
     assert client.post("/api/v1/roster/month", json={"shop": "demo", "month": "Dec"}).status_code == 422

@@ -152,6 +152,35 @@ def test_plan_month_twice_changes_no_cell(demo_url: str) -> None:
     assert board.plan is not None and board.plan.replan and board.plan.changed == []
 
 
+def test_afresh_replans_a_month_not_begun_and_refuses_a_begun_one(demo_url: str) -> None:
+    """``--afresh`` plans a month not yet begun from scratch (no re-plan, nothing kept close to); on a month
+    with worked days it is refused, naming them, and the stored month stays as it was."""
+    runner = CliRunner()
+    args = ["roster", "plan-month", "--shop", "demo", "--month", "2027-01", "--time-limit", "5"]
+    assert runner.invoke(app, args).exit_code == 0
+    fresh = runner.invoke(app, [*args, "--afresh"])
+    assert fresh.exit_code == 0, (fresh.output, fresh.exception)
+    eng = make_engine(demo_url)
+    with session_factory(eng)() as session:
+        board = actions_board.board(session, SUPERVISOR, "demo", "2027-01")
+        assert sum(1 for line in load_roster(session, "demo", date(2027, 1, 1), 31).values() for _ in line) == 4 * 31
+    assert board.plan is not None and not board.plan.replan and board.plan.changed == []
+    assert " violations=0 changed=0 " in fresh.stdout
+    with session_factory(eng)() as session, session.begin():
+        plan_roster(ShopMonth("demo", date(2026, 12, 1)), time_limit=3, session=session)
+    with session_factory(eng)() as session:
+        before = load_roster(session, "demo", date(2026, 12, 1), 31)
+    with pytest.raises(KefuError) as refused, session_factory(eng)() as session, session.begin():
+        plan_roster(ShopMonth("demo", date(2026, 12, 1), today=date(2026, 12, 10), afresh=True), time_limit=3,
+                    session=session)  # fmt: skip
+    with session_factory(eng)() as session:
+        after = load_roster(session, "demo", date(2026, 12, 1), 31)
+    eng.dispose()
+    assert (refused.value.code, refused.value.details) == (ErrorCode.BAD_ARGUMENT, {"argument": "afresh", "days_worked": 9})
+    assert "已过 9 天" in refused.value.message and "9 days of 2026-12 are worked" in refused.value.message_en
+    assert after == before
+
+
 def test_bad_month_and_bad_export_file_are_refused(demo_url: str, tmp_path: Path) -> None:
     runner = CliRunner()
     bad = runner.invoke(app, ["roster", "plan-month", "--shop", "demo", "--month", "2026-13", "--json"])

@@ -90,6 +90,7 @@ def register(app: typer.Typer) -> None:
         month: str = typer.Option(..., "--month", help="YYYY-MM"),
         time_limit: float = typer.Option(60.0, "--time-limit", help="seconds"),
         as_json: bool = typer.Option(False, "--json", help="print the result as JSON"),
+        afresh: bool = typer.Option(False, "--afresh", help="从头重排未开始的月份 / plan a month not yet begun from scratch"),
     ) -> None:
         """预测 → 需求 → 排班 → 保存 (同页面的排班按钮) / forecast, staff, roster and store a shop's month."""
         from kefu.service.plan import actions_month, actions_roster  # OR-Tools, numba: only when planning
@@ -97,7 +98,7 @@ def register(app: typer.Typer) -> None:
 
         if time_limit <= 0:
             raise bad_argument("time-limit", "时间限制须大于 0", "time limit must be positive")
-        source = ShopMonth(shop, actions_month.month_first(month))
+        source = ShopMonth(shop, actions_month.month_first(month), afresh=afresh)
         upgrade(get_settings().database_url)
         with _progress(as_json) as bar, transaction() as session:
             task = bar.add_task(f"排班 / planning {shop} {month}", total=None)

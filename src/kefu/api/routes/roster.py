@@ -54,6 +54,7 @@ class MonthIn(BaseModel):
     shop: str = Field(min_length=1, max_length=64)
     month: str = Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")
     time_limit: float = Field(default=30.0, gt=0, le=300)
+    afresh: bool = Field(default=False, description="plan a month not yet begun from scratch instead of re-planning its stored roster")
 
 
 class CheckIn(ProblemIn):
@@ -69,7 +70,7 @@ def plan(body: PlanIn, session: DbSession) -> RosterPlanOut:
 @router.post("/month", response_model=RosterPlanOut)
 def plan_month(body: MonthIn, session: DbSession, caller: Who) -> RosterPlanOut:
     """The page's 排班 button: forecast, staff, roster (a stored month re-planned with minimal change) and store."""
-    source = ShopMonth(body.shop, actions_month.month_first(body.month))
+    source = ShopMonth(body.shop, actions_month.month_first(body.month), afresh=body.afresh)
     return svc.plan_roster(source, time_limit=body.time_limit, session=session, by=caller.name)
 
 

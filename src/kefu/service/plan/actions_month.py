@@ -63,9 +63,14 @@ def month_problem(session: Session, source: ShopMonth) -> tuple[RosterProblem, M
     actions_policy.apply_policy(session, source.shop, problem)
     stored = roster.load_roster(session, source.shop, start, days)
     if any(cell is not None for line in stored.values() for cell in line):
-        problem.previous = stored
         now = source.today or utc_now().astimezone(SHOP_TZ).date()
-        problem.frozen_days = min(days, max(0, (now - start).days))
+        begun = min(days, max(0, (now - start).days))
+        if source.afresh and begun:
+            raise bad_argument("afresh", f"{start:%Y-%m} 已过 {begun} 天, 已上的班须保留: 请重新调整 (不从头重排)",
+                               f"{begun} days of {start:%Y-%m} are worked and stay as they were: re-plan it instead",
+                               days_worked=begun)  # fmt: skip
+        if not source.afresh:
+            problem.previous, problem.frozen_days = stored, begun
     asked = int(sum(sum(v) for v in requirement.values()))
     return problem, MonthPlanOut(skills=skills, forecast_skills=forecast_skills, required_agent_slots=asked,
                                  kept_days=problem.frozen_days)  # fmt: skip

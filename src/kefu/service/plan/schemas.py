@@ -172,12 +172,15 @@ class ShopMonth:
     """The dashboard's "排下个月": the shop's agents and shifts, the requirement forecast from its history.
 
     A roster already stored for the month is re-planned with as few changes as possible; the days
-    before ``today`` (the shop's date; None = now) are kept exactly.
+    before ``today`` (the shop's date; None = now) are kept exactly. ``afresh`` plans a month not yet
+    begun from scratch instead (the stored roster is replaced, not kept close to): a supervisor's second
+    try with more time, which a re-plan would not give since it never chases coverage the stored month lacked.
     """
 
     shop: str
     first_day: date
     today: date | None = None
+    afresh: bool = False
 
 
 @dataclass(frozen=True)

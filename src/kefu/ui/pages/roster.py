@@ -35,14 +35,14 @@ from kefu.ui.widgets import notify_error, stat_card, testid
 TIME_LIMITS = {10: "10 秒 / s", 30: "30 秒 / s", 60: "60 秒 / s"}
 
 
-def _plan_and_store(shop: str, first: date, limit: float, by: str, state: dict[str, Any]) -> RosterPlanOut:
+def _plan_and_store(shop: str, first: date, limit: float, by: str, state: dict[str, Any], afresh: bool) -> RosterPlanOut:
     """Forecast, staff and roster the month in a worker thread; one transaction (the CLI's action)."""
 
     def progress(_elapsed: float, score: float) -> None:
         state["score"] = score
 
     with db_session() as session:
-        return svc.plan_roster(ShopMonth(shop, first), time_limit=limit, session=session, progress=progress, by=by)
+        return svc.plan_roster(ShopMonth(shop, first, afresh=afresh), time_limit=limit, session=session, progress=progress, by=by)
 
 
 def _board(user: UserOut, shop: str, month: str) -> RosterBoardOut:
@@ -74,6 +74,8 @@ def roster_page(user: UserOut) -> None:
                 'data-testid="roster-limit"').classes("w-32")
             button = ui.button(t("按预测自动排班", "Plan this month from the forecast"), icon="auto_fix_high").props(
                 'data-testid="roster-plan"')
+            afresh = ui.checkbox(t("从头重排 (未开始的月份)", "Plan afresh (a month not yet begun)")).props(
+                'data-testid="roster-afresh"').tooltip(t("不勾选: 在已保存的排班上做最少改动", "unticked: change the stored roster as little as possible"))
             ui.button(t("下载 Excel", "Excel"), icon="table_view",
                       on_click=lambda: _safe_download(".xlsx")).props('outline data-testid="roster-xlsx"')
             ui.button(t("下载日历 ICS", "Calendar ICS"), icon="event",
@@ -125,7 +127,7 @@ def roster_page(user: UserOut) -> None:
         infeasible.set_visibility(False)
         try:
             done = await ng_run.io_bound(_plan_and_store, shop.value, actions_month.month_first(m),
-                                         float(state["limit"]), user.username, state)  # fmt: skip
+                                         float(state["limit"]), user.username, state, bool(afresh.value))  # fmt: skip
             assert done is not None  # io_bound returns None only when the app is shutting down
             changed = len(done.month.changed) if done.month else 0
             bound, gap = _proven(done.bound, True), _proven(done.gap, True)
