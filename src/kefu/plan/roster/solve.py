@@ -39,6 +39,7 @@ from kefu.plan.roster.explain import conflicts, infeasible_error
 from kefu.plan.roster.month import replan
 from kefu.plan.roster.month.mapping import MonthModel, bands_from, build_model
 from kefu.plan.roster.month.polish import polish_month
+from kefu.plan.roster.month.repair import repair_month
 from kefu.plan.roster.rules import check, forbidden_successions, month_parts
 from kefu.plan.roster.types import (
     SLOTS_PER_DAY,
@@ -57,6 +58,7 @@ DIVE_SHARE = 0.6  # of the rest: the dive ends by then (finished by rounding), t
 DIVE_ROUNDS = 1  # pricing rounds per dive step (each re-solve after a fixing is the costly part)
 BAND_LP_GAP = 0.1  # the coverage LP's value within this share of its bound: near enough to centre fair bands on
 BREAK_SHARE = 0.15  # of the time limit (at most 10 s) kept for placing breaks
+REPAIR_SHARE = 0.1  # of the search's time (at most 5 s) kept for the local repair after the LNS
 
 
 def validate_problem(problem: RosterProblem) -> None:
@@ -173,11 +175,15 @@ def plan_roster(
               time.process_time())
     if progress:
         progress(time.monotonic() - t0, best)
-    polished = polish_month(model, phase.roster, evaluate, -math.inf, end, seed=seed, workers=workers, lanes=lanes,
-                            progress=progress, t0=t0)
+    lns_end = end - min(5.0, REPAIR_SHARE * (end - t1))
+    polished = polish_month(model, phase.roster, evaluate, -math.inf, lns_end, seed=seed, workers=workers,
+                            lanes=lanes, progress=progress, t0=t0)
     log.debug("LNS: %d moves, roster %.0f after %.1f s, %.1f CPU-s", polished.iterations, polished.best,
               time.monotonic() - t0, time.process_time())
-    roster = model.to_roster(polished.roster)
+    lines, value, repaired = repair_month(model, polished.roster, evaluate, polished.best, end, seed=seed)
+    log.debug("repair: %d moves of %d tried (%s), roster %.0f after %.1f s, %.1f CPU-s", repaired.moves,
+              repaired.tried, "done" if repaired.done else "stopped", value, time.monotonic() - t0, time.process_time())
+    roster = model.to_roster(lines)
     bad = check(problem, roster)
     if bad:  # the model and the checker disagree: a bug, never hand this roster out
         raise RuntimeError("roster violates hard rules: " + "; ".join(v.message_en for v in bad[:5]))
@@ -186,12 +192,13 @@ def plan_roster(
     ratio = coverage_ratio(problem, coverage)
     if bound is not None and ratio > bound + 1e-6:  # a roster above a proven bound means a modelling bug
         raise RuntimeError(f"coverage {ratio:.6f} above the LP bound {bound:.6f}")
-    notes = [f"dives: {phase.dives}", f"LNS moves: {polished.iterations}"]
+    notes = [f"dives: {phase.dives}", f"LNS moves: {polished.iterations}",
+             f"repair moves: {repaired.moves if value < polished.best else 0}"]
     if not bands and stored is None:
         notes.append("fairness not balanced: the coverage LP did not converge in time")
     if bound is None:
         notes.append("coverage bound not proven: no pricing round was exact in time")
-    return RosterResult(roster, "FEASIBLE", polished.best, time.monotonic() - t0, coverage, totals(problem, roster),
+    return RosterResult(roster, "FEASIBLE", value, time.monotonic() - t0, coverage, totals(problem, roster),
                         notes=notes, bound=bound, coverage_ratio=ratio)
 
 
