@@ -58,7 +58,7 @@ DIVE_SHARE = 0.6  # of the rest: the dive ends by then (finished by rounding), t
 DIVE_ROUNDS = 1  # pricing rounds per dive step (each re-solve after a fixing is the costly part)
 BAND_LP_GAP = 0.1  # the coverage LP's value within this share of its bound: near enough to centre fair bands on
 BREAK_SHARE = 0.15  # of the time limit (at most 10 s) kept for placing breaks
-REPAIR_SHARE = 0.1  # of the search's time (at most 5 s) kept for the local repair after the LNS
+REPAIR_SHARE = 0.5  # of the time left after the dives, kept for the iterated local repair after the LNS
 
 
 def validate_problem(problem: RosterProblem) -> None:
@@ -175,12 +175,13 @@ def plan_roster(
               time.process_time())
     if progress:
         progress(time.monotonic() - t0, best)
-    lns_end = end - min(5.0, REPAIR_SHARE * (end - t1))
-    polished = polish_month(model, phase.roster, evaluate, -math.inf, lns_end, seed=seed, workers=workers,
+    lns_end = end - REPAIR_SHARE * max(0.0, end - time.monotonic())
+    first, best, _ = repair_month(model, phase.roster, evaluate, best, lns_end, seed=seed)
+    polished = polish_month(model, first, evaluate, -math.inf, lns_end, seed=seed, workers=workers,
                             lanes=lanes, progress=progress, t0=t0)
     log.debug("LNS: %d moves, roster %.0f after %.1f s, %.1f CPU-s", polished.iterations, polished.best,
               time.monotonic() - t0, time.process_time())
-    lines, value, repaired = repair_month(model, polished.roster, evaluate, polished.best, end, seed=seed)
+    lines, value, repaired = repair_month(model, polished.roster, evaluate, polished.best, end, seed=seed, kicks=True)
     log.debug("repair: %d moves of %d tried (%s), roster %.0f after %.1f s, %.1f CPU-s", repaired.moves,
               repaired.tried, "done" if repaired.done else "stopped", value, time.monotonic() - t0, time.process_time())
     roster = model.to_roster(lines)

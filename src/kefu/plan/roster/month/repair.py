@@ -54,7 +54,6 @@ class Scorer:
     def __init__(self, month: MonthModel, roster: Lines) -> None:
         p = month.problem
         self.month, self.lines = month, month.lines
-        self.roster = [list(line) for line in roster]
         n_slots = p.days * SLOTS_PER_DAY
         skills = sorted(p.skills)
         where = {k: i * n_slots for i, k in enumerate(skills)}
@@ -66,14 +65,23 @@ class Scorer:
         for k, req in p.requirement.items():
             for t, v in enumerate(req):
                 self.need[where[k] + t] = max(0.0, v * SLOT - kept.get((k, t), 0.0))
+        self.under, self.over = float(p.weights.under), float(p.weights.over)
+        self.load(roster)
+
+    def load(self, roster: Lines) -> None:
+        """Start from ``roster``: its coverage and line costs."""
+        self.roster = [list(line) for line in roster]
         self.cov = [0.0] * len(self.need)
         for line in self.roster:
             for d, c in enumerate(line):
                 if c != REST:
                     for f, m in self.adds[d][c]:
                         self.cov[f] += m
-        self.under, self.over = float(p.weights.under), float(p.weights.over)
         self.cost = [self.lines.line_penalty(self.lines.agent_type[a], line) for a, line in enumerate(self.roster)]
+
+    def score(self) -> float:
+        """The whole proxy objective of the current roster: coverage cells and line costs."""
+        return sum(self._cell(x, n) for x, n in zip(self.cov, self.need, strict=True)) + sum(self.cost)
 
     def _cell(self, x: float, need: float) -> float:
         return self.under * (need - x) if x < need else self.over * (x - need)
@@ -95,10 +103,13 @@ class Scorer:
                 total += self._cell(x + dm, n) - self._cell(x, n)
         return total
 
-    def try_move(self, changes: dict[int, list[Cell]]) -> bool:
-        """Apply ``changes`` (agent -> its changed cells) when they lower the score and keep every rule."""
+    def try_move(self, changes: dict[int, list[Cell]], force: bool = False) -> bool:
+        """Apply ``changes`` (agent -> its changed cells) when they lower the score and keep every rule.
+
+        ``force``: whenever they keep every rule (a kick of the iterated search).
+        """
         cover = self.coverage_delta([cell for cells in changes.values() for cell in cells])
-        if cover >= -EPS:
+        if cover >= -EPS and not force:
             return False  # the line costs below only ever matter to a move that buys coverage
         new_lines: dict[int, list[int]] = {}
         delta = cover
@@ -109,7 +120,7 @@ class Scorer:
             t = self.lines.agent_type[a]
             delta += self.lines.line_penalty(t, line) - self.cost[a]
             new_lines[a] = line
-        if delta >= -EPS:
+        if delta >= -EPS and not force:
             return False
         for a, line in new_lines.items():
             if not line_legal(self.lines.rules[self.lines.agent_type[a]], line):
@@ -154,11 +165,8 @@ def _swaps(sc: Scorer, a: int, d: int) -> list[dict[int, list[Cell]]]:
             for b in range(a + 1, len(sc.roster)) if sc.roster[b][d] != mine]
 
 
-def repair(month: MonthModel, roster: Lines, deadline: float, *, seed: int = 0) -> Repaired:
-    """Take improving switch, rest and swap moves (first found, agents and days in random order) until none is left."""
-    sc = Scorer(month, roster)
-    rng = random.Random(seed)
-    cells = [(a, d) for a in range(len(roster)) for d in range(len(roster[a]))]
+def _descend(sc: Scorer, cells: list[tuple[int, int]], rng: random.Random, deadline: float) -> tuple[int, int, bool]:
+    """First-improvement moves around ``cells`` (agent, day) until none is left: moves taken, tried, finished."""
     moves = tried = 0
     improved = True
     while improved:
@@ -166,7 +174,7 @@ def repair(month: MonthModel, roster: Lines, deadline: float, *, seed: int = 0) 
         rng.shuffle(cells)
         for a, d in cells:
             if time.monotonic() > deadline:
-                return Repaired(sc.roster, moves, tried, False)
+                return moves, tried, False
             for kind in (_switches, _rest_moves, _swaps):
                 for change in kind(sc, a, d):
                     tried += 1
@@ -174,13 +182,59 @@ def repair(month: MonthModel, roster: Lines, deadline: float, *, seed: int = 0) 
                         moves += 1
                         improved = True
                         break
-    return Repaired(sc.roster, moves, tried, True)
+    return moves, tried, True
+
+
+def _kick(sc: Scorer, rng: random.Random, size: int) -> set[int]:
+    """Up to ``size`` random legal moves whatever they cost; the days they touched."""
+    days: set[int] = set()
+    n_agents, horizon = len(sc.roster), len(sc.roster[0])
+    for _try in range(size * 10):
+        if len(days) >= size:
+            break
+        a, d = rng.randrange(n_agents), rng.randrange(horizon)
+        kind = rng.choice((_switches, _rest_moves, _swaps))
+        options = kind(sc, a, d)
+        if options:
+            change = rng.choice(options)
+            if sc.try_move(change, force=True):
+                days.update(day for cells in change.values() for day, _o, _n in cells)
+    return days
+
+
+def repair(month: MonthModel, roster: Lines, deadline: float, *, seed: int = 0, kicks: bool = False) -> Repaired:
+    """Improving switch, rest and swap moves until none is left; with ``kicks``, iterated until the deadline.
+
+    The iterated search kicks the best roster with a few random legal moves
+    and descends again around the days they touched, keeping the result when
+    the score fell (a local optimum of single moves is often one exchange
+    of rest days away from a better one).
+    """
+    sc = Scorer(month, roster)
+    rng = random.Random(seed)
+    every = [(a, d) for a in range(len(roster)) for d in range(len(roster[a]))]
+    moves, tried, done = _descend(sc, every, rng, deadline)
+    if not (kicks and done):
+        return Repaired(sc.roster, moves, tried, done)
+    best, best_score = [list(x) for x in sc.roster], sc.score()
+    while time.monotonic() < deadline:
+        days = _kick(sc, rng, rng.randint(2, 4))
+        around = {e for d in days for e in (d - 1, d, d + 1) if 0 <= e < len(best[0])}
+        more, n, _fin = _descend(sc, [(a, d) for a in range(len(roster)) for d in sorted(around)], rng, deadline)
+        tried += n
+        score = sc.score()
+        if score < best_score - EPS:
+            best, best_score = [list(x) for x in sc.roster], score
+            moves += more
+        else:
+            sc.load(best)
+    return Repaired(best, moves, tried, True)
 
 
 def repair_month(month: MonthModel, roster: Lines, evaluate: Callable[[Lines], float], best: float, deadline: float,
-                 *, seed: int = 0) -> tuple[Lines, float, Repaired]:
+                 *, seed: int = 0, kicks: bool = False) -> tuple[Lines, float, Repaired]:
     """``repair``, kept only when the master's value of the repaired roster is no worse than ``best``."""
-    done = repair(month, roster, deadline, seed=seed)
+    done = repair(month, roster, deadline, seed=seed, kicks=kicks)
     if not done.moves:
         return roster, best, done
     value = evaluate(done.roster)
