@@ -40,7 +40,7 @@ def _state(session: Session, table: str) -> tuple[list[tuple[object, ...]], list
 @pytest.fixture
 def bulk(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file counts as big: the small files below take the drop-and-rebuild path."""
-    monkeypatch.setattr(indexes, "BULK_ROWS", 1)
+    monkeypatch.setattr(indexes, "BULK_ROWS", {"sqlite": 1, "postgresql": 1})
 
 
 @pytest.mark.usefixtures("bulk")
@@ -116,7 +116,7 @@ def test_orders_bulk_path_and_refused_file(session: Session, tmp_path: Path) -> 
 def test_small_file_beside_a_big_table_keeps_the_indexes(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(indexes, "BULK_ROWS", 100)
+    monkeypatch.setattr(indexes, "BULK_ROWS", {"sqlite": 100, "postgresql": 100})
     deferred = indexes.DeferredIndexes(session, "messages", keep=("ix_messages_ts",))
     assert deferred.consider(99) is False
     assert deferred.consider(10_000) is False  # decided once, before the first write
