@@ -316,6 +316,7 @@ def calls_between(session: Session, start: datetime, end: datetime,
 
 # the contract's columns (M.csv / O.csv) of a shop's imported rows, for ``credit run --shop``: (expression, kind)
 FETCH = 100_000
+SLICE_ROWIDS = 1_000_000  # rowids per group_concat of an unordered SQLite read
 MESSAGE_COLS = (("shop_id", "text"), ("buyer", "text"), ("COALESCE(agent_id, '')", "text"), ("ts", "time"),
                 ("direction", "text"), ("CASE WHEN auto THEN 1 ELSE 0 END", "int"))  # fmt: skip
 MESSAGE_FROM = "FROM messages WHERE shop_id = {shop} AND ts >= {lo} AND ts < {hi}"  # any order: credit sorts them
@@ -380,7 +381,13 @@ UNIT = "\x1f"
 
 def _sqlite_lines(conn: Connection, cols: tuple[tuple[str, str], ...], where: str, args: tuple[str, ...],
                   quoted: bool) -> io.BytesIO:  # fmt: skip
-    """The rows as lines of text built by SQLite: times as UTC ISO text to the millisecond, nulls empty."""
+    """The rows as lines of text built by SQLite: times as UTC ISO text to the millisecond, nulls empty.
+
+    Unquoted lines have their fields split by the unit separator; quoted ones are CSV.
+
+    An unordered read is taken in slices of the table's rowids, each joined into one text by
+    ``group_concat``: one Python string per slice, not per row (a shop's month is 10 M rows).
+    """
     cells = []
     for expr, kind in cols:
         if kind == "time":
@@ -389,14 +396,27 @@ def _sqlite_lines(conn: Connection, cols: tuple[tuple[str, str], ...], where: st
             cells.append(f"'\"' || replace({expr}, '\"', '\"\"') || '\"'")
         else:
             cells.append(f"coalesce({expr}, '')")
-    sep = "','" if quoted else "char(31)"
-    line = f" || {sep} || ".join(cells)
+    line = " || ',' || ".join(cells)
+    if not quoted:  # one printf a row: a third cheaper than a concatenation per field (NULL prints as '')
+        fields = [f"substr({expr}, 1, 23) || 'Z'" if kind == "time" else expr for expr, kind in cols]
+        line = f"printf('{UNIT.join(['%s'] * len(fields))}', {', '.join(fields)})"
     buf = io.BytesIO()
     cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cur.execute(f"SELECT {line} {where}", args)
-    while rows := cur.fetchmany(FETCH):
-        buf.write("\n".join([r for (r,) in rows]).encode())
-        buf.write(b"\n")
+    if "ORDER BY" in where:
+        cur.execute(f"SELECT {line} {where}", args)
+        while rows := cur.fetchmany(FETCH):
+            buf.write("\n".join([r for (r,) in rows]).encode())
+            buf.write(b"\n")
+    else:
+        table = where.split()[1]  # "FROM <table> WHERE …"
+        lo, hi = cur.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
+        for first in range(lo or 0, (hi or -1) + 1, SLICE_ROWIDS):
+            cur.execute(f"SELECT group_concat({line}, char(10)) {where} AND rowid >= ? AND rowid < ?",
+                        (*args, first, first + SLICE_ROWIDS))  # fmt: skip
+            text = cur.fetchone()[0]
+            if text is not None:
+                buf.write(text.encode())
+                buf.write(b"\n")
     cur.close()
     return buf
 
