@@ -22,17 +22,25 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
-def role_clients(app: Any, token: str, password: str, base: str = "http://testserver") -> dict[str, Any]:
-    """One TestClient per role: users ``u-admin``, ``u-supervisor``, ``u-agent`` signed in with ``password``
-    (same-origin writes), ``integration`` with the bearer ``token``."""
+def signed_in(app: Any, password: str, roles: tuple[str, ...] = ("supervisor", "agent"),
+              base: str = "http://testserver") -> dict[str, Any]:
+    """One TestClient per role, user ``u-<role>`` signed in with ``password`` (same-origin writes)."""
     from fastapi.testclient import TestClient
 
     out: dict[str, Any] = {}
-    for role in ("admin", "supervisor", "agent"):
+    for role in roles:
         client = TestClient(app, base_url=base, headers={"Origin": base})
         r = client.post("/api/v1/auth/login", json={"username": f"u-{role}", "password": password})
         assert r.status_code == 200, r.text
         out[role] = client
+    return out
+
+
+def role_clients(app: Any, token: str, password: str, base: str = "http://testserver") -> dict[str, Any]:
+    """``signed_in`` for admin, supervisor and agent, plus ``integration`` with the bearer ``token``."""
+    from fastapi.testclient import TestClient
+
+    out = signed_in(app, password, ("admin", "supervisor", "agent"), base)
     out["integration"] = TestClient(app, base_url=base, headers={"Authorization": f"Bearer {token}"})
     return out
 

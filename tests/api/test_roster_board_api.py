@@ -16,6 +16,7 @@ from kefu.service.plan.roster import save_roster
 from kefu.store.db import session_factory
 from kefu.store.models.org import Agent, Shop
 from kefu.store.models.plan import ShiftTemplate
+from support import signed_in
 
 BASE = "http://testserver"
 PASSWORD = "password-123"
@@ -32,13 +33,7 @@ def clients(engine: Engine) -> dict[str, TestClient]:
         save_roster(s, "s1", date(2027, 2, 1), {"a1": [Assignment("白", "售前"), None]})
         org.create_user(s, "u-supervisor", PASSWORD, "supervisor")
         org.create_user(s, "u-agent", PASSWORD, "agent", agent_id="a1")
-    app = create_app(engine)
-    out = {}
-    for role in ("supervisor", "agent"):
-        c = TestClient(app, base_url=BASE, headers={"Origin": BASE})
-        assert c.post("/api/v1/auth/login", json={"username": f"u-{role}", "password": PASSWORD}).status_code == 200
-        out[role] = c
-    return out
+    return signed_in(create_app(engine), PASSWORD)
 
 
 def test_board_contract_and_fairness(clients: dict[str, TestClient]) -> None:

@@ -19,6 +19,7 @@ from kefu.service.plan import roster
 from kefu.store.db import session_factory
 from kefu.store.models.live import Event
 from kefu.store.models.org import Agent, RuleVersion, Shop
+from support import signed_in
 
 BASE = "http://testserver"
 PASSWORD = "password-123"
@@ -33,13 +34,7 @@ def clients(engine: Engine) -> dict[str, TestClient]:
         s.flush()
         org.create_user(s, "u-supervisor", PASSWORD, "supervisor")
         org.create_user(s, "u-agent", PASSWORD, "agent", agent_id="a1")
-    app = create_app(engine)
-    out = {}
-    for role in ("supervisor", "agent"):
-        c = TestClient(app, base_url=BASE, headers={"Origin": BASE})
-        assert c.post("/api/v1/auth/login", json={"username": f"u-{role}", "password": PASSWORD}).status_code == 200
-        out[role] = c
-    return out
+    return signed_in(create_app(engine), PASSWORD)
 
 
 def _events(engine: Engine, kind: str) -> list[tuple[str, str, dict[str, object]]]:

@@ -157,7 +157,8 @@ def test_a_violation_takes_the_ladder_step_and_the_agent_sees_it(kefu_server: Se
         _field(desk, "cd-rule").fill("上班时间看视频")  # type: ignore[attr-defined]
         _field(desk, "cd-evidence").fill(evidence)  # type: ignore[attr-defined]
         desk.page.get_by_test_id("cd-submit").click()
-        expect(desk.page.locator("[data-testid^=conduct-]")).to_have_count(n)  # recorded, the form cleared
+        expect(desk.page.locator("[data-testid^=conduct-]")).to_have_count(n)  # recorded
+        expect(_field(desk, "cd-evidence")).to_have_value("")  # type: ignore[arg-type]  # the form cleared: the next entry types into it
     # the second step of the ladder, read from the list (the notice saying so may fade before a slow check)
     expect(desk.page.locator("[data-testid^=conduct-]").filter(has_text=f"{name} 第 2 次 罚款 30.00 元")).to_have_count(1)
     expect(desk.page.get_by_test_id("fund-closing")).to_have_text("余额 40.00 元")

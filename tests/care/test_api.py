@@ -16,6 +16,7 @@ from kefu.service.org import actions as auth
 from kefu.store.db import session_factory
 from kefu.store.models.live import Conversation, Message
 from kefu.store.models.org import Agent, Shop
+from support import signed_in
 
 BASE = "http://testserver"
 PASSWORD = "password-123"
@@ -31,16 +32,7 @@ def clients(engine: Engine) -> dict[str, TestClient]:
         auth.create_user(s, "u-supervisor", PASSWORD, "supervisor")
         auth.create_user(s, "u-agent", PASSWORD, "agent", agent_id="a1")
     app = create_app(engine)
-    out = {}
-    for role in ("supervisor", "agent"):
-        c = TestClient(app, base_url=BASE, headers={"Origin": BASE})
-        assert (
-            c.post("/api/v1/auth/login", json={"username": f"u-{role}", "password": PASSWORD}).status_code
-            == 200
-        )
-        out[role] = c
-    out["anonymous"] = TestClient(app, base_url=BASE)
-    return out
+    return {**signed_in(app, PASSWORD), "anonymous": TestClient(app, base_url=BASE)}
 
 
 def test_ticket_flow_over_http(clients: dict[str, TestClient]) -> None:
