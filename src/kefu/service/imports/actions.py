@@ -26,7 +26,7 @@ from kefu.io.orders import read_orders
 from kefu.service.credit.actions import rules_from_options
 from kefu.service.credit.store import shop_rules
 from kefu.service.imports import events, store
-from kefu.service.imports.bulk import ahead, all_or_nothing
+from kefu.service.imports.bulk import SPILL_BYTES, ahead, all_or_nothing
 from kefu.service.imports.credit_run import credit_shop_range
 from kefu.service.imports.indexes import DeferredIndexes
 from kefu.service.imports.reconcile import ReconcileOut, reconcile
@@ -140,7 +140,7 @@ def _store_items(session: Session, items: pa.Table, label: str, file: str, error
 def import_chats(session: Session, path: Path, skip_bad_rows: bool = False, progress: Progress | None = None,
                  shop: str = "", fmt: str = "auto", day: date | None = None) -> ImportReport:  # fmt: skip
     """Chat records of any supported format → ``messages``; unknown agents are bad rows (once agents exist)."""
-    with all_or_nothing(session):
+    with all_or_nothing(session, spill=_size(Path(path)) >= SPILL_BYTES):
         return _import_chats(session, Path(path), skip_bad_rows, progress, shop, fmt, day)
 
 
@@ -178,6 +178,14 @@ def _import_chats(session: Session, path: Path, skip_bad_rows: bool, progress: P
     events.chats_imported(session, report=report, shops=shops)
     session.flush()
     return report
+
+
+def _size(path: Path) -> int:
+    """The file's bytes (0 when unreadable: the reader then says why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _agent_ids(table: pa.Table, directory: store.AgentDirectory) -> tuple[pa.Table, list[tuple[int, str]]]:

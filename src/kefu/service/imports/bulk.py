@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 SQLITE_CACHE_KB = 128 * 1024  # page cache of an import's connection: a month's indexes without thrashing
 SQLITE_TEMP_CACHE_KB = 64 * 1024  # the stages' page cache: a batch stays in memory, a whole big file spills to disk
+SPILL_BYTES = 100 << 20  # a file this big may be staged whole (2 M rows are more than this in any layout)
 AHEAD = 2  # batches read and cleaned ahead of the one being written
 T = TypeVar("T")
 
@@ -111,7 +112,7 @@ def sqlite_rows(table: pa.Table) -> list[tuple[object, ...]]:
 
 
 @contextmanager
-def all_or_nothing(session: Session) -> Iterator[None]:
+def all_or_nothing(session: Session, spill: bool = False) -> Iterator[None]:
     """A savepoint around one import: anything it wrote is undone if it raises, whatever the caller does next.
 
     pysqlite opens its transaction lazily, on the first write; a SAVEPOINT issued before
@@ -120,7 +121,8 @@ def all_or_nothing(session: Session) -> Iterator[None]:
     """
     conn = session.connection()
     if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
-        conn.exec_driver_sql("PRAGMA temp_store = FILE")  # a big file's stage (millions of rows) is not held in memory
+        # a big file's stage (millions of rows) goes to a temporary file, not memory; a batch's stage is faster in memory
+        conn.exec_driver_sql(f"PRAGMA temp_store = {'FILE' if spill else 'MEMORY'}")
         conn.exec_driver_sql("BEGIN")
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")  # index pages stay in memory, not re-read
