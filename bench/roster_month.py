@@ -68,13 +68,14 @@ def main() -> None:
         problem = wide_month(args.agents or 60, args.seed)
     res = plan_roster(problem, args.time_limit, seed=args.seed, lanes=args.lanes)
     ratio = res.coverage_ratio or 0.0
-    bound = res.bound or 1.0
+    bound = "none" if res.bound is None else f"{res.bound:.4f}"  # none: not proven in the time
+    gap = "none" if res.bound is None else f"{res.bound - ratio:.4f}"
     hours, nights = spreads(problem, res.roster)
     print(
         f"shape={args.shape} agents={len(problem.agents)} days={problem.days} time_limit={args.time_limit:g} "
         f"seconds={res.seconds:.1f} violations={len(check(problem, res.roster))} "
         f"independent_violations={independent_violations(problem, res.roster)} coverage={ratio:.4f} "
-        f"bound={bound:.4f} gap={bound - ratio:.4f} hours_spread={hours:g} nights_spread={nights} "
+        f"bound={bound} gap={gap} hours_spread={hours:g} nights_spread={nights} "
         f"notes={';'.join(res.notes).replace(' ', '_')}"
     )
 

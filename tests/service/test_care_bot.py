@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from kefu.care import bot_index
+from kefu.care import bot_gate, bot_index
 from kefu.config import get_settings
 from kefu.domain.errors import ErrorCode, KefuError
 from kefu.service.care import actions as care
@@ -63,6 +64,29 @@ def test_index_is_built_once_and_read_back_by_a_new_process(
     monkeypatch.undo()
     monkeypatch.setenv("KEFU_DATA_DIR", str(data_dir))
     assert bot.bot_matcher().reply("什么时候发货").intent == "ship_time"
+
+
+def test_new_gate_rows_or_a_new_state_version_invalidate_the_cached_index(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gate is trained at index build and cached with it: rows it learns from key the cache
+    like the KB does, and a state written by an older reading (no gate) is never read back."""
+    first = bot.bot_matcher()
+    old_key = bot._key(())
+    text = bot_gate.shipped_rows_text()
+    monkeypatch.setattr(bot_gate, "shipped_rows_text", lambda: text + "我要投诉你们,1,written\n")
+    assert bot._key(()) != old_key
+    monkeypatch.setattr(bot, "_matchers", {})
+    again = bot.bot_matcher()
+    assert again is not first
+    assert len(list((data_dir / "bot").glob("index-*.json"))) == 2  # built anew, not read back
+    monkeypatch.setattr(bot, "_matchers", {})
+    path = data_dir / "bot" / f"index-{bot._key(())}.json"
+    stale = {**again.state(), "version": bot_index.STATE_VERSION - 1}
+    path.write_text(json.dumps(stale, ensure_ascii=False), encoding="utf-8")
+    rebuilt = bot.bot_matcher()
+    assert json.loads(path.read_text(encoding="utf-8"))["version"] == bot_index.STATE_VERSION == 11
+    assert "gate" in rebuilt.state()
 
 
 def test_bot_eval_csv_writes_the_contract_columns(tmp_path: Path, db: Session) -> None:

@@ -178,3 +178,14 @@ def test_an_impossible_contract_is_explained_and_nothing_is_stored(session: Sess
     assert [c["agent"] for c in err.value.details["conflicts"]] == ["A"]
     assert session.scalars(select(Event).where(Event.kind == "roster.month_planned")).all() == []
     assert actions_board.board(session, BOSS, "s1", "2026-10").rows[0].cells[3] == ""  # the stored month as it was
+
+
+def test_a_plan_without_a_proven_bound_shows_neither_bound_nor_gap(session: Session) -> None:
+    """The event's ``null`` bound reaches the page as None (shown 未证明 / not proven), not as 100 %."""
+    _seed(session)
+    events.roster_month_planned(session, shop_id="s1", month="2026-10", by="boss", at=datetime(2026, 9, 30, tzinfo=UTC),
+                                data={"coverage": 0.9, "bound": None, "gap": None, "violations": 0, "seconds": 3.2,
+                                      "replan": False, "changed": []})  # fmt: skip
+    b = actions_board.board(session, BOSS, "s1", "2026-10")
+    assert b.plan is not None
+    assert (b.plan.coverage, b.plan.bound, b.plan.gap) == (0.9, None, None)

@@ -62,8 +62,11 @@ def test_the_api_plans_the_month_with_the_same_action(engine: Engine) -> None:
     body = r.json()
     assert (body["start"], body["days"], body["entries"], body["violations"]) == ("2026-12-01", 31, 4 * 31, 0)
     assert body["month"]["skills"] == ["售前", "售后"] and body["month"]["changed"] == []
-    assert 0 < body["coverage_ratio"] <= body["bound"] <= 1
-    assert body["gap"] == round(1 - body["coverage_ratio"] / body["bound"], 4)
+    if body["bound"] is None:  # not proven in the 3 s (a loaded machine): no gap either
+        assert body["gap"] is None
+    else:
+        assert 0 < body["coverage_ratio"] <= body["bound"] <= 1
+        assert body["gap"] == round(1 - body["coverage_ratio"] / body["bound"], 4)
     bad = client.post("/api/v1/roster/month", json={"shop": "demo", "month": "2026-13"})
     assert (bad.status_code, bad.json()["code"]) == (400, "BAD_ARGUMENT")
     assert client.post("/api/v1/roster/month", json={"shop": "demo", "month": "Dec"}).status_code == 422

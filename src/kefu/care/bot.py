@@ -15,6 +15,8 @@ here wrote. So:
 * "I don't know": the out-of-scope pseudo-intent and every intent's ``negatives`` (look-alike
   messages that must not get its answer) hand over when they win;
 * two questions in one message are answered in two parts or handed over, never half;
+* a learned "needs a person" gate (:mod:`kefu.care.bot_gate`) holds back an answer whose message reads
+  like a complaint, a dispute or a look-up of the buyer's own order, even in the intent's own words;
 * sound-based typo repair only when the message as typed matched nothing.
 
 Pure: plain data in, plain data out; no store/api imports.
@@ -28,8 +30,10 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
+from kefu.care import bot_asking, bot_gate
 from kefu.care import bot_index as bi
 from kefu.care import bot_text as bt
+from kefu.care.bot_asking import ASKS as _ASKS
 from kefu.care.bot_facts import render_answer
 from kefu.care.bot_kb import DEFAULT_MARGIN as DEFAULT_MARGIN
 from kefu.care.bot_kb import DEFAULT_MIXED_THRESHOLD as DEFAULT_MIXED_THRESHOLD
@@ -45,6 +49,7 @@ from kefu.care.bot_kb import asks_for_human as asks_for_human
 from kefu.care.bot_kb import load_knowledge_base as load_knowledge_base
 from kefu.care.bot_kb import parse_knowledge_base as parse_knowledge_base
 from kefu.care.bot_kb import shipped_kb_text as shipped_kb_text
+from kefu.care.bot_repair import SoundRepair
 from kefu.domain.errors import bad_argument
 
 # Raw evidence = ALPHA × best single KB question + (1 − ALPHA) × coverage of the message.
@@ -58,14 +63,14 @@ CLAUSE_KNOWN_SHARE = 0.5
 # A word used by at least this share of the intents frames a question (怎么, 多久) rather than
 # naming its topic: alone it does not make a clause a second question.
 FRAME_SHARE = 0.4
-# Sound-based repair may replace a two-character dictionary word only when it is this rare
-# (顺风 148 → 顺丰), never a common one (那天 2224 stays 那天).
-REPAIR_MAX_FREQ = 1000
-# Characters too common to be half of a typo (款是 is 款 + 是, not a slip for 款式).
-_FUNCTION_CHARS = frozenset("是的了吗呢吧啊呀我你他她在有就都也和跟不没这那个")
 # A clause asks something only with a question word or particle; "还没发货 我不想要了" is context
 # plus one question, not two questions.
-_ASKS = re.compile(r"吗|么|嘛|呢|什么|啥|怎|咋|多少|多久|多长|几|哪|谁|能不能|可不可以|是不是|有没有|会不会|要不要|行不行|不$|没$")
+# A message of one part and at most this many words, none negated, is a topic typed as a search.
+BARE_TOPIC_WORDS = 3
+# "Needs a person" gate (:mod:`kefu.care.bot_gate`): an answer goes out only while the gate's
+# P(needs a person) stays under cut + slope × (confidence − DEFAULT_THRESHOLD); a surer match
+# tolerates a higher score. Chosen by 5-fold cross-validation on the tuning rows (``bench/bot_gate.py --cv``).
+GATE_RULE: tuple[float, float] | None = (0.94, 0.0)
 _CLAUSE_SPLIT = re.compile(r"\s+|另外|还有就是|顺便问下|顺便问一下|以及|再问下|还想问")
 
 
@@ -93,9 +98,13 @@ class FaqMatcher:
             )
         )
         self.reader = bi.Reader(bt.Lexicon.from_counts(self._state["lexicon"]), kb.synonyms)
-        self._pinyin: dict[str, str] = self._state["pinyin"]
         if "docs" not in self._state:  # first build: read every KB question once, keep the result
             self._state.update(self._read_kb(kb))
+        if "gate" not in self._state:  # and train the gate on the KB's examples and the shipped rows
+            examples = bot_gate.kb_examples(self._state["kb"], OUT_OF_SCOPE) + bot_gate.shipped_rows()
+            self._state["gate"] = bot_gate.train(examples)
+        self.gate = bot_gate.Gate(self._state["gate"])
+        self.gate_rule = GATE_RULE
         docs = [bi.Doc(intent, q, {f: Counter(terms) for f, terms in fields.items()})
                 for intent, q, fields in self._state["docs"]]  # fmt: skip
         kb_words = Counter(self._state["kb_words"])
@@ -103,17 +112,16 @@ class FaqMatcher:
         # words that are a whole KB question on their own (包邮吗 → 包邮): a one-word clause is a
         # question only then; otherwise it is context (订单 …, 我在沈阳 …)
         self._one_word_questions = frozenset(next(iter(d.fields["w"])) for d in docs if len(d.fields["w"]) == 1)
-        self._kb_words = frozenset(kb_words)
         self._frame_df = len(kb.intents) * FRAME_SHARE
-        self._homophones: dict[str, str] = {}
-        for word, _ in kb_words.most_common():
-            if len(word) == 2 and word not in bi.STOPWORDS and all(ch in self._pinyin for ch in word):
-                self._homophones.setdefault(self._key(word), word)
+        # policy intents answer questions only: a message that asks nothing is no such question
+        self._question_only = frozenset(self._state["question_only"])
+        self.repair = SoundRepair(self.reader.lexicon, self._state["lexicon"], self._state["pinyin"], kb_words)
 
     def _read_kb(self, kb: KnowledgeBase) -> dict[str, Any]:
         """Fields of every KB question (negatives under the out-of-scope pseudo-intent) and
         how often each word occurs in the KB (the homophone table prefers frequent words)."""
         docs: list[tuple[str, str, dict[str, dict[str, int]]]] = []
+        asked = {i.intent: [bt.prepare(q).text for q in (i.question, *i.paraphrases)] for i in kb.intents}
         kb_words: Counter[str] = Counter([*kb.synonyms, *kb.synonyms.values()])
         for item in kb.intents:
             for q, intent in [*((q, item.intent) for q in (item.question, *item.paraphrases)),
@@ -121,7 +129,8 @@ class FaqMatcher:
                 prepared = bt.prepare(q).text
                 kb_words.update(self.reader.lexicon.segment(prepared))
                 docs.append((intent, q, {f: dict(c) for f, c in self.reader.fields(prepared).items()}))
-        return {"docs": docs, "kb_words": dict(kb_words)}
+        return {"docs": docs, "kb_words": dict(kb_words),
+                "question_only": bot_asking.question_only_intents(asked)}  # fmt: skip
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> FaqMatcher:
@@ -131,9 +140,6 @@ class FaqMatcher:
     def state(self) -> dict[str, Any]:
         return self._state
 
-    def _key(self, word: str) -> str:
-        return "_".join(self._pinyin.get(ch, ch) for ch in word)
-
     # ------------------------------------------------------------ reading
 
     def features(self, question: str) -> dict[str, Counter[str]]:
@@ -141,33 +147,8 @@ class FaqMatcher:
         return self.reader.fields(bt.prepare(question).text)
 
     def correct(self, question: str) -> str:
-        """Repair sound-alike slips (发或 → 发货, 顺风 → 顺丰) inside words the KB does not know;
-        never across a word boundary, never in a KB word, never in a common dictionary word."""
-        return self._repair(bt.prepare(question).text).replace(" ", "")
-
-    def _repair(self, text: str) -> str:
-        return " ".join(self._repair_chunk(chunk) for chunk in text.split())
-
-    def _repair_chunk(self, chunk: str) -> str:
-        words = self.reader.lexicon.segment(chunk)
-        out: list[str] = []
-        i = 0
-        while i < len(words):
-            w, pair = words[i], None
-            if len(w) == 2 and w not in self._kb_words:
-                pair = w if self._state["lexicon"].get(w, 0) < REPAIR_MAX_FREQ else None
-            elif len(w) == 1 and i + 1 < len(words) and len(words[i + 1]) == 1:
-                pair = w + words[i + 1]
-                if pair in self._kb_words or w in _FUNCTION_CHARS or words[i + 1] in _FUNCTION_CHARS:
-                    pair = None
-            target = self._homophones.get(self._key(pair)) if pair and _cjk(pair) else None
-            if pair and target and target != pair:
-                out.append(target)
-                i += 2 if len(w) == 1 else 1
-                continue
-            out.append(w)
-            i += 1
-        return "".join(out)
+        """The message with its sound-alike slips repaired (:class:`SoundRepair`)."""
+        return self.repair(bt.prepare(question).text).replace(" ", "")
 
     # ------------------------------------------------------------ ranking
 
@@ -221,7 +202,7 @@ class FaqMatcher:
         first = ranked[0] if ranked else None
         if first is not None and first.confidence >= threshold:
             return first
-        fixed = self._repair(text)
+        fixed = self.repair(text)
         if fixed.replace(" ", "") == text.replace(" ", ""):
             return first
         again = self._rank(self.reader.fields(fixed), 1)
@@ -287,6 +268,8 @@ class FaqMatcher:
         cue = self._dispute(question, [m.intent for m in parts])
         if cue is not None:
             return BotReply(BotAction.HANDOVER, "dispute", confidence=top.confidence, matched_question=cue)
+        if not self._asks(prepared) and any(m.intent in self._question_only for m in parts):
+            return BotReply(BotAction.HANDOVER, "not_a_question", confidence=top.confidence)
         intent = "+".join(m.intent for m in parts)
         answer = "\n".join(render_answer(self.kb.intent(m.intent).answer, facts) for m in parts)
         conf = min(m.confidence for m in parts)
@@ -298,8 +281,19 @@ class FaqMatcher:
             return BotReply(BotAction.HANDOVER, "ambiguous", confidence=conf)
         if mode is BotMode.MIXED and (ambiguous or conf < mixed_threshold):
             return BotReply(BotAction.SUGGEST, "mixed_unsure", intent, answer, conf, asked)
+        if self.needs_person(question, conf):
+            if mode is BotMode.MIXED:
+                return BotReply(BotAction.SUGGEST, "needs_person", intent, answer, conf, asked)
+            return BotReply(BotAction.HANDOVER, "needs_person", confidence=conf)
         reason = "two_part" if len(parts) > 1 else "confident"
         return BotReply(BotAction.ANSWER, reason, intent, answer, conf, asked)
+
+    def needs_person(self, question: str, confidence: float) -> bool:
+        """The learned gate's verdict on a message the matcher would answer with this confidence."""
+        if self.gate_rule is None:
+            return False
+        cut, slope = self.gate_rule
+        return self.gate.score(question) >= cut + slope * (confidence - DEFAULT_THRESHOLD)
 
     def _dispute(self, question: str, intents: list[str]) -> str | None:
         """The dispute cue of the message that none of the answering intents' KB questions uses:
@@ -309,6 +303,14 @@ class FaqMatcher:
             if cue in folded and not any(cue in q for i in intents for q in self._questions(i)):
                 return cue
         return None
+
+    def _asks(self, text: str) -> bool:
+        """A question word or particle, or a bare topic typed as a search (运费险, 七天无理由, 客服在线时间:
+        one part, at most three words, none negated) — not a statement (我不想付钱, 东西就是假的)."""
+        if bot_asking.asks(text):
+            return True
+        words = [w for w in self.reader.fields(text)["w"] if w not in bt.SLOTS]
+        return len(text.split()) == 1 and len(words) <= BARE_TOPIC_WORDS and not any(bt.NEG in w for w in words)
 
     def _questions(self, intent: str) -> tuple[str, ...]:
         item = self.kb.intent(intent)
@@ -394,6 +396,3 @@ class FaqMatcher:
         answer = render_answer(self.kb.intent(intent).answer)
         return key in answer if len(key) <= 2 else all(ch in answer for ch in key)
 
-
-def _cjk(s: str) -> bool:
-    return all("\u3400" <= ch <= "\u9fff" for ch in s)

@@ -31,7 +31,7 @@ _B = 0.75
 _MIN_DICT_FREQ = 50
 _KB_WORD_FREQ = 20000
 # Version of the state layout and of the reading rules: a change invalidates cached indexes.
-STATE_VERSION = 7
+STATE_VERSION = 11
 
 NEGATORS = frozenset(
     [
@@ -116,19 +116,21 @@ class Reader:
         self.synonyms = dict(synonyms)
 
     def tokens(self, text: str) -> list[str]:
-        """Words of already prepared text after synonym folding and negation binding (no stop-word removal)."""
-        toks = [self.synonyms.get(w, w) for w in self.lexicon.segment(text)]
+        """Words of already prepared text after synonym folding and negation binding (no stop-word
+        removal). A negator binds within its part only: the 不 closing 能开专票不 asks, it does not
+        deny the next part's first word (我们公司)."""
         out: list[str] = []
-        negate = False
-        for w in toks:
-            if w in NEGATORS:
-                negate = True
-                continue
-            if negate and w not in STOPWORDS and w not in bt.SLOTS:
-                out.append(bt.NEG + w)
-                negate = False
-                continue
-            out.append(w)
+        for chunk in text.split():
+            negate = False
+            for w in (self.synonyms.get(w, w) for w in self.lexicon.segment(chunk)):
+                if w in NEGATORS:
+                    negate = True
+                    continue
+                if negate and w not in STOPWORDS and w not in bt.SLOTS:
+                    out.append(bt.NEG + w)
+                    negate = False
+                    continue
+                out.append(w)
         return out
 
     def fields(self, text: str) -> dict[str, Counter[str]]:

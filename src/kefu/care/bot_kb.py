@@ -102,7 +102,7 @@ class Match:
 class BotReply:
     action: BotAction
     # confident | two_part | low_confidence | ambiguous | out_of_scope | partly_unknown |
-    # asked_for_human | human_first | mixed_unsure | empty
+    # asked_for_human | human_first | mixed_unsure | empty | dispute | not_a_question | needs_person
     reason: str
     intent: str | None = None  # "a+b" when a two-part message is answered in two parts
     answer: str | None = None

@@ -111,7 +111,9 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps({"coverage": done.coverage_ratio, "bound": done.bound, "gap": done.gap,
                                    "violations": done.violations, "agents": agents}, ensure_ascii=False))
             return
-        typer.echo(f"{shop} {month}: coverage={done.coverage_ratio:.2%} bound={done.bound:.2%} gap={done.gap:.2%} "
+        bound = "not-proven" if done.bound is None else f"{done.bound:.2%}"
+        gap = "not-proven" if done.gap is None else f"{done.gap:.2%}"
+        typer.echo(f"{shop} {month}: coverage={done.coverage_ratio:.2%} bound={bound} gap={gap} "
                    f"violations={done.violations} changed={len(changed)} entries={done.entries}")
 
     @roster.command("export")

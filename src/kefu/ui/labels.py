@@ -36,7 +36,9 @@ _LABELS: dict[str, dict[str, tuple[str, str]]] = {
                    "empty": ("没有问题内容", "no question in it"), "human_first": ("人工优先模式", "human-first mode"),
                    "mixed_unsure": ("混合模式下不够确定", "unsure (mixed mode)"),
                    "partly_unknown": ("部分问题不会答", "part of it unknown"),
-                   "partly_unsure": ("部分问题不确定", "part of it unsure")},
+                   "partly_unsure": ("部分问题不确定", "part of it unsure"),
+                   "dispute": ("像是投诉或纠纷", "a dispute"), "not_a_question": ("没有在提问", "not a question"),
+                   "needs_person": ("像是需要人工处理", "needs a person")},
 }  # fmt: skip
 
 

@@ -36,6 +36,7 @@ from kefu.plan.roster.engine.colgen import ColumnGeneration, lower_bound
 from kefu.plan.roster.engine.lines import best_line
 from kefu.plan.roster.engine.search import Budget, colgen_phase
 from kefu.plan.roster.explain import conflicts, infeasible_error
+from kefu.plan.roster.month import replan
 from kefu.plan.roster.month.mapping import MonthModel, bands_from, build_model
 from kefu.plan.roster.month.polish import polish_month
 from kefu.plan.roster.rules import check, forbidden_successions, month_parts
@@ -95,24 +96,31 @@ def first_lines(model: MonthModel, explain_limit: float) -> list[list[int]]:
 
 
 def coverage_bound(model: MonthModel, start: list[list[int]], deadline: float, lanes: int
-                   ) -> tuple[float, ColumnGeneration, list[list[float]], bool]:
-    """The LP upper bound on the coverage ratio (1.0 when nothing was proven in time), the column generation, its λ.
+                   ) -> tuple[float | None, ColumnGeneration, list[list[float]], bool]:
+    """The LP upper bound on the coverage ratio (None when nothing was proven in time), the column generation, its λ.
 
-    The last value says whether the LP is near enough its optimum for fair
-    bands centred on its group means: converged, or its value within
-    ``BAND_LP_GAP`` of the proven bound (the tail of column generation moves
-    the value little: the demo's December, 4.5 % above the bound after 100
-    of 270 rounds).
+    The bound is the Lagrangian bound of the coverage master (no roster
+    under these rules misses fewer agent-minutes) on the coverage scale:
+    the LP value itself once column generation converged. Stopped earlier,
+    the Lagrangian bound still proves something when it is above zero
+    missing minutes; at or below zero it proves nothing, and None says so
+    (reporting 1.0 read as "everything can be covered"). The last value
+    says whether the LP is near enough its optimum for fair bands centred
+    on its group means: converged, or its value within ``BAND_LP_GAP`` of the proven bound (the tail of column
+    generation moves the value little: the demo's December, 4.5 % above the
+    bound after 100 of 270 rounds).
     """
     cg = ColumnGeneration(model.lines)
     for a, line in enumerate(start):
         cg.add(model.lines.agent_type[a], line)
     with ThreadPoolExecutor(max(1, lanes)) as pool:
         bound, lam = lower_bound(cg, deadline, pool)
-    missing = max(0.0, bound.exact) if np.isfinite(bound.exact) else 0.0
-    ratio = 1.0 - missing / model.need if model.need else 1.0
-    settled = bound.converged or (np.isfinite(bound.exact) and bound.lp - bound.exact <= BAND_LP_GAP * max(bound.lp, 1.0))
-    return min(1.0, ratio), cg, lam, bool(settled)
+    finite = bool(np.isfinite(bound.exact))
+    ratio = None
+    if finite and (bound.converged or bound.exact > 0):
+        ratio = min(1.0, 1.0 - max(0.0, bound.exact) / model.need) if model.need else 1.0
+    settled = bound.converged or (finite and bound.lp - bound.exact <= BAND_LP_GAP * max(bound.lp, 1.0))
+    return ratio, cg, lam, bool(settled)
 
 
 def plan_roster(
@@ -133,16 +141,27 @@ def plan_roster(
     validate_problem(problem)
     bound_model = build_model(problem, coverage_only=True)
     start = first_lines(bound_model, explain_limit=max(1.0, time_limit / 20))
+    stored = replan.stored_lines(bound_model) if problem.previous is not None else None
+    if stored is not None:  # a re-plan: the stored roster is the incumbent, its shortfall and surplus are free
+        kept = replan.stored_slacks(bound_model, stored) | replan.stored_spreads(bound_model, stored)
+        replan.keep_slacks(bound_model, kept)
+        start = replan.start_lines(bound_model, stored, start)
     end = t0 + time_limit - min(10.0, time_limit * BREAK_SHARE)
     tb = time.monotonic()  # after the first lines, which load the compiled DP (about a second)
     bound, cg, lam, settled = coverage_bound(bound_model, start, tb + BOUND_SHARE * (end - tb), lanes)
-    log.debug("coverage bound %.4f after %.1f s, %.1f CPU-s (%d types, %d lines)", bound, time.monotonic() - t0,
+    log.debug("coverage bound %s after %.1f s, %.1f CPU-s (%d types, %d lines)", bound, time.monotonic() - t0,
               time.process_time(), cg.n_types, sum(len(x) for x in cg.lines))
     # fair bands are centred on the LP's group means: an LP stopped early (all but the first lines) would
-    # centre them on nearly idle lines and, as line rules, hold everyone there
-    bands = bands_from(bound_model, cg.lines, lam) if settled else {}
+    # centre them on nearly idle lines and, as line rules, hold everyone there; a re-plan keeps the stored ones
+    if stored is not None:
+        bands = replan.stored_bands(bound_model, stored)
+    else:
+        bands = bands_from(bound_model, cg.lines, lam) if settled else {}
     model = build_model(problem, bands=bands)
     start = first_lines(model, explain_limit=max(1.0, time_limit / 20))  # legal under the fair bands too
+    if stored is not None:
+        replan.keep_slacks(model, kept)
+        start = replan.start_lines(model, stored, start)
     t1 = time.monotonic()
     phase = colgen_phase(model.lines, start, None, Budget(t1, max(0.1, end - t1), cg_share=DIVE_SHARE,
                          root_share=ROOT_SHARE, late_share=DIVE_SHARE, branch_share=DIVE_SHARE), lanes, seed,
@@ -165,11 +184,13 @@ def plan_roster(
     roster, quarters = place_breaks(problem, roster, time_limit=max(0.0, t0 + time_limit - time.monotonic() - 0.5))
     coverage = slot_coverage(quarters, problem.days)
     ratio = coverage_ratio(problem, coverage)
-    if ratio > bound + 1e-6:  # a roster above a proven bound means a modelling bug: never report it
+    if bound is not None and ratio > bound + 1e-6:  # a roster above a proven bound means a modelling bug
         raise RuntimeError(f"coverage {ratio:.6f} above the LP bound {bound:.6f}")
     notes = [f"dives: {phase.dives}", f"LNS moves: {polished.iterations}"]
-    if not bands:
+    if not bands and stored is None:
         notes.append("fairness not balanced: the coverage LP did not converge in time")
+    if bound is None:
+        notes.append("coverage bound not proven: no pricing round was exact in time")
     return RosterResult(roster, "FEASIBLE", polished.best, time.monotonic() - t0, coverage, totals(problem, roster),
                         notes=notes, bound=bound, coverage_ratio=ratio)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kefu.care import bot as botlib
-from kefu.care import bot_index
+from kefu.care import bot_gate, bot_index
 from kefu.care.bot_facts import ShopFacts
 from kefu.config import get_settings
 from kefu.domain.errors import RowError, bad_argument, bad_rows, not_found
@@ -39,6 +39,7 @@ Extra = tuple[tuple[str, str, str], ...]  # the shop's FAQ rows: (intent, questi
 def _key(extra: Extra) -> str:
     h = hashlib.sha256(f"v{bot_index.STATE_VERSION}\n".encode())
     h.update(botlib.shipped_kb_text().encode("utf-8"))
+    h.update(bot_gate.shipped_rows_text().encode("utf-8"))  # the gate is trained on them at build
     h.update(json.dumps(extra, ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()[:24]
 

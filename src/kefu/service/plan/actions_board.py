@@ -201,11 +201,16 @@ def _plan_summary(session: Session, shop: str, month: str) -> PlanSummaryOut | N
     data = row.data or {}
     return PlanSummaryOut(
         at=f"{row.ts.astimezone(SHOP_TZ):%Y-%m-%d %H:%M}", by=row.actor, coverage=float(data.get("coverage", 0.0)),
-        bound=float(data.get("bound", 1.0)), gap=float(data.get("gap", 0.0)), violations=int(data.get("violations", 0)),
+        bound=_number(data.get("bound")), gap=_number(data.get("gap")), violations=int(data.get("violations", 0)),
         seconds=float(data.get("seconds", 0.0)), replan=bool(data.get("replan", False)),
         changed=[ChangeOut.model_validate(c) for c in data.get("changed", [])],
         edits_since=store.count_events(session, events.PlanEvent.ROSTER_CELL_SET, subject, after_id=row.id),
     )  # fmt: skip
+
+
+def _number(value: object) -> float | None:
+    """A stored figure, or None when the plan proved none (``null`` in the event)."""
+    return None if value is None else float(str(value))
 
 
 def _worked(start: int, end: int, breaks: list[dict[str, str]]) -> list[tuple[int, int]]:

@@ -85,9 +85,9 @@ def plan_roster(
     if month is not None and problem.previous:
         month.changed = actions_month.changes(problem.start, problem.previous, result.roster)
     summary = roster.result_summary(problem, result)
-    bound = round(result.bound if result.bound is not None else 1.0, 4)
+    bound, gap = plan_quality(summary["coverage_ratio"], result.bound)
     out = RosterPlanOut(**summary, start=problem.start, days=problem.days, entries=entries, month=month,
-                        bound=bound, gap=round(max(0.0, 1.0 - summary["coverage_ratio"] / bound) if bound else 0.0, 4),
+                        bound=bound, gap=gap,
                         violations=len(roster.check_roster(problem, result.roster)),
                         roster=[RosterRowOut(**r) for r in roster.roster_rows(problem, result.roster)])  # fmt: skip
     if isinstance(source, ShopMonth) and session is not None:
@@ -95,6 +95,17 @@ def plan_roster(
     if outputs is not None:
         _write(outputs, problem, result, summary)
     return out
+
+
+def plan_quality(coverage: float, bound: float | None) -> tuple[float | None, float | None]:
+    """The LP bound and the gap ``1 - coverage / bound`` as reported (4 places); both None when no bound was proven.
+
+    An unproven bound is not 100 %: reporting 1.0 would read as "the best
+    possible roster covers everything" and the gap as a real distance.
+    """
+    if bound is None:
+        return None, None
+    return round(bound, 4), round(max(0.0, 1.0 - coverage / bound), 4) if bound > 0 else 0.0
 
 
 def _record(session: Session, shop: str, problem: RosterProblem, out: RosterPlanOut, by: str) -> None:

@@ -240,8 +240,8 @@ class RosterPlanOut(BaseModel):
     days: int
     roster: list[RosterRowOut]
     entries: int = 0  # roster rows stored (0 when not stored)
-    bound: float = 1.0  # no roster under these rules covers more (the LP bound), 0–1
-    gap: float = 0.0  # 1 - coverage / bound: how far the roster is from the best possible
+    bound: float | None = None  # no roster under these rules covers more (the LP bound), 0–1; None: not proven in time
+    gap: float | None = None  # 1 - coverage / bound: how far the roster is from the best possible; None with the bound
     violations: int = 0  # hard-rule violations of the planned roster (0 unless a bug)
     month: MonthPlanOut | None = None
 

@@ -93,8 +93,8 @@ class PlanSummaryOut(BaseModel):
     at: str  # shop zone, YYYY-MM-DD HH:MM
     by: str
     coverage: float
-    bound: float
-    gap: float
+    bound: float | None  # None: the plan proved no bound in its time
+    gap: float | None
     violations: int
     seconds: float
     changed: list[ChangeOut]

@@ -128,9 +128,10 @@ def roster_page(user: UserOut) -> None:
                                          float(state["limit"]), user.username, state)  # fmt: skip
             assert done is not None  # io_bound returns None only when the app is shutting down
             changed = len(done.month.changed) if done.month else 0
-            ui.notify(t(f"已排班: 需求覆盖率 {done.coverage_ratio:.1%} (上界 {done.bound:.1%}, 差距 {done.gap:.1%}), "
-                        f"改动 {changed} 格", f"planned: coverage {done.coverage_ratio:.1%} (bound {done.bound:.1%}, "
-                        f"gap {done.gap:.1%}), {changed} cells changed"), type="positive")  # fmt: skip
+            bound, gap = _proven(done.bound, True), _proven(done.gap, True)
+            ui.notify(t(f"已排班: 需求覆盖率 {done.coverage_ratio:.1%} (上界 {bound}, 差距 {gap}), 改动 {changed} 格",
+                        f"planned: coverage {done.coverage_ratio:.1%} (bound {bound}, gap {gap}), "
+                        f"{changed} cells changed"), type="positive")  # fmt: skip
         except KefuError as exc:
             if exc.code is ErrorCode.ROSTER_INFEASIBLE:
                 _explain(infeasible, exc)
@@ -189,6 +190,13 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v:.1%}"
 
 
+def _proven(v: float | None, planned: bool) -> str:
+    """A plan's bound or gap: "未证明 / not proven" when the plan proved no bound in its time (never 100 %)."""
+    if v is None and planned:
+        return t("未证明", "not proven")
+    return _pct(v)
+
+
 def _summary(data: RosterBoardOut) -> None:
     """The plan's quality (coverage, LP bound, gap), the stored roster's coverage now, violations and edits."""
     plan = data.plan
@@ -197,9 +205,9 @@ def _summary(data: RosterBoardOut) -> None:
                   t("已保存的排班, 扣除休息", "stored roster, after breaks"))
         stat_card(t("排班覆盖率", "Plan coverage"), _pct(plan.coverage if plan else None), "roster-coverage",
                   t(f"{plan.at} 排班", f"planned {plan.at}") if plan else t("本月尚未自动排班", "not planned yet"))
-        stat_card(t("LP 上界", "LP bound"), _pct(plan.bound if plan else None), "roster-bound",
-                  t("合规排班到不了更高 (时限内未证明时为 100%)", "no legal roster covers more (100% when unproven)"))
-        stat_card(t("差距", "Gap"), _pct(plan.gap if plan else None), "roster-gap",
+        stat_card(t("LP 上界", "LP bound"), _proven(plan.bound if plan else None, plan is not None), "roster-bound",
+                  t("合规排班到不了更高 (时限内未能证明时显示未证明)", "no legal roster covers more (not proven: none in time)"))
+        stat_card(t("差距", "Gap"), _proven(plan.gap if plan else None, plan is not None), "roster-gap",
                   t("离最优最多差多少", "how far from the best possible"))
         stat_card(t("违规", "Violations"), str(len(data.violations)), "roster-violation-count",
                   t(f"手工修改 {plan.edits_since} 格 (排班后)", f"{plan.edits_since} cells edited since")

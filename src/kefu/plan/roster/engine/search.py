@@ -32,7 +32,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from kefu.plan.roster.engine import colgen
+from kefu.plan.roster.engine import colgen, dive
 from kefu.plan.roster.engine.branch import BranchAndPrice
 from kefu.plan.roster.engine.colgen import ColumnGeneration, Fallback, Roster
 from kefu.plan.roster.engine.problem import LineProblem
@@ -119,14 +119,14 @@ def colgen_phase(
             and (dives == 0 or time.monotonic() < deadline)
         ):
             until = late if dives else deadline
-            dived = colgen.dive(cg, lam, until, pool, rounds=dive_rounds, rng=rng if dives else None, finish=always_dive)
+            dived = dive.dive(cg, lam, until, pool, rounds=dive_rounds, rng=rng if dives else None, finish=always_dive)
             dives += 1
             value = evaluate(dived) if dived is not None else best
             if dived is not None and value < best:
                 roster, best = dived, value
         if best > lower and dives:
             left = until - time.monotonic()  # after a lone rushed dive (Curtois 12) the LNS needs the time, not the master
-            roster = colgen.master_ip(cg, roster, max(1.0, min(10.0, left / 2)), workers=max(1, lanes), evaluate=evaluate)
+            roster = dive.master_ip(cg, roster, max(1.0, min(10.0, left / 2)), workers=max(1, lanes), evaluate=evaluate)
             best = evaluate(roster)
         if lower < best <= lower + branch_gap:
             search = BranchAndPrice(cg, pool, roster, best, lower, rng, evaluate, integral)
@@ -134,6 +134,6 @@ def colgen_phase(
             roster = search.roster
             if not search.proven:  # the search priced lines no dive saw
                 left = budget.t0 + budget.time_limit - time.monotonic()
-                roster = colgen.master_ip(cg, roster, min(5.0, left / 2), workers=max(1, lanes), evaluate=evaluate)
+                roster = dive.master_ip(cg, roster, min(5.0, left / 2), workers=max(1, lanes), evaluate=evaluate)
             return PhaseResult(roster, search.floor, dives, bound.converged, cg)
     return PhaseResult(roster, lower, dives, bound.converged, cg)

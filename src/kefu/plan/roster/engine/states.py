@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from kefu.plan.roster.engine.lines import BoolArray, Counter, FloatArray, IntArray, LineRules
+    from kefu.plan.roster.engine.dp import BoolArray, FloatArray, IntArray
+    from kefu.plan.roster.engine.lines import Counter, LineRules
 
 
 def kind_classes(forbid: BoolArray, trans: FloatArray) -> tuple[IntArray, list[int]]:

@@ -10,8 +10,10 @@ is the same terms with the coverage approximated by each shift's minutes
 less its breaks spread over their windows (``rules.effective_overlaps``),
 rotation by consecutive days only, fairness bands rounded to whole units.
 
-Two kinds of neighbourhood: random agents, and agents of one fairness group
-(only they can trade nights or hours among themselves).
+Kinds of neighbourhood: random agents, agents of one fairness group (only
+they can trade nights or hours among themselves), and in a re-plan the
+agents whose lines the re-plan changed (a leave's) with others who may take
+their shifts over.
 """
 
 from __future__ import annotations
@@ -63,10 +65,18 @@ class MonthNeighbourhoods:
         # effective agent-minutes per slot of each (day, choice)
         self.minutes = {(d, c): effective_overlaps(p.shifts[s], d, self.n_slots)
                         for d in range(p.days) for c, (s, _k) in enumerate(month.choices)}
-        self.need = {(k, t): round(v * SLOT) for k, req in p.requirement.items() for t, v in enumerate(req) if v}
+        # a re-plan aims at what the stored roster covered: its shortfall is free (``replan``)
+        kept = month.kept_short
+        self.need = {(k, t): max(0, round(v * SLOT - kept.get((k, t), 0.0)))
+                     for k, req in p.requirement.items() for t, v in enumerate(req) if v}  # fmt: skip
         self.groups: dict[int, list[int]] = {}
         for a, g in enumerate(month.group_of):
             self.groups.setdefault(g, []).append(a)
+        self.stored: Lines | None = None
+        if p.previous is not None:  # a re-plan also draws around the agents it changed (``repair``)
+            self.stored = [[REST if c is None else month.index.get((c.shift, c.skill), REST)
+                            for c in [*p.previous.get(a.id, []), *[None] * p.days][: p.days]] for a in p.agents]
+            self.kinds = (*self.kinds, "repair")
 
     def initial_sizes(self) -> dict[str, float]:
         return dict.fromkeys(self.kinds, float(min(self.n_agents, 6) * self.horizon))
@@ -74,6 +84,12 @@ class MonthNeighbourhoods:
     def draw(self, roster: Lines, kind: str, size: float, rng: random.Random, pool: list[int]
              ) -> tuple[list[int], int, int]:
         k = min(len(pool), max(2, round(size / self.horizon)))
+        if kind == "repair" and self.stored is not None:
+            # the agents whose lines differ from the stored ones (a leave's), and others who may take over
+            changed = [a for a in pool if roster[a] != self.stored[a]]
+            picked = rng.sample(changed, min(len(changed), max(1, k // 2)))
+            rest = [a for a in pool if a not in picked]
+            return sorted(picked + rng.sample(rest, min(k - len(picked), len(rest)))), 0, self.horizon
         if kind == "group":
             groups = [[a for a in members if a in pool] for members in self.groups.values()]
             groups = [g for g in groups if len(g) >= 2]
