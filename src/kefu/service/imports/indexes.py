@@ -88,9 +88,11 @@ def index_statements(conn: Connection, table: str) -> list[tuple[str, str]]:
             (table,),
         )
         return [(str(n), str(s)) for n, s in rows]
+    # filtered by the table's oid and pg_index's flags before pg_get_indexdef runs: on the view pg_indexes a filter on
+    # the definition's text made the planner call it for other schemas' indexes, which fails on one dropped meanwhile
     rows = conn.exec_driver_sql(
-        "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = %(t)s "
-        "AND indexdef NOT LIKE 'CREATE UNIQUE%%' ORDER BY indexname",
+        "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
+        "WHERE x.indrelid = to_regclass(%(t)s) AND NOT x.indisunique AND NOT x.indisprimary ORDER BY c.relname",
         {"t": table},
     )
     return [(str(n), str(s)) for n, s in rows]
