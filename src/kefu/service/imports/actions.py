@@ -86,9 +86,7 @@ def _import_orders(session: Session, path: Path, skip_bad_rows: bool, progress: 
     shops: set[str] = set()
     has_buyer = src.has_buyer
     buyerless: list[str] = []
-    deferred = DeferredIndexes(session, "orders", only=("postgresql",))  # SQLite: measured no faster
     for batch in ahead(src.batches):
-        deferred.consider(max(src.rows, estimate(src.rows, src.share)))
         if batch.orders is not None and len(batch.orders):
             orders = _shop_ids(batch.orders, aliases)
             shops.update(orders.column("shop_id").unique().to_pylist())
@@ -103,7 +101,6 @@ def _import_orders(session: Session, path: Path, skip_bad_rows: bool, progress: 
         tick(progress, src.rows, src.share)
     errors.extend(src.errors)
     finish(session, report, errors, skip_bad_rows)
-    deferred.rebuild()
     if buyerless:
         report.linked, report.unlinked = store.link_orders(session, shops, buyerless)
     events.orders_imported(session, report=report, shops=shops)

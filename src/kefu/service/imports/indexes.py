@@ -4,11 +4,15 @@ Why: inserting millions of rows one by one into five B-trees stops being linear 
 those indexes outgrow the page cache (the 20 M-message SQLite import went super-linear
 past ~6 M rows: each insert re-read evicted index pages). Building an index over rows
 already stored is a sort, done once. The drop and the rebuild are statements of the
-import's own transaction (both SQLite and PostgreSQL have transactional DDL), so a file
+import's own transaction (SQLite's DDL is transactional), so a file
 that is refused leaves the table and its indexes exactly as they were. The indexes a
-writer needs while it writes (the key its dedup probes) are kept. On PostgreSQL the
-dropped indexes hold the table's exclusive lock until the import commits: other readers
-of the table wait, which is why only an import that is big beside the table does it.
+writer needs while it writes (the key its dedup probes) are kept.
+
+SQLite only. There an import's transaction is already the one writer, and readers keep
+reading their WAL snapshot (indexes included) until it commits. On PostgreSQL a dropped
+index holds the table's ACCESS EXCLUSIVE lock until the commit: the live floor's reads and
+inserts of ``messages`` (and the workers' of ``orders``) would wait minutes behind a big
+import, for 20 % less import CPU (1 M messages 11.6 against 14.8 CPU-s) — not worth it.
 """
 
 from __future__ import annotations
@@ -20,9 +24,8 @@ from sqlalchemy.orm import Session
 
 # a file at least this big (estimated rows), and at least BULK_SHARE of the rows already stored, is written without
 # the secondary indexes. SQLite: below a few million rows inserting into the indexes costs no more than rebuilding
-# them (1 M messages: 12.0 against 12.9 CPU-s); past ~6 M it stops being linear. PostgreSQL: cheaper from 200 000
-# orders (3.3 against 3.4–4.0 CPU-s of client and server) and 1 M messages (11.6 against 14.8).
-BULK_ROWS = {"sqlite": 2_000_000, "postgresql": 100_000}
+# them (1 M messages: 12.0 against 12.9 CPU-s); past ~6 M it stops being linear.
+BULK_ROWS = 2_000_000
 BULK_SHARE = 0.5
 
 
@@ -33,7 +36,6 @@ class DeferredIndexes:
     session: Session
     table: str
     keep: tuple[str, ...] = ()
-    only: tuple[str, ...] = ("sqlite", "postgresql")  # the databases where it pays
     decided: bool = False
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (name, CREATE INDEX statement)
 
@@ -43,8 +45,7 @@ class DeferredIndexes:
             return bool(self.dropped)
         self.decided = True
         conn = self.session.connection()
-        db = conn.dialect.name
-        if db not in self.only or file_rows < BULK_ROWS.get(db, 0):
+        if conn.dialect.name != "sqlite" or file_rows < BULK_ROWS:  # SQLite only: see the module docstring
             return False
         if file_rows < BULK_SHARE * stored_rows(conn, self.table):
             return False
@@ -58,41 +59,22 @@ class DeferredIndexes:
         if not self.dropped:
             return
         conn = self.session.connection()
-        if conn.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")
-        else:
-            conn.exec_driver_sql("PRAGMA threads = 2")  # the sorter's helper threads
+        conn.exec_driver_sql("PRAGMA threads = 2")  # the sorter's helper threads
         for _, sql in self.dropped:
             conn.exec_driver_sql(sql)
         self.dropped = []
 
 
 def stored_rows(conn: Connection, table: str) -> int:
-    """About how many rows ``table`` holds, cheaply: SQLite's largest rowid, PostgreSQL's statistics (else a count)."""
-    if conn.dialect.name == "sqlite":
-        return int(conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}").scalar_one())
-    estimate = conn.exec_driver_sql(
-        f"SELECT reltuples FROM pg_class WHERE oid = '{table}'::regclass"
-    ).scalar_one()
-    if estimate is None or estimate < 0:  # never analysed
-        return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar_one())
-    return int(estimate)
+    """About how many rows ``table`` holds, cheaply: its largest rowid."""
+    return int(conn.exec_driver_sql(f"SELECT coalesce(max(rowid), 0) FROM {table}").scalar_one())
 
 
 def index_statements(conn: Connection, table: str) -> list[tuple[str, str]]:
-    """(name, CREATE INDEX …) of the table's indexes as the database holds them, primary and unique keys excepted."""
-    if conn.dialect.name == "sqlite":
-        rows = conn.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
-            "AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
-            (table,),
-        )
-        return [(str(n), str(s)) for n, s in rows]
-    # filtered by the table's oid and pg_index's flags before pg_get_indexdef runs: on the view pg_indexes a filter on
-    # the definition's text made the planner call it for other schemas' indexes, which fails on one dropped meanwhile
+    """(name, CREATE INDEX …) of the table's indexes as SQLite holds them, primary and unique keys excepted."""
     rows = conn.exec_driver_sql(
-        "SELECT c.relname, pg_get_indexdef(c.oid) FROM pg_index x JOIN pg_class c ON c.oid = x.indexrelid "
-        "WHERE x.indrelid = to_regclass(%(t)s) AND NOT x.indisunique AND NOT x.indisprimary ORDER BY c.relname",
-        {"t": table},
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL "
+        "AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY name",
+        (table,),
     )
     return [(str(n), str(s)) for n, s in rows]
