@@ -145,8 +145,21 @@ class Table:
 
 
 def read_share(fh: BinaryIO, size: int) -> Callable[[], float]:
-    """How far a reader has got through a file, for a progress bar: its position over the size (closed: all read)."""
-    return lambda: 1.0 if fh.closed else min(1.0, fh.tell() / size) if size else 0.0
+    """How far a reader has got through a file, for a progress bar: its position over the size (closed: all read).
+
+    Asked from the writer's thread while the reader's thread may be closing the file: a
+    file closed between the check and ``tell`` counts as read to the end.
+    """
+
+    def share() -> float:
+        if not size:
+            return 0.0
+        try:
+            return 1.0 if fh.closed else min(1.0, fh.tell() / size)
+        except (OSError, ValueError):  # closed by the reader meanwhile
+            return 1.0
+
+    return share
 
 
 def _unique(names: list[str]) -> list[str]:

@@ -26,8 +26,9 @@ from kefu.io.orders import read_orders
 from kefu.service.credit.actions import rules_from_options
 from kefu.service.credit.store import shop_rules
 from kefu.service.imports import events, store
-from kefu.service.imports.bulk import ahead, all_or_nothing
+from kefu.service.imports.bulk import SPILL_BYTES, ahead, all_or_nothing
 from kefu.service.imports.credit_run import credit_shop_range
+from kefu.service.imports.indexes import DeferredIndexes
 from kefu.service.imports.reconcile import ReconcileOut, reconcile
 from kefu.service.imports.schemas import (
     ImportOut,
@@ -43,8 +44,13 @@ from kefu.service.imports.schemas import (
 def tick(progress: Progress | None, done: int, share: Callable[[], float]) -> None:
     """Rows done, and the rows the whole file will hold at this rate (0 while unknown), for a progress bar."""
     if progress:
-        part = share()
-        progress(done, round(done / part) if part > 0 else 0)
+        progress(done, estimate(done, share))
+
+
+def estimate(done: int, share: Callable[[], float]) -> int:
+    """The rows the whole file will hold at the rate read so far (0 while unknown)."""
+    part = share()
+    return round(done / part) if part > 0 else 0
 
 
 def finish(session: Session, report: ImportReport, errors: list[RowError], skip_bad_rows: bool) -> None:
@@ -131,7 +137,7 @@ def _store_items(session: Session, items: pa.Table, label: str, file: str, error
 def import_chats(session: Session, path: Path, skip_bad_rows: bool = False, progress: Progress | None = None,
                  shop: str = "", fmt: str = "auto", day: date | None = None) -> ImportReport:  # fmt: skip
     """Chat records of any supported format → ``messages``; unknown agents are bad rows (once agents exist)."""
-    with all_or_nothing(session):
+    with all_or_nothing(session, spill=_size(Path(path)) >= SPILL_BYTES):
         return _import_chats(session, Path(path), skip_bad_rows, progress, shop, fmt, day)
 
 
@@ -143,24 +149,40 @@ def _import_chats(session: Session, path: Path, skip_bad_rows: bool, progress: P
     agents = store.agent_directory(session)
     errors: list[RowError] = []
     shops: set[str] = set()
+    deferred = DeferredIndexes(session, "messages", keep=("ix_messages_ts",))  # the dedup probe's index
+    staged = store.StagedMessages()
     for batch in ahead(batches):
         table = batch.table
         if not len(table):
             continue
+        big = deferred.consider(max(out.read, estimate(out.read, out.share)))
         table = _shop_ids(table, aliases)
         table, unknown = _agent_ids(table, agents)
         errors.extend(RowError(r, "agent", f"未知客服 '{a}'", f"unknown agent '{a}'", path.name) for r, a in unknown)
         shops.update(table.column("shop_id").unique().to_pylist())
         messages = table.append_column("bot", pa.array([False] * len(table), pa.bool_()))
-        report.add(store.insert_messages(session, messages))
+        if big:  # a big file: gathered, then written in time order by one statement at the end
+            store.stage_messages(session, staged, messages)
+        else:
+            report.add(store.insert_messages(session, messages))
         report.rows += len(table)
         tick(progress, out.read, out.share)
     errors.extend(out.errors)
     finish(session, report, errors, skip_bad_rows)
+    report.add(store.insert_staged_messages(session, staged))
+    deferred.rebuild()
     report.linked, report.unlinked = store.link_orders(session, shops)
     events.chats_imported(session, report=report, shops=shops)
     session.flush()
     return report
+
+
+def _size(path: Path) -> int:
+    """The file's bytes (0 when unreadable: the reader then says why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _agent_ids(table: pa.Table, directory: store.AgentDirectory) -> tuple[pa.Table, list[tuple[int, str]]]:

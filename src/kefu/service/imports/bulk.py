@@ -25,6 +25,8 @@ import pyarrow.csv as pacsv
 from sqlalchemy.orm import Session
 
 SQLITE_CACHE_KB = 128 * 1024  # page cache of an import's connection: a month's indexes without thrashing
+SQLITE_TEMP_CACHE_KB = 64 * 1024  # the stages' page cache: a batch stays in memory, a whole big file spills to disk
+SPILL_BYTES = 100 << 20  # a file this big may be staged whole (2 M rows are more than this in any layout)
 AHEAD = 2  # batches read and cleaned ahead of the one being written
 T = TypeVar("T")
 
@@ -50,28 +52,42 @@ def same(a: str, b: str, db: str) -> str:
     return f"{a} IS NOT DISTINCT FROM {b}" if db == "postgresql" else f"{a} IS {b}"
 
 
-def load(session: Session, stage: Stage, table: pa.Table) -> None:
-    """Replace the stage's rows with ``table`` (columns by the stage's names)."""
+def load(session: Session, stage: Stage, table: pa.Table, append: bool = False) -> None:
+    """Replace the stage's rows with ``table`` (columns by the stage's names), or add them (``append``)."""
     conn = session.connection()
     db = conn.dialect.name
     cols = ", ".join(f"{c} {t}" for c, t in stage.columns)
     temp = "TEMP TABLE IF NOT EXISTS"
     conn.exec_driver_sql(f"CREATE {temp} {stage.name} ({cols})" + (" ON COMMIT DROP" if db == "postgresql" else ""))
-    # PostgreSQL: TRUNCATE, not DELETE, or every batch's dead rows stay in the stage and are scanned again
-    conn.exec_driver_sql(f"{'TRUNCATE' if db == 'postgresql' else 'DELETE FROM'} {stage.name}")
+    if not append:  # PostgreSQL: TRUNCATE, not DELETE, or each batch's dead rows stay in the stage and are scanned again
+        conn.exec_driver_sql(f"{'TRUNCATE' if db == 'postgresql' else 'DELETE FROM'} {stage.name}")
     if not len(table):
         return
     table = table.select(stage.names)
     names = ", ".join(stage.names)
     if db == "postgresql":
         buf = io.BytesIO()
-        pacsv.write_csv(table, buf, pacsv.WriteOptions(include_header=False))
+        pacsv.write_csv(utc_text(table), buf, pacsv.WriteOptions(include_header=False))
         raw = conn.connection.driver_connection
         with raw.cursor() as cur, cur.copy(f"COPY {stage.name} ({names}) FROM STDIN (FORMAT csv)") as copy:  # type: ignore[union-attr]
             copy.write(buf.getbuffer())
         return
     marks = ", ".join("?" * len(stage.names))
     conn.exec_driver_sql(f"INSERT INTO {stage.name} ({names}) VALUES ({marks})", sqlite_rows(table))
+
+
+def utc_text(table: pa.Table) -> pa.Table:
+    """Times as UTC text with an explicit zone ('2026-11-03 02:00:00.000000+00'), for COPY's CSV.
+
+    Arrow's CSV writer formats a zoned timestamp twenty times slower than a cast of the
+    zone-less one to text (0.6 against 0.03 CPU-s per 200 000 orders): it was a quarter
+    of the client's time of a PostgreSQL import.
+    """
+    for i, column in enumerate(table.columns):
+        if pa.types.is_timestamp(column.type):
+            as_text = pc.cast(pc.cast(column, pa.timestamp("us")), pa.string())
+            table = table.set_column(i, table.column_names[i], pc.binary_join_element_wise(as_text, "+00", ""))
+    return table
 
 
 def sqlite_rows(table: pa.Table) -> list[tuple[object, ...]]:
@@ -96,7 +112,7 @@ def sqlite_rows(table: pa.Table) -> list[tuple[object, ...]]:
 
 
 @contextmanager
-def all_or_nothing(session: Session) -> Iterator[None]:
+def all_or_nothing(session: Session, spill: bool = False) -> Iterator[None]:
     """A savepoint around one import: anything it wrote is undone if it raises, whatever the caller does next.
 
     pysqlite opens its transaction lazily, on the first write; a SAVEPOINT issued before
@@ -105,10 +121,12 @@ def all_or_nothing(session: Session) -> Iterator[None]:
     """
     conn = session.connection()
     if conn.dialect.name == "sqlite" and not conn.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
-        conn.exec_driver_sql("PRAGMA temp_store = MEMORY")  # the stages never touch a temporary file
+        # a big file's stage (millions of rows) goes to a temporary file, not memory; a batch's stage is faster in memory
+        conn.exec_driver_sql(f"PRAGMA temp_store = {'FILE' if spill else 'MEMORY'}")
         conn.exec_driver_sql("BEGIN")
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KB}")  # index pages stay in memory, not re-read
+        conn.exec_driver_sql(f"PRAGMA temp.cache_size = -{SQLITE_TEMP_CACHE_KB}")  # a batch's stage stays in memory
     nested = session.begin_nested()
     try:
         yield
