@@ -166,39 +166,23 @@ def insert_staged_messages(session: Session, staged: StagedMessages) -> Counts:
     One sort of the whole file (GROUP BY on the natural key, time first) removes its
     repeats and hands the rows over in time order, so the table's time index is appended
     to, not written all over. The probe for stored copies runs only when stored messages
-    fall within the file's time span (a shop's new month has none).
+    fall within the file's time span (a shop's new month has none). SQLite only: a file is
+    staged whole only where its indexes are dropped (``indexes.DeferredIndexes``).
     """
     if not staged.rows:
         return Counts()
     conn = session.connection()
-    db = dialect(session)
     overlap = session.scalar(select(Message.id).where(Message.ts >= staged.lo, Message.ts <= staged.hi).limit(1))
     keys = "ts, shop_id, buyer, agent_id, direction, text"
-    flags = "bool_or(auto) AS auto, bool_or(bot) AS bot" if db == "postgresql" else "max(auto) AS auto, max(bot) AS bot"
-    grouped = f"SELECT shop_id, buyer, agent_id, ts, direction, {flags}, text FROM {BIG_STAGE.name} GROUP BY {keys}"
+    grouped = (f"SELECT shop_id, buyer, agent_id, ts, direction, max(auto) AS auto, max(bot) AS bot, text "
+               f"FROM {BIG_STAGE.name} GROUP BY {keys}")  # fmt: skip
     cols = ", ".join(MESSAGE_STAGE.names)
-    if overlap is None:
-        select_sql = f"{grouped} ORDER BY ts"
-    elif db == "sqlite":
-        select_sql = (f"SELECT {cols} FROM ({grouped}) t WHERE NOT EXISTS (SELECT 1 FROM messages m INDEXED BY "
-                      "ix_messages_ts WHERE m.ts = t.ts AND m.buyer = t.buyer AND m.shop_id = t.shop_id AND "
-                      "m.agent_id IS t.agent_id AND m.direction = t.direction AND m.text = t.text) ORDER BY ts")  # fmt: skip
-    else:
-        rest = ("buyer", "shop_id", "agent_id", "direction", "text")
-        select_sql = (f"SELECT {cols} FROM ({grouped}) t WHERE NOT EXISTS (SELECT 1 FROM messages m WHERE m.ts = t.ts "
-                      f"AND ({', '.join(f'm.{c}' for c in rest)}) IS NOT DISTINCT FROM "
-                      f"({', '.join(f't.{c}' for c in rest)})) ORDER BY ts")  # fmt: skip
-    if db == "postgresql":
-        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")  # the file's sort, and no hash join over messages
-        conn.exec_driver_sql("SET LOCAL enable_hashjoin = off")
-        conn.exec_driver_sql("SET LOCAL enable_mergejoin = off")
-    else:
-        conn.exec_driver_sql("PRAGMA threads = 2")  # the sorter's helper threads
-    inserted = conn.exec_driver_sql(f"INSERT INTO messages ({cols}) {select_sql}").rowcount
-    if db == "postgresql":
-        for setting in ("work_mem", "enable_hashjoin", "enable_mergejoin"):
-            conn.exec_driver_sql(f"RESET {setting}")
-    return Counts(inserted, 0, staged.rows - inserted)
+    fresh = "" if overlap is None else (
+        " WHERE NOT EXISTS (SELECT 1 FROM messages m INDEXED BY ix_messages_ts WHERE m.ts = t.ts AND m.buyer = t.buyer "
+        "AND m.shop_id = t.shop_id AND m.agent_id IS t.agent_id AND m.direction = t.direction AND m.text = t.text)")
+    conn.exec_driver_sql("PRAGMA threads = 2")  # the sorter's helper threads
+    inserted = conn.exec_driver_sql(f"INSERT INTO messages ({cols}) SELECT {cols} FROM ({grouped}) t{fresh} ORDER BY ts")
+    return Counts(inserted.rowcount, 0, staged.rows - inserted.rowcount)
 
 
 def link_orders(session: Session, shops: Iterable[str], only: list[str] | None = None) -> tuple[int, list[str]]:
