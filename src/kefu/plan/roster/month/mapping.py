@@ -60,7 +60,7 @@ from kefu.plan.roster.month.fairness import (
 )
 from kefu.plan.roster.month.rows import RowBuilder
 from kefu.plan.roster.rules import contract_bounds, forbidden_successions, month_parts
-from kefu.plan.roster.types import Agent, Assignment, Roster, RosterProblem
+from kefu.plan.roster.types import SLOT, Agent, Assignment, Roster, RosterProblem
 
 INF = math.inf
 
@@ -102,6 +102,12 @@ class MonthModel:
             line = roster.get(agent.id, [None] * self.problem.days)
             out.append([REST if cell is None else self.index[(cell.shift, cell.skill)] for cell in line])
         return out
+
+    def need_minutes(self) -> dict[tuple[str, int], float]:
+        """Agent-minutes asked per (skill, slot), less a re-plan's free shortfall (``replan``): what the
+        local searches (``polish``, ``repair``) aim to cover."""
+        return {(k, t): max(0.0, v * SLOT - self.kept_short.get((k, t), 0.0))
+                for k, req in self.problem.requirement.items() for t, v in enumerate(req) if v}  # fmt: skip
 
     def to_roster(self, lines: list[list[int]]) -> Roster:
         shifts = self.problem.shifts

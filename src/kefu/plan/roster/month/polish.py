@@ -28,6 +28,7 @@ from ortools.sat.python import cp_model
 from kefu.plan.roster.engine.cpsat import CellVars, add_line, read_line
 from kefu.plan.roster.engine.lines import REST
 from kefu.plan.roster.engine.lns import Polished, Progress, polish
+from kefu.plan.roster.month import replan
 from kefu.plan.roster.month.fairness import tolerances
 from kefu.plan.roster.month.mapping import MonthModel
 from kefu.plan.roster.rules import effective_overlaps
@@ -66,16 +67,13 @@ class MonthNeighbourhoods:
         self.minutes = {(d, c): effective_overlaps(p.shifts[s], d, self.n_slots)
                         for d in range(p.days) for c, (s, _k) in enumerate(month.choices)}
         # a re-plan aims at what the stored roster covered: its shortfall is free (``replan``)
-        kept = month.kept_short
-        self.need = {(k, t): max(0, round(v * SLOT - kept.get((k, t), 0.0)))
-                     for k, req in p.requirement.items() for t, v in enumerate(req) if v}  # fmt: skip
+        self.need = {key: round(minutes) for key, minutes in month.need_minutes().items()}
         self.groups: dict[int, list[int]] = {}
         for a, g in enumerate(month.group_of):
             self.groups.setdefault(g, []).append(a)
         self.stored: Lines | None = None
         if p.previous is not None:  # a re-plan also draws around the agents it changed (``repair``)
-            self.stored = [[REST if c is None else month.index.get((c.shift, c.skill), REST)
-                            for c in [*p.previous.get(a.id, []), *[None] * p.days][: p.days]] for a in p.agents]
+            self.stored = replan.stored_lines(month)
             self.kinds = (*self.kinds, "repair")
 
     def initial_sizes(self) -> dict[str, float]:

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from kefu.plan.roster.engine.lines import REST, line_legal
 from kefu.plan.roster.month.mapping import MonthModel
 from kefu.plan.roster.rules import effective_overlaps
-from kefu.plan.roster.types import SLOT, SLOTS_PER_DAY
+from kefu.plan.roster.types import SLOTS_PER_DAY
 
 Lines = list[list[int]]
 Cell = tuple[int, int, int]  # (day, old choice, new choice)
@@ -61,10 +61,8 @@ class Scorer:
         self.adds = [[[(where[k] + t, m) for t, m in effective_overlaps(p.shifts[s], d, n_slots) if m]
                       for s, k in month.choices] for d in range(p.days)]  # fmt: skip
         self.need = [0.0] * (len(skills) * n_slots)
-        kept = month.kept_short  # a re-plan: the stored roster's shortfall is free (as in ``polish``)
-        for k, req in p.requirement.items():
-            for t, v in enumerate(req):
-                self.need[where[k] + t] = max(0.0, v * SLOT - kept.get((k, t), 0.0))
+        for (k, t), minutes in month.need_minutes().items():  # a re-plan: the stored roster's shortfall is free
+            self.need[where[k] + t] = minutes
         self.under, self.over = float(p.weights.under), float(p.weights.over)
         self.load(roster)
 
