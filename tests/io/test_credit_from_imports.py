@@ -206,3 +206,26 @@ def test_a_later_import_is_seen_by_the_next_run(engine: Engine, sim: tuple[Path,
     assert (tmp_path / "early" / "agent_day.csv").read_bytes() != (csv_out / "agent_day.csv").read_bytes()
     for name in FILES:
         assert (tmp_path / "late" / name).read_bytes() == (csv_out / name).read_bytes(), name
+
+
+def test_orders_read_back_by_id_with_nulls_and_separators(session: Session) -> None:
+    """Orders come by id; unpaid ones have no payment time; a buyer holding the separator falls back, unchanged."""
+    from kefu.service.imports.readback import contract_orders
+
+    at = datetime(2026, 11, 3, 2, 0, 0, 250000, tzinfo=UTC)
+    rows = [("9", "b1", at, 100, 0), ("10", "b\x1f2", None, 200, 50), ("11", "", at, 300, 0), ("12", "b3", None, 0, 0)]
+    session.add_all(Order(id=i, shop_id="s1", buyer=b, created_at=at, paid_at=p, amount_fen=a, status="交易成功",
+                          refund_fen=r) for i, b, p, a, r in rows)  # fmt: skip
+    session.add(Order(id="13", shop_id="s2", buyer="b", created_at=at, status="", amount_fen=1, refund_fen=0))
+    session.flush()
+    lo, hi = datetime(2026, 11, 3, tzinfo=UTC), datetime(2026, 11, 4, tzinfo=UTC)
+    got = contract_orders(session, "s1", lo, hi).to_pylist()
+    assert [(o["order_id"], o["buyer"], o["paid_at"], o["amount_fen"], o["refund_fen"]) for o in got] == [
+        ("10", "b\x1f2", None, 200, 50), ("12", "b3", None, 0, 0), ("9", "b1", datetime(2026, 11, 3, 2, 0, 0, 250000,
+                                                                                       tzinfo=UTC), 100, 0)]  # fmt: skip
+    assert {(o["shop"], o["status"], o["created_at"]) for o in got} == {("s1", "交易成功", at)}
+    session.execute(Order.__table__.update().where(Order.id == "10").values(buyer="b2"))
+    plain = contract_orders(session, "s1", lo, hi)
+    assert plain.column("buyer").to_pylist() == ["b2", "b3", "b1"]
+    assert plain.column("paid_at").null_count == 2
+    assert contract_orders(session, "s2", lo, hi).column("status").to_pylist() == [""]

@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import io
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session
@@ -45,16 +47,38 @@ MESSAGE_FROM = "FROM messages WHERE shop_id = {shop} AND ts >= {lo} AND ts < {hi
 ORDER_COLS = (("id", "text"), ("shop_id", "text"), ("buyer", "text"), ("created_at", "time"), ("paid_at", "time"),
               ("amount_fen", "int"), ("status", "text"), ("refund_fen", "int"))  # fmt: skip
 ORDER_FROM = "FROM orders WHERE shop_id = {shop} AND created_at >= {lo} AND created_at < {hi} AND buyer <> '' ORDER BY id"
-# one slice of a shop's messages, a blob per column: buyers, agents, times, 2·(direction = out) + auto. The
-# separator is a literal (a char(31) call per value cost a fifth more); {hint} is "NOT INDEXED" for a slice the
-# shop fills at least half of (reading the table in rowid order beats a seek per row from the shop's index)
-SLICE_SELECT = (
-    "SELECT CAST(group_concat(buyer, '\x1f') AS BLOB), CAST(group_concat(COALESCE(agent_id, ''), '\x1f') AS BLOB), "
-    "CAST(group_concat(ts, '\x1f') AS BLOB), CAST(group_concat((CASE direction WHEN 'in' THEN 0 WHEN 'out' THEN 2 "
-    "ELSE 4 END) + (CASE WHEN auto THEN 1 ELSE 0 END), '') AS BLOB) "
-    "FROM messages {hint} WHERE shop_id = ? AND ts >= ? AND ts < ? AND rowid >= ? AND rowid < ?"
-)
-SLICE_COUNT = "SELECT count(*) FROM messages WHERE shop_id = ? AND rowid >= ? AND rowid < ?"  # the shop index alone
+
+
+@dataclass(frozen=True)
+class Sliced:
+    """A table's contract columns as SQLite blobs: (contract column, SQL value, kind) besides the constant shop.
+
+    Kinds: ``text`` / ``dict`` strings (``dict`` dictionary-coded), ``time`` a stored time (``''`` null),
+    ``int`` digits (``''`` null), ``code`` one digit a row, 2·(direction = out) + auto (4 or 5: another direction).
+    """
+
+    table: str
+    where: str  # the shop, the range; rows in any order
+    columns: tuple[tuple[str, str, str], ...]
+    types: dict[str, pa.DataType]
+
+    def select(self, hint: str) -> str:
+        """One slice's statement. The separator is a literal (a char(31) call per value cost a fifth more); ``hint`` is
+        "NOT INDEXED" for a slice the shop fills at least half of (the table in rowid order beats a seek per row)."""
+        blobs = ", ".join(f"CAST(group_concat({expr}, '{'' if kind == 'code' else chr(SEP)}') AS BLOB)"
+                          for _, expr, kind in self.columns)  # fmt: skip
+        return f"SELECT count(*), {blobs} FROM {self.table} {hint} WHERE {self.where} AND rowid >= ? AND rowid < ?"
+
+
+CODE = "(CASE direction WHEN 'in' THEN 0 WHEN 'out' THEN 2 ELSE 4 END) + (CASE WHEN auto THEN 1 ELSE 0 END)"
+MESSAGES = Sliced("messages", "shop_id = ? AND ts >= ? AND ts < ?", (
+    ("buyer", "buyer", "dict"), ("agent", "COALESCE(agent_id, '')", "dict"), ("ts", "ts", "time"), ("", CODE, "code"),
+), MSG_TYPES)  # fmt: skip
+ORDERS = Sliced("orders", "shop_id = ? AND created_at >= ? AND created_at < ? AND buyer <> ''", (
+    ("order_id", "id", "text"), ("buyer", "buyer", "dict"), ("created_at", "created_at", "time"),
+    ("paid_at", "COALESCE(paid_at, '')", "time"), ("amount_fen", "COALESCE(amount_fen, '')", "int"),
+    ("status", "status", "text"), ("refund_fen", "COALESCE(refund_fen, '')", "int"),
+), ORDER_TYPES)  # fmt: skip
 DIRECTIONS = pa.array(["in", "out"], pa.string())
 
 
@@ -64,88 +88,91 @@ class Irregular(Exception):
 
 def contract_messages(session: Session, shop_id: str, lo: datetime, hi: datetime) -> pa.Table:
     """The shop's messages in [lo, hi) as M.csv's Arrow schema."""
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        try:
-            return _sqlite_messages(conn, shop_id, _sqlite_time(lo), _sqlite_time(hi))
-        except Irregular:
-            pass
-    return _read(conn, MESSAGE_COLS, MESSAGE_FROM, shop_id, lo, hi, MSG_TYPES)
+    return _contract(session, MESSAGES, MESSAGE_COLS, MESSAGE_FROM, shop_id, lo, hi)
 
 
 def contract_orders(session: Session, shop_id: str, lo: datetime, hi: datetime) -> pa.Table:
-    """The shop's orders with a buyer created in [lo, hi) as O.csv's Arrow schema."""
-    return _read(session.connection(), ORDER_COLS, ORDER_FROM, shop_id, lo, hi, ORDER_TYPES)
+    """The shop's orders with a buyer created in [lo, hi) as O.csv's Arrow schema, by order id."""
+    table = _contract(session, ORDERS, ORDER_COLS, ORDER_FROM, shop_id, lo, hi)
+    return table.take(pc.sort_indices(table.column("order_id")))  # as ORDER BY id: bytewise, ids unique
 
 
-def _sqlite_messages(conn: Connection, shop_id: str, lo: str, hi: str) -> pa.Table:
+def _contract(session: Session, sliced: Sliced, cols: tuple[tuple[str, str], ...], source: str, shop_id: str,
+              lo: datetime, hi: datetime) -> pa.Table:  # fmt: skip
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        try:
+            return _sqlite_sliced(conn, sliced, shop_id, _sqlite_time(lo), _sqlite_time(hi))
+        except Irregular:
+            pass
+    return _read(conn, cols, source, shop_id, lo, hi, sliced.types)
+
+
+def _sqlite_sliced(conn: Connection, sliced: Sliced, shop_id: str, lo: str, hi: str) -> pa.Table:
     """Slices of rowids, each one statement of column blobs, decoded on a second thread as the next is built."""
     cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    count = f"SELECT count(*) FROM {sliced.table} WHERE shop_id = ? AND rowid >= ? AND rowid < ?"  # the shop index alone
     try:
-        first, last = cur.execute("SELECT min(rowid), max(rowid) FROM messages").fetchone()
+        first, last = cur.execute(f"SELECT min(rowid), max(rowid) FROM {sliced.table}").fetchone()
         pending: list[Future[pa.RecordBatch]] = []
         with ThreadPoolExecutor(1) as pool:
             for start in range(first or 0, (last or -1) + 1, SLICE_ROWIDS):
-                span = (shop_id, start, start + SLICE_ROWIDS)
-                mine = cur.execute(SLICE_COUNT, span).fetchone()[0]
+                mine = cur.execute(count, (shop_id, start, start + SLICE_ROWIDS)).fetchone()[0]
                 if not mine:
                     continue
                 hint = "NOT INDEXED" if 2 * mine >= SLICE_ROWIDS else ""
-                blobs = cur.execute(SLICE_SELECT.format(hint=hint), (shop_id, lo, hi, *span[1:])).fetchone()
-                if blobs[0] is not None:
-                    pending.append(pool.submit(_slice, shop_id, *blobs))
+                n, *blobs = cur.execute(sliced.select(hint), (shop_id, lo, hi, start, start + SLICE_ROWIDS)).fetchone()
+                if n:
+                    pending.append(pool.submit(_slice, sliced, shop_id, n, blobs))
             batches = [f.result() for f in pending]
     finally:
         cur.close()
-    schema = pa.schema(MSG_TYPES)
-    return pa.Table.from_batches(batches, schema) if batches else _empty(MSG_TYPES)
+    return pa.Table.from_batches(batches, pa.schema(sliced.types)) if batches else _empty(sliced.types)
 
 
-def _slice(shop_id: str, buyers: bytes, agents: bytes, times: bytes, codes: bytes) -> pa.RecordBatch:
-    """One slice's blobs → a record batch of M.csv's schema (one digit a row: the codes give the row count)."""
-    code = np.frombuffer(codes, np.uint8) - ord("0")
-    n = len(code)
-    if (code > 3).any():  # a direction other than in / out
-        raise Irregular
-    direction = pa.DictionaryArray.from_arrays(pa.array(code >> 1, pa.int32()), DIRECTIONS)
-    auto = pa.array(code & 1, pa.int8())
-    shop = pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([shop_id], pa.string()))
-    return pa.RecordBatch.from_arrays([shop, _strings(buyers, n), _strings(agents, n), _times(times, n), direction, auto],
-                                      schema=pa.schema(MSG_TYPES))  # fmt: skip
+def _slice(sliced: Sliced, shop_id: str, n: int, blobs: list[bytes]) -> pa.RecordBatch:
+    """One slice's n rows as blobs → a record batch of the contract's schema."""
+    columns: dict[str, pa.Array] = {"shop": pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)),
+                                                                          pa.array([shop_id], pa.string()))}  # fmt: skip
+    for (name, _, kind), blob in zip(sliced.columns, blobs, strict=True):
+        if kind == "code":
+            code = np.frombuffer(blob, np.uint8) - ord("0")
+            if len(code) != n or (code > 3).any():  # a direction other than in / out
+                raise Irregular
+            columns["direction"] = pa.DictionaryArray.from_arrays(pa.array(code >> 1, pa.int32()), DIRECTIONS)
+            columns["auto"] = pa.array(code & 1, pa.int8())
+            continue
+        values = _texts(blob, n, nullable=kind in ("time", "int"))
+        if kind == "dict":
+            columns[name] = values.dictionary_encode()
+        elif kind == "time":
+            columns[name] = _times(values)
+        elif kind == "int":
+            columns[name] = values.cast(pa.int64())
+        else:
+            columns[name] = values
+    return pa.RecordBatch.from_arrays([columns[c] for c in sliced.types], schema=pa.schema(sliced.types))
 
 
-def _strings(blob: bytes, n: int) -> pa.DictionaryArray:
-    """n values split by the separator → a dictionary array, the bytes taken as they are.
-
-    Each value keeps its separator (a value is the bytes up to the next one; the blob gets a
-    last separator), so the offsets are the separators' positions and nothing is copied;
-    the separator is then cut from the distinct values only.
-    """
+def _texts(blob: bytes, n: int, nullable: bool) -> pa.StringArray:
+    """n values split by the separator → a string array (empty values null if ``nullable``), separators squeezed out."""
     data = np.frombuffer(blob, np.uint8)
-    ends = np.flatnonzero(data == SEP)
-    if len(ends) != n - 1:  # a value holds the separator
+    seps = np.flatnonzero(data == SEP)
+    if len(seps) != n - 1:  # a value holds the separator
         raise Irregular
     offsets = np.empty(n + 1, np.int32)
     offsets[0] = 0
-    offsets[1:-1] = ends + 1
-    offsets[-1] = len(data) + 1
-    values = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(blob + bytes([SEP])))
-    coded = values.dictionary_encode()
-    dictionary = pa.array([v[:-1] for v in coded.dictionary.to_pylist()], pa.string())
-    return pa.DictionaryArray.from_arrays(coded.indices, dictionary)
+    offsets[1:-1] = seps - np.arange(n - 1)  # the value's start once the separators before it are gone
+    offsets[-1] = len(data) - (n - 1)
+    valid = pa.py_buffer(np.packbits(np.diff(offsets) > 0, bitorder="little")) if nullable else None
+    return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data[data != SEP]), valid)
 
 
-def _times(blob: bytes, n: int) -> pa.Array:
-    """n stored times split by the separator → UTC milliseconds (cut, as the contract's text is)."""
-    data = np.frombuffer(blob + bytes([SEP]), np.uint8)
-    if len(data) != (STORED_TIME + 1) * n:
+def _times(values: pa.StringArray) -> pa.Array:
+    """Stored times → UTC milliseconds (cut, as the contract's text is); anything but the stored form is irregular."""
+    width = pc.utf8_length(values)
+    if not pc.all(pc.equal(width, STORED_TIME)).as_py():  # nulls skipped
         raise Irregular
-    rows = data.reshape(n, STORED_TIME + 1)
-    if not (rows[:, STORED_TIME] == SEP).all():
-        raise Irregular
-    text = np.ascontiguousarray(rows[:, :STORED_TIME])
-    offsets = np.arange(0, STORED_TIME * n + 1, STORED_TIME, dtype=np.int32)
-    values = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text))
     try:
         micros = values.cast(pa.timestamp("us"))
     except pa.ArrowInvalid as exc:
