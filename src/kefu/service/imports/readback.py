@@ -54,7 +54,7 @@ class Sliced:
     """A table's contract columns as SQLite blobs: (contract column, SQL value, kind) besides the constant shop.
 
     Kinds: ``text`` / ``dict`` strings (``dict`` dictionary-coded), ``time`` a stored time (``''`` null),
-    ``int`` digits (``''`` null), ``code`` one digit a row, 2·(direction = out) + auto (4 or 5: another direction).
+    ``int`` digits (``''`` null), ``code`` one digit a row, 2·(direction = out) + auto (4: another direction).
     """
 
     table: str
@@ -70,7 +70,9 @@ class Sliced:
         return f"SELECT count(*), {blobs} FROM {self.table} {hint} WHERE {self.where} AND rowid >= ? AND rowid < ?"
 
 
-CODE = "(CASE direction WHEN 'in' THEN 0 WHEN 'out' THEN 2 ELSE 4 END) + (CASE WHEN auto THEN 1 ELSE 0 END)"
+# text digits: an integer would be formatted per row by group_concat (6 % of the statement)
+CODE = ("CASE direction WHEN 'in' THEN (CASE WHEN auto THEN '1' ELSE '0' END) "
+        "WHEN 'out' THEN (CASE WHEN auto THEN '3' ELSE '2' END) ELSE '4' END")
 MESSAGES = Sliced("messages", "shop_id = ? AND ts >= ? AND ts < ?", (
     ("buyer", "buyer", "dict"), ("agent", "COALESCE(agent_id, '')", "dict"), ("ts", "ts", "time"), ("", CODE, "code"),
 ), MSG_TYPES)  # fmt: skip
