@@ -39,7 +39,7 @@ print(f"{(t2 - t1) * 1000:.0f} {(t1 - t0) * 1000:.0f}")
 """
 
 
-SPLITS = ("dev", "dev2", "dev3", "dev5", "heldout", "heldout3", "heldout5", "fresh4", "test6", "test7", "train", "test")  # fmt: skip
+SPLITS = ("dev", "dev2", "dev3", "dev5", "heldout", "heldout3", "heldout5", "fresh4", "test6", "test7", "probe7", "train", "test")  # fmt: skip
 SET3 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "bot_set3.csv")
 
 
@@ -51,6 +51,9 @@ def load_rows(split: str) -> list[tuple[str, str]]:
             return [(r["question"], r["intent"]) for r in csv.DictReader(f) if r["split"] == split[:-1]]
     if split in ("test6", "test7"):  # issue 21 fourth and fifth rounds: never tuned on, aggregate figures only
         with open(SET3.replace("set3", f"set{split[-1]}"), encoding="utf-8", newline="") as f:
+            return [(r["question"], r["intent"]) for r in csv.DictReader(f)]
+    if split == "probe7":  # issue 21 sixth round: look-alikes and controls written to tune the situation rule
+        with open(SET3.replace("bot_set3", "bot_situation_probes"), encoding="utf-8", newline="") as f:
             return [(r["question"], r["intent"]) for r in csv.DictReader(f)]
     if split == "fresh4":  # written after the tuning on dev3; its first run is recorded, then it was tuned on
         with open(SET3.replace("set3", "set4"), encoding="utf-8", newline="") as f:
@@ -96,6 +99,7 @@ def main() -> None:
     ap.add_argument("--loo", action="store_true", help="KB leave-one-out figures")
     ap.add_argument("--errors", action="store_true", help="list wrong answers and misses (with --split)")
     ap.add_argument("--no-gate", action="store_true", help="the matcher alone, without the needs-a-person gate")
+    ap.add_argument("--no-situation", action="store_true", help="without the situation-report rule")
     args = ap.parse_args()
     from kefu.service.care.actions_bot import bot_matcher
 
@@ -104,6 +108,8 @@ def main() -> None:
         matcher: FaqMatcher = bot_matcher()
         if args.no_gate:
             matcher.gate_rule = None
+        if args.no_situation:
+            matcher.situation_share = None
         if args.fit:
             coef = fit_logistic(
                 calibration_samples(matcher, load_rows("dev") + load_rows("dev2") + load_rows("dev3"))

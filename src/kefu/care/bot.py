@@ -17,6 +17,8 @@ here wrote. So:
 * two questions in one message are answered in two parts or handed over, never half;
 * a learned "needs a person" gate (:mod:`kefu.care.bot_gate`) holds back an answer whose message reads
   like a complaint, a dispute or a look-up of the buyer's own order, even in the intent's own words;
+* a situation report (没收到, 用不了, 被退回, 只赔, 说好 …) that the answering intent's KB questions do not
+  carry hands over (:mod:`kefu.care.bot_situation`): a policy answer does not serve a failed case;
 * sound-based typo repair only when the message as typed matched nothing.
 
 Pure: plain data in, plain data out; no store/api imports.
@@ -30,7 +32,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from kefu.care import bot_asking, bot_gate
+from kefu.care import bot_asking, bot_gate, bot_situation
 from kefu.care import bot_index as bi
 from kefu.care import bot_text as bt
 from kefu.care.bot_asking import ASKS as _ASKS
@@ -71,6 +73,9 @@ BARE_TOPIC_WORDS = 3
 # P(needs a person) stays under cut + slope × (confidence − DEFAULT_THRESHOLD); a surer match
 # tolerates a higher score. Chosen by 5-fold cross-validation on the tuning rows (``bench/bot_gate.py --cv``).
 GATE_RULE: tuple[float, float] | None = (0.94, 0.0)
+# Situation reports (:mod:`kefu.care.bot_situation`): a marker the answering intent's KB questions carry
+# less often than this share hands over (None: off).
+SITUATION_SHARE: float | None = bot_situation.OWN_SHARE
 _CLAUSE_SPLIT = re.compile(r"\s+|另外|还有就是|顺便问下|顺便问一下|以及|再问下|还想问")
 
 
@@ -105,6 +110,8 @@ class FaqMatcher:
             self._state["gate"] = bot_gate.train(examples)
         self.gate = bot_gate.Gate(self._state["gate"])
         self.gate_rule = GATE_RULE
+        self.situation_share = SITUATION_SHARE
+        self._situations: dict[str, dict[str, float]] = self._state["situations"]
         docs = [bi.Doc(intent, q, {f: Counter(terms) for f, terms in fields.items()})
                 for intent, q, fields in self._state["docs"]]  # fmt: skip
         kb_words = Counter(self._state["kb_words"])
@@ -129,8 +136,9 @@ class FaqMatcher:
                 prepared = bt.prepare(q).text
                 kb_words.update(self.reader.lexicon.segment(prepared))
                 docs.append((intent, q, {f: dict(c) for f, c in self.reader.fields(prepared).items()}))
-        return {"docs": docs, "kb_words": dict(kb_words),
-                "question_only": bot_asking.question_only_intents(asked)}  # fmt: skip
+        marked = {i: [bot_situation.markers(q, self.reader.tokens(q)) for q in qs] for i, qs in asked.items()}
+        return {"docs": docs, "kb_words": dict(kb_words), "question_only": bot_asking.question_only_intents(asked),
+                "situations": bot_situation.intent_shares(marked)}  # fmt: skip
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> FaqMatcher:
@@ -268,6 +276,10 @@ class FaqMatcher:
         cue = self._dispute(question, [m.intent for m in parts])
         if cue is not None:
             return BotReply(BotAction.HANDOVER, "dispute", confidence=top.confidence, matched_question=cue)
+        report = self.situation_share and bot_situation.report(prepared, self.reader.tokens(prepared),
+            (m.intent for m in parts), self._situations, self._question_only, self.situation_share)  # fmt: skip
+        if report:
+            return BotReply(BotAction.HANDOVER, "situation", confidence=top.confidence, matched_question=report)
         if not self._asks(prepared) and any(m.intent in self._question_only for m in parts):
             return BotReply(BotAction.HANDOVER, "not_a_question", confidence=top.confidence)
         intent = "+".join(m.intent for m in parts)
