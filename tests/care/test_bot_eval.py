@@ -176,37 +176,46 @@ def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     first = evaluate(
         matcher, [(r["question"], r["intent"]) for r in _rows("bot_eval.csv") if r["split"] == "test"]
     )
-    assert first.precision >= 0.90 and first.answer_rate >= 0.70
+    assert first.precision >= 0.95 and first.answer_rate >= 0.70  # sixth round: 0.754 / 0.957 / 0.025
     dev = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_dev.csv")])
     assert dev.precision >= 0.95 and dev.answer_rate >= 0.85 and dev.unanswerable_answered <= 0.03
     dev2 = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_dev2.csv")])
     assert dev2.precision >= 0.95 and dev2.answer_rate >= 0.83 and dev2.unanswerable_answered <= 0.03
     # held-out: pass/fail against floors under the recorded figures only (first round 0.703 / 0.942 /
-    # 0.068, second round 0.776 / 0.933 / 0.082, third round 0.800 / 0.935 / 0.082)
+    # 0.068, second round 0.776 / 0.933 / 0.082, third round 0.800 / 0.935 / 0.082, sixth round's situation
+    # rule 0.800 / 0.949 / 0.055)
     held = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_heldout.csv")])
-    assert held.precision >= 0.92 and held.answer_rate >= 0.78 and held.unanswerable_answered <= 0.09
+    assert held.precision >= 0.94 and held.answer_rate >= 0.79 and held.unanswerable_answered <= 0.06
     third = list(csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))))
     dev3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "dev"])
     assert dev3.precision >= 0.95 and dev3.answer_rate >= 0.88 and dev3.unanswerable_answered <= 0.06
     # third set's held-out half: recorded 0.847 / 0.987 / 0.026 (2 of 77) in the second round, 0.864 /
-    # 0.962 / 0.065 (5 of 77) in the third (a loss of precision, see docs/bench/bot.md)
+    # 0.962 / 0.065 (5 of 77) in the third (a loss of precision, see docs/bench/bot.md), 0.852 / 0.974 / 0.039
+    # (3 of 77) in the sixth
     held3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "heldout"])
-    assert held3.precision >= 0.95 and held3.answer_rate >= 0.84 and held3.unanswerable_answered <= 0.07
+    assert held3.precision >= 0.97 and held3.answer_rate >= 0.84 and held3.unanswerable_answered <= 0.04
     fourth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set4.csv").read_text(encoding="utf-8"))))
     dev4 = evaluate(matcher, [(r["question"], r["intent"]) for r in fourth])
     assert dev4.precision >= 0.95 and dev4.answer_rate >= 0.80 and dev4.unanswerable_answered <= 0.05
     fifth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set5.csv").read_text(encoding="utf-8"))))
     dev5 = evaluate(matcher, [(r["question"], r["intent"]) for r in fifth if r["split"] == "dev"])
     assert dev5.precision >= 0.94 and dev5.answer_rate >= 0.86 and dev5.unanswerable_answered <= 0.03
-    # fifth set's held-out half: untuned 0.904 / 0.939 / 0.095, recorded 0.913 / 0.949 / 0.071 (3 of 42)
+    # fifth set's held-out half: untuned 0.904 / 0.939 / 0.095, recorded 0.913 / 0.949 / 0.071 (3 of 42), with
+    # the sixth round's situation rule 0.913 / 0.959 / 0.048 (2 of 42)
     held5 = evaluate(matcher, [(r["question"], r["intent"]) for r in fifth if r["split"] == "heldout"])
-    assert held5.precision >= 0.93 and held5.answer_rate >= 0.89 and held5.unanswerable_answered <= 0.08
+    assert held5.precision >= 0.95 and held5.answer_rate >= 0.89 and held5.unanswerable_answered <= 0.05
     # sixth set (never tuned on): before the fourth round 0.953 / 0.966 / 0.064, the same after it; with the
-    # fifth round's "needs a person" gate 0.953 / 0.971 / 0.053 (third set's held-out half 0.852 / 0.968 / 0.052)
+    # fifth round's "needs a person" gate 0.953 / 0.971 / 0.053 (third set's held-out half 0.852 / 0.968 / 0.052);
+    # with the sixth round's situation rule 0.953 / 0.976 / 0.043 (4 of 94)
     sixth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set6.csv").read_text(encoding="utf-8"))))
     test6 = evaluate(matcher, [(r["question"], r["intent"]) for r in sixth])
     figures = (test6.answer_rate, test6.precision, test6.unanswerable_answered)  # figures only, never rows
-    assert test6.precision >= 0.96 and test6.answer_rate >= 0.93 and test6.unanswerable_answered <= 0.06, figures
+    assert test6.precision >= 0.97 and test6.answer_rate >= 0.93 and test6.unanswerable_answered <= 0.05, figures
+    # seventh set (never tuned on): 0.946 / 0.940 / 0.083 (7 of 84) with the situation rule off and on alike
+    seventh = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set7.csv").read_text(encoding="utf-8"))))
+    test7 = evaluate(matcher, [(r["question"], r["intent"]) for r in seventh])
+    figures = (test7.answer_rate, test7.precision, test7.unanswerable_answered)
+    assert test7.precision >= 0.93 and test7.answer_rate >= 0.94 and test7.unanswerable_answered <= 0.09, figures
 
 
 def _labels_known(rows: list[dict[str, str]]) -> bool:
