@@ -9,9 +9,9 @@ here wrote. So:
   slots, negation bound to its word; nothing correct is rewritten;
 * BM25 over every KB question (:mod:`kefu.care.bot_index`) gives per intent the best
   single KB question and the *coverage* of the message by the intent's vocabulary;
-* one **calibrated** confidence, a logistic (Platt) map of the match and its lead over the
-  runner-up, fitted on the dev half of the buyers' set (``bench/bot_eval.py --fit``), so a
-  threshold means the same probability of being right whatever the intent;
+* one **calibrated** confidence (:mod:`kefu.care.bot_rank`), a logistic (Platt) map of the match and
+  its lead over the runner-up, fitted on the dev half of the buyers' set (``bench/bot_eval.py --fit``),
+  so a threshold means the same probability of being right whatever the intent;
 * "I don't know": the out-of-scope pseudo-intent and every intent's ``negatives`` (look-alike
   messages that must not get its answer) hand over when they win;
 * two questions in one message are answered in two parts or handed over, never half;
@@ -26,13 +26,12 @@ Pure: plain data in, plain data out; no store/api imports.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from kefu.care import bot_asking, bot_gate, bot_situation
+from kefu.care import bot_asking, bot_gate, bot_rank, bot_situation
 from kefu.care import bot_index as bi
 from kefu.care import bot_text as bt
 from kefu.care.bot_asking import ASKS as _ASKS
@@ -51,14 +50,10 @@ from kefu.care.bot_kb import asks_for_human as asks_for_human
 from kefu.care.bot_kb import load_knowledge_base as load_knowledge_base
 from kefu.care.bot_kb import parse_knowledge_base as parse_knowledge_base
 from kefu.care.bot_kb import shipped_kb_text as shipped_kb_text
+from kefu.care.bot_rank import CALIBRATION as CALIBRATION
 from kefu.care.bot_repair import SoundRepair
 from kefu.domain.errors import bad_argument
 
-# Raw evidence = ALPHA × best single KB question + (1 − ALPHA) × coverage of the message.
-COVERAGE_ALPHA = 0.8
-# Logistic calibration: p = σ(a·raw + b·margin + c). Fitted by
-# ``bench/bot_eval.py --fit`` on the dev half and the KB leave-one-out check (never held-out).
-CALIBRATION = (3.378, 8.485, -1.963)
 # A clause the bot cannot place is harmless context ("我在沈阳 …") only when the KB knows
 # at least this share of its words; otherwise the message holds a question the KB cannot answer.
 CLAUSE_KNOWN_SHARE = 0.5
@@ -77,10 +72,6 @@ GATE_RULE: tuple[float, float] | None = (0.94, 0.0)
 # less often than this share hands over (None: off).
 SITUATION_SHARE: float | None = bot_situation.OWN_SHARE
 _CLAUSE_SPLIT = re.compile(r"\s+|另外|还有就是|顺便问下|顺便问一下|以及|再问下|还想问")
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x > -60 else 0.0
 
 
 def kb_vocabulary(kb: KnowledgeBase) -> list[str]:
@@ -166,42 +157,7 @@ class FaqMatcher:
         return self._rank(self.features(question), top, exclude)
 
     def _rank(self, q: Mapping[str, Counter[str]], top: int, exclude: str | None = None) -> list[Match]:
-        ceiling = self.index.ceiling(q)
-        if ceiling <= 0.0:
-            return []
-        weight = {f: {t: self.index.idf(f, t) * n for t, n in q[f].items()} for f in bi.FIELD_WEIGHTS}
-        total = sum(bi.FIELD_WEIGHTS[f] * sum(weight[f].values()) for f in bi.FIELD_WEIGHTS)
-        best: dict[str, tuple[float, float, str]] = {}
-        gone: dict[str, dict[str, Counter[str]]] = {}
-        for i, score in self.index.doc_scores(q).items():
-            doc = self.index.docs[i]
-            if doc.question == exclude:
-                g = gone.setdefault(doc.intent, {f: Counter() for f in bi.FIELD_WEIGHTS})
-                for f in bi.FIELD_WEIGHTS:
-                    g[f].update(doc.fields[f].keys())
-                continue
-            conf = min(1.0, score / ceiling, score / self.index.self_score[i])
-            if (conf, score) > best.get(doc.intent, (-1.0, -1.0, ""))[:2]:
-                best[doc.intent] = (conf, score, doc.question)
-        raw: list[tuple[float, float, str, str]] = []
-        for intent, (conf, score, kb_q) in best.items():
-            vocab = self.index.vocab[intent]
-            g = gone.get(intent) or {f: Counter() for f in bi.FIELD_WEIGHTS}
-            covered = sum(
-                bi.FIELD_WEIGHTS[f]
-                * sum(v for t, v in weight[f].items() if vocab[f][t] > g[f][t])
-                for f in bi.FIELD_WEIGHTS
-            )
-            cov = covered / total if total > 0.0 else 0.0
-            raw.append((COVERAGE_ALPHA * conf + (1.0 - COVERAGE_ALPHA) * cov, score, intent, kb_q))
-        raw.sort(key=lambda r: (-r[0], -r[1], r[2]))
-        a, b, c = CALIBRATION
-        out: list[Match] = []
-        for i, (value, _, intent, kb_q) in enumerate(raw[:top]):
-            # lead over the best *other* intent: negative for every intent but the first
-            lead = value - (raw[1][0] if len(raw) > 1 else 0.0) if i == 0 else value - raw[0][0]
-            out.append(Match(intent, _sigmoid(a * value + b * lead + c), kb_q, lead, value))
-        return out
+        return bot_rank.rank(self.index, q, top, exclude)
 
     def _judge(self, text: str, threshold: float) -> Match | None:
         """Best intent of prepared text; the sound-repaired text is tried only when the text as
