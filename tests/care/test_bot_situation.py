@@ -27,6 +27,10 @@ def _markers(matcher: FaqMatcher, message: str) -> frozenset[str]:
         ("答应给我发顺丰 结果发了中通", {"说好"}),
         ("优惠券过期了", {"没了"}),
         ("开的发票抬头不对", {"不对"}),
+        ("物流信息查不到了", {"不到"}),  # a look-up that failed (seventh round)
+        ("尾款时间错过了", {"没了"}),  # a lapsed deadline (seventh round)
+        ("快递到不到新疆", set()),  # A-not-A 到不到 asks
+        ("怎么确认收货 找不到", set()),  # where to click: 找不到 is no failed outcome
         ("送不送运费险", set()),  # A-not-A asks; it reports nothing
         ("还没发货能改地址吗", set()),  # not shipped yet is a precondition, not a marker
         ("拍下后要多久才发货", set()),  # 才 + 发 is lateness
@@ -97,3 +101,12 @@ def test_the_rule_is_what_hands_them_over(matcher: FaqMatcher) -> None:
     finally:
         matcher.situation_share = SITUATION_SHARE
     assert got == ["gift", "gift", "invoice"]
+
+
+def test_a_failed_look_up_or_a_missed_deadline_hands_over_under_a_policy_intent(matcher: FaqMatcher) -> None:
+    """Seventh round (dev7): a doubt backed by a failed check is no 是正品吗, a missed deadline no
+    policy question; logistics_stuck's own KB says 物流查不到, so the report intent still answers."""
+    for message in ("防伪码查不到 这是正品吗", "活动时间错过了 还能领券吗"):
+        r = matcher.reply(message)
+        assert (r.action, r.reason) == (BotAction.HANDOVER, "situation"), message
+    assert matcher.reply("物流信息查不到了").intent == "logistics_stuck"

@@ -309,7 +309,7 @@ class FaqMatcher:
         for c, m in sure:
             if m.intent == OUT_OF_SCOPE or m.intent in parts:
                 continue
-            if confident_whole and self._answered_by(c, whole.intent):
+            if confident_whole and (self._answered_by(c, whole.intent) or self._follows_up(c, whole.intent)):
                 continue  # the whole message's answer already says it (新疆能发吗 运费怎么算)
             parts[m.intent] = m
         if unknown and parts:
@@ -349,6 +349,12 @@ class FaqMatcher:
             return False  # 我要(人工)客服, 我要找(人工)客服: nothing asked but a person
         rest = self._judge(rest_text, threshold)
         return rest is not None and rest.intent == whole.intent and rest.confidence >= threshold
+
+    def _follows_up(self, clause: str, intent: str) -> bool:
+        """A one-word clause that the intent's own KB questions use asks on about the rest of the
+        message (刚买就便宜了 | 能退吗: 退 the difference), not about a second topic."""
+        words = [w for w in self.reader.fields(clause)["w"] if w not in bt.SLOTS]
+        return len(words) == 1 and self.index.vocab[intent]["w"].get(words[0], 0) > 0
 
     def _answered_by(self, clause: str, intent: str) -> bool:
         """Whether the intent's answer already speaks of the clause's topic: its weightiest KB

@@ -10,7 +10,7 @@ dispute-cue list (bypassed whenever one of the intent's KB questions uses the cu
 A *situation marker* is a failed outcome or a past event, read from the buyer's own grammar: a negated
 outcome (没收到, 还没退, 没通过, 没拒收 — the negator already binds to its word), a potential negative
 (用不了, 退不了), a passive event (被退回, 被拒), only-this-much (只赔了, 才退了), a promise (说好, 不是说,
-答应), gone or lapsed (不见了, 过期, 失效), not as it should be (不对, 不一样). Which markers an intent answers is read from the KB
+答应), gone or lapsed (不见了, 过期, 失效, 错过), a failed search or wait (查不到, 收不到), not as it should be (不对, 不一样). Which markers an intent answers is read from the KB
 itself: the share of the intent's KB questions that carry the marker. urge_shipment's questions say
 还没发 all the time, so 拍了三天了还没发 is its case; two of coupon's 38 questions say 用不了, so a coupon
 that did not apply is no coupon-policy question. Pure: tokens and text in, markers and shares out.
@@ -32,11 +32,13 @@ _OUTCOME_TEXT = "收到 到 到账 退 退款 赔 补 减 抵扣 用 生效 通�
 OUTCOME_WORDS = frozenset(_OUTCOME_TEXT.split())
 _PATTERNS = (
     ("不了", re.compile(r"[\u4e00-\u9fff]不了")),  # 用不了, 退不了, 领不了
+    # a look-up or a wait that failed (查不到, 收不到, 等不到); not 找不到 (怎么确认收货 找不到: where to click)
+    ("不到", re.compile(r"[查收等拿领]不到")),
     ("被", re.compile(r"被(?![子套罩芯单褥])[\u4e00-\u9fff]")),  # 被退回, 被拒, 被驳回 (not 被子)
     # only this much was paid (只赔了, 才退了); 只收到一件 is missing_item's case, 才发 is lateness
     ("只", re.compile(r"[只才](?:赔|退|补|给|返|减)")),
     ("说好", re.compile(r"说好|不是说|明明说|答应|承诺")),
-    ("没了", re.compile(r"不见了|过期|失效")),  # 码没了 asks about stock: not a marker
+    ("没了", re.compile(r"不见了|过期|失效|错过")),  # 码没了 asks about stock: not a marker; 错过: a lapsed deadline
     ("不对", re.compile(r"不对|不一样|不符")),  # not as it should be (抬头不对, 跟专柜的不一样)
 )
 # A marker is a question-only (policy) intent's own when at least this share of its KB questions carry
