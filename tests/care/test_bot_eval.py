@@ -216,9 +216,9 @@ def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     assert dev2.precision >= 0.95 and dev2.answer_rate >= 0.83 and dev2.unanswerable_answered <= 0.03
     # held-out: pass/fail against floors under the recorded figures only (first round 0.703 / 0.942 /
     # 0.068, second round 0.776 / 0.933 / 0.082, third round 0.800 / 0.935 / 0.082, sixth round's situation
-    # rule 0.800 / 0.949 / 0.055)
+    # rule 0.800 / 0.949 / 0.055, seventh round 0.800 / 0.956 / 0.041)
     held = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_heldout.csv")])
-    assert held.precision >= 0.94 and held.answer_rate >= 0.79 and held.unanswerable_answered <= 0.06
+    assert held.precision >= 0.95 and held.answer_rate >= 0.79 and held.unanswerable_answered <= 0.05
     third = list(csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))))
     dev3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "dev"])
     assert dev3.precision >= 0.95 and dev3.answer_rate >= 0.88 and dev3.unanswerable_answered <= 0.06
@@ -244,11 +244,22 @@ def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     test6 = evaluate(matcher, [(r["question"], r["intent"]) for r in sixth])
     figures = (test6.answer_rate, test6.precision, test6.unanswerable_answered)  # figures only, never rows
     assert test6.precision >= 0.97 and test6.answer_rate >= 0.93 and test6.unanswerable_answered <= 0.05, figures
-    # seventh set (never tuned on): 0.946 / 0.940 / 0.083 (7 of 84) with the situation rule off and on alike
+    # seventh set: 0.946 / 0.940 / 0.083 (7 of 84) at its one look (sixth round); its dev7 half tuned on in the
+    # seventh round → whole set 0.946 / 0.956 / 0.048, held-out half (heldout7) 0.938 / 0.946 / 0.073 (3 of 41)
     seventh = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set7.csv").read_text(encoding="utf-8"))))
     test7 = evaluate(matcher, [(r["question"], r["intent"]) for r in seventh])
     figures = (test7.answer_rate, test7.precision, test7.unanswerable_answered)
-    assert test7.precision >= 0.93 and test7.answer_rate >= 0.94 and test7.unanswerable_answered <= 0.09, figures
+    assert test7.precision >= 0.95 and test7.answer_rate >= 0.94 and test7.unanswerable_answered <= 0.05, figures
+    odd = [r for r in seventh if hashlib.sha256(r["question"].encode()).digest()[0] % 2 == 1]
+    held7 = evaluate(matcher, [(r["question"], r["intent"]) for r in odd])
+    figures = (held7.answer_rate, held7.precision, held7.unanswerable_answered)
+    assert held7.precision >= 0.94 and held7.answer_rate >= 0.93 and held7.unanswerable_answered <= 0.08, figures
+    # eighth set (never tuned on, another voice): 0.759 / 0.943 / 0.073 before the seventh round's changes,
+    # 0.759 / 0.948 / 0.062 (6 of 96) after — under the 0.80 answer-rate bar
+    eighth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set8.csv").read_text(encoding="utf-8"))))
+    test8 = evaluate(matcher, [(r["question"], r["intent"]) for r in eighth])
+    figures = (test8.answer_rate, test8.precision, test8.unanswerable_answered)
+    assert test8.precision >= 0.94 and test8.answer_rate >= 0.75 and test8.unanswerable_answered <= 0.07, figures
 
 
 def _labels_known(rows: list[dict[str, str]]) -> bool:
