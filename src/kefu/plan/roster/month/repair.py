@@ -104,7 +104,7 @@ class Scorer:
     def try_move(self, changes: dict[int, list[Cell]], force: bool = False) -> bool:
         """Apply ``changes`` (agent -> its changed cells) when they lower the score and keep every rule.
 
-        ``force``: whenever they keep every rule (a kick of the iterated search).
+        ``force``: whenever they keep every rule (a move the break-aware repair took, ``month.breakaware``).
         """
         cover = self.coverage_delta([cell for cells in changes.values() for cell in cells])
         if cover >= -EPS and not force:
@@ -163,6 +163,11 @@ def _swaps(sc: Scorer, a: int, d: int) -> list[dict[int, list[Cell]]]:
             for b in range(a + 1, len(sc.roster)) if sc.roster[b][d] != mine]
 
 
+def move_options(sc: Scorer, a: int, d: int) -> list[dict[int, list[Cell]]]:
+    """Every switch, rest and swap move around agent ``a``'s day ``d``."""
+    return [*_switches(sc, a, d), *_rest_moves(sc, a, d), *_swaps(sc, a, d)]
+
+
 def _descend(sc: Scorer, cells: list[tuple[int, int]], rng: random.Random, deadline: float) -> tuple[int, int, bool]:
     """First-improvement moves around ``cells`` (agent, day) until none is left: moves taken, tried, finished."""
     moves = tried = 0
@@ -183,56 +188,18 @@ def _descend(sc: Scorer, cells: list[tuple[int, int]], rng: random.Random, deadl
     return moves, tried, True
 
 
-def _kick(sc: Scorer, rng: random.Random, size: int) -> set[int]:
-    """Up to ``size`` random legal moves whatever they cost; the days they touched."""
-    days: set[int] = set()
-    n_agents, horizon = len(sc.roster), len(sc.roster[0])
-    for _try in range(size * 10):
-        if len(days) >= size:
-            break
-        a, d = rng.randrange(n_agents), rng.randrange(horizon)
-        kind = rng.choice((_switches, _rest_moves, _swaps))
-        options = kind(sc, a, d)
-        if options:
-            change = rng.choice(options)
-            if sc.try_move(change, force=True):
-                days.update(day for cells in change.values() for day, _o, _n in cells)
-    return days
-
-
-def repair(month: MonthModel, roster: Lines, deadline: float, *, seed: int = 0, kicks: bool = False) -> Repaired:
-    """Improving switch, rest and swap moves until none is left; with ``kicks``, iterated until the deadline.
-
-    The iterated search kicks the best roster with a few random legal moves
-    and descends again around the days they touched, keeping the result when
-    the score fell (a local optimum of single moves is often one exchange
-    of rest days away from a better one).
-    """
+def repair(month: MonthModel, roster: Lines, deadline: float, *, seed: int = 0) -> Repaired:
+    """Improving switch, rest and swap moves until none is left (or the deadline)."""
     sc = Scorer(month, roster)
-    rng = random.Random(seed)
     every = [(a, d) for a in range(len(roster)) for d in range(len(roster[a]))]
-    moves, tried, done = _descend(sc, every, rng, deadline)
-    if not (kicks and done):
-        return Repaired(sc.roster, moves, tried, done)
-    best, best_score = [list(x) for x in sc.roster], sc.score()
-    while time.monotonic() < deadline:
-        days = _kick(sc, rng, rng.randint(2, 4))
-        around = {e for d in days for e in (d - 1, d, d + 1) if 0 <= e < len(best[0])}
-        more, n, _fin = _descend(sc, [(a, d) for a in range(len(roster)) for d in sorted(around)], rng, deadline)
-        tried += n
-        score = sc.score()
-        if score < best_score - EPS:
-            best, best_score = [list(x) for x in sc.roster], score
-            moves += more
-        else:
-            sc.load(best)
-    return Repaired(best, moves, tried, True)
+    moves, tried, done = _descend(sc, every, random.Random(seed), deadline)
+    return Repaired(sc.roster, moves, tried, done)
 
 
 def repair_month(month: MonthModel, roster: Lines, evaluate: Callable[[Lines], float], best: float, deadline: float,
-                 *, seed: int = 0, kicks: bool = False) -> tuple[Lines, float, Repaired]:
+                 *, seed: int = 0) -> tuple[Lines, float, Repaired]:
     """``repair``, kept only when the master's value of the repaired roster is no worse than ``best``."""
-    done = repair(month, roster, deadline, seed=seed, kicks=kicks)
+    done = repair(month, roster, deadline, seed=seed)
     if not done.moves:
         return roster, best, done
     value = evaluate(done.roster)
