@@ -74,12 +74,14 @@ def roster_page(user: UserOut) -> None:
                 'data-testid="roster-limit"').classes("w-32")
             button = ui.button(t("按预测自动排班", "Plan this month from the forecast"), icon="auto_fix_high").props(
                 'data-testid="roster-plan"')
-            afresh = ui.checkbox(t("从头重排 (未开始的月份)", "Plan afresh (a month not yet begun)")).props(
-                'data-testid="roster-afresh"').tooltip(t("不勾选: 在已保存的排班上做最少改动", "unticked: change the stored roster as little as possible"))
-            ui.button(t("下载 Excel", "Excel"), icon="table_view",
-                      on_click=lambda: _safe_download(".xlsx")).props('outline data-testid="roster-xlsx"')
-            ui.button(t("下载日历 ICS", "Calendar ICS"), icon="event",
-                      on_click=lambda: _safe_download(".ics")).props('outline data-testid="roster-ics"')
+            afresh = ui.checkbox(t("从头重排", "Plan afresh")).props('data-testid="roster-afresh"').tooltip(
+                t("仅限未开始的月份; 不勾选: 在已保存的排班上做最少改动",
+                  "a month not yet begun only; unticked: change the stored roster as little as possible"))
+            # short labels, the full name in the tooltip: the whole control row fits 1440 px on one line
+            ui.button("Excel", icon="table_view", on_click=lambda: _safe_download(".xlsx")).props(
+                'outline data-testid="roster-xlsx"').tooltip(t("下载本月排班 Excel", "Download the month as Excel"))
+            ui.button("ICS", icon="event", on_click=lambda: _safe_download(".ics")).props(
+                'outline data-testid="roster-ics"').tooltip(t("下载日历 ICS (导入手机日历)", "Download the calendar (ICS)"))
     with ui.row().classes("items-center gap-3 w-full") as progress_row:
         bar = ui.linear_progress(value=0, show_value=False).classes("w-96").props('data-testid="roster-progress"')
         stage = ui.label("").props('data-testid="roster-stage"')
