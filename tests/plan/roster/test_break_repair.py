@@ -3,7 +3,8 @@
 A hand-made week for one agent on a contract of exactly five days, with the requirement on days
 0, 1, 4, 5, 6 only, and a start working days 0–4: the agent's best response (the line DP against
 what working each cell adds) rests on days 2 and 3, the only roster covering everything. The
-weighted shortfall a break adds is checked by hand on one slot. On a small seed-shaped month the
+weighted shortfall a break adds is checked by hand on one slot, and a re-plan's free shortfall covered again
+costs nothing (the surplus starts above the whole requirement). On a small seed-shaped month the
 repair keeps every rule and every contract, and the score it keeps up to date equals the one
 recomputed from its own state after each move.
 """
@@ -18,6 +19,7 @@ from kefu.plan.roster.breaks import QUARTER_WEIGHT, SLOT_WEIGHT, Need, shortfall
 from kefu.plan.roster.engine.lines import REST
 from kefu.plan.roster.month.breakaware import BreakScorer, Responder, break_repair
 from kefu.plan.roster.month.mapping import build_model
+from kefu.plan.roster.month.repair import cell_cost
 from kefu.plan.roster.rules import check
 from kefu.plan.roster.solve import first_lines
 from kefu.plan.roster.types import SLOTS_PER_DAY, Agent, RosterProblem, Rules, Shift
@@ -61,6 +63,14 @@ def test_shortfall_weighs_the_slot_first_then_the_quarter() -> None:
     assert shortfall(need, "k", have, [(0, 15)]) == 7 * QUARTER_WEIGHT
     # two such breaks, one in each quarter: 7 short in each; the slot 30 of 45 (150 tenths short)
     assert shortfall(need, "k", have, [(0, 15), (1, 15)]) == 14 * QUARTER_WEIGHT + 150 * SLOT_WEIGHT
+
+
+def test_a_replans_free_shortfall_is_no_surplus_when_covered_again() -> None:
+    # 60 agent-minutes asked, 30 of them short in the stored roster (free): need 30, surplus only beyond 60
+    assert cell_cost(20, 1, 20.0, 30.0, 60.0) == 200.0
+    assert cell_cost(20, 1, 45.0, 30.0, 60.0) == 0.0
+    assert cell_cost(20, 1, 60.0, 30.0, 60.0) == 0.0
+    assert cell_cost(20, 1, 70.0, 30.0, 60.0) == 10.0
 
 
 def _recomputed_net(sc: BreakScorer) -> dict[str, list[int]]:

@@ -27,7 +27,7 @@ import numpy as np
 from kefu.plan.roster.breaks import QUARTER, break_need, break_starts, greedy_breaks, shortfall
 from kefu.plan.roster.engine.lines import REST, best_line, line_legal
 from kefu.plan.roster.month.mapping import MonthModel
-from kefu.plan.roster.month.repair import EPS, Cell, Lines, Repaired, Scorer, move_options
+from kefu.plan.roster.month.repair import EPS, Cell, Lines, Repaired, Scorer, cell_cost, move_options
 
 VERIFY = 3  # moves per (agent, day), best by the spread view, re-placed exactly
 DESCENT_SHARE = 0.5  # of the time left after the best responses, for the verified single-cell moves
@@ -47,6 +47,9 @@ class BreakScorer:
         self.need_slot = {k: [0.0] * (self.nq // 2) for k in p.skills}
         for (k, t), minutes in month.need_minutes().items():
             self.need_slot[k][t] = minutes
+        self.full_slot = {k: list(v) for k, v in self.need_slot.items()}  # see ``repair.cell_cost``
+        for (k, t), kept in month.kept_short.items():
+            self.full_slot[k][t] += kept
         self.under, self.over = float(p.weights.under), float(p.weights.over)
         # (day, choice) -> [(quarter, minutes on shift)], and per break rule its (kind, start, end) starts
         self.quarters = [[_shift_quarters(p.shifts[s].start + d * 1440, p.shifts[s].end + d * 1440, self.nq)
@@ -103,8 +106,8 @@ class BreakScorer:
         self.cost = [self.lines.line_penalty(self.lines.agent_type[a], line) for a, line in enumerate(self.roster)]
 
     def slot_cost(self, net: dict[str, list[int]], k: str, t: int) -> float:
-        x, need = net[k][2 * t] + net[k][2 * t + 1], self.need_slot[k][t]
-        return self.under * (need - x) if x < need else self.over * (x - need)
+        x = net[k][2 * t] + net[k][2 * t + 1]
+        return cell_cost(self.under, self.over, x, self.need_slot[k][t], self.full_slot[k][t])
 
     def score(self) -> float:
         """The whole objective: shortfall and surplus after the placed breaks, and the line costs."""
@@ -169,10 +172,6 @@ def _shift_quarters(begin: int, end: int, nq: int) -> list[tuple[int, int]]:
     return out
 
 
-def _cost(under: float, over: float, x: float, need: float) -> float:
-    return under * (need - x) if x < need else over * (x - need)
-
-
 class Responder:
     """One agent's best line against the others' coverage after their placed breaks, by the line DP.
 
@@ -180,8 +179,9 @@ class Responder:
     minutes in, its own breaks placed where they uncover least given the
     others' (``greedy_breaks``'s rule), the others' breaks left where they are.
     One cell a day on disjoint slots, so the prices are exact for the agent
-    alone and the DP's line is its best response; ``BreakScorer.try_move``
-    then re-places the touched days and judges the whole change.
+    alone and the DP's line is its best response; ``recreate`` takes it when
+    the score (line costs included: fairness bands the DP does not price)
+    falls.
     """
 
     def __init__(self, sc: BreakScorer) -> None:
@@ -231,11 +231,12 @@ class Responder:
         slots: dict[int, int] = {}
         for q, m in mine.items():
             slots[q // 2] = slots.get(q // 2, 0) + m
-        need = sc.need_slot[k]
+        need, full = sc.need_slot[k], sc.full_slot[k]
         delta = 0.0
         for t, m in slots.items():
             x = have[2 * t] + have[2 * t + 1]
-            delta += _cost(sc.under, sc.over, x + m, need[t]) - _cost(sc.under, sc.over, x, need[t])
+            delta += (cell_cost(sc.under, sc.over, x + m, need[t], full[t])
+                      - cell_cost(sc.under, sc.over, x, need[t], full[t]))
         return delta, mine
 
     def best(self, a: int, net: dict[str, list[int]]) -> tuple[list[int], dict[int, dict[int, int]]] | None:

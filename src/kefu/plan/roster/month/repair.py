@@ -48,6 +48,17 @@ class Repaired:
     done: bool  # no move improved (else the deadline stopped it)
 
 
+def cell_cost(under: float, over: float, x: float, need: float, full: float) -> float:
+    """A (skill, slot)'s cost at ``x`` agent-minutes: ``under`` each short of ``need``, ``over`` each beyond ``full``.
+
+    They differ in a re-plan only: the stored roster's shortfall is free (``need`` is the requirement less it),
+    and covering it again is no surplus (the coverage master's kept columns price it the same way).
+    """
+    if x < need:
+        return under * (need - x)
+    return over * (x - full) if x > full else 0.0
+
+
 class Scorer:
     """Coverage after spread breaks and each agent's line cost, kept up to date as moves are applied."""
 
@@ -63,6 +74,9 @@ class Scorer:
         self.need = [0.0] * (len(skills) * n_slots)
         for (k, t), minutes in month.need_minutes().items():  # a re-plan: the stored roster's shortfall is free
             self.need[where[k] + t] = minutes
+        self.full = list(self.need)  # surplus is counted above the whole requirement, not above ``need``
+        for (k, t), kept in month.kept_short.items():
+            self.full[where[k] + t] += kept
         self.under, self.over = float(p.weights.under), float(p.weights.over)
         self.load(roster)
 
@@ -79,10 +93,11 @@ class Scorer:
 
     def score(self) -> float:
         """The whole proxy objective of the current roster: coverage cells and line costs."""
-        return sum(self._cell(x, n) for x, n in zip(self.cov, self.need, strict=True)) + sum(self.cost)
+        return sum(self._cell(x, f) for f, x in enumerate(self.cov)) + sum(self.cost)
 
-    def _cell(self, x: float, need: float) -> float:
-        return self.under * (need - x) if x < need else self.over * (x - need)
+    def _cell(self, x: float, f: int) -> float:
+        """Row ``f``'s cost at coverage ``x``: short of ``need``, or beyond the whole requirement (``full``)."""
+        return cell_cost(self.under, self.over, x, self.need[f], self.full[f])
 
     def coverage_delta(self, cells: list[Cell]) -> float:
         """What the coverage term changes by when each (day, old, new) of ``cells`` is applied."""
@@ -97,8 +112,8 @@ class Scorer:
         total = 0.0
         for f, dm in acc.items():
             if dm:
-                x, n = self.cov[f], self.need[f]
-                total += self._cell(x + dm, n) - self._cell(x, n)
+                x = self.cov[f]
+                total += self._cell(x + dm, f) - self._cell(x, f)
         return total
 
     def try_move(self, changes: dict[int, list[Cell]], force: bool = False) -> bool:
