@@ -170,6 +170,10 @@ def test_a_follow_up_clause_is_no_second_question(matcher: FaqMatcher) -> None:
     assert matcher.reply("退的钱到哪了 什么时候到").intent == "refund_progress"
     assert set(matcher.reply("包邮吗 什么时候发").intents) == {"shipping_fee", "ship_time"}
     assert matcher.reply("衣服有个破洞 怎么处理").intent == "quality_issue"
+    # a one-word clause in the answering intent's own KB words asks on (退 the difference, seventh round);
+    # after a question of another topic it is a second question
+    assert matcher.reply("前天买的今天降价了 能退吗").intent == "price_protect"
+    assert set(matcher.reply("包邮吗 能退吗").intents) == {"shipping_fee", "return_policy"}
 
 
 def test_an_unknown_clause_hands_over_only_when_it_asks_or_objects(matcher: FaqMatcher) -> None:

@@ -94,11 +94,14 @@ def test_no_held_out_question_trains_the_needs_a_person_gate() -> None:
     third = list(csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))))
     fifth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set5.csv").read_text(encoding="utf-8"))))
     sixth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set6.csv").read_text(encoding="utf-8"))))
+    seventh = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set7.csv").read_text(encoding="utf-8"))))
+    eighth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set8.csv").read_text(encoding="utf-8"))))
     held = {r["question"] for r in _rows("bot_buyers_heldout.csv")}
     held |= {r["question"] for r in _rows("bot_eval.csv") if r["split"] == "test"}
-    held |= {r["question"] for r in [*third, *fifth] if r["split"] == "heldout"} | {r["question"] for r in sixth}
+    held |= {r["question"] for r in [*third, *fifth] if r["split"] == "heldout"}
+    held |= {r["question"] for r in [*sixth, *seventh, *eighth]}
     gate_rows = [q for q, _ in bot_gate.shipped_rows()]
-    assert (len(gate_rows), sum(q in held for q in gate_rows)) == (1192, 0)
+    assert (len(gate_rows), sum(q in held for q in gate_rows)) == (1148, 0)
 
 
 def test_sixth_set_is_the_file_recorded_before_any_run_and_stays_out_of_the_kb() -> None:
@@ -112,6 +115,51 @@ def test_sixth_set_is_the_file_recorded_before_any_run_and_stays_out_of_the_kb()
     assert sum("+" in r["intent"] for r in rows) == 8 and {r["split"] for r in rows} == {"test6"}
     assert _labels_known(rows)
     assert _kb_repeats(r["question"] for r in rows) == 33
+
+
+def test_seventh_set_is_the_file_recorded_before_any_run_and_stays_out_of_the_kb() -> None:
+    """Set 7 (issue 21, fifth round) is never tuned on, like set 6: the file of the hash in the doc, 84 of
+    its 270 rows hand-over (57 of them situation look-alikes of answerable intents), every label known,
+    and no KB question added since equals one of its rows (35 short ones were KB questions before)."""
+    raw = _SET3.with_name("bot_set7.csv").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() in _DOC.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+    assert (len(rows), sum(r["intent"] == "handover" for r in rows)) == (270, 84)
+    assert sum(r["kind"] == "lookalike" for r in rows) == 57 and sum("+" in r["intent"] for r in rows) == 8
+    assert {r["split"] for r in rows} == {"test7"} and _labels_known(rows)
+    # 35 before the seventh round; since then its dev7 half is tuning material (a bulk-bargaining coupon
+    # negative reads like one dev7 row), while the held-out half keeps its 18
+    assert _kb_repeats(r["question"] for r in rows) == 36
+    held7 = [r["question"] for r in rows if hashlib.sha256(r["question"].encode()).digest()[0] % 2 == 1]
+    assert _kb_repeats(held7) == 18
+
+
+def test_eighth_set_is_the_file_recorded_before_any_run_and_stays_out_of_the_kb() -> None:
+    """Set 8 (issue 21, seventh round) is never tuned on: written in another voice (other seeds'
+    situations, rambling, dialect, links), the file of the hash in the doc, 96 of its 316 rows hand-over
+    (32 situation look-alikes), every label known, and no KB question added since equals one of its rows
+    (13 short ones such as 保真吗 were KB questions before it was written)."""
+    raw = _SET3.with_name("bot_set8.csv").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() in _DOC.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+    assert (len(rows), sum(r["intent"] == "handover" for r in rows)) == (316, 96)
+    assert sum(r["kind"] == "lookalike" for r in rows) == 32 and sum("+" in r["intent"] for r in rows) == 14
+    assert {r["split"] for r in rows} == {"test8"} and _labels_known(rows)
+    assert _kb_repeats(r["question"] for r in rows) == 13
+
+
+def test_seventh_set_is_halved_by_hash_after_its_one_look() -> None:
+    """Set 7 became tuning material in the seventh round: dev7 (even first byte of the question's SHA-256)
+    may be tuned on, heldout7 stays held out; the halves are a function of the question alone."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bot_eval_bench", _SET3.parents[1] / "bot_eval.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    dev7, held7, whole = bench.load_rows("dev7"), bench.load_rows("heldout7"), bench.load_rows("test7")
+    assert (len(dev7), len(held7)) == (133, 137) and sorted(dev7 + held7) == sorted(whole)
+    assert all(hashlib.sha256(q.encode()).digest()[0] % 2 == 0 for q, _ in dev7)
 
 
 def test_third_set_held_out_half_stays_out_of_the_kb() -> None:
@@ -161,37 +209,57 @@ def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     first = evaluate(
         matcher, [(r["question"], r["intent"]) for r in _rows("bot_eval.csv") if r["split"] == "test"]
     )
-    assert first.precision >= 0.90 and first.answer_rate >= 0.70
+    assert first.precision >= 0.95 and first.answer_rate >= 0.70  # sixth round: 0.754 / 0.957 / 0.025
     dev = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_dev.csv")])
     assert dev.precision >= 0.95 and dev.answer_rate >= 0.85 and dev.unanswerable_answered <= 0.03
     dev2 = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_dev2.csv")])
     assert dev2.precision >= 0.95 and dev2.answer_rate >= 0.83 and dev2.unanswerable_answered <= 0.03
     # held-out: pass/fail against floors under the recorded figures only (first round 0.703 / 0.942 /
-    # 0.068, second round 0.776 / 0.933 / 0.082, third round 0.800 / 0.935 / 0.082)
+    # 0.068, second round 0.776 / 0.933 / 0.082, third round 0.800 / 0.935 / 0.082, sixth round's situation
+    # rule 0.800 / 0.949 / 0.055, seventh round 0.800 / 0.956 / 0.041)
     held = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_heldout.csv")])
-    assert held.precision >= 0.92 and held.answer_rate >= 0.78 and held.unanswerable_answered <= 0.09
+    assert held.precision >= 0.95 and held.answer_rate >= 0.79 and held.unanswerable_answered <= 0.05
     third = list(csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))))
     dev3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "dev"])
     assert dev3.precision >= 0.95 and dev3.answer_rate >= 0.88 and dev3.unanswerable_answered <= 0.06
     # third set's held-out half: recorded 0.847 / 0.987 / 0.026 (2 of 77) in the second round, 0.864 /
-    # 0.962 / 0.065 (5 of 77) in the third (a loss of precision, see docs/bench/bot.md)
+    # 0.962 / 0.065 (5 of 77) in the third (a loss of precision, see docs/bench/bot.md), 0.852 / 0.974 / 0.039
+    # (3 of 77) in the sixth
     held3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "heldout"])
-    assert held3.precision >= 0.95 and held3.answer_rate >= 0.84 and held3.unanswerable_answered <= 0.07
+    assert held3.precision >= 0.97 and held3.answer_rate >= 0.84 and held3.unanswerable_answered <= 0.04
     fourth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set4.csv").read_text(encoding="utf-8"))))
     dev4 = evaluate(matcher, [(r["question"], r["intent"]) for r in fourth])
     assert dev4.precision >= 0.95 and dev4.answer_rate >= 0.80 and dev4.unanswerable_answered <= 0.05
     fifth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set5.csv").read_text(encoding="utf-8"))))
     dev5 = evaluate(matcher, [(r["question"], r["intent"]) for r in fifth if r["split"] == "dev"])
     assert dev5.precision >= 0.94 and dev5.answer_rate >= 0.86 and dev5.unanswerable_answered <= 0.03
-    # fifth set's held-out half: untuned 0.904 / 0.939 / 0.095, recorded 0.913 / 0.949 / 0.071 (3 of 42)
+    # fifth set's held-out half: untuned 0.904 / 0.939 / 0.095, recorded 0.913 / 0.949 / 0.071 (3 of 42), with
+    # the sixth round's situation rule 0.913 / 0.959 / 0.048 (2 of 42)
     held5 = evaluate(matcher, [(r["question"], r["intent"]) for r in fifth if r["split"] == "heldout"])
-    assert held5.precision >= 0.93 and held5.answer_rate >= 0.89 and held5.unanswerable_answered <= 0.08
+    assert held5.precision >= 0.95 and held5.answer_rate >= 0.89 and held5.unanswerable_answered <= 0.05
     # sixth set (never tuned on): before the fourth round 0.953 / 0.966 / 0.064, the same after it; with the
-    # fifth round's "needs a person" gate 0.953 / 0.971 / 0.053 (third set's held-out half 0.852 / 0.968 / 0.052)
+    # fifth round's "needs a person" gate 0.953 / 0.971 / 0.053 (third set's held-out half 0.852 / 0.968 / 0.052);
+    # with the sixth round's situation rule 0.953 / 0.976 / 0.043 (4 of 94)
     sixth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set6.csv").read_text(encoding="utf-8"))))
     test6 = evaluate(matcher, [(r["question"], r["intent"]) for r in sixth])
     figures = (test6.answer_rate, test6.precision, test6.unanswerable_answered)  # figures only, never rows
-    assert test6.precision >= 0.96 and test6.answer_rate >= 0.93 and test6.unanswerable_answered <= 0.06, figures
+    assert test6.precision >= 0.97 and test6.answer_rate >= 0.93 and test6.unanswerable_answered <= 0.05, figures
+    # seventh set: 0.946 / 0.940 / 0.083 (7 of 84) at its one look (sixth round); its dev7 half tuned on in the
+    # seventh round → whole set 0.946 / 0.956 / 0.048, held-out half (heldout7) 0.938 / 0.946 / 0.073 (3 of 41)
+    seventh = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set7.csv").read_text(encoding="utf-8"))))
+    test7 = evaluate(matcher, [(r["question"], r["intent"]) for r in seventh])
+    figures = (test7.answer_rate, test7.precision, test7.unanswerable_answered)
+    assert test7.precision >= 0.95 and test7.answer_rate >= 0.94 and test7.unanswerable_answered <= 0.05, figures
+    odd = [r for r in seventh if hashlib.sha256(r["question"].encode()).digest()[0] % 2 == 1]
+    held7 = evaluate(matcher, [(r["question"], r["intent"]) for r in odd])
+    figures = (held7.answer_rate, held7.precision, held7.unanswerable_answered)
+    assert held7.precision >= 0.94 and held7.answer_rate >= 0.93 and held7.unanswerable_answered <= 0.08, figures
+    # eighth set (never tuned on, another voice): 0.759 / 0.943 / 0.073 before the seventh round's changes,
+    # 0.759 / 0.948 / 0.062 (6 of 96) after — under the 0.80 answer-rate bar
+    eighth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set8.csv").read_text(encoding="utf-8"))))
+    test8 = evaluate(matcher, [(r["question"], r["intent"]) for r in eighth])
+    figures = (test8.answer_rate, test8.precision, test8.unanswerable_answered)
+    assert test8.precision >= 0.94 and test8.answer_rate >= 0.75 and test8.unanswerable_answered <= 0.07, figures
 
 
 def _labels_known(rows: list[dict[str, str]]) -> bool:

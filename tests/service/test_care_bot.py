@@ -85,7 +85,7 @@ def test_new_gate_rows_or_a_new_state_version_invalidate_the_cached_index(
     stale = {**again.state(), "version": bot_index.STATE_VERSION - 1}
     path.write_text(json.dumps(stale, ensure_ascii=False), encoding="utf-8")
     rebuilt = bot.bot_matcher()
-    assert json.loads(path.read_text(encoding="utf-8"))["version"] == bot_index.STATE_VERSION == 11
+    assert json.loads(path.read_text(encoding="utf-8"))["version"] == bot_index.STATE_VERSION == 13
     assert "gate" in rebuilt.state()
 
 
@@ -173,6 +173,26 @@ def test_mined_new_intent_is_proposed_approved_and_measured(db: Session) -> None
     with pytest.raises(KefuError):
         mining.decide_bot_proposal(db, p.id, approve=False, by="sup")  # decided once only
     assert [x.status for x in mining.list_bot_proposals(db, "s1")] == ["approved"]
+
+
+def test_wordings_answered_by_hand_are_proposed_and_once_approved_handed_over(db: Session) -> None:
+    """Issue 21, sixth round: the bot answers 赠品是什么 with the gift policy, the shop's agents named the
+    gift by hand; approved, the wordings are the shop's gift negatives and the bot hands them over there."""
+    _chat(db, ["赠品是什么", "赠品是什么", "赠品是啥"], "这次送的是同款小方巾哦")
+    _chat(db, ["什么时候发货"] * 3, "48小时内发货")  # the agents said the bot's answer: nothing to learn
+    res = mining.mine_bot_proposals(db, "s1")
+    assert (res.pairs, res.pool_answer_rate) == (6, "1.000")
+    assert [(p.kind, p.intent, p.new_intent, p.question, p.answer, p.paraphrases, p.asked) for p in res.proposals] == [
+        ("handover", "gift", False, "赠品是什么", "这次送的是同款小方巾哦", ["赠品是什么", "赠品是啥"], 3)
+    ]  # fmt: skip
+    assert bot.bot_answer(db, "赠品是啥", "bot_first", shop_id="s1")["intent"] == "gift"
+    done = mining.decide_bot_proposal(db, res.proposals[0].id, approve=True, by="sup")
+    assert (done.status, done.answered_after, done.pool_before, done.pool_after) == ("approved", 0, "1.000", "0.500")
+    assert bot.bot_answer(db, "赠品是啥", "bot_first", shop_id="s1")["action"] == "handover"
+    assert bot.bot_answer(db, "赠品是啥", "bot_first")["intent"] == "gift"  # another shop's bot: unchanged
+    assert db.query(FaqPair).count() == 0  # no FAQ row: the wordings are negatives, not questions
+    again = mining.mine_bot_proposals(db, "s1")  # handed over now, as the supervisor wants: no proposal of any kind
+    assert (again.pool_answer_rate, again.proposals) == ("0.500", [])
 
 
 def test_rejected_and_unanswerable_proposals(db: Session) -> None:

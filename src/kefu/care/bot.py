@@ -9,14 +9,16 @@ here wrote. So:
   slots, negation bound to its word; nothing correct is rewritten;
 * BM25 over every KB question (:mod:`kefu.care.bot_index`) gives per intent the best
   single KB question and the *coverage* of the message by the intent's vocabulary;
-* one **calibrated** confidence, a logistic (Platt) map of the match and its lead over the
-  runner-up, fitted on the dev half of the buyers' set (``bench/bot_eval.py --fit``), so a
-  threshold means the same probability of being right whatever the intent;
+* one **calibrated** confidence (:mod:`kefu.care.bot_rank`), a logistic (Platt) map of the match and
+  its lead over the runner-up, fitted on the dev half of the buyers' set (``bench/bot_eval.py --fit``),
+  so a threshold means the same probability of being right whatever the intent;
 * "I don't know": the out-of-scope pseudo-intent and every intent's ``negatives`` (look-alike
   messages that must not get its answer) hand over when they win;
 * two questions in one message are answered in two parts or handed over, never half;
 * a learned "needs a person" gate (:mod:`kefu.care.bot_gate`) holds back an answer whose message reads
   like a complaint, a dispute or a look-up of the buyer's own order, even in the intent's own words;
+* a situation report (没收到, 用不了, 被退回, 只赔, 说好 …) that the answering intent's KB questions do not
+  carry hands over (:mod:`kefu.care.bot_situation`): a policy answer does not serve a failed case;
 * sound-based typo repair only when the message as typed matched nothing.
 
 Pure: plain data in, plain data out; no store/api imports.
@@ -24,13 +26,12 @@ Pure: plain data in, plain data out; no store/api imports.
 
 from __future__ import annotations
 
-import math
 import re
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from kefu.care import bot_asking, bot_gate
+from kefu.care import bot_asking, bot_gate, bot_rank, bot_situation
 from kefu.care import bot_index as bi
 from kefu.care import bot_text as bt
 from kefu.care.bot_asking import ASKS as _ASKS
@@ -49,14 +50,10 @@ from kefu.care.bot_kb import asks_for_human as asks_for_human
 from kefu.care.bot_kb import load_knowledge_base as load_knowledge_base
 from kefu.care.bot_kb import parse_knowledge_base as parse_knowledge_base
 from kefu.care.bot_kb import shipped_kb_text as shipped_kb_text
+from kefu.care.bot_rank import CALIBRATION as CALIBRATION
 from kefu.care.bot_repair import SoundRepair
 from kefu.domain.errors import bad_argument
 
-# Raw evidence = ALPHA × best single KB question + (1 − ALPHA) × coverage of the message.
-COVERAGE_ALPHA = 0.8
-# Logistic calibration: p = σ(a·raw + b·margin + c). Fitted by
-# ``bench/bot_eval.py --fit`` on the dev half and the KB leave-one-out check (never held-out).
-CALIBRATION = (3.378, 8.485, -1.963)
 # A clause the bot cannot place is harmless context ("我在沈阳 …") only when the KB knows
 # at least this share of its words; otherwise the message holds a question the KB cannot answer.
 CLAUSE_KNOWN_SHARE = 0.5
@@ -71,11 +68,10 @@ BARE_TOPIC_WORDS = 3
 # P(needs a person) stays under cut + slope × (confidence − DEFAULT_THRESHOLD); a surer match
 # tolerates a higher score. Chosen by 5-fold cross-validation on the tuning rows (``bench/bot_gate.py --cv``).
 GATE_RULE: tuple[float, float] | None = (0.94, 0.0)
+# Situation reports (:mod:`kefu.care.bot_situation`): a marker the answering intent's KB questions carry
+# less often than this share hands over (None: off).
+SITUATION_SHARE: float | None = bot_situation.OWN_SHARE
 _CLAUSE_SPLIT = re.compile(r"\s+|另外|还有就是|顺便问下|顺便问一下|以及|再问下|还想问")
-
-
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x)) if x > -60 else 0.0
 
 
 def kb_vocabulary(kb: KnowledgeBase) -> list[str]:
@@ -105,6 +101,8 @@ class FaqMatcher:
             self._state["gate"] = bot_gate.train(examples)
         self.gate = bot_gate.Gate(self._state["gate"])
         self.gate_rule = GATE_RULE
+        self.situation_share = SITUATION_SHARE
+        self._situations: dict[str, dict[str, float]] = self._state["situations"]
         docs = [bi.Doc(intent, q, {f: Counter(terms) for f, terms in fields.items()})
                 for intent, q, fields in self._state["docs"]]  # fmt: skip
         kb_words = Counter(self._state["kb_words"])
@@ -129,8 +127,9 @@ class FaqMatcher:
                 prepared = bt.prepare(q).text
                 kb_words.update(self.reader.lexicon.segment(prepared))
                 docs.append((intent, q, {f: dict(c) for f, c in self.reader.fields(prepared).items()}))
-        return {"docs": docs, "kb_words": dict(kb_words),
-                "question_only": bot_asking.question_only_intents(asked)}  # fmt: skip
+        marked = {i: [bot_situation.markers(q, self.reader.tokens(q)) for q in qs] for i, qs in asked.items()}
+        return {"docs": docs, "kb_words": dict(kb_words), "question_only": bot_asking.question_only_intents(asked),
+                "situations": bot_situation.intent_shares(marked)}  # fmt: skip
 
     @classmethod
     def from_state(cls, state: Mapping[str, Any]) -> FaqMatcher:
@@ -158,42 +157,7 @@ class FaqMatcher:
         return self._rank(self.features(question), top, exclude)
 
     def _rank(self, q: Mapping[str, Counter[str]], top: int, exclude: str | None = None) -> list[Match]:
-        ceiling = self.index.ceiling(q)
-        if ceiling <= 0.0:
-            return []
-        weight = {f: {t: self.index.idf(f, t) * n for t, n in q[f].items()} for f in bi.FIELD_WEIGHTS}
-        total = sum(bi.FIELD_WEIGHTS[f] * sum(weight[f].values()) for f in bi.FIELD_WEIGHTS)
-        best: dict[str, tuple[float, float, str]] = {}
-        gone: dict[str, dict[str, Counter[str]]] = {}
-        for i, score in self.index.doc_scores(q).items():
-            doc = self.index.docs[i]
-            if doc.question == exclude:
-                g = gone.setdefault(doc.intent, {f: Counter() for f in bi.FIELD_WEIGHTS})
-                for f in bi.FIELD_WEIGHTS:
-                    g[f].update(doc.fields[f].keys())
-                continue
-            conf = min(1.0, score / ceiling, score / self.index.self_score[i])
-            if (conf, score) > best.get(doc.intent, (-1.0, -1.0, ""))[:2]:
-                best[doc.intent] = (conf, score, doc.question)
-        raw: list[tuple[float, float, str, str]] = []
-        for intent, (conf, score, kb_q) in best.items():
-            vocab = self.index.vocab[intent]
-            g = gone.get(intent) or {f: Counter() for f in bi.FIELD_WEIGHTS}
-            covered = sum(
-                bi.FIELD_WEIGHTS[f]
-                * sum(v for t, v in weight[f].items() if vocab[f][t] > g[f][t])
-                for f in bi.FIELD_WEIGHTS
-            )
-            cov = covered / total if total > 0.0 else 0.0
-            raw.append((COVERAGE_ALPHA * conf + (1.0 - COVERAGE_ALPHA) * cov, score, intent, kb_q))
-        raw.sort(key=lambda r: (-r[0], -r[1], r[2]))
-        a, b, c = CALIBRATION
-        out: list[Match] = []
-        for i, (value, _, intent, kb_q) in enumerate(raw[:top]):
-            # lead over the best *other* intent: negative for every intent but the first
-            lead = value - (raw[1][0] if len(raw) > 1 else 0.0) if i == 0 else value - raw[0][0]
-            out.append(Match(intent, _sigmoid(a * value + b * lead + c), kb_q, lead, value))
-        return out
+        return bot_rank.rank(self.index, q, top, exclude)
 
     def _judge(self, text: str, threshold: float) -> Match | None:
         """Best intent of prepared text; the sound-repaired text is tried only when the text as
@@ -268,6 +232,10 @@ class FaqMatcher:
         cue = self._dispute(question, [m.intent for m in parts])
         if cue is not None:
             return BotReply(BotAction.HANDOVER, "dispute", confidence=top.confidence, matched_question=cue)
+        report = self.situation_share and bot_situation.report(prepared, self.reader.tokens(prepared),
+            (m.intent for m in parts), self._situations, self._question_only, self.situation_share)  # fmt: skip
+        if report:
+            return BotReply(BotAction.HANDOVER, "situation", confidence=top.confidence, matched_question=report)
         if not self._asks(prepared) and any(m.intent in self._question_only for m in parts):
             return BotReply(BotAction.HANDOVER, "not_a_question", confidence=top.confidence)
         intent = "+".join(m.intent for m in parts)
@@ -341,7 +309,7 @@ class FaqMatcher:
         for c, m in sure:
             if m.intent == OUT_OF_SCOPE or m.intent in parts:
                 continue
-            if confident_whole and self._answered_by(c, whole.intent):
+            if confident_whole and (self._answered_by(c, whole.intent) or self._follows_up(c, whole.intent)):
                 continue  # the whole message's answer already says it (新疆能发吗 运费怎么算)
             parts[m.intent] = m
         if unknown and parts:
@@ -381,6 +349,12 @@ class FaqMatcher:
             return False  # 我要(人工)客服, 我要找(人工)客服: nothing asked but a person
         rest = self._judge(rest_text, threshold)
         return rest is not None and rest.intent == whole.intent and rest.confidence >= threshold
+
+    def _follows_up(self, clause: str, intent: str) -> bool:
+        """A one-word clause that the intent's own KB questions use asks on about the rest of the
+        message (刚买就便宜了 | 能退吗: 退 the difference), not about a second topic."""
+        words = [w for w in self.reader.fields(clause)["w"] if w not in bt.SLOTS]
+        return len(words) == 1 and self.index.vocab[intent]["w"].get(words[0], 0) > 0
 
     def _answered_by(self, clause: str, intent: str) -> bool:
         """Whether the intent's answer already speaks of the clause's topic: its weightiest KB

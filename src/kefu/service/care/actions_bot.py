@@ -34,19 +34,23 @@ if TYPE_CHECKING:  # the database side is imported where it is used: `kefu care 
 _lock = threading.Lock()
 _matchers: dict[str, botlib.FaqMatcher] = {}
 Extra = tuple[tuple[str, str, str], ...]  # the shop's FAQ rows: (intent, question, answer)
+Negatives = tuple[tuple[str, str], ...]  # the shop's approved hand-over wordings: (intent, wording)
 
 
-def _key(extra: Extra) -> str:
+def _key(extra: Extra, negatives: Negatives = ()) -> str:
     h = hashlib.sha256(f"v{bot_index.STATE_VERSION}\n".encode())
     h.update(botlib.shipped_kb_text().encode("utf-8"))
     h.update(bot_gate.shipped_rows_text().encode("utf-8"))  # the gate is trained on them at build
     h.update(json.dumps(extra, ensure_ascii=False).encode("utf-8"))
+    if negatives:  # (an empty list keeps the key every cache file already has)
+        h.update(json.dumps(negatives, ensure_ascii=False).encode("utf-8"))
     return h.hexdigest()[:24]
 
 
-def _knowledge_base(extra: Extra) -> botlib.KnowledgeBase:
+def _knowledge_base(extra: Extra, negatives: Negatives = ()) -> botlib.KnowledgeBase:
     """Shipped KB plus the shop's rows: a row of a known intent adds a paraphrase (and replaces the
-    answer when it has one); a row of a new intent creates it."""
+    answer when it has one); a row of a new intent creates it. The shop's hand-over wordings join their
+    intent's negatives (an intent the KB no longer has is skipped)."""
     kb = botlib.load_knowledge_base()
     intents = {i.intent: i for i in kb.intents}
     for intent, question, answer in extra:
@@ -55,13 +59,17 @@ def _knowledge_base(extra: Extra) -> botlib.KnowledgeBase:
             intent, old.question if old else question, answer or (old.answer if old else ""),
             (*(old.paraphrases if old else ()), question), old.negatives if old else (),
         )  # fmt: skip
+    for intent, wording in negatives:
+        if intent in intents:
+            intents[intent] = replace(intents[intent], negatives=(*intents[intent].negatives, wording))
     return replace(kb, intents=tuple(intents.values()))
 
 
-def bot_matcher(extra: Extra = ()) -> botlib.FaqMatcher:
-    """The matcher for the shipped KB plus ``extra`` rows: from memory, else from the cache file,
-    else built (and the cache file written; an unwritable data dir only costs the next start-up)."""
-    key = _key(extra)
+def bot_matcher(extra: Extra = (), negatives: Negatives = ()) -> botlib.FaqMatcher:
+    """The matcher for the shipped KB plus ``extra`` rows and hand-over ``negatives``: from memory, else
+    from the cache file, else built (and the cache file written; an unwritable data dir only costs the
+    next start-up)."""
+    key = _key(extra, negatives)
     found = _matchers.get(key)
     if found is not None:
         return found
@@ -78,7 +86,7 @@ def bot_matcher(extra: Extra = ()) -> botlib.FaqMatcher:
             except (OSError, ValueError, KeyError, TypeError):
                 matcher = None  # a damaged cache file is rebuilt below
         if matcher is None:
-            matcher = botlib.FaqMatcher(_knowledge_base(extra))
+            matcher = botlib.FaqMatcher(_knowledge_base(extra, negatives))
             _write_cache(path, matcher.state())
         _matchers[key] = matcher
         return matcher
@@ -100,7 +108,8 @@ def shop_bot(session: Session, shop_id: str | None) -> tuple[botlib.FaqMatcher, 
     from kefu.service.care.actions import care_settings
 
     threshold = float(care_settings(session, shop_id).get("bot_threshold", botlib.DEFAULT_THRESHOLD))
-    return bot_matcher(store.faq_rows(session, shop_id)), threshold, _facts(session, shop_id).values()
+    matcher = bot_matcher(store.faq_rows(session, shop_id), store.handover_rows(session, shop_id))
+    return matcher, threshold, _facts(session, shop_id).values()
 
 
 def _reply_view(reply: botlib.BotReply) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Learn from the shop's chats: mine proposals, let the supervisor decide, measure the effect.
 
 The reasoning is in :mod:`kefu.care.bot_mining`; this module reads the shop's messages,
-stores proposals, and on approval turns a proposal into the shop's FAQ rows (``faq_pairs``)
-and records the answer rate before and after: on the proposal's own mined messages and on
+stores proposals, and on approval turns a proposal into the shop's FAQ rows (``faq_pairs``) — or,
+for a hand-over proposal, makes its wordings the intent's negatives in the shop's KB (read from the
+approved proposals by ``store.handover_rows``) — and records the answer rate before and after: on the proposal's own mined messages and on
 every buyer message mined in the same run (the "pool").
 
 Mined wordings are shown to supervisors and may become the shop's FAQ rows, so they are read
@@ -32,7 +33,8 @@ MAX_MESSAGES = 200_000
 
 def _view(p: BotProposal) -> ProposalOut:
     return ProposalOut(
-        id=p.id, shop_id=p.shop_id, intent=p.intent, new_intent=p.new_intent, question=p.question, answer=p.answer,
+        id=p.id, shop_id=p.shop_id, intent=p.intent, new_intent=p.new_intent, kind=p.kind, question=p.question,
+        answer=p.answer,
         paraphrases=[str(x) for x in p.paraphrases], asked=len(p.members), status=p.status,
         answered_after=p.answered_after, pool_before=p.pool_before, pool_after=p.pool_after,
         created_at=p.created_at, decided_by=p.decided_by,
@@ -58,7 +60,10 @@ def mine_bot_proposals(session: Session, shop_id: str, *, min_count: int = minin
     matcher, threshold, _ = shop_bot(session, shop_id)
     pairs = _pairs(session, shop_id)
     pool = mining.answered_count(matcher, (p.question for p in pairs), threshold)
-    found = mining.mine(matcher, pairs, threshold, min_count=min_count)
+    handed = frozenset(q for _, q in store.handover_rows(session, shop_id))
+    found = mining.mine(matcher, pairs, threshold, min_count=min_count, skip=handed)
+    found += mining.mine_handovers(matcher, pairs, threshold, min_count=min_count)
+    found.sort(key=lambda p: (-len(p.members), p.question))
     session.execute(
         delete(BotProposal).where(BotProposal.shop_id == shop_id, BotProposal.status == "proposed")
     )
@@ -68,6 +73,7 @@ def mine_bot_proposals(session: Session, shop_id: str, *, min_count: int = minin
             shop_id=shop_id,
             intent=p.intent,
             new_intent=p.new_intent,
+            kind=p.kind,
             question=p.question,
             answer=p.answer,
             paraphrases=list(p.paraphrases),
@@ -98,8 +104,9 @@ def list_bot_proposals(session: Session, shop_id: str, status: str | None = None
 
 def decide_bot_proposal(session: Session, proposal_id: int, *, approve: bool, by: str,
                         answer: str | None = None) -> ProposalOut:  # fmt: skip
-    """Approve (the proposal's wordings become the shop's FAQ rows; the effect is measured at
-    once) or reject a proposal. A new intent needs an answer: the mined one or ``answer``."""
+    """Approve (the proposal's wordings become the shop's FAQ rows, or for a hand-over proposal its
+    intent's negatives; the effect is measured at once) or reject a proposal. A new intent needs an
+    answer: the mined one or ``answer``."""
     p = session.get(BotProposal, proposal_id)
     if p is None:
         raise not_found("提议 / proposal", proposal_id)
@@ -115,7 +122,7 @@ def decide_bot_proposal(session: Session, proposal_id: int, *, approve: bool, by
         raise bad_argument("answer", "新意图需要答案", "a new intent needs an answer")
     if answer is not None:
         p.answer = text
-    for q in p.paraphrases:
+    for q in p.paraphrases if p.kind == "faq" else ():
         session.add(
             FaqPair(shop_id=p.shop_id, intent=p.intent, question=str(q), answer=text if p.new_intent else "")
         )

@@ -89,6 +89,7 @@ class ProposalOut(BaseModel):
     shop_id: str
     intent: str
     new_intent: bool
+    kind: str  # faq (answer these wordings) | handover (hand them over: agents answered them by hand)
     question: str
     answer: str
     paraphrases: list[str]

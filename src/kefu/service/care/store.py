@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from kefu.store.models.care import FaqPair, Survey
+from kefu.store.models.care import BotProposal, FaqPair, Survey
 from kefu.store.models.commerce import Order, OrderCredit
 from kefu.store.models.live import Conversation, Event, Handover, Message
 
@@ -31,6 +31,17 @@ def faq_rows(session: Session, shop_id: str | None) -> tuple[tuple[str, str, str
     rows = session.execute(select(FaqPair.intent, FaqPair.question, FaqPair.answer).where(
         FaqPair.shop_id.is_(None) | (FaqPair.shop_id == shop_id)).order_by(FaqPair.id)).all()  # fmt: skip
     return tuple((str(a), str(b), str(c)) for a, b, c in rows)
+
+
+def handover_rows(session: Session, shop_id: str | None) -> tuple[tuple[str, str], ...]:
+    """The shop's approved hand-over wordings, (intent, wording) in the order they were approved: they
+    are the intent's negatives in the shop's KB (issue 21, sixth round)."""
+    if shop_id is None:
+        return ()
+    rows = session.execute(select(BotProposal.intent, BotProposal.paraphrases).where(
+        BotProposal.shop_id == shop_id, BotProposal.kind == "handover", BotProposal.status == "approved",
+    ).order_by(BotProposal.decided_at, BotProposal.id)).all()  # fmt: skip
+    return tuple((str(intent), str(q)) for intent, qs in rows for q in qs)
 
 
 def recent_chat(session: Session, shop_id: str, erased: str, limit: int) -> list[tuple[int, str, str, bool]]:

@@ -122,13 +122,15 @@ class BotShopFacts(Base):
 
 
 class BotProposal(Base):
-    """A FAQ entry mined from the shop's chats, waiting for (or decided by) the supervisor."""
+    """A FAQ entry mined from the shop's chats, waiting for (or decided by) the supervisor; or (kind
+    ``handover``) wordings the bot answers that agents answered by hand, to become the intent's negatives."""
 
     __tablename__ = "bot_proposals"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     shop_id: Mapped[str] = mapped_column(String(64), index=True)
     intent: Mapped[str] = mapped_column(String(64))  # an existing intent (paraphrases) or a new id
     new_intent: Mapped[bool] = mapped_column(Boolean, default=False)
+    kind: Mapped[str] = mapped_column(String(16), default="faq")  # faq|handover
     question: Mapped[str] = mapped_column(Text)  # the cluster's most typical wording
     answer: Mapped[str] = mapped_column(Text, default="")  # agents' most common reply (new intents)
     paraphrases: Mapped[list[Any]] = mapped_column(JSON, default=list)

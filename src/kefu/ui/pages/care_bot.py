@@ -121,7 +121,8 @@ def _facts_form(shop_id: str | None) -> None:
 
 
 def _proposals(shop_id: str | None, username: str) -> None:
-    """Proposals mined from the shop's chats; approving one adds its wordings to the shop's FAQ."""
+    """Proposals mined from the shop's chats; approving one adds its wordings to the shop's FAQ, or (a
+    hand-over proposal: wordings the bot answers that agents answered by hand) has the bot hand them over."""
     ui.label(t("从聊天记录学习", "Learn from the shop's chats")).classes("font-bold")
     if not shop_id:
         return
@@ -134,7 +135,8 @@ def _proposals(shop_id: str | None, username: str) -> None:
             ui.label(t("暂无提议", "no proposals yet"))
         for p in rows:
             with ui.card().classes("w-full p-3"):
-                kind = t("新意图", "new intent") if p.new_intent else t("补充问法", "more wordings")
+                kind = (t("转人工", "hand over") if p.kind == "handover"
+                        else t("新意图", "new intent") if p.new_intent else t("补充问法", "more wordings"))  # fmt: skip
                 ui.label(f"{p.question} · {kind} {p.intent} · {t('被问', 'asked')} {p.asked} · {p.status}")
                 ui.label(" / ".join(p.paraphrases)).classes("text-grey-7 text-sm")
                 if p.answer:

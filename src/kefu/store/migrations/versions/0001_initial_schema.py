@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-07 18:33:25.726334
+Create Date: 2026-12-08 01:00:00.146952
 """
 
 from alembic import op
@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('shop_id', sa.String(length=64), nullable=False),
     sa.Column('intent', sa.String(length=64), nullable=False),
     sa.Column('new_intent', sa.Boolean(), nullable=False),
+    sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('question', sa.Text(), nullable=False),
     sa.Column('answer', sa.Text(), nullable=False),
     sa.Column('paraphrases', sa.JSON(), nullable=False),
