@@ -242,9 +242,9 @@ def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     assert dev2.precision >= 0.95 and dev2.answer_rate >= 0.83 and dev2.unanswerable_answered <= 0.03
     # held-out: pass/fail against floors under the recorded figures only (first round 0.703 / 0.942 /
     # 0.068, second round 0.776 / 0.933 / 0.082, third round 0.800 / 0.935 / 0.082, sixth round's situation
-    # rule 0.800 / 0.949 / 0.055, seventh round 0.800 / 0.956 / 0.041)
+    # rule 0.800 / 0.949 / 0.055, seventh round 0.800 / 0.956 / 0.041, eighth round 0.806 / 0.956 / 0.041)
     held = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_heldout.csv")])
-    assert held.precision >= 0.95 and held.answer_rate >= 0.79 and held.unanswerable_answered <= 0.05
+    assert held.precision >= 0.95 and held.answer_rate >= 0.80 and held.unanswerable_answered <= 0.05
     third = list(csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))))
     dev3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "dev"])
     assert dev3.precision >= 0.95 and dev3.answer_rate >= 0.88 and dev3.unanswerable_answered <= 0.06
@@ -281,11 +281,22 @@ def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     figures = (held7.answer_rate, held7.precision, held7.unanswerable_answered)
     assert held7.precision >= 0.94 and held7.answer_rate >= 0.93 and held7.unanswerable_answered <= 0.08, figures
     # eighth set (never tuned on, another voice): 0.759 / 0.943 / 0.073 before the seventh round's changes,
-    # 0.759 / 0.948 / 0.062 (6 of 96) after — under the 0.80 answer-rate bar
+    # 0.759 / 0.948 / 0.062 (6 of 96) after — under the 0.80 answer-rate bar; its dev8 half tuned on in the
+    # eighth round → whole set 0.800 / 0.951 / 0.062, held-out half (heldout8) 0.773 / 0.943 / 0.068 (3 of 44)
     eighth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set8.csv").read_text(encoding="utf-8"))))
     test8 = evaluate(matcher, [(r["question"], r["intent"]) for r in eighth])
     figures = (test8.answer_rate, test8.precision, test8.unanswerable_answered)
-    assert test8.precision >= 0.94 and test8.answer_rate >= 0.75 and test8.unanswerable_answered <= 0.07, figures
+    assert test8.precision >= 0.95 and test8.answer_rate >= 0.80 and test8.unanswerable_answered <= 0.07, figures
+    odd8 = [r for r in eighth if hashlib.sha256(r["question"].encode()).digest()[0] % 2 == 1]
+    held8 = evaluate(matcher, [(r["question"], r["intent"]) for r in odd8])
+    figures = (held8.answer_rate, held8.precision, held8.unanswerable_answered)
+    assert held8.precision >= 0.94 and held8.answer_rate >= 0.77 and held8.unanswerable_answered <= 0.07, figures
+    # ninth set (never tuned on, set 8's voice): 0.721 / 0.937 / 0.091 (8 of 88) before the eighth round's
+    # changes, 0.788 / 0.947 / 0.080 (7 of 88) after — under the 0.80 answer-rate bar
+    ninth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set9.csv").read_text(encoding="utf-8"))))
+    test9 = evaluate(matcher, [(r["question"], r["intent"]) for r in ninth])
+    figures = (test9.answer_rate, test9.precision, test9.unanswerable_answered)
+    assert test9.precision >= 0.94 and test9.answer_rate >= 0.78 and test9.unanswerable_answered <= 0.08, figures
 
 
 def _labels_known(rows: list[dict[str, str]]) -> bool:
