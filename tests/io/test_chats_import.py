@@ -193,3 +193,41 @@ def test_progress_estimates_the_file_s_rows_as_it_reads(session: Session, tmp_pa
     assert len(calls) > 10
     assert all(0 < done < total for done, total in calls[:5])  # the total is estimated before the end
     assert calls[-1][0] == 2000 and abs(calls[-1][1] - 2000) <= 100
+
+
+def test_header_split_without_the_regex_equals_the_regex() -> None:
+    """The sliced split of full-width times gives HEADER's (head, ts) on every kind of line, headers or not."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from kefu.io.qianniu_log import HEADER, _split_headers
+
+    lines = pa.array([
+        "买家 --> 店铺:客服 2026-11-03 10:00:00", "店铺:客服 2026-11-03 10:00:02  \t", "店铺:客服2026-11-03 10:00:02",
+        "店铺:客服  2026-11-03 10:00:02", " 2026-11-03 10:00:02", "2026-11-03 10:00:02", "x 2026-11-3 9:00:02",
+        "x\t2026-11-03 10:00:02", "x \t2026-11-03 10:00:02", "店铺:客服 12026-11-03 10:00:02", "a 2026-11-03 100:00:02",
+        "店铺：客服　2026-11-03 10:00:02", "x 2026-11-03 10:00:0", "hello", "", "买家 --> 店 2026-1-03 1:00:02 ",
+    ], pa.large_string())  # fmt: skip
+    assert _split_headers(lines).to_pylist() == pc.extract_regex(lines, HEADER).to_pylist()
+
+
+def test_party_and_account_splits_equal_their_regexes() -> None:
+    """Who / to (PARTIES) and shop / agent (ACCOUNT) by a split at the first separator, as the regexes capture them."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from kefu.io.qianniu_log import ACCOUNT, PARTIES, RE2_SPACE, _split_first
+
+    heads = pa.array(["买家 --> 店铺:客服", "店铺:客服", "店铺:客服 --> 买家 --> x", "a --> ", " --> b", "a->b", "",
+                      "店铺 ： 客服", "店铺\t:\u3000客服", "店:铺：客服", "：客服", "店铺:", "no colon", " a : b "],
+                     pa.large_string())  # fmt: skip
+    who, to = _split_first(heads, " --> ")
+    parties = pc.extract_regex(heads, PARTIES)
+    assert who.to_pylist() == pc.struct_field(parties, "who").to_pylist()
+    has_to = pc.match_substring(heads, " --> ")
+    assert to.to_pylist() == pc.if_else(has_to, pc.struct_field(parties, "to"), None).to_pylist()
+    shop, agent = _split_first(heads, "[:：]", regex=True)
+    account = pc.extract_regex(heads, ACCOUNT)
+    assert pc.utf8_rtrim(pc.if_else(pc.is_valid(agent), shop, None), characters=RE2_SPACE).to_pylist() == \
+        pc.struct_field(account, "shop").to_pylist()
+    assert pc.utf8_ltrim(agent, characters=RE2_SPACE).to_pylist() == pc.struct_field(account, "agent").to_pylist()

@@ -2,9 +2,8 @@
 
 Why a second source for the same command: shops import their exports (orders, chats)
 into the database; converting them back into M.csv / O.csv by hand to credit them is
-what this saves. The database is read straight into the contract's Arrow schema —
-PostgreSQL through ``COPY … TO STDOUT`` into Arrow's CSV reader, SQLite through the
-driver in large fetches — and handed to the same pipeline as the CSV path, so both
+what this saves. The database is read straight into the contract's Arrow schema
+(:mod:`kefu.service.imports.readback`) and handed to the same pipeline as the CSV path, so both
 paths give the same files for the same data. Margins are read as the monthly run does
 (earlier chats for the credit window, earlier orders for 售后, four later days for the
 delayed metrics); the files hold the orders created and the days within [from, to].
@@ -27,7 +26,7 @@ from kefu.credit.rules import CreditRules
 from kefu.domain.errors import bad_argument
 from kefu.io.credit_csv import write_outputs
 from kefu.service.credit.store import shop_rules
-from kefu.service.imports import store
+from kefu.service.imports import readback, store
 from kefu.service.imports.schemas import ShopCreditOut
 
 
@@ -50,8 +49,8 @@ def shop_range_result(session: Session, shop_id: str, first: date, last: date,
     start = datetime.combine(first, datetime.min.time(), rules.tz)
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), rules.tz)
     m_lo, o_lo, hi = rules.read_span(start, end)
-    messages = store.contract_messages(session, shop_id, m_lo, hi)
-    orders = store.contract_orders(session, shop_id, o_lo, hi)
+    messages = readback.contract_messages(session, shop_id, m_lo, hi)
+    orders = readback.contract_orders(session, shop_id, o_lo, hi)
     result = _within(run_arrow(messages, orders, rules), orders, start, end, first, last)
     return result, store.buyerless_orders(session, shop_id, start, end)
 
@@ -62,11 +61,12 @@ def _within(result: CreditResult, orders: pa.Table, start: datetime, end: dateti
     created = orders.column("created_at")
     inside = pc.and_(pc.greater_equal(created, pa.scalar(start, created.type)),
                      pc.less(created, pa.scalar(end, created.type)))  # fmt: skip
-    ids = set(orders.column("order_id").filter(inside).to_pylist())
+    ids = orders.column("order_id").filter(inside).combine_chunks()
     days = {(first + timedelta(days=k)).isoformat() for k in range((last - first).days + 1)}
 
-    def by_order(frame: pd.DataFrame) -> pd.DataFrame:
-        return frame[frame["order_id"].isin(ids)].reset_index(drop=True)
+    def by_order(frame: pd.DataFrame) -> pd.DataFrame:  # hashed by Arrow: a month is ~10^6 orders
+        keep = pc.is_in(pa.array(frame["order_id"], pa.string()), value_set=ids).to_numpy(zero_copy_only=False)
+        return frame[keep].reset_index(drop=True)
 
     def by_day(frame: pd.DataFrame) -> pd.DataFrame:
         return frame[frame["day"].astype(str).isin(days)].reset_index(drop=True)

@@ -1,5 +1,4 @@
-"""The imports area's statements: upsert orders and items, insert messages, link buyer-less orders, shop aliases,
-calls, and the imported rows read back in the contract's columns for ``credit run --shop``.
+"""The imports area's statements: upsert orders and items, insert messages, link buyer-less orders, shop aliases, calls.
 
 Each writer takes one staged batch (``bulk.load``) and answers how many rows it
 inserted, updated and left unchanged, so re-importing a file reports "unchanged"
@@ -9,19 +8,16 @@ line, messages by their natural key shop, buyer, agent, time, direction, text).
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from kefu.io.credit_csv import MSG_TYPES, ORDER_TYPES
 from kefu.service.imports.bulk import Stage, dialect, load, same
 from kefu.service.imports.schemas import Counts
 from kefu.store.models.commerce import Order
@@ -298,126 +294,7 @@ def calls_between(session: Session, start: datetime, end: datetime,
     return [tuple(r) for r in session.execute(q)]  # type: ignore[misc]
 
 
-# the contract's columns (M.csv / O.csv) of a shop's imported rows, for ``credit run --shop``: (expression, kind)
-FETCH = 100_000
-SLICE_ROWIDS = 1_000_000  # rowids per group_concat of an unordered SQLite read
-MESSAGE_COLS = (("shop_id", "text"), ("buyer", "text"), ("COALESCE(agent_id, '')", "text"), ("ts", "time"),
-                ("direction", "text"), ("CASE WHEN auto THEN 1 ELSE 0 END", "int"))  # fmt: skip
-MESSAGE_FROM = "FROM messages WHERE shop_id = {shop} AND ts >= {lo} AND ts < {hi}"  # any order: credit sorts them
-ORDER_COLS = (("id", "text"), ("shop_id", "text"), ("buyer", "text"), ("created_at", "time"), ("paid_at", "time"),
-              ("amount_fen", "int"), ("status", "text"), ("refund_fen", "int"))  # fmt: skip
-ORDER_FROM = "FROM orders WHERE shop_id = {shop} AND created_at >= {lo} AND created_at < {hi} AND buyer <> '' ORDER BY id"
-
-
-def contract_messages(session: Session, shop_id: str, lo: datetime, hi: datetime) -> pa.Table:
-    """The shop's messages in [lo, hi) as M.csv's Arrow schema."""
-    return _read(session, MESSAGE_COLS, MESSAGE_FROM, shop_id, lo, hi, MSG_TYPES)
-
-
-def contract_orders(session: Session, shop_id: str, lo: datetime, hi: datetime) -> pa.Table:
-    """The shop's orders with a buyer created in [lo, hi) as O.csv's Arrow schema."""
-    return _read(session, ORDER_COLS, ORDER_FROM, shop_id, lo, hi, ORDER_TYPES)
-
-
 def buyerless_orders(session: Session, shop_id: str, start: datetime, end: datetime) -> int:
     """Orders created in [start, end) still without a buyer: neither credited nor silent."""
     return int(session.scalar(select(func.count()).select_from(Order).where(
         Order.shop_id == shop_id, Order.created_at >= start, Order.created_at < end, Order.buyer == "")) or 0)  # fmt: skip
-
-
-def _read(session: Session, cols: tuple[tuple[str, str], ...], source: str, shop_id: str, lo: datetime,
-          hi: datetime, types: dict[str, pa.DataType]) -> pa.Table:  # fmt: skip
-    """One query's rows as an Arrow table of the contract schema, through text the database writes.
-
-    Why text: a Python object per cell (what a driver's fetch makes) and the parsing of each
-    time cost twice the credit run itself at a month's messages. PostgreSQL writes CSV with
-    ``COPY … TO STDOUT``; SQLite builds each row's line in SQL, one Python string a row.
-    Arrow parses the text into the contract's types on its threads. SQLite's lines are
-    unquoted, fields split by the unit separator (U+001F): a value holding it or a line
-    break changes a line's field count, which Arrow refuses, and the read is done again
-    with every text quoted.
-    """
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        from psycopg import sql as pg
-
-        exprs = [f"date_trunc('milliseconds', {c})" if kind == "time" else c for c, kind in cols]  # the contract's unit
-        query = pg.SQL(f"SELECT {', '.join(exprs)} {source}").format(
-            shop=pg.Literal(shop_id), lo=pg.Literal(lo), hi=pg.Literal(hi))  # fmt: skip
-        raw = conn.connection.driver_connection
-        buf = io.BytesIO()
-        with raw.cursor() as cur, cur.copy(pg.SQL("COPY ({}) TO STDOUT (FORMAT csv)").format(query)) as copy:  # type: ignore[union-attr]
-            for block in copy:
-                buf.write(block)
-        return _parse(buf, types, pacsv.ParseOptions(newlines_in_values=True))
-    args = (shop_id, _sqlite_time(lo), _sqlite_time(hi))
-    where = source.format(shop="?", lo="?", hi="?")
-    try:
-        return _parse(_sqlite_lines(conn, cols, where, args, quoted=False), types,
-                      pacsv.ParseOptions(delimiter=UNIT, quote_char=False))  # fmt: skip
-    except pa.ArrowInvalid:
-        return _parse(_sqlite_lines(conn, cols, where, args, quoted=True), types,
-                      pacsv.ParseOptions(newlines_in_values=True))  # fmt: skip
-
-
-UNIT = "\x1f"
-
-
-def _sqlite_lines(conn: Connection, cols: tuple[tuple[str, str], ...], where: str, args: tuple[str, ...],
-                  quoted: bool) -> io.BytesIO:  # fmt: skip
-    """The rows as lines of text built by SQLite: times as UTC ISO text to the millisecond, nulls empty.
-
-    Unquoted lines have their fields split by the unit separator; quoted ones are CSV.
-
-    An unordered read is taken in slices of the table's rowids, each joined into one text by
-    ``group_concat``: one Python string per slice, not per row (a shop's month is 10 M rows).
-    """
-    cells = []
-    for expr, kind in cols:
-        if kind == "time":
-            cells.append(f"coalesce(substr({expr}, 1, 23) || 'Z', '')")
-        elif kind == "text" and quoted:
-            cells.append(f"'\"' || replace({expr}, '\"', '\"\"') || '\"'")
-        else:
-            cells.append(f"coalesce({expr}, '')")
-    line = " || ',' || ".join(cells)
-    if not quoted:  # one printf a row: a third cheaper than a concatenation per field (NULL prints as '')
-        fields = [f"substr({expr}, 1, 23) || 'Z'" if kind == "time" else expr for expr, kind in cols]
-        line = f"printf('{UNIT.join(['%s'] * len(fields))}', {', '.join(fields)})"
-    buf = io.BytesIO()
-    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    if "ORDER BY" in where:
-        cur.execute(f"SELECT {line} {where}", args)
-        while rows := cur.fetchmany(FETCH):
-            buf.write("\n".join([r for (r,) in rows]).encode())
-            buf.write(b"\n")
-    else:
-        table = where.split()[1]  # "FROM <table> WHERE …"
-        lo, hi = cur.execute(f"SELECT min(rowid), max(rowid) FROM {table}").fetchone()
-        for first in range(lo or 0, (hi or -1) + 1, SLICE_ROWIDS):
-            cur.execute(f"SELECT group_concat({line}, char(10)) {where} AND rowid >= ? AND rowid < ?",
-                        (*args, first, first + SLICE_ROWIDS))  # fmt: skip
-            text = cur.fetchone()[0]
-            if text is not None:
-                buf.write(text.encode())
-                buf.write(b"\n")
-    cur.close()
-    return buf
-
-
-def _parse(buf: io.BytesIO, types: dict[str, pa.DataType], parse: pacsv.ParseOptions) -> pa.Table:
-    """CSV text → the contract's Arrow schema ('' stays text; an empty time or number is null)."""
-    if not buf.getbuffer().nbytes:
-        return _empty(types)
-    buf.seek(0)
-    return pacsv.read_csv(buf, read_options=pacsv.ReadOptions(column_names=list(types)), parse_options=parse,
-                          convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False))  # fmt: skip
-
-
-def _sqlite_time(value: datetime) -> str:
-    """The text SQLAlchemy stores for a UTC time on SQLite (so range comparisons are text comparisons)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
-def _empty(types: dict[str, pa.DataType]) -> pa.Table:
-    return pa.table({n: pa.array([], t) for n, t in types.items()})
