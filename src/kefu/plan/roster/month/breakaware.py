@@ -26,11 +26,13 @@ import numpy as np
 
 from kefu.plan.roster.breaks import QUARTER, break_need, break_starts, greedy_breaks, shortfall
 from kefu.plan.roster.engine.lines import REST, best_line, line_legal
+from kefu.plan.roster.month.fairness import line_totals
 from kefu.plan.roster.month.mapping import MonthModel
 from kefu.plan.roster.month.repair import EPS, Cell, Lines, Repaired, Scorer, cell_cost, move_options
 
 VERIFY = 3  # moves per (agent, day), best by the spread view, re-placed exactly
 DESCENT_SHARE = 0.5  # of the time left after the best responses, for the verified single-cell moves
+FAIR_STEPS = 4  # DPs bisecting the soft fairness bands' price (``Responder.fair_line``)
 GROUP = 2  # agents taken out and put back together after that
 QUARTERS_PER_DAY = 1440 // QUARTER
 
@@ -251,7 +253,7 @@ class Responder:
             for c in range(self.n_choices):
                 if allowed[d, c]:
                     prices[d, c], kept[(d, c)] = self.cell(net, d, c)
-        found = best_line(sc.lines.shapes[t], sc.lines.penalty[t] + prices)
+        found = self.fair_line(t, sc.lines.penalty[t] + prices, prices)
         if found is None:
             return None
         mine: dict[int, dict[int, int]] = {}
@@ -261,6 +263,53 @@ class Responder:
                 for q, m in mine[d].items():
                     net[sc.skill_of_choice[c]][q] += m
         return found[0], mine
+
+    def fair_line(self, t: int, cost: np.ndarray, prices: np.ndarray) -> tuple[list[int], float] | None:
+        """The DP's line for ``cost``, with the soft fairness bands priced: the DP cannot see a per-line cost, so
+        when its line lies outside a band (one not a line rule), each such measure is priced at a share of its
+        weight per unit, up for a total above the band and down below, the share bisected (``FAIR_STEPS`` DPs) to
+        where the line comes inside; of the lines seen, the one whose whole cost (prices, line cost and the
+        bands' outside cost) is least."""
+        sc, month = self.sc, self.sc.month
+        found = best_line(sc.lines.shapes[t], cost)
+        if found is None or not month.bands:
+            return found
+        skip = month.hard[t] if month.hard else frozenset()
+        soft = {name: band for name, band in month.group_bands(month.group_of_type[t]).items()
+                if name in month.weights and name not in skip}
+        if not soft:
+            return found
+
+        def off(line: list[int]) -> dict[str, int]:
+            totals = line_totals(month.measures, line)
+            return {name: (totals[name] > high) - (totals[name] < low) for name, (low, high) in soft.items()}
+
+        def whole(line: list[int]) -> float:
+            return float(sum(prices[d, c] for d, c in enumerate(line) if c != REST)) + sc.lines.line_penalty(t, line)
+
+        side = off(found[0])
+        if not any(side.values()):
+            return found
+        direction = np.zeros_like(cost)
+        for name, sign in side.items():
+            if sign:
+                direction[:, :-1] += sign * month.weights[name][1] * month.measures[name]
+        best, best_cost = found, whole(found[0])
+        low, high = 0.0, 1.0
+        for _step in range(FAIR_STEPS):
+            share = (low + high) / 2
+            seen = best_line(sc.lines.shapes[t], cost + share * direction)
+            if seen is None:
+                break
+            value = whole(seen[0])
+            if value < best_cost:
+                best, best_cost = seen, value
+            now = off(seen[0])
+            if any(now[name] == sign != 0 for name, sign in side.items()):
+                low = share  # still outside on the same side: price it more
+            else:
+                high = share
+        return best
 
     def recreate(self, agents: list[int]) -> float | None:
         """``agents``' lines taken out and put back in turn as best responses; applied when the score falls.
