@@ -4,7 +4,9 @@ A hand-made week for one agent on a contract of exactly five days, with the requ
 0, 1, 4, 5, 6 only, and a start working days 0–4: the agent's best response (the line DP against
 what working each cell adds) rests on days 2 and 3, the only roster covering everything. The
 weighted shortfall a break adds is checked by hand on one slot, and a re-plan's free shortfall covered again
-costs nothing (the surplus starts above the whole requirement). On a small seed-shaped month the
+costs nothing (the surplus starts above the whole requirement). A soft fairness band (hours, on a contract of 3–5
+days, so not a line rule) is priced in the best response: the DP alone would work all five wanted days, outside
+the band; the response works four, inside it. On a small seed-shaped month the
 repair keeps every rule and every contract, and the score it keeps up to date equals the one
 recomputed from its own state after each move.
 """
@@ -16,7 +18,7 @@ import time
 from datetime import date
 
 from kefu.plan.roster.breaks import QUARTER_WEIGHT, SLOT_WEIGHT, Need, shortfall
-from kefu.plan.roster.engine.lines import REST
+from kefu.plan.roster.engine.lines import REST, best_line
 from kefu.plan.roster.month.breakaware import BreakScorer, Responder, break_repair
 from kefu.plan.roster.month.mapping import build_model
 from kefu.plan.roster.month.repair import cell_cost
@@ -53,6 +55,35 @@ def test_best_response_moves_the_rest_days_to_where_nobody_is_needed() -> None:
     assert sc.score() == before + delta
     assert check(problem, model.to_roster(sc.roster)) == []
     assert Responder(sc).recreate([0]) is None  # nothing better is left
+
+
+def test_best_response_prices_a_soft_fairness_band() -> None:
+    # day d asks one agent for 16 - d slots from 09:00: working it covers 16 - d slots (× 30 × under 20)
+    req = [0.0] * (DAYS * SLOTS_PER_DAY)
+    for d in range(DAYS):
+        for t in range(18, 34 - d):
+            req[d * SLOTS_PER_DAY + t] = 1.0
+    week = _week(())
+    problem = RosterProblem(START, DAYS, [Agent("A", ("售前",), min_days=3, max_days=5)], week.shifts, {"售前": req},
+                            week.rules)
+    model = build_model(problem, bands={(0, "hours"): (3 * 480, 4 * 480)})  # 3 to 4 shifts of 8 h
+    assert model.hard[0] == frozenset()  # the workdays are not fixed: hours are a per-line cost, not a rule
+    day = model.index[("白", "售前")]
+    sc = BreakScorer(model, [[day, day, day, REST, REST, REST, REST]])
+    responder = Responder(sc)
+    # unpriced, the DP works five days (a fifth day gains 7,200 and costs the band's 480 min × 100)
+    net = responder.without({0})
+    prices = [[responder.cell(net, d, c)[0] for c in range(len(model.choices))] + [0.0] for d in range(DAYS)]
+    unpriced = best_line(model.lines.shapes[0], model.lines.penalty[0] + prices)
+    assert unpriced is not None and sum(c != REST for c in unpriced[0]) == 5
+    before = sc.score()
+    delta = Responder(sc).recreate([0])
+    # day 3 covered (13 slots × 30 agent-minutes × under 20, 3 slots × 30 surplus × over 1), still inside the band
+    assert delta == -(13 * 30 * 20) + 3 * 30
+    assert sc.roster[0] == [day, day, day, day, REST, REST, REST]
+    assert sum(c != REST for c in sc.roster[0]) == 4
+    assert sc.score() == before + delta
+    assert check(problem, model.to_roster(sc.roster)) == []
 
 
 def test_shortfall_weighs_the_slot_first_then_the_quarter() -> None:

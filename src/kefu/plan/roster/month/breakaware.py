@@ -32,7 +32,7 @@ from kefu.plan.roster.month.repair import EPS, Cell, Lines, Repaired, Scorer, ce
 
 VERIFY = 3  # moves per (agent, day), best by the spread view, re-placed exactly
 DESCENT_SHARE = 0.5  # of the time left after the best responses, for the verified single-cell moves
-FAIR_STEPS = 4  # DPs bisecting the soft fairness bands' price (``Responder.fair_line``)
+FAIR_STEPS = 6  # DPs bisecting the soft fairness bands' price (``Responder.fair_line``)
 GROUP = 2  # agents taken out and put back together after that
 QUARTERS_PER_DAY = 1440 // QUARTER
 
@@ -269,7 +269,9 @@ class Responder:
         when its line lies outside a band (one not a line rule), each such measure is priced at a share of its
         weight per unit, up for a total above the band and down below, the share bisected (``FAIR_STEPS`` DPs) to
         where the line comes inside; of the lines seen, the one whose whole cost (prices, line cost and the
-        bands' outside cost) is least."""
+        bands' outside cost) is least. A Lagrangian price: it reaches the lines inside the band that are the DP's
+        answer for some share (not every one, when days are priced alike), which is why the unpriced line stays a
+        candidate."""
         sc, month = self.sc, self.sc.month
         found = best_line(sc.lines.shapes[t], cost)
         if found is None or not month.bands:
