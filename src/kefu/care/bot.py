@@ -249,7 +249,7 @@ class FaqMatcher:
             return BotReply(BotAction.HANDOVER, "ambiguous", confidence=conf)
         if mode is BotMode.MIXED and (ambiguous or conf < mixed_threshold):
             return BotReply(BotAction.SUGGEST, "mixed_unsure", intent, answer, conf, asked)
-        if self.needs_person(question, conf):
+        if self.needs_person(self._gate_text(prepared, parts, threshold), conf):
             if mode is BotMode.MIXED:
                 return BotReply(BotAction.SUGGEST, "needs_person", intent, answer, conf, asked)
             return BotReply(BotAction.HANDOVER, "needs_person", confidence=conf)
@@ -262,6 +262,21 @@ class FaqMatcher:
             return False
         cut, slope = self.gate_rule
         return self.gate.score(question) >= cut + slope * (confidence - DEFAULT_THRESHOLD)
+
+    def _gate_text(self, prepared: str, parts: list[Match], threshold: float) -> str:
+        """What the gate reads: the clauses that ask what is answered, plus those of the rest that are a
+        case by themselves (the gate's own score of the clause, or a situation marker). A story before
+        the question (我是老顾客了 上次买的卫衣挺好 | 这次想问多久发货) is context, not a case for a
+        person by its length; a complaint or a failed outcome in it still holds the answer back."""
+        clauses = [c for c in _CLAUSE_SPLIT.split(prepared) if c and c.strip()]
+        answered = {m.intent for m in parts}
+        asking = [c for c in clauses if _ASKS.search(c) and (m := self._judge(c, threshold)) and m.intent in answered]
+        if len(clauses) < 2 or not asking or self.gate_rule is None:
+            return prepared
+        cut = self.gate_rule[0]
+        rest = [c for c in clauses if c not in asking
+                and (self.gate.score(c) >= cut or bot_situation.markers(c, self.reader.tokens(c)))]  # fmt: skip
+        return " ".join(c for c in clauses if c in asking or c in rest)
 
     def _dispute(self, question: str, intents: list[str]) -> str | None:
         """The dispute cue of the message that none of the answering intents' KB questions uses:
