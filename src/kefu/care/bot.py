@@ -316,7 +316,7 @@ class FaqMatcher:
         unknown = [
             c for c, m in judged
             if (m is None or m.confidence < threshold)
-            and (_ASKS.search(c) or bt.NEG in "".join(self.reader.fields(c)["w"]))  # asks or objects
+            and (_ASKS.search(c) or self._objects(c))
             and self.index.known_share(self.reader.fields(c)) < CLAUSE_KNOWN_SHARE
         ]  # fmt: skip
         confident_whole = whole.confidence >= threshold and whole.intent != OUT_OF_SCOPE
@@ -338,6 +338,15 @@ class FaqMatcher:
             # without the context that blurred the whole message; never when a clause objects (没/不 …)
             return list(parts.values())
         return [whole]
+
+    def _objects(self, clause: str) -> bool:
+        """A clause that objects rather than tells: a negation with a situation marker (没收到, 退不了)
+        or one the gate reads as a case by itself. 还没看到发货 in a story before 能改地址吗 is context."""
+        if bt.NEG not in "".join(self.reader.fields(clause)["w"]):
+            return False
+        if bot_situation.markers(clause, self.reader.tokens(clause)):
+            return True
+        return self.gate_rule is not None and self.gate.score(clause) >= self.gate_rule[0]
 
     def _unsure_question(self, clause: str, m: Match | None, parts: Mapping[str, Match], threshold: float) -> bool:
         """A clause that asks about another intent than the ones answered, without the bot being
