@@ -333,9 +333,11 @@ class FaqMatcher:
             return BotReply(BotAction.HANDOVER, "partly_unsure", confidence=whole.confidence)
         if len(parts) >= 2:
             return list(parts.values())
-        if parts and not confident_whole and bt.NEG not in "".join(self.reader.fields(text)["w"]):
+        asking = {c for c, _ in sure}
+        if parts and not confident_whole and not any(self._objects(c) for c in clauses if c not in asking):
             # context plus one question (我昨天买的裙子 | 想问下啥时候能发): the asking clause is judged
-            # without the context that blurred the whole message; never when a clause objects (没/不 …)
+            # without the context that blurred the whole message; the rest may only veto (a clause that
+            # objects: a situation marker or a case for the gate)
             return list(parts.values())
         return [whole]
 
