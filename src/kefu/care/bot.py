@@ -267,7 +267,8 @@ class FaqMatcher:
         """What the gate reads: the clauses that ask what is answered, plus those of the rest that are a
         case by themselves (the gate's own score of the clause, or a situation marker). A story before
         the question (我是老顾客了 上次买的卫衣挺好 | 这次想问多久发货) is context, not a case for a
-        person by its length; a complaint or a failed outcome in it still holds the answer back."""
+        person by its length; a complaint, a failed outcome or a time waited (申请退款三天了) in it still
+        holds the answer back."""
         clauses = [c for c in _CLAUSE_SPLIT.split(prepared) if c and c.strip()]
         answered = {m.intent for m in parts}
         asking = [c for c in clauses if _ASKS.search(c) and (m := self._judge(c, threshold)) and m.intent in answered]
@@ -275,7 +276,7 @@ class FaqMatcher:
             return prepared
         cut = self.gate_rule[0]
         rest = [c for c in clauses if c not in asking
-                and (self.gate.score(c) >= cut or bot_situation.markers(c, self.reader.tokens(c)))]  # fmt: skip
+                and (self.gate.score(c) >= cut or bt.DAYS in c or bot_situation.markers(c, self.reader.tokens(c)))]  # fmt: skip
         return " ".join(c for c in clauses if c in asking or c in rest)
 
     def _dispute(self, question: str, intents: list[str]) -> str | None:
