@@ -150,11 +150,8 @@ def test_eighth_set_is_the_file_recorded_before_any_run_and_stays_out_of_the_kb(
     assert sum(r["kind"] == "lookalike" for r in rows) == 32 and sum("+" in r["intent"] for r in rows) == 14
     assert {r["split"] for r in rows} == {"test8"} and _labels_known(rows)
     # 13 before the eighth round; reading dialect as standard text (冇货 → 没货) makes 2 more rows read
-    # like a KB question that was there before; the ninth round's paraphrases from dev8 misses (tuning
-    # material) add 3 dev8 rows, none of heldout8 (which keeps its count)
-    assert _kb_repeats(r["question"] for r in rows) == 18
-    held8 = [r["question"] for r in rows if hashlib.sha256(r["question"].encode()).digest()[0] % 2 == 1]
-    assert _kb_repeats(held8) == 8
+    # like a KB question that was there before — no KB row was added
+    assert _kb_repeats(r["question"] for r in rows) == 15
 
 
 def test_ninth_set_is_the_file_recorded_before_any_run_and_stays_out_of_the_kb() -> None:
@@ -318,6 +315,17 @@ def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     test9 = evaluate(matcher, [(r["question"], r["intent"]) for r in ninth])
     figures = (test9.answer_rate, test9.precision, test9.unanswerable_answered)
     assert test9.precision >= 0.94 and test9.answer_rate >= 0.78 and test9.unanswerable_answered <= 0.08, figures
+    # its held-out half (heldout9, dev9 tuning material since the ninth round): 0.760 / 0.937 / 0.060 at the
+    # ninth round's look (the round's change was not kept: see docs/bench/bot.md)
+    odd9 = [r for r in ninth if hashlib.sha256(r["question"].encode()).digest()[0] % 2 == 1]
+    held9 = evaluate(matcher, [(r["question"], r["intent"]) for r in odd9])
+    figures = (held9.answer_rate, held9.precision, held9.unanswerable_answered)
+    assert held9.precision >= 0.93 and held9.answer_rate >= 0.76 and held9.unanswerable_answered <= 0.061, figures
+    # tenth set (never tuned on, stories before the question): 0.795 / 0.918 / 0.115 (12 of 104) at its one look
+    tenth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set10.csv").read_text(encoding="utf-8"))))
+    test10 = evaluate(matcher, [(r["question"], r["intent"]) for r in tenth])
+    figures = (test10.answer_rate, test10.precision, test10.unanswerable_answered)
+    assert test10.precision >= 0.91 and test10.answer_rate >= 0.79 and test10.unanswerable_answered <= 0.116, figures
 
 
 def _labels_known(rows: list[dict[str, str]]) -> bool:

@@ -249,7 +249,7 @@ class FaqMatcher:
             return BotReply(BotAction.HANDOVER, "ambiguous", confidence=conf)
         if mode is BotMode.MIXED and (ambiguous or conf < mixed_threshold):
             return BotReply(BotAction.SUGGEST, "mixed_unsure", intent, answer, conf, asked)
-        if self.needs_person(self._gate_text(prepared, parts, threshold), conf):
+        if self.needs_person(question, conf):
             if mode is BotMode.MIXED:
                 return BotReply(BotAction.SUGGEST, "needs_person", intent, answer, conf, asked)
             return BotReply(BotAction.HANDOVER, "needs_person", confidence=conf)
@@ -262,22 +262,6 @@ class FaqMatcher:
             return False
         cut, slope = self.gate_rule
         return self.gate.score(question) >= cut + slope * (confidence - DEFAULT_THRESHOLD)
-
-    def _gate_text(self, prepared: str, parts: list[Match], threshold: float) -> str:
-        """What the gate reads: the clauses that ask what is answered, plus those of the rest that are a
-        case by themselves (the gate's own score of the clause, or a situation marker). A story before
-        the question (我是老顾客了 上次买的卫衣挺好 | 这次想问多久发货) is context, not a case for a
-        person by its length; a complaint, a failed outcome or a time waited (申请退款三天了) in it still
-        holds the answer back."""
-        clauses = [c for c in _CLAUSE_SPLIT.split(prepared) if c and c.strip()]
-        answered = {m.intent for m in parts}
-        asking = [c for c in clauses if _ASKS.search(c) and (m := self._judge(c, threshold)) and m.intent in answered]
-        if len(clauses) < 2 or not asking or self.gate_rule is None:
-            return prepared
-        cut = self.gate_rule[0]
-        rest = [c for c in clauses if c not in asking
-                and (self.gate.score(c) >= cut or bt.DAYS in c or bot_situation.markers(c, self.reader.tokens(c)))]  # fmt: skip
-        return " ".join(c for c in clauses if c in asking or c in rest)
 
     def _dispute(self, question: str, intents: list[str]) -> str | None:
         """The dispute cue of the message that none of the answering intents' KB questions uses:
@@ -317,7 +301,7 @@ class FaqMatcher:
         unknown = [
             c for c, m in judged
             if (m is None or m.confidence < threshold)
-            and (_ASKS.search(c) or self._objects(c))
+            and (_ASKS.search(c) or bt.NEG in "".join(self.reader.fields(c)["w"]))  # asks or objects
             and self.index.known_share(self.reader.fields(c)) < CLAUSE_KNOWN_SHARE
         ]  # fmt: skip
         confident_whole = whole.confidence >= threshold and whole.intent != OUT_OF_SCOPE
@@ -334,22 +318,11 @@ class FaqMatcher:
             return BotReply(BotAction.HANDOVER, "partly_unsure", confidence=whole.confidence)
         if len(parts) >= 2:
             return list(parts.values())
-        asking = {c for c, _ in sure}
-        if parts and not confident_whole and not any(self._objects(c) for c in clauses if c not in asking):
+        if parts and not confident_whole and bt.NEG not in "".join(self.reader.fields(text)["w"]):
             # context plus one question (我昨天买的裙子 | 想问下啥时候能发): the asking clause is judged
-            # without the context that blurred the whole message; the rest may only veto (a clause that
-            # objects: a situation marker or a case for the gate)
+            # without the context that blurred the whole message; never when a clause objects (没/不 …)
             return list(parts.values())
         return [whole]
-
-    def _objects(self, clause: str) -> bool:
-        """A clause that objects rather than tells: a negation with a situation marker (没收到, 退不了)
-        or one the gate reads as a case by itself. 还没看到发货 in a story before 能改地址吗 is context."""
-        if bt.NEG not in "".join(self.reader.fields(clause)["w"]):
-            return False
-        if bot_situation.markers(clause, self.reader.tokens(clause)):
-            return True
-        return self.gate_rule is not None and self.gate.score(clause) >= self.gate_rule[0]
 
     def _unsure_question(self, clause: str, m: Match | None, parts: Mapping[str, Match], threshold: float) -> bool:
         """A clause that asks about another intent than the ones answered, without the bot being

@@ -37,7 +37,7 @@ _PATTERNS = (
     ("被", re.compile(r"被(?![子套罩芯单褥])[\u4e00-\u9fff]")),  # 被退回, 被拒, 被驳回 (not 被子)
     # only this much was paid (只赔了, 才退了); 只收到一件 is missing_item's case, 才发 is lateness
     ("只", re.compile(r"[只才](?:赔|退|补|给|返|减)")),
-    ("说好", re.compile(r"说好|不是说|明明说|答应|承诺|说的?[\d\ue007\ue008]")),  # 说的48小时发货: a promised time
+    ("说好", re.compile(r"说好|不是说|明明说|答应|承诺")),
     ("没了", re.compile(r"不见了|过期|失效|错过")),  # 码没了 asks about stock: not a marker; 错过: a lapsed deadline
     ("不对", re.compile(r"不对|不一样|不符")),  # not as it should be (抬头不对, 跟专柜的不一样)
 )
