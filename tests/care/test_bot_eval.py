@@ -8,6 +8,7 @@ import io
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -99,9 +100,10 @@ def test_no_held_out_question_trains_the_needs_a_person_gate() -> None:
     held = {r["question"] for r in _rows("bot_buyers_heldout.csv")}
     held |= {r["question"] for r in _rows("bot_eval.csv") if r["split"] == "test"}
     held |= {r["question"] for r in [*third, *fifth] if r["split"] == "heldout"}
-    held |= {r["question"] for r in [*sixth, *seventh, *eighth]}
+    ninth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set9.csv").read_text(encoding="utf-8"))))
+    held |= {r["question"] for r in [*sixth, *seventh, *eighth, *ninth]}
     gate_rows = [q for q, _ in bot_gate.shipped_rows()]
-    assert (len(gate_rows), sum(q in held for q in gate_rows)) == (1148, 0)
+    assert (len(gate_rows), sum(q in held for q in gate_rows)) == (1144, 0)
 
 
 def test_sixth_set_is_the_file_recorded_before_any_run_and_stays_out_of_the_kb() -> None:
@@ -145,21 +147,45 @@ def test_eighth_set_is_the_file_recorded_before_any_run_and_stays_out_of_the_kb(
     assert (len(rows), sum(r["intent"] == "handover" for r in rows)) == (316, 96)
     assert sum(r["kind"] == "lookalike" for r in rows) == 32 and sum("+" in r["intent"] for r in rows) == 14
     assert {r["split"] for r in rows} == {"test8"} and _labels_known(rows)
-    assert _kb_repeats(r["question"] for r in rows) == 13
+    # 13 before the eighth round; reading dialect as standard text (冇货 → 没货) makes 2 more rows read
+    # like a KB question that was there before — no KB row was added
+    assert _kb_repeats(r["question"] for r in rows) == 15
 
 
-def test_seventh_set_is_halved_by_hash_after_its_one_look() -> None:
-    """Set 7 became tuning material in the seventh round: dev7 (even first byte of the question's SHA-256)
-    may be tuned on, heldout7 stays held out; the halves are a function of the question alone."""
+def test_ninth_set_is_the_file_recorded_before_any_run_and_stays_out_of_the_kb() -> None:
+    """Set 9 (issue 21, eighth round) is never tuned on: set 8's voice on other situations, the file of
+    the hash in the doc, 88 of its 296 rows hand-over (27 situation look-alikes), every label known, and
+    no KB question added since equals one of its rows (7 short ones were KB questions before)."""
+    raw = _SET3.with_name("bot_set9.csv").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() in _DOC.read_text(encoding="utf-8")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+    assert (len(rows), sum(r["intent"] == "handover" for r in rows)) == (296, 88)
+    assert sum(r["kind"] == "lookalike" for r in rows) == 27 and sum("+" in r["intent"] for r in rows) == 8
+    assert {r["split"] for r in rows} == {"test9"} and _labels_known(rows)
+    assert _kb_repeats(r["question"] for r in rows) == 7
+
+
+def _bench() -> Any:
     import importlib.util
 
     spec = importlib.util.spec_from_file_location("bot_eval_bench", _SET3.parents[1] / "bot_eval.py")
     assert spec is not None and spec.loader is not None
     bench = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(bench)
+    return bench
+
+
+def test_seventh_and_eighth_sets_are_halved_by_hash_after_their_one_look() -> None:
+    """Sets 7 and 8 became tuning material after their one look (seventh and eighth rounds): dev7 / dev8
+    (even first byte of the question's SHA-256) may be tuned on, heldout7 / heldout8 stay held out; the
+    halves are a function of the question alone."""
+    bench = _bench()
     dev7, held7, whole = bench.load_rows("dev7"), bench.load_rows("heldout7"), bench.load_rows("test7")
     assert (len(dev7), len(held7)) == (133, 137) and sorted(dev7 + held7) == sorted(whole)
     assert all(hashlib.sha256(q.encode()).digest()[0] % 2 == 0 for q, _ in dev7)
+    dev8, held8, whole8 = bench.load_rows("dev8"), bench.load_rows("heldout8"), bench.load_rows("test8")
+    assert (len(dev8), len(held8)) == (162, 154) and sorted(dev8 + held8) == sorted(whole8)
+    assert all(hashlib.sha256(q.encode()).digest()[0] % 2 == 1 for q, _ in held8)
 
 
 def test_third_set_held_out_half_stays_out_of_the_kb() -> None:
@@ -216,9 +242,9 @@ def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     assert dev2.precision >= 0.95 and dev2.answer_rate >= 0.83 and dev2.unanswerable_answered <= 0.03
     # held-out: pass/fail against floors under the recorded figures only (first round 0.703 / 0.942 /
     # 0.068, second round 0.776 / 0.933 / 0.082, third round 0.800 / 0.935 / 0.082, sixth round's situation
-    # rule 0.800 / 0.949 / 0.055, seventh round 0.800 / 0.956 / 0.041)
+    # rule 0.800 / 0.949 / 0.055, seventh round 0.800 / 0.956 / 0.041, eighth round 0.806 / 0.956 / 0.041)
     held = evaluate(matcher, [(r["question"], r["intent"]) for r in _rows("bot_buyers_heldout.csv")])
-    assert held.precision >= 0.95 and held.answer_rate >= 0.79 and held.unanswerable_answered <= 0.05
+    assert held.precision >= 0.95 and held.answer_rate >= 0.80 and held.unanswerable_answered <= 0.05
     third = list(csv.DictReader(io.StringIO(_SET3.read_text(encoding="utf-8"))))
     dev3 = evaluate(matcher, [(r["question"], r["intent"]) for r in third if r["split"] == "dev"])
     assert dev3.precision >= 0.95 and dev3.answer_rate >= 0.88 and dev3.unanswerable_answered <= 0.06
@@ -255,11 +281,22 @@ def test_figures_do_not_regress(matcher: FaqMatcher) -> None:
     figures = (held7.answer_rate, held7.precision, held7.unanswerable_answered)
     assert held7.precision >= 0.94 and held7.answer_rate >= 0.93 and held7.unanswerable_answered <= 0.08, figures
     # eighth set (never tuned on, another voice): 0.759 / 0.943 / 0.073 before the seventh round's changes,
-    # 0.759 / 0.948 / 0.062 (6 of 96) after — under the 0.80 answer-rate bar
+    # 0.759 / 0.948 / 0.062 (6 of 96) after — under the 0.80 answer-rate bar; its dev8 half tuned on in the
+    # eighth round → whole set 0.800 / 0.951 / 0.062, held-out half (heldout8) 0.773 / 0.943 / 0.068 (3 of 44)
     eighth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set8.csv").read_text(encoding="utf-8"))))
     test8 = evaluate(matcher, [(r["question"], r["intent"]) for r in eighth])
     figures = (test8.answer_rate, test8.precision, test8.unanswerable_answered)
-    assert test8.precision >= 0.94 and test8.answer_rate >= 0.75 and test8.unanswerable_answered <= 0.07, figures
+    assert test8.precision >= 0.95 and test8.answer_rate >= 0.80 and test8.unanswerable_answered <= 0.07, figures
+    odd8 = [r for r in eighth if hashlib.sha256(r["question"].encode()).digest()[0] % 2 == 1]
+    held8 = evaluate(matcher, [(r["question"], r["intent"]) for r in odd8])
+    figures = (held8.answer_rate, held8.precision, held8.unanswerable_answered)
+    assert held8.precision >= 0.94 and held8.answer_rate >= 0.77 and held8.unanswerable_answered <= 0.07, figures
+    # ninth set (never tuned on, set 8's voice): 0.721 / 0.937 / 0.091 (8 of 88) before the eighth round's
+    # changes, 0.788 / 0.947 / 0.080 (7 of 88) after — under the 0.80 answer-rate bar
+    ninth = list(csv.DictReader(io.StringIO(_SET3.with_name("bot_set9.csv").read_text(encoding="utf-8"))))
+    test9 = evaluate(matcher, [(r["question"], r["intent"]) for r in ninth])
+    figures = (test9.answer_rate, test9.precision, test9.unanswerable_answered)
+    assert test9.precision >= 0.94 and test9.answer_rate >= 0.78 and test9.unanswerable_answered <= 0.08, figures
 
 
 def _labels_known(rows: list[dict[str, str]]) -> bool:

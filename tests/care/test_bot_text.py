@@ -47,3 +47,35 @@ def test_mining_pairs_questions_with_the_next_human_reply_and_groups_wordings(ma
 
 def test_a_week_written_as_libai_is_a_day_count() -> None:
     assert bt.prepare("一个礼拜了 货呢").slots == (("days", "1个礼拜"),)
+
+
+def test_a_pasted_link_and_its_share_text_read_as_nothing() -> None:
+    shared = "【淘宝】https://m.tb.cn/h.ua8kpq2 「加绒卫衣男冬季」点击链接直接打开 这个有运费险吗"
+    assert bt.standardise(shared) == " " * 6 + "这个有运费险吗"
+    assert bt.prepare(shared).text == "这个有运费险吗"
+    assert bt.standardise("复制这条信息¥ab12cdef¥打开手机淘宝 这个包邮吗") == "    这个包邮吗"
+    assert bt.prepare("https://item.taobao.com/item.htm?id=738291047562 这件还有s码吗").text == "这件还有" + bt.SIZE + "吗"
+    assert bt.prepare("www.example.com/a?b=1 几天到").slots == ()  # the link's digits are no order number
+
+
+def test_crowd_slang_reads_as_nothing() -> None:
+    assert bt.standardise("家人们 这件yyds 啥时候补货啊") == " 这件 啥时候补货啊"
+    assert bt.standardise("集美们这家包邮吗") == "这家包邮吗"
+    assert bt.standardise("姐妹们谁懂啊 发错了") == " 发错了"
+
+
+def test_dialect_words_read_as_their_standard_word() -> None:
+    assert bt.standardise("冇货了吗") == "没货了吗"
+    assert bt.standardise("莫得货了嗦") == "没有货了呢"
+    assert bt.standardise("点解仲未发货") == "为什么还没发货"
+    assert bt.standardise("收到有个洞 咋整") == "收到有个洞 怎么办"
+    assert bt.standardise("可唔可以退 唔该") == "可不可以退  "
+    assert bt.standardise("亲 包邮咩") == "亲 包邮吗"  # 咩 ending a question asks
+    assert bt.standardise("咩时候发货") == "什么时候发货"  # 咩 before a word is what
+    assert bt.standardise("俺这单咋还不发哩") == "我这单咋还不发呢"
+    assert bt.standardise("明明冇收到 点解显示签收咗") == "明明没收到 为什么显示签收了"
+    assert bt.standardise("你哋发乜嘢快递") == "你们发什么快递"
+    # words with a standard sense are left alone: 系 (关系, 系统), 哩 inside a word
+    assert bt.standardise("联系客服 系统显示") == "联系客服 系统显示"
+    assert bt.standardise("咖喱哩色") == "咖喱哩色"
+    assert bt.prepare("點解仲未發貨").text == "为什么还没发货"  # after traditional → simplified

@@ -85,7 +85,7 @@ def test_new_gate_rows_or_a_new_state_version_invalidate_the_cached_index(
     stale = {**again.state(), "version": bot_index.STATE_VERSION - 1}
     path.write_text(json.dumps(stale, ensure_ascii=False), encoding="utf-8")
     rebuilt = bot.bot_matcher()
-    assert json.loads(path.read_text(encoding="utf-8"))["version"] == bot_index.STATE_VERSION == 13
+    assert json.loads(path.read_text(encoding="utf-8"))["version"] == bot_index.STATE_VERSION == 14
     assert "gate" in rebuilt.state()
 
 

@@ -31,7 +31,7 @@ _B = 0.75
 _MIN_DICT_FREQ = 50
 _KB_WORD_FREQ = 20000
 # Version of the state layout and of the reading rules: a change invalidates cached indexes.
-STATE_VERSION = 13
+STATE_VERSION = 14
 
 NEGATORS = frozenset(
     [

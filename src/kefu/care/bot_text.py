@@ -11,6 +11,12 @@ that tell intents apart. The rules here are therefore conservative:
   day counts and plain numbers become one private-use character each (a "slot"): ``M码``
   and ``XL`` are both a *size*, but "M码 … XL" is two *different* sizes, which adds a
   *mismatch* slot (ordered one thing, got another); two different colours do the same.
+* **Dialect and noise read as standard text** (issue 21, eighth round: buyers in another voice).
+  A pasted shop link and the 【淘宝】 share text around it say nothing about the question; internet
+  slang that addresses the crowd (家人们, 集美们, yyds) neither; dialect and Cantonese words that have
+  one standard reading become it (冇 → 没, 莫得 → 没有, 咋整 → 怎么办, 點解 → 为什么, 唔 → 不). Only words
+  that never occur in standard written Mandarin with another sense are folded (系 is left alone:
+  关系, 系统), so correct text is still never rewritten.
 * **Negation binds.** 没收到 / 不喜欢 / 没拒收 become one negated token (``¬收到``), so
   "not received" never matches "received" and "I did not refuse" never matches "refuse".
 
@@ -87,6 +93,24 @@ _ADDRESS = re.compile(
     r"[0-9一二三四五六七八九十]+号(?:[0-9]+(?:栋|幢|号楼|单元|室))*"
 )
 _COLOUR = re.compile(r"([黑白红蓝灰粉绿黄紫棕橙咖米杏驼]|卡其|藏青|酒红|军绿)(?:色|的)")
+# a pasted link and the share text around it (【淘宝】「title」https://m.tb.cn/… 点击链接直接打开, ¥code¥)
+_LINK = re.compile(
+    r"(?:https?://|www\.)[\x21-\x7e]+|[a-z0-9.-]+\.(?:com|cn|net)/[\x21-\x7e]*|【[^】]{0,8}】|「[^」]*」"
+    r"|[¥$][a-z0-9]{6,14}[¥$]|复制这条信息|打开手机淘宝|点击链接直接打开|或者淘宝搜索直接打开|淘口令"
+)
+# slang that addresses the crowd or only cheers, read as nothing
+_NOISE = re.compile(r"家人们|集美们|集美|姐妹们|姐妹|宝子们|宝子|谁懂啊|咱就是说|yyds|绝绝子|破防了|无语子|蹲一个|急急急")
+# dialect and Cantonese words with one standard reading (longest first where they overlap)
+DIALECT = {
+    "啥子": "什么", "撒子": "什么", "乜嘢": "什么", "乜": "什么", "莫得": "没有", "么得": "没有", "冇": "没",
+    "咋整": "怎么办", "咋办": "怎么办", "怎么整": "怎么办", "啷个": "怎么", "咋个": "怎么",
+    "今儿": "今天", "明儿": "明天", "俺": "我", "点解": "为什么", "仲未": "还没", "仲": "还",
+    "唔该": " ", "唔系": "不是", "系咪": "是不是", "唔": "不", "咗": "了", "嘅": "的", "哋": "们",
+    "佢": "他", "睇": "看", "几多": "多少", "边度": "哪里", "而家": "现在", "细码": "小码",
+}  # fmt: skip
+_DIALECT = re.compile("|".join(sorted(map(re.escape, DIALECT), key=len, reverse=True)))
+# 咩 ends a question (包邮咩 = 包邮吗) or asks what (咩时候 = 什么时候); 嗦/哩/咧 end one (莫得货了嗦)
+_FINAL = re.compile(r"咩(?=[^\u4e00-\u9fff]|$)|[嗦哩咧](?=[^\u4e00-\u9fff]|$)")
 _KEEP = re.compile(r"[^0-9a-z\u3400-\u9fff\ue000-\ue00f¬]+")
 
 _lock = threading.Lock()
@@ -103,6 +127,14 @@ def to_simplified(text: str) -> str:
 
                 _converter = OpenCC("t2s")
     return str(_converter.convert(text))
+
+
+def standardise(text: str) -> str:
+    """Simplified, lower-cased text without links, share text and crowd slang, dialect words read
+    as standard ones (module docstring)."""
+    s = _NOISE.sub("", _LINK.sub(" ", text))
+    s = _FINAL.sub(lambda m: "吗" if m.group(0) == "咩" else "呢", s)
+    return _DIALECT.sub(lambda m: DIALECT[m.group(0)], s).replace("咩", "什么")
 
 
 def _cn_number(match: re.Match[str]) -> str:
@@ -132,8 +164,8 @@ class Prepared:
 
 
 def prepare(message: str) -> Prepared:
-    """Width/case fold, traditional → simplified, slots in place, punctuation and emoji to spaces."""
-    s = to_simplified(unicodedata.normalize("NFKC", message).lower())
+    """Width/case fold, traditional → simplified, dialect and noise (:func:`standardise`), slots in place, punctuation and emoji to spaces."""
+    s = standardise(to_simplified(unicodedata.normalize("NFKC", message).lower()))
     slots: list[tuple[str, str]] = []
 
     def slot(char: str) -> Any:

@@ -37,6 +37,7 @@ from kefu.plan.roster.engine.lines import best_line
 from kefu.plan.roster.engine.search import Budget, colgen_phase
 from kefu.plan.roster.explain import conflicts, infeasible_error
 from kefu.plan.roster.month import replan
+from kefu.plan.roster.month.breakaware import break_repair
 from kefu.plan.roster.month.mapping import MonthModel, bands_from, build_model
 from kefu.plan.roster.month.polish import polish_month
 from kefu.plan.roster.month.repair import repair_month
@@ -58,7 +59,7 @@ DIVE_SHARE = 0.6  # of the rest: the dive ends by then (finished by rounding), t
 DIVE_ROUNDS = 1  # pricing rounds per dive step (each re-solve after a fixing is the costly part)
 BAND_LP_GAP = 0.1  # the coverage LP's value within this share of its bound: near enough to centre fair bands on
 BREAK_SHARE = 0.15  # of the time limit (at most 10 s) kept for placing breaks
-REPAIR_SHARE = 0.5  # of the time left after the dives, kept for the iterated local repair after the LNS
+REPAIR_SHARE = 0.8  # of the time left after the dives, kept for the break-aware repair after the LNS
 
 
 def validate_problem(problem: RosterProblem) -> None:
@@ -146,8 +147,7 @@ def plan_roster(
     stored = replan.stored_lines(bound_model) if problem.previous is not None else None
     if stored is not None:  # a re-plan: the stored roster is the incumbent, its shortfall and surplus are free
         kept = replan.stored_slacks(bound_model, stored) | replan.stored_spreads(bound_model, stored)
-        replan.keep_slacks(bound_model, kept)
-        start = replan.start_lines(bound_model, stored, start)
+        start = replan.adopt(bound_model, kept, stored, start)
     end = t0 + time_limit - min(10.0, time_limit * BREAK_SHARE)
     tb = time.monotonic()  # after the first lines, which load the compiled DP (about a second)
     bound, cg, lam, settled = coverage_bound(bound_model, start, tb + BOUND_SHARE * (end - tb), lanes)
@@ -162,8 +162,7 @@ def plan_roster(
     model = build_model(problem, bands=bands)
     start = first_lines(model, explain_limit=max(1.0, time_limit / 20))  # legal under the fair bands too
     if stored is not None:
-        replan.keep_slacks(model, kept)
-        start = replan.start_lines(model, stored, start)
+        start = replan.adopt(model, kept, stored, start)
     t1 = time.monotonic()
     phase = colgen_phase(model.lines, start, None, Budget(t1, max(0.1, end - t1), cg_share=DIVE_SHARE,
                          root_share=ROOT_SHARE, late_share=DIVE_SHARE, branch_share=DIVE_SHARE), lanes, seed,
@@ -176,14 +175,20 @@ def plan_roster(
     if progress:
         progress(time.monotonic() - t0, best)
     lns_end = end - REPAIR_SHARE * max(0.0, end - time.monotonic())
-    first, best, _ = repair_month(model, phase.roster, evaluate, best, lns_end, seed=seed)
+    first, best, repaired = repair_month(model, phase.roster, evaluate, best, lns_end, seed=seed)
+    kept_moves = repaired.moves if first is not phase.roster else 0
+    log.debug("repair: %d moves of %d tried (%s), roster %.0f after %.1f s, %.1f CPU-s", repaired.moves,
+              repaired.tried, "done" if repaired.done else "stopped", best, time.monotonic() - t0, time.process_time())
     polished = polish_month(model, first, evaluate, -math.inf, lns_end, seed=seed, workers=workers,
                             lanes=lanes, progress=progress, t0=t0)
     log.debug("LNS: %d moves, roster %.0f after %.1f s, %.1f CPU-s", polished.iterations, polished.best,
               time.monotonic() - t0, time.process_time())
-    lines, value, repaired = repair_month(model, polished.roster, evaluate, polished.best, end, seed=seed, kicks=True)
-    log.debug("repair: %d moves of %d tried (%s), roster %.0f after %.1f s, %.1f CPU-s", repaired.moves,
-              repaired.tried, "done" if repaired.done else "stopped", value, time.monotonic() - t0, time.process_time())
+    exact = break_repair(model, polished.roster, end, seed=seed)
+    lines, value = polished.roster, polished.best
+    if exact.moves:  # judged against the breaks the second stage places, not the master's LP placement
+        lines, value = exact.roster, evaluate(exact.roster)
+    log.debug("break-aware repair: %d moves of %d tried, roster %.0f after %.1f s, %.1f CPU-s", exact.moves,
+              exact.tried, value, time.monotonic() - t0, time.process_time())
     roster = model.to_roster(lines)
     bad = check(problem, roster)
     if bad:  # the model and the checker disagree: a bug, never hand this roster out
@@ -194,7 +199,7 @@ def plan_roster(
     if bound is not None and ratio > bound + 1e-6:  # a roster above a proven bound means a modelling bug
         raise RuntimeError(f"coverage {ratio:.6f} above the LP bound {bound:.6f}")
     notes = [f"dives: {phase.dives}", f"LNS moves: {polished.iterations}",
-             f"repair moves: {repaired.moves if value < polished.best else 0}"]
+             f"repair moves: {kept_moves}", f"break-aware moves: {exact.moves}"]
     if not bands and stored is None:
         notes.append("fairness not balanced: the coverage LP did not converge in time")
     if bound is None:

@@ -48,6 +48,17 @@ class Repaired:
     done: bool  # no move improved (else the deadline stopped it)
 
 
+def cell_cost(under: float, over: float, x: float, need: float, full: float) -> float:
+    """A (skill, slot)'s cost at ``x`` agent-minutes: ``under`` each short of ``need``, ``over`` each beyond ``full``.
+
+    They differ in a re-plan only: the stored roster's shortfall is free (``need`` is the requirement less it),
+    and covering it again is no surplus (the coverage master's kept columns price it the same way).
+    """
+    if x < need:
+        return under * (need - x)
+    return over * (x - full) if x > full else 0.0
+
+
 class Scorer:
     """Coverage after spread breaks and each agent's line cost, kept up to date as moves are applied."""
 
@@ -63,6 +74,9 @@ class Scorer:
         self.need = [0.0] * (len(skills) * n_slots)
         for (k, t), minutes in month.need_minutes().items():  # a re-plan: the stored roster's shortfall is free
             self.need[where[k] + t] = minutes
+        self.full = list(self.need)  # surplus is counted above the whole requirement, not above ``need``
+        for (k, t), kept in month.kept_short.items():
+            self.full[where[k] + t] += kept
         self.under, self.over = float(p.weights.under), float(p.weights.over)
         self.load(roster)
 
@@ -79,10 +93,11 @@ class Scorer:
 
     def score(self) -> float:
         """The whole proxy objective of the current roster: coverage cells and line costs."""
-        return sum(self._cell(x, n) for x, n in zip(self.cov, self.need, strict=True)) + sum(self.cost)
+        return sum(self._cell(x, f) for f, x in enumerate(self.cov)) + sum(self.cost)
 
-    def _cell(self, x: float, need: float) -> float:
-        return self.under * (need - x) if x < need else self.over * (x - need)
+    def _cell(self, x: float, f: int) -> float:
+        """Row ``f``'s cost at coverage ``x``: short of ``need``, or beyond the whole requirement (``full``)."""
+        return cell_cost(self.under, self.over, x, self.need[f], self.full[f])
 
     def coverage_delta(self, cells: list[Cell]) -> float:
         """What the coverage term changes by when each (day, old, new) of ``cells`` is applied."""
@@ -97,14 +112,14 @@ class Scorer:
         total = 0.0
         for f, dm in acc.items():
             if dm:
-                x, n = self.cov[f], self.need[f]
-                total += self._cell(x + dm, n) - self._cell(x, n)
+                x = self.cov[f]
+                total += self._cell(x + dm, f) - self._cell(x, f)
         return total
 
     def try_move(self, changes: dict[int, list[Cell]], force: bool = False) -> bool:
         """Apply ``changes`` (agent -> its changed cells) when they lower the score and keep every rule.
 
-        ``force``: whenever they keep every rule (a kick of the iterated search).
+        ``force``: whenever they keep every rule (a move the break-aware repair took, ``month.breakaware``).
         """
         cover = self.coverage_delta([cell for cells in changes.values() for cell in cells])
         if cover >= -EPS and not force:
@@ -163,6 +178,11 @@ def _swaps(sc: Scorer, a: int, d: int) -> list[dict[int, list[Cell]]]:
             for b in range(a + 1, len(sc.roster)) if sc.roster[b][d] != mine]
 
 
+def move_options(sc: Scorer, a: int, d: int) -> list[dict[int, list[Cell]]]:
+    """Every switch, rest and swap move around agent ``a``'s day ``d``."""
+    return [*_switches(sc, a, d), *_rest_moves(sc, a, d), *_swaps(sc, a, d)]
+
+
 def _descend(sc: Scorer, cells: list[tuple[int, int]], rng: random.Random, deadline: float) -> tuple[int, int, bool]:
     """First-improvement moves around ``cells`` (agent, day) until none is left: moves taken, tried, finished."""
     moves = tried = 0
@@ -183,56 +203,18 @@ def _descend(sc: Scorer, cells: list[tuple[int, int]], rng: random.Random, deadl
     return moves, tried, True
 
 
-def _kick(sc: Scorer, rng: random.Random, size: int) -> set[int]:
-    """Up to ``size`` random legal moves whatever they cost; the days they touched."""
-    days: set[int] = set()
-    n_agents, horizon = len(sc.roster), len(sc.roster[0])
-    for _try in range(size * 10):
-        if len(days) >= size:
-            break
-        a, d = rng.randrange(n_agents), rng.randrange(horizon)
-        kind = rng.choice((_switches, _rest_moves, _swaps))
-        options = kind(sc, a, d)
-        if options:
-            change = rng.choice(options)
-            if sc.try_move(change, force=True):
-                days.update(day for cells in change.values() for day, _o, _n in cells)
-    return days
-
-
-def repair(month: MonthModel, roster: Lines, deadline: float, *, seed: int = 0, kicks: bool = False) -> Repaired:
-    """Improving switch, rest and swap moves until none is left; with ``kicks``, iterated until the deadline.
-
-    The iterated search kicks the best roster with a few random legal moves
-    and descends again around the days they touched, keeping the result when
-    the score fell (a local optimum of single moves is often one exchange
-    of rest days away from a better one).
-    """
+def repair(month: MonthModel, roster: Lines, deadline: float, *, seed: int = 0) -> Repaired:
+    """Improving switch, rest and swap moves until none is left (or the deadline)."""
     sc = Scorer(month, roster)
-    rng = random.Random(seed)
     every = [(a, d) for a in range(len(roster)) for d in range(len(roster[a]))]
-    moves, tried, done = _descend(sc, every, rng, deadline)
-    if not (kicks and done):
-        return Repaired(sc.roster, moves, tried, done)
-    best, best_score = [list(x) for x in sc.roster], sc.score()
-    while time.monotonic() < deadline:
-        days = _kick(sc, rng, rng.randint(2, 4))
-        around = {e for d in days for e in (d - 1, d, d + 1) if 0 <= e < len(best[0])}
-        more, n, _fin = _descend(sc, [(a, d) for a in range(len(roster)) for d in sorted(around)], rng, deadline)
-        tried += n
-        score = sc.score()
-        if score < best_score - EPS:
-            best, best_score = [list(x) for x in sc.roster], score
-            moves += more
-        else:
-            sc.load(best)
-    return Repaired(best, moves, tried, True)
+    moves, tried, done = _descend(sc, every, random.Random(seed), deadline)
+    return Repaired(sc.roster, moves, tried, done)
 
 
 def repair_month(month: MonthModel, roster: Lines, evaluate: Callable[[Lines], float], best: float, deadline: float,
-                 *, seed: int = 0, kicks: bool = False) -> tuple[Lines, float, Repaired]:
+                 *, seed: int = 0) -> tuple[Lines, float, Repaired]:
     """``repair``, kept only when the master's value of the repaired roster is no worse than ``best``."""
-    done = repair(month, roster, deadline, seed=seed, kicks=kicks)
+    done = repair(month, roster, deadline, seed=seed)
     if not done.moves:
         return roster, best, done
     value = evaluate(done.roster)

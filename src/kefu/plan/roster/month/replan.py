@@ -129,3 +129,10 @@ def start_lines(model: MonthModel, stored: Lines, cheapest: Lines) -> Lines:
     """The stored line of every agent it is still legal for; the others their ``cheapest`` (nearest legal) line."""
     rules, types = model.lines.rules, model.lines.agent_type
     return [list(line) if line_legal(rules[types[a]], line) else list(cheapest[a]) for a, line in enumerate(stored)]
+
+
+def adopt(model: MonthModel, kept: dict[int, float], stored: Lines, cheapest: Lines) -> Lines:
+    """A model of the re-plan (the coverage bound's or the roster's) takes the stored roster's free slacks and
+    spreads (``keep_slacks``); its start is the stored roster as far as it is legal (``start_lines``)."""
+    keep_slacks(model, kept)
+    return start_lines(model, stored, cheapest)
