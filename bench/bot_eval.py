@@ -7,10 +7,11 @@ round), the sixth set (``sixth_*``, ``bench/data/bot_set6.csv``, fourth round: n
 dev half), the seventh set's held-out half (``seventh_heldout_*``, ``bench/data/bot_set7.csv``, written
 unseen in the sixth round, halved by hash after its one look: ``dev7`` is tuned on), the eighth set's held-out half
 (``eighth_heldout_*``, ``bench/data/bot_set8.csv``, written unseen in the seventh round, halved by hash after
-its one look: ``dev8`` is tuned on), the ninth set (``ninth_*``, ``bench/data/bot_set9.csv``, eighth round:
-never tuned on) and the first set's test half (``first_set_*``); then the speed: ms per question in
-process and the first answer of a fresh process whose index is read from the cache. Tuning loops
-look at dev only: ``--split dev|dev2|dev3|dev5|dev7|dev8 [--sweep] [--errors]`` and ``--fit`` (calibration on
+its one look: ``dev8`` is tuned on), the ninth set's held-out half (``ninth_heldout_*``,
+``bench/data/bot_set9.csv``, eighth round; ``dev9`` is tuned on since the ninth), the tenth set (``tenth_*``,
+``bench/data/bot_set10.csv``, ninth round: never tuned on) and the first set's test half (``first_set_*``);
+then the speed: ms per question in process and the first answer of a fresh process whose index is read
+from the cache. Tuning loops look at dev only: ``--split dev|dev2|dev3|dev5|dev7|dev8|dev9 [--sweep] [--errors]`` and ``--fit`` (calibration on
 dev + dev2 + dev3); ``--errors`` is refused on held-out splits.
 Last line: ``answer_rate=… precision=… unanswerable_answered=… ms_per_question=… first_answer_ms=…``
 (unprefixed figures: the third set's held-out half).
@@ -43,7 +44,7 @@ print(f"{(t2 - t1) * 1000:.0f} {(t1 - t0) * 1000:.0f}")
 """
 
 
-SPLITS = ("dev", "dev2", "dev3", "dev5", "dev7", "dev8", "heldout", "heldout3", "heldout5", "heldout7", "heldout8", "fresh4", "test6", "test7", "test8", "test9", "probe7", "train", "test")  # fmt: skip
+SPLITS = ("dev", "dev2", "dev3", "dev5", "dev7", "dev8", "dev9", "heldout", "heldout3", "heldout5", "heldout7", "heldout8", "heldout9", "fresh4", "test6", "test7", "test8", "test9", "test10", "probe7", "train", "test")  # fmt: skip
 SET3 = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data", "bot_set3.csv")
 
 
@@ -53,10 +54,10 @@ def load_rows(split: str) -> list[tuple[str, str]]:
     if split in ("dev3", "heldout3", "dev5", "heldout5"):
         with open(SET3.replace("set3", f"set{split[-1]}"), encoding="utf-8", newline="") as f:
             return [(r["question"], r["intent"]) for r in csv.DictReader(f) if r["split"] == split[:-1]]
-    if split in ("test6", "test7", "test8", "test9"):  # issue 21 fourth to eighth rounds: written unseen
-        with open(SET3.replace("set3", f"set{split[-1]}"), encoding="utf-8", newline="") as f:
+    if split in ("test6", "test7", "test8", "test9", "test10"):  # issue 21 fourth to ninth rounds: written unseen
+        with open(SET3.replace("set3", f"set{split[4:]}"), encoding="utf-8", newline="") as f:
             return [(r["question"], r["intent"]) for r in csv.DictReader(f)]
-    if split in ("dev7", "heldout7", "dev8", "heldout8"):  # sets 7 and 8 after their one look: halved by hash like set 3
+    if split in ("dev7", "heldout7", "dev8", "heldout8", "dev9", "heldout9"):  # sets 7-9 after their one look: halved like set 3
         return [(q, i) for q, i in load_rows(f"test{split[-1]}") if (hashlib.sha256(q.encode()).digest()[0] % 2 == 0) == split.startswith("dev")]
     if split == "probe7":  # issue 21 sixth round: look-alikes and controls written to tune the situation rule
         with open(SET3.replace("bot_set3", "bot_situation_probes"), encoding="utf-8", newline="") as f:
@@ -150,11 +151,12 @@ def main() -> None:
         sixth = evaluate(matcher, load_rows("test6"), args.threshold)
         seventh = evaluate(matcher, load_rows("heldout7"), args.threshold)
         eighth = evaluate(matcher, load_rows("heldout8"), args.threshold)
-        ninth = evaluate(matcher, load_rows("test9"), args.threshold)
+        ninth = evaluate(matcher, load_rows("heldout9"), args.threshold)
+        tenth = evaluate(matcher, load_rows("test10"), args.threshold)
         first_ms, import_ms = first_answer_ms()
         print(f"heldout3_questions={res.questions} buyers_heldout_questions={buyers.questions} "
               f"first_set_questions={old.questions} threshold={args.threshold:.2f} import_ms={import_ms} "
-              f"{_figures(old, 'first_set_')} {_figures(buyers, 'buyers_')} {_figures(fifth, 'fifth_')} {_figures(sixth, 'sixth_')} {_figures(seventh, 'seventh_heldout_')} {_figures(eighth, 'eighth_heldout_')} {_figures(ninth, 'ninth_')} {_figures(res)} "
+              f"{_figures(old, 'first_set_')} {_figures(buyers, 'buyers_')} {_figures(fifth, 'fifth_')} {_figures(sixth, 'sixth_')} {_figures(seventh, 'seventh_heldout_')} {_figures(eighth, 'eighth_heldout_')} {_figures(ninth, 'ninth_heldout_')} {_figures(tenth, 'tenth_')} {_figures(res)} "
               f"ms_per_question={ms:.2f} first_answer_ms={first_ms}")  # fmt: skip
 
 

@@ -70,6 +70,7 @@ class ChatRows:
     errors: list[RowError] = field(default_factory=list)
     read: int = 0
     share: Callable[[], float] = lambda: 0.0  # the part of the file read so far (set by its reader; 0 when unknown)
+    seen: tuple[int, float] = (0, 0.0)  # (read, share) as of the latest batch, set at once: read on another thread
     _rows: list[tuple[int, str, str, str, str, str, str]] = field(default_factory=list)
 
     def add(self, row: int, shop: str, buyer: str, agent: str, ts: str, direction: str, text: str) -> None:
@@ -94,6 +95,7 @@ class ChatRows:
               direction: pa.Array, text: pa.Array, auto: pa.Array | None = None) -> ChatBatch:  # fmt: skip
         """Columns → a batch: times parsed (unreadable ones reported), auto-replies marked by their text."""
         self.read += len(rows)
+        self.seen = (self.read, self.share())
         if self.shop:
             shop = pa.array([self.shop] * len(rows), pa.string())
         ts, bad = col.times(ts_text, self.tz)

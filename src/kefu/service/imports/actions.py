@@ -9,7 +9,6 @@ are read, so memory stays bounded by a batch, not by the file.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -41,15 +40,14 @@ from kefu.service.imports.schemas import (
 )
 
 
-def tick(progress: Progress | None, done: int, share: Callable[[], float]) -> None:
+def tick(progress: Progress | None, done: int, part: float) -> None:
     """Rows done, and the rows the whole file will hold at this rate (0 while unknown), for a progress bar."""
     if progress:
-        progress(done, estimate(done, share))
+        progress(done, estimate(done, part))
 
 
-def estimate(done: int, share: Callable[[], float]) -> int:
-    """The rows the whole file will hold at the rate read so far (0 while unknown)."""
-    part = share()
+def estimate(done: int, part: float) -> int:
+    """The rows the whole file will hold if ``done`` rows are its ``part`` (0 while unknown)."""
     return round(done / part) if part > 0 else 0
 
 
@@ -98,7 +96,7 @@ def _import_orders(session: Session, path: Path, skip_bad_rows: bool, progress: 
         if batch.items is not None and len(batch.items):
             report.rows += _store_items(session, batch.items, layout.label("order_id"), src.name, errors,
                                         count=batch.orders is None, report=report)  # fmt: skip
-        tick(progress, src.rows, src.share)
+        tick(progress, src.rows, src.share())
     errors.extend(src.errors)
     finish(session, report, errors, skip_bad_rows)
     if buyerless:
@@ -155,7 +153,8 @@ def _import_chats(session: Session, path: Path, skip_bad_rows: bool, progress: P
         table = batch.table
         if not len(table):
             continue
-        big = deferred.consider(max(out.read, estimate(out.read, out.share)))
+        read, part = out.seen  # taken together by the reader's thread, which runs ahead of this one
+        big = deferred.consider(max(read, estimate(read, part)))
         table = _shop_ids(table, aliases)
         table, unknown = _agent_ids(table, agents)
         errors.extend(RowError(r, "agent", f"未知客服 '{a}'", f"unknown agent '{a}'", path.name) for r, a in unknown)
@@ -166,7 +165,7 @@ def _import_chats(session: Session, path: Path, skip_bad_rows: bool, progress: P
         else:
             report.add(store.insert_messages(session, messages))
         report.rows += len(table)
-        tick(progress, out.read, out.share)
+        tick(progress, read, part)
     errors.extend(out.errors)
     finish(session, report, errors, skip_bad_rows)
     report.add(store.insert_staged_messages(session, staged))

@@ -161,23 +161,27 @@ def insert_staged_messages(session: Session, staged: StagedMessages) -> Counts:
 
     One sort of the whole file (GROUP BY on the natural key, time first) removes its
     repeats and hands the rows over in time order, so the table's time index is appended
-    to, not written all over. The probe for stored copies runs only when stored messages
-    fall within the file's time span (a shop's new month has none). SQLite only: a file is
-    staged whole only where its indexes are dropped (``indexes.DeferredIndexes``).
+    to, not written all over. The ORDER BY names the GROUP BY's own keys, so SQLite's
+    group sorter is the only sort (an ``ORDER BY ts`` over a grouped subquery was a second
+    external sort of the whole file: 0.7 of the statement's 2.7 CPU-s per 1 M messages).
+    The probe for stored copies runs only when stored messages fall within the file's time
+    span (a shop's new month has none). SQLite only: a file is staged whole only where its
+    indexes are dropped (``indexes.DeferredIndexes``).
     """
     if not staged.rows:
         return Counts()
     conn = session.connection()
     overlap = session.scalar(select(Message.id).where(Message.ts >= staged.lo, Message.ts <= staged.hi).limit(1))
     keys = "ts, shop_id, buyer, agent_id, direction, text"
-    grouped = (f"SELECT shop_id, buyer, agent_id, ts, direction, max(auto) AS auto, max(bot) AS bot, text "
-               f"FROM {BIG_STAGE.name} GROUP BY {keys}")  # fmt: skip
-    cols = ", ".join(MESSAGE_STAGE.names)
+    t = BIG_STAGE.name
     fresh = "" if overlap is None else (
-        " WHERE NOT EXISTS (SELECT 1 FROM messages m INDEXED BY ix_messages_ts WHERE m.ts = t.ts AND m.buyer = t.buyer "
-        "AND m.shop_id = t.shop_id AND m.agent_id IS t.agent_id AND m.direction = t.direction AND m.text = t.text)")
+        f" HAVING NOT EXISTS (SELECT 1 FROM messages m INDEXED BY ix_messages_ts WHERE m.ts = {t}.ts "
+        f"AND m.buyer = {t}.buyer AND m.shop_id = {t}.shop_id AND m.agent_id IS {t}.agent_id "
+        f"AND m.direction = {t}.direction AND m.text = {t}.text)")  # fmt: skip
     conn.exec_driver_sql("PRAGMA threads = 2")  # the sorter's helper threads
-    inserted = conn.exec_driver_sql(f"INSERT INTO messages ({cols}) SELECT {cols} FROM ({grouped}) t{fresh} ORDER BY ts")
+    inserted = conn.exec_driver_sql(
+        f"INSERT INTO messages ({', '.join(MESSAGE_STAGE.names)}) SELECT shop_id, buyer, agent_id, ts, direction, "
+        f"max(auto), max(bot), text FROM {t} GROUP BY {keys}{fresh} ORDER BY {keys}")
     return Counts(inserted.rowcount, 0, staged.rows - inserted.rowcount)
 
 

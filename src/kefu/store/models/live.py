@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from kefu.store.base import Base, UTCDateTime
@@ -54,8 +65,13 @@ class Conversation(Base):
 
 class Message(Base):
     __tablename__ = "messages"
+    # Imported messages (millions a month) belong to no live conversation: indexing their NULLs cost a big SQLite
+    # import 0.6 CPU-s per million messages at its rebuild, and every query of this column names a conversation.
+    __table_args__ = (Index("ix_messages_conversation_id", "conversation_id",
+                            sqlite_where=text("conversation_id IS NOT NULL"),
+                            postgresql_where=text("conversation_id IS NOT NULL")),)  # fmt: skip
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), nullable=True, index=True)
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id"), nullable=True)
     shop_id: Mapped[str] = mapped_column(String(64), index=True)
     buyer: Mapped[str] = mapped_column(String(128), index=True)
     agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-08 01:00:00.146952
+Create Date: 2026-12-08 01:58:35.740948
 """
 
 from alembic import op
@@ -733,7 +733,7 @@ def upgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_messages_agent_id'), ['agent_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_buyer'), ['buyer'], unique=False)
-        batch_op.create_index(batch_op.f('ix_messages_conversation_id'), ['conversation_id'], unique=False)
+        batch_op.create_index('ix_messages_conversation_id', ['conversation_id'], unique=False, sqlite_where=sa.text('conversation_id IS NOT NULL'), postgresql_where=sa.text('conversation_id IS NOT NULL'))
         batch_op.create_index(batch_op.f('ix_messages_shop_id'), ['shop_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_messages_ts'), ['ts'], unique=False)
 
@@ -745,7 +745,7 @@ def downgrade() -> None:
     with op.batch_alter_table('messages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_messages_ts'))
         batch_op.drop_index(batch_op.f('ix_messages_shop_id'))
-        batch_op.drop_index(batch_op.f('ix_messages_conversation_id'))
+        batch_op.drop_index('ix_messages_conversation_id', sqlite_where=sa.text('conversation_id IS NOT NULL'), postgresql_where=sa.text('conversation_id IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_messages_buyer'))
         batch_op.drop_index(batch_op.f('ix_messages_agent_id'))
 
