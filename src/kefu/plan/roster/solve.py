@@ -59,7 +59,7 @@ DIVE_SHARE = 0.6  # of the rest: the dive ends by then (finished by rounding), t
 DIVE_ROUNDS = 1  # pricing rounds per dive step (each re-solve after a fixing is the costly part)
 BAND_LP_GAP = 0.1  # the coverage LP's value within this share of its bound: near enough to centre fair bands on
 BREAK_SHARE = 0.15  # of the time limit (at most 10 s) kept for placing breaks
-REPAIR_SHARE = 0.95  # of the time left after the dives, kept for the break-aware repair after the LNS
+REPAIR_SHARE = 0.8  # of the time left after the dives, kept for the break-aware repair after the LNS
 
 
 def validate_problem(problem: RosterProblem) -> None:
