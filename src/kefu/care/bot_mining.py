@@ -95,10 +95,7 @@ def mine(matcher: FaqMatcher, pairs: Sequence[QaPair], threshold: float, *, min_
     counts = Counter(p.question for p in missed)
     replies = _replies(missed)
     out: list[Proposal] = []
-    for leader, wordings in _groups(matcher, counts, similarity):
-        total = sum(counts[w] for w in wordings)
-        if total < min_count:
-            continue
+    for leader, wordings, total in _groups(matcher, counts, similarity, min_count):
         members = tuple(m for w in wordings for m in [w] * counts[w])
         firsts = Counter(
             r[0].intent for w in wordings for r in [matcher.rank(w, top=1)] if r for _ in range(counts[w])
@@ -131,10 +128,7 @@ def mine_handovers(matcher: FaqMatcher, pairs: Sequence[QaPair], threshold: floa
     counts = Counter(p.question for p in kept)
     replies = _replies(kept)
     out: list[Proposal] = []
-    for leader, wordings in _groups(matcher, counts, similarity):
-        total = sum(counts[w] for w in wordings)
-        if total < min_count:
-            continue
+    for leader, wordings, _ in _groups(matcher, counts, similarity, min_count):
         intents = Counter(by_hand[w] for w in wordings for _ in range(counts[w]))
         intent = intents.most_common(1)[0][0]
         own = tuple(w for w in wordings if by_hand[w] == intent)  # an intent's negatives are its own
@@ -153,8 +147,10 @@ def _says(reply: str, answer: str) -> bool:
     return len(grams) < 2 or sum(g in a for g in grams) / len(grams) >= REPLY_CONTAINED
 
 
-def _groups(matcher: FaqMatcher, counts: Counter[str], similarity: float) -> list[tuple[str, tuple[str, ...]]]:
-    """Greedy leader clustering of the wordings, most frequent first: (leader, wordings)."""
+def _groups(matcher: FaqMatcher, counts: Counter[str], similarity: float,
+            min_count: int) -> list[tuple[str, tuple[str, ...], int]]:  # fmt: skip
+    """Greedy leader clustering of the wordings, most frequent first: (leader, wordings, messages), only the
+    groups asked at least ``min_count`` times."""
     leaders: list[tuple[str, frozenset[str], list[str]]] = []
     for q, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
         g = _grams(matcher, q)
@@ -166,7 +162,8 @@ def _groups(matcher: FaqMatcher, counts: Counter[str], similarity: float) -> lis
                 break
         else:
             leaders.append((q, g, [q]))
-    return [(leader, tuple(group)) for leader, _, group in leaders]
+    totals = [(leader, tuple(group), sum(counts[w] for w in group)) for leader, _, group in leaders]
+    return [g for g in totals if g[2] >= min_count]
 
 
 def _replies(pairs: Iterable[QaPair]) -> dict[str, Counter[str]]:
