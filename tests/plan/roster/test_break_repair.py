@@ -19,9 +19,10 @@ from datetime import date
 
 from kefu.plan.roster.breaks import QUARTER_WEIGHT, SLOT_WEIGHT, Need, shortfall
 from kefu.plan.roster.engine.lines import REST, best_line
-from kefu.plan.roster.month.breakaware import BreakScorer, Responder, break_repair
+from kefu.plan.roster.month.breakaware import BreakScorer, break_repair
 from kefu.plan.roster.month.mapping import build_model
 from kefu.plan.roster.month.repair import cell_cost
+from kefu.plan.roster.month.respond import Responder
 from kefu.plan.roster.rules import check
 from kefu.plan.roster.solve import first_lines
 from kefu.plan.roster.types import SLOTS_PER_DAY, Agent, RosterProblem, Rules, Shift
