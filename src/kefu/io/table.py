@@ -223,8 +223,8 @@ def _open_csv(path: Path) -> Table:
         raise KefuError(
             ErrorCode.IMPORT_BAD_FILE, f"无法解析 CSV 文件 {path.name}", f"cannot parse CSV file {path.name}"
         ) from exc
-    handed = Handed(BATCH_BYTES)
-    share = handed.share(read_share(fh, path.stat().st_size), path.stat().st_size)
+    handed, size = Handed(BATCH_BYTES), path.stat().st_size
+    share = handed.share(read_share(fh, size), size)
     return Table(path.name, names, _csv_batches(reader, fh, path.name, gbk, handed), bad, share)
 
 

@@ -25,7 +25,7 @@ import time
 from kefu.plan.roster.breaks import QUARTER, break_need, break_starts, greedy_breaks
 from kefu.plan.roster.engine.lines import REST, line_legal
 from kefu.plan.roster.month.mapping import MonthModel
-from kefu.plan.roster.month.repair import EPS, Cell, Lines, Repaired, Scorer, cell_cost, move_options
+from kefu.plan.roster.month.repair import EPS, Cell, Lines, Repaired, Scorer, cell_cost, move_options, sweep
 from kefu.plan.roster.month.respond import GROUP, Responder, shift_quarters
 
 VERIFY = 3  # moves per (agent, day), best by the spread view, re-placed exactly
@@ -162,25 +162,19 @@ class BreakScorer:
 def _descend(exact: BreakScorer, spread: Scorer, rng: random.Random, deadline: float) -> tuple[int, int]:
     """Moves verified against the re-placed breaks, the best ``VERIFY`` per (agent, day) by the spread view, until
     none improves or the deadline: moves taken, tried."""
+
+    def attempt(a: int, d: int) -> tuple[int, bool]:
+        options = move_options(spread, a, d)
+        ranked = sorted(range(len(options)), key=lambda i: spread.coverage_delta(
+            [cell for cs in options[i].values() for cell in cs]))[:VERIFY]
+        for tried, i in enumerate(ranked, 1):
+            if exact.try_move(options[i]) is not None:
+                spread.try_move(options[i], force=True)
+                return tried, True
+        return len(ranked), False
+
     cells = [(a, d) for a in range(len(exact.roster)) for d in range(exact.days)]
-    moves = tried = 0
-    improved = True
-    while improved:
-        improved = False
-        rng.shuffle(cells)
-        for a, d in cells:
-            if time.monotonic() > deadline:
-                return moves, tried
-            options = move_options(spread, a, d)
-            ranked = sorted(range(len(options)), key=lambda i: spread.coverage_delta(
-                [cell for cs in options[i].values() for cell in cs]))[:VERIFY]
-            for i in ranked:
-                tried += 1
-                if exact.try_move(options[i]) is not None:
-                    spread.try_move(options[i], force=True)
-                    moves += 1
-                    improved = True
-                    break
+    moves, tried, _ = sweep(cells, rng, deadline, attempt)
     return moves, tried
 
 

@@ -183,8 +183,10 @@ def move_options(sc: Scorer, a: int, d: int) -> list[dict[int, list[Cell]]]:
     return [*_switches(sc, a, d), *_rest_moves(sc, a, d), *_swaps(sc, a, d)]
 
 
-def _descend(sc: Scorer, cells: list[tuple[int, int]], rng: random.Random, deadline: float) -> tuple[int, int, bool]:
-    """First-improvement moves around ``cells`` (agent, day) until none is left: moves taken, tried, finished."""
+def sweep(cells: list[tuple[int, int]], rng: random.Random, deadline: float,
+          attempt: Callable[[int, int], tuple[int, bool]]) -> tuple[int, int, bool]:  # fmt: skip
+    """First-improvement sweeps over ``cells`` (agent, day) in a fresh random order each, until a sweep takes no
+    move: moves taken, tried, finished (False at the deadline). ``attempt`` tries one cell's moves: (tried, took)."""
     moves = tried = 0
     improved = True
     while improved:
@@ -193,14 +195,27 @@ def _descend(sc: Scorer, cells: list[tuple[int, int]], rng: random.Random, deadl
         for a, d in cells:
             if time.monotonic() > deadline:
                 return moves, tried, False
-            for kind in (_switches, _rest_moves, _swaps):
-                for change in kind(sc, a, d):
-                    tried += 1
-                    if sc.try_move(change):
-                        moves += 1
-                        improved = True
-                        break
+            n, took = attempt(a, d)
+            tried += n
+            if took:
+                moves += 1
+                improved = True
     return moves, tried, True
+
+
+def _descend(sc: Scorer, cells: list[tuple[int, int]], rng: random.Random, deadline: float) -> tuple[int, int, bool]:
+    """First-improvement moves around ``cells`` (agent, day) until none is left: moves taken, tried, finished."""
+
+    def attempt(a: int, d: int) -> tuple[int, bool]:
+        tried = 0
+        for kind in (_switches, _rest_moves, _swaps):
+            for change in kind(sc, a, d):
+                tried += 1
+                if sc.try_move(change):
+                    return tried, True
+        return tried, False
+
+    return sweep(cells, rng, deadline, attempt)
 
 
 def repair(month: MonthModel, roster: Lines, deadline: float, *, seed: int = 0) -> Repaired:
